@@ -1,0 +1,3 @@
+module example.com/gomemfix/examples
+
+go 1.22

@@ -1,0 +1,270 @@
+//! The rule-blind core: run the selected rules over one parsed file, and fix a
+//! file by applying non-overlapping edits pass after pass until nothing changes.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+
+use crate::finding::{apply_edits, Applicability, Edit, Finding, Fix, Position};
+use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
+use crate::gomod::Module;
+use crate::helpers::{self, scope, FixPlan, Outcome};
+use crate::imports::{self, ImportRequest};
+use crate::rules::Rule;
+use crate::suppress::Suppressions;
+
+/// Fix passes before giving up on convergence (overlapping edits wait for a later pass).
+pub const MAX_FIX_PASSES: usize = 8;
+
+#[derive(Debug, Default)]
+pub struct Analysis {
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Finding>,
+    /// The parser gave up on part of the file; findings there are withheld.
+    pub partly_parsed: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct FixOutcome {
+    pub text: String,
+    /// Findings whose fix was applied, as first reported.
+    pub fixed: Vec<Finding>,
+    /// What `check` would still report on the fixed text.
+    pub remaining: Analysis,
+    /// Fixes refused because their result did not parse as well as the input.
+    pub refused: Vec<Finding>,
+    pub converged: bool,
+}
+
+pub struct Engine {
+    pub rules: Vec<Rule>,
+}
+
+/// Per-finding data the engine needs and the report does not show.
+struct Candidate {
+    finding: Finding,
+    code_edits: Vec<Edit>,
+    imports: Vec<ImportRequest>,
+}
+
+impl Engine {
+    pub fn new(rules: Vec<Rule>) -> Self {
+        Engine { rules }
+    }
+
+    /// True when some rule may match these bytes (see `prefilter`).
+    pub fn may_match(&self, bytes: &[u8]) -> bool {
+        self.rules.iter().any(|r| r.prefilter.may_match(bytes))
+    }
+
+    pub fn analyze(&self, path: &Path, text: &str, module: Option<Arc<Module>>) -> Analysis {
+        let file = GoFile::parse(path, text, module);
+        let (candidates, suppressed) = self.candidates(&file);
+        Analysis {
+            findings: candidates.into_iter().map(|c| c.finding).collect(),
+            suppressed,
+            partly_parsed: !file.error_ranges.is_empty(),
+        }
+    }
+
+    fn candidates(&self, file: &GoFile) -> (Vec<Candidate>, Vec<Finding>) {
+        let bytes = file.text().as_bytes();
+        let mut out = vec![];
+        let mut suppressed = vec![];
+        let mut suppressions: Option<Suppressions> = None;
+        let mut used_before: Option<BTreeSet<String>> = None;
+        let root = file.root.root();
+        for rule in &self.rules {
+            if !rule.prefilter.may_match(bytes) {
+                continue;
+            }
+            for m in root.find_all(&rule.config.matcher) {
+                let Some(outcome) = self.judge(file, rule, &m) else { continue };
+                let Outcome::Report { message: note, fix } = outcome else { continue };
+                let node = m.get_node();
+                let r = node.range();
+                let mut message = rule.config.get_message(&m);
+                if let Some(note) = note {
+                    message = format!("{}; {note}", message.trim_end_matches('.'));
+                }
+                let mut finding = Finding {
+                    rule: rule.id.clone(),
+                    name: rule.name.clone(),
+                    severity: rule.severity_name().to_string(),
+                    path: file.path.to_path_buf(),
+                    start: r.start,
+                    end: r.end,
+                    start_pos: Position::of_offset(file.text(), r.start),
+                    end_pos: Position::of_offset(file.text(), r.end),
+                    message,
+                    snippet: node.text().to_string(),
+                    fix: None,
+                };
+                let sup = suppressions.get_or_insert_with(|| Suppressions::of(file));
+                if sup.suppresses(&rule.id, finding.start_pos.line) {
+                    suppressed.push(finding);
+                    continue;
+                }
+                let plan = fix.or_else(|| template_fix(rule, &m));
+                let (mut code_edits, mut imports) = (vec![], vec![]);
+                if let Some(plan) = plan.filter(|p| !file.near_parse_error(r.start, r.end) && edits_clear_of_errors(file, p)) {
+                    if let Some(applicability) = plan.applicability.or(rule.fix_safety.applicability()) {
+                        let used = used_before.get_or_insert_with(|| imports::used_package_names(&root));
+                        let after = apply_edits(file.text(), &plan.edits);
+                        let import_edits = imports::reconcile(&after, &plan.imports, used);
+                        // Import edits in a file the parser only partly read could break it.
+                        if import_edits.is_empty() || file.error_ranges.is_empty() {
+                            let mut edits = plan.edits.clone();
+                            edits.extend(import_edits);
+                            edits.sort();
+                            finding.fix = Some(Fix {
+                                applicability,
+                                description: plan
+                                    .description
+                                    .clone()
+                                    .or_else(|| rule.meta.fix_description.clone())
+                                    .unwrap_or_else(|| "Apply the rule's fix".into()),
+                                edits,
+                            });
+                            code_edits = plan.edits;
+                            imports = plan.imports;
+                        }
+                    }
+                }
+                out.push(Candidate {
+                    finding,
+                    code_edits,
+                    imports,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        (out, suppressed)
+    }
+
+    /// Applies the rule's non-pattern conditions; None when the match is not a finding.
+    fn judge(&self, file: &GoFile, rule: &Rule, m: &GoMatch) -> Option<Outcome> {
+        let node: &GoNode = m.get_node();
+        let r = node.range();
+        if file.error_ranges.iter().any(|&(s, e)| s < r.end && r.start < e) {
+            return None;
+        }
+        if rule.meta.skip_tests && scope::in_test_code(file, node) {
+            return None;
+        }
+        for (var, path) in &rule.meta.packages {
+            let target = m.get_env().get_match(var)?;
+            if target.kind() != "identifier" || !scope::names_import(file, target, &target.text(), path) {
+                return None;
+            }
+        }
+        for check in &rule.meta.checks {
+            if !(helpers::check(check).expect("validated at load"))(file, m) {
+                return None;
+            }
+        }
+        Some(match &rule.meta.fixer {
+            Some(spec) => {
+                let (name, arg) = spec.name_and_arg();
+                (helpers::fixer(name).expect("validated at load"))(file, m, arg)
+            }
+            None => Outcome::report_only(None),
+        })
+    }
+
+    /// Fixes `text` to a fixpoint: each pass applies every fix that does not overlap
+    /// an earlier one, adds and removes imports once, and keeps the result only if
+    /// it parses no worse than before.
+    pub fn fix(&self, path: &Path, text: &str, module: Option<Arc<Module>>, unsafe_fixes: bool) -> FixOutcome {
+        let allowed = |f: &Finding| {
+            f.fix.as_ref().is_some_and(|fix| fix.applicability == Applicability::Safe || unsafe_fixes)
+        };
+        let mut current = text.to_string();
+        let mut fixed = vec![];
+        let mut refused: Vec<Finding> = vec![];
+        let mut converged = false;
+        for _ in 0..MAX_FIX_PASSES {
+            let file = GoFile::parse(path, &current, module.clone());
+            let (candidates, _) = self.candidates(&file);
+            let fixable: Vec<&Candidate> = candidates
+                .iter()
+                .filter(|c| allowed(&c.finding) && !refused.iter().any(|r| same_site(r, &c.finding)))
+                .collect();
+            if fixable.is_empty() {
+                converged = true;
+                break;
+            }
+            let mut chosen: Vec<&Candidate> = vec![];
+            for c in fixable {
+                let clash = chosen
+                    .iter()
+                    .any(|k| k.code_edits.iter().any(|a| c.code_edits.iter().any(|b| a.overlaps(b))));
+                if !clash {
+                    chosen.push(c);
+                }
+            }
+            let errors_before = file.error_ranges.len();
+            let used_before = imports::used_package_names(&file.root.root());
+            let attempt = |set: &[&Candidate]| -> Option<String> {
+                let edits: Vec<Edit> = set.iter().flat_map(|c| c.code_edits.iter().cloned()).collect();
+                let after = apply_edits(&current, &edits);
+                let requests: Vec<ImportRequest> = set.iter().flat_map(|c| c.imports.iter().cloned()).collect();
+                let import_edits = imports::reconcile(&after, &requests, &used_before);
+                let result = apply_edits(&after, &import_edits);
+                (parse_error_count(&result) <= errors_before).then_some(result)
+            };
+            match attempt(&chosen) {
+                Some(next) => {
+                    fixed.extend(chosen.iter().map(|c| c.finding.clone()));
+                    current = next;
+                }
+                None => {
+                    // Find the culprits one by one; keep the fixes that verify alone.
+                    let mut good = vec![];
+                    for c in &chosen {
+                        let mut trial = good.clone();
+                        trial.push(*c);
+                        if attempt(&trial).is_some() {
+                            good.push(*c);
+                        } else {
+                            refused.push(c.finding.clone());
+                        }
+                    }
+                    if good.is_empty() {
+                        continue;
+                    }
+                    fixed.extend(good.iter().map(|c| c.finding.clone()));
+                    current = attempt(&good).expect("verified above");
+                }
+            }
+        }
+        let remaining = self.analyze(path, &current, module);
+        FixOutcome {
+            text: current,
+            fixed,
+            remaining,
+            refused,
+            converged,
+        }
+    }
+}
+
+fn same_site(a: &Finding, b: &Finding) -> bool {
+    a.rule == b.rule && a.snippet == b.snippet && a.start_pos.line == b.start_pos.line
+}
+
+fn edits_clear_of_errors(file: &GoFile, plan: &FixPlan) -> bool {
+    plan.edits.iter().all(|e| !file.near_parse_error(e.start, e.end.max(e.start)))
+}
+
+/// A rule without a named fixer may still carry ast-grep's own `fix:` template.
+fn template_fix(rule: &Rule, m: &GoMatch) -> Option<FixPlan> {
+    let fixer = rule.config.fixer.first()?;
+    let edit = m.make_edit(&rule.config.matcher, fixer);
+    let content = String::from_utf8_lossy(&edit.inserted_text).into_owned();
+    Some(FixPlan {
+        edits: vec![Edit::new(edit.position, edit.position + edit.deleted_length, content)],
+        ..FixPlan::default()
+    })
+}

@@ -1,0 +1,129 @@
+//! What a rule reports: plain data, so every output format is a view over `Vec<Finding>`.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+/// How far a fix may be trusted, ordered as ruff orders it: a safe fix keeps the
+/// program's meaning; an unsafe one may change behaviour and needs `--unsafe-fixes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Unsafe,
+    Safe,
+}
+
+/// One replacement in the normalised text (no BOM, LF line endings), in bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn new(start: usize, end: usize, content: impl Into<String>) -> Self {
+        Edit {
+            start,
+            end,
+            content: content.into(),
+        }
+    }
+
+    pub fn overlaps(&self, other: &Edit) -> bool {
+        // Two insertions at one point also conflict: their order would be arbitrary.
+        self.start < other.end && other.start < self.end
+            || (self.start == other.start && (self.start == self.end || other.start == other.end))
+    }
+}
+
+/// Applies non-overlapping edits; `edits` need not be sorted.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for e in sorted {
+        debug_assert!(e.start >= at, "overlapping edits reached apply_edits");
+        out.push_str(&text[at..e.start]);
+        out.push_str(&e.content);
+        at = e.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub description: String,
+    /// The code edits and the import edits they need, as one set.
+    pub edits: Vec<Edit>,
+}
+
+/// A 1-based line and byte column, as Go tools print them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    pub fn of_offset(text: &str, offset: usize) -> Position {
+        let before = &text.as_bytes()[..offset.min(text.len())];
+        let line = memchr::memchr_iter(b'\n', before).count() + 1;
+        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+        Position {
+            line,
+            column: offset - line_start + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    pub name: String,
+    pub severity: String,
+    pub path: PathBuf,
+    pub start: usize,
+    pub end: usize,
+    pub start_pos: Position,
+    pub end_pos: Position,
+    pub message: String,
+    /// The matched source text, which baselines and suppressions may key on.
+    pub snippet: String,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn sort_key(&self) -> (&PathBuf, usize, &str) {
+        (&self.path, self.start, &self.rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based() {
+        let text = "ab\ncd\n";
+        assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
+        assert_eq!(Position::of_offset(text, 4), Position { line: 2, column: 2 });
+    }
+
+    #[test]
+    fn overlap_rules() {
+        let a = Edit::new(0, 5, "");
+        assert!(a.overlaps(&Edit::new(4, 6, "")));
+        assert!(!a.overlaps(&Edit::new(5, 6, "")));
+        assert!(Edit::new(3, 3, "x").overlaps(&Edit::new(3, 3, "y")));
+    }
+
+    #[test]
+    fn applies_in_order() {
+        let out = apply_edits("hello world", &[Edit::new(6, 11, "Go"), Edit::new(0, 5, "hi")]);
+        assert_eq!(out, "hi Go");
+    }
+}

@@ -1,0 +1,101 @@
+//! Helpers for GM008: reading the value assigned to `runtime.MemProfileRate`.
+
+use crate::gofile::{GoFile, GoMatch, GoNode};
+
+/// Rates at or below this sample so often that profiling dominates the program.
+const MAX_SUSPICIOUS_RATE: i64 = 4096;
+
+/// Check `small-profile-rate`: `$RATE` is a constant from 1 to 4096.
+pub fn small_profile_rate(file: &GoFile, m: &GoMatch) -> bool {
+    let Some(rate) = m.get_env().get_match("RATE") else { return false };
+    matches!(const_value(file, rate, 0), Some(v) if (1..=MAX_SUSPICIOUS_RATE).contains(&v))
+}
+
+/// The value of an integer constant expression: literals, arithmetic, shifts,
+/// parentheses and package-level `const` names of this file.
+pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
+    if depth > 16 {
+        return None;
+    }
+    match node.kind().as_ref() {
+        "int_literal" => parse_int(&node.text()),
+        "parenthesized_expression" => const_value(file, &node.child(1)?, depth + 1),
+        "unary_expression" => {
+            let v = const_value(file, &node.field("operand")?, depth + 1)?;
+            match node.field("operator")?.text().as_ref() {
+                "-" => v.checked_neg(),
+                "+" => Some(v),
+                _ => None,
+            }
+        }
+        "binary_expression" => {
+            let l = const_value(file, &node.field("left")?, depth + 1)?;
+            let r = const_value(file, &node.field("right")?, depth + 1)?;
+            match node.field("operator")?.text().as_ref() {
+                "+" => l.checked_add(r),
+                "-" => l.checked_sub(r),
+                "*" => l.checked_mul(r),
+                "/" if r != 0 => Some(l / r),
+                "<<" if (0..63).contains(&r) => l.checked_shl(r as u32),
+                ">>" if (0..63).contains(&r) => Some(l >> r),
+                "|" => Some(l | r),
+                "&" => Some(l & r),
+                _ => None,
+            }
+        }
+        "identifier" => package_const(file, &node.text(), depth),
+        _ => None,
+    }
+}
+
+fn package_const(file: &GoFile, name: &str, depth: u32) -> Option<i64> {
+    let root = file.root.root();
+    for decl in root.children().filter(|d| d.kind() == "const_declaration") {
+        for spec in decl.children().filter(|s| s.kind() == "const_spec") {
+            let names: Vec<_> = spec.field_children("name").collect();
+            let values: Vec<_> = spec
+                .field("value")
+                .map(|v| v.named_children().collect())
+                .unwrap_or_default();
+            if let Some(i) = names.iter().position(|n| n.text() == name) {
+                return values.get(i).and_then(|v| const_value(file, v, depth + 1));
+            }
+        }
+    }
+    None
+}
+
+fn parse_int(text: &str) -> Option<i64> {
+    let t = text.replace('_', "");
+    let (digits, radix) = match t.get(..2) {
+        Some("0x" | "0X") => (&t[2..], 16),
+        Some("0b" | "0B") => (&t[2..], 2),
+        Some("0o" | "0O") => (&t[2..], 8),
+        _ if t.len() > 1 && t.starts_with('0') => (&t[1..], 8),
+        _ => (&t[..], 10),
+    };
+    i64::from_str_radix(digits, radix).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn value_of(src: &str) -> Option<i64> {
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let v = f.root.root().dfs().find(|n| n.kind() == "assignment_statement").unwrap();
+        let right = v.field("right").unwrap().child(0).unwrap();
+        const_value(&f, &right, 0)
+    }
+
+    #[test]
+    fn evaluates_constants() {
+        assert_eq!(value_of("package p\nfunc f() { x = 1 }"), Some(1));
+        assert_eq!(value_of("package p\nfunc f() { x = 512 * 1024 }"), Some(524288));
+        assert_eq!(value_of("package p\nfunc f() { x = (1 << 12) }"), Some(4096));
+        assert_eq!(value_of("package p\nconst everyAlloc = 0x1\nfunc f() { x = everyAlloc }"), Some(1));
+        assert_eq!(value_of("package p\nfunc f() { x = 1_000 }"), Some(1000));
+        assert_eq!(value_of("package p\nfunc f() { x = rate }"), None);
+    }
+}

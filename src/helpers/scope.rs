@@ -1,0 +1,168 @@
+//! Questions about where a node sits: which function, which loop, which import
+//! an identifier names, whether it runs under `go test`.
+
+use crate::gofile::{GoFile, GoNode};
+
+pub const FUNCTION_KINDS: &[&str] = &["function_declaration", "method_declaration", "func_literal"];
+
+pub fn is_function(node: &GoNode) -> bool {
+    FUNCTION_KINDS.contains(&node.kind().as_ref())
+}
+
+/// The innermost function (declaration, method or literal) holding `node`.
+pub fn enclosing_function<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
+    node.ancestors().find(is_function)
+}
+
+/// True when `node` runs once per iteration of a loop in its own function
+/// (a loop outside an enclosing closure does not count: the closure may run once).
+pub fn in_loop(node: &GoNode) -> bool {
+    for a in node.ancestors() {
+        if a.kind() == "for_statement" {
+            return true;
+        }
+        if is_function(&a) {
+            return false;
+        }
+    }
+    false
+}
+
+/// True when `ident`, at `node`, names the import of `path` and no local
+/// declaration between here and the file scope shadows it.
+pub fn names_import(file: &GoFile, node: &GoNode, ident: &str, path: &str) -> bool {
+    let imported = file
+        .imports_of(path)
+        .any(|i| i.local_name() == ident && !matches!(i.alias.as_deref(), Some("_" | ".")));
+    imported && !is_shadowed(node, ident)
+}
+
+/// A parameter, receiver, result or local declaration of `ident` in any function
+/// enclosing `node`, declared before it.
+pub fn is_shadowed(node: &GoNode, ident: &str) -> bool {
+    let at = node.range().start;
+    for func in node.ancestors().filter(is_function) {
+        for n in func.dfs() {
+            if n.range().start >= at {
+                break;
+            }
+            if n.kind() == "identifier" && n.text() == ident && declares(&n) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// True when identifier `n` is being declared (not used) where it stands.
+fn declares(n: &GoNode) -> bool {
+    let Some(parent) = n.parent() else { return false };
+    match parent.kind().as_ref() {
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => true,
+        "expression_list" => parent.parent().is_some_and(|gp| {
+            matches!(gp.kind().as_ref(), "short_var_declaration" | "range_clause")
+                && gp.field("left").is_some_and(|l| l.range() == parent.range())
+        }),
+        "short_var_declaration" | "range_clause" => {
+            parent.field("left").is_some_and(|l| l.range() == n.range())
+        }
+        _ => false,
+    }
+}
+
+/// True for code that only `go test` runs: a `_test.go` file, or a function (or a
+/// closure inside one) taking `*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`.
+pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
+    if file.is_test_file {
+        return true;
+    }
+    node.ancestors()
+        .filter(|a| matches!(a.kind().as_ref(), "function_declaration" | "method_declaration" | "func_literal"))
+        .any(|f| {
+            f.field("parameters").is_some_and(|params| {
+                params.children().filter(|p| p.kind() == "parameter_declaration").any(|p| {
+                    p.field("type").is_some_and(|t| {
+                        let t = t.text();
+                        let t = t.trim_start_matches('*');
+                        t.ends_with(".T") && t.starts_with("testing")
+                            || t.ends_with(".B") && t.starts_with("testing")
+                            || t.ends_with(".F") && t.starts_with("testing")
+                            || t == "testing.TB"
+                    })
+                })
+            })
+        })
+}
+
+/// The statement node that `node` (an expression) stands as, if it is a whole statement.
+pub fn as_statement<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let parent = node.parent()?;
+    match parent.kind().as_ref() {
+        "expression_statement" => Some(parent),
+        _ if node.kind().ends_with("_statement") => Some(node.clone()),
+        _ => None,
+    }
+}
+
+/// The statement executed after `stmt`: its next sibling, or, at the end of a
+/// block, the statement after the enclosing `if`/block, up to the function.
+pub fn next_statement<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let mut cur = stmt.clone();
+    loop {
+        if let Some(next) = cur.next_all().find(|n| n.is_named() && n.kind() != "comment") {
+            return Some(next);
+        }
+        let parent = cur.parent()?;
+        if is_function(&parent) || parent.kind() == "for_statement" {
+            return None;
+        }
+        cur = parent;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn find<'r>(file: &'r GoFile, text: &str) -> GoNode<'r> {
+        let start = file.text().find(text).unwrap();
+        let found = file.root.root().dfs().filter(|n| n.range().start == start && n.text() == text).last();
+        found.unwrap_or_else(|| panic!("no node `{text}` at {start}"))
+    }
+
+    #[test]
+    fn import_resolution_and_shadowing() {
+        let src = "package p\nimport rt \"runtime\"\nfunc f() { rt.GC() }\nfunc g(rt *T) { rt.GC() }\nfunc h() { runtime := x; runtime.GC() }\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let calls: Vec<_> = f.root.root().dfs().filter(|n| n.kind() == "selector_expression").collect();
+        assert!(names_import(&f, &calls[0], "rt", "runtime"));
+        assert!(!names_import(&f, &calls[1], "rt", "runtime"));
+        assert!(!names_import(&f, &calls[2], "runtime", "runtime"));
+    }
+
+    #[test]
+    fn loops_stop_at_closures() {
+        let src = "package p\nfunc f() {\n\tfor {\n\t\ta()\n\t\tgo func() { b() }()\n\t}\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        assert!(in_loop(&find(&f, "a()")));
+        assert!(!in_loop(&find(&f, "b()")));
+    }
+
+    #[test]
+    fn test_functions() {
+        let src = "package p\nfunc BenchmarkX(b *testing.B) { func() { alpha() }() }\nfunc helper(tb testing.TB) { gamma() }\nfunc run() { delta() }\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        assert!(in_test_code(&f, &find(&f, "alpha()")));
+        assert!(in_test_code(&f, &find(&f, "gamma()")));
+        assert!(!in_test_code(&f, &find(&f, "delta()")));
+    }
+
+    #[test]
+    fn next_statement_climbs_out_of_if() {
+        let src = "package p\nfunc f() {\n\tif x {\n\t\ta()\n\t}\n\tb()\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let a = as_statement(&find(&f, "a()")).unwrap();
+        assert_eq!(next_statement(&a).unwrap().text(), "b()");
+    }
+}

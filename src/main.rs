@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(gomemfix::cli::main_exit_code());
+}

@@ -1,0 +1,315 @@
+//! Rules as data: loading `patterns/GMxxx-name.yml` files with ast-grep-config,
+//! plus the gomemfix fields each rule keeps under `metadata:`.
+//!
+//! A rule file is an ordinary ast-grep rule. What a pattern cannot say (which import
+//! a metavariable must name, test exemptions, named Rust helpers for checks and fixes)
+//! lives under `metadata:`, and the rule's documentation lives in `note:`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use ast_grep_config::{from_yaml_string, GlobalRules, RuleConfig, Severity};
+use serde::Deserialize;
+
+use crate::finding::Applicability;
+use crate::helpers;
+use crate::lang::Go;
+use crate::prefilter::Prefilter;
+
+include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
+
+/// What a rule promises about its fix, as written in its YAML (`fix-safety`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FixSafety {
+    Safe,
+    Unsafe,
+    None,
+}
+
+impl FixSafety {
+    pub fn applicability(self) -> Option<Applicability> {
+        match self {
+            FixSafety::Safe => Some(Applicability::Safe),
+            FixSafety::Unsafe => Some(Applicability::Unsafe),
+            FixSafety::None => None,
+        }
+    }
+}
+
+impl fmt::Display for FixSafety {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FixSafety::Safe => "safe",
+            FixSafety::Unsafe => "unsafe",
+            FixSafety::None => "none (report only)",
+        })
+    }
+}
+
+/// A named Rust fixer, with its argument when it takes one:
+/// `fixer: remove-statement` or `fixer: { replace-call: runtime/debug.FreeOSMemory }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum FixerSpec {
+    Name(String),
+    WithArg(BTreeMap<String, String>),
+}
+
+impl FixerSpec {
+    pub fn name_and_arg(&self) -> (&str, Option<&str>) {
+        match self {
+            FixerSpec::Name(n) => (n, None),
+            FixerSpec::WithArg(map) => {
+                let (k, v) = map.iter().next().expect("checked at load time");
+                (k, Some(v))
+            }
+        }
+    }
+}
+
+/// The gomemfix part of a rule file, under `metadata:`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct RuleMeta {
+    /// Kebab-case name of the bug, e.g. `gc-in-loop`.
+    pub name: Option<String>,
+    pub fix_safety: Option<FixSafety>,
+    /// Metavariable → import path it must name (`{RT: runtime}` makes `rt.GC()` count
+    /// under `import rt "runtime"` and refuses a local variable called `runtime`).
+    #[serde(default)]
+    pub packages: BTreeMap<String, String>,
+    /// Skip `_test.go` files and functions that take `*testing.T`, `*testing.B` or `testing.TB`.
+    #[serde(default)]
+    pub skip_tests: bool,
+    /// Named Rust predicates (see `helpers::CHECKS`); all must hold.
+    #[serde(default)]
+    pub checks: Vec<String>,
+    /// A named Rust fixer (see `helpers::FIXERS`); without one, the YAML `fix:` is used.
+    pub fixer: Option<FixerSpec>,
+    /// One line saying what the fix does, shown with the finding.
+    pub fix_description: Option<String>,
+}
+
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub message: String,
+    pub severity: Severity,
+    pub fix_safety: FixSafety,
+    pub docs: String,
+    pub meta: RuleMeta,
+    pub config: RuleConfig<Go>,
+    pub prefilter: Prefilter,
+    /// Where the rule came from (`patterns/GM005-gc-in-loop.yml` or a user's file).
+    pub origin: PathBuf,
+}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule").field("id", &self.id).finish()
+    }
+}
+
+impl Rule {
+    pub fn severity_name(&self) -> &'static str {
+        match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+            Severity::Off => "off",
+        }
+    }
+
+    /// The text `gomemfix explain` prints: the rule's docs, which are the product's help.
+    pub fn explain(&self) -> String {
+        format!(
+            "# {} {}\n\n{}\n\nFix safety: {}\n\n{}\n",
+            self.id,
+            self.name,
+            self.message.trim(),
+            self.fix_safety,
+            self.docs.trim()
+        )
+    }
+}
+
+#[derive(Debug)]
+pub struct RuleLoadError {
+    pub origin: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for RuleLoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin.display(), self.message)
+    }
+}
+
+impl std::error::Error for RuleLoadError {}
+
+/// The fields this module reads beside ast-grep-config's own model.
+#[derive(Deserialize)]
+struct RuleExtras {
+    #[serde(default)]
+    metadata: Option<RuleMeta>,
+    rule: serde_json::Value,
+    #[serde(default)]
+    constraints: Option<serde_json::Value>,
+}
+
+/// Parses one rule file (one YAML document).
+pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
+    let err = |message: String| RuleLoadError {
+        origin: origin.to_path_buf(),
+        message,
+    };
+    // Plain YAML first: its errors carry the line and column.
+    ast_grep_config::from_str::<serde_json::Value>(yaml).map_err(|e| err(format!("invalid YAML: {e}")))?;
+    let mut configs = from_yaml_string::<Go>(yaml, &GlobalRules::default()).map_err(|e| {
+        let mut msg = format!("invalid rule: {e}");
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        err(msg)
+    })?;
+    if configs.len() != 1 {
+        return Err(err(format!(
+            "expected exactly one rule per file, found {}",
+            configs.len()
+        )));
+    }
+    let config = configs.remove(0);
+    let extras: RuleExtras = ast_grep_config::from_str(yaml)
+        .map_err(|e| err(format!("invalid metadata: {e}")))?;
+    let meta = extras.metadata.unwrap_or(RuleMeta {
+        name: None,
+        fix_safety: None,
+        packages: BTreeMap::new(),
+        skip_tests: false,
+        checks: vec![],
+        fixer: None,
+        fix_description: None,
+    });
+    for check in &meta.checks {
+        if helpers::check(check).is_none() {
+            return Err(err(format!(
+                "unknown check `{check}` (known: {})",
+                helpers::check_names().join(", ")
+            )));
+        }
+    }
+    if let Some(spec) = &meta.fixer {
+        if let FixerSpec::WithArg(map) = spec {
+            if map.len() != 1 {
+                return Err(err("`fixer` takes one name, with one argument".into()));
+            }
+        }
+        let (name, _) = spec.name_and_arg();
+        if helpers::fixer(name).is_none() {
+            return Err(err(format!(
+                "unknown fixer `{name}` (known: {})",
+                helpers::fixer_names().join(", ")
+            )));
+        }
+    }
+    let has_fix = meta.fixer.is_some() || !config.fixer.is_empty();
+    let fix_safety = meta.fix_safety.unwrap_or(if has_fix {
+        FixSafety::Unsafe
+    } else {
+        FixSafety::None
+    });
+    if fix_safety != FixSafety::None && !has_fix {
+        return Err(err(format!(
+            "fix-safety is `{fix_safety}` but the rule has neither `fix:` nor `metadata.fixer`"
+        )));
+    }
+    let prefilter = Prefilter::from_rule(&extras.rule, extras.constraints.as_ref(), &meta);
+    Ok(Rule {
+        id: config.id.clone(),
+        name: meta.name.clone().unwrap_or_else(|| config.id.clone()),
+        message: config.message.clone(),
+        severity: config.severity.clone(),
+        fix_safety,
+        docs: config.note.clone().unwrap_or_default(),
+        meta,
+        config,
+        prefilter,
+        origin: origin.to_path_buf(),
+    })
+}
+
+/// The rules shipped in the binary, sorted by id.
+pub fn bundled() -> Vec<Rule> {
+    let mut rules: Vec<Rule> = BUNDLED_RULES
+        .iter()
+        .map(|(name, yaml)| {
+            parse_rule(&Path::new("patterns").join(name), yaml)
+                .unwrap_or_else(|e| panic!("bundled rule is broken: {e}"))
+        })
+        .collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    rules
+}
+
+/// Rules from a user's folder (`--patterns DIR`): every `.yml`/`.yaml` file in it.
+pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleLoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| RuleLoadError {
+        origin: dir.to_path_buf(),
+        message: format!("cannot read rule folder: {e}"),
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let yaml = std::fs::read_to_string(p).map_err(|e| RuleLoadError {
+                origin: p.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
+            parse_rule(p, &yaml)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_rules_load_and_are_documented() {
+        let rules = bundled();
+        assert!(!rules.is_empty());
+        for rule in &rules {
+            let file = rule.origin.file_name().unwrap().to_str().unwrap().to_string();
+            assert_eq!(file, format!("{}-{}.yml", rule.id, rule.name), "file name of {}", rule.id);
+            for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
+                assert!(rule.docs.contains(section), "{} lacks `{section}`", rule.id);
+            }
+            assert!(rule.meta.name.is_some() && rule.meta.fix_safety.is_some());
+        }
+    }
+
+    #[test]
+    fn bad_yaml_names_the_file_and_line() {
+        let e = parse_rule(Path::new("mine.yml"), "id: X\nlanguage: go\nrule:\n  pattern: [\n")
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("mine.yml: "), "{text}");
+        assert!(text.contains("line"), "{text}");
+    }
+
+    #[test]
+    fn unknown_helper_is_an_error() {
+        let yaml = "id: X1\nlanguage: go\nmessage: m\nrule:\n  kind: call_expression\nmetadata:\n  checks: [no-such-check]\n";
+        let e = parse_rule(Path::new("x.yml"), yaml).unwrap_err();
+        assert!(e.to_string().contains("unknown check `no-such-check`"), "{e}");
+    }
+}
