@@ -13,7 +13,11 @@ use crate::run::{self, Mode, RunOptions};
 use crate::source::DEFAULT_MAX_FILE_SIZE;
 
 #[derive(Parser, Debug)]
-#[command(name = "gomemfix", version, about = "Finds Go memory-management bugs and rewrites them to their documented fix")]
+#[command(
+    name = "gomemfix",
+    version,
+    about = "Finds Go memory-management bugs and rewrites them to their documented fix"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -72,7 +76,12 @@ pub fn main_exit_code() -> i32 {
     let mut out = stdout.lock();
     match execute(cli, &mut out) {
         Ok(code) => code,
-        Err(e) if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) => 0,
+        Err(e)
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            0
+        }
         Err(e) => {
             eprintln!("gomemfix: {e}");
             2
@@ -85,13 +94,22 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
         Command::Rules { select } => {
             let rules = select_rules(rules::bundled(), &select, &[])?;
             for r in &rules {
-                writeln!(out, "{}  {:<30} fix: {:<18} {}", r.id, r.name, r.fix_safety.to_string(), first_line(&r.message))?;
+                writeln!(
+                    out,
+                    "{}  {:<30} fix: {:<18} {}",
+                    r.id,
+                    r.name,
+                    r.fix_safety.to_string(),
+                    first_line(&r.message)
+                )?;
             }
             Ok(0)
         }
         Command::Explain { rule } => {
             let rules = rules::bundled();
-            let found = rules.iter().find(|r| r.id.eq_ignore_ascii_case(&rule) || r.name == rule);
+            let found = rules
+                .iter()
+                .find(|r| r.id.eq_ignore_ascii_case(&rule) || r.name == rule);
             match found {
                 Some(r) => {
                     write!(out, "{}", r.explain())?;
@@ -101,20 +119,31 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             }
         }
         Command::Check(common) => run_files(common, Mode::Check, false, out),
-        Command::Fix { common, unsafe_fixes, diff } => {
-            run_files(common, Mode::Fix { write: !diff }, unsafe_fixes, out)
-        }
+        Command::Fix {
+            common,
+            unsafe_fixes,
+            diff,
+        } => run_files(common, Mode::Fix { write: !diff }, unsafe_fixes, out),
     }
 }
 
-fn run_files(common: CommonArgs, mode: Mode, unsafe_fixes: bool, out: &mut dyn Write) -> anyhow::Result<i32> {
+fn run_files(
+    common: CommonArgs,
+    mode: Mode,
+    unsafe_fixes: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
     let mut all = rules::bundled();
     if let Some(dir) = &common.patterns {
         all.extend(rules::load_dir(dir)?);
     }
     let rules = select_rules(all, &common.select, &common.ignore)?;
     let engine = Engine::new(rules);
-    let paths = if common.paths.is_empty() { vec![PathBuf::from(".")] } else { common.paths };
+    let paths = if common.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        common.paths
+    };
     let opts = RunOptions {
         mode,
         unsafe_fixes,
@@ -155,10 +184,19 @@ fn run_files(common: CommonArgs, mode: Mode, unsafe_fixes: bool, out: &mut dyn W
 }
 
 /// Applies `--select` and `--ignore`; each entry is an id, a name or an id prefix.
-pub fn select_rules(all: Vec<Rule>, select: &[String], ignore: &[String]) -> anyhow::Result<Vec<Rule>> {
+pub fn select_rules(
+    all: Vec<Rule>,
+    select: &[String],
+    ignore: &[String],
+) -> anyhow::Result<Vec<Rule>> {
     let hits = |r: &Rule, key: &str| {
         let key = key.trim();
-        r.id.eq_ignore_ascii_case(key) || r.name == key || (key.len() >= 2 && r.id.to_ascii_uppercase().starts_with(&key.to_ascii_uppercase()))
+        r.id.eq_ignore_ascii_case(key)
+            || r.name == key
+            || (key.len() >= 2
+                && r.id
+                    .to_ascii_uppercase()
+                    .starts_with(&key.to_ascii_uppercase()))
     };
     for key in select.iter().chain(ignore).filter(|k| !k.trim().is_empty()) {
         if !all.iter().any(|r| hits(r, key)) {

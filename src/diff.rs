@@ -26,7 +26,12 @@ mod tests {
     #[test]
     fn has_git_headers() {
         let d = unified("x/a.go", "a\nb\nc\n", "a\nc\n");
-        assert!(d.starts_with("diff --git a/x/a.go b/x/a.go\n--- a/x/a.go\n+++ b/x/a.go\n@@ -1,3 +1,2 @@\n"), "{d}");
+        assert!(
+            d.starts_with(
+                "diff --git a/x/a.go b/x/a.go\n--- a/x/a.go\n+++ b/x/a.go\n@@ -1,3 +1,2 @@\n"
+            ),
+            "{d}"
+        );
         assert!(d.contains("\n-b\n"));
         assert_eq!(unified("a", "same", "same"), "");
     }

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-
 use crate::finding::{apply_edits, Applicability, Edit, Finding, Fix, Position};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
@@ -80,8 +79,12 @@ impl Engine {
                 continue;
             }
             for m in root.find_all(&rule.config.matcher) {
-                let Some(outcome) = self.judge(file, rule, &m) else { continue };
-                let Outcome::Report { message: note, fix } = outcome else { continue };
+                let Some(outcome) = self.judge(file, rule, &m) else {
+                    continue;
+                };
+                let Outcome::Report { message: note, fix } = outcome else {
+                    continue;
+                };
                 let node = m.get_node();
                 let r = node.range();
                 let mut message = rule.config.get_message(&m);
@@ -108,9 +111,14 @@ impl Engine {
                 }
                 let plan = fix.or_else(|| template_fix(rule, &m));
                 let (mut code_edits, mut imports) = (vec![], vec![]);
-                if let Some(plan) = plan.filter(|p| !file.near_parse_error(r.start, r.end) && edits_clear_of_errors(file, p)) {
-                    if let Some(applicability) = plan.applicability.or(rule.fix_safety.applicability()) {
-                        let used = used_before.get_or_insert_with(|| imports::used_package_names(&root));
+                if let Some(plan) = plan.filter(|p| {
+                    !file.near_parse_error(r.start, r.end) && edits_clear_of_errors(file, p)
+                }) {
+                    if let Some(applicability) =
+                        plan.applicability.or(rule.fix_safety.applicability())
+                    {
+                        let used =
+                            used_before.get_or_insert_with(|| imports::used_package_names(&root));
                         let after = apply_edits(file.text(), &plan.edits);
                         let import_edits = imports::reconcile(&after, &plan.imports, used);
                         // Import edits in a file the parser only partly read could break it.
@@ -147,7 +155,11 @@ impl Engine {
     fn judge(&self, file: &GoFile, rule: &Rule, m: &GoMatch) -> Option<Outcome> {
         let node: &GoNode = m.get_node();
         let r = node.range();
-        if file.error_ranges.iter().any(|&(s, e)| s < r.end && r.start < e) {
+        if file
+            .error_ranges
+            .iter()
+            .any(|&(s, e)| s < r.end && r.start < e)
+        {
             return None;
         }
         if rule.meta.skip_tests && scope::in_test_code(file, node) {
@@ -155,7 +167,9 @@ impl Engine {
         }
         for (var, path) in &rule.meta.packages {
             let target = m.get_env().get_match(var)?;
-            if target.kind() != "identifier" || !scope::names_import(file, target, &target.text(), path) {
+            if target.kind() != "identifier"
+                || !scope::names_import(file, target, &target.text(), path)
+            {
                 return None;
             }
         }
@@ -176,9 +190,17 @@ impl Engine {
     /// Fixes `text` to a fixpoint: each pass applies every fix that does not overlap
     /// an earlier one, adds and removes imports once, and keeps the result only if
     /// it parses no worse than before.
-    pub fn fix(&self, path: &Path, text: &str, module: Option<Arc<Module>>, unsafe_fixes: bool) -> FixOutcome {
+    pub fn fix(
+        &self,
+        path: &Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+        unsafe_fixes: bool,
+    ) -> FixOutcome {
         let allowed = |f: &Finding| {
-            f.fix.as_ref().is_some_and(|fix| fix.applicability == Applicability::Safe || unsafe_fixes)
+            f.fix
+                .as_ref()
+                .is_some_and(|fix| fix.applicability == Applicability::Safe || unsafe_fixes)
         };
         let mut current = text.to_string();
         let mut fixed = vec![];
@@ -189,7 +211,9 @@ impl Engine {
             let (candidates, _) = self.candidates(&file);
             let fixable: Vec<&Candidate> = candidates
                 .iter()
-                .filter(|c| allowed(&c.finding) && !refused.iter().any(|r| same_site(r, &c.finding)))
+                .filter(|c| {
+                    allowed(&c.finding) && !refused.iter().any(|r| same_site(r, &c.finding))
+                })
                 .collect();
             if fixable.is_empty() {
                 converged = true;
@@ -197,9 +221,11 @@ impl Engine {
             }
             let mut chosen: Vec<&Candidate> = vec![];
             for c in fixable {
-                let clash = chosen
-                    .iter()
-                    .any(|k| k.code_edits.iter().any(|a| c.code_edits.iter().any(|b| a.overlaps(b))));
+                let clash = chosen.iter().any(|k| {
+                    k.code_edits
+                        .iter()
+                        .any(|a| c.code_edits.iter().any(|b| a.overlaps(b)))
+                });
                 if !clash {
                     chosen.push(c);
                 }
@@ -207,9 +233,13 @@ impl Engine {
             let errors_before = file.error_ranges.len();
             let used_before = imports::used_package_names(&file.root.root());
             let attempt = |set: &[&Candidate]| -> Option<String> {
-                let edits: Vec<Edit> = set.iter().flat_map(|c| c.code_edits.iter().cloned()).collect();
+                let edits: Vec<Edit> = set
+                    .iter()
+                    .flat_map(|c| c.code_edits.iter().cloned())
+                    .collect();
                 let after = apply_edits(&current, &edits);
-                let requests: Vec<ImportRequest> = set.iter().flat_map(|c| c.imports.iter().cloned()).collect();
+                let requests: Vec<ImportRequest> =
+                    set.iter().flat_map(|c| c.imports.iter().cloned()).collect();
                 let import_edits = imports::reconcile(&after, &requests, &used_before);
                 let result = apply_edits(&after, &import_edits);
                 (parse_error_count(&result) <= errors_before).then_some(result)
@@ -255,7 +285,9 @@ fn same_site(a: &Finding, b: &Finding) -> bool {
 }
 
 fn edits_clear_of_errors(file: &GoFile, plan: &FixPlan) -> bool {
-    plan.edits.iter().all(|e| !file.near_parse_error(e.start, e.end.max(e.start)))
+    plan.edits
+        .iter()
+        .all(|e| !file.near_parse_error(e.start, e.end.max(e.start)))
 }
 
 /// A rule without a named fixer may still carry ast-grep's own `fix:` template.
@@ -264,7 +296,11 @@ fn template_fix(rule: &Rule, m: &GoMatch) -> Option<FixPlan> {
     let edit = m.make_edit(&rule.config.matcher, fixer);
     let content = String::from_utf8_lossy(&edit.inserted_text).into_owned();
     Some(FixPlan {
-        edits: vec![Edit::new(edit.position, edit.position + edit.deleted_length, content)],
+        edits: vec![Edit::new(
+            edit.position,
+            edit.position + edit.deleted_length,
+            content,
+        )],
         ..FixPlan::default()
     })
 }

@@ -109,8 +109,14 @@ mod tests {
     #[test]
     fn positions_are_one_based() {
         let text = "ab\ncd\n";
-        assert_eq!(Position::of_offset(text, 0), Position { line: 1, column: 1 });
-        assert_eq!(Position::of_offset(text, 4), Position { line: 2, column: 2 });
+        assert_eq!(
+            Position::of_offset(text, 0),
+            Position { line: 1, column: 1 }
+        );
+        assert_eq!(
+            Position::of_offset(text, 4),
+            Position { line: 2, column: 2 }
+        );
     }
 
     #[test]
@@ -123,7 +129,10 @@ mod tests {
 
     #[test]
     fn applies_in_order() {
-        let out = apply_edits("hello world", &[Edit::new(6, 11, "Go"), Edit::new(0, 5, "hi")]);
+        let out = apply_edits(
+            "hello world",
+            &[Edit::new(6, 11, "Go"), Edit::new(0, 5, "hi")],
+        );
         assert_eq!(out, "hi Go");
     }
 }

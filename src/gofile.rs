@@ -40,9 +40,8 @@ impl Import {
 pub fn default_package_name(path: &str) -> &str {
     let mut parts = path.rsplit('/');
     let last = parts.next().unwrap_or(path);
-    let is_major = last.len() > 1
-        && last.starts_with('v')
-        && last[1..].bytes().all(|b| b.is_ascii_digit());
+    let is_major =
+        last.len() > 1 && last.starts_with('v') && last[1..].bytes().all(|b| b.is_ascii_digit());
     let name = if is_major {
         parts.next().unwrap_or(last)
     } else {
@@ -138,8 +137,13 @@ fn collect_imports(decl: &GoNode, out: &mut Vec<Import>) {
         if node.kind() != "import_spec" {
             continue;
         }
-        let Some(path_node) = node.field("path") else { continue };
-        let path = path_node.text().trim_matches(|c| c == '"' || c == '`').to_string();
+        let Some(path_node) = node.field("path") else {
+            continue;
+        };
+        let path = path_node
+            .text()
+            .trim_matches(|c| c == '"' || c == '`')
+            .to_string();
         let alias = node.field("name").map(|n| n.text().to_string());
         let r = node.range();
         out.push(Import {
@@ -194,7 +198,11 @@ mod tests {
         let text = "package svc\n\nimport (\n\trt \"runtime\"\n\t\"runtime/debug\"\n)\n";
         let f = GoFile::parse(Path::new("a.go"), text, None);
         assert_eq!(f.package_name, "svc");
-        let names: Vec<_> = f.imports.iter().map(|i| (i.path.as_str(), i.local_name())).collect();
+        let names: Vec<_> = f
+            .imports
+            .iter()
+            .map(|i| (i.path.as_str(), i.local_name()))
+            .collect();
         assert_eq!(names, vec![("runtime", "rt"), ("runtime/debug", "debug")]);
         assert!(f.error_ranges.is_empty());
     }

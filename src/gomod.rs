@@ -134,7 +134,8 @@ mod tests {
         let m = Module::parse(PathBuf::from("/go/src"), "module std\n\ngo 1.27\n");
         assert!(m.is_standard_library());
         assert_eq!(
-            m.import_path_of(Path::new("/go/src/runtime/debug")).as_deref(),
+            m.import_path_of(Path::new("/go/src/runtime/debug"))
+                .as_deref(),
             Some("runtime/debug")
         );
     }

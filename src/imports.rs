@@ -89,7 +89,8 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
         .collect();
     to_add.sort();
     to_add.dedup();
-    let remove = |s: &Spec| s.removable && used_before.contains(&s.local) && !used_now.contains(&s.local);
+    let remove =
+        |s: &Spec| s.removable && used_before.contains(&s.local) && !used_now.contains(&s.local);
 
     let mut edits = vec![];
     // Where additions go: the first parenthesized block, else a lone single import
@@ -101,10 +102,16 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
             edits.extend(insert_into_block(text, &decls[i], &to_add));
         } else if lone_single {
             let d = &decls[0];
-            let mut specs: Vec<(String, String)> = to_add.iter().map(|r| (r.path.clone(), r.spec_text())).collect();
+            let mut specs: Vec<(String, String)> = to_add
+                .iter()
+                .map(|r| (r.path.clone(), r.spec_text()))
+                .collect();
             let own = &d.specs[0];
             if !remove(own) {
-                let spec_text = text[own.line_start..own.line_end].trim().trim_start_matches("import").trim();
+                let spec_text = text[own.line_start..own.line_end]
+                    .trim()
+                    .trim_start_matches("import")
+                    .trim();
                 specs.push((own.path.clone(), spec_text.to_string()));
             }
             specs.sort();
@@ -117,13 +124,19 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
             let end = decl_end_without_newline(text, d);
             edits.push(Edit::new(d.start, end, new_decl));
         } else if let Some(last) = decls.last() {
-            let lines: String = to_add.iter().map(|r| format!("import {}\n", r.spec_text())).collect();
+            let lines: String = to_add
+                .iter()
+                .map(|r| format!("import {}\n", r.spec_text()))
+                .collect();
             edits.push(Edit::new(last.line_end, last.line_end, lines));
         } else if let Some(pkg) = top.children().find(|c| c.kind() == "package_clause") {
             let new_decl = if to_add.len() == 1 {
                 format!("\n\nimport {}", to_add[0].spec_text())
             } else {
-                let body: String = to_add.iter().map(|r| format!("\t{}\n", r.spec_text())).collect();
+                let body: String = to_add
+                    .iter()
+                    .map(|r| format!("\t{}\n", r.spec_text()))
+                    .collect();
                 format!("\n\nimport (\n{body})")
             };
             edits.push(Edit::new(pkg.range().end, pkg.range().end, new_decl));
@@ -154,12 +167,18 @@ fn import_decls(text: &str, top: &GoNode) -> Vec<Decl> {
     for node in top.children().filter(|c| c.kind() == "import_declaration") {
         let r = node.range();
         let parenthesized = node.children().any(|c| c.kind() == "import_spec_list");
-        let body_start = text[r.start..r.end].find('(').map_or(r.start, |i| line_end(text, r.start + i));
+        let body_start = text[r.start..r.end]
+            .find('(')
+            .map_or(r.start, |i| line_end(text, r.start + i));
         let specs = node
             .dfs()
             .filter(|n| n.kind() == "import_spec")
             .filter_map(|spec| {
-                let path = spec.field("path")?.text().trim_matches(|c| c == '"' || c == '`').to_string();
+                let path = spec
+                    .field("path")?
+                    .text()
+                    .trim_matches(|c| c == '"' || c == '`')
+                    .to_string();
                 let alias = spec.field("name").map(|n| n.text().to_string());
                 let removable = !matches!(alias.as_deref(), Some("_" | ".")) && path != "C";
                 let local = alias.unwrap_or_else(|| default_package_name(&path).to_string());
@@ -189,10 +208,12 @@ fn insert_into_block(text: &str, d: &Decl, to_add: &[&ImportRequest]) -> Vec<Edi
     // Groups are runs of specs with no blank line between them.
     let mut groups: Vec<Vec<&Spec>> = vec![];
     for s in &d.specs {
-        let blank_before = groups
-            .last()
-            .and_then(|g| g.last())
-            .is_some_and(|prev| text[prev.line_end..s.line_start].contains("\n\n") || text[prev.line_end..s.line_start].lines().any(|l| l.trim().is_empty()));
+        let blank_before = groups.last().and_then(|g| g.last()).is_some_and(|prev| {
+            text[prev.line_end..s.line_start].contains("\n\n")
+                || text[prev.line_end..s.line_start]
+                    .lines()
+                    .any(|l| l.trim().is_empty())
+        });
         if groups.is_empty() || blank_before {
             groups.push(vec![s]);
         } else {
@@ -220,7 +241,10 @@ fn insert_into_block(text: &str, d: &Decl, to_add: &[&ImportRequest]) -> Vec<Edi
         }
         None => {
             // No standard-library group yet: start one at the top, as goimports does.
-            let mut lines: String = to_add.iter().map(|r| format!("\t{}\n", r.spec_text())).collect();
+            let mut lines: String = to_add
+                .iter()
+                .map(|r| format!("\t{}\n", r.spec_text()))
+                .collect();
             if !d.specs.is_empty() {
                 lines.push('\n');
             }
@@ -286,7 +310,9 @@ pub fn line_start(text: &str, offset: usize) -> usize {
 
 /// Offset just past the newline that ends the line holding `offset` (or the text's end).
 pub fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find('\n').map_or(text.len(), |i| offset + i + 1)
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i + 1)
 }
 
 fn prev_line(text: &str, line_start_offset: usize) -> Option<&str> {
@@ -303,16 +329,21 @@ pub fn choose_name(
     path: &str,
     existing: &[crate::gofile::Import],
 ) -> (String, Option<String>) {
-    if let Some(imp) = existing.iter().find(|i| i.path == path && !matches!(i.alias.as_deref(), Some("_" | "."))) {
+    if let Some(imp) = existing
+        .iter()
+        .find(|i| i.path == path && !matches!(i.alias.as_deref(), Some("_" | ".")))
+    {
         return (imp.local_name().to_string(), None);
     }
     let default = default_package_name(path);
     let taken = |name: &str| {
         existing.iter().any(|i| i.local_name() == name)
-            || root
-                .root()
-                .dfs()
-                .any(|n| matches!(n.kind().as_ref(), "identifier" | "type_identifier" | "package_identifier") && n.text() == name)
+            || root.root().dfs().any(|n| {
+                matches!(
+                    n.kind().as_ref(),
+                    "identifier" | "type_identifier" | "package_identifier"
+                ) && n.text() == name
+            })
     };
     if !taken(default) {
         return (default.to_string(), None);
@@ -347,7 +378,10 @@ mod tests {
     fn run(before: &str, after_code: &str, add: &[(&str, Option<&str>)]) -> String {
         let add: Vec<ImportRequest> = add
             .iter()
-            .map(|(p, a)| ImportRequest { path: p.to_string(), alias: a.map(str::to_string) })
+            .map(|(p, a)| ImportRequest {
+                path: p.to_string(),
+                alias: a.map(str::to_string),
+            })
             .collect();
         let edits = reconcile(after_code, &add, &used(before));
         apply_edits(after_code, &edits)
@@ -358,7 +392,12 @@ mod tests {
         let before = "package p\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n\t\"time\"\n\n\t\"example.com/x\"\n)\n\nfunc f() { runtime.GC(); fmt.Println(time.Now(), x.Y) }\n";
         let after = before.replace("runtime.GC()", "debug.FreeOSMemory()");
         let out = run(before, &after, &[("runtime/debug", None)]);
-        assert!(out.contains("import (\n\t\"fmt\"\n\t\"runtime/debug\"\n\t\"time\"\n\n\t\"example.com/x\"\n)"), "{out}");
+        assert!(
+            out.contains(
+                "import (\n\t\"fmt\"\n\t\"runtime/debug\"\n\t\"time\"\n\n\t\"example.com/x\"\n)"
+            ),
+            "{out}"
+        );
     }
 
     #[test]
@@ -366,15 +405,22 @@ mod tests {
         let before = "package p\n\nimport \"runtime\"\n\nfunc f() { runtime.GC() }\n";
         let after = before.replace("runtime.GC()", "debug.FreeOSMemory()");
         let out = run(before, &after, &[("runtime/debug", None)]);
-        assert_eq!(out, "package p\n\nimport \"runtime/debug\"\n\nfunc f() { debug.FreeOSMemory() }\n");
+        assert_eq!(
+            out,
+            "package p\n\nimport \"runtime/debug\"\n\nfunc f() { debug.FreeOSMemory() }\n"
+        );
     }
 
     #[test]
     fn single_import_becomes_block() {
-        let before = "package p\n\nimport \"runtime\"\n\nfunc f() { runtime.GC(); runtime.Gosched() }\n";
+        let before =
+            "package p\n\nimport \"runtime\"\n\nfunc f() { runtime.GC(); runtime.Gosched() }\n";
         let after = before.replace("runtime.GC()", "debug.FreeOSMemory()");
         let out = run(before, &after, &[("runtime/debug", None)]);
-        assert!(out.starts_with("package p\n\nimport (\n\t\"runtime\"\n\t\"runtime/debug\"\n)\n\nfunc"), "{out}");
+        assert!(
+            out.starts_with("package p\n\nimport (\n\t\"runtime\"\n\t\"runtime/debug\"\n)\n\nfunc"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -384,13 +430,21 @@ mod tests {
         let out = run(before, &after, &[]);
         assert!(out.contains("import (\n\t\"example.com/x\"\n)\n"), "{out}");
         let before = "package p\n\nimport \"runtime\"\n\nfunc f() { runtime.GC() }\n";
-        let out = run(before, "package p\n\nimport \"runtime\"\n\nfunc f() {}\n", &[]);
+        let out = run(
+            before,
+            "package p\n\nimport \"runtime\"\n\nfunc f() {}\n",
+            &[],
+        );
         assert_eq!(out, "package p\n\nfunc f() {}\n");
     }
 
     #[test]
     fn no_imports_yet_and_alias() {
-        let out = run("package p\n\nfunc f() {}\n", "package p\n\nfunc f() { rtdebug.FreeOSMemory() }\n", &[("runtime/debug", Some("rtdebug"))]);
+        let out = run(
+            "package p\n\nfunc f() {}\n",
+            "package p\n\nfunc f() { rtdebug.FreeOSMemory() }\n",
+            &[("runtime/debug", Some("rtdebug"))],
+        );
         assert_eq!(out, "package p\n\nimport rtdebug \"runtime/debug\"\n\nfunc f() { rtdebug.FreeOSMemory() }\n");
     }
 

@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn any_is_or_and_kind_is_always() {
         let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"kind": "go_statement"}]});
-        assert_eq!(Prefilter::from_rule(&rule, None, &meta(&[])), Prefilter::Always);
+        assert_eq!(
+            Prefilter::from_rule(&rule, None, &meta(&[])),
+            Prefilter::Always
+        );
         let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"pattern": "bar()"}]});
         let p = Prefilter::from_rule(&rule, None, &meta(&[]));
         assert!(p.may_match(b"bar()") && !p.may_match(b"baz()"));

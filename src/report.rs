@@ -66,7 +66,10 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
                 .iter()
                 .map(|e| {
                     let (s, t) = match text {
-                        Some(t) => (Position::of_offset(t, e.start), Position::of_offset(t, e.end)),
+                        Some(t) => (
+                            Position::of_offset(t, e.start),
+                            Position::of_offset(t, e.end),
+                        ),
                         None => (f.start_pos, f.end_pos),
                     };
                     JsonEdit {
@@ -82,7 +85,13 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
     }
 }
 
-pub fn print(out: &mut dyn Write, report: &RunReport, format: Format, mode: Mode, unsafe_fixes: bool) -> io::Result<()> {
+pub fn print(
+    out: &mut dyn Write,
+    report: &RunReport,
+    format: Format,
+    mode: Mode,
+    unsafe_fixes: bool,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             let texts = crate::run::finding_texts(report);
@@ -97,7 +106,12 @@ pub fn print(out: &mut dyn Write, report: &RunReport, format: Format, mode: Mode
     }
 }
 
-fn print_text(out: &mut dyn Write, report: &RunReport, mode: Mode, unsafe_fixes: bool) -> io::Result<()> {
+fn print_text(
+    out: &mut dyn Write,
+    report: &RunReport,
+    mode: Mode,
+    unsafe_fixes: bool,
+) -> io::Result<()> {
     for f in report.findings() {
         writeln!(
             out,
@@ -116,14 +130,40 @@ fn print_text(out: &mut dyn Write, report: &RunReport, mode: Mode, unsafe_fixes:
     for f in report.findings() {
         *per_rule.entry(&f.rule).or_default() += 1;
     }
-    let by_rule = per_rule.iter().map(|(r, n)| format!("{r}: {n}")).collect::<Vec<_>>().join(", ");
-    let suppressed_note = if suppressed > 0 { format!(", {suppressed} suppressed") } else { String::new() };
+    let by_rule = per_rule
+        .iter()
+        .map(|(r, n)| format!("{r}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let suppressed_note = if suppressed > 0 {
+        format!(", {suppressed} suppressed")
+    } else {
+        String::new()
+    };
     match mode {
         Mode::Check => {
-            let safe = report.findings().filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Safe)).count();
-            let unsafe_ = report.findings().filter(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Unsafe)).count();
+            let safe = report
+                .findings()
+                .filter(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|x| x.applicability == Applicability::Safe)
+                })
+                .count();
+            let unsafe_ = report
+                .findings()
+                .filter(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|x| x.applicability == Applicability::Unsafe)
+                })
+                .count();
             if total == 0 {
-                writeln!(out, "No findings in {} files{suppressed_note}.", report.files_scanned)
+                writeln!(
+                    out,
+                    "No findings in {} files{suppressed_note}.",
+                    report.files_scanned
+                )
             } else {
                 writeln!(
                     out,
@@ -136,7 +176,12 @@ fn print_text(out: &mut dyn Write, report: &RunReport, mode: Mode, unsafe_fixes:
             let fixed = report.fixed().count();
             let files = report.files.iter().filter(|f| !f.fixed.is_empty()).count();
             let verb = if write { "Fixed" } else { "Would fix" };
-            let hint = if !unsafe_fixes && report.findings().any(|f| f.fix.as_ref().is_some_and(|x| x.applicability == Applicability::Unsafe)) {
+            let hint = if !unsafe_fixes
+                && report.findings().any(|f| {
+                    f.fix
+                        .as_ref()
+                        .is_some_and(|x| x.applicability == Applicability::Unsafe)
+                }) {
                 " (some need --unsafe-fixes)"
             } else {
                 ""
@@ -152,5 +197,9 @@ fn print_text(out: &mut dyn Write, report: &RunReport, mode: Mode, unsafe_fixes:
 }
 
 fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }

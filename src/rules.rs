@@ -167,7 +167,8 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
         message,
     };
     // Plain YAML first: its errors carry the line and column.
-    ast_grep_config::from_str::<serde_json::Value>(yaml).map_err(|e| err(format!("invalid YAML: {e}")))?;
+    ast_grep_config::from_str::<serde_json::Value>(yaml)
+        .map_err(|e| err(format!("invalid YAML: {e}")))?;
     let mut configs = from_yaml_string::<Go>(yaml, &GlobalRules::default()).map_err(|e| {
         let mut msg = format!("invalid rule: {e}");
         let mut source = std::error::Error::source(&e);
@@ -184,8 +185,8 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
         )));
     }
     let config = configs.remove(0);
-    let extras: RuleExtras = ast_grep_config::from_str(yaml)
-        .map_err(|e| err(format!("invalid metadata: {e}")))?;
+    let extras: RuleExtras =
+        ast_grep_config::from_str(yaml).map_err(|e| err(format!("invalid metadata: {e}")))?;
     let meta = extras.metadata.unwrap_or(RuleMeta {
         name: None,
         fix_safety: None,
@@ -288,9 +289,25 @@ mod tests {
         let rules = bundled();
         assert!(!rules.is_empty());
         for rule in &rules {
-            let file = rule.origin.file_name().unwrap().to_str().unwrap().to_string();
-            assert_eq!(file, format!("{}-{}.yml", rule.id, rule.name), "file name of {}", rule.id);
-            for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
+            let file = rule
+                .origin
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert_eq!(
+                file,
+                format!("{}-{}.yml", rule.id, rule.name),
+                "file name of {}",
+                rule.id
+            );
+            for section in [
+                "## What it does",
+                "## Why is this bad?",
+                "## Example",
+                "## Fix",
+            ] {
                 assert!(rule.docs.contains(section), "{} lacks `{section}`", rule.id);
             }
             assert!(rule.meta.name.is_some() && rule.meta.fix_safety.is_some());
@@ -299,8 +316,11 @@ mod tests {
 
     #[test]
     fn bad_yaml_names_the_file_and_line() {
-        let e = parse_rule(Path::new("mine.yml"), "id: X\nlanguage: go\nrule:\n  pattern: [\n")
-            .unwrap_err();
+        let e = parse_rule(
+            Path::new("mine.yml"),
+            "id: X\nlanguage: go\nrule:\n  pattern: [\n",
+        )
+        .unwrap_err();
         let text = e.to_string();
         assert!(text.starts_with("mine.yml: "), "{text}");
         assert!(text.contains("line"), "{text}");
@@ -310,6 +330,9 @@ mod tests {
     fn unknown_helper_is_an_error() {
         let yaml = "id: X1\nlanguage: go\nmessage: m\nrule:\n  kind: call_expression\nmetadata:\n  checks: [no-such-check]\n";
         let e = parse_rule(Path::new("x.yml"), yaml).unwrap_err();
-        assert!(e.to_string().contains("unknown check `no-such-check`"), "{e}");
+        assert!(
+            e.to_string().contains("unknown check `no-such-check`"),
+            "{e}"
+        );
     }
 }

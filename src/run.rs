@@ -18,7 +18,9 @@ use crate::write::write_atomic;
 pub enum Mode {
     Check,
     /// Apply fixes; `write: false` only computes the diff.
-    Fix { write: bool },
+    Fix {
+        write: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -78,7 +80,11 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let files_scanned = files.len();
     files.retain(|f| {
-        !(f.findings.is_empty() && f.fixed.is_empty() && f.suppressed.is_empty() && f.errors.is_empty() && f.warnings.is_empty())
+        !(f.findings.is_empty()
+            && f.fixed.is_empty()
+            && f.suppressed.is_empty()
+            && f.errors.is_empty()
+            && f.warnings.is_empty())
     });
     RunReport {
         files,
@@ -87,7 +93,12 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
     }
 }
 
-fn process(engine: &Engine, modules: &ModuleCache, cand: &Candidate, opts: &RunOptions) -> FileReport {
+fn process(
+    engine: &Engine,
+    modules: &ModuleCache,
+    cand: &Candidate,
+    opts: &RunOptions,
+) -> FileReport {
     let shown = walk::display_path(&cand.path, &opts.base);
     let mut report = FileReport {
         path: shown.clone(),
@@ -135,7 +146,9 @@ fn process(engine: &Engine, modules: &ModuleCache, cand: &Candidate, opts: &RunO
                 report.warnings.push(partial_parse_warning());
             }
             if !out.converged {
-                report.warnings.push("fixes did not converge; some were left for a later run".into());
+                report
+                    .warnings
+                    .push("fixes did not converge; some were left for a later run".into());
             }
             for r in &out.refused {
                 report.warnings.push(format!(
@@ -179,13 +192,18 @@ pub fn finding_texts(report: &RunReport) -> std::collections::HashMap<PathBuf, S
 }
 
 fn partial_parse_warning() -> String {
-    "parsed only in part (syntax the parser does not know); nothing reported or fixed near it".into()
+    "parsed only in part (syntax the parser does not know); nothing reported or fixed near it"
+        .into()
 }
 
 fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     let meta = fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > limit {
-        return Err(LoadError::TooLarge { size: meta.len(), limit }.to_string());
+        return Err(LoadError::TooLarge {
+            size: meta.len(),
+            limit,
+        }
+        .to_string());
     }
     fs::read(path).map_err(|e| format!("cannot read: {e}"))
 }

@@ -54,14 +54,21 @@ fn parse_comment(comment: &str) -> Option<Scope> {
             .filter(|w| !w.is_empty())
             .map(str::to_string)
             .collect();
-        return Some(if codes.is_empty() { Scope::All } else { Scope::Codes(codes) });
+        return Some(if codes.is_empty() {
+            Scope::All
+        } else {
+            Scope::Codes(codes)
+        });
     }
     let rest = body.strip_prefix("nolint")?;
     if rest.is_empty() || rest.starts_with(char::is_whitespace) || rest.starts_with("//") {
         return Some(Scope::All);
     }
     let linters = rest.strip_prefix(':')?;
-    let linters = linters.split(|c: char| c.is_whitespace() || c == '/').next().unwrap_or("");
+    let linters = linters
+        .split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("");
     linters
         .split(',')
         .any(|l| l == "gomemfix" || l == "all")
@@ -69,7 +76,9 @@ fn parse_comment(comment: &str) -> Option<Scope> {
 }
 
 fn looks_like_code(word: &str) -> bool {
-    word.len() > 2 && word[..2].eq_ignore_ascii_case("GM") && word[2..].bytes().all(|b| b.is_ascii_digit())
+    word.len() > 2
+        && word[..2].eq_ignore_ascii_case("GM")
+        && word[2..].bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -78,11 +87,20 @@ mod tests {
 
     #[test]
     fn parses_forms() {
-        assert_eq!(parse_comment("//gomemfix:ignore GM005 tests need it"), Some(Scope::Codes(vec!["GM005".into()])));
-        assert_eq!(parse_comment("// gomemfix:ignore GM005,GM010"), Some(Scope::Codes(vec!["GM005".into(), "GM010".into()])));
+        assert_eq!(
+            parse_comment("//gomemfix:ignore GM005 tests need it"),
+            Some(Scope::Codes(vec!["GM005".into()]))
+        );
+        assert_eq!(
+            parse_comment("// gomemfix:ignore GM005,GM010"),
+            Some(Scope::Codes(vec!["GM005".into(), "GM010".into()]))
+        );
         assert_eq!(parse_comment("//gomemfix:ignore because"), Some(Scope::All));
         assert_eq!(parse_comment("//nolint"), Some(Scope::All));
-        assert_eq!(parse_comment("//nolint:errcheck,gomemfix // reason"), Some(Scope::All));
+        assert_eq!(
+            parse_comment("//nolint:errcheck,gomemfix // reason"),
+            Some(Scope::All)
+        );
         assert_eq!(parse_comment("//nolint:errcheck"), None);
         assert_eq!(parse_comment("// nolintish"), None);
         assert_eq!(parse_comment("// plain comment"), None);

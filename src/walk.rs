@@ -31,12 +31,18 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
             Err(e) => {
-                errors.lock().unwrap().push(format!("{}: {}", root.display(), describe(&e)));
+                errors
+                    .lock()
+                    .unwrap()
+                    .push(format!("{}: {}", root.display(), describe(&e)));
                 continue;
             }
         };
         if meta.is_file() {
-            files.lock().unwrap().push(Candidate { path: root.clone(), explicit: true });
+            files.lock().unwrap().push(Candidate {
+                path: root.clone(),
+                explicit: true,
+            });
             continue;
         }
         let walker = WalkBuilder::new(root)
@@ -58,7 +64,10 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
                     Ok(e) => {
                         let is_file = e.file_type().is_some_and(|t| t.is_file());
                         if is_file && e.path().extension().is_some_and(|x| x == "go") {
-                            files.lock().unwrap().push(Candidate { path: e.into_path(), explicit: false });
+                            files.lock().unwrap().push(Candidate {
+                                path: e.into_path(),
+                                explicit: false,
+                            });
                         }
                     }
                     Err(err) => errors.lock().unwrap().push(err.to_string()),

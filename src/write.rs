@@ -19,7 +19,10 @@ impl std::fmt::Display for WriteError {
         match self {
             WriteError::ReadOnly => write!(f, "file is read-only, not changed"),
             WriteError::ChangedSinceRead => {
-                write!(f, "file changed or vanished since it was read, not overwritten")
+                write!(
+                    f,
+                    "file changed or vanished since it was read, not overwritten"
+                )
             }
             WriteError::Io(e) => write!(f, "could not write ({e}); the original is intact"),
         }
@@ -63,7 +66,10 @@ mod tests {
         fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
         write_atomic(&p, b"old", b"new").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"new");
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let leftovers = fs::read_dir(dir.path()).unwrap().count();
         assert_eq!(leftovers, 1);
     }
@@ -73,10 +79,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("a.go");
         fs::write(&p, b"someone else's edit").unwrap();
-        assert!(matches!(write_atomic(&p, b"old", b"new"), Err(WriteError::ChangedSinceRead)));
+        assert!(matches!(
+            write_atomic(&p, b"old", b"new"),
+            Err(WriteError::ChangedSinceRead)
+        ));
         fs::write(&p, b"old").unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(0o444)).unwrap();
-        assert!(matches!(write_atomic(&p, b"old", b"new"), Err(WriteError::ReadOnly)));
+        assert!(matches!(
+            write_atomic(&p, b"old", b"new"),
+            Err(WriteError::ReadOnly)
+        ));
         assert_eq!(fs::read(&p).unwrap(), b"old");
     }
 }

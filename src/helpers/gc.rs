@@ -5,60 +5,145 @@ use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, ImportRequest};
 
-/// Calls whose purpose is to measure memory: a GC right before one of them is
-/// there to make the numbers exact, not to release memory.
-const MEASURING_CALLS: &[&str] = &["ReadMemStats", "WriteHeapProfile", "ReadGCStats"];
-/// Fragments of a helper's name that say it measures (`printMemStats`, `dumpHeapProfile`).
-const MEASURING_NAME_PARTS: &[&str] = &["MemStats", "HeapProfile", "HeapStats", "heapProfile", "memStats"];
+/// Calls whose purpose is to measure: a GC before one of them is there to make
+/// the numbers exact (memory statistics, a heap profile, a benchmark's timer).
+const MEASURING_CALLS: &[&str] = &[
+    "ReadMemStats",
+    "WriteHeapProfile",
+    "ReadGCStats",
+    "StartTimer",
+    "StopTimer",
+    "ResetTimer",
+    "ReportAllocs",
+];
+/// Fragments of a helper's name that say it measures (`printMemStats`, `WriteProfileTo`).
+const MEASURING_NAME_PARTS: &[&str] = &[
+    "MemStats",
+    "memStats",
+    "HeapStats",
+    "heapStats",
+    "Profile",
+    "profile",
+];
+/// Calls whose presence says the collections drive finalizers or cleanups.
+const FINALIZER_CALLS: &[&str] = &["SetFinalizer", "AddCleanup"];
 
-/// Check `not-followed-by-measurement`: the statement run after the call does not
-/// read memory statistics, write a heap profile or read runtime/metrics.
+/// Check `not-followed-by-measurement`: nothing after the call in its function
+/// reads memory statistics, writes a profile, reads runtime/metrics or runs a
+/// benchmark timer.
 pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
     let node: &GoNode = m.get_node();
-    let Some(stmt) = node.ancestors().find(|a| a.kind().ends_with("_statement")) else {
+    let Some(func) = scope::enclosing_function(node) else {
         return true;
     };
-    match scope::next_statement(&stmt) {
-        Some(next) => !measures_memory(file, &next),
-        None => true,
+    let after = node.range().end;
+    let has_profile = func
+        .dfs()
+        .any(|n| is_call_to(file, &n, "runtime/pprof", "Lookup"));
+    let measured = func.dfs().filter(|n| n.range().start >= after).any(|n| {
+        is_measuring_call(file, &n)
+            || (has_profile && called_name(&n).as_deref() == Some("WriteTo"))
+    });
+    !measured
+}
+
+/// Check `not-a-deliberate-collection`: the GC is not one the program means to
+/// run: driving finalizers (`runtime.SetFinalizer` in the same function), behind an
+/// opt-in switch (`if forceGC {...}`, `if gc > 0 {...}`), or the whole body of a
+/// wrapper such as `func gc() { runtime.GC() }` whose callers decide.
+pub fn not_a_deliberate_collection(_file: &GoFile, m: &GoMatch) -> bool {
+    let node: &GoNode = m.get_node();
+    let Some(func) = scope::enclosing_function(node) else {
+        return true;
+    };
+    let drives_finalizers = func
+        .dfs()
+        .any(|n| called_name(&n).is_some_and(|name| FINALIZER_CALLS.contains(&name.as_str())));
+    let behind_gc_switch = node
+        .ancestors()
+        .take_while(|a| !scope::is_function(a))
+        .filter(|a| a.kind() == "if_statement")
+        .filter_map(|a| a.field("condition"))
+        .any(|cond| {
+            cond.dfs().any(|n| {
+                matches!(n.kind().as_ref(), "identifier" | "field_identifier")
+                    && n.text().to_ascii_lowercase().contains("gc")
+            })
+        });
+    let is_wrapper = node.parent().is_some_and(|stmt| {
+        stmt.kind() == "expression_statement"
+            && stmt.parent().is_some_and(|list| {
+                let statements: Vec<_> = list
+                    .named_children()
+                    .filter(|c| c.kind() != "comment")
+                    .collect();
+                list.kind() == "statement_list"
+                    && list.parent().is_some_and(|body| {
+                        func.field("body")
+                            .is_some_and(|b| b.range() == body.range())
+                    })
+                    && statements.len() == 1
+            })
+    });
+    !(drives_finalizers || behind_gc_switch || is_wrapper)
+}
+
+/// The called function's name for a call expression (`F` in `x.F()` or `F()`).
+fn called_name(n: &GoNode) -> Option<String> {
+    if n.kind() != "call_expression" {
+        return None;
+    }
+    let func = n.field("function")?;
+    match func.kind().as_ref() {
+        "selector_expression" => func.field("field").map(|f| f.text().to_string()),
+        "identifier" => Some(func.text().to_string()),
+        _ => None,
     }
 }
 
-fn measures_memory(file: &GoFile, stmt: &GoNode) -> bool {
-    stmt.dfs().filter(|n| n.kind() == "call_expression").any(|call| {
-        let Some(func) = call.field("function") else { return false };
-        let (operand, name) = match func.kind().as_ref() {
-            "selector_expression" => (
-                func.field("operand").map(|o| o.text().to_string()),
-                func.field("field").map(|f| f.text().to_string()).unwrap_or_default(),
-            ),
-            "identifier" => (None, func.text().to_string()),
-            _ => return false,
-        };
-        let pkg = |path: &str| operand.as_deref().is_some_and(|o| scope::names_import(file, &func, o, path));
-        MEASURING_CALLS.contains(&name.as_str())
-            || MEASURING_NAME_PARTS.iter().any(|p| name.contains(p))
-            || (name == "Lookup" && pkg("runtime/pprof"))
-            || (name == "Read" && pkg("runtime/metrics"))
+fn is_call_to(file: &GoFile, n: &GoNode, path: &str, name: &str) -> bool {
+    if called_name(n).as_deref() != Some(name) {
+        return false;
+    }
+    let Some(func) = n.field("function") else {
+        return false;
+    };
+    func.field("operand").is_some_and(|o| {
+        o.kind() == "identifier" && scope::names_import(file, &func, &o.text(), path)
     })
+}
+
+fn is_measuring_call(file: &GoFile, call: &GoNode) -> bool {
+    let Some(name) = called_name(call) else {
+        return false;
+    };
+    MEASURING_CALLS.contains(&name.as_str())
+        || MEASURING_NAME_PARTS.iter().any(|p| name.contains(p))
+        || is_call_to(file, call, "runtime/pprof", "Lookup")
+        || is_call_to(file, call, "runtime/metrics", "Read")
 }
 
 /// Check `no-free-os-memory-nearby`: the enclosing function does not already call
 /// `debug.FreeOSMemory()`.
 pub fn no_free_os_memory_nearby(file: &GoFile, m: &GoMatch) -> bool {
     let node: &GoNode = m.get_node();
-    let Some(func) = scope::enclosing_function(node) else { return true };
+    let Some(func) = scope::enclosing_function(node) else {
+        return true;
+    };
     let calls_free = func.dfs().any(|n| {
         n.kind() == "selector_expression"
             && n.field("field").is_some_and(|f| f.text() == "FreeOSMemory")
-            && n.field("operand").is_some_and(|o| scope::names_import(file, &n, &o.text(), "runtime/debug"))
+            && n.field("operand")
+                .is_some_and(|o| scope::names_import(file, &n, &o.text(), "runtime/debug"))
     });
     !calls_free
 }
 
 /// True when this file's package may import `path` without an import cycle.
 pub fn can_import(file: &GoFile, path: &str) -> bool {
-    let Some(module) = &file.module else { return true };
+    let Some(module) = &file.module else {
+        return true;
+    };
     if module.path != "std" {
         return true;
     }

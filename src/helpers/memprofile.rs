@@ -7,7 +7,9 @@ const MAX_SUSPICIOUS_RATE: i64 = 4096;
 
 /// Check `small-profile-rate`: `$RATE` is a constant from 1 to 4096.
 pub fn small_profile_rate(file: &GoFile, m: &GoMatch) -> bool {
-    let Some(rate) = m.get_env().get_match("RATE") else { return false };
+    let Some(rate) = m.get_env().get_match("RATE") else {
+        return false;
+    };
     matches!(const_value(file, rate, 0), Some(v) if (1..=MAX_SUSPICIOUS_RATE).contains(&v))
 }
 
@@ -19,6 +21,10 @@ pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
     }
     match node.kind().as_ref() {
         "int_literal" => parse_int(&node.text()),
+        // A metavariable on the right of `=` captures the whole (one-element) list.
+        "expression_list" if node.named_children().count() == 1 => {
+            const_value(file, &node.named_children().next()?, depth + 1)
+        }
         "parenthesized_expression" => const_value(file, &node.child(1)?, depth + 1),
         "unary_expression" => {
             let v = const_value(file, &node.field("operand")?, depth + 1)?;
@@ -84,7 +90,12 @@ mod tests {
 
     fn value_of(src: &str) -> Option<i64> {
         let f = GoFile::parse(Path::new("a.go"), src, None);
-        let v = f.root.root().dfs().find(|n| n.kind() == "assignment_statement").unwrap();
+        let v = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "assignment_statement")
+            .unwrap();
         let right = v.field("right").unwrap().child(0).unwrap();
         const_value(&f, &right, 0)
     }
@@ -92,9 +103,18 @@ mod tests {
     #[test]
     fn evaluates_constants() {
         assert_eq!(value_of("package p\nfunc f() { x = 1 }"), Some(1));
-        assert_eq!(value_of("package p\nfunc f() { x = 512 * 1024 }"), Some(524288));
-        assert_eq!(value_of("package p\nfunc f() { x = (1 << 12) }"), Some(4096));
-        assert_eq!(value_of("package p\nconst everyAlloc = 0x1\nfunc f() { x = everyAlloc }"), Some(1));
+        assert_eq!(
+            value_of("package p\nfunc f() { x = 512 * 1024 }"),
+            Some(524288)
+        );
+        assert_eq!(
+            value_of("package p\nfunc f() { x = (1 << 12) }"),
+            Some(4096)
+        );
+        assert_eq!(
+            value_of("package p\nconst everyAlloc = 0x1\nfunc f() { x = everyAlloc }"),
+            Some(1)
+        );
         assert_eq!(value_of("package p\nfunc f() { x = 1_000 }"), Some(1000));
         assert_eq!(value_of("package p\nfunc f() { x = rate }"), None);
     }

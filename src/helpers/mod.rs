@@ -60,8 +60,15 @@ pub type FixerFn = fn(&GoFile, &GoMatch, Option<&str>) -> Outcome;
 
 /// Every check a rule may name under `metadata.checks`.
 const CHECKS: &[(&str, CheckFn)] = &[
-    ("not-followed-by-measurement", gc::not_followed_by_measurement),
+    (
+        "not-followed-by-measurement",
+        gc::not_followed_by_measurement,
+    ),
     ("no-free-os-memory-nearby", gc::no_free_os_memory_nearby),
+    (
+        "not-a-deliberate-collection",
+        gc::not_a_deliberate_collection,
+    ),
     ("small-profile-rate", memprofile::small_profile_rate),
 ];
 

@@ -56,12 +56,18 @@ pub fn is_shadowed(node: &GoNode, ident: &str) -> bool {
 
 /// True when identifier `n` is being declared (not used) where it stands.
 fn declares(n: &GoNode) -> bool {
-    let Some(parent) = n.parent() else { return false };
+    let Some(parent) = n.parent() else {
+        return false;
+    };
     match parent.kind().as_ref() {
-        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => true,
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => {
+            true
+        }
         "expression_list" => parent.parent().is_some_and(|gp| {
             matches!(gp.kind().as_ref(), "short_var_declaration" | "range_clause")
-                && gp.field("left").is_some_and(|l| l.range() == parent.range())
+                && gp
+                    .field("left")
+                    .is_some_and(|l| l.range() == parent.range())
         }),
         "short_var_declaration" | "range_clause" => {
             parent.field("left").is_some_and(|l| l.range() == n.range())
@@ -77,19 +83,27 @@ pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
         return true;
     }
     node.ancestors()
-        .filter(|a| matches!(a.kind().as_ref(), "function_declaration" | "method_declaration" | "func_literal"))
+        .filter(|a| {
+            matches!(
+                a.kind().as_ref(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
         .any(|f| {
             f.field("parameters").is_some_and(|params| {
-                params.children().filter(|p| p.kind() == "parameter_declaration").any(|p| {
-                    p.field("type").is_some_and(|t| {
-                        let t = t.text();
-                        let t = t.trim_start_matches('*');
-                        t.ends_with(".T") && t.starts_with("testing")
-                            || t.ends_with(".B") && t.starts_with("testing")
-                            || t.ends_with(".F") && t.starts_with("testing")
-                            || t == "testing.TB"
+                params
+                    .children()
+                    .filter(|p| p.kind() == "parameter_declaration")
+                    .any(|p| {
+                        p.field("type").is_some_and(|t| {
+                            let t = t.text();
+                            let t = t.trim_start_matches('*');
+                            t.ends_with(".T") && t.starts_with("testing")
+                                || t.ends_with(".B") && t.starts_with("testing")
+                                || t.ends_with(".F") && t.starts_with("testing")
+                                || t == "testing.TB"
+                        })
                     })
-                })
             })
         })
 }
@@ -109,7 +123,10 @@ pub fn as_statement<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
 pub fn next_statement<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
     let mut cur = stmt.clone();
     loop {
-        if let Some(next) = cur.next_all().find(|n| n.is_named() && n.kind() != "comment") {
+        if let Some(next) = cur
+            .next_all()
+            .find(|n| n.is_named() && n.kind() != "comment")
+        {
             return Some(next);
         }
         let parent = cur.parent()?;
@@ -127,7 +144,12 @@ mod tests {
 
     fn find<'r>(file: &'r GoFile, text: &str) -> GoNode<'r> {
         let start = file.text().find(text).unwrap();
-        let found = file.root.root().dfs().filter(|n| n.range().start == start && n.text() == text).last();
+        let found = file
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.range().start == start && n.text() == text)
+            .last();
         found.unwrap_or_else(|| panic!("no node `{text}` at {start}"))
     }
 
@@ -135,7 +157,12 @@ mod tests {
     fn import_resolution_and_shadowing() {
         let src = "package p\nimport rt \"runtime\"\nfunc f() { rt.GC() }\nfunc g(rt *T) { rt.GC() }\nfunc h() { runtime := x; runtime.GC() }\n";
         let f = GoFile::parse(Path::new("a.go"), src, None);
-        let calls: Vec<_> = f.root.root().dfs().filter(|n| n.kind() == "selector_expression").collect();
+        let calls: Vec<_> = f
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "selector_expression")
+            .collect();
         assert!(names_import(&f, &calls[0], "rt", "runtime"));
         assert!(!names_import(&f, &calls[1], "rt", "runtime"));
         assert!(!names_import(&f, &calls[2], "runtime", "runtime"));

