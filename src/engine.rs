@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::finding::{apply_edits, Applicability, Edit, Finding, Fix, Position};
+use crate::finding::{apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
 use crate::helpers::{self, scope, FixPlan, Outcome};
@@ -34,6 +34,8 @@ pub struct FixOutcome {
     /// Fixes refused because their result did not parse as well as the input.
     pub refused: Vec<Finding>,
     pub converged: bool,
+    /// Edits the applied fixes make to other files, for the run's cross-file stage.
+    pub other_files: Vec<FileEdit>,
 }
 
 pub struct Engine {
@@ -134,6 +136,7 @@ impl Engine {
                                     .or_else(|| rule.meta.fix_description.clone())
                                     .unwrap_or_else(|| "Apply the rule's fix".into()),
                                 edits,
+                                other_files: plan.extra_files.clone(),
                             });
                             code_edits = plan.edits;
                             imports = plan.imports;
@@ -270,14 +273,58 @@ impl Engine {
             }
         }
         let remaining = self.analyze(path, &current, module);
+        let other_files = fixed
+            .iter()
+            .filter_map(|f| f.fix.as_ref())
+            .flat_map(|f| f.other_files.iter().cloned())
+            .collect();
         FixOutcome {
             text: current,
             fixed,
             remaining,
             refused,
             converged,
+            other_files,
         }
     }
+}
+
+/// Applies another file's share of some fixes to its `text`: for Go files the
+/// imports are reconciled and the result must parse no worse than before.
+/// Overlapping edits are an error: the caller then leaves the file alone.
+pub fn apply_foreign_edits(
+    path: &Path,
+    text: &str,
+    edits: &[Edit],
+    imports_needed: &[ImportRequest],
+) -> Result<String, String> {
+    let mut sorted = edits.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.windows(2).any(|w| w[0].overlaps(&w[1])) {
+        return Err("two fixes edit the same place".into());
+    }
+    if sorted.last().is_some_and(|e| e.end > text.len())
+        || sorted
+            .iter()
+            .any(|e| !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end))
+    {
+        return Err("the file changed since the fix was computed".into());
+    }
+    let after = apply_edits(text, &sorted);
+    if path.extension().is_none_or(|x| x != "go") {
+        return Ok(after);
+    }
+    let before = GoFile::parse(path, text, None);
+    let used_before = imports::used_package_names(&before.root.root());
+    let result = apply_edits(
+        &after,
+        &imports::reconcile(&after, imports_needed, &used_before),
+    );
+    if parse_error_count(&result) > before.error_ranges.len() {
+        return Err("the edited file would not parse".into());
+    }
+    Ok(result)
 }
 
 fn same_site(a: &Finding, b: &Finding) -> bool {
@@ -303,4 +350,41 @@ fn template_fix(rule: &Rule, m: &GoMatch) -> Option<FixPlan> {
         )],
         ..FixPlan::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_edits_manage_imports_and_refuse_overlaps() {
+        let text = "package p\n\nfunc caller() {\n\twork()\n}\n";
+        let at = text.find("work()").unwrap() + "work(".len();
+        let edits = vec![Edit::new(at, at, "context.TODO()")];
+        let imports = vec![ImportRequest {
+            path: "context".into(),
+            alias: None,
+        }];
+        let out = apply_foreign_edits(Path::new("c.go"), text, &edits, &imports).unwrap();
+        assert_eq!(
+            out,
+            "package p\n\nimport \"context\"\n\nfunc caller() {\n\twork(context.TODO())\n}\n"
+        );
+        let clash = vec![Edit::new(at, at + 1, "x"), Edit::new(at, at + 1, "y")];
+        assert!(apply_foreign_edits(Path::new("c.go"), text, &clash, &[]).is_err());
+        let broken = vec![Edit::new(at, at, "((")];
+        assert!(apply_foreign_edits(Path::new("c.go"), text, &broken, &[]).is_err());
+    }
+
+    #[test]
+    fn foreign_edits_to_other_files_are_plain_text() {
+        let out = apply_foreign_edits(
+            Path::new("Dockerfile"),
+            "FROM x\nCMD [\"/s\"]\n",
+            &[Edit::new(7, 7, "ENV GOMEMLIMIT=900MiB\n")],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(out, "FROM x\nENV GOMEMLIMIT=900MiB\nCMD [\"/s\"]\n");
+    }
 }

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::imports::ImportRequest;
+
 /// How far a fix may be trusted, ordered as ruff orders it: a safe fix keeps the
 /// program's meaning; an unsafe one may change behaviour and needs `--unsafe-fixes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -59,6 +61,18 @@ pub struct Fix {
     pub description: String,
     /// The code edits and the import edits they need, as one set.
     pub edits: Vec<Edit>,
+    /// Edits to other files (callers in other packages, a Dockerfile...).
+    pub other_files: Vec<FileEdit>,
+}
+
+/// Edits to a file other than the finding's own, as offsets into that file's
+/// current text as `SourceText::decode` gives it (no BOM, LF). For Go files the
+/// engine adds `imports` and drops imports the edits leave unused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEdit {
+    pub path: PathBuf,
+    pub edits: Vec<Edit>,
+    pub imports: Vec<ImportRequest>,
 }
 
 /// A 1-based line and byte column, as Go tools print them.

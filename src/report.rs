@@ -39,6 +39,9 @@ pub struct JsonFix<'a> {
 
 #[derive(Serialize)]
 pub struct JsonEdit<'a> {
+    /// Set only for an edit to another file than the finding's (a cross-file fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     pub start_line: usize,
     pub start_column: usize,
     pub end_line: usize,
@@ -73,6 +76,7 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
                         None => (f.start_pos, f.end_pos),
                     };
                     JsonEdit {
+                        path: None,
                         start_line: s.line,
                         start_column: s.column,
                         end_line: t.line,
@@ -80,6 +84,32 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
                         content: &e.content,
                     }
                 })
+                .chain(fix.other_files.iter().flat_map(|fe| {
+                    // Positions in another file need its text, as the fix saw it.
+                    let other = std::fs::read(&fe.path)
+                        .ok()
+                        .and_then(|b| crate::source::SourceText::decode(&b).ok())
+                        .map(|s| s.text)
+                        .unwrap_or_default();
+                    let shown = fe.path.to_string_lossy().replace('\\', "/");
+                    fe.edits
+                        .iter()
+                        .map(|e| {
+                            let (s, t) = (
+                                Position::of_offset(&other, e.start),
+                                Position::of_offset(&other, e.end),
+                            );
+                            JsonEdit {
+                                path: Some(shown.clone()),
+                                start_line: s.line,
+                                start_column: s.column,
+                                end_line: t.line,
+                                end_column: t.column,
+                                content: &e.content,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                }))
                 .collect(),
         }),
     }

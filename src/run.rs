@@ -1,14 +1,16 @@
 //! One run over many files: walk, read, prefilter, analyse or fix in parallel,
-//! and gather per-file reports in path order for the one printer.
+//! then a cross-file stage for fixes that edit other files, then one writer, and
+//! per-file reports in path order for the one printer.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use crate::diff;
-use crate::engine::Engine;
-use crate::finding::Finding;
+use crate::engine::{apply_foreign_edits, Engine};
+use crate::finding::{FileEdit, Finding};
 use crate::gomod::ModuleCache;
 use crate::source::{is_generated, LoadError, SourceText};
 use crate::walk::{self, Candidate};
@@ -69,23 +71,46 @@ impl RunReport {
     }
 }
 
+/// A file's new content, waiting for the cross-file stage and the writer.
+struct Pending {
+    /// The path to write (as walked, not as shown).
+    path: PathBuf,
+    original: Vec<u8>,
+    src: SourceText,
+    new_text: String,
+}
+
+struct Processed {
+    report: FileReport,
+    pending: Option<Pending>,
+    other_files: Vec<FileEdit>,
+}
+
 pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
     let walked = walk::collect(paths);
     let modules = ModuleCache::default();
-    let mut files: Vec<FileReport> = walked
+    let mut processed: Vec<Processed> = walked
         .files
         .par_iter()
         .map(|c| process(engine, &modules, c, opts))
         .collect();
+    let files_scanned = processed.len();
+    if matches!(opts.mode, Mode::Fix { .. }) {
+        cross_file_stage(engine, &modules, &mut processed, opts);
+    }
+    let mut files: Vec<FileReport> = processed
+        .into_iter()
+        .map(|p| finish(p, opts))
+        .filter(|f| {
+            !(f.findings.is_empty()
+                && f.fixed.is_empty()
+                && f.suppressed.is_empty()
+                && f.errors.is_empty()
+                && f.warnings.is_empty()
+                && f.diff.is_empty())
+        })
+        .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let files_scanned = files.len();
-    files.retain(|f| {
-        !(f.findings.is_empty()
-            && f.fixed.is_empty()
-            && f.suppressed.is_empty()
-            && f.errors.is_empty()
-            && f.warnings.is_empty())
-    });
     RunReport {
         files,
         errors: walked.errors,
@@ -98,88 +123,215 @@ fn process(
     modules: &ModuleCache,
     cand: &Candidate,
     opts: &RunOptions,
-) -> FileReport {
+) -> Processed {
     let shown = walk::display_path(&cand.path, &opts.base);
-    let mut report = FileReport {
-        path: shown.clone(),
-        ..FileReport::default()
+    let mut out = Processed {
+        report: FileReport {
+            path: shown.clone(),
+            ..FileReport::default()
+        },
+        pending: None,
+        other_files: vec![],
     };
+    let report = &mut out.report;
     let bytes = match read_limited(&cand.path, opts.max_file_size) {
         Ok(b) => b,
         Err(msg) => {
             report.errors.push(msg);
-            return report;
+            return out;
         }
     };
     let src = match SourceText::decode(&bytes) {
         Ok(s) => s,
         Err(e) => {
             report.errors.push(e.to_string());
-            return report;
+            return out;
         }
     };
     if (!cand.explicit && is_generated(&src.text)) || !engine.may_match(src.text.as_bytes()) {
-        return report;
+        return out;
     }
     let module = modules.module_of(&cand.path);
-    let relabel = |mut fs: Vec<Finding>| {
-        for f in &mut fs {
-            f.path = shown.clone();
-        }
-        fs
-    };
     match opts.mode {
         Mode::Check => {
             let a = engine.analyze(&cand.path, &src.text, module);
             if a.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
-            report.findings = relabel(a.findings);
-            report.suppressed = relabel(a.suppressed);
+            report.findings = relabel(a.findings, &shown);
+            report.suppressed = relabel(a.suppressed, &shown);
             if !report.findings.is_empty() {
                 report.text = Some(src.text.clone());
             }
         }
-        Mode::Fix { write } => {
-            let out = engine.fix(&cand.path, &src.text, module, opts.unsafe_fixes);
-            if out.remaining.partly_parsed {
+        Mode::Fix { .. } => {
+            let fixed = engine.fix(&cand.path, &src.text, module, opts.unsafe_fixes);
+            if fixed.remaining.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
-            if !out.converged {
+            if !fixed.converged {
                 report
                     .warnings
                     .push("fixes did not converge; some were left for a later run".into());
             }
-            for r in &out.refused {
+            for r in &fixed.refused {
                 report.warnings.push(format!(
-                    "{}:{}: {} fix refused: its result did not parse",
-                    shown.display(),
-                    r.start_pos.line,
-                    r.rule
+                    "line {}: {} fix refused: its result did not parse",
+                    r.start_pos.line, r.rule
                 ));
             }
-            report.findings = relabel(out.remaining.findings);
-            report.suppressed = relabel(out.remaining.suppressed);
+            report.findings = relabel(fixed.remaining.findings, &shown);
+            report.suppressed = relabel(fixed.remaining.suppressed, &shown);
             if !report.findings.is_empty() {
-                report.text = Some(out.text.clone());
+                report.text = Some(fixed.text.clone());
             }
-            if out.text != src.text {
-                let new_bytes = src.encode(&out.text);
-                if write {
-                    match write_atomic(&cand.path, &bytes, &new_bytes) {
-                        Ok(()) => report.fixed = relabel(out.fixed),
-                        Err(e) => report.errors.push(e.to_string()),
-                    }
-                } else {
-                    report.fixed = relabel(out.fixed);
-                    let old = String::from_utf8_lossy(&bytes);
-                    let new = String::from_utf8_lossy(&new_bytes);
-                    report.diff = diff::unified(&unix_path(&shown), &old, &new);
-                }
+            out.other_files = fixed.other_files;
+            if fixed.text != src.text {
+                report.fixed = relabel(fixed.fixed, &shown);
+                out.pending = Some(Pending {
+                    path: cand.path.clone(),
+                    original: bytes,
+                    src,
+                    new_text: fixed.text,
+                });
             }
         }
     }
+    out
+}
+
+/// Applies the edits fixes made to other files: on top of that file's own
+/// fixes when it was processed, else on its content on disk. A Go file is then
+/// fixed again, so its own findings are handled on the new text.
+fn cross_file_stage(
+    engine: &Engine,
+    modules: &ModuleCache,
+    processed: &mut Vec<Processed>,
+    opts: &RunOptions,
+) {
+    let mut by_target: BTreeMap<PathBuf, Vec<FileEdit>> = BTreeMap::new();
+    for p in processed.iter_mut() {
+        for fe in p.other_files.drain(..) {
+            by_target.entry(canonical(&fe.path)).or_default().push(fe);
+        }
+    }
+    for (target, file_edits) in by_target {
+        let idx = processed.iter().position(|p| {
+            p.pending
+                .as_ref()
+                .map_or(false, |pd| canonical(&pd.path) == target)
+                || canonical(&opts.base.join(&p.report.path)) == target
+        });
+        let idx = match idx {
+            Some(i) => i,
+            None => {
+                processed.push(Processed {
+                    report: FileReport {
+                        path: walk::display_path(&file_edits[0].path, &opts.base),
+                        ..FileReport::default()
+                    },
+                    pending: None,
+                    other_files: vec![],
+                });
+                processed.len() - 1
+            }
+        };
+        let entry = &mut processed[idx];
+        // Cross-file edits are computed against the file as it is on disk.
+        let original = match fs::read(&target) {
+            Ok(b) => b,
+            Err(e) => {
+                entry
+                    .report
+                    .errors
+                    .push(format!("cannot read for a cross-file fix: {e}"));
+                continue;
+            }
+        };
+        let src = match SourceText::decode(&original) {
+            Ok(s) => s,
+            Err(e) => {
+                entry.report.errors.push(e.to_string());
+                continue;
+            }
+        };
+        let edits: Vec<_> = file_edits
+            .iter()
+            .flat_map(|f| f.edits.iter().cloned())
+            .collect();
+        let imports: Vec<_> = file_edits
+            .iter()
+            .flat_map(|f| f.imports.iter().cloned())
+            .collect();
+        let mut text = match apply_foreign_edits(&target, &src.text, &edits, &imports) {
+            Ok(t) => t,
+            Err(why) => {
+                entry
+                    .report
+                    .errors
+                    .push(format!("cross-file fix not applied: {why}"));
+                continue;
+            }
+        };
+        if target.extension().is_some_and(|x| x == "go") {
+            let again = engine.fix(
+                &target,
+                &text,
+                modules.module_of(&target),
+                opts.unsafe_fixes,
+            );
+            let shown = entry.report.path.clone();
+            entry.report.findings = relabel(again.remaining.findings, &shown);
+            entry.report.fixed = relabel(again.fixed, &shown);
+            if !entry.report.findings.is_empty() {
+                entry.report.text = Some(again.text.clone());
+            }
+            text = again.text;
+        }
+        entry.pending = Some(Pending {
+            path: target,
+            original,
+            src,
+            new_text: text,
+        });
+    }
+}
+
+/// Writes (or diffs) a file's pending content and returns its report.
+fn finish(p: Processed, opts: &RunOptions) -> FileReport {
+    let mut report = p.report;
+    let Some(pending) = p.pending else {
+        return report;
+    };
+    if pending.new_text == pending.src.text {
+        return report;
+    }
+    let new_bytes = pending.src.encode(&pending.new_text);
+    match opts.mode {
+        Mode::Fix { write: true } => {
+            if let Err(e) = write_atomic(&pending.path, &pending.original, &new_bytes) {
+                report.errors.push(e.to_string());
+                report.fixed.clear();
+            }
+        }
+        _ => {
+            let old = String::from_utf8_lossy(&pending.original);
+            let new = String::from_utf8_lossy(&new_bytes);
+            report.diff = diff::unified(&unix_path(&report.path), &old, &new);
+        }
+    }
     report
+}
+
+fn relabel(mut findings: Vec<Finding>, shown: &Path) -> Vec<Finding> {
+    for f in &mut findings {
+        f.path = shown.to_path_buf();
+    }
+    findings
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// Path → the text the findings of that file were made on.

@@ -11,7 +11,7 @@ pub mod scope;
 pub mod statements;
 pub mod std_deps;
 
-use crate::finding::{Applicability, Edit};
+use crate::finding::{Applicability, Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch};
 use crate::imports::ImportRequest;
 
@@ -25,6 +25,9 @@ pub struct FixPlan {
     pub description: Option<String>,
     /// Overrides the rule's `fix-safety` (e.g. unsafe only when a signature changes).
     pub applicability: Option<Applicability>,
+    /// Edits to other files; the finding's own file goes in `edits` only. They are
+    /// applied after every file's own fixes, all or nothing per target file.
+    pub extra_files: Vec<FileEdit>,
 }
 
 #[derive(Debug, Clone)]
