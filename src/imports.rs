@@ -54,6 +54,8 @@ pub fn used_package_names(root: &GoNode) -> BTreeSet<String> {
 
 struct Spec {
     path: String,
+    /// The alias as written, or "" (gofmt sorts by path, then by this).
+    alias: String,
     local: String,
     removable: bool,
     /// The spec's own line(s), from line start to after the newline.
@@ -79,9 +81,15 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
     let top = root.root();
     let used_now = used_package_names(&top);
     let decls = import_decls(text, &top);
+    // A blank or dot import does not give the package a name the fix can use.
     let already: BTreeSet<&str> = decls
         .iter()
-        .flat_map(|d| d.specs.iter().map(|s| s.path.as_str()))
+        .flat_map(|d| {
+            d.specs
+                .iter()
+                .filter(|s| s.removable || s.path == "C")
+                .map(|s| s.path.as_str())
+        })
         .collect();
     let mut to_add: Vec<&ImportRequest> = add
         .iter()
@@ -181,10 +189,13 @@ fn import_decls(text: &str, top: &GoNode) -> Vec<Decl> {
                     .to_string();
                 let alias = spec.field("name").map(|n| n.text().to_string());
                 let removable = !matches!(alias.as_deref(), Some("_" | ".")) && path != "C";
-                let local = alias.unwrap_or_else(|| default_package_name(&path).to_string());
+                let local = alias
+                    .clone()
+                    .unwrap_or_else(|| default_package_name(&path).to_string());
                 let sr = spec.range();
                 Some(Spec {
                     path,
+                    alias: alias.unwrap_or_default(),
                     local,
                     removable,
                     line_start: line_start(text, sr.start),
@@ -232,9 +243,10 @@ fn insert_into_block(text: &str, d: &Decl, to_add: &[&ImportRequest]) -> Vec<Edi
         Some(gi) => {
             for r in to_add {
                 let group = &groups[gi];
+                let key = (r.path.as_str(), r.alias.as_deref().unwrap_or(""));
                 let at = group
                     .iter()
-                    .find(|s| s.path.as_str() > r.path.as_str())
+                    .find(|s| (s.path.as_str(), s.alias.as_str()) > key)
                     .map_or(group.last().unwrap().line_end, |s| s.line_start);
                 edits.push(Edit::new(at, at, format!("\t{}\n", r.spec_text())));
             }
@@ -446,6 +458,17 @@ mod tests {
             &[("runtime/debug", Some("rtdebug"))],
         );
         assert_eq!(out, "package p\n\nimport rtdebug \"runtime/debug\"\n\nfunc f() { rtdebug.FreeOSMemory() }\n");
+    }
+
+    #[test]
+    fn a_blank_import_does_not_count_as_imported() {
+        let before = "package p\n\nimport (\n\t\"runtime\"\n\t_ \"runtime/debug\"\n)\n\nfunc f() { runtime.GC() }\n";
+        let after = before.replace("runtime.GC()", "debug.FreeOSMemory()");
+        let out = run(before, &after, &[("runtime/debug", None)]);
+        assert!(
+            out.contains("import (\n\t\"runtime/debug\"\n\t_ \"runtime/debug\"\n)"),
+            "{out}"
+        );
     }
 
     #[test]

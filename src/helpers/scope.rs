@@ -77,7 +77,7 @@ fn declares(n: &GoNode) -> bool {
 }
 
 /// True for code that only `go test` runs: a `_test.go` file, or a function (or a
-/// closure inside one) taking `*testing.T`, `*testing.B`, `*testing.F` or `testing.TB`.
+/// closure inside one) taking `*testing.T`, `*testing.B`, `*testing.F`, `*testing.M` or `testing.TB`.
 pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
     if file.is_test_file {
         return true;
@@ -101,6 +101,7 @@ pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
                             t.ends_with(".T") && t.starts_with("testing")
                                 || t.ends_with(".B") && t.starts_with("testing")
                                 || t.ends_with(".F") && t.starts_with("testing")
+                                || t.ends_with(".M") && t.starts_with("testing")
                                 || t == "testing.TB"
                         })
                     })
