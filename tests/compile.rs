@@ -138,6 +138,12 @@ fn fixed_code_compiles_is_gofmt_clean_and_stable() {
         "a second run changed something"
     );
     assert_eq!(again.status.code(), Some(0));
+    // What is left after fixing is report-only: nothing `fix` could still apply.
+    let left = gomemfix(&["check", "--format", "json", "."], root);
+    let left: serde_json::Value = serde_json::from_slice(&left.stdout).expect("json");
+    for f in left.as_array().unwrap() {
+        assert!(f["fix"].is_null(), "still fixable after fixing: {f}");
+    }
     let _ = std::fs::remove_file(patch);
 }
 
