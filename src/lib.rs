@@ -19,5 +19,6 @@ pub mod rules;
 pub mod run;
 pub mod source;
 pub mod suppress;
+pub mod types;
 pub mod walk;
 pub mod write;

@@ -1,0 +1,1127 @@
+//! Declared types from source text, for fixes that must spell a type
+//! (`make([]T, n)`, `make(map[K]V)`) and checks that ask what a name is.
+//!
+//! This is not a type checker: it reads declarations. The type of an identifier
+//! comes from its nearest declaration in scope (parameters, receivers, results,
+//! `var x T`, `x := make(T, n)`, `x := T{...}`, `x := &T{...}`, range variables
+//! over collections of known type, package-level variables); a field `s.buf` comes
+//! from the struct declaration, in this file or in any other non-test file of the
+//! package (a [`PackageIndex`], built once per folder and shared by all workers).
+//! When a declaration does not say the type plainly, the answer is `None`: callers
+//! fall back, they never guess.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ast_grep_core::AstGrep;
+
+use crate::gofile::{GoFile, GoNode};
+use crate::lang::Go;
+
+/// How deep the resolver follows `x := y`, `s.a.b` or embedded structs.
+const MAX_DEPTH: usize = 8;
+
+/// Import name → import path, for the file a declaration comes from: a type text
+/// such as `*bytes.Buffer` means something only together with its file's imports.
+type ImportMap = Arc<BTreeMap<String, String>>;
+
+/// A type as written in some file of the package.
+#[derive(Debug, Clone)]
+struct Written {
+    text: String,
+    imports: ImportMap,
+}
+
+/// A named type declared at package level.
+#[derive(Debug, Clone, Default)]
+pub struct TypeDecl {
+    /// The type it is declared as: `struct { ... }`, `[]byte`, `map[string]int`.
+    pub underlying: String,
+    /// Named struct fields with their type texts, in declaration order.
+    pub fields: Vec<(String, String)>,
+    /// Embedded struct fields, as written (`*bytes.Buffer`, `base`).
+    pub embedded: Vec<String>,
+    /// True for a generic type: its field types may name type parameters.
+    pub generic: bool,
+    imports: ImportMap,
+}
+
+/// What one package declares at its top level, read from the non-test `.go` files
+/// of its folder that share its package clause. Declarations that differ between
+/// files (build-tagged variants) are dropped as ambiguous.
+#[derive(Debug, Default)]
+pub struct PackageIndex {
+    types: HashMap<String, TypeDecl>,
+    /// Method names by receiver base type name (`*T`, `T` and `T[X]` all count as `T`).
+    methods: HashMap<String, BTreeSet<String>>,
+    vars: HashMap<String, Written>,
+    /// Result type of functions with exactly one unnamed or named result.
+    funcs: HashMap<String, Written>,
+    ambiguous: BTreeSet<String>,
+}
+
+impl PackageIndex {
+    /// Builds an index from the texts of the package's files.
+    pub fn from_sources<'s>(sources: impl IntoIterator<Item = &'s str>) -> PackageIndex {
+        let mut index = PackageIndex::default();
+        for text in sources {
+            let root = AstGrep::new(text, Go);
+            index.add_file(&root.root());
+        }
+        index
+    }
+
+    /// The index of the package `file` belongs to (its folder, same package
+    /// clause, `_test.go` files excluded), built once per folder and cached.
+    pub fn for_file(file: &GoFile) -> Arc<PackageIndex> {
+        type Slot = Arc<OnceLock<Arc<PackageIndex>>>;
+        static CACHE: OnceLock<Mutex<HashMap<(PathBuf, String), Slot>>> = OnceLock::new();
+        let dir = file.path.parent().unwrap_or(Path::new("."));
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let key = (dir.clone(), file.package_name.clone());
+        let slot = CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        // Built outside the global lock: other folders need not wait.
+        slot.get_or_init(|| Arc::new(PackageIndex::of_dir(&dir, &file.package_name)))
+            .clone()
+    }
+
+    /// Reads and indexes the non-test `.go` files of `dir` whose package is `package`.
+    pub fn of_dir(dir: &Path, package: &str) -> PackageIndex {
+        let mut index = PackageIndex::default();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return index;
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "go")
+                    && !p
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.ends_with("_test.go"))
+            })
+            .collect();
+        paths.sort();
+        for p in paths {
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            let root = AstGrep::new(text.as_str(), Go);
+            let top = root.root();
+            if package_of(&top).as_deref() == Some(package) {
+                index.add_file(&top);
+            }
+        }
+        index
+    }
+
+    /// True when `type_name` (`T`, `*T` or `T[X]`) has a method `method`: declared
+    /// in the package on `T` or `*T`, or promoted from a struct field embedding a type
+    /// of the same package. Methods of types from other packages are not known here.
+    pub fn has_method(&self, type_name: &str, method: &str) -> bool {
+        self.has_method_at(&base_type_name(type_name), method, 0)
+    }
+
+    fn has_method_at(&self, name: &str, method: &str, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
+        if self.methods.get(name).is_some_and(|m| m.contains(method)) {
+            return true;
+        }
+        self.types.get(name).is_some_and(|t| {
+            t.embedded
+                .iter()
+                .filter(|e| !e.contains('.'))
+                .any(|e| self.has_method_at(&base_type_name(e), method, depth + 1))
+        })
+    }
+
+    /// The package-level type declaration named `name`.
+    pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
+        self.types.get(name)
+    }
+
+    fn add_file(&mut self, top: &GoNode) {
+        let imports = import_map(top);
+        for decl in top.children() {
+            match decl.kind().as_ref() {
+                "type_declaration" => {
+                    for spec in decl.children() {
+                        if let Some((name, t)) = type_spec(&spec, &imports) {
+                            let key = name.clone();
+                            insert_once(&mut self.types, &mut self.ambiguous, key, t, |a, b| {
+                                a.underlying == b.underlying
+                            });
+                        }
+                    }
+                }
+                "method_declaration" => {
+                    let recv = decl
+                        .field("receiver")
+                        .and_then(|r| r.children().find(|c| c.kind() == "parameter_declaration"))
+                        .and_then(|p| p.field("type"));
+                    if let (Some(recv), Some(name)) = (recv, decl.field("name")) {
+                        self.methods
+                            .entry(base_type_name(&recv.text()))
+                            .or_default()
+                            .insert(name.text().to_string());
+                    }
+                }
+                "function_declaration" => {
+                    let (Some(name), Some(result)) = (decl.field("name"), decl.field("result"))
+                    else {
+                        continue;
+                    };
+                    if decl.field("type_parameters").is_some() {
+                        continue;
+                    }
+                    if let Some(text) = single_result(&result) {
+                        let w = Written {
+                            text,
+                            imports: imports.clone(),
+                        };
+                        insert_once(
+                            &mut self.funcs,
+                            &mut self.ambiguous,
+                            name.text().to_string(),
+                            w,
+                            |a, b| a.text == b.text,
+                        );
+                    }
+                }
+                "var_declaration" => {
+                    for spec in var_specs(&decl) {
+                        for name in spec.field_children("name") {
+                            let Some(text) = spec_type(&spec, &name, None) else {
+                                continue;
+                            };
+                            let w = Written {
+                                text,
+                                imports: imports.clone(),
+                            };
+                            insert_once(
+                                &mut self.vars,
+                                &mut self.ambiguous,
+                                name.text().to_string(),
+                                w,
+                                |a, b| a.text == b.text,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Inserts `value` unless the name is known with a different value, in which case
+/// the name is dropped for good (two build-tagged files disagree).
+fn insert_once<V>(
+    map: &mut HashMap<String, V>,
+    ambiguous: &mut BTreeSet<String>,
+    key: String,
+    value: V,
+    same: impl Fn(&V, &V) -> bool,
+) {
+    if ambiguous.contains(&key) {
+        return;
+    }
+    match map.get(&key) {
+        Some(old) if !same(old, &value) => {
+            map.remove(&key);
+            ambiguous.insert(key);
+        }
+        Some(_) => {}
+        None => {
+            map.insert(key, value);
+        }
+    }
+}
+
+fn package_of(top: &GoNode) -> Option<String> {
+    top.children()
+        .find(|c| c.kind() == "package_clause")?
+        .children()
+        .find(|c| c.kind() == "package_identifier")
+        .map(|n| n.text().to_string())
+}
+
+fn import_map(top: &GoNode) -> ImportMap {
+    let mut map = BTreeMap::new();
+    for decl in top.children().filter(|d| d.kind() == "import_declaration") {
+        for spec in decl.dfs().filter(|n| n.kind() == "import_spec") {
+            let Some(path) = spec.field("path") else {
+                continue;
+            };
+            let path = path
+                .text()
+                .trim_matches(|c| c == '"' || c == '`')
+                .to_string();
+            let name = match spec.field("name") {
+                Some(n) => n.text().to_string(),
+                None => crate::gofile::default_package_name(&path).to_string(),
+            };
+            map.insert(name, path);
+        }
+    }
+    Arc::new(map)
+}
+
+fn type_spec(spec: &GoNode, imports: &ImportMap) -> Option<(String, TypeDecl)> {
+    if !matches!(spec.kind().as_ref(), "type_spec" | "type_alias") {
+        return None;
+    }
+    let name = spec.field("name")?.text().to_string();
+    let ty = spec.field("type")?;
+    let mut decl = TypeDecl {
+        underlying: ty.text().to_string(),
+        generic: spec.field("type_parameters").is_some(),
+        imports: imports.clone(),
+        ..TypeDecl::default()
+    };
+    if ty.kind() == "struct_type" {
+        for field in ty.dfs().filter(|n| n.kind() == "field_declaration") {
+            // Only this struct's own fields, not those of nested struct types.
+            if field
+                .ancestors()
+                .find(|a| a.kind() == "struct_type")
+                .map(|s| s.range())
+                != Some(ty.range())
+            {
+                continue;
+            }
+            let Some(fty) = field.field("type") else {
+                continue;
+            };
+            let names: Vec<_> = field.field_children("name").collect();
+            if names.is_empty() {
+                decl.embedded.push(field_type_text(&field, &fty));
+            }
+            for n in names {
+                decl.fields
+                    .push((n.text().to_string(), fty.text().to_string()));
+            }
+        }
+    }
+    Some((name, decl))
+}
+
+/// An embedded field's type text including a leading `*` that the grammar keeps
+/// outside the `type` field.
+fn field_type_text(field: &GoNode, fty: &GoNode) -> String {
+    let text = field.text();
+    let start = fty.range().start - field.range().start;
+    let before = text[..start].trim();
+    format!("{before}{}", fty.text())
+}
+
+/// The type of a function's only result, if it has exactly one.
+fn single_result(result: &GoNode) -> Option<String> {
+    if result.kind() != "parameter_list" {
+        return Some(result.text().to_string());
+    }
+    let params: Vec<_> = result
+        .children()
+        .filter(|c| c.kind() == "parameter_declaration")
+        .collect();
+    match params.as_slice() {
+        [one] if one.field_children("name").count() <= 1 => {
+            one.field("type").map(|t| t.text().to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Infers the type of a value expression in its function.
+type Infer<'i> = dyn Fn(&GoNode) -> Option<String> + 'i;
+
+/// The `var_spec`s of a `var` declaration, grouped or not.
+fn var_specs<'r>(decl: &GoNode<'r>) -> Vec<GoNode<'r>> {
+    decl.dfs()
+        .filter(|n| n.kind() == "var_spec")
+        .filter(|n| {
+            n.ancestors()
+                .find(|a| a.kind() == "var_declaration")
+                .is_some_and(|d| d.range() == decl.range())
+        })
+        .collect()
+}
+
+/// The type `var_spec` gives `name`: the stated type, else the type of the value
+/// at the same position, inferred with `infer` when given (in a function) or from
+/// the literal alone (at package level).
+fn spec_type(spec: &GoNode, name: &GoNode, infer: Option<&Infer>) -> Option<String> {
+    if let Some(t) = spec.field("type") {
+        return Some(t.text().to_string());
+    }
+    let pos = spec
+        .field_children("name")
+        .position(|n| n.range() == name.range())?;
+    let values: Vec<_> = spec.field("value")?.named_children().collect();
+    if values.len() != spec.field_children("name").count() {
+        return None;
+    }
+    let value = values.get(pos)?;
+    match infer {
+        Some(f) => f(value),
+        None => literal_type(value),
+    }
+}
+
+/// The type an expression shows by itself: a composite literal, `&T{}`,
+/// `make(T, ...)`, `new(T)`, a conversion `[]byte(s)`, a basic literal.
+fn literal_type(e: &GoNode) -> Option<String> {
+    match e.kind().as_ref() {
+        "composite_literal" => Some(e.field("type")?.text().to_string()),
+        "unary_expression" => {
+            let op = e.field("operand")?;
+            let is_addr = e.field("operator").is_some_and(|o| o.text() == "&")
+                || e.text().trim_start().starts_with('&');
+            (is_addr && op.kind() == "composite_literal")
+                .then(|| literal_type(&op).map(|t| format!("*{t}")))
+                .flatten()
+        }
+        "call_expression" => {
+            let func = e.field("function")?;
+            let first = e.field("arguments")?.named_children().next()?;
+            match func.text().as_ref() {
+                "make" => Some(first.text().to_string()),
+                "new" => Some(format!("*{}", first.text())),
+                _ => None,
+            }
+        }
+        "type_conversion_expression" => Some(e.field("type")?.text().to_string()),
+        "interpreted_string_literal" | "raw_string_literal" => Some("string".into()),
+        "int_literal" => Some("int".into()),
+        "float_literal" => Some("float64".into()),
+        "rune_literal" => Some("rune".into()),
+        "true" | "false" => Some("bool".into()),
+        "parenthesized_expression" => literal_type(&e.named_children().next()?),
+        _ => None,
+    }
+}
+
+/// `T` for `T`, `*T`, `T[X]`, `pkg.T` stays `pkg.T`.
+pub fn base_type_name(text: &str) -> String {
+    let t = text.trim().trim_start_matches('*').trim();
+    let t = t.split('[').next().unwrap_or(t);
+    t.trim().to_string()
+}
+
+/// Key and value types of `map[K]V` (after parentheses and spaces are trimmed).
+pub fn map_key_value(ty: &str) -> Option<(String, String)> {
+    let rest = ty.trim().strip_prefix("map")?.trim_start();
+    let rest = rest.strip_prefix('[')?;
+    let close = matching_close(rest)?;
+    let key = rest[..close].trim();
+    let value = rest[close + 1..].trim();
+    (!key.is_empty() && !value.is_empty()).then(|| (key.to_string(), value.to_string()))
+}
+
+/// Element type of a slice type `[]T`; None for arrays and everything else.
+pub fn slice_elem(ty: &str) -> Option<String> {
+    let t = ty.trim().strip_prefix("[]")?.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Element type of an array type `[N]T` or `[...]T`.
+pub fn array_elem(ty: &str) -> Option<String> {
+    let rest = ty.trim().strip_prefix('[')?;
+    let close = matching_close(rest)?;
+    if rest[..close].trim().is_empty() {
+        return None;
+    }
+    let elem = rest[close + 1..].trim();
+    (!elem.is_empty()).then(|| elem.to_string())
+}
+
+/// Offset of the `]` closing the bracket opened just before `s`.
+fn matching_close(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '[' | '(' | '{' => depth += 1,
+            ']' if depth == 0 => return Some(i),
+            ']' | ')' | '}' => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Package qualifiers a type text uses (`bytes` in `*bytes.Buffer`).
+fn qualifiers(text: &str) -> Vec<&str> {
+    let mut out = vec![];
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+            {
+                i += 1;
+            }
+            if bytes.get(i) == Some(&b'.') && bytes.get(i + 1) != Some(&b'.') {
+                out.push(&text[start..i]);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Resolves declared types in one file, with the package index behind it.
+pub struct Resolver<'f, 'a> {
+    file: &'f GoFile<'a>,
+    index: Arc<PackageIndex>,
+    local: PackageIndex,
+    imports: ImportMap,
+}
+
+impl<'f, 'a> Resolver<'f, 'a> {
+    /// A resolver for `file`, backed by its folder's cached [`PackageIndex`].
+    pub fn new(file: &'f GoFile<'a>) -> Self {
+        Self::with_index(file, PackageIndex::for_file(file))
+    }
+
+    /// A resolver with a given package index (tests, or files not on disk).
+    pub fn with_index(file: &'f GoFile<'a>, index: Arc<PackageIndex>) -> Self {
+        let top = file.root.root();
+        let mut local = PackageIndex::default();
+        local.add_file(&top);
+        Resolver {
+            file,
+            index,
+            local,
+            imports: import_map(&top),
+        }
+    }
+
+    /// The package index behind this resolver.
+    pub fn index(&self) -> &PackageIndex {
+        &self.index
+    }
+
+    /// True when the named type has `method` (see [`PackageIndex::has_method`]),
+    /// counting methods declared in this file too (a `_test.go` file is not indexed).
+    pub fn has_method(&self, type_name: &str, method: &str) -> bool {
+        self.local.has_method(type_name, method) || self.index.has_method(type_name, method)
+    }
+
+    /// The type of expression `e`, as source text valid in this file.
+    pub fn type_of(&self, e: &GoNode) -> Option<String> {
+        self.expr_type(e, 0)
+    }
+
+    /// The declared type of identifier `name` as seen at `at`.
+    pub fn type_of_ident(&self, at: &GoNode, name: &str) -> Option<String> {
+        self.ident_type(at, name, 0)
+    }
+
+    /// The package-level type declaration `name` (this file first), with its type
+    /// texts usable in this file; None when it is generic or its qualifiers differ.
+    pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
+        if let Some(t) = self.local.types.get(name) {
+            return Some(t);
+        }
+        let t = self.index.types.get(name)?;
+        Some(t)
+    }
+
+    /// The underlying type text of `ty`, following same-package named types
+    /// (`Buffer` declared as `[]byte` gives `[]byte`).
+    pub fn underlying(&self, ty: &str) -> Option<String> {
+        let mut t = ty.trim().to_string();
+        for _ in 0..MAX_DEPTH {
+            let is_named = !t.is_empty()
+                && t.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !is_predeclared(&t);
+            if !is_named {
+                return Some(t);
+            }
+            let decl = self.type_decl(&t)?;
+            if decl.generic {
+                return None;
+            }
+            t = self.portable(&decl.underlying, &decl.imports)?;
+        }
+        None
+    }
+
+    /// `text` from a file with `imports`, if its qualifiers mean the same here.
+    fn portable(&self, text: &str, imports: &ImportMap) -> Option<String> {
+        let ok = qualifiers(text).iter().all(|q| {
+            imports
+                .get(*q)
+                .is_some_and(|p| self.imports.get(*q) == Some(p))
+        });
+        ok.then(|| text.to_string())
+    }
+
+    fn expr_type(&self, e: &GoNode, depth: usize) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let d = depth + 1;
+        match e.kind().as_ref() {
+            "identifier" => self.ident_type(e, &e.text(), d),
+            "parenthesized_expression" => self.expr_type(&e.named_children().next()?, d),
+            "selector_expression" => {
+                let operand = e.field("operand")?;
+                let field = e.field("field")?;
+                if operand.kind() == "identifier"
+                    && self
+                        .file
+                        .imports
+                        .iter()
+                        .any(|i| i.local_name() == operand.text())
+                    && self.ident_type(&operand, &operand.text(), d).is_none()
+                {
+                    return None; // a package member
+                }
+                let owner = self.expr_type(&operand, d)?;
+                self.field_type(&owner, &field.text(), d)
+            }
+            "slice_expression" => {
+                let t = self.expr_type(&e.field("operand")?, d)?;
+                let u = self.underlying(&t)?;
+                if u == "string" || u.starts_with("[]") {
+                    Some(t)
+                } else {
+                    array_elem(u.trim_start_matches('*')).map(|elem| format!("[]{elem}"))
+                }
+            }
+            "index_expression" => {
+                let t = self.expr_type(&e.field("operand")?, d)?;
+                let u = self.underlying(&t)?;
+                if let Some((_, v)) = map_key_value(&u) {
+                    Some(v)
+                } else if u == "string" {
+                    Some("byte".into())
+                } else {
+                    slice_elem(&u).or_else(|| array_elem(u.trim_start_matches('*')))
+                }
+            }
+            "call_expression" => {
+                let func = e.field("function")?;
+                let args = e.field("arguments")?;
+                let first = args.named_children().next();
+                if func.kind() == "identifier" && !self.is_local(&func, &func.text()) {
+                    match func.text().as_ref() {
+                        "append" => return self.expr_type(&first?, d),
+                        "len" | "cap" | "copy" => return Some("int".into()),
+                        "make" | "new" => return literal_type(e),
+                        name if is_predeclared(name) => return Some(name.to_string()),
+                        name => {
+                            if let Some(w) = self.local.funcs.get(name) {
+                                return Some(w.text.clone());
+                            }
+                            if let Some(w) = self.index.funcs.get(name) {
+                                return self.portable(&w.text, &w.imports);
+                            }
+                            // A conversion to a named type of the package: `Buffer(b)`.
+                            if self.type_decl(name).is_some() {
+                                return Some(name.to_string());
+                            }
+                        }
+                    }
+                }
+                None
+            }
+            _ => literal_type(e),
+        }
+    }
+
+    /// True when `name` is declared in a function enclosing `at` (it shadows builtins).
+    fn is_local(&self, at: &GoNode, name: &str) -> bool {
+        !matches!(self.find_decl(at, name), None | Some(Decl::PackageLevel))
+    }
+
+    fn field_type(&self, owner: &str, field: &str, depth: usize) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let name = base_type_name(owner);
+        let decl = self.type_decl(&name)?;
+        if decl.generic {
+            return None;
+        }
+        if let Some((_, t)) = decl.fields.iter().find(|(n, _)| n == field) {
+            return self.portable(t, &decl.imports);
+        }
+        // Promoted through an embedded struct of the same package.
+        decl.embedded
+            .iter()
+            .filter(|e| !e.contains('.'))
+            .find_map(|e| self.field_type(e, field, depth + 1))
+    }
+
+    fn ident_type(&self, at: &GoNode, name: &str, depth: usize) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.find_decl(at, name)? {
+            Decl::Typed(t) => Some(t.text().to_string()),
+            Decl::Variadic(t) => Some(format!("[]{}", t.text())),
+            Decl::Value(v) => self.expr_type(&v, depth + 1),
+            Decl::Spec(spec, ident) => spec_type(
+                &spec,
+                &ident,
+                Some(&|v: &GoNode| self.expr_type(v, depth + 1)),
+            ),
+            Decl::Range { collection, key } => {
+                let t = self.expr_type(&collection, depth + 1)?;
+                let u = self.underlying(&t)?;
+                let u = u.trim_start_matches('*');
+                if let Some((k, v)) = map_key_value(u) {
+                    Some(if key { k } else { v })
+                } else if let Some(elem) = slice_elem(u).or_else(|| array_elem(u)) {
+                    Some(if key { "int".into() } else { elem })
+                } else if u == "string" {
+                    Some(if key { "int" } else { "rune" }.into())
+                } else {
+                    None
+                }
+            }
+            Decl::PackageLevel => {
+                if let Some(w) = self.local.vars.get(name) {
+                    return Some(w.text.clone());
+                }
+                let w = self.index.vars.get(name)?;
+                self.portable(&w.text, &w.imports)
+            }
+            Decl::Unknown => None,
+        }
+    }
+
+    /// The declaration of `name` in scope at `at`: the innermost one, searching
+    /// enclosing blocks and functions outwards, then the package.
+    fn find_decl<'r>(&self, at: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
+        let pos = at.range().start;
+        for a in at.ancestors() {
+            match a.kind().as_ref() {
+                "function_declaration" | "method_declaration" | "func_literal" => {
+                    for field in ["receiver", "parameters", "result"] {
+                        let Some(list) = a.field(field) else {
+                            continue;
+                        };
+                        if let Some(d) = param_decl(&list, name) {
+                            return Some(d);
+                        }
+                    }
+                }
+                "statement_list" | "source_file" => {
+                    let mut found = None;
+                    for stmt in a.children() {
+                        if stmt.range().start > pos {
+                            break;
+                        }
+                        let visible = stmt.range().end <= pos || declares_at(&stmt, at);
+                        if visible {
+                            if let Some(d) = statement_decl(&stmt, name) {
+                                found = Some(d);
+                            }
+                        }
+                    }
+                    if found.is_some() {
+                        return found;
+                    }
+                    if a.kind() == "source_file" {
+                        // Not in this file's functions: maybe another file's global.
+                        return Some(Decl::PackageLevel);
+                    }
+                }
+                "if_statement"
+                | "expression_switch_statement"
+                | "type_switch_statement"
+                | "for_statement" => {
+                    if let Some(d) = header_decl(&a, at, name) {
+                        return Some(d);
+                    }
+                }
+                "communication_case" | "type_case" | "default_case" => {
+                    if let Some(d) = case_decl(&a, at, name) {
+                        return Some(d);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// Where a name was declared, and what that says about its type.
+enum Decl<'r> {
+    /// A parameter, receiver, result or `var x T`: the type node.
+    Typed(GoNode<'r>),
+    /// `xs ...T`: the element type.
+    Variadic(GoNode<'r>),
+    /// `x := expr`: the value.
+    Value(GoNode<'r>),
+    /// `var x = expr` or `var x T = expr`: the spec and the declared identifier.
+    Spec(GoNode<'r>, GoNode<'r>),
+    /// `for k, v := range collection`.
+    Range { collection: GoNode<'r>, key: bool },
+    /// Declared at package level (this file or another).
+    PackageLevel,
+    /// Declared where the type cannot be read (a type switch, a receive, `a, b := f()`).
+    Unknown,
+}
+
+fn param_decl<'r>(list: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
+    for p in list.children() {
+        let variadic = p.kind() == "variadic_parameter_declaration";
+        if !(variadic || p.kind() == "parameter_declaration") {
+            continue;
+        }
+        if p.field_children("name").any(|n| n.text() == name) {
+            let t = p.field("type")?;
+            return Some(if variadic {
+                Decl::Variadic(t)
+            } else {
+                Decl::Typed(t)
+            });
+        }
+    }
+    None
+}
+
+/// True when `at` sits in the left-hand side of declaration `stmt` (asking about
+/// the declared name itself).
+fn declares_at(stmt: &GoNode, at: &GoNode) -> bool {
+    let r = at.range();
+    let within = |n: GoNode| n.range().start <= r.start && r.end <= n.range().end;
+    match stmt.kind().as_ref() {
+        "short_var_declaration" => stmt.field("left").is_some_and(within),
+        "var_declaration" => var_specs(stmt)
+            .into_iter()
+            .any(|s| s.field_children("name").any(|n| n.range() == r)),
+        _ => false,
+    }
+}
+
+/// What statement `stmt` (in a block, or at the top of the file) declares of `name`.
+fn statement_decl<'r>(stmt: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
+    match stmt.kind().as_ref() {
+        "short_var_declaration" => short_var_decl(stmt, name),
+        "var_declaration" => {
+            for spec in var_specs(stmt) {
+                if let Some(ident) = spec.field_children("name").find(|n| n.text() == name) {
+                    let in_function = stmt.ancestors().any(|a| {
+                        matches!(
+                            a.kind().as_ref(),
+                            "function_declaration" | "method_declaration" | "func_literal"
+                        )
+                    });
+                    return Some(if in_function {
+                        Decl::Spec(spec.clone(), ident)
+                    } else {
+                        Decl::PackageLevel
+                    });
+                }
+            }
+            None
+        }
+        // A local constant or type of that name: not a variable we can type.
+        "const_declaration" | "type_declaration" => stmt
+            .dfs()
+            .any(|n| {
+                matches!(n.kind().as_ref(), "identifier" | "type_identifier")
+                    && n.text() == name
+                    && n.parent().is_some_and(|p| {
+                        matches!(p.kind().as_ref(), "const_spec" | "type_spec" | "type_alias")
+                    })
+            })
+            .then_some(Decl::Unknown),
+        "labeled_statement" => stmt
+            .named_children()
+            .find(|c| c.kind() != "label_name")
+            .and_then(|c| statement_decl(&c, name)),
+        _ => None,
+    }
+}
+
+fn short_var_decl<'r>(stmt: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
+    let left: Vec<_> = stmt.field("left")?.named_children().collect();
+    let pos = left.iter().position(|n| n.text() == name)?;
+    let right: Vec<_> = stmt
+        .field("right")
+        .map(|r| r.named_children().collect())
+        .unwrap_or_default();
+    Some(if right.len() == left.len() {
+        Decl::Value(right[pos].clone())
+    } else {
+        Decl::Unknown
+    })
+}
+
+/// Declarations in the header of an `if`, `switch` or `for` that `at` is inside of.
+fn header_decl<'r>(stmt: &GoNode<'r>, at: &GoNode, name: &str) -> Option<Decl<'r>> {
+    let pos = at.range().start;
+    let before = |n: &GoNode| n.range().end <= pos;
+    if let Some(init) = stmt.field("initializer") {
+        if before(&init) {
+            if let Some(d) = statement_decl(&init, name) {
+                return Some(d);
+            }
+        }
+    }
+    let switch_alias = stmt.kind() == "type_switch_statement"
+        && stmt
+            .field("alias")
+            .is_some_and(|a| a.named_children().any(|n| n.text() == name) || a.text() == name);
+    if switch_alias {
+        return Some(Decl::Unknown);
+    }
+    if stmt.kind() == "for_statement" {
+        for clause in stmt.children() {
+            match clause.kind().as_ref() {
+                "for_clause" => {
+                    if let Some(init) = clause.field("initializer") {
+                        if before(&init) {
+                            if let Some(d) = statement_decl(&init, name) {
+                                return Some(d);
+                            }
+                        }
+                    }
+                }
+                "range_clause" if before(&clause) => {
+                    let left = clause.field("left")?;
+                    let right = clause.field("right")?;
+                    let declares = clause.text()[left.range().end - clause.range().start..]
+                        .trim_start()
+                        .starts_with(":=");
+                    if !declares {
+                        return None;
+                    }
+                    let names: Vec<_> = left.named_children().collect();
+                    if let Some(i) = names.iter().position(|n| n.text() == name) {
+                        return Some(Decl::Range {
+                            collection: right,
+                            key: i == 0,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
+/// `case v := <-ch:` declares `v` for its case; we do not type it.
+fn case_decl<'r>(case: &GoNode<'r>, at: &GoNode, name: &str) -> Option<Decl<'r>> {
+    let comm = case.field("communication")?;
+    if comm.range().end > at.range().start {
+        return None;
+    }
+    (comm.kind() == "receive_statement"
+        && comm
+            .field("left")
+            .is_some_and(|l| l.named_children().any(|n| n.text() == name)))
+    .then_some(Decl::Unknown)
+}
+
+fn is_predeclared(name: &str) -> bool {
+    matches!(
+        name,
+        "bool"
+            | "byte"
+            | "rune"
+            | "string"
+            | "error"
+            | "any"
+            | "int"
+            | "int8"
+            | "int16"
+            | "int32"
+            | "int64"
+            | "uint"
+            | "uint8"
+            | "uint16"
+            | "uint32"
+            | "uint64"
+            | "uintptr"
+            | "float32"
+            | "float64"
+            | "complex64"
+            | "complex128"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> GoFile<'static> {
+        GoFile::parse(Path::new("a.go"), src, None)
+    }
+
+    /// The type of the last identifier `name` in the function body marked `/*@*/`.
+    fn type_at(src: &str, others: &[&str]) -> Option<String> {
+        let f = parse(src);
+        let index = Arc::new(PackageIndex::from_sources(others.iter().copied()));
+        let r = Resolver::with_index(&f, index);
+        let mark = src.find("/*@*/").expect("marker");
+        let node = f
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.range().start > mark && n.is_named())
+            .find(|n| !matches!(n.kind().as_ref(), "comment" | "expression_list"))
+            .unwrap();
+        r.type_of(&node)
+    }
+
+    #[test]
+    fn locals_params_and_literals() {
+        let src = "package p\nfunc f(a []int, bs ...string) (out map[string]*Entry) {\n\tbig := make([]byte, 10)\n\tvar v []rune\n\tvar w = []T{{}}\n\tc, d := T{}, &T{}\n\t_ = /*@*/big\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("[]byte"));
+        let with = |name: &str| type_at(&src.replace("/*@*/big", &format!("/*@*/{name}")), &[]);
+        assert_eq!(with("a").as_deref(), Some("[]int"));
+        assert_eq!(with("bs").as_deref(), Some("[]string"));
+        assert_eq!(with("out").as_deref(), Some("map[string]*Entry"));
+        assert_eq!(with("v").as_deref(), Some("[]rune"));
+        assert_eq!(with("w").as_deref(), Some("[]T"));
+        assert_eq!(with("c").as_deref(), Some("T"));
+        assert_eq!(with("d").as_deref(), Some("*T"));
+        assert_eq!(with("big[2:]").as_deref(), Some("[]byte"));
+        assert_eq!(with("out[\"k\"]").as_deref(), Some("*Entry"));
+        assert_eq!(with("nope"), None);
+    }
+
+    #[test]
+    fn scopes_shadow_and_closures_see_outer() {
+        let src = "package p\nfunc f(x []int) {\n\tif x := \"s\"; true {\n\t\t_ = x\n\t}\n\tgo func() {\n\t\t_ = /*@*/x\n\t}()\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("[]int"));
+        let inner = src
+            .replace("_ = x\n", "_ = /*@*/x\n")
+            .replacen("/*@*/x\n\t}()", "x\n\t}()", 1);
+        assert_eq!(type_at(&inner, &[]).as_deref(), Some("string"));
+        // A multi-value declaration hides the outer name and is not typed.
+        let multi = "package p\nfunc f(x []int) {\n\tx, err := g()\n\t_ = /*@*/x\n}\n";
+        assert_eq!(type_at(multi, &[]), None);
+        // A later declaration does not count.
+        let later = "package p\nfunc f() {\n\t_ = /*@*/x\n\tx := 1\n}\n";
+        assert_eq!(type_at(later, &[]), None);
+    }
+
+    #[test]
+    fn range_variables() {
+        let src = "package p\nfunc f(m map[string][]byte, xs []*T) {\n\tfor k, v := range m {\n\t\t_, _ = /*@*/v, k\n\t}\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("[]byte"));
+        let key = src.replace("/*@*/v, k", "v, /*@*/k");
+        assert_eq!(type_at(&key, &[]).as_deref(), Some("string"));
+        let slice = src.replace("range m", "range xs");
+        assert_eq!(type_at(&slice, &[]).as_deref(), Some("*T"));
+    }
+
+    #[test]
+    fn fields_across_files_of_the_package() {
+        let other = "package p\nimport \"bytes\"\ntype Store struct {\n\tbuf []byte\n\tentries map[string]*Entry\n\tb bytes.Buffer\n\tinner\n}\ntype inner struct{ data []int }\nfunc (s *Store) Reset() {}\nfunc load() []byte { return nil }\nvar global = map[int]string{}\n";
+        let src = "package p\nfunc (s *Store) g() {\n\t_ = /*@*/s.buf\n}\n";
+        assert_eq!(type_at(src, &[other]).as_deref(), Some("[]byte"));
+        let with = |e: &str| type_at(&src.replace("/*@*/s.buf", &format!("/*@*/{e}")), &[other]);
+        assert_eq!(with("s.entries").as_deref(), Some("map[string]*Entry"));
+        assert_eq!(with("s.data").as_deref(), Some("[]int"));
+        assert_eq!(with("load()").as_deref(), Some("[]byte"));
+        assert_eq!(with("global").as_deref(), Some("map[int]string"));
+        // `bytes` is not imported here: the text would not compile in this file.
+        assert_eq!(with("s.b"), None);
+        let imported = src.replace("package p\n", "package p\nimport \"bytes\"\n");
+        let imported = imported.replace("/*@*/s.buf", "/*@*/s.b");
+        assert_eq!(
+            type_at(&imported, &[other]).as_deref(),
+            Some("bytes.Buffer")
+        );
+    }
+
+    #[test]
+    fn methods_and_embedding() {
+        let a = "package p\ntype Buf struct{ b []byte }\nfunc (b *Buf) Reset() {}\ntype Wrapped struct{ *Buf }\ntype G[T any] struct{ v T }\nfunc (g G[T]) Reset() {}\n";
+        let index = PackageIndex::from_sources([a]);
+        assert!(index.has_method("*Buf", "Reset"));
+        assert!(index.has_method("Buf", "Reset"));
+        assert!(index.has_method("Wrapped", "Reset"));
+        assert!(index.has_method("G[int]", "Reset"));
+        assert!(!index.has_method("Buf", "Close"));
+        assert!(!index.has_method("Other", "Reset"));
+    }
+
+    #[test]
+    fn conflicting_declarations_are_dropped() {
+        let a = "package p\ntype T struct{ b []byte }\n";
+        let b = "package p\ntype T struct{ b []int }\n";
+        let index = PackageIndex::from_sources([a, b]);
+        assert!(index.type_decl("T").is_none());
+    }
+
+    #[test]
+    fn named_types_and_type_texts() {
+        let other = "package p\ntype Buffer []byte\ntype Cache map[string]int\n";
+        let src = "package p\nfunc f(b Buffer) {\n\t_ = /*@*/b[1:]\n}\n";
+        assert_eq!(type_at(src, &[other]).as_deref(), Some("Buffer"));
+        let f = parse(src);
+        let r = Resolver::with_index(&f, Arc::new(PackageIndex::from_sources([other])));
+        assert_eq!(r.underlying("Cache").as_deref(), Some("map[string]int"));
+        assert_eq!(r.underlying("[]int").as_deref(), Some("[]int"));
+        assert_eq!(
+            map_key_value("map[[2]int]map[string]func() error"),
+            Some(("[2]int".into(), "map[string]func() error".into()))
+        );
+        assert_eq!(slice_elem("[]*T").as_deref(), Some("*T"));
+        assert_eq!(slice_elem("[4]T"), None);
+        assert_eq!(array_elem("[4]T").as_deref(), Some("T"));
+        assert_eq!(array_elem("[]T"), None);
+        assert_eq!(qualifiers("map[pkg.K][]*other.V"), vec!["pkg", "other"]);
+        assert_eq!(base_type_name("*G[int]"), "G");
+    }
+
+    #[test]
+    fn strings_and_arrays() {
+        let src = "package p\nfunc f(s string) {\n\tvar arr [64]byte\n\t_ = /*@*/s[1:]\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("string"));
+        let arr = src.replace("/*@*/s[1:]", "/*@*/arr[:]");
+        assert_eq!(type_at(&arr, &[]).as_deref(), Some("[]byte"));
+    }
+
+    #[test]
+    fn folder_index_reads_the_package_and_is_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |n: &str, t: &str| std::fs::write(dir.path().join(n), t).unwrap();
+        w("a.go", "package p\ntype Pool struct{ items []int }\n");
+        w("b.go", "package p\nfunc (p *Pool) Reset() {}\n");
+        w("c_test.go", "package p\nfunc (p *Pool) Close() {}\n");
+        w("d.go", "package other\nfunc (p *Pool) Flush() {}\n");
+        let path = dir.path().join("a.go");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let f = GoFile::parse(&path, &text, None);
+        let index = PackageIndex::for_file(&f);
+        assert!(index.has_method("Pool", "Reset"));
+        assert!(!index.has_method("Pool", "Close"));
+        assert!(!index.has_method("Pool", "Flush"));
+        assert!(Arc::ptr_eq(&index, &PackageIndex::for_file(&f)));
+    }
+
+    #[test]
+    fn own_declaration_sees_the_outer_name() {
+        // In `x := x[:2]` the right side is the parameter.
+        let src = "package p\nfunc (r *R) f(x []int) {\n\tx := /*@*/x[:2]\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("[]int"));
+        let recv = src.replace("/*@*/x[:2]", "/*@*/r");
+        assert_eq!(type_at(&recv, &[]).as_deref(), Some("*R"));
+    }
+}
