@@ -33,6 +33,8 @@ pub struct FixOutcome {
     pub remaining: Analysis,
     /// Fixes refused because their result did not parse as well as the input.
     pub refused: Vec<Finding>,
+    /// Fixes set aside because they overlap a fix applied first: (set aside, applied).
+    pub overlapped: Vec<(Finding, Finding)>,
     pub converged: bool,
     /// Edits the applied fixes make to other files, for the run's cross-file stage.
     pub other_files: Vec<FileEdit>,
@@ -208,6 +210,7 @@ impl Engine {
         let mut current = text.to_string();
         let mut fixed = vec![];
         let mut refused: Vec<Finding> = vec![];
+        let mut overlapped: Vec<(Finding, Finding)> = vec![];
         let mut converged = false;
         for _ in 0..MAX_FIX_PASSES {
             let file = GoFile::parse(path, &current, module.clone());
@@ -224,13 +227,15 @@ impl Engine {
             }
             let mut chosen: Vec<&Candidate> = vec![];
             for c in fixable {
-                let clash = chosen.iter().any(|k| {
+                let clash = chosen.iter().find(|k| {
                     k.code_edits
                         .iter()
                         .any(|a| c.code_edits.iter().any(|b| a.overlaps(b)))
                 });
-                if !clash {
-                    chosen.push(c);
+                match clash {
+                    // Waits for the next pass, on the text the winner produced.
+                    Some(k) => overlapped.push((c.finding.clone(), k.finding.clone())),
+                    None => chosen.push(c),
                 }
             }
             let errors_before = file.error_ranges.len();
@@ -278,11 +283,14 @@ impl Engine {
             .filter_map(|f| f.fix.as_ref())
             .flat_map(|f| f.other_files.iter().cloned())
             .collect();
+        // A fix set aside and applied in a later pass is not worth a word.
+        overlapped.retain(|(c, _)| !fixed.iter().any(|f| same_site(f, c)));
         FixOutcome {
             text: current,
             fixed,
             remaining,
             refused,
+            overlapped,
             converged,
             other_files,
         }

@@ -134,8 +134,9 @@ fn process(
         other_files: vec![],
     };
     let report = &mut out.report;
-    let bytes = match read_limited(&cand.path, opts.max_file_size) {
-        Ok(b) => b,
+    let bytes = match read_limited(&cand.path, opts.max_file_size, cand.explicit) {
+        Ok(Some(b)) => b,
+        Ok(None) => return out,
         Err(msg) => {
             report.errors.push(msg);
             return out;
@@ -178,6 +179,12 @@ fn process(
                 report.warnings.push(format!(
                     "line {}: {} fix refused: its result did not parse",
                     r.start_pos.line, r.rule
+                ));
+            }
+            for (aside, applied) in &fixed.overlapped {
+                report.warnings.push(format!(
+                    "line {}: {} fix overlaps the {} fix applied there; {} fix not applied",
+                    aside.start_pos.line, aside.rule, applied.rule, aside.rule
                 ));
             }
             report.findings = relabel(fixed.remaining.findings, &shown);
@@ -348,16 +355,31 @@ fn partial_parse_warning() -> String {
         .into()
 }
 
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// The file's bytes; `None` for an oversized generated file found by walking, which
+/// would be skipped anyway and so is not worth an error (only its head is read).
+fn read_limited(path: &Path, limit: u64, explicit: bool) -> Result<Option<Vec<u8>>, String> {
     let meta = fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?;
     if meta.len() > limit {
+        if !explicit && generated_head(path) {
+            return Ok(None);
+        }
         return Err(LoadError::TooLarge {
             size: meta.len(),
             limit,
         }
         .to_string());
     }
-    fs::read(path).map_err(|e| format!("cannot read: {e}"))
+    fs::read(path)
+        .map(Some)
+        .map_err(|e| format!("cannot read: {e}"))
+}
+
+/// True when the first 64 KiB of the file carry the generated-code header.
+fn generated_head(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(1 << 16);
+    let read = fs::File::open(path).and_then(|f| f.take(1 << 16).read_to_end(&mut head));
+    read.is_ok() && is_generated(&String::from_utf8_lossy(&head))
 }
 
 fn unix_path(p: &Path) -> String {

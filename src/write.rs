@@ -36,10 +36,7 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     if meta.permissions().readonly() {
         return Err(WriteError::ReadOnly);
     }
-    match fs::read(&target) {
-        Ok(current) if current == original => {}
-        _ => return Err(WriteError::ChangedSinceRead),
-    }
+    unchanged(&target, original)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".gomemfix-")
@@ -49,8 +46,18 @@ pub fn write_atomic(path: &Path, original: &[u8], new: &[u8]) -> Result<(), Writ
     tmp.write_all(new).map_err(WriteError::Io)?;
     tmp.as_file().sync_all().map_err(WriteError::Io)?;
     fs::set_permissions(tmp.path(), meta.permissions()).map_err(WriteError::Io)?;
+    // Again just before the rename, after the slow sync: the window for a change
+    // to slip in between check and replace is as short as rename allows.
+    unchanged(&target, original)?;
     tmp.persist(&target).map_err(|e| WriteError::Io(e.error))?;
     Ok(())
+}
+
+fn unchanged(target: &Path, original: &[u8]) -> Result<(), WriteError> {
+    match fs::read(target) {
+        Ok(current) if current == original => Ok(()),
+        _ => Err(WriteError::ChangedSinceRead),
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,450 @@
+//! Bad input never loses a file and never stops the run: each case runs the built
+//! binary over a scratch folder holding the bad file next to a good one that has a
+//! fixable finding, and checks the message, the exit code (2 only at the end, after
+//! the good file was still handled) and that nothing was changed that should not be.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use gomemfix::write::{write_atomic, WriteError};
+
+/// A GM010 site: `fix` rewrites it to `debug.FreeOSMemory()`.
+const GOOD: &str = "package p\n\nimport \"runtime\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\truntime.GC()\n}\n";
+const GOOD_FIXED: &str = "package p\n\nimport \"runtime/debug\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\tdebug.FreeOSMemory()\n}\n";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn gomemfix(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(common::gomemfix_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gomemfix");
+    finish(out)
+}
+
+fn finish(out: Output) -> Run {
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A scratch folder with `good.go` (a fixable finding) in it.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("good.go"), GOOD).unwrap();
+    dir
+}
+
+fn read(p: impl AsRef<Path>) -> Vec<u8> {
+    fs::read(p).unwrap()
+}
+
+/// The good file was fixed although another file was bad.
+fn assert_good_fixed(dir: &Path, r: &Run) {
+    assert_eq!(
+        String::from_utf8(read(dir.join("good.go"))).unwrap(),
+        GOOD_FIXED,
+        "good.go should still be fixed; stderr:\n{}",
+        r.stderr
+    );
+}
+
+fn is_root() -> bool {
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+#[test]
+fn invalid_utf8_is_reported_and_skipped() {
+    let dir = scratch();
+    let bad = b"package p\n\nfunc f() { s := \"\xff\xfe\" ; _ = s }\n".to_vec();
+    fs::write(dir.path().join("latin1.go"), &bad).unwrap();
+    let r = gomemfix(dir.path(), &["check", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("latin1.go") && r.stderr.contains("not valid UTF-8"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stdout.contains("good.go"),
+        "findings still printed: {}",
+        r.stdout
+    );
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 2);
+    assert_good_fixed(dir.path(), &r);
+    assert_eq!(read(dir.path().join("latin1.go")), bad);
+}
+
+#[test]
+fn binary_file_named_go_is_reported_and_skipped() {
+    let dir = scratch();
+    let bad: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
+    fs::write(dir.path().join("blob.go"), &bad).unwrap();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("blob.go") && r.stderr.contains("binary"),
+        "{}",
+        r.stderr
+    );
+    assert_good_fixed(dir.path(), &r);
+    assert_eq!(read(dir.path().join("blob.go")), bad);
+}
+
+#[test]
+fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    // A GC in a loop (GM005) in a function the parser cannot read, and one in a
+    // clean function. `runtime` stays in use, so neither fix needs an import edit.
+    let text = "package p\n\nimport \"runtime\"\n\nvar n = runtime.NumCPU()\n\nfunc broken() {\n\tfor i := 0; i < n; i++ {\n\t\truntime.GC()\n\t}\n\tx := [}\n}\n\nfunc work() {}\n\nfunc clean() {\n\tfor i := 0; i < n; i++ {\n\t\twork()\n\t\truntime.GC()\n\t}\n}\n";
+    let path = dir.path().join("broken.go");
+    fs::write(&path, text).unwrap();
+    let r = gomemfix(dir.path(), &["check", "--format", "json", "."]);
+    assert_eq!(r.code, 1, "findings, no error: {}", r.stderr);
+    assert!(r.stderr.contains("parsed only in part"), "{}", r.stderr);
+    let findings: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(u64, bool)> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), !f["fix"].is_null()))
+        .collect();
+    // Both are reported; only the one away from the error offers a fix.
+    assert_eq!(found, vec![(9, false), (19, true)], "{}", r.stdout);
+
+    let r = gomemfix(dir.path(), &["fix", "--unsafe-fixes", "."]);
+    assert_eq!(r.code, 1, "the site near the error remains: {}", r.stderr);
+    let after = String::from_utf8(read(&path)).unwrap();
+    let broken_fn = &text[text.find("func broken").unwrap()..text.find("func work").unwrap()];
+    assert!(
+        after.contains(broken_fn),
+        "the broken function is untouched:\n{after}"
+    );
+    assert_eq!(
+        after,
+        text.replace("\t\twork()\n\t\truntime.GC()\n", "\t\twork()\n")
+    );
+}
+
+#[test]
+fn empty_file_is_fine() {
+    let dir = scratch();
+    fs::write(dir.path().join("empty.go"), b"").unwrap();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_good_fixed(dir.path(), &r);
+    assert_eq!(read(dir.path().join("empty.go")), b"");
+}
+
+/// 20 MB of generated table code, as `go generate` writes it.
+fn big_table(header: bool) -> String {
+    let mut s = String::with_capacity(21 << 20);
+    if header {
+        s.push_str("// Code generated by tablegen. DO NOT EDIT.\n\n");
+    }
+    s.push_str("package p\n\nvar table = [...]uint32{\n");
+    let mut i: u64 = 0;
+    while s.len() < 20 << 20 {
+        s.push_str(&format!(
+            "\t0x{:08x}, 0x{:08x}, 0x{:08x}, 0x{:08x},\n",
+            i,
+            i ^ 0x5a5a,
+            i * 7,
+            i * 13
+        ));
+        i += 4;
+    }
+    s.push_str("}\n");
+    s
+}
+
+#[test]
+fn twenty_megabyte_files_are_skipped_fast() {
+    let dir = scratch();
+    let generated = big_table(true);
+    fs::write(dir.path().join("zz_table.go"), &generated).unwrap();
+    let started = Instant::now();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    let took = started.elapsed();
+    // A generated file is not ours to touch: skipped without a word, even when huge.
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_good_fixed(dir.path(), &r);
+
+    // A huge hand-written file is over the size limit: reported, skipped, run goes on.
+    let dir = scratch();
+    let plain = big_table(false);
+    fs::write(dir.path().join("huge.go"), &plain).unwrap();
+    let started = Instant::now();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("huge.go") && r.stderr.contains("--max-file-size"),
+        "{}",
+        r.stderr
+    );
+    assert_good_fixed(dir.path(), &r);
+    assert_eq!(read(dir.path().join("huge.go")), plain.as_bytes());
+
+    // With the limit raised it is read; the prefilter sees no rule can match.
+    let started = Instant::now();
+    let r = gomemfix(
+        dir.path(),
+        &["check", "--max-file-size", "67108864", "huge.go"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn crlf_and_bom_are_kept_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let crlf = |s: &str| s.replace('\n', "\r\n");
+    // A trailing comment with odd spacing and a tab-aligned block outside the edit.
+    let tail = "\n// keep   this\t spacing\nvar (\n\ta   = 1\n\tbcd = 2\n)\n";
+    let orig = format!("\u{feff}{}{}", crlf(GOOD), crlf(tail));
+    let want = format!("\u{feff}{}{}", crlf(GOOD_FIXED), crlf(tail));
+    fs::write(dir.path().join("bom_crlf.go"), &orig).unwrap();
+    // A file with mixed endings is kept as it is outside the edit too.
+    let mixed = GOOD.replacen("var cache []byte\n", "var cache []byte\r\n", 1);
+    let mixed_want = GOOD_FIXED.replacen("var cache []byte\n", "var cache []byte\r\n", 1);
+    fs::write(dir.path().join("mixed.go"), &mixed).unwrap();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        String::from_utf8(read(dir.path().join("bom_crlf.go"))).unwrap(),
+        want
+    );
+    assert_eq!(
+        String::from_utf8(read(dir.path().join("mixed.go"))).unwrap(),
+        mixed_want
+    );
+}
+
+#[test]
+fn read_only_file_is_reported_and_left_alone() {
+    let dir = scratch();
+    let ro = dir.path().join("ro.go");
+    fs::write(&ro, GOOD).unwrap();
+    fs::set_permissions(&ro, fs::Permissions::from_mode(0o444)).unwrap();
+    // Root could write it anyway: gomemfix refuses on the mode bits, not on EACCES.
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("ro.go") && r.stderr.contains("read-only"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(read(&ro), GOOD.as_bytes());
+    assert_good_fixed(dir.path(), &r);
+}
+
+#[test]
+fn file_changed_or_deleted_after_reading_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("a.go");
+    // Changed by someone else between our read (GOOD) and our write.
+    fs::write(&p, "package p // edited meanwhile\n").unwrap();
+    let e = write_atomic(&p, GOOD.as_bytes(), GOOD_FIXED.as_bytes()).unwrap_err();
+    assert!(matches!(e, WriteError::ChangedSinceRead), "{e}");
+    assert_eq!(read(&p), b"package p // edited meanwhile\n");
+    // Deleted meanwhile: not recreated.
+    fs::remove_file(&p).unwrap();
+    let e = write_atomic(&p, GOOD.as_bytes(), GOOD_FIXED.as_bytes()).unwrap_err();
+    assert!(matches!(e, WriteError::ChangedSinceRead), "{e}");
+    assert!(!p.exists());
+    // Nothing left behind.
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(e.to_string().contains("not overwritten"));
+}
+
+#[test]
+fn symlink_loops_do_not_hang_the_walk() {
+    let dir = scratch();
+    std::os::unix::fs::symlink("loop.go", dir.path().join("loop.go")).unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("sub/up")).unwrap();
+    std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+    std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+    // Named on the command line, the loop is an error that names it.
+    let r = gomemfix(dir.path(), &["check", "loop.go", "good.go"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("loop.go"), "{}", r.stderr);
+    assert!(r.stdout.contains("good.go"), "{}", r.stdout);
+    // Links are not followed while walking, so a loop is never entered.
+    let started = Instant::now();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_good_fixed(dir.path(), &r);
+}
+
+#[test]
+fn unreadable_directory_is_reported_when_it_is_unreadable() {
+    let dir = scratch();
+    let locked = dir.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::write(locked.join("inner.go"), GOOD).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let r = gomemfix(dir.path(), &["fix", "."]);
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_good_fixed(dir.path(), &r);
+    if is_root() {
+        // Root reads through mode 000, so the folder is simply walked. What can be
+        // checked is that the run is whole and clean.
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(read(locked.join("inner.go")), GOOD_FIXED.as_bytes());
+    } else {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains("locked"), "{}", r.stderr);
+        assert_eq!(read(locked.join("inner.go")), GOOD.as_bytes());
+    }
+}
+
+#[test]
+fn missing_path_exits_2_and_names_it() {
+    let dir = scratch();
+    let r = gomemfix(dir.path(), &["fix", "no/such/dir", "good.go"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no/such/dir"), "{}", r.stderr);
+    assert_good_fixed(dir.path(), &r);
+}
+
+#[test]
+fn invalid_pattern_yaml_names_file_and_line() {
+    let dir = scratch();
+    let pats = dir.path().join("rules");
+    fs::create_dir(&pats).unwrap();
+    fs::write(
+        pats.join("mine.yml"),
+        "id: MINE1\nlanguage: go\nmessage: m\nrule:\n  pattern: [unclosed\n",
+    )
+    .unwrap();
+    let r = gomemfix(dir.path(), &["check", "--patterns", "rules", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("mine.yml"), "{}", r.stderr);
+    assert!(r.stderr.contains("line"), "{}", r.stderr);
+    assert_eq!(read(dir.path().join("good.go")), GOOD.as_bytes());
+}
+
+#[test]
+fn unknown_rule_in_select_is_an_error() {
+    let dir = scratch();
+    let r = gomemfix(dir.path(), &["fix", "--select", "GM005,NOPE42", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("NOPE42"), "{}", r.stderr);
+    assert_eq!(read(dir.path().join("good.go")), GOOD.as_bytes());
+}
+
+#[test]
+fn overlapping_fixes_from_two_rules_are_resolved_and_said() {
+    let dir = scratch();
+    let pats = dir.path().join("rules");
+    fs::create_dir(&pats).unwrap();
+    // A user rule whose fix edits exactly the node GM010 rewrites.
+    fs::write(
+        pats.join("usr.yml"),
+        "id: USR1\nlanguage: go\nmessage: mine\nrule:\n  pattern:\n    context: \"func _() { runtime.GC() }\"\n    selector: call_expression\nfix: runtime.GC() /* forced */\n",
+    )
+    .unwrap();
+    let r = gomemfix(
+        dir.path(),
+        &["fix", "--unsafe-fixes", "--patterns", "rules", "."],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // One of the two wins; the file is the result of exactly one edit, and the
+    // other rule's fix is named as set aside.
+    assert_good_fixed(dir.path(), &r);
+    assert!(
+        r.stderr.contains("USR1") && r.stderr.contains("GM010") && r.stderr.contains("overlap"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Mounts a tiny tmpfs at `dir` (root in a privileged container); false when impossible.
+fn mount_tiny_tmpfs(dir: &Path) -> bool {
+    Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn fill_up(dir: &Path) {
+    let filler = dir.join("filler");
+    let mut f = fs::File::create(&filler).unwrap();
+    let block = vec![b'x'; 1024];
+    use std::io::Write;
+    while f.write_all(&block).is_ok() && f.flush().is_ok() {}
+    let _ = f.sync_all();
+}
+
+/// Padding so the fixed file no longer fits where it must be written.
+fn padded_good() -> (String, PathBuf) {
+    let pad = format!("\n// {}\n", "padding ".repeat(400));
+    (format!("{GOOD}{pad}"), PathBuf::from("good.go"))
+}
+
+#[test]
+fn disk_full_on_write_keeps_the_original() {
+    let (orig, name) = padded_good();
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("mnt");
+    fs::create_dir(&mnt).unwrap();
+    if mount_tiny_tmpfs(&mnt) {
+        fs::write(mnt.join(&name), &orig).unwrap();
+        fill_up(&mnt);
+        let r = gomemfix(&mnt, &["fix", "."]);
+        let after = read(mnt.join(&name));
+        let leftovers: Vec<_> = fs::read_dir(&mnt)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let _ = Command::new("umount").arg(&mnt).status();
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("good.go") && r.stderr.contains("original is intact"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(after, orig.as_bytes());
+        assert_eq!(leftovers.len(), 2, "no temporary file left: {leftovers:?}");
+    } else {
+        eprintln!("cannot mount a tmpfs here; simulating a full disk with a file-size limit");
+    }
+    // Everywhere: a file-size limit makes the write fail (EFBIG) the same way.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(&name), &orig).unwrap();
+    fs::write(dir.path().join("small.go"), GOOD).unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 2; exec \"$0\" fix .")
+        .arg(common::gomemfix_bin())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let r = finish(out);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("original is intact"), "{}", r.stderr);
+    assert_eq!(read(dir.path().join(&name)), orig.as_bytes());
+    // The small file fits under the limit and is still fixed.
+    assert_eq!(read(dir.path().join("small.go")), GOOD_FIXED.as_bytes());
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+}
