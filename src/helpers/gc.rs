@@ -70,7 +70,10 @@ pub fn not_a_deliberate_collection(_file: &GoFile, m: &GoMatch) -> bool {
                     && n.text().to_ascii_lowercase().contains("gc")
             })
         });
-    let is_wrapper = node.parent().is_some_and(|stmt| {
+    // Only a named function is a wrapper: a closure's caller (a timer, a hook) is
+    // not visible as a decision to collect.
+    let named = matches!(func.kind().as_ref(), "function_declaration" | "method_declaration");
+    let is_wrapper = named && node.parent().is_some_and(|stmt| {
         stmt.kind() == "expression_statement"
             && stmt.parent().is_some_and(|list| {
                 let statements: Vec<_> = list
