@@ -84,6 +84,32 @@ fn fixtures_fire_where_they_should_and_nowhere_else() {
                 } else {
                     diff
                 });
+                // A fix that edits other files (callers in other packages) shows them too.
+                let base = std::fs::canonicalize(&dir).unwrap();
+                let mut others: Vec<_> = findings
+                    .iter()
+                    .filter_map(|f| f.fix.as_ref())
+                    .flat_map(|x| x.other_files.iter())
+                    .filter_map(|fe| {
+                        let p = std::fs::canonicalize(&fe.path).ok()?;
+                        p.strip_prefix(&base).ok().map(Path::to_path_buf)
+                    })
+                    .collect();
+                others.sort();
+                others.dedup();
+                for other in others {
+                    let diff = fixed
+                        .files
+                        .iter()
+                        .find(|f| f.path == other)
+                        .map(|f| f.diff.as_str())
+                        .unwrap_or("");
+                    snap.push_str(if diff.is_empty() {
+                        "(other file unchanged)\n"
+                    } else {
+                        diff
+                    });
+                }
                 let name = format!(
                     "{rule}__{}",
                     rel.with_extension("")

@@ -5,7 +5,10 @@
 //! none, or decides on closer reading that the match is not a finding). The engine
 //! knows nothing of any one rule: it looks helpers up here by name.
 
+pub mod callers;
+pub mod decls;
 pub mod gc;
+pub mod goroutine;
 pub mod memprofile;
 pub mod scope;
 pub mod statements;
@@ -73,12 +76,14 @@ const CHECKS: &[(&str, CheckFn)] = &[
         gc::not_a_deliberate_collection,
     ),
     ("small-profile-rate", memprofile::small_profile_rate),
+    ("goroutine-never-exits", goroutine::goroutine_never_exits),
 ];
 
 /// Every fixer a rule may name under `metadata.fixer`.
 const FIXERS: &[(&str, FixerFn)] = &[
     ("remove-statement", statements::remove_statement),
     ("replace-call", gc::replace_call),
+    ("stop-with-context", goroutine::stop_with_context),
 ];
 
 pub fn check(name: &str) -> Option<CheckFn> {
