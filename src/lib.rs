@@ -5,6 +5,7 @@
 //! `suppress`) → `imports` and `finding` edits → `report`, `diff` or `write`.
 
 pub mod cli;
+pub mod deploy;
 pub mod diff;
 pub mod engine;
 pub mod finding;

@@ -1,0 +1,664 @@
+//! Kubernetes manifests: the containers of workloads (Deployment, StatefulSet,
+//! DaemonSet, ReplicaSet, Job, CronJob, Pod), their `resources.limits.memory` and
+//! `env`, the ConfigMaps that set `GOMEMLIMIT`, and the in-place edit that adds a
+//! `GOMEMLIMIT` entry to a container's `env`.
+//!
+//! Reading uses a real YAML parser (serde-saphyr, with source spans); writing is a
+//! text insertion at the place the spans point to, so comments, key order and
+//! indentation stay as they were. Every edit is checked by parsing the result.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use super::quantity;
+use crate::finding::{apply_edits, Edit};
+
+const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+#[derive(Deserialize)]
+struct KindOnly {
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawWorkload {
+    metadata: Option<RawMeta>,
+    spec: Option<RawSpec>,
+}
+
+#[derive(Deserialize)]
+struct RawMeta {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSpec {
+    containers: Option<Vec<Spanned<RawContainer>>>,
+    template: Option<Box<RawTemplate>>,
+    job_template: Option<Box<RawTemplate>>,
+}
+
+#[derive(Deserialize)]
+struct RawTemplate {
+    spec: Option<RawSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawContainer {
+    name: Option<String>,
+    image: Option<String>,
+    command: Option<Vec<Value>>,
+    args: Option<Vec<Value>>,
+    env: Option<Spanned<Vec<Spanned<RawEnv>>>>,
+    env_from: Option<Vec<RawEnvFrom>>,
+    resources: Option<RawResources>,
+}
+
+#[derive(Deserialize)]
+struct RawEnv {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEnvFrom {
+    config_map_ref: Option<RawMeta>,
+    secret_ref: Option<RawMeta>,
+}
+
+#[derive(Deserialize)]
+struct RawResources {
+    limits: Option<RawLimits>,
+}
+
+#[derive(Deserialize)]
+struct RawLimits {
+    memory: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawConfigMap {
+    metadata: Option<RawMeta>,
+    data: Option<BTreeMap<String, Value>>,
+    string_data: Option<BTreeMap<String, Value>>,
+}
+
+/// Where a container's `env` list stands in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvSite {
+    /// No `env` key.
+    Missing,
+    /// A block sequence; the byte offsets of each item's first key.
+    Block(Vec<usize>),
+    /// `env: []`: the byte range of the brackets.
+    EmptyFlow(usize, usize),
+    /// A non-empty flow sequence (`env: [{name: A, value: b}]`): not edited.
+    Flow,
+}
+
+#[derive(Debug, Clone)]
+pub struct Container {
+    /// `Deployment orders`.
+    pub workload: String,
+    pub name: String,
+    pub image: String,
+    /// `command` and `args`, as text.
+    pub command: Vec<String>,
+    /// `resources.limits.memory` as written, and in bytes when it parses.
+    pub memory_limit: Option<(String, Option<u64>)>,
+    /// An `env` entry named `GOMEMLIMIT`.
+    pub sets_gomemlimit: bool,
+    /// ConfigMaps and Secrets it takes all keys of (`envFrom`).
+    pub env_from: Vec<String>,
+    /// Byte offset of the container mapping's first key, and that key's column.
+    pub start: usize,
+    pub key_column: usize,
+    pub env: EnvSite,
+    /// Index of the YAML document in the file, and of the container in its pod spec.
+    pub doc: usize,
+    pub path: Vec<String>,
+    pub index: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub path: PathBuf,
+    pub text: String,
+    pub containers: Vec<Container>,
+    /// ConfigMaps (and Secrets, by name) whose data has a `GOMEMLIMIT` key.
+    pub maps_setting_limit: Vec<String>,
+}
+
+/// One YAML document of a multi-document file: its text and where it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct DocSpan {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The documents of a YAML stream, split at `---` and `...` lines (a line that
+/// starts with them is always a marker: block content at the top is indented).
+pub fn documents(text: &str) -> Vec<DocSpan> {
+    let mut out = vec![];
+    let mut start = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let here = offset;
+        offset += line.len();
+        let marker = |m: &str| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r']))
+        };
+        if marker("---") || marker("...") {
+            out.push(DocSpan { start, end: here });
+            start = offset;
+        }
+    }
+    out.push(DocSpan {
+        start,
+        end: text.len(),
+    });
+    out
+}
+
+impl Manifest {
+    /// Reads every workload and ConfigMap of a YAML file. None when no document
+    /// is a Kubernetes workload (a compose file, a CI config, a Helm template).
+    pub fn parse(path: &Path, text: &str) -> Option<Manifest> {
+        if !text.contains("kind:") {
+            return None;
+        }
+        let mut containers = vec![];
+        let mut maps_setting_limit = vec![];
+        for (doc_index, span) in documents(text).iter().enumerate() {
+            let doc = &text[span.start..span.end];
+            let Ok(Some(head)) = serde_saphyr::from_str::<Option<KindOnly>>(doc) else {
+                continue;
+            };
+            let kind = head.kind.unwrap_or_default();
+            if kind == "ConfigMap" || kind == "Secret" {
+                if let Ok(Some(map)) = serde_saphyr::from_str::<Option<RawConfigMap>>(doc) {
+                    let has = [&map.data, &map.string_data]
+                        .iter()
+                        .any(|d| d.as_ref().is_some_and(|d| d.contains_key("GOMEMLIMIT")));
+                    if has {
+                        maps_setting_limit
+                            .push(map.metadata.and_then(|m| m.name).unwrap_or_default());
+                    }
+                }
+                continue;
+            }
+            if !WORKLOAD_KINDS.contains(&kind.as_str()) {
+                continue;
+            }
+            let Ok(Some(w)) = serde_saphyr::from_str::<Option<RawWorkload>>(doc) else {
+                continue;
+            };
+            let workload = format!(
+                "{kind} {}",
+                w.metadata.and_then(|m| m.name).unwrap_or_default()
+            );
+            let (pod, path) = match (kind.as_str(), w.spec) {
+                ("Pod", Some(spec)) => (Some(spec), vec!["spec"]),
+                ("CronJob", Some(spec)) => (
+                    spec.job_template
+                        .and_then(|t| t.spec)
+                        .and_then(|s| s.template)
+                        .and_then(|t| t.spec),
+                    vec!["spec", "jobTemplate", "spec", "template", "spec"],
+                ),
+                (_, Some(spec)) => (
+                    spec.template.and_then(|t| t.spec),
+                    vec!["spec", "template", "spec"],
+                ),
+                _ => (None, vec![]),
+            };
+            let Some(list) = pod.and_then(|p| p.containers) else {
+                continue;
+            };
+            for (index, c) in list.into_iter().enumerate() {
+                containers.push(container(
+                    doc,
+                    span.start,
+                    &workload,
+                    doc_index,
+                    &path,
+                    index,
+                    c,
+                ));
+            }
+        }
+        if containers.is_empty() && maps_setting_limit.is_empty() {
+            return None;
+        }
+        Some(Manifest {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            containers,
+            maps_setting_limit,
+        })
+    }
+
+    /// The edit adding a `GOMEMLIMIT` entry to container `c`'s `env` (creating
+    /// the list when there is none), checked by parsing the result: every
+    /// document must read as before plus that one entry, and every comment line
+    /// must still be there. None when the text is laid out in a way this does
+    /// not edit (a non-empty flow sequence, tabs, an anchor).
+    pub fn add_env_edit(&self, c: &Container, value: &EnvValue) -> Option<Edit> {
+        let text = &self.text;
+        let edit = match &c.env {
+            EnvSite::Flow => return None,
+            EnvSite::Block(items) => {
+                let first = *items.first()?;
+                let last = *items.last()?;
+                let ls = line_start(text, first);
+                let dash_prefix = &text[ls..first];
+                if !dash_prefix.trim_start().starts_with('-') || dash_prefix.contains('\t') {
+                    return None;
+                }
+                let item_col = first - ls;
+                let dash_col = dash_prefix.find('-')?;
+                let at = block_end(text, last, dash_col);
+                Edit::new(at, at, value.item(dash_prefix, item_col))
+            }
+            EnvSite::EmptyFlow(s, e) => {
+                let dash_col = c.key_column + sequence_indent(text, c);
+                let prefix = format!("{}- ", " ".repeat(dash_col));
+                let item = value.item(&prefix, dash_col + 2);
+                // `env: []` becomes `env:` and the block below it.
+                let before = text[..*s].trim_end_matches(' ');
+                Edit::new(before.len(), *e, format!("\n{}", item.trim_end_matches('\n')))
+            }
+            EnvSite::Missing => {
+                let dash_col = c.key_column + sequence_indent(text, c);
+                let prefix = format!("{}- ", " ".repeat(dash_col));
+                let item = value.item(&prefix, dash_col + 2);
+                let block = format!("{}env:\n{item}", " ".repeat(c.key_column));
+                let at = key_line(text, c, "resources")
+                    .unwrap_or_else(|| block_end(text, c.start, c.key_column.saturating_sub(1)));
+                Edit::new(at, at, block)
+            }
+        };
+        self.verify(c, &edit, value).then_some(edit)
+    }
+
+    fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
+        let after = apply_edits(&self.text, std::slice::from_ref(edit));
+        let parse_all = |t: &str| -> Option<Vec<Value>> {
+            documents(t)
+                .iter()
+                .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
+                .collect()
+        };
+        let (Some(mut expected), Some(got)) = (parse_all(&self.text), parse_all(&after)) else {
+            return false;
+        };
+        let Some(doc) = expected.get_mut(c.doc) else {
+            return false;
+        };
+        let mut node = doc;
+        for key in &c.path {
+            match node.get_mut(key.as_str()) {
+                Some(n) => node = n,
+                None => return false,
+            }
+        }
+        let Some(container) = node
+            .get_mut("containers")
+            .and_then(|l| l.get_mut(c.index))
+            .and_then(Value::as_object_mut)
+        else {
+            return false;
+        };
+        let env = container
+            .entry("env")
+            .or_insert_with(|| Value::Array(vec![]));
+        if env.is_null() {
+            *env = Value::Array(vec![]);
+        }
+        let Some(list) = env.as_array_mut() else {
+            return false;
+        };
+        list.push(value.as_json());
+        let comments = |t: &str| -> Vec<String> {
+            let mut v: Vec<String> = t
+                .lines()
+                .filter(|l| l.trim_start().starts_with('#'))
+                .map(|l| l.trim().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let (before_comments, after_comments) = (comments(&self.text), comments(&after));
+        let kept = before_comments
+            .iter()
+            .all(|c| after_comments.binary_search(c).is_ok());
+        expected == got && kept
+    }
+}
+
+/// The `GOMEMLIMIT` entry to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    /// `value: "<mib>MiB"`, with a comment naming where it came from.
+    Fixed { mib: u64, comment: String },
+    /// `valueFrom.resourceFieldRef.resource: limits.memory`.
+    FromLimit { comment: String },
+}
+
+impl EnvValue {
+    /// The list item's lines: `dash_prefix` opens the first, `col` indents the rest.
+    fn item(&self, dash_prefix: &str, col: usize) -> String {
+        let pad = " ".repeat(col);
+        match self {
+            EnvValue::Fixed { mib, comment } => format!(
+                "{dash_prefix}name: GOMEMLIMIT\n{pad}value: \"{mib}MiB\" # {comment}\n"
+            ),
+            EnvValue::FromLimit { comment } => format!(
+                "{dash_prefix}name: GOMEMLIMIT # {comment}\n{pad}valueFrom:\n{pad}  resourceFieldRef:\n{pad}    resource: limits.memory\n"
+            ),
+        }
+    }
+
+    fn as_json(&self) -> Value {
+        match self {
+            EnvValue::Fixed { mib, .. } => {
+                serde_json::json!({"name": "GOMEMLIMIT", "value": format!("{mib}MiB")})
+            }
+            EnvValue::FromLimit { .. } => serde_json::json!({
+                "name": "GOMEMLIMIT",
+                "valueFrom": {"resourceFieldRef": {"resource": "limits.memory"}}
+            }),
+        }
+    }
+}
+
+fn container(
+    doc: &str,
+    base: usize,
+    workload: &str,
+    doc_index: usize,
+    path: &[&str],
+    index: usize,
+    c: Spanned<RawContainer>,
+) -> Container {
+    let start = base + c.referenced.span().byte_offset().unwrap_or(0) as usize;
+    let key_column = c.referenced.column().saturating_sub(1) as usize;
+    let raw = c.value;
+    let words = |v: &Option<Vec<Value>>| -> Vec<String> {
+        v.iter()
+            .flatten()
+            .map(|w| match w {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    let mut command = words(&raw.command);
+    command.extend(words(&raw.args));
+    let memory_limit = raw.resources.and_then(|r| r.limits).and_then(|l| l.memory).map(|m| {
+        let text = match m {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        let bytes = quantity::kubernetes_bytes(&text);
+        (text, bytes)
+    });
+    let (env, sets_gomemlimit) = match raw.env {
+        None => (EnvSite::Missing, false),
+        Some(list) => {
+            let at = list.referenced.span().byte_offset().unwrap_or(0) as usize;
+            let sets = list
+                .value
+                .iter()
+                .any(|e| e.value.name.as_deref() == Some("GOMEMLIMIT"));
+            let site = if doc[at..].starts_with('[') {
+                if list.value.is_empty() {
+                    let len = list.referenced.span().byte_len().unwrap_or(1) as usize;
+                    let close = doc[at..].find(']').map_or(at + len, |i| at + i + 1);
+                    EnvSite::EmptyFlow(base + at, base + close)
+                } else {
+                    EnvSite::Flow
+                }
+            } else if list.value.is_empty() {
+                // `env:` with nothing after it (null): treat as missing key text-wise.
+                EnvSite::Flow
+            } else {
+                EnvSite::Block(
+                    list.value
+                        .iter()
+                        .map(|e| base + e.referenced.span().byte_offset().unwrap_or(0) as usize)
+                        .collect(),
+                )
+            };
+            (site, sets)
+        }
+    };
+    let env_from = raw
+        .env_from
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            e.config_map_ref
+                .as_ref()
+                .or(e.secret_ref.as_ref())
+                .and_then(|r| r.name.clone())
+        })
+        .collect();
+    Container {
+        workload: workload.to_string(),
+        name: raw.name.unwrap_or_default(),
+        image: raw.image.unwrap_or_default(),
+        command,
+        memory_limit,
+        sets_gomemlimit,
+        env_from,
+        start,
+        key_column,
+        env,
+        doc: doc_index,
+        path: path.iter().map(|s| s.to_string()).collect(),
+        index,
+    }
+}
+
+fn line_start(text: &str, at: usize) -> usize {
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// The offset just after the last content line of the block that starts at `at`:
+/// it ends before the first later line, not blank and not a comment, indented at
+/// `col` or less.
+fn block_end(text: &str, at: usize, col: usize) -> usize {
+    let mut offset = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    let mut end = offset;
+    while offset < text.len() {
+        let line_end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let line = &text[offset..line_end];
+        let content = line.trim();
+        if content.is_empty() || content.starts_with('#') {
+            offset = line_end;
+            continue;
+        }
+        if indent_of(line) <= col {
+            break;
+        }
+        end = line_end;
+        offset = line_end;
+    }
+    if end == text.len() && !text.ends_with('\n') {
+        // The block is the file's last line and has no newline: the edit adds one.
+        return end;
+    }
+    end
+}
+
+/// The start of the line holding key `key` of container `c`, when at its column.
+fn key_line(text: &str, c: &Container, key: &str) -> Option<usize> {
+    let first_line = line_start(text, c.start);
+    let mut offset = first_line;
+    let mut first = true;
+    while offset < text.len() {
+        let line_end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let line = &text[offset..line_end];
+        let content = line.trim();
+        if !first && !(content.is_empty() || content.starts_with('#')) {
+            let indent = indent_of(line);
+            if indent < c.key_column {
+                return None;
+            }
+            if indent == c.key_column && content.starts_with(&format!("{key}:")) {
+                return Some(offset);
+            }
+        }
+        first = false;
+        offset = line_end;
+    }
+    None
+}
+
+/// How far this file indents a block sequence under its key: the container's
+/// dash column minus the `containers:` key column (0 or 2 in practice).
+fn sequence_indent(text: &str, c: &Container) -> usize {
+    let ls = line_start(text, c.start);
+    let prefix = &text[ls..c.start];
+    let Some(dash) = prefix.find('-') else {
+        return 2;
+    };
+    let mut at = ls;
+    while at > 0 {
+        let prev = line_start(text, at - 1);
+        let line = &text[prev..at];
+        if line.trim_start().starts_with("containers:") {
+            return dash.saturating_sub(indent_of(line));
+        }
+        at = prev;
+    }
+    2
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: &str = "\
+# The orders service.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+spec:
+  template:
+    spec:
+      containers:
+        - name: orders # the Go service
+          image: ghcr.io/acme/orders:1.4
+          env:
+            - name: LOG_LEVEL
+              value: info
+            # more settings come from the ConfigMap
+          resources:
+            limits:
+              memory: 1Gi
+        - name: proxy
+          image: envoyproxy/envoy:v1.30
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shared
+data:
+  GOMEMLIMIT: 500MiB
+";
+
+    fn fixed(mib: u64) -> EnvValue {
+        EnvValue::Fixed {
+            mib,
+            comment: "c".into(),
+        }
+    }
+
+    #[test]
+    fn reads_containers_limits_and_maps() {
+        let m = Manifest::parse(Path::new("k.yaml"), TWO).unwrap();
+        assert_eq!(m.containers.len(), 2);
+        let c = &m.containers[0];
+        assert_eq!((c.workload.as_str(), c.name.as_str()), ("Deployment orders", "orders"));
+        assert_eq!(c.memory_limit, Some(("1Gi".into(), Some(1 << 30))));
+        assert!(!c.sets_gomemlimit);
+        assert!(matches!(c.env, EnvSite::Block(ref v) if v.len() == 1));
+        assert_eq!(m.containers[1].env, EnvSite::Missing);
+        assert_eq!(m.maps_setting_limit, vec!["shared"]);
+    }
+
+    #[test]
+    fn appends_to_an_existing_env_list() {
+        let m = Manifest::parse(Path::new("k.yaml"), TWO).unwrap();
+        let e = m.add_env_edit(&m.containers[0], &fixed(921)).unwrap();
+        let out = apply_edits(TWO, &[e]);
+        assert!(out.contains(
+            "              value: info\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n            # more settings"
+        ), "{out}");
+    }
+
+    #[test]
+    fn creates_env_before_resources_in_either_sequence_style() {
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    image: api\n    resources:\n      limits: {memory: 512Mi}\n";
+        let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
+        let e = m.add_env_edit(&m.containers[0], &fixed(460)).unwrap();
+        assert_eq!(
+            apply_edits(text, &[e]),
+            "kind: Pod\nspec:\n  containers:\n  - name: api\n    image: api\n    env:\n    - name: GOMEMLIMIT\n      value: \"460MiB\" # c\n    resources:\n      limits: {memory: 512Mi}\n"
+        );
+        let text = "kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job\n              env: []\n";
+        let m = Manifest::parse(Path::new("c.yaml"), text).unwrap();
+        let from = EnvValue::FromLimit { comment: "c".into() };
+        let out = apply_edits(text, &[m.add_env_edit(&m.containers[0], &from).unwrap()]);
+        assert!(out.ends_with("              env:\n                - name: GOMEMLIMIT # c\n                  valueFrom:\n                    resourceFieldRef:\n                      resource: limits.memory\n"), "{out}");
+    }
+
+    #[test]
+    fn leaves_flow_lists_alone() {
+        let text = "kind: Pod\nspec:\n  containers:\n  - {name: api, image: api, env: [{name: A, value: b}]}\n";
+        let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
+        assert_eq!(m.containers[0].env, EnvSite::Flow);
+        assert!(m.add_env_edit(&m.containers[0], &fixed(1)).is_none());
+    }
+
+    #[test]
+    fn splits_documents() {
+        let d = documents("a: 1\n---\nb: 2\n--- # x\nc: 3\n...\n");
+        assert_eq!(d.len(), 4);
+        assert_eq!((d[1].start, d[1].end), (9, 14));
+    }
+
+    #[test]
+    fn not_kubernetes() {
+        assert!(Manifest::parse(Path::new("c.yml"), "services:\n  api:\n    image: x\n").is_none());
+        assert!(Manifest::parse(Path::new("t.yaml"), "kind: {{ .Values.kind }}\n").is_none());
+    }
+}

@@ -1,0 +1,463 @@
+//! Deployment evidence for a Go `main` package: the Dockerfiles, Kubernetes
+//! manifests and compose files that build or run it, found in the package's
+//! folder and every folder above it up to the module root (and in the usual
+//! deployment subfolders of those: `deploy/`, `k8s/`...).
+//!
+//! A file in the package's own folder belongs to it; a file further up (shared
+//! by several services) belongs to it only when it names the package or its
+//! binary. Parsed files are cached by path, size and modification time, since
+//! many mains share a root.
+
+pub mod compose;
+pub mod dockerfile;
+pub mod kubernetes;
+pub mod quantity;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
+
+use compose::ComposeFile;
+use dockerfile::Dockerfile;
+use kubernetes::Manifest;
+
+/// Subfolders where projects keep deployment files, searched two levels deep.
+const DEPLOY_FOLDERS: &[&str] = &[
+    "deploy",
+    "deployment",
+    "deployments",
+    "k8s",
+    "kube",
+    "kubernetes",
+    "manifests",
+    "docker",
+    "build",
+    "ops",
+];
+
+/// Images that are not the Go service when they sit beside it in a pod.
+const SIDECAR_IMAGES: &[&str] = &[
+    "nginx",
+    "envoy",
+    "istio",
+    "linkerd",
+    "redis",
+    "memcached",
+    "postgres",
+    "mysql",
+    "mariadb",
+    "mongo",
+    "busybox",
+    "alpine",
+    "fluent",
+    "datadog",
+    "otel",
+    "opentelemetry",
+    "jaeger",
+    "prometheus",
+    "cloud-sql-proxy",
+    "cloudsql",
+    "oauth2-proxy",
+    "vault",
+    "consul",
+    "haproxy",
+    "traefik",
+    "caddy",
+    "varnish",
+];
+
+/// Largest deployment file read; bigger ones are not hand-written configuration.
+const MAX_DEPLOY_FILE: u64 = 2 * 1024 * 1024;
+
+/// The Go main package the evidence is for.
+#[derive(Debug, Clone)]
+pub struct MainPackage {
+    /// The package's folder (canonical).
+    pub dir: PathBuf,
+    /// The module root (canonical), the last folder searched.
+    pub module_root: PathBuf,
+    /// The package folder relative to the module root, `/`-separated, `""` at the root.
+    pub rel_dir: String,
+    /// The binary `go build` makes: the folder's name, or the module path's last element.
+    pub binary: String,
+}
+
+impl MainPackage {
+    pub fn new(dir: &Path, module_root: &Path, module_path: &str) -> MainPackage {
+        let rel_dir = dir
+            .strip_prefix(module_root)
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default();
+        let binary = if rel_dir.is_empty() {
+            // `go build` names the binary after the last element that is not `/vN`.
+            let mut parts = module_path.rsplit('/');
+            let last = parts.next().unwrap_or(module_path);
+            let is_major = last.len() > 1
+                && last.starts_with('v')
+                && last[1..].bytes().all(|b| b.is_ascii_digit());
+            if is_major {
+                parts.next().unwrap_or(last).to_string()
+            } else {
+                last.to_string()
+            }
+        } else {
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        };
+        MainPackage {
+            dir: dir.to_path_buf(),
+            module_root: module_root.to_path_buf(),
+            rel_dir,
+            binary,
+        }
+    }
+}
+
+/// A container of a manifest that runs the package.
+#[derive(Debug, Clone)]
+pub struct TiedContainer {
+    pub manifest: Arc<Manifest>,
+    pub index: usize,
+}
+
+impl TiedContainer {
+    pub fn container(&self) -> &kubernetes::Container {
+        &self.manifest.containers[self.index]
+    }
+}
+
+/// A compose service that builds or runs the package.
+#[derive(Debug, Clone)]
+pub struct TiedService {
+    pub file: Arc<ComposeFile>,
+    pub index: usize,
+}
+
+impl TiedService {
+    pub fn service(&self) -> &compose::Service {
+        &self.file.services[self.index]
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    pub dockerfiles: Vec<Arc<Dockerfile>>,
+    pub containers: Vec<TiedContainer>,
+    pub services: Vec<TiedService>,
+    /// Where `GOMEMLIMIT` is already set for the package, if anywhere.
+    pub limit_set_in: Option<PathBuf>,
+}
+
+impl Evidence {
+    /// True when something says the package runs in a container with a
+    /// memory limit the Go runtime should know: a Dockerfile that builds or runs
+    /// it, or a manifest or compose service with a memory limit.
+    pub fn is_containerised(&self) -> bool {
+        !self.dockerfiles.is_empty()
+            || self.containers.iter().any(|c| c.container().memory_limit.is_some())
+            || self.services.iter().any(|s| s.service().memory_limit.is_some())
+    }
+}
+
+/// Gathers the evidence for `main`.
+pub fn evidence_for(main: &MainPackage) -> Evidence {
+    let mut docker: Vec<(Arc<Dockerfile>, bool)> = vec![];
+    let mut manifests: Vec<(Arc<Manifest>, bool)> = vec![];
+    let mut composes: Vec<Arc<ComposeFile>> = vec![];
+    for (folder, own) in search_folders(main) {
+        for file in deployment_files(&folder) {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match cached(&file, &name) {
+                Some(Parsed::Docker(d)) => docker.push((d, own)),
+                Some(Parsed::Kube(m)) => manifests.push((m, own)),
+                Some(Parsed::Compose(c)) => composes.push(c),
+                None => {}
+            }
+        }
+    }
+    let mut ev = Evidence::default();
+    for (d, own) in &docker {
+        if d.serves(*own, &main.rel_dir, &main.binary) {
+            ev.dockerfiles.push(d.clone());
+        }
+    }
+    tie_containers(main, &manifests, &mut ev);
+    tie_services(main, &composes, &mut ev);
+    // Dockerfiles a tied service names count too, wherever they are.
+    for s in &ev.services.clone() {
+        let svc = s.service();
+        let path = svc
+            .dockerfile
+            .clone()
+            .or_else(|| svc.context.as_ref().map(|c| c.join("Dockerfile")));
+        if let Some(path) = path {
+            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            if ev.dockerfiles.iter().all(|d| d.path != path) {
+                if let Some(Parsed::Docker(d)) = cached(&path, "Dockerfile") {
+                    ev.dockerfiles.push(d);
+                }
+            }
+        }
+    }
+    let all_maps: Vec<&str> = manifests
+        .iter()
+        .flat_map(|(m, _)| m.maps_setting_limit.iter().map(String::as_str))
+        .collect();
+    ev.limit_set_in = ev
+        .dockerfiles
+        .iter()
+        .find(|d| d.sets_gomemlimit())
+        .map(|d| d.path.clone())
+        .or_else(|| {
+            ev.containers
+                .iter()
+                .find(|t| {
+                    let c = t.container();
+                    c.sets_gomemlimit
+                        || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
+                })
+                .map(|t| t.manifest.path.clone())
+        })
+        .or_else(|| {
+            ev.services
+                .iter()
+                .find(|s| s.service().sets_gomemlimit)
+                .map(|s| s.file.path.clone())
+        });
+    ev
+}
+
+/// The package's folder and its deployment subfolders (own), then each folder
+/// above it up to the module root with theirs.
+fn search_folders(main: &MainPackage) -> Vec<(PathBuf, bool)> {
+    let mut out = vec![];
+    let mut dir = Some(main.dir.as_path());
+    let mut own = true;
+    while let Some(d) = dir {
+        out.push((d.to_path_buf(), own));
+        for sub in DEPLOY_FOLDERS {
+            let s = d.join(sub);
+            if s.is_dir() {
+                out.push((s.clone(), own));
+                for sub2 in DEPLOY_FOLDERS {
+                    let s2 = s.join(sub2);
+                    if s2.is_dir() {
+                        out.push((s2, own));
+                    }
+                }
+            }
+        }
+        if d == main.module_root || !d.starts_with(&main.module_root) {
+            break;
+        }
+        dir = d.parent();
+        own = false;
+    }
+    out
+}
+
+/// Dockerfiles, compose files and other YAML files directly in `folder`.
+fn deployment_files(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return vec![];
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.')
+                && (dockerfile::is_dockerfile_name(name)
+                    || name.ends_with(".yaml")
+                    || name.ends_with(".yml"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// True when `text` names `binary`: a word of it (split at `/`, `:`, `=`, spaces,
+/// quotes) is the binary's name, or has it as a `-`/`_`/`.`-separated part.
+pub fn mentions(text: &str, binary: &str) -> bool {
+    if binary.is_empty() {
+        return false;
+    }
+    text.split(|c: char| c.is_whitespace() || "/:=@,\"'".contains(c))
+        .any(|word| word == binary || word.split(['-', '_', '.']).any(|part| part == binary))
+}
+
+fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    let named = |c: &kubernetes::Container| {
+        mentions(&c.name, &main.binary)
+            || mentions(&c.image, &main.binary)
+            || c.command.iter().any(|w| mentions(w, &main.binary))
+            || mentions(c.workload.split(' ').nth(1).unwrap_or(""), &main.binary)
+    };
+    let mut tied = vec![];
+    for (m, _) in manifests {
+        for (i, c) in m.containers.iter().enumerate() {
+            if named(c) {
+                tied.push(TiedContainer {
+                    manifest: m.clone(),
+                    index: i,
+                });
+            }
+        }
+    }
+    // In the package's own folder a pod may run the service under another name:
+    // with one workload there, its one container that is not a known sidecar.
+    if tied.is_empty() {
+        let own: Vec<&Arc<Manifest>> = manifests.iter().filter(|(_, o)| *o).map(|(m, _)| m).collect();
+        let mut workloads: Vec<(&PathBuf, usize, &str)> = own
+            .iter()
+            .flat_map(|m| m.containers.iter().map(move |c| (&m.path, c.doc, c.workload.as_str())))
+            .collect();
+        workloads.sort();
+        workloads.dedup();
+        if workloads.len() == 1 {
+            let candidates: Vec<(&Arc<Manifest>, usize)> = own
+                .iter()
+                .flat_map(|m| (0..m.containers.len()).map(move |i| (*m, i)))
+                .filter(|(m, i)| !is_sidecar(&m.containers[*i].image))
+                .collect();
+            if let [(m, i)] = candidates[..] {
+                tied.push(TiedContainer {
+                    manifest: m.clone(),
+                    index: i,
+                });
+            }
+        }
+    }
+    ev.containers = tied;
+}
+
+fn is_sidecar(image: &str) -> bool {
+    // Drop the tag or digest (a registry port has a `/` after its `:`).
+    let repo = match image.rfind([':', '@']) {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
+    };
+    SIDECAR_IMAGES.iter().any(|s| {
+        repo.split('/')
+            .any(|seg| seg == *s || seg.starts_with(&format!("{s}-")))
+    })
+}
+
+fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evidence) {
+    let mut named = vec![];
+    let mut building = vec![];
+    for f in composes {
+        for (i, s) in f.services.iter().enumerate() {
+            let tied = TiedService {
+                file: f.clone(),
+                index: i,
+            };
+            if mentions(&s.name, &main.binary) || s.words.iter().any(|w| mentions(w, &main.binary)) {
+                named.push(tied);
+            } else if let Some(ctx) = &s.context {
+                let ctx = std::fs::canonicalize(ctx).unwrap_or(ctx.clone());
+                if !main.dir.starts_with(&ctx) {
+                    continue;
+                }
+                let df = s.dockerfile.clone().unwrap_or_else(|| ctx.join("Dockerfile"));
+                let own = df.parent().is_some_and(|p| {
+                    std::fs::canonicalize(p).is_ok_and(|p| p == main.dir)
+                });
+                let serves = match cached(&df, "Dockerfile") {
+                    Some(Parsed::Docker(d)) => d.serves(own, &main.rel_dir, &main.binary),
+                    _ => true,
+                };
+                if serves {
+                    building.push(tied);
+                }
+            }
+        }
+    }
+    ev.services = if named.is_empty() { building } else { named };
+}
+
+#[derive(Clone)]
+enum Parsed {
+    Docker(Arc<Dockerfile>),
+    Kube(Arc<Manifest>),
+    Compose(Arc<ComposeFile>),
+}
+
+type CacheEntry = (SystemTime, u64, Option<Parsed>);
+
+static CACHE: LazyLock<Mutex<HashMap<PathBuf, CacheEntry>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The parsed file at `path`, from the cache while its size and time are unchanged.
+fn cached(path: &Path, name: &str) -> Option<Parsed> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_DEPLOY_FILE {
+        return None;
+    }
+    let stamp = (meta.modified().ok()?, meta.len());
+    if let Some((t, len, parsed)) = CACHE.lock().unwrap().get(path) {
+        if (*t, *len) == stamp {
+            return parsed.clone();
+        }
+    }
+    let parsed = read(path, name);
+    CACHE
+        .lock()
+        .unwrap()
+        .insert(path.to_path_buf(), (stamp.0, stamp.1, parsed.clone()));
+    parsed
+}
+
+fn read(path: &Path, name: &str) -> Option<Parsed> {
+    let bytes = std::fs::read(path).ok()?;
+    let text = crate::source::SourceText::decode(&bytes).ok()?.text;
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if dockerfile::is_dockerfile_name(name) {
+        return Some(Parsed::Docker(Arc::new(Dockerfile::parse(&path, &text))));
+    }
+    if compose::is_compose_name(name) {
+        return ComposeFile::parse(&path, &text).map(|c| Parsed::Compose(Arc::new(c)));
+    }
+    Manifest::parse(&path, &text).map(|m| Parsed::Kube(Arc::new(m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mention_rules() {
+        assert!(mentions("ghcr.io/acme/orders:1.4", "orders"));
+        assert!(mentions("orders-api", "orders"));
+        assert!(mentions("/app/orders", "orders"));
+        assert!(!mentions("ordersvc", "orders"));
+        assert!(!mentions("anything", ""));
+    }
+
+    #[test]
+    fn sidecars() {
+        assert!(is_sidecar("envoyproxy/envoy:v1.30"));
+        assert!(is_sidecar("nginx:1.27-alpine"));
+        assert!(is_sidecar("gcr.io/istio-release/proxyv2"));
+        assert!(!is_sidecar("ghcr.io/acme/orders:1.4"));
+    }
+
+    #[test]
+    fn binary_names() {
+        let m = MainPackage::new(Path::new("/m/cmd/api"), Path::new("/m"), "example.com/svc");
+        assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("cmd/api", "api"));
+        let m = MainPackage::new(Path::new("/m"), Path::new("/m"), "example.com/svc/v2");
+        assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("", "svc"));
+    }
+}
