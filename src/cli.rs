@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::Engine;
+use crate::options::RuleOptions;
 use crate::report::{self, Format};
 use crate::rules::{self, Rule};
 use crate::run::{self, Mode, RunOptions};
@@ -68,6 +69,14 @@ pub struct CommonArgs {
     /// Skip (and report) files larger than this many bytes.
     #[arg(long, default_value_t = DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// GM006: the container's memory limit (1Gi, 512Mi, 1g), for the
+    /// debug.SetMemoryLimit fix when no deployment file gives one.
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
+    /// GM006: in Kubernetes manifests, take GOMEMLIMIT from the container's
+    /// limits.memory (resourceFieldRef) rather than a fixed 90% of it.
+    #[arg(long)]
+    pub memlimit_from_resource: bool,
 }
 
 pub fn main_exit_code() -> i32 {
@@ -138,7 +147,7 @@ fn run_files(
         all.extend(rules::load_dir(dir)?);
     }
     let rules = select_rules(all, &common.select, &common.ignore)?;
-    let engine = Engine::new(rules);
+    let engine = Engine::new(rules).with_options(rule_options(&common)?);
     let paths = if common.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -212,4 +221,22 @@ pub fn select_rules(
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
+}
+
+/// The rule options (see `options`) the flags set.
+fn rule_options(common: &CommonArgs) -> anyhow::Result<RuleOptions> {
+    let mut options = RuleOptions::default();
+    if let Some(size) = &common.memory_limit {
+        if crate::deploy::quantity::kubernetes_bytes(size)
+            .or_else(|| crate::deploy::quantity::docker_bytes(size))
+            .is_none()
+        {
+            anyhow::bail!("--memory-limit {size}: not a size (examples: 1Gi, 512Mi, 1g)");
+        }
+        options.set("memory-limit", size.clone());
+    }
+    if common.memlimit_from_resource {
+        options.set("memlimit-from-resource", "true");
+    }
+    Ok(options)
 }

@@ -10,6 +10,7 @@ use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
 use crate::helpers::{self, scope, FixPlan, Outcome};
 use crate::imports::{self, ImportRequest};
+use crate::options::RuleOptions;
 use crate::rules::Rule;
 use crate::suppress::Suppressions;
 
@@ -42,6 +43,8 @@ pub struct FixOutcome {
 
 pub struct Engine {
     pub rules: Vec<Rule>,
+    /// Settings that tune fixes (see `options`), handed to every parsed file.
+    pub options: Arc<RuleOptions>,
 }
 
 /// Per-finding data the engine needs and the report does not show.
@@ -53,7 +56,21 @@ struct Candidate {
 
 impl Engine {
     pub fn new(rules: Vec<Rule>) -> Self {
-        Engine { rules }
+        Engine {
+            rules,
+            options: Arc::default(),
+        }
+    }
+
+    pub fn with_options(mut self, options: RuleOptions) -> Self {
+        self.options = Arc::new(options);
+        self
+    }
+
+    fn parse<'a>(&self, path: &'a Path, text: &str, module: Option<Arc<Module>>) -> GoFile<'a> {
+        let mut file = GoFile::parse(path, text, module);
+        file.options = self.options.clone();
+        file
     }
 
     /// True when some rule may match these bytes (see `prefilter`).
@@ -62,7 +79,7 @@ impl Engine {
     }
 
     pub fn analyze(&self, path: &Path, text: &str, module: Option<Arc<Module>>) -> Analysis {
-        let file = GoFile::parse(path, text, module);
+        let file = self.parse(path, text, module);
         let (candidates, suppressed) = self.candidates(&file);
         Analysis {
             findings: candidates.into_iter().map(|c| c.finding).collect(),
@@ -213,12 +230,14 @@ impl Engine {
         let mut overlapped: Vec<(Finding, Finding)> = vec![];
         let mut converged = false;
         for _ in 0..MAX_FIX_PASSES {
-            let file = GoFile::parse(path, &current, module.clone());
+            let file = self.parse(path, &current, module.clone());
             let (candidates, _) = self.candidates(&file);
             let fixable: Vec<&Candidate> = candidates
                 .iter()
                 .filter(|c| {
-                    allowed(&c.finding) && !refused.iter().any(|r| same_site(r, &c.finding))
+                    allowed(&c.finding)
+                        && !refused.iter().any(|r| same_site(r, &c.finding))
+                        && !only_other_files_done(&fixed, c)
                 })
                 .collect();
             if fixable.is_empty() {
@@ -277,7 +296,13 @@ impl Engine {
                 }
             }
         }
-        let remaining = self.analyze(path, &current, module);
+        let mut remaining = self.analyze(path, &current, module);
+        // A fix that edits other files only is still seen here: those files change later.
+        remaining.findings.retain(|r| {
+            !fixed.iter().any(|f| {
+                same_site(f, r) && f.fix.as_ref().is_some_and(|x| !x.other_files.is_empty())
+            })
+        });
         let other_files = fixed
             .iter()
             .filter_map(|f| f.fix.as_ref())
@@ -333,6 +358,17 @@ pub fn apply_foreign_edits(
         return Err("the edited file would not parse".into());
     }
     Ok(result)
+}
+
+/// True when `c` edits only other files and was applied in an earlier pass:
+/// its own file did not change, so it would be found (and applied) again.
+fn only_other_files_done(fixed: &[Finding], c: &Candidate) -> bool {
+    c.code_edits.is_empty()
+        && c.finding
+            .fix
+            .as_ref()
+            .is_some_and(|x| !x.other_files.is_empty())
+        && fixed.iter().any(|f| same_site(f, &c.finding))
 }
 
 fn same_site(a: &Finding, b: &Finding) -> bool {

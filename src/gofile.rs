@@ -9,6 +9,7 @@ use ast_grep_core::{AstGrep, Node, NodeMatch};
 
 use crate::gomod::Module;
 use crate::lang::Go;
+use crate::options::RuleOptions;
 
 pub type GoDoc = StrDoc<Go>;
 pub type GoNode<'r> = Node<'r, GoDoc>;
@@ -60,6 +61,8 @@ pub struct GoFile<'a> {
     pub module: Option<Arc<Module>>,
     /// Byte ranges of ERROR and MISSING nodes: no finding inside, no edit near.
     pub error_ranges: Vec<(usize, usize)>,
+    /// The run's rule options (the engine sets them after parsing).
+    pub options: Arc<RuleOptions>,
 }
 
 impl<'a> GoFile<'a> {
@@ -91,6 +94,7 @@ impl<'a> GoFile<'a> {
             is_test_file,
             module,
             error_ranges,
+            options: Arc::default(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod gomod;
 pub mod helpers;
 pub mod imports;
 pub mod lang;
+pub mod options;
 pub mod prefilter;
 pub mod report;
 pub mod rules;

@@ -193,8 +193,9 @@ fn process(
                 report.text = Some(fixed.text.clone());
             }
             out.other_files = fixed.other_files;
+            // A fix may edit other files only (a Dockerfile, a manifest).
+            report.fixed = relabel(fixed.fixed, &shown);
             if fixed.text != src.text {
-                report.fixed = relabel(fixed.fixed, &shown);
                 out.pending = Some(Pending {
                     path: cand.path.clone(),
                     original: bytes,

@@ -111,7 +111,9 @@ fn service(dir: &Path, name: String, s: RawService) -> Service {
     for v in [&s.command, &s.entrypoint].into_iter().flatten() {
         match v {
             Value::String(t) => words.extend(t.split_whitespace().map(str::to_string)),
-            Value::Array(items) => words.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string))),
+            Value::Array(items) => {
+                words.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)))
+            }
             _ => {}
         }
     }
@@ -151,8 +153,11 @@ fn service(dir: &Path, name: String, s: RawService) -> Service {
     };
     let in_env_file = env_files.iter().any(|f| {
         std::fs::read_to_string(dir.join(f)).is_ok_and(|t| {
-            t.lines()
-                .any(|l| l.trim_start().trim_start_matches("export ").starts_with("GOMEMLIMIT"))
+            t.lines().any(|l| {
+                l.trim_start()
+                    .trim_start_matches("export ")
+                    .starts_with("GOMEMLIMIT")
+            })
         })
     });
     Service {
@@ -183,7 +188,12 @@ mod tests {
 
     #[test]
     fn names() {
-        for n in ["compose.yaml", "docker-compose.yml", "docker-compose.prod.yaml", "compose.override.yml"] {
+        for n in [
+            "compose.yaml",
+            "docker-compose.yml",
+            "docker-compose.prod.yaml",
+            "compose.override.yml",
+        ] {
             assert!(is_compose_name(n), "{n}");
         }
         assert!(!is_compose_name("composer.json") && !is_compose_name("deploy.yaml"));

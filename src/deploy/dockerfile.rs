@@ -113,9 +113,12 @@ impl Dockerfile {
                         names.push(base_name(&out));
                     }
                 }
-                names.extend(c.targets.iter().filter(|t| !t.contains("...")).map(|t| {
-                    base_name(t.trim_end_matches('/'))
-                }));
+                names.extend(
+                    c.targets
+                        .iter()
+                        .filter(|t| !t.contains("..."))
+                        .map(|t| base_name(t.trim_end_matches('/'))),
+                );
             }
         }
         for ins in self.stages.iter().flat_map(|s| &s.instructions) {
@@ -162,8 +165,8 @@ impl Dockerfile {
         }
         let targets = self.build_targets();
         let names = self.binary_names();
-        let names_it = names.iter().any(|n| n == binary)
-            || targets.iter().any(|t| target_is(t, main_dir));
+        let names_it =
+            names.iter().any(|n| n == binary) || targets.iter().any(|t| target_is(t, main_dir));
         let specific: Vec<&String> = targets.iter().filter(|t| !t.contains("...")).collect();
         names_it || (self.builds_go() && specific.is_empty() && names.is_empty())
     }
@@ -199,7 +202,8 @@ fn target_is(t: &str, main_dir: &str) -> bool {
     if t.contains("...") {
         return false;
     }
-    t == main_dir || (!t.is_empty() && main_dir.ends_with(&format!("/{t}")))
+    t == main_dir
+        || (!t.is_empty() && main_dir.ends_with(&format!("/{t}")))
         || (!main_dir.is_empty() && t.ends_with(&format!("/{main_dir}")))
 }
 
@@ -387,20 +391,31 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         let d = Dockerfile::parse(Path::new("Dockerfile"), MULTI);
         let e = d.env_edit(921, "90% of 1g").unwrap();
         let out = apply_edits(MULTI, &[e]);
-        assert!(out.contains(
-            "USER nonroot\n# 90% of 1g\nENV GOMEMLIMIT=921MiB\nENTRYPOINT [\"/orders\""
-        ));
+        assert!(out
+            .contains("USER nonroot\n# 90% of 1g\nENV GOMEMLIMIT=921MiB\nENTRYPOINT [\"/orders\""));
         let d = Dockerfile::parse(Path::new("Dockerfile"), "FROM scratch\nCOPY app /");
         let out = apply_edits(&d.text, &[d.env_edit(460, "c").unwrap()]);
-        assert_eq!(out, "FROM scratch\nCOPY app /\n# c\nENV GOMEMLIMIT=460MiB\n");
+        assert_eq!(
+            out,
+            "FROM scratch\nCOPY app /\n# c\nENV GOMEMLIMIT=460MiB\n"
+        );
     }
 
     #[test]
     fn dockerfile_names() {
-        for n in ["Dockerfile", "dockerfile", "Dockerfile.prod", "api.Dockerfile"] {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+        ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "Dockerfile.md", "docker-compose.yml"] {
+        for n in [
+            "Dockerfile.dockerignore",
+            "Dockerfile.md",
+            "docker-compose.yml",
+        ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
     }

@@ -234,13 +234,7 @@ impl Manifest {
             };
             for (index, c) in list.into_iter().enumerate() {
                 containers.push(container(
-                    doc,
-                    span.start,
-                    &workload,
-                    doc_index,
-                    &path,
-                    index,
-                    c,
+                    doc, span.start, &workload, doc_index, &path, index, c,
                 ));
             }
         }
@@ -283,7 +277,11 @@ impl Manifest {
                 let item = value.item(&prefix, dash_col + 2);
                 // `env: []` becomes `env:` and the block below it.
                 let before = text[..*s].trim_end_matches(' ');
-                Edit::new(before.len(), *e, format!("\n{}", item.trim_end_matches('\n')))
+                Edit::new(
+                    before.len(),
+                    *e,
+                    format!("\n{}", item.trim_end_matches('\n')),
+                )
             }
             EnvSite::Missing => {
                 let dash_col = c.key_column + sequence_indent(text, c);
@@ -412,14 +410,18 @@ fn container(
     };
     let mut command = words(&raw.command);
     command.extend(words(&raw.args));
-    let memory_limit = raw.resources.and_then(|r| r.limits).and_then(|l| l.memory).map(|m| {
-        let text = match m {
-            Value::String(s) => s,
-            other => other.to_string(),
-        };
-        let bytes = quantity::kubernetes_bytes(&text);
-        (text, bytes)
-    });
+    let memory_limit = raw
+        .resources
+        .and_then(|r| r.limits)
+        .and_then(|l| l.memory)
+        .map(|m| {
+            let text = match m {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            let bytes = quantity::kubernetes_bytes(&text);
+            (text, bytes)
+        });
     let (env, sets_gomemlimit) = match raw.env {
         None => (EnvSite::Missing, false),
         Some(list) => {
@@ -526,7 +528,7 @@ fn key_line(text: &str, c: &Container, key: &str) -> Option<usize> {
             .map_or(text.len(), |i| offset + i + 1);
         let line = &text[offset..line_end];
         let content = line.trim();
-        if !first && !(content.is_empty() || content.starts_with('#')) {
+        if !(first || content.is_empty() || content.starts_with('#')) {
             let indent = indent_of(line);
             if indent < c.key_column {
                 return None;
@@ -607,7 +609,10 @@ data:
         let m = Manifest::parse(Path::new("k.yaml"), TWO).unwrap();
         assert_eq!(m.containers.len(), 2);
         let c = &m.containers[0];
-        assert_eq!((c.workload.as_str(), c.name.as_str()), ("Deployment orders", "orders"));
+        assert_eq!(
+            (c.workload.as_str(), c.name.as_str()),
+            ("Deployment orders", "orders")
+        );
         assert_eq!(c.memory_limit, Some(("1Gi".into(), Some(1 << 30))));
         assert!(!c.sets_gomemlimit);
         assert!(matches!(c.env, EnvSite::Block(ref v) if v.len() == 1));
@@ -636,7 +641,9 @@ data:
         );
         let text = "kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job\n              env: []\n";
         let m = Manifest::parse(Path::new("c.yaml"), text).unwrap();
-        let from = EnvValue::FromLimit { comment: "c".into() };
+        let from = EnvValue::FromLimit {
+            comment: "c".into(),
+        };
         let out = apply_edits(text, &[m.add_env_edit(&m.containers[0], &from).unwrap()]);
         assert!(out.ends_with("              env:\n                - name: GOMEMLIMIT # c\n                  valueFrom:\n                    resourceFieldRef:\n                      resource: limits.memory\n"), "{out}");
     }

@@ -161,8 +161,14 @@ impl Evidence {
     /// it, or a manifest or compose service with a memory limit.
     pub fn is_containerised(&self) -> bool {
         !self.dockerfiles.is_empty()
-            || self.containers.iter().any(|c| c.container().memory_limit.is_some())
-            || self.services.iter().any(|s| s.service().memory_limit.is_some())
+            || self
+                .containers
+                .iter()
+                .any(|c| c.container().memory_limit.is_some())
+            || self
+                .services
+                .iter()
+                .any(|s| s.service().memory_limit.is_some())
     }
 }
 
@@ -223,8 +229,7 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
                 .iter()
                 .find(|t| {
                     let c = t.container();
-                    c.sets_gomemlimit
-                        || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
+                    c.sets_gomemlimit || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
                 })
                 .map(|t| t.manifest.path.clone())
         })
@@ -298,46 +303,57 @@ pub fn mentions(text: &str, binary: &str) -> bool {
 }
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    let bin = main.binary.as_str();
     let named = |c: &kubernetes::Container| {
-        mentions(&c.name, &main.binary)
-            || mentions(&c.image, &main.binary)
-            || c.command.iter().any(|w| mentions(w, &main.binary))
-            || mentions(c.workload.split(' ').nth(1).unwrap_or(""), &main.binary)
+        mentions(&c.name, bin)
+            || mentions(&c.image, bin)
+            || c.command.iter().any(|w| mentions(w, bin))
     };
+    let workload_named =
+        |c: &kubernetes::Container| mentions(c.workload.split(' ').nth(1).unwrap_or(""), bin);
     let mut tied = vec![];
-    for (m, _) in manifests {
+    // Workloads as (file, document), each with its containers' indices.
+    let mut workloads: Vec<(&Arc<Manifest>, bool, usize, Vec<usize>)> = vec![];
+    for (m, own) in manifests {
         for (i, c) in m.containers.iter().enumerate() {
-            if named(c) {
-                tied.push(TiedContainer {
-                    manifest: m.clone(),
-                    index: i,
-                });
+            match workloads
+                .iter_mut()
+                .find(|(wm, _, doc, _)| Arc::ptr_eq(wm, m) && *doc == c.doc)
+            {
+                Some(w) => w.3.push(i),
+                None => workloads.push((m, *own, c.doc, vec![i])),
             }
         }
     }
-    // In the package's own folder a pod may run the service under another name:
-    // with one workload there, its one container that is not a known sidecar.
-    if tied.is_empty() {
-        let own: Vec<&Arc<Manifest>> = manifests.iter().filter(|(_, o)| *o).map(|(m, _)| m).collect();
-        let mut workloads: Vec<(&PathBuf, usize, &str)> = own
+    let own_workloads = workloads.iter().filter(|w| w.1).count();
+    for (m, own, _, indices) in &workloads {
+        let by_name: Vec<usize> = indices
             .iter()
-            .flat_map(|m| m.containers.iter().map(move |c| (&m.path, c.doc, c.workload.as_str())))
+            .copied()
+            .filter(|&i| named(&m.containers[i]))
             .collect();
-        workloads.sort();
-        workloads.dedup();
-        if workloads.len() == 1 {
-            let candidates: Vec<(&Arc<Manifest>, usize)> = own
+        let chosen = if !by_name.is_empty() {
+            by_name
+        } else if workload_named(&m.containers[indices[0]]) || (*own && own_workloads == 1) {
+            // The pod is the service's (by its name, or as the one workload in the
+            // package's own folder): its one container that is not a known sidecar.
+            let main_ones: Vec<usize> = indices
                 .iter()
-                .flat_map(|m| (0..m.containers.len()).map(move |i| (*m, i)))
-                .filter(|(m, i)| !is_sidecar(&m.containers[*i].image))
+                .copied()
+                .filter(|&i| !is_sidecar(&m.containers[i].image))
                 .collect();
-            if let [(m, i)] = candidates[..] {
-                tied.push(TiedContainer {
-                    manifest: m.clone(),
-                    index: i,
-                });
+            if main_ones.len() == 1 {
+                main_ones
+            } else {
+                vec![]
             }
-        }
+        } else {
+            vec![]
+        };
+        tied.extend(chosen.into_iter().map(|index| TiedContainer {
+            manifest: (*m).clone(),
+            index,
+        }));
     }
     ev.containers = tied;
 }
@@ -363,17 +379,21 @@ fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evid
                 file: f.clone(),
                 index: i,
             };
-            if mentions(&s.name, &main.binary) || s.words.iter().any(|w| mentions(w, &main.binary)) {
+            if mentions(&s.name, &main.binary) || s.words.iter().any(|w| mentions(w, &main.binary))
+            {
                 named.push(tied);
             } else if let Some(ctx) = &s.context {
                 let ctx = std::fs::canonicalize(ctx).unwrap_or(ctx.clone());
                 if !main.dir.starts_with(&ctx) {
                     continue;
                 }
-                let df = s.dockerfile.clone().unwrap_or_else(|| ctx.join("Dockerfile"));
-                let own = df.parent().is_some_and(|p| {
-                    std::fs::canonicalize(p).is_ok_and(|p| p == main.dir)
-                });
+                let df = s
+                    .dockerfile
+                    .clone()
+                    .unwrap_or_else(|| ctx.join("Dockerfile"));
+                let own = df
+                    .parent()
+                    .is_some_and(|p| std::fs::canonicalize(p).is_ok_and(|p| p == main.dir));
                 let serves = match cached(&df, "Dockerfile") {
                     Some(Parsed::Docker(d)) => d.serves(own, &main.rel_dir, &main.binary),
                     _ => true,

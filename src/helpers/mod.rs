@@ -7,6 +7,7 @@
 
 pub mod callers;
 pub mod decls;
+pub mod containers;
 pub mod gc;
 pub mod goroutine;
 pub mod memprofile;
@@ -81,6 +82,7 @@ const CHECKS: &[(&str, CheckFn)] = &[
 
 /// Every fixer a rule may name under `metadata.fixer`.
 const FIXERS: &[(&str, FixerFn)] = &[
+    ("memory-limit", containers::memory_limit),
     ("remove-statement", statements::remove_statement),
     ("replace-call", gc::replace_call),
     ("stop-with-context", goroutine::stop_with_context),

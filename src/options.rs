@@ -1,0 +1,32 @@
+//! Rule options: settings a user gives on the command line that tune what a
+//! rule's fix writes (not what it finds). The engine carries them to every
+//! parsed file, so a helper reads them with `file.options.get("memory-limit")`
+//! without the engine knowing any rule.
+//!
+//! Known keys (see `gomemfix explain` of each rule):
+//! - `memory-limit`: GM006, the container's memory limit (`1Gi`, `512Mi`, `1g`)
+//!   for the `debug.SetMemoryLimit` fix when no deployment file gives it.
+//! - `memlimit-from-resource`: GM006, present to take `GOMEMLIMIT` in Kubernetes
+//!   manifests from `resourceFieldRef: limits.memory` instead of a fixed 90%.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleOptions {
+    values: BTreeMap<String, String>,
+}
+
+impl RuleOptions {
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        self.values.insert(key.to_string(), value.into());
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// True when the key is set (a switch).
+    pub fn is_set(&self, key: &str) -> bool {
+        self.values.contains_key(key)
+    }
+}
