@@ -79,22 +79,10 @@ fn fixtures_fire_where_they_should_and_nowhere_else() {
                     .find(|f| f.path == rel)
                     .map(|f| f.diff.as_str())
                     .unwrap_or("");
-                // Deployment files (Dockerfiles, manifests) a fix edits in the
-                // positive's folder or below show with the Go diff.
-                let folder = rel.parent().unwrap_or(Path::new(""));
-                let deploy_diffs: String = fixed
-                    .files
-                    .iter()
-                    .filter(|f| {
-                        f.path.extension().is_none_or(|x| x != "go") && f.path.starts_with(folder)
-                    })
-                    .map(|f| f.diff.as_str())
-                    .collect();
-                let diff = format!("{diff}{deploy_diffs}");
                 snap.push_str(if diff.is_empty() {
                     "(no change)\n"
                 } else {
-                    &diff
+                    diff
                 });
                 // A fix that edits other files (callers in other packages) shows them too.
                 let base = std::fs::canonicalize(&dir).unwrap();

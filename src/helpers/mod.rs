@@ -6,8 +6,8 @@
 //! knows nothing of any one rule: it looks helpers up here by name.
 
 pub mod callers;
-pub mod decls;
 pub mod containers;
+pub mod decls;
 pub mod gc;
 pub mod goroutine;
 pub mod memprofile;
