@@ -706,61 +706,114 @@ impl<'f, 'a> Resolver<'f, 'a> {
         }
     }
 
-    /// The declaration of `name` in scope at `at`: the innermost one, searching
-    /// enclosing blocks and functions outwards, then the package.
     fn find_decl<'r>(&self, at: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
-        let pos = at.range().start;
-        for a in at.ancestors() {
-            match a.kind().as_ref() {
-                "function_declaration" | "method_declaration" | "func_literal" => {
-                    for field in ["receiver", "parameters", "result"] {
-                        let Some(list) = a.field(field) else {
-                            continue;
-                        };
-                        if let Some(d) = param_decl(&list, name) {
-                            return Some(d);
-                        }
-                    }
-                }
-                "statement_list" | "source_file" => {
-                    let mut found = None;
-                    for stmt in a.children() {
-                        if stmt.range().start > pos {
-                            break;
-                        }
-                        let visible = stmt.range().end <= pos || declares_at(&stmt, at);
-                        if visible {
-                            if let Some(d) = statement_decl(&stmt, name) {
-                                found = Some(d);
-                            }
-                        }
-                    }
-                    if found.is_some() {
-                        return found;
-                    }
-                    if a.kind() == "source_file" {
-                        // Not in this file's functions: maybe another file's global.
-                        return Some(Decl::PackageLevel);
-                    }
-                }
-                "if_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "for_statement" => {
-                    if let Some(d) = header_decl(&a, at, name) {
-                        return Some(d);
-                    }
-                }
-                "communication_case" | "type_case" | "default_case" => {
-                    if let Some(d) = case_decl(&a, at, name) {
-                        return Some(d);
-                    }
-                }
-                _ => {}
-            }
-        }
-        None
+        find_decl(at, name).map(|(d, _)| d)
     }
+}
+
+/// Where the variable a name refers to was declared.
+#[derive(Clone)]
+pub enum Origin<'r> {
+    /// Inside `function`, by statement or clause `decl` (`x := ...`, `var x`, a
+    /// `for`/`if`/`switch` header, a `case v := <-ch`).
+    Local {
+        function: GoNode<'r>,
+        decl: GoNode<'r>,
+    },
+    Parameter {
+        function: GoNode<'r>,
+    },
+    Receiver {
+        function: GoNode<'r>,
+    },
+    Result {
+        function: GoNode<'r>,
+    },
+    /// At package level, in this file or another (or not declared at all: a
+    /// name nothing in the file declares is assumed to be the package's).
+    Package,
+}
+
+/// Where the variable `name`, used at `at`, was declared.
+pub fn declared_where<'r>(at: &GoNode<'r>, name: &str) -> Option<Origin<'r>> {
+    find_decl(at, name).map(|(_, o)| o)
+}
+
+fn enclosing_function<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
+    n.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration" | "func_literal"
+        )
+    })
+}
+
+/// The declaration of `name` in scope at `at`: the innermost one, searching
+/// enclosing blocks and functions outwards, then the package.
+fn find_decl<'r>(at: &GoNode<'r>, name: &str) -> Option<(Decl<'r>, Origin<'r>)> {
+    let pos = at.range().start;
+    let local = |decl: &GoNode<'r>| -> Option<Origin<'r>> {
+        Some(Origin::Local {
+            function: enclosing_function(decl)?,
+            decl: decl.clone(),
+        })
+    };
+    for a in at.ancestors() {
+        match a.kind().as_ref() {
+            "function_declaration" | "method_declaration" | "func_literal" => {
+                for field in ["receiver", "parameters", "result"] {
+                    let Some(list) = a.field(field) else {
+                        continue;
+                    };
+                    if let Some(d) = param_decl(&list, name) {
+                        let function = a.clone();
+                        let origin = match field {
+                            "receiver" => Origin::Receiver { function },
+                            "parameters" => Origin::Parameter { function },
+                            _ => Origin::Result { function },
+                        };
+                        return Some((d, origin));
+                    }
+                }
+            }
+            "statement_list" | "source_file" => {
+                let mut found = None;
+                for stmt in a.children() {
+                    if stmt.range().start > pos {
+                        break;
+                    }
+                    let visible = stmt.range().end <= pos || declares_at(&stmt, at);
+                    if visible {
+                        if let Some(d) = statement_decl(&stmt, name) {
+                            found = Some((d, stmt.clone()));
+                        }
+                    }
+                }
+                if a.kind() == "source_file" {
+                    // Not in this file's functions: maybe another file's global.
+                    return Some((Decl::PackageLevel, Origin::Package));
+                }
+                if let Some((d, stmt)) = found {
+                    return Some((d, local(&stmt)?));
+                }
+            }
+            "if_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "for_statement" => {
+                if let Some(d) = header_decl(&a, at, name) {
+                    return Some((d, local(&a)?));
+                }
+            }
+            "communication_case" | "type_case" | "default_case" => {
+                if let Some(d) = case_decl(&a, at, name) {
+                    return Some((d, local(&a)?));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where a name was declared, and what that says about its type.
@@ -1123,5 +1176,33 @@ mod tests {
         assert_eq!(type_at(src, &[]).as_deref(), Some("[]int"));
         let recv = src.replace("/*@*/x[:2]", "/*@*/r");
         assert_eq!(type_at(&recv, &[]).as_deref(), Some("*R"));
+    }
+
+    #[test]
+    fn where_names_are_declared() {
+        let src = "package p\nvar g = 1\nfunc (r *R) f(a int) (out int) {\n\tl := 1\n\tgo func() { _ = l + a + r.x + out + g }()\n}\n";
+        let f = parse(src);
+        let body = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "binary_expression")
+            .unwrap();
+        let at = |name: &str| {
+            let id = body.dfs().find(|n| n.text() == name).unwrap();
+            match declared_where(&id, name) {
+                Some(Origin::Local { decl, .. }) => format!("local {}", decl.kind()),
+                Some(Origin::Parameter { .. }) => "param".into(),
+                Some(Origin::Receiver { .. }) => "receiver".into(),
+                Some(Origin::Result { .. }) => "result".into(),
+                Some(Origin::Package) => "package".into(),
+                None => "none".into(),
+            }
+        };
+        assert_eq!(at("l"), "local short_var_declaration");
+        assert_eq!(at("a"), "param");
+        assert_eq!(at("r"), "receiver");
+        assert_eq!(at("out"), "result");
+        assert_eq!(at("g"), "package");
     }
 }

@@ -8,8 +8,10 @@
 pub mod callers;
 pub mod containers;
 pub mod decls;
+pub mod escape;
 pub mod gc;
 pub mod goroutine;
+pub mod maps;
 pub mod memprofile;
 pub mod scope;
 pub mod statements;
@@ -86,6 +88,7 @@ const FIXERS: &[(&str, FixerFn)] = &[
     ("remove-statement", statements::remove_statement),
     ("replace-call", gc::replace_call),
     ("stop-with-context", goroutine::stop_with_context),
+    ("recreate-map", maps::recreate_map),
 ];
 
 pub fn check(name: &str) -> Option<CheckFn> {
