@@ -77,6 +77,10 @@ pub struct CommonArgs {
     /// limits.memory (resourceFieldRef) rather than a fixed 90% of it.
     #[arg(long)]
     pub memlimit_from_resource: bool,
+    /// Benchmark floor (bench/run): walk, read and parse every candidate file with
+    /// no prefilter and no rules, print the file count, exit 0 (2 on read errors).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
 }
 
 pub fn main_exit_code() -> i32 {
@@ -147,6 +151,16 @@ fn run_files(
         all.extend(rules::load_dir(dir)?);
     }
     let rules = select_rules(all, &common.select, &common.ignore)?;
+    if common.parse_only {
+        let paths = if common.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            common.paths
+        };
+        let (parsed, errors) = run::parse_only(&paths, common.max_file_size);
+        writeln!(out, "Parsed {parsed} files.")?;
+        return Ok(if errors > 0 { 2 } else { 0 });
+    }
     let engine = Engine::new(rules).with_options(rule_options(&common)?);
     let paths = if common.paths.is_empty() {
         vec![PathBuf::from(".")]

@@ -95,11 +95,14 @@ impl Engine {
         let mut suppressions: Option<Suppressions> = None;
         let mut used_before: Option<BTreeSet<String>> = None;
         let root = file.root.root();
-        for rule in &self.rules {
-            if !rule.prefilter.may_match(bytes) {
-                continue;
-            }
-            for m in root.find_all(&rule.config.matcher) {
+        let live: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|r| r.prefilter.may_match(bytes))
+            .collect();
+        let mut all_matches = matches_of_rules(&root, &self.rules, &live);
+        for (rule, matches) in self.rules.iter().zip(all_matches.iter_mut()) {
+            for m in std::mem::take(matches) {
                 let Some(outcome) = self.judge(file, rule, &m) else {
                     continue;
                 };
@@ -369,6 +372,32 @@ fn only_other_files_done(fixed: &[Finding], c: &Candidate) -> bool {
             .as_ref()
             .is_some_and(|x| !x.other_files.is_empty())
         && fixed.iter().any(|f| same_site(f, &c.finding))
+}
+
+/// Every rule's matches in one walk of the tree (each rule's own `find_all`
+/// would walk it once per rule), in the same pre-order `find_all` gives.
+fn matches_of_rules<'r>(root: &GoNode<'r>, rules: &[Rule], live: &[bool]) -> Vec<Vec<GoMatch<'r>>> {
+    use ast_grep_core::matcher::{Matcher, MatcherExt};
+    let kinds: Vec<_> = rules
+        .iter()
+        .map(|r| r.config.matcher.potential_kinds())
+        .collect();
+    let mut out: Vec<Vec<GoMatch>> = rules.iter().map(|_| vec![]).collect();
+    if !live.contains(&true) {
+        return out;
+    }
+    for node in root.dfs() {
+        let kind = usize::from(node.kind_id());
+        for (i, rule) in rules.iter().enumerate() {
+            if !live[i] || kinds[i].as_ref().is_some_and(|k| !k.contains(kind)) {
+                continue;
+            }
+            if let Some(m) = rule.config.matcher.match_node(node.clone()) {
+                out[i].push(m);
+            }
+        }
+    }
+    out
 }
 
 fn same_site(a: &Finding, b: &Finding) -> bool {

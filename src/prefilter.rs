@@ -20,6 +20,9 @@ pub enum Prefilter {
     /// No byte test can rule the file out.
     Always,
     Needle(Vec<u8>),
+    /// An identifier: present as a whole word, not inside a longer one
+    /// (`GC` is not found in `GCPercent` or `debugGC`).
+    Word(Vec<u8>),
     All(Vec<Prefilter>),
     Any(Vec<Prefilter>),
 }
@@ -37,6 +40,7 @@ impl Prefilter {
         match self {
             Prefilter::Always => true,
             Prefilter::Needle(n) => memmem::find(bytes, n).is_some(),
+            Prefilter::Word(w) => has_word(bytes, w),
             Prefilter::All(parts) => parts.iter().all(|p| p.may_match(bytes)),
             Prefilter::Any(parts) => parts.iter().any(|p| p.may_match(bytes)),
         }
@@ -73,6 +77,18 @@ impl Prefilter {
             other => other,
         }
     }
+}
+
+/// True when `word` occurs in `bytes` with no identifier byte right before or after
+/// it. Any non-ASCII byte counts as an identifier byte, since Go identifiers may hold
+/// Unicode letters: erring that way keeps the test a proof.
+fn has_word(bytes: &[u8], word: &[u8]) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    memmem::find_iter(bytes, word).any(|at| {
+        let before = at.checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(at + word.len()).copied();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }
 
 fn from_rule_value(rule: &Value) -> Prefilter {
@@ -141,7 +157,7 @@ fn identifiers_of(pattern: &str, selector: Option<&str>) -> Prefilter {
         if is_ident && !node.has_error() {
             let text = &pattern[node.byte_range()];
             if !text.contains('µ') && text != "_" {
-                needles.push(Prefilter::Needle(text.as_bytes().to_vec()));
+                needles.push(Prefilter::Word(text.as_bytes().to_vec()));
             }
         }
         let mut cursor = node.walk();
@@ -189,12 +205,14 @@ mod tests {
         assert_eq!(
             p,
             Prefilter::All(vec![
-                Prefilter::Needle(b"GC".to_vec()),
+                Prefilter::Word(b"GC".to_vec()),
                 Prefilter::Needle(b"\"runtime\"".to_vec())
             ])
         );
         assert!(p.may_match(b"import rt \"runtime\"\nfunc f() { rt.GC() }"));
         assert!(!p.may_match(b"import \"runtime\"\nfunc f() { runtime.Gosched() }"));
+        assert!(!p.may_match(b"import \"runtime\"\nvar x = debug.SetGCPercent(1) + myGC"));
+        assert!(p.may_match(b"import \"runtime\"\nfunc f() { runtime.GC\t() }"));
     }
 
     #[test]

@@ -72,22 +72,26 @@ pub fn not_a_deliberate_collection(_file: &GoFile, m: &GoMatch) -> bool {
         });
     // Only a named function is a wrapper: a closure's caller (a timer, a hook) is
     // not visible as a decision to collect.
-    let named = matches!(func.kind().as_ref(), "function_declaration" | "method_declaration");
-    let is_wrapper = named && node.parent().is_some_and(|stmt| {
-        stmt.kind() == "expression_statement"
-            && stmt.parent().is_some_and(|list| {
-                let statements: Vec<_> = list
-                    .named_children()
-                    .filter(|c| c.kind() != "comment")
-                    .collect();
-                list.kind() == "statement_list"
-                    && list.parent().is_some_and(|body| {
-                        func.field("body")
-                            .is_some_and(|b| b.range() == body.range())
-                    })
-                    && statements.len() == 1
-            })
-    });
+    let named = matches!(
+        func.kind().as_ref(),
+        "function_declaration" | "method_declaration"
+    );
+    let is_wrapper = named
+        && node.parent().is_some_and(|stmt| {
+            stmt.kind() == "expression_statement"
+                && stmt.parent().is_some_and(|list| {
+                    let statements: Vec<_> = list
+                        .named_children()
+                        .filter(|c| c.kind() != "comment")
+                        .collect();
+                    list.kind() == "statement_list"
+                        && list.parent().is_some_and(|body| {
+                            func.field("body")
+                                .is_some_and(|b| b.range() == body.range())
+                        })
+                        && statements.len() == 1
+                })
+        });
     !(drives_finalizers || behind_gc_switch || is_wrapper)
 }
 

@@ -1,0 +1,230 @@
+//! Whole-corpus safety proof (slow, `#[ignore]`d; CI runs it with
+//! `cargo test --release -- --ignored`): copy the Go toolchain, run
+//! `fix --unsafe-fixes` over its `src/`, and require that no touched file gains a
+//! parse error or loses gofmt cleanliness, that every touched package which passed
+//! `go vet` before still passes it (with GOROOT pointing at the copy), and that a
+//! second run changes nothing. Prints every finding, per rule counts and the
+//! files touched, so each GOROOT finding can be read.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use gomemfix::gofile::parse_error_count;
+
+fn gomemfix(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(common::gomemfix_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gomemfix");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `go vet` on one standard-library package of the copied toolchain, offline
+/// (std and cmd vendor what they import).
+fn vet(goroot: &Path, pkg: &str) -> Result<(), String> {
+    // `cmd/...` is its own module under src/cmd.
+    let cwd = if pkg == "cmd" || pkg.starts_with("cmd/") {
+        goroot.join("src/cmd")
+    } else {
+        goroot.join("src")
+    };
+    let out = Command::new(goroot.join("bin/go"))
+        .args(["vet", pkg])
+        .current_dir(cwd)
+        .env("GOROOT", goroot)
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "")
+        .env("GOPROXY", "off")
+        .env("GOWORK", "off")
+        .env(
+            "GOCACHE",
+            common::manifest_dir().join("target/gocache-corpus"),
+        )
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+/// Files gofmt would change, among `files`.
+fn gofmt_unclean(files: &[PathBuf]) -> BTreeSet<PathBuf> {
+    if files.is_empty() {
+        return BTreeSet::new();
+    }
+    let out = Command::new(common::gofmt_binary())
+        .arg("-l")
+        .args(files)
+        .output()
+        .expect("run gofmt");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(PathBuf::from)
+        .collect()
+}
+
+/// Import path of the package in `dir`, relative to GOROOT/src.
+fn package_of(src: &Path, file: &Path) -> String {
+    let dir = file.parent().unwrap().strip_prefix(src).unwrap();
+    dir.to_string_lossy().replace('\\', "/")
+}
+
+/// Findings of a check run in-process, with every rule's prefilter on or off.
+fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
+    let mut rules = gomemfix::rules::bundled();
+    if !prefilter {
+        for r in &mut rules {
+            r.prefilter = gomemfix::prefilter::Prefilter::Always;
+        }
+    }
+    let engine = gomemfix::engine::Engine::new(rules);
+    let opts = gomemfix::run::RunOptions {
+        mode: gomemfix::run::Mode::Check,
+        unsafe_fixes: true,
+        max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
+        base: src.to_path_buf(),
+    };
+    let report = gomemfix::run::run(&engine, &[src.to_path_buf()], &opts);
+    report
+        .findings()
+        .map(|f| format!("{}:{}:{} {}", f.path.display(), f.start, f.end, f.rule))
+        .collect()
+}
+
+#[test]
+#[ignore = "slow: copies GOROOT and fixes all of it; run with --ignored"]
+fn fixing_all_of_goroot_breaks_nothing() {
+    let started = Instant::now();
+    let original = common::goroot();
+    let scratch = tempfile::tempdir().unwrap();
+    let goroot = scratch.path().join("go");
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(&original)
+        .arg(&goroot)
+        .status()
+        .expect("cp");
+    assert!(status.success(), "copying {}", original.display());
+    let src = goroot.join("src");
+    eprintln!("copied GOROOT in {:.1?}", started.elapsed());
+
+    // Every finding, read before anything is changed.
+    let (code, json, stderr) = gomemfix(&["check", "--format", "json", "."], &src);
+    assert!(code <= 2, "{stderr}");
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
+    let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();
+    eprintln!("findings on GOROOT/src:");
+    for f in &findings {
+        *per_rule
+            .entry(f["rule"].as_str().unwrap().to_string())
+            .or_default() += 1;
+        eprintln!(
+            "  {}:{}: {} {} [fix: {}]",
+            f["path"].as_str().unwrap(),
+            f["line"],
+            f["rule"].as_str().unwrap(),
+            f["message"].as_str().unwrap(),
+            f["fix"]["applicability"].as_str().unwrap_or("none")
+        );
+    }
+    eprintln!("findings per rule: {per_rule:?}");
+    for line in stderr.lines().filter(|l| !l.contains("warning")) {
+        eprintln!("  check: {line}");
+    }
+
+    // The prefilter is a proof: parsing every file finds exactly the same.
+    let with = prefilter_findings(&src, true);
+    let without = prefilter_findings(&src, false);
+    assert_eq!(with, without, "the prefilter dropped or added findings");
+    assert_eq!(with.len(), findings.len());
+    eprintln!(
+        "prefilter on/off: same {} findings ({:.1?})",
+        with.len(),
+        started.elapsed()
+    );
+
+    // Packages that may be touched, vetted before the fix.
+    let candidates: BTreeSet<String> = findings
+        .iter()
+        .map(|f| package_of(&src, &src.join(f["path"].as_str().unwrap())))
+        .collect();
+    let vet_before: BTreeMap<String, bool> = candidates
+        .iter()
+        .map(|p| (p.clone(), vet(&goroot, p).is_ok()))
+        .collect();
+
+    let (_, _, fix_err) = gomemfix(&["fix", "--unsafe-fixes", "."], &src);
+    for line in fix_err
+        .lines()
+        .filter(|l| !l.contains("parsed only in part"))
+    {
+        eprintln!("  fix: {line}");
+    }
+
+    // Which files changed: compare with the untouched toolchain.
+    let touched: Vec<PathBuf> = common::go_files(&src)
+        .into_iter()
+        .filter(|p| {
+            let rel = p.strip_prefix(&goroot).unwrap();
+            fs::read(original.join(rel)).ok() != fs::read(p).ok()
+        })
+        .collect();
+    eprintln!("files touched: {}", touched.len());
+    for p in &touched {
+        eprintln!("  {}", p.strip_prefix(&src).unwrap().display());
+    }
+
+    let mut failures = vec![];
+    let originals: Vec<PathBuf> = touched
+        .iter()
+        .map(|p| original.join(p.strip_prefix(&goroot).unwrap()))
+        .collect();
+    let unclean_before = gofmt_unclean(&originals);
+    let unclean_after = gofmt_unclean(&touched);
+    for (before, after) in originals.iter().zip(&touched) {
+        let old = fs::read_to_string(before).unwrap();
+        let new = fs::read_to_string(after).unwrap();
+        let (e0, e1) = (parse_error_count(&old), parse_error_count(&new));
+        if e1 > e0 {
+            failures.push(format!("{}: parse errors {e0} -> {e1}", after.display()));
+        }
+        if !unclean_before.contains(before) && unclean_after.contains(after) {
+            failures.push(format!("{}: no longer gofmt-clean", after.display()));
+        }
+    }
+    let touched_pkgs: BTreeSet<String> = touched.iter().map(|p| package_of(&src, p)).collect();
+    for pkg in &touched_pkgs {
+        let passed_before = vet_before.get(pkg).copied().unwrap_or(false);
+        match vet(&goroot, pkg) {
+            Err(e) if passed_before => failures.push(format!("go vet {pkg} now fails:\n{e}")),
+            Err(_) => eprintln!("  go vet {pkg} failed before and after the fix"),
+            Ok(()) => {}
+        }
+    }
+
+    // Idempotence: a second run has nothing left to change.
+    let (_, diff, _) = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], &src);
+    if !diff.is_empty() {
+        failures.push(format!("second run still changes files:\n{diff}"));
+    }
+    eprintln!(
+        "corpus proof: {} findings, {} files touched in {} packages, {:.1?}",
+        findings.len(),
+        touched.len(),
+        touched_pkgs.len(),
+        started.elapsed()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
