@@ -183,7 +183,7 @@ fn twenty_megabyte_files_are_skipped_fast() {
     let took = started.elapsed();
     // A generated file is not ours to touch: skipped without a word, even when huge.
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
     assert_good_fixed(dir.path(), &r);
 
     // A huge hand-written file is over the size limit: reported, skipped, run goes on.
@@ -192,7 +192,7 @@ fn twenty_megabyte_files_are_skipped_fast() {
     fs::write(dir.path().join("huge.go"), &plain).unwrap();
     let started = Instant::now();
     let r = gomemfix(dir.path(), &["fix", "."]);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("huge.go") && r.stderr.contains("--max-file-size"),
@@ -209,7 +209,8 @@ fn twenty_megabyte_files_are_skipped_fast() {
         &["check", "--max-file-size", "67108864", "huge.go"],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // Generous: a debug build on a loaded 2-core machine (1.3 s CPU when idle).
+    assert!(started.elapsed() < Duration::from_secs(60));
 }
 
 #[test]
