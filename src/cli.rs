@@ -1,17 +1,26 @@
 //! Command-line flags (clap), turned into a run and an exit code:
 //! 0 nothing found, 1 findings (or, with `fix --diff`, a diff), 2 errors.
+//!
+//! Settings come from three places, strongest first: the command line,
+//! `gomemfix.toml` (see `config`), the defaults.
 
-use std::io::{self, Write};
-use std::path::PathBuf;
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::baseline::Baseline;
+use crate::config::{self, Config};
 use crate::engine::Engine;
+use crate::filter::{FileFilter, Shard};
+use crate::gomod::ModuleCache;
 use crate::options::RuleOptions;
-use crate::report::{self, Format};
-use crate::rules::{self, Rule};
-use crate::run::{self, Mode, RunOptions};
-use crate::source::DEFAULT_MAX_FILE_SIZE;
+use crate::report::{self, ColorChoice, Format, ReportOptions, RuleInfo};
+use crate::rules::{self, FixSafety, Rule};
+use crate::run::{self, FileReport, Mode, RunOptions, RunReport};
+use crate::source::{SourceText, DEFAULT_MAX_FILE_SIZE};
+use crate::suppress;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,11 +42,17 @@ pub enum Command {
         #[command(flatten)]
         common: CommonArgs,
         /// Also apply fixes that may change behaviour or API.
-        #[arg(long)]
+        #[arg(long, overrides_with = "no_unsafe_fixes")]
         unsafe_fixes: bool,
+        /// Apply safe fixes only, whatever gomemfix.toml says.
+        #[arg(long)]
+        no_unsafe_fixes: bool,
         /// Write nothing; print a unified diff (exit 1 when it is not empty).
         #[arg(long)]
         diff: bool,
+        /// With --diff: also write the patch to FILE (stdout then carries --format).
+        #[arg(long, value_name = "FILE", requires = "diff")]
+        output: Option<PathBuf>,
     },
     /// List the rules.
     Rules {
@@ -63,6 +78,9 @@ pub struct CommonArgs {
     pub ignore: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Colours in text output: on a terminal only (auto, honours NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
     /// A folder of extra rule files (ast-grep YAML, one rule per file).
     #[arg(long)]
     pub patterns: Option<PathBuf>,
@@ -81,6 +99,27 @@ pub struct CommonArgs {
     /// no prefilter and no rules, print the file count, exit 0 (2 on read errors).
     #[arg(long, hide = true)]
     pub parse_only: bool,
+    /// Read settings from this file instead of the nearest gomemfix.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip files matching these globs (replaces `exclude` of gomemfix.toml).
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// List findings silenced by `//gomemfix:ignore` or `//nolint` too.
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Report `//gomemfix:ignore` comments that silence nothing (GM100).
+    #[arg(long)]
+    pub report_unused_suppressions: bool,
+    /// Read Go source from stdin as if it were PATH; `fix` writes the fixed source to stdout.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Leave out findings a saved `check --format json` (or sarif) output holds.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Process only the K-th of N stable shards of the file list (1-based: 1/4 ... 4/4).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
 }
 
 pub fn main_exit_code() -> i32 {
@@ -131,26 +170,126 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 None => anyhow::bail!("unknown rule `{rule}` (see `gomemfix rules`)"),
             }
         }
-        Command::Check(common) => run_files(common, Mode::Check, false, out),
+        Command::Check(common) => run_files(common, Mode::Check, None, None, out),
         Command::Fix {
             common,
             unsafe_fixes,
+            no_unsafe_fixes,
             diff,
-        } => run_files(common, Mode::Fix { write: !diff }, unsafe_fixes, out),
+            output,
+        } => {
+            let unsafe_flag = if unsafe_fixes {
+                Some(true)
+            } else if no_unsafe_fixes {
+                Some(false)
+            } else {
+                None
+            };
+            run_files(common, Mode::Fix { write: !diff }, unsafe_flag, output, out)
+        }
     }
+}
+
+/// The settings of one run, after the command line and gomemfix.toml are merged.
+struct Settings {
+    engine: Engine,
+    unsafe_fixes: bool,
+    files: FileFilter,
+    infos: Vec<RuleInfo>,
+}
+
+fn settings(
+    common: &CommonArgs,
+    paths: &[PathBuf],
+    unsafe_flag: Option<bool>,
+    base: &Path,
+) -> anyhow::Result<Settings> {
+    let config_path = match &common.config {
+        Some(p) => Some(p.clone()),
+        None => match &common.stdin_filename {
+            // The file need not exist: look from its folder.
+            Some(name) => config::discover(base.join(name).parent().unwrap_or(base)),
+            None => config::discover_for(paths)?,
+        },
+    };
+    let config = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let mut all = rules::bundled();
+    if let Some(dir) = &common.patterns {
+        all.extend(rules::load_dir(dir)?);
+    }
+    // A list on the command line replaces the file's.
+    let from_file = |cli: &[String], file: &Option<Vec<String>>, key: &str| {
+        if cli.is_empty() {
+            let list = file.clone().unwrap_or_default();
+            // Name the file's key and line when one of its entries is wrong.
+            if let Err(e) = select_rules(rules::bundled(), &list, &[]) {
+                if common.patterns.is_none() {
+                    let msg = e.to_string().replace(" in --select/--ignore", "");
+                    return Err(anyhow::anyhow!("{}: `{key}`: {msg}", config.locate(key)));
+                }
+            }
+            Ok(list)
+        } else {
+            Ok(cli.to_vec())
+        }
+    };
+    let select = from_file(&common.select, &config.select, "select")?;
+    let ignore = from_file(&common.ignore, &config.ignore, "ignore")?;
+    let rules = select_rules(all, &select, &ignore)?;
+    let mut infos: Vec<RuleInfo> = rules.iter().map(RuleInfo::of).collect();
+    if common.report_unused_suppressions {
+        infos.push(RuleInfo {
+            id: suppress::UNUSED_ID.into(),
+            name: suppress::UNUSED_NAME.into(),
+            message: suppress::UNUSED_MESSAGE.into(),
+            severity: "warning".into(),
+            fix_safety: FixSafety::None,
+            docs: suppress::UNUSED_DOCS.into(),
+        });
+    }
+    let mut engine = Engine::new(rules).with_options(rule_options(common, config.options.clone())?);
+    if let Some(file) = &common.baseline {
+        engine.baseline = Some(Arc::new(Baseline::load(file, base)?));
+    }
+    let exclude = if common.exclude.is_empty() {
+        config.exclude_set()
+    } else {
+        let cli = Config {
+            path: Some(base.join("command-line")),
+            exclude: common.exclude.clone(),
+            ..Config::default()
+        };
+        Some(cli.exclude_set().ok_or_else(|| {
+            anyhow::anyhow!("--exclude: a glob does not parse: {:?}", common.exclude)
+        })?)
+    };
+    let exclude = exclude.map(|(root, set)| (std::fs::canonicalize(&root).unwrap_or(root), set));
+    Ok(Settings {
+        engine,
+        unsafe_fixes: unsafe_flag.or(config.unsafe_fixes).unwrap_or(false),
+        files: FileFilter {
+            exclude,
+            shard: common.shard,
+        },
+        infos,
+    })
+}
+
+/// A progress bar only for a person watching: stderr is a terminal and this is not CI.
+pub fn want_progress(stderr_is_terminal: bool, ci: Option<&str>) -> bool {
+    stderr_is_terminal && ci.is_none_or(|v| v.is_empty() || v == "false" || v == "0")
 }
 
 fn run_files(
     common: CommonArgs,
     mode: Mode,
-    unsafe_fixes: bool,
+    unsafe_flag: Option<bool>,
+    output: Option<PathBuf>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    let mut all = rules::bundled();
-    if let Some(dir) = &common.patterns {
-        all.extend(rules::load_dir(dir)?);
-    }
-    let rules = select_rules(all, &common.select, &common.ignore)?;
     if common.parse_only {
         let paths = if common.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -161,19 +300,33 @@ fn run_files(
         writeln!(out, "Parsed {parsed} files.")?;
         return Ok(if errors > 0 { 2 } else { 0 });
     }
-    let engine = Engine::new(rules).with_options(rule_options(&common)?);
+    let base = std::env::current_dir().unwrap_or_default();
     let paths = if common.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        common.paths
+        common.paths.clone()
     };
+    let settings = settings(&common, &paths, unsafe_flag, &base)?;
+    let color = common.color.enabled(
+        io::stdout().is_terminal(),
+        std::env::var("NO_COLOR").ok().as_deref(),
+    );
+    if let Some(name) = &common.stdin_filename {
+        return run_stdin(&common, name, mode, &settings, &base, color, out);
+    }
     let opts = RunOptions {
         mode,
-        unsafe_fixes,
+        unsafe_fixes: settings.unsafe_fixes,
         max_file_size: common.max_file_size,
-        base: std::env::current_dir().unwrap_or_default(),
+        base: base.clone(),
+        files: settings.files.clone(),
+        progress: want_progress(
+            io::stderr().is_terminal(),
+            std::env::var("CI").ok().as_deref(),
+        ),
+        report_unused_suppressions: common.report_unused_suppressions,
     };
-    let report = run::run(&engine, &paths, &opts);
+    let report = run::run(&settings.engine, &paths, &opts);
     for e in &report.errors {
         eprintln!("gomemfix: {e}");
     }
@@ -185,16 +338,20 @@ fn run_files(
             eprintln!("gomemfix: warning: {}: {w}", f.path.display());
         }
     }
+    let mut ropts = ReportOptions::new(&settings.infos, mode);
+    ropts.unsafe_fixes = settings.unsafe_fixes;
+    ropts.color = color;
+    ropts.show_suppressed = common.show_suppressed;
+    ropts.baselined = report.baselined();
     let diff = report.diff();
-    if mode == (Mode::Fix { write: false }) {
-        write!(out, "{diff}")?;
-        if common.format == Format::Json {
-            report::print(out, &report, common.format, mode, unsafe_fixes)?;
-        }
-    } else {
-        report::print(out, &report, common.format, mode, unsafe_fixes)?;
-    }
-    out.flush()?;
+    emit(
+        out,
+        &report,
+        &diff,
+        common.format,
+        &ropts,
+        output.as_deref(),
+    )?;
     let code = if report.error_count() > 0 {
         2
     } else {
@@ -204,6 +361,123 @@ fn run_files(
         }
     };
     Ok(code)
+}
+
+/// Prints the run in the chosen format. With `fix --diff`, text output is the
+/// patch itself (the summary goes to stderr, as ruff does), other formats print
+/// their document, and `--output FILE` receives the patch either way.
+fn emit(
+    out: &mut dyn Write,
+    report: &RunReport,
+    diff: &str,
+    format: Format,
+    ropts: &ReportOptions,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
+    if let Some(file) = output {
+        std::fs::write(file, diff)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+    }
+    if ropts.mode == (Mode::Fix { write: false }) && format == Format::Text {
+        write!(out, "{diff}")?;
+        let mut summary = Vec::new();
+        report::text::summary(&mut summary, report, ropts)?;
+        io::stderr().write_all(&summary)?;
+    } else {
+        report::print(out, report, format, ropts)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `--stdin-filename PATH`: the source comes from stdin and is treated as PATH
+/// (its module, whether it is a test, how it is shown). `fix` prints the fixed
+/// source, `fix --diff` the patch, `check` the report; messages go to stderr.
+fn run_stdin(
+    common: &CommonArgs,
+    name: &Path,
+    mode: Mode,
+    settings: &Settings,
+    base: &Path,
+    color: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let mut bytes = vec![];
+    io::stdin().read_to_end(&mut bytes)?;
+    let shown = crate::walk::display_path(name, base);
+    let excluded = !settings.files.keeps(name, base);
+    let src = SourceText::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", name.display()))?;
+    let module = ModuleCache::default().module_of(&base.join(name));
+    let engine = &settings.engine;
+    let mut file = FileReport {
+        path: shown.clone(),
+        ..FileReport::default()
+    };
+    let relabel = |mut fs: Vec<crate::finding::Finding>| {
+        for f in &mut fs {
+            f.path = shown.clone();
+        }
+        fs
+    };
+    let mut fixed_bytes = bytes.clone();
+    if !excluded {
+        match mode {
+            Mode::Check => {
+                let a = engine.analyze(name, &src.text, module);
+                file.findings = relabel(a.findings);
+                file.suppressed = relabel(a.suppressed);
+                file.baselined = a.baselined;
+                file.text = Some(src.text.clone());
+            }
+            Mode::Fix { .. } => {
+                let fx = engine.fix(name, &src.text, module, settings.unsafe_fixes);
+                file.findings = relabel(fx.remaining.findings);
+                file.suppressed = relabel(fx.remaining.suppressed);
+                file.fixed = relabel(fx.fixed);
+                file.baselined = fx.remaining.baselined;
+                file.text = Some(fx.text.clone());
+                fixed_bytes = src.encode(&fx.text);
+                file.diff = crate::diff::unified(
+                    &report::unix(&shown),
+                    &String::from_utf8_lossy(&bytes),
+                    &String::from_utf8_lossy(&fixed_bytes),
+                );
+            }
+        }
+    }
+    let report = RunReport {
+        files: vec![file],
+        errors: vec![],
+        files_scanned: 1,
+    };
+    let mut ropts = ReportOptions::new(&settings.infos, mode);
+    ropts.unsafe_fixes = settings.unsafe_fixes;
+    ropts.color = color;
+    ropts.show_suppressed = common.show_suppressed;
+    ropts.baselined = report.baselined();
+    let remaining = report.findings().next().is_some();
+    match mode {
+        Mode::Check => {
+            report::print(out, &report, common.format, &ropts)?;
+            Ok(i32::from(remaining))
+        }
+        Mode::Fix { write: false } => {
+            let diff = report.diff();
+            emit(out, &report, &diff, common.format, &ropts, None)?;
+            Ok(i32::from(!diff.is_empty()))
+        }
+        Mode::Fix { write: true } => {
+            out.write_all(&fixed_bytes)?;
+            out.flush()?;
+            // What is left goes to stderr: stdout is the file.
+            let mut left = Vec::new();
+            for f in report.findings() {
+                report::text::finding(&mut left, f, None, &ropts, false)?;
+            }
+            io::stderr().write_all(&left)?;
+            Ok(i32::from(remaining))
+        }
+    }
 }
 
 /// Applies `--select` and `--ignore`; each entry is an id, a name or an id prefix.
@@ -237,9 +511,10 @@ fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or("")
 }
 
-/// The rule options (see `options`) the flags set.
-fn rule_options(common: &CommonArgs) -> anyhow::Result<RuleOptions> {
-    let mut options = RuleOptions::default();
+/// The rule options (see `options`): gomemfix.toml's `[rules.ID]` tables, then
+/// the flags, which win.
+fn rule_options(common: &CommonArgs, from_config: RuleOptions) -> anyhow::Result<RuleOptions> {
+    let mut options = from_config;
     if let Some(size) = &common.memory_limit {
         if crate::deploy::quantity::kubernetes_bytes(size)
             .or_else(|| crate::deploy::quantity::docker_bytes(size))

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::baseline::Baseline;
 use crate::finding::{apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
@@ -21,6 +22,8 @@ pub const MAX_FIX_PASSES: usize = 8;
 pub struct Analysis {
     pub findings: Vec<Finding>,
     pub suppressed: Vec<Finding>,
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
     /// The parser gave up on part of the file; findings there are withheld.
     pub partly_parsed: bool,
 }
@@ -45,6 +48,8 @@ pub struct Engine {
     pub rules: Vec<Rule>,
     /// Settings that tune fixes (see `options`), handed to every parsed file.
     pub options: Arc<RuleOptions>,
+    /// Findings a saved baseline holds are neither reported nor fixed.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 /// Per-finding data the engine needs and the report does not show.
@@ -59,6 +64,7 @@ impl Engine {
         Engine {
             rules,
             options: Arc::default(),
+            baseline: None,
         }
     }
 
@@ -81,7 +87,9 @@ impl Engine {
     pub fn analyze(&self, path: &Path, text: &str, module: Option<Arc<Module>>) -> Analysis {
         let file = self.parse(path, text, module);
         let (candidates, suppressed) = self.candidates(&file);
+        let (candidates, baselined) = self.without_baselined(candidates);
         Analysis {
+            baselined,
             findings: candidates.into_iter().map(|c| c.finding).collect(),
             suppressed,
             partly_parsed: !file.error_ranges.is_empty(),
@@ -176,6 +184,23 @@ impl Engine {
         (out, suppressed)
     }
 
+    /// Drops the candidates a baseline holds (they are old debt, not news) and
+    /// says how many.
+    fn without_baselined(&self, candidates: Vec<Candidate>) -> (Vec<Candidate>, usize) {
+        let Some(baseline) = &self.baseline else {
+            return (candidates, 0);
+        };
+        let held = baseline.holds(&candidates.iter().map(|c| &c.finding).collect::<Vec<_>>());
+        let before = candidates.len();
+        let kept: Vec<Candidate> = candidates
+            .into_iter()
+            .zip(held)
+            .filter_map(|(c, h)| (!h).then_some(c))
+            .collect();
+        let n = before - kept.len();
+        (kept, n)
+    }
+
     /// Applies the rule's non-pattern conditions; None when the match is not a finding.
     fn judge(&self, file: &GoFile, rule: &Rule, m: &GoMatch) -> Option<Outcome> {
         let node: &GoNode = m.get_node();
@@ -235,6 +260,7 @@ impl Engine {
         for _ in 0..MAX_FIX_PASSES {
             let file = self.parse(path, &current, module.clone());
             let (candidates, _) = self.candidates(&file);
+            let (candidates, _) = self.without_baselined(candidates);
             let fixable: Vec<&Candidate> = candidates
                 .iter()
                 .filter(|c| {

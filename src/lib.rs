@@ -4,10 +4,13 @@
 //! → `gofile` (one parse) → `engine` (rules from `rules`, helpers from `helpers`,
 //! `suppress`) → `imports` and `finding` edits → `report`, `diff` or `write`.
 
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod deploy;
 pub mod diff;
 pub mod engine;
+pub mod filter;
 pub mod finding;
 pub mod gofile;
 pub mod gomod;

@@ -8,6 +8,9 @@
 //!   for the `debug.SetMemoryLimit` fix when no deployment file gives it.
 //! - `memlimit-from-resource`: GM006, present to take `GOMEMLIMIT` in Kubernetes
 //!   manifests from `resourceFieldRef: limits.memory` instead of a fixed 90%.
+//! - `frame-threshold`: GM009, bytes of local arrays that make a stack frame large.
+//!
+//! `gomemfix.toml` sets the same keys under `[rules.ID]` (see `config`); flags win.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +26,11 @@ impl RuleOptions {
 
     pub fn get(&self, key: &str) -> Option<&str> {
         self.values.get(key).map(String::as_str)
+    }
+
+    /// A numeric option (`frame-threshold`); None when unset or not a number.
+    pub fn get_u64(&self, key: &str) -> Option<u64> {
+        self.get(key)?.parse().ok()
     }
 
     /// True when the key is set (a switch).

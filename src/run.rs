@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::diff;
 use crate::engine::{apply_foreign_edits, Engine};
+use crate::filter::FileFilter;
 use crate::finding::{FileEdit, Finding};
 use crate::gomod::ModuleCache;
 use crate::source::{is_generated, LoadError, SourceText};
@@ -32,6 +33,26 @@ pub struct RunOptions {
     pub max_file_size: u64,
     /// Paths in reports and diffs are shown relative to this folder.
     pub base: PathBuf,
+    /// `exclude` globs and `--shard K/N`.
+    pub files: FileFilter,
+    /// Draw a progress bar on stderr (the CLI decides: a terminal, not CI).
+    pub progress: bool,
+    /// Report `//gomemfix:ignore` comments that silence nothing (GM100).
+    pub report_unused_suppressions: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            mode: Mode::Check,
+            unsafe_fixes: false,
+            max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
+            base: PathBuf::from("."),
+            files: FileFilter::default(),
+            progress: false,
+            report_unused_suppressions: false,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -45,8 +66,11 @@ pub struct FileReport {
     pub diff: String,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
-    /// The normalised text the findings' offsets refer to (kept only for files with findings).
+    /// The normalised text the findings' offsets refer to (kept only for files with
+    /// findings or suppressed findings).
     pub text: Option<String>,
+    /// Findings left out because the baseline holds them.
+    pub baselined: usize,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +93,9 @@ impl RunReport {
     pub fn diff(&self) -> String {
         self.files.iter().map(|f| f.diff.as_str()).collect()
     }
+    pub fn baselined(&self) -> usize {
+        self.files.iter().map(|f| f.baselined).sum()
+    }
 }
 
 /// A file's new content, waiting for the cross-file stage and the writer.
@@ -87,13 +114,24 @@ struct Processed {
 }
 
 pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
-    let walked = walk::collect(paths);
+    let mut walked = walk::collect(paths);
+    if !opts.files.is_empty() {
+        walked
+            .files
+            .retain(|c| opts.files.keeps(&c.path, &opts.base));
+    }
     let modules = ModuleCache::default();
+    let bar = progress_bar(opts.progress, walked.files.len());
     let mut processed: Vec<Processed> = walked
         .files
         .par_iter()
-        .map(|c| process(engine, &modules, c, opts))
+        .map(|c| {
+            let p = process(engine, &modules, c, opts);
+            bar.inc(1);
+            p
+        })
         .collect();
+    bar.finish_and_clear();
     let files_scanned = processed.len();
     if matches!(opts.mode, Mode::Fix { .. }) {
         cross_file_stage(engine, &modules, &mut processed, opts);
@@ -107,7 +145,8 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
                 && f.suppressed.is_empty()
                 && f.errors.is_empty()
                 && f.warnings.is_empty()
-                && f.diff.is_empty())
+                && f.diff.is_empty()
+                && f.baselined == 0)
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -175,7 +214,16 @@ fn process(
             return out;
         }
     };
-    if (!cand.explicit && is_generated(&src.text)) || !engine.may_match(src.text.as_bytes()) {
+    if !cand.explicit && is_generated(&src.text) {
+        return out;
+    }
+    if !engine.may_match(src.text.as_bytes()) {
+        if opts.report_unused_suppressions {
+            report.findings = unused_suppressions(engine, &cand.path, &src.text, &[], &shown);
+            if !report.findings.is_empty() {
+                report.text = Some(src.text.clone());
+            }
+        }
         return out;
     }
     let module = modules.module_of(&cand.path);
@@ -187,7 +235,16 @@ fn process(
             }
             report.findings = relabel(a.findings, &shown);
             report.suppressed = relabel(a.suppressed, &shown);
-            if !report.findings.is_empty() {
+            report.baselined = a.baselined;
+            if opts.report_unused_suppressions {
+                let unused =
+                    unused_suppressions(engine, &cand.path, &src.text, &report.suppressed, &shown);
+                report.findings.extend(unused);
+                report
+                    .findings
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            }
+            if !report.findings.is_empty() || !report.suppressed.is_empty() {
                 report.text = Some(src.text.clone());
             }
         }
@@ -215,7 +272,21 @@ fn process(
             }
             report.findings = relabel(fixed.remaining.findings, &shown);
             report.suppressed = relabel(fixed.remaining.suppressed, &shown);
-            if !report.findings.is_empty() {
+            report.baselined = fixed.remaining.baselined;
+            if opts.report_unused_suppressions {
+                let unused = unused_suppressions(
+                    engine,
+                    &cand.path,
+                    &fixed.text,
+                    &report.suppressed,
+                    &shown,
+                );
+                report.findings.extend(unused);
+                report
+                    .findings
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            }
+            if !report.findings.is_empty() || !report.suppressed.is_empty() {
                 report.text = Some(fixed.text.clone());
             }
             out.other_files = fixed.other_files;
@@ -375,6 +446,39 @@ pub fn finding_texts(report: &RunReport) -> std::collections::HashMap<PathBuf, S
         .iter()
         .filter_map(|f| f.text.clone().map(|t| (f.path.clone(), t)))
         .collect()
+}
+
+/// GM100 findings for the `//gomemfix:ignore` comments of `text` that silence nothing.
+fn unused_suppressions(
+    engine: &Engine,
+    path: &Path,
+    text: &str,
+    suppressed: &[Finding],
+    shown: &Path,
+) -> Vec<Finding> {
+    if !text.contains("gomemfix:ignore") {
+        return vec![];
+    }
+    let file = crate::gofile::GoFile::parse(path, text, None);
+    let active: Vec<&str> = engine.rules.iter().map(|r| r.id.as_str()).collect();
+    relabel(crate::suppress::unused(&file, suppressed, &active), shown)
+}
+
+/// A bar on stderr for runs over many files; hidden unless asked for.
+fn progress_bar(wanted: bool, files: usize) -> indicatif::ProgressBar {
+    if !wanted || files < 200 {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(files as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {elapsed}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 fn partial_parse_warning() -> String {

@@ -4,7 +4,35 @@
 
 use std::collections::HashMap;
 
+use crate::finding::{Finding, Position};
 use crate::gofile::GoFile;
+
+/// The built-in check for suppressions that silence nothing (as ruff's RUF100).
+pub const UNUSED_ID: &str = "GM100";
+pub const UNUSED_NAME: &str = "unused-suppression";
+pub const UNUSED_MESSAGE: &str = "this suppression silences nothing";
+pub const UNUSED_DOCS: &str = "## What it does
+Reports a `//gomemfix:ignore` comment that silences no finding, or codes in it
+that silence none (`--report-unused-suppressions`).
+
+## Why is this bad?
+A stale suppression hides the next real finding on its line. It also tells
+readers that the code below it has a known problem when it no longer has one.
+
+## Example
+```go
+//gomemfix:ignore GM005 warm-up loop, removed since
+for _, item := range items {
+	process(item)
+}
+```
+
+## Fix
+Delete the comment, or the codes in it that silence nothing.
+
+## Fix safety
+Report only: gomemfix leaves comments to people.
+";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Scope {
@@ -43,6 +71,79 @@ impl Suppressions {
                 Scope::Codes(codes) => codes.iter().any(|c| c.eq_ignore_ascii_case(code)),
             })
     }
+}
+
+/// The `//gomemfix:ignore` comments of `file` that silence none of the
+/// `suppressed` findings, as findings of [`UNUSED_ID`]. Only codes of `active`
+/// rules are judged: a code for a rule that did not run may still be needed.
+/// golangci-lint's `//nolint` is left to golangci-lint's own `nolintlint`.
+pub fn unused(file: &GoFile, suppressed: &[Finding], active: &[&str]) -> Vec<Finding> {
+    let text = file.text();
+    if !text.contains("gomemfix:ignore") {
+        return vec![];
+    }
+    let mut out = vec![];
+    for node in file.root.root().dfs().filter(|n| n.kind() == "comment") {
+        let comment = node.text();
+        let body = comment.strip_prefix("//").map(str::trim_start);
+        if !body.is_some_and(|b| b.starts_with("gomemfix:ignore")) {
+            continue;
+        }
+        let Some(scope) = parse_comment(&comment) else {
+            continue;
+        };
+        let line = node.start_pos().line() + 1;
+        let silences = |code: Option<&str>| {
+            suppressed.iter().any(|f| {
+                (f.start_pos.line == line || f.start_pos.line == line + 1)
+                    && code.is_none_or(|c| f.rule.eq_ignore_ascii_case(c))
+            })
+        };
+        let idle: Vec<String> = match &scope {
+            Scope::All if silences(None) => continue,
+            Scope::All => vec![],
+            Scope::Codes(codes) => {
+                let idle: Vec<String> = codes
+                    .iter()
+                    .filter(|c| active.iter().any(|a| a.eq_ignore_ascii_case(c)))
+                    .filter(|c| !silences(Some(c)))
+                    .cloned()
+                    .collect();
+                if idle.is_empty() {
+                    continue;
+                }
+                idle
+            }
+        };
+        let message = if idle.is_empty() {
+            format!("{UNUSED_MESSAGE}; delete it")
+        } else {
+            format!(
+                "{UNUSED_MESSAGE} for {}; delete {}",
+                idle.join(", "),
+                if matches!(&scope, Scope::Codes(c) if c.len() == idle.len()) {
+                    "the comment"
+                } else {
+                    "those codes"
+                }
+            )
+        };
+        let r = node.range();
+        out.push(Finding {
+            rule: UNUSED_ID.into(),
+            name: UNUSED_NAME.into(),
+            severity: "warning".into(),
+            path: file.path.to_path_buf(),
+            start: r.start,
+            end: r.end,
+            start_pos: Position::of_offset(text, r.start),
+            end_pos: Position::of_offset(text, r.end),
+            message,
+            snippet: comment.to_string(),
+            fix: None,
+        });
+    }
+    out
 }
 
 fn parse_comment(comment: &str) -> Option<Scope> {
@@ -84,6 +185,43 @@ fn looks_like_code(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_comments_that_silence_nothing() {
+        use std::path::Path;
+        let text = "package p\n\n//gomemfix:ignore GM005,GM010 warm-up\nvar a = 1\n\nvar b = 2 //gomemfix:ignore\n\n//nolint\nvar c = 3\n";
+        let file = GoFile::parse(Path::new("p.go"), text, None);
+        let used = Finding {
+            rule: "GM005".into(),
+            name: "gc-in-loop".into(),
+            severity: "warning".into(),
+            path: "p.go".into(),
+            start: 0,
+            end: 0,
+            start_pos: Position { line: 4, column: 1 },
+            end_pos: Position { line: 4, column: 1 },
+            message: String::new(),
+            snippet: String::new(),
+            fix: None,
+        };
+        let found = unused(&file, &[used], &["GM005", "GM010"]);
+        let lines: Vec<(usize, &str)> = found
+            .iter()
+            .map(|f| (f.start_pos.line, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (
+                    3,
+                    "this suppression silences nothing for GM010; delete those codes"
+                ),
+                (6, "this suppression silences nothing; delete it"),
+            ]
+        );
+        // A code of a rule that did not run is not judged.
+        assert_eq!(unused(&file, &[], &["GM008"]).len(), 1);
+    }
 
     #[test]
     fn parses_forms() {

@@ -16,6 +16,7 @@ fn run_on(engine: &Engine, dir: &Path, mode: Mode) -> RunReport {
         unsafe_fixes: true,
         max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
         base: dir.to_path_buf(),
+        ..RunOptions::default()
     };
     run::run(engine, &[dir.to_path_buf()], &opts)
 }

@@ -1,0 +1,119 @@
+//! `--format json`: the contract README documents, one object per finding, lines
+//! and columns 1-based (columns count bytes, as Go tools do). Change nothing here
+//! without changing README: scripts and saved baselines read this shape.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::{Applicability, Finding, Position};
+use crate::run::RunReport;
+
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub rule: &'a str,
+    pub name: &'a str,
+    pub severity: &'a str,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: &'a str,
+    pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonFix<'a> {
+    pub applicability: Applicability,
+    pub description: &'a str,
+    pub edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEdit<'a> {
+    /// Set only for an edit to another file than the finding's (a cross-file fix).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    pub start_line: usize,
+    pub start_column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub content: &'a str,
+}
+
+/// Edit positions need the text the finding was made on.
+pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: &f.rule,
+        name: &f.name,
+        severity: &f.severity,
+        path: super::unix(&f.path),
+        line: f.start_pos.line,
+        column: f.start_pos.column,
+        end_line: f.end_pos.line,
+        end_column: f.end_pos.column,
+        message: &f.message,
+        fix: f.fix.as_ref().map(|fix| JsonFix {
+            applicability: fix.applicability,
+            description: &fix.description,
+            edits: fix
+                .edits
+                .iter()
+                .map(|e| {
+                    let (s, t) = match text {
+                        Some(t) => (
+                            Position::of_offset(t, e.start),
+                            Position::of_offset(t, e.end),
+                        ),
+                        None => (f.start_pos, f.end_pos),
+                    };
+                    JsonEdit {
+                        path: None,
+                        start_line: s.line,
+                        start_column: s.column,
+                        end_line: t.line,
+                        end_column: t.column,
+                        content: &e.content,
+                    }
+                })
+                .chain(fix.other_files.iter().flat_map(|fe| {
+                    // Positions in another file need its text, as the fix saw it.
+                    let other = std::fs::read(&fe.path)
+                        .ok()
+                        .and_then(|b| crate::source::SourceText::decode(&b).ok())
+                        .map(|s| s.text)
+                        .unwrap_or_default();
+                    let shown = fe.path.to_string_lossy().replace('\\', "/");
+                    fe.edits
+                        .iter()
+                        .map(|e| {
+                            let (s, t) = (
+                                Position::of_offset(&other, e.start),
+                                Position::of_offset(&other, e.end),
+                            );
+                            JsonEdit {
+                                path: Some(shown.clone()),
+                                start_line: s.line,
+                                start_column: s.column,
+                                end_line: t.line,
+                                end_column: t.column,
+                                content: &e.content,
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                }))
+                .collect(),
+        }),
+    }
+}
+
+pub fn print(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+    let texts = crate::run::finding_texts(report);
+    let items: Vec<JsonFinding> = report
+        .findings()
+        .map(|f| to_json(f, texts.get(&f.path).map(String::as_str)))
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &items)?;
+    writeln!(out)
+}

@@ -1,0 +1,231 @@
+//! Views over the findings of a run, one module a format: `text` for people,
+//! `json` for scripts, `sarif` for code scanning, `github` for Actions
+//! annotations and `markdown` for a bot's pull-request body.
+//!
+//! Every view reads the same `RunReport`; what a format needs to know about the
+//! rules (docs, fix safety) comes in [`RuleInfo`], so built-in diagnostics such
+//! as the unused-suppression check show up like any YAML rule.
+
+pub mod github;
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::finding::{Applicability, Finding};
+use crate::rules::{FixSafety, Rule};
+use crate::run::{Mode, RunReport};
+
+pub use json::{to_json, JsonEdit, JsonFinding, JsonFix};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+    Markdown,
+}
+
+/// `--color`: colours on a terminal only, unless told otherwise.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// `auto` colours a terminal unless `NO_COLOR` is set to a non-empty value
+    /// (no-color.org); an explicit `always` wins over `NO_COLOR`.
+    pub fn enabled(self, is_terminal: bool, no_color: Option<&str>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && no_color.is_none_or(str::is_empty),
+        }
+    }
+}
+
+/// What a report shows of a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub name: String,
+    /// The rule's message, as a one-line description.
+    pub message: String,
+    /// `error`, `warning`, `info` or `hint`.
+    pub severity: String,
+    pub fix_safety: FixSafety,
+    /// Markdown with `## What it does`, `## Why is this bad?`, ... sections.
+    pub docs: String,
+}
+
+impl RuleInfo {
+    pub fn of(rule: &Rule) -> Self {
+        RuleInfo {
+            id: rule.id.clone(),
+            name: rule.name.clone(),
+            message: rule.message.trim().to_string(),
+            severity: rule.severity_name().to_string(),
+            fix_safety: rule.fix_safety,
+            docs: rule.docs.clone(),
+        }
+    }
+
+    /// The body of a `## heading` section of the docs, trimmed.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let marker = format!("## {heading}");
+        let start = self.docs.find(&marker)? + marker.len();
+        let rest = &self.docs[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    }
+
+    /// The first `n` sentences of a section, on one line.
+    pub fn sentences(&self, heading: &str, n: usize) -> String {
+        let body = self
+            .section(heading)
+            .unwrap_or_else(|| self.message.clone());
+        first_sentences(&body, n)
+    }
+}
+
+/// The first `n` sentences of a paragraph, joined on one line. A sentence ends at
+/// `.`, `!` or `?` followed by white space, outside backticks.
+pub fn first_sentences(text: &str, n: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut count = 0;
+    let mut in_code = false;
+    let bytes = flat.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'`' => in_code = !in_code,
+            b'.' | b'!' | b'?' if !in_code && bytes.get(i + 1).is_none_or(|c| *c == b' ') => {
+                count += 1;
+                if count == n {
+                    return flat[..=i].to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    flat
+}
+
+/// Everything a format may need besides the findings.
+#[derive(Debug, Clone)]
+pub struct ReportOptions<'a> {
+    pub rules: &'a [RuleInfo],
+    pub mode: Mode,
+    pub unsafe_fixes: bool,
+    pub color: bool,
+    /// List suppressed findings too (`--show-suppressed`).
+    pub show_suppressed: bool,
+    /// Findings left out because a baseline holds them.
+    pub baselined: usize,
+}
+
+impl<'a> ReportOptions<'a> {
+    pub fn new(rules: &'a [RuleInfo], mode: Mode) -> Self {
+        ReportOptions {
+            rules,
+            mode,
+            unsafe_fixes: false,
+            color: false,
+            show_suppressed: false,
+            baselined: 0,
+        }
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&'a RuleInfo> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+pub fn print(
+    out: &mut dyn Write,
+    report: &RunReport,
+    format: Format,
+    opts: &ReportOptions,
+) -> io::Result<()> {
+    match format {
+        Format::Text => text::print(out, report, opts),
+        Format::Json => json::print(out, report),
+        Format::Sarif => sarif::print(out, report, opts),
+        Format::Github => github::print(out, report, opts),
+        Format::Markdown => markdown::print(out, report, opts),
+    }
+}
+
+/// Counts for summaries: per rule, and how many could be fixed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub per_rule: BTreeMap<String, usize>,
+    pub total: usize,
+    pub safe: usize,
+    pub unsafe_: usize,
+}
+
+impl Tally {
+    pub fn of<'f>(findings: impl Iterator<Item = &'f Finding>) -> Self {
+        let mut t = Tally::default();
+        for f in findings {
+            *t.per_rule.entry(f.rule.clone()).or_default() += 1;
+            t.total += 1;
+            match f.fix.as_ref().map(|x| x.applicability) {
+                Some(Applicability::Safe) => t.safe += 1,
+                Some(Applicability::Unsafe) => t.unsafe_ += 1,
+                None => {}
+            }
+        }
+        t
+    }
+}
+
+/// Suppressed findings of the whole run.
+pub fn suppressed(report: &RunReport) -> impl Iterator<Item = &Finding> {
+    report.files.iter().flat_map(|f| f.suppressed.iter())
+}
+
+/// A path as reports print it: forward slashes on every platform.
+pub fn unix(path: &std::path::Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+pub(crate) fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_stop_outside_code() {
+        let text = "A collection frees `x.y` objects. The runtime keeps\nthe pages! And more.";
+        assert_eq!(
+            first_sentences(text, 2),
+            "A collection frees `x.y` objects. The runtime keeps the pages!"
+        );
+        assert_eq!(first_sentences("no stop", 2), "no stop");
+    }
+
+    #[test]
+    fn colour_choice() {
+        assert!(ColorChoice::Auto.enabled(true, None));
+        assert!(ColorChoice::Auto.enabled(true, Some("")));
+        assert!(!ColorChoice::Auto.enabled(true, Some("1")));
+        assert!(!ColorChoice::Auto.enabled(false, None));
+        assert!(ColorChoice::Always.enabled(false, Some("1")));
+        assert!(!ColorChoice::Never.enabled(true, None));
+    }
+}

@@ -1,0 +1,183 @@
+//! `--format sarif`: a SARIF 2.1.0 log for GitHub code scanning and other SARIF
+//! viewers. Rules go in `tool.driver.rules` with their docs as help; results carry
+//! physical locations and, where there is one, the fix as `fixes[].artifactChanges`.
+//!
+//! SARIF counts columns in UTF-16 code units by default (`columnKind`), unlike the
+//! byte columns of the text and JSON views, so regions are recomputed from the text.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use serde_json::{json, Value};
+
+use super::{suppressed, ReportOptions, RuleInfo};
+use crate::finding::{Applicability, Finding};
+use crate::rules::FixSafety;
+use crate::run::{finding_texts, RunReport};
+
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Relative URIs are resolved against the folder gomemfix ran in (the checkout).
+const SRCROOT: &str = "%SRCROOT%";
+
+pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(report, opts))?;
+    writeln!(out)
+}
+
+/// The whole SARIF log as a JSON value.
+pub fn log(report: &RunReport, opts: &ReportOptions) -> Value {
+    let texts = finding_texts(report);
+    let mut shown: Vec<(&Finding, bool)> = report.findings().map(|f| (f, false)).collect();
+    if opts.show_suppressed {
+        shown.extend(suppressed(report).map(|f| (f, true)));
+    }
+    // The same code twice in a file gets `hash:0` and `hash:1`, as GitHub's own
+    // line hashes do, so code scanning keeps them as two alerts.
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let results: Vec<Value> = shown
+        .into_iter()
+        .map(|(f, sup)| {
+            let hash = crate::baseline::fingerprint(f);
+            let n = seen
+                .entry((super::unix(&f.path), hash.clone()))
+                .or_default();
+            let fp = format!("{hash}:{n}");
+            *n += 1;
+            result(f, texts.get(&f.path).map(String::as_str), opts, sup, fp)
+        })
+        .collect();
+    json!({
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "gomemfix",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": opts.rules.iter().map(rule).collect::<Vec<_>>(),
+            }},
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+        }],
+    })
+}
+
+fn level(severity: &str) -> &'static str {
+    match severity {
+        "error" => "error",
+        "info" | "hint" => "note",
+        _ => "warning",
+    }
+}
+
+fn rule(r: &RuleInfo) -> Value {
+    // The message is the short description unless it is a template with metavariables.
+    let short = if r.message.contains('$') {
+        r.sentences("What it does", 1)
+    } else {
+        r.message.clone()
+    };
+    let full = r
+        .section("What it does")
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| r.message.clone());
+    let fix_safety = match r.fix_safety {
+        FixSafety::Safe => "safe",
+        FixSafety::Unsafe => "unsafe",
+        FixSafety::None => "none",
+    };
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": r.docs.trim(), "markdown": r.docs.trim()},
+        "defaultConfiguration": {"level": level(&r.severity)},
+        "properties": {"tags": ["go", "memory"], "fixSafety": fix_safety},
+    })
+}
+
+fn result(
+    f: &Finding,
+    text: Option<&str>,
+    opts: &ReportOptions,
+    is_suppressed: bool,
+    fingerprint: String,
+) -> Value {
+    let uri = super::unix(&f.path);
+    let location = match text {
+        Some(t) => region(t, f.start, f.end),
+        None => json!({
+            "startLine": f.start_pos.line,
+            "endLine": f.end_pos.line,
+        }),
+    };
+    let mut r = json!({
+        "ruleId": f.rule,
+        "level": level(&f.severity),
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+            "region": location,
+        }}],
+        "partialFingerprints": {"gomemfix/v1": fingerprint},
+    });
+    if let Some(i) = opts.rules.iter().position(|x| x.id == f.rule) {
+        r["ruleIndex"] = json!(i);
+    }
+    if let (Some(fix), Some(t)) = (&f.fix, text) {
+        let applicability = match fix.applicability {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        };
+        r["fixes"] = json!([{
+            "description": {"text": format!("{} ({applicability} fix)", fix.description)},
+            "artifactChanges": [{
+                "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+                "replacements": fix.edits.iter().map(|e| json!({
+                    "deletedRegion": region(t, e.start, e.end),
+                    "insertedContent": {"text": e.content},
+                })).collect::<Vec<_>>(),
+            }],
+            "properties": {"applicability": applicability},
+        }]);
+    }
+    if is_suppressed {
+        r["suppressions"] = json!([{"kind": "inSource"}]);
+    }
+    r
+}
+
+/// A SARIF region for a byte range of `text`, columns in UTF-16 code units.
+pub fn region(text: &str, start: usize, end: usize) -> Value {
+    let (sl, sc) = line_col_utf16(text, start);
+    let (el, ec) = line_col_utf16(text, end);
+    json!({"startLine": sl, "startColumn": sc, "endLine": el, "endColumn": ec})
+}
+
+/// 1-based line and 1-based UTF-16 column of a byte offset.
+pub fn line_col_utf16(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].encode_utf16().count() + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_utf16_units() {
+        let text = "a\nx := \"é𝄞\"; f()\n";
+        let at = text.find("f()").unwrap();
+        // `é` is 2 bytes and 1 unit, `𝄞` 4 bytes and 2 units.
+        assert_eq!(line_col_utf16(text, at), (2, 13));
+        assert_eq!(line_col_utf16(text, 0), (1, 1));
+    }
+}
