@@ -95,6 +95,7 @@ fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
         unsafe_fixes: true,
         max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
         base: src.to_path_buf(),
+        ..Default::default()
     };
     let report = gomemfix::run::run(&engine, &[src.to_path_buf()], &opts);
     report

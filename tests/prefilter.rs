@@ -15,6 +15,7 @@ fn findings(engine: &Engine, dir: &std::path::Path) -> Vec<String> {
         unsafe_fixes: true,
         max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
         base: dir.to_path_buf(),
+        ..Default::default()
     };
     let report = run::run(engine, &[dir.to_path_buf()], &opts);
     report
