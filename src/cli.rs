@@ -529,3 +529,17 @@ fn rule_options(common: &CommonArgs, from_config: RuleOptions) -> anyhow::Result
     }
     Ok(options)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_on_a_terminal_outside_ci() {
+        assert!(want_progress(true, None));
+        assert!(want_progress(true, Some("false")));
+        assert!(!want_progress(true, Some("true")));
+        assert!(!want_progress(true, Some("1")));
+        assert!(!want_progress(false, None));
+    }
+}
