@@ -427,6 +427,13 @@ fn run_stdin(
                 file.findings = relabel(a.findings);
                 file.suppressed = relabel(a.suppressed);
                 file.baselined = a.baselined;
+                if common.report_unused_suppressions {
+                    let unused =
+                        run::unused_suppressions(engine, name, &src.text, &file.suppressed, &shown);
+                    file.findings.extend(unused);
+                    file.findings
+                        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+                }
                 file.text = Some(src.text.clone());
             }
             Mode::Fix { .. } => {

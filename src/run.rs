@@ -449,7 +449,7 @@ pub fn finding_texts(report: &RunReport) -> std::collections::HashMap<PathBuf, S
 }
 
 /// GM100 findings for the `//gomemfix:ignore` comments of `text` that silence nothing.
-fn unused_suppressions(
+pub fn unused_suppressions(
     engine: &Engine,
     path: &Path,
     text: &str,

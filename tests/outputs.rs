@@ -203,6 +203,8 @@ fn sarif_is_valid_sarif_2_1_0() {
         ],
         vec!["fix", "--diff", "--format", "sarif", "multi"],
         vec!["check", "--format", "sarif", "multi/prof/nothing-here"],
+        // Every rule's fixtures, cross-file fixes included.
+        vec!["check", "--format", "sarif", "../fixtures"],
     ] {
         let o = gomemfix(&args, &dir);
         let log: serde_json::Value = serde_json::from_slice(&o.stdout)
@@ -212,6 +214,9 @@ fn sarif_is_valid_sarif_2_1_0() {
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
         assert!(errors.is_empty(), "{args:?}:\n{}", errors.join("\n"));
+        // Every location, cross-file fixes' too, is relative to the checkout.
+        let text = log.to_string();
+        assert!(!text.contains("\"uri\":\"/"), "{args:?}: an absolute uri");
     }
     // And a negative control: the validator does reject a broken log.
     let mut bad: serde_json::Value =

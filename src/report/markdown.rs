@@ -202,6 +202,55 @@ mod tests {
     }
 
     #[test]
+    fn long_diffs_are_left_to_the_patch() {
+        use crate::run::{FileReport, RunReport};
+        let big = format!(
+            "--- a/x.go\n+++ b/x.go\n@@ -1 +1 @@\n{}",
+            "-a\n".repeat(DIFF_BUDGET)
+        );
+        let report = RunReport {
+            files: vec![
+                FileReport {
+                    path: "small.go".into(),
+                    fixed: vec![Finding {
+                        rule: "GM010".into(),
+                        name: "gc-without-free-os-memory".into(),
+                        severity: "warning".into(),
+                        path: "small.go".into(),
+                        start: 0,
+                        end: 1,
+                        start_pos: crate::finding::Position { line: 1, column: 1 },
+                        end_pos: crate::finding::Position { line: 1, column: 2 },
+                        message: "m".into(),
+                        snippet: "a".into(),
+                        fix: None,
+                    }],
+                    diff: "--- a/small.go\n+++ b/small.go\n@@ -1 +1 @@\n-a\n+b\n".into(),
+                    ..FileReport::default()
+                },
+                FileReport {
+                    path: "x<y>.go".into(),
+                    diff: big,
+                    ..FileReport::default()
+                },
+            ],
+            errors: vec![],
+            files_scanned: 2,
+        };
+        let md = render(
+            &report,
+            &ReportOptions::new(&[], Mode::Fix { write: false }),
+        );
+        assert!(md.len() < DIFF_BUDGET, "{}", md.len());
+        assert!(
+            md.contains("<summary><code>x&lt;y&gt;.go</code> (+0 −"),
+            "{md}"
+        );
+        assert!(md.contains("too long for this description; see the patch"));
+        assert!(md.contains("+b\n```\n"));
+    }
+
+    #[test]
     fn counts_lines() {
         let d = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n+c\n";
         assert_eq!(counts(d), (2, 1));

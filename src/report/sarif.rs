@@ -130,22 +130,65 @@ fn result(
             Applicability::Safe => "safe",
             Applicability::Unsafe => "unsafe",
         };
-        r["fixes"] = json!([{
-            "description": {"text": format!("{} ({applicability} fix)", fix.description)},
-            "artifactChanges": [{
+        let replacements = |text: &str, edits: &[crate::finding::Edit]| -> Vec<Value> {
+            edits
+                .iter()
+                .map(|e| {
+                    json!({
+                        "deletedRegion": region(text, e.start, e.end),
+                        "insertedContent": {"text": e.content},
+                    })
+                })
+                .collect()
+        };
+        let mut changes = vec![];
+        if !fix.edits.is_empty() {
+            changes.push(json!({
                 "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
-                "replacements": fix.edits.iter().map(|e| json!({
-                    "deletedRegion": region(t, e.start, e.end),
-                    "insertedContent": {"text": e.content},
-                })).collect::<Vec<_>>(),
-            }],
-            "properties": {"applicability": applicability},
-        }]);
+                "replacements": replacements(t, &fix.edits),
+            }));
+        }
+        // A cross-file fix (a caller, a Dockerfile): regions come from that file
+        // as it is on disk, which is what the fix's offsets refer to.
+        for fe in fix.other_files.iter().filter(|fe| !fe.edits.is_empty()) {
+            let other = std::fs::read(&fe.path)
+                .ok()
+                .and_then(|b| crate::source::SourceText::decode(&b).ok())
+                .map(|s| s.text)
+                .unwrap_or_default();
+            changes.push(json!({
+                "artifactLocation": artifact(&fe.path),
+                "replacements": replacements(&other, &fe.edits),
+            }));
+        }
+        if !changes.is_empty() {
+            r["fixes"] = json!([{
+                "description": {"text": format!("{} ({applicability} fix)", fix.description)},
+                "artifactChanges": changes,
+                "properties": {"applicability": applicability},
+            }]);
+        }
     }
     if is_suppressed {
         r["suppressions"] = json!([{"kind": "inSource"}]);
     }
     r
+}
+
+/// Where another file of a cross-file fix is: relative to the folder gomemfix
+/// runs in (as every other location), or a `file://` URI when outside it.
+fn artifact(path: &std::path::Path) -> Value {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    match abs.strip_prefix(&cwd) {
+        Ok(rel) => json!({"uri": super::unix(rel), "uriBaseId": SRCROOT}),
+        Err(_) if path.is_relative() => json!({
+            "uri": super::unix(&crate::walk::display_path(path, std::path::Path::new("."))),
+            "uriBaseId": SRCROOT,
+        }),
+        Err(_) => json!({"uri": format!("file://{}", super::unix(&abs))}),
+    }
 }
 
 /// A SARIF region for a byte range of `text`, columns in UTF-16 code units.
