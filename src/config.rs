@@ -93,7 +93,8 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// different config files are an error, so no setting is applied to the wrong tree.
 pub fn discover_for(paths: &[PathBuf]) -> anyhow::Result<Option<PathBuf>> {
     let mut found: Option<Option<PathBuf>> = None;
-    for p in paths {
+    // A missing path is the walk's error to report, not a config question.
+    for p in paths.iter().filter(|p| p.exists()) {
         let here = discover(p);
         match &found {
             None => found = Some(here),
