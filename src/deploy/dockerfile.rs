@@ -157,16 +157,19 @@ impl Dockerfile {
 
     /// Whether this Dockerfile builds or runs the main package in `main_dir`
     /// (relative to the module root, `""` for the root) whose binary is `binary`.
-    /// One in the package's own folder always does; one further up does when it
-    /// names the package or the binary, or builds Go without naming any package.
+    /// One in the package's own folder does when it builds Go or names the
+    /// binary; one further up when it names the package or the binary, or builds
+    /// Go without naming any package.
     pub fn serves(&self, own_folder: bool, main_dir: &str, binary: &str) -> bool {
-        if own_folder {
-            return true;
-        }
         let targets = self.build_targets();
         let names = self.binary_names();
         let names_it =
             names.iter().any(|n| n == binary) || targets.iter().any(|t| target_is(t, main_dir));
+        if own_folder {
+            // Unless it is a toolchain image kept beside the code (it neither
+            // builds Go nor names the binary).
+            return names_it || self.builds_go();
+        }
         let specific: Vec<&String> = targets.iter().filter(|t| !t.contains("...")).collect();
         names_it || (self.builds_go() && specific.is_empty() && names.is_empty())
     }
@@ -369,6 +372,11 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         assert!(d.serves(false, "services/orders", "orders"));
         assert!(!d.serves(false, "services/billing", "billing"));
         assert!(d.serves(true, "services/billing", "billing"));
+        let toolchain = Dockerfile::parse(Path::new("Dockerfile"), "FROM coqorg/coq\nRUN make\n");
+        assert!(!toolchain.serves(true, "fiat", "fiat"));
+        let prebuilt = "FROM scratch\nCOPY notifier /\nENTRYPOINT [\"/notifier\"]\n";
+        let prebuilt = Dockerfile::parse(Path::new("Dockerfile"), prebuilt);
+        assert!(prebuilt.serves(true, "notifier", "notifier"));
     }
 
     #[test]

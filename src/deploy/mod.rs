@@ -198,6 +198,9 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
         }
     }
     tie_containers(main, &manifests, &mut ev);
+    if ev.containers.is_empty() && !ev.dockerfiles.is_empty() {
+        tie_the_only_workload(&manifests, &mut ev);
+    }
     tie_services(main, &composes, &mut ev);
     // Dockerfiles a tied service names count too, wherever they are.
     for s in &ev.services.clone() {
@@ -358,6 +361,31 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
     ev.containers = tied;
 }
 
+/// A package whose image a Dockerfile builds, in a repository whose manifests
+/// hold one workload: that workload runs the image, whatever its names say.
+fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    let mut workloads: Vec<(&PathBuf, usize)> = manifests
+        .iter()
+        .flat_map(|(m, _)| m.containers.iter().map(move |c| (&m.path, c.doc)))
+        .collect();
+    workloads.sort();
+    workloads.dedup();
+    if workloads.len() != 1 {
+        return;
+    }
+    let candidates: Vec<(&Arc<Manifest>, usize)> = manifests
+        .iter()
+        .flat_map(|(m, _)| (0..m.containers.len()).map(move |i| (m, i)))
+        .filter(|(m, i)| !is_sidecar(&m.containers[*i].image))
+        .collect();
+    if let [(m, index)] = candidates[..] {
+        ev.containers.push(TiedContainer {
+            manifest: m.clone(),
+            index,
+        });
+    }
+}
+
 fn is_sidecar(image: &str) -> bool {
     // Drop the tag or digest (a registry port has a `/` after its `:`).
     let repo = match image.rfind([':', '@']) {
@@ -479,5 +507,69 @@ mod tests {
         assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("cmd/api", "api"));
         let m = MainPackage::new(Path::new("/m"), Path::new("/m"), "example.com/svc/v2");
         assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("", "svc"));
+    }
+
+    #[test]
+    fn a_monorepo_ties_each_main_to_its_own_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "deploy/k8s/apps.yaml",
+            "kind: Deployment\nmetadata: {name: orders}\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: acme/orders:1\n          resources: {limits: {memory: 1Gi}}\n---\nkind: Deployment\nmetadata: {name: billing}\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: acme/billing:1\n          env: [{name: GOMEMLIMIT, value: 900MiB}]\n          resources: {limits: {memory: 1Gi}}\n",
+        );
+        write(
+            "Dockerfile",
+            "FROM golang:1.22 AS b\nRUN go build -o /out/billing ./services/billing\nFROM scratch\nCOPY --from=b /out/billing /billing\nENTRYPOINT [\"/billing\"]\n",
+        );
+        write(
+            "services/tool/Dockerfile.dev",
+            "FROM golang:1.22\nRUN go build .\n",
+        );
+        let main = |rel: &str| MainPackage::new(&root.join(rel), &root, "example.com/shop");
+
+        let orders = evidence_for(&main("services/orders"));
+        assert!(orders.dockerfiles.is_empty());
+        assert_eq!(orders.containers.len(), 1);
+        assert_eq!(orders.containers[0].container().image, "acme/orders:1");
+        assert!(orders.is_containerised() && orders.limit_set_in.is_none());
+
+        let billing = evidence_for(&main("services/billing"));
+        assert_eq!(billing.dockerfiles.len(), 1);
+        assert!(billing.limit_set_in.is_some());
+
+        let tool = evidence_for(&main("services/tool"));
+        assert_eq!(tool.dockerfiles.len(), 1, "its own folder's Dockerfile");
+        assert!(tool.containers.is_empty());
+
+        let cli = evidence_for(&main("cmd/migrate"));
+        assert!(!cli.is_containerised());
+    }
+
+    #[test]
+    fn the_one_workload_of_a_repository_runs_the_image_its_dockerfile_builds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        std::fs::create_dir_all(root.join("deploy")).unwrap();
+        std::fs::write(
+            root.join("Dockerfile"),
+            "FROM golang:1.22\nRUN go build -o /app ./cmd/server\nENTRYPOINT [\"/app\"]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("deploy/deployment.yaml"),
+            "kind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: shop\n        image: org/shop\n        resources: {limits: {memory: 1Gi}}\n",
+        )
+        .unwrap();
+        let main = |rel: &str| MainPackage::new(&root.join(rel), &root, "example.com/shop");
+        let server = evidence_for(&main("cmd/server"));
+        assert_eq!(server.containers.len(), 1);
+        // A tool the image does not build is not tied to the workload.
+        let tool = evidence_for(&main("cmd/tool"));
+        assert!(tool.containers.is_empty() && tool.dockerfiles.is_empty());
     }
 }

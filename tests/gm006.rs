@@ -1,0 +1,116 @@
+//! GM006's rule options, through the binary: `--memory-limit` turns the
+//! report-only finding of a Dockerfile-only service into a `debug.SetMemoryLimit`
+//! fix that must compile, and `--memlimit-from-resource` writes Kubernetes
+//! `resourceFieldRef` entries. Both runs must be stable on a second run.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn gomemfix(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(common::gomemfix_bin())
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run gomemfix")
+}
+
+fn fixture_copy() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::fixtures_dir().join("GM006"), tmp.path());
+    tmp
+}
+
+#[test]
+fn memory_limit_flag_gives_a_go_fix_that_compiles() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let args = [
+        "fix",
+        "--unsafe-fixes",
+        "--select",
+        "GM006",
+        "--memory-limit",
+        "1Gi",
+    ];
+    let mut diff_args = args.to_vec();
+    diff_args.push("--diff");
+    let diff = gomemfix(&diff_args, root);
+    let text = String::from_utf8_lossy(&diff.stdout);
+    assert!(
+        text.contains(
+            "+\tdebug.SetMemoryLimit(921 * 1024 * 1024) // 90% of the container's 1Gi memory limit (--memory-limit)"
+        ),
+        "{text}"
+    );
+    // Evidence beats the flag: compose's 256M for notifier, the manifests' own limits.
+    assert!(text.contains("SetMemoryLimit(230 * 1024 * 1024)"), "{text}");
+    assert!(text.contains("value: \"460MiB\""), "{text}");
+
+    let fix = gomemfix(&args, root);
+    assert_ne!(
+        fix.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    let vet = common::go(&["vet", "./..."], root).output().unwrap();
+    assert!(
+        vet.status.success(),
+        "{}",
+        String::from_utf8_lossy(&vet.stderr)
+    );
+    let fmt = Command::new(common::gofmt_binary())
+        .arg("-l")
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        fmt.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
+    let again = gomemfix(&diff_args, root);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), "");
+    let check = gomemfix(&["check", "--select", "GM006"], root);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn memlimit_from_resource_writes_resource_field_refs() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let out = gomemfix(
+        &[
+            "fix",
+            "--unsafe-fixes",
+            "--select",
+            "GM006",
+            "--memlimit-from-resource",
+            "--diff",
+        ],
+        root,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "+            - name: GOMEMLIMIT # limits.memory (512Mi) in bytes, follows resizes (gomemfix GM006)\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("value: \"460MiB\""), "{text}");
+}
+
+#[test]
+fn bad_memory_limit_is_a_usage_error() {
+    let tmp = fixture_copy();
+    let out = gomemfix(&["check", "--memory-limit", "lots"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--memory-limit lots"));
+}
