@@ -111,11 +111,34 @@ fn from_rule_value(rule: &Value) -> Prefilter {
             }
             // The related node must exist for the rule to match, so its needles count.
             "has" | "inside" | "follows" | "precedes" => parts.push(from_rule_value(value)),
-            // `not`, `kind`, `regex`, `matches`, `nthChild`, `stopBy`, `field`: nothing provable.
+            // A regex anchored at the start with a literal prefix (`^func`): the prefix occurs.
+            "regex" => parts.push(regex_prefix(value)),
+            // `not`, `kind`, `matches`, `nthChild`, `stopBy`, `field`: nothing provable.
             _ => {}
         }
     }
     Prefilter::All(parts)
+}
+
+fn regex_prefix(value: &Value) -> Prefilter {
+    let Some(rest) = value.as_str().and_then(|r| r.strip_prefix('^')) else {
+        return Prefilter::Always;
+    };
+    let literal: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ' ')
+        .collect();
+    // A quantifier after the prefix would make its last character optional.
+    let next = rest[literal.len()..].chars().next();
+    let literal = match next {
+        Some('?' | '*' | '{') => &literal[..literal.len().saturating_sub(1)],
+        _ => &literal[..],
+    };
+    if literal.is_empty() {
+        Prefilter::Always
+    } else {
+        Prefilter::Needle(literal.as_bytes().to_vec())
+    }
 }
 
 fn from_pattern(value: &Value) -> Prefilter {
@@ -213,6 +236,25 @@ mod tests {
         assert!(!p.may_match(b"import \"runtime\"\nfunc f() { runtime.Gosched() }"));
         assert!(!p.may_match(b"import \"runtime\"\nvar x = debug.SetGCPercent(1) + myGC"));
         assert!(p.may_match(b"import \"runtime\"\nfunc f() { runtime.GC\t() }"));
+    }
+
+    #[test]
+    fn anchored_regex_gives_its_literal_prefix() {
+        let rule = serde_json::json!({"kind": "function_declaration", "regex": "^func"});
+        assert_eq!(
+            Prefilter::from_rule(&rule, None, &meta(&[])),
+            Prefilter::Needle(b"func".to_vec())
+        );
+        let rule = serde_json::json!({"regex": "^funcs?x"});
+        assert_eq!(
+            Prefilter::from_rule(&rule, None, &meta(&[])),
+            Prefilter::Needle(b"func".to_vec())
+        );
+        let rule = serde_json::json!({"regex": "func"});
+        assert_eq!(
+            Prefilter::from_rule(&rule, None, &meta(&[])),
+            Prefilter::Always
+        );
     }
 
     #[test]

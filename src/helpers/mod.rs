@@ -9,10 +9,12 @@ pub mod callers;
 pub mod containers;
 pub mod decls;
 pub mod escape;
+pub mod frames;
 pub mod gc;
 pub mod goroutine;
 pub mod maps;
 pub mod memprofile;
+pub mod recursion;
 pub mod scope;
 pub mod statements;
 pub mod std_deps;
@@ -80,6 +82,7 @@ const CHECKS: &[(&str, CheckFn)] = &[
     ),
     ("small-profile-rate", memprofile::small_profile_rate),
     ("goroutine-never-exits", goroutine::goroutine_never_exits),
+    ("calls-itself", recursion::calls_itself),
 ];
 
 /// Every fixer a rule may name under `metadata.fixer`.
@@ -89,6 +92,7 @@ const FIXERS: &[(&str, FixerFn)] = &[
     ("replace-call", gc::replace_call),
     ("stop-with-context", goroutine::stop_with_context),
     ("recreate-map", maps::recreate_map),
+    ("recursion-to-loop", recursion::recursion_to_loop),
 ];
 
 pub fn check(name: &str) -> Option<CheckFn> {

@@ -1,0 +1,658 @@
+//! GM009: a function that calls itself while its frame holds a large array or
+//! struct, so deep recursion multiplies that frame toward the stack limit; and
+//! the loop that replaces tail recursion.
+//!
+//! Self-calls are found by name: `f(...)` in function `f`, `r.m(...)` (or on a
+//! field of `r` of the receiver's type) in method `m` with receiver `r`, and
+//! `f(...)` in a function literal assigned to `f`. Calls inside `go` statements
+//! and nested closures are not recursion on this stack. A depth guard (a
+//! parameter passed as `p+1` and compared with a bound in an `if` that returns)
+//! bounds the depth: such functions are not flagged unless the bound is a
+//! constant whose stack would still exceed the limit.
+
+use super::decls::{self, DeclKind};
+use super::frames::{self, human, Slot};
+use super::memprofile::const_value;
+use super::{FixPlan, Outcome};
+use crate::finding::{Edit, Position};
+use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::imports::{line_end, line_start};
+
+/// The runtime's default maximum stack on 64-bit platforms (`runtime/debug.SetMaxStack`).
+const MAX_STACK: u64 = 1_000_000_000;
+/// Frames below this many bytes are not worth a finding (the fixer's argument overrides it).
+const DEFAULT_THRESHOLD: u64 = 1024;
+
+/// A recursive function: its node, its name, how it calls itself.
+struct Recursive<'r> {
+    func: GoNode<'r>,
+    name: String,
+    /// The receiver's name for a method.
+    receiver: Option<String>,
+    calls: Vec<GoNode<'r>>,
+}
+
+/// Check `calls-itself`: the function, method or closure calls itself directly.
+pub fn calls_itself(_file: &GoFile, m: &GoMatch) -> bool {
+    recursive(m.get_node()).is_some()
+}
+
+/// Fixer `recursion-to-loop: BYTES`: reports a recursive function whose frame
+/// holds at least BYTES (default 1 KiB) with the frame size and the stack a
+/// constant depth would need; rewrites tail recursion as a loop.
+pub fn recursion_to_loop(file: &GoFile, m: &GoMatch, arg: Option<&str>) -> Outcome {
+    let threshold = arg
+        .and_then(|a| a.trim().parse().ok())
+        .unwrap_or(DEFAULT_THRESHOLD);
+    let Some(rec) = recursive(m.get_node()) else {
+        return Outcome::Silent;
+    };
+    let slots = frames::frame_slots(file, &rec.func);
+    let frame: u64 = slots.iter().map(|s| s.size).sum();
+    if frame < threshold {
+        return Outcome::Silent;
+    }
+    let counter = counter_param(&rec);
+    let guard = match depth_guard(file, &rec) {
+        None => None,
+        Some(None) => return Outcome::Silent,
+        Some(Some(k)) if k.saturating_mul(frame) < MAX_STACK => return Outcome::Silent,
+        Some(Some(k)) => Some(k),
+    };
+    let mut message = format!(
+        "`{}` calls itself and each call's frame holds about {} ({})",
+        rec.name,
+        human(frame),
+        describe(&slots)
+    );
+    if let Some(k) = guard {
+        message.push_str(&format!(
+            "; its depth guard allows {k} levels, about {} of stack, over the 1 GB default maximum",
+            human(k.saturating_mul(frame))
+        ));
+    }
+    if let Some((depth, line)) = constant_depth(file, &rec, counter) {
+        let need = depth.saturating_mul(frame);
+        let verdict = if need > MAX_STACK { "over" } else { "under" };
+        message.push_str(&format!(
+            "; the call with depth {depth} on line {line} needs about {} of stack, {verdict} the 1 GB default maximum",
+            human(need)
+        ));
+    }
+    match loop_rewrite(file, &rec) {
+        Ok(edits) => Outcome::Report {
+            message: Some(message),
+            fix: Some(FixPlan {
+                edits,
+                ..FixPlan::default()
+            }),
+        },
+        Err(reason) => Outcome::Report {
+            message: Some(format!("{message}; no automatic fix: {reason}")),
+            fix: None,
+        },
+    }
+}
+
+fn describe(slots: &[Slot]) -> String {
+    let mut parts: Vec<String> = slots
+        .iter()
+        .take(3)
+        .map(|s| format!("{} {}: {}", s.name, s.type_text, human(s.size)))
+        .collect();
+    if slots.len() > 3 {
+        parts.push(format!("{} more", slots.len() - 3));
+    }
+    parts.join(", ")
+}
+
+/// The function `node` declares, when it calls itself.
+fn recursive<'r>(node: &GoNode<'r>) -> Option<Recursive<'r>> {
+    let (name, receiver) = match node.kind().as_ref() {
+        "function_declaration" => (node.field("name")?.text().to_string(), None),
+        "method_declaration" => {
+            let (recv, _) = decls::receiver_of(node)?;
+            (node.field("name")?.text().to_string(), Some(recv?))
+        }
+        "func_literal" => {
+            // `f = func(...) {...}`: only an assignment lets a literal name itself.
+            let list = node.parent().filter(|p| p.kind() == "expression_list")?;
+            let assign = list
+                .parent()
+                .filter(|p| p.kind() == "assignment_statement")?;
+            let left: Vec<_> = assign
+                .field("left")?
+                .children()
+                .filter(|c| c.is_named())
+                .collect();
+            let right: Vec<_> = list.children().filter(|c| c.is_named()).collect();
+            if left.len() != 1 || right.len() != 1 || left[0].kind() != "identifier" {
+                return None;
+            }
+            (left[0].text().to_string(), None)
+        }
+        _ => return None,
+    };
+    let body = node.field("body")?;
+    let receiver_type = decls::receiver_of(node).map(|(_, t)| t);
+    let calls: Vec<GoNode> = decls::own_nodes(&body)
+        .into_iter()
+        .filter(|n| n.kind() == "call_expression")
+        // `go f()` runs on a new goroutine's stack.
+        .filter(|call| call.parent().is_none_or(|p| p.kind() != "go_statement"))
+        .filter(|call| {
+            let Some(callee) = call.field("function") else {
+                return false;
+            };
+            match &receiver {
+                None => {
+                    callee.kind() == "identifier"
+                        && callee.text() == name
+                        && decls::lookup(call, &name).is_none_or(|d| {
+                            node.kind() == "func_literal" && d.kind == DeclKind::Local
+                        })
+                }
+                Some(recv) => {
+                    callee.kind() == "selector_expression"
+                        && callee.field("field").is_some_and(|f| f.text() == name)
+                        && callee.field("operand").is_some_and(|o| {
+                            of_receiver_type(&o, recv, receiver_type.as_deref().unwrap_or(""))
+                        })
+                }
+            }
+        })
+        .collect();
+    if node.kind() == "func_literal"
+        && calls.iter().any(|c| {
+            decls::lookup(c, &name).is_some_and(|d| d.ident.range().start > node.range().start)
+        })
+    {
+        return None;
+    }
+    (!calls.is_empty()).then(|| Recursive {
+        func: node.clone(),
+        name,
+        receiver,
+        calls,
+    })
+}
+
+/// `r`, or `r.f` where field `f` has the receiver's type `T` or `*T`.
+fn of_receiver_type(operand: &GoNode, recv: &str, ty: &str) -> bool {
+    match operand.kind().as_ref() {
+        "identifier" => {
+            operand.text() == recv
+                && decls::lookup(operand, recv).is_some_and(|d| d.kind == DeclKind::Receiver)
+        }
+        "selector_expression" => {
+            let (Some(inner), Some(field)) = (operand.field("operand"), operand.field("field"))
+            else {
+                return false;
+            };
+            of_receiver_type(&inner, recv, ty)
+                && decls::struct_field_type(operand, ty, &field.text())
+                    .and_then(|t| decls::base_type_name(&t))
+                    .is_some_and(|t| t == ty)
+        }
+        _ => false,
+    }
+}
+
+/// The parameters of a function, the receiver first for a method.
+fn params<'r>(func: &GoNode<'r>) -> Vec<String> {
+    func.field("parameters")
+        .map(|l| decls::params_of(&l, DeclKind::Param))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.name)
+        .collect()
+}
+
+/// The arguments of a call, as nodes.
+fn args<'r>(call: &GoNode<'r>) -> Vec<GoNode<'r>> {
+    call.field("arguments")
+        .map(|a| {
+            a.children()
+                .filter(|c| c.is_named() && c.kind() != "comment")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `p op k` for the parameter `p` (`p - 1`, `p+1`): the constant step, signed.
+fn step_of(arg: &GoNode, param: &str) -> Option<i64> {
+    if arg.kind() != "binary_expression" {
+        return None;
+    }
+    let (l, r, op) = (
+        arg.field("left")?,
+        arg.field("right")?,
+        arg.field("operator")?,
+    );
+    let k: i64 = r.text().parse().ok()?;
+    match (l.text() == param, op.text().as_ref()) {
+        (true, "-") => Some(-k),
+        (true, "+") => Some(k),
+        _ => None,
+    }
+}
+
+/// The parameter every self-call passes as `p - k`: a counter toward a base case.
+fn counter_param(rec: &Recursive) -> Option<usize> {
+    let names = params(&rec.func);
+    (0..names.len()).find(|&i| {
+        rec.calls.iter().all(|c| {
+            args(c)
+                .get(i)
+                .and_then(|a| step_of(a, &names[i]))
+                .is_some_and(|s| s < 0)
+        })
+    })
+}
+
+/// A depth guard: a parameter passed as `p + k` and compared with a bound in an
+/// `if` whose body returns or panics. Some(Some(k)) for a constant bound,
+/// Some(None) for another bound, None without a guard.
+fn depth_guard(file: &GoFile, rec: &Recursive) -> Option<Option<u64>> {
+    let names = params(&rec.func);
+    let body = rec.func.field("body")?;
+    let own = decls::own_nodes(&body);
+    for (i, p) in names.iter().enumerate() {
+        let counts_up = rec.calls.iter().all(|c| {
+            args(c)
+                .get(i)
+                .and_then(|a| step_of(a, p))
+                .is_some_and(|s| s > 0)
+        });
+        if !counts_up {
+            continue;
+        }
+        for n in own.iter().filter(|n| n.kind() == "if_statement") {
+            let Some(cond) = n.field("condition") else {
+                continue;
+            };
+            let leaves = n.field("consequence").is_some_and(|b| {
+                b.dfs().any(|s| {
+                    s.kind() == "return_statement"
+                        || (s.kind() == "call_expression"
+                            && s.field("function").is_some_and(|f| f.text() == "panic"))
+                })
+            });
+            if !leaves {
+                continue;
+            }
+            for cmp in cond.dfs().filter(|c| c.kind() == "binary_expression") {
+                let (Some(l), Some(r), Some(op)) =
+                    (cmp.field("left"), cmp.field("right"), cmp.field("operator"))
+                else {
+                    continue;
+                };
+                let bound = match (op.text().as_ref(), l.text() == *p, r.text() == *p) {
+                    (">" | ">=" | "==", true, _) => r,
+                    ("<" | "<=" | "==", _, true) => l,
+                    _ => continue,
+                };
+                return Some(const_value(file, &bound, 0).and_then(|k| u64::try_from(k).ok()));
+            }
+        }
+    }
+    None
+}
+
+/// The largest constant passed for the counter by a call outside the function,
+/// with its line.
+fn constant_depth(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Option<(u64, usize)> {
+    let i = counter?;
+    let f = rec.func.range();
+    let mut best: Option<(u64, usize)> = None;
+    for call in file
+        .root
+        .root()
+        .dfs()
+        .filter(|n| n.kind() == "call_expression")
+    {
+        let r = call.range();
+        if f.start <= r.start && r.end <= f.end {
+            continue;
+        }
+        let Some(callee) = call.field("function") else {
+            continue;
+        };
+        let named = match &rec.receiver {
+            None => callee.kind() == "identifier" && callee.text() == rec.name,
+            Some(_) => callee.field("field").is_some_and(|x| x.text() == rec.name),
+        };
+        if !named {
+            continue;
+        }
+        let Some(depth) = args(&call)
+            .get(i)
+            .and_then(|a| const_value(file, a, 0))
+            .and_then(|k| u64::try_from(k).ok())
+        else {
+            continue;
+        };
+        if best.is_none_or(|(d, _)| depth > d) {
+            best = Some((depth, Position::of_offset(file.text(), r.start).line));
+        }
+    }
+    best
+}
+
+/// Edits replacing tail recursion by a loop; Err says why it is not done.
+fn loop_rewrite(file: &GoFile, rec: &Recursive) -> Result<Vec<Edit>, String> {
+    let text = file.text();
+    let func = &rec.func;
+    let body = func.field("body").ok_or("no body")?;
+    let own = decls::own_nodes(&body);
+    if own.iter().any(|n| {
+        matches!(
+            n.kind().as_ref(),
+            "defer_statement" | "goto_statement" | "labeled_statement"
+        )
+    }) {
+        return Err("the body uses defer, goto or labels".into());
+    }
+    if body.dfs().any(|n| n.kind() == "func_literal") {
+        return Err("a closure in the body may capture the parameters".into());
+    }
+    if body
+        .dfs()
+        .any(|n| n.kind() == "raw_string_literal" && n.text().contains('\n'))
+    {
+        return Err("a multi-line raw string would change when re-indented".into());
+    }
+    if func.field("parameters").is_some_and(|l| {
+        l.children()
+            .any(|c| c.kind() == "variadic_parameter_declaration")
+    }) {
+        return Err("the function is variadic".into());
+    }
+    let mut names = params(func);
+    let declared = func
+        .field("parameters")
+        .map(|l| {
+            l.children()
+                .filter(|p| p.kind() == "parameter_declaration")
+                .count()
+        })
+        .unwrap_or(0);
+    if names.len() < declared || names.iter().any(|n| n == "_") {
+        return Err("a parameter has no name to assign to".into());
+    }
+    if let Some(recv) = &rec.receiver {
+        names.insert(0, recv.clone());
+    }
+    if own.iter().any(|n| {
+        n.kind() == "unary_expression"
+            && n.field("operator").is_some_and(|o| o.text() == "&")
+            && n.field("operand")
+                .is_some_and(|o| names.contains(&o.text().to_string()))
+    }) {
+        return Err("a parameter's address is taken".into());
+    }
+    let stmts = decls::statements(&body);
+    let last = stmts.last().ok_or("empty body")?;
+    let ind0 = decls::indent_at(text, func.range().start);
+    let ind0 = if rec.func.kind() == "func_literal" {
+        decls::indent_at(text, body.range().end - 1)
+    } else {
+        ind0
+    };
+    let assign = |call: &GoNode| -> Result<String, String> { assignment(rec, &names, call) };
+
+    // `if cond { f(next) }` last, then only `_ = x`: a loop that stops when cond fails.
+    let trailing_noops = |from: usize| {
+        stmts[from..].iter().all(|s| {
+            s.kind() == "assignment_statement"
+                && s.field("left").is_some_and(|l| l.text() == "_")
+                && s.field("right").is_some_and(|r| {
+                    r.children()
+                        .filter(|c| c.is_named())
+                        .all(|c| c.kind() == "identifier")
+                })
+        })
+    };
+    if rec.calls.len() == 1 {
+        let call = &rec.calls[0];
+        if let Some(idx) = stmts.iter().position(|s| {
+            s.kind() == "if_statement"
+                && s.range().start <= call.range().start
+                && call.range().end <= s.range().end
+        }) {
+            let ifs = &stmts[idx];
+            let only_call = ifs.field("alternative").is_none()
+                && ifs.field("initializer").is_none()
+                && ifs.field("consequence").is_some_and(|b| {
+                    let inner: Vec<_> = b
+                        .children()
+                        .flat_map(|c| c.children().collect::<Vec<_>>())
+                        .filter(|c| c.is_named())
+                        .collect();
+                    inner.len() == 1
+                        && inner[0].kind() == "expression_statement"
+                        && inner[0].range()
+                            == call.parent().map(|p| p.range()).unwrap_or(inner[0].range())
+                });
+            if only_call
+                && trailing_noops(idx + 1)
+                && own_lines(text, ifs)
+                && func.field("result").is_none()
+            {
+                let cond = ifs.field("condition").ok_or("no condition")?;
+                let open = body.range().start + 1;
+                let close = body.range().end - 1;
+                let pre = &text[line_end(text, open)..line_start(text, ifs.range().start)];
+                let post = &text[line_end(text, ifs.range().end)..line_start(text, close)];
+                let ind1 = format!("{ind0}\t");
+                let ind2 = format!("{ind0}\t\t");
+                let new_body = format!(
+                    "\n{ind1}for {{\n{}{}{ind2}if {} {{\n{ind2}\treturn\n{ind2}}}\n{ind2}{}\n{ind1}}}\n{ind0}",
+                    indent(pre),
+                    indent(post),
+                    negate(&cond),
+                    assign(call)?
+                );
+                return Ok(vec![Edit::new(open, close, new_body)]);
+            }
+        }
+    }
+    // Otherwise every self-call must be `return f(...)`, or `f(...)` as the last statement.
+    let mut edits = vec![];
+    for call in &rec.calls {
+        let parent = call.parent().ok_or("no parent")?;
+        let in_inner_loop = call
+            .ancestors()
+            .take_while(|a| a.range() != body.range())
+            .any(|a| a.kind() == "for_statement");
+        if in_inner_loop {
+            return Err("a self-call sits inside a loop".into());
+        }
+        let ind = decls::indent_at(text, parent.range().start);
+        if parent.kind() == "expression_list"
+            && parent
+                .parent()
+                .is_some_and(|r| r.kind() == "return_statement")
+            && parent.children().filter(|c| c.is_named()).count() == 1
+        {
+            let ret = parent.parent().unwrap();
+            // The loop's last statement needs no `continue`.
+            let content = if ret.range() == last.range() {
+                assign(call)?
+            } else {
+                format!("{}\n{ind}continue", assign(call)?)
+            };
+            edits.push(Edit::new(ret.range().start, ret.range().end, content));
+        } else if parent.kind() == "expression_statement"
+            && parent.range() == last.range()
+            && func.field("result").is_none()
+        {
+            edits.push(Edit::new(
+                parent.range().start,
+                parent.range().end,
+                assign(call)?,
+            ));
+        } else {
+            return Err(if rec.calls.len() > 1 {
+                format!(
+                    "it calls itself in {} places and not all are tail calls (tree-shaped recursion needs an explicit stack)",
+                    rec.calls.len()
+                )
+            } else {
+                "the self-call is not in tail position (its result or the code after it is still needed)".into()
+            });
+        }
+    }
+    let open = body.range().start + 1;
+    let close = body.range().end - 1;
+    let inner_start = line_end(text, open);
+    let inner_end = line_start(text, close);
+    if inner_start > inner_end || !text[open..inner_start].trim().is_empty() {
+        return Err("the body does not stand on lines of its own".into());
+    }
+    let shifted: Vec<Edit> = edits
+        .into_iter()
+        .map(|e| Edit::new(e.start - inner_start, e.end - inner_start, e.content))
+        .collect();
+    let inner = crate::finding::apply_edits(&text[inner_start..inner_end], &shifted);
+    let new_body = format!("\n{ind0}\tfor {{\n{}{ind0}\t}}\n{ind0}", indent(&inner));
+    Ok(vec![Edit::new(open, close, new_body)])
+}
+
+/// The statement stands on lines of its own.
+fn own_lines(text: &str, stmt: &GoNode) -> bool {
+    let r = stmt.range();
+    text[line_start(text, r.start)..r.start].trim().is_empty()
+        && text[r.end..line_end(text, r.end)].trim().is_empty()
+}
+
+/// Each non-blank line one tab deeper.
+fn indent(lines: &str) -> String {
+    lines
+        .split_inclusive('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                l.to_string()
+            } else {
+                format!("\t{l}")
+            }
+        })
+        .collect()
+}
+
+/// `!(cond)` written the way a person would.
+fn negate(cond: &GoNode) -> String {
+    if cond.kind() == "binary_expression" {
+        if let (Some(l), Some(op), Some(r)) = (
+            cond.field("left"),
+            cond.field("operator"),
+            cond.field("right"),
+        ) {
+            let flipped = match op.text().as_ref() {
+                ">" => Some("<="),
+                ">=" => Some("<"),
+                "<" => Some(">="),
+                "<=" => Some(">"),
+                "==" => Some("!="),
+                "!=" => Some("=="),
+                _ => None,
+            };
+            if let Some(f) = flipped {
+                return format!("{} {f} {}", l.text(), r.text());
+            }
+        }
+    }
+    if cond.kind() == "unary_expression" && cond.field("operator").is_some_and(|o| o.text() == "!")
+    {
+        if let Some(o) = cond.field("operand") {
+            return o.text().to_string();
+        }
+    }
+    match cond.kind().as_ref() {
+        "identifier" | "call_expression" | "selector_expression" | "parenthesized_expression" => {
+            format!("!{}", cond.text())
+        }
+        _ => format!("!({})", cond.text()),
+    }
+}
+
+/// The parameter updates a self-call stands for: `n--`, `n = n / 2`, `a, b = b, a % b`.
+fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String, String> {
+    let mut values: Vec<String> = vec![];
+    if rec.receiver.is_some() {
+        let operand = call
+            .field("function")
+            .and_then(|f| f.field("operand"))
+            .ok_or("no receiver")?;
+        values.push(operand.text().to_string());
+    }
+    values.extend(args(call).iter().map(|a| a.text().to_string()));
+    if values.len() != names.len() {
+        return Err("the self-call's arguments do not match the parameters one to one".into());
+    }
+    let changed: Vec<(usize, &String)> = values
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| **v != names[*i])
+        .collect();
+    if changed.is_empty() {
+        return Err("the self-call passes its parameters unchanged".into());
+    }
+    if changed.len() == 1 {
+        let (i, v) = changed[0];
+        let p = &names[i];
+        if v.replace(' ', "") == format!("{p}-1") {
+            return Ok(format!("{p}--"));
+        }
+        if v.replace(' ', "") == format!("{p}+1") {
+            return Ok(format!("{p}++"));
+        }
+        return Ok(format!("{p} = {v}"));
+    }
+    let left: Vec<&str> = changed.iter().map(|(i, _)| names[*i].as_str()).collect();
+    let right: Vec<&str> = changed.iter().map(|(_, v)| v.as_str()).collect();
+    Ok(format!("{} = {}", left.join(", "), right.join(", ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::apply_edits;
+    use std::path::Path;
+
+    fn rewrite(src: &str) -> Result<String, String> {
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let func = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "function_declaration")
+            .unwrap();
+        let rec = recursive(&func).ok_or("not recursive")?;
+        loop_rewrite(&f, &rec).map(|e| apply_edits(src, &e))
+    }
+
+    #[test]
+    fn catalogue_becomes_a_loop() {
+        let src = "package p\n\nfunc recurse(n int) {\n\tvar local [1024]int\n\tif n > 0 {\n\t\trecurse(n - 1)\n\t}\n\t_ = local\n}\n";
+        assert_eq!(
+            rewrite(src).unwrap(),
+            "package p\n\nfunc recurse(n int) {\n\tfor {\n\t\tvar local [1024]int\n\t\t_ = local\n\t\tif n <= 0 {\n\t\t\treturn\n\t\t}\n\t\tn--\n\t}\n}\n"
+        );
+    }
+
+    #[test]
+    fn return_tail_calls_continue() {
+        let src = "package p\n\nfunc gcd(a, b int) int {\n\tif b == 0 {\n\t\treturn a\n\t}\n\treturn gcd(b, a%b)\n}\n";
+        assert_eq!(
+            rewrite(src).unwrap(),
+            "package p\n\nfunc gcd(a, b int) int {\n\tfor {\n\t\tif b == 0 {\n\t\t\treturn a\n\t\t}\n\t\ta, b = b, a%b\n\t}\n}\n"
+        );
+    }
+
+    #[test]
+    fn non_tail_is_refused() {
+        let src = "package p\n\nfunc fib(n int) int {\n\tif n < 2 {\n\t\treturn n\n\t}\n\treturn fib(n-1) + fib(n-2)\n}\n";
+        assert!(rewrite(src).is_err());
+    }
+}
