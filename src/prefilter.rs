@@ -64,8 +64,14 @@ impl Prefilter {
                     _ => Prefilter::All(flat),
                 }
             }
-            Prefilter::Any(parts) => {
-                let parts: Vec<Prefilter> = parts.into_iter().map(Prefilter::simplify).collect();
+            Prefilter::Any(parts_in) => {
+                let mut parts: Vec<Prefilter> = vec![];
+                for p in parts_in.into_iter().map(Prefilter::simplify) {
+                    // The same needle twice would be searched for twice.
+                    if !parts.contains(&p) {
+                        parts.push(p);
+                    }
+                }
                 if parts.is_empty() || parts.contains(&Prefilter::Always) {
                     Prefilter::Always
                 } else if parts.len() == 1 {
