@@ -269,7 +269,11 @@ impl Manifest {
                 let item_col = first - ls;
                 let dash_col = dash_prefix.find('-')?;
                 let at = block_end(text, last, dash_col);
-                Edit::new(at, at, value.item(dash_prefix, item_col))
+                Edit::new(
+                    at,
+                    at,
+                    after_last_line(text, at, value.item(dash_prefix, item_col)),
+                )
             }
             EnvSite::EmptyFlow(s, e) => {
                 let dash_col = c.key_column + sequence_indent(text, c);
@@ -290,7 +294,7 @@ impl Manifest {
                 let block = format!("{}env:\n{item}", " ".repeat(c.key_column));
                 let at = key_line(text, c, "resources")
                     .unwrap_or_else(|| block_end(text, c.start, c.key_column.saturating_sub(1)));
-                Edit::new(at, at, block)
+                Edit::new(at, at, after_last_line(text, at, block))
             }
         };
         self.verify(c, &edit, value).then_some(edit)
@@ -480,6 +484,16 @@ fn container(
     }
 }
 
+/// `lines` to insert at `at`, opened with a newline when `at` ends a last line
+/// that has none.
+fn after_last_line(text: &str, at: usize, lines: String) -> String {
+    if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+        format!("\n{}", lines.trim_end_matches('\n'))
+    } else {
+        lines
+    }
+}
+
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
@@ -646,6 +660,20 @@ data:
         };
         let out = apply_edits(text, &[m.add_env_edit(&m.containers[0], &from).unwrap()]);
         assert!(out.ends_with("              env:\n                - name: GOMEMLIMIT # c\n                  valueFrom:\n                    resourceFieldRef:\n                      resource: limits.memory\n"), "{out}");
+    }
+
+    #[test]
+    fn appends_at_an_end_of_file_without_newline() {
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    - name: A\n      value: b";
+        let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
+        let out = apply_edits(
+            text,
+            &[m.add_env_edit(&m.containers[0], &fixed(921)).unwrap()],
+        );
+        assert!(
+            out.ends_with("      value: b\n    - name: GOMEMLIMIT\n      value: \"921MiB\" # c"),
+            "{out}"
+        );
     }
 
     #[test]
