@@ -78,7 +78,6 @@ struct RawEnv {
 #[serde(rename_all = "camelCase")]
 struct RawEnvFrom {
     config_map_ref: Option<RawMeta>,
-    secret_ref: Option<RawMeta>,
 }
 
 #[derive(Deserialize)]
@@ -124,7 +123,8 @@ pub struct Container {
     pub memory_limit: Option<(String, Option<u64>)>,
     /// An `env` entry named `GOMEMLIMIT`.
     pub sets_gomemlimit: bool,
-    /// ConfigMaps and Secrets it takes all keys of (`envFrom`).
+    /// ConfigMaps it takes all keys of (`envFrom`; Secrets are not counted:
+    /// they hold credentials, not runtime settings).
     pub env_from: Vec<String>,
     /// Byte offset of the container mapping's first key, and that key's column.
     pub start: usize,
@@ -143,6 +143,8 @@ pub struct Manifest {
     pub containers: Vec<Container>,
     /// ConfigMaps (and Secrets, by name) whose data has a `GOMEMLIMIT` key.
     pub maps_setting_limit: Vec<String>,
+    /// Every ConfigMap defined in the file, by name.
+    pub maps_seen: Vec<String>,
 }
 
 /// One YAML document of a multi-document file: its text and where it starts.
@@ -186,6 +188,7 @@ impl Manifest {
         }
         let mut containers = vec![];
         let mut maps_setting_limit = vec![];
+        let mut maps_seen = vec![];
         for (doc_index, span) in documents(text).iter().enumerate() {
             let doc = &text[span.start..span.end];
             let Ok(Some(head)) = serde_saphyr::from_str::<Option<KindOnly>>(doc) else {
@@ -197,9 +200,12 @@ impl Manifest {
                     let has = [&map.data, &map.string_data]
                         .iter()
                         .any(|d| d.as_ref().is_some_and(|d| d.contains_key("GOMEMLIMIT")));
+                    let name = map.metadata.and_then(|m| m.name).unwrap_or_default();
+                    if kind == "ConfigMap" {
+                        maps_seen.push(name.clone());
+                    }
                     if has {
-                        maps_setting_limit
-                            .push(map.metadata.and_then(|m| m.name).unwrap_or_default());
+                        maps_setting_limit.push(name);
                     }
                 }
                 continue;
@@ -238,7 +244,7 @@ impl Manifest {
                 ));
             }
         }
-        if containers.is_empty() && maps_setting_limit.is_empty() {
+        if containers.is_empty() && maps_seen.is_empty() && maps_setting_limit.is_empty() {
             return None;
         }
         Some(Manifest {
@@ -246,6 +252,7 @@ impl Manifest {
             text: text.to_string(),
             containers,
             maps_setting_limit,
+            maps_seen,
         })
     }
 
@@ -460,12 +467,7 @@ fn container(
         .env_from
         .iter()
         .flatten()
-        .filter_map(|e| {
-            e.config_map_ref
-                .as_ref()
-                .or(e.secret_ref.as_ref())
-                .and_then(|r| r.name.clone())
-        })
+        .filter_map(|e| e.config_map_ref.as_ref().and_then(|r| r.name.clone()))
         .collect();
     Container {
         workload: workload.to_string(),

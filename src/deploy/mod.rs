@@ -222,6 +222,10 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
         .iter()
         .flat_map(|(m, _)| m.maps_setting_limit.iter().map(String::as_str))
         .collect();
+    let seen_maps: Vec<&str> = manifests
+        .iter()
+        .flat_map(|(m, _)| m.maps_seen.iter().map(String::as_str))
+        .collect();
     ev.limit_set_in = ev
         .dockerfiles
         .iter()
@@ -232,7 +236,11 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
                 .iter()
                 .find(|t| {
                     let c = t.container();
-                    c.sets_gomemlimit || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
+                    // A ConfigMap defined nowhere on the path may set it: assume so.
+                    c.sets_gomemlimit
+                        || c.env_from.iter().any(|n| {
+                            all_maps.contains(&n.as_str()) || !seen_maps.contains(&n.as_str())
+                        })
                 })
                 .map(|t| t.manifest.path.clone())
         })
@@ -548,6 +556,22 @@ mod tests {
 
         let cli = evidence_for(&main("cmd/migrate"));
         assert!(!cli.is_containerised());
+    }
+
+    #[test]
+    fn an_env_from_config_map_defined_elsewhere_may_set_the_limit() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let pod = |map: &str| {
+            format!("kind: Pod\nspec:\n  containers:\n  - name: api\n    image: x/api\n    envFrom:\n    - configMapRef: {{name: {map}}}\n    resources: {{limits: {{memory: 1Gi}}}}\n---\nkind: ConfigMap\nmetadata: {{name: local}}\ndata: {{A: b}}\n")
+        };
+        let main = MainPackage::new(&root.join("api"), &root, "example.com/x");
+        std::fs::create_dir_all(root.join("api")).unwrap();
+        std::fs::write(root.join("api/pod.yaml"), pod("elsewhere")).unwrap();
+        assert!(evidence_for(&main).limit_set_in.is_some());
+        std::fs::write(root.join("api/pod.yaml"), pod("local") + "# x\n").unwrap();
+        let ev = evidence_for(&main);
+        assert!(ev.limit_set_in.is_none() && ev.containers.len() == 1);
     }
 
     #[test]
