@@ -14,6 +14,9 @@ pub mod gc;
 pub mod goroutine;
 pub mod maps;
 pub mod memprofile;
+pub mod pool_reset;
+pub mod pool_state;
+pub mod pools;
 pub mod recursion;
 pub mod scope;
 pub mod statements;
@@ -93,6 +96,8 @@ const FIXERS: &[(&str, FixerFn)] = &[
     ("stop-with-context", goroutine::stop_with_context),
     ("recreate-map", maps::recreate_map),
     ("recursion-to-loop", recursion::recursion_to_loop),
+    ("reset-before-put", pool_reset::reset_before_put),
+    ("pool-state", pool_state::pool_state),
 ];
 
 pub fn check(name: &str) -> Option<CheckFn> {

@@ -1,0 +1,177 @@
+//! GM002 pool-put-without-reset: an object taken from a `sync.Pool` with `Get` goes
+//! back with `Put` while still holding this caller's data, and the reset that fixes
+//! it, written for the object's type.
+
+use super::pools::{self, Pooled};
+use super::{scope, FixPlan, Outcome};
+use crate::finding::Edit;
+use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::imports::{line_end, line_start};
+
+/// Fixer `reset-before-put`, on a match of `$POOL.Put($OBJ)`: silent unless the
+/// object came from a pool's `Get` in this function (or the one around a closure),
+/// its type has something to reset, and no reset happens between the `Get` and this
+/// `Put` on the way there; then the fix for its type.
+pub fn reset_before_put(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+    let Some(put) = pools::relocate(file, m.get_node()) else {
+        return Outcome::Silent;
+    };
+    match analyse(file, &put) {
+        Some(finding) => finding,
+        None => Outcome::Silent,
+    }
+}
+
+fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
+    let receiver = pools::method_call(put, "Put", 1)?;
+    let pool = pools::resolve_pool(file, &receiver)?;
+    let arg = put
+        .field("arguments")?
+        .named_children()
+        .find(|c| c.kind() != "comment")?;
+    let arg = pools::unparen(&arg);
+    if arg.kind() != "identifier" {
+        return None;
+    }
+    let name = arg.text().to_string();
+    let binding = pools::get_binding(put, &name)?;
+    let kind = pools::pooled_type(file, &binding, &pool);
+    if matches!(kind, Pooled::NoReset | Pooled::Unknown) {
+        return None;
+    }
+    let after_get = binding.stmt.range().end;
+    let names = pools::aliases(&binding.func, &name, after_get);
+    let deferred = is_deferred_put(put);
+    let at_exit = deferred || pools::in_deferred_closure(put);
+    let put_at = put.range().start;
+    let window = binding.func.dfs().filter(|n| {
+        let s = n.range().start;
+        s >= after_get && (at_exit || s < put_at)
+    });
+    let mut grows = false;
+    for n in window {
+        if pools::is_reset_of(&n, &names)
+            && (at_exit || !pools::on_other_branch(&n, put, &binding.func))
+        {
+            return None;
+        }
+        grows |= pools::is_append_to(&n, &names);
+    }
+    // A slice that is only read into (`r.Read(*bp)`) uses its full length: re-slicing
+    // it to zero would break the next user. Only a slice grown by append leaks data.
+    if matches!(kind, Pooled::Slice | Pooled::SlicePtr) && !grows {
+        return None;
+    }
+    Some(fix_for(file, put, &name, &kind, deferred))
+}
+
+/// `defer p.Put(b)` (the call is the deferred one itself).
+fn is_deferred_put(put: &GoNode) -> bool {
+    put.parent().is_some_and(|p| p.kind() == "defer_statement")
+}
+
+fn indent_of(text: &str, at: usize) -> Option<&str> {
+    let start = line_start(text, at);
+    let indent = &text[start..at];
+    indent
+        .chars()
+        .all(|c| c == ' ' || c == '\t')
+        .then_some(indent)
+}
+
+fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: bool) -> Outcome {
+    let text = file.text();
+    let put_text = put.text().to_string();
+    let report = |why: &str| Outcome::report_only(Some(format!("no automatic fix: {why}")));
+    let reset_stmt = match kind {
+        Pooled::ResetMethod => format!("{name}.Reset()"),
+        Pooled::SlicePtr => format!("*{name} = (*{name})[:0]"),
+        Pooled::Slice => {
+            // `p.Put(b)` → `p.Put(b[:0])`, deferred or not: the argument is evaluated
+            // at the same moment either way.
+            let Some(arg) = put
+                .field("arguments")
+                .and_then(|a| a.named_children().find(|c| c.kind() != "comment"))
+            else {
+                return report("the argument could not be read");
+            };
+            let r = arg.range();
+            return Outcome::fix(FixPlan {
+                edits: vec![Edit::new(r.start, r.end, format!("{name}[:0]"))],
+                description: Some(format!("Put `{name}[:0]` so the next Get starts empty")),
+                ..FixPlan::default()
+            });
+        }
+        Pooled::ResetWithArgs => {
+            return report(&format!(
+                "its Reset takes arguments; call `{name}.Reset(...)` after Get or before Put"
+            ))
+        }
+        Pooled::NoReset | Pooled::Unknown => return report("the type has no reset"),
+    };
+    if deferred {
+        let Some(stmt) = put.parent() else {
+            return report("the defer could not be read");
+        };
+        let r = stmt.range();
+        let Some(indent) = indent_of(text, r.start) else {
+            return report("the defer shares its line with other code");
+        };
+        // The closure reads the variable when it runs, not when deferred: only the same
+        // object if the variable is not assigned again after the defer.
+        if reassigned_after(&stmt, name) {
+            return report(&format!(
+                "`{name}` is assigned again after the defer, so a closure would put another object"
+            ));
+        }
+        // A trailing comment stays on the defer's first line.
+        let rest = text[r.end..line_end(text, r.end)].trim_end_matches(['\n', '\r']);
+        let (end, comment) = match rest.trim_start() {
+            c if c.starts_with("//") => (r.end + rest.len(), format!(" {}", c.trim_end())),
+            _ => (r.end, String::new()),
+        };
+        let replacement = format!(
+            "defer func() {{{comment}\n{indent}\t{reset_stmt}\n{indent}\t{put_text}\n{indent}}}()"
+        );
+        return Outcome::fix(FixPlan {
+            edits: vec![Edit::new(r.start, end, replacement)],
+            description: Some(format!(
+                "Defer a closure that calls `{reset_stmt}` before `{put_text}`"
+            )),
+            ..FixPlan::default()
+        });
+    }
+    let Some(stmt) = scope::as_statement(put) else {
+        return report("the Put is not a statement of its own");
+    };
+    if stmt.kind() != "expression_statement" {
+        return report("the Put is not a statement of its own");
+    }
+    let at = stmt.range().start;
+    let Some(indent) = indent_of(text, at) else {
+        return report("the Put shares its line with other code");
+    };
+    Outcome::fix(FixPlan {
+        edits: vec![Edit::new(at, at, format!("{reset_stmt}\n{indent}"))],
+        description: Some(format!("Call `{reset_stmt}` before `{put_text}`")),
+        ..FixPlan::default()
+    })
+}
+
+/// True when `name` is assigned (not declared anew in a closure) after `stmt` in its function.
+fn reassigned_after(stmt: &GoNode, name: &str) -> bool {
+    let Some(func) = scope::enclosing_function(stmt) else {
+        return true;
+    };
+    let after = stmt.range().end;
+    let reassigned = func
+        .dfs()
+        .filter(|n| n.range().start >= after && n.kind() == "assignment_statement")
+        .any(|n| {
+            n.field("left").is_some_and(|l| {
+                l.named_children()
+                    .any(|x| x.kind() == "identifier" && x.text() == name)
+            })
+        });
+    reassigned
+}

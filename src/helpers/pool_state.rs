@@ -1,0 +1,498 @@
+//! GM007 pool-as-state: code that expects a `sync.Pool` to give back what was put in
+//! it. A pool may drop any object at any GC and hand any object to any goroutine, so
+//! it holds scratch space, never state: no `New` and an unchecked `Get`, an object
+//! read for its old contents, a populated value put away for later, an object kept
+//! after `Put`, pools keyed by name.
+
+use super::pools::{self, unparen};
+use super::{scope, Outcome};
+use crate::gofile::{GoFile, GoMatch, GoNode};
+
+const ADVICE: &str =
+    "keep state in a mutex-guarded variable, or use a real cache (map + mutex, LRU)";
+
+/// Fixer `pool-state`, on a match of `$POOL.Get()` or `$POOL.Put($OBJ)`: reports
+/// with the reason, or stays silent for ordinary ephemeral reuse.
+pub fn pool_state(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+    let Some(call) = pools::relocate(file, m.get_node()) else {
+        return Outcome::Silent;
+    };
+    let reason = if let Some(receiver) = pools::get_receiver(&call) {
+        on_get(file, &call, &receiver)
+    } else if let Some(receiver) = pools::method_call(&call, "Put", 1) {
+        on_put(file, &call, &receiver)
+    } else {
+        None
+    };
+    match reason {
+        Some(why) => Outcome::report_only(Some(format!("{why}; {ADVICE}"))),
+        None => Outcome::Silent,
+    }
+}
+
+fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
+    let pool = pools::resolve_pool(file, receiver)?;
+    if let Some(key) = &pool.map_key {
+        if keyed_by_name(key) {
+            return Some(format!(
+                "a pool per {} key is used as a cache, but Get returns any pooled object or a new one, not the one stored under this key",
+                key.text()
+            ));
+        }
+    }
+    if let Some(why) = expectation_comment(file, get) {
+        return Some(why);
+    }
+    if pool.no_new {
+        if let Some(why) = unchecked_get(get) {
+            return Some(why);
+        }
+    }
+    reads_old_state(get)
+}
+
+/// Integer keys are size classes of scratch buffers; a string key names an entry.
+fn keyed_by_name(key: &GoNode) -> bool {
+    key.text() == "string"
+}
+
+/// A comment on or just above the Get saying it expects the earlier instance back.
+fn expectation_comment(file: &GoFile, get: &GoNode) -> Option<String> {
+    let stmt = get
+        .ancestors()
+        .find(|a| a.parent().is_some_and(|p| p.kind() == "statement_list"))?;
+    let text = file.text();
+    let line_of = |at: usize| text[..at].matches('\n').count();
+    let first = line_of(stmt.range().start);
+    let last = line_of(stmt.range().end);
+    let mut comments = vec![];
+    // Trailing comments on the statement's lines, then the comment lines right above.
+    let mut next = stmt.next();
+    while let Some(n) = next {
+        if n.kind() != "comment" || line_of(n.range().start) > last {
+            break;
+        }
+        comments.push(n.text().to_string());
+        next = n.next();
+    }
+    let mut prev = stmt.prev();
+    let mut line = first;
+    while let Some(p) = prev {
+        if p.kind() != "comment" || line_of(p.range().end) + 1 < line {
+            break;
+        }
+        line = line_of(p.range().start);
+        comments.push(p.text().to_string());
+        prev = p.prev();
+    }
+    let expects = comments.iter().any(|c| {
+        let c = c.to_ascii_lowercase();
+        (c.contains("expect") || c.contains("assum") || c.contains("rely") || c.contains("relies"))
+            && [
+                "previous", "same", "earlier", "last", "put back", "we put", "stored", "saved",
+            ]
+            .iter()
+            .any(|w| c.contains(w))
+    });
+    expects.then(|| "the comment expects Get to return the object put earlier".to_string())
+}
+
+/// On a pool without `New`, Get returns nil when the pool is empty: a type assertion
+/// without comma-ok panics, and a value used without a nil check dereferences nil.
+fn unchecked_get(get: &GoNode) -> Option<String> {
+    let why = "the pool has no New, so Get returns nil whenever it is empty (after every GC), and this use assumes an earlier Put is still there";
+    let mut up = get.clone();
+    while let Some(p) = up.parent() {
+        if p.kind() != "parenthesized_expression" {
+            break;
+        }
+        up = p;
+    }
+    let parent = up.parent()?;
+    if parent.kind() == "type_assertion_expression" {
+        return match comma_ok_names(&parent) {
+            None => Some(why.to_string()),
+            Some((value, ok)) => {
+                let checked = ok.as_deref().is_some_and(|o| o != "_")
+                    || value
+                        .as_deref()
+                        .is_some_and(|v| nil_checked_after(&parent, v));
+                (!checked).then(|| why.to_string())
+            }
+        };
+    }
+    // `v := p.Get()` then `v.(*T)` without a nil check or comma-ok.
+    let stmt = parent.parent()?;
+    let name = match stmt.kind().as_ref() {
+        "short_var_declaration" | "assignment_statement" | "var_spec" => {
+            let left = stmt.field("left").or_else(|| stmt.field("name"))?;
+            let first = if left.kind() == "expression_list" {
+                left.named_children().next()?
+            } else {
+                left
+            };
+            first.text().to_string()
+        }
+        _ => return None,
+    };
+    if nil_checked_after(get, &name) {
+        return None;
+    }
+    let func = scope::enclosing_function(get)?;
+    let start = get.range().end;
+    let asserted_bare = func.dfs().any(|n| {
+        n.range().start >= start
+            && n.kind() == "type_assertion_expression"
+            && n.field("operand")
+                .is_some_and(|o| unparen(&o).kind() == "identifier" && unparen(&o).text() == name)
+            && comma_ok_names(&n).is_none()
+            && n.field("type").is_some_and(|t| t.text() != "type")
+    });
+    asserted_bare.then(|| why.to_string())
+}
+
+/// For `x, ok := e.(T)` (or `=`), the names of `x` and `ok`; None for a bare assertion.
+fn comma_ok_names(assertion: &GoNode) -> Option<(Option<String>, Option<String>)> {
+    let list = assertion.parent()?;
+    if list.kind() != "expression_list" || list.named_children().count() != 1 {
+        return None;
+    }
+    let stmt = list.parent()?;
+    if !matches!(
+        stmt.kind().as_ref(),
+        "short_var_declaration" | "assignment_statement" | "var_spec"
+    ) {
+        return None;
+    }
+    let lefts: Vec<String> = match stmt.field("left") {
+        Some(l) => l.named_children().map(|c| c.text().to_string()).collect(),
+        None => stmt
+            .field_children("name")
+            .map(|c| c.text().to_string())
+            .collect(),
+    };
+    (lefts.len() == 2).then(|| (Some(lefts[0].clone()), Some(lefts[1].clone())))
+}
+
+/// A comparison of `name` with nil, a comma-ok assertion or a type switch on it,
+/// after `at` in its function.
+fn nil_checked_after(at: &GoNode, name: &str) -> bool {
+    let Some(func) = scope::enclosing_function(at) else {
+        return false;
+    };
+    let start = at.range().start;
+    let checked =
+        func.dfs()
+            .filter(|n| n.range().start >= start)
+            .any(|n| match n.kind().as_ref() {
+                "binary_expression" => {
+                    let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
+                        return false;
+                    };
+                    let (l, r) = (unparen(&l), unparen(&r));
+                    (l.text() == name && r.kind() == "nil")
+                        || (r.text() == name && l.kind() == "nil")
+                }
+                "type_assertion_expression" => {
+                    n.field("operand")
+                        .is_some_and(|o| unparen(&o).text() == name)
+                        && comma_ok_names(&n).is_some()
+                }
+                "type_switch_statement" => n.text().contains(name),
+                _ => false,
+            });
+    checked
+}
+
+/// The object just taken from the pool is read for what an earlier user left in it
+/// (`s.count++`, `s.total += n`, `if e.key == key`, `return s.last`) before anything
+/// resets or overwrites it.
+fn reads_old_state(get: &GoNode) -> Option<String> {
+    let mut up = get.clone();
+    while let Some(p) = up.parent() {
+        if !matches!(
+            p.kind().as_ref(),
+            "parenthesized_expression" | "type_assertion_expression"
+        ) {
+            break;
+        }
+        up = p;
+    }
+    let list = up.parent()?;
+    if list.kind() != "expression_list" {
+        return None;
+    }
+    let stmt = list.parent()?;
+    let name = match stmt.kind().as_ref() {
+        "short_var_declaration" | "assignment_statement" => stmt
+            .field("left")?
+            .named_children()
+            .next()?
+            .text()
+            .to_string(),
+        "var_spec" => stmt.field("name")?.text().to_string(),
+        _ => return None,
+    };
+    let func = scope::enclosing_function(get)?;
+    let from = stmt.range().end;
+    let names = pools::aliases(&func, &name, from);
+    for n in func.dfs().filter(|n| n.range().start >= from) {
+        if pools::is_reset_of(&n, &names) {
+            return None;
+        }
+        if let Some(what) = state_read(&n, &names) {
+            return Some(format!(
+                "`{what}` reads what an earlier user left in the object, as if Get returned that same object"
+            ));
+        }
+    }
+    None
+}
+
+/// `x.f` (a field of one of `names`, not a method call) read as state by `n`.
+fn state_read(n: &GoNode, names: &[String]) -> Option<String> {
+    let field_of = |e: &GoNode| {
+        let e = unparen(e);
+        (e.kind() == "selector_expression"
+            && e.parent()
+                .is_none_or(|p| p.kind() != "call_expression" || p.field("function").is_none())
+            && e.field("operand")
+                .map(|o| unparen(&o))
+                .is_some_and(|o| o.kind() == "identifier" && names.contains(&o.text().to_string())))
+        .then(|| e.text().to_string())
+    };
+    match n.kind().as_ref() {
+        "inc_statement" | "dec_statement" => n.named_children().next().and_then(|e| field_of(&e)),
+        "assignment_statement" => {
+            let op = n.field("operator")?.text().to_string();
+            if op == "=" {
+                return None;
+            }
+            field_of(&n.field("left")?.named_children().next()?)
+        }
+        "binary_expression" => {
+            let op = n.field("operator")?.text().to_string();
+            if !matches!(op.as_str(), "==" | "!=") {
+                return None;
+            }
+            let (l, r) = (unparen(&n.field("left")?), unparen(&n.field("right")?));
+            // A key compared with what the pooled object was last used for.
+            let is_key = |e: &GoNode| {
+                matches!(e.kind().as_ref(), "identifier" | "selector_expression")
+                    && e.kind() != "nil"
+                    && !matches!(e.text().as_ref(), "true" | "false" | "nil" | "iota")
+            };
+            if let Some(f) = field_of(&l) {
+                return is_key(&r)
+                    .then(|| n.text().to_string())
+                    .filter(|_| !f.is_empty());
+            }
+            if let Some(f) = field_of(&r) {
+                return is_key(&l)
+                    .then(|| n.text().to_string())
+                    .filter(|_| !f.is_empty());
+            }
+            None
+        }
+        "return_statement" => {
+            let list = n.named_children().find(|c| c.kind() == "expression_list")?;
+            let read = list.named_children().find_map(|e| field_of(&e));
+            read
+        }
+        _ => None,
+    }
+}
+
+fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
+    let pool = pools::resolve_pool(file, receiver)?;
+    if let Some(key) = &pool.map_key {
+        if keyed_by_name(key) {
+            return Some(format!(
+                "a pool per {} key is used as a cache, but what is put here will not reliably be found under its key",
+                key.text()
+            ));
+        }
+    }
+    let arg = put
+        .field("arguments")?
+        .named_children()
+        .find(|c| c.kind() != "comment")?;
+    if let Some(why) = populated_value(&arg, put) {
+        return Some(why);
+    }
+    let arg = unparen(&arg);
+    if arg.kind() == "identifier" {
+        return used_after_put(put, &arg.text());
+    }
+    None
+}
+
+/// A value built with data in this function and put away, rather than an object
+/// taken from the pool: `p.Put(&State{User: u})`, or `s := &State{}; s.n = n; p.Put(s)`.
+fn populated_value(arg: &GoNode, put: &GoNode) -> Option<String> {
+    let arg = unparen(arg);
+    fn literal<'r>(e: &GoNode<'r>) -> Option<GoNode<'r>> {
+        let e = unparen(e);
+        match e.kind().as_ref() {
+            "composite_literal" => Some(e),
+            "unary_expression" if e.text().starts_with('&') => {
+                Some(unparen(&e.field("operand")?)).filter(|o| o.kind() == "composite_literal")
+            }
+            _ => None,
+        }
+    }
+    let carries_data = |lit: &GoNode| {
+        lit.field("body").is_some_and(|b| {
+            b.named_children()
+                .filter(|c| c.kind() != "comment")
+                .any(|el| {
+                    let v = if el.kind() == "keyed_element" {
+                        el.field("value")
+                    } else {
+                        Some(el.clone())
+                    };
+                    v.and_then(|v| pools::first_named(&v).or(Some(v)))
+                        .is_some_and(|v| {
+                            matches!(
+                                unparen(&v).kind().as_ref(),
+                                "identifier" | "selector_expression" | "index_expression"
+                            ) && !matches!(unparen(&v).text().as_ref(), "nil" | "true" | "false")
+                        })
+                })
+        })
+    };
+    let why = "this puts a value holding data into the pool to be found later";
+    if let Some(lit) = literal(&arg) {
+        return carries_data(&lit).then(|| why.to_string());
+    }
+    if arg.kind() != "identifier" {
+        return None;
+    }
+    let name = arg.text().to_string();
+    if pools::get_binding(put, &name).is_some() {
+        return None;
+    }
+    let func = scope::enclosing_function(put)?;
+    let at = put.range().start;
+    let mut built: Option<GoNode> = None;
+    let mut filled = false;
+    for n in func.dfs().filter(|n| n.range().start < at) {
+        if let Some(v) = pools::assigned_value(&n, &name) {
+            built = literal(&v);
+            filled = built.as_ref().is_some_and(&carries_data);
+        } else if built.is_some() && n.kind() == "assignment_statement" {
+            // `s.field = value` on the fresh object.
+            filled |= n.field("left").is_some_and(|l| {
+                l.named_children().any(|x| {
+                    let x = unparen(&x);
+                    x.kind() == "selector_expression"
+                        && x.field("operand")
+                            .is_some_and(|o| o.kind() == "identifier" && o.text() == name)
+                })
+            });
+        }
+    }
+    (built.is_some() && filled).then(|| why.to_string())
+}
+
+/// `p.Put(x)` followed, on the same path, by another use of `x`: the object now
+/// belongs to the pool and may already be another goroutine's.
+fn used_after_put(put: &GoNode, name: &str) -> Option<String> {
+    let stmt = scope::as_statement(put)?;
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let mut cur = stmt;
+    loop {
+        let mut next = cur.next();
+        while let Some(s) = next {
+            if s.is_named() && s.kind() != "comment" {
+                match use_in(&s, name) {
+                    Use::Used => {
+                        return Some(format!(
+                            "`{name}` is still used after Put, as if the pool kept it for this caller; another goroutine may already have it"
+                        ))
+                    }
+                    Use::Rebound => return None,
+                    Use::None => {}
+                }
+                if is_terminating(&s) {
+                    return None;
+                }
+            }
+            next = s.next();
+        }
+        // End of a block: continue after the statement owning it, unless that is a
+        // loop (the next iteration starts afresh) or the function itself.
+        let list = cur.parent()?;
+        let block = list.parent()?;
+        let owner = if block.kind() == "block" {
+            block.parent()?
+        } else {
+            block
+        };
+        if scope::is_function(&owner) || owner.kind() == "for_statement" {
+            return None;
+        }
+        let mut up = owner;
+        while up
+            .parent()
+            .is_some_and(|p| p.kind() != "statement_list" && !scope::is_function(&p))
+        {
+            up = up.parent()?;
+        }
+        if up.parent().is_none_or(|p| p.kind() != "statement_list") {
+            return None;
+        }
+        cur = up;
+    }
+}
+
+enum Use {
+    None,
+    Used,
+    Rebound,
+}
+
+fn use_in(stmt: &GoNode, name: &str) -> Use {
+    // `x = ...` first: the variable names another object from here on.
+    if stmt.kind() == "assignment_statement"
+        && stmt.field("operator").is_some_and(|o| o.text() == "=")
+    {
+        let rebinds = stmt.field("left").is_some_and(|l| {
+            l.named_children()
+                .any(|x| x.kind() == "identifier" && x.text() == name)
+        });
+        if rebinds {
+            let reads = stmt.field("right").is_some_and(|r| {
+                r.dfs()
+                    .any(|n| n.kind() == "identifier" && n.text() == name)
+            });
+            return if reads { Use::Used } else { Use::Rebound };
+        }
+    }
+    if stmt.kind() == "short_var_declaration"
+        && stmt.field("left").is_some_and(|l| {
+            l.named_children()
+                .any(|x| x.kind() == "identifier" && x.text() == name)
+        })
+    {
+        return Use::Rebound;
+    }
+    let used = stmt
+        .dfs()
+        .any(|n| n.kind() == "identifier" && n.text() == name);
+    if used {
+        Use::Used
+    } else {
+        Use::None
+    }
+}
+
+fn is_terminating(stmt: &GoNode) -> bool {
+    match stmt.kind().as_ref() {
+        "return_statement" | "break_statement" | "continue_statement" | "goto_statement" => true,
+        "expression_statement" => stmt.text().starts_with("panic("),
+        _ => false,
+    }
+}

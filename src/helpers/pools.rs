@@ -1,0 +1,1258 @@
+//! What gomemfix knows about `sync.Pool` (GM002, GM007): which expression names a
+//! pool, whether the pool has a `New`, what type of object it holds and whether that
+//! type can be reset, where an object handed to `Put` came from, and what counts as
+//! resetting it.
+//!
+//! Everything here answers "I don't know" rather than guess: an unresolved pool, an
+//! unknown type or an object of unknown origin makes the rules stay silent.
+
+use super::scope;
+use crate::gofile::{GoFile, GoNode};
+
+/// What a pooled object's type offers for a reset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pooled {
+    /// A `Reset()` method with no arguments (`*bytes.Buffer`, `*strings.Builder`,
+    /// `hash.Hash`, a package type declaring or embedding one).
+    ResetMethod,
+    /// A `Reset` that needs arguments (`*bufio.Writer`, `*gzip.Reader`...).
+    ResetWithArgs,
+    /// A slice (`[]byte`): reset by re-slicing to `[:0]`.
+    Slice,
+    /// A pointer to a slice (`*[]byte`, or a pointer to a named slice type).
+    SlicePtr,
+    /// A known type with nothing to reset.
+    NoReset,
+    Unknown,
+}
+
+/// Standard-library types held in pools, by import path and name, with their reset.
+const KNOWN_TYPES: &[(&str, &str, Pooled)] = &[
+    ("bytes", "Buffer", Pooled::ResetMethod),
+    ("strings", "Builder", Pooled::ResetMethod),
+    ("hash", "Hash", Pooled::ResetMethod),
+    ("hash", "Hash32", Pooled::ResetMethod),
+    ("hash", "Hash64", Pooled::ResetMethod),
+    ("hash/maphash", "Hash", Pooled::ResetMethod),
+    ("bufio", "Reader", Pooled::ResetWithArgs),
+    ("bufio", "Writer", Pooled::ResetWithArgs),
+    ("bytes", "Reader", Pooled::ResetWithArgs),
+    ("strings", "Reader", Pooled::ResetWithArgs),
+    ("compress/gzip", "Reader", Pooled::ResetWithArgs),
+    ("compress/gzip", "Writer", Pooled::ResetWithArgs),
+    ("compress/flate", "Writer", Pooled::ResetWithArgs),
+    ("compress/zlib", "Writer", Pooled::ResetWithArgs),
+];
+
+/// Constructors whose result type is known: `bytes.NewBuffer(nil)` is a `*bytes.Buffer`.
+const KNOWN_CONSTRUCTORS: &[(&str, &str, &str, &str)] = &[
+    ("bytes", "NewBuffer", "bytes", "Buffer"),
+    ("bytes", "NewBufferString", "bytes", "Buffer"),
+    ("bufio", "NewReader", "bufio", "Reader"),
+    ("bufio", "NewReaderSize", "bufio", "Reader"),
+    ("bufio", "NewWriter", "bufio", "Writer"),
+    ("bufio", "NewWriterSize", "bufio", "Writer"),
+    ("compress/gzip", "NewWriter", "compress/gzip", "Writer"),
+    ("compress/gzip", "NewWriterLevel", "compress/gzip", "Writer"),
+    ("compress/flate", "NewWriter", "compress/flate", "Writer"),
+    ("compress/zlib", "NewWriter", "compress/zlib", "Writer"),
+    ("compress/zlib", "NewWriterLevel", "compress/zlib", "Writer"),
+];
+
+/// A type as far as pools care: a named type (with its import path when
+/// qualified), a slice, or something else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    Named {
+        pkg: Option<String>,
+        name: String,
+        ptr: bool,
+    },
+    Slice {
+        ptr: bool,
+    },
+    Other,
+}
+
+impl TypeRef {
+    fn pointer_to(self) -> TypeRef {
+        match self {
+            TypeRef::Named {
+                pkg,
+                name,
+                ptr: false,
+            } => TypeRef::Named {
+                pkg,
+                name,
+                ptr: true,
+            },
+            TypeRef::Slice { ptr: false } => TypeRef::Slice { ptr: true },
+            _ => TypeRef::Other,
+        }
+    }
+}
+
+/// The node of `file`'s own tree at the place of `node` (a match's node), so that it
+/// shares the file's lifetime.
+pub fn relocate<'r>(file: &'r GoFile, node: &GoNode) -> Option<GoNode<'r>> {
+    let (r, kind) = (node.range(), node.kind());
+    let mut cur = file.root.root();
+    loop {
+        if cur.range() == r && cur.kind() == kind {
+            return Some(cur);
+        }
+        let next = cur
+            .children()
+            .find(|c| c.range().start <= r.start && r.end <= c.range().end);
+        cur = next?;
+    }
+}
+
+/// The first named child that is not a comment.
+pub fn first_named<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let found = n.named_children().find(|c| c.kind() != "comment");
+    found
+}
+
+/// Strips parentheses around an expression or a type.
+pub fn unparen<'r>(node: &GoNode<'r>) -> GoNode<'r> {
+    let mut n = node.clone();
+    while matches!(
+        n.kind().as_ref(),
+        "parenthesized_expression" | "parenthesized_type"
+    ) {
+        let inner = first_named(&n);
+        match inner {
+            Some(inner) => n = inner,
+            None => break,
+        }
+    }
+    n
+}
+
+/// The identifier an expression is rooted at: `b` for `b`, `*b`, `(*b)[:0]`, `b.buf`,
+/// `b.f.g`, `b[i]`, `b.(*T)`.
+pub fn root_ident(expr: &GoNode) -> Option<String> {
+    let mut n = unparen(expr);
+    loop {
+        n = match n.kind().as_ref() {
+            "identifier" => return Some(n.text().to_string()),
+            "unary_expression" => n.field("operand")?,
+            "selector_expression"
+            | "index_expression"
+            | "slice_expression"
+            | "type_assertion_expression" => n.field("operand")?,
+            "parenthesized_expression" => unparen(&n),
+            _ => return None,
+        };
+    }
+}
+
+/// The import path a package name stands for in this file, when it names one.
+fn import_path_of(file: &GoFile, at: &GoNode, name: &str) -> Option<String> {
+    let import = file
+        .imports
+        .iter()
+        .find(|i| i.local_name() == name && !matches!(i.alias.as_deref(), Some("_" | ".")))?;
+    (!scope::is_shadowed(at, name)).then(|| import.path.clone())
+}
+
+/// A type node as a `TypeRef`.
+pub fn type_ref(file: &GoFile, ty: &GoNode) -> TypeRef {
+    let ty = unparen(ty);
+    match ty.kind().as_ref() {
+        "pointer_type" => ty
+            .named_children()
+            .next()
+            .map_or(TypeRef::Other, |inner| type_ref(file, &inner).pointer_to()),
+        "slice_type" => TypeRef::Slice { ptr: false },
+        "qualified_type" => {
+            let (Some(pkg), Some(name)) = (ty.field("package"), ty.field("name")) else {
+                return TypeRef::Other;
+            };
+            match import_path_of(file, &ty, &pkg.text()) {
+                Some(path) => TypeRef::Named {
+                    pkg: Some(path),
+                    name: name.text().to_string(),
+                    ptr: false,
+                },
+                None => TypeRef::Other,
+            }
+        }
+        "type_identifier" => TypeRef::Named {
+            pkg: None,
+            name: ty.text().to_string(),
+            ptr: false,
+        },
+        "generic_type" => ty
+            .field("type")
+            .map_or(TypeRef::Other, |t| type_ref(file, &t)),
+        _ => TypeRef::Other,
+    }
+}
+
+/// The type of value an expression builds, when it visibly builds one:
+/// `new(T)`, `&T{}`, `T{}`, `make([]T, n)`, `&b` of a local slice, `(*T)(&b)`,
+/// `bytes.NewBuffer(nil)`, or a call of a package function with a declared result.
+pub fn type_of_construction(file: &GoFile, expr: &GoNode) -> TypeRef {
+    let e = unparen(expr);
+    match e.kind().as_ref() {
+        "composite_literal" => e
+            .field("type")
+            .map_or(TypeRef::Other, |t| type_ref(file, &t)),
+        "unary_expression" => {
+            let Some(operand) = e.field("operand") else {
+                return TypeRef::Other;
+            };
+            if !e.text().starts_with('&') {
+                return TypeRef::Other;
+            }
+            let operand = unparen(&operand);
+            match operand.kind().as_ref() {
+                "composite_literal" => type_of_construction(file, &operand).pointer_to(),
+                "identifier" => match local_value_of(&operand) {
+                    Some(value) => type_of_construction(file, &value).pointer_to(),
+                    None => TypeRef::Other,
+                },
+                _ => TypeRef::Other,
+            }
+        }
+        "call_expression" => {
+            let Some(func) = e.field("function") else {
+                return TypeRef::Other;
+            };
+            let args: Vec<GoNode> = e
+                .field("arguments")
+                .map(|a| {
+                    a.named_children()
+                        .filter(|c| c.kind() != "comment")
+                        .collect()
+                })
+                .unwrap_or_default();
+            let func = unparen(&func);
+            match func.kind().as_ref() {
+                "identifier" if func.text() == "new" && args.len() == 1 => {
+                    type_ref(file, &args[0]).pointer_to()
+                }
+                "identifier" if func.text() == "make" => match args.first() {
+                    Some(t) if unparen(t).kind() == "slice_type" => TypeRef::Slice { ptr: false },
+                    _ => TypeRef::Other,
+                },
+                "identifier" => function_result(file, &func.text()),
+                // `(*T)(&b)`: a conversion to a pointer type.
+                "unary_expression" if func.text().starts_with('*') => func
+                    .field("operand")
+                    .filter(|o| o.kind() == "identifier")
+                    .map_or(TypeRef::Other, |o| {
+                        TypeRef::Named {
+                            pkg: None,
+                            name: o.text().to_string(),
+                            ptr: false,
+                        }
+                        .pointer_to()
+                    }),
+                "pointer_type" => type_ref(file, &func),
+                "selector_expression" => {
+                    let (Some(op), Some(name)) = (func.field("operand"), func.field("field"))
+                    else {
+                        return TypeRef::Other;
+                    };
+                    let Some(path) = import_path_of(file, &func, &op.text()) else {
+                        return TypeRef::Other;
+                    };
+                    KNOWN_CONSTRUCTORS
+                        .iter()
+                        .find(|(p, f, _, _)| *p == path && *f == name.text())
+                        .map_or(TypeRef::Other, |(_, _, tp, tn)| TypeRef::Named {
+                            pkg: Some(tp.to_string()),
+                            name: tn.to_string(),
+                            ptr: true,
+                        })
+                }
+                _ => TypeRef::Other,
+            }
+        }
+        _ => TypeRef::Other,
+    }
+}
+
+/// The declared result type of a top-level function of this file with one result.
+fn function_result(file: &GoFile, name: &str) -> TypeRef {
+    for decl in file.root.root().children() {
+        if decl.kind() == "function_declaration"
+            && decl.field("name").is_some_and(|n| n.text() == name)
+        {
+            return match decl.field("result") {
+                Some(r) if r.kind() != "parameter_list" => type_ref(file, &r),
+                _ => TypeRef::Other,
+            };
+        }
+    }
+    TypeRef::Other
+}
+
+/// The value a local identifier was declared with (`b := make([]byte, n)` gives
+/// `make(...)`), searching its function before it.
+fn local_value_of<'r>(ident: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let name = ident.text().to_string();
+    let func = scope::enclosing_function(ident)?;
+    let at = ident.range().start;
+    let mut found = None;
+    for n in func.dfs() {
+        if n.range().start >= at {
+            break;
+        }
+        if let Some(value) = assigned_value(&n, &name) {
+            found = Some(value);
+        }
+    }
+    found
+}
+
+/// When `stmt` declares or assigns `name` (alone or in a list), the value it gets.
+pub fn assigned_value<'r>(stmt: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
+    let (left, right) = match stmt.kind().as_ref() {
+        "short_var_declaration" | "assignment_statement" => {
+            if stmt.kind() == "assignment_statement"
+                && stmt.field("operator").is_some_and(|o| o.text() != "=")
+            {
+                return None;
+            }
+            (stmt.field("left")?, stmt.field("right")?)
+        }
+        "var_spec" => {
+            let names: Vec<GoNode> = stmt.field_children("name").collect();
+            let i = names.iter().position(|n| n.text() == name)?;
+            let values: Vec<GoNode> = stmt
+                .field("value")?
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .collect();
+            return values.get(i).cloned();
+        }
+        _ => return None,
+    };
+    let lefts: Vec<GoNode> = left
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let rights: Vec<GoNode> = right
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let i = lefts
+        .iter()
+        .position(|l| l.kind() == "identifier" && l.text() == name)?;
+    if rights.len() == lefts.len() {
+        rights.get(i).cloned()
+    } else if rights.len() == 1 && i == 0 {
+        // `x, ok := v.(T)`: the first name gets the asserted value.
+        rights.first().cloned()
+    } else {
+        None
+    }
+}
+
+/// True when `ty` (a type node) is `sync.Pool` or `*sync.Pool`, whatever the name of
+/// the `sync` import.
+pub fn is_pool_type(file: &GoFile, ty: &GoNode) -> bool {
+    matches!(
+        type_ref(file, ty),
+        TypeRef::Named { pkg: Some(p), name, .. } if p == "sync" && name == "Pool"
+    )
+}
+
+/// True when `expr` builds a pool: `sync.Pool{...}`, `&sync.Pool{...}`, `new(sync.Pool)`.
+fn builds_pool(file: &GoFile, expr: &GoNode) -> bool {
+    matches!(
+        type_of_construction(file, expr),
+        TypeRef::Named { pkg: Some(p), name, .. } if p == "sync" && name == "Pool"
+    )
+}
+
+/// What is known about one pool.
+#[derive(Clone)]
+pub struct PoolInfo<'r> {
+    /// The `New` function (a literal or a named function), when found.
+    pub new_func: Option<GoNode<'r>>,
+    /// True when the pool certainly has no `New`: it is built without one and no
+    /// assignment to its `New` exists in the package.
+    pub no_new: bool,
+    /// The pool is an element of a map (`pools[key]`); the map's key type.
+    pub map_key: Option<GoNode<'r>>,
+}
+
+/// Resolves the receiver of `.Get()`/`.Put()` to a `sync.Pool`, or None when it is not
+/// one or cannot be told: an identifier declared in the function or the file, a
+/// field `x.f` of a struct type in the file declared as a pool, or an element of a
+/// map or array of pools.
+pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<'r>> {
+    let recv = unparen(recv);
+    match recv.kind().as_ref() {
+        "identifier" => {
+            let name = recv.text().to_string();
+            let (ty, value) = declaration_of(file, &recv, &name)?;
+            let is_pool = ty.as_ref().is_some_and(|t| is_pool_type(file, t))
+                || value.as_ref().is_some_and(|v| builds_pool(file, v));
+            if !is_pool {
+                // `p, ok := pools[key]`: an element of a map of pools.
+                let v = unparen(value.as_ref()?);
+                return (v.kind() == "index_expression")
+                    .then(|| resolve_pool(file, &v))
+                    .flatten();
+            }
+            let from_literal = value.as_ref().and_then(new_of_literal);
+            let assigned = new_assignment(file, &name, false);
+            // Only a pool built right here (`var p sync.Pool`, `sync.Pool{}`,
+            // `new(sync.Pool)`) is known to lack a New; a pointer may be set elsewhere.
+            let built_here = match &value {
+                Some(v) => builds_pool(file, v),
+                None => ty
+                    .as_ref()
+                    .is_some_and(|t| unparen(t).kind() != "pointer_type"),
+            };
+            let no_new = from_literal.is_none()
+                && assigned.is_none()
+                && built_here
+                && !set_elsewhere_in_package(file, &name);
+            Some(PoolInfo {
+                new_func: from_literal.or(assigned),
+                no_new,
+                map_key: None,
+            })
+        }
+        "selector_expression" => {
+            let field = recv.field("field")?.text().to_string();
+            let ty = struct_field_type(file, &field)?;
+            if !is_pool_type(file, &ty) {
+                return None;
+            }
+            let from_literal = keyed_pool_literal(file, &field);
+            let assigned = new_assignment(file, &field, true);
+            let no_new = from_literal.is_none()
+                && assigned.is_none()
+                && unparen(&ty).kind() != "pointer_type"
+                && !set_elsewhere_in_package(file, &field);
+            Some(PoolInfo {
+                new_func: from_literal.or(assigned),
+                no_new,
+                map_key: None,
+            })
+        }
+        "index_expression" => {
+            let operand = recv.field("operand")?;
+            let container = container_type(file, &operand)?;
+            let (elem, key) = match container.kind().as_ref() {
+                "map_type" => (container.field("value")?, container.field("key")),
+                "array_type" | "slice_type" => (container.field("element")?, None),
+                _ => return None,
+            };
+            if !is_pool_type(file, &elem) {
+                return None;
+            }
+            Some(PoolInfo {
+                new_func: None,
+                no_new: false,
+                map_key: key,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The declared type of a map/array of pools named by `operand` (identifier or field).
+fn container_type<'r>(file: &'r GoFile, operand: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let operand = unparen(operand);
+    match operand.kind().as_ref() {
+        "identifier" => {
+            let (ty, value) = declaration_of(file, &operand, &operand.text())?;
+            ty.or_else(|| {
+                let v = unparen(&value?);
+                match v.kind().as_ref() {
+                    "composite_literal" => v.field("type"),
+                    "call_expression" if v.text().starts_with("make(") => v
+                        .field("arguments")?
+                        .named_children()
+                        .find(|c| c.kind() != "comment"),
+                    _ => None,
+                }
+            })
+        }
+        "selector_expression" => struct_field_type(file, &operand.field("field")?.text()),
+        _ => None,
+    }
+}
+
+/// The type and value `name` was declared with, as seen from `at`: a local of an
+/// enclosing function (latest declaration before `at`), a parameter, or a
+/// package-level variable of this file.
+pub fn declaration_of<'r>(
+    file: &'r GoFile,
+    at: &GoNode<'r>,
+    name: &str,
+) -> Option<(Option<GoNode<'r>>, Option<GoNode<'r>>)> {
+    let start = at.range().start;
+    for func in at.ancestors().filter(scope::is_function) {
+        let mut found = None;
+        for n in func.dfs() {
+            if n.range().start >= start {
+                break;
+            }
+            match n.kind().as_ref() {
+                "parameter_declaration" if n.field_children("name").any(|p| p.text() == name) => {
+                    found = Some((n.field("type"), None));
+                }
+                "var_spec" if n.field_children("name").any(|p| p.text() == name) => {
+                    found = Some((n.field("type"), assigned_value(&n, name)));
+                }
+                "short_var_declaration" => {
+                    if let Some(v) = assigned_value(&n, name) {
+                        found = Some((None, Some(v)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+    }
+    for decl in file.root.root().children() {
+        if decl.kind() != "var_declaration" {
+            continue;
+        }
+        for spec in decl.dfs().filter(|n| n.kind() == "var_spec") {
+            if spec.field_children("name").any(|p| p.text() == name) {
+                return Some((spec.field("type"), assigned_value(&spec, name)));
+            }
+        }
+    }
+    None
+}
+
+/// The type of a struct field `name` declared in a struct type of this file, when
+/// all such fields agree on a pool type or there is only one.
+pub fn struct_field_type<'r>(file: &'r GoFile, name: &str) -> Option<GoNode<'r>> {
+    let mut found: Option<GoNode> = None;
+    for n in file.root.root().dfs() {
+        if n.kind() != "field_declaration" {
+            continue;
+        }
+        if n.field_children("name").any(|f| f.text() == name) {
+            let ty = n.field("type")?;
+            if let Some(prev) = &found {
+                if is_pool_type(file, prev) != is_pool_type(file, &ty) {
+                    return None;
+                }
+            }
+            found = Some(ty);
+        }
+    }
+    found
+}
+
+/// The `New` of a pool literal: `sync.Pool{New: f}` or `&sync.Pool{New: f}`.
+fn new_of_literal<'r>(value: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let v = unparen(value);
+    let lit = match v.kind().as_ref() {
+        "composite_literal" => v,
+        "unary_expression" => unparen(&v.field("operand")?),
+        _ => return None,
+    };
+    keyed_value(&lit, "New")
+}
+
+fn keyed_value<'r>(lit: &GoNode<'r>, key: &str) -> Option<GoNode<'r>> {
+    let body = lit.field("body")?;
+    for el in body.named_children() {
+        if el.kind() == "keyed_element" {
+            let k = el.field("key")?;
+            if k.text() == key {
+                let v = el.field("value")?;
+                return first_named(&v).or(Some(v));
+            }
+        }
+    }
+    None
+}
+
+/// `f: sync.Pool{New: ...}` in some composite literal of the file: the `New` of
+/// field `f`.
+fn keyed_pool_literal<'r>(file: &'r GoFile, field: &str) -> Option<GoNode<'r>> {
+    for n in file.root.root().dfs() {
+        if n.kind() != "keyed_element" {
+            continue;
+        }
+        if n.field("key").is_some_and(|k| k.text() == field) {
+            let v = n.field("value")?;
+            let inner = v.named_children().find(|c| c.kind() != "comment")?;
+            if let Some(f) = new_of_literal(&inner) {
+                return Some(f);
+            }
+        }
+    }
+    None
+}
+
+/// An assignment `name.New = f` (or `x.name.New = f` for a field) in this file.
+fn new_assignment<'r>(file: &'r GoFile, name: &str, field: bool) -> Option<GoNode<'r>> {
+    for n in file.root.root().dfs() {
+        if n.kind() != "assignment_statement" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+            continue;
+        };
+        let Some(l) = left.named_children().next().map(|l| unparen(&l)) else {
+            continue;
+        };
+        // `p = sync.Pool{New: f}` or `x.p = &sync.Pool{New: f}`.
+        let whole = match l.kind().as_ref() {
+            "identifier" => !field && l.text() == name,
+            "selector_expression" => field && l.field("field").is_some_and(|f| f.text() == name),
+            _ => false,
+        };
+        if whole {
+            if let Some(f) = right
+                .named_children()
+                .next()
+                .and_then(|v| new_of_literal(&v))
+            {
+                return Some(f);
+            }
+            continue;
+        }
+        if l.kind() != "selector_expression" || l.field("field").is_none_or(|f| f.text() != "New") {
+            continue;
+        }
+        let Some(owner) = l.field("operand").map(|o| unparen(&o)) else {
+            continue;
+        };
+        let names_it = match owner.kind().as_ref() {
+            "identifier" => !field && owner.text() == name,
+            "selector_expression" => {
+                field && owner.field("field").is_some_and(|f| f.text() == name)
+            }
+            _ => false,
+        };
+        if names_it {
+            return right.named_children().next();
+        }
+    }
+    None
+}
+/// True when another file of the package may set the pool's `New`: a cheap byte
+/// test over the sibling `.go` files (a `New` near the name), erring towards "may".
+fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
+    let Some(dir) = file.path.parent() else {
+        return false;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    let own = file.path.file_name();
+    for e in entries.filter_map(|e| e.ok()) {
+        let p = e.path();
+        if p.extension().is_none_or(|x| x != "go") || p.file_name() == own {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let assigns = text.contains(&format!("{name}.New"));
+        let keyed = text.match_indices(&format!("{name}:")).any(|(i, _)| {
+            text[i..]
+                .chars()
+                .take(120)
+                .collect::<String>()
+                .contains("New")
+        });
+        if assigns || keyed {
+            return true;
+        }
+    }
+    false
+}
+
+/// The type of object a pool's `New` returns, from its `return` statements.
+pub fn new_result_type<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> TypeRef {
+    let f = unparen(new_func);
+    let body = match f.kind().as_ref() {
+        "func_literal" => f.field("body"),
+        "identifier" => file
+            .root
+            .root()
+            .children()
+            .find(|d| {
+                d.kind() == "function_declaration"
+                    && d.field("name").is_some_and(|n| n.text() == f.text())
+            })
+            .and_then(|d| d.field("body")),
+        _ => None,
+    };
+    let Some(body) = body else {
+        return TypeRef::Other;
+    };
+    let mut result: Option<TypeRef> = None;
+    for ret in body.dfs().filter(|n| n.kind() == "return_statement") {
+        // Returns of nested closures are theirs, not New's.
+        if ret
+            .ancestors()
+            .take_while(|a| a.range() != body.range())
+            .any(|a| scope::is_function(&a))
+        {
+            continue;
+        }
+        let Some(value) = ret
+            .named_children()
+            .find(|c| c.kind() == "expression_list")
+            .and_then(|l| l.named_children().next())
+        else {
+            continue;
+        };
+        let t = type_of_construction(file, &value);
+        match &result {
+            None => result = Some(t),
+            Some(prev) if *prev != t => return TypeRef::Other,
+            _ => {}
+        }
+    }
+    result.unwrap_or(TypeRef::Other)
+}
+
+/// What a type offers for a reset.
+pub fn classify(file: &GoFile, t: &TypeRef) -> Pooled {
+    match t {
+        TypeRef::Slice { ptr: false } => Pooled::Slice,
+        TypeRef::Slice { ptr: true } => Pooled::SlicePtr,
+        TypeRef::Named {
+            pkg: Some(path),
+            name,
+            ..
+        } => KNOWN_TYPES
+            .iter()
+            .find(|(p, n, _)| p == path && n == name)
+            .map_or(Pooled::Unknown, |(_, _, c)| c.clone()),
+        TypeRef::Named {
+            pkg: None,
+            name,
+            ptr,
+        } => classify_local(file, name, *ptr, 0),
+        TypeRef::Other => Pooled::Unknown,
+    }
+}
+
+/// A type declared in this file: its `Reset` method, its underlying slice, or a
+/// `Reset()` promoted from an embedded field.
+fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled {
+    if let Some(params) = method_param_count(file, name, "Reset") {
+        return if params == 0 {
+            Pooled::ResetMethod
+        } else {
+            Pooled::ResetWithArgs
+        };
+    }
+    let Some(spec) = file
+        .root
+        .root()
+        .dfs()
+        .find(|n| n.kind() == "type_spec" && n.field("name").is_some_and(|x| x.text() == name))
+    else {
+        return Pooled::Unknown;
+    };
+    let Some(ty) = spec.field("type") else {
+        return Pooled::Unknown;
+    };
+    match ty.kind().as_ref() {
+        "slice_type" if ptr => Pooled::SlicePtr,
+        "slice_type" => Pooled::Slice,
+        "struct_type" => {
+            for field in ty.dfs().filter(|n| n.kind() == "field_declaration") {
+                if field.field("name").is_some() {
+                    continue;
+                }
+                let Some(et) = field.field("type") else {
+                    continue;
+                };
+                let promoted = match type_ref(file, &et) {
+                    r @ TypeRef::Named { pkg: Some(_), .. } => classify(file, &r),
+                    TypeRef::Named {
+                        pkg: None, name, ..
+                    } if depth < 3 => classify_local(file, &name, true, depth + 1),
+                    _ => Pooled::Unknown,
+                };
+                if matches!(promoted, Pooled::ResetMethod | Pooled::ResetWithArgs) {
+                    return promoted;
+                }
+            }
+            Pooled::NoReset
+        }
+        _ => Pooled::NoReset,
+    }
+}
+
+/// Number of parameters of method `method` declared on `type_name` (or its pointer)
+/// in this file.
+fn method_param_count(file: &GoFile, type_name: &str, method: &str) -> Option<usize> {
+    for decl in file.root.root().children() {
+        if decl.kind() != "method_declaration"
+            || decl.field("name").is_none_or(|n| n.text() != method)
+        {
+            continue;
+        }
+        let Some(recv) = decl.field("receiver") else {
+            continue;
+        };
+        let recv_type = recv
+            .dfs()
+            .find(|n| n.kind() == "type_identifier")
+            .map(|n| n.text().to_string());
+        if recv_type.as_deref() != Some(type_name) {
+            continue;
+        }
+        let params = decl.field("parameters").map_or(0, |p| {
+            p.named_children()
+                .filter(|c| c.kind().ends_with("parameter_declaration"))
+                .map(|c| c.field_children("name").count().max(1))
+                .sum()
+        });
+        return Some(params);
+    }
+    None
+}
+
+/// A `Get()` call on a pool, possibly type-asserted: `p.Get()` or `p.Get().(*T)`.
+#[derive(Clone)]
+pub struct GetExpr<'r> {
+    pub call: GoNode<'r>,
+    pub receiver: GoNode<'r>,
+    /// The asserted type, when the call is type-asserted.
+    pub asserted: Option<GoNode<'r>>,
+}
+
+/// `expr` as a Get, directly or through one type assertion.
+pub fn as_get<'r>(expr: &GoNode<'r>) -> Option<GetExpr<'r>> {
+    let e = unparen(expr);
+    let (call, asserted) = if e.kind() == "type_assertion_expression" {
+        (unparen(&e.field("operand")?), e.field("type"))
+    } else {
+        (e, None)
+    };
+    let receiver = get_receiver(&call)?;
+    Some(GetExpr {
+        call,
+        receiver,
+        asserted,
+    })
+}
+
+/// The receiver of a call `r.Get()` with no arguments.
+pub fn get_receiver<'r>(call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    method_call(call, "Get", 0)
+}
+
+/// The receiver of a call `r.<name>(...)` with `argc` arguments.
+pub fn method_call<'r>(call: &GoNode<'r>, name: &str, argc: usize) -> Option<GoNode<'r>> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let func = unparen(&call.field("function")?);
+    if func.kind() != "selector_expression" || func.field("field")?.text() != name {
+        return None;
+    }
+    let args = call
+        .field("arguments")?
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .count();
+    (args == argc).then(|| func.field("operand")).flatten()
+}
+
+/// Where the object `name` seen at `at` was last assigned from a pool's `Get`,
+/// directly (`b := p.Get().(*T)`) or through one variable (`v := p.Get(); b := v.(*T)`).
+#[derive(Clone)]
+pub struct GetBinding<'r> {
+    pub get: GetExpr<'r>,
+    /// The statement (or `var_spec`) that binds the object.
+    pub stmt: GoNode<'r>,
+    /// The function the binding is in.
+    pub func: GoNode<'r>,
+}
+
+pub fn get_binding<'r>(at: &GoNode<'r>, name: &str) -> Option<GetBinding<'r>> {
+    let start = at.range().start;
+    for func in at.ancestors().filter(scope::is_function) {
+        let mut last: Option<(GoNode, GoNode)> = None;
+        for n in func.dfs() {
+            if n.range().start >= start {
+                break;
+            }
+            if let Some(v) = assigned_value(&n, name) {
+                // `b = append(b, x)`, `b = b[:n]`: still the same object.
+                let same_object = last.is_some()
+                    && v.dfs()
+                        .any(|x| x.kind() == "identifier" && x.text() == name);
+                if !same_object {
+                    last = Some((n.clone(), v));
+                }
+            }
+        }
+        let Some((stmt, value)) = last else {
+            continue;
+        };
+        if let Some(get) = as_get(&value) {
+            return Some(GetBinding { get, stmt, func });
+        }
+        // `b := v.(*T)` where `v := p.Get()`.
+        let v = unparen(&value);
+        if v.kind() == "type_assertion_expression" {
+            let inner = unparen(&v.field("operand")?);
+            if inner.kind() == "identifier" {
+                let prev = get_binding(&v, &inner.text())?;
+                if prev.get.asserted.is_none() {
+                    let get = GetExpr {
+                        asserted: v.field("type"),
+                        ..prev.get
+                    };
+                    return Some(GetBinding { get, stmt, func });
+                }
+            }
+        }
+        return None;
+    }
+    None
+}
+
+/// The pooled type of an object bound by `binding`: its type assertion, else the
+/// pool's `New`.
+pub fn pooled_type<'r>(file: &'r GoFile, binding: &GetBinding<'r>, pool: &PoolInfo<'r>) -> Pooled {
+    if let Some(t) = &binding.get.asserted {
+        return classify(file, &type_ref(file, t));
+    }
+    match &pool.new_func {
+        Some(f) => classify(file, &new_result_type(file, f)),
+        None => Pooled::Unknown,
+    }
+}
+
+/// Method and function names that reset an object (`Reset`, `reset`, `clear`,
+/// `Truncate`, `init`, `SetLen`...).
+pub fn is_reset_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "reset", "clear", "truncate", "setlen", "zero", "wipe", "recycle",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+        || lower.starts_with("init")
+        || lower.starts_with("reinit")
+        || lower == "free"
+        || lower == "release"
+}
+
+fn is_zero_literal(n: &GoNode) -> bool {
+    n.kind() == "int_literal" && n.text().trim_start_matches('0').is_empty()
+}
+
+/// `x[:0]` (or `x[0:0]`) for an `x` rooted at one of `names`.
+fn is_truncation(n: &GoNode, names: &[String]) -> bool {
+    n.kind() == "slice_expression"
+        && n.field("end").is_some_and(|e| is_zero_literal(&e))
+        && n.field("start").is_none_or(|s| is_zero_literal(&s))
+        && n.field("operand")
+            .and_then(|o| root_ident(&o))
+            .is_some_and(|r| names.contains(&r))
+}
+
+/// `append(x, ...)` or `AppendXxx(x, ...)` growing an object rooted at one of `names`.
+pub fn is_append_to(n: &GoNode, names: &[String]) -> bool {
+    if n.kind() != "call_expression" {
+        return false;
+    }
+    let Some(func) = n.field("function").map(|f| unparen(&f)) else {
+        return false;
+    };
+    let fname = match func.kind().as_ref() {
+        "identifier" => func.text().to_string(),
+        "selector_expression" => func
+            .field("field")
+            .map_or(String::new(), |f| f.text().to_string()),
+        _ => return false,
+    };
+    if fname != "append" && !fname.starts_with("Append") {
+        return false;
+    }
+    let first = n
+        .field("arguments")
+        .and_then(|a| a.named_children().find(|c| c.kind() != "comment"));
+    first.is_some_and(|f| {
+        !is_truncation(&f, names) && root_ident(&f).is_some_and(|r| names.contains(&r))
+    })
+}
+
+/// True when node `n` resets (or replaces) an object rooted at one of `names`:
+/// a reset-like method or function call on it, `clear(x)`, `x = x[:0]`, `*x = ...`,
+/// an assignment to one of its fields, or any `x[:0]`.
+pub fn is_reset_of(n: &GoNode, names: &[String]) -> bool {
+    let rooted = |e: &GoNode| root_ident(e).is_some_and(|r| names.contains(&r));
+    match n.kind().as_ref() {
+        "slice_expression" => is_truncation(n, names),
+        "call_expression" => {
+            let Some(func) = n.field("function").map(|f| unparen(&f)) else {
+                return false;
+            };
+            match func.kind().as_ref() {
+                "selector_expression" => {
+                    let name = func.field("field").map(|f| f.text().to_string());
+                    name.is_some_and(|m| is_reset_name(&m))
+                        && func.field("operand").is_some_and(|o| rooted(&o))
+                }
+                "identifier" => {
+                    is_reset_name(&func.text())
+                        && n.field("arguments").is_some_and(|a| {
+                            a.named_children()
+                                .filter(|c| c.kind() != "comment")
+                                .any(|c| rooted(&c))
+                        })
+                }
+                _ => false,
+            }
+        }
+        "assignment_statement" => {
+            if n.field("operator").is_some_and(|o| o.text() != "=") {
+                return false;
+            }
+            let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+                return false;
+            };
+            let rights: Vec<GoNode> = right.named_children().collect();
+            let lefts: Vec<GoNode> = left.named_children().collect();
+            lefts.into_iter().enumerate().any(|(i, l)| {
+                let l = unparen(&l);
+                if !rooted(&l) || l.kind() == "index_expression" {
+                    return false;
+                }
+                // Growing the object is using it, not resetting it.
+                let grows = rights
+                    .get(i)
+                    .is_some_and(|r| is_append_to(&unparen(r), names));
+                !grows
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Every name an object is known by in `func` after `from`: itself, and locals
+/// initialised from it (`b := *bp`, `buf := (*bp)[:0]`, `v := b`).
+pub fn aliases(func: &GoNode, name: &str, from: usize) -> Vec<String> {
+    let mut names = vec![name.to_string()];
+    for n in func.dfs().filter(|n| n.range().start >= from) {
+        if n.kind() != "short_var_declaration" && n.kind() != "var_spec" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (
+            n.field("left").or_else(|| n.field("name")),
+            n.field("right").or_else(|| n.field("value")),
+        ) else {
+            continue;
+        };
+        let lefts: Vec<GoNode> = if left.kind() == "expression_list" {
+            left.named_children().collect()
+        } else {
+            n.field_children("name").collect()
+        };
+        let rights: Vec<GoNode> = right.named_children().collect();
+        if lefts.len() != rights.len() {
+            continue;
+        }
+        for (l, r) in lefts.iter().zip(&rights) {
+            let r = unparen(r);
+            let derived = match r.kind().as_ref() {
+                "identifier" => names.contains(&r.text().to_string()),
+                "unary_expression" if r.text().starts_with('*') => {
+                    root_ident(&r).is_some_and(|x| names.contains(&x))
+                }
+                "slice_expression" => root_ident(&r).is_some_and(|x| names.contains(&x)),
+                _ => false,
+            };
+            if derived && !names.contains(&l.text().to_string()) {
+                names.push(l.text().to_string());
+            }
+        }
+    }
+    names
+}
+
+/// The innermost function of `node`, and whether `node` runs when that function is
+/// deferred (`defer func() { ... }()`).
+pub fn in_deferred_closure(node: &GoNode) -> bool {
+    let Some(func) = scope::enclosing_function(node) else {
+        return false;
+    };
+    func.kind() == "func_literal"
+        && func.parent().is_some_and(|call| {
+            call.kind() == "call_expression"
+                && call.parent().is_some_and(|d| d.kind() == "defer_statement")
+        })
+}
+
+/// True when `node` is a branch (if/else block, case clause) that `other` lies
+/// outside of while the statement owning the branch holds `other`: the two are on
+/// different paths.
+pub fn on_other_branch(node: &GoNode, other: &GoNode, stop: &GoNode) -> bool {
+    let o = other.range();
+    for a in node.ancestors() {
+        if a.range() == stop.range() {
+            return false;
+        }
+        let is_branch = match a.kind().as_ref() {
+            "expression_case" | "default_case" | "type_case" | "communication_case" => true,
+            "block" => a.parent().is_some_and(|p| p.kind() == "if_statement"),
+            _ => false,
+        };
+        if !is_branch {
+            continue;
+        }
+        let r = a.range();
+        if r.start <= o.start && o.end <= r.end {
+            continue;
+        }
+        let owner = a.ancestors().find(|p| {
+            matches!(
+                p.kind().as_ref(),
+                "if_statement"
+                    | "expression_switch_statement"
+                    | "type_switch_statement"
+                    | "select_statement"
+            )
+        });
+        if owner.is_some_and(|w| {
+            let wr = w.range();
+            wr.start <= o.start && o.end <= wr.end
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn node_at<'r>(f: &'r GoFile, text: &str, kind: &str) -> GoNode<'r> {
+        let at = f.text().find(text).unwrap();
+        f.root
+            .root()
+            .dfs()
+            .filter(|n| n.range().start == at && n.kind() == kind)
+            .last()
+            .unwrap_or_else(|| panic!("no {kind} at `{text}`"))
+    }
+
+    const SRC: &str = r#"package p
+
+import (
+	"bytes"
+	xs "sync"
+)
+
+type enc struct {
+	bytes.Buffer
+	n int
+}
+
+type plain struct{ n int }
+
+type buf []byte
+
+func (b *buf) Reset() {}
+
+type srv struct {
+	pool  xs.Pool
+	pools map[string]*xs.Pool
+}
+
+var bp = xs.Pool{New: func() any { return new(bytes.Buffer) }}
+var sp = &xs.Pool{New: func() any { s := make([]byte, 0, 64); return &s }}
+var bare xs.Pool
+
+func f(s *srv) {
+	b := bp.Get().(*bytes.Buffer)
+	v := s.pool.Get()
+	e := v.(*enc)
+	q := s.pools["k"].Get()
+	bare.Put(b)
+	_, _, _ = e, q, b
+}
+"#;
+
+    #[test]
+    fn resolves_pools_and_types() {
+        let f = GoFile::parse(Path::new("/nonexistent/a.go"), SRC, None);
+        let recv = node_at(&f, "bp.Get", "identifier");
+        let info = resolve_pool(&f, &recv).unwrap();
+        assert!(!info.no_new);
+        assert_eq!(
+            classify(&f, &new_result_type(&f, info.new_func.as_ref().unwrap())),
+            Pooled::ResetMethod
+        );
+        let sp = node_at(&f, "sp = ", "identifier");
+        let info = resolve_pool(&f, &sp).unwrap();
+        assert_eq!(
+            classify(&f, &new_result_type(&f, info.new_func.as_ref().unwrap())),
+            Pooled::SlicePtr
+        );
+        let bare = node_at(&f, "bare.Put", "identifier");
+        assert!(resolve_pool(&f, &bare).unwrap().no_new);
+        let field = node_at(&f, "s.pool.Get", "selector_expression");
+        assert!(resolve_pool(&f, &field).unwrap().no_new);
+        let keyed = node_at(&f, "s.pools[\"k\"]", "index_expression");
+        assert!(resolve_pool(&f, &keyed).unwrap().map_key.is_some());
+        let e = node_at(&f, "_, _, _ = e", "assignment_statement");
+        let binding = get_binding(&e, "e").unwrap();
+        assert_eq!(binding.get.asserted.unwrap().text(), "*enc");
+        let plain = TypeRef::Named {
+            pkg: None,
+            name: "plain".into(),
+            ptr: true,
+        };
+        assert_eq!(classify(&f, &plain), Pooled::NoReset);
+        let enc = TypeRef::Named {
+            pkg: None,
+            name: "enc".into(),
+            ptr: true,
+        };
+        assert_eq!(classify(&f, &enc), Pooled::ResetMethod);
+        let named_slice = TypeRef::Named {
+            pkg: None,
+            name: "buf".into(),
+            ptr: true,
+        };
+        assert_eq!(classify(&f, &named_slice), Pooled::ResetMethod);
+    }
+
+    #[test]
+    fn resets() {
+        let src = "package p\nfunc f() {\n\tb.Reset()\n\t*bp = (*bp)[:0]\n\tx = append(x, 1)\n\tb.n = 0\n\tclear(m)\n\tb.Write(p)\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let hit = |text: &str, kind: &str, who: &[&str]| {
+            is_reset_of(&node_at(&f, text, kind), &names(who))
+        };
+        assert!(hit("b.Reset()", "call_expression", &["b"]));
+        assert!(hit("*bp = ", "assignment_statement", &["bp"]));
+        assert!(!hit("x = append", "assignment_statement", &["x"]));
+        assert!(hit("b.n = 0", "assignment_statement", &["b"]));
+        assert!(hit("clear(m)", "call_expression", &["m"]));
+        assert!(!hit("b.Write(p)", "call_expression", &["b"]));
+        assert!(!hit("b.Reset()", "call_expression", &["c"]));
+    }
+}
