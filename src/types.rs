@@ -47,6 +47,14 @@ pub struct TypeDecl {
     imports: ImportMap,
 }
 
+impl TypeDecl {
+    /// The import path that qualifier `name` (as in `sync.Pool`) stands for in the
+    /// file declaring this type.
+    pub fn import_path(&self, name: &str) -> Option<&str> {
+        self.imports.get(name).map(String::as_str)
+    }
+}
+
 /// What one package declares at its top level, read from the non-test `.go` files
 /// of its folder that share its package clause. Declarations that differ between
 /// files (build-tagged variants) are dropped as ambiguous.
@@ -147,6 +155,15 @@ impl PackageIndex {
     /// The package-level type declaration named `name`.
     pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
         self.types.get(name)
+    }
+
+    /// The type of package-level variable `name` as written in its own file, with
+    /// that file's import names (so `xs.Pool` can be told to be `sync.Pool` even
+    /// where the asking file does not import `sync`).
+    pub fn var_type(&self, name: &str) -> Option<(&str, &BTreeMap<String, String>)> {
+        self.vars
+            .get(name)
+            .map(|w| (w.text.as_str(), w.imports.as_ref()))
     }
 
     fn add_file(&mut self, top: &GoNode) {

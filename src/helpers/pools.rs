@@ -8,6 +8,7 @@
 
 use super::scope;
 use crate::gofile::{GoFile, GoNode};
+use crate::types::{self, PackageIndex, Resolver};
 
 /// What a pooled object's type offers for a reset.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,7 +392,9 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
     match recv.kind().as_ref() {
         "identifier" => {
             let name = recv.text().to_string();
-            let (ty, value) = declaration_of(file, &recv, &name)?;
+            let Some((ty, value)) = declaration_of(file, &recv, &name) else {
+                return pool_var_elsewhere(file, &name);
+            };
             let is_pool = ty.as_ref().is_some_and(|t| is_pool_type(file, t))
                 || value.as_ref().is_some_and(|v| builds_pool(file, v));
             if !is_pool {
@@ -423,7 +426,9 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
         }
         "selector_expression" => {
             let field = recv.field("field")?.text().to_string();
-            let ty = struct_field_type(file, &field)?;
+            let Some(ty) = struct_field_type(file, &field) else {
+                return pool_field_elsewhere(file, &recv, &field);
+            };
             if !is_pool_type(file, &ty) {
                 return None;
             }
@@ -458,6 +463,42 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
         }
         _ => None,
     }
+}
+
+/// True when a type text, read with its own file's import names, is `sync.Pool` or
+/// `*sync.Pool`.
+fn text_is_pool<'a>(text: &str, import_path: impl Fn(&str) -> Option<&'a str>) -> bool {
+    let t = text.trim().trim_start_matches('*').trim();
+    matches!(t.split_once('.'), Some((q, "Pool")) if import_path(q) == Some("sync"))
+}
+
+/// A package-level pool declared in another file of the package. Its `New` is not
+/// read there, so nothing is claimed about it.
+fn pool_var_elsewhere<'r>(file: &'r GoFile, name: &str) -> Option<PoolInfo<'r>> {
+    let index = PackageIndex::for_file(file);
+    let (text, imports) = index.var_type(name)?;
+    text_is_pool(text, |q| imports.get(q).map(String::as_str)).then_some(PoolInfo {
+        new_func: None,
+        no_new: false,
+        map_key: None,
+    })
+}
+
+/// A pool field `x.f` of a struct declared in another file of the package.
+fn pool_field_elsewhere<'r>(
+    file: &'r GoFile,
+    recv: &GoNode<'r>,
+    field: &str,
+) -> Option<PoolInfo<'r>> {
+    let resolver = Resolver::new(file);
+    let owner = resolver.type_of(&recv.field("operand")?)?;
+    let decl = resolver.type_decl(&types::base_type_name(&owner))?;
+    let (_, text) = decl.fields.iter().find(|(n, _)| n == field)?;
+    text_is_pool(text, |q| decl.import_path(q)).then_some(PoolInfo {
+        new_func: None,
+        no_new: false,
+        map_key: None,
+    })
 }
 
 /// The declared type of a map/array of pools named by `operand` (identifier or field).
@@ -644,26 +685,7 @@ fn new_assignment<'r>(file: &'r GoFile, name: &str, field: bool) -> Option<GoNod
 /// True when another file of the package may set the pool's `New`: a cheap byte
 /// test over the sibling `.go` files (a `New` near the name), erring towards "may".
 fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
-    let Some(dir) = file.path.parent() else {
-        return false;
-    };
-    let dir = if dir.as_os_str().is_empty() {
-        std::path::Path::new(".")
-    } else {
-        dir
-    };
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    let own = file.path.file_name();
-    for e in entries.filter_map(|e| e.ok()) {
-        let p = e.path();
-        if p.extension().is_none_or(|x| x != "go") || p.file_name() == own {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&p) else {
-            continue;
-        };
+    sibling_texts(file).iter().any(|text| {
         let assigns = text.contains(&format!("{name}.New"));
         let keyed = text.match_indices(&format!("{name}:")).any(|(i, _)| {
             text[i..]
@@ -672,11 +694,8 @@ fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
                 .collect::<String>()
                 .contains("New")
         });
-        if assigns || keyed {
-            return true;
-        }
-    }
-    false
+        assigns || keyed
+    })
 }
 
 /// The type of object a pool's `New` returns, from its `return` statements.
@@ -763,7 +782,7 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
         .dfs()
         .find(|n| n.kind() == "type_spec" && n.field("name").is_some_and(|x| x.text() == name))
     else {
-        return Pooled::Unknown;
+        return classify_elsewhere(file, name, ptr);
     };
     let Some(ty) = spec.field("type") else {
         return Pooled::Unknown;
@@ -794,6 +813,81 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
         }
         _ => Pooled::NoReset,
     }
+}
+
+/// A type declared in another file of the package, from the package index; the
+/// arity of its `Reset` from the declaring line, since calling it wrongly would not
+/// compile (unknown arity: report only).
+fn classify_elsewhere(file: &GoFile, name: &str, ptr: bool) -> Pooled {
+    let index = PackageIndex::for_file(file);
+    let Some(decl) = index.type_decl(name) else {
+        return Pooled::Unknown;
+    };
+    if index.has_method(name, "Reset") {
+        return match reset_arity_elsewhere(file, name) {
+            Some(0) => Pooled::ResetMethod,
+            _ => Pooled::ResetWithArgs,
+        };
+    }
+    let std_reset = decl.embedded.iter().any(|e| {
+        let e = e.trim_start_matches('*');
+        e.split_once('.').is_some_and(|(q, n)| {
+            KNOWN_TYPES.iter().any(|(p, t, c)| {
+                *t == n && *c == Pooled::ResetMethod && decl.import_path(q) == Some(*p)
+            })
+        })
+    });
+    if std_reset {
+        return Pooled::ResetMethod;
+    }
+    match decl.underlying.trim() {
+        u if u.starts_with("[]") && ptr => Pooled::SlicePtr,
+        u if u.starts_with("[]") => Pooled::Slice,
+        _ => Pooled::NoReset,
+    }
+}
+
+/// Parameter count of `func (r *T) Reset(...)` in a sibling file, read from the line.
+fn reset_arity_elsewhere(file: &GoFile, type_name: &str) -> Option<usize> {
+    for text in sibling_texts(file) {
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("func (") else {
+                continue;
+            };
+            let Some((recv, after)) = rest.split_once(')') else {
+                continue;
+            };
+            let recv_type = recv.split_whitespace().last().unwrap_or("");
+            if types::base_type_name(recv_type) != type_name {
+                continue;
+            }
+            if let Some(params) = after.trim_start().strip_prefix("Reset(") {
+                return Some(usize::from(!params.trim_start().starts_with(')')));
+            }
+        }
+    }
+    None
+}
+
+/// The texts of the other `.go` files in the file's folder.
+fn sibling_texts(file: &GoFile) -> Vec<String> {
+    let dir = match file.path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
+    let own = file.path.file_name();
+    let mut paths: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "go") && p.file_name() != own)
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect()
 }
 
 /// Number of parameters of method `method` declared on `type_name` (or its pointer)
@@ -893,11 +987,14 @@ pub fn get_binding<'r>(at: &GoNode<'r>, name: &str) -> Option<GetBinding<'r>> {
                 break;
             }
             if let Some(v) = assigned_value(&n, name) {
-                // `b = append(b, x)`, `b = b[:n]`: still the same object.
+                // `b = append(b, x)`, `b = b[:n]`: still the same object; and a
+                // fallback in a branch (`if b == nil { b = new(T) }`) is not the
+                // assignment every path sees.
                 let same_object = last.is_some()
                     && v.dfs()
                         .any(|x| x.kind() == "identifier" && x.text() == name);
-                if !same_object {
+                let conditional = last.is_some() && in_branch_without(&n, at, &func);
+                if !same_object && !conditional {
                     last = Some((n.clone(), v));
                 }
             }
@@ -1037,6 +1134,11 @@ pub fn is_reset_of(n: &GoNode, names: &[String]) -> bool {
                 if !rooted(&l) || l.kind() == "index_expression" {
                     return false;
                 }
+                // `b = new(T)` swaps in another object (a nil fallback, say); only
+                // `b = nil` drops the old one. `b = b[:0]` is caught as a truncation.
+                if l.kind() == "identifier" {
+                    return rights.get(i).is_some_and(|r| unparen(r).kind() == "nil");
+                }
                 // Growing the object is using it, not resetting it.
                 let grows = rights
                     .get(i)
@@ -1099,6 +1201,22 @@ pub fn in_deferred_closure(node: &GoNode) -> bool {
         && func.parent().is_some_and(|call| {
             call.kind() == "call_expression"
                 && call.parent().is_some_and(|d| d.kind() == "defer_statement")
+        })
+}
+
+/// True when `node` sits in an if/else block or case clause that does not hold `at`.
+fn in_branch_without(node: &GoNode, at: &GoNode, stop: &GoNode) -> bool {
+    let o = at.range();
+    node.ancestors()
+        .take_while(|a| a.range() != stop.range())
+        .any(|a| {
+            let is_branch = match a.kind().as_ref() {
+                "expression_case" | "default_case" | "type_case" | "communication_case" => true,
+                "block" => a.parent().is_some_and(|p| p.kind() == "if_statement"),
+                _ => false,
+            };
+            let r = a.range();
+            is_branch && !(r.start <= o.start && o.end <= r.end)
         })
 }
 
