@@ -81,10 +81,7 @@ impl Engine {
 
     /// True when some rule may match these bytes (see `prefilter`).
     pub fn may_match(&self, bytes: &[u8]) -> bool {
-        let mut seen = std::collections::HashMap::new();
-        self.rules
-            .iter()
-            .any(|r| r.prefilter.may_match_memo(bytes, &mut seen))
+        self.rules.iter().any(|r| r.prefilter.may_match(bytes))
     }
 
     pub fn analyze(&self, path: &Path, text: &str, module: Option<Arc<Module>>) -> Analysis {

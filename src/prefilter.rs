@@ -46,23 +46,6 @@ impl Prefilter {
         }
     }
 
-    /// `may_match`, remembering each needle's answer in `seen` so that rules sharing
-    /// a needle (`Get`, `GC`, `"runtime"`) scan the file for it once.
-    pub fn may_match_memo<'p>(
-        &'p self,
-        bytes: &[u8],
-        seen: &mut std::collections::HashMap<&'p [u8], bool>,
-    ) -> bool {
-        match self {
-            Prefilter::Always => true,
-            Prefilter::Needle(n) => *seen
-                .entry(n.as_slice())
-                .or_insert_with(|| memmem::find(bytes, n).is_some()),
-            Prefilter::All(parts) => parts.iter().all(|p| p.may_match_memo(bytes, seen)),
-            Prefilter::Any(parts) => parts.iter().any(|p| p.may_match_memo(bytes, seen)),
-        }
-    }
-
     fn simplify(self) -> Prefilter {
         match self {
             Prefilter::All(parts) => {
