@@ -33,6 +33,13 @@ impl Prefilter {
         for path in meta.packages.values() {
             parts.push(Prefilter::Needle(format!("\"{path}\"").into_bytes()));
         }
+        if !meta.needles.is_empty() {
+            let any = meta
+                .needles
+                .iter()
+                .map(|n| Prefilter::Needle(n.clone().into_bytes()));
+            parts.push(Prefilter::Any(any.collect()));
+        }
         Prefilter::All(parts).simplify()
     }
 
@@ -221,7 +228,17 @@ mod tests {
             checks: vec![],
             fixer: None,
             fix_description: None,
+            needles: vec![],
         }
+    }
+
+    #[test]
+    fn listed_needles_are_alternatives() {
+        let mut m = meta(&[]);
+        m.needles = vec!["nil".into(), "make".into()];
+        let p = Prefilter::from_rule(&serde_json::json!({"kind": "slice_expression"}), None, &m);
+        assert!(p.may_match(b"x = nil"));
+        assert!(!p.may_match(b"var t = [...]uint32{1, 2}"));
     }
 
     #[test]

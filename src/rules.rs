@@ -90,6 +90,10 @@ pub struct RuleMeta {
     pub fixer: Option<FixerSpec>,
     /// One line saying what the fix does, shown with the finding.
     pub fix_description: Option<String>,
+    /// Words of which a file must contain at least one, for the prefilter, when
+    /// the pattern spells no identifier (`kind: slice_expression`).
+    #[serde(default)]
+    pub needles: Vec<String>,
 }
 
 pub struct Rule {
@@ -195,6 +199,7 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
         checks: vec![],
         fixer: None,
         fix_description: None,
+        needles: vec![],
     });
     for check in &meta.checks {
         if helpers::check(check).is_none() {

@@ -33,6 +33,21 @@ struct Written {
     imports: ImportMap,
 }
 
+/// The result types of a function, as written in its file.
+#[derive(Debug, Clone)]
+struct FuncResults {
+    types: Vec<String>,
+    imports: ImportMap,
+}
+
+/// Results of standard-library functions that rules meet often.
+const KNOWN_RESULTS: &[(&str, &str, &[&str])] = &[
+    ("os", "ReadFile", &["[]byte", "error"]),
+    ("io", "ReadAll", &["[]byte", "error"]),
+    ("io/ioutil", "ReadAll", &["[]byte", "error"]),
+    ("io/ioutil", "ReadFile", &["[]byte", "error"]),
+];
+
 /// A named type declared at package level.
 #[derive(Debug, Clone, Default)]
 pub struct TypeDecl {
@@ -64,8 +79,8 @@ pub struct PackageIndex {
     /// Method names by receiver base type name (`*T`, `T` and `T[X]` all count as `T`).
     methods: HashMap<String, BTreeSet<String>>,
     vars: HashMap<String, Written>,
-    /// Result type of functions with exactly one unnamed or named result.
-    funcs: HashMap<String, Written>,
+    /// Result types of the package's non-generic functions.
+    funcs: HashMap<String, FuncResults>,
     ambiguous: BTreeSet<String>,
 }
 
@@ -200,9 +215,9 @@ impl PackageIndex {
                     if decl.field("type_parameters").is_some() {
                         continue;
                     }
-                    if let Some(text) = single_result(&result) {
-                        let w = Written {
-                            text,
+                    if let Some(types) = result_types(&result) {
+                        let w = FuncResults {
+                            types,
                             imports: imports.clone(),
                         };
                         insert_once(
@@ -210,7 +225,7 @@ impl PackageIndex {
                             &mut self.ambiguous,
                             name.text().to_string(),
                             w,
-                            |a, b| a.text == b.text,
+                            |a, b| a.types == b.types,
                         );
                     }
                 }
@@ -341,21 +356,24 @@ fn field_type_text(field: &GoNode, fty: &GoNode) -> String {
     format!("{before}{}", fty.text())
 }
 
-/// The type of a function's only result, if it has exactly one.
-fn single_result(result: &GoNode) -> Option<String> {
+/// The types of a function's results, one per result (`(a, b int)` gives two).
+fn result_types(result: &GoNode) -> Option<Vec<String>> {
     if result.kind() != "parameter_list" {
-        return Some(result.text().to_string());
+        return Some(vec![result.text().to_string()]);
     }
-    let params: Vec<_> = result
-        .children()
-        .filter(|c| c.kind() == "parameter_declaration")
-        .collect();
-    match params.as_slice() {
-        [one] if one.field_children("name").count() <= 1 => {
-            one.field("type").map(|t| t.text().to_string())
+    let mut out = vec![];
+    for p in result.children() {
+        if p.kind() == "variadic_parameter_declaration" {
+            return None;
         }
-        _ => None,
+        if p.kind() != "parameter_declaration" {
+            continue;
+        }
+        let ty = p.field("type")?.text().to_string();
+        let names = p.field_children("name").count().max(1);
+        out.extend(std::iter::repeat_n(ty, names));
     }
+    Some(out)
 }
 
 /// Infers the type of a value expression in its function.
@@ -642,11 +660,8 @@ impl<'f, 'a> Resolver<'f, 'a> {
                         "make" | "new" => return literal_type(e),
                         name if is_predeclared(name) => return Some(name.to_string()),
                         name => {
-                            if let Some(w) = self.local.funcs.get(name) {
-                                return Some(w.text.clone());
-                            }
-                            if let Some(w) = self.index.funcs.get(name) {
-                                return self.portable(&w.text, &w.imports);
+                            if let Some(types) = self.call_results(e) {
+                                return (types.len() == 1).then(|| types[0].clone());
                             }
                             // A conversion to a named type of the package: `Buffer(b)`.
                             if self.type_decl(name).is_some() {
@@ -658,6 +673,38 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 None
             }
             _ => literal_type(e),
+        }
+    }
+
+    /// The result types of a call to a package function or a known standard one,
+    /// as texts valid in this file.
+    fn call_results(&self, call: &GoNode) -> Option<Vec<String>> {
+        let func = call.field("function")?;
+        match func.kind().as_ref() {
+            "identifier" => {
+                let name = func.text();
+                if self.is_local(&func, &name) {
+                    return None;
+                }
+                if let Some(f) = self.local.funcs.get(name.as_ref()) {
+                    return Some(f.types.clone());
+                }
+                let f = self.index.funcs.get(name.as_ref())?;
+                f.types
+                    .iter()
+                    .map(|t| self.portable(t, &f.imports))
+                    .collect()
+            }
+            "selector_expression" => {
+                let pkg = func.field("operand")?;
+                let name = func.field("field")?.text();
+                let (_, _, results) = KNOWN_RESULTS.iter().find(|(path, f, _)| {
+                    *f == name
+                        && crate::helpers::scope::names_import(self.file, &func, &pkg.text(), path)
+                })?;
+                Some(results.iter().map(|r| r.to_string()).collect())
+            }
+            _ => None,
         }
     }
 
@@ -693,6 +740,7 @@ impl<'f, 'a> Resolver<'f, 'a> {
             Decl::Typed(t) => Some(t.text().to_string()),
             Decl::Variadic(t) => Some(format!("[]{}", t.text())),
             Decl::Value(v) => self.expr_type(&v, depth + 1),
+            Decl::Result { call, index } => self.call_results(&call)?.get(index).cloned(),
             Decl::Spec(spec, ident) => spec_type(
                 &spec,
                 &ident,
@@ -841,6 +889,8 @@ enum Decl<'r> {
     Variadic(GoNode<'r>),
     /// `x := expr`: the value.
     Value(GoNode<'r>),
+    /// `a, x := f()`: result `index` of the call.
+    Result { call: GoNode<'r>, index: usize },
     /// `var x = expr` or `var x T = expr`: the spec and the declared identifier.
     Spec(GoNode<'r>, GoNode<'r>),
     /// `for k, v := range collection`.
@@ -931,10 +981,13 @@ fn short_var_decl<'r>(stmt: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
         .field("right")
         .map(|r| r.named_children().collect())
         .unwrap_or_default();
-    Some(if right.len() == left.len() {
-        Decl::Value(right[pos].clone())
-    } else {
-        Decl::Unknown
+    Some(match right.as_slice() {
+        _ if right.len() == left.len() => Decl::Value(right[pos].clone()),
+        [call] if call.kind() == "call_expression" => Decl::Result {
+            call: call.clone(),
+            index: pos,
+        },
+        _ => Decl::Unknown,
     })
 }
 
@@ -1221,5 +1274,16 @@ mod tests {
         assert_eq!(at("r"), "receiver");
         assert_eq!(at("out"), "result");
         assert_eq!(at("g"), "package");
+    }
+
+    #[test]
+    fn results_of_calls() {
+        let other = "package p\nfunc load() (data []byte, n, m int, err error) { return }\n";
+        let src = "package p\nimport \"os\"\nfunc f() {\n\tb, err := os.ReadFile(\"x\")\n\td, n, _, _ := load()\n\t_ = /*@*/b\n}\n";
+        assert_eq!(type_at(src, &[other]).as_deref(), Some("[]byte"));
+        let with = |e: &str| type_at(&src.replace("/*@*/b", &format!("/*@*/{e}")), &[other]);
+        assert_eq!(with("err").as_deref(), Some("error"));
+        assert_eq!(with("d").as_deref(), Some("[]byte"));
+        assert_eq!(with("n").as_deref(), Some("int"));
     }
 }

@@ -7,10 +7,10 @@
 //! loop that can `break`/`return`/`goto` out, deletes only some keys.
 
 use super::escape::{self, Shared};
+use super::exprs::{indentation, is_stable, root_node, same_expr, squash};
 use super::{scope, statements, FixPlan, Outcome};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::imports::line_start;
 use crate::types::{declared_where, Origin, Resolver};
 
 /// Fixer `recreate-map`: judges a `for` loop holding a `delete` call.
@@ -338,15 +338,6 @@ fn holders(resolver: &Resolver, map: &GoNode) -> Holders {
     }
 }
 
-/// The identifier a selector chain starts from: `s` in `s.a.m`.
-fn root_node<'r>(e: &GoNode<'r>) -> GoNode<'r> {
-    let mut cur = e.clone();
-    while let Some(op) = cur.field("operand") {
-        cur = op;
-    }
-    cur
-}
-
 /// A header's shape with its loop variable renamed, and that variable:
 /// `for i := 0; i < n; i++` and `for j := range n` (or over a collection).
 fn header_signature(clause: &GoNode) -> Option<(String, String)> {
@@ -406,10 +397,6 @@ fn rename(text: &str, var: &str) -> String {
     }
     flush(&mut word, &mut out);
     out
-}
-
-fn squash(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// True when loop `lp` writes `map[...]` only with key `var`, at least once.
@@ -532,19 +519,6 @@ fn root_name(e: &GoNode) -> String {
     }
 }
 
-/// An identifier or a chain of field selections on one: no calls, no indexing.
-fn is_stable(e: &GoNode) -> bool {
-    match e.kind().as_ref() {
-        "identifier" => true,
-        "selector_expression" => e.field("operand").is_some_and(|o| is_stable(&o)),
-        _ => false,
-    }
-}
-
-fn same_expr(a: &GoNode, b: &GoNode) -> bool {
-    squash(&a.text()) == squash(&b.text())
-}
-
 /// Statements of `body` that run on every iteration in order: its own statements,
 /// and those of bare `{ ... }` blocks and labels inside it.
 fn straight_statements<'r>(body: &GoNode<'r>) -> Vec<GoNode<'r>> {
@@ -639,15 +613,6 @@ fn delete_is_shadowed(file: &GoFile, at: &GoNode) -> bool {
             d.kind() == "function_declaration"
                 && d.field("name").is_some_and(|n| n.text() == "delete")
         })
-}
-
-/// The leading whitespace of the line holding `offset`.
-fn indentation(text: &str, offset: usize) -> String {
-    let start = line_start(text, offset);
-    text[start..offset]
-        .chars()
-        .take_while(|c| c.is_whitespace())
-        .collect()
 }
 
 #[cfg(test)]

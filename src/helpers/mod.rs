@@ -9,6 +9,7 @@ pub mod callers;
 pub mod containers;
 pub mod decls;
 pub mod escape;
+pub mod exprs;
 pub mod frames;
 pub mod gc;
 pub mod goroutine;
@@ -19,6 +20,7 @@ pub mod pool_state;
 pub mod pools;
 pub mod recursion;
 pub mod scope;
+pub mod slices;
 pub mod statements;
 pub mod std_deps;
 
@@ -98,6 +100,7 @@ const FIXERS: &[(&str, FixerFn)] = &[
     ("recursion-to-loop", recursion::recursion_to_loop),
     ("reset-before-put", pool_reset::reset_before_put),
     ("pool-state", pool_state::pool_state),
+    ("copy-subslice", slices::copy_subslice),
 ];
 
 pub fn check(name: &str) -> Option<CheckFn> {

@@ -1,0 +1,42 @@
+//! Small questions about expressions that several rules ask: is it a plain
+//! variable or field chain, are two expressions the same, where does it start.
+
+use crate::gofile::GoNode;
+use crate::imports::line_start;
+
+/// The identifier a selector chain starts from: `s` in `s.a.m`.
+pub fn root_node<'r>(e: &GoNode<'r>) -> GoNode<'r> {
+    let mut cur = e.clone();
+    while let Some(op) = cur.field("operand") {
+        cur = op;
+    }
+    cur
+}
+
+/// `text` without whitespace, to compare code written with different spacing.
+pub fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// An identifier or a chain of field selections on one: no calls, no indexing.
+pub fn is_stable(e: &GoNode) -> bool {
+    match e.kind().as_ref() {
+        "identifier" => true,
+        "selector_expression" => e.field("operand").is_some_and(|o| is_stable(&o)),
+        _ => false,
+    }
+}
+
+/// True when `a` and `b` are the same code, spacing aside.
+pub fn same_expr(a: &GoNode, b: &GoNode) -> bool {
+    squash(&a.text()) == squash(&b.text())
+}
+
+/// The leading whitespace of the line holding `offset`.
+pub fn indentation(text: &str, offset: usize) -> String {
+    let start = line_start(text, offset);
+    text[start..offset]
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect()
+}
