@@ -34,7 +34,9 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
         return None;
     }
     let name = arg.text().to_string();
-    let binding = pools::get_binding(put, &name)?;
+    let Some(binding) = pools::get_binding(put, &name) else {
+        return helper_put(file, put, &receiver, &name);
+    };
     let kind = pools::pooled_type(file, &binding, &pool);
     if matches!(kind, Pooled::NoReset | Pooled::Unknown) {
         return None;
@@ -174,4 +176,134 @@ fn reassigned_after(stmt: &GoNode, name: &str) -> bool {
             })
         });
     reassigned
+}
+
+/// `func putBuf(b *bytes.Buffer) { pool.Put(b) }`: a `Put` of a parameter in a
+/// function with no `Get`. A finding only when the file shows the other half too:
+/// no `Get` of the same pool resets what it takes (directly, or in a caller of the
+/// function returning it), and at least one such use is seen.
+fn helper_put<'r>(
+    file: &'r GoFile,
+    put: &GoNode<'r>,
+    receiver: &GoNode<'r>,
+    name: &str,
+) -> Option<Outcome> {
+    let func = scope::enclosing_function(put)?;
+    let param = func.field("parameters")?.named_children().find(|p| {
+        p.kind() == "parameter_declaration" && p.field_children("name").any(|n| n.text() == name)
+    })?;
+    let kind = pools::classify(file, &pools::type_ref(file, &param.field("type")?));
+    // Slices are left alone here: whether they are grown or read into is not visible.
+    if !matches!(kind, Pooled::ResetMethod | Pooled::ResetWithArgs) {
+        return None;
+    }
+    let names = vec![name.to_string()];
+    let put_at = put.range().start;
+    let deferred = is_deferred_put(put);
+    let reset_here = func.dfs().any(|n| {
+        (deferred || pools::in_deferred_closure(put) || n.range().start < put_at)
+            && pools::is_reset_of(&n, &names)
+    });
+    if reset_here {
+        return None;
+    }
+    let recv_text = receiver.text().to_string();
+    let root = file.root.root();
+    let mut unreset = 0;
+    for call in root.dfs() {
+        if pools::get_receiver(&call).is_none_or(|r| r.text() != recv_text) {
+            continue;
+        }
+        match use_of(&call)? {
+            Taken::Reset => return None,
+            Taken::Kept => unreset += 1,
+            Taken::Returned(getter) => {
+                // Every caller of the getter in this file must leave it unreset.
+                for c in root
+                    .dfs()
+                    .filter(|c| called_name(c).as_deref() == Some(&getter))
+                {
+                    match use_of(&c)? {
+                        Taken::Kept => unreset += 1,
+                        _ => return None,
+                    }
+                }
+            }
+        }
+    }
+    (unreset > 0).then(|| fix_for(file, put, name, &kind, deferred))
+}
+
+/// What the code does with the object a call hands out.
+enum Taken {
+    /// Resets it after taking it.
+    Reset,
+    /// Uses it without a reset.
+    Kept,
+    /// Returns it unreset from the named function.
+    Returned(String),
+}
+
+/// How the result of `call` (a `Get`, or a getter) is used; None when it cannot be told.
+fn use_of(call: &GoNode) -> Option<Taken> {
+    let mut up = call.clone();
+    while let Some(p) = up.parent() {
+        if !matches!(
+            p.kind().as_ref(),
+            "parenthesized_expression" | "type_assertion_expression"
+        ) {
+            break;
+        }
+        up = p;
+    }
+    let list = up.parent()?;
+    if list.kind() != "expression_list" {
+        return None;
+    }
+    let holder = list.parent()?;
+    let func = scope::enclosing_function(call)?;
+    let getter = || {
+        (func.kind() != "func_literal")
+            .then(|| func.field("name").map(|n| n.text().to_string()))
+            .flatten()
+    };
+    match holder.kind().as_ref() {
+        "return_statement" => getter().map(Taken::Returned),
+        "short_var_declaration" | "assignment_statement" => {
+            let x = holder.field("left")?.named_children().next()?;
+            if x.kind() != "identifier" {
+                return None;
+            }
+            let from = holder.range().end;
+            let names = pools::aliases(&func, &x.text(), from);
+            let mut returned = false;
+            for n in func.dfs().filter(|n| n.range().start >= from) {
+                if pools::is_reset_of(&n, &names) {
+                    return Some(Taken::Reset);
+                }
+                returned |= n.kind() == "return_statement"
+                    && n.dfs()
+                        .any(|i| i.kind() == "identifier" && names.contains(&i.text().to_string()));
+            }
+            if returned {
+                getter().map(Taken::Returned)
+            } else {
+                Some(Taken::Kept)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The called function's name (`f` in `f()` or `x.f()`).
+fn called_name(n: &GoNode) -> Option<String> {
+    if n.kind() != "call_expression" {
+        return None;
+    }
+    let f = pools::unparen(&n.field("function")?);
+    match f.kind().as_ref() {
+        "identifier" => Some(f.text().to_string()),
+        "selector_expression" => Some(f.field("field")?.text().to_string()),
+        _ => None,
+    }
 }
