@@ -92,17 +92,58 @@ impl Prefilter {
     }
 }
 
-/// True when `word` occurs in `bytes` with no identifier byte right before or after
-/// it. Any non-ASCII byte counts as an identifier byte, since Go identifiers may hold
-/// Unicode letters: erring that way keeps the test a proof.
+/// True when `word` occurs in `bytes` as code: with no identifier byte right
+/// before or after it (any non-ASCII byte counts as one, since Go identifiers may
+/// hold Unicode letters) and not inside a line comment.
 fn has_word(bytes: &[u8], word: &[u8]) -> bool {
     let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
     memmem::find_iter(bytes, word).any(|at| {
         let before = at.checked_sub(1).map(|i| bytes[i]);
         let after = bytes.get(at + word.len()).copied();
-        !before.is_some_and(ident) && !after.is_some_and(ident)
+        !before.is_some_and(ident) && !after.is_some_and(ident) && !in_line_comment(bytes, at)
     })
 }
+
+/// True only when the text before `at` on its line proves `at` is not code: it
+/// holds `//` and no quote of any kind and no `*/`. Without a quote, that `//`
+/// opens a comment, or sits inside a comment or a raw string that does not end
+/// on this line before `at`; either way `at` is no code token.
+fn in_line_comment(bytes: &[u8], at: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let prefix = &bytes[line_start..at];
+    memmem::find(prefix, b"//").is_some()
+        && memchr::memchr3(b'"', b'\'', b'`', prefix).is_none()
+        && memmem::find(prefix, b"*/").is_none()
+}
+
+/// The keyword every node of a kind spells out (from the Go grammar), so
+/// `kind: go_statement` needs the word `go` in the file.
+const KIND_KEYWORDS: &[(&str, &str)] = &[
+    ("go_statement", "go"),
+    ("defer_statement", "defer"),
+    ("for_statement", "for"),
+    ("range_clause", "range"),
+    ("select_statement", "select"),
+    ("return_statement", "return"),
+    ("break_statement", "break"),
+    ("continue_statement", "continue"),
+    ("goto_statement", "goto"),
+    ("if_statement", "if"),
+    ("expression_switch_statement", "switch"),
+    ("type_switch_statement", "switch"),
+    ("function_declaration", "func"),
+    ("method_declaration", "func"),
+    ("func_literal", "func"),
+    ("var_declaration", "var"),
+    ("const_declaration", "const"),
+    ("type_declaration", "type"),
+    ("import_declaration", "import"),
+    ("package_clause", "package"),
+    ("map_type", "map"),
+    ("channel_type", "chan"),
+    ("struct_type", "struct"),
+    ("interface_type", "interface"),
+];
 
 fn from_rule_value(rule: &Value) -> Prefilter {
     let Value::Object(map) = rule else {
@@ -126,7 +167,16 @@ fn from_rule_value(rule: &Value) -> Prefilter {
             "has" | "inside" | "follows" | "precedes" => parts.push(from_rule_value(value)),
             // A regex anchored at the start with a literal prefix (`^func`): the prefix occurs.
             "regex" => parts.push(regex_prefix(value)),
-            // `not`, `kind`, `matches`, `nthChild`, `stopBy`, `field`: nothing provable.
+            "kind" => {
+                let keyword = KIND_KEYWORDS
+                    .iter()
+                    .find(|(k, _)| Some(*k) == value.as_str())
+                    .map(|(_, w)| w);
+                if let Some(w) = keyword {
+                    parts.push(Prefilter::Word(w.as_bytes().to_vec()));
+                }
+            }
+            // `not`, `matches`, `nthChild`, `stopBy`, `field`: nothing provable.
             _ => {}
         }
     }
@@ -190,6 +240,13 @@ fn identifiers_of(pattern: &str, selector: Option<&str>) -> Prefilter {
             node.kind(),
             "identifier" | "field_identifier" | "type_identifier" | "package_identifier"
         );
+        // A keyword token of the pattern (`func`, `for`, `go`) must be in the code too.
+        let is_keyword = !node.is_named()
+            && node.kind().len() > 1
+            && node.kind().bytes().all(|b| b.is_ascii_lowercase());
+        if is_keyword && !node.has_error() && &pattern[node.byte_range()] == node.kind() {
+            needles.push(Prefilter::Word(node.kind().as_bytes().to_vec()));
+        }
         if is_ident && !node.has_error() {
             let text = &pattern[node.byte_range()];
             if !text.contains('µ') && text != "_" {
@@ -259,6 +316,24 @@ mod tests {
         assert!(!p.may_match(b"import \"runtime\"\nfunc f() { runtime.Gosched() }"));
         assert!(!p.may_match(b"import \"runtime\"\nvar x = debug.SetGCPercent(1) + myGC"));
         assert!(p.may_match(b"import \"runtime\"\nfunc f() { runtime.GC\t() }"));
+        // Words in a line comment are not code; after a quote they might be.
+        assert!(!p.may_match(b"import \"runtime\"\n// runtime.GC() here\n"));
+        assert!(p.may_match(b"import \"runtime\"\nvar s = \"//\"; func f() { runtime.GC() }"));
+        assert!(p.may_match(b"import \"runtime\"\n/* // */ func f() { runtime.GC() }"));
+    }
+
+    #[test]
+    fn kinds_and_pattern_keywords_need_their_keyword() {
+        let rule = serde_json::json!({"kind": "go_statement"});
+        let p = Prefilter::from_rule(&rule, None, &meta(&[]));
+        assert_eq!(p, Prefilter::Word(b"go".to_vec()));
+        assert!(!p.may_match(b"package p // go here\nvar x = 1"));
+        // A quote before it on the line: it might be code, so the file is parsed.
+        assert!(p.may_match(b"package p\nimport \"go/ast\""));
+        let rule = serde_json::json!({"pattern": "func main() { $$$ }"});
+        let p = Prefilter::from_rule(&rule, None, &meta(&[]));
+        assert!(p.may_match(b"package main\nfunc main() {}"));
+        assert!(!p.may_match(b"package main\nvar main = 1"));
     }
 
     #[test]
@@ -266,7 +341,10 @@ mod tests {
         let rule = serde_json::json!({"kind": "function_declaration", "regex": "^func"});
         assert_eq!(
             Prefilter::from_rule(&rule, None, &meta(&[])),
-            Prefilter::Needle(b"func".to_vec())
+            Prefilter::All(vec![
+                Prefilter::Word(b"func".to_vec()),
+                Prefilter::Needle(b"func".to_vec())
+            ])
         );
         let rule = serde_json::json!({"regex": "^funcs?x"});
         assert_eq!(
@@ -282,7 +360,7 @@ mod tests {
 
     #[test]
     fn any_is_or_and_kind_is_always() {
-        let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"kind": "go_statement"}]});
+        let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"kind": "array_type"}]});
         assert_eq!(
             Prefilter::from_rule(&rule, None, &meta(&[])),
             Prefilter::Always
