@@ -97,7 +97,8 @@ impl Baseline {
                     |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).map(str::to_string);
                 let rule = get(result.get("ruleId"));
                 let path =
-                    get(result.pointer("/locations/0/physicalLocation/artifactLocation/uri"));
+                    get(result.pointer("/locations/0/physicalLocation/artifactLocation/uri"))
+                        .map(|u| u.strip_prefix("file://").map(str::to_string).unwrap_or(u));
                 // `hash:n` numbers copies of the same code; the count below does that.
                 let fingerprint = get(result.pointer("/partialFingerprints/gomemfix~1v1"))
                     .map(|f| f.split(':').next().unwrap_or_default().to_string());

@@ -104,7 +104,12 @@ fn result(
     is_suppressed: bool,
     fingerprint: String,
 ) -> Value {
-    let uri = super::unix(&f.path);
+    // Findings outside the folder gomemfix runs in keep an absolute `file://` URI.
+    let here = if f.path.is_absolute() {
+        json!({"uri": format!("file://{}", super::unix(&f.path))})
+    } else {
+        json!({"uri": super::unix(&f.path), "uriBaseId": SRCROOT})
+    };
     let location = match text {
         Some(t) => region(t, f.start, f.end),
         None => json!({
@@ -117,7 +122,7 @@ fn result(
         "level": level(&f.severity),
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+            "artifactLocation": here.clone(),
             "region": location,
         }}],
         "partialFingerprints": {"gomemfix/v1": fingerprint},
@@ -144,7 +149,7 @@ fn result(
         let mut changes = vec![];
         if !fix.edits.is_empty() {
             changes.push(json!({
-                "artifactLocation": {"uri": uri, "uriBaseId": SRCROOT},
+                "artifactLocation": here,
                 "replacements": replacements(t, &fix.edits),
             }));
         }
