@@ -1,0 +1,3 @@
+module gomemfix.proof/gm001
+
+go 1.22

@@ -1,0 +1,3 @@
+module gomemfix.proof/gm002
+
+go 1.22

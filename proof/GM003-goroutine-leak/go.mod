@@ -1,0 +1,3 @@
+module gomemfix.proof/gm003
+
+go 1.22

@@ -1,0 +1,3 @@
+module gomemfix.proof/gm004
+
+go 1.22

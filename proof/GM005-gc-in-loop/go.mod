@@ -1,0 +1,3 @@
+module gomemfix.proof/gm005
+
+go 1.22

@@ -1,0 +1,3 @@
+module gomemfix.proof/gm006
+
+go 1.22

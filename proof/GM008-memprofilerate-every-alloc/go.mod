@@ -1,0 +1,3 @@
+module gomemfix.proof/gm008
+
+go 1.22

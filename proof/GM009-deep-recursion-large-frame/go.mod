@@ -1,0 +1,3 @@
+module gomemfix.proof/gm009
+
+go 1.22

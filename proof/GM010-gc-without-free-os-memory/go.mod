@@ -1,0 +1,3 @@
+module gomemfix.proof/gm010
+
+go 1.22
