@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::baseline::Baseline;
-use crate::finding::{apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
+use crate::finding::{self, apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
 use crate::helpers::{self, scope, FixPlan, Outcome};
@@ -144,7 +144,9 @@ impl Engine {
                 let plan = fix.or_else(|| template_fix(rule, &m));
                 let (mut code_edits, mut imports) = (vec![], vec![]);
                 if let Some(plan) = plan.filter(|p| {
-                    !file.near_parse_error(r.start, r.end) && edits_clear_of_errors(file, p)
+                    finding::well_formed(file.text(), &p.edits)
+                        && !file.near_parse_error(r.start, r.end)
+                        && edits_clear_of_errors(file, p)
                 }) {
                     if let Some(applicability) =
                         plan.applicability.or(rule.fix_safety.applicability())
@@ -154,7 +156,8 @@ impl Engine {
                         let after = apply_edits(file.text(), &plan.edits);
                         let import_edits = imports::reconcile(&after, &plan.imports, used);
                         // Import edits in a file the parser only partly read could break it.
-                        if import_edits.is_empty() || file.error_ranges.is_empty() {
+                        let importable = import_edits.is_empty() || file.error_ranges.is_empty();
+                        if importable && finding::well_formed(&after, &import_edits) {
                             let mut edits = plan.edits.clone();
                             edits.extend(import_edits);
                             edits.sort();
@@ -297,6 +300,11 @@ impl Engine {
                 let requests: Vec<ImportRequest> =
                     set.iter().flat_map(|c| c.imports.iter().cloned()).collect();
                 let import_edits = imports::reconcile(&after, &requests, &used_before);
+                if !finding::well_formed(&current, &edits)
+                    || !finding::well_formed(&after, &import_edits)
+                {
+                    return None;
+                }
                 let result = apply_edits(&after, &import_edits);
                 (parse_error_count(&result) <= errors_before).then_some(result)
             };
@@ -379,10 +387,11 @@ pub fn apply_foreign_edits(
     }
     let before = GoFile::parse(path, text, None);
     let used_before = imports::used_package_names(&before.root.root());
-    let result = apply_edits(
-        &after,
-        &imports::reconcile(&after, imports_needed, &used_before),
-    );
+    let import_edits = imports::reconcile(&after, imports_needed, &used_before);
+    if !finding::well_formed(&after, &import_edits) {
+        return Err("the imports could not be updated cleanly".into());
+    }
+    let result = apply_edits(&after, &import_edits);
     if parse_error_count(&result) > before.error_ranges.len() {
         return Err("the edited file would not parse".into());
     }

@@ -39,14 +39,37 @@ impl Edit {
     }
 }
 
-/// Applies non-overlapping edits; `edits` need not be sorted.
+/// True when `edits` can be applied to `text`: inside it, on character
+/// boundaries, and not overlapping (an insertion may sit where a deletion starts).
+pub fn well_formed(text: &str, edits: &[Edit]) -> bool {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let in_text = sorted.iter().all(|e| {
+        e.start <= e.end
+            && e.end <= text.len()
+            && text.is_char_boundary(e.start)
+            && text.is_char_boundary(e.end)
+    });
+    in_text && sorted.windows(2).all(|w| w[0].end <= w[1].start)
+}
+
+/// Applies edits (need not be sorted). Callers check [`well_formed`] first; an
+/// edit that would overlap one already applied is skipped rather than panicking.
 pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     let mut sorted: Vec<&Edit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.start, e.end));
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for e in sorted {
-        debug_assert!(e.start >= at, "overlapping edits reached apply_edits");
+        let usable = e.start >= at
+            && e.start <= e.end
+            && e.end <= text.len()
+            && text.is_char_boundary(e.start)
+            && text.is_char_boundary(e.end);
+        debug_assert!(usable, "malformed edits reached apply_edits: {e:?}");
+        if !usable {
+            continue;
+        }
         out.push_str(&text[at..e.start]);
         out.push_str(&e.content);
         at = e.end;

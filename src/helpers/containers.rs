@@ -22,6 +22,16 @@ use crate::imports::{choose_name, line_end, ImportRequest};
 /// the call, the variable, or a library that sets it from the cgroup.
 const LIMIT_SET_MARKERS: &[&str] = &["SetMemoryLimit", "GOMEMLIMIT", "automemlimit"];
 
+/// True when `marker` occurs on some line before that line's `//` comment: a
+/// comment such as `// No GOMEMLIMIT set` is not a limit being set.
+fn mentions_in_code(text: &str, marker: &str) -> bool {
+    text.contains(marker)
+        && text.lines().any(|line| {
+            let code = line.split("//").next().unwrap_or("");
+            code.contains(marker)
+        })
+}
+
 /// Fixer `memory-limit`: see the module documentation.
 pub fn memory_limit(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
     if file.package_name != "main" || file.is_test_file || excluded_by_build_tag(file.text()) {
@@ -43,10 +53,9 @@ pub fn memory_limit(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
     let Some(siblings) = siblings else {
         return Outcome::Silent; // the folder's package is not `main` (a `go run` helper)
     };
-    if LIMIT_SET_MARKERS
-        .iter()
-        .any(|k| file.text().contains(k) || siblings.iter().any(|(_, t)| t.contains(k)))
-    {
+    if LIMIT_SET_MARKERS.iter().any(|k| {
+        mentions_in_code(file.text(), k) || siblings.iter().any(|(_, t)| mentions_in_code(t, k))
+    }) {
         return Outcome::Silent;
     }
     let main = MainPackage::new(&dir, &root, &module_path);
@@ -426,6 +435,27 @@ mod tests {
         assert!(!declares_top_level(
             "package main\nfunc f() { debug := 1; _ = debug }\n",
             "debug"
+        ));
+    }
+}
+
+#[cfg(test)]
+mod marker_tests {
+    use super::mentions_in_code;
+
+    #[test]
+    fn comments_do_not_count_as_a_limit() {
+        assert!(!mentions_in_code(
+            "// No GOMEMLIMIT set\nfunc main() {}\n",
+            "GOMEMLIMIT"
+        ));
+        assert!(mentions_in_code(
+            "\tdebug.SetMemoryLimit(n) // cap\n",
+            "SetMemoryLimit"
+        ));
+        assert!(mentions_in_code(
+            "\tv := os.Getenv(\"GOMEMLIMIT\")\n",
+            "GOMEMLIMIT"
         ));
     }
 }
