@@ -576,6 +576,58 @@ fn negate(cond: &GoNode) -> String {
     }
 }
 
+/// Go's binary operator precedence (the spec's five levels).
+fn precedence(op: &str) -> u8 {
+    match op {
+        "*" | "/" | "%" | "<<" | ">>" | "&" | "&^" => 5,
+        "+" | "-" | "|" | "^" => 4,
+        "==" | "!=" | "<" | "<=" | ">" | ">=" => 3,
+        "&&" => 2,
+        _ => 1,
+    }
+}
+
+/// An argument's text as gofmt spaces it on the right of `=`. gofmt packs binary
+/// operators inside a call with several arguments (`f(n-1, x)`) but spaces them in
+/// an assignment (`n = n - 1`): one level of operators is re-spaced; mixed levels
+/// or operators nested in calls are refused rather than guessed.
+fn restated(arg: &GoNode) -> Result<String, String> {
+    let refuse = || "the argument's operators cannot be restated in gofmt's spacing".to_string();
+    if arg.kind() != "binary_expression" {
+        if arg.dfs().any(|n| n.kind() == "binary_expression") {
+            return Err(refuse());
+        }
+        return Ok(arg.text().to_string());
+    }
+    let mut leaves: Vec<String> = vec![];
+    let mut ops: Vec<String> = vec![];
+    fn walk(n: &GoNode, leaves: &mut Vec<String>, ops: &mut Vec<String>) -> bool {
+        if n.kind() != "binary_expression" {
+            leaves.push(n.text().to_string());
+            return !n.dfs().any(|d| d.kind() == "binary_expression");
+        }
+        let (Some(l), Some(op), Some(r)) = (n.field("left"), n.field("operator"), n.field("right"))
+        else {
+            return false;
+        };
+        let ok = walk(&l, leaves, ops);
+        ops.push(op.text().to_string());
+        ok && walk(&r, leaves, ops)
+    }
+    if !walk(arg, &mut leaves, &mut ops) {
+        return Err(refuse());
+    }
+    let level = precedence(&ops[0]);
+    if ops.iter().any(|o| precedence(o) != level) {
+        return Err(refuse());
+    }
+    let mut out = leaves[0].clone();
+    for (op, leaf) in ops.iter().zip(&leaves[1..]) {
+        out.push_str(&format!(" {op} {leaf}"));
+    }
+    Ok(out)
+}
+
 /// The parameter updates a self-call stands for: `n--`, `n = n / 2`, `a, b = b, a % b`.
 fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String, String> {
     let mut values: Vec<String> = vec![];
@@ -586,7 +638,9 @@ fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String
             .ok_or("no receiver")?;
         values.push(operand.text().to_string());
     }
-    values.extend(args(call).iter().map(|a| a.text().to_string()));
+    let arg_nodes = args(call);
+    let first_arg = values.len();
+    values.extend(arg_nodes.iter().map(|a| a.text().to_string()));
     if values.len() != names.len() {
         return Err("the self-call's arguments do not match the parameters one to one".into());
     }
@@ -607,6 +661,11 @@ fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String
         if v.replace(' ', "") == format!("{p}+1") {
             return Ok(format!("{p}++"));
         }
+        // A lone value is spaced as a statement's; a list keeps the call's spacing.
+        let v = match i.checked_sub(first_arg).and_then(|k| arg_nodes.get(k)) {
+            Some(node) => restated(node)?,
+            None => v.clone(),
+        };
         return Ok(format!("{p} = {v}"));
     }
     let left: Vec<&str> = changed.iter().map(|(i, _)| names[*i].as_str()).collect();
