@@ -246,20 +246,7 @@ enum Taken {
 
 /// How the result of `call` (a `Get`, or a getter) is used; None when it cannot be told.
 fn use_of(call: &GoNode) -> Option<Taken> {
-    let mut up = call.clone();
-    while let Some(p) = up.parent() {
-        if !matches!(
-            p.kind().as_ref(),
-            "parenthesized_expression" | "type_assertion_expression"
-        ) {
-            break;
-        }
-        up = p;
-    }
-    let list = up.parent()?;
-    if list.kind() != "expression_list" {
-        return None;
-    }
+    let list = pools::value_list_of(call)?;
     let holder = list.parent()?;
     let func = scope::enclosing_function(call)?;
     let getter = || {

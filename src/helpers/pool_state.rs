@@ -208,20 +208,7 @@ fn nil_checked_after(at: &GoNode, name: &str) -> bool {
 /// (`s.count++`, `s.total += n`, `if e.key == key`, `return s.last`) before anything
 /// resets or overwrites it.
 fn reads_old_state(get: &GoNode) -> Option<String> {
-    let mut up = get.clone();
-    while let Some(p) = up.parent() {
-        if !matches!(
-            p.kind().as_ref(),
-            "parenthesized_expression" | "type_assertion_expression"
-        ) {
-            break;
-        }
-        up = p;
-    }
-    let list = up.parent()?;
-    if list.kind() != "expression_list" {
-        return None;
-    }
+    let list = pools::value_list_of(get)?;
     let stmt = list.parent()?;
     let name = match stmt.kind().as_ref() {
         "short_var_declaration" | "assignment_statement" => stmt

@@ -1374,3 +1374,19 @@ func f(s *srv) {
         assert!(!hit("b.Reset()", "call_expression", &["c"]));
     }
 }
+
+/// The expression list a `Get` (or getter) result stands in, looking through
+/// parentheses and type assertions: `b := pool.Get().(*T)` gives `pool.Get().(*T)`'s list.
+pub fn value_list_of<'r>(call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let mut up = call.clone();
+    while let Some(p) = up.parent() {
+        if !matches!(
+            p.kind().as_ref(),
+            "parenthesized_expression" | "type_assertion_expression"
+        ) {
+            break;
+        }
+        up = p;
+    }
+    up.parent().filter(|list| list.kind() == "expression_list")
+}
