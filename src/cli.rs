@@ -523,8 +523,8 @@ fn first_line(s: &str) -> &str {
 fn rule_options(common: &CommonArgs, from_config: RuleOptions) -> anyhow::Result<RuleOptions> {
     let mut options = from_config;
     if let Some(size) = &common.memory_limit {
-        if crate::deploy::quantity::kubernetes_bytes(size)
-            .or_else(|| crate::deploy::quantity::docker_bytes(size))
+        if crate::analysis::deploy::quantity::kubernetes_bytes(size)
+            .or_else(|| crate::analysis::deploy::quantity::docker_bytes(size))
             .is_none()
         {
             anyhow::bail!("--memory-limit {size}: not a size (examples: 1Gi, 512Mi, 1g)");

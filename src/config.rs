@@ -276,8 +276,8 @@ fn rule_options(value: &Spanned<DeValue>, err: &ErrFn) -> Result<RuleOptions, Co
                             ))
                         }
                     };
-                    if crate::deploy::quantity::kubernetes_bytes(&text)
-                        .or_else(|| crate::deploy::quantity::docker_bytes(&text))
+                    if crate::analysis::deploy::quantity::kubernetes_bytes(&text)
+                        .or_else(|| crate::analysis::deploy::quantity::docker_bytes(&text))
                         .is_none()
                     {
                         return Err(err(

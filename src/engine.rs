@@ -5,13 +5,14 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::analysis::{scope, std_deps};
 use crate::baseline::Baseline;
 use crate::finding::{self, apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
-use crate::helpers::{self, scope, FixPlan, Outcome};
-use crate::imports::{self, ImportRequest};
+use crate::imports::{self, choose_name, ImportRequest};
 use crate::options::RuleOptions;
+use crate::outcome::{FixPlan, Outcome};
 use crate::rules::Rule;
 use crate::suppress::Suppressions;
 
@@ -111,11 +112,13 @@ impl Engine {
         let mut all_matches = matches_of_rules(&root, &self.rules, &live);
         for (rule, matches) in self.rules.iter().zip(all_matches.iter_mut()) {
             for m in std::mem::take(matches) {
-                let Some(outcome) = self.judge(file, rule, &m) else {
-                    continue;
-                };
-                let Outcome::Report { message: note, fix } = outcome else {
-                    continue;
+                let (note, fix) = match self.judge(file, rule, &m) {
+                    None | Some(Outcome::Silent) => continue,
+                    Some(Outcome::Template) => match template_fix(file, rule, &m) {
+                        Ok(plan) => (None, plan),
+                        Err(reason) => (Some(reason), None),
+                    },
+                    Some(Outcome::Report { message, fix }) => (message, fix),
                 };
                 let node = m.get_node();
                 let r = node.range();
@@ -141,7 +144,7 @@ impl Engine {
                     suppressed.push(finding);
                     continue;
                 }
-                let plan = fix.or_else(|| template_fix(rule, &m));
+                let plan = fix;
                 let (mut code_edits, mut imports) = (vec![], vec![]);
                 if let Some(plan) = plan.filter(|p| {
                     finding::well_formed(file.text(), &p.edits)
@@ -204,7 +207,8 @@ impl Engine {
         (kept, n)
     }
 
-    /// Applies the rule's non-pattern conditions; None when the match is not a finding.
+    /// Applies the conditions every rule file may state (parse errors, tests, the
+    /// packages metavariables name), then the rule's own entry point.
     fn judge(&self, file: &GoFile, rule: &Rule, m: &GoMatch) -> Option<Outcome> {
         let node: &GoNode = m.get_node();
         let r = node.range();
@@ -226,17 +230,9 @@ impl Engine {
                 return None;
             }
         }
-        for check in &rule.meta.checks {
-            if !(helpers::check(check).expect("validated at load"))(file, m) {
-                return None;
-            }
-        }
-        Some(match &rule.meta.fixer {
-            Some(spec) => {
-                let (name, arg) = spec.name_and_arg();
-                (helpers::fixer(name).expect("validated at load"))(file, m, arg)
-            }
-            None => Outcome::report_only(None),
+        Some(match rule.run {
+            Some(run) => run(file, m),
+            None => Outcome::Template,
         })
     }
 
@@ -445,19 +441,106 @@ fn edits_clear_of_errors(file: &GoFile, plan: &FixPlan) -> bool {
         .all(|e| !file.near_parse_error(e.start, e.end.max(e.start)))
 }
 
-/// A rule without a named fixer may still carry ast-grep's own `fix:` template.
-fn template_fix(rule: &Rule, m: &GoMatch) -> Option<FixPlan> {
-    let fixer = rule.config.fixer.first()?;
+/// The rule file's `fix:` template applied to the match, with the imports that
+/// `metadata.imports` names: a package name the file already uses for something
+/// else is imported under another, and the template's qualifier follows it.
+/// `Ok(None)`: the rule has no template; `Err`: why this file cannot take it.
+fn template_fix(file: &GoFile, rule: &Rule, m: &GoMatch) -> Result<Option<FixPlan>, String> {
+    let Some(fixer) = rule.config.fixer.first() else {
+        return Ok(None);
+    };
     let edit = m.make_edit(&rule.config.matcher, fixer);
-    let content = String::from_utf8_lossy(&edit.inserted_text).into_owned();
-    Some(FixPlan {
-        edits: vec![Edit::new(
-            edit.position,
-            edit.position + edit.deleted_length,
-            content,
-        )],
+    let mut content = String::from_utf8_lossy(&edit.inserted_text).into_owned();
+    let mut imports = vec![];
+    for (name, path) in &rule.meta.imports {
+        if !std_deps::can_import(file, path) {
+            return Err(format!(
+                "report only: this package is a dependency of {path}, which it cannot import"
+            ));
+        }
+        let (local, alias) = choose_name(&file.root, path, &file.imports);
+        if &local != name {
+            content = requalify(&content, name, &local);
+        }
+        imports.push(ImportRequest {
+            path: path.clone(),
+            alias,
+        });
+    }
+    let (start, end) = (edit.position, edit.position + edit.deleted_length);
+    Ok(Some(FixPlan {
+        edits: vec![narrowed(file.text(), start, end, &content)],
+        imports,
         ..FixPlan::default()
-    })
+    }))
+}
+
+/// The edit replacing `text[start..end]` by `content`, without the unchanged
+/// tokens at either end (`runtime.GC()` → `debug.FreeOSMemory()` edits only the
+/// callee), so reports and SARIF replacements show what really changes.
+fn narrowed(text: &str, start: usize, end: usize, content: &str) -> Edit {
+    let old = &text[start..end];
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut prefix = old
+        .char_indices()
+        .zip(content.chars())
+        .take_while(|((_, a), b)| a == b)
+        .last()
+        .map_or(0, |((i, c), _)| i + c.len_utf8());
+    // Stop after a non-identifier character, never inside a name.
+    while prefix > 0 && old[..prefix].chars().last().is_some_and(is_ident) {
+        prefix -= old[..prefix].chars().last().map_or(1, char::len_utf8);
+    }
+    let (old_rest, new_rest) = (&old[prefix..], &content[prefix..]);
+    let mut suffix = old_rest
+        .chars()
+        .rev()
+        .zip(new_rest.chars().rev())
+        .take_while(|(a, b)| a == b)
+        .map(|(a, _)| a.len_utf8())
+        .sum::<usize>();
+    while suffix > 0
+        && old_rest[old_rest.len() - suffix..]
+            .chars()
+            .next()
+            .is_some_and(is_ident)
+    {
+        suffix -= old_rest[old_rest.len() - suffix..]
+            .chars()
+            .next()
+            .map_or(1, char::len_utf8);
+    }
+    Edit::new(
+        start + prefix,
+        end - suffix,
+        &content[prefix..content.len() - suffix],
+    )
+}
+
+/// `text` with each `name.` qualifier (not part of a longer identifier) spelled `local.`.
+fn requalify(text: &str, name: &str, local: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let pattern = format!("{name}.");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(&pattern) {
+        let before = out.chars().last().or_else(|| rest[..i].chars().last());
+        let before = if i > 0 {
+            rest[..i].chars().last()
+        } else {
+            before
+        };
+        out.push_str(&rest[..i]);
+        if before.is_some_and(|c| is_ident(c) || c == '.') {
+            out.push_str(&pattern);
+        } else {
+            out.push_str(local);
+            out.push('.');
+        }
+        rest = &rest[i + pattern.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -482,6 +565,34 @@ mod tests {
         assert!(apply_foreign_edits(Path::new("c.go"), text, &clash, &[]).is_err());
         let broken = vec![Edit::new(at, at, "((")];
         assert!(apply_foreign_edits(Path::new("c.go"), text, &broken, &[]).is_err());
+    }
+
+    #[test]
+    fn template_edits_keep_unchanged_tokens_out() {
+        let text = "x := runtime.GC()";
+        let e = narrowed(text, 5, text.len(), "debug.FreeOSMemory()");
+        assert_eq!(
+            (e.start, e.end, e.content.as_str()),
+            (5, 15, "debug.FreeOSMemory")
+        );
+        // A shared start inside a name does not split it.
+        let e = narrowed("abc(1)", 0, 6, "abd(1)");
+        assert_eq!((e.start, e.end, e.content.as_str()), (0, 3, "abd"));
+        let e = narrowed("f(a)", 0, 4, "f(a)");
+        assert_eq!(e.start, e.end);
+    }
+
+    #[test]
+    fn requalify_renames_whole_qualifiers_only() {
+        assert_eq!(
+            requalify("debug.FreeOSMemory()", "debug", "rtdebug"),
+            "rtdebug.FreeOSMemory()"
+        );
+        assert_eq!(
+            requalify("mydebug.X(debug.Y)", "debug", "d2"),
+            "mydebug.X(d2.Y)"
+        );
+        assert_eq!(requalify("a.debug.X", "debug", "d2"), "a.debug.X");
     }
 
     #[test]

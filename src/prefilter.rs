@@ -282,8 +282,7 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
             skip_tests: false,
-            checks: vec![],
-            fixer: None,
+            imports: BTreeMap::new(),
             fix_description: None,
             needles: vec![],
         }

@@ -4,6 +4,8 @@
 //! import `P` without a cycle. Generated with `go list -deps P` (Go 1.27); the lists
 //! only grow with new Go releases, so an older list errs on the side of no fix.
 
+use crate::gofile::GoFile;
+
 pub const RUNTIME_DEBUG_DEPS: &[&str] = &[
     "internal/goarch",
     "unsafe",
@@ -156,5 +158,20 @@ pub fn deps_of(path: &str) -> Option<&'static [&'static str]> {
         "context" => Some(CONTEXT_DEPS),
         "slices" => Some(SLICES_DEPS),
         _ => None,
+    }
+}
+
+/// True when this file's package may import `path` without an import cycle.
+pub fn can_import(file: &GoFile, path: &str) -> bool {
+    let Some(module) = &file.module else {
+        return true;
+    };
+    if module.path != "std" {
+        return true;
+    }
+    match (file.package_import_path(), deps_of(path)) {
+        (Some(me), Some(deps)) => !deps.contains(&me.as_str()),
+        // Unknown position in the standard library: do not risk a cycle.
+        _ => false,
     }
 }

@@ -2,17 +2,18 @@
 //! back with `Put` while still holding this caller's data, and the reset that fixes
 //! it, written for the object's type.
 
-use super::pools::{self, Pooled};
-use super::{scope, FixPlan, Outcome};
+use crate::analysis::pools::{self, Pooled};
+use crate::analysis::scope;
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
+use crate::outcome::{FixPlan, Outcome};
 
-/// Fixer `reset-before-put`, on a match of `$POOL.Put($OBJ)`: silent unless the
+/// The entry point, on a match of `$POOL.Put($OBJ)`: silent unless the
 /// object came from a pool's `Get` in this function (or the one around a closure),
 /// its type has something to reset, and no reset happens between the `Get` and this
 /// `Put` on the way there; then the fix for its type.
-pub fn reset_before_put(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(put) = pools::relocate(file, m.get_node()) else {
         return Outcome::Silent;
     };

@@ -11,26 +11,19 @@
 //! something that may be one. A receive that is a case of a `select` leaves
 //! the loop only when its case does, which the `return`/`break` test sees.
 
-use super::decls::{self, Decl, DeclKind};
-use super::{callers, scope, FixPlan, Outcome};
+use crate::analysis::context::context_in_scope;
+use crate::analysis::decls::{self, Decl};
+use crate::analysis::{callers, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::line_end;
+use crate::outcome::{FixPlan, Outcome};
 
 /// Calls that end the goroutine or the whole program: the loop does stop.
 const ENDING_CALLS: &[&str] = &[
     "Goexit", "Exit", "Fatal", "Fatalf", "Fatalln", "Panic", "Panicf", "Panicln",
 ];
 /// `context` functions whose first result is a cancellable child context.
-const CONTEXT_CONSTRUCTORS: &[&str] = &[
-    "WithCancel",
-    "WithCancelCause",
-    "WithTimeout",
-    "WithTimeoutCause",
-    "WithDeadline",
-    "WithDeadlineCause",
-    "WithValue",
-];
 
 /// One wait in the loop that the fix turns into a `select` on `ctx.Done()`.
 #[derive(Clone)]
@@ -56,19 +49,11 @@ pub struct Leak<'r> {
     pub sleeps: Vec<Sleep<'r>>,
 }
 
-/// Check `goroutine-never-exits`: the `go` statement starts a function of this
-/// file whose endless loop sleeps and has no way out.
-pub fn goroutine_never_exits(file: &GoFile, m: &GoMatch) -> bool {
-    goroutine_function(m.get_node())
-        .and_then(|f| find_leak(file, &f))
-        .is_some()
-}
-
-/// Fixer `stop-with-context`: turns each sleep of the leaking loop into a
+/// Finds a goroutine whose loop never exits and turns each sleep of the leaking loop into a
 /// `select` that returns when a context is done. Safe with a context in scope;
 /// otherwise unsafe: the enclosing function gains a `ctx context.Context` first
 /// parameter and every call in the module passes one.
-pub fn stop_with_context(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let go_stmt: &GoNode = m.get_node();
     let Some(leak) = goroutine_function(go_stmt).and_then(|f| find_leak(file, &f)) else {
         return Outcome::Silent;
@@ -495,84 +480,6 @@ fn returns_values(func: &GoNode) -> bool {
             .children()
             .filter(|p| p.kind() == "parameter_declaration")
             .all(|p| p.children().any(|c| c.kind() == "identifier")))
-}
-
-/// The text of a cancellable `context.Context` visible at `at`: a parameter or
-/// local of that type or made by `context.WithCancel` & co or `x.Context()`, or
-/// a `context.Context` field of the enclosing method's receiver (`s.ctx`).
-pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
-    let mut seen: Vec<String> = vec![];
-    for d in decls::visible_decls(at) {
-        if seen.contains(&d.name) {
-            continue; // shadowed by an inner declaration
-        }
-        seen.push(d.name.clone());
-        if d.name != "_" && is_context_decl(file, at, &d) {
-            return Some(d.name);
-        }
-    }
-    let method = at
-        .ancestors()
-        .filter(|a| a.kind() == "method_declaration")
-        .last()?;
-    let (Some(recv), ty) = decls::receiver_of(&method)? else {
-        return None;
-    };
-    let shadowed = decls::lookup(at, &recv).is_none_or(|d| d.kind != DeclKind::Receiver);
-    if shadowed || recv == "_" {
-        return None;
-    }
-    let spec = decls::type_spec(at, &ty)?;
-    let st = spec.field("type")?;
-    let field = st
-        .dfs()
-        .filter(|f| f.kind() == "field_declaration")
-        .find(|f| {
-            f.field("type")
-                .is_some_and(|t| is_context_type(file, at, &t))
-        });
-    field
-        .and_then(|f| f.children().find(|c| c.kind() == "field_identifier"))
-        .map(|name| format!("{recv}.{}", name.text()))
-}
-
-fn is_context_type(file: &GoFile, at: &GoNode, ty: &GoNode) -> bool {
-    ty.kind() == "qualified_type"
-        && ty.field("name").is_some_and(|n| n.text() == "Context")
-        && ty
-            .field("package")
-            .is_some_and(|p| scope::names_import(file, at, &p.text(), "context"))
-}
-
-fn is_context_decl(file: &GoFile, at: &GoNode, d: &Decl) -> bool {
-    if let Some(t) = &d.ty {
-        return is_context_type(file, at, t);
-    }
-    let Some(v) = &d.value else {
-        return false;
-    };
-    if v.kind() != "call_expression" || d.index > 0 {
-        return false;
-    }
-    let Some(callee) = v
-        .field("function")
-        .filter(|f| f.kind() == "selector_expression")
-    else {
-        return false;
-    };
-    let field = callee
-        .field("field")
-        .map(|f| f.text().to_string())
-        .unwrap_or_default();
-    let operand = callee.field("operand");
-    let from_context_pkg = operand.as_ref().is_some_and(|o| {
-        o.kind() == "identifier" && scope::names_import(file, at, &o.text(), "context")
-    });
-    if from_context_pkg {
-        return CONTEXT_CONSTRUCTORS.contains(&field.as_str());
-    }
-    // `r.Context()`: a request's (or any value's) own context.
-    field == "Context" && v.field("arguments").is_some_and(|a| a.text() == "()")
 }
 
 fn sleep_node<'r>(s: &Sleep<'r>) -> GoNode<'r> {

@@ -1,9 +1,8 @@
-//! Helpers for rules about forcing collections (GM005, GM010).
+//! Why a program forces a collection (GM005, GM010): to measure, to drive
+//! finalizers, behind an opt-in switch, or to release memory.
 
-use super::{scope, FixPlan, Outcome};
-use crate::finding::Edit;
+use crate::analysis::scope;
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::imports::{choose_name, ImportRequest};
 
 /// Calls whose purpose is to measure: a GC before one of them is there to make
 /// the numbers exact (memory statistics, a heap profile, a benchmark's timer).
@@ -28,7 +27,7 @@ const MEASURING_NAME_PARTS: &[&str] = &[
 /// Calls whose presence says the collections drive finalizers or cleanups.
 const FINALIZER_CALLS: &[&str] = &["SetFinalizer", "AddCleanup"];
 
-/// Check `not-followed-by-measurement`: nothing after the call in its function
+/// True when nothing after the call in its function
 /// reads memory statistics, writes a profile, reads runtime/metrics or runs a
 /// benchmark timer.
 pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
@@ -47,7 +46,7 @@ pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
     !measured
 }
 
-/// Check `not-a-deliberate-collection`: the GC is not one the program means to
+/// True when the GC is not one the program means to
 /// run: driving finalizers (`runtime.SetFinalizer` in the same function), behind an
 /// opt-in switch (`if forceGC {...}`, `if gc > 0 {...}`), or the whole body of a
 /// wrapper such as `func gc() { runtime.GC() }` whose callers decide.
@@ -130,7 +129,7 @@ fn is_measuring_call(file: &GoFile, call: &GoNode) -> bool {
         || is_call_to(file, call, "runtime/metrics", "Read")
 }
 
-/// Check `no-free-os-memory-nearby`: the enclosing function does not already call
+/// True when the enclosing function does not already call
 /// `debug.FreeOSMemory()`.
 pub fn no_free_os_memory_nearby(file: &GoFile, m: &GoMatch) -> bool {
     let node: &GoNode = m.get_node();
@@ -144,46 +143,4 @@ pub fn no_free_os_memory_nearby(file: &GoFile, m: &GoMatch) -> bool {
                 .is_some_and(|o| scope::names_import(file, &n, &o.text(), "runtime/debug"))
     });
     !calls_free
-}
-
-/// True when this file's package may import `path` without an import cycle.
-pub fn can_import(file: &GoFile, path: &str) -> bool {
-    let Some(module) = &file.module else {
-        return true;
-    };
-    if module.path != "std" {
-        return true;
-    }
-    match (file.package_import_path(), super::std_deps::deps_of(path)) {
-        (Some(me), Some(deps)) => !deps.contains(&me.as_str()),
-        // Unknown position in the standard library: do not risk a cycle.
-        _ => false,
-    }
-}
-
-/// Fixer `replace-call: PKGPATH.Func`: calls `Func` of package PKGPATH in place of
-/// the matched call, with the same arguments, importing the package.
-pub fn replace_call(file: &GoFile, m: &GoMatch, arg: Option<&str>) -> Outcome {
-    let Some((path, func_name)) = arg.and_then(|a| a.rsplit_once('.')) else {
-        return Outcome::report_only(None);
-    };
-    if !can_import(file, path) {
-        return Outcome::report_only(Some(format!(
-            "report only: this package is a dependency of {path}, which it cannot import"
-        )));
-    }
-    let node: &GoNode = m.get_node();
-    let Some(func) = node.field("function") else {
-        return Outcome::report_only(None);
-    };
-    let (name, alias) = choose_name(&file.root, path, &file.imports);
-    let r = func.range();
-    Outcome::fix(FixPlan {
-        edits: vec![Edit::new(r.start, r.end, format!("{name}.{func_name}"))],
-        imports: vec![ImportRequest {
-            path: path.to_string(),
-            alias,
-        }],
-        ..FixPlan::default()
-    })
 }

@@ -11,12 +11,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{gc, FixPlan, Outcome};
-use crate::deploy::kubernetes::EnvValue;
-use crate::deploy::{self, quantity, Evidence, MainPackage};
+use crate::analysis::deploy::kubernetes::EnvValue;
+use crate::analysis::deploy::{self, quantity, Evidence, MainPackage};
+use crate::analysis::std_deps;
 use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
+use crate::outcome::{FixPlan, Outcome};
 
 /// Text in a Go file of the package that means the limit is handled already:
 /// the call, the variable, or a library that sets it from the cgroup.
@@ -32,8 +33,8 @@ fn mentions_in_code(text: &str, marker: &str) -> bool {
         })
 }
 
-/// Fixer `memory-limit`: see the module documentation.
-pub fn memory_limit(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+/// The entry point: see the module documentation.
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if file.package_name != "main" || file.is_test_file || excluded_by_build_tag(file.text()) {
         return Outcome::Silent;
     }
@@ -295,7 +296,7 @@ fn set_memory_limit_plan(
     source: &str,
 ) -> Option<FixPlan> {
     const PATH: &str = "runtime/debug";
-    if !gc::can_import(file, PATH) {
+    if !std_deps::can_import(file, PATH) {
         return None;
     }
     let body = func.field("body")?;

@@ -3,8 +3,8 @@
 //! alignment, named types of the same file, constant lengths), and the local
 //! variables and by-value parameters that live in the frame.
 
-use super::decls;
-use super::memprofile::const_value;
+use crate::analysis::constants;
+use crate::analysis::decls;
 use crate::gofile::{GoFile, GoNode};
 
 /// Variables larger than this are moved to the heap by the compiler
@@ -27,7 +27,7 @@ pub fn size_of(file: &GoFile, ty: &GoNode, depth: u32) -> Option<(u64, u64)> {
             size_of(file, &spec.field("type")?, depth + 1)
         }
         "array_type" => {
-            let n = const_value(file, &ty.field("length")?, 0)?;
+            let n = constants::int_value(file, &ty.field("length")?)?;
             let (elem, align) = size_of(file, &ty.field("element")?, depth + 1)?;
             Some((elem.checked_mul(u64::try_from(n).ok()?)?, align))
         }

@@ -10,18 +10,18 @@
 //! bounds the depth: such functions are not flagged unless the bound is a
 //! constant whose stack would still exceed the limit.
 
-use super::decls::{self, DeclKind};
-use super::frames::{self, human, Slot};
-use super::memprofile::const_value;
-use super::{FixPlan, Outcome};
+use crate::analysis::constants;
+use crate::analysis::decls::{self, DeclKind};
+use crate::analysis::frames::{self, human, Slot};
 use crate::finding::{Edit, Position};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
+use crate::outcome::{FixPlan, Outcome};
 
 /// The runtime's default maximum stack on 64-bit platforms (`runtime/debug.SetMaxStack`).
 const MAX_STACK: u64 = 1_000_000_000;
-/// Frames below this many bytes are not worth a finding (the fixer's argument overrides it).
-const DEFAULT_THRESHOLD: u64 = 1024;
+/// Frames below this many bytes are not worth a finding.
+const FRAME_THRESHOLD: u64 = 1024;
 
 /// A recursive function: its node, its name, how it calls itself.
 struct Recursive<'r> {
@@ -32,18 +32,11 @@ struct Recursive<'r> {
     calls: Vec<GoNode<'r>>,
 }
 
-/// Check `calls-itself`: the function, method or closure calls itself directly.
-pub fn calls_itself(_file: &GoFile, m: &GoMatch) -> bool {
-    recursive(m.get_node()).is_some()
-}
-
-/// Fixer `recursion-to-loop: BYTES`: reports a recursive function whose frame
-/// holds at least BYTES (default 1 KiB) with the frame size and the stack a
-/// constant depth would need; rewrites tail recursion as a loop.
-pub fn recursion_to_loop(file: &GoFile, m: &GoMatch, arg: Option<&str>) -> Outcome {
-    let threshold = arg
-        .and_then(|a| a.trim().parse().ok())
-        .unwrap_or(DEFAULT_THRESHOLD);
+/// Reports a recursive function whose frame holds at least `FRAME_THRESHOLD`
+/// bytes, with the frame size and the stack a constant depth would need;
+/// rewrites tail recursion as a loop.
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
+    let threshold = FRAME_THRESHOLD;
     let Some(rec) = recursive(m.get_node()) else {
         return Outcome::Silent;
     };
@@ -292,7 +285,9 @@ fn depth_guard(file: &GoFile, rec: &Recursive) -> Option<Option<u64>> {
                     ("<" | "<=" | "==", _, true) => l,
                     _ => continue,
                 };
-                return Some(const_value(file, &bound, 0).and_then(|k| u64::try_from(k).ok()));
+                return Some(
+                    constants::int_value(file, &bound).and_then(|k| u64::try_from(k).ok()),
+                );
             }
         }
     }
@@ -327,7 +322,7 @@ fn constant_depth(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Opt
         }
         let Some(depth) = args(&call)
             .get(i)
-            .and_then(|a| const_value(file, a, 0))
+            .and_then(|a| constants::int_value(file, a))
             .and_then(|k| u64::try_from(k).ok())
         else {
             continue;

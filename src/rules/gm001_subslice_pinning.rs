@@ -11,13 +11,14 @@
 //! Silent on strings and arrays, small bases, re-slicing a variable into itself
 //! (`b = b[:n]`), `[:0]` (kept for reuse), and sub-slices that die with their base.
 
-use super::exprs::{indentation, is_stable, same_expr};
-use super::{gc, FixPlan, Outcome};
+use crate::analysis::exprs::{indentation, is_stable, same_expr};
+use crate::analysis::types::{self, declared_where, Origin, Resolver};
+use crate::analysis::{constants, std_deps};
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
 use crate::imports::{choose_name, line_end, line_start, ImportRequest};
-use crate::types::{self, declared_where, Origin, Resolver};
+use crate::outcome::{FixPlan, Outcome};
 
 /// A base of at least this many bytes is large enough to be worth copying out of
 /// even when nothing says it is dropped.
@@ -75,8 +76,8 @@ enum Size {
     Unknown,
 }
 
-/// Fixer `copy-subslice`: judges a slice expression and copies it out of its base.
-pub fn copy_subslice(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+/// The entry point: judges a slice expression and copies it out of its base.
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let s: &GoNode = m.get_node();
     let Some(base) = s.field("operand") else {
         return Outcome::Silent;
@@ -93,7 +94,7 @@ pub fn copy_subslice(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome 
             return Outcome::Silent;
         }
     }
-    let Some(function) = crate::helpers::scope::enclosing_function(s) else {
+    let Some(function) = crate::analysis::scope::enclosing_function(s) else {
         return Outcome::Silent;
     };
     if sizes_by_capacity(&base, &function) {
@@ -143,7 +144,7 @@ pub fn copy_subslice(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome 
             }),
             fix,
         },
-        Outcome::Silent => Outcome::Silent,
+        other => other,
     }
 }
 
@@ -268,7 +269,7 @@ fn is_long_lived_place(target: &GoNode) -> bool {
 
 /// `base = nil` after `stmt`, in its block or an enclosing one of the same function.
 fn nil_drop<'r>(base: &GoNode<'r>, stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
-    let function = crate::helpers::scope::enclosing_function(stmt)?;
+    let function = crate::analysis::scope::enclosing_function(stmt)?;
     let mut cur = stmt.clone();
     while let Some(list) = cur.parent() {
         if list.range() == function.range() {
@@ -509,7 +510,7 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
                 && WHOLE_READS.iter().any(|(path, name)| {
                     func.field("field").is_some_and(|f| f.text() == *name)
                         && func.field("operand").is_some_and(|o| {
-                            crate::helpers::scope::names_import(file, &func, &o.text(), path)
+                            crate::analysis::scope::names_import(file, &func, &o.text(), path)
                         })
                 });
             if whole {
@@ -545,39 +546,9 @@ fn elem_size(slice_type: &str) -> u64 {
     }
 }
 
-/// The value of a constant integer expression: literals, `1 << 20`, `64 * 1024`.
+/// The value of a constant integer expression spelled with literals (`1 << 20`).
 fn const_int(n: &GoNode) -> Option<u64> {
-    match n.kind().as_ref() {
-        "int_literal" => {
-            let t: String = n.text().chars().filter(|c| *c != '_').collect();
-            let t = t.to_ascii_lowercase();
-            if let Some(h) = t.strip_prefix("0x") {
-                u64::from_str_radix(h, 16).ok()
-            } else if let Some(b) = t.strip_prefix("0b") {
-                u64::from_str_radix(b, 2).ok()
-            } else if let Some(o) = t.strip_prefix("0o") {
-                u64::from_str_radix(o, 8).ok()
-            } else if t.len() > 1 && t.starts_with('0') {
-                u64::from_str_radix(&t[1..], 8).ok()
-            } else {
-                t.parse().ok()
-            }
-        }
-        "parenthesized_expression" => const_int(&n.named_children().next()?),
-        "binary_expression" => {
-            let a = const_int(&n.field("left")?)?;
-            let b = const_int(&n.field("right")?)?;
-            match n.field("operator")?.text().as_ref() {
-                "+" => a.checked_add(b),
-                "-" => a.checked_sub(b),
-                "*" => a.checked_mul(b),
-                "/" => a.checked_div(b),
-                "<<" => (b < 63).then(|| a.checked_mul(1 << b)).flatten(),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
+    constants::literal_int(n).and_then(|v| u64::try_from(v).ok())
 }
 
 fn is_zero(n: &GoNode) -> bool {
@@ -701,7 +672,7 @@ fn fix(file: &GoFile, s: &GoNode, holder: &Holder, slice_type: Option<&str>) -> 
         .as_ref()
         .and_then(|m| m.go_version)
         .is_some_and(|v| v >= GoVersion::new(1, 21));
-    if modern && gc::can_import(file, "slices") {
+    if modern && std_deps::can_import(file, "slices") {
         let (name, alias) = choose_name(&file.root, "slices", &file.imports);
         return Outcome::fix(FixPlan {
             edits: vec![Edit::new(

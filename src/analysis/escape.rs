@@ -10,8 +10,8 @@
 
 use std::fmt;
 
+use crate::analysis::types::{declared_where, Origin};
 use crate::gofile::GoNode;
-use crate::types::{declared_where, Origin};
 
 /// Why a variable's value may be shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ pub fn why_shared(at: &GoNode, name: &str) -> Option<Shared> {
 
 /// Why this use of the variable (`id`, inside `function`) may share its value.
 fn use_shares(id: &GoNode, function: &GoNode) -> Option<Shared> {
-    let owner = id.ancestors().find(crate::helpers::scope::is_function)?;
+    let owner = id.ancestors().find(crate::analysis::scope::is_function)?;
     if owner.range() != function.range() {
         let in_go = owner
             .ancestors()

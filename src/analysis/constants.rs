@@ -1,21 +1,20 @@
-//! Helpers for GM008: reading the value assigned to `runtime.MemProfileRate`.
+//! Integer constant expressions: literals, arithmetic, shifts, parentheses and the
+//! package-level `const` names of the file. The one evaluator every rule asks.
 
-use crate::gofile::{GoFile, GoMatch, GoNode};
-
-/// Rates at or below this sample so often that profiling dominates the program.
-const MAX_SUSPICIOUS_RATE: i64 = 4096;
-
-/// Check `small-profile-rate`: `$RATE` is a constant from 1 to 4096.
-pub fn small_profile_rate(file: &GoFile, m: &GoMatch) -> bool {
-    let Some(rate) = m.get_env().get_match("RATE") else {
-        return false;
-    };
-    matches!(const_value(file, rate, 0), Some(v) if (1..=MAX_SUSPICIOUS_RATE).contains(&v))
-}
+use crate::gofile::{GoFile, GoNode};
 
 /// The value of an integer constant expression: literals, arithmetic, shifts,
 /// parentheses and package-level `const` names of this file.
-pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
+pub fn int_value(file: &GoFile, node: &GoNode) -> Option<i64> {
+    eval(Some(file), node, 0)
+}
+
+/// The value of a constant expression spelled with literals only (no names).
+pub fn literal_int(node: &GoNode) -> Option<i64> {
+    eval(None, node, 0)
+}
+
+fn eval(file: Option<&GoFile>, node: &GoNode, depth: u32) -> Option<i64> {
     if depth > 16 {
         return None;
     }
@@ -23,11 +22,11 @@ pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
         "int_literal" => parse_int(&node.text()),
         // A metavariable on the right of `=` captures the whole (one-element) list.
         "expression_list" if node.named_children().count() == 1 => {
-            const_value(file, &node.named_children().next()?, depth + 1)
+            eval(file, &node.named_children().next()?, depth + 1)
         }
-        "parenthesized_expression" => const_value(file, &node.child(1)?, depth + 1),
+        "parenthesized_expression" => eval(file, &node.child(1)?, depth + 1),
         "unary_expression" => {
-            let v = const_value(file, &node.field("operand")?, depth + 1)?;
+            let v = eval(file, &node.field("operand")?, depth + 1)?;
             match node.field("operator")?.text().as_ref() {
                 "-" => v.checked_neg(),
                 "+" => Some(v),
@@ -35,8 +34,8 @@ pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
             }
         }
         "binary_expression" => {
-            let l = const_value(file, &node.field("left")?, depth + 1)?;
-            let r = const_value(file, &node.field("right")?, depth + 1)?;
+            let l = eval(file, &node.field("left")?, depth + 1)?;
+            let r = eval(file, &node.field("right")?, depth + 1)?;
             match node.field("operator")?.text().as_ref() {
                 "+" => l.checked_add(r),
                 "-" => l.checked_sub(r),
@@ -49,7 +48,7 @@ pub fn const_value(file: &GoFile, node: &GoNode, depth: u32) -> Option<i64> {
                 _ => None,
             }
         }
-        "identifier" => package_const(file, &node.text(), depth),
+        "identifier" => package_const(file?, &node.text(), depth),
         _ => None,
     }
 }
@@ -64,7 +63,7 @@ fn package_const(file: &GoFile, name: &str, depth: u32) -> Option<i64> {
                 .map(|v| v.named_children().collect())
                 .unwrap_or_default();
             if let Some(i) = names.iter().position(|n| n.text() == name) {
-                return values.get(i).and_then(|v| const_value(file, v, depth + 1));
+                return values.get(i).and_then(|v| eval(Some(file), v, depth + 1));
             }
         }
     }
@@ -97,7 +96,7 @@ mod tests {
             .find(|n| n.kind() == "assignment_statement")
             .unwrap();
         let right = v.field("right").unwrap().child(0).unwrap();
-        const_value(&f, &right, 0)
+        int_value(&f, &right)
     }
 
     #[test]

@@ -700,7 +700,7 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 let name = func.field("field")?.text();
                 let (_, _, results) = KNOWN_RESULTS.iter().find(|(path, f, _)| {
                     *f == name
-                        && crate::helpers::scope::names_import(self.file, &func, &pkg.text(), path)
+                        && crate::analysis::scope::names_import(self.file, &func, &pkg.text(), path)
                 })?;
                 Some(results.iter().map(|r| r.to_string()).collect())
             }

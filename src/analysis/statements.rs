@@ -2,14 +2,14 @@
 //! comment on it goes, a comment above that only explains it goes, and no double
 //! blank line is left behind for gofmt to complain about.
 
-use super::{FixPlan, Outcome};
+use crate::analysis::scope;
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::helpers::scope;
 use crate::imports::{line_end, line_start};
+use crate::outcome::{FixPlan, Outcome};
 
-/// Fixer `remove-statement`: deletes the statement the match stands as.
-pub fn remove_statement(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+/// Deletes the statement the match stands as.
+pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
     let node: &GoNode = m.get_node();
     let Some(stmt) = scope::as_statement(node) else {
         return Outcome::report_only(Some(

@@ -6,9 +6,9 @@
 //! Everything here answers "I don't know" rather than guess: an unresolved pool, an
 //! unknown type or an object of unknown origin makes the rules stay silent.
 
-use super::scope;
+use crate::analysis::scope;
+use crate::analysis::types::{self, PackageIndex, Resolver};
 use crate::gofile::{GoFile, GoNode};
-use crate::types::{self, PackageIndex, Resolver};
 
 /// What a pooled object's type offers for a reset.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::{decls, goroutine};
+use crate::analysis::{context, decls};
 use crate::finding::{Edit, FileEdit, Position};
 use crate::gofile::{GoFile, GoNode};
 use crate::imports::{choose_name, ImportRequest};
@@ -230,7 +230,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
                 && call.range().end <= func.range().end;
             let arg = if inside {
                 PARAM.to_string()
-            } else if let Some(ctx) = goroutine::context_in_scope(&gf, call) {
+            } else if let Some(ctx) = context::context_in_scope(&gf, call) {
                 ctx
             } else {
                 needs_import = true;

@@ -6,15 +6,16 @@
 //! one inside an `if`/`switch`/`select`/inner loop, or behind a `continue`, or a
 //! loop that can `break`/`return`/`goto` out, deletes only some keys.
 
-use super::escape::{self, Shared};
-use super::exprs::{indentation, is_stable, root_node, same_expr, squash};
-use super::{scope, statements, FixPlan, Outcome};
+use crate::analysis::escape::{self, Shared};
+use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
+use crate::analysis::types::{declared_where, Origin, Resolver};
+use crate::analysis::{scope, statements};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::types::{declared_where, Origin, Resolver};
+use crate::outcome::{FixPlan, Outcome};
 
-/// Fixer `recreate-map`: judges a `for` loop holding a `delete` call.
-pub fn recreate_map(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+/// The entry point: judges a `for` loop holding a `delete` call.
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let lp: &GoNode = m.get_node();
     if lp.kind() != "for_statement" || delete_is_shadowed(file, lp) {
         return Outcome::Silent;

@@ -3,8 +3,8 @@
 //! fields, top-level functions, methods and constants; and a function's own code
 //! (its statements, not the closures inside it, which run elsewhere or later).
 
+use crate::analysis::scope;
 use crate::gofile::GoNode;
-use crate::helpers::scope;
 
 /// A function's own nodes below `node`, in source order, not entering function
 /// literals (a `return` or a receive inside one does not belong to this code).

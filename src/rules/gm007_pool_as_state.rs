@@ -4,16 +4,17 @@
 //! read for its old contents, a populated value put away for later, an object kept
 //! after `Put`, pools keyed by name.
 
-use super::pools::{self, unparen};
-use super::{scope, Outcome};
+use crate::analysis::pools::{self, unparen};
+use crate::analysis::scope;
 use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::outcome::Outcome;
 
 const ADVICE: &str =
     "keep state in a mutex-guarded variable, or use a real cache (map + mutex, LRU)";
 
-/// Fixer `pool-state`, on a match of `$POOL.Get()` or `$POOL.Put($OBJ)`: reports
+/// The entry point, on a match of `$POOL.Get()` or `$POOL.Put($OBJ)`: reports
 /// with the reason, or stays silent for ordinary ephemeral reuse.
-pub fn pool_state(file: &GoFile, m: &GoMatch, _arg: Option<&str>) -> Outcome {
+pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(call) = pools::relocate(file, m.get_node()) else {
         return Outcome::Silent;
     };

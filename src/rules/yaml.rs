@@ -1,9 +1,10 @@
 //! Rules as data: loading `patterns/GMxxx-name.yml` files with ast-grep-config,
 //! plus the gomemfix fields each rule keeps under `metadata:`.
 //!
-//! A rule file is an ordinary ast-grep rule. What a pattern cannot say (which import
-//! a metavariable must name, test exemptions, named Rust helpers for checks and fixes)
-//! lives under `metadata:`, and the rule's documentation lives in `note:`.
+//! A rule file is an ordinary ast-grep rule. What ast-grep's rule language does not
+//! cover (which import a metavariable must name, test exemptions, the imports a
+//! template fix needs) lives under `metadata:`, and the rule's documentation lives in
+//! `note:`. A built-in rule's Rust module, if it has one, is found by its id.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,8 +13,8 @@ use std::path::{Path, PathBuf};
 use ast_grep_config::{from_yaml_string, GlobalRules, RuleConfig, Severity};
 use serde::Deserialize;
 
+use super::{entry_point, RunFn};
 use crate::finding::Applicability;
-use crate::helpers;
 use crate::lang::Go;
 use crate::prefilter::Prefilter;
 
@@ -48,27 +49,6 @@ impl fmt::Display for FixSafety {
     }
 }
 
-/// A named Rust fixer, with its argument when it takes one:
-/// `fixer: remove-statement` or `fixer: { replace-call: runtime/debug.FreeOSMemory }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum FixerSpec {
-    Name(String),
-    WithArg(BTreeMap<String, String>),
-}
-
-impl FixerSpec {
-    pub fn name_and_arg(&self) -> (&str, Option<&str>) {
-        match self {
-            FixerSpec::Name(n) => (n, None),
-            FixerSpec::WithArg(map) => {
-                let (k, v) = map.iter().next().expect("checked at load time");
-                (k, Some(v))
-            }
-        }
-    }
-}
-
 /// The gomemfix part of a rule file, under `metadata:`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -83,11 +63,11 @@ pub struct RuleMeta {
     /// Skip `_test.go` files and functions that take `*testing.T`, `*testing.B` or `testing.TB`.
     #[serde(default)]
     pub skip_tests: bool,
-    /// Named Rust predicates (see `helpers::CHECKS`); all must hold.
+    /// Package name → import path that the YAML `fix:` template refers to
+    /// (`{debug: runtime/debug}`): the import is added with the fix, and the name is
+    /// rewritten when the file must import it under another one.
     #[serde(default)]
-    pub checks: Vec<String>,
-    /// A named Rust fixer (see `helpers::FIXERS`); without one, the YAML `fix:` is used.
-    pub fixer: Option<FixerSpec>,
+    pub imports: BTreeMap<String, String>,
     /// One line saying what the fix does, shown with the finding.
     pub fix_description: Option<String>,
     /// Words of which a file must contain at least one, for the prefilter, when
@@ -106,6 +86,8 @@ pub struct Rule {
     pub meta: RuleMeta,
     pub config: RuleConfig<Go>,
     pub prefilter: Prefilter,
+    /// The rule's Rust entry point (built-in rules only; see `crate::rules::BUILT_IN`).
+    pub run: Option<RunFn>,
     /// Where the rule came from (`patterns/GM005-gc-in-loop.yml` or a user's file).
     pub origin: PathBuf,
 }
@@ -164,8 +146,17 @@ struct RuleExtras {
     constraints: Option<serde_json::Value>,
 }
 
-/// Parses one rule file (one YAML document).
+/// Parses one user rule file (one YAML document): the YAML is all there is.
 pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
+    parse_with_entry_point(origin, yaml, |_| None)
+}
+
+/// Parses one rule file, giving it the Rust entry point `entry` finds for its id.
+fn parse_with_entry_point(
+    origin: &Path,
+    yaml: &str,
+    entry: impl Fn(&str) -> Option<RunFn>,
+) -> Result<Rule, RuleLoadError> {
     let err = |message: String| RuleLoadError {
         origin: origin.to_path_buf(),
         message,
@@ -196,34 +187,12 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
         fix_safety: None,
         packages: BTreeMap::new(),
         skip_tests: false,
-        checks: vec![],
-        fixer: None,
+        imports: BTreeMap::new(),
         fix_description: None,
         needles: vec![],
     });
-    for check in &meta.checks {
-        if helpers::check(check).is_none() {
-            return Err(err(format!(
-                "unknown check `{check}` (known: {})",
-                helpers::check_names().join(", ")
-            )));
-        }
-    }
-    if let Some(spec) = &meta.fixer {
-        if let FixerSpec::WithArg(map) = spec {
-            if map.len() != 1 {
-                return Err(err("`fixer` takes one name, with one argument".into()));
-            }
-        }
-        let (name, _) = spec.name_and_arg();
-        if helpers::fixer(name).is_none() {
-            return Err(err(format!(
-                "unknown fixer `{name}` (known: {})",
-                helpers::fixer_names().join(", ")
-            )));
-        }
-    }
-    let has_fix = meta.fixer.is_some() || !config.fixer.is_empty();
+    let run = entry(&config.id);
+    let has_fix = run.is_some() || !config.fixer.is_empty();
     let fix_safety = meta.fix_safety.unwrap_or(if has_fix {
         FixSafety::Unsafe
     } else {
@@ -231,7 +200,7 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
     });
     if fix_safety != FixSafety::None && !has_fix {
         return Err(err(format!(
-            "fix-safety is `{fix_safety}` but the rule has neither `fix:` nor `metadata.fixer`"
+            "fix-safety is `{fix_safety}` but the rule has no `fix:`"
         )));
     }
     let prefilter = Prefilter::from_rule(&extras.rule, extras.constraints.as_ref(), &meta);
@@ -245,6 +214,7 @@ pub fn parse_rule(origin: &Path, yaml: &str) -> Result<Rule, RuleLoadError> {
         meta,
         config,
         prefilter,
+        run,
         origin: origin.to_path_buf(),
     })
 }
@@ -254,7 +224,7 @@ pub fn bundled() -> Vec<Rule> {
     let mut rules: Vec<Rule> = BUNDLED_RULES
         .iter()
         .map(|(name, yaml)| {
-            parse_rule(&Path::new("patterns").join(name), yaml)
+            parse_with_entry_point(&Path::new("patterns").join(name), yaml, entry_point)
                 .unwrap_or_else(|e| panic!("bundled rule is broken: {e}"))
         })
         .collect();
@@ -332,12 +302,22 @@ mod tests {
     }
 
     #[test]
-    fn unknown_helper_is_an_error() {
-        let yaml = "id: X1\nlanguage: go\nmessage: m\nrule:\n  kind: call_expression\nmetadata:\n  checks: [no-such-check]\n";
-        let e = parse_rule(Path::new("x.yml"), yaml).unwrap_err();
+    fn every_built_in_rule_has_its_yaml_and_back() {
+        let rules = bundled();
+        for (id, _) in super::super::BUILT_IN {
+            assert!(rules.iter().any(|r| r.id == *id), "{id} has no YAML");
+        }
         assert!(
-            e.to_string().contains("unknown check `no-such-check`"),
-            "{e}"
+            rules.iter().all(|r| r.run.is_some()),
+            "a bundled rule lost its module"
         );
+    }
+
+    #[test]
+    fn a_user_rule_never_borrows_a_built_in_entry_point() {
+        let yaml = "id: GM005\nlanguage: go\nmessage: m\nrule:\n  kind: call_expression\n";
+        let rule = parse_rule(Path::new("x.yml"), yaml).unwrap();
+        assert!(rule.run.is_none());
+        assert_eq!(rule.fix_safety, FixSafety::None);
     }
 }

@@ -1,0 +1,94 @@
+//! Which `context.Context` is in scope at a point of the code: a parameter, a
+//! local made by the `context` package, a request's `Context()`, or a receiver's field.
+
+use crate::analysis::decls::{self, Decl, DeclKind};
+use crate::analysis::scope;
+use crate::gofile::{GoFile, GoNode};
+
+const CONTEXT_CONSTRUCTORS: &[&str] = &[
+    "WithCancel",
+    "WithCancelCause",
+    "WithTimeout",
+    "WithTimeoutCause",
+    "WithDeadline",
+    "WithDeadlineCause",
+    "WithValue",
+];
+
+/// The text of a cancellable `context.Context` visible at `at`: a parameter or
+/// local of that type or made by `context.WithCancel` & co or `x.Context()`, or
+/// a `context.Context` field of the enclosing method's receiver (`s.ctx`).
+pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
+    let mut seen: Vec<String> = vec![];
+    for d in decls::visible_decls(at) {
+        if seen.contains(&d.name) {
+            continue; // shadowed by an inner declaration
+        }
+        seen.push(d.name.clone());
+        if d.name != "_" && is_context_decl(file, at, &d) {
+            return Some(d.name);
+        }
+    }
+    let method = at
+        .ancestors()
+        .filter(|a| a.kind() == "method_declaration")
+        .last()?;
+    let (Some(recv), ty) = decls::receiver_of(&method)? else {
+        return None;
+    };
+    let shadowed = decls::lookup(at, &recv).is_none_or(|d| d.kind != DeclKind::Receiver);
+    if shadowed || recv == "_" {
+        return None;
+    }
+    let spec = decls::type_spec(at, &ty)?;
+    let st = spec.field("type")?;
+    let field = st
+        .dfs()
+        .filter(|f| f.kind() == "field_declaration")
+        .find(|f| {
+            f.field("type")
+                .is_some_and(|t| is_context_type(file, at, &t))
+        });
+    field
+        .and_then(|f| f.children().find(|c| c.kind() == "field_identifier"))
+        .map(|name| format!("{recv}.{}", name.text()))
+}
+
+fn is_context_type(file: &GoFile, at: &GoNode, ty: &GoNode) -> bool {
+    ty.kind() == "qualified_type"
+        && ty.field("name").is_some_and(|n| n.text() == "Context")
+        && ty
+            .field("package")
+            .is_some_and(|p| scope::names_import(file, at, &p.text(), "context"))
+}
+
+fn is_context_decl(file: &GoFile, at: &GoNode, d: &Decl) -> bool {
+    if let Some(t) = &d.ty {
+        return is_context_type(file, at, t);
+    }
+    let Some(v) = &d.value else {
+        return false;
+    };
+    if v.kind() != "call_expression" || d.index > 0 {
+        return false;
+    }
+    let Some(callee) = v
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    let field = callee
+        .field("field")
+        .map(|f| f.text().to_string())
+        .unwrap_or_default();
+    let operand = callee.field("operand");
+    let from_context_pkg = operand.as_ref().is_some_and(|o| {
+        o.kind() == "identifier" && scope::names_import(file, at, &o.text(), "context")
+    });
+    if from_context_pkg {
+        return CONTEXT_CONSTRUCTORS.contains(&field.as_str());
+    }
+    // `r.Context()`: a request's (or any value's) own context.
+    field == "Context" && v.field("arguments").is_some_and(|a| a.text() == "()")
+}
