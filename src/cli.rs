@@ -14,12 +14,11 @@ use crate::baseline::Baseline;
 use crate::config::{self, Config};
 use crate::engine::Engine;
 use crate::filter::{FileFilter, Shard};
-use crate::gomod::ModuleCache;
 use crate::options::RuleOptions;
 use crate::report::{self, ColorChoice, Format, ReportOptions, RuleInfo};
 use crate::rules::{self, FixSafety, Rule};
-use crate::run::{self, FileReport, Mode, RunOptions, RunReport};
-use crate::source::{SourceText, DEFAULT_MAX_FILE_SIZE};
+use crate::run::{self, Mode, RunOptions, RunReport};
+use crate::source::DEFAULT_MAX_FILE_SIZE;
 use crate::suppress;
 
 #[derive(Parser, Debug)]
@@ -254,6 +253,8 @@ fn settings(
     if let Some(file) = &common.baseline {
         engine.baseline = Some(Arc::new(Baseline::load(file, base)?));
     }
+    // From stdin the file is all there is: fixes that edit other files wait for a tree run.
+    engine.one_file = common.stdin_filename.is_some();
     let exclude = if common.exclude.is_empty() {
         config.exclude_set()
     } else {
@@ -404,59 +405,27 @@ fn run_stdin(
 ) -> anyhow::Result<i32> {
     let mut bytes = vec![];
     io::stdin().read_to_end(&mut bytes)?;
-    let shown = crate::walk::display_path(name, base);
-    let excluded = !settings.files.keeps(name, base);
-    let src = SourceText::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", name.display()))?;
-    let module = ModuleCache::default().module_of(&base.join(name));
-    let engine = &settings.engine;
-    let mut file = FileReport {
-        path: shown.clone(),
-        ..FileReport::default()
+    let opts = RunOptions {
+        mode,
+        unsafe_fixes: settings.unsafe_fixes,
+        max_file_size: common.max_file_size,
+        base: base.to_path_buf(),
+        files: settings.files.clone(),
+        progress: false,
+        report_unused_suppressions: common.report_unused_suppressions,
     };
-    let relabel = |mut fs: Vec<crate::finding::Finding>| {
-        for f in &mut fs {
-            f.path = shown.clone();
+    let report = run::run_source(&settings.engine, name, bytes, &opts);
+    for f in &report.files {
+        for e in &f.errors {
+            eprintln!("gomemfix: {}: {e}", f.path.display());
         }
-        fs
-    };
-    let mut fixed_bytes = bytes.clone();
-    if !excluded {
-        match mode {
-            Mode::Check => {
-                let a = engine.analyze(name, &src.text, module);
-                file.findings = relabel(a.findings);
-                file.suppressed = relabel(a.suppressed);
-                file.baselined = a.baselined;
-                if common.report_unused_suppressions {
-                    let unused =
-                        run::unused_suppressions(engine, name, &src.text, &file.suppressed, &shown);
-                    file.findings.extend(unused);
-                    file.findings
-                        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-                }
-                file.text = Some(src.text.clone());
-            }
-            Mode::Fix { .. } => {
-                let fx = engine.fix(name, &src.text, module, settings.unsafe_fixes);
-                file.findings = relabel(fx.remaining.findings);
-                file.suppressed = relabel(fx.remaining.suppressed);
-                file.fixed = relabel(fx.fixed);
-                file.baselined = fx.remaining.baselined;
-                file.text = Some(fx.text.clone());
-                fixed_bytes = src.encode(&fx.text);
-                file.diff = crate::diff::unified(
-                    &report::unix(&shown),
-                    &String::from_utf8_lossy(&bytes),
-                    &String::from_utf8_lossy(&fixed_bytes),
-                );
-            }
+        for w in &f.warnings {
+            eprintln!("gomemfix: warning: {}: {w}", f.path.display());
         }
     }
-    let report = RunReport {
-        files: vec![file],
-        errors: vec![],
-        files_scanned: 1,
-    };
+    if report.error_count() > 0 {
+        return Ok(2);
+    }
     let mut ropts = ReportOptions::new(&settings.infos, mode);
     ropts.unsafe_fixes = settings.unsafe_fixes;
     ropts.color = color;
@@ -471,9 +440,22 @@ fn run_stdin(
         Mode::Fix { write: false } => {
             let diff = report.diff();
             emit(out, &report, &diff, common.format, &ropts, None)?;
-            Ok(i32::from(!diff.is_empty()))
+            if common.format == Format::Text {
+                // The patch is stdout; what it leaves undone goes to stderr, as with `fix`.
+                let mut left = Vec::new();
+                for f in report.findings() {
+                    report::text::finding(&mut left, f, None, &ropts, false)?;
+                }
+                io::stderr().write_all(&left)?;
+            }
+            Ok(i32::from(!diff.is_empty() || remaining))
         }
         Mode::Fix { write: true } => {
+            let fixed_bytes = report
+                .files
+                .first()
+                .and_then(|f| f.fixed_text.clone())
+                .unwrap_or_default();
             out.write_all(&fixed_bytes)?;
             out.flush()?;
             // What is left goes to stderr: stdout is the file.

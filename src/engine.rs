@@ -51,6 +51,9 @@ pub struct Engine {
     pub options: Arc<RuleOptions>,
     /// Findings a saved baseline holds are neither reported nor fixed.
     pub baseline: Option<Arc<Baseline>>,
+    /// Only the file at hand may change (stdin mode): a fix that also edits other
+    /// files is withheld and its finding says how to apply it.
+    pub one_file: bool,
 }
 
 /// Per-finding data the engine needs and the report does not show.
@@ -66,6 +69,7 @@ impl Engine {
             rules,
             options: Arc::default(),
             baseline: None,
+            one_file: false,
         }
     }
 
@@ -144,7 +148,14 @@ impl Engine {
                     suppressed.push(finding);
                     continue;
                 }
-                let plan = fix;
+                let mut plan = fix;
+                if self.one_file && plan.as_ref().is_some_and(|p| !p.extra_files.is_empty()) {
+                    plan = None;
+                    finding.message = format!(
+                        "{}; its fix also edits other files: run `gomemfix fix` on the tree to apply it",
+                        finding.message.trim_end_matches('.')
+                    );
+                }
                 let (mut code_edits, mut imports) = (vec![], vec![]);
                 if let Some(plan) = plan.filter(|p| {
                     finding::well_formed(file.text(), &p.edits)

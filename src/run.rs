@@ -71,6 +71,8 @@ pub struct FileReport {
     pub text: Option<String>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// The whole fixed file, for `fix --stdin-filename` (stdout is the file).
+    pub fixed_text: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Default)]
@@ -126,7 +128,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
         .files
         .par_iter()
         .map(|c| {
-            let p = process(engine, &modules, c, opts);
+            let p = process(engine, &modules, c, None, opts);
             bar.inc(1);
             p
         })
@@ -155,6 +157,47 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
         errors: walked.errors,
         files_scanned,
     }
+}
+
+/// One file whose content is given rather than read (`--stdin-filename PATH`),
+/// through the same pipeline as a walked file. The file is the whole world: a
+/// fix that must also edit other files is not applied (the engine leaves the
+/// finding reported, saying so), and nothing is written.
+pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOptions) -> RunReport {
+    let cand = Candidate {
+        path: path.to_path_buf(),
+        explicit: true,
+    };
+    let mut report = RunReport {
+        files_scanned: 1,
+        ..RunReport::default()
+    };
+    if !opts.files.keeps(path, &opts.base) {
+        return report;
+    }
+    let modules = ModuleCache::default();
+    let mut p = process(engine, &modules, &cand, Some(bytes.clone()), opts);
+    let shown = p.report.path.clone();
+    // The diff is of what came in, whatever the file on disk holds.
+    let mut file = match p.pending.take() {
+        Some(pending) => {
+            let new_bytes = pending.src.encode(&pending.new_text);
+            let mut r = p.report;
+            r.diff = diff::unified(
+                &unix_path(&shown),
+                &String::from_utf8_lossy(&bytes),
+                &String::from_utf8_lossy(&new_bytes),
+            );
+            r.fixed_text = Some(new_bytes);
+            r
+        }
+        None => p.report,
+    };
+    if file.fixed_text.is_none() && matches!(opts.mode, Mode::Fix { .. }) {
+        file.fixed_text = Some(bytes);
+    }
+    report.files.push(file);
+    report
 }
 
 /// The benchmark floor: every file the walk yields is read and parsed, with no
@@ -187,6 +230,7 @@ fn process(
     engine: &Engine,
     modules: &ModuleCache,
     cand: &Candidate,
+    given: Option<Vec<u8>>,
     opts: &RunOptions,
 ) -> Processed {
     let shown = walk::display_path(&cand.path, &opts.base);
@@ -199,7 +243,11 @@ fn process(
         other_files: vec![],
     };
     let report = &mut out.report;
-    let bytes = match read_limited(&cand.path, opts.max_file_size, cand.explicit) {
+    let read = match given {
+        Some(b) => Ok(Some(b)),
+        None => read_limited(&cand.path, opts.max_file_size, cand.explicit),
+    };
+    let bytes = match read {
         Ok(Some(b)) => b,
         Ok(None) => return out,
         Err(msg) => {

@@ -528,6 +528,53 @@ fn stdin_and_file_modes_give_the_same_fix() {
 }
 
 #[test]
+fn stdin_leaves_fixes_that_edit_other_files_to_a_tree_run() {
+    let fixtures = common::manifest_dir().join("tests/fixtures");
+    // GM003: the fix would add a `ctx` parameter and update callers in other files.
+    // GM006: the fix edits the Dockerfile only.
+    for (dir, rel) in [
+        ("GM003", "internal/poller/pos_poller.go"),
+        ("GM006", "billing/pos_main.go"),
+    ] {
+        let root = fixtures.join(dir);
+        let original = std::fs::read(root.join(rel)).unwrap();
+        let fixed = gomemfix_stdin(
+            &["fix", "--unsafe-fixes", "--stdin-filename", rel],
+            &root,
+            &original,
+        );
+        assert_eq!(fixed.status.code(), Some(1), "{dir}: {}", stderr(&fixed));
+        assert_eq!(
+            fixed.stdout, original,
+            "{dir}: the file comes back unchanged"
+        );
+        assert!(
+            stderr(&fixed).contains("run `gomemfix fix` on the tree"),
+            "{dir}: {}",
+            stderr(&fixed)
+        );
+        let diff = gomemfix_stdin(
+            &["fix", "--diff", "--unsafe-fixes", "--stdin-filename", rel],
+            &root,
+            &original,
+        );
+        assert_eq!(diff.status.code(), Some(1), "{dir}: findings remain");
+        assert!(stdout(&diff).is_empty(), "{dir}: {}", stdout(&diff));
+        let check = gomemfix_stdin(
+            &["check", "--format", "json", "--stdin-filename", rel],
+            &root,
+            &original,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let found = v.as_array().unwrap();
+        assert!(
+            found.iter().any(|f| f["rule"] == dir && f["fix"].is_null()),
+            "{dir}: {found:?}"
+        );
+    }
+}
+
+#[test]
 fn baseline_holds_old_findings_across_line_moves() {
     let work = multi_copy();
     let dir = work.path();

@@ -294,7 +294,7 @@ fn insert_first(text: &str, list: &GoNode, item: &str) -> Edit {
             .children()
             .find(|c| c.is_named())
             .map_or(open, |c| c.range().start);
-        let ind = decls::indent_at(text, first);
+        let ind = crate::analysis::exprs::indentation(text, first);
         return Edit::new(open, open, format!("\n{ind}{item},"));
     }
     Edit::new(open, open, format!("{item}, "))

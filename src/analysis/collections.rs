@@ -1,6 +1,7 @@
 //! Why a program forces a collection (GM005, GM010): to measure, to drive
 //! finalizers, behind an opt-in switch, or to release memory.
 
+use crate::analysis::exprs::called_name;
 use crate::analysis::scope;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 
@@ -92,19 +93,6 @@ pub fn not_a_deliberate_collection(_file: &GoFile, m: &GoMatch) -> bool {
                 })
         });
     !(drives_finalizers || behind_gc_switch || is_wrapper)
-}
-
-/// The called function's name for a call expression (`F` in `x.F()` or `F()`).
-fn called_name(n: &GoNode) -> Option<String> {
-    if n.kind() != "call_expression" {
-        return None;
-    }
-    let func = n.field("function")?;
-    match func.kind().as_ref() {
-        "selector_expression" => func.field("field").map(|f| f.text().to_string()),
-        "identifier" => Some(func.text().to_string()),
-        _ => None,
-    }
 }
 
 fn is_call_to(file: &GoFile, n: &GoNode, path: &str, name: &str) -> bool {

@@ -184,17 +184,18 @@ fn scope_holds(decl: &GoNode, pos: usize) -> bool {
     true
 }
 
-/// The type name of a receiver or parameter type: `T` for `T`, `*T`, `T[K]`, `*T[K]`.
+/// The name of a type declared in this package that a receiver or parameter
+/// type spells: `T` for `T`, `*T`, `T[K]`, `*T[K]`; None for `pkg.T` and literals.
 pub fn base_type_name(ty: &GoNode) -> Option<String> {
-    match ty.kind().as_ref() {
-        "type_identifier" => Some(ty.text().to_string()),
-        "pointer_type" | "parenthesized_type" => ty
-            .children()
-            .find(|c| c.is_named())
-            .and_then(|c| base_type_name(&c)),
-        "generic_type" => ty.field("type").and_then(|t| base_type_name(&t)),
-        _ => None,
-    }
+    let name = crate::analysis::types::base_type_name(&ty.text());
+    let name = name
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .trim_start_matches('*');
+    let is_name = !name.is_empty()
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    is_name.then(|| name.to_string())
 }
 
 /// Top-level declarations of the file holding `node`.
@@ -301,15 +302,6 @@ pub fn statements<'r>(block: &GoNode<'r>) -> Vec<GoNode<'r>> {
     };
     list.children()
         .filter(|c| c.is_named() && c.kind() != "comment")
-        .collect()
-}
-
-/// The whitespace that starts the line holding `offset`.
-pub fn indent_at(text: &str, offset: usize) -> String {
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    text[start..]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
         .collect()
 }
 

@@ -32,11 +32,28 @@ pub fn same_expr(a: &GoNode, b: &GoNode) -> bool {
     squash(&a.text()) == squash(&b.text())
 }
 
-/// The leading whitespace of the line holding `offset`.
+/// The indentation (leading spaces and tabs) of the line holding `offset`.
 pub fn indentation(text: &str, offset: usize) -> String {
     let start = line_start(text, offset);
-    text[start..offset]
+    text[start..]
         .chars()
-        .take_while(|c| c.is_whitespace())
+        .take_while(|c| *c == ' ' || *c == '\t')
         .collect()
+}
+
+/// The called function's name (`f` in `f()`, `x.f()` or `(x.f)()`).
+pub fn called_name(n: &GoNode) -> Option<String> {
+    if n.kind() != "call_expression" {
+        return None;
+    }
+    let mut f = n.field("function")?;
+    while f.kind() == "parenthesized_expression" {
+        let inner = f.named_children().next()?;
+        f = inner;
+    }
+    match f.kind().as_ref() {
+        "identifier" => Some(f.text().to_string()),
+        "selector_expression" => Some(f.field("field")?.text().to_string()),
+        _ => None,
+    }
 }

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use ast_grep_core::AstGrep;
 
+use crate::analysis::scope::enclosing_function;
 use crate::gofile::{GoFile, GoNode};
 use crate::lang::Go;
 
@@ -802,15 +803,6 @@ pub enum Origin<'r> {
 /// Where the variable `name`, used at `at`, was declared.
 pub fn declared_where<'r>(at: &GoNode<'r>, name: &str) -> Option<Origin<'r>> {
     find_decl(at, name).map(|(_, o)| o)
-}
-
-fn enclosing_function<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
-    n.ancestors().find(|a| {
-        matches!(
-            a.kind().as_ref(),
-            "function_declaration" | "method_declaration" | "func_literal"
-        )
-    })
 }
 
 /// The declaration of `name` in scope at `at`: the innermost one, searching

@@ -2,6 +2,7 @@
 //! back with `Put` while still holding this caller's data, and the reset that fixes
 //! it, written for the object's type.
 
+use crate::analysis::exprs::called_name;
 use crate::analysis::pools::{self, Pooled};
 use crate::analysis::scope;
 use crate::finding::Edit;
@@ -279,19 +280,6 @@ fn use_of(call: &GoNode) -> Option<Taken> {
                 Some(Taken::Kept)
             }
         }
-        _ => None,
-    }
-}
-
-/// The called function's name (`f` in `f()` or `x.f()`).
-fn called_name(n: &GoNode) -> Option<String> {
-    if n.kind() != "call_expression" {
-        return None;
-    }
-    let f = pools::unparen(&n.field("function")?);
-    match f.kind().as_ref() {
-        "identifier" => Some(f.text().to_string()),
-        "selector_expression" => Some(f.field("field")?.text().to_string()),
         _ => None,
     }
 }

@@ -496,7 +496,7 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
     for s in sleeps {
         let stmt = sleep_node(s);
         let r = stmt.range();
-        let ind = decls::indent_at(text, r.start);
+        let ind = crate::analysis::exprs::indentation(text, r.start);
         let done = format!("case <-{ctx}.Done():\n{ind}\treturn\n{ind}");
         // A comment trailing the sleep describes the wait: it moves to the timer's case.
         let line_rest = &text[r.end..line_end(text, r.end)];

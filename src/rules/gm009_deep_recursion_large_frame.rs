@@ -388,9 +388,9 @@ fn loop_rewrite(file: &GoFile, rec: &Recursive) -> Result<Vec<Edit>, String> {
     }
     let stmts = decls::statements(&body);
     let last = stmts.last().ok_or("empty body")?;
-    let ind0 = decls::indent_at(text, func.range().start);
+    let ind0 = crate::analysis::exprs::indentation(text, func.range().start);
     let ind0 = if rec.func.kind() == "func_literal" {
-        decls::indent_at(text, body.range().end - 1)
+        crate::analysis::exprs::indentation(text, body.range().end - 1)
     } else {
         ind0
     };
@@ -463,7 +463,7 @@ fn loop_rewrite(file: &GoFile, rec: &Recursive) -> Result<Vec<Edit>, String> {
         if in_inner_loop {
             return Err("a self-call sits inside a loop".into());
         }
-        let ind = decls::indent_at(text, parent.range().start);
+        let ind = crate::analysis::exprs::indentation(text, parent.range().start);
         if parent.kind() == "expression_list"
             && parent
                 .parent()
