@@ -60,7 +60,26 @@ pub struct Engine {
 struct Candidate {
     finding: Finding,
     code_edits: Vec<Edit>,
+    /// The span a template fix rewrites as a whole (its edit only shows the
+    /// changed tokens): a fix of another rule touching it clashes with this one.
+    claim: Option<Edit>,
     imports: Vec<ImportRequest>,
+}
+
+impl Candidate {
+    fn clashes_with(&self, other: &Candidate) -> bool {
+        let spans = |c: &Candidate| -> Vec<Edit> {
+            c.code_edits
+                .iter()
+                .cloned()
+                .chain(c.claim.clone())
+                .collect()
+        };
+        let mine = spans(self);
+        spans(other)
+            .iter()
+            .any(|a| mine.iter().any(|b| a.overlaps(b)))
+    }
 }
 
 impl Engine {
@@ -156,7 +175,7 @@ impl Engine {
                         finding.message.trim_end_matches('.')
                     );
                 }
-                let (mut code_edits, mut imports) = (vec![], vec![]);
+                let (mut code_edits, mut imports, mut claim) = (vec![], vec![], None);
                 if let Some(plan) = plan.filter(|p| {
                     finding::well_formed(file.text(), &p.edits)
                         && !file.near_parse_error(r.start, r.end)
@@ -187,12 +206,14 @@ impl Engine {
                             });
                             code_edits = plan.edits;
                             imports = plan.imports;
+                            claim = plan.claim.map(|(s, e)| Edit::new(s, e, ""));
                         }
                     }
                 }
                 out.push(Candidate {
                     finding,
                     code_edits,
+                    claim,
                     imports,
                 });
             }
@@ -285,11 +306,7 @@ impl Engine {
             }
             let mut chosen: Vec<&Candidate> = vec![];
             for c in fixable {
-                let clash = chosen.iter().find(|k| {
-                    k.code_edits
-                        .iter()
-                        .any(|a| c.code_edits.iter().any(|b| a.overlaps(b)))
-                });
+                let clash = chosen.iter().find(|k| k.clashes_with(c));
                 match clash {
                     // Waits for the next pass, on the text the winner produced.
                     Some(k) => overlapped.push((c.finding.clone(), k.finding.clone())),
@@ -482,6 +499,7 @@ fn template_fix(file: &GoFile, rule: &Rule, m: &GoMatch) -> Result<Option<FixPla
     Ok(Some(FixPlan {
         edits: vec![narrowed(file.text(), start, end, &content)],
         imports,
+        claim: Some((start, end)),
         ..FixPlan::default()
     }))
 }

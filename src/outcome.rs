@@ -15,6 +15,9 @@ pub struct FixPlan {
     pub description: Option<String>,
     /// Overrides the rule's `fix-safety` (e.g. unsafe only when a signature changes).
     pub applicability: Option<Applicability>,
+    /// The span the fix rewrites as a whole when `edits` were narrowed to what
+    /// changes (a template fix): another rule's fix touching it clashes.
+    pub claim: Option<(usize, usize)>,
     /// Edits to other files; the finding's own file goes in `edits` only. They are
     /// applied after every file's own fixes, all or nothing per target file.
     pub extra_files: Vec<FileEdit>,
