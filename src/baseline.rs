@@ -150,7 +150,7 @@ impl Baseline {
     }
 
     fn keys(&self, f: &Finding) -> [Key; 2] {
-        let path = crate::report::unix(&display_path(&f.path, &self.base));
+        let path = crate::walk::unix_path(&display_path(&f.path, &self.base));
         [
             Key::Code {
                 rule: f.rule.clone(),

@@ -75,7 +75,7 @@ impl FileFilter {
         }
         if let Some(shard) = &self.shard {
             let shown = crate::walk::display_path(path, base);
-            if !shard.contains(&crate::report::unix(&shown)) {
+            if !shard.contains(&crate::walk::unix_path(&shown)) {
                 return false;
             }
         }

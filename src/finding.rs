@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::imports::ImportRequest;
-
 /// How far a fix may be trusted, ordered as ruff orders it: a safe fix keeps the
 /// program's meaning; an unsafe one may change behaviour and needs `--unsafe-fixes`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -136,6 +134,22 @@ pub struct Finding {
 impl Finding {
     pub fn sort_key(&self) -> (&PathBuf, usize, &str) {
         (&self.path, self.start, &self.rule)
+    }
+}
+
+/// An import a fix needs; `alias` is set when the default name is taken.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImportRequest {
+    pub path: String,
+    pub alias: Option<String>,
+}
+
+impl ImportRequest {
+    pub(crate) fn spec_text(&self) -> String {
+        match &self.alias {
+            Some(a) => format!("{a} \"{}\"", self.path),
+            None => format!("\"{}\"", self.path),
+        }
     }
 }
 

@@ -6,25 +6,11 @@ use std::collections::BTreeSet;
 
 use ast_grep_core::AstGrep;
 
+pub use crate::finding::ImportRequest;
+
 use crate::finding::Edit;
 use crate::gofile::{default_package_name, GoDoc, GoNode};
 use crate::lang::Go;
-
-/// An import a fix needs; `alias` is set when the default name is taken.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ImportRequest {
-    pub path: String,
-    pub alias: Option<String>,
-}
-
-impl ImportRequest {
-    fn spec_text(&self) -> String {
-        match &self.alias {
-            Some(a) => format!("{a} \"{}\"", self.path),
-            None => format!("\"{}\"", self.path),
-        }
-    }
-}
 
 /// Package names a file refers to: operands of `x.Y` and qualifiers of `x.T` types,
 /// outside import declarations.

@@ -17,6 +17,7 @@ pub mod gofile;
 pub mod gomod;
 pub mod imports;
 pub mod lang;
+pub mod model;
 pub mod options;
 pub mod outcome;
 pub mod prefilter;

@@ -17,14 +17,7 @@ use crate::source::{is_generated, LoadError, SourceText};
 use crate::walk::{self, Candidate};
 use crate::write::write_atomic;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Check,
-    /// Apply fixes; `write: false` only computes the diff.
-    Fix {
-        write: bool,
-    },
-}
+pub use crate::model::{FileReport, Mode, RunReport};
 
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -52,51 +45,6 @@ impl Default for RunOptions {
             progress: false,
             report_unused_suppressions: false,
         }
-    }
-}
-
-#[derive(Debug, Default)]
-pub struct FileReport {
-    /// As shown: relative to the base folder when inside it.
-    pub path: PathBuf,
-    /// In check mode every finding; in fix mode what is left after fixing.
-    pub findings: Vec<Finding>,
-    pub fixed: Vec<Finding>,
-    pub suppressed: Vec<Finding>,
-    pub diff: String,
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-    /// The normalised text the findings' offsets refer to (kept only for files with
-    /// findings or suppressed findings).
-    pub text: Option<String>,
-    /// Findings left out because the baseline holds them.
-    pub baselined: usize,
-    /// The whole fixed file, for `fix --stdin-filename` (stdout is the file).
-    pub fixed_text: Option<Vec<u8>>,
-}
-
-#[derive(Debug, Default)]
-pub struct RunReport {
-    pub files: Vec<FileReport>,
-    pub errors: Vec<String>,
-    pub files_scanned: usize,
-}
-
-impl RunReport {
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.findings.iter())
-    }
-    pub fn fixed(&self) -> impl Iterator<Item = &Finding> {
-        self.files.iter().flat_map(|f| f.fixed.iter())
-    }
-    pub fn error_count(&self) -> usize {
-        self.errors.len() + self.files.iter().map(|f| f.errors.len()).sum::<usize>()
-    }
-    pub fn diff(&self) -> String {
-        self.files.iter().map(|f| f.diff.as_str()).collect()
-    }
-    pub fn baselined(&self) -> usize {
-        self.files.iter().map(|f| f.baselined).sum()
     }
 }
 
@@ -184,7 +132,7 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
             let new_bytes = pending.src.encode(&pending.new_text);
             let mut r = p.report;
             r.diff = diff::unified(
-                &unix_path(&shown),
+                &walk::unix_path(&shown),
                 &String::from_utf8_lossy(&bytes),
                 &String::from_utf8_lossy(&new_bytes),
             );
@@ -470,7 +418,7 @@ fn finish(p: Processed, opts: &RunOptions) -> FileReport {
         _ => {
             let old = String::from_utf8_lossy(&pending.original);
             let new = String::from_utf8_lossy(&new_bytes);
-            report.diff = diff::unified(&unix_path(&report.path), &old, &new);
+            report.diff = diff::unified(&walk::unix_path(&report.path), &old, &new);
         }
     }
     report
@@ -485,15 +433,6 @@ fn relabel(mut findings: Vec<Finding>, shown: &Path) -> Vec<Finding> {
 
 fn canonical(p: &Path) -> PathBuf {
     fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-/// Path → the text the findings of that file were made on.
-pub fn finding_texts(report: &RunReport) -> std::collections::HashMap<PathBuf, String> {
-    report
-        .files
-        .iter()
-        .filter_map(|f| f.text.clone().map(|t| (f.path.clone(), t)))
-        .collect()
 }
 
 /// GM100 findings for the `//gomemfix:ignore` comments of `text` that silence nothing.
@@ -559,8 +498,4 @@ fn generated_head(path: &Path) -> bool {
     let mut head = Vec::with_capacity(1 << 16);
     let read = fs::File::open(path).and_then(|f| f.take(1 << 16).read_to_end(&mut head));
     read.is_ok() && is_generated(&String::from_utf8_lossy(&head))
-}
-
-fn unix_path(p: &Path) -> String {
-    p.to_string_lossy().replace('\\', "/")
 }

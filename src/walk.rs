@@ -104,3 +104,8 @@ pub fn display_path(path: &Path, base: &Path) -> PathBuf {
     let rel = path.strip_prefix(base).unwrap_or(path);
     rel.strip_prefix(".").unwrap_or(rel).to_path_buf()
 }
+
+/// A path as reports, diffs and baselines spell it: `/` between folders on every OS.
+pub fn unix_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}

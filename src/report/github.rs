@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use super::{suppressed, ReportOptions};
 use crate::finding::{Applicability, Finding};
-use crate::run::RunReport;
+use crate::model::RunReport;
 
 pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
     for f in report.findings() {

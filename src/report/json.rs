@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Applicability, Finding, Position};
-use crate::run::RunReport;
+use crate::model::RunReport;
 
 #[derive(Serialize)]
 pub struct JsonFinding<'a> {
@@ -109,7 +109,7 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
 }
 
 pub fn print(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
-    let texts = crate::run::finding_texts(report);
+    let texts = crate::model::finding_texts(report);
     let items: Vec<JsonFinding> = report
         .findings()
         .map(|f| to_json(f, texts.get(&f.path).map(String::as_str)))

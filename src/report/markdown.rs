@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use super::{plural, ReportOptions};
 use crate::finding::{Applicability, Finding};
-use crate::run::{Mode, RunReport};
+use crate::model::{Mode, RunReport};
 
 /// GitHub refuses PR bodies over 65,536 characters; diffs past this budget are
 /// left to the patch file.
@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn long_diffs_are_left_to_the_patch() {
-        use crate::run::{FileReport, RunReport};
+        use crate::model::{FileReport, RunReport};
         let big = format!(
             "--- a/x.go\n+++ b/x.go\n@@ -1 +1 @@\n{}",
             "-a\n".repeat(DIFF_BUDGET)

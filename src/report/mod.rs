@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::finding::{Applicability, Finding};
+use crate::model::{Mode, RunReport};
 use crate::rules::{FixSafety, Rule};
-use crate::run::{Mode, RunReport};
 
 pub use json::{to_json, JsonEdit, JsonFinding, JsonFix};
 
@@ -193,9 +193,7 @@ pub fn suppressed(report: &RunReport) -> impl Iterator<Item = &Finding> {
 }
 
 /// A path as reports print it: forward slashes on every platform.
-pub fn unix(path: &std::path::Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
-}
+pub use crate::walk::unix_path as unix;
 
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 {

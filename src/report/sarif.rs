@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 
 use super::{suppressed, ReportOptions, RuleInfo};
 use crate::finding::{Applicability, Finding};
+use crate::model::{finding_texts, RunReport};
 use crate::rules::FixSafety;
-use crate::run::{finding_texts, RunReport};
 
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// Relative URIs are resolved against the folder gomemfix ran in (the checkout).

@@ -10,7 +10,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{plural, suppressed, ReportOptions, Tally};
 use crate::finding::{Applicability, Finding};
-use crate::run::{finding_texts, Mode, RunReport};
+use crate::model::{finding_texts, Mode, RunReport};
 
 pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
     let texts = finding_texts(report);
