@@ -34,24 +34,22 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Report findings (exit 1 when there are some).
-    Check(CommonArgs),
+    /// Report findings (exit 1 when there are some); `check --fix` is `fix`.
+    Check {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Apply the fixes, as `gomemfix fix` does.
+        #[arg(long)]
+        fix: bool,
+        #[command(flatten)]
+        fixing: FixArgs,
+    },
     /// Apply fixes in place, or print them as one unified diff with --diff.
     Fix {
         #[command(flatten)]
         common: CommonArgs,
-        /// Also apply fixes that may change behaviour or API.
-        #[arg(long, overrides_with = "no_unsafe_fixes")]
-        unsafe_fixes: bool,
-        /// Apply safe fixes only, whatever gomemfix.toml says.
-        #[arg(long)]
-        no_unsafe_fixes: bool,
-        /// Write nothing; print a unified diff (exit 1 when it is not empty).
-        #[arg(long)]
-        diff: bool,
-        /// With --diff: also write the patch to FILE (stdout then carries --format).
-        #[arg(long, value_name = "FILE", requires = "diff")]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        fixing: FixArgs,
     },
     /// List the rules.
     Rules {
@@ -63,6 +61,68 @@ pub enum Command {
         /// A rule id (GM005) or name (gc-in-loop).
         rule: String,
     },
+    /// Print a shell completion script: `gomemfix completions zsh > _gomemfix`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct FixArgs {
+    /// Also apply fixes that may change behaviour or API.
+    #[arg(long, overrides_with = "no_unsafe_fixes")]
+    pub unsafe_fixes: bool,
+    /// Apply safe fixes only, whatever gomemfix.toml says.
+    #[arg(long)]
+    pub no_unsafe_fixes: bool,
+    /// Write nothing; print a unified diff (exit 1 when it is not empty).
+    #[arg(long)]
+    pub diff: bool,
+}
+
+impl FixArgs {
+    fn unsafe_flag(&self) -> Option<bool> {
+        if self.unsafe_fixes {
+            Some(true)
+        } else if self.no_unsafe_fixes {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
+/// `--report FORMAT=FILE`: one more view of the same run, written to FILE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraReport {
+    /// None: the unified diff of the fixes (`patch=FILE`).
+    pub format: Option<Format>,
+    pub file: PathBuf,
+}
+
+impl std::str::FromStr for ExtraReport {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use clap::ValueEnum;
+        let (name, file) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: expected FORMAT=FILE, e.g. sarif=gomemfix.sarif"))?;
+        if file.is_empty() {
+            return Err(format!("`{s}`: no file after `=`"));
+        }
+        let format = if name == "patch" {
+            None
+        } else {
+            Some(Format::from_str(name, true).map_err(|_| {
+                format!("`{name}`: not a format (text, json, sarif, github, markdown, patch)")
+            })?)
+        };
+        Ok(ExtraReport {
+            format,
+            file: PathBuf::from(file),
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -77,6 +137,22 @@ pub struct CommonArgs {
     pub ignore: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
+    /// Write the report (the patch, for `fix --diff` in text) to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write another view of this run to FILE: a --format name or `patch`
+    /// (the unified diff of the fixes). Repeatable: `--report sarif=out.sarif`.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub report: Vec<ExtraReport>,
+    /// List each fix applied (with `fix`), or that `fix` would apply: path:line:col rule.
+    #[arg(long)]
+    pub show_fixes: bool,
+    /// Exit 0 even when there are findings or a diff (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print findings only: no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
     /// Colours in text output: on a terminal only (auto, honours NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -169,23 +245,46 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 None => anyhow::bail!("unknown rule `{rule}` (see `gomemfix rules`)"),
             }
         }
-        Command::Check(common) => run_files(common, Mode::Check, None, None, out),
-        Command::Fix {
-            common,
-            unsafe_fixes,
-            no_unsafe_fixes,
-            diff,
-            output,
-        } => {
-            let unsafe_flag = if unsafe_fixes {
-                Some(true)
-            } else if no_unsafe_fixes {
-                Some(false)
-            } else {
-                None
-            };
-            run_files(common, Mode::Fix { write: !diff }, unsafe_flag, output, out)
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            // Into a buffer: clap_complete panics on a write error (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "gomemfix", &mut script);
+            out.write_all(&script)?;
+            Ok(0)
         }
+        Command::Check {
+            common,
+            fix,
+            fixing,
+        } => {
+            // ruff's spelling: `check --fix`, `check --diff`.
+            let mode = if fixing.diff {
+                Mode::Fix { write: false }
+            } else if fix {
+                Mode::Fix { write: true }
+            } else {
+                Mode::Check
+            };
+            let code = run_files(&common, mode, fixing.unsafe_flag(), out)?;
+            Ok(exit_zero(code, common.exit_zero))
+        }
+        Command::Fix { common, fixing } => {
+            let mode = Mode::Fix {
+                write: !fixing.diff,
+            };
+            let code = run_files(&common, mode, fixing.unsafe_flag(), out)?;
+            Ok(exit_zero(code, common.exit_zero))
+        }
+    }
+}
+
+/// `--exit-zero`: findings (1) do not fail the run; errors (2) still do.
+fn exit_zero(code: i32, wanted: bool) -> i32 {
+    if wanted && code == 1 {
+        0
+    } else {
+        code
     }
 }
 
@@ -285,17 +384,16 @@ pub fn want_progress(stderr_is_terminal: bool, ci: Option<&str>) -> bool {
 }
 
 fn run_files(
-    common: CommonArgs,
+    common: &CommonArgs,
     mode: Mode,
     unsafe_flag: Option<bool>,
-    output: Option<PathBuf>,
     out: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     if common.parse_only {
         let paths = if common.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
-            common.paths
+            common.paths.clone()
         };
         let (parsed, errors) = run::parse_only(&paths, common.max_file_size);
         writeln!(out, "Parsed {parsed} files.")?;
@@ -307,13 +405,14 @@ fn run_files(
     } else {
         common.paths.clone()
     };
-    let settings = settings(&common, &paths, unsafe_flag, &base)?;
+    let settings = settings(common, &paths, unsafe_flag, &base)?;
+    // A report written to a file is coloured only when asked for.
     let color = common.color.enabled(
-        io::stdout().is_terminal(),
+        common.output.is_none() && io::stdout().is_terminal(),
         std::env::var("NO_COLOR").ok().as_deref(),
     );
     if let Some(name) = &common.stdin_filename {
-        return run_stdin(&common, name, mode, &settings, &base, color, out);
+        return run_stdin(common, name, mode, &settings, &base, color, out);
     }
     let opts = RunOptions {
         mode,
@@ -344,15 +443,10 @@ fn run_files(
     ropts.color = color;
     ropts.show_suppressed = common.show_suppressed;
     ropts.baselined = report.baselined();
+    ropts.quiet = common.quiet;
+    ropts.show_fixes = common.show_fixes;
     let diff = report.diff();
-    emit(
-        out,
-        &report,
-        &diff,
-        common.format,
-        &ropts,
-        output.as_deref(),
-    )?;
+    emit(out, &report, &diff, common, &ropts)?;
     let code = if report.error_count() > 0 {
         2
     } else {
@@ -364,31 +458,69 @@ fn run_files(
     Ok(code)
 }
 
-/// Prints the run in the chosen format. With `fix --diff`, text output is the
-/// patch itself (the summary goes to stderr, as ruff does), other formats print
-/// their document, and `--output FILE` receives the patch either way.
+/// Prints the run in the chosen format, to stdout or `--output FILE`, and each
+/// `--report FORMAT=FILE`. With `fix --diff`, text output is the patch itself
+/// (the summary goes to stderr, as ruff does); other formats print their document.
 fn emit(
     out: &mut dyn Write,
     report: &RunReport,
     diff: &str,
-    format: Format,
+    common: &CommonArgs,
     ropts: &ReportOptions,
-    output: Option<&Path>,
 ) -> anyhow::Result<()> {
-    if let Some(file) = output {
-        std::fs::write(file, diff)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+    let write_file = |file: &Path, bytes: &[u8]| {
+        std::fs::write(file, bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))
+    };
+    let plain = ReportOptions {
+        color: false,
+        ..ropts.clone()
+    };
+    for extra in &common.report {
+        let bytes = render(report, diff, extra.format, &plain)?;
+        write_file(&extra.file, &bytes)?;
     }
-    if ropts.mode == (Mode::Fix { write: false }) && format == Format::Text {
-        write!(out, "{diff}")?;
+    let diff_text = ropts.mode == (Mode::Fix { write: false }) && common.format == Format::Text;
+    let mut primary = render(report, diff, Some(common.format), ropts)?;
+    if diff_text && ropts.color && common.output.is_none() {
+        primary = crate::diff::colorize(&String::from_utf8_lossy(&primary)).into_bytes();
+    }
+    match &common.output {
+        Some(file) => write_file(file, &primary)?,
+        None => out.write_all(&primary)?,
+    }
+    if diff_text {
         let mut summary = Vec::new();
-        report::text::summary(&mut summary, report, ropts)?;
+        if ropts.show_fixes {
+            report::text::show_fixes(&mut summary, report, ropts)?;
+        }
+        if !ropts.quiet {
+            report::text::summary(&mut summary, report, ropts)?;
+        }
         io::stderr().write_all(&summary)?;
-    } else {
-        report::print(out, report, format, ropts)?;
     }
     out.flush()?;
     Ok(())
+}
+
+/// One view of the run: a `--format` document, or the patch (None). In text,
+/// `fix --diff`'s document is the patch.
+fn render(
+    report: &RunReport,
+    diff: &str,
+    format: Option<Format>,
+    ropts: &ReportOptions,
+) -> anyhow::Result<Vec<u8>> {
+    let diff_mode = ropts.mode == (Mode::Fix { write: false });
+    Ok(match format {
+        None => diff.as_bytes().to_vec(),
+        Some(Format::Text) if diff_mode => diff.as_bytes().to_vec(),
+        Some(format) => {
+            let mut buf = Vec::new();
+            report::print(&mut buf, report, format, ropts)?;
+            buf
+        }
+    })
 }
 
 /// `--stdin-filename PATH`: the source comes from stdin and is treated as PATH
@@ -431,15 +563,17 @@ fn run_stdin(
     ropts.color = color;
     ropts.show_suppressed = common.show_suppressed;
     ropts.baselined = report.baselined();
+    ropts.quiet = common.quiet;
+    ropts.show_fixes = common.show_fixes;
     let remaining = report.findings().next().is_some();
     match mode {
         Mode::Check => {
-            report::print(out, &report, common.format, &ropts)?;
+            emit(out, &report, "", common, &ropts)?;
             Ok(i32::from(remaining))
         }
         Mode::Fix { write: false } => {
             let diff = report.diff();
-            emit(out, &report, &diff, common.format, &ropts, None)?;
+            emit(out, &report, &diff, common, &ropts)?;
             if common.format == Format::Text {
                 // The patch is stdout; what it leaves undone goes to stderr, as with `fix`.
                 let mut left = Vec::new();

@@ -34,6 +34,9 @@ pub struct FileReport {
     pub baselined: usize,
     /// The whole fixed file, for `fix --stdin-filename` (stdout is the file).
     pub fixed_text: Option<Vec<u8>>,
+    /// `fix`: this file's content was (or, with `--diff`, would be) changed, by
+    /// its own fixes or by another file's (a Dockerfile edited for GM006).
+    pub changed: bool,
 }
 
 #[derive(Debug, Default)]
@@ -59,6 +62,39 @@ impl RunReport {
     pub fn baselined(&self) -> usize {
         self.files.iter().map(|f| f.baselined).sum()
     }
+    /// What the machine formats (json, sarif, github) list: the findings in the
+    /// files as they are on disk. After `check`, and after `fix --diff` (which
+    /// writes nothing), every finding; after `fix`, what is left.
+    pub fn on_disk(&self, mode: Mode) -> Vec<&Finding> {
+        let mut out: Vec<&Finding> = self.findings().collect();
+        if mode == (Mode::Fix { write: false }) {
+            out.extend(self.fixed());
+            out.sort_by(|a, b| (&a.path, a.sort_key()).cmp(&(&b.path, b.sort_key())));
+        }
+        out
+    }
+    /// Files a `fix` run changed (or would change), Go or not.
+    pub fn files_changed(&self) -> usize {
+        self.files.iter().filter(|f| f.changed).count()
+    }
+}
+
+/// The files a finding's fix edits, as shown: its own when it has code edits,
+/// and each other file.
+pub fn files_touched(f: &Finding) -> Vec<PathBuf> {
+    let Some(fix) = &f.fix else {
+        return vec![];
+    };
+    let mut out = vec![];
+    if !fix.edits.is_empty() {
+        out.push(f.path.clone());
+    }
+    for fe in fix.other_files.iter().filter(|fe| !fe.edits.is_empty()) {
+        if !out.contains(&fe.path) {
+            out.push(fe.path.clone());
+        }
+    }
+    out
 }
 
 /// Path → the text the findings of that file were made on.

@@ -61,6 +61,8 @@ struct Processed {
     report: FileReport,
     pending: Option<Pending>,
     other_files: Vec<FileEdit>,
+    /// `fix`: what `check` finds in the file as it is on disk, when fixes were made.
+    before: Option<Vec<Finding>>,
 }
 
 pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
@@ -96,10 +98,14 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
                 && f.errors.is_empty()
                 && f.warnings.is_empty()
                 && f.diff.is_empty()
+                && !f.changed
                 && f.baselined == 0)
         })
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    if opts.mode == (Mode::Fix { write: true }) {
+        unfix_unwritten(engine, &modules, &mut files, opts);
+    }
     RunReport {
         files,
         errors: walked.errors,
@@ -189,6 +195,7 @@ fn process(
         },
         pending: None,
         other_files: vec![],
+        before: None,
     };
     let report = &mut out.report;
     let read = match given {
@@ -245,7 +252,7 @@ fn process(
             }
         }
         Mode::Fix { .. } => {
-            let fixed = engine.fix(&cand.path, &src.text, module, opts.unsafe_fixes);
+            let fixed = engine.fix(&cand.path, &src.text, module.clone(), opts.unsafe_fixes);
             if fixed.remaining.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
@@ -266,28 +273,54 @@ fn process(
                     aside.start_pos.line, aside.rule, applied.rule, aside.rule
                 ));
             }
-            report.findings = relabel(fixed.remaining.findings, &shown);
             report.suppressed = relabel(fixed.remaining.suppressed, &shown);
             report.baselined = fixed.remaining.baselined;
+            let remaining = relabel(fixed.remaining.findings, &shown);
+            // The text the reported positions refer to.
+            let mut seen_text = &fixed.text;
+            if fixed.fixed.is_empty() {
+                report.findings = remaining;
+            } else {
+                // Count against what `check` finds, so the two agree: a fix the
+                // engine applied over several passes is one fixed finding.
+                let a = engine.analyze(&cand.path, &src.text, module.clone());
+                let before = relabel(a.findings, &shown);
+                let split = Split::of(&before, remaining);
+                report.fixed = split.fixed;
+                if opts.mode == (Mode::Fix { write: false }) {
+                    // Nothing is written: findings stay where they are in the file.
+                    report.findings = split.remaining_before;
+                    report.suppressed = relabel(a.suppressed, &shown);
+                    report.baselined = a.baselined;
+                    seen_text = &src.text;
+                    if split.introduced > 0 {
+                        report.warnings.push(format!(
+                            "the fixes would leave {} new finding{}; run `gomemfix fix` again after applying them",
+                            split.introduced,
+                            crate::report::plural(split.introduced)
+                        ));
+                    }
+                } else {
+                    report.findings = split.remaining_after;
+                }
+                out.before = Some(before);
+            }
+            let report = &mut out.report;
             if opts.report_unused_suppressions {
-                let unused = unused_suppressions(
-                    engine,
-                    &cand.path,
-                    &fixed.text,
-                    &report.suppressed,
-                    &shown,
-                );
+                let unused =
+                    unused_suppressions(engine, &cand.path, seen_text, &report.suppressed, &shown);
                 report.findings.extend(unused);
                 report
                     .findings
                     .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             }
-            if !report.findings.is_empty() || !report.suppressed.is_empty() {
-                report.text = Some(fixed.text.clone());
+            if !report.findings.is_empty()
+                || !report.suppressed.is_empty()
+                || (opts.mode == (Mode::Fix { write: false }) && !report.fixed.is_empty())
+            {
+                report.text = Some(seen_text.clone());
             }
             out.other_files = fixed.other_files;
-            // A fix may edit other files only (a Dockerfile, a manifest).
-            report.fixed = relabel(fixed.fixed, &shown);
             if fixed.text != src.text {
                 out.pending = Some(Pending {
                     path: cand.path.clone(),
@@ -333,6 +366,7 @@ fn cross_file_stage(
                     },
                     pending: None,
                     other_files: vec![],
+                    before: None,
                 });
                 processed.len() - 1
             }
@@ -382,11 +416,25 @@ fn cross_file_stage(
                 opts.unsafe_fixes,
             );
             let shown = entry.report.path.clone();
-            entry.report.findings = relabel(again.remaining.findings, &shown);
-            entry.report.fixed = relabel(again.fixed, &shown);
-            if !entry.report.findings.is_empty() {
-                entry.report.text = Some(again.text.clone());
+            // What `check` saw in the file on disk, if it was walked.
+            let before = entry
+                .before
+                .take()
+                .unwrap_or_else(|| entry.report.findings.clone());
+            let split = Split::of(&before, relabel(again.remaining.findings, &shown));
+            entry.report.fixed = split.fixed;
+            if opts.mode == (Mode::Fix { write: false }) {
+                entry.report.findings = split.remaining_before;
+                if !entry.report.findings.is_empty() || !entry.report.fixed.is_empty() {
+                    entry.report.text = Some(src.text.clone());
+                }
+            } else {
+                entry.report.findings = split.remaining_after;
+                if !entry.report.findings.is_empty() {
+                    entry.report.text = Some(again.text.clone());
+                }
             }
+            entry.before = Some(before);
             text = again.text;
         }
         entry.pending = Some(Pending {
@@ -401,6 +449,14 @@ fn cross_file_stage(
 /// Writes (or diffs) a file's pending content and returns its report.
 fn finish(p: Processed, opts: &RunOptions) -> FileReport {
     let mut report = p.report;
+    for f in report
+        .findings
+        .iter_mut()
+        .chain(&mut report.fixed)
+        .chain(&mut report.suppressed)
+    {
+        show_other_files(f, &opts.base);
+    }
     let Some(pending) = p.pending else {
         return report;
     };
@@ -408,11 +464,21 @@ fn finish(p: Processed, opts: &RunOptions) -> FileReport {
         return report;
     }
     let new_bytes = pending.src.encode(&pending.new_text);
+    report.changed = true;
     match opts.mode {
         Mode::Fix { write: true } => {
             if let Err(e) = write_atomic(&pending.path, &pending.original, &new_bytes) {
                 report.errors.push(e.to_string());
-                report.fixed.clear();
+                report.changed = false;
+                // Nothing changed: every finding is still where `check` saw it.
+                if let Some(before) = p.before {
+                    report.findings = before;
+                    report.fixed.clear();
+                    report.text = Some(pending.src.text.clone());
+                    for f in &mut report.findings {
+                        show_other_files(f, &opts.base);
+                    }
+                }
             }
         }
         _ => {
@@ -424,11 +490,116 @@ fn finish(p: Processed, opts: &RunOptions) -> FileReport {
     report
 }
 
+/// What `fix` did to the findings `check` sees in a file: each finding before
+/// the fixes either is still there after them (same rule and matched code, else
+/// same rule, in order) or was fixed.
+#[derive(Debug, Default)]
+struct Split {
+    fixed: Vec<Finding>,
+    /// Findings still there, at their place in the file before the fixes.
+    remaining_before: Vec<Finding>,
+    /// The same findings, at their place after the fixes, plus any new ones.
+    remaining_after: Vec<Finding>,
+    /// Findings after the fixes that no finding before them accounts for.
+    introduced: usize,
+}
+
+impl Split {
+    fn of(before: &[Finding], after: Vec<Finding>) -> Split {
+        let mut taken = vec![false; after.len()];
+        let mut partner: Vec<Option<usize>> = vec![None; before.len()];
+        let same_code = |b: &Finding, a: &Finding| b.rule == a.rule && b.snippet == a.snippet;
+        let same_rule = |b: &Finding, a: &Finding| b.rule == a.rule;
+        for test in [
+            &same_code as &dyn Fn(&Finding, &Finding) -> bool,
+            &same_rule,
+        ] {
+            for (i, b) in before.iter().enumerate() {
+                if partner[i].is_some() {
+                    continue;
+                }
+                if let Some(j) = (0..after.len()).find(|&j| !taken[j] && test(b, &after[j])) {
+                    taken[j] = true;
+                    partner[i] = Some(j);
+                }
+            }
+        }
+        let mut split = Split {
+            introduced: taken.iter().filter(|t| !**t).count(),
+            remaining_after: after,
+            ..Split::default()
+        };
+        for (b, p) in before.iter().zip(&partner) {
+            match p {
+                Some(_) => split.remaining_before.push(b.clone()),
+                None => split.fixed.push(b.clone()),
+            }
+        }
+        split
+    }
+}
+
 fn relabel(mut findings: Vec<Finding>, shown: &Path) -> Vec<Finding> {
     for f in &mut findings {
         f.path = shown.to_path_buf();
     }
     findings
+}
+
+/// Paths of the other files a fix edits, shown as finding paths are.
+fn show_other_files(f: &mut Finding, base: &Path) {
+    if let Some(fix) = &mut f.fix {
+        for fe in &mut fix.other_files {
+            fe.path = walk::display_path(&fe.path, base);
+        }
+    }
+}
+
+/// A fix whose edit to another file could not be written did not happen: its
+/// finding goes back among those remaining (found again on the file as written,
+/// when its own file was rewritten, so its position is right).
+fn unfix_unwritten(
+    engine: &Engine,
+    modules: &ModuleCache,
+    files: &mut [FileReport],
+    opts: &RunOptions,
+) {
+    let unwritten: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| !f.changed && !f.errors.is_empty())
+        .map(|f| f.path.clone())
+        .collect();
+    if unwritten.is_empty() {
+        return;
+    }
+    for file in files.iter_mut() {
+        let (back, kept): (Vec<Finding>, Vec<Finding>) = file.fixed.drain(..).partition(|f| {
+            crate::model::files_touched(f)
+                .iter()
+                .any(|p| unwritten.contains(p))
+        });
+        file.fixed = kept;
+        if back.is_empty() {
+            continue;
+        }
+        let path = opts.base.join(&file.path);
+        let text = file.changed.then(|| fs::read(&path).ok()).flatten();
+        match text.and_then(|b| SourceText::decode(&b).ok()) {
+            Some(src) => {
+                let a = engine.analyze(&path, &src.text, modules.module_of(&path));
+                file.findings = relabel(a.findings, &file.path);
+                for f in &mut file.findings {
+                    show_other_files(f, &opts.base);
+                }
+                file.text = Some(src.text);
+            }
+            None => {
+                file.findings.extend(back);
+                file.findings
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            }
+        }
+    }
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -109,7 +109,10 @@ fn action_steps_pass_actionlint() {
     let body = serde_json::to_string_pretty(&workflow_of_action(&action)).unwrap();
     std::fs::write(&wf, &body).unwrap();
     let (ok, out) = actionlint(&[&wf]);
-    assert!(ok, "actionlint on action.yml's steps:\n{out}\nworkflow:\n{body}");
+    assert!(
+        ok,
+        "actionlint on action.yml's steps:\n{out}\nworkflow:\n{body}"
+    );
 }
 
 /// The lint is not vacuous: a script with an unquoted variable and an unknown

@@ -13,7 +13,7 @@ use crate::finding::{Applicability, Finding};
 use crate::model::RunReport;
 
 pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
-    for f in report.findings() {
+    for f in report.on_disk(opts.mode) {
         writeln!(out, "{}", command(f, false))?;
     }
     if opts.show_suppressed {

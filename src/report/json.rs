@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Applicability, Finding, Position};
-use crate::model::RunReport;
+use crate::model::{Mode, RunReport};
 
 #[derive(Serialize)]
 pub struct JsonFinding<'a> {
@@ -108,10 +108,11 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
     }
 }
 
-pub fn print(out: &mut dyn Write, report: &RunReport) -> io::Result<()> {
+pub fn print(out: &mut dyn Write, report: &RunReport, mode: Mode) -> io::Result<()> {
     let texts = crate::model::finding_texts(report);
     let items: Vec<JsonFinding> = report
-        .findings()
+        .on_disk(mode)
+        .into_iter()
         .map(|f| to_json(f, texts.get(&f.path).map(String::as_str)))
         .collect();
     serde_json::to_writer_pretty(&mut *out, &items)?;

@@ -29,10 +29,15 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
         let e = rules.entry(&f.rule).or_default();
         e.0 += 1;
         e.1 += 1;
-        files
-            .entry(&f.rule)
-            .or_default()
-            .insert(super::unix(&f.path));
+        // The files its fix edits: a GM006 fix may edit a Dockerfile only.
+        let touched = crate::model::files_touched(f);
+        let entry = files.entry(&f.rule).or_default();
+        if touched.is_empty() {
+            entry.insert(super::unix(&f.path));
+        }
+        for p in touched {
+            entry.insert(super::unix(&p));
+        }
     }
     for f in &remaining {
         rules.entry(&f.rule).or_default().0 += 1;
@@ -45,7 +50,11 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
     }
     let total: usize = rules.values().map(|v| v.0).sum();
     let n_fixed = fixed.len();
-    let n_files = files.values().flatten().collect::<BTreeSet<_>>().len();
+    let n_files = match opts.mode {
+        Mode::Check => files.values().flatten().collect::<BTreeSet<_>>().len(),
+        // Files edited, as the text summary counts them.
+        Mode::Fix { .. } => report.files_changed(),
+    };
 
     let title = match opts.mode {
         Mode::Check => format!("{total} memory finding{}", plural(total)),

@@ -128,6 +128,10 @@ pub struct ReportOptions<'a> {
     pub show_suppressed: bool,
     /// Findings left out because a baseline holds them.
     pub baselined: usize,
+    /// `-q`: text prints findings only, no summary.
+    pub quiet: bool,
+    /// `--show-fixes`: text lists each fix applied or that `fix` would apply.
+    pub show_fixes: bool,
 }
 
 impl<'a> ReportOptions<'a> {
@@ -139,6 +143,8 @@ impl<'a> ReportOptions<'a> {
             color: false,
             show_suppressed: false,
             baselined: 0,
+            quiet: false,
+            show_fixes: false,
         }
     }
 
@@ -155,7 +161,7 @@ pub fn print(
 ) -> io::Result<()> {
     match format {
         Format::Text => text::print(out, report, opts),
-        Format::Json => json::print(out, report),
+        Format::Json => json::print(out, report, opts.mode),
         Format::Sarif => sarif::print(out, report, opts),
         Format::Github => github::print(out, report, opts),
         Format::Markdown => markdown::print(out, report, opts),

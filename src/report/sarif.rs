@@ -27,7 +27,11 @@ pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> i
 /// The whole SARIF log as a JSON value.
 pub fn log(report: &RunReport, opts: &ReportOptions) -> Value {
     let texts = finding_texts(report);
-    let mut shown: Vec<(&Finding, bool)> = report.findings().map(|f| (f, false)).collect();
+    let mut shown: Vec<(&Finding, bool)> = report
+        .on_disk(opts.mode)
+        .into_iter()
+        .map(|f| (f, false))
+        .collect();
     if opts.show_suppressed {
         shown.extend(suppressed(report).map(|f| (f, true)));
     }

@@ -22,7 +22,58 @@ pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> i
             finding(out, f, texts.get(&f.path).map(String::as_str), opts, true)?;
         }
     }
+    if opts.show_fixes {
+        show_fixes(out, report, opts)?;
+    }
+    if opts.quiet {
+        return Ok(());
+    }
     summary(out, report, opts)
+}
+
+/// `--show-fixes`: one line per fix applied (`fix`), that would be applied
+/// (`fix --diff`), or that `fix` would apply (`check`), with the files it edits
+/// when they are not (only) the finding's own.
+pub fn show_fixes(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
+    let list: Vec<&Finding> = match opts.mode {
+        Mode::Fix { .. } => report.fixed().collect(),
+        Mode::Check => report
+            .findings()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.applicability == Applicability::Safe || opts.unsafe_fixes)
+            })
+            .collect(),
+    };
+    let head = match opts.mode {
+        Mode::Fix { write: true } => "Fixed",
+        Mode::Fix { write: false } => "Would fix",
+        Mode::Check => "`gomemfix fix` would fix",
+    };
+    if list.is_empty() {
+        return writeln!(out, "{head}: nothing.");
+    }
+    writeln!(out, "{head}:")?;
+    for f in list {
+        let touched = crate::model::files_touched(f);
+        let elsewhere = if touched.iter().any(|p| *p != f.path) {
+            let names: Vec<String> = touched.iter().map(|p| super::unix(p)).collect();
+            format!(" (edits {})", names.join(", "))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "  {}:{}:{}: {} [{}]{elsewhere}",
+            super::unix(&f.path),
+            f.start_pos.line,
+            f.start_pos.column,
+            f.rule,
+            f.name
+        )?;
+    }
+    Ok(())
 }
 
 /// One finding: the location line, its code frame, and its fix.
@@ -145,7 +196,8 @@ pub fn summary(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) ->
         }
         Mode::Fix { write } => {
             let fixed = report.fixed().count();
-            let files = report.files.iter().filter(|f| !f.fixed.is_empty()).count();
+            // Files edited, Go or not (a GM006 fix edits a Dockerfile).
+            let files = report.files_changed();
             let verb = if write { "Fixed" } else { "Would fix" };
             let hint = if !opts.unsafe_fixes && tally.unsafe_ > 0 {
                 format!(" ({} fixable with --unsafe-fixes)", tally.unsafe_)
