@@ -98,6 +98,7 @@ fn every_format_on_the_multi_rule_module() {
     // The bot's run: PR body on stdout, patch in a file.
     let out = tempfile::tempdir().unwrap();
     let patch = out.path().join("fix.patch");
+    let patch_report = format!("patch={}", patch.display());
     let o = gomemfix(
         &[
             "fix",
@@ -105,8 +106,8 @@ fn every_format_on_the_multi_rule_module() {
             "--unsafe-fixes",
             "--format",
             "markdown",
-            "--output",
-            patch.to_str().unwrap(),
+            "--report",
+            &patch_report,
             "--select",
             "GM005,GM008,GM010",
             "multi",
@@ -345,8 +346,8 @@ fn markdown_body_holds_each_files_diff_in_details() {
             "--unsafe-fixes",
             "--format",
             "markdown",
-            "--output",
-            patch.to_str().unwrap(),
+            "--report",
+            &format!("patch={}", patch.display()),
             "multi",
         ],
         work.path(),

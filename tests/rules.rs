@@ -92,6 +92,10 @@ fn fixtures_fire_where_they_should_and_nowhere_else() {
                     .filter_map(|f| f.fix.as_ref())
                     .flat_map(|x| x.other_files.iter())
                     .filter_map(|fe| {
+                        // Shown relative to the run's folder, as finding paths are.
+                        if fe.path.is_relative() {
+                            return Some(fe.path.clone());
+                        }
                         let p = std::fs::canonicalize(&fe.path).ok()?;
                         p.strip_prefix(&base).ok().map(Path::to_path_buf)
                     })
