@@ -28,8 +28,13 @@ pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
 }
 
 /// The edit deleting `stmt`, or None when it does not stand on lines of its own
-/// or its removal would leave a label without a statement.
+/// or its removal would leave a label without a statement. When `stmt` is all
+/// that an `if` without side effects or an `init` function holds, the `if` or
+/// the function goes with it: an empty `if debug {}` or `func init() {}` is litter.
 pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
+    if let Some(holder) = emptied_holder(stmt) {
+        return statement_removal(text, &holder);
+    }
     let parent = stmt.parent()?;
     if parent.kind() == "labeled_statement" {
         return None;
@@ -40,8 +45,7 @@ pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
         return None;
     }
     let rest_of_line = &text[r.end..line_end(text, r.end)];
-    let rest = rest_of_line.trim();
-    if !(rest.is_empty() || rest.starts_with("//")) {
+    if !only_comments(rest_of_line) {
         return None;
     }
     let mut end = line_end(text, r.end);
@@ -75,10 +79,75 @@ pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
     let next_closes = next_line.trim_start().starts_with('}');
     if (prev_blank || prev_opens) && next_blank {
         end = line_end(text, end);
-    } else if prev_blank && next_closes {
+    } else if prev_blank && (next_closes || end >= text.len()) {
+        // Nor one left before a closing brace or at the end of the file.
         start = line_start(text, start - 1);
     }
     Some(Edit::new(start, end, ""))
+}
+
+/// True when `rest` (the rest of a line) holds nothing but comments: block
+/// comments closed on the line, then at most one line comment.
+fn only_comments(rest: &str) -> bool {
+    let mut rest = rest.trim();
+    while let Some(after) = rest.strip_prefix("/*") {
+        match after.find("*/") {
+            Some(close) => rest = after[close + 2..].trim(),
+            None => return false,
+        }
+    }
+    rest.is_empty() || rest.starts_with("//")
+}
+
+/// The `if` statement or `init` function that would be left empty by removing
+/// `stmt`, its only statement: an `if` with no `else`, no init statement and a
+/// condition without side effects, or a plain `func init()`.
+fn emptied_holder<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let mut block = stmt.parent()?;
+    if block.kind() == "statement_list" {
+        block = block.parent()?;
+    }
+    if block.kind() != "block" {
+        return None;
+    }
+    let statements = crate::analysis::decls::statements(&block).len();
+    if statements != 1 {
+        return None;
+    }
+    let holder = block.parent()?;
+    match holder.kind().as_ref() {
+        "if_statement" => {
+            let plain = holder.field("alternative").is_none()
+                && holder.field("initializer").is_none()
+                && holder
+                    .field("consequence")
+                    .is_some_and(|c| c.range() == block.range())
+                && holder
+                    .field("condition")
+                    .is_some_and(|c| side_effect_free(&c));
+            plain.then_some(holder)
+        }
+        "function_declaration" => {
+            let is_init = holder.field("name").is_some_and(|n| n.text() == "init")
+                && holder
+                    .field("parameters")
+                    .is_some_and(|p| p.named_children().next().is_none());
+            is_init.then_some(holder)
+        }
+        _ => None,
+    }
+}
+
+/// True when evaluating `expr` changes nothing: no calls (but `len` and `cap`),
+/// no channel receives.
+fn side_effect_free(expr: &GoNode) -> bool {
+    expr.dfs().all(|n| match n.kind().as_ref() {
+        "call_expression" => n
+            .field("function")
+            .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap")),
+        "unary_expression" => n.field("operator").is_none_or(|o| o.text() != "<-"),
+        _ => true,
+    })
 }
 
 #[cfg(test)]
@@ -115,6 +184,44 @@ mod tests {
             remove(src, "rt.GC").unwrap(),
             "package p\n\nfunc f() {\n\ta()\n\n\tb()\n}\n"
         );
+    }
+
+    #[test]
+    fn removes_a_trailing_block_comment_with_its_statement() {
+        let src = "package p\n\nfunc f() {\n\ta()\n\trt.GC() /* why */\n\tb()\n}\n";
+        assert_eq!(
+            remove(src, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\ta()\n\tb()\n}\n"
+        );
+        let shared = "package p\n\nfunc f() {\n\trt.GC() /* why */; b()\n}\n";
+        assert_eq!(remove(shared, "rt.GC"), None);
+    }
+
+    #[test]
+    fn leaves_no_empty_if_nor_init() {
+        let src =
+            "package p\n\nfunc f() {\n\ta()\n\tif debug && n > 0 {\n\t\trt.GC()\n\t}\n\tb()\n}\n";
+        assert_eq!(
+            remove(src, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\ta()\n\tb()\n}\n"
+        );
+        // A condition that does something stays, and so does its block.
+        let calls = "package p\n\nfunc f() {\n\tif ready() {\n\t\trt.GC()\n\t}\n}\n";
+        assert_eq!(
+            remove(calls, "rt.GC").unwrap(),
+            "package p\n\nfunc f() {\n\tif ready() {\n\t}\n}\n"
+        );
+        let init = "package p\n\nimport \"runtime\"\n\nfunc init() {\n\truntime.MemProfileRate = 1\n}\n\nfunc g() {}\n";
+        let f = GoFile::parse(Path::new("a.go"), init, None);
+        let at = init.find("runtime.MemProfileRate").unwrap();
+        let node = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.range().start == at && n.kind() == "assignment_statement")
+            .unwrap();
+        let out = apply_edits(init, &[statement_removal(init, &node).unwrap()]);
+        assert_eq!(out, "package p\n\nimport \"runtime\"\n\nfunc g() {}\n");
     }
 
     #[test]
