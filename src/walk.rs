@@ -45,6 +45,7 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
             });
             continue;
         }
+        let before = files.lock().unwrap().len();
         let walker = WalkBuilder::new(root)
             .hidden(true)
             .git_ignore(true)
@@ -75,6 +76,14 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
                 WalkState::Continue
             })
         });
+        // A folder with no Go file is most likely a typo in a CI script: an error,
+        // so the run exits 2 instead of passing on nothing.
+        if files.lock().unwrap().len() == before {
+            errors.lock().unwrap().push(format!(
+                "{}: no Go files under it (vendor/, testdata/, hidden and git-ignored folders are skipped)",
+                root.display()
+            ));
+        }
     }
     let mut files = files.into_inner().unwrap();
     files.sort();

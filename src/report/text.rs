@@ -147,6 +147,11 @@ fn paint(on: bool, style: Style) -> String {
 /// The closing summary: findings per rule, how many each kind of fix would clear,
 /// and how many were suppressed or held by a baseline.
 pub fn summary(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
+    if report.files_scanned == 0 && !report.errors.is_empty() {
+        // Nothing was read (a missing path, a folder without Go files): the error
+        // said so, and "No findings" would read as a pass.
+        return Ok(());
+    }
     let tally = Tally::of(report.findings());
     let n_suppressed = suppressed(report).count();
     let mut quiet = vec![];
