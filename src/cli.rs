@@ -227,7 +227,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                     r.id,
                     r.name,
                     r.fix_safety.to_string(),
-                    first_line(&r.message)
+                    rules::summary(&r.message)
                 )?;
             }
             Ok(0)
@@ -628,10 +628,6 @@ pub fn select_rules(
         .filter(|r| select.is_empty() || select.iter().any(|k| hits(r, k)))
         .filter(|r| !ignore.iter().any(|k| hits(r, k)))
         .collect())
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or("")
 }
 
 /// The rule options (see `options`): gomemfix.toml's `[rules.ID]` tables, then

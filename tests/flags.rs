@@ -244,3 +244,29 @@ fn completions_know_the_subcommands_and_flags() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(gomemfix(p.path(), &["completions", "tcsh"]).code, 2);
 }
+
+#[test]
+fn rules_list_reads_as_prose_and_says_safety_honestly() {
+    let p = project();
+    let r = gomemfix(p.path(), &["rules"]);
+    assert_eq!(r.code, 0);
+    assert!(!r.stdout.contains('$'), "raw metavariables:\n{}", r.stdout);
+    assert!(
+        r.stdout.contains("<obj> goes back to the pool"),
+        "{}",
+        r.stdout
+    );
+    // GM003 and GM004 fixes are safe or unsafe depending on the case.
+    for id in ["GM003", "GM004"] {
+        let line = r.stdout.lines().find(|l| l.starts_with(id)).unwrap();
+        assert!(line.contains("fix: safe or unsafe"), "{line}");
+        let explain = gomemfix(p.path(), &["explain", id]);
+        assert!(
+            explain
+                .stdout
+                .contains("Fix safety: safe or unsafe, by case"),
+            "{}",
+            explain.stdout
+        );
+    }
+}

@@ -88,6 +88,7 @@ fn rule(r: &RuleInfo) -> Value {
     let fix_safety = match r.fix_safety {
         FixSafety::Safe => "safe",
         FixSafety::Unsafe => "unsafe",
+        FixSafety::ByCase => "safe-or-unsafe",
         FixSafety::None => "none",
     };
     json!({

@@ -26,6 +26,10 @@ include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
 pub enum FixSafety {
     Safe,
     Unsafe,
+    /// Safe in some cases and unsafe in others: each finding's fix says which,
+    /// and its `## Fix safety` section says when (`fix-safety: by-case`).
+    #[serde(rename = "by-case")]
+    ByCase,
     None,
 }
 
@@ -33,7 +37,8 @@ impl FixSafety {
     pub fn applicability(self) -> Option<Applicability> {
         match self {
             FixSafety::Safe => Some(Applicability::Safe),
-            FixSafety::Unsafe => Some(Applicability::Unsafe),
+            // A fix that did not say which case it is in is trusted least.
+            FixSafety::Unsafe | FixSafety::ByCase => Some(Applicability::Unsafe),
             FixSafety::None => None,
         }
     }
@@ -44,6 +49,7 @@ impl fmt::Display for FixSafety {
         f.write_str(match self {
             FixSafety::Safe => "safe",
             FixSafety::Unsafe => "unsafe",
+            FixSafety::ByCase => "safe or unsafe",
             FixSafety::None => "none (report only)",
         })
     }
@@ -111,15 +117,44 @@ impl Rule {
 
     /// The text `gomemfix explain` prints: the rule's docs, which are the product's help.
     pub fn explain(&self) -> String {
+        let safety = match self.fix_safety {
+            FixSafety::ByCase => "safe or unsafe, by case (see Fix safety below)".to_string(),
+            other => other.to_string(),
+        };
         format!(
-            "# {} {}\n\n{}\n\nFix safety: {}\n\n{}\n",
+            "# {} {}\n\n{}\n\nFix safety: {safety}\n\n{}\n",
             self.id,
             self.name,
-            self.message.trim(),
-            self.fix_safety,
+            summary(&self.message),
             self.docs.trim()
         )
     }
+}
+
+/// A rule's message as one line for listings: its first line, with each
+/// metavariable (`$OBJ`, `$$$ARGS`) shown as a placeholder (`<obj>`, `<args>`).
+pub fn summary(message: &str) -> String {
+    let line = message.trim().lines().next().unwrap_or("");
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = rest[at..].trim_start_matches('$');
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(after.len());
+        if name_len == 0 {
+            out.push_str(&rest[at..at + 1]);
+            rest = &rest[at + 1..];
+            continue;
+        }
+        out.push('<');
+        out.push_str(&after[..name_len].to_ascii_lowercase());
+        out.push('>');
+        rest = &after[name_len..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[derive(Debug)]
@@ -287,6 +322,14 @@ mod tests {
             }
             assert!(rule.meta.name.is_some() && rule.meta.fix_safety.is_some());
         }
+    }
+
+    #[test]
+    fn summaries_show_metavariables_as_placeholders() {
+        assert_eq!(
+            summary("$OBJ goes back; $$$ARGS and $R2 and US$ 5\nsecond line"),
+            "<obj> goes back; <args> and <r2> and US$ 5"
+        );
     }
 
     #[test]
