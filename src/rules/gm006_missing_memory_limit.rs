@@ -12,30 +12,69 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::deploy::kubernetes::EnvValue;
-use crate::analysis::deploy::{self, quantity, Evidence, MainPackage};
+use crate::analysis::deploy::{self, gocode, quantity, Evidence, MainPackage};
 use crate::analysis::std_deps;
 use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
 use crate::outcome::{FixPlan, Outcome};
 
-/// Text in a Go file of the package that means the limit is handled already:
-/// the call, the variable, or a library that sets it from the cgroup.
-const LIMIT_SET_MARKERS: &[&str] = &["SetMemoryLimit", "GOMEMLIMIT", "automemlimit"];
+/// Folder names that hold test, end-to-end, benchmark, demo and example apps:
+/// a main below one is not a service anyone deploys, unless the
+/// `include-test-apps` option asks for them.
+const TEST_APP_FOLDERS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "testutil",
+    "e2e",
+    "integration",
+    "example",
+    "examples",
+    "demo",
+    "demos",
+];
 
-/// True when `marker` occurs on some line before that line's `//` comment: a
-/// comment such as `// No GOMEMLIMIT set` is not a limit being set.
-fn mentions_in_code(text: &str, marker: &str) -> bool {
-    text.contains(marker)
-        && text.lines().any(|line| {
-            let code = line.split("//").next().unwrap_or("");
-            code.contains(marker)
-        })
+fn is_test_app(repo_rel_dir: &str) -> bool {
+    repo_rel_dir.split('/').any(|part| {
+        TEST_APP_FOLDERS.contains(&part)
+            || part.starts_with("bench")
+            || part.starts_with("e2e")
+            || part.ends_with("-test")
+            || part.ends_with("_test")
+            || part.ends_with("-tests")
+            || part.ends_with("_tests")
+    })
+}
+
+/// A package built as a C library (`import "C"` with `//export` functions):
+/// its `main` is the empty one `-buildmode=c-shared` requires and never runs.
+fn is_c_library(files: &[&str]) -> bool {
+    let imports_c = files
+        .iter()
+        .any(|t| gocode::imports_of(t).iter().any(|i| i == "C"));
+    imports_c
+        && files
+            .iter()
+            .any(|t| t.lines().any(|l| l.starts_with("//export ")))
 }
 
 /// The entry point: see the module documentation.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
-    if file.package_name != "main" || file.is_test_file || excluded_by_build_tag(file.text()) {
+    let name = file
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if file.package_name != "main" || file.is_test_file || !gocode::linux_builds(&name, file.text())
+    {
+        return Outcome::Silent;
+    }
+    // A main that does nothing (a `go:generate` anchor, a c-shared library's) runs no service.
+    if m.get_node().field("body").is_some_and(|b| {
+        b.children()
+            .all(|c| matches!(c.kind().as_ref(), "{" | "}" | "comment"))
+    }) {
         return Outcome::Silent;
     }
     let dir = match file.path.parent() {
@@ -50,18 +89,36 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         ),
         None => (dir.clone(), String::new()),
     };
-    let siblings = package_siblings(file, &dir);
-    let Some(siblings) = siblings else {
+    let me = std::fs::canonicalize(file.path).ok();
+    let package = gocode::package_files(&dir);
+    if package
+        .iter()
+        .any(|f| f.package != "main" && !f.package.is_empty())
+    {
         return Outcome::Silent; // the folder's package is not `main` (a `go run` helper)
-    };
-    if LIMIT_SET_MARKERS.iter().any(|k| {
-        mentions_in_code(file.text(), k) || siblings.iter().any(|(_, t)| mentions_in_code(t, k))
-    }) {
+    }
+    let siblings: Vec<(PathBuf, String)> = package
+        .iter()
+        .filter(|f| Some(&f.path) != me.as_ref())
+        .map(|f| (f.path.clone(), f.text.clone()))
+        .collect();
+    let texts: Vec<&str> = std::iter::once(file.text())
+        .chain(siblings.iter().map(|(_, t)| t.as_str()))
+        .collect();
+    if is_c_library(&texts) {
         return Outcome::Silent;
     }
     let main = MainPackage::new(&dir, &root, &module_path);
+    if !file.options.is_set("include-test-apps") && is_test_app(&main.repo_rel_dir()) {
+        return Outcome::Silent;
+    }
+    if gocode::main_text_handles_limit(file.text()).is_some()
+        || gocode::limit_set_in_code(&dir, &root, &module_path).is_some()
+    {
+        return Outcome::Silent;
+    }
     let ev = deploy::evidence_for(&main);
-    if !ev.is_containerised() || ev.limit_set_in.is_some() {
+    if ev.library_build.is_some() || !ev.is_containerised() || ev.limit_set_in.is_some() {
         return Outcome::Silent;
     }
     let shown = |p: &Path| {
@@ -363,64 +420,34 @@ fn declares_top_level(text: &str, name: &str) -> bool {
     declared
 }
 
-/// The other non-test Go files of the package's folder with their text, or
-/// None when the folder's package is not `main` (the file is a `go run` script
-/// beside a library).
-fn package_siblings(file: &GoFile, dir: &Path) -> Option<Vec<(PathBuf, String)>> {
-    let me = std::fs::canonicalize(file.path).ok();
-    let mut out = vec![];
-    let entries = std::fs::read_dir(dir).ok()?;
-    for e in entries.filter_map(|e| e.ok()) {
-        let p = e.path();
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !name.ends_with(".go") || name.ends_with("_test.go") || Some(&p) == me.as_ref() {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&p) else {
-            continue;
-        };
-        if excluded_by_build_tag(&text) {
-            continue;
-        }
-        match package_clause(&text) {
-            Some("main") => out.push((p, text)),
-            Some(_) => return None,
-            None => {}
-        }
-    }
-    Some(out)
-}
-
-/// The package name of a Go source, read from its first `package` line.
-fn package_clause(text: &str) -> Option<&str> {
-    text.lines()
-        .map(str::trim)
-        .find_map(|l| l.strip_prefix("package "))
-        .map(|rest| rest.split_whitespace().next().unwrap_or(""))
-}
-
-/// A `//go:build ignore` (or other never-true) constraint: a generator run with
-/// `go run`, not a service.
-fn excluded_by_build_tag(text: &str) -> bool {
-    text.lines()
-        .take_while(|l| !l.starts_with("package "))
-        .any(|l| {
-            let l = l.trim();
-            (l.starts_with("//go:build") || l.starts_with("// +build"))
-                && l.split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .any(|w| w == "ignore" || w == "tools" || w == "generate")
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn build_tags_and_packages() {
-        assert!(excluded_by_build_tag("//go:build ignore\n\npackage main\n"));
-        assert!(!excluded_by_build_tag("//go:build linux\n\npackage main\n"));
-        assert_eq!(package_clause("// x\npackage main // y\n"), Some("main"));
+    fn test_apps() {
+        for d in [
+            "tests/apps/echo",
+            "test/e2e/app",
+            "examples/hello",
+            "benchmarks/load",
+            "internal/e2e-suite/app",
+            "demo",
+            "cmd/loadgen-tests/x",
+        ] {
+            assert!(is_test_app(d), "{d}");
+        }
+        for d in ["", "cmd/api", "services/contest", "internal/latest"] {
+            assert!(!is_test_app(d), "{d}");
+        }
+    }
+
+    #[test]
+    fn c_libraries() {
+        assert!(is_c_library(&["package main\n\nimport \"C\"\n\n//export Add\nfunc Add(a, b C.int) C.int { return a + b }\n\nfunc main() {}\n"]));
+        assert!(!is_c_library(&[
+            "package main\n\nimport \"C\"\n\nfunc main() { C.puts(nil) }\n"
+        ]));
     }
 
     #[test]
@@ -436,27 +463,6 @@ mod tests {
         assert!(!declares_top_level(
             "package main\nfunc f() { debug := 1; _ = debug }\n",
             "debug"
-        ));
-    }
-}
-
-#[cfg(test)]
-mod marker_tests {
-    use super::mentions_in_code;
-
-    #[test]
-    fn comments_do_not_count_as_a_limit() {
-        assert!(!mentions_in_code(
-            "// No GOMEMLIMIT set\nfunc main() {}\n",
-            "GOMEMLIMIT"
-        ));
-        assert!(mentions_in_code(
-            "\tdebug.SetMemoryLimit(n) // cap\n",
-            "SetMemoryLimit"
-        ));
-        assert!(mentions_in_code(
-            "\tv := os.Getenv(\"GOMEMLIMIT\")\n",
-            "GOMEMLIMIT"
         ));
     }
 }

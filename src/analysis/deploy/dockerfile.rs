@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::MainPackage;
 use crate::finding::Edit;
 
 /// `go build` / `go install` flags that take a separate value.
@@ -87,91 +88,200 @@ impl Dockerfile {
             .any(|i| i.args.contains("GOMEMLIMIT"))
     }
 
-    /// True when the image builds Go code or starts from a Go image.
-    pub fn builds_go(&self) -> bool {
-        self.stages.iter().flat_map(|s| &s.instructions).any(|i| {
-            (i.keyword == "RUN" && !go_commands(&i.args).is_empty())
-                || (i.keyword == "FROM" && i.args.to_ascii_lowercase().contains("golang"))
-        })
-    }
-
-    /// Package paths given to `go build` / `go install` (`./cmd/api`, `.`, `./...`).
-    pub fn build_targets(&self) -> Vec<String> {
-        self.run_args()
-            .flat_map(|args| go_commands(&args))
-            .flat_map(|c| c.targets)
-            .collect()
-    }
-
-    /// Names of the binaries the image builds, copies or runs (base names).
-    pub fn binary_names(&self) -> Vec<String> {
-        let mut names = vec![];
-        for args in self.run_args() {
-            for c in go_commands(&args) {
-                if let Some(out) = c.output {
-                    if !out.ends_with('/') {
-                        names.push(base_name(&out));
-                    }
-                }
-                names.extend(
-                    c.targets
-                        .iter()
-                        .filter(|t| !t.contains("..."))
-                        .map(|t| base_name(t.trim_end_matches('/'))),
-                );
-            }
-        }
-        for ins in self.stages.iter().flat_map(|s| &s.instructions) {
-            match ins.keyword.as_str() {
-                "ENTRYPOINT" | "CMD" => {
-                    if let Some(first) = exec_words(&ins.args).first() {
-                        names.push(base_name(first));
-                    }
-                }
-                "COPY" if ins.args.contains("--from") => {
-                    let words: Vec<String> = exec_words(&ins.args)
-                        .into_iter()
-                        .filter(|w| !w.starts_with("--"))
-                        .collect();
-                    // Every word but the destination is a source.
-                    if words.len() >= 2 {
-                        names.extend(words[..words.len() - 1].iter().map(|w| base_name(w)));
-                    }
-                }
-                _ => {}
-            }
-        }
-        names.retain(|n| !n.is_empty() && n != "." && n != "*");
-        names.sort();
-        names.dedup();
-        names
-    }
-
-    fn run_args(&self) -> impl Iterator<Item = String> + '_ {
+    /// True when the image says it is a long-running service: it `EXPOSE`s a
+    /// port, has a `HEALTHCHECK` or declares a `VOLUME`. An image of a one-shot
+    /// tool (a migration, an index clean-up, a load generator) declares none.
+    pub fn is_service_image(&self) -> bool {
         self.stages
             .iter()
             .flat_map(|s| &s.instructions)
-            .filter(|i| i.keyword == "RUN")
-            .map(|i| i.args.clone())
+            .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
     }
 
-    /// Whether this Dockerfile builds or runs the main package in `main_dir`
-    /// (relative to the module root, `""` for the root) whose binary is `binary`.
-    /// One in the package's own folder does when it builds Go or names the
-    /// binary; one further up when it names the package or the binary, or builds
-    /// Go without naming any package.
-    pub fn serves(&self, own_folder: bool, main_dir: &str, binary: &str) -> bool {
-        let targets = self.build_targets();
-        let names = self.binary_names();
-        let names_it =
-            names.iter().any(|n| n == binary) || targets.iter().any(|t| target_is(t, main_dir));
-        if own_folder {
-            // Unless it is a toolchain image kept beside the code (it neither
-            // builds Go nor names the binary).
-            return names_it || self.builds_go();
+    /// True when the file's name says the image is for tests, CI, development
+    /// or building (`Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile.builder`):
+    /// not the image that runs in production.
+    pub fn is_tooling_image(&self) -> bool {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        name.split(['.', '-', '_']).any(|w| {
+            matches!(
+                w,
+                "test"
+                    | "tests"
+                    | "e2e"
+                    | "ci"
+                    | "dev"
+                    | "devel"
+                    | "devcontainer"
+                    | "builder"
+                    | "lint"
+                    | "docs"
+                    | "check"
+                    | "bench"
+                    | "benchmark"
+            )
+        })
+    }
+
+    /// What this Dockerfile says about the main package `pkg`. `contexts` are the
+    /// folders its build context may be, most likely first (a compose file's
+    /// `build.context`, the Dockerfile's folder and the folders above it); `read`
+    /// reads a file of the context (an entrypoint script the image copies).
+    ///
+    /// - [`Tie::Library`] when it builds the package with `-buildmode=c-shared`,
+    ///   `c-archive` or `plugin`: its `main` never runs;
+    /// - [`Tie::Runs`] when `ENTRYPOINT`/`CMD` (or a script they start) runs the
+    ///   package's binary: the folder's name, or the `-o` name a build of the
+    ///   package gives it, followed through `COPY` renames;
+    /// - [`Tie::Builds`] when a `go build`/`go install` names the package (a path
+    ///   from the right `WORKDIR` or `cd`, a `./cmd/...` pattern, its import path)
+    ///   and the image neither starts another binary it builds nor writes many
+    ///   binaries (a tool box with no entrypoint for this one);
+    /// - [`Tie::None`] otherwise.
+    pub fn tie(
+        &self,
+        pkg: &MainPackage,
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Tie {
+        let steps = self.steps();
+        let copies = copies(&steps);
+        let mut names = vec![pkg.binary.clone()];
+        let mut others = vec![];
+        let mut built = false;
+        let mut written = 0;
+        for b in go_builds(&steps) {
+            for t in &b.targets {
+                let m = target_match(t, &b.cwd, &copies, contexts, pkg);
+                if b.is_library() {
+                    if m {
+                        return Tie::Library;
+                    }
+                    continue;
+                }
+                if !b.writes() {
+                    continue;
+                }
+                written += if t.contains("...") { 2 } else { 1 };
+                let name = b
+                    .output_name()
+                    .unwrap_or_else(|| base_name(t.trim_end_matches('/')));
+                if m {
+                    built = true;
+                    names.push(name);
+                } else if !t.contains("...") {
+                    others.push(name);
+                }
+            }
         }
-        let specific: Vec<&String> = targets.iter().filter(|t| !t.contains("...")).collect();
-        names_it || (self.builds_go() && specific.is_empty() && names.is_empty())
+        names.retain(|n| !n.is_empty() && n != ".");
+        others.retain(|n| !n.is_empty() && n != "." && !names.contains(n));
+        follow_renames(&mut names, &copies);
+        follow_renames(&mut others, &copies);
+        let run = self.run_words(&steps, &copies, contexts, read);
+        let runs = |list: &[String]| run.iter().any(|w| list.iter().any(|n| names_binary(w, n)));
+        if runs(&names) {
+            return Tie::Runs;
+        }
+        if !built || runs(&others) || written > 1 {
+            return Tie::None;
+        }
+        Tie::Builds
+    }
+
+    /// Every instruction with the stage it belongs to and the folder it runs in
+    /// (`WORKDIR`, inherited from a stage named in `FROM`).
+    fn steps(&self) -> Vec<Step<'_>> {
+        let mut out = vec![];
+        let mut stage_dirs: Vec<(Option<String>, String)> = vec![];
+        for (index, stage) in self.stages.iter().enumerate() {
+            let from = stage
+                .instructions
+                .first()
+                .and_then(|f| f.args.split_whitespace().find(|w| !w.starts_with("--")))
+                .unwrap_or("");
+            let mut cwd = stage_dirs
+                .iter()
+                .rev()
+                .find(|(n, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)))
+                .map_or_else(|| "/".to_string(), |(_, d)| d.clone());
+            for ins in &stage.instructions {
+                if ins.keyword == "WORKDIR" {
+                    cwd = join_image(&cwd, unquote(ins.args.trim()));
+                }
+                out.push(Step {
+                    stage: index,
+                    cwd: cwd.clone(),
+                    ins,
+                });
+            }
+            stage_dirs.push((stage.name.clone(), cwd));
+        }
+        out
+    }
+
+    /// The words `ENTRYPOINT` and `CMD` run, with the words of the scripts they
+    /// start when the image copies them from the context.
+    fn run_words(
+        &self,
+        steps: &[Step<'_>],
+        copies: &[CopyIns],
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        for s in steps {
+            if s.ins.keyword == "ENTRYPOINT" || s.ins.keyword == "CMD" {
+                for w in exec_words(&s.ins.args) {
+                    out.extend(shell_words(&w).into_iter().filter(|w| !is_separator(w)));
+                }
+            }
+        }
+        let mut scripts = vec![];
+        for w in &out {
+            if w.starts_with('-') || w.starts_with('$') {
+                continue;
+            }
+            let wanted = base_name(w);
+            for c in copies {
+                for src in &c.sources {
+                    let dest = if c.dest_dir {
+                        format!("{}/{}", c.dest.trim_end_matches('/'), base_name(src))
+                    } else {
+                        c.dest.clone()
+                    };
+                    if base_name(&dest) != wanted {
+                        continue;
+                    }
+                    let rel = match &c.from {
+                        None => Some(src.clone()),
+                        Some(_) if src.starts_with('/') => image_to_context(src, copies),
+                        Some(_) => None,
+                    };
+                    let Some(rel) = rel else { continue };
+                    if let Some(text) = contexts
+                        .iter()
+                        .find_map(|ctx| read(&normalize(&ctx.join(&rel))))
+                    {
+                        scripts.push(text);
+                    }
+                }
+            }
+        }
+        for text in scripts {
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with('#') {
+                    continue;
+                }
+                out.extend(shell_words(line).into_iter().filter(|w| !is_separator(w)));
+            }
+        }
+        out
     }
 
     /// The edit adding `ENV GOMEMLIMIT=<mib>MiB` (with a comment line above) to
@@ -198,73 +308,407 @@ impl Dockerfile {
     }
 }
 
-/// True when the `go build` target `t` names the package in `main_dir`.
-fn target_is(t: &str, main_dir: &str) -> bool {
-    let t = t.trim_start_matches("./").trim_end_matches('/');
-    let t = if t == "." { "" } else { t };
-    if t.contains("...") {
+/// What a Dockerfile says about one main package (see [`Dockerfile::tie`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tie {
+    None,
+    Builds,
+    Runs,
+    Library,
+}
+
+struct Step<'a> {
+    #[allow(dead_code)]
+    stage: usize,
+    cwd: String,
+    ins: &'a Instruction,
+}
+
+/// A `COPY` or `ADD`: its sources (context paths, or image paths of another
+/// stage with `--from`) and its destination in the image.
+struct CopyIns {
+    from: Option<String>,
+    sources: Vec<String>,
+    dest: String,
+    dest_dir: bool,
+}
+
+fn copies(steps: &[Step<'_>]) -> Vec<CopyIns> {
+    let mut out = vec![];
+    for s in steps {
+        if s.ins.keyword != "COPY" && s.ins.keyword != "ADD" {
+            continue;
+        }
+        let mut from = None;
+        let mut words = vec![];
+        for w in exec_words(&s.ins.args) {
+            if let Some(f) = w.strip_prefix("--") {
+                if let Some(v) = f.strip_prefix("from=") {
+                    from = Some(v.to_string());
+                }
+                continue;
+            }
+            words.push(w);
+        }
+        if words.len() < 2 {
+            continue;
+        }
+        let dest_raw = words.pop().unwrap_or_default();
+        let sources: Vec<String> = words.into_iter().filter(|w| !w.contains("://")).collect();
+        if sources.is_empty() {
+            continue;
+        }
+        let dest_dir = dest_raw.ends_with('/') || dest_raw == "." || sources.len() > 1;
+        out.push(CopyIns {
+            from,
+            dest: join_image(&s.cwd, &dest_raw),
+            dest_dir,
+            sources,
+        });
+    }
+    out
+}
+
+/// The context path (relative, `/`-separated) that the image path `path` holds,
+/// through the `COPY`s from the context; None when no copy puts it there.
+fn image_to_context(path: &str, copies: &[CopyIns]) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    for c in copies.iter().filter(|c| c.from.is_none()) {
+        for src in &c.sources {
+            if src.contains('*') || src.contains('$') {
+                continue;
+            }
+            // A folder's contents land in the destination; a file lands in it when it is a folder.
+            let mut places = vec![c.dest.clone()];
+            if c.dest_dir {
+                places.push(join_image(&c.dest, &base_name(src)));
+            }
+            for img in places {
+                let rest = if path == img {
+                    Some("")
+                } else if img == "/" {
+                    path.strip_prefix('/')
+                } else {
+                    path.strip_prefix(&img).and_then(|r| r.strip_prefix('/'))
+                };
+                let Some(rest) = rest else { continue };
+                if best.as_ref().is_some_and(|(len, _)| *len >= img.len()) {
+                    continue;
+                }
+                let src = src.trim_start_matches("./").trim_end_matches('/');
+                let rel = match (src, rest) {
+                    ("" | ".", r) => r.to_string(),
+                    (s, "") => s.to_string(),
+                    (s, r) => format!("{s}/{r}"),
+                };
+                best = Some((img.len(), rel));
+            }
+        }
+    }
+    best.map(|(_, rel)| rel)
+}
+
+/// True when the `go build` target `t`, run in image folder `cwd`, names `pkg`
+/// (itself, or a pattern covering it).
+fn target_match(
+    t: &str,
+    cwd: &str,
+    copies: &[CopyIns],
+    contexts: &[PathBuf],
+    pkg: &MainPackage,
+) -> bool {
+    let (base, pattern) = match t.strip_suffix("/...") {
+        Some(b) => (b, true),
+        None if t == "..." => (".", true),
+        None => (t, false),
+    };
+    if base.contains("...") || base.contains('$') {
         return false;
     }
-    t == main_dir
-        || (!t.is_empty() && main_dir.ends_with(&format!("/{t}")))
-        || (!main_dir.is_empty() && t.ends_with(&format!("/{main_dir}")))
+    if !(base.starts_with('.') || base.starts_with('/')) {
+        // An import path, with an optional `@version`.
+        let base = base.split('@').next().unwrap_or(base);
+        return if pattern {
+            super::gocode::is_under(&pkg.import_path, base)
+        } else {
+            base == pkg.import_path
+        };
+    }
+    let folder = if base.ends_with(".go") {
+        match base.rfind('/') {
+            Some(i) => &base[..i],
+            None => ".",
+        }
+    } else {
+        base
+    };
+    let img = join_image(cwd, folder);
+    // No copy puts the sources there (a bind mount of the context, `ADD` of a
+    // URL): a relative target is then read from the context's root.
+    let rel = match image_to_context(&img, copies) {
+        Some(rel) => rel,
+        None if !folder.starts_with('/') => join_image("/", folder)[1..].to_string(),
+        None => return false,
+    };
+    contexts.iter().any(|c| {
+        let p = normalize(&c.join(&rel));
+        if pattern {
+            pkg.dir.starts_with(&p)
+        } else {
+            p == pkg.dir
+        }
+    })
+}
+
+/// Adds the names `COPY` gives a binary whose name is in `names`
+/// (`COPY --from=build /out/orders /app` adds `app`).
+fn follow_renames(names: &mut Vec<String>, copies: &[CopyIns]) {
+    for _ in 0..3 {
+        let mut added = false;
+        for c in copies.iter().filter(|c| !c.dest_dir) {
+            let dest = base_name(&c.dest);
+            if dest.is_empty() || names.contains(&dest) {
+                continue;
+            }
+            if c.sources
+                .iter()
+                .any(|s| names.iter().any(|n| names_binary(s, n)))
+            {
+                names.push(dest);
+                added = true;
+            }
+        }
+        if !added {
+            break;
+        }
+    }
+}
+
+/// Words of a binary's file name that say which build it is, not what it is:
+/// `orders-linux-amd64`, `vmagent-prod`, `api-${TARGETARCH}`, `etcd-v3.6`.
+const VARIANT_WORDS: &[&str] = &[
+    "linux", "amd64", "arm64", "arm", "386", "ppc64le", "s390x", "riscv64", "loong64", "mips64le",
+    "x86", "x64", "aarch64", "static", "prod", "release", "debug", "race", "bin", "nightly",
+    "latest", "musl", "gnu", "cgo", "nocgo", "v1", "v2",
+];
+
+/// True when the path or command word `word` is the binary `binary`: its base
+/// name is the binary's name, maybe with `.exe` or platform and variant words
+/// after it.
+pub fn names_binary(word: &str, binary: &str) -> bool {
+    if binary.is_empty() {
+        return false;
+    }
+    let w = base_name(unquote(word));
+    let w = w.strip_suffix(".exe").unwrap_or(&w);
+    if w == binary {
+        return true;
+    }
+    let Some(rest) = w
+        .strip_prefix(binary)
+        .and_then(|r| r.strip_prefix(['-', '_', '.']))
+    else {
+        return false;
+    };
+    rest.split(['-', '_', '.']).all(|t| {
+        let t = t.find('$').map_or(t, |i| &t[..i]);
+        t.is_empty()
+            || VARIANT_WORDS.contains(&t)
+            || t.bytes().all(|b| b.is_ascii_digit())
+            || (t.starts_with('v') && t.len() > 1 && t[1..].bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+fn unquote(s: &str) -> &str {
+    s.trim_matches(|c| c == '"' || c == '\'')
+}
+
+/// `p` joined to the image folder `cwd` (unless absolute), with `.` and `..` resolved.
+fn join_image(cwd: &str, p: &str) -> String {
+    let full = if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("{cwd}/{p}")
+    };
+    let mut parts: Vec<&str> = vec![];
+    for seg in full.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// A host path with `.` and `..` resolved without touching the disk.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn base_name(p: &str) -> String {
+    let p = p.trim_end_matches('/');
     p.rsplit('/').next().unwrap_or(p).to_string()
 }
 
-struct GoCommand {
+/// A go build or go install command.
+struct GoBuild {
+    /// The image folder it runs in (after `cd` and `-C`).
+    cwd: String,
+    install: bool,
+    /// Package arguments (`.` when none is given).
     targets: Vec<String>,
     output: Option<String>,
+    buildmode: Option<String>,
 }
 
-/// The `go build` and `go install` commands of a shell command line.
-fn go_commands(shell: &str) -> Vec<GoCommand> {
-    let words: Vec<&str> = shell.split_whitespace().collect();
+impl GoBuild {
+    /// Whether it writes executables: `go install`, `-o` a folder, or `go build`
+    /// of one package (of several it only compiles).
+    fn writes(&self) -> bool {
+        self.install
+            || self.output.as_ref().is_some_and(|o| o.ends_with('/'))
+            || (self.targets.len() == 1 && !self.targets[0].contains("..."))
+    }
+
+    fn is_library(&self) -> bool {
+        matches!(
+            self.buildmode.as_deref(),
+            Some("c-shared" | "c-archive" | "plugin" | "archive" | "shared")
+        )
+    }
+
+    fn output_name(&self) -> Option<String> {
+        self.output
+            .as_ref()
+            .filter(|o| !o.ends_with('/'))
+            .map(|o| base_name(o))
+    }
+}
+
+fn is_separator(w: &str) -> bool {
+    matches!(
+        w,
+        "&&" | "||" | ";" | "|" | "then" | "do" | "else" | "(" | ")" | "{" | "}" | "exec"
+    )
+}
+
+/// The words of a shell command line, with `;`, `(` and `)` split off and quotes removed.
+fn shell_words(line: &str) -> Vec<String> {
     let mut out = vec![];
-    let mut i = 0;
-    while i + 1 < words.len() {
-        let is_go = words[i] == "go" || words[i].ends_with("/go");
-        if !(is_go && matches!(words[i + 1], "build" | "install")) {
-            i += 1;
-            continue;
+    for raw in line.split_whitespace() {
+        let mut w = raw;
+        while let Some(rest) = w.strip_prefix('(') {
+            out.push("(".to_string());
+            w = rest;
         }
-        let mut cmd = GoCommand {
-            targets: vec![],
-            output: None,
-        };
-        let mut j = i + 2;
-        while j < words.len() {
-            let w = words[j].trim_matches(|c| c == '"' || c == '\'');
-            if matches!(w, "&&" | "||" | ";" | "|" | "\\") || w.ends_with(';') {
-                if let Some(t) = w.strip_suffix(';').filter(|t| !t.is_empty()) {
-                    cmd.targets.push(t.to_string());
-                }
+        let mut tail = vec![];
+        loop {
+            if let Some(rest) = w.strip_suffix(';') {
+                tail.push(";");
+                w = rest;
+            } else if let Some(rest) = w.strip_suffix(')') {
+                tail.push(")");
+                w = rest;
+            } else {
                 break;
             }
-            if let Some(flag) = w.strip_prefix('-') {
-                let name = format!("-{}", flag.trim_start_matches('-'));
-                let (name, inline) = match name.split_once('=') {
-                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                    None => (name, None),
-                };
-                let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str()) {
-                    j += 1;
-                    words.get(j).map(|v| v.trim_matches('"').to_string())
-                } else {
-                    inline
-                };
-                if name == "-o" {
-                    cmd.output = value;
-                }
-            } else {
-                cmd.targets.push(w.to_string());
-            }
-            j += 1;
         }
-        out.push(cmd);
-        i = j;
+        let w = unquote(w);
+        if !w.is_empty() {
+            out.push(w.to_string());
+        }
+        out.extend(tail.into_iter().rev().map(str::to_string));
+    }
+    out
+}
+
+/// The `go build` and `go install` commands of the `RUN` steps, each with the
+/// folder it runs in (`WORKDIR`, then any `cd` before it in the same `RUN`).
+fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
+    let mut out = vec![];
+    for s in steps.iter().filter(|s| s.ins.keyword == "RUN") {
+        let words = shell_words(&s.ins.args);
+        let mut cwd = s.cwd.clone();
+        let mut at_start = true;
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].as_str();
+            if is_separator(w) {
+                at_start = true;
+                i += 1;
+                continue;
+            }
+            if at_start && w == "cd" {
+                if let Some(d) = words.get(i + 1).filter(|d| !is_separator(d)) {
+                    cwd = join_image(&cwd, d);
+                }
+            }
+            at_start = false;
+            let is_go = w == "go" || w.ends_with("/go");
+            let verb = words.get(i + 1).map(String::as_str);
+            if !(is_go && matches!(verb, Some("build" | "install"))) {
+                i += 1;
+                continue;
+            }
+            let mut cmd = GoBuild {
+                cwd: cwd.clone(),
+                install: verb == Some("install"),
+                targets: vec![],
+                output: None,
+                buildmode: None,
+            };
+            let mut j = i + 2;
+            while j < words.len() {
+                let w = words[j].as_str();
+                if is_separator(w) || w == "\\" {
+                    break;
+                }
+                if let Some(flag) = w.strip_prefix('-') {
+                    let name = format!("-{}", flag.trim_start_matches('-'));
+                    let (name, inline) = match name.split_once('=') {
+                        Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                        None => (name, None),
+                    };
+                    let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str()) {
+                        j += 1;
+                        words.get(j).map(|v| unquote(v).to_string())
+                    } else {
+                        inline.map(|v| unquote(&v).to_string())
+                    };
+                    match name.as_str() {
+                        "-o" => cmd.output = value,
+                        "-buildmode" => cmd.buildmode = value,
+                        "-C" => {
+                            if let Some(d) = value {
+                                cmd.cwd = join_image(&cmd.cwd, &d);
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    cmd.targets.push(w.to_string());
+                }
+                j += 1;
+            }
+            if cmd.targets.is_empty() {
+                cmd.targets.push(".".to_string());
+            }
+            out.push(cmd);
+            i = j;
+        }
     }
     out
 }
@@ -361,37 +805,134 @@ USER nonroot
 ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
 ";
 
-    #[test]
-    fn reads_stages_targets_and_names() {
-        let d = Dockerfile::parse(Path::new("Dockerfile"), MULTI);
-        assert_eq!(d.stages.len(), 2);
-        assert_eq!(d.stages[0].name.as_deref(), Some("build"));
-        assert_eq!(d.build_targets(), vec!["./services/orders"]);
-        assert_eq!(d.binary_names(), vec!["orders"]);
-        assert!(d.builds_go() && !d.sets_gomemlimit());
-        assert!(d.serves(false, "services/orders", "orders"));
-        assert!(!d.serves(false, "services/billing", "billing"));
-        assert!(d.serves(true, "services/billing", "billing"));
-        let toolchain = Dockerfile::parse(Path::new("Dockerfile"), "FROM coqorg/coq\nRUN make\n");
-        assert!(!toolchain.serves(true, "fiat", "fiat"));
-        let prebuilt = "FROM scratch\nCOPY notifier /\nENTRYPOINT [\"/notifier\"]\n";
-        let prebuilt = Dockerfile::parse(Path::new("Dockerfile"), prebuilt);
-        assert!(prebuilt.serves(true, "notifier", "notifier"));
+    /// The tie of `text` (a Dockerfile at the root of a repository `/r`) to the
+    /// main package in `/r/<rel>` of module `example.com/r`; `scripts` are
+    /// files of the context.
+    fn tie_of(text: &str, rel: &str, scripts: &[(&str, &str)]) -> Tie {
+        let d = Dockerfile::parse(Path::new("/r/Dockerfile"), text);
+        let pkg = MainPackage::new(&Path::new("/r").join(rel), Path::new("/r"), "example.com/r");
+        let read = |p: &Path| {
+            scripts
+                .iter()
+                .find(|(name, _)| Path::new("/r").join(name) == p)
+                .map(|(_, t)| t.to_string())
+        };
+        d.tie(&pkg, &[PathBuf::from("/r")], &read)
     }
 
     #[test]
-    fn generic_build_serves_every_main_and_comments_do_not_set_the_limit() {
+    fn ties_what_it_builds_and_runs() {
+        let d = Dockerfile::parse(Path::new("Dockerfile"), MULTI);
+        assert_eq!(d.stages.len(), 2);
+        assert_eq!(d.stages[0].name.as_deref(), Some("build"));
+        assert!(!d.sets_gomemlimit() && !d.is_service_image());
+        assert_eq!(tie_of(MULTI, "services/orders", &[]), Tie::Runs);
+        assert_eq!(tie_of(MULTI, "services/billing", &[]), Tie::None);
+        assert_eq!(tie_of(MULTI, "", &[]), Tie::None);
+        // A toolchain image beside the code builds and runs nothing.
+        assert_eq!(
+            tie_of("FROM golang:1.23\nRUN apt-get update\n", "", &[]),
+            Tie::None
+        );
+    }
+
+    #[test]
+    fn resolves_build_paths_from_the_working_folder() {
+        // `.` from a WORKDIR that the copy maps to a package folder.
+        let text = "FROM golang AS b\nWORKDIR /src\nCOPY . .\nWORKDIR /src/cmd/api\nRUN go build -o /out/svc .\nFROM scratch\nCOPY --from=b /out/svc /svc\n";
+        assert_eq!(tie_of(text, "cmd/api", &[]), Tie::Builds);
+        assert_eq!(tie_of(text, "", &[]), Tie::None);
+        // `cd` inside the RUN, and `-C`.
+        let text =
+            "FROM golang\nCOPY ./ /go/src/app/\nRUN cd /go/src/app/tools/gen && go build -o /gen\n";
+        assert_eq!(tie_of(text, "tools/gen", &[]), Tie::Builds);
+        let text = "FROM golang\nWORKDIR /w\nCOPY . .\nRUN go build -C cmd/worker -o /bin/worker\n";
+        assert_eq!(tie_of(text, "cmd/worker", &[]), Tie::Builds);
+        // An import path, with a version.
+        let text = "FROM golang\nRUN go install example.com/r/cmd/tool@v1.2.0\n";
+        assert_eq!(tie_of(text, "cmd/tool", &[]), Tie::Builds);
+        assert_eq!(tie_of(text, "cmd/other", &[]), Tie::None);
+    }
+
+    #[test]
+    fn patterns_cover_the_packages_below_them_only() {
+        let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go install ./cmd/...\n";
+        assert_eq!(
+            tie_of(text, "cmd/one", &[]),
+            Tie::None,
+            "many tools, no entrypoint"
+        );
+        let with_entry = format!("{text}ENTRYPOINT [\"/go/bin/one\"]\n");
+        assert_eq!(tie_of(&with_entry, "cmd/one", &[]), Tie::Runs);
+        assert_eq!(
+            tie_of(&with_entry, "", &[]),
+            Tie::None,
+            "the main beside cmd/"
+        );
+        assert_eq!(tie_of(&with_entry, "cmd/two", &[]), Tie::None);
+        // `go build` of a pattern only compiles: it writes no binary.
+        let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build ./...\n";
+        assert_eq!(tie_of(text, "cmd/one", &[]), Tie::None);
+    }
+
+    #[test]
+    fn an_image_that_starts_another_binary_is_not_this_ones() {
+        let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/api ./cmd/api && go build -o /bin/migrate ./cmd/migrate\nENTRYPOINT [\"/bin/api\"]\n";
+        assert_eq!(tie_of(text, "cmd/api", &[]), Tie::Runs);
+        assert_eq!(tie_of(text, "cmd/migrate", &[]), Tie::None);
+    }
+
+    #[test]
+    fn shared_libraries_and_plugins_never_run_main() {
+        let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build -buildmode=c-shared -o /out/libhook.so ./hook\n";
+        assert_eq!(tie_of(text, "hook", &[]), Tie::Library);
+    }
+
+    #[test]
+    fn entrypoint_scripts_and_renamed_binaries() {
+        let text = "FROM alpine\nCOPY dist/agent-linux-amd64 /usr/bin/agent\nCOPY scripts/start.sh /start.sh\nEXPOSE 80\nENTRYPOINT [\"/start.sh\"]\n";
+        let script = (
+            "scripts/start.sh",
+            "#!/bin/sh\nset -e\n# agentless comment\nexec agent --config /etc/agent.yaml \"$@\"\n",
+        );
+        assert_eq!(tie_of(text, "cmd/agent", &[script]), Tie::Runs);
+        assert_eq!(
+            tie_of(text, "cmd/agent", &[]),
+            Tie::None,
+            "the script is unknown"
+        );
+        // The binary as the script's argument.
+        let text = "FROM alpine\nCOPY --from=b /src/relay-linux-${TARGETARCH} /bin/relay\nENTRYPOINT [\"/bin/entrypoint.sh\", \"/bin/relay\"]\n";
+        assert_eq!(tie_of(text, "cmd/relay", &[]), Tie::Runs);
+        // A renamed output.
+        let text = "FROM golang AS b\nWORKDIR /s\nCOPY . .\nRUN go build -o /o/x ./cmd/ledger\nFROM scratch\nCOPY --from=b /o/x /app\nCMD [\"/app\"]\n";
+        assert_eq!(tie_of(text, "cmd/ledger", &[]), Tie::Runs);
+        assert!(names_binary("/go/bin/jaeger-linux", "jaeger"));
+        assert!(names_binary("vmagent-linux-${TARGETARCH}-prod", "vmagent"));
+        assert!(!names_binary("jaeger-query", "jaeger"));
+        assert!(!names_binary("/bin/entrypoint.sh", "entrypoint-x"));
+    }
+
+    #[test]
+    fn generic_build_and_comments_do_not_set_the_limit() {
         let text = "FROM golang:1.22\n# ENV GOMEMLIMIT=1GiB\nRUN go build ./...\nCMD app\n";
         let d = Dockerfile::parse(Path::new("Dockerfile"), text);
         assert!(!d.sets_gomemlimit());
-        // `app` is named, but `./...` builds every package.
-        assert!(!d.serves(false, "cmd/api", "api"));
         let d = Dockerfile::parse(
             Path::new("Dockerfile"),
             "FROM golang:1.22\nRUN go build -o /bin/ ./...\nENV GOMEMLIMIT=900MiB\n",
         );
-        assert!(d.serves(false, "cmd/api", "api"));
         assert!(d.sets_gomemlimit());
+        for (name, tooling) in [
+            ("Dockerfile.test", true),
+            ("e2e.Dockerfile", true),
+            ("Dockerfile.builder", true),
+            ("Dockerfile", false),
+            ("Dockerfile.release", false),
+        ] {
+            let d = Dockerfile::parse(Path::new(name), "FROM x\n");
+            assert_eq!(d.is_tooling_image(), tooling, "{name}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod gocode;
 pub mod kubernetes;
 pub mod quantity;
 
@@ -19,7 +20,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::SystemTime;
 
 use compose::ComposeFile;
-use dockerfile::Dockerfile;
+use dockerfile::{Dockerfile, Tie};
 use kubernetes::Manifest;
 
 /// Subfolders where projects keep deployment files, searched two levels deep.
@@ -34,6 +35,21 @@ const DEPLOY_FOLDERS: &[&str] = &[
     "docker",
     "build",
     "ops",
+    "compose",
+    "docker-compose",
+    "contrib",
+    "infra",
+    "dockerfiles",
+    "containers",
+];
+
+/// Folders never searched for deployment files that set the limit.
+const SKIP_FOLDERS: &[&str] = &[
+    "vendor",
+    "node_modules",
+    "testdata",
+    "target",
+    "third_party",
 ];
 
 /// Images that are not the Go service when they sit beside it in a pod.
@@ -75,10 +91,16 @@ const MAX_DEPLOY_FILE: u64 = 2 * 1024 * 1024;
 pub struct MainPackage {
     /// The package's folder (canonical).
     pub dir: PathBuf,
-    /// The module root (canonical), the last folder searched.
+    /// The module root (canonical).
     pub module_root: PathBuf,
+    /// The repository root: the highest folder above the module root that holds
+    /// a `go.mod`, stopping at the one holding `.git` (the module root when none
+    /// does). The last folder searched.
+    pub repo_root: PathBuf,
     /// The package folder relative to the module root, `/`-separated, `""` at the root.
     pub rel_dir: String,
+    /// The package's import path.
+    pub import_path: String,
     /// The binary `go build` makes: the folder's name, or the module path's last element.
     pub binary: String,
 }
@@ -111,13 +133,49 @@ impl MainPackage {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
+        let import_path = if rel_dir.is_empty() {
+            module_path.to_string()
+        } else if module_path.is_empty() {
+            rel_dir.clone()
+        } else {
+            format!("{module_path}/{rel_dir}")
+        };
         MainPackage {
             dir: dir.to_path_buf(),
             module_root: module_root.to_path_buf(),
+            repo_root: repo_root(module_root),
             rel_dir,
+            import_path,
             binary,
         }
     }
+
+    /// The package folder relative to the repository root, `/`-separated.
+    pub fn repo_rel_dir(&self) -> String {
+        self.dir
+            .strip_prefix(&self.repo_root)
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn repo_root(module_root: &Path) -> PathBuf {
+    let mut best = module_root.to_path_buf();
+    for d in module_root.ancestors().take(10) {
+        let is_repo = d.join(".git").exists();
+        if d.join("go.mod").is_file() {
+            best = d.to_path_buf();
+        }
+        if is_repo {
+            break;
+        }
+    }
+    best
 }
 
 /// A container of a manifest that runs the package.
@@ -153,14 +211,18 @@ pub struct Evidence {
     pub services: Vec<TiedService>,
     /// Where `GOMEMLIMIT` is already set for the package, if anywhere.
     pub limit_set_in: Option<PathBuf>,
+    /// A Dockerfile that builds the package as a C library or plugin (its
+    /// `main` never runs).
+    pub library_build: Option<PathBuf>,
 }
 
 impl Evidence {
-    /// True when something says the package runs in a container with a
-    /// memory limit the Go runtime should know: a Dockerfile that builds or runs
-    /// it, or a manifest or compose service with a memory limit.
+    /// True when something says the package runs as a service in a container
+    /// with a memory limit the Go runtime should know: a Dockerfile that builds
+    /// or runs it in an image that serves (a port, a health check, a volume),
+    /// or a manifest or compose service with a memory limit.
     pub fn is_containerised(&self) -> bool {
-        !self.dockerfiles.is_empty()
+        self.dockerfiles.iter().any(|d| d.is_service_image())
             || self
                 .containers
                 .iter()
@@ -192,9 +254,11 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
         }
     }
     let mut ev = Evidence::default();
-    for (d, own) in &docker {
-        if d.serves(*own, &main.rel_dir, &main.binary) {
-            ev.dockerfiles.push(d.clone());
+    for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
+        match d.tie(main, &contexts_of(&d.path, main), &read_context_file) {
+            Tie::Library => ev.library_build = Some(d.path.clone()),
+            Tie::Runs | Tie::Builds => ev.dockerfiles.push(d.clone()),
+            Tie::None => {}
         }
     }
     tie_containers(main, &manifests, &mut ev);
@@ -249,8 +313,189 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
                 .iter()
                 .find(|s| s.service().sets_gomemlimit)
                 .map(|s| s.file.path.clone())
-        });
+        })
+        .or_else(|| limit_set_elsewhere(main));
     ev
+}
+
+/// The folders a Dockerfile's build context may be: its own folder and each
+/// one above it up to the repository root and the folder holding that (a
+/// context of several checked-out repositories).
+fn contexts_of(dockerfile: &Path, main: &MainPackage) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut dir = dockerfile.parent();
+    while let Some(d) = dir {
+        out.push(d.to_path_buf());
+        if d == main.repo_root || !d.starts_with(&main.repo_root) {
+            if let Some(p) = d.parent() {
+                out.push(p.to_path_buf());
+            }
+            break;
+        }
+        dir = d.parent();
+    }
+    out
+}
+
+/// A small text file of a build context (an entrypoint script), or None.
+fn read_context_file(path: &Path) -> Option<String> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
+}
+
+/// A Helm chart of the repository.
+#[derive(Debug, Clone)]
+struct Chart {
+    dir: PathBuf,
+    /// The chart's folder name, its `name:` and its values' image repositories.
+    names: Vec<String>,
+    /// A file of the chart (values or template) that sets `GOMEMLIMIT`.
+    sets_limit: Option<PathBuf>,
+}
+
+/// What the whole repository holds that may set the limit for a service.
+#[derive(Debug, Default)]
+struct RepoIndex {
+    /// Dockerfiles, compose files and manifests that mention `GOMEMLIMIT`
+    /// outside comments, not inside a chart.
+    limit_files: Vec<PathBuf>,
+    charts: Vec<Chart>,
+}
+
+/// True when a line of `text` that is not a `#` comment mentions `GOMEMLIMIT`.
+fn sets_variable(text: &str) -> bool {
+    text.contains("GOMEMLIMIT")
+        && text.lines().any(|l| {
+            let l = l.trim_start();
+            !l.starts_with('#') && l.contains("GOMEMLIMIT")
+        })
+}
+
+fn repo_index(root: &Path) -> Arc<RepoIndex> {
+    static INDEX: LazyLock<Mutex<HashMap<PathBuf, Arc<RepoIndex>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = INDEX.lock().unwrap().get(root) {
+        return hit.clone();
+    }
+    let mut limit_files = vec![];
+    let mut chart_dirs = vec![];
+    let mut stack = vec![(root.to_path_buf(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.filter_map(|e| e.ok()) {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Ok(t) = e.file_type() else { continue };
+            if t.is_dir() {
+                if depth < 8 && !name.starts_with('.') && !SKIP_FOLDERS.contains(&name.as_str()) {
+                    stack.push((p, depth + 1));
+                }
+                continue;
+            }
+            if !t.is_file() {
+                continue;
+            }
+            if name == "Chart.yaml" {
+                chart_dirs.push(dir.clone());
+            }
+            let deployment = dockerfile::is_dockerfile_name(&name)
+                || name.ends_with(".yaml")
+                || name.ends_with(".yml")
+                || name.ends_with(".tpl");
+            if !deployment || e.metadata().map_or(true, |m| m.len() > MAX_DEPLOY_FILE) {
+                continue;
+            }
+            if std::fs::read_to_string(&p).is_ok_and(|text| sets_variable(&text)) {
+                limit_files.push(std::fs::canonicalize(&p).unwrap_or(p));
+            }
+        }
+    }
+    limit_files.sort();
+    let charts = chart_dirs
+        .into_iter()
+        .map(|dir| {
+            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            let mut names = vec![dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()];
+            let field = |file: &str, key: &str| -> Vec<String> {
+                std::fs::read_to_string(dir.join(file))
+                    .map(|t| {
+                        t.lines()
+                            .filter_map(|l| l.trim().strip_prefix(key))
+                            .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                            .filter(|v| !v.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            names.extend(field("Chart.yaml", "name:").into_iter().take(1));
+            names.extend(field("values.yaml", "repository:"));
+            let sets_limit = limit_files.iter().find(|f| f.starts_with(&dir)).cloned();
+            Chart {
+                dir,
+                names,
+                sets_limit,
+            }
+        })
+        .collect::<Vec<_>>();
+    limit_files.retain(|f| !charts.iter().any(|c| f.starts_with(&c.dir)));
+    let index = Arc::new(RepoIndex {
+        limit_files,
+        charts,
+    });
+    INDEX
+        .lock()
+        .unwrap()
+        .insert(root.to_path_buf(), index.clone());
+    index
+}
+
+/// A file anywhere in the repository that sets `GOMEMLIMIT` for this service:
+/// a Dockerfile that builds or runs it, a manifest container or compose service
+/// that names its binary, or the values or templates of a Helm chart named for
+/// it (or of the repository's only chart).
+fn limit_set_elsewhere(main: &MainPackage) -> Option<PathBuf> {
+    let index = repo_index(&main.repo_root);
+    let bin = main.binary.as_str();
+    for f in &index.limit_files {
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let concerns = match cached(f, &name) {
+            Some(Parsed::Docker(d)) => {
+                d.sets_gomemlimit()
+                    && d.tie(main, &contexts_of(&d.path, main), &read_context_file) != Tie::None
+            }
+            Some(Parsed::Kube(m)) => m.containers.iter().any(|c| {
+                c.sets_gomemlimit
+                    && (mentions(&c.name, bin)
+                        || mentions(&c.image, bin)
+                        || c.command.iter().any(|w| mentions(w, bin)))
+            }),
+            Some(Parsed::Compose(c)) => c.services.iter().any(|s| {
+                s.sets_gomemlimit
+                    && (mentions(&s.name, bin) || s.words.iter().any(|w| mentions(w, bin)))
+            }),
+            None => false,
+        };
+        if concerns {
+            return Some(f.clone());
+        }
+    }
+    let only_chart = index.charts.len() == 1;
+    index
+        .charts
+        .iter()
+        .filter(|c| only_chart || c.names.iter().any(|n| mentions(n, bin)))
+        .find_map(|c| c.sets_limit.clone())
 }
 
 /// The package's folder and its deployment subfolders (own), then each folder
@@ -273,7 +518,7 @@ fn search_folders(main: &MainPackage) -> Vec<(PathBuf, bool)> {
                 }
             }
         }
-        if d == main.module_root || !d.starts_with(&main.module_root) {
+        if d == main.repo_root || !d.starts_with(&main.repo_root) {
             break;
         }
         dir = d.parent();
@@ -427,12 +672,13 @@ fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evid
                     .dockerfile
                     .clone()
                     .unwrap_or_else(|| ctx.join("Dockerfile"));
-                let own = df
-                    .parent()
-                    .is_some_and(|p| std::fs::canonicalize(p).is_ok_and(|p| p == main.dir));
                 let serves = match cached(&df, "Dockerfile") {
-                    Some(Parsed::Docker(d)) => d.serves(own, &main.rel_dir, &main.binary),
-                    _ => true,
+                    Some(Parsed::Docker(d)) => {
+                        let mut contexts = vec![ctx.clone()];
+                        contexts.extend(contexts_of(&d.path, main));
+                        d.tie(main, &contexts, &read_context_file) != Tie::None
+                    }
+                    _ => false,
                 };
                 if serves {
                     building.push(tied);
@@ -550,9 +796,9 @@ mod tests {
         assert_eq!(billing.dockerfiles.len(), 1);
         assert!(billing.limit_set_in.is_some());
 
+        // A development image beside it (by its name) that copies no source.
         let tool = evidence_for(&main("services/tool"));
-        assert_eq!(tool.dockerfiles.len(), 1, "its own folder's Dockerfile");
-        assert!(tool.containers.is_empty());
+        assert!(tool.dockerfiles.is_empty() && tool.containers.is_empty());
 
         let cli = evidence_for(&main("cmd/migrate"));
         assert!(!cli.is_containerised());
