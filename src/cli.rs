@@ -170,6 +170,10 @@ pub struct CommonArgs {
     /// limits.memory (resourceFieldRef) rather than a fixed 90% of it.
     #[arg(long)]
     pub memlimit_from_resource: bool,
+    /// GM006: also report test, end-to-end, benchmark, demo and example apps
+    /// (mains under test/, tests/, e2e/, examples/, bench*/...).
+    #[arg(long)]
+    pub include_test_apps: bool,
     /// Benchmark floor (bench/run): walk, read and parse every candidate file with
     /// no prefilter and no rules, print the file count, exit 0 (2 on read errors).
     #[arg(long, hide = true)]
@@ -645,6 +649,9 @@ fn rule_options(common: &CommonArgs, from_config: RuleOptions) -> anyhow::Result
     }
     if common.memlimit_from_resource {
         options.set("memlimit-from-resource", "true");
+    }
+    if common.include_test_apps {
+        options.set("include-test-apps", "true");
     }
     Ok(options)
 }

@@ -14,6 +14,7 @@
 //! [rules.GM006]
 //! memory-limit = "1Gi"            # the container's limit (1Gi, 512Mi, 1g)
 //! memlimit-from-resource = true   # Kubernetes: GOMEMLIMIT from limits.memory
+//! include-test-apps = true        # also report test, e2e, bench, demo, example apps
 //! ```
 //!
 //! The file is read with toml's spanned document model, so every error names the
@@ -37,6 +38,7 @@ const OPTION_KEYS: &[(&str, &str)] = &[
     ("GM009", "frame-threshold"),
     ("GM006", "memory-limit"),
     ("GM006", "memlimit-from-resource"),
+    ("GM006", "include-test-apps"),
 ];
 
 const TOP_KEYS: &[&str] = &["select", "ignore", "exclude", "unsafe-fixes", "rules"];
@@ -287,7 +289,10 @@ fn rule_options(value: &Spanned<DeValue>, err: &ErrFn) -> Result<RuleOptions, Co
                     }
                     options.set(k, text);
                 }
-                ("GM006", "memlimit-from-resource") => match v.get_ref().as_bool() {
+                ("GM006", "memlimit-from-resource" | "include-test-apps") => match v
+                    .get_ref()
+                    .as_bool()
+                {
                     Some(true) => options.set(k, "true"),
                     Some(false) => {}
                     None => return Err(err(v.span(), format!("`{full}` must be true or false"))),

@@ -8,6 +8,8 @@
 //!   for the `debug.SetMemoryLimit` fix when no deployment file gives it.
 //! - `memlimit-from-resource`: GM006, present to take `GOMEMLIMIT` in Kubernetes
 //!   manifests from `resourceFieldRef: limits.memory` instead of a fixed 90%.
+//! - `include-test-apps`: GM006, present to report test, end-to-end, benchmark,
+//!   demo and example apps too (the one option that widens what a rule finds).
 //! - `frame-threshold`: GM009, bytes of local arrays that make a stack frame large.
 //!
 //! `gomemfix.toml` sets the same keys under `[rules.ID]` (see `config`); flags win.

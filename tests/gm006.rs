@@ -114,3 +114,34 @@ fn bad_memory_limit_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--memory-limit lots"));
 }
+
+#[test]
+fn test_apps_are_reported_only_when_asked() {
+    let tmp = fixture_copy();
+    let root = tmp.path();
+    let echo = "testapps/tests/apps/echo/neg_main.go";
+    let out = gomemfix(&["check", "--select", "GM006", "--format", "json"], root);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains(echo), "{text}");
+    let out = gomemfix(
+        &[
+            "check",
+            "--select",
+            "GM006",
+            "--format",
+            "json",
+            "--include-test-apps",
+        ],
+        root,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(echo), "{text}");
+    // The same from gomemfix.toml.
+    std::fs::write(
+        root.join("gomemfix.toml"),
+        "[rules.GM006]\ninclude-test-apps = true\n",
+    )
+    .unwrap();
+    let out = gomemfix(&["check", "--select", "GM006", "--format", "json"], root);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(echo));
+}

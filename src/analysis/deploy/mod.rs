@@ -460,7 +460,7 @@ fn repo_index(root: &Path) -> Arc<RepoIndex> {
 /// A file anywhere in the repository that sets `GOMEMLIMIT` for this service:
 /// a Dockerfile that builds or runs it, a manifest container or compose service
 /// that names its binary, or the values or templates of a Helm chart named for
-/// it (or of the repository's only chart).
+/// it (by its folder, its `name`, or an image repository in its values).
 fn limit_set_elsewhere(main: &MainPackage) -> Option<PathBuf> {
     let index = repo_index(&main.repo_root);
     let bin = main.binary.as_str();
@@ -490,11 +490,10 @@ fn limit_set_elsewhere(main: &MainPackage) -> Option<PathBuf> {
             return Some(f.clone());
         }
     }
-    let only_chart = index.charts.len() == 1;
     index
         .charts
         .iter()
-        .filter(|c| only_chart || c.names.iter().any(|n| mentions(n, bin)))
+        .filter(|c| c.names.iter().any(|n| mentions(n, bin)))
         .find_map(|c| c.sets_limit.clone())
 }
 
@@ -731,7 +730,15 @@ fn read(path: &Path, name: &str) -> Option<Parsed> {
     if compose::is_compose_name(name) {
         return ComposeFile::parse(&path, &text).map(|c| Parsed::Compose(Arc::new(c)));
     }
-    Manifest::parse(&path, &text).map(|m| Parsed::Kube(Arc::new(m)))
+    if let Some(m) = Manifest::parse(&path, &text) {
+        return Some(Parsed::Kube(Arc::new(m)));
+    }
+    // A compose file by another name (`docker/compose/fuse.yml`): a top-level
+    // `services:` mapping.
+    if text.lines().any(|l| l.trim_end() == "services:") {
+        return ComposeFile::parse(&path, &text).map(|c| Parsed::Compose(Arc::new(c)));
+    }
+    None
 }
 
 #[cfg(test)]
