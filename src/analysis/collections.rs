@@ -48,28 +48,22 @@ pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
 }
 
 /// True when the GC is not one the program means to
-/// run: driving finalizers (`runtime.SetFinalizer` in the same function), behind an
+/// run: driving finalizers (`runtime.SetFinalizer` or `runtime.AddCleanup` in the
+/// same function, or anywhere in a file of a test-support package), behind an
 /// opt-in switch (`if forceGC {...}`, `if gc > 0 {...}`), or the whole body of a
 /// wrapper such as `func gc() { runtime.GC() }` whose callers decide.
-pub fn not_a_deliberate_collection(_file: &GoFile, m: &GoMatch) -> bool {
+pub fn not_a_deliberate_collection(file: &GoFile, m: &GoMatch) -> bool {
     let node: &GoNode = m.get_node();
     let Some(func) = scope::enclosing_function(node) else {
         return true;
     };
-    let drives_finalizers = func
-        .dfs()
-        .any(|n| called_name(&n).is_some_and(|name| FINALIZER_CALLS.contains(&name.as_str())));
-    let behind_gc_switch = node
-        .ancestors()
-        .take_while(|a| !scope::is_function(a))
-        .filter(|a| a.kind() == "if_statement")
-        .filter_map(|a| a.field("condition"))
-        .any(|cond| {
-            cond.dfs().any(|n| {
-                matches!(n.kind().as_ref(), "identifier" | "field_identifier")
-                    && n.text().to_ascii_lowercase().contains("gc")
-            })
-        });
+    let sets_finalizers = |n: &GoNode| {
+        n.dfs()
+            .any(|c| called_name(&c).is_some_and(|name| FINALIZER_CALLS.contains(&name.as_str())))
+    };
+    let drives_finalizers = sets_finalizers(&func)
+        || (scope::in_test_support_package(file) && sets_finalizers(&file.root.root()));
+    let behind_gc_switch = scope::behind_switch_naming(node, "gc");
     // Only a named function is a wrapper: a closure's caller (a timer, a hook) is
     // not visible as a decision to collect.
     let named = matches!(

@@ -28,6 +28,36 @@ pub fn in_loop(node: &GoNode) -> bool {
     false
 }
 
+/// True when `node` runs only under an `if` of its own function whose condition
+/// names a switch containing `word` (case aside): `if forceGC {`, `if *memprofile != "" {`.
+/// Such code runs when the operator asks for it.
+pub fn behind_switch_naming(node: &GoNode, word: &str) -> bool {
+    node.ancestors()
+        .take_while(|a| !is_function(a))
+        .filter(|a| a.kind() == "if_statement")
+        .filter_map(|a| a.field("condition"))
+        .any(|cond| {
+            cond.dfs().any(|n| {
+                matches!(n.kind().as_ref(), "identifier" | "field_identifier")
+                    && n.text().to_ascii_lowercase().contains(word)
+            })
+        })
+}
+
+/// True when the file belongs to a package that exists to support tests
+/// (`testutil`, `leaktest`, `internal/testing/...`) though it is not a `_test.go` file.
+pub fn in_test_support_package(file: &GoFile) -> bool {
+    let testish = |word: &str| {
+        let w = word.to_ascii_lowercase();
+        w.starts_with("test") || w.ends_with("_test") || (w.ends_with("test") && w != "latest")
+    };
+    testish(&file.package_name)
+        || file.path.parent().is_some_and(|dir| {
+            dir.components()
+                .any(|c| testish(&c.as_os_str().to_string_lossy()))
+        })
+}
+
 /// True when `ident`, at `node`, names the import of `path` and no local
 /// declaration between here and the file scope shadows it.
 pub fn names_import(file: &GoFile, node: &GoNode, ident: &str, path: &str) -> bool {
