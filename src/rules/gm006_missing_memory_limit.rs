@@ -1,12 +1,16 @@
 //! GM006: a Go service that runs in a container with a memory limit, and
 //! nothing tells the Go runtime about that limit.
 //!
-//! The pattern finds `func main()` in `package main`; this fixer asks `deploy`
-//! for the Dockerfiles, Kubernetes manifests and compose files that run it, and
-//! stays silent when there are none or when `GOMEMLIMIT` / `debug.SetMemoryLimit`
-//! is already set somewhere. The fix is the best the evidence allows: an `env`
-//! entry in the Kubernetes manifest, else `ENV` in the Dockerfile when compose
-//! gives the limit, else `debug.SetMemoryLimit` at the top of `main`.
+//! The pattern finds `func main()` in `package main`; this module drops mains no
+//! Linux build compiles, empty mains, C libraries and plugins, and test, e2e,
+//! bench, demo and example apps (unless `include-test-apps`); it asks
+//! `deploy::gocode` whether the package or a module package it imports sets the
+//! limit, and `deploy` for the Dockerfiles, Kubernetes manifests and compose
+//! files tied to this very package, staying silent when there are none or when
+//! `GOMEMLIMIT` is set for the service anywhere in the repository. The fix is the
+//! best the evidence allows: an `env` entry in the Kubernetes manifest, else
+//! `ENV` in the Dockerfile when compose gives the limit, else
+//! `debug.SetMemoryLimit` at the top of `main`. It reads no file itself.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
