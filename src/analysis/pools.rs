@@ -6,6 +6,10 @@
 //! Everything here answers "I don't know" rather than guess: an unresolved pool, an
 //! unknown type or an object of unknown origin makes the rules stay silent.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::analysis::decls::{self, DeclKind};
 use crate::analysis::scope;
 use crate::analysis::types::{self, PackageIndex, Resolver};
 use crate::gofile::{GoFile, GoNode};
@@ -1139,14 +1143,249 @@ pub fn is_reset_of(n: &GoNode, names: &[String]) -> bool {
                 if l.kind() == "identifier" {
                     return rights.get(i).is_some_and(|r| unparen(r).kind() == "nil");
                 }
-                // Growing the object is using it, not resetting it.
-                let grows = rights
-                    .get(i)
-                    .is_some_and(|r| is_append_to(&unparen(r), names));
-                !grows
+                // `*bp = v` or `x.f = v` with a fresh value replaces the contents; a
+                // value made from the object itself (`*bp = b` storing a grown copy back,
+                // `x.buf = append(x.buf, v)`, `x.n = x.n + 1`) keeps them. A truncation
+                // (`*bp = b[:0]`) is caught where it stands.
+                let from_object = rights.get(i).is_some_and(|r| {
+                    !is_truncation(&unparen(r), names)
+                        && r.dfs().any(|x| {
+                            x.kind() == "identifier" && names.contains(&x.text().to_string())
+                        })
+                });
+                !from_object
             })
         }
         _ => false,
+    }
+}
+
+/// True when `n` resets an object rooted at one of `names`, itself
+/// ([`is_reset_of`]) or by handing it to a function or method that resets that
+/// parameter before any other use ([`params_reset_first`]): one of this file, of its
+/// package (through the package index), or of another package of the module.
+pub fn resets(file: &GoFile, n: &GoNode, names: &[String]) -> bool {
+    is_reset_of(n, names) || resets_in_helper(file, n, names)
+}
+
+fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
+    if call.kind() != "call_expression" {
+        return false;
+    }
+    let Some(args) = call.field("arguments") else {
+        return false;
+    };
+    let handed: Vec<usize> = args
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .enumerate()
+        .filter(|(_, a)| {
+            let a = unparen(a);
+            a.kind() == "identifier" && names.contains(&a.text().to_string())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if handed.is_empty() {
+        return false;
+    }
+    let Some(func) = call.field("function").map(|f| unparen(&f)) else {
+        return false;
+    };
+    let resolver = Resolver::new(file);
+    let resets = match func.kind().as_ref() {
+        "identifier" => resolver.param_resets(&func.text()).cloned(),
+        "selector_expression" => {
+            let (Some(op), Some(field)) = (func.field("operand"), func.field("field")) else {
+                return false;
+            };
+            let method = field.text().to_string();
+            match import_path_of(file, &func, &op.text()) {
+                Some(path) => module_package(file, &path)
+                    .and_then(|index| index.param_resets(&method).cloned()),
+                // A method of a type of this package, known from its receiver's type.
+                None => resolver.type_of(&op).and_then(|t| {
+                    let key = format!("{}.{method}", types::base_type_name(&t));
+                    resolver.param_resets(&key).cloned()
+                }),
+            }
+        }
+        _ => None,
+    }
+    .unwrap_or_default();
+    handed.iter().any(|i| resets.contains(i))
+}
+
+/// The index of the package an import path names, when it is a package of the
+/// file's own module.
+fn module_package(file: &GoFile, path: &str) -> Option<std::sync::Arc<PackageIndex>> {
+    let module = file.module.as_ref()?;
+    let rel = path.strip_prefix(module.path.as_str())?;
+    let rel = rel.strip_prefix('/')?;
+    if rel.split('/').any(|part| part.is_empty() || part == "..") {
+        return None;
+    }
+    PackageIndex::for_dir(&module.root.join(Path::new(rel)))
+}
+
+/// The positions of the parameters of `func` (a function or method declaration)
+/// that it resets: first thing (`func hashOf(h hash.Hash64, b []byte) uint64 { if
+/// len(b) == 0 { return 0 }; h.Reset(); h.Write(b); ... }` resets position 0), or on
+/// every call, in a statement of the body itself. A reset inside a closure, or under
+/// an `if` after other uses, does not count.
+pub fn params_reset_first(func: &GoNode) -> BTreeSet<usize> {
+    let mut out = BTreeSet::new();
+    let (Some(params), Some(body)) = (func.field("parameters"), func.field("body")) else {
+        return out;
+    };
+    let names: Vec<String> = decls::params_of(&params, DeclKind::Param)
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    let mut pending: Vec<usize> = (0..names.len())
+        .filter(|&i| names[i] != "_" && names.iter().position(|n| *n == names[i]) == Some(i))
+        .collect();
+    if pending.is_empty() {
+        return out;
+    }
+    for n in body.dfs() {
+        if n.kind() != "identifier" {
+            continue;
+        }
+        let Some(k) = pending.iter().position(|&i| names[i] == n.text()) else {
+            continue;
+        };
+        let i = pending.remove(k);
+        let one = vec![names[i].clone()];
+        let in_closure = n
+            .ancestors()
+            .take_while(|a| a.range() != body.range())
+            .any(|a| scope::is_function(&a));
+        let reset = !in_closure
+            && n.ancestors()
+                .take_while(|a| {
+                    a.parent()
+                        .is_some_and(|p| !matches!(p.kind().as_ref(), "block" | "statement_list"))
+                })
+                .any(|a| is_reset_of(&a, &one));
+        if reset {
+            out.insert(i);
+        }
+        if pending.is_empty() {
+            break;
+        }
+    }
+    // A reset every call makes, in a statement of the body itself (not under an
+    // `if`, a loop or a closure): `func flush(w io.Writer, b *bytes.Buffer) {
+    // w.Write(b.Bytes()); b.Reset() }` hands the object back empty.
+    for stmt in decls::statements(&body) {
+        for (i, name) in names.iter().enumerate() {
+            if out.contains(&i) || name == "_" {
+                continue;
+            }
+            let one = vec![name.clone()];
+            let unconditional = stmt.dfs().any(|n| {
+                is_reset_of(&n, &one)
+                    && !n
+                        .ancestors()
+                        .take_while(|a| a.range() != stmt.range())
+                        .any(|a| a.kind() == "block" || scope::is_function(&a))
+            });
+            if unconditional {
+                out.insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// Methods that read an object, or only change its capacity: calling them
+/// does not leave data for the next user.
+const READ_ONLY_METHODS: &[&str] = &[
+    "Len",
+    "Cap",
+    "Bytes",
+    "String",
+    "Available",
+    "AvailableBuffer",
+    "Grow",
+    "Size",
+    "BlockSize",
+    "Sum",
+    "Sum32",
+    "Sum64",
+];
+
+/// True when identifier `n` (a name of a pooled object with a `Reset()`) is used
+/// in a way that may leave data in it: a write, a method not known to only read,
+/// handing it to other code. Not: `b.Len()`, `b.Bytes()[:b.Cap()]` (raw capacity),
+/// a nil comparison, the `Put` itself, a type assertion naming it anew.
+pub fn may_fill(n: &GoNode) -> bool {
+    let Some(parent) = n.parent() else {
+        return false;
+    };
+    match parent.kind().as_ref() {
+        "selector_expression"
+            if parent
+                .field("operand")
+                .is_some_and(|o| o.range() == n.range()) =>
+        {
+            let Some(field) = parent.field("field") else {
+                return true;
+            };
+            let called = parent.parent().filter(|c| {
+                c.kind() == "call_expression"
+                    && c.field("function")
+                        .is_some_and(|f| f.range() == parent.range())
+            });
+            match called {
+                Some(_) => !READ_ONLY_METHODS.contains(&field.text().as_ref()),
+                // A field: filled when written or appended to.
+                None => {
+                    let up = parent.parent();
+                    let written = up.as_ref().is_some_and(|u| {
+                        matches!(u.kind().as_ref(), "inc_statement" | "dec_statement")
+                            || (u.kind() == "expression_list"
+                                && u.parent().is_some_and(|a| {
+                                    a.kind() == "assignment_statement"
+                                        && a.field("left").is_some_and(|l| l.range() == u.range())
+                                }))
+                    });
+                    let appended = up.as_ref().is_some_and(|u| {
+                        u.kind() == "argument_list"
+                            && u.parent().is_some_and(|c| {
+                                c.field("function").is_some_and(|f| f.text() == "append")
+                            })
+                            && u.named_children()
+                                .find(|c| c.kind() != "comment")
+                                .is_some_and(|f| f.range() == parent.range())
+                    });
+                    written || appended
+                }
+            }
+        }
+        "binary_expression" => !matches!(
+            parent
+                .field("operator")
+                .map(|o| o.text().to_string())
+                .as_deref(),
+            Some("==" | "!=")
+        ),
+        "type_assertion_expression" | "parenthesized_expression" => false,
+        "argument_list" => !parent
+            .parent()
+            .and_then(|c| method_call(&c, "Put", 1))
+            .is_some(),
+        "expression_list" => {
+            // The right side of `x := b` names it anew; the left side of `b = ...` rebinds.
+            let stmt = parent.parent();
+            !stmt.is_some_and(|s| {
+                matches!(
+                    s.kind().as_ref(),
+                    "short_var_declaration" | "assignment_statement" | "var_spec"
+                )
+            })
+        }
+        _ => true,
     }
 }
 
@@ -1155,7 +1394,9 @@ pub fn is_reset_of(n: &GoNode, names: &[String]) -> bool {
 pub fn aliases(func: &GoNode, name: &str, from: usize) -> Vec<String> {
     let mut names = vec![name.to_string()];
     for n in func.dfs().filter(|n| n.range().start >= from) {
-        if n.kind() != "short_var_declaration" && n.kind() != "var_spec" {
+        let plain_assignment = n.kind() == "assignment_statement"
+            && n.field("operator").is_some_and(|o| o.text() == "=");
+        if n.kind() != "short_var_declaration" && n.kind() != "var_spec" && !plain_assignment {
             continue;
         }
         let (Some(left), Some(right)) = (
@@ -1177,13 +1418,19 @@ pub fn aliases(func: &GoNode, name: &str, from: usize) -> Vec<String> {
             let r = unparen(r);
             let derived = match r.kind().as_ref() {
                 "identifier" => names.contains(&r.text().to_string()),
+                // `bw := v.(*bufio.Writer)` after `v := p.Get()`.
+                "type_assertion_expression" => {
+                    r.field("operand").map(|o| unparen(&o)).is_some_and(|o| {
+                        o.kind() == "identifier" && names.contains(&o.text().to_string())
+                    })
+                }
                 "unary_expression" if r.text().starts_with('*') => {
                     root_ident(&r).is_some_and(|x| names.contains(&x))
                 }
                 "slice_expression" => root_ident(&r).is_some_and(|x| names.contains(&x)),
                 _ => false,
             };
-            if derived && !names.contains(&l.text().to_string()) {
+            if derived && l.kind() == "identifier" && !names.contains(&l.text().to_string()) {
                 names.push(l.text().to_string());
             }
         }
@@ -1359,7 +1606,7 @@ func f(s *srv) {
 
     #[test]
     fn resets() {
-        let src = "package p\nfunc f() {\n\tb.Reset()\n\t*bp = (*bp)[:0]\n\tx = append(x, 1)\n\tb.n = 0\n\tclear(m)\n\tb.Write(p)\n}\n";
+        let src = "package p\nfunc f() {\n\tb.Reset()\n\t*bp = (*bp)[:0]\n\tx = append(x, 1)\n\tb.n = 0\n\tclear(m)\n\tb.Write(p)\n\t*bp = b\n\tb.n = b.n + 1\n}\n";
         let f = GoFile::parse(Path::new("a.go"), src, None);
         let names = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let hit = |text: &str, kind: &str, who: &[&str]| {
@@ -1371,7 +1618,68 @@ func f(s *srv) {
         assert!(hit("b.n = 0", "assignment_statement", &["b"]));
         assert!(hit("clear(m)", "call_expression", &["m"]));
         assert!(!hit("b.Write(p)", "call_expression", &["b"]));
+        // Storing a grown copy back, or counting up, keeps the contents.
+        assert!(!hit("*bp = b\n", "assignment_statement", &["bp", "b"]));
+        assert!(!hit("b.n = b.n + 1", "assignment_statement", &["b"]));
         assert!(!hit("b.Reset()", "call_expression", &["c"]));
+    }
+
+    #[test]
+    fn helpers_that_reset_their_parameter() {
+        let src = r#"package p
+
+func first(h H, b []byte) uint64 {
+	if b == nil {
+		return 0
+	}
+	h.Reset()
+	h.Write(b)
+	return h.Sum64()
+}
+
+func last(w W, b *B) {
+	w.Write(b.Bytes())
+	b.Reset()
+}
+
+func maybe(b *B) {
+	b.WriteString("x")
+	if b.Len() > 9 {
+		b.Reset()
+	}
+}
+
+func later(b *B) func() {
+	return func() { b.Reset() }
+}
+"#;
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let func = |name: &str| {
+            f.root
+                .root()
+                .children()
+                .find(|d| d.field("name").is_some_and(|n| n.text() == name))
+                .unwrap()
+        };
+        let set = |xs: &[usize]| xs.iter().copied().collect::<BTreeSet<usize>>();
+        assert_eq!(params_reset_first(&func("first")), set(&[0]));
+        assert_eq!(params_reset_first(&func("last")), set(&[1]));
+        assert_eq!(params_reset_first(&func("maybe")), set(&[]));
+        assert_eq!(params_reset_first(&func("later")), set(&[]));
+    }
+
+    #[test]
+    fn fills() {
+        let src = "package p\nfunc f() {\n\traw := b.Bytes()[:b.Cap()]\n\tn := b.Len()\n\tb.WriteString(s)\n\tio.Copy(b, r)\n\tif b != nil {\n\t}\n\tp.Put(b)\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let uses: Vec<bool> = f
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "identifier" && n.text() == "b")
+            .map(|n| may_fill(&n))
+            .collect();
+        assert_eq!(uses, vec![false, false, false, true, true, false, false]);
     }
 }
 

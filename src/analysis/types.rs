@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use ast_grep_core::AstGrep;
 
+use crate::analysis::pools;
 use crate::analysis::scope::enclosing_function;
 use crate::gofile::{GoFile, GoNode};
 use crate::lang::Go;
@@ -82,6 +83,10 @@ pub struct PackageIndex {
     vars: HashMap<String, Written>,
     /// Result types of the package's non-generic functions.
     funcs: HashMap<String, FuncResults>,
+    /// For each function (`F`) and method (`T.M`), the positions of the
+    /// parameters it resets before any other use ([`pools::params_reset_first`]):
+    /// what GM002 asks of a helper that a pooled object is handed to.
+    param_resets: HashMap<String, BTreeSet<usize>>,
     ambiguous: BTreeSet<String>,
 }
 
@@ -99,11 +104,15 @@ impl PackageIndex {
     /// The index of the package `file` belongs to (its folder, same package
     /// clause, `_test.go` files excluded), built once per folder and cached.
     pub fn for_file(file: &GoFile) -> Arc<PackageIndex> {
-        type Slot = Arc<OnceLock<Arc<PackageIndex>>>;
-        static CACHE: OnceLock<Mutex<HashMap<(PathBuf, String), Slot>>> = OnceLock::new();
         let dir = file.path.parent().unwrap_or(Path::new("."));
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        let key = (dir.clone(), file.package_name.clone());
+        Self::cached(dir, file.package_name.clone())
+    }
+
+    fn cached(dir: PathBuf, package: String) -> Arc<PackageIndex> {
+        type Slot = Arc<OnceLock<Arc<PackageIndex>>>;
+        static CACHE: OnceLock<Mutex<HashMap<(PathBuf, String), Slot>>> = OnceLock::new();
+        let key = (dir.clone(), package.clone());
         let slot = CACHE
             .get_or_init(Default::default)
             .lock()
@@ -112,7 +121,7 @@ impl PackageIndex {
             .or_default()
             .clone();
         // Built outside the global lock: other folders need not wait.
-        slot.get_or_init(|| Arc::new(PackageIndex::of_dir(&dir, &file.package_name)))
+        slot.get_or_init(|| Arc::new(PackageIndex::of_dir(&dir, &package)))
             .clone()
     }
 
@@ -168,6 +177,39 @@ impl PackageIndex {
         })
     }
 
+    /// The positions of the parameters that function `name` (or method `T.name`)
+    /// resets before any other use; None when the function is not known.
+    pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
+        self.param_resets.get(name)
+    }
+
+    /// The index of the package in folder `dir` (its non-test files' package
+    /// clause, the one most of them share), built once per folder and cached.
+    pub fn for_dir(dir: &Path) -> Option<Arc<PackageIndex>> {
+        let dir = std::fs::canonicalize(dir).ok()?;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
+            let p = entry.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.ends_with(".go") || name.ends_with("_test.go") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            let clause = text
+                .lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("package "))
+                .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string());
+            if let Some(c) = clause.filter(|c| !c.is_empty()) {
+                *counts.entry(c).or_default() += 1;
+            }
+        }
+        let package = counts.into_iter().max_by_key(|(_, n)| *n)?.0;
+        Some(Self::cached(dir, package))
+    }
+
     /// The package-level type declaration named `name`.
     pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
         self.types.get(name)
@@ -202,6 +244,14 @@ impl PackageIndex {
                         .and_then(|r| r.children().find(|c| c.kind() == "parameter_declaration"))
                         .and_then(|p| p.field("type"));
                     if let (Some(recv), Some(name)) = (recv, decl.field("name")) {
+                        let resets = pools::params_reset_first(&decl);
+                        insert_once(
+                            &mut self.param_resets,
+                            &mut self.ambiguous,
+                            format!("{}.{}", base_type_name(&recv.text()), name.text()),
+                            resets,
+                            |a, b| a == b,
+                        );
                         self.methods
                             .entry(base_type_name(&recv.text()))
                             .or_default()
@@ -209,6 +259,16 @@ impl PackageIndex {
                     }
                 }
                 "function_declaration" => {
+                    if let Some(name) = decl.field("name") {
+                        let resets = pools::params_reset_first(&decl);
+                        insert_once(
+                            &mut self.param_resets,
+                            &mut self.ambiguous,
+                            name.text().to_string(),
+                            resets,
+                            |a, b| a == b,
+                        );
+                    }
                     let (Some(name), Some(result)) = (decl.field("name"), decl.field("result"))
                     else {
                         continue;
@@ -543,6 +603,13 @@ impl<'f, 'a> Resolver<'f, 'a> {
             local,
             imports: import_map(&top),
         }
+    }
+
+    /// [`PackageIndex::param_resets`], this file first.
+    pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
+        self.local
+            .param_resets(name)
+            .or_else(|| self.index.param_resets(name))
     }
 
     /// The package index behind this resolver.

@@ -53,17 +53,26 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
         s >= after_get && (at_exit || s < put_at)
     });
     let mut grows = false;
+    let mut filled = false;
     for n in window {
-        if pools::is_reset_of(&n, &names)
+        if pools::resets(file, &n, &names)
             && (at_exit || !pools::on_other_branch(&n, put, &binding.func))
         {
             return None;
         }
         grows |= pools::is_append_to(&n, &names);
+        filled |= n.kind() == "identifier"
+            && names.contains(&n.text().to_string())
+            && pools::may_fill(&n);
     }
     // A slice that is only read into (`r.Read(*bp)`) uses its full length: re-slicing
     // it to zero would break the next user. Only a slice grown by append leaks data.
     if matches!(kind, Pooled::Slice | Pooled::SlicePtr) && !grows {
+        return None;
+    }
+    // A buffer used only for its capacity (`b.Bytes()[:b.Cap()]`) or only read keeps
+    // its length at zero: the next Get sees nothing of this caller's.
+    if kind == Pooled::ResetMethod && !filled {
         return None;
     }
     Some(fix_for(file, put, &name, &kind, deferred))
@@ -151,6 +160,20 @@ fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: boo
     if stmt.kind() != "expression_statement" {
         return report("the Put is not a statement of its own");
     }
+    // `*bp = b` storing a grown copy back right before the Put: store it emptied.
+    if *kind == Pooled::SlicePtr {
+        if let Some(copy) = stored_back_before(&stmt, name) {
+            let r = copy.range();
+            let value = copy.text().to_string();
+            return Outcome::fix(FixPlan {
+                edits: vec![Edit::new(r.start, r.end, format!("{value}[:0]"))],
+                description: Some(format!(
+                    "Store `{value}[:0]` back so the next Get starts empty"
+                )),
+                ..FixPlan::default()
+            });
+        }
+    }
     let at = stmt.range().start;
     let Some(indent) = indent_of(text, at) else {
         return report("the Put shares its line with other code");
@@ -204,7 +227,7 @@ fn helper_put<'r>(
     let deferred = is_deferred_put(put);
     let reset_here = func.dfs().any(|n| {
         (deferred || pools::in_deferred_closure(put) || n.range().start < put_at)
-            && pools::is_reset_of(&n, &names)
+            && pools::resets(file, &n, &names)
     });
     if reset_here {
         return None;
@@ -216,17 +239,19 @@ fn helper_put<'r>(
         if pools::get_receiver(&call).is_none_or(|r| r.text() != recv_text) {
             continue;
         }
-        match use_of(&call)? {
+        match use_of(file, &call)? {
             Taken::Reset => return None,
             Taken::Kept => unreset += 1,
+            Taken::Raw => {}
             Taken::Returned(getter) => {
                 // Every caller of the getter in this file must leave it unreset.
                 for c in root
                     .dfs()
                     .filter(|c| called_name(c).as_deref() == Some(&getter))
                 {
-                    match use_of(&c)? {
+                    match use_of(file, &c)? {
                         Taken::Kept => unreset += 1,
+                        Taken::Raw => {}
                         _ => return None,
                     }
                 }
@@ -240,14 +265,16 @@ fn helper_put<'r>(
 enum Taken {
     /// Resets it after taking it.
     Reset,
-    /// Uses it without a reset.
+    /// Fills it without a reset.
     Kept,
+    /// Only reads it or uses its capacity: nothing is left for the next user.
+    Raw,
     /// Returns it unreset from the named function.
     Returned(String),
 }
 
 /// How the result of `call` (a `Get`, or a getter) is used; None when it cannot be told.
-fn use_of(call: &GoNode) -> Option<Taken> {
+fn use_of(file: &GoFile, call: &GoNode) -> Option<Taken> {
     let list = pools::value_list_of(call)?;
     let holder = list.parent()?;
     let func = scope::enclosing_function(call)?;
@@ -266,20 +293,51 @@ fn use_of(call: &GoNode) -> Option<Taken> {
             let from = holder.range().end;
             let names = pools::aliases(&func, &x.text(), from);
             let mut returned = false;
+            let mut filled = false;
             for n in func.dfs().filter(|n| n.range().start >= from) {
-                if pools::is_reset_of(&n, &names) {
+                if pools::resets(file, &n, &names) {
                     return Some(Taken::Reset);
                 }
                 returned |= n.kind() == "return_statement"
                     && n.dfs()
                         .any(|i| i.kind() == "identifier" && names.contains(&i.text().to_string()));
+                filled |= n.kind() == "identifier"
+                    && names.contains(&n.text().to_string())
+                    && pools::may_fill(&n);
             }
             if returned {
                 getter().map(Taken::Returned)
-            } else {
+            } else if filled {
                 Some(Taken::Kept)
+            } else {
+                Some(Taken::Raw)
             }
         }
         _ => None,
     }
+}
+
+/// The copy `b` in `*bp = b` when that is the statement right before `stmt`.
+fn stored_back_before<'r>(stmt: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
+    let mut prev = stmt.prev()?;
+    while prev.kind() == "comment" {
+        prev = prev.prev()?;
+    }
+    if prev.kind() != "assignment_statement" || prev.field("operator")?.text() != "=" {
+        return None;
+    }
+    let lefts: Vec<GoNode> = prev.field("left")?.named_children().collect();
+    let rights: Vec<GoNode> = prev.field("right")?.named_children().collect();
+    let ([left], [right]) = (lefts.as_slice(), rights.as_slice()) else {
+        return None;
+    };
+    let right = right.clone();
+    let left = pools::unparen(&left);
+    let deref_of_name = left.kind() == "unary_expression"
+        && left.text().starts_with('*')
+        && left
+            .field("operand")
+            .map(|o| pools::unparen(&o))
+            .is_some_and(|o| o.kind() == "identifier" && o.text() == name);
+    (deref_of_name && right.kind() == "identifier").then_some(right)
 }
