@@ -51,15 +51,27 @@ pub enum Command {
         #[command(flatten)]
         fixing: FixArgs,
     },
-    /// List the rules.
+    /// List the rules (with `--patterns DIR`, yours too).
     Rules {
         #[arg(long, value_delimiter = ',')]
         select: Vec<String>,
+        /// A folder of extra rule files to list with the bundled ones.
+        #[arg(long)]
+        patterns: Option<PathBuf>,
     },
     /// Print a rule's documentation.
     Explain {
         /// A rule id (GM005) or name (gc-in-loop).
         rule: String,
+        /// A folder of extra rule files, to explain one of them.
+        #[arg(long)]
+        patterns: Option<PathBuf>,
+    },
+    /// Run the tests of your rules: DIR/rule-tests/*.yml, each with an `id` and
+    /// `valid` (must not fire) and `invalid` (must fire) Go snippets.
+    TestRules {
+        /// The rule folder, as given to --patterns.
+        dir: PathBuf,
     },
     /// Print a shell completion script: `gomemfix completions zsh > _gomemfix`.
     Completions {
@@ -222,22 +234,55 @@ pub fn main_exit_code() -> i32 {
 
 pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Rules { select } => {
-            let rules = select_rules(rules::bundled(), &select, &[])?;
+        Command::Rules { select, patterns } => {
+            let rules = select_rules(rules::with_patterns(patterns.as_deref())?, &select, &[])?;
+            let line = |id: &str, name: &str, safety: String, message: &str| {
+                format!(
+                    "{id:<6} {name:<30} fix: {safety:<18} {}",
+                    rules::summary(message)
+                )
+            };
             for r in &rules {
+                let mut text = line(&r.id, &r.name, r.fix_safety.to_string(), &r.message);
+                if r.run.is_none() {
+                    text.push_str(&format!(" ({})", r.origin.display()));
+                }
+                writeln!(out, "{}", text.trim_end())?;
+            }
+            let gm100 = unused_suppression_info();
+            if select.is_empty()
+                || select
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&gm100.id) || *k == gm100.name)
+            {
                 writeln!(
                     out,
-                    "{}  {:<30} fix: {:<18} {}",
-                    r.id,
-                    r.name,
-                    r.fix_safety.to_string(),
-                    rules::summary(&r.message)
+                    "{}",
+                    line(
+                        &gm100.id,
+                        &gm100.name,
+                        gm100.fix_safety.to_string(),
+                        &gm100.message
+                    )
                 )?;
             }
             Ok(0)
         }
-        Command::Explain { rule } => {
-            let rules = rules::bundled();
+        Command::Explain { rule, patterns } => {
+            let gm100 = unused_suppression_info();
+            if rule.eq_ignore_ascii_case(&gm100.id) || rule == gm100.name {
+                write!(
+                    out,
+                    "# {} {}\n\n{}\n\nFix safety: {}\n\n{}\n",
+                    gm100.id,
+                    gm100.name,
+                    gm100.message,
+                    gm100.fix_safety,
+                    gm100.docs.trim()
+                )?;
+                return Ok(0);
+            }
+            let rules = rules::with_patterns(patterns.as_deref())?;
             let found = rules
                 .iter()
                 .find(|r| r.id.eq_ignore_ascii_case(&rule) || r.name == rule);
@@ -249,6 +294,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 None => anyhow::bail!("unknown rule `{rule}` (see `gomemfix rules`)"),
             }
         }
+        Command::TestRules { dir } => crate::rule_tests::run(&dir, out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer: clap_complete panics on a write error (a closed pipe).
@@ -298,6 +344,21 @@ struct Settings {
     unsafe_fixes: bool,
     files: FileFilter,
     infos: Vec<RuleInfo>,
+    /// Every rule id a suppression may name (see `RunOptions::known_rules`).
+    known_rules: Vec<String>,
+    report_unused_suppressions: bool,
+}
+
+/// GM100's row in rule listings and reports.
+fn unused_suppression_info() -> RuleInfo {
+    RuleInfo {
+        id: suppress::UNUSED_ID.into(),
+        name: suppress::UNUSED_NAME.into(),
+        message: suppress::UNUSED_MESSAGE.into(),
+        severity: "warning".into(),
+        fix_safety: FixSafety::Safe,
+        docs: suppress::UNUSED_DOCS.into(),
+    }
 }
 
 fn settings(
@@ -318,10 +379,9 @@ fn settings(
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    let mut all = rules::bundled();
-    if let Some(dir) = &common.patterns {
-        all.extend(rules::load_dir(dir)?);
-    }
+    let all = rules::with_patterns(common.patterns.as_deref())?;
+    let mut known_rules: Vec<String> = all.iter().map(|r| r.id.clone()).collect();
+    known_rules.push(suppress::UNUSED_ID.into());
     // A list on the command line replaces the file's.
     let from_file = |cli: &[String], file: &Option<Vec<String>>, key: &str| {
         if cli.is_empty() {
@@ -338,19 +398,28 @@ fn settings(
             Ok(cli.to_vec())
         }
     };
-    let select = from_file(&common.select, &config.select, "select")?;
-    let ignore = from_file(&common.ignore, &config.ignore, "ignore")?;
-    let rules = select_rules(all, &select, &ignore)?;
+    let is_gm100 = |k: &String| {
+        k.trim().eq_ignore_ascii_case(suppress::UNUSED_ID) || k.trim() == suppress::UNUSED_NAME
+    };
+    let mut select = from_file(&common.select, &config.select, "select")?;
+    let mut ignore = from_file(&common.ignore, &config.ignore, "ignore")?;
+    // GM100 is no YAML rule: `--ignore GM100` turns it off, `--select GM100` on.
+    let gm100_off = ignore.iter().any(is_gm100);
+    let gm100_selected = select.iter().any(is_gm100);
+    select.retain(|k| !is_gm100(k));
+    ignore.retain(|k| !is_gm100(k));
+    let rules = if gm100_selected && select.is_empty() {
+        vec![]
+    } else {
+        select_rules(all, &select, &ignore)?
+    };
+    let report_unused = (common.report_unused_suppressions || gm100_selected) && !gm100_off;
+    if gm100_off {
+        known_rules.clear();
+    }
     let mut infos: Vec<RuleInfo> = rules.iter().map(RuleInfo::of).collect();
-    if common.report_unused_suppressions {
-        infos.push(RuleInfo {
-            id: suppress::UNUSED_ID.into(),
-            name: suppress::UNUSED_NAME.into(),
-            message: suppress::UNUSED_MESSAGE.into(),
-            severity: "warning".into(),
-            fix_safety: FixSafety::None,
-            docs: suppress::UNUSED_DOCS.into(),
-        });
+    if !gm100_off {
+        infos.push(unused_suppression_info());
     }
     let mut engine = Engine::new(rules).with_options(rule_options(common, config.options.clone())?);
     if let Some(file) = &common.baseline {
@@ -379,6 +448,8 @@ fn settings(
             shard: common.shard,
         },
         infos,
+        known_rules,
+        report_unused_suppressions: report_unused,
     })
 }
 
@@ -428,7 +499,8 @@ fn run_files(
             io::stderr().is_terminal(),
             std::env::var("CI").ok().as_deref(),
         ),
-        report_unused_suppressions: common.report_unused_suppressions,
+        report_unused_suppressions: settings.report_unused_suppressions,
+        known_rules: settings.known_rules.clone(),
     };
     let report = run::run(&settings.engine, &paths, &opts);
     for e in &report.errors {
@@ -548,7 +620,8 @@ fn run_stdin(
         base: base.to_path_buf(),
         files: settings.files.clone(),
         progress: false,
-        report_unused_suppressions: common.report_unused_suppressions,
+        report_unused_suppressions: settings.report_unused_suppressions,
+        known_rules: settings.known_rules.clone(),
     };
     let report = run::run_source(&settings.engine, name, bytes, &opts);
     for f in &report.files {

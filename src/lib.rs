@@ -22,6 +22,7 @@ pub mod options;
 pub mod outcome;
 pub mod prefilter;
 pub mod report;
+pub mod rule_tests;
 pub mod rules;
 pub mod run;
 pub mod source;

@@ -32,6 +32,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// Report `//gomemfix:ignore` comments that silence nothing (GM100).
     pub report_unused_suppressions: bool,
+    /// Every rule id loaded (bundled, `--patterns`, GM100): a suppression code
+    /// that is none of them is reported (GM100). Empty: not judged.
+    pub known_rules: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -44,6 +47,7 @@ impl Default for RunOptions {
             files: FileFilter::default(),
             progress: false,
             report_unused_suppressions: false,
+            known_rules: vec![],
         }
     }
 }
@@ -221,12 +225,25 @@ fn process(
         return out;
     }
     if !engine.may_match(src.text.as_bytes()) {
-        if opts.report_unused_suppressions {
-            report.findings = unused_suppressions(engine, &cand.path, &src.text, &[], &shown);
-            if !report.findings.is_empty() {
-                report.text = Some(src.text.clone());
-            }
+        // No rule can fire here, so no suppression silences anything.
+        let unused = unused_suppressions(engine, &cand.path, &src.text, &[], &shown, opts);
+        if unused.is_empty() {
+            return out;
         }
+        report.text = Some(src.text.clone());
+        if opts.mode == Mode::Check {
+            report.findings = unused;
+            return out;
+        }
+        let new_text = apply_fixes(&src.text, &unused);
+        out.before = Some(unused.clone());
+        report.fixed = unused;
+        out.pending = Some(Pending {
+            path: cand.path.clone(),
+            original: bytes,
+            src,
+            new_text,
+        });
         return out;
     }
     let module = modules.module_of(&cand.path);
@@ -239,9 +256,15 @@ fn process(
             report.findings = relabel(a.findings, &shown);
             report.suppressed = relabel(a.suppressed, &shown);
             report.baselined = a.baselined;
-            if opts.report_unused_suppressions {
-                let unused =
-                    unused_suppressions(engine, &cand.path, &src.text, &report.suppressed, &shown);
+            let unused = unused_suppressions(
+                engine,
+                &cand.path,
+                &src.text,
+                &report.suppressed,
+                &shown,
+                opts,
+            );
+            if !unused.is_empty() {
                 report.findings.extend(unused);
                 report
                     .findings
@@ -252,7 +275,16 @@ fn process(
             }
         }
         Mode::Fix { .. } => {
-            let fixed = engine.fix(&cand.path, &src.text, module.clone(), opts.unsafe_fixes);
+            // GM100 first: its fixes only touch suppressions that silence nothing,
+            // so the rules see the same findings on the result.
+            let gm100_before = if src.text.contains("gomemfix:ignore") {
+                let a = engine.analyze(&cand.path, &src.text, module.clone());
+                unused_suppressions(engine, &cand.path, &src.text, &a.suppressed, &shown, opts)
+            } else {
+                vec![]
+            };
+            let input = apply_fixes(&src.text, &gm100_before);
+            let fixed = engine.fix(&cand.path, &input, module.clone(), opts.unsafe_fixes);
             if fixed.remaining.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
@@ -275,16 +307,27 @@ fn process(
             }
             report.suppressed = relabel(fixed.remaining.suppressed, &shown);
             report.baselined = fixed.remaining.baselined;
-            let remaining = relabel(fixed.remaining.findings, &shown);
+            let mut remaining = relabel(fixed.remaining.findings, &shown);
+            remaining.extend(unused_suppressions(
+                engine,
+                &cand.path,
+                &fixed.text,
+                &report.suppressed,
+                &shown,
+                opts,
+            ));
+            remaining.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             // The text the reported positions refer to.
             let mut seen_text = &fixed.text;
-            if fixed.fixed.is_empty() {
+            if fixed.fixed.is_empty() && gm100_before.is_empty() {
                 report.findings = remaining;
             } else {
                 // Count against what `check` finds, so the two agree: a fix the
                 // engine applied over several passes is one fixed finding.
                 let a = engine.analyze(&cand.path, &src.text, module.clone());
-                let before = relabel(a.findings, &shown);
+                let mut before = relabel(a.findings, &shown);
+                before.extend(gm100_before);
+                before.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
                 let split = Split::of(&before, remaining);
                 report.fixed = split.fixed;
                 if opts.mode == (Mode::Fix { write: false }) {
@@ -306,14 +349,6 @@ fn process(
                 out.before = Some(before);
             }
             let report = &mut out.report;
-            if opts.report_unused_suppressions {
-                let unused =
-                    unused_suppressions(engine, &cand.path, seen_text, &report.suppressed, &shown);
-                report.findings.extend(unused);
-                report
-                    .findings
-                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-            }
             if !report.findings.is_empty()
                 || !report.suppressed.is_empty()
                 || (opts.mode == (Mode::Fix { write: false }) && !report.fixed.is_empty())
@@ -606,20 +641,45 @@ fn canonical(p: &Path) -> PathBuf {
     fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// GM100 findings for the `//gomemfix:ignore` comments of `text` that silence nothing.
+/// GM100 findings for the `//gomemfix:ignore` comments of `text` that silence
+/// nothing: codes that name no known rule always, idle ones when asked.
 pub fn unused_suppressions(
     engine: &Engine,
     path: &Path,
     text: &str,
     suppressed: &[Finding],
     shown: &Path,
+    opts: &RunOptions,
 ) -> Vec<Finding> {
     if !text.contains("gomemfix:ignore") {
         return vec![];
     }
     let file = crate::gofile::GoFile::parse(path, text, None);
     let active: Vec<&str> = engine.rules.iter().map(|r| r.id.as_str()).collect();
-    relabel(crate::suppress::unused(&file, suppressed, &active), shown)
+    let known: Vec<&str> = opts.known_rules.iter().map(String::as_str).collect();
+    relabel(
+        crate::suppress::unused(
+            &file,
+            suppressed,
+            &active,
+            &known,
+            opts.report_unused_suppressions,
+        ),
+        shown,
+    )
+}
+
+/// `text` with the (non-overlapping, same-file) fixes of `findings` applied.
+fn apply_fixes(text: &str, findings: &[Finding]) -> String {
+    let edits: Vec<crate::finding::Edit> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|f| f.edits.iter().cloned())
+        .collect();
+    if edits.is_empty() || !crate::finding::well_formed(text, &edits) {
+        return text.to_string();
+    }
+    crate::finding::apply_edits(text, &edits)
 }
 
 /// A bar on stderr for runs over many files; hidden unless asked for.

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::finding::{Finding, Position};
+use crate::finding::{Applicability, Edit, Finding, Fix, Position};
 use crate::gofile::GoFile;
 
 /// The built-in check for suppressions that silence nothing (as ruff's RUF100).
@@ -12,26 +12,40 @@ pub const UNUSED_ID: &str = "GM100";
 pub const UNUSED_NAME: &str = "unused-suppression";
 pub const UNUSED_MESSAGE: &str = "this suppression silences nothing";
 pub const UNUSED_DOCS: &str = "## What it does
-Reports a `//gomemfix:ignore` comment that silences no finding, or codes in it
-that silence none (`--report-unused-suppressions`).
+Reports a `//gomemfix:ignore` comment, or codes in it, that silence nothing:
+a code that names no gomemfix rule (`GM999`, a typo for `GM009`) always; a code
+of a rule that ran and found nothing there, or a comment with no code that
+silences nothing, with `--report-unused-suppressions`.
 
 ## Why is this bad?
-A stale suppression hides the next real finding on its line. It also tells
-readers that the code below it has a known problem when it no longer has one.
+A stale suppression hides the next real finding on its line, and one whose code
+names no rule (a typo) silences nothing, so the finding it was meant for is still
+reported. Either way it tells readers that the code below it has a known problem
+when it may have none.
 
 ## Example
 ```go
-//gomemfix:ignore GM005 warm-up loop, removed since
+//gomemfix:ignore GM005,GM999 warm-up loop, removed since
+for _, item := range items {
+	process(item)
+}
+```
+
+Use instead (the loop calls no `runtime.GC()` any more):
+```go
 for _, item := range items {
 	process(item)
 }
 ```
 
 ## Fix
-Delete the comment, or the codes in it that silence nothing.
+Deletes the comment when none of its codes is needed (the whole line when the
+comment is alone on it), else drops the codes that silence nothing and keeps the
+others and the reason.
 
 ## Fix safety
-Report only: gomemfix leaves comments to people.
+Safe: the comment silenced nothing, so no finding appears or disappears except
+this one. A code of a rule that did not run (`--select`) is never judged idle.
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,11 +87,20 @@ impl Suppressions {
     }
 }
 
-/// The `//gomemfix:ignore` comments of `file` that silence none of the
-/// `suppressed` findings, as findings of [`UNUSED_ID`]. Only codes of `active`
-/// rules are judged: a code for a rule that did not run may still be needed.
+/// The `//gomemfix:ignore` comments of `file` that silence nothing, as
+/// findings of [`UNUSED_ID`] with a safe fix. A code that is none of `known`
+/// (every rule loaded, bundled and `--patterns`; empty: not judged) is always
+/// reported. With `report_idle`, so is a code of an `active` rule that silences
+/// none of the `suppressed` findings, and a comment without codes that silences
+/// none: a code for a rule that did not run may still be needed.
 /// golangci-lint's `//nolint` is left to golangci-lint's own `nolintlint`.
-pub fn unused(file: &GoFile, suppressed: &[Finding], active: &[&str]) -> Vec<Finding> {
+pub fn unused(
+    file: &GoFile,
+    suppressed: &[Finding],
+    active: &[&str],
+    known: &[&str],
+    report_idle: bool,
+) -> Vec<Finding> {
     let text = file.text();
     if !text.contains("gomemfix:ignore") {
         return vec![];
@@ -99,36 +122,65 @@ pub fn unused(file: &GoFile, suppressed: &[Finding], active: &[&str]) -> Vec<Fin
                     && code.is_none_or(|c| f.rule.eq_ignore_ascii_case(c))
             })
         };
-        let idle: Vec<String> = match &scope {
-            Scope::All if silences(None) => continue,
-            Scope::All => vec![],
+        let is = |list: &[&str], c: &str| list.iter().any(|a| a.eq_ignore_ascii_case(c));
+        let r = node.range();
+        let (message, edit) = match &scope {
+            Scope::All if !report_idle || silences(None) => continue,
+            Scope::All => (
+                format!("{UNUSED_MESSAGE}; delete it"),
+                delete_comment(text, r.start, r.end),
+            ),
             Scope::Codes(codes) => {
-                let idle: Vec<String> = codes
+                let unknown: Vec<&String> = codes
                     .iter()
-                    .filter(|c| active.iter().any(|a| a.eq_ignore_ascii_case(c)))
-                    .filter(|c| !silences(Some(c)))
-                    .cloned()
+                    .filter(|c| !known.is_empty() && !is(known, c))
                     .collect();
-                if idle.is_empty() {
+                let idle: Vec<&String> = codes
+                    .iter()
+                    .filter(|c| report_idle && !unknown.contains(c))
+                    .filter(|c| is(active, c) && !silences(Some(c)))
+                    .collect();
+                if unknown.is_empty() && idle.is_empty() {
                     continue;
                 }
-                idle
+                let kept: Vec<&str> = codes
+                    .iter()
+                    .filter(|c| !unknown.contains(c) && !idle.contains(c))
+                    .map(String::as_str)
+                    .collect();
+                let join =
+                    |v: &[&String]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+                let mut why = vec![];
+                if !unknown.is_empty() {
+                    why.push(format!(
+                        "{} name{} no gomemfix rule",
+                        join(&unknown),
+                        if unknown.len() == 1 { "s" } else { "" }
+                    ));
+                }
+                if !idle.is_empty() {
+                    why.push(format!("{UNUSED_MESSAGE} for {}", join(&idle)));
+                }
+                let what = if kept.is_empty() {
+                    "delete the comment"
+                } else if unknown.len() + idle.len() == 1 {
+                    "drop that code"
+                } else {
+                    "drop those codes"
+                };
+                let edit = if kept.is_empty() {
+                    delete_comment(text, r.start, r.end)
+                } else {
+                    Edit::new(r.start, r.end, rewrite(&comment, &kept))
+                };
+                (format!("{}; {what}", why.join("; ")), edit)
             }
         };
-        let message = if idle.is_empty() {
-            format!("{UNUSED_MESSAGE}; delete it")
+        let description = if edit.content.is_empty() {
+            "Delete the suppression comment".to_string()
         } else {
-            format!(
-                "{UNUSED_MESSAGE} for {}; delete {}",
-                idle.join(", "),
-                if matches!(&scope, Scope::Codes(c) if c.len() == idle.len()) {
-                    "the comment"
-                } else {
-                    "those codes"
-                }
-            )
+            format!("Keep only `{}`", edit.content.trim())
         };
-        let r = node.range();
         out.push(Finding {
             rule: UNUSED_ID.into(),
             name: UNUSED_NAME.into(),
@@ -140,10 +192,56 @@ pub fn unused(file: &GoFile, suppressed: &[Finding], active: &[&str]) -> Vec<Fin
             end_pos: Position::of_offset(text, r.end),
             message,
             snippet: comment.to_string(),
-            fix: None,
+            fix: Some(Fix {
+                applicability: Applicability::Safe,
+                description,
+                edits: vec![edit],
+                other_files: vec![],
+            }),
         });
     }
     out
+}
+
+/// Deletes the comment at `start..end`: its whole line when it is alone on it,
+/// else the comment and the blanks before it (a trailing comment).
+fn delete_comment(text: &str, start: usize, end: usize) -> Edit {
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let alone = text[line_start..start].trim().is_empty() && text[end..line_end].trim().is_empty();
+    if alone {
+        let through = if line_end < text.len() {
+            line_end + 1
+        } else {
+            line_end
+        };
+        return Edit::new(line_start, through, "");
+    }
+    let before = text[..start].trim_end_matches([' ', '\t']).len();
+    Edit::new(before, end, "")
+}
+
+/// The comment with only the `kept` codes, in its own spelling: the same space
+/// after `//`, the same separator, the reason as it was.
+fn rewrite(comment: &str, kept: &[&str]) -> String {
+    let after_slashes = &comment[2..];
+    let lead = &after_slashes[..after_slashes.len() - after_slashes.trim_start().len()];
+    let rest = after_slashes.trim_start()["gomemfix:ignore".len()..].to_string();
+    // The codes run up to the first word that is not a code.
+    let mut end = 0;
+    let mut at = 0;
+    for word in rest.split_inclusive(|c: char| c.is_whitespace() || c == ',') {
+        let w = word.trim_end_matches(|c: char| c.is_whitespace() || c == ',');
+        if !w.is_empty() && !looks_like_code(w) {
+            break;
+        }
+        if !w.is_empty() {
+            end = at + w.len();
+        }
+        at += word.len();
+    }
+    let sep = if rest[..end].contains(',') { "," } else { " " };
+    format!("//{lead}gomemfix:ignore {}{}", kept.join(sep), &rest[end..])
 }
 
 fn parse_comment(comment: &str) -> Option<Scope> {
@@ -204,7 +302,7 @@ mod tests {
             snippet: String::new(),
             fix: None,
         };
-        let found = unused(&file, &[used], &["GM005", "GM010"]);
+        let found = unused(&file, &[used], &["GM005", "GM010"], &[], true);
         let lines: Vec<(usize, &str)> = found
             .iter()
             .map(|f| (f.start_pos.line, f.message.as_str()))
@@ -214,13 +312,13 @@ mod tests {
             vec![
                 (
                     3,
-                    "this suppression silences nothing for GM010; delete those codes"
+                    "this suppression silences nothing for GM010; drop that code"
                 ),
                 (6, "this suppression silences nothing; delete it"),
             ]
         );
         // A code of a rule that did not run is not judged.
-        assert_eq!(unused(&file, &[], &["GM008"]).len(), 1);
+        assert_eq!(unused(&file, &[], &["GM008"], &[], true).len(), 1);
     }
 
     #[test]

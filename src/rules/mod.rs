@@ -17,7 +17,9 @@ pub mod gm008_memprofilerate_every_alloc;
 pub mod gm009_deep_recursion_large_frame;
 pub mod gm010_gc_without_free_os_memory;
 
-pub use yaml::{bundled, load_dir, parse_rule, summary, FixSafety, Rule, RuleLoadError, RuleMeta};
+pub use yaml::{
+    bundled, load_dir, parse_rule, summary, with_patterns, FixSafety, Rule, RuleLoadError, RuleMeta,
+};
 
 use crate::gofile::{GoFile, GoMatch};
 use crate::outcome::Outcome;

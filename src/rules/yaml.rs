@@ -290,6 +290,41 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleLoadError> {
         .collect()
 }
 
+/// The rules a run may use: the bundled ones and those of `--patterns DIR`, whose
+/// ids must be usable (not empty, one word) and must not take a bundled rule's
+/// id, GM100's, or another file's.
+pub fn with_patterns(patterns: Option<&Path>) -> anyhow::Result<Vec<Rule>> {
+    let mut all = bundled();
+    let Some(dir) = patterns else {
+        return Ok(all);
+    };
+    for rule in load_dir(dir)? {
+        let where_ = rule.origin.display();
+        let id = rule.id.trim();
+        if id.is_empty() {
+            anyhow::bail!("{where_}: the rule has no `id`");
+        }
+        if id.contains(|c: char| c.is_whitespace() || c == ',') {
+            anyhow::bail!("{where_}: id `{id}` must be one word (no spaces or commas), as suppressions name it");
+        }
+        if id.eq_ignore_ascii_case(crate::suppress::UNUSED_ID) {
+            anyhow::bail!(
+                "{where_}: id `{id}` is gomemfix's own unused-suppression check; choose another"
+            );
+        }
+        if let Some(other) = all.iter().find(|r| r.id.eq_ignore_ascii_case(id)) {
+            let whose = if other.run.is_some() {
+                "a built-in rule".to_string()
+            } else {
+                other.origin.display().to_string()
+            };
+            anyhow::bail!("{where_}: id `{id}` is already taken by {whose}; choose another (built-in ids are GM001-GM099 and GM100)");
+        }
+        all.push(rule);
+    }
+    Ok(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
