@@ -53,6 +53,8 @@ func churn() {
 	for i := 0; i < 10_000_000; i++ {
 		delete(cache, i)
 	}
+	// The map lives on: the next round fills it again.
+	cache[0] = "next round"
 }
 
 // Bug 5: manually triggering GC in a loop.

@@ -211,6 +211,41 @@ fn spec_value_fresh(spec: &GoNode, name: &GoNode) -> Option<Shared> {
     }
 }
 
+/// The value expression that declaration `decl` gives `name`: `a, err := f()`
+/// gives the call for `a`; a declaration in an `if`/`for`/`switch` header is read
+/// from its initializer. None for `var x T` without a value.
+pub fn initial_value<'r>(decl: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
+    let (names, values): (Vec<GoNode>, Vec<GoNode>) = match decl.kind().as_ref() {
+        "short_var_declaration" => (
+            decl.field("left")?.named_children().collect(),
+            decl.field("right")?.named_children().collect(),
+        ),
+        "var_declaration" => {
+            let spec = decl.dfs().find(|n| {
+                n.kind() == "var_spec" && n.field_children("name").any(|i| i.text() == name)
+            })?;
+            (
+                spec.field_children("name").collect(),
+                spec.field("value")?.named_children().collect(),
+            )
+        }
+        "if_statement" | "expression_switch_statement" | "type_switch_statement" => {
+            return initial_value(&decl.field("initializer")?, name)
+        }
+        "for_statement" => {
+            let clause = decl.children().find(|c| c.kind() == "for_clause")?;
+            return initial_value(&clause.field("initializer")?, name);
+        }
+        _ => return None,
+    };
+    let pos = names.iter().position(|n| n.text() == name)?;
+    match values.len() {
+        1 => values.into_iter().next(),
+        n if n == names.len() => values.into_iter().nth(pos),
+        _ => None,
+    }
+}
+
 /// A value nobody else can hold yet: `make(...)`, a composite literal, `nil`.
 pub fn is_fresh(value: &GoNode) -> bool {
     match value.kind().as_ref() {

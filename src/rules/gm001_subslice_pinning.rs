@@ -13,7 +13,7 @@
 
 use crate::analysis::exprs::{indentation, is_stable, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
-use crate::analysis::{constants, std_deps};
+use crate::analysis::{constants, escape, std_deps};
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
@@ -456,37 +456,10 @@ fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
     if reassigned {
         return Size::Unknown;
     }
-    let Some(value) = declared_value(&decl, &name) else {
+    let Some(value) = escape::initial_value(&decl, &name) else {
         return Size::Unknown;
     };
     size_of_value(file, &value)
-}
-
-/// The value expression that declaration `decl` gives `name` (`a, err := f()`
-/// gives the call for `a`).
-fn declared_value<'r>(decl: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
-    let (names, values): (Vec<GoNode>, Vec<GoNode>) = match decl.kind().as_ref() {
-        "short_var_declaration" => (
-            decl.field("left")?.named_children().collect(),
-            decl.field("right")?.named_children().collect(),
-        ),
-        "var_declaration" => {
-            let spec = decl.dfs().find(|n| {
-                n.kind() == "var_spec" && n.field_children("name").any(|i| i.text() == name)
-            })?;
-            (
-                spec.field_children("name").collect(),
-                spec.field("value")?.named_children().collect(),
-            )
-        }
-        _ => return None,
-    };
-    let pos = names.iter().position(|n| n.text() == name)?;
-    match values.len() {
-        1 => values.into_iter().next(),
-        n if n == names.len() => values.into_iter().nth(pos),
-        _ => None,
-    }
 }
 
 fn size_of_value(file: &GoFile, value: &GoNode) -> Size {

@@ -1,18 +1,54 @@
-//! GM004: a map emptied key by key keeps its peak bucket array; recreate it.
+//! GM004: a long-lived map emptied key by key keeps its peak bucket array.
 //!
-//! Two loop shapes empty a map: `for k := range m { delete(m, k) }`, and the
-//! catalogue's counted form, a loop deleting every key an earlier loop with the
-//! same header inserted into a fresh map. The delete must run on every iteration:
-//! one inside an `if`/`switch`/`select`/inner loop, or behind a `continue`, or a
-//! loop that can `break`/`return`/`goto` out, deletes only some keys.
+//! A finding needs three things. The loop only clears: its body is the one
+//! `delete` of every key (`for k := range m { delete(m, k) }`, or the catalogue's
+//! counted form, a loop deleting every key an earlier loop with the same header
+//! inserted into a fresh local map); a loop that also closes, cancels or counts is
+//! teardown, and a guarded delete drops only some keys. The map lives on after
+//! it: a struct field or package variable whose owner is not being torn down, or a
+//! local that is refilled or returned afterwards. And nothing says the emptiness
+//! is cheap or deliberate: maps known to stay small, a map cleared on every pass
+//! of a loop (reused on purpose, so recreating it would allocate each time), the
+//! "if nil make it, else empty it" reuse idiom, a map handed back to a pool.
+//!
+//! The compiler already turns a pure clear loop into one `mapclear` call for most
+//! key types: the cost is the buckets kept, not a hash per key. The fix, a new
+//! map, is always unsafe: whoever else holds the old map keeps it full.
 
-use crate::analysis::escape::{self, Shared};
+use crate::analysis::escape::{self, is_fresh};
 use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
-use crate::analysis::types::{declared_where, Origin, Resolver};
-use crate::analysis::{scope, statements};
+use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
+use crate::analysis::{constants, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{FixPlan, Outcome};
+
+/// A `make(map..., n)` hint up to this many entries says the map stays small.
+const SMALL_HINT: i64 = 64;
+/// A map literal with this many entries or fewer is a handful.
+const HANDFUL: usize = 8;
+/// Key types with so few values that the map cannot grow large.
+const BOUNDED_KEYS: &[&str] = &["bool", "int8", "uint8", "byte"];
+/// Words of a function name that say its owner is being torn down.
+const TEARDOWN_WORDS: &[&str] = &[
+    "close",
+    "closed",
+    "closing",
+    "stop",
+    "stopped",
+    "shutdown",
+    "release",
+    "destroy",
+    "teardown",
+    "dispose",
+    "terminate",
+    "finalize",
+    "kill",
+    "quit",
+    "disconnect",
+];
+/// Stems of a field name or a state constant that mark an owner as shut.
+const SHUT_STEMS: &[&str] = &["clos", "stop", "shut", "terminat", "dispos", "destroy"];
 
 /// The entry point: judges a `for` loop holding a `delete` call.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
@@ -23,194 +59,761 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(body) = lp.field("body") else {
         return Outcome::Silent;
     };
+    let Some(args) = only_delete(&body) else {
+        return Outcome::Silent;
+    };
     let clause = lp
         .children()
         .find(|c| matches!(c.kind().as_ref(), "range_clause" | "for_clause"));
     let Some(clause) = clause else {
         return Outcome::Silent;
     };
-    if let Some(found) = range_form(lp, &clause, &body) {
-        return judge_range_form(file, lp, &body, found);
+    let map = range_form(&clause, &args).or_else(|| counted_form(lp, &clause, &args));
+    match map {
+        Some(map) => judge(file, lp, &body, &map),
+        None => Outcome::Silent,
     }
-    if let Some(found) = counted_form(lp, &clause, &body) {
-        return judge_counted_form(file, lp, &body, found);
-    }
-    Outcome::Silent
 }
 
-/// The loop's delete of every key: the map expression and the delete statement.
-struct Found<'r> {
-    map: GoNode<'r>,
-    delete: GoNode<'r>,
-    key: String,
-    /// `for k := range m` (key only) or `for k, v := range m`: the key node.
-    key_node: Option<GoNode<'r>>,
+/// What holds the map, which decides whether it lives on after the loop.
+enum Holder<'r> {
+    /// A local variable with a fresh map (or a field of a fresh local struct):
+    /// declared by `decl` in `function`.
+    Local {
+        decl: GoNode<'r>,
+        function: GoNode<'r>,
+    },
+    /// A field of `owner` (a variable that is not a fresh local struct).
+    Field { owner: GoNode<'r>, by_value: bool },
+    /// A package-level variable.
+    Package,
+    /// A local that holds the map of a field or package variable (`m := s.cache`).
+    Alias { of: GoNode<'r> },
 }
 
-/// `for k[, v] := range M { ... delete(M, k) ... }` with the delete on every path.
-fn range_form<'r>(lp: &GoNode<'r>, clause: &GoNode<'r>, body: &GoNode<'r>) -> Option<Found<'r>> {
-    if clause.kind() != "range_clause" {
-        return None;
-    }
-    let map = clause.field("right")?;
-    let key_node = clause.field("left")?.named_children().next()?;
-    let key = key_node.text().to_string();
-    if key_node.kind() != "identifier" || key == "_" || !is_stable(&map) {
-        return None;
-    }
-    let delete = unconditional_deletes(body)
-        .into_iter()
-        .find(|(_, args)| same_expr(&args[0], &map) && args[1].text() == key)?
-        .0;
-    if can_skip(lp, body, &delete) || assigns_to(body, &key) || assigns_to(body, &root_name(&map)) {
-        return None;
-    }
-    Some(Found {
-        map,
-        delete,
-        key,
-        key_node: Some(key_node),
-    })
-}
-
-fn judge_range_form(file: &GoFile, lp: &GoNode, body: &GoNode, found: Found) -> Outcome {
-    let map_text = found.map.text().to_string();
+fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     let resolver = Resolver::new(file);
-    let Some(make) = make_call(&resolver, &found.map) else {
-        return Outcome::report_only(Some(format!(
-            "no automatic fix: the type of `{map_text}` is not declared in view"
-        )));
+    let Some(holder) = holder_of(map) else {
+        return Outcome::Silent;
     };
-    let (applicability, message) = match holders(&resolver, &found.map) {
-        Holders::Private => (Applicability::Safe, None),
-        Holders::Shared(why) => (
-            Applicability::Unsafe,
-            Some(format!(
-                "unsafe fix: other holders of the map keep the old, full one (`{map_text}`: {why})"
-            )),
-        ),
-        Holders::Caller(why) => {
-            return Outcome::report_only(Some(format!(
-                "no automatic fix: `{map_text}` {why}, so a new map here would leave the caller's map full; recreate it where it is owned"
-            )))
+    if bounded_keys(&resolver, map) {
+        return Outcome::Silent;
+    }
+    let map_text = map.text().to_string();
+    let lives_on = match &holder {
+        Holder::Local { decl, function } => {
+            if known_small(file, map, Some(decl))
+                || reused_per_pass(&resolver, lp, Some(decl), function)
+                || in_teardown(lp, None)
+            {
+                return Outcome::Silent;
+            }
+            match kept_after(lp, map, decl, function) {
+                Some(how) => format!("`{map_text}` is {how} afterwards"),
+                None => return Outcome::Silent,
+            }
         }
+        Holder::Field { owner, .. } | Holder::Alias { of: owner } => {
+            let owner = root_node(owner);
+            let function = scope::enclosing_function(lp);
+            let owner_decl = match declared_where(&owner, &owner.text()) {
+                Some(Origin::Local { decl, .. }) => Some(decl),
+                _ => None,
+            };
+            let target = match &holder {
+                Holder::Alias { of } => of.clone(),
+                _ => map.clone(),
+            };
+            let same_map_each_pass = function
+                .as_ref()
+                .is_some_and(|f| reused_per_pass(&resolver, lp, owner_decl.as_ref(), f));
+            if same_map_each_pass
+                || in_teardown(lp, Some(&owner.text()))
+                || known_small(file, &target, None)
+                || reuse_idiom(lp, map)
+                || pooled_after(lp, map, &owner)
+            {
+                return Outcome::Silent;
+            }
+            match &holder {
+                Holder::Alias { of } => {
+                    format!("`{map_text}` holds `{}`, which lives on", of.text())
+                }
+                _ => format!("`{map_text}` lives on in `{}`", owner.text()),
+            }
+        }
+        Holder::Package => {
+            let function = scope::enclosing_function(lp);
+            let same_map_each_pass = function
+                .as_ref()
+                .is_some_and(|f| reused_per_pass(&resolver, lp, None, f));
+            if same_map_each_pass
+                || in_teardown(lp, None)
+                || known_small(file, map, None)
+                || reuse_idiom(lp, map)
+                || pooled_after(lp, map, map)
+            {
+                return Outcome::Silent;
+            }
+            format!("`{map_text}` is a package variable and lives on")
+        }
+    };
+    let why = lives_on;
+    let report_only = |reason: String| Outcome::Report {
+        message: Some(format!("{why}; no automatic fix: {reason}")),
+        fix: None,
+    };
+    match &holder {
+        Holder::Alias { of } => {
+            return report_only(format!(
+                "recreate `{}` where it is owned, not the local copy of it",
+                of.text()
+            ))
+        }
+        Holder::Field {
+            owner,
+            by_value: true,
+        } => {
+            return report_only(format!(
+                "`{}` is a copy of the caller's value, so a new map assigned here would not reach the caller",
+                owner.text()
+            ))
+        }
+        _ => {}
+    }
+    let Some(ty) = resolver.type_of(map) else {
+        return report_only(format!("the type of `{map_text}` is not declared in view"));
     };
     let text = file.text();
-    let assign = format!("{map_text} = {make}");
-    let others: Vec<GoNode> = straight_statements(body)
-        .into_iter()
-        .filter(|s| s.range() != found.delete.range())
-        .collect();
-    let loop_stmt = lp.clone();
-    let indent = indentation(text, loop_stmt.range().start);
-    let plan = if others.is_empty() {
-        // The loop only deletes: the assignment replaces it, keeping its comments.
-        let mut replacement = String::new();
-        for c in body.dfs().filter(|n| n.kind() == "comment") {
-            replacement.push_str(&c.text());
-            replacement.push('\n');
-            replacement.push_str(&indent);
-        }
-        replacement.push_str(&assign);
-        let r = loop_stmt.range();
-        vec![Edit::new(r.start, r.end, replacement)]
-    } else {
-        // Other work stays in the loop; the delete goes and the map is recreated
-        // after it. Other statements must not look at the map meanwhile.
-        let in_nested_block = found
-            .delete
-            .parent()
-            .and_then(|list| list.parent())
-            .is_some_and(|block| block.range() != body.range());
-        if in_nested_block {
-            return Outcome::report_only(Some(
-                "no automatic fix: the delete sits in a nested block".into(),
-            ));
-        }
-        let root = root_name(&found.map);
-        let reads_map = body.dfs().any(|n| {
-            n.kind() == "identifier"
-                && n.text() == root
-                && !found.delete.range().contains(&n.range().start)
-                && !is_read_of_key(&n, &found)
-        });
-        if reads_map {
-            return Outcome::report_only(Some(format!(
-                "no automatic fix: the loop also uses `{map_text}` while emptying it"
-            )));
-        }
-        let Some(removal) = statements::statement_removal(text, &found.delete) else {
-            return Outcome::report_only(Some(
-                "no automatic fix: the delete shares its line with other code".into(),
-            ));
-        };
-        let mut edits = vec![removal];
-        let key_used = body.dfs().any(|n| {
-            n.kind() == "identifier"
-                && n.text() == found.key
-                && !found.delete.range().contains(&n.range().start)
-        });
-        if let (false, Some(key_node)) = (key_used, &found.key_node) {
-            edits.push(drop_key(key_node));
-        }
-        let end = loop_stmt.range().end;
-        edits.push(Edit::new(end, end, format!("\n{indent}{assign}")));
-        edits
-    };
+    let indent = indentation(text, lp.range().start);
+    let mut replacement = String::new();
+    // The body's comments stay; those inside the delete call described its
+    // arguments, which are gone.
+    let delete_call = straight_statements(body)
+        .first()
+        .map(|s| s.range())
+        .unwrap_or(0..0);
+    let kept = body.dfs().filter(|n| {
+        n.kind() == "comment"
+            && !(delete_call.start < n.range().start && n.range().end < delete_call.end)
+    });
+    for c in kept {
+        replacement.push_str(&c.text());
+        replacement.push('\n');
+        replacement.push_str(&indent);
+    }
+    replacement.push_str(&format!("{map_text} = make({ty})"));
+    let r = lp.range();
     Outcome::Report {
-        message,
+        message: Some(format!(
+            "{why}; unsafe fix: code that holds the old map keeps it full, and a map that is reused on purpose allocates anew"
+        )),
         fix: Some(FixPlan {
-            edits: plan,
-            applicability: Some(applicability),
+            edits: vec![Edit::new(r.start, r.end, replacement)],
+            applicability: Some(Applicability::Unsafe),
             ..FixPlan::default()
         }),
     }
 }
 
-/// `for k := range m` → `for range m`; `for k, v := range m` → `for _, v := range m`.
-fn drop_key(key: &GoNode) -> Edit {
-    let clause = key.parent().and_then(|l| l.parent());
-    let left = key.parent();
-    match (left, clause) {
-        (Some(left), Some(clause)) if left.named_children().count() == 1 => {
-            // Remove `k := ` up to `range`.
-            let range_kw = clause
-                .children()
-                .find(|c| c.text() == "range")
-                .map(|c| c.range().start)
-                .unwrap_or(left.range().end);
-            Edit::new(left.range().start, range_kw, String::new())
+/// Who holds the map expression `map`, or None when it is the caller's (a
+/// parameter, a receiver of map type) or someone's we cannot name.
+fn holder_of<'r>(map: &GoNode<'r>) -> Option<Holder<'r>> {
+    match map.kind().as_ref() {
+        "identifier" => {
+            let name = map.text().to_string();
+            match declared_where(map, &name)? {
+                Origin::Package => Some(Holder::Package),
+                Origin::Local { decl, function } => {
+                    if is_range_variable(&decl, &name) {
+                        return None;
+                    }
+                    let value = escape::initial_value(&decl, &name);
+                    let fresh = value.as_ref().is_none_or(is_fresh);
+                    if !fresh {
+                        let v = value?;
+                        let long_lived = is_stable(&v)
+                            && (v.kind() == "selector_expression"
+                                || matches!(declared_where(&v, &v.text()), Some(Origin::Package)));
+                        return long_lived.then_some(Holder::Alias { of: v });
+                    }
+                    // Given some other map later: whose it is we do not know.
+                    if reassigned_from_elsewhere(&function, map, &decl) {
+                        return None;
+                    }
+                    Some(Holder::Local { decl, function })
+                }
+                // The caller's map: a new one here would not empty theirs.
+                _ => None,
+            }
         }
-        _ => Edit::new(key.range().start, key.range().end, "_"),
+        "selector_expression" => {
+            let owner = root_node(map);
+            if owner.kind() != "identifier" {
+                return None;
+            }
+            let name = owner.text().to_string();
+            match declared_where(&owner, &name)? {
+                Origin::Local { decl, function } => {
+                    let value = escape::initial_value(&decl, &name);
+                    let fresh_struct = !is_range_variable(&decl, &name)
+                        && value.as_ref().is_none_or(is_fresh_struct);
+                    if fresh_struct {
+                        Some(Holder::Local { decl, function })
+                    } else {
+                        Some(Holder::Field {
+                            owner,
+                            by_value: false,
+                        })
+                    }
+                }
+                Origin::Parameter { .. } | Origin::Receiver { .. } => {
+                    let ty = owner
+                        .ancestors()
+                        .find(|a| scope::is_function(a))
+                        .and_then(|f| param_type(&f, &name));
+                    let by_value = ty.is_some_and(|t| !t.trim_start().starts_with('*'));
+                    Some(Holder::Field { owner, by_value })
+                }
+                Origin::Result { .. } | Origin::Package => Some(Holder::Field {
+                    owner,
+                    by_value: false,
+                }),
+            }
+        }
+        _ => None,
     }
 }
 
-/// `m[k]` where `m` is the ranged map and `k` its key: reads the current entry.
-fn is_read_of_key(ident: &GoNode, found: &Found) -> bool {
-    let Some(index) = ident.ancestors().find(|a| a.kind() == "index_expression") else {
+/// The type written for parameter or receiver `name` of `function`.
+fn param_type(function: &GoNode, name: &str) -> Option<String> {
+    ["receiver", "parameters"].iter().find_map(|field| {
+        function.field(field)?.children().find_map(|p| {
+            (p.kind() == "parameter_declaration"
+                && p.field_children("name").any(|n| n.text() == name))
+            .then(|| p.field("type").map(|t| t.text().to_string()))
+            .flatten()
+        })
+    })
+}
+
+/// A struct made here: `T{...}`, `&T{...}`, `new(T)`.
+fn is_fresh_struct(v: &GoNode) -> bool {
+    match v.kind().as_ref() {
+        "composite_literal" => true,
+        "unary_expression" => {
+            v.text().starts_with('&')
+                && v.field("operand")
+                    .is_some_and(|o| o.kind() == "composite_literal")
+        }
+        "call_expression" => v.field("function").is_some_and(|f| f.text() == "new"),
+        "parenthesized_expression" => v
+            .named_children()
+            .next()
+            .is_some_and(|i| is_fresh_struct(&i)),
+        _ => false,
+    }
+}
+
+/// `decl` is a `for ... range` header declaring `name`: an element of a collection.
+fn is_range_variable(decl: &GoNode, name: &str) -> bool {
+    decl.kind() == "for_statement"
+        && decl
+            .children()
+            .find(|c| c.kind() == "range_clause")
+            .and_then(|c| c.field("left"))
+            .is_some_and(|l| l.named_children().any(|n| n.text() == name))
+}
+
+/// Some later `m = v` gives the local a map that is not fresh.
+fn reassigned_from_elsewhere(function: &GoNode, map: &GoNode, decl: &GoNode) -> bool {
+    let name = map.text();
+    function.dfs().any(|n| {
+        if n.kind() != "assignment_statement" {
+            return false;
+        }
+        let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+            return false;
+        };
+        let left: Vec<_> = left.named_children().collect();
+        let right: Vec<_> = right.named_children().collect();
+        left.iter().enumerate().any(|(i, l)| {
+            l.kind() == "identifier"
+                && l.text() == name
+                && same_variable(l, &name, decl)
+                && (right.len() != left.len() || !is_fresh(&right[i]))
+        })
+    })
+}
+
+/// `id` (named `name`) refers to the local declared by `decl`.
+fn same_variable(id: &GoNode, name: &str, decl: &GoNode) -> bool {
+    matches!(declared_where(id, name), Some(Origin::Local { decl: d, .. }) if d.range() == decl.range())
+}
+
+/// How the local map is kept after the clear: refilled (a key written after
+/// the loop, on a later pass of a loop around it, or from another closure), or
+/// returned. None when it is only read, or dies, after being emptied.
+fn kept_after(lp: &GoNode, map: &GoNode, decl: &GoNode, function: &GoNode) -> Option<String> {
+    let root = root_node(map);
+    let root_name = root.text().to_string();
+    let end = lp.range().end;
+    // Loops around the clear that the map outlives: each pass may refill it.
+    let loops: Vec<GoNode> = lp
+        .ancestors()
+        .take_while(|a| a.range() != function.range())
+        .filter(|a| a.kind() == "for_statement" && !a.range().contains(&decl.range().start))
+        .collect();
+    // Cleared inside a closure: another closure may refill it at any time.
+    let own = scope::enclosing_function(lp).filter(|f| f.range() != function.range());
+    let in_other_closure = |n: &GoNode| {
+        own.as_ref().is_some_and(|own| {
+            scope::enclosing_function(n)
+                .is_some_and(|f| f.range() != own.range() && f.range() != function.range())
+        })
+    };
+    let refilled = function.dfs().any(|n| {
+        let at = n.range().start;
+        is_key_write(&n, map)
+            && !lp.range().contains(&at)
+            && (at >= end || in_other_closure(&n) || loops.iter().any(|l| l.range().contains(&at)))
+            && same_variable(&root_node(&n), &root_name, decl)
+    });
+    if refilled {
+        return Some("refilled".into());
+    }
+    let returned = function.dfs().any(|n| {
+        n.kind() == "return_statement"
+            && n.range().start >= end
+            && n.children()
+                .filter(|c| c.kind() == "expression_list")
+                .flat_map(|l| l.named_children().collect::<Vec<_>>())
+                .any(|e| same_expr(&e, map) && same_variable(&root_node(&e), &root_name, decl))
+    });
+    returned.then(|| "returned".into())
+}
+
+/// `n` is `M[k]` on the left of an assignment, or under `++`/`--`.
+fn is_key_write(n: &GoNode, map: &GoNode) -> bool {
+    if n.kind() != "index_expression" || !n.field("operand").is_some_and(|o| same_expr(&o, map)) {
+        return false;
+    }
+    let Some(parent) = n.parent() else {
         return false;
     };
-    let is_map = index
-        .field("operand")
-        .is_some_and(|o| same_expr(&o, &found.map) && o.range().contains(&ident.range().start));
-    let is_key = index.field("index").is_some_and(|i| i.text() == found.key);
-    let assigned = index.parent().is_some_and(|p| {
-        p.kind() == "expression_list"
-            && p.parent()
-                .is_some_and(|s| s.field("left").is_some_and(|l| l.range() == p.range()))
+    match parent.kind().as_ref() {
+        "inc_statement" | "dec_statement" => true,
+        "expression_list" => parent.parent().is_some_and(|s| {
+            s.kind() == "assignment_statement"
+                && s.field("left").is_some_and(|l| l.range() == parent.range())
+        }),
+        _ => false,
+    }
+}
+
+/// The map is cleared on every pass of a loop around the clear, and it is the
+/// same map each pass (its variable is declared outside that loop): a scratch
+/// map reused on purpose, which a new map per pass would make allocate. A loop
+/// that waits for events (a `select`, a ticker's channel) is not such a pass.
+fn reused_per_pass(
+    resolver: &Resolver,
+    lp: &GoNode,
+    decl: Option<&GoNode>,
+    function: &GoNode,
+) -> bool {
+    let own = scope::enclosing_function(lp);
+    lp.ancestors()
+        .take_while(|a| a.range() != function.range())
+        .take_while(|a| !own.as_ref().is_some_and(|f| f.range() == a.range()))
+        .filter(|a| a.kind() == "for_statement")
+        .filter(|a| decl.is_none_or(|d| !a.range().contains(&d.range().start)))
+        .any(|a| !waits_for_events(resolver, &a, lp))
+}
+
+/// A loop whose passes are events: the clear sits in a `select` case inside it,
+/// or it ranges over a channel (`range ticker.C`, `range time.Tick(d)`, a
+/// variable of channel type).
+fn waits_for_events(resolver: &Resolver, loop_: &GoNode, lp: &GoNode) -> bool {
+    let in_select = lp
+        .ancestors()
+        .take_while(|a| a.range() != loop_.range())
+        .any(|a| a.kind() == "select_statement");
+    if in_select {
+        return true;
+    }
+    let Some(right) = loop_
+        .children()
+        .find(|c| c.kind() == "range_clause")
+        .and_then(|c| c.field("right"))
+    else {
+        return false;
+    };
+    if right.kind() == "selector_expression"
+        && right.field("field").is_some_and(|f| f.text() == "C")
+    {
+        return true;
+    }
+    if right.kind() == "call_expression"
+        && right
+            .field("function")
+            .is_some_and(|f| squash(&f.text()) == "time.Tick")
+    {
+        return true;
+    }
+    resolver.type_of(&right).is_some_and(|t| {
+        let t = resolver.underlying(&t).unwrap_or(t);
+        t.starts_with("chan") || t.starts_with("<-chan")
+    })
+}
+
+/// The loop runs where the owner is being torn down: in a function whose name
+/// says so (`Close`, `stopAll`, `resetOnClose`...), or in one that closes a
+/// channel of the owner, cancels it, or marks it closed.
+fn in_teardown(lp: &GoNode, owner: Option<&str>) -> bool {
+    let Some(named) = lp.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    }) else {
+        return false;
+    };
+    if named
+        .field("name")
+        .is_some_and(|n| name_says_teardown(&n.text()))
+    {
+        return true;
+    }
+    let Some(owner) = owner else {
+        return false;
+    };
+    let rooted = |e: &GoNode| root_node(e).text() == owner && e.kind() == "selector_expression";
+    let shut = named.dfs().any(|n| match n.kind().as_ref() {
+        "call_expression" => {
+            let Some(f) = n.field("function") else {
+                return false;
+            };
+            let args: Vec<_> = n
+                .field("arguments")
+                .map(|a| a.named_children().collect())
+                .unwrap_or_default();
+            match f.text().as_ref() {
+                "close" => args.first().is_some_and(rooted),
+                _ => {
+                    let field = f
+                        .field("field")
+                        .map(|x| x.text().to_lowercase())
+                        .unwrap_or_default();
+                    // `o.cancel()`, `o.closed.Store(true)`, `atomic.StoreInt32(&o.closed, 1)`.
+                    (rooted(&f) && field.contains("cancel"))
+                        || (field.starts_with("store")
+                            && squash(&n.text())
+                                .to_lowercase()
+                                .contains(&format!("{owner}."))
+                            && says_shut(&n.text()))
+                }
+            }
+        }
+        "assignment_statement" => {
+            let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+                return false;
+            };
+            let right: Vec<_> = right.named_children().collect();
+            let left: Vec<_> = left.named_children().collect();
+            left.iter().zip(&right).any(|(l, v)| {
+                let field = l.field("field").map(|f| f.text().to_string());
+                rooted(l)
+                    && ((field.as_deref().is_some_and(says_shut)
+                        && (v.kind() == "true"
+                            || constants::literal_int(v).is_some_and(|x| x != 0)))
+                        || (matches!(v.kind().as_ref(), "identifier" | "selector_expression")
+                            && says_shut(&v.text())))
+            })
+        }
+        _ => false,
     });
-    is_map && is_key && !assigned
+    shut
+}
+
+fn says_shut(text: &str) -> bool {
+    let t = text.to_lowercase();
+    SHUT_STEMS.iter().any(|s| t.contains(s))
+}
+
+/// `Close`, `closeAll`, `resetOnClose`, `shutdown_now`: a word of the name is a
+/// teardown word.
+fn name_says_teardown(name: &str) -> bool {
+    let lower = name.to_lowercase();
+    if lower.contains("shutdown") || lower.contains("teardown") {
+        return true;
+    }
+    camel_words(name)
+        .iter()
+        .any(|w| TEARDOWN_WORDS.contains(&w.as_str()))
+}
+
+/// `resetOnClose` → reset, on, close; `HTTPStop` → http, stop; `stop_all` → stop, all.
+fn camel_words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut words = vec![];
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let starts_word = c.is_uppercase()
+            && !cur.is_empty()
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
+        if starts_word {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// The map's key type has so few values that it cannot grow large.
+fn bounded_keys(resolver: &Resolver, map: &GoNode) -> bool {
+    let Some(t) = resolver.type_of(map) else {
+        return false;
+    };
+    let u = resolver.underlying(&t).unwrap_or(t);
+    map_key_value(&u).is_some_and(|(k, _)| BOUNDED_KEYS.contains(&k.as_str()))
+}
+
+/// Every place this file makes the map says it is small: `make(..., n)` with a
+/// small constant `n`, or a literal with a handful of entries.
+fn known_small(file: &GoFile, map: &GoNode, decl: Option<&GoNode>) -> bool {
+    let mut any = false;
+    let mut all_small = true;
+    let mut site = |v: &GoNode| {
+        any = true;
+        all_small &= is_small_map_value(file, v);
+    };
+    let root = file.root.root();
+    match (map.kind().as_ref(), decl) {
+        // A local: its declaration and every later assignment to it.
+        ("identifier", Some(decl)) => {
+            let name = map.text();
+            if let Some(v) = escape::initial_value(decl, &name) {
+                site(&v);
+            }
+            if let Some(f) = scope::enclosing_function(decl) {
+                let target = |l: &GoNode| {
+                    l.kind() == "identifier" && l.text() == name && same_variable(l, &name, decl)
+                };
+                for v in assigned_values(&f, target) {
+                    site(&v);
+                }
+            }
+        }
+        // A package variable: its spec and assignments anywhere in the file.
+        ("identifier", None) => {
+            let name = map.text();
+            for spec in root.dfs().filter(|n| n.kind() == "var_spec") {
+                let names: Vec<_> = spec.field_children("name").collect();
+                let Some(pos) = names.iter().position(|n| n.text() == name) else {
+                    continue;
+                };
+                let values: Vec<_> = spec
+                    .field("value")
+                    .map(|v| v.named_children().collect())
+                    .unwrap_or_default();
+                if values.len() == names.len() {
+                    site(&values[pos]);
+                }
+            }
+            let target = |l: &GoNode| {
+                l.kind() == "identifier"
+                    && l.text() == name
+                    && matches!(declared_where(l, &name), Some(Origin::Package))
+            };
+            for v in assigned_values(&root, target) {
+                site(&v);
+            }
+        }
+        // A field: assignments to any `.f` and `f:` in composite literals.
+        ("selector_expression", _) => {
+            let Some(field) = map.field("field").map(|f| f.text().to_string()) else {
+                return false;
+            };
+            let target = |l: &GoNode| {
+                l.kind() == "selector_expression"
+                    && l.field("field").is_some_and(|f| f.text() == field)
+            };
+            for v in assigned_values(&root, target) {
+                site(&v);
+            }
+            for kv in root.dfs().filter(|n| n.kind() == "keyed_element") {
+                let parts: Vec<_> = kv
+                    .named_children()
+                    .filter(|c| c.kind() != "comment")
+                    .collect();
+                if let [key, value] = parts.as_slice() {
+                    if squash(&key.text()) == field {
+                        let inner = if value.kind() == "literal_element" {
+                            value.named_children().next()
+                        } else {
+                            Some(value.clone())
+                        };
+                        if let Some(v) = inner {
+                            site(&v);
+                        }
+                    }
+                }
+            }
+        }
+        _ => return false,
+    }
+    any && all_small
+}
+
+/// Values assigned (with `=`) to left-hand sides that `target` accepts, under `node`.
+fn assigned_values<'r>(node: &GoNode<'r>, target: impl Fn(&GoNode) -> bool) -> Vec<GoNode<'r>> {
+    let mut out = vec![];
+    for n in node.dfs().filter(|n| n.kind() == "assignment_statement") {
+        let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+            continue;
+        };
+        let left: Vec<_> = left.named_children().collect();
+        let right: Vec<_> = right.named_children().collect();
+        if left.len() != right.len() {
+            continue;
+        }
+        for (l, r) in left.iter().zip(right) {
+            if target(l) {
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+fn is_small_map_value(file: &GoFile, v: &GoNode) -> bool {
+    match v.kind().as_ref() {
+        "call_expression" => {
+            let args: Vec<_> = v
+                .field("arguments")
+                .map(|a| a.named_children().collect())
+                .unwrap_or_default();
+            v.field("function").is_some_and(|f| f.text() == "make")
+                && args.len() == 2
+                && constants::int_value(file, &args[1]).is_some_and(|n| n <= SMALL_HINT)
+        }
+        "composite_literal" => {
+            let n = v
+                .field("body")
+                .map(|b| b.named_children().filter(|c| c.kind() != "comment").count())
+                .unwrap_or(0);
+            (1..=HANDFUL).contains(&n)
+        }
+        "parenthesized_expression" => v
+            .named_children()
+            .next()
+            .is_some_and(|i| is_small_map_value(file, &i)),
+        _ => false,
+    }
+}
+
+/// The reuse idiom of decoders: `if m == nil { m = make(...) } else { <clear> }`,
+/// an `if` around the clear that tests the map against nil and makes it there.
+fn reuse_idiom(lp: &GoNode, map: &GoNode) -> bool {
+    let target = squash(&map.text());
+    let nil_tests = [format!("{target}==nil"), format!("{target}!=nil")];
+    lp.ancestors()
+        .take_while(|a| !scope::is_function(a))
+        .filter(|a| a.kind() == "if_statement")
+        .any(|a| {
+            let tests_nil = a
+                .field("condition")
+                .is_some_and(|c| nil_tests.iter().any(|t| squash(&c.text()).contains(t)));
+            let makes = a.dfs().any(|n| {
+                n.kind() == "assignment_statement"
+                    && !lp.range().contains(&n.range().start)
+                    && n.field("left")
+                        .is_some_and(|l| l.named_children().any(|x| same_expr(&x, map)))
+            });
+            tests_nil && makes
+        })
+}
+
+/// After the clear, the map or its owner goes back to a pool (`pool.Put(m)`):
+/// it is kept for reuse on purpose.
+fn pooled_after(lp: &GoNode, map: &GoNode, owner: &GoNode) -> bool {
+    let Some(function) = scope::enclosing_function(lp) else {
+        return false;
+    };
+    let pooled = function.dfs().any(|n| {
+        n.kind() == "call_expression"
+            && n.range().start >= lp.range().end
+            && n.field("function")
+                .and_then(|f| f.field("field"))
+                .is_some_and(|f| f.text() == "Put")
+            && n.field("arguments").is_some_and(|a| {
+                a.named_children().any(|x| {
+                    same_expr(&x, map) || same_expr(&x, owner) || x.text().contains(&*map.text())
+                })
+            })
+    });
+    pooled
+}
+
+/// The loop's body is one statement, `delete(a, b)`: its two arguments.
+fn only_delete<'r>(body: &GoNode<'r>) -> Option<Vec<GoNode<'r>>> {
+    let stmts = straight_statements(body);
+    let [stmt] = stmts.as_slice() else {
+        return None;
+    };
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let call = stmt.named_children().next()?;
+    if call.kind() != "call_expression" || call.field("function")?.text() != "delete" {
+        return None;
+    }
+    let args: Vec<_> = call
+        .field("arguments")?
+        .named_children()
+        .filter(|a| a.kind() != "comment")
+        .collect();
+    (args.len() == 2).then_some(args)
+}
+
+/// `for k[, v] := range M { delete(M, k) }`: M.
+fn range_form<'r>(clause: &GoNode<'r>, args: &[GoNode<'r>]) -> Option<GoNode<'r>> {
+    if clause.kind() != "range_clause" {
+        return None;
+    }
+    let map = clause.field("right")?;
+    let key = clause.field("left")?.named_children().next()?;
+    let ok = key.kind() == "identifier"
+        && key.text() != "_"
+        && is_stable(&map)
+        && same_expr(&args[0], &map)
+        && args[1].kind() == "identifier"
+        && args[1].text() == key.text();
+    ok.then_some(map)
 }
 
 /// The counted form: a loop deleting `M[i]` for every `i` of a header that an
 /// earlier loop with the same header used to insert into the fresh map `M`.
-fn counted_form<'r>(lp: &GoNode<'r>, clause: &GoNode<'r>, body: &GoNode<'r>) -> Option<Found<'r>> {
+fn counted_form<'r>(
+    lp: &GoNode<'r>,
+    clause: &GoNode<'r>,
+    args: &[GoNode<'r>],
+) -> Option<GoNode<'r>> {
     let (sig, var) = header_signature(clause)?;
-    let (delete, args) = unconditional_deletes(body)
-        .into_iter()
-        .find(|(_, args)| args[1].kind() == "identifier" && args[1].text() == var)?;
+    if args[1].kind() != "identifier" || args[1].text() != var {
+        return None;
+    }
     let map = args[0].clone();
-    if map.kind() != "identifier" || can_skip(lp, body, &delete) || assigns_to(body, &var) {
+    if map.kind() != "identifier" {
         return None;
     }
     let map_name = map.text().to_string();
@@ -238,7 +841,7 @@ fn counted_form<'r>(lp: &GoNode<'r>, clause: &GoNode<'r>, body: &GoNode<'r>) -> 
     // No other key may reach the map before the delete loop, and the header's
     // names must not change between the loops.
     let other_writes = function.dfs().any(|n| {
-        is_key_write(&n, &map_name)
+        is_key_write(&n, &map)
             && n.range().start > decl.range().end
             && n.range().start < lp.range().start
             && !insert.range().contains(&n.range().start)
@@ -249,94 +852,7 @@ fn counted_form<'r>(lp: &GoNode<'r>, clause: &GoNode<'r>, body: &GoNode<'r>) -> 
             && n.range().end <= lp.range().start
             && header_names.iter().any(|h| *h != var && writes_name(&n, h))
     });
-    if other_writes || changed {
-        return None;
-    }
-    Some(Found {
-        map,
-        delete,
-        key: var,
-        key_node: None,
-    })
-}
-
-fn judge_counted_form(file: &GoFile, lp: &GoNode, body: &GoNode, found: Found) -> Outcome {
-    let resolver = Resolver::new(file);
-    let Some(make) = make_call(&resolver, &found.map) else {
-        return Outcome::report_only(Some(format!(
-            "no automatic fix: the type of `{}` is not declared in view",
-            found.map.text()
-        )));
-    };
-    let only_delete = straight_statements(body).len() == 1;
-    if !only_delete {
-        return Outcome::report_only(Some(
-            "no automatic fix: the loop does more than delete".into(),
-        ));
-    }
-    let text = file.text();
-    let indent = indentation(text, lp.range().start);
-    let mut replacement = String::new();
-    for c in body.dfs().filter(|n| n.kind() == "comment") {
-        replacement.push_str(&c.text());
-        replacement.push('\n');
-        replacement.push_str(&indent);
-    }
-    replacement.push_str(&format!("{} = {make}", found.map.text()));
-    let r = lp.range();
-    Outcome::fix(FixPlan {
-        edits: vec![Edit::new(r.start, r.end, replacement)],
-        applicability: Some(Applicability::Safe),
-        ..FixPlan::default()
-    })
-}
-
-/// `make(T)` for the map expression's declared type, if it is a map type.
-fn make_call(resolver: &Resolver, map: &GoNode) -> Option<String> {
-    // `delete` compiles only on maps, so any declared type here is a map type.
-    let ty = resolver.type_of(map)?;
-    Some(format!("make({ty})"))
-}
-
-/// Why the map may be held elsewhere (None: a private local).
-/// Who else holds the map, which decides what recreating it means.
-enum Holders {
-    /// A private local: recreating it is the same as emptying it.
-    Private,
-    /// Others may hold the old map (a global, a field, a captured or passed local):
-    /// recreating changes what they see.
-    Shared(String),
-    /// The variable is a copy the caller made (a parameter, a value receiver's
-    /// field): a new map would never reach the caller, who keeps the full one.
-    Caller(String),
-}
-
-fn holders(resolver: &Resolver, map: &GoNode) -> Holders {
-    if map.kind() == "identifier" {
-        return match escape::why_shared(map, &map.text()) {
-            None => Holders::Private,
-            Some(Shared::Parameter) => Holders::Caller("is a parameter".into()),
-            Some(Shared::Receiver) => Holders::Caller("is the receiver".into()),
-            Some(why) => Holders::Shared(why.to_string()),
-        };
-    }
-    // A field: assigning it is seen by everyone who reaches the struct through a
-    // pointer, not by the caller of a method on a copy of the struct.
-    let root = root_node(map);
-    let root_name = root.text().to_string();
-    let by_value = matches!(
-        declared_where(&root, &root_name),
-        Some(Origin::Parameter { .. } | Origin::Receiver { .. })
-    ) && !resolver
-        .type_of(&root)
-        .is_some_and(|t| t.trim_start().starts_with('*'));
-    if by_value {
-        Holders::Caller(format!(
-            "is a field of `{root_name}`, a copy of the caller's value"
-        ))
-    } else {
-        Holders::Shared("it is a field, and other holders of the struct share the map".into())
-    }
+    (!other_writes && !changed).then_some(map)
 }
 
 /// A header's shape with its loop variable renamed, and that variable:
@@ -402,64 +918,38 @@ fn rename(text: &str, var: &str) -> String {
 
 /// True when loop `lp` writes `map[...]` only with key `var`, at least once.
 fn inserts_only_key(lp: &GoNode, map: &str, var: &str) -> bool {
-    let writes: Vec<GoNode> = lp.dfs().filter(|n| is_key_write(n, map)).collect();
+    let writes: Vec<GoNode> = lp
+        .dfs()
+        .filter(|n| {
+            n.kind() == "index_expression"
+                && n.field("operand").is_some_and(|o| o.text() == map)
+                && n.parent().is_some_and(|p| {
+                    matches!(p.kind().as_ref(), "inc_statement" | "dec_statement")
+                        || p.kind() == "expression_list"
+                            && p.parent().is_some_and(|s| {
+                                s.kind() == "assignment_statement"
+                                    && s.field("left").is_some_and(|l| l.range() == p.range())
+                            })
+                })
+        })
+        .collect();
     !writes.is_empty()
         && writes
             .iter()
             .all(|w| w.field("index").is_some_and(|i| i.text() == var))
 }
 
-/// `n` is `map[k]` on the left of an assignment or `++`/`--`.
-fn is_key_write(n: &GoNode, map: &str) -> bool {
-    if n.kind() != "index_expression" || n.field("operand").is_none_or(|o| o.text() != map) {
-        return false;
-    }
-    let Some(parent) = n.parent() else {
-        return false;
-    };
-    match parent.kind().as_ref() {
-        "inc_statement" | "dec_statement" => true,
-        "expression_list" => parent.parent().is_some_and(|s| {
-            s.kind() == "assignment_statement"
-                && s.field("left").is_some_and(|l| l.range() == parent.range())
-        }),
-        _ => false,
-    }
-}
-
 /// `m := make(map...)`, `m := map[K]V{}` or `var m map[K]V` (with `= ...` as such).
 fn declares_empty_map(decl: &GoNode, name: &str) -> bool {
-    let value = match decl.kind().as_ref() {
-        "short_var_declaration" => {
-            let left: Vec<_> = decl
-                .field("left")
-                .map(|l| l.named_children().collect())
-                .unwrap_or_default();
-            let right: Vec<_> = decl
-                .field("right")
-                .map(|r| r.named_children().collect())
-                .unwrap_or_default();
-            match left.iter().position(|n| n.text() == name) {
-                Some(i) if right.len() == left.len() => Some(right[i].clone()),
-                _ => return false,
-            }
-        }
-        "var_declaration" => {
-            let spec = decl.dfs().find(|n| {
-                n.kind() == "var_spec" && n.field_children("name").any(|i| i.text() == name)
-            });
-            let Some(spec) = spec else {
-                return false;
-            };
-            match spec.field("value") {
-                None => return true,
-                Some(v) if spec.field_children("name").count() == 1 => v.named_children().next(),
-                Some(_) => return false,
-            }
-        }
-        _ => return false,
-    };
-    value.is_some_and(|v| match v.kind().as_ref() {
+    if decl.kind() == "var_declaration" && escape::initial_value(decl, name).is_none() {
+        let plain = decl.dfs().any(|n| {
+            n.kind() == "var_spec"
+                && n.field_children("name").any(|i| i.text() == name)
+                && n.field("value").is_none()
+        });
+        return plain;
+    }
+    escape::initial_value(decl, name).is_some_and(|v| match v.kind().as_ref() {
         "composite_literal" => v
             .field("body")
             .is_some_and(|b| b.named_children().all(|c| c.kind() == "comment")),
@@ -485,38 +975,17 @@ fn writes_name(n: &GoNode, name: &str) -> bool {
     match n.kind().as_ref() {
         "assignment_statement" | "short_var_declaration" => n
             .field("left")
-            .is_some_and(|l| l.named_children().any(|t| root_name(&t) == name)),
+            .is_some_and(|l| l.named_children().any(|t| root_node(&t).text() == name)),
         "inc_statement" | "dec_statement" => n
             .named_children()
             .next()
-            .is_some_and(|t| root_name(&t) == name),
+            .is_some_and(|t| root_node(&t).text() == name),
         "unary_expression" => {
-            n.text().starts_with('&') && n.field("operand").is_some_and(|o| root_name(&o) == name)
+            n.text().starts_with('&')
+                && n.field("operand")
+                    .is_some_and(|o| root_node(&o).text() == name)
         }
         _ => false,
-    }
-}
-
-/// True when the loop body assigns to `name` (or to a field or element of it).
-fn assigns_to(body: &GoNode, name: &str) -> bool {
-    body.dfs().any(|n| writes_name(&n, name))
-}
-
-/// The variable an expression starts from: `s` in `s.cache.m`.
-fn root_name(e: &GoNode) -> String {
-    let mut cur = e.clone();
-    loop {
-        let next = match cur.kind().as_ref() {
-            "selector_expression" => cur.field("operand"),
-            "index_expression" | "slice_expression" => cur.field("operand"),
-            "parenthesized_expression" => cur.named_children().next(),
-            "unary_expression" => cur.field("operand"),
-            _ => None,
-        };
-        match next {
-            Some(n) => cur = n,
-            None => return cur.text().to_string(),
-        }
     }
 }
 
@@ -545,67 +1014,6 @@ fn straight_statements<'r>(body: &GoNode<'r>) -> Vec<GoNode<'r>> {
     out
 }
 
-/// `delete(a, b)` statements among the straight-line statements: (statement, [a, b]).
-fn unconditional_deletes<'r>(body: &GoNode<'r>) -> Vec<(GoNode<'r>, Vec<GoNode<'r>>)> {
-    straight_statements(body)
-        .into_iter()
-        .filter(|s| s.kind() == "expression_statement")
-        .filter_map(|s| {
-            let call = s.named_children().next()?;
-            if call.kind() != "call_expression" || call.field("function")?.text() != "delete" {
-                return None;
-            }
-            let args: Vec<_> = call.field("arguments")?.named_children().collect();
-            (args.len() == 2).then_some((s, args))
-        })
-        .collect()
-}
-
-/// True when some iteration may not reach `delete`: a `return`, `goto` or labeled
-/// jump anywhere in the body, a `break` out of this loop, or a `continue` before it.
-fn can_skip(lp: &GoNode, body: &GoNode, delete: &GoNode) -> bool {
-    let function = scope::enclosing_function(lp).map(|f| f.range());
-    body.dfs().any(|n| {
-        let kind = n.kind();
-        if !matches!(
-            kind.as_ref(),
-            "return_statement" | "goto_statement" | "break_statement" | "continue_statement"
-        ) {
-            return false;
-        }
-        // A jump inside a closure leaves the closure, not this loop.
-        if scope::enclosing_function(&n).map(|f| f.range()) != function {
-            return false;
-        }
-        let labeled = n.named_children().any(|c| c.kind() == "label_name");
-        match kind.as_ref() {
-            "return_statement" | "goto_statement" => true,
-            _ if labeled => true,
-            "break_statement" => innermost_breakable(&n).is_some_and(|b| b.range() == lp.range()),
-            _ => {
-                n.range().start < delete.range().start
-                    && innermost_loop(&n).is_some_and(|l| l.range() == lp.range())
-            }
-        }
-    })
-}
-
-fn innermost_breakable<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
-    n.ancestors().find(|a| {
-        matches!(
-            a.kind().as_ref(),
-            "for_statement"
-                | "expression_switch_statement"
-                | "type_switch_statement"
-                | "select_statement"
-        )
-    })
-}
-
-fn innermost_loop<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
-    n.ancestors().find(|a| a.kind() == "for_statement")
-}
-
 /// True when `delete` in this file is not the builtin: a local or package-level
 /// declaration of that name.
 fn delete_is_shadowed(file: &GoFile, at: &GoNode) -> bool {
@@ -626,5 +1034,34 @@ mod tests {
         assert_eq!(rename("j < n", "j"), rename("i<n", "i"));
         assert_ne!(rename("i < n", "i"), rename("i <= n", "i"));
         assert_eq!(rename("idx++", "idx"), "·++");
+    }
+
+    #[test]
+    fn teardown_names() {
+        for yes in [
+            "Close",
+            "closeAll",
+            "resetOnClose",
+            "Shutdown",
+            "shutDown",
+            "StopWorkers",
+            "release",
+            "HTTPStop",
+            "on_close",
+        ] {
+            assert!(name_says_teardown(yes), "{yes}");
+        }
+        for no in [
+            "Reset",
+            "Flush",
+            "purge",
+            "clearCache",
+            "Closure",
+            "restore",
+            "stopwatchTick",
+        ] {
+            assert!(!name_says_teardown(no), "{no}");
+        }
+        assert_eq!(camel_words("HTTPServerStop"), ["http", "server", "stop"]);
     }
 }
