@@ -256,8 +256,11 @@ fn rules_list_reads_as_prose_and_says_safety_honestly() {
         "{}",
         r.stdout
     );
-    // GM003 and GM004 fixes are safe or unsafe depending on the case.
-    for id in ["GM003", "GM004"] {
+    // GM004's fix never is safe: other holders keep the old map.
+    let gm004 = r.stdout.lines().find(|l| l.starts_with("GM004")).unwrap();
+    assert!(gm004.contains("fix: unsafe"), "{gm004}");
+    // GM003's fixes are safe or unsafe depending on the case.
+    for id in ["GM003"] {
         let line = r.stdout.lines().find(|l| l.starts_with(id)).unwrap();
         assert!(line.contains("fix: safe or unsafe"), "{line}");
         let explain = gomemfix(p.path(), &["explain", id]);
