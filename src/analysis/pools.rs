@@ -1389,6 +1389,42 @@ pub fn may_fill(n: &GoNode) -> bool {
     }
 }
 
+/// True when identifier `occ` names the variable that `name` names at `at`: not a
+/// new declaration of the same name (`item := p.Get()` inside a loop declares
+/// another object), nor a use of such a shadowing declaration.
+pub fn same_variable(occ: &GoNode, at: &GoNode, name: &str) -> bool {
+    if occ.kind() != "identifier" || occ.text() != name || declares_here(occ) {
+        return false;
+    }
+    let here = decls::lookup(occ, name).map(|d| d.ident.range());
+    let there = decls::lookup(at, name).map(|d| d.ident.range());
+    here == there
+}
+
+/// True when identifier `n` is being declared where it stands (`x :=`, `var x`, a
+/// parameter, `for _, x := range`).
+fn declares_here(n: &GoNode) -> bool {
+    let Some(parent) = n.parent() else {
+        return false;
+    };
+    let is_left_of = |holder: &GoNode, left: &GoNode| {
+        matches!(
+            holder.kind().as_ref(),
+            "short_var_declaration" | "range_clause"
+        ) && holder
+            .field("left")
+            .is_some_and(|l| l.range() == left.range())
+            && (holder.kind() == "short_var_declaration" || holder.text().contains(":="))
+    };
+    match parent.kind().as_ref() {
+        "parameter_declaration" | "variadic_parameter_declaration" | "var_spec" | "const_spec" => {
+            true
+        }
+        "expression_list" => parent.parent().is_some_and(|gp| is_left_of(&gp, &parent)),
+        _ => is_left_of(&parent, n),
+    }
+}
+
 /// Every name an object is known by in `func` after `from`: itself, and locals
 /// initialised from it (`b := *bp`, `buf := (*bp)[:0]`, `v := b`).
 pub fn aliases(func: &GoNode, name: &str, from: usize) -> Vec<String> {

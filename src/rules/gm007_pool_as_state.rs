@@ -5,7 +5,8 @@
 //! after `Put`, pools keyed by name.
 
 use crate::analysis::pools::{self, unparen};
-use crate::analysis::scope;
+use crate::analysis::types::Resolver;
+use crate::analysis::{decls, scope};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::Outcome;
 
@@ -34,7 +35,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
     let pool = pools::resolve_pool(file, receiver)?;
     if let Some(key) = &pool.map_key {
-        if keyed_by_name(key) {
+        if keyed_by_name(key) && !reinitialised_after(get) {
             return Some(format!(
                 "a pool per {} key is used as a cache, but Get returns any pooled object or a new one, not the one stored under this key",
                 key.text()
@@ -49,7 +50,215 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             return Some(why);
         }
     }
+    if let Some(why) = empty_means_nothing_stored(get) {
+        return Some(keyed(&pool, why));
+    }
     reads_old_state(get)
+}
+
+/// How a Get result is bound: the name holding it, and, for `x, ok := p.Get().(T)`,
+/// the name of `ok`.
+struct Bound<'r> {
+    stmt: GoNode<'r>,
+    value: String,
+    ok: Option<String>,
+}
+
+fn bound<'r>(get: &GoNode<'r>) -> Option<Bound<'r>> {
+    let list = pools::value_list_of(get)?;
+    let stmt = list.parent()?;
+    if !matches!(
+        stmt.kind().as_ref(),
+        "short_var_declaration" | "assignment_statement"
+    ) || stmt
+        .field("right")
+        .is_none_or(|r| r.range() != list.range())
+    {
+        return None;
+    }
+    let lefts: Vec<GoNode> = stmt
+        .field("left")?
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    if lefts.iter().any(|l| l.kind() != "identifier") {
+        return None;
+    }
+    Some(Bound {
+        value: lefts.first()?.text().to_string(),
+        ok: lefts.get(1).map(|o| o.text().to_string()),
+        stmt,
+    })
+}
+
+/// A Get checked for emptiness where an empty pool means "nothing was stored"
+/// rather than "make a fresh one": the empty path returns nil, a zero value,
+/// `false` or an error (or just ends), while the other path hands the object out or
+/// keeps it between calls. A pool never promises to keep anything, so that path
+/// is taken whenever the GC emptied it.
+fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
+    let b = bound(get)?;
+    let func = scope::enclosing_function(get)?;
+    // A pool's own wrapper (`func (p *Pool[T]) Get() T`) passes emptiness on to its
+    // callers, as sync.Pool does: it is a pool, not a store.
+    if func.field("name").is_some_and(|n| n.text() == "Get") {
+        return None;
+    }
+    let tested = b.ok.clone().unwrap_or_else(|| b.value.clone());
+    if tested == "_" {
+        return None;
+    }
+    // The `if` testing it: the one whose header holds the binding, or one of the
+    // next two statements.
+    let check = match b.stmt.parent() {
+        Some(p) if p.kind() == "if_statement" => Some(p),
+        _ => {
+            let mut found = None;
+            let mut next = b.stmt.next();
+            for _ in 0..2 {
+                let Some(n) = next.clone() else { break };
+                if n.kind() == "if_statement" {
+                    found = Some(n);
+                    break;
+                }
+                next = n.next();
+            }
+            found
+        }
+    }?;
+    let cond = unparen(&check.field("condition")?);
+    let empty_when_true = match (cond.kind().as_ref(), b.ok.is_some()) {
+        ("binary_expression", false) => {
+            let (l, r) = (
+                unparen(&cond.field("left")?),
+                unparen(&cond.field("right")?),
+            );
+            let names_it = (l.text() == tested && r.kind() == "nil")
+                || (r.text() == tested && l.kind() == "nil");
+            if !names_it {
+                return None;
+            }
+            match cond.field("operator")?.text().as_ref() {
+                "==" => true,
+                "!=" => false,
+                _ => return None,
+            }
+        }
+        ("unary_expression", true) if cond.text().starts_with('!') => {
+            if unparen(&cond.field("operand")?).text() != tested {
+                return None;
+            }
+            true
+        }
+        ("identifier", true) if cond.text() == tested => false,
+        _ => return None,
+    };
+    let consequence = check.field("consequence")?;
+    let (empty_path, present_path) = if empty_when_true {
+        (Some(consequence.clone()), None)
+    } else {
+        (check.field("alternative"), Some(consequence.clone()))
+    };
+    // The object re-initialised before use is scratch space whoever made it.
+    let from = b.stmt.range().end;
+    let names = pools::aliases(&func, &b.value, from);
+    if func
+        .dfs()
+        .filter(|n| n.range().start >= from)
+        .any(|n| pools::is_reset_of(&n, &names))
+    {
+        return None;
+    }
+    let nothing = match empty_path {
+        // `if v == nil { return nil }` / `if !ok { return 0, false }`.
+        Some(block) => {
+            let last = decls::statements(&block).into_iter().last()?;
+            last.kind() == "return_statement" && returns_absence(&last)
+        }
+        // `if v != nil { ... }` with no else: what follows the `if`.
+        None => {
+            let mut after = check.next();
+            while after.as_ref().is_some_and(|a| a.kind() == "comment") {
+                after = after.and_then(|a| a.next());
+            }
+            match after {
+                Some(a) => a.kind() == "return_statement" && returns_absence(&a),
+                // The function ends: state only if the object was kept somewhere.
+                None => present_path
+                    .as_ref()
+                    .is_some_and(|p| stores_beyond_call(p, &names)),
+            }
+        }
+    };
+    nothing.then(|| {
+        "an empty pool is taken to mean nothing was stored, and a non-empty one to hold what was put earlier; but Get returns any pooled object, and a GC may empty the pool at any time"
+            .to_string()
+    })
+}
+
+/// A `return` whose values all say "nothing here": nil, literals, `false`, a zero
+/// composite `T{}`, a named value (an error, a default), an error built on the spot.
+fn returns_absence(ret: &GoNode) -> bool {
+    let Some(list) = ret.named_children().find(|c| c.kind() == "expression_list") else {
+        return true;
+    };
+    let all = list
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .all(|v| {
+            let v = unparen(&v);
+            match v.kind().as_ref() {
+                // A name: a sentinel error or default from outside, or a zero value
+                // declared without one; a local given a value is something made here.
+                "identifier" => match decls::lookup(&v, &v.text()) {
+                    None => true,
+                    Some(d) => d.kind == decls::DeclKind::Local && d.value.is_none(),
+                },
+                "nil"
+                | "true"
+                | "false"
+                | "int_literal"
+                | "float_literal"
+                | "interpreted_string_literal"
+                | "raw_string_literal"
+                | "rune_literal"
+                | "selector_expression" => true,
+                "composite_literal" => v
+                    .field("body")
+                    .is_none_or(|b| b.named_children().all(|c| c.kind() == "comment")),
+                "call_expression" => v.field("function").is_some_and(|f| {
+                    let f = f.text();
+                    f == "errors.New" || f == "fmt.Errorf" || f.ends_with(".Errorf")
+                }),
+                _ => false,
+            }
+        });
+    all
+}
+
+/// True when `block` stores the object (one of `names`) in a field or a variable
+/// declared outside the function: it is meant to outlive the call.
+fn stores_beyond_call(block: &GoNode, names: &[String]) -> bool {
+    block.dfs().any(|n| {
+        if n.kind() != "assignment_statement" {
+            return false;
+        }
+        let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+            return false;
+        };
+        let holds = right
+            .dfs()
+            .any(|x| x.kind() == "identifier" && names.contains(&x.text().to_string()));
+        holds
+            && left.named_children().any(|l| {
+                let l = unparen(&l);
+                match l.kind().as_ref() {
+                    "selector_expression" | "index_expression" => true,
+                    "identifier" => decls::lookup(&l, &l.text()).is_none(),
+                    _ => false,
+                }
+            })
+    })
 }
 
 /// Integer keys are size classes of scratch buffers; a string key names an entry.
@@ -293,26 +502,207 @@ fn state_read(n: &GoNode, names: &[String]) -> Option<String> {
 
 fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
     let pool = pools::resolve_pool(file, receiver)?;
+    let arg = put
+        .field("arguments")?
+        .named_children()
+        .find(|c| c.kind() != "comment")?;
     if let Some(key) = &pool.map_key {
-        if keyed_by_name(key) {
+        if keyed_by_name(key) && !reset_before(put, &unparen(&arg).text()) {
             return Some(format!(
                 "a pool per {} key is used as a cache, but what is put here will not reliably be found under its key",
                 key.text()
             ));
         }
     }
-    let arg = put
-        .field("arguments")?
-        .named_children()
-        .find(|c| c.kind() != "comment")?;
     if let Some(why) = populated_value(&arg, put) {
         return Some(why);
     }
+    if let Some(why) = value_put(file, &arg) {
+        return Some(why);
+    }
     let arg = unparen(&arg);
+    let from_elsewhere = match arg.kind().as_ref() {
+        "identifier" => pools::get_binding(put, &arg.text()).is_none(),
+        "selector_expression" => true,
+        _ => false,
+    };
+    if from_elsewhere && !reset_before(put, &arg.text()) && read_back_as_state(file, receiver) {
+        let why = format!(
+            "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
+            arg.text()
+        );
+        return Some(keyed(&pool, why));
+    }
     if arg.kind() == "identifier" {
         return used_after_put(put, &arg.text());
     }
     None
+}
+
+/// `why`, said of a pool kept per key: then the pools are a cache.
+fn keyed(pool: &pools::PoolInfo, why: String) -> String {
+    match &pool.map_key {
+        Some(key) => format!(
+            "pools kept per {} key are used as a cache: {why}",
+            key.text()
+        ),
+        None => why,
+    }
+}
+
+/// True when a Get of the same pool (same receiver text) in this file treats an
+/// empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
+fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> bool {
+    let text = receiver.text();
+    let found = file.root.root().dfs().any(|call| {
+        pools::get_receiver(&call).is_some_and(|r| r.text() == text)
+            && empty_means_nothing_stored(&call).is_some()
+    });
+    found
+}
+
+/// A value of a plain type (a number, a string, a bool, `time.Time`, a struct
+/// value): nothing in it can be reused as scratch space, since Get hands back a
+/// copy, so it is in the pool only to be read back.
+fn value_put(file: &GoFile, arg: &GoNode) -> Option<String> {
+    let arg = unparen(arg);
+    let literal = matches!(
+        arg.kind().as_ref(),
+        "int_literal"
+            | "float_literal"
+            | "interpreted_string_literal"
+            | "raw_string_literal"
+            | "true"
+            | "false"
+    );
+    let ty = if literal {
+        None
+    } else {
+        match arg.kind().as_ref() {
+            "identifier" | "selector_expression" => Resolver::new(file).type_of(&arg),
+            _ => None,
+        }
+    };
+    let plain = literal || ty.as_deref().is_some_and(|t| is_plain_value_type(file, t));
+    plain.then(|| {
+        format!(
+            "`{}` is a plain value: a pool reuses memory only through pointers, so this value is there only to be read back later",
+            arg.text()
+        )
+    })
+}
+
+const PLAIN_TYPES: &[&str] = &[
+    "bool",
+    "string",
+    "int",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uintptr",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+    "byte",
+    "rune",
+    "time.Time",
+    "time.Duration",
+];
+
+fn is_plain_value_type(file: &GoFile, ty: &str) -> bool {
+    let ty = ty.trim();
+    if PLAIN_TYPES.contains(&ty) {
+        return true;
+    }
+    // A struct or basic type declared in this package, by value.
+    let is_name = !ty.is_empty() && ty.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if !is_name {
+        return false;
+    }
+    let resolver = Resolver::new(file);
+    let Some(decl) = resolver.type_decl(ty) else {
+        return false;
+    };
+    let u = decl.underlying.trim();
+    if PLAIN_TYPES.contains(&u) {
+        return true;
+    }
+    // A struct of plain fields only: no slice, map or pointer to reuse.
+    u.starts_with("struct")
+        && !decl.fields.is_empty()
+        && decl.embedded.is_empty()
+        && decl
+            .fields
+            .iter()
+            .all(|(_, t)| PLAIN_TYPES.contains(&t.trim()))
+}
+
+/// True when the object `target` (an expression's text) is reset before `put` in its
+/// function: `w.Reset(nil); pools[k].Put(w)`.
+fn reset_before(put: &GoNode, target: &str) -> bool {
+    let Some(func) = scope::enclosing_function(put) else {
+        return false;
+    };
+    let at = put.range().start;
+    let found = func
+        .dfs()
+        .take_while(|n| n.range().start < at)
+        .any(|n| is_reset_call_on(&n, target));
+    found
+}
+
+/// `target.Reset(...)` (or another reset-like method) called on exactly `target`.
+fn is_reset_call_on(n: &GoNode, target: &str) -> bool {
+    if n.kind() != "call_expression" {
+        return false;
+    }
+    let Some(f) = n.field("function").map(|f| unparen(&f)) else {
+        return false;
+    };
+    f.kind() == "selector_expression"
+        && f.field("field")
+            .is_some_and(|m| pools::is_reset_name(&m.text()))
+        && f.field("operand")
+            .is_some_and(|o| unparen(&o).text() == target)
+}
+
+/// True when the object a Get hands out is reset (re-pointed, re-initialised)
+/// after the Get in its function: `rw.w = pools[name].Get().(Encoder); rw.w.Reset(dst)`.
+fn reinitialised_after(get: &GoNode) -> bool {
+    let Some(list) = pools::value_list_of(get) else {
+        return false;
+    };
+    let Some(stmt) = list.parent() else {
+        return false;
+    };
+    let Some(target) = stmt
+        .field("left")
+        .and_then(|l| l.named_children().find(|c| c.kind() != "comment"))
+    else {
+        return false;
+    };
+    let Some(func) = scope::enclosing_function(get) else {
+        return false;
+    };
+    let from = stmt.range().end;
+    let target = unparen(&target);
+    let names = if target.kind() == "identifier" {
+        pools::aliases(&func, &target.text(), from)
+    } else {
+        vec![]
+    };
+    let text = target.text().to_string();
+    let found = func.dfs().filter(|n| n.range().start >= from).any(|n| {
+        is_reset_call_on(&n, &text) || (!names.is_empty() && pools::is_reset_of(&n, &names))
+    });
+    found
 }
 
 /// A value built with data in this function and put away, rather than an object
@@ -395,7 +785,7 @@ fn used_after_put(put: &GoNode, name: &str) -> Option<String> {
         let mut next = cur.next();
         while let Some(s) = next {
             if s.is_named() && s.kind() != "comment" {
-                match use_in(&s, name) {
+                match use_in(&s, name, put) {
                     Use::Used => {
                         return Some(format!(
                             "`{name}` is still used after Put, as if the pool kept it for this caller; another goroutine may already have it"
@@ -442,20 +832,19 @@ enum Use {
     Rebound,
 }
 
-fn use_in(stmt: &GoNode, name: &str) -> Use {
+fn use_in(stmt: &GoNode, name: &str, put: &GoNode) -> Use {
     // `x = ...` first: the variable names another object from here on.
     if stmt.kind() == "assignment_statement"
         && stmt.field("operator").is_some_and(|o| o.text() == "=")
     {
         let rebinds = stmt.field("left").is_some_and(|l| {
             l.named_children()
-                .any(|x| x.kind() == "identifier" && x.text() == name)
+                .any(|x| pools::same_variable(&x, put, name))
         });
         if rebinds {
-            let reads = stmt.field("right").is_some_and(|r| {
-                r.dfs()
-                    .any(|n| n.kind() == "identifier" && n.text() == name)
-            });
+            let reads = stmt
+                .field("right")
+                .is_some_and(|r| r.dfs().any(|n| pools::same_variable(&n, put, name)));
             return if reads { Use::Used } else { Use::Rebound };
         }
     }
@@ -467,9 +856,9 @@ fn use_in(stmt: &GoNode, name: &str) -> Use {
     {
         return Use::Rebound;
     }
-    let used = stmt
-        .dfs()
-        .any(|n| n.kind() == "identifier" && n.text() == name);
+    // A use of the same variable: a new `name :=` in a nested block (a loop's
+    // own `item := p.Get()`) is another object.
+    let used = stmt.dfs().any(|n| pools::same_variable(&n, put, name));
     if used {
         Use::Used
     } else {
