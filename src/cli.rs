@@ -4,6 +4,7 @@
 //! Settings come from three places, strongest first: the command line,
 //! `gomemfix.toml` (see `config`), the defaults.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -372,13 +373,35 @@ fn settings(
         None => match &common.stdin_filename {
             // The file need not exist: look from its folder.
             Some(name) => config::discover(base.join(name).parent().unwrap_or(base)),
-            None => config::discover_for(paths)?,
+            // Each file uses its nearest config (see `ConfigScopes`); this one, of
+            // the first path, gives the run's defaults.
+            None => paths
+                .iter()
+                .find(|p| p.exists())
+                .and_then(|p| config::discover(p)),
         },
     };
     let config = match &config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    let baseline = match &common.baseline {
+        Some(file) => Some(Arc::new(Baseline::load(file, base)?)),
+        None => None,
+    };
+    settings_for(common, &config, &[], unsafe_flag, base, baseline)
+}
+
+/// The settings of files under `config`, with `extra_ignore` (its
+/// `per-file-ignores` for them) left out too.
+fn settings_for(
+    common: &CommonArgs,
+    config: &Config,
+    extra_ignore: &[String],
+    unsafe_flag: Option<bool>,
+    base: &Path,
+    baseline: Option<Arc<Baseline>>,
+) -> anyhow::Result<Settings> {
     let all = rules::with_patterns(common.patterns.as_deref())?;
     let mut known_rules: Vec<String> = all.iter().map(|r| r.id.clone()).collect();
     known_rules.push(suppress::UNUSED_ID.into());
@@ -408,6 +431,20 @@ fn settings(
     let gm100_selected = select.iter().any(is_gm100);
     select.retain(|k| !is_gm100(k));
     ignore.retain(|k| !is_gm100(k));
+    if !extra_ignore.is_empty() {
+        if let Err(e) = select_rules(
+            rules::with_patterns(common.patterns.as_deref())?,
+            &[],
+            extra_ignore,
+        ) {
+            let msg = e.to_string().replace(" in --select/--ignore", "");
+            anyhow::bail!(
+                "{}: `per-file-ignores`: {msg}",
+                config.locate("per-file-ignores")
+            );
+        }
+        ignore.extend(extra_ignore.iter().cloned());
+    }
     let rules = if gm100_selected && select.is_empty() {
         vec![]
     } else {
@@ -422,9 +459,7 @@ fn settings(
         infos.push(unused_suppression_info());
     }
     let mut engine = Engine::new(rules).with_options(rule_options(common, config.options.clone())?);
-    if let Some(file) = &common.baseline {
-        engine.baseline = Some(Arc::new(Baseline::load(file, base)?));
-    }
+    engine.baseline = baseline;
     // From stdin the file is all there is: fixes that edit other files wait for a tree run.
     engine.one_file = common.stdin_filename.is_some();
     let exclude = if common.exclude.is_empty() {
@@ -451,6 +486,185 @@ fn settings(
         known_rules,
         report_unused_suppressions: report_unused,
     })
+}
+
+/// Each file's settings come from its nearest `gomemfix.toml` (as ruff does):
+/// one run covers a monorepo whose projects have their own. `--config FILE`
+/// names one for every file. A file's `per-file-ignores` leave rules out for it.
+/// Flags win everywhere. Files that share a config and a set of ignored rules
+/// share one engine.
+struct ConfigScopes<'c> {
+    common: &'c CommonArgs,
+    unsafe_flag: Option<bool>,
+    base: PathBuf,
+    /// `[0]` is the run's defaults (the first path's config).
+    built: Vec<Settings>,
+    keys: HashMap<(Option<PathBuf>, Vec<String>), usize>,
+    configs: HashMap<PathBuf, Option<Config>>,
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+    /// Canonical path → index in `built`, None when its config is broken. Empty
+    /// when every file uses `built[0]`.
+    of_file: HashMap<PathBuf, Option<usize>>,
+}
+
+impl<'c> ConfigScopes<'c> {
+    fn new(
+        common: &'c CommonArgs,
+        primary: Settings,
+        unsafe_flag: Option<bool>,
+        base: &Path,
+    ) -> Self {
+        ConfigScopes {
+            common,
+            unsafe_flag,
+            base: base.to_path_buf(),
+            built: vec![primary],
+            keys: HashMap::new(),
+            configs: HashMap::new(),
+            dirs: HashMap::new(),
+            of_file: HashMap::new(),
+        }
+    }
+
+    fn primary(&self) -> &Settings {
+        &self.built[0]
+    }
+
+    /// What reports know of the rules: every rule any file ran.
+    fn infos(&self) -> Vec<RuleInfo> {
+        let mut out: Vec<RuleInfo> = vec![];
+        for s in &self.built {
+            for i in &s.infos {
+                if !out.iter().any(|o| o.id == i.id) {
+                    out.push(i.clone());
+                }
+            }
+        }
+        out
+    }
+
+    fn config_of(&mut self, file: &Path) -> Result<Option<(PathBuf, Config)>, String> {
+        let config_path = match &self.common.config {
+            Some(p) => Some(p.clone()),
+            None => {
+                let dir = file.parent().unwrap_or(Path::new(".")).to_path_buf();
+                self.dirs
+                    .entry(dir.clone())
+                    .or_insert_with(|| config::discover(&dir))
+                    .clone()
+            }
+        };
+        let Some(path) = config_path else {
+            return Ok(None);
+        };
+        if !self.configs.contains_key(&path) {
+            match Config::load(&path) {
+                Ok(c) => {
+                    self.configs.insert(path.clone(), Some(c));
+                }
+                Err(e) => {
+                    self.configs.insert(path.clone(), None);
+                    return Err(e.to_string());
+                }
+            }
+        }
+        match &self.configs[&path] {
+            Some(c) => Ok(Some((path.clone(), c.clone()))),
+            // Reported once, when it was read.
+            None => Err(String::new()),
+        }
+    }
+}
+
+impl run::Scopes for ConfigScopes<'_> {
+    fn prepare(&mut self, files: &[PathBuf]) -> Vec<String> {
+        let mut errors = vec![];
+        let primary_key = match &self.common.config {
+            Some(p) => Some(p.clone()),
+            None => self
+                .common
+                .paths
+                .iter()
+                .find(|p| p.exists())
+                .and_then(|p| config::discover(p)),
+        };
+        let primary_key = primary_key.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+        self.keys.insert((primary_key, vec![]), 0);
+        for file in files {
+            let canon = std::fs::canonicalize(file).unwrap_or_else(|_| self.base.join(file));
+            let idx = match self.config_of(&canon) {
+                Err(e) => {
+                    if !e.is_empty() {
+                        errors.push(e);
+                    }
+                    None
+                }
+                Ok(found) => {
+                    let ignored = found
+                        .as_ref()
+                        .map(|(_, c)| c.ignored_for(&canon))
+                        .unwrap_or_default();
+                    let key_path = found
+                        .as_ref()
+                        .map(|(p, _)| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()));
+                    let key = (key_path, ignored.clone());
+                    match self.keys.get(&key) {
+                        Some(i) => Some(*i),
+                        None => {
+                            let config = found.map(|(_, c)| c).unwrap_or_default();
+                            let baseline = self.built[0].engine.baseline.clone();
+                            match settings_for(
+                                self.common,
+                                &config,
+                                &ignored,
+                                self.unsafe_flag,
+                                &self.base,
+                                baseline,
+                            ) {
+                                Ok(s) => {
+                                    self.built.push(s);
+                                    let i = self.built.len() - 1;
+                                    self.keys.insert(key, i);
+                                    Some(i)
+                                }
+                                Err(e) => {
+                                    let msg = e.to_string();
+                                    if !errors.contains(&msg) {
+                                        errors.push(msg);
+                                    }
+                                    None
+                                }
+                            }
+                        }
+                    }
+                }
+            };
+            self.of_file.insert(canon, idx);
+        }
+        if self.of_file.values().all(|i| *i == Some(0)) {
+            self.of_file.clear();
+        }
+        errors
+    }
+
+    fn scope(&self, path: &Path) -> Option<run::Scope<'_>> {
+        let idx = if self.of_file.is_empty() {
+            0
+        } else {
+            let canon = std::fs::canonicalize(path).unwrap_or_else(|_| self.base.join(path));
+            match self.of_file.get(&canon) {
+                Some(i) => (*i)?,
+                // A file the walk did not yield (a cross-file fix's target).
+                None => 0,
+            }
+        };
+        let s = &self.built[idx];
+        Some(run::Scope {
+            engine: &s.engine,
+            unsafe_fixes: s.unsafe_fixes,
+            files: &s.files,
+        })
+    }
 }
 
 /// A progress bar only for a person watching: stderr is a terminal and this is not CI.
@@ -502,7 +716,10 @@ fn run_files(
         report_unused_suppressions: settings.report_unused_suppressions,
         known_rules: settings.known_rules.clone(),
     };
-    let report = run::run(&settings.engine, &paths, &opts);
+    let mut scopes = ConfigScopes::new(common, settings, unsafe_flag, &base);
+    let report = run::run_scoped(&mut scopes, &paths, &opts);
+    let settings = scopes.primary();
+    let infos = scopes.infos();
     for e in &report.errors {
         eprintln!("gomemfix: {e}");
     }
@@ -514,7 +731,7 @@ fn run_files(
             eprintln!("gomemfix: warning: {}: {w}", f.path.display());
         }
     }
-    let mut ropts = ReportOptions::new(&settings.infos, mode);
+    let mut ropts = ReportOptions::new(&infos, mode);
     ropts.unsafe_fixes = settings.unsafe_fixes;
     ropts.color = color;
     ropts.show_suppressed = common.show_suppressed;

@@ -1,6 +1,7 @@
-//! `gomemfix.toml`: project settings, found by walking up from the paths given
-//! to the repository root (the first folder holding `.git`). Flags on the command
-//! line win over the file.
+//! `gomemfix.toml`: project settings. Each file uses the nearest one at or above
+//! it, up to the repository root (the first folder holding `.git`); `extend`
+//! inherits another file's settings, the nearer file winning key by key.
+//! Flags on the command line win over every file.
 //!
 //! ```toml
 //! select = ["GM005", "GM010"]     # ids, names or id prefixes
@@ -41,7 +42,15 @@ const OPTION_KEYS: &[(&str, &str)] = &[
     ("GM006", "include-test-apps"),
 ];
 
-const TOP_KEYS: &[&str] = &["select", "ignore", "exclude", "unsafe-fixes", "rules"];
+const TOP_KEYS: &[&str] = &[
+    "extend",
+    "select",
+    "ignore",
+    "exclude",
+    "per-file-ignores",
+    "unsafe-fixes",
+    "rules",
+];
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -54,6 +63,15 @@ pub struct Config {
     pub options: RuleOptions,
     /// Line of each top-level key, for later errors (an unknown rule in `select`).
     pub lines: BTreeMap<String, usize>,
+    /// `extend = "../gomemfix.toml"`: the file this one inherits from, as written.
+    pub extend: Option<PathBuf>,
+    /// `per-file-ignores`: glob (relative to [`Config::per_file_root`]) → rule ids.
+    pub per_file_ignores: Vec<(String, Vec<String>)>,
+    /// The folder `exclude` globs are relative to: that of the file that set them
+    /// (an extended file's, when this one sets none). None: this file's.
+    pub exclude_root: Option<PathBuf>,
+    /// The folder `per-file-ignores` globs are relative to, likewise.
+    pub per_file_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,31 +109,110 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     }
 }
 
-/// The config for a run over `paths`: the one file they share. Paths under
-/// different config files are an error, so no setting is applied to the wrong tree.
-pub fn discover_for(paths: &[PathBuf]) -> anyhow::Result<Option<PathBuf>> {
-    let mut found: Option<Option<PathBuf>> = None;
-    // A missing path is the walk's error to report, not a config question.
-    for p in paths.iter().filter(|p| p.exists()) {
-        let here = discover(p);
-        match &found {
-            None => found = Some(here),
-            Some(prev) if *prev != here => anyhow::bail!(
-                "the paths given fall under different {FILE_NAME} files ({} and {}); run gomemfix once per project",
-                prev.as_deref().map_or("none".into(), |p| p.display().to_string()),
-                here.as_deref().map_or("none".into(), |p| p.display().to_string()),
-            ),
-            Some(_) => {}
-        }
-    }
-    Ok(found.flatten())
-}
-
 impl Config {
+    /// Reads a config file and the files it `extend`s, the nearer winning key by
+    /// key (a list replaces the inherited one; `[rules.ID]` settings merge).
     pub fn load(path: &Path) -> anyhow::Result<Config> {
+        Config::load_chain(path, &mut vec![])
+    }
+
+    fn load_chain(path: &Path, seen: &mut Vec<PathBuf>) -> anyhow::Result<Config> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if seen.contains(&key) {
+            anyhow::bail!("{}: `extend` goes round in a circle", path.display());
+        }
+        seen.push(key);
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        Ok(Config::parse(path, &text)?)
+        let config = Config::parse(path, &text)?;
+        let Some(extend) = &config.extend else {
+            return Ok(config);
+        };
+        let folder = path.parent().unwrap_or(Path::new("."));
+        let parent_path = folder.join(extend);
+        if !parent_path.is_file() {
+            anyhow::bail!(
+                "{}: `extend`: {} is not a file",
+                config.locate("extend"),
+                parent_path.display()
+            );
+        }
+        let parent = Config::load_chain(&parent_path, seen)?;
+        Ok(parent.overlaid_by(config))
+    }
+
+    /// `self` (an extended file) with `child`'s keys on top.
+    fn overlaid_by(self, child: Config) -> Config {
+        let parent_folder = |c: &Config| {
+            c.path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf)
+        };
+        let (exclude, exclude_root) =
+            if child.exclude.is_empty() && !child.lines.contains_key("exclude") {
+                let root = self.exclude_root.clone().or_else(|| parent_folder(&self));
+                (self.exclude.clone(), root)
+            } else {
+                (child.exclude.clone(), child.exclude_root.clone())
+            };
+        let (per_file_ignores, per_file_root) = if child.lines.contains_key("per-file-ignores") {
+            (child.per_file_ignores.clone(), child.per_file_root.clone())
+        } else {
+            let root = self.per_file_root.clone().or_else(|| parent_folder(&self));
+            (self.per_file_ignores.clone(), root)
+        };
+        let mut options = self.options.clone();
+        options.extend(&child.options);
+        Config {
+            path: child.path,
+            select: child.select.or(self.select),
+            ignore: child.ignore.or(self.ignore),
+            exclude,
+            unsafe_fixes: child.unsafe_fixes.or(self.unsafe_fixes),
+            options,
+            lines: child.lines,
+            extend: child.extend,
+            per_file_ignores,
+            exclude_root,
+            per_file_root,
+        }
+    }
+
+    /// The rule ids `per-file-ignores` turns off for `file` (a glob may name the
+    /// file, its path, or a folder above it).
+    pub fn ignored_for(&self, file: &Path) -> Vec<String> {
+        if self.per_file_ignores.is_empty() {
+            return vec![];
+        }
+        let Some(root) = self.per_file_root.clone().or_else(|| {
+            self.path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .map(Path::to_path_buf)
+        }) else {
+            return vec![];
+        };
+        let root = std::fs::canonicalize(&root).unwrap_or(root);
+        let abs = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+        let Ok(rel) = abs.strip_prefix(&root) else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for (glob, ids) in &self.per_file_ignores {
+            let Ok(g) = Glob::new(glob) else { continue };
+            let m = g.compile_matcher();
+            let hit = rel
+                .ancestors()
+                .any(|a| !a.as_os_str().is_empty() && m.is_match(a))
+                || rel.file_name().is_some_and(|n| m.is_match(n));
+            if hit {
+                out.extend(ids.iter().cloned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -165,6 +262,31 @@ impl Config {
                     }
                 },
                 "rules" => config.options = rule_options(value, &err)?,
+                "extend" => match value.get_ref().as_str() {
+                    Some(p) if !p.trim().is_empty() => config.extend = Some(PathBuf::from(p)),
+                    _ => {
+                        return Err(err(
+                            value.span(),
+                            "`extend` must be the path of another gomemfix.toml, e.g. \"../gomemfix.toml\"".into(),
+                        ))
+                    }
+                },
+                "per-file-ignores" => {
+                    let table = value.get_ref().as_table().ok_or_else(|| {
+                        err(
+                            value.span(),
+                            "`per-file-ignores` must be a table of glob = [rule ids]".into(),
+                        )
+                    })?;
+                    for (glob, ids) in table {
+                        let g = glob.get_ref().as_ref();
+                        Glob::new(g).map_err(|e| {
+                            err(glob.span(), format!("`per-file-ignores`: bad glob `{g}`: {e}"))
+                        })?;
+                        let list = strings(&format!("per-file-ignores.\"{g}\""), ids, &err)?;
+                        config.per_file_ignores.push((g.to_string(), list));
+                    }
+                }
                 other => {
                     return Err(err(
                         key.span(),
@@ -181,7 +303,10 @@ impl Config {
         if self.exclude.is_empty() {
             return None;
         }
-        let root = self.path.as_ref()?.parent()?.to_path_buf();
+        let root = match &self.exclude_root {
+            Some(r) => r.clone(),
+            None => self.path.as_ref()?.parent()?.to_path_buf(),
+        };
         let mut b = GlobSetBuilder::new();
         for g in &self.exclude {
             b.add(Glob::new(g).ok()?);
@@ -438,6 +563,5 @@ mod tests {
             discover(&pkg).unwrap(),
             std::fs::canonicalize(pkg.join(FILE_NAME)).unwrap()
         );
-        assert!(discover_for(&[pkg.clone(), repo.clone()]).is_err());
     }
 }

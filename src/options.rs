@@ -35,6 +35,13 @@ impl RuleOptions {
         self.get(key)?.parse().ok()
     }
 
+    /// Sets every key `other` sets (a nearer config over an extended one).
+    pub fn extend(&mut self, other: &RuleOptions) {
+        for (k, v) in &other.values {
+            self.values.insert(k.clone(), v.clone());
+        }
+    }
+
     /// True when the key is set (a switch).
     pub fn is_set(&self, key: &str) -> bool {
         self.values.contains_key(key)

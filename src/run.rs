@@ -69,28 +69,82 @@ struct Processed {
     before: Option<Vec<Finding>>,
 }
 
-pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
-    let mut walked = walk::collect(paths);
-    if !opts.files.is_empty() {
-        walked
-            .files
-            .retain(|c| opts.files.keeps(&c.path, &opts.base));
+/// The settings one file is checked with: its rules (with their options), whether
+/// unsafe fixes apply, and which files to keep. In a monorepo each file has those
+/// of its nearest `gomemfix.toml` (the CLI builds them; see `Scopes`).
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub engine: &'a Engine,
+    pub unsafe_fixes: bool,
+    pub files: &'a FileFilter,
+}
+
+/// Where each file's [`Scope`] comes from.
+pub trait Scopes: Sync {
+    /// Called once with every walked file, before any is read; returns errors
+    /// (a broken `gomemfix.toml`), whose files then have no scope and are skipped.
+    fn prepare(&mut self, files: &[PathBuf]) -> Vec<String>;
+    /// The scope of a walked file, or of a file a cross-file fix edits.
+    fn scope(&self, path: &Path) -> Option<Scope<'_>>;
+}
+
+/// One engine and one set of settings for every file.
+struct One<'e> {
+    engine: &'e Engine,
+    unsafe_fixes: bool,
+    files: FileFilter,
+}
+
+impl Scopes for One<'_> {
+    fn prepare(&mut self, _: &[PathBuf]) -> Vec<String> {
+        vec![]
     }
+    fn scope(&self, _: &Path) -> Option<Scope<'_>> {
+        Some(Scope {
+            engine: self.engine,
+            unsafe_fixes: self.unsafe_fixes,
+            files: &self.files,
+        })
+    }
+}
+
+pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
+    let mut one = One {
+        engine,
+        unsafe_fixes: opts.unsafe_fixes,
+        files: opts.files.clone(),
+    };
+    run_scoped(&mut one, paths, opts)
+}
+
+/// A run in which each file may have its own settings (nested gomemfix.toml files).
+pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
+    let mut walked = walk::collect(paths);
+    let listed: Vec<PathBuf> = walked.files.iter().map(|c| c.path.clone()).collect();
+    let scope_errors = scopes.prepare(&listed);
+    walked.errors.extend(scope_errors);
+    let scopes: &dyn Scopes = scopes;
+    walked.files.retain(|c| {
+        scopes
+            .scope(&c.path)
+            .is_some_and(|s| s.files.is_empty() || s.files.keeps(&c.path, &opts.base))
+    });
     let modules = ModuleCache::default();
     let bar = progress_bar(opts.progress, walked.files.len());
     let mut processed: Vec<Processed> = walked
         .files
         .par_iter()
-        .map(|c| {
-            let p = process(engine, &modules, c, None, opts);
+        .filter_map(|c| {
+            let scope = scopes.scope(&c.path)?;
+            let p = process(scope.engine, &modules, c, None, opts, scope.unsafe_fixes);
             bar.inc(1);
-            p
+            Some(p)
         })
         .collect();
     bar.finish_and_clear();
     let files_scanned = processed.len();
     if matches!(opts.mode, Mode::Fix { .. }) {
-        cross_file_stage(engine, &modules, &mut processed, opts);
+        cross_file_stage(scopes, &modules, &mut processed, opts);
     }
     let mut files: Vec<FileReport> = processed
         .into_iter()
@@ -108,7 +162,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if opts.mode == (Mode::Fix { write: true }) {
-        unfix_unwritten(engine, &modules, &mut files, opts);
+        unfix_unwritten(scopes, &modules, &mut files, opts);
     }
     RunReport {
         files,
@@ -134,7 +188,14 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
         return report;
     }
     let modules = ModuleCache::default();
-    let mut p = process(engine, &modules, &cand, Some(bytes.clone()), opts);
+    let mut p = process(
+        engine,
+        &modules,
+        &cand,
+        Some(bytes.clone()),
+        opts,
+        opts.unsafe_fixes,
+    );
     let shown = p.report.path.clone();
     // The diff is of what came in, whatever the file on disk holds.
     let mut file = match p.pending.take() {
@@ -190,6 +251,7 @@ fn process(
     cand: &Candidate,
     given: Option<Vec<u8>>,
     opts: &RunOptions,
+    unsafe_fixes: bool,
 ) -> Processed {
     let shown = walk::display_path(&cand.path, &opts.base);
     let mut out = Processed {
@@ -284,7 +346,7 @@ fn process(
                 vec![]
             };
             let input = apply_fixes(&src.text, &gm100_before);
-            let fixed = engine.fix(&cand.path, &input, module.clone(), opts.unsafe_fixes);
+            let fixed = engine.fix(&cand.path, &input, module.clone(), unsafe_fixes);
             if fixed.remaining.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
@@ -373,7 +435,7 @@ fn process(
 /// fixes when it was processed, else on its content on disk. A Go file is then
 /// fixed again, so its own findings are handled on the new text.
 fn cross_file_stage(
-    engine: &Engine,
+    scopes: &dyn Scopes,
     modules: &ModuleCache,
     processed: &mut Vec<Processed>,
     opts: &RunOptions,
@@ -444,11 +506,18 @@ fn cross_file_stage(
             }
         };
         if target.extension().is_some_and(|x| x == "go") {
-            let again = engine.fix(
+            let Some(scope) = scopes.scope(&target) else {
+                entry
+                    .report
+                    .errors
+                    .push("cross-file fix not applied: the file's gomemfix.toml is broken".into());
+                continue;
+            };
+            let again = scope.engine.fix(
                 &target,
                 &text,
                 modules.module_of(&target),
-                opts.unsafe_fixes,
+                scope.unsafe_fixes,
             );
             let shown = entry.report.path.clone();
             // What `check` saw in the file on disk, if it was walked.
@@ -594,7 +663,7 @@ fn show_other_files(f: &mut Finding, base: &Path) {
 /// finding goes back among those remaining (found again on the file as written,
 /// when its own file was rewritten, so its position is right).
 fn unfix_unwritten(
-    engine: &Engine,
+    scopes: &dyn Scopes,
     modules: &ModuleCache,
     files: &mut [FileReport],
     opts: &RunOptions,
@@ -621,7 +690,12 @@ fn unfix_unwritten(
         let text = file.changed.then(|| fs::read(&path).ok()).flatten();
         match text.and_then(|b| SourceText::decode(&b).ok()) {
             Some(src) => {
-                let a = engine.analyze(&path, &src.text, modules.module_of(&path));
+                let Some(scope) = scopes.scope(&path) else {
+                    continue;
+                };
+                let a = scope
+                    .engine
+                    .analyze(&path, &src.text, modules.module_of(&path));
                 file.findings = relabel(a.findings, &file.path);
                 for f in &mut file.findings {
                     show_other_files(f, &opts.base);
