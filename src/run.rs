@@ -339,9 +339,14 @@ fn process(
         Mode::Fix { .. } => {
             // GM100 first: its fixes only touch suppressions that silence nothing,
             // so the rules see the same findings on the result.
+            // What `check` sees in the file, computed once when needed.
+            let mut checked = None;
             let gm100_before = if src.text.contains("gomemfix:ignore") {
                 let a = engine.analyze(&cand.path, &src.text, module.clone());
-                unused_suppressions(engine, &cand.path, &src.text, &a.suppressed, &shown, opts)
+                let unused =
+                    unused_suppressions(engine, &cand.path, &src.text, &a.suppressed, &shown, opts);
+                checked = Some(a);
+                unused
             } else {
                 vec![]
             };
@@ -386,7 +391,9 @@ fn process(
             } else {
                 // Count against what `check` finds, so the two agree: a fix the
                 // engine applied over several passes is one fixed finding.
-                let a = engine.analyze(&cand.path, &src.text, module.clone());
+                let a = checked
+                    .take()
+                    .unwrap_or_else(|| engine.analyze(&cand.path, &src.text, module.clone()));
                 let mut before = relabel(a.findings, &shown);
                 before.extend(gm100_before);
                 before.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
