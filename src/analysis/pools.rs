@@ -1096,6 +1096,40 @@ pub fn is_append_to(n: &GoNode, names: &[String]) -> bool {
     })
 }
 
+/// `b = f(x, b)` (or `b, n = f(b)`): a slice handed to a call and replaced by what it
+/// returns, the append idiom of encoders (`buf = enc.Series(s, buf)`).
+pub fn regrown_by_call(n: &GoNode, names: &[String]) -> bool {
+    if n.kind() != "assignment_statement" || n.field("operator").is_none_or(|o| o.text() != "=") {
+        return false;
+    }
+    let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+        return false;
+    };
+    let assigns = left.named_children().any(|l| {
+        let l = unparen(&l);
+        (l.kind() == "identifier" || (l.kind() == "unary_expression" && l.text().starts_with('*')))
+            && root_ident(&l).is_some_and(|r| names.contains(&r))
+    });
+    let rights: Vec<GoNode> = right
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let [call] = rights.as_slice() else {
+        return false;
+    };
+    let call = unparen(call);
+    assigns
+        && call.kind() == "call_expression"
+        && call.field("arguments").is_some_and(|a| {
+            a.named_children().any(|x| {
+                let x = unparen(&x);
+                !is_truncation(&x, names)
+                    && matches!(x.kind().as_ref(), "identifier" | "unary_expression")
+                    && root_ident(&x).is_some_and(|r| names.contains(&r))
+            })
+        })
+}
+
 /// True when node `n` resets (or replaces) an object rooted at one of `names`:
 /// a reset-like method or function call on it, `clear(x)`, `x = x[:0]`, `*x = ...`,
 /// an assignment to one of its fields, or any `x[:0]`.
@@ -1338,7 +1372,10 @@ pub fn may_fill(n: &GoNode) -> bool {
                         .is_some_and(|f| f.range() == parent.range())
             });
             match called {
-                Some(_) => !READ_ONLY_METHODS.contains(&field.text().as_ref()),
+                Some(_) => {
+                    !READ_ONLY_METHODS.contains(&field.text().as_ref())
+                        && !is_reset_name(&field.text())
+                }
                 // A field: filled when written or appended to.
                 None => {
                     let up = parent.parent();

@@ -4,7 +4,7 @@
 
 use crate::analysis::exprs::called_name;
 use crate::analysis::pools::{self, Pooled};
-use crate::analysis::scope;
+use crate::analysis::{decls, scope};
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
@@ -46,36 +46,88 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
     let after_get = binding.stmt.range().end;
     let names = pools::aliases(&binding.func, &name, after_get);
     let deferred = is_deferred_put(put);
-    let at_exit = deferred || pools::in_deferred_closure(put);
-    let put_at = put.range().start;
-    let window = binding.func.dfs().filter(|n| {
-        let s = n.range().start;
-        s >= after_get && (at_exit || s < put_at)
-    });
-    let mut grows = false;
-    let mut filled = false;
-    for n in window {
-        if pools::resets(file, &n, &names)
-            && (at_exit || !pools::on_other_branch(&n, put, &binding.func))
-        {
-            return None;
-        }
-        grows |= pools::is_append_to(&n, &names);
-        filled |= n.kind() == "identifier"
-            && names.contains(&n.text().to_string())
-            && pools::may_fill(&n);
-    }
-    // A slice that is only read into (`r.Read(*bp)`) uses its full length: re-slicing
-    // it to zero would break the next user. Only a slice grown by append leaks data.
-    if matches!(kind, Pooled::Slice | Pooled::SlicePtr) && !grows {
-        return None;
-    }
-    // A buffer used only for its capacity (`b.Bytes()[:b.Cap()]`) or only read keeps
-    // its length at zero: the next Get sees nothing of this caller's.
-    if kind == Pooled::ResetMethod && !filled {
+    // `defer p.Put(b)` of a slice puts the slice header as it is at the defer: what is
+    // appended later does not go back. A pointer, or a closure reading `b` when it
+    // runs, puts the object as it is when the function returns.
+    let at_exit = (deferred && kind != Pooled::Slice) || pools::in_deferred_closure(put);
+    // The paths to check: to this Put, or to each way out of the function.
+    let ends: Vec<Option<GoNode>> = if at_exit {
+        let mut ends: Vec<Option<GoNode>> = decls::own_nodes(&binding.func)
+            .into_iter()
+            .filter(|n| n.kind() == "return_statement" && n.range().start >= after_get)
+            .map(Some)
+            .collect();
+        ends.push(None);
+        ends
+    } else {
+        vec![Some(put.clone())]
+    };
+    let leaks = ends
+        .iter()
+        .any(|end| leaks_on_path(file, &binding.func, after_get, end.as_ref(), &names, &kind));
+    if !leaks {
         return None;
     }
     Some(fix_for(file, put, &name, &kind, deferred))
+}
+
+/// True when, on the way from the Get (ending at `after_get`) to `end` (a Put or a
+/// `return`; None for the end of the function), the object is filled and not reset
+/// afterwards: no reset before its first fill (a reset right after Get) nor after
+/// its last. A slice fills by growing (`append`, `b = f(b)`); a buffer by any write
+/// ([`pools::may_fill`]): one used only as raw capacity, or only read, never fills.
+fn leaks_on_path(
+    file: &GoFile,
+    func: &GoNode,
+    after_get: usize,
+    end: Option<&GoNode>,
+    names: &[String],
+    kind: &Pooled,
+) -> bool {
+    let until = end.map_or(usize::MAX, |e| e.range().start);
+    let mut first_fill: Option<usize> = None;
+    let mut last_fill: Option<usize> = None;
+    let mut resets: Vec<usize> = vec![];
+    let mut reset_until = 0;
+    for n in func.dfs() {
+        let at = n.range().start;
+        if at < after_get {
+            continue;
+        }
+        if at >= until {
+            break;
+        }
+        if end.is_some_and(|e| pools::on_other_branch(&n, e, func)) {
+            continue;
+        }
+        if at >= reset_until && pools::resets(file, &n, names) {
+            resets.push(at);
+            // What the reset call is handed is not a fill.
+            reset_until = n.range().end;
+            continue;
+        }
+        if at < reset_until {
+            continue;
+        }
+        let fills = match kind {
+            Pooled::Slice | Pooled::SlicePtr => {
+                pools::is_append_to(&n, names) || pools::regrown_by_call(&n, names)
+            }
+            _ => {
+                n.kind() == "identifier"
+                    && names.contains(&n.text().to_string())
+                    && pools::may_fill(&n)
+            }
+        };
+        if fills {
+            first_fill.get_or_insert(at);
+            last_fill = Some(at);
+        }
+    }
+    let (Some(first), Some(last)) = (first_fill, last_fill) else {
+        return false;
+    };
+    !resets.iter().any(|&r| r < first || r > last)
 }
 
 /// `defer p.Put(b)` (the call is the deferred one itself).

@@ -50,7 +50,7 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             return Some(why);
         }
     }
-    if let Some(why) = empty_means_nothing_stored(get) {
+    if let Some(why) = stored_state_get(file, &pool, get) {
         return Some(keyed(&pool, why));
     }
     reads_old_state(get)
@@ -539,6 +539,54 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     None
 }
 
+/// [`empty_means_nothing_stored`], unless the pool's New can fail (returns nil):
+/// then a nil Get is an error, not an absence.
+fn stored_state_get<'r>(
+    file: &'r GoFile,
+    pool: &pools::PoolInfo<'r>,
+    get: &GoNode<'r>,
+) -> Option<String> {
+    let new_may_fail = pool
+        .new_func
+        .as_ref()
+        .is_some_and(|f| new_may_return_nil(file, f));
+    if new_may_fail {
+        return None;
+    }
+    empty_means_nothing_stored(get)
+}
+
+/// True when a pool's `New` (a literal or a function of this file) has a
+/// `return nil`: `New: newPipe` where making a pipe can fail.
+fn new_may_return_nil<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> bool {
+    let f = unparen(new_func);
+    let body = match f.kind().as_ref() {
+        "func_literal" => f.field("body"),
+        "identifier" => file
+            .root
+            .root()
+            .children()
+            .find(|d| {
+                d.kind() == "function_declaration"
+                    && d.field("name").is_some_and(|n| n.text() == f.text())
+            })
+            .and_then(|d| d.field("body")),
+        _ => None,
+    };
+    body.is_some_and(|b| {
+        b.dfs().any(|n| {
+            n.kind() == "return_statement"
+                && n.named_children()
+                    .find(|c| c.kind() == "expression_list")
+                    .is_some_and(|l| {
+                        l.named_children()
+                            .next()
+                            .is_some_and(|v| unparen(&v).kind() == "nil")
+                    })
+        })
+    })
+}
+
 /// `why`, said of a pool kept per key: then the pools are a cache.
 fn keyed(pool: &pools::PoolInfo, why: String) -> String {
     match &pool.map_key {
@@ -555,8 +603,11 @@ fn keyed(pool: &pools::PoolInfo, why: String) -> String {
 fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> bool {
     let text = receiver.text();
     let found = file.root.root().dfs().any(|call| {
-        pools::get_receiver(&call).is_some_and(|r| r.text() == text)
-            && empty_means_nothing_stored(&call).is_some()
+        pools::get_receiver(&call).is_some_and(|r| {
+            r.text() == text
+                && pools::resolve_pool(file, &r)
+                    .is_some_and(|pool| stored_state_get(file, &pool, &call).is_some())
+        })
     });
     found
 }
