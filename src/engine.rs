@@ -13,6 +13,7 @@ use crate::gomod::Module;
 use crate::imports::{self, choose_name, ImportRequest};
 use crate::options::RuleOptions;
 use crate::outcome::{FixPlan, Outcome};
+use crate::package::Files;
 use crate::rules::Rule;
 use crate::suppress::Suppressions;
 
@@ -97,9 +98,16 @@ impl Engine {
         self
     }
 
-    fn parse<'a>(&self, path: &'a Path, text: &str, module: Option<Arc<Module>>) -> GoFile<'a> {
+    fn parse<'a>(
+        &self,
+        files: &Files,
+        path: &'a Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+    ) -> GoFile<'a> {
         let mut file = GoFile::parse(path, text, module);
         file.options = self.options.clone();
+        file.files = files.clone();
         file
     }
 
@@ -108,8 +116,20 @@ impl Engine {
         self.rules.iter().any(|r| r.prefilter.may_match(bytes))
     }
 
+    /// Analyses one file on its own (its package and module read from disk afresh).
     pub fn analyze(&self, path: &Path, text: &str, module: Option<Arc<Module>>) -> Analysis {
-        let file = self.parse(path, text, module);
+        self.analyze_in(&Files::default(), path, text, module)
+    }
+
+    /// Analyses one file of a run, reading around it through the run's `files`.
+    pub fn analyze_in(
+        &self,
+        files: &Files,
+        path: &Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+    ) -> Analysis {
+        let file = self.parse(files, path, text, module);
         let (candidates, suppressed) = self.candidates(&file);
         let (candidates, baselined) = self.without_baselined(candidates);
         Analysis {
@@ -278,6 +298,18 @@ impl Engine {
         module: Option<Arc<Module>>,
         unsafe_fixes: bool,
     ) -> FixOutcome {
+        self.fix_in(&Files::default(), path, text, module, unsafe_fixes)
+    }
+
+    /// [`Engine::fix`] for one file of a run, reading around it through `files`.
+    pub fn fix_in(
+        &self,
+        files: &Files,
+        path: &Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+        unsafe_fixes: bool,
+    ) -> FixOutcome {
         let allowed = |f: &Finding| {
             f.fix
                 .as_ref()
@@ -289,7 +321,7 @@ impl Engine {
         let mut overlapped: Vec<(Finding, Finding)> = vec![];
         let mut converged = false;
         for _ in 0..MAX_FIX_PASSES {
-            let file = self.parse(path, &current, module.clone());
+            let file = self.parse(files, path, &current, module.clone());
             let (candidates, _) = self.candidates(&file);
             let (candidates, _) = self.without_baselined(candidates);
             let fixable: Vec<&Candidate> = candidates
@@ -357,7 +389,7 @@ impl Engine {
                 }
             }
         }
-        let mut remaining = self.analyze(path, &current, module);
+        let mut remaining = self.analyze_in(files, path, &current, module);
         // A fix that edits other files only is still seen here: those files change later.
         remaining.findings.retain(|r| {
             !fixed.iter().any(|f| {

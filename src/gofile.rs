@@ -10,6 +10,7 @@ use ast_grep_core::{AstGrep, Node, NodeMatch};
 use crate::gomod::Module;
 use crate::lang::Go;
 use crate::options::RuleOptions;
+use crate::package::Files;
 
 pub type GoDoc = StrDoc<Go>;
 pub type GoNode<'r> = Node<'r, GoDoc>;
@@ -63,6 +64,9 @@ pub struct GoFile<'a> {
     pub error_ranges: Vec<(usize, usize)>,
     /// The run's rule options (the engine sets them after parsing).
     pub options: Arc<RuleOptions>,
+    /// The run's file access (the engine sets it after parsing; a file parsed
+    /// on its own gets a fresh one).
+    pub files: Files,
 }
 
 impl<'a> GoFile<'a> {
@@ -95,6 +99,7 @@ impl<'a> GoFile<'a> {
             module,
             error_ranges,
             options: Arc::default(),
+            files: Files::default(),
         }
     }
 
@@ -107,11 +112,26 @@ impl<'a> GoFile<'a> {
         self.imports.iter().filter(move |i| i.path == path)
     }
 
+    /// What the run knows of the files around this one: its package folder, the
+    /// module, deployment files. Rules and analysis read through it, never the disk.
+    pub fn package(&self) -> &Files {
+        &self.files
+    }
+
+    /// The folder of this file's package, canonical when it resolves.
+    pub fn package_dir(&self) -> std::path::PathBuf {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        self.files.canonical(dir)
+    }
+
     /// Import path of this file's package, when the module is known.
     pub fn package_import_path(&self) -> Option<String> {
         let module = self.module.as_ref()?;
         let dir = self.path.parent()?;
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let dir = self.files.canonical(dir);
         module.import_path_of(&dir)
     }
 

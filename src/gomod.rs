@@ -1,9 +1,7 @@
 //! The module a file belongs to: the nearest `go.mod` above it, its module path
 //! and its `go` version (which decides whether a fix may use `slices`, `clear`...).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct GoVersion {
@@ -79,35 +77,6 @@ impl Module {
     /// True for GOROOT/src (`module std`) and GOROOT/src/cmd (`module cmd`).
     pub fn is_standard_library(&self) -> bool {
         self.path == "std" || self.path == "cmd"
-    }
-}
-
-/// Finds and caches the module of each folder; shared by all worker threads.
-#[derive(Default)]
-pub struct ModuleCache {
-    by_dir: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
-}
-
-impl ModuleCache {
-    pub fn module_of(&self, file: &Path) -> Option<Arc<Module>> {
-        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
-        self.lookup(&dir)
-    }
-
-    fn lookup(&self, dir: &Path) -> Option<Arc<Module>> {
-        if let Some(hit) = self.by_dir.lock().unwrap().get(dir) {
-            return hit.clone();
-        }
-        let found = match std::fs::read_to_string(dir.join("go.mod")) {
-            Ok(text) => Some(Arc::new(Module::parse(dir.to_path_buf(), &text))),
-            Err(_) => dir.parent().and_then(|parent| self.lookup(parent)),
-        };
-        self.by_dir
-            .lock()
-            .unwrap()
-            .insert(dir.to_path_buf(), found.clone());
-        found
     }
 }
 

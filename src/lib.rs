@@ -20,6 +20,7 @@ pub mod lang;
 pub mod model;
 pub mod options;
 pub mod outcome;
+pub mod package;
 pub mod prefilter;
 pub mod report;
 pub mod rule_tests;

@@ -12,7 +12,7 @@ use crate::diff;
 use crate::engine::{apply_foreign_edits, Engine};
 use crate::filter::FileFilter;
 use crate::finding::{FileEdit, Finding};
-use crate::gomod::ModuleCache;
+use crate::package::Files;
 use crate::source::{is_generated, LoadError, SourceText};
 use crate::walk::{self, Candidate};
 use crate::write::write_atomic;
@@ -129,14 +129,14 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
             .scope(&c.path)
             .is_some_and(|s| s.files.is_empty() || s.files.keeps(&c.path, &opts.base))
     });
-    let modules = ModuleCache::default();
+    let disk = Files::default();
     let bar = progress_bar(opts.progress, walked.files.len());
     let mut processed: Vec<Processed> = walked
         .files
         .par_iter()
         .filter_map(|c| {
             let scope = scopes.scope(&c.path)?;
-            let p = process(scope.engine, &modules, c, None, opts, scope.unsafe_fixes);
+            let p = process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes);
             bar.inc(1);
             Some(p)
         })
@@ -144,7 +144,7 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
     bar.finish_and_clear();
     let files_scanned = processed.len();
     if matches!(opts.mode, Mode::Fix { .. }) {
-        cross_file_stage(scopes, &modules, &mut processed, opts);
+        cross_file_stage(scopes, &disk, &mut processed, opts);
     }
     let mut files: Vec<FileReport> = processed
         .into_iter()
@@ -162,7 +162,7 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if opts.mode == (Mode::Fix { write: true }) {
-        unfix_unwritten(scopes, &modules, &mut files, opts);
+        unfix_unwritten(scopes, &disk, &mut files, opts);
     }
     RunReport {
         files,
@@ -187,10 +187,10 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
     if !opts.files.keeps(path, &opts.base) {
         return report;
     }
-    let modules = ModuleCache::default();
+    let disk = Files::default();
     let mut p = process(
         engine,
-        &modules,
+        &disk,
         &cand,
         Some(bytes.clone()),
         opts,
@@ -247,7 +247,7 @@ pub fn parse_only(paths: &[PathBuf], max_file_size: u64) -> (usize, usize) {
 
 fn process(
     engine: &Engine,
-    modules: &ModuleCache,
+    disk: &Files,
     cand: &Candidate,
     given: Option<Vec<u8>>,
     opts: &RunOptions,
@@ -308,10 +308,10 @@ fn process(
         });
         return out;
     }
-    let module = modules.module_of(&cand.path);
+    let module = disk.module_of(&cand.path);
     match opts.mode {
         Mode::Check => {
-            let a = engine.analyze(&cand.path, &src.text, module);
+            let a = engine.analyze_in(disk, &cand.path, &src.text, module);
             if a.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
@@ -342,7 +342,7 @@ fn process(
             // What `check` sees in the file, computed once when needed.
             let mut checked = None;
             let gm100_before = if src.text.contains("gomemfix:ignore") {
-                let a = engine.analyze(&cand.path, &src.text, module.clone());
+                let a = engine.analyze_in(disk, &cand.path, &src.text, module.clone());
                 let unused =
                     unused_suppressions(engine, &cand.path, &src.text, &a.suppressed, &shown, opts);
                 checked = Some(a);
@@ -351,7 +351,7 @@ fn process(
                 vec![]
             };
             let input = apply_fixes(&src.text, &gm100_before);
-            let fixed = engine.fix(&cand.path, &input, module.clone(), unsafe_fixes);
+            let fixed = engine.fix_in(disk, &cand.path, &input, module.clone(), unsafe_fixes);
             if fixed.remaining.partly_parsed {
                 report.warnings.push(partial_parse_warning());
             }
@@ -391,9 +391,9 @@ fn process(
             } else {
                 // Count against what `check` finds, so the two agree: a fix the
                 // engine applied over several passes is one fixed finding.
-                let a = checked
-                    .take()
-                    .unwrap_or_else(|| engine.analyze(&cand.path, &src.text, module.clone()));
+                let a = checked.take().unwrap_or_else(|| {
+                    engine.analyze_in(disk, &cand.path, &src.text, module.clone())
+                });
                 let mut before = relabel(a.findings, &shown);
                 before.extend(gm100_before);
                 before.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -443,7 +443,7 @@ fn process(
 /// fixed again, so its own findings are handled on the new text.
 fn cross_file_stage(
     scopes: &dyn Scopes,
-    modules: &ModuleCache,
+    disk: &Files,
     processed: &mut Vec<Processed>,
     opts: &RunOptions,
 ) {
@@ -520,10 +520,11 @@ fn cross_file_stage(
                     .push("cross-file fix not applied: the file's gomemfix.toml is broken".into());
                 continue;
             };
-            let again = scope.engine.fix(
+            let again = scope.engine.fix_in(
+                disk,
                 &target,
                 &text,
-                modules.module_of(&target),
+                disk.module_of(&target),
                 scope.unsafe_fixes,
             );
             let shown = entry.report.path.clone();
@@ -669,12 +670,7 @@ fn show_other_files(f: &mut Finding, base: &Path) {
 /// A fix whose edit to another file could not be written did not happen: its
 /// finding goes back among those remaining (found again on the file as written,
 /// when its own file was rewritten, so its position is right).
-fn unfix_unwritten(
-    scopes: &dyn Scopes,
-    modules: &ModuleCache,
-    files: &mut [FileReport],
-    opts: &RunOptions,
-) {
+fn unfix_unwritten(scopes: &dyn Scopes, disk: &Files, files: &mut [FileReport], opts: &RunOptions) {
     let unwritten: Vec<PathBuf> = files
         .iter()
         .filter(|f| !f.changed && !f.errors.is_empty())
@@ -702,7 +698,7 @@ fn unfix_unwritten(
                 };
                 let a = scope
                     .engine
-                    .analyze(&path, &src.text, modules.module_of(&path));
+                    .analyze_in(disk, &path, &src.text, disk.module_of(&path));
                 file.findings = relabel(a.findings, &file.path);
                 for f in &mut file.findings {
                     show_other_files(f, &opts.base);

@@ -8,16 +8,15 @@
 //! functions used as values, and methods whose name another method, field or
 //! interface of the module also uses (the method might satisfy an interface).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use crate::analysis::{context, decls};
 use crate::finding::{Edit, FileEdit, Position};
 use crate::gofile::{GoFile, GoNode};
 use crate::imports::{choose_name, ImportRequest};
+use crate::package::Files;
 use crate::source::{is_generated, SourceText};
-use crate::walk;
 
 /// The name given to the new parameter.
 pub const PARAM: &str = "ctx";
@@ -71,7 +70,8 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
     let Some(module) = file.module.clone() else {
         return Err("no go.mod above the file, so the callers cannot all be found".into());
     };
-    let own_path = canonical(file.path);
+    let files = file.package();
+    let own_path = files.canonical(file.path);
     let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let exported = name.starts_with(|c: char| c.is_uppercase());
     if exported && is_method {
@@ -79,7 +79,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             "`{name}` is an exported method: calls of other types' `{name}` cannot be told apart without type information"
         ));
     }
-    if exported && !private_package(&module.root, &own_dir, &file.package_name) {
+    if exported && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name) {
         return Err(format!(
             "`{name}` is exported from a package other modules may import, and changing its signature would break their calls"
         ));
@@ -105,15 +105,12 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
     });
 
     let mut method_decls = 0;
-    for path in module_files(&module.root).iter() {
-        let is_own = canonical(path) == own_path;
+    for path in module_files(files, &module.root).iter() {
+        let is_own = files.canonical(path) == own_path;
         let text = if is_own {
             file.text().to_string()
         } else {
-            match std::fs::read(path)
-                .ok()
-                .and_then(|b| SourceText::decode(&b).ok())
-            {
+            match files.read(path).and_then(|b| SourceText::decode(&b).ok()) {
                 Some(s) => s.text,
                 None => continue,
             }
@@ -122,7 +119,8 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             continue;
         }
         let gf = GoFile::parse(path, &text, None);
-        let dir = canonical(path)
+        let dir = files
+            .canonical(path)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
@@ -140,7 +138,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             if imp.alias.as_deref() == Some(".") {
                 return Err(format!(
                     "{} dot-imports the package",
-                    shown(path, &module.root)
+                    shown(files, path, &module.root)
                 ));
             }
             Some(imp.local_name().to_string())
@@ -149,7 +147,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         for n in gf.root.root().dfs() {
             let here = || {
                 let p = Position::of_offset(&text, n.range().start);
-                format!("{}:{}", shown(path, &module.root), p.line)
+                format!("{}:{}", shown(files, path, &module.root), p.line)
             };
             match n.kind().as_ref() {
                 "method_declaration"
@@ -209,7 +207,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         if !is_own && is_generated(&text) {
             return Err(format!(
                 "{} calls it and is generated",
-                shown(path, &module.root)
+                shown(files, path, &module.root)
             ));
         }
         if sites
@@ -218,7 +216,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         {
             return Err(format!(
                 "{} is only partly parsed",
-                shown(path, &module.root)
+                shown(files, path, &module.root)
             ));
         }
         let (todo_pkg, todo_alias) = choose_name(&gf.root, "context", &gf.imports);
@@ -315,22 +313,18 @@ fn has_directive(text: &str, func: &GoNode) -> bool {
     false
 }
 
-/// Only code of this module can import a `main` package or one under `internal/`.
+/// Only code of this module can import a `main` package or one under `internal/`
+/// (`root` is the module's canonical root).
 fn private_package(root: &Path, dir: &Path, package: &str) -> bool {
-    let root = canonical(root);
     package == "main"
         || dir
-            .strip_prefix(&root)
+            .strip_prefix(root)
             .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "internal"))
 }
 
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
-fn shown(path: &Path, root: &Path) -> String {
-    let path = canonical(path);
-    path.strip_prefix(canonical(root))
+fn shown(files: &Files, path: &Path, root: &Path) -> String {
+    let path = files.canonical(path);
+    path.strip_prefix(files.canonical(root))
         .unwrap_or(&path)
         .display()
         .to_string()
@@ -338,31 +332,22 @@ fn shown(path: &Path, root: &Path) -> String {
 
 /// The `.go` files of the module rooted at `root`, without nested modules,
 /// `vendor/` and `testdata/`; listed once per run.
-pub fn module_files(root: &Path) -> Arc<Vec<PathBuf>> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, Arc<Vec<PathBuf>>>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let root = canonical(root);
-    if let Some(hit) = cache.lock().unwrap().get(&root) {
-        return hit.clone();
-    }
-    let walked = walk::collect(std::slice::from_ref(&root));
-    let mut files: Vec<PathBuf> = walked
-        .files
-        .into_iter()
-        .map(|c| c.path)
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "go")
-                && !p
-                    .ancestors()
-                    .skip(1)
-                    .take_while(|d| *d != root.as_path())
-                    .any(|d| d.join("go.mod").exists())
-        })
-        .collect();
-    files.sort();
-    let files = Arc::new(files);
-    cache.lock().unwrap().insert(root, files.clone());
-    files
+pub fn module_files(files: &Files, root: &Path) -> Arc<Vec<PathBuf>> {
+    let root = files.canonical(root);
+    files.memo("module-files", &root, "", |f| {
+        f.go_tree(&root)
+            .iter()
+            .filter(|p| {
+                p.extension().is_some_and(|x| x == "go")
+                    && !p
+                        .ancestors()
+                        .skip(1)
+                        .take_while(|d| *d != root.as_path())
+                        .any(|d| f.exists(&d.join("go.mod")))
+            })
+            .cloned()
+            .collect::<Vec<PathBuf>>()
+    })
 }
 
 #[cfg(test)]

@@ -879,18 +879,20 @@ fn sibling_texts(file: &GoFile) -> Vec<String> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let files = file.package();
+    let Some(entries) = files.read_dir(dir) else {
         return vec![];
     };
     let own = file.path.file_name();
     let mut paths: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
+        .iter()
+        .map(|e| e.path.clone())
         .filter(|p| p.extension().is_some_and(|x| x == "go") && p.file_name() != own)
         .collect();
     paths.sort();
     paths
         .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .filter_map(|p| files.read_to_string(p))
         .collect()
 }
 
@@ -1258,7 +1260,7 @@ fn module_package(file: &GoFile, path: &str) -> Option<std::sync::Arc<PackageInd
     if rel.split('/').any(|part| part.is_empty() || part == "..") {
         return None;
     }
-    PackageIndex::for_dir(&module.root.join(Path::new(rel)))
+    PackageIndex::for_dir(file.package(), &module.root.join(Path::new(rel)))
 }
 
 /// The positions of the parameters of `func` (a function or method declaration)

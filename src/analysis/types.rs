@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use ast_grep_core::AstGrep;
 
@@ -20,6 +20,7 @@ use crate::analysis::pools;
 use crate::analysis::scope::enclosing_function;
 use crate::gofile::{GoFile, GoNode};
 use crate::lang::Go;
+use crate::package::Files;
 
 /// How deep the resolver follows `x := y`, `s.a.b` or embedded structs.
 const MAX_DEPTH: usize = 8;
@@ -102,37 +103,29 @@ impl PackageIndex {
     }
 
     /// The index of the package `file` belongs to (its folder, same package
-    /// clause, `_test.go` files excluded), built once per folder and cached.
+    /// clause, `_test.go` files excluded), built once per folder and run.
     pub fn for_file(file: &GoFile) -> Arc<PackageIndex> {
+        let files = file.package();
         let dir = file.path.parent().unwrap_or(Path::new("."));
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        Self::cached(dir, file.package_name.clone())
+        let dir = files.canonical(dir);
+        Self::cached(files, dir, file.package_name.clone())
     }
 
-    fn cached(dir: PathBuf, package: String) -> Arc<PackageIndex> {
-        type Slot = Arc<OnceLock<Arc<PackageIndex>>>;
-        static CACHE: OnceLock<Mutex<HashMap<(PathBuf, String), Slot>>> = OnceLock::new();
-        let key = (dir.clone(), package.clone());
-        let slot = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(key)
-            .or_default()
-            .clone();
-        // Built outside the global lock: other folders need not wait.
-        slot.get_or_init(|| Arc::new(PackageIndex::of_dir(&dir, &package)))
-            .clone()
+    fn cached(files: &Files, dir: PathBuf, package: String) -> Arc<PackageIndex> {
+        files.memo("package-index", &dir, &package, |f| {
+            PackageIndex::of_dir(f, &dir, &package)
+        })
     }
 
     /// Reads and indexes the non-test `.go` files of `dir` whose package is `package`.
-    pub fn of_dir(dir: &Path, package: &str) -> PackageIndex {
+    pub fn of_dir(files: &Files, dir: &Path, package: &str) -> PackageIndex {
         let mut index = PackageIndex::default();
-        let Ok(entries) = std::fs::read_dir(dir) else {
+        let Some(entries) = files.read_dir(dir) else {
             return index;
         };
         let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
+            .iter()
+            .map(|e| e.path.clone())
             .filter(|p| {
                 p.extension().is_some_and(|x| x == "go")
                     && !p
@@ -143,7 +136,7 @@ impl PackageIndex {
             .collect();
         paths.sort();
         for p in paths {
-            let Ok(text) = std::fs::read_to_string(&p) else {
+            let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
             let root = AstGrep::new(text.as_str(), Go);
@@ -184,17 +177,17 @@ impl PackageIndex {
     }
 
     /// The index of the package in folder `dir` (its non-test files' package
-    /// clause, the one most of them share), built once per folder and cached.
-    pub fn for_dir(dir: &Path) -> Option<Arc<PackageIndex>> {
-        let dir = std::fs::canonicalize(dir).ok()?;
+    /// clause, the one most of them share), built once per folder and run.
+    pub fn for_dir(files: &Files, dir: &Path) -> Option<Arc<PackageIndex>> {
+        let dir = files.canonicalize(dir)?;
         let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for entry in std::fs::read_dir(&dir).ok()?.flatten() {
-            let p = entry.path();
+        for entry in files.read_dir(&dir)?.iter() {
+            let p = &entry.path;
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if !name.ends_with(".go") || name.ends_with("_test.go") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&p) else {
+            let Some(text) = files.read_to_string(p) else {
                 continue;
             };
             let clause = text
@@ -207,7 +200,7 @@ impl PackageIndex {
             }
         }
         let package = counts.into_iter().max_by_key(|(_, n)| *n)?.0;
-        Some(Self::cached(dir, package))
+        Some(Self::cached(files, dir, package))
     }
 
     /// The package-level type declaration named `name`.

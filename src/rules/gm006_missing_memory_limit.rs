@@ -85,16 +85,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+    let files = file.package();
+    let dir = files.canonical(&dir);
     let (root, module_path) = match &file.module {
-        Some(m) => (
-            std::fs::canonicalize(&m.root).unwrap_or_else(|_| m.root.clone()),
-            m.path.clone(),
-        ),
+        Some(m) => (files.canonical(&m.root), m.path.clone()),
         None => (dir.clone(), String::new()),
     };
-    let me = std::fs::canonicalize(file.path).ok();
-    let package = gocode::package_files(&dir);
+    let me = files.canonicalize(file.path);
+    let package = gocode::package_files(files, &dir);
     if package
         .iter()
         .any(|f| f.package != "main" && !f.package.is_empty())
@@ -112,16 +110,16 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if is_c_library(&texts) {
         return Outcome::Silent;
     }
-    let main = MainPackage::new(&dir, &root, &module_path);
+    let main = MainPackage::new(files, &dir, &root, &module_path);
     if !file.options.is_set("include-test-apps") && is_test_app(&main.repo_rel_dir()) {
         return Outcome::Silent;
     }
     if gocode::main_text_handles_limit(file.text()).is_some()
-        || gocode::limit_set_in_code(&dir, &root, &module_path).is_some()
+        || gocode::limit_set_in_code(files, &dir, &root, &module_path).is_some()
     {
         return Outcome::Silent;
     }
-    let ev = deploy::evidence_for(&main);
+    let ev = deploy::evidence_for(files, &main);
     if ev.library_build.is_some() || !ev.is_containerised() || ev.limit_set_in.is_some() {
         return Outcome::Silent;
     }
@@ -157,7 +155,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
                     .dockerfile
                     .clone()
                     .or_else(|| svc.context.as_ref().map(|c| c.join("Dockerfile")))?;
-                Some(std::fs::canonicalize(&p).unwrap_or(p))
+                Some(files.canonical(&p))
             })
             .collect();
         let mut targets: Vec<_> = ev

@@ -3,6 +3,7 @@
 //! memory limit (`mem_limit` or `deploy.resources.limits.memory`) and whether its
 //! `environment` or `env_file` sets `GOMEMLIMIT`.
 
+use crate::package::Files;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -79,13 +80,13 @@ pub fn is_compose_name(name: &str) -> bool {
 }
 
 impl ComposeFile {
-    pub fn parse(path: &Path, text: &str) -> Option<ComposeFile> {
+    pub fn parse(files: &Files, path: &Path, text: &str) -> Option<ComposeFile> {
         let raw: RawCompose = serde_saphyr::from_str(text).ok()?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let services = raw
             .services?
             .into_iter()
-            .filter_map(|(name, s)| s.map(|s| service(dir, name, s)))
+            .filter_map(|(name, s)| s.map(|s| service(files, dir, name, s)))
             .collect();
         Some(ComposeFile {
             path: path.to_path_buf(),
@@ -94,7 +95,7 @@ impl ComposeFile {
     }
 }
 
-fn service(dir: &Path, name: String, s: RawService) -> Service {
+fn service(files: &Files, dir: &Path, name: String, s: RawService) -> Service {
     let (context, dockerfile) = match &s.build {
         Some(Value::String(ctx)) => (Some(dir.join(ctx)), None),
         Some(Value::Object(b)) => {
@@ -152,7 +153,7 @@ fn service(dir: &Path, name: String, s: RawService) -> Service {
         _ => vec![],
     };
     let in_env_file = env_files.iter().any(|f| {
-        std::fs::read_to_string(dir.join(f)).is_ok_and(|t| {
+        files.read_to_string(&dir.join(f)).is_some_and(|t| {
             t.lines().any(|l| {
                 l.trim_start()
                     .trim_start_matches("export ")
@@ -224,7 +225,7 @@ services:
       GOMEMLIMIT: 400MiB
   db:
 ";
-        let f = ComposeFile::parse(Path::new("/r/compose.yaml"), text).unwrap();
+        let f = ComposeFile::parse(&Files::default(), Path::new("/r/compose.yaml"), text).unwrap();
         let api = &f.services[0];
         assert_eq!(api.name, "api");
         assert_eq!(api.context.as_deref(), Some(Path::new("/r/./api")));

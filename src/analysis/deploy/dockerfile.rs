@@ -790,6 +790,7 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::finding::apply_edits;
+    use crate::package::Files;
 
     const MULTI: &str = "\
 # syntax=docker/dockerfile:1
@@ -810,7 +811,12 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
     /// files of the context.
     fn tie_of(text: &str, rel: &str, scripts: &[(&str, &str)]) -> Tie {
         let d = Dockerfile::parse(Path::new("/r/Dockerfile"), text);
-        let pkg = MainPackage::new(&Path::new("/r").join(rel), Path::new("/r"), "example.com/r");
+        let pkg = MainPackage::new(
+            &Files::default(),
+            &Path::new("/r").join(rel),
+            Path::new("/r"),
+            "example.com/r",
+        );
         let read = |p: &Path| {
             scripts
                 .iter()

@@ -6,9 +6,11 @@
 //!
 //! Package folders are read once per run and cached by path.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
+
+use crate::package::Files;
 
 /// Libraries that set the runtime's memory limit when imported (for side
 /// effects or to call): a package importing one handles the limit.
@@ -58,22 +60,23 @@ pub struct GoSource {
 }
 
 /// The non-test `.go` files of `dir` that a Linux build compiles, sorted by name.
-pub fn package_files(dir: &Path) -> Arc<Vec<GoSource>> {
-    static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Vec<GoSource>>>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = CACHE.lock().unwrap().get(dir) {
-        return hit.clone();
-    }
+pub fn package_files(files: &Files, dir: &Path) -> Arc<Vec<GoSource>> {
+    files.memo("linux-package-files", dir, "", |f| {
+        linux_package_files(f, dir)
+    })
+}
+
+fn linux_package_files(files: &Files, dir: &Path) -> Vec<GoSource> {
     let mut out = vec![];
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.filter_map(|e| e.ok()) {
-            let p = e.path();
+    if let Some(entries) = files.read_dir(dir) {
+        for e in entries.iter() {
+            let p = e.path.clone();
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if !name.ends_with(".go") || name.ends_with("_test.go") || name.starts_with(['.', '_'])
             {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&p) else {
+            let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
             if !linux_builds(name, &text) {
@@ -88,8 +91,6 @@ pub fn package_files(dir: &Path) -> Arc<Vec<GoSource>> {
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
-    let out = Arc::new(out);
-    CACHE.lock().unwrap().insert(dir.to_path_buf(), out.clone());
     out
 }
 
@@ -295,14 +296,13 @@ struct Scan {
     imports: Vec<String>,
 }
 
-fn scan(dir: &Path) -> Arc<Scan> {
-    static CACHE: LazyLock<Mutex<HashMap<PathBuf, Arc<Scan>>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = CACHE.lock().unwrap().get(dir) {
-        return hit.clone();
-    }
+fn scan(files: &Files, dir: &Path) -> Arc<Scan> {
+    files.memo("limit-scan", dir, "", |f| scan_package(f, dir))
+}
+
+fn scan_package(files: &Files, dir: &Path) -> Scan {
     let mut s = Scan::default();
-    for f in package_files(dir).iter() {
+    for f in package_files(files, dir).iter() {
         let imports = imports_of(&f.text);
         if s.sets.is_none() {
             if let Some(lib) = imports
@@ -321,8 +321,6 @@ fn scan(dir: &Path) -> Arc<Scan> {
     }
     s.imports.sort();
     s.imports.dedup();
-    let s = Arc::new(s);
-    CACHE.lock().unwrap().insert(dir.to_path_buf(), s.clone());
     s
 }
 
@@ -430,8 +428,13 @@ fn quoted(l: &str) -> Option<String> {
 /// `module_root` with path `module_path`: its own files (which may also read
 /// `GOMEMLIMIT` to handle it), or any package of the module it imports,
 /// directly or not. `file: what` for the message, or None.
-pub fn limit_set_in_code(dir: &Path, module_root: &Path, module_path: &str) -> Option<String> {
-    let own = scan(dir);
+pub fn limit_set_in_code(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+) -> Option<String> {
+    let own = scan(files, dir);
     if let Some(p) = &own.mentions_variable {
         return Some(format!("{} handles GOMEMLIMIT", p.display()));
     }
@@ -439,7 +442,7 @@ pub fn limit_set_in_code(dir: &Path, module_root: &Path, module_path: &str) -> O
     let mut queue: VecDeque<PathBuf> = VecDeque::from([dir.to_path_buf()]);
     seen.insert(dir.to_path_buf());
     while let Some(d) = queue.pop_front() {
-        let s = scan(&d);
+        let s = scan(files, &d);
         if let Some((p, what)) = &s.sets {
             return Some(format!("{} {what}", p.display()));
         }
@@ -455,7 +458,7 @@ pub fn limit_set_in_code(dir: &Path, module_root: &Path, module_path: &str) -> O
             };
             let Some(rel) = rel else { continue };
             let next = module_root.join(rel);
-            if seen.insert(next.clone()) && next.is_dir() {
+            if seen.insert(next.clone()) && files.is_dir(&next) {
                 queue.push_back(next);
             }
         }

@@ -5,8 +5,8 @@
 //!
 //! A file in the package's own folder belongs to it; a file further up (shared
 //! by several services) belongs to it only when it names the package or its
-//! binary. Parsed files are cached by path, size and modification time, since
-//! many mains share a root.
+//! binary. Files are read through the run's package view (`crate::package`) and
+//! parsed once per run, since many mains share a root.
 
 pub mod compose;
 pub mod dockerfile;
@@ -14,10 +14,10 @@ pub mod gocode;
 pub mod kubernetes;
 pub mod quantity;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::SystemTime;
+use std::sync::Arc;
+
+use crate::package::Files;
 
 use compose::ComposeFile;
 use dockerfile::{Dockerfile, Tie};
@@ -106,7 +106,7 @@ pub struct MainPackage {
 }
 
 impl MainPackage {
-    pub fn new(dir: &Path, module_root: &Path, module_path: &str) -> MainPackage {
+    pub fn new(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> MainPackage {
         let rel_dir = dir
             .strip_prefix(module_root)
             .map(|r| {
@@ -143,7 +143,7 @@ impl MainPackage {
         MainPackage {
             dir: dir.to_path_buf(),
             module_root: module_root.to_path_buf(),
-            repo_root: repo_root(module_root),
+            repo_root: repo_root(files, module_root),
             rel_dir,
             import_path,
             binary,
@@ -164,11 +164,11 @@ impl MainPackage {
     }
 }
 
-fn repo_root(module_root: &Path) -> PathBuf {
+fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
     let mut best = module_root.to_path_buf();
     for d in module_root.ancestors().take(10) {
-        let is_repo = d.join(".git").exists();
-        if d.join("go.mod").is_file() {
+        let is_repo = files.exists(&d.join(".git"));
+        if files.is_file(&d.join("go.mod")) {
             best = d.to_path_buf();
         }
         if is_repo {
@@ -235,17 +235,17 @@ impl Evidence {
 }
 
 /// Gathers the evidence for `main`.
-pub fn evidence_for(main: &MainPackage) -> Evidence {
+pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     let mut docker: Vec<(Arc<Dockerfile>, bool)> = vec![];
     let mut manifests: Vec<(Arc<Manifest>, bool)> = vec![];
     let mut composes: Vec<Arc<ComposeFile>> = vec![];
-    for (folder, own) in search_folders(main) {
-        for file in deployment_files(&folder) {
+    for (folder, own) in search_folders(files, main) {
+        for file in deployment_files(files, &folder) {
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match cached(&file, &name) {
+            match cached(files, &file, &name) {
                 Some(Parsed::Docker(d)) => docker.push((d, own)),
                 Some(Parsed::Kube(m)) => manifests.push((m, own)),
                 Some(Parsed::Compose(c)) => composes.push(c),
@@ -255,7 +255,9 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
     }
     let mut ev = Evidence::default();
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
-        match d.tie(main, &contexts_of(&d.path, main), &read_context_file) {
+        match d.tie(main, &contexts_of(&d.path, main), &|p| {
+            read_context_file(files, p)
+        }) {
             Tie::Library => ev.library_build = Some(d.path.clone()),
             Tie::Runs | Tie::Builds => ev.dockerfiles.push(d.clone()),
             Tie::None => {}
@@ -265,7 +267,7 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
     if ev.containers.is_empty() && !ev.dockerfiles.is_empty() {
         tie_the_only_workload(&manifests, &mut ev);
     }
-    tie_services(main, &composes, &mut ev);
+    tie_services(files, main, &composes, &mut ev);
     // Dockerfiles a tied service names count too, wherever they are.
     for s in &ev.services.clone() {
         let svc = s.service();
@@ -274,9 +276,9 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
             .clone()
             .or_else(|| svc.context.as_ref().map(|c| c.join("Dockerfile")));
         if let Some(path) = path {
-            let path = std::fs::canonicalize(&path).unwrap_or(path);
+            let path = files.canonical(&path);
             if ev.dockerfiles.iter().all(|d| d.path != path) {
-                if let Some(Parsed::Docker(d)) = cached(&path, "Dockerfile") {
+                if let Some(Parsed::Docker(d)) = cached(files, &path, "Dockerfile") {
                     ev.dockerfiles.push(d);
                 }
             }
@@ -314,7 +316,7 @@ pub fn evidence_for(main: &MainPackage) -> Evidence {
                 .find(|s| s.service().sets_gomemlimit)
                 .map(|s| s.file.path.clone())
         })
-        .or_else(|| limit_set_elsewhere(main));
+        .or_else(|| limit_set_elsewhere(files, main));
     ev
 }
 
@@ -338,12 +340,12 @@ fn contexts_of(dockerfile: &Path, main: &MainPackage) -> Vec<PathBuf> {
 }
 
 /// A small text file of a build context (an entrypoint script), or None.
-fn read_context_file(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > 64 * 1024 {
+fn read_context_file(files: &Files, path: &Path) -> Option<String> {
+    let meta = files.metadata(path)?;
+    if !meta.is_file || meta.len > 64 * 1024 {
         return None;
     }
-    String::from_utf8(std::fs::read(path).ok()?).ok()
+    files.read_to_string(path)
 }
 
 /// A Helm chart of the repository.
@@ -374,30 +376,28 @@ fn sets_variable(text: &str) -> bool {
         })
 }
 
-fn repo_index(root: &Path) -> Arc<RepoIndex> {
-    static INDEX: LazyLock<Mutex<HashMap<PathBuf, Arc<RepoIndex>>>> =
-        LazyLock::new(|| Mutex::new(HashMap::new()));
-    if let Some(hit) = INDEX.lock().unwrap().get(root) {
-        return hit.clone();
-    }
+fn repo_index(files: &Files, root: &Path) -> Arc<RepoIndex> {
+    files.memo("repo-index", root, "", |f| build_repo_index(f, root))
+}
+
+fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     let mut limit_files = vec![];
     let mut chart_dirs = vec![];
     let mut stack = vec![(root.to_path_buf(), 0)];
     while let Some((dir, depth)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Some(entries) = files.read_dir(&dir) else {
             continue;
         };
-        for e in entries.filter_map(|e| e.ok()) {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            let Ok(t) = e.file_type() else { continue };
-            if t.is_dir() {
+        for e in entries.iter() {
+            let p = e.path.clone();
+            let name = e.name.clone();
+            if e.is_dir {
                 if depth < 8 && !name.starts_with('.') && !SKIP_FOLDERS.contains(&name.as_str()) {
                     stack.push((p, depth + 1));
                 }
                 continue;
             }
-            if !t.is_file() {
+            if !e.is_file {
                 continue;
             }
             if name == "Chart.yaml" {
@@ -407,11 +407,14 @@ fn repo_index(root: &Path) -> Arc<RepoIndex> {
                 || name.ends_with(".yaml")
                 || name.ends_with(".yml")
                 || name.ends_with(".tpl");
-            if !deployment || e.metadata().map_or(true, |m| m.len() > MAX_DEPLOY_FILE) {
+            if !deployment || files.metadata(&p).map_or(true, |m| m.len > MAX_DEPLOY_FILE) {
                 continue;
             }
-            if std::fs::read_to_string(&p).is_ok_and(|text| sets_variable(&text)) {
-                limit_files.push(std::fs::canonicalize(&p).unwrap_or(p));
+            if files
+                .read_to_string(&p)
+                .is_some_and(|text| sets_variable(&text))
+            {
+                limit_files.push(files.canonical(&p));
             }
         }
     }
@@ -419,13 +422,14 @@ fn repo_index(root: &Path) -> Arc<RepoIndex> {
     let charts = chart_dirs
         .into_iter()
         .map(|dir| {
-            let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+            let dir = files.canonical(&dir);
             let mut names = vec![dir
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()];
             let field = |file: &str, key: &str| -> Vec<String> {
-                std::fs::read_to_string(dir.join(file))
+                files
+                    .read_to_string(&dir.join(file))
                     .map(|t| {
                         t.lines()
                             .filter_map(|l| l.trim().strip_prefix(key))
@@ -446,33 +450,30 @@ fn repo_index(root: &Path) -> Arc<RepoIndex> {
         })
         .collect::<Vec<_>>();
     limit_files.retain(|f| !charts.iter().any(|c| f.starts_with(&c.dir)));
-    let index = Arc::new(RepoIndex {
+    RepoIndex {
         limit_files,
         charts,
-    });
-    INDEX
-        .lock()
-        .unwrap()
-        .insert(root.to_path_buf(), index.clone());
-    index
+    }
 }
 
 /// A file anywhere in the repository that sets `GOMEMLIMIT` for this service:
 /// a Dockerfile that builds or runs it, a manifest container or compose service
 /// that names its binary, or the values or templates of a Helm chart named for
 /// it (by its folder, its `name`, or an image repository in its values).
-fn limit_set_elsewhere(main: &MainPackage) -> Option<PathBuf> {
-    let index = repo_index(&main.repo_root);
+fn limit_set_elsewhere(files: &Files, main: &MainPackage) -> Option<PathBuf> {
+    let index = repo_index(files, &main.repo_root);
     let bin = main.binary.as_str();
     for f in &index.limit_files {
         let name = f
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let concerns = match cached(f, &name) {
+        let concerns = match cached(files, f, &name) {
             Some(Parsed::Docker(d)) => {
                 d.sets_gomemlimit()
-                    && d.tie(main, &contexts_of(&d.path, main), &read_context_file) != Tie::None
+                    && d.tie(main, &contexts_of(&d.path, main), &|p| {
+                        read_context_file(files, p)
+                    }) != Tie::None
             }
             Some(Parsed::Kube(m)) => m.containers.iter().any(|c| {
                 c.sets_gomemlimit
@@ -499,7 +500,7 @@ fn limit_set_elsewhere(main: &MainPackage) -> Option<PathBuf> {
 
 /// The package's folder and its deployment subfolders (own), then each folder
 /// above it up to the module root with theirs.
-fn search_folders(main: &MainPackage) -> Vec<(PathBuf, bool)> {
+fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
     let mut out = vec![];
     let mut dir = Some(main.dir.as_path());
     let mut own = true;
@@ -507,11 +508,11 @@ fn search_folders(main: &MainPackage) -> Vec<(PathBuf, bool)> {
         out.push((d.to_path_buf(), own));
         for sub in DEPLOY_FOLDERS {
             let s = d.join(sub);
-            if s.is_dir() {
+            if files.is_dir(&s) {
                 out.push((s.clone(), own));
                 for sub2 in DEPLOY_FOLDERS {
                     let s2 = s.join(sub2);
-                    if s2.is_dir() {
+                    if files.is_dir(&s2) {
                         out.push((s2, own));
                     }
                 }
@@ -527,14 +528,14 @@ fn search_folders(main: &MainPackage) -> Vec<(PathBuf, bool)> {
 }
 
 /// Dockerfiles, compose files and other YAML files directly in `folder`.
-fn deployment_files(folder: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(folder) else {
+fn deployment_files(files: &Files, folder: &Path) -> Vec<PathBuf> {
+    let Some(entries) = files.read_dir(folder) else {
         return vec![];
     };
     let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.path())
+        .iter()
+        .filter(|e| e.is_file)
+        .map(|e| e.path.clone())
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
             !name.starts_with('.')
@@ -650,7 +651,12 @@ fn is_sidecar(image: &str) -> bool {
     })
 }
 
-fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evidence) {
+fn tie_services(
+    files: &Files,
+    main: &MainPackage,
+    composes: &[Arc<ComposeFile>],
+    ev: &mut Evidence,
+) {
     let mut named = vec![];
     let mut building = vec![];
     for f in composes {
@@ -663,7 +669,7 @@ fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evid
             {
                 named.push(tied);
             } else if let Some(ctx) = &s.context {
-                let ctx = std::fs::canonicalize(ctx).unwrap_or(ctx.clone());
+                let ctx = files.canonical(ctx);
                 if !main.dir.starts_with(&ctx) {
                     continue;
                 }
@@ -671,11 +677,11 @@ fn tie_services(main: &MainPackage, composes: &[Arc<ComposeFile>], ev: &mut Evid
                     .dockerfile
                     .clone()
                     .unwrap_or_else(|| ctx.join("Dockerfile"));
-                let serves = match cached(&df, "Dockerfile") {
+                let serves = match cached(files, &df, "Dockerfile") {
                     Some(Parsed::Docker(d)) => {
                         let mut contexts = vec![ctx.clone()];
                         contexts.extend(contexts_of(&d.path, main));
-                        d.tie(main, &contexts, &read_context_file) != Tie::None
+                        d.tie(main, &contexts, &|p| read_context_file(files, p)) != Tie::None
                     }
                     _ => false,
                 };
@@ -695,40 +701,24 @@ enum Parsed {
     Compose(Arc<ComposeFile>),
 }
 
-type CacheEntry = (SystemTime, u64, Option<Parsed>);
-
-static CACHE: LazyLock<Mutex<HashMap<PathBuf, CacheEntry>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// The parsed file at `path`, from the cache while its size and time are unchanged.
-fn cached(path: &Path, name: &str) -> Option<Parsed> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_DEPLOY_FILE {
+/// The parsed file at `path`, read and parsed once per run.
+fn cached(files: &Files, path: &Path, name: &str) -> Option<Parsed> {
+    let meta = files.metadata(path)?;
+    if !meta.is_file || meta.len > MAX_DEPLOY_FILE {
         return None;
     }
-    let stamp = (meta.modified().ok()?, meta.len());
-    if let Some((t, len, parsed)) = CACHE.lock().unwrap().get(path) {
-        if (*t, *len) == stamp {
-            return parsed.clone();
-        }
-    }
-    let parsed = read(path, name);
-    CACHE
-        .lock()
-        .unwrap()
-        .insert(path.to_path_buf(), (stamp.0, stamp.1, parsed.clone()));
-    parsed
+    (*files.memo("deployment-file", path, name, |f| read(f, path, name))).clone()
 }
 
-fn read(path: &Path, name: &str) -> Option<Parsed> {
-    let bytes = std::fs::read(path).ok()?;
+fn read(files: &Files, path: &Path, name: &str) -> Option<Parsed> {
+    let bytes = files.read(path)?;
     let text = crate::source::SourceText::decode(&bytes).ok()?.text;
-    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = files.canonical(path);
     if dockerfile::is_dockerfile_name(name) {
         return Some(Parsed::Docker(Arc::new(Dockerfile::parse(&path, &text))));
     }
     if compose::is_compose_name(name) {
-        return ComposeFile::parse(&path, &text).map(|c| Parsed::Compose(Arc::new(c)));
+        return ComposeFile::parse(files, &path, &text).map(|c| Parsed::Compose(Arc::new(c)));
     }
     if let Some(m) = Manifest::parse(&path, &text) {
         return Some(Parsed::Kube(Arc::new(m)));
@@ -736,7 +726,7 @@ fn read(path: &Path, name: &str) -> Option<Parsed> {
     // A compose file by another name (`docker/compose/fuse.yml`): a top-level
     // `services:` mapping.
     if text.lines().any(|l| l.trim_end() == "services:") {
-        return ComposeFile::parse(&path, &text).map(|c| Parsed::Compose(Arc::new(c)));
+        return ComposeFile::parse(files, &path, &text).map(|c| Parsed::Compose(Arc::new(c)));
     }
     None
 }
@@ -764,9 +754,19 @@ mod tests {
 
     #[test]
     fn binary_names() {
-        let m = MainPackage::new(Path::new("/m/cmd/api"), Path::new("/m"), "example.com/svc");
+        let m = MainPackage::new(
+            &Files::default(),
+            Path::new("/m/cmd/api"),
+            Path::new("/m"),
+            "example.com/svc",
+        );
         assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("cmd/api", "api"));
-        let m = MainPackage::new(Path::new("/m"), Path::new("/m"), "example.com/svc/v2");
+        let m = MainPackage::new(
+            &Files::default(),
+            Path::new("/m"),
+            Path::new("/m"),
+            "example.com/svc/v2",
+        );
         assert_eq!((m.rel_dir.as_str(), m.binary.as_str()), ("", "svc"));
     }
 
@@ -791,23 +791,30 @@ mod tests {
             "services/tool/Dockerfile.dev",
             "FROM golang:1.22\nRUN go build .\n",
         );
-        let main = |rel: &str| MainPackage::new(&root.join(rel), &root, "example.com/shop");
+        let main = |rel: &str| {
+            MainPackage::new(
+                &Files::default(),
+                &root.join(rel),
+                &root,
+                "example.com/shop",
+            )
+        };
 
-        let orders = evidence_for(&main("services/orders"));
+        let orders = evidence_for(&Files::default(), &main("services/orders"));
         assert!(orders.dockerfiles.is_empty());
         assert_eq!(orders.containers.len(), 1);
         assert_eq!(orders.containers[0].container().image, "acme/orders:1");
         assert!(orders.is_containerised() && orders.limit_set_in.is_none());
 
-        let billing = evidence_for(&main("services/billing"));
+        let billing = evidence_for(&Files::default(), &main("services/billing"));
         assert_eq!(billing.dockerfiles.len(), 1);
         assert!(billing.limit_set_in.is_some());
 
         // A development image beside it (by its name) that copies no source.
-        let tool = evidence_for(&main("services/tool"));
+        let tool = evidence_for(&Files::default(), &main("services/tool"));
         assert!(tool.dockerfiles.is_empty() && tool.containers.is_empty());
 
-        let cli = evidence_for(&main("cmd/migrate"));
+        let cli = evidence_for(&Files::default(), &main("cmd/migrate"));
         assert!(!cli.is_containerised());
     }
 
@@ -818,12 +825,14 @@ mod tests {
         let pod = |map: &str| {
             format!("kind: Pod\nspec:\n  containers:\n  - name: api\n    image: x/api\n    envFrom:\n    - configMapRef: {{name: {map}}}\n    resources: {{limits: {{memory: 1Gi}}}}\n---\nkind: ConfigMap\nmetadata: {{name: local}}\ndata: {{A: b}}\n")
         };
-        let main = MainPackage::new(&root.join("api"), &root, "example.com/x");
+        let main = MainPackage::new(&Files::default(), &root.join("api"), &root, "example.com/x");
         std::fs::create_dir_all(root.join("api")).unwrap();
         std::fs::write(root.join("api/pod.yaml"), pod("elsewhere")).unwrap();
-        assert!(evidence_for(&main).limit_set_in.is_some());
+        assert!(evidence_for(&Files::default(), &main)
+            .limit_set_in
+            .is_some());
         std::fs::write(root.join("api/pod.yaml"), pod("local") + "# x\n").unwrap();
-        let ev = evidence_for(&main);
+        let ev = evidence_for(&Files::default(), &main);
         assert!(ev.limit_set_in.is_none() && ev.containers.len() == 1);
     }
 
@@ -842,11 +851,18 @@ mod tests {
             "kind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: shop\n        image: org/shop\n        resources: {limits: {memory: 1Gi}}\n",
         )
         .unwrap();
-        let main = |rel: &str| MainPackage::new(&root.join(rel), &root, "example.com/shop");
-        let server = evidence_for(&main("cmd/server"));
+        let main = |rel: &str| {
+            MainPackage::new(
+                &Files::default(),
+                &root.join(rel),
+                &root,
+                "example.com/shop",
+            )
+        };
+        let server = evidence_for(&Files::default(), &main("cmd/server"));
         assert_eq!(server.containers.len(), 1);
         // A tool the image does not build is not tied to the workload.
-        let tool = evidence_for(&main("cmd/tool"));
+        let tool = evidence_for(&Files::default(), &main("cmd/tool"));
         assert!(tool.containers.is_empty() && tool.dockerfiles.is_empty());
     }
 }

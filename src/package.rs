@@ -1,0 +1,425 @@
+//! The one place a run reads files through once the walk has named them: Go files
+//! of a package folder, module info (`go.mod`), the module's other packages (for
+//! callers) and deployment files (for GM006). Rules and `analysis` ask a [`Files`]
+//! (reachable from the file they are given, `file.package()`) and never the disk.
+//!
+//! A run makes one [`Files`]; every worker shares its reads, folder listings and
+//! derived indexes ([`Files::memo`]), so a package folder is read and indexed once
+//! per run however many files ask about it. Each file's analysis gets its own
+//! handle ([`Files::recorder`]) that notes every probe of the disk it depended on
+//! ([`Dep`]), index builds included: the results cache (`cache`) keys a folder's
+//! findings on them, so nothing a finding depended on can change unnoticed.
+
+use std::any::Any;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::gomod::Module;
+
+/// File bytes kept for reuse, at most (oldest dropped first): siblings asked
+/// about by several files of one folder are read once, and memory stays bounded
+/// on a large tree.
+const TEXT_BUDGET: usize = 24 << 20;
+
+/// What a finding may depend on, probed on disk: each kind has a fingerprint the
+/// cache recomputes to tell whether it still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Probe {
+    /// A file's bytes (or that it cannot be read).
+    Bytes,
+    /// A folder's entries: names and kinds.
+    Listing,
+    /// Whether a path is a file or a folder, and its length.
+    Meta,
+    /// The canonical path a path resolves to.
+    Canon,
+    /// The Go files the walk yields under a folder (ignore files honoured).
+    GoTree,
+}
+
+/// One probe and what it found, as a fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Dep {
+    pub probe: Probe,
+    pub path: PathBuf,
+    pub fingerprint: u64,
+}
+
+/// One entry of a folder listing. `is_dir` and `is_file` are as
+/// `DirEntry::file_type` says (a symbolic link is neither); reading the path
+/// follows links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub path: PathBuf,
+    pub name: String,
+    pub is_dir: bool,
+    pub is_file: bool,
+}
+
+/// Whether a path is a file or a folder, and its length.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Meta {
+    pub is_file: bool,
+    pub is_dir: bool,
+    pub len: u64,
+}
+
+type Memo = Arc<OnceLock<(Arc<dyn Any + Send + Sync>, Arc<Vec<Dep>>)>>;
+
+#[derive(Default)]
+struct Shared {
+    texts: Mutex<TextCache>,
+    listings: Mutex<HashMap<PathBuf, Option<Arc<Vec<Entry>>>>>,
+    metas: Mutex<HashMap<PathBuf, Option<Meta>>>,
+    canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
+    memos: Mutex<HashMap<(&'static str, PathBuf, String), Memo>>,
+}
+
+#[derive(Default)]
+struct TextCache {
+    map: HashMap<PathBuf, Option<Arc<Vec<u8>>>>,
+    order: VecDeque<PathBuf>,
+    bytes: usize,
+}
+
+/// A run's file access (see the module doc). Cloning shares the caches and the
+/// recorder; [`Files::recorder`] shares the caches with a fresh recorder.
+#[derive(Clone, Default)]
+pub struct Files {
+    shared: Arc<Shared>,
+    deps: Arc<Mutex<Vec<Dep>>>,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Files")
+    }
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+fn listing_of(dir: &Path) -> Option<Vec<Entry>> {
+    let entries = std::fs::read_dir(dir).ok()?;
+    let mut out: Vec<Entry> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| {
+            // As `DirEntry::file_type`: a symbolic link is neither.
+            let t = e.file_type().ok();
+            let (is_dir, is_file) = (
+                t.is_some_and(|t| t.is_dir()),
+                t.is_some_and(|t| t.is_file()),
+            );
+            Entry {
+                path: e.path(),
+                name: e.file_name().to_string_lossy().into_owned(),
+                is_dir,
+                is_file,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Some(out)
+}
+
+fn listing_fingerprint(l: Option<&[Entry]>) -> u64 {
+    hash_of(l.map(|l| {
+        l.iter()
+            .map(|e| (&e.name, e.is_dir, e.is_file))
+            .collect::<Vec<_>>()
+    }))
+}
+
+fn meta_of(path: &Path) -> Option<Meta> {
+    let m = std::fs::metadata(path).ok()?;
+    Some(Meta {
+        is_file: m.is_file(),
+        is_dir: m.is_dir(),
+        len: m.len(),
+    })
+}
+
+fn go_tree(root: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = crate::walk::collect(&[root.to_path_buf()])
+        .files
+        .into_iter()
+        .map(|c| c.path)
+        .collect();
+    files.sort();
+    files
+}
+
+/// What `probe` of `path` finds on disk now, as a fingerprint.
+pub fn fingerprint(probe: Probe, path: &Path) -> u64 {
+    match probe {
+        Probe::Bytes => hash_of(std::fs::read(path).ok()),
+        Probe::Listing => listing_fingerprint(listing_of(path).as_deref()),
+        Probe::Meta => hash_of(meta_of(path)),
+        Probe::Canon => hash_of(std::fs::canonicalize(path).ok()),
+        Probe::GoTree => hash_of(go_tree(path)),
+    }
+}
+
+impl Files {
+    /// A handle on the same caches that records into a fresh dependency list.
+    pub fn recorder(&self) -> Files {
+        Files {
+            shared: self.shared.clone(),
+            deps: Arc::default(),
+        }
+    }
+
+    /// What this handle's reads depended on so far, sorted, without repeats.
+    pub fn deps(&self) -> Vec<Dep> {
+        let mut d = self.deps.lock().unwrap().clone();
+        d.sort();
+        d.dedup();
+        d
+    }
+
+    fn note(&self, probe: Probe, path: &Path, fingerprint: u64) {
+        self.deps.lock().unwrap().push(Dep {
+            probe,
+            path: path.to_path_buf(),
+            fingerprint,
+        });
+    }
+
+    /// Notes a dependency the caller probed itself (the run reads the walked file).
+    pub fn note_bytes(&self, path: &Path, bytes: Option<&[u8]>) {
+        self.note(Probe::Bytes, path, hash_of(bytes));
+    }
+
+    /// The bytes of `path`, or None when it cannot be read.
+    pub fn read(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
+        let hit = self.shared.texts.lock().unwrap().map.get(path).cloned();
+        let bytes = match hit {
+            Some(b) => b,
+            None => {
+                let b = std::fs::read(path).ok().map(Arc::new);
+                let mut cache = self.shared.texts.lock().unwrap();
+                let len = b.as_ref().map_or(0, |b| b.len());
+                if cache.map.insert(path.to_path_buf(), b.clone()).is_none() {
+                    cache.order.push_back(path.to_path_buf());
+                    cache.bytes += len;
+                }
+                while cache.bytes > TEXT_BUDGET && cache.order.len() > 1 {
+                    let old = cache.order.pop_front().unwrap();
+                    if let Some(Some(b)) = cache.map.remove(&old) {
+                        cache.bytes -= b.len();
+                    }
+                }
+                b
+            }
+        };
+        self.note(
+            Probe::Bytes,
+            path,
+            hash_of(bytes.as_ref().map(|b| b.as_slice())),
+        );
+        bytes
+    }
+
+    /// The text of `path` when it is valid UTF-8 (as `fs::read_to_string`).
+    pub fn read_to_string(&self, path: &Path) -> Option<String> {
+        let b = self.read(path)?;
+        String::from_utf8(b.to_vec()).ok()
+    }
+
+    /// The entries of folder `dir`, sorted by name; None when it cannot be listed.
+    pub fn read_dir(&self, dir: &Path) -> Option<Arc<Vec<Entry>>> {
+        let hit = self.shared.listings.lock().unwrap().get(dir).cloned();
+        let listing = match hit {
+            Some(l) => l,
+            None => {
+                let l = listing_of(dir).map(Arc::new);
+                self.shared
+                    .listings
+                    .lock()
+                    .unwrap()
+                    .insert(dir.to_path_buf(), l.clone());
+                l
+            }
+        };
+        self.note(
+            Probe::Listing,
+            dir,
+            listing_fingerprint(listing.as_ref().map(|l| l.as_slice())),
+        );
+        listing
+    }
+
+    /// Whether `path` is a file or a folder and its length; None when it is neither.
+    pub fn metadata(&self, path: &Path) -> Option<Meta> {
+        let hit = self.shared.metas.lock().unwrap().get(path).cloned();
+        let meta = match hit {
+            Some(m) => m,
+            None => {
+                let m = meta_of(path);
+                self.shared
+                    .metas
+                    .lock()
+                    .unwrap()
+                    .insert(path.to_path_buf(), m);
+                m
+            }
+        };
+        self.note(Probe::Meta, path, hash_of(meta));
+        meta
+    }
+
+    pub fn exists(&self, path: &Path) -> bool {
+        self.metadata(path).is_some()
+    }
+
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.metadata(path).is_some_and(|m| m.is_file)
+    }
+
+    pub fn is_dir(&self, path: &Path) -> bool {
+        self.metadata(path).is_some_and(|m| m.is_dir)
+    }
+
+    /// `fs::canonicalize`, or None when the path does not resolve.
+    pub fn canonicalize(&self, path: &Path) -> Option<PathBuf> {
+        let hit = self.shared.canon.lock().unwrap().get(path).cloned();
+        let canon = match hit {
+            Some(c) => c,
+            None => {
+                let c = std::fs::canonicalize(path).ok();
+                self.shared
+                    .canon
+                    .lock()
+                    .unwrap()
+                    .insert(path.to_path_buf(), c.clone());
+                c
+            }
+        };
+        self.note(Probe::Canon, path, hash_of(&canon));
+        canon
+    }
+
+    /// The canonical path, or `path` itself when it does not resolve.
+    pub fn canonical(&self, path: &Path) -> PathBuf {
+        self.canonicalize(path)
+            .unwrap_or_else(|| path.to_path_buf())
+    }
+
+    /// The Go files the walk yields under `root` (ignore files honoured), sorted.
+    pub fn go_tree(&self, root: &Path) -> Arc<Vec<PathBuf>> {
+        let files = self.memo("go-tree", root, "", |f| {
+            let files = go_tree(root);
+            f.note(Probe::GoTree, root, hash_of(&files));
+            files
+        });
+        files
+    }
+
+    /// The `.go` entries of folder `dir` (any package, tests included), sorted by name.
+    pub fn go_files(&self, dir: &Path) -> Vec<Entry> {
+        self.read_dir(dir)
+            .map(|l| {
+                l.iter()
+                    .filter(|e| e.is_file && e.name.ends_with(".go"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The module of the folder holding `file`: the nearest `go.mod` above it.
+    pub fn module_of(&self, file: &Path) -> Option<Arc<Module>> {
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let dir = self.canonical(&dir);
+        self.module_of_dir(&dir)
+    }
+
+    fn module_of_dir(&self, dir: &Path) -> Option<Arc<Module>> {
+        let found = self.memo("module", dir, "", |f| {
+            match f
+                .read(&dir.join("go.mod"))
+                .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            {
+                Some(text) => Some(Arc::new(Module::parse(dir.to_path_buf(), &text))),
+                None => dir.parent().and_then(|parent| f.module_of_dir(parent)),
+            }
+        });
+        (*found).clone()
+    }
+
+    /// A value derived from files (an index of a package, a parsed deployment
+    /// file), built once per run for `(kind, path, key)` and shared: the build
+    /// runs outside the cache's lock, and what it read is noted on every handle
+    /// that asks, so a cached answer carries its dependencies.
+    pub fn memo<T: Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        path: &Path,
+        key: &str,
+        build: impl FnOnce(&Files) -> T,
+    ) -> Arc<T> {
+        let slot = self
+            .shared
+            .memos
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((kind, path.to_path_buf(), key.to_string()))
+            .or_default()
+            .clone();
+        let (value, deps) = slot.get_or_init(|| {
+            let inner = self.recorder();
+            let value: Arc<dyn Any + Send + Sync> = Arc::new(build(&inner));
+            (value, Arc::new(inner.deps()))
+        });
+        self.deps.lock().unwrap().extend(deps.iter().cloned());
+        value
+            .clone()
+            .downcast::<T>()
+            .expect("one type per memo kind")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memo_hits_carry_their_dependencies() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a.go");
+        std::fs::write(&a, "package a\n").unwrap();
+        let files = Files::default();
+        let first = files.recorder();
+        let n = first.memo("len", tmp.path(), "", |f| f.read(&a).map_or(0, |b| b.len()));
+        assert_eq!(*n, 10);
+        let second = files.recorder();
+        let again: Arc<usize> = second.memo("len", tmp.path(), "", |_| unreachable!());
+        assert_eq!(*again, 10);
+        assert_eq!(first.deps(), second.deps());
+        assert_eq!(second.deps().len(), 1);
+        let dep = &second.deps()[0];
+        assert_eq!(dep.fingerprint, fingerprint(Probe::Bytes, &a));
+        std::fs::write(&a, "package b\n").unwrap();
+        assert_ne!(dep.fingerprint, fingerprint(Probe::Bytes, &a));
+    }
+
+    #[test]
+    fn listings_and_metadata_are_fingerprinted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = Files::default();
+        assert!(files.go_files(tmp.path()).is_empty());
+        assert!(!files.exists(&tmp.path().join("x.go")));
+        let deps = files.deps();
+        std::fs::write(tmp.path().join("x.go"), "package x\n").unwrap();
+        assert!(deps
+            .iter()
+            .all(|d| d.fingerprint != fingerprint(d.probe, &d.path)));
+    }
+}
