@@ -123,26 +123,6 @@ const KNOWN_GAPS: &[(&str, &str, usize, &str, Gap, &str)] = &[
         "an array ranged through a sub-slice (`range trail[:min(depth, len(trail))]`) \
          is not counted as staying on the stack",
     ),
-    // GM007 (branch pools).
-    (
-        "logship",
-        "ship/resume.go",
-        16,
-        "GM007",
-        Gap::Missed,
-        "`checkpoints.Put(o)` of a parameter into a `var checkpoints sync.Pool` (no New) \
-         that ResumeOffset reads back: a value from elsewhere put to be found later",
-    ),
-    (
-        "logship",
-        "ship/resume.go",
-        21,
-        "GM007",
-        Gap::Missed,
-        "`if v := checkpoints.Get(); v != nil { return v.(*Offset) }` on a pool with no New: \
-         the nil check in the if's init statement is not followed (`v, _ := p.Get().(*T); \
-         return v` is reported)",
-    ),
 ];
 
 /// A finding or an expectation: file relative to the module, 1-based line, rule.
