@@ -348,6 +348,8 @@ struct Settings {
     /// Every rule id a suppression may name (see `RunOptions::known_rules`).
     known_rules: Vec<String>,
     report_unused_suppressions: bool,
+    /// The config file these settings come from, canonical (None: defaults).
+    config_path: Option<PathBuf>,
 }
 
 /// GM100's row in rule listings and reports.
@@ -389,7 +391,9 @@ fn settings(
         Some(file) => Some(Arc::new(Baseline::load(file, base)?)),
         None => None,
     };
-    settings_for(common, &config, &[], unsafe_flag, base, baseline)
+    let mut s = settings_for(common, &config, &[], unsafe_flag, base, baseline)?;
+    s.config_path = config_path.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
+    Ok(s)
 }
 
 /// The settings of files under `config`, with `extra_ignore` (its
@@ -485,6 +489,7 @@ fn settings_for(
         infos,
         known_rules,
         report_unused_suppressions: report_unused,
+        config_path: config.path.clone(),
     })
 }
 
@@ -579,17 +584,8 @@ impl<'c> ConfigScopes<'c> {
 impl run::Scopes for ConfigScopes<'_> {
     fn prepare(&mut self, files: &[PathBuf]) -> Vec<String> {
         let mut errors = vec![];
-        let primary_key = match &self.common.config {
-            Some(p) => Some(p.clone()),
-            None => self
-                .common
-                .paths
-                .iter()
-                .find(|p| p.exists())
-                .and_then(|p| config::discover(p)),
-        };
-        let primary_key = primary_key.map(|p| std::fs::canonicalize(&p).unwrap_or(p));
-        self.keys.insert((primary_key, vec![]), 0);
+        self.keys
+            .insert((self.built[0].config_path.clone(), vec![]), 0);
         for file in files {
             let canon = std::fs::canonicalize(file).unwrap_or_else(|_| self.base.join(file));
             let idx = match self.config_of(&canon) {
