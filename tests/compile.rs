@@ -173,3 +173,71 @@ fn diff_applies_with_patch_p1_too() {
         assert!(apply.is_ok(), "neither patch nor git is available");
     }
 }
+
+/// GM009 counts a local array in a function's frame only when the compiler keeps
+/// it on the stack. The compiler says which variables it moves to the heap
+/// (`go build -gcflags=-m`): none of the arrays gomemfix counts may be among them.
+#[test]
+fn gm009_frames_agree_with_the_compilers_escape_analysis() {
+    use gomemfix::analysis::frames::frame_slots;
+    use gomemfix::finding::Position;
+    use gomemfix::gofile::GoFile;
+
+    let dir = common::fixtures_dir().join("GM009");
+    let out = common::go(&["build", "-gcflags=-m", "."], &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let diag = String::from_utf8_lossy(&out.stderr).into_owned();
+    // `./file.go:LINE:COL: moved to heap: NAME`
+    let moved: Vec<(String, usize, String)> = diag
+        .lines()
+        .filter_map(|l| {
+            let (place, name) = l.split_once(": moved to heap: ")?;
+            let mut parts = place.trim_start_matches("./").split(':');
+            let file = parts.next()?.to_string();
+            let line = parts.next()?.parse().ok()?;
+            Some((file, line, name.trim().to_string()))
+        })
+        .collect();
+    assert!(
+        moved
+            .iter()
+            .any(|(f, _, n)| f == "neg_sliced_escaping.go" && n == "indent"),
+        "the oracle itself: fmt's arguments move the array to the heap\n{diag}"
+    );
+    let mut counted = 0;
+    for path in common::go_files(&dir) {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = GoFile::parse(&path, &text, None);
+        for func in file.root.root().dfs().filter(|n| {
+            matches!(
+                n.kind().as_ref(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        }) {
+            let first = Position::of_offset(&text, func.range().start).line;
+            let last = Position::of_offset(&text, func.range().end).line;
+            for slot in frame_slots(&file, &func) {
+                counted += 1;
+                let on_heap = moved
+                    .iter()
+                    .any(|(f, l, n)| *f == name && (first..=last).contains(l) && *n == slot.name);
+                assert!(
+                    !on_heap,
+                    "{name}:{first}: gomemfix counts `{}` in the frame, the compiler moves it to the heap",
+                    slot.name
+                );
+            }
+        }
+    }
+    assert!(
+        counted >= 5,
+        "the fixtures count arrays in frames ({counted})"
+    );
+}

@@ -158,7 +158,7 @@ pub fn frame_slots(file: &GoFile, func: &GoNode) -> Vec<Slot> {
             continue;
         }
         let name = ident.text().to_string();
-        if name == "_" || may_escape(&own, &name) {
+        if name == "_" || may_escape(file, &body, &own, &name) {
             continue;
         }
         let Some((size, _)) = size_of(file, &ty, 0) else {
@@ -183,19 +183,186 @@ fn composite_type<'r>(value: &GoNode<'r>) -> Option<GoNode<'r>> {
         .flatten()
 }
 
-/// `&x`, `x[:]`/`x[a:b]` or `x` captured by a closure: the variable may live on the heap.
-fn may_escape(own: &[GoNode], name: &str) -> bool {
-    own.iter().any(|n| match n.kind().as_ref() {
-        "unary_expression" => {
-            n.field("operator").is_some_and(|o| o.text() == "&")
-                && n.field("operand").is_some_and(|o| o.text() == name)
+/// True when the compiler may move variable `name` to the heap: its address is
+/// taken (`&x`), a closure captures it, or one of its slices (`x[:]`, `x[a:b]`)
+/// goes where it can outlive the call (see [`slice_escapes`]). An array that is
+/// only indexed, or whose slices are only copied, ranged, converted or handed to
+/// functions known not to keep them, stays in the frame.
+fn may_escape(file: &GoFile, body: &GoNode, own: &[GoNode], name: &str) -> bool {
+    let captured = body
+        .dfs()
+        .filter(|n| n.kind() == "func_literal")
+        .any(|lit| {
+            lit.dfs()
+                .any(|i| i.kind() == "identifier" && i.text() == name)
+        });
+    captured
+        || own.iter().any(|n| match n.kind().as_ref() {
+            "unary_expression" => {
+                n.field("operator").is_some_and(|o| o.text() == "&")
+                    && n.field("operand").is_some_and(|o| o.text() == name)
+            }
+            "slice_expression" => {
+                n.field("operand").is_some_and(|o| o.text() == name) && slice_escapes(file, n)
+            }
+            _ => false,
+        })
+}
+
+/// Standard-library functions that read or write a slice argument and keep
+/// no reference to it (so a slice of a stack array passed to them stays put),
+/// as `go build -gcflags=-m` confirms on the GM009 fixtures. Hashes are not
+/// here: `crc32.ChecksumIEEE(b[:])` moves `b` to the heap.
+const NON_RETAINING: &[(&str, &[&str])] = &[
+    (
+        "bytes",
+        &[
+            "Equal",
+            "Compare",
+            "Index",
+            "IndexByte",
+            "IndexAny",
+            "LastIndex",
+            "LastIndexByte",
+            "Contains",
+            "ContainsAny",
+            "ContainsRune",
+            "Count",
+            "HasPrefix",
+            "HasSuffix",
+            "EqualFold",
+        ],
+    ),
+    (
+        "encoding/binary",
+        &["PutUvarint", "PutVarint", "Uvarint", "Varint"],
+    ),
+    ("encoding/hex", &["Encode", "Decode"]),
+    (
+        "unicode/utf8",
+        &[
+            "EncodeRune",
+            "DecodeRune",
+            "DecodeLastRune",
+            "FullRune",
+            "RuneCount",
+            "Valid",
+        ],
+    ),
+    (
+        "slices",
+        &[
+            "Equal",
+            "Index",
+            "Contains",
+            "Sort",
+            "Reverse",
+            "Max",
+            "Min",
+            "Clone",
+            "BinarySearch",
+        ],
+    ),
+];
+
+/// The byte-order methods of `encoding/binary` (`binary.BigEndian.PutUint32(b[:], v)`).
+const BYTE_ORDER_METHODS: &[&str] = &[
+    "PutUint16",
+    "PutUint32",
+    "PutUint64",
+    "Uint16",
+    "Uint32",
+    "Uint64",
+];
+
+/// True when the slice expression `s` of a local array may outlive the call:
+/// anything but being copied (`copy`), ranged over, measured (`len`, `cap`),
+/// spread into `append(dst, s...)`, converted (`string(s)`), indexed, or passed
+/// to a standard function known not to keep it. Passing it to an interface
+/// method, `fmt`, an unknown function, storing, returning or naming it count as
+/// escaping, as the compiler's escape analysis would have to assume.
+pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
+    let mut at = s.clone();
+    while let Some(p) = at
+        .parent()
+        .filter(|p| p.kind() == "parenthesized_expression")
+    {
+        at = p;
+    }
+    let Some(parent) = at.parent() else {
+        return true;
+    };
+    match parent.kind().as_ref() {
+        "index_expression" => parent
+            .field("operand")
+            .is_some_and(|o| o.range() == at.range())
+            .then_some(false)
+            .unwrap_or(true),
+        "range_clause" => false,
+        "variadic_argument" => {
+            // `append(dst, s...)` copies the elements.
+            let call = parent.parent().and_then(|l| l.parent());
+            !call.is_some_and(|c| {
+                c.field("function").is_some_and(|f| f.text() == "append")
+                    && c.field("arguments")
+                        .and_then(|a| a.named_children().next())
+                        .is_some_and(|first| first.range() != parent.range())
+            })
         }
-        "slice_expression" => n.field("operand").is_some_and(|o| o.text() == name),
-        "func_literal" => n
-            .dfs()
-            .any(|i| i.kind() == "identifier" && i.text() == name),
-        _ => false,
-    })
+        "argument_list" => {
+            let Some(call) = parent.parent() else {
+                return true;
+            };
+            let Some(callee) = call.field("function") else {
+                return true;
+            };
+            let first = parent.named_children().next();
+            let is_first = first.is_some_and(|f| f.range() == at.range());
+            match callee.kind().as_ref() {
+                "identifier" => match callee.text().as_ref() {
+                    "copy" | "len" | "cap" | "string" => false,
+                    // `append(s, ...)` may return s itself; `append(d, s)` stores it.
+                    _ => true,
+                },
+                "selector_expression" => {
+                    let (Some(operand), Some(field)) =
+                        (callee.field("operand"), callee.field("field"))
+                    else {
+                        return true;
+                    };
+                    let field = field.text();
+                    if operand.kind() == "identifier" {
+                        let pkg = operand.text();
+                        let known = NON_RETAINING.iter().any(|(path, names)| {
+                            names.contains(&field.as_ref())
+                                && crate::analysis::scope::names_import(file, &callee, &pkg, path)
+                        });
+                        return !known;
+                    }
+                    // `binary.BigEndian.PutUint32(b[:], v)`.
+                    let byte_order = operand.kind() == "selector_expression"
+                        && operand.field("operand").is_some_and(|o| {
+                            o.kind() == "identifier"
+                                && crate::analysis::scope::names_import(
+                                    file,
+                                    &callee,
+                                    &o.text(),
+                                    "encoding/binary",
+                                )
+                        })
+                        && operand.field("field").is_some_and(|f| {
+                            matches!(
+                                f.text().as_ref(),
+                                "BigEndian" | "LittleEndian" | "NativeEndian"
+                            )
+                        });
+                    !(byte_order && is_first && BYTE_ORDER_METHODS.contains(&field.as_ref()))
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
 }
 
 /// `8 KiB`, `76.3 GiB`: sizes as people read them.
