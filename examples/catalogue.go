@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 	"runtime"
 	"sync"
 	"time"
@@ -104,7 +105,7 @@ func main() {
 	churn()
 	batch()
 	_ = resume
-	recurse(10)
+	recurse(len(os.Args) * 100_000) // as deep as the input asks
 	release(map[string][]byte{})
 	process(&http.Request{})
 }
