@@ -114,15 +114,6 @@ const KNOWN_GAPS: &[(&str, &str, usize, &str, Gap, &str)] = &[
         "a method recursing through a child (`k.Height()` for `k` ranged over `n.Kids`) \
          is not seen as calling itself",
     ),
-    (
-        "astwalk",
-        "tree/walk.go",
-        31,
-        "GM009",
-        Gap::Missed,
-        "an array ranged through a sub-slice (`range trail[:min(depth, len(trail))]`) \
-         is not counted as staying on the stack",
-    ),
 ];
 
 /// A finding or an expectation: file relative to the module, 1-based line, rule.
