@@ -13,6 +13,7 @@
 use crate::analysis::constants;
 use crate::analysis::decls::{self, DeclKind};
 use crate::analysis::frames::{self, human, Slot};
+use crate::analysis::types::{self, Resolver};
 use crate::finding::{Edit, Position};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
@@ -37,7 +38,7 @@ struct Recursive<'r> {
 /// rewrites tail recursion as a loop.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let threshold = FRAME_THRESHOLD;
-    let Some(rec) = recursive(m.get_node()) else {
+    let Some(rec) = recursive(file, m.get_node()) else {
         return Outcome::Silent;
     };
     let slots = frames::frame_slots(file, &rec.func);
@@ -110,7 +111,7 @@ fn describe(slots: &[Slot]) -> String {
 }
 
 /// The function `node` declares, when it calls itself.
-fn recursive<'r>(node: &GoNode<'r>) -> Option<Recursive<'r>> {
+fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
     let (name, receiver) = match node.kind().as_ref() {
         "function_declaration" => (node.field("name")?.text().to_string(), None),
         "method_declaration" => {
@@ -159,7 +160,7 @@ fn recursive<'r>(node: &GoNode<'r>) -> Option<Recursive<'r>> {
                     callee.kind() == "selector_expression"
                         && callee.field("field").is_some_and(|f| f.text() == name)
                         && callee.field("operand").is_some_and(|o| {
-                            of_receiver_type(&o, recv, receiver_type.as_deref().unwrap_or(""))
+                            of_receiver_type(file, &o, recv, receiver_type.as_deref().unwrap_or(""))
                         })
                 }
             }
@@ -180,25 +181,71 @@ fn recursive<'r>(node: &GoNode<'r>) -> Option<Recursive<'r>> {
     })
 }
 
-/// `r`, or `r.f` where field `f` has the receiver's type `T` or `*T`.
-fn of_receiver_type(operand: &GoNode, recv: &str, ty: &str) -> bool {
+/// `r`, `r.f` where field `f` has the receiver's type `T` or `*T`, or `k`
+/// ranged over such a field holding many (`for _, k := range r.kids`).
+fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str) -> bool {
     match operand.kind().as_ref() {
         "identifier" => {
-            operand.text() == recv
-                && decls::lookup(operand, recv).is_some_and(|d| d.kind == DeclKind::Receiver)
+            let name = operand.text();
+            let Some(d) = decls::lookup(operand, &name) else {
+                return false;
+            };
+            match d.kind {
+                DeclKind::Receiver => name == recv,
+                DeclKind::Local => ranged_element_of_receiver_type(file, &d.ident, recv, ty),
+                DeclKind::Param => false,
+            }
         }
         "selector_expression" => {
             let (Some(inner), Some(field)) = (operand.field("operand"), operand.field("field"))
             else {
                 return false;
             };
-            of_receiver_type(&inner, recv, ty)
+            of_receiver_type(file, &inner, recv, ty)
                 && decls::struct_field_type(operand, ty, &field.text())
                     .and_then(|t| decls::base_type_name(&t))
                     .is_some_and(|t| t == ty)
         }
         _ => false,
     }
+}
+
+/// True when `ident` is the element variable of `for _, ident := range X` and X
+/// is a slice, array or map of the receiver's type reached from the receiver.
+fn ranged_element_of_receiver_type(file: &GoFile, ident: &GoNode, recv: &str, ty: &str) -> bool {
+    let Some(left) = ident.parent().filter(|p| p.kind() == "expression_list") else {
+        return false;
+    };
+    let Some(clause) = left.parent().filter(|p| p.kind() == "range_clause") else {
+        return false;
+    };
+    let names: Vec<_> = left.named_children().collect();
+    if names.len() != 2 || names[1].range() != ident.range() {
+        return false;
+    }
+    let Some(ranged) = clause.field("right") else {
+        return false;
+    };
+    let (Some(inner), Some(field)) = (ranged.field("operand"), ranged.field("field")) else {
+        return false;
+    };
+    if ranged.kind() != "selector_expression" || !of_receiver_type(file, &inner, recv, ty) {
+        return false;
+    }
+    // The field may be declared in another file of the package.
+    let resolver = Resolver::new(file);
+    let Some(field_type) = resolver.type_decl(ty).and_then(|d| {
+        d.fields
+            .iter()
+            .find(|(name, _)| *name == field.text())
+            .map(|(_, t)| t.clone())
+    }) else {
+        return false;
+    };
+    let element = types::slice_elem(&field_type)
+        .or_else(|| types::array_elem(&field_type))
+        .or_else(|| types::map_key_value(&field_type).map(|(_, v)| v));
+    element.is_some_and(|e| types::base_type_name(&e) == ty)
 }
 
 /// The parameters of a function, the receiver first for a method.
@@ -743,7 +790,7 @@ mod tests {
             .dfs()
             .find(|n| n.kind() == "function_declaration")
             .unwrap();
-        let rec = recursive(&func).ok_or("not recursive")?;
+        let rec = recursive(&f, &func).ok_or("not recursive")?;
         loop_rewrite(&f, &rec).map(|e| apply_edits(src, &e))
     }
 
