@@ -58,6 +58,17 @@ struct SavedFinding {
 }
 
 impl Baseline {
+    /// A stable digest of what the baseline holds (for the results cache's key).
+    pub fn fingerprint(&self) -> u64 {
+        let mut held: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, n)| format!("{k:?}={n}"))
+            .collect();
+        held.sort();
+        crate::cache::hash_of((&self.base, held))
+    }
+
     pub fn load(file: &Path, base: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("cannot read baseline {}: {e}", file.display()))?;

@@ -191,6 +191,10 @@ pub struct CommonArgs {
     /// no prefilter and no rules, print the file count, exit 0 (2 on read errors).
     #[arg(long, hide = true)]
     pub parse_only: bool,
+    /// Neither read nor write the results cache (`.gomemfix_cache/` at the project
+    /// root, or `$GOMEMFIX_CACHE_DIR`): analyse every file afresh.
+    #[arg(long)]
+    pub no_cache: bool,
     /// Read settings from this file instead of the nearest gomemfix.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -711,6 +715,11 @@ fn run_files(
         ),
         report_unused_suppressions: settings.report_unused_suppressions,
         known_rules: settings.known_rules.clone(),
+        cache_root: if common.no_cache {
+            None
+        } else {
+            crate::cache::project_root(&paths)
+        },
     };
     let mut scopes = ConfigScopes::new(common, settings, unsafe_flag, &base);
     let report = run::run_scoped(&mut scopes, &paths, &opts);
@@ -835,6 +844,8 @@ fn run_stdin(
         progress: false,
         report_unused_suppressions: settings.report_unused_suppressions,
         known_rules: settings.known_rules.clone(),
+        // One file from stdin is analysed afresh: it is no file on disk.
+        cache_root: None,
     };
     let report = run::run_source(&settings.engine, name, bytes, &opts);
     for f in &report.files {

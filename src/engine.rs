@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::analysis::{scope, std_deps};
 use crate::baseline::Baseline;
@@ -11,6 +11,7 @@ use crate::finding::{self, apply_edits, Applicability, Edit, FileEdit, Finding, 
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
 use crate::gomod::Module;
 use crate::imports::{self, choose_name, ImportRequest};
+use crate::narrow::Decls;
 use crate::options::RuleOptions;
 use crate::outcome::{FixPlan, Outcome};
 use crate::package::Files;
@@ -55,6 +56,12 @@ pub struct Engine {
     /// Only the file at hand may change (stdin mode): a fix that also edits other
     /// files is withheld and its finding says how to apply it.
     pub one_file: bool,
+    /// Narrow below the file (see `narrow`): a rule is not run on a test file it
+    /// skips, nor on a file none of whose declarations triggers it. Off only to
+    /// prove that narrowing changes no finding.
+    pub narrow: bool,
+    /// [`Engine::fingerprint`], worked out once.
+    fingerprint: OnceLock<u64>,
 }
 
 /// Per-finding data the engine needs and the report does not show.
@@ -90,7 +97,50 @@ impl Engine {
             options: Arc::default(),
             baseline: None,
             one_file: false,
+            narrow: true,
+            fingerprint: OnceLock::new(),
         }
+    }
+
+    /// A digest of everything about this engine that decides findings: the
+    /// binary (version, build), each rule (its id, texts, where it came from and
+    /// that file's content), the rule options, the baseline, stdin mode. The
+    /// results cache keys entries on it.
+    pub fn fingerprint(&self) -> u64 {
+        *self.fingerprint.get_or_init(|| self.digest())
+    }
+
+    fn digest(&self) -> u64 {
+        let exe = std::env::current_exe()
+            .ok()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| (m.len(), m.modified().ok()));
+        let rules: Vec<_> = self
+            .rules
+            .iter()
+            .map(|r| {
+                (
+                    &r.id,
+                    &r.name,
+                    &r.message,
+                    &r.docs,
+                    r.severity_name(),
+                    &r.origin,
+                    std::fs::read(&r.origin).ok(),
+                    format!("{:?}", r.prefilter),
+                    r.meta.skip_tests,
+                    r.run.is_some(),
+                )
+            })
+            .collect();
+        crate::cache::hash_of((
+            env!("CARGO_PKG_VERSION"),
+            exe,
+            rules,
+            format!("{:?}", self.options),
+            self.baseline.as_ref().map(|b| b.fingerprint()),
+            self.one_file,
+        ))
     }
 
     pub fn with_options(mut self, options: RuleOptions) -> Self {
@@ -114,6 +164,40 @@ impl Engine {
     /// True when some rule may match these bytes (see `prefilter`).
     pub fn may_match(&self, bytes: &[u8]) -> bool {
         self.rules.iter().any(|r| r.prefilter.may_match(bytes))
+    }
+
+    /// For each rule, whether it may fire in the file at `path` holding `bytes`:
+    /// its byte test passes and, when narrowing, the file is no test file the rule
+    /// skips and some top-level declaration triggers it.
+    pub fn live_rules(&self, path: &Path, bytes: &[u8]) -> Vec<bool> {
+        let is_test = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with("_test.go"));
+        let mut decls: Option<Decls> = None;
+        self.rules
+            .iter()
+            .map(|r| {
+                if !r.prefilter.may_match(bytes) {
+                    return false;
+                }
+                if !self.narrow {
+                    return true;
+                }
+                if r.meta.skip_tests && is_test {
+                    return false;
+                }
+                match r.trigger {
+                    None => true,
+                    Some(t) => decls.get_or_insert_with(|| Decls::of(bytes)).any(t),
+                }
+            })
+            .collect()
+    }
+
+    /// True when some rule may fire in the file (see [`Engine::live_rules`]).
+    pub fn may_match_file(&self, path: &Path, bytes: &[u8]) -> bool {
+        self.live_rules(path, bytes).contains(&true)
     }
 
     /// Analyses one file on its own (its package and module read from disk afresh).
@@ -147,11 +231,7 @@ impl Engine {
         let mut suppressions: Option<Suppressions> = None;
         let mut used_before: Option<BTreeSet<String>> = None;
         let root = file.root.root();
-        let live: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|r| r.prefilter.may_match(bytes))
-            .collect();
+        let live = self.live_rules(file.path, bytes);
         let mut all_matches = matches_of_rules(&root, &self.rules, &live);
         for (rule, matches) in self.rules.iter().zip(all_matches.iter_mut()) {
             for m in std::mem::take(matches) {

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How far a fix may be trusted, ordered as ruff orders it: a safe fix keeps the
 /// program's meaning; an unsafe one may change behaviour and needs `--unsafe-fixes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Applicability {
     Unsafe,
@@ -14,7 +14,7 @@ pub enum Applicability {
 }
 
 /// One replacement in the normalised text (no BOM, LF line endings), in bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edit {
     pub start: usize,
     pub end: usize,
@@ -76,7 +76,7 @@ pub fn apply_edits(text: &str, edits: &[Edit]) -> String {
     out
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     pub applicability: Applicability,
     pub description: String,
@@ -89,7 +89,7 @@ pub struct Fix {
 /// Edits to a file other than the finding's own, as offsets into that file's
 /// current text as `SourceText::decode` gives it (no BOM, LF). For Go files the
 /// engine adds `imports` and drops imports the edits leave unused.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEdit {
     pub path: PathBuf,
     pub edits: Vec<Edit>,
@@ -97,7 +97,7 @@ pub struct FileEdit {
 }
 
 /// A 1-based line and byte column, as Go tools print them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
@@ -115,7 +115,7 @@ impl Position {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     pub rule: String,
     pub name: String,
@@ -138,7 +138,7 @@ impl Finding {
 }
 
 /// An import a fix needs; `alias` is set when the default name is taken.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ImportRequest {
     pub path: String,
     pub alias: Option<String>,

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod baseline;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod diff;
@@ -18,6 +19,7 @@ pub mod gomod;
 pub mod imports;
 pub mod lang;
 pub mod model;
+pub mod narrow;
 pub mod options;
 pub mod outcome;
 pub mod package;

@@ -197,6 +197,11 @@ impl Files {
         self.note(Probe::Bytes, path, hash_of(bytes));
     }
 
+    /// Notes what `probe` of `path` finds now, probing it afresh.
+    pub fn note_probe(&self, probe: Probe, path: &Path) {
+        self.note(probe, path, fingerprint(probe, path));
+    }
+
     /// The bytes of `path`, or None when it cannot be read.
     pub fn read(&self, path: &Path) -> Option<Arc<Vec<u8>>> {
         let hit = self.shared.texts.lock().unwrap().map.get(path).cloned();

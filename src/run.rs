@@ -8,11 +8,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache::{Cache, CachedFile};
 use crate::diff;
 use crate::engine::{apply_foreign_edits, Engine};
 use crate::filter::FileFilter;
 use crate::finding::{FileEdit, Finding};
-use crate::package::Files;
+use crate::package::{Files, Probe};
 use crate::source::{is_generated, LoadError, SourceText};
 use crate::walk::{self, Candidate};
 use crate::write::write_atomic;
@@ -35,6 +36,9 @@ pub struct RunOptions {
     /// Every rule id loaded (bundled, `--patterns`, GM100): a suppression code
     /// that is none of them is reported (GM100). Empty: not judged.
     pub known_rules: Vec<String>,
+    /// The project root whose results cache `check` reads and writes (see
+    /// `cache`); None runs without one.
+    pub cache_root: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -48,6 +52,7 @@ impl Default for RunOptions {
             progress: false,
             report_unused_suppressions: false,
             known_rules: vec![],
+            cache_root: None,
         }
     }
 }
@@ -130,6 +135,19 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
             .is_some_and(|s| s.files.is_empty() || s.files.keeps(&c.path, &opts.base))
     });
     let disk = Files::default();
+    if opts.mode == Mode::Check {
+        if let Some(cache) = opts.cache_root.as_deref().and_then(|root| {
+            let salt = crate::cache::hash_of((
+                opts.max_file_size,
+                &opts.base,
+                opts.report_unused_suppressions,
+                &opts.known_rules,
+            ));
+            Cache::open(root, salt)
+        }) {
+            return check_cached(scopes, &disk, &cache, walked, opts);
+        }
+    }
     let bar = progress_bar(opts.progress, walked.files.len());
     let mut processed: Vec<Processed> = walked
         .files
@@ -149,16 +167,7 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
     let mut files: Vec<FileReport> = processed
         .into_iter()
         .map(|p| finish(p, opts))
-        .filter(|f| {
-            !(f.findings.is_empty()
-                && f.fixed.is_empty()
-                && f.suppressed.is_empty()
-                && f.errors.is_empty()
-                && f.warnings.is_empty()
-                && f.diff.is_empty()
-                && !f.changed
-                && f.baselined == 0)
-        })
+        .filter(|f| !is_empty_report(f))
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if opts.mode == (Mode::Fix { write: true }) {
@@ -169,6 +178,81 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
         errors: walked.errors,
         files_scanned,
     }
+}
+
+/// `check` through the results cache: the walked files are taken one package
+/// folder at a time; a folder whose entry still holds is answered from it, any
+/// other is analysed (each file as `process` does, through one recorder) and its
+/// entry rewritten with what the analysis read.
+fn check_cached(
+    scopes: &dyn Scopes,
+    disk: &Files,
+    cache: &Cache,
+    walked: walk::Walked,
+    opts: &RunOptions,
+) -> RunReport {
+    let mut folders: BTreeMap<PathBuf, Vec<Candidate>> = BTreeMap::new();
+    for c in walked.files {
+        let folder = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        folders.entry(folder).or_default().push(c);
+    }
+    let files_scanned = folders.values().map(Vec::len).sum();
+    let bar = progress_bar(opts.progress, files_scanned);
+    let folders: Vec<(PathBuf, Vec<Candidate>)> = folders.into_iter().collect();
+    let mut files: Vec<FileReport> = folders
+        .par_iter()
+        .flat_map_iter(|(folder, cands)| {
+            // Each file's settings (its engine, unsafe fixes) are part of the key.
+            let names: Vec<(&Path, bool, Option<(u64, bool)>)> = cands
+                .iter()
+                .map(|c| {
+                    let scope = scopes.scope(&c.path);
+                    let salt = scope.map(|s| (s.engine.fingerprint(), s.unsafe_fixes));
+                    (c.path.as_path(), c.explicit, salt)
+                })
+                .collect();
+            let key = cache.key(folder, &names);
+            if let Some(hit) = cache.get(key) {
+                bar.inc(cands.len() as u64);
+                return hit.into_iter().map(CachedFile::report).collect::<Vec<_>>();
+            }
+            let seen = disk.recorder();
+            let reports: Vec<FileReport> = cands
+                .par_iter()
+                .filter_map(|c| {
+                    let scope = scopes.scope(&c.path)?;
+                    let p = process(scope.engine, &seen, c, None, opts, scope.unsafe_fixes);
+                    bar.inc(1);
+                    Some(finish(p, opts))
+                })
+                .filter(|f| !is_empty_report(f))
+                .collect();
+            cache.put(
+                key,
+                seen.deps(),
+                reports.iter().map(CachedFile::of).collect(),
+            );
+            reports
+        })
+        .collect();
+    bar.finish_and_clear();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    RunReport {
+        files,
+        errors: walked.errors,
+        files_scanned,
+    }
+}
+
+fn is_empty_report(f: &FileReport) -> bool {
+    f.findings.is_empty()
+        && f.fixed.is_empty()
+        && f.suppressed.is_empty()
+        && f.errors.is_empty()
+        && f.warnings.is_empty()
+        && f.diff.is_empty()
+        && !f.changed
+        && f.baselined == 0
 }
 
 /// One file whose content is given rather than read (`--stdin-filename PATH`),
@@ -268,6 +352,11 @@ fn process(
         Some(b) => Ok(Some(b)),
         None => read_limited(&cand.path, opts.max_file_size, cand.explicit),
     };
+    // What the file held is what its report depends on first.
+    match &read {
+        Ok(Some(b)) => disk.note_bytes(&cand.path, Some(b)),
+        _ => disk.note_probe(Probe::Bytes, &cand.path),
+    }
     let bytes = match read {
         Ok(Some(b)) => b,
         Ok(None) => return out,
@@ -286,7 +375,7 @@ fn process(
     if !cand.explicit && is_generated(&src.text) {
         return out;
     }
-    if !engine.may_match(src.text.as_bytes()) {
+    if !engine.may_match_file(&cand.path, src.text.as_bytes()) {
         // No rule can fire here, so no suppression silences anything.
         let unused = unused_suppressions(engine, &cand.path, &src.text, &[], &shown, opts);
         if unused.is_empty() {

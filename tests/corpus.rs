@@ -81,7 +81,9 @@ fn package_of(src: &Path, file: &Path) -> String {
     dir.to_string_lossy().replace('\\', "/")
 }
 
-/// Findings of a check run in-process, with every rule's prefilter on or off.
+/// Findings of a check run in-process, with every rule's prefilter and the
+/// declaration narrowing (`narrow`) on, or both off (every file parsed whole and
+/// every rule run on it).
 fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
     let mut rules = gomemfix::rules::bundled();
     if !prefilter {
@@ -89,7 +91,8 @@ fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
             r.prefilter = gomemfix::prefilter::Prefilter::Always;
         }
     }
-    let engine = gomemfix::engine::Engine::new(rules);
+    let mut engine = gomemfix::engine::Engine::new(rules);
+    engine.narrow = prefilter;
     let opts = gomemfix::run::RunOptions {
         mode: gomemfix::run::Mode::Check,
         unsafe_fixes: true,
@@ -100,7 +103,16 @@ fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
     let report = gomemfix::run::run(&engine, &[src.to_path_buf()], &opts);
     report
         .findings()
-        .map(|f| format!("{}:{}:{} {}", f.path.display(), f.start, f.end, f.rule))
+        .map(|f| {
+            format!(
+                "{}:{}:{} {} {}",
+                f.path.display(),
+                f.start,
+                f.end,
+                f.rule,
+                f.message
+            )
+        })
         .collect()
 }
 

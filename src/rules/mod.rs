@@ -22,6 +22,7 @@ pub use yaml::{
 };
 
 use crate::gofile::{GoFile, GoMatch};
+use crate::narrow::{self, TriggerFn};
 use crate::outcome::Outcome;
 
 /// A rule's entry point: what the pattern's match means, and how to fix it.
@@ -43,6 +44,19 @@ pub const BUILT_IN: &[(&str, RunFn)] = &[
 ];
 
 /// The entry point of built-in rule `id`, if it has one.
+/// Declaration triggers (see `narrow`): what the rule's own logic requires inside
+/// the declaration it fires in. GM009 fires on a function that calls itself;
+/// GM001 on a slice expression whose base is dropped (`= nil`), made large
+/// (`make`) or read whole (`ReadFile`, `ReadAll`) in the same function.
+pub const TRIGGERS: &[(&str, TriggerFn)] = &[
+    ("GM001", narrow::subslice_of_dropped_base),
+    ("GM009", narrow::self_reference),
+];
+
+pub fn trigger_of(id: &str) -> Option<TriggerFn> {
+    TRIGGERS.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
+}
+
 pub fn entry_point(id: &str) -> Option<RunFn> {
     BUILT_IN.iter().find(|(i, _)| *i == id).map(|(_, f)| *f)
 }

@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use ast_grep_config::{from_yaml_string, GlobalRules, RuleConfig, Severity};
 use serde::Deserialize;
 
-use super::{entry_point, RunFn};
+use super::{entry_point, trigger_of, RunFn};
 use crate::finding::Applicability;
 use crate::lang::Go;
+use crate::narrow::TriggerFn;
 use crate::prefilter::Prefilter;
 
 include!(concat!(env!("OUT_DIR"), "/bundled_rules.rs"));
@@ -94,6 +95,9 @@ pub struct Rule {
     pub prefilter: Prefilter,
     /// The rule's Rust entry point (built-in rules only; see `crate::rules::BUILT_IN`).
     pub run: Option<RunFn>,
+    /// What must hold inside one top-level declaration for the rule to fire there
+    /// (built-in rules only; see `crate::rules::TRIGGERS` and `crate::narrow`).
+    pub trigger: Option<TriggerFn>,
     /// Where the rule came from (`patterns/GM005-gc-in-loop.yml` or a user's file).
     pub origin: PathBuf,
 }
@@ -238,6 +242,7 @@ fn parse_with_entry_point(
             "fix-safety is `{fix_safety}` but the rule has no `fix:`"
         )));
     }
+    let trigger = run.and(trigger_of(&config.id));
     let prefilter = Prefilter::from_rule(&extras.rule, extras.constraints.as_ref(), &meta);
     Ok(Rule {
         id: config.id.clone(),
@@ -249,6 +254,7 @@ fn parse_with_entry_point(
         meta,
         config,
         prefilter,
+        trigger,
         run,
         origin: origin.to_path_buf(),
     })

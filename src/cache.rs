@@ -1,0 +1,197 @@
+//! The results cache: what `check` found in a package folder, kept on disk with
+//! everything the findings depended on, so the next run over an unchanged folder
+//! reads the answer instead of analysing again.
+//!
+//! An entry is keyed by the run's salt (gomemfix's version, the rules and their
+//! patterns, options, config, baseline, the run's own options: see
+//! `Engine::fingerprint` and `run`) and the folder's walked files. It holds the
+//! folder's file reports and the disk probes their analysis made
+//! ([`crate::package::Dep`]: the walked files' bytes, sibling files, `go.mod`,
+//! listings, deployment files, other packages of the module). An entry is used
+//! only when every probe still finds what it found; a run probes each path once,
+//! however many entries name it. Nothing is trusted that was not re-checked, so
+//! an entry is never stale: it is either valid or redone.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::Finding;
+use crate::model::FileReport;
+use crate::package::{fingerprint, Dep, Probe};
+
+/// The folder name at the project root.
+pub const DIR_NAME: &str = ".gomemfix_cache";
+/// Moves the cache elsewhere.
+pub const DIR_ENV: &str = "GOMEMFIX_CACHE_DIR";
+/// Bumped when the entry format changes.
+const FORMAT: u32 = 1;
+
+/// What `check` reports for one file, as kept in an entry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CachedFile {
+    pub path: PathBuf,
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Finding>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+    pub text: Option<String>,
+    pub baselined: usize,
+}
+
+impl CachedFile {
+    pub fn of(r: &FileReport) -> CachedFile {
+        CachedFile {
+            path: r.path.clone(),
+            findings: r.findings.clone(),
+            suppressed: r.suppressed.clone(),
+            errors: r.errors.clone(),
+            warnings: r.warnings.clone(),
+            text: r.text.clone(),
+            baselined: r.baselined,
+        }
+    }
+
+    pub fn report(self) -> FileReport {
+        FileReport {
+            path: self.path,
+            findings: self.findings,
+            suppressed: self.suppressed,
+            errors: self.errors,
+            warnings: self.warnings,
+            text: self.text,
+            baselined: self.baselined,
+            ..FileReport::default()
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    format: u32,
+    key: u64,
+    deps: Vec<Dep>,
+    files: Vec<CachedFile>,
+}
+
+/// An open cache for one run.
+pub struct Cache {
+    dir: PathBuf,
+    salt: u64,
+    /// What each probe finds on disk now, probed once per run.
+    now: Mutex<HashMap<(Probe, PathBuf), u64>>,
+}
+
+/// A stable hash of `value` (the standard hasher with its fixed keys).
+pub fn hash_of(value: impl Hash) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// The project root the cache lives in for a run over `paths`: the repository
+/// root (the nearest folder holding `.git`) above the first path, else the
+/// folder of the nearest `gomemfix.toml`, else the first path's folder.
+pub fn project_root(paths: &[PathBuf]) -> Option<PathBuf> {
+    let first = std::fs::canonicalize(paths.first()?).ok()?;
+    let start = if first.is_dir() {
+        first.clone()
+    } else {
+        first.parent()?.to_path_buf()
+    };
+    if let Some(repo) = start.ancestors().find(|d| d.join(".git").exists()) {
+        return Some(repo.to_path_buf());
+    }
+    if let Some(cfg) = start
+        .ancestors()
+        .find(|d| d.join(crate::config::FILE_NAME).is_file())
+    {
+        return Some(cfg.to_path_buf());
+    }
+    Some(start)
+}
+
+impl Cache {
+    /// Opens (creating when missing) the cache folder: `$GOMEMFIX_CACHE_DIR`, else
+    /// `.gomemfix_cache/` under `root`, with a `.gitignore` that ignores it all.
+    /// None when it cannot be created: the run goes on without a cache.
+    pub fn open(root: &Path, salt: u64) -> Option<Cache> {
+        let dir = match std::env::var_os(DIR_ENV) {
+            Some(d) if !d.is_empty() => PathBuf::from(d),
+            _ => root.join(DIR_NAME),
+        };
+        std::fs::create_dir_all(&dir).ok()?;
+        let ignore = dir.join(".gitignore");
+        if !ignore.exists() {
+            std::fs::write(&ignore, "# Written by gomemfix: its results cache.\n*\n").ok()?;
+        }
+        Some(Cache {
+            dir,
+            salt: hash_of((FORMAT, env!("CARGO_PKG_VERSION"), salt)),
+            now: Mutex::default(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The key of a folder's entry: the salt and the folder's walked files (with
+    /// whatever else the caller says decides their findings: their settings).
+    pub fn key(&self, folder: &Path, files: impl Hash) -> u64 {
+        hash_of((self.salt, folder, files))
+    }
+
+    fn entry_path(&self, key: u64) -> PathBuf {
+        self.dir.join(format!("{key:016x}.json"))
+    }
+
+    fn holds(&self, dep: &Dep) -> bool {
+        let probe_key = (dep.probe, dep.path.clone());
+        if let Some(&fp) = self.now.lock().unwrap().get(&probe_key) {
+            return fp == dep.fingerprint;
+        }
+        let fp = fingerprint(dep.probe, &dep.path);
+        self.now.lock().unwrap().insert(probe_key, fp);
+        fp == dep.fingerprint
+    }
+
+    /// The folder's file reports, when an entry exists and everything it
+    /// depended on is as it was.
+    pub fn get(&self, key: u64) -> Option<Vec<CachedFile>> {
+        let bytes = std::fs::read(self.entry_path(key)).ok()?;
+        let entry: Entry = serde_json::from_slice(&bytes).ok()?;
+        if entry.format != FORMAT || entry.key != key {
+            return None;
+        }
+        entry
+            .deps
+            .iter()
+            .all(|d| self.holds(d))
+            .then_some(entry.files)
+    }
+
+    /// Stores a folder's reports with what they depended on (written whole, then
+    /// renamed into place, so a reader never sees half an entry).
+    pub fn put(&self, key: u64, deps: Vec<Dep>, files: Vec<CachedFile>) {
+        let entry = Entry {
+            format: FORMAT,
+            key,
+            deps,
+            files,
+        };
+        let Ok(json) = serde_json::to_vec(&entry) else {
+            return;
+        };
+        let path = self.entry_path(key);
+        let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&self.dir) else {
+            return;
+        };
+        if std::io::Write::write_all(&mut tmp, &json).is_ok() {
+            let _ = tmp.persist(&path);
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Narrowing below the file: a byte scan splits a Go file into its top-level
+//! declarations (gofmt starts each at column 0), and a rule may carry a
+//! trigger, a test that must hold inside one declaration for the rule to fire
+//! there. A file none of whose declarations triggers a rule is not a candidate
+//! for it, though the rule's words occur in the file (GM009 needs a function
+//! that names itself again, not just any `func`).
+//!
+//! The scan sees code only: strings, runes, raw strings and comments are blanked
+//! first (a `func` at column 0 inside a raw string starts nothing), and a
+//! column-0 keyword splits only where every bracket opened before it is
+//! closed, so code gofmt never touched still yields whole declarations (a
+//! declaration may then share a part with the next, which only widens the test).
+
+use memchr::memmem;
+
+/// A file's code with strings, runes, raw strings and comments blanked to
+/// spaces (newlines kept), split into top-level parts.
+pub struct Decls {
+    code: Vec<u8>,
+    /// Start offsets of the parts; the first part is the header before the
+    /// first declaration.
+    starts: Vec<usize>,
+}
+
+/// A rule's trigger: true when it may fire inside this part of the code.
+pub type TriggerFn = fn(&[u8]) -> bool;
+
+const KEYWORDS: &[&[u8]] = &[b"func", b"type", b"var", b"const", b"import"];
+
+fn is_ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// `bytes` with every string, rune, raw string and comment replaced by spaces,
+/// newlines kept (so offsets and lines are the file's).
+pub fn blank_non_code(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    let mut i = 0;
+    let n = bytes.len();
+    let blank = |out: &mut Vec<u8>, from: usize, to: usize| {
+        for b in &mut out[from..to.min(n)] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    };
+    while i < n {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = memchr::memchr(b'\n', &bytes[i..]).map_or(n, |e| i + e);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let end = memmem::find(&bytes[i + 2..], b"*/").map_or(n, |e| i + 2 + e + 2);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            b'`' => {
+                let end = memchr::memchr(b'`', &bytes[i + 1..]).map_or(n, |e| i + 1 + e + 1);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            q @ (b'"' | b'\'') => {
+                let mut j = i + 1;
+                while j < n && bytes[j] != q && bytes[j] != b'\n' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = (j + 1).min(n);
+                blank(&mut out, i, end);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+impl Decls {
+    pub fn of(bytes: &[u8]) -> Decls {
+        let code = blank_non_code(bytes);
+        let mut starts = vec![0];
+        let mut depth: i64 = 0;
+        let mut line_start = true;
+        for (i, &b) in code.iter().enumerate() {
+            if line_start
+                && depth <= 0
+                && i > 0
+                && KEYWORDS.iter().any(|k| {
+                    code[i..].starts_with(k)
+                        && !code.get(i + k.len()).copied().is_some_and(is_ident)
+                })
+            {
+                starts.push(i);
+            }
+            line_start = b == b'\n';
+            match b {
+                b'{' | b'(' | b'[' => depth += 1,
+                b'}' | b')' | b']' => depth -= 1,
+                _ => {}
+            }
+        }
+        Decls { code, starts }
+    }
+
+    /// The parts' code, header first.
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        let ends = self.starts.iter().skip(1).copied().chain([self.code.len()]);
+        self.starts.iter().zip(ends).map(|(&s, e)| &self.code[s..e])
+    }
+
+    /// True when some part triggers `trigger`.
+    pub fn any(&self, trigger: TriggerFn) -> bool {
+        self.parts().any(trigger)
+    }
+}
+
+/// The offsets where `word` occurs in `code` as a whole identifier.
+fn words<'c>(code: &'c [u8], word: &'c [u8]) -> impl Iterator<Item = usize> + 'c {
+    memmem::find_iter(code, word).filter(move |&at| {
+        !(at > 0 && is_ident(code[at - 1]))
+            && !code.get(at + word.len()).copied().is_some_and(is_ident)
+    })
+}
+
+fn has_word(code: &[u8], word: &[u8]) -> bool {
+    words(code, word).next().is_some()
+}
+
+fn skip_space(code: &[u8], mut i: usize) -> usize {
+    while i < code.len() && code[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+fn ident_at(code: &[u8], i: usize) -> &[u8] {
+    let end = code[i..]
+        .iter()
+        .position(|&b| !is_ident(b))
+        .map_or(code.len(), |e| i + e);
+    &code[i..end]
+}
+
+/// GM009: a function or method that names itself again in its declaration (a
+/// self-call needs its name twice), or a function literal assigned with `=`
+/// (only an assignment lets a literal call itself).
+pub fn self_reference(code: &[u8]) -> bool {
+    for at in words(code, b"func") {
+        let mut i = skip_space(code, at + 4);
+        if code.get(i) == Some(&b'(') {
+            // A receiver (or a literal's parameters): the name, if any, follows it.
+            let mut depth = 0;
+            while i < code.len() {
+                match code[i] {
+                    b'(' => depth += 1,
+                    b')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            i = skip_space(code, i + 1);
+        }
+        let name = ident_at(code, i.min(code.len()));
+        if !name.is_empty()
+            && !name[0].is_ascii_digit()
+            && name != b"func"
+            && words(code, name).nth(1).is_some()
+        {
+            return true;
+        }
+        // `f = func(...)`: the `=` right before the literal.
+        let before = code[..at].iter().rposition(|b| !b.is_ascii_whitespace());
+        if before.is_some_and(|p| code[p] == b'=') {
+            return true;
+        }
+    }
+    false
+}
+
+/// True when `code` holds an index or slice expression with a `:` directly in
+/// its brackets (`b[i:j]`, `b[:n]`).
+fn has_slice_expression(code: &[u8]) -> bool {
+    let mut stack: Vec<u8> = vec![];
+    for &b in code {
+        match b {
+            b'[' | b'(' | b'{' => stack.push(b),
+            b']' | b')' | b'}' => {
+                stack.pop();
+            }
+            b':' if stack.last() == Some(&b'[') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// GM001: a slice expression and, in the same declaration, what makes its base
+/// worth dropping: `nil`, `make`, `ReadFile` or `ReadAll`.
+pub fn subslice_of_dropped_base(code: &[u8]) -> bool {
+    has_slice_expression(code)
+        && [&b"nil"[..], b"make", b"ReadFile", b"ReadAll"]
+            .iter()
+            .any(|w| has_word(code, w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(src: &str) -> Vec<String> {
+        Decls::of(src.as_bytes())
+            .parts()
+            .map(|p| String::from_utf8_lossy(p).trim().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn splits_at_column_zero_outside_strings_and_brackets() {
+        let src = "package p\n\nimport \"fmt\"\n\nvar s = `\nfunc inRaw() {}\n`\n\nfunc a() {\n\tfmt.Println(\"}\")\n}\nfunc b() { x := []int{\nvar\n} }\n// func c() {}\ntype T int\n";
+        let p = parts(src);
+        assert_eq!(p.len(), 6, "{p:?}");
+        assert!(p[0].starts_with("package"));
+        assert!(p[1].starts_with("import"));
+        // The raw string's column-0 `func` starts nothing.
+        assert_eq!(p[2], "var s =");
+        assert!(p[3].starts_with("func a"));
+        // `var` at column 0 inside b's braces does not split b.
+        assert!(p[4].starts_with("func b") && p[4].ends_with("} }"));
+        // The commented-out `func c` is no declaration.
+        assert_eq!(p[5], "type T int");
+    }
+
+    #[test]
+    fn blanks_strings_runes_and_comments() {
+        let code = blank_non_code(b"x := \"a\\\"b\" + 'c' /* d\n*/ `e` // f\ny");
+        assert_eq!(
+            String::from_utf8(code).unwrap(),
+            "x :=        +         \n           \ny"
+        );
+    }
+
+    #[test]
+    fn gm009_needs_the_name_twice_or_an_assigned_literal() {
+        let t = |s: &str| self_reference(&blank_non_code(s.as_bytes()));
+        assert!(t("func walk(n *N) { walk(n.l) }"));
+        assert!(t("func (t *T) visit() { t.visit() }"));
+        assert!(t("func f() { var g func(); g = func() { g() } }"));
+        assert!(!t("func walk(n *N) { visit(n) }"));
+        assert!(!t("func walk(n *N) { // walk(n)\n}"));
+        assert!(!t("func walk(n *N) { s := \"walk\" }"));
+    }
+
+    #[test]
+    fn gm001_needs_a_slice_and_a_dropped_or_large_base() {
+        let t = |s: &str| subslice_of_dropped_base(&blank_non_code(s.as_bytes()));
+        assert!(t("func f() { b := make([]byte, n); return b[:4] }"));
+        assert!(t("func f() { x := s.buf[i:j]; s.buf = nil }"));
+        assert!(!t("func f() { b := make([]byte, n); return b[4] }"));
+        assert!(!t(
+            "func f() { m := map[string]int{\"a\": 1}; _ = make(chan int) }"
+        ));
+        assert!(!t("func f() { return b[:4] }"));
+    }
+}
