@@ -110,9 +110,7 @@ fn leaks_on_path(
             continue;
         }
         let fills = match kind {
-            Pooled::Slice | Pooled::SlicePtr => {
-                pools::is_append_to(&n, names) || pools::regrown_by_call(&n, names)
-            }
+            Pooled::Slice | Pooled::SlicePtr => stores_grown(&n, names, kind),
             _ => {
                 n.kind() == "identifier"
                     && names.contains(&n.text().to_string())
@@ -128,6 +126,58 @@ fn leaks_on_path(
         return false;
     };
     !resets.iter().any(|&r| r < first || r > last)
+}
+
+/// True when `n` gives the pooled slice itself a longer length: for a slice, the
+/// Put variable (`names[0]`) assigned from itself (`b = append(b, x)`, `b =
+/// enc.Series(s, b)`); for a pointer to a slice, `*bp` assigned from the object (`*bp
+/// = append(*bp, x)`, `*bp = grown` for a copy `grown := *bp`). A copy grown and
+/// never stored back leaves the pooled slice as it was.
+fn stores_grown(n: &GoNode, names: &[String], kind: &Pooled) -> bool {
+    if n.kind() != "assignment_statement" || n.field("operator").is_none_or(|o| o.text() != "=") {
+        return false;
+    }
+    let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+        return false;
+    };
+    let Some(name) = names.first() else {
+        return false;
+    };
+    let lefts: Vec<GoNode> = left
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let rights: Vec<GoNode> = right
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    lefts.iter().enumerate().any(|(i, l)| {
+        let l = pools::unparen(l);
+        let target = match kind {
+            Pooled::Slice => l.kind() == "identifier" && l.text() == name.as_str(),
+            _ => {
+                l.kind() == "unary_expression"
+                    && l.text().starts_with('*')
+                    && l.field("operand")
+                        .map(|o| pools::unparen(&o))
+                        .is_some_and(|o| o.kind() == "identifier" && o.text() == name.as_str())
+            }
+        };
+        // `b, extra = f(b)`: one call fills the list.
+        let value = if rights.len() == lefts.len() {
+            rights.get(i)
+        } else {
+            rights.first()
+        };
+        target
+            && value.is_some_and(|v| {
+                pools::is_append_to(&pools::unparen(v), names)
+                    || pools::regrown_by_call(n, names)
+                    || (pools::unparen(v).kind() == "identifier"
+                        && names.contains(&v.text().to_string())
+                        && v.text() != name.as_str())
+            })
+    })
 }
 
 /// `defer p.Put(b)` (the call is the deferred one itself).
