@@ -93,6 +93,9 @@ module.exports = grammar({
     [$.type_parameter_declaration, $._simple_type, $._expression],
     [$.type_parameter_declaration, $._expression],
     [$.type_parameter_declaration, $._simple_type, $.generic_type, $._expression],
+    // gomemfix: after `func (r R) M[T`, type parameters of a method or the type
+    // arguments of a function type's result (a top-level expression statement).
+    [$.type_parameter_declaration, $._simple_type],
   ],
 
   reserved: {
@@ -122,7 +125,9 @@ module.exports = grammar({
         seq($._statement, terminator),
         seq($._top_level_declaration, terminator),
       )),
-      optional($._top_level_declaration),
+      // gomemfix: Go inserts the last semicolon at the end of the file, so the
+      // last declaration of any kind may end it without a newline.
+      optional(choice($._top_level_declaration, $._declaration)),
     ),
 
     _top_level_declaration: $ => choice(
@@ -179,6 +184,8 @@ module.exports = grammar({
         seq(
           '(',
           repeat(seq($.const_spec, terminator)),
+          // gomemfix: the terminator before `)` may be omitted: const (a = 1).
+          optional(alias($._last_const_spec, $.const_spec)),
           ')',
         ),
       ),
@@ -192,6 +199,15 @@ module.exports = grammar({
         field('value', $.expression_list),
       )),
     )),
+
+    // gomemfix: a const_spec that ends a group without a terminator. It needs its
+    // value, so that `e` before a broken string recovers as upstream does.
+    _last_const_spec: $ => seq(
+      field('name', commaSep1($.identifier)),
+      optional(field('type', $._type)),
+      '=',
+      field('value', $.expression_list),
+    ),
 
     var_declaration: $ => seq(
       'var',
@@ -214,7 +230,8 @@ module.exports = grammar({
 
     var_spec_list: $ => seq(
       '(',
-      repeat(seq($.var_spec, terminator)),
+      // gomemfix: the terminator before `)` may be omitted: var (x = 1).
+      optionalTrailingSep($.var_spec, terminator),
       ')',
     ),
 
@@ -231,6 +248,8 @@ module.exports = grammar({
       'func',
       field('receiver', $.parameter_list),
       field('name', $._field_identifier),
+      // gomemfix: Go 1.27 methods may declare type parameters.
+      field('type_parameters', optional($.type_parameter_list)),
       field('parameters', $.parameter_list),
       field('result', optional(choice($.parameter_list, $._simple_type))),
       field('body', optional($.block)),
@@ -534,6 +553,8 @@ module.exports = grammar({
     empty_labeled_statement: $ => seq(
       field('label', alias($.identifier, $.label_name)),
       ':',
+      // gomemfix: a label may label another label at the end of a block: L1: L2: }.
+      optional(alias($.empty_labeled_statement, $.labeled_statement)),
     ),
 
     // This is a hack to prevent `fallthrough_statement` from being parsed as
@@ -556,7 +577,8 @@ module.exports = grammar({
     if_statement: $ => seq(
       'if',
       optional(seq(
-        field('initializer', $._simple_statement),
+        // gomemfix: the init statement may be empty: if ; x {}.
+        field('initializer', optional($._simple_statement)),
         ';',
       )),
       field('condition', $._expression),
@@ -593,7 +615,8 @@ module.exports = grammar({
     expression_switch_statement: $ => seq(
       'switch',
       optional(seq(
-        field('initializer', $._simple_statement),
+        // gomemfix: the init statement may be empty: if ; x {}.
+        field('initializer', optional($._simple_statement)),
         ';',
       )),
       field('value', optional($._expression)),
@@ -625,7 +648,8 @@ module.exports = grammar({
 
     _type_switch_header: $ => seq(
       optional(seq(
-        field('initializer', $._simple_statement),
+        // gomemfix: the init statement may be empty: if ; x {}.
+        field('initializer', optional($._simple_statement)),
         ';',
       )),
       optional(seq(field('alias', $.expression_list), ':=')),
@@ -709,8 +733,11 @@ module.exports = grammar({
     special_argument_list: $ => seq(
       '(',
       optional(seq(
-        $._type,
-        repeat(seq(',', $._expression)),
+        // gomemfix: Go 1.26 allows new(expr). An argument that reads as a type
+        // keeps its type reading (new(T) has a type_identifier, as upstream).
+        choice($._type, prec.dynamic(-10, choice($._expression, $.variadic_argument))),
+        // gomemfix: as in any call, the last argument may be variadic.
+        repeat(seq(',', choice($._expression, $.variadic_argument))),
         optional(','),
       )),
       ')',
@@ -727,17 +754,30 @@ module.exports = grammar({
     ),
 
     selector_expression: $ => prec(PREC.primary, seq(
-      field('operand', $._expression),
+      // gomemfix: a method expression's receiver type may be a type literal:
+      // struct{ T }.M, interface{ M() }.M.
+      field('operand', choice($._expression, $.struct_type, $.interface_type, prec.dynamic(-10, $.parenthesized_type))),
       '.',
       field('field', $._field_identifier),
     )),
 
-    index_expression: $ => prec(PREC.primary, prec.dynamic(1, seq(
-      field('operand', $._expression),
-      '[',
-      field('index', $._expression),
-      ']',
-    ))),
+    index_expression: $ => prec(PREC.primary, choice(
+      prec.dynamic(1, seq(
+        field('operand', $._expression),
+        '[',
+        field('index', $._expression),
+        ']',
+      )),
+      // gomemfix: Index = "[" Expression [ "," ] "]". Where `f[T,]` may also be
+      // a type instantiation, that reading wins, as upstream.
+      prec.dynamic(-10, seq(
+        field('operand', $._expression),
+        '[',
+        field('index', $._expression),
+        ',',
+        ']',
+      )),
+    )),
 
     slice_expression: $ => prec(PREC.primary, seq(
       field('operand', $._expression),
@@ -857,7 +897,9 @@ module.exports = grammar({
       field('name', $._type_identifier),
     ),
 
-    identifier: _ => /[_\p{XID_Start}][_\p{XID_Continue}]*/,
+    // gomemfix: Go's letters are Unicode category L, a few of which (U+2E2F ⸯ,
+    // U+037A ͺ, ...) are outside XID_Start/XID_Continue.
+    identifier: _ => /[_\p{XID_Start}\p{L}][_\p{XID_Continue}\p{L}]*/,
 
     _type_identifier: $ => alias($.identifier, $.type_identifier),
     _field_identifier: $ => alias($.identifier, $.field_identifier),
