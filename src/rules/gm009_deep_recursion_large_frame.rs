@@ -3,7 +3,9 @@
 //! the loop that replaces tail recursion.
 //!
 //! Self-calls are found by name: `f(...)` in function `f`, `r.m(...)` (or on a
-//! field of `r` of the receiver's type) in method `m` with receiver `r`, and
+//! field of `r` of the receiver's type, or on any value whose type is the
+//! receiver's as written, such as a child `k` ranged over `r.kids`) in method
+//! `m` with receiver `r`, and
 //! `f(...)` in a function literal assigned to `f`. Calls inside `go` statements
 //! and nested closures are not recursion on this stack. A depth guard (a
 //! parameter passed as `p+1` and compared with a bound in an `if` that returns)
@@ -139,6 +141,14 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
     };
     let body = node.field("body")?;
     let receiver_type = decls::receiver_of(node).map(|(_, t)| t);
+    // The receiver's type as written (`*Node`), to recognise the same method
+    // called on another value of that type (`k.walk()` for a child `k`).
+    let receiver_text = node
+        .field("receiver")
+        .and_then(|l| l.children().find(|c| c.kind() == "parameter_declaration"))
+        .and_then(|p| p.field("type"))
+        .map(|t| t.text().replace(' ', ""));
+    let resolver = std::cell::OnceCell::new();
     let calls: Vec<GoNode> = decls::own_nodes(&body)
         .into_iter()
         .filter(|n| n.kind() == "call_expression")
@@ -161,6 +171,12 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
                         && callee.field("field").is_some_and(|f| f.text() == name)
                         && callee.field("operand").is_some_and(|o| {
                             of_receiver_type(file, &o, recv, receiver_type.as_deref().unwrap_or(""))
+                                || receiver_text.as_deref().is_some_and(|want| {
+                                    resolver
+                                        .get_or_init(|| Resolver::new(file))
+                                        .type_of(&o)
+                                        .is_some_and(|t| t.replace(' ', "") == want)
+                                })
                         })
                 }
             }
@@ -731,6 +747,51 @@ fn restated(arg: &GoNode) -> Result<String, String> {
     Ok(out)
 }
 
+/// `arg` as gofmt prints it as one of several values of an assignment: a single
+/// level of additive or multiplicative operators packed (`acc+lanes[1]`),
+/// comparisons and logical operators spaced; mixed levels, nested operators and
+/// operands that start with an operator are refused rather than guessed.
+fn listed(arg: &GoNode) -> Result<String, String> {
+    let refuse = || "the argument's operators cannot be restated in gofmt's spacing".to_string();
+    if arg.kind() != "binary_expression" {
+        if arg.dfs().any(|n| n.kind() == "binary_expression") {
+            return Err(refuse());
+        }
+        return Ok(arg.text().to_string());
+    }
+    let spaced = restated(arg)?;
+    let mut ops: Vec<String> = vec![];
+    let mut leaves: Vec<String> = vec![];
+    let mut n = arg.clone();
+    while n.kind() == "binary_expression" {
+        let (Some(l), Some(op), Some(r)) = (n.field("left"), n.field("operator"), n.field("right"))
+        else {
+            return Err(refuse());
+        };
+        ops.push(op.text().to_string());
+        leaves.push(r.text().to_string());
+        n = l;
+    }
+    leaves.push(n.text().to_string());
+    ops.reverse();
+    leaves.reverse();
+    if precedence(&ops[0]) < 4 {
+        return Ok(spaced);
+    }
+    if leaves[1..]
+        .iter()
+        .any(|l| l.starts_with(['-', '+', '*', '&', '^', '!', '<']))
+    {
+        return Err(refuse());
+    }
+    let mut out = leaves[0].clone();
+    for (op, leaf) in ops.iter().zip(&leaves[1..]) {
+        out.push_str(op);
+        out.push_str(leaf);
+    }
+    Ok(out)
+}
+
 /// The parameter updates a self-call stands for: `n--`, `n = n / 2`, `a, b = b, a % b`.
 fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String, String> {
     let mut values: Vec<String> = vec![];
@@ -772,7 +833,17 @@ fn assignment(rec: &Recursive, names: &[String], call: &GoNode) -> Result<String
         return Ok(format!("{p} = {v}"));
     }
     let left: Vec<&str> = changed.iter().map(|(i, _)| names[*i].as_str()).collect();
-    let right: Vec<&str> = changed.iter().map(|(_, v)| v.as_str()).collect();
+    // The lone argument of a call (`r.next.f(acc + 1)`) was spaced as gofmt spaces
+    // one expression; in a list (`r, acc = r.next, acc+1`) it packs `+` and `*`.
+    let right = changed
+        .iter()
+        .map(
+            |(i, v)| match i.checked_sub(first_arg).and_then(|k| arg_nodes.get(k)) {
+                Some(node) if arg_nodes.len() == 1 => listed(node),
+                _ => Ok((*v).clone()),
+            },
+        )
+        .collect::<Result<Vec<String>, String>>()?;
     Ok(format!("{} = {}", left.join(", "), right.join(", ")))
 }
 
@@ -810,6 +881,62 @@ mod tests {
             rewrite(src).unwrap(),
             "package p\n\nfunc gcd(a, b int) int {\n\tfor {\n\t\tif b == 0 {\n\t\t\treturn a\n\t\t}\n\t\ta, b = b, a%b\n\t}\n}\n"
         );
+    }
+
+    fn rewrite_method(src: &str) -> Result<String, String> {
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let func = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "method_declaration")
+            .unwrap();
+        let rec = recursive(&f, &func).ok_or("not recursive")?;
+        loop_rewrite(&f, &rec).map(|e| apply_edits(src, &e))
+    }
+
+    #[test]
+    fn a_call_on_another_value_of_the_receiver_type_is_recursion() {
+        // The lone argument `acc + 1` is packed as gofmt packs a list's values.
+        let src = "package p
+
+type R struct{ next *R }
+
+func (r *R) f(acc int) int {
+	nxt := r.next
+	if nxt == nil {
+		return acc
+	}
+	return nxt.f(acc + 1)
+}
+";
+        let out = rewrite_method(src).unwrap();
+        assert!(out.contains("\t\tr, acc = nxt, acc+1\n"), "{out}");
+        // Another type's method of the same name is not.
+        let other = "package p
+
+type D struct{ fs []*F }
+type F struct{}
+
+func (f *F) n() int { return 0 }
+
+func (d *D) n() int {
+	t := 0
+	for _, f := range d.fs {
+		t += f.n()
+	}
+	return t
+}
+";
+        let f = GoFile::parse(Path::new("a.go"), other, None);
+        let d = f
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "method_declaration")
+            .last()
+            .unwrap();
+        assert!(recursive(&f, &d).is_none());
     }
 
     #[test]
