@@ -170,13 +170,18 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
                     callee.kind() == "selector_expression"
                         && callee.field("field").is_some_and(|f| f.text() == name)
                         && callee.field("operand").is_some_and(|o| {
-                            of_receiver_type(file, &o, recv, receiver_type.as_deref().unwrap_or(""))
-                                || receiver_text.as_deref().is_some_and(|want| {
-                                    resolver
-                                        .get_or_init(|| Resolver::new(file))
-                                        .type_of(&o)
-                                        .is_some_and(|t| t.replace(' ', "") == want)
-                                })
+                            of_receiver_type(
+                                file,
+                                &o,
+                                recv,
+                                receiver_type.as_deref().unwrap_or(""),
+                                0,
+                            ) || receiver_text.as_deref().is_some_and(|want| {
+                                resolver
+                                    .get_or_init(|| Resolver::new(file))
+                                    .type_of(&o)
+                                    .is_some_and(|t| t.replace(' ', "") == want)
+                            })
                         })
                 }
             }
@@ -199,7 +204,11 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
 
 /// `r`, `r.f` where field `f` has the receiver's type `T` or `*T`, or `k`
 /// ranged over such a field holding many (`for _, k := range r.kids`).
-fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str) -> bool {
+fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str, depth: u32) -> bool {
+    // `for _, n := range n.kids` names its own range expression: stop somewhere.
+    if depth > 4 {
+        return false;
+    }
     match operand.kind().as_ref() {
         "identifier" => {
             let name = operand.text();
@@ -208,7 +217,9 @@ fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str) -> bo
             };
             match d.kind {
                 DeclKind::Receiver => name == recv,
-                DeclKind::Local => ranged_element_of_receiver_type(file, &d.ident, recv, ty),
+                DeclKind::Local => {
+                    ranged_element_of_receiver_type(file, &d.ident, recv, ty, depth + 1)
+                }
                 DeclKind::Param => false,
             }
         }
@@ -217,7 +228,7 @@ fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str) -> bo
             else {
                 return false;
             };
-            of_receiver_type(file, &inner, recv, ty)
+            of_receiver_type(file, &inner, recv, ty, depth + 1)
                 && decls::struct_field_type(operand, ty, &field.text())
                     .and_then(|t| decls::base_type_name(&t))
                     .is_some_and(|t| t == ty)
@@ -228,7 +239,13 @@ fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str) -> bo
 
 /// True when `ident` is the element variable of `for _, ident := range X` and X
 /// is a slice, array or map of the receiver's type reached from the receiver.
-fn ranged_element_of_receiver_type(file: &GoFile, ident: &GoNode, recv: &str, ty: &str) -> bool {
+fn ranged_element_of_receiver_type(
+    file: &GoFile,
+    ident: &GoNode,
+    recv: &str,
+    ty: &str,
+    depth: u32,
+) -> bool {
     let Some(left) = ident.parent().filter(|p| p.kind() == "expression_list") else {
         return false;
     };
@@ -245,7 +262,9 @@ fn ranged_element_of_receiver_type(file: &GoFile, ident: &GoNode, recv: &str, ty
     let (Some(inner), Some(field)) = (ranged.field("operand"), ranged.field("field")) else {
         return false;
     };
-    if ranged.kind() != "selector_expression" || !of_receiver_type(file, &inner, recv, ty) {
+    if ranged.kind() != "selector_expression"
+        || !of_receiver_type(file, &inner, recv, ty, depth + 1)
+    {
         return false;
     }
     // The field may be declared in another file of the package.
@@ -863,6 +882,21 @@ mod tests {
             .unwrap();
         let rec = recursive(&f, &func).ok_or("not recursive")?;
         loop_rewrite(&f, &rec).map(|e| apply_edits(src, &e))
+    }
+
+    #[test]
+    fn a_range_variable_named_like_its_own_range_expression_terminates() {
+        // `n.kids` is the receiver's field, but a name lookup at that point finds
+        // the range variable `n` itself: the search must stop (it overflowed the stack).
+        let src = "package p\n\ntype T struct{ kids []*T }\n\nfunc (n *T) walk() {\n\tvar buf [4096]byte\n\tfor _, n := range n.kids {\n\t\tn.walk()\n\t}\n\t_ = buf\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let func = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "method_declaration")
+            .unwrap();
+        let _ = recursive(&f, &func);
     }
 
     #[test]
