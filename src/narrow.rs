@@ -142,9 +142,9 @@ fn ident_at(code: &[u8], i: usize) -> &[u8] {
     &code[i..end]
 }
 
-/// GM009: a function or method that names itself again in its declaration (a
-/// self-call needs its name twice), or a function literal assigned with `=`
-/// (only an assignment lets a literal call itself).
+/// GM009: a function or method that calls itself (its name twice in call form,
+/// `name(` or `name[`: its declaration and a call), or a function literal assigned
+/// with `=` (only an assignment lets a literal call itself).
 pub fn self_reference(code: &[u8]) -> bool {
     for at in words(code, b"func") {
         let mut i = skip_space(code, at + 4);
@@ -170,7 +170,13 @@ pub fn self_reference(code: &[u8]) -> bool {
         if !name.is_empty()
             && !name[0].is_ascii_digit()
             && name != b"func"
-            && words(code, name).nth(1).is_some()
+            && words(code, name)
+                .filter(|&w| {
+                    let next = skip_space(code, w + name.len());
+                    matches!(code.get(next), Some(b'(' | b'['))
+                })
+                .nth(1)
+                .is_some()
         {
             return true;
         }
@@ -251,7 +257,12 @@ mod tests {
         assert!(t("func walk(n *N) { walk(n.l) }"));
         assert!(t("func (t *T) visit() { t.visit() }"));
         assert!(t("func f() { var g func(); g = func() { g() } }"));
+        assert!(t(
+            "func (n *N) walk() { for _, k := range n.kids { k.walk() } }"
+        ));
+        assert!(t("func walk[T any](n *N[T]) { walk[T](n.l) }"));
         assert!(!t("func walk(n *N) { visit(n) }"));
+        assert!(!t("func walk(n *N) { apply(walk) }"));
         assert!(!t("func walk(n *N) { // walk(n)\n}"));
         assert!(!t("func walk(n *N) { s := \"walk\" }"));
     }

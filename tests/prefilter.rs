@@ -96,3 +96,55 @@ fn prefilter_never_drops_a_finding() {
     }
     assert!(total > 0);
 }
+
+/// How much of GOROOT/src each stage lets through (printed, for the README's
+/// account of where the time goes): files and bytes read, passing the byte
+/// tests, and passing the narrowing as well.
+#[test]
+#[ignore = "reads all of GOROOT/src; run with --ignored --nocapture"]
+fn narrowing_on_goroot() {
+    let src = common::goroot().join("src");
+    let with = Engine::new(rules::bundled());
+    let mut bytes_only = Engine::new(rules::bundled());
+    bytes_only.narrow = false;
+    let walked = gomemfix::walk::collect(&[src]);
+    let (mut files, mut bytes) = (0usize, 0usize);
+    let (mut by_bytes, mut by_bytes_size) = (0usize, 0usize);
+    let (mut narrowed, mut narrowed_size) = (0usize, 0usize);
+    let mut per_rule = vec![(0usize, 0usize); with.rules.len()];
+    for c in &walked.files {
+        let Ok(b) = std::fs::read(&c.path) else {
+            continue;
+        };
+        files += 1;
+        bytes += b.len();
+        if bytes_only.may_match_file(&c.path, &b) {
+            by_bytes += 1;
+            by_bytes_size += b.len();
+        }
+        let live = with.live_rules(&c.path, &b);
+        if live.contains(&true) {
+            narrowed += 1;
+            narrowed_size += b.len();
+        }
+        for (i, l) in live.iter().enumerate() {
+            if *l {
+                per_rule[i].0 += 1;
+                per_rule[i].1 += b.len();
+            }
+        }
+    }
+    eprintln!("read: {files} files, {:.1} MB", bytes as f64 / 1e6);
+    eprintln!(
+        "pass the byte tests: {by_bytes} files, {:.1} MB",
+        by_bytes_size as f64 / 1e6
+    );
+    eprintln!(
+        "pass narrowing too: {narrowed} files, {:.1} MB",
+        narrowed_size as f64 / 1e6
+    );
+    for (r, (n, b)) in with.rules.iter().zip(per_rule) {
+        eprintln!("  {}: {n} files, {:.1} MB", r.id, b as f64 / 1e6);
+    }
+    assert!(narrowed <= by_bytes);
+}
