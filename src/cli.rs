@@ -218,8 +218,17 @@ pub struct CommonArgs {
     pub shard: Option<Shard>,
 }
 
+/// Stack for each analysis thread.
+const WORKER_STACK: usize = 64 << 20;
+
 pub fn main_exit_code() -> i32 {
     let cli = Cli::parse();
+    // Analyses walk syntax trees recursively; a deeply nested file (generated
+    // tables, long else-if chains) must not overflow a worker's default 2 MiB
+    // stack and abort the whole run. Workers get room, as the main thread has.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK)
+        .build_global();
     let stdout = io::stdout();
     let mut out = stdout.lock();
     match execute(cli, &mut out) {
