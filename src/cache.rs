@@ -20,6 +20,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::Finding;
+use crate::gofile::SyntaxNote;
 use crate::model::FileReport;
 use crate::package::{fingerprint, Dep, Probe};
 
@@ -27,8 +28,8 @@ use crate::package::{fingerprint, Dep, Probe};
 pub const DIR_NAME: &str = ".gomemfix_cache";
 /// Moves the cache elsewhere.
 pub const DIR_ENV: &str = "GOMEMFIX_CACHE_DIR";
-/// Bumped when the entry format changes.
-const FORMAT: u32 = 1;
+/// Bumped when the entry format changes (2: syntax errors kept).
+const FORMAT: u32 = 2;
 
 /// What `check` reports for one file, as kept in an entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +39,7 @@ pub struct CachedFile {
     pub suppressed: Vec<Finding>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    pub syntax_errors: Vec<SyntaxNote>,
     pub text: Option<String>,
     pub baselined: usize,
 }
@@ -50,6 +52,7 @@ impl CachedFile {
             suppressed: r.suppressed.clone(),
             errors: r.errors.clone(),
             warnings: r.warnings.clone(),
+            syntax_errors: r.syntax_errors.clone(),
             text: r.text.clone(),
             baselined: r.baselined,
         }
@@ -62,6 +65,7 @@ impl CachedFile {
             suppressed: self.suppressed,
             errors: self.errors,
             warnings: self.warnings,
+            syntax_errors: self.syntax_errors,
             text: self.text,
             baselined: self.baselined,
             ..FileReport::default()

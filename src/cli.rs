@@ -745,6 +745,7 @@ fn run_files(
             eprintln!("gomemfix: warning: {}: {w}", f.path.display());
         }
     }
+    print_syntax_errors(&report);
     let mut ropts = ReportOptions::new(&infos, mode);
     ropts.unsafe_fixes = settings.unsafe_fixes;
     ropts.color = color;
@@ -763,6 +764,20 @@ fn run_files(
         }
     };
     Ok(code)
+}
+
+/// One stderr line for each place the parser gave up, whatever the format: the
+/// formats carry them too, but a person reading text output sees only this.
+fn print_syntax_errors(report: &RunReport) {
+    for (path, n) in report.syntax_errors() {
+        eprintln!(
+            "gomemfix: warning: {}:{}:{}: {}",
+            path.display(),
+            n.start.line,
+            n.start.column,
+            n.message
+        );
+    }
 }
 
 /// Prints the run in the chosen format, to stdout or `--output FILE`, and each
@@ -865,6 +880,7 @@ fn run_stdin(
             eprintln!("gomemfix: warning: {}: {w}", f.path.display());
         }
     }
+    print_syntax_errors(&report);
     if report.error_count() > 0 {
         return Ok(2);
     }

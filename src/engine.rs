@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use crate::analysis::{scope, std_deps};
 use crate::baseline::Baseline;
 use crate::finding::{self, apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
-use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode};
+use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode, SyntaxError};
 use crate::gomod::Module;
 use crate::imports::{self, choose_name, ImportRequest};
 use crate::narrow::Decls;
@@ -27,8 +27,8 @@ pub struct Analysis {
     pub suppressed: Vec<Finding>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
-    /// The parser gave up on part of the file; findings there are withheld.
-    pub partly_parsed: bool,
+    /// Where the parser gave up on part of the file; findings there are withheld.
+    pub syntax_errors: Vec<SyntaxError>,
 }
 
 #[derive(Debug, Default)]
@@ -220,7 +220,7 @@ impl Engine {
             baselined,
             findings: candidates.into_iter().map(|c| c.finding).collect(),
             suppressed,
-            partly_parsed: !file.error_ranges.is_empty(),
+            syntax_errors: file.syntax_errors(),
         }
     }
 

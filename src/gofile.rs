@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ast_grep_core::tree_sitter::StrDoc;
 use ast_grep_core::{AstGrep, Node, NodeMatch};
 
+use crate::finding::Position;
 use crate::gomod::Module;
 use crate::lang::Go;
 use crate::options::RuleOptions;
@@ -193,6 +194,125 @@ fn error_ranges(root: &AstGrep<GoDoc>) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The id under which reports show where the parser gave up (`--format json` entries,
+/// SARIF notifications): not a rule, never a finding, never in a baseline.
+pub const SYNTAX_ERROR_ID: &str = "GM000";
+pub const SYNTAX_ERROR_NAME: &str = "syntax-error";
+
+/// A place where the parser gave up: an outermost ERROR or MISSING node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte range of the node (empty for a MISSING node).
+    pub start: usize,
+    pub end: usize,
+    /// The code the parser could not place, from its first token (ERROR; shortened to
+    /// one line), or the token it expected there (MISSING).
+    pub token: String,
+    pub missing: bool,
+}
+
+/// A syntax error as reports show it, positioned in the text it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SyntaxNote {
+    /// 1-based lines, 1-based byte columns (as findings).
+    pub start: Position,
+    pub end: Position,
+    /// 1-based columns in UTF-16 code units, for SARIF.
+    pub start_utf16: usize,
+    pub end_utf16: usize,
+    pub message: String,
+}
+
+impl SyntaxError {
+    /// One line for every format: what went wrong and what gomemfix did about it.
+    pub fn message(&self) -> String {
+        // A backtick (a raw string's) cannot sit inside backticks.
+        let token = if self.token.contains('`') {
+            format!("'{}'", self.token)
+        } else {
+            format!("`{}`", self.token)
+        };
+        let what = if self.missing {
+            format!("missing {token}")
+        } else {
+            format!("cannot parse {token}")
+        };
+        format!(
+            "parsed only in part: syntax error, {what}; findings that overlap it are not \
+             reported and its top-level declaration is not fixed, the rest of the file is analysed"
+        )
+    }
+
+    /// Where it is in `text` (the text it was found in).
+    pub fn note(&self, text: &str) -> SyntaxNote {
+        let utf16 = |offset: usize| {
+            let mut offset = offset.min(text.len());
+            while !text.is_char_boundary(offset) {
+                offset -= 1;
+            }
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            text[line_start..offset].encode_utf16().count() + 1
+        };
+        SyntaxNote {
+            start: Position::of_offset(text, self.start),
+            end: Position::of_offset(text, self.end),
+            start_utf16: utf16(self.start),
+            end_utf16: utf16(self.end),
+            message: self.message(),
+        }
+    }
+}
+
+impl GoFile<'_> {
+    /// The outermost ERROR and MISSING nodes, in file order.
+    pub fn syntax_errors(&self) -> Vec<SyntaxError> {
+        if self.error_ranges.is_empty() {
+            return vec![];
+        }
+        let mut out: Vec<SyntaxError> = vec![];
+        for node in self.root.root().dfs() {
+            if !(node.is_error() || node.is_missing()) {
+                continue;
+            }
+            let r = node.range();
+            // Pre-order: an error inside one already listed comes after it.
+            if out
+                .last()
+                .is_some_and(|o| !o.missing && o.start <= r.start && r.end <= o.end)
+            {
+                continue;
+            }
+            let missing = node.is_missing();
+            let token = if missing {
+                node.kind().to_string()
+            } else {
+                error_text(&node)
+            };
+            out.push(SyntaxError {
+                start: r.start,
+                end: r.end,
+                token,
+                missing,
+            });
+        }
+        out
+    }
+}
+
+/// The code an ERROR node holds, from its first token: the first line, shortened.
+/// (tree-sitter puts in the node the tokens it could not fit, and sometimes a few
+/// valid ones before them, so this is the smallest span that shows the problem.)
+fn error_text(error: &GoNode) -> String {
+    let text = error.text();
+    let text = text.trim();
+    let one_line = text.lines().next().unwrap_or("").trim_end();
+    let mut short: String = one_line.chars().take(40).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
 /// Number of ERROR and MISSING nodes in `text`: a fix must not raise it.
 pub fn parse_error_count(text: &str) -> usize {
     let root = AstGrep::new(text, Go);
@@ -229,5 +349,43 @@ mod tests {
             .collect();
         assert_eq!(names, vec![("runtime", "rt"), ("runtime/debug", "debug")]);
         assert!(f.error_ranges.is_empty());
+        assert!(f.syntax_errors().is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_name_the_code_and_where() {
+        let text = "package p\n\nfunc f() {\n\tx := [}\n}\n\nfunc g() {\n\ty := \"é\" @ 2\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), text, None);
+        let notes: Vec<SyntaxNote> = f.syntax_errors().iter().map(|e| e.note(text)).collect();
+        assert!(notes.len() >= 2, "{notes:?}");
+        assert_eq!(
+            (notes[0].start.line, notes[0].start.column),
+            (4, 2),
+            "{notes:?}"
+        );
+        assert!(
+            notes[0].message.contains("cannot parse `x := [}`"),
+            "{}",
+            notes[0].message
+        );
+        // The second function's error is reported too; UTF-16 columns count `é` once.
+        let later = notes.iter().find(|n| n.start.line == 8).expect("line 8");
+        assert_eq!(later.start.column - later.start_utf16, 1, "{later:?}");
+    }
+
+    #[test]
+    fn a_missing_token_is_named() {
+        let text = "package p\n\nfunc f() {\n\tg(1\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), text, None);
+        let errs = f.syntax_errors();
+        assert!(!errs.is_empty(), "the call lacks its `)`");
+        assert!(errs.iter().all(|e| !e.token.is_empty()), "{errs:?}");
+    }
+
+    #[test]
+    fn go_1_26_and_1_27_syntax_parses_cleanly() {
+        let text = "package p\n\nfunc (r *Rand) N[Int intType](n Int) Int { return n }\n\nfunc f(s *S) { s.id = new(s.next()) }\n";
+        let f = GoFile::parse(Path::new("a.go"), text, None);
+        assert!(f.syntax_errors().is_empty(), "{:?}", f.syntax_errors());
     }
 }

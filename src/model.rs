@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::finding::Finding;
+use crate::gofile::SyntaxNote;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -27,6 +28,9 @@ pub struct FileReport {
     pub diff: String,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// Where the parser gave up, positioned in the file as reported (as written after
+    /// `fix`, as it was for `check` and `fix --diff`).
+    pub syntax_errors: Vec<SyntaxNote>,
     /// The normalised text the findings' offsets refer to (kept only for files with
     /// findings or suppressed findings).
     pub text: Option<String>,
@@ -47,6 +51,12 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// (shown path, note) for every place the parser gave up, in path order.
+    pub fn syntax_errors(&self) -> impl Iterator<Item = (&std::path::Path, &SyntaxNote)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.syntax_errors.iter().map(move |n| (f.path.as_path(), n)))
+    }
     pub fn findings(&self) -> impl Iterator<Item = &Finding> {
         self.files.iter().flat_map(|f| f.findings.iter())
     }

@@ -13,6 +13,7 @@ use crate::diff;
 use crate::engine::{apply_foreign_edits, Engine};
 use crate::filter::FileFilter;
 use crate::finding::{FileEdit, Finding};
+use crate::gofile::{SyntaxError, SyntaxNote};
 use crate::package::{Files, Probe};
 use crate::source::{is_generated, LoadError, SourceText};
 use crate::walk::{self, Candidate};
@@ -250,6 +251,7 @@ fn is_empty_report(f: &FileReport) -> bool {
         && f.suppressed.is_empty()
         && f.errors.is_empty()
         && f.warnings.is_empty()
+        && f.syntax_errors.is_empty()
         && f.diff.is_empty()
         && !f.changed
         && f.baselined == 0
@@ -401,9 +403,7 @@ fn process(
     match opts.mode {
         Mode::Check => {
             let a = engine.analyze_in(disk, &cand.path, &src.text, module);
-            if a.partly_parsed {
-                report.warnings.push(partial_parse_warning());
-            }
+            report.syntax_errors = notes(&a.syntax_errors, &src.text);
             report.findings = relabel(a.findings, &shown);
             report.suppressed = relabel(a.suppressed, &shown);
             report.baselined = a.baselined;
@@ -441,9 +441,13 @@ fn process(
             };
             let input = apply_fixes(&src.text, &gm100_before);
             let fixed = engine.fix_in(disk, &cand.path, &input, module.clone(), unsafe_fixes);
-            if fixed.remaining.partly_parsed {
-                report.warnings.push(partial_parse_warning());
-            }
+            report.syntax_errors = syntax_notes_after_fix(
+                &cand.path,
+                &fixed.remaining.syntax_errors,
+                &src.text,
+                &fixed.text,
+                opts.mode,
+            );
             if !fixed.converged {
                 report
                     .warnings
@@ -617,6 +621,13 @@ fn cross_file_stage(
                 scope.unsafe_fixes,
             );
             let shown = entry.report.path.clone();
+            entry.report.syntax_errors = syntax_notes_after_fix(
+                &target,
+                &again.remaining.syntax_errors,
+                &src.text,
+                &again.text,
+                opts.mode,
+            );
             // What `check` saw in the file on disk, if it was walked.
             let before = entry
                 .before
@@ -865,9 +876,29 @@ fn progress_bar(wanted: bool, files: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn partial_parse_warning() -> String {
-    "parsed only in part (syntax the parser does not know); nothing reported or fixed near it"
-        .into()
+/// Syntax errors positioned in the text they were found in.
+fn notes(errors: &[SyntaxError], text: &str) -> Vec<SyntaxNote> {
+    errors.iter().map(|e| e.note(text)).collect()
+}
+
+/// The syntax errors of a fixed file, positioned in the file as the report shows it:
+/// the fixed text when it is written, the original for `fix --diff` (whose findings
+/// keep their places in the file as it is). Fixes never add a parse error.
+fn syntax_notes_after_fix(
+    path: &Path,
+    after_fix: &[SyntaxError],
+    original: &str,
+    fixed: &str,
+    mode: Mode,
+) -> Vec<SyntaxNote> {
+    if after_fix.is_empty() {
+        return vec![];
+    }
+    if mode == (Mode::Fix { write: false }) && original != fixed {
+        let file = crate::gofile::GoFile::parse(path, original, None);
+        return notes(&file.syntax_errors(), original);
+    }
+    notes(after_fix, fixed)
 }
 
 /// The file's bytes; `None` for an oversized generated file found by walking, which

@@ -115,16 +115,44 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
     fs::write(&path, text).unwrap();
     let r = gomemfix(dir.path(), &["check", "--format", "json", "."]);
     assert_eq!(r.code, 1, "findings, no error: {}", r.stderr);
-    assert!(r.stderr.contains("parsed only in part"), "{}", r.stderr);
-    let findings: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let found: Vec<(u64, bool)> = findings
+    // The place is named, with the code the parser could not place.
+    assert!(
+        r.stderr
+            .contains("broken.go:11:2: parsed only in part: syntax error, cannot parse `x := [}`"),
+        "{}",
+        r.stderr
+    );
+    let entries: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(&str, u64, bool)> = entries
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["line"].as_u64().unwrap(), !f["fix"].is_null()))
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                !f["fix"].is_null(),
+            )
+        })
         .collect();
-    // Both are reported; only the one away from the error offers a fix.
-    assert_eq!(found, vec![(9, false), (19, true)], "{}", r.stdout);
+    // Both findings are reported, only the one away from the error offers a fix; the
+    // error itself is an entry of its own (GM000), in position order, without a fix.
+    assert_eq!(
+        found,
+        vec![
+            ("GM005", 9, false),
+            ("GM000", 11, false),
+            ("GM005", 19, true)
+        ],
+        "{}",
+        r.stdout
+    );
+    let err = &entries[1];
+    assert_eq!(err["name"], "syntax-error");
+    assert_eq!(
+        (err["column"].as_u64(), err["severity"].as_str()),
+        (Some(2), Some("warning"))
+    );
 
     let r = gomemfix(dir.path(), &["fix", "--unsafe-fixes", "."]);
     assert_eq!(r.code, 1, "the site near the error remains: {}", r.stderr);
@@ -448,4 +476,122 @@ fn disk_full_on_write_keeps_the_original() {
     // The small file fits under the limit and is still fixed.
     assert_eq!(read(dir.path().join("small.go")), GOOD_FIXED.as_bytes());
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+/// Go 1.26's `new(expr)` and Go 1.27's generic methods are parsed: a GC in a loop
+/// next to each is reported, and nothing says the file was parsed only in part.
+#[test]
+fn go_1_26_and_1_27_syntax_is_analysed_without_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "package p\n\nimport \"runtime\"\n\ntype Rand struct{ n int }\n\ntype intType interface{ ~int | ~int64 }\n\n// N is a generic method (Go 1.27).\nfunc (r *Rand) N[Int intType](n Int) Int {\n\tfor i := 0; i < 3; i++ {\n\t\tr.n++\n\t\truntime.GC()\n\t}\n\treturn n\n}\n\ntype state struct{ id *int }\n\nfunc (s *state) next() int { return *s.id + 1 }\n\n// advance uses new with an expression (Go 1.26).\nfunc advance(s *state) {\n\tfor i := 0; i < 3; i++ {\n\t\ts.id = new(s.next())\n\t\truntime.GC()\n\t}\n}\n";
+    fs::write(dir.path().join("go127.go"), text).unwrap();
+    let r = gomemfix(
+        dir.path(),
+        &["check", "--select", "GM005", "--format", "json", "."],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "no warning");
+    let entries: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let found: Vec<(&str, u64)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(found, vec![("GM005", 13), ("GM005", 26)], "{}", r.stdout);
+}
+
+/// A real syntax error is named in every format, and the exit code stays that of
+/// the findings: a warning, not an error.
+#[test]
+fn syntax_errors_show_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    // No finding at all: the only thing to say is where the parser gave up.
+    let text = "package p\n\nimport \"runtime\"\n\nfunc f() {\n\truntime.GC()\n\tx := 1 +* }\n}\n";
+    fs::write(dir.path().join("bad.go"), text).unwrap();
+    let check = |format: &str| {
+        gomemfix(
+            dir.path(),
+            &["check", "--select", "GM005", "--format", format, "."],
+        )
+    };
+
+    let text_run = check("text");
+    assert_eq!(
+        text_run.code, 0,
+        "a syntax error alone is no finding: {}",
+        text_run.stderr
+    );
+    let line = text_run
+        .stderr
+        .lines()
+        .find(|l| l.contains("parsed only in part"))
+        .unwrap_or_else(|| panic!("no warning: {}", text_run.stderr));
+    assert!(line.starts_with("gomemfix: warning: bad.go:7:"), "{line}");
+
+    let sarif: serde_json::Value = serde_json::from_str(&check("sarif").stdout).unwrap();
+    let inv = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    let note = &inv["toolExecutionNotifications"][0];
+    assert_eq!(note["level"], "warning");
+    assert_eq!(note["descriptor"]["id"], "GM000");
+    let loc = &note["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "bad.go");
+    assert_eq!(loc["region"]["startLine"], 7);
+    assert!(note["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("cannot parse `+* }`"));
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 0);
+
+    let json: serde_json::Value = serde_json::from_str(&check("json").stdout).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 1, "{json}");
+    assert_eq!(
+        (json[0]["rule"].as_str(), json[0]["line"].as_u64()),
+        (Some("GM000"), Some(7))
+    );
+
+    let gh = check("github").stdout;
+    assert!(
+        gh.starts_with("::warning file=bad.go,line=7,")
+            && gh.contains("title=GM000 [syntax-error]::"),
+        "{gh}"
+    );
+
+    let md = check("markdown").stdout;
+    assert!(
+        md.contains("### Parsed only in part\n\n- `bad.go:7:"),
+        "{md}"
+    );
+
+    // A JSON report with the entry in it is a valid baseline, and the entry is not debt.
+    fs::write(dir.path().join("base.json"), check("json").stdout).unwrap();
+    let r = gomemfix(
+        dir.path(),
+        &["check", "--select", "GM005", "--baseline", "base.json", "."],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // stdin mode says it too.
+    let mut child = Command::new(common::gomemfix_bin())
+        .args(["check", "--select", "GM005", "--stdin-filename", "bad.go"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = finish(child.wait_with_output().unwrap());
+    assert!(
+        out.stderr.contains("bad.go:7:") && out.stderr.contains("parsed only in part"),
+        "{}",
+        out.stderr
+    );
 }

@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 use super::{suppressed, ReportOptions};
 use crate::finding::{Applicability, Finding};
+use crate::gofile::{SYNTAX_ERROR_ID, SYNTAX_ERROR_NAME};
 use crate::model::RunReport;
 
 pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> io::Result<()> {
@@ -20,6 +21,19 @@ pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> i
         for f in suppressed(report) {
             writeln!(out, "{}", command(f, true))?;
         }
+    }
+    for (path, n) in report.syntax_errors() {
+        writeln!(
+            out,
+            "::warning file={},line={},endLine={},col={},endColumn={},title={}::{}",
+            escape_property(&super::unix(path)),
+            n.start.line,
+            n.end.line,
+            n.start.column,
+            n.end.column,
+            escape_property(&format!("{SYNTAX_ERROR_ID} [{SYNTAX_ERROR_NAME}]")),
+            escape_data(&n.message)
+        )?;
     }
     Ok(())
 }

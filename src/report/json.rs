@@ -7,7 +7,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::finding::{Applicability, Finding, Position};
+use crate::gofile::{SyntaxNote, SYNTAX_ERROR_ID, SYNTAX_ERROR_NAME};
 use crate::model::{Mode, RunReport};
+use std::path::Path;
 
 #[derive(Serialize)]
 pub struct JsonFinding<'a> {
@@ -40,6 +42,24 @@ pub struct JsonEdit<'a> {
     pub end_line: usize,
     pub end_column: usize,
     pub content: &'a str,
+}
+
+/// Where the parser gave up, as an entry of the findings' shape (rule `GM000`,
+/// name `syntax-error`, no fix), so the array keeps its contract; README says how
+/// to tell the two apart. It is not a finding: it changes no exit code.
+fn syntax_error_entry<'a>(path: &Path, n: &'a SyntaxNote) -> JsonFinding<'a> {
+    JsonFinding {
+        rule: SYNTAX_ERROR_ID,
+        name: SYNTAX_ERROR_NAME,
+        severity: "warning",
+        path: super::unix(path),
+        line: n.start.line,
+        column: n.start.column,
+        end_line: n.end.line,
+        end_column: n.end.column,
+        message: &n.message,
+        fix: None,
+    }
 }
 
 /// Edit positions need the text the finding was made on.
@@ -110,11 +130,27 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
 
 pub fn print(out: &mut dyn Write, report: &RunReport, mode: Mode) -> io::Result<()> {
     let texts = crate::model::finding_texts(report);
-    let items: Vec<JsonFinding> = report
+    let mut items: Vec<JsonFinding> = report
         .on_disk(mode)
         .into_iter()
         .map(|f| to_json(f, texts.get(&f.path).map(String::as_str)))
         .collect();
+    if report.syntax_errors().next().is_some() {
+        items.extend(
+            report
+                .syntax_errors()
+                .map(|(path, n)| syntax_error_entry(path, n)),
+        );
+        // Each file's entries by position, files in the run's order (stable: the
+        // findings keep their order).
+        let order: std::collections::HashMap<String, usize> = report
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (super::unix(&f.path), i))
+            .collect();
+        items.sort_by_key(|j| (order.get(&j.path).copied(), j.line, j.column));
+    }
     serde_json::to_writer_pretty(&mut *out, &items)?;
     writeln!(out)
 }

@@ -66,6 +66,7 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
     md.push_str(&format!("## gomemfix: {title}\n\n"));
     if total == 0 {
         md.push_str("gomemfix found nothing to report.\n");
+        md.push_str(&parsed_in_part(report));
         return md;
     }
     md.push_str(&match opts.mode {
@@ -128,6 +129,8 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
         }
     }
 
+    md.push_str(&parsed_in_part(report));
+
     let diffs: Vec<(&str, &str)> = report
         .files
         .iter()
@@ -156,6 +159,24 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
             }
             md.push_str("\n</details>\n");
         }
+    }
+    md
+}
+
+/// The places the parser gave up, so a reviewer knows which code went unread.
+fn parsed_in_part(report: &RunReport) -> String {
+    let mut md = String::new();
+    for (path, n) in report.syntax_errors() {
+        if md.is_empty() {
+            md.push_str("\n### Parsed only in part\n\n");
+        }
+        md.push_str(&format!(
+            "- `{}:{}:{}` {}\n",
+            super::unix(path),
+            n.start.line,
+            n.start.column,
+            escape_inline(&n.message)
+        ));
     }
     md
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 
 use super::{suppressed, ReportOptions, RuleInfo};
 use crate::finding::{Applicability, Finding};
+use crate::gofile::SYNTAX_ERROR_ID;
 use crate::model::{finding_texts, RunReport};
 use crate::rules::FixSafety;
 
@@ -60,10 +61,50 @@ pub fn log(report: &RunReport, opts: &ReportOptions) -> Value {
                 "semanticVersion": env!("CARGO_PKG_VERSION"),
                 "rules": opts.rules.iter().map(rule).collect::<Vec<_>>(),
             }},
+            "invocations": [invocation(report)],
             "columnKind": "utf16CodeUnits",
             "results": results,
         }],
     })
+}
+
+/// The run itself: whether it read every file, and one `toolExecutionNotifications`
+/// entry (level `warning`, descriptor `GM000`) for each place the parser gave up,
+/// located like a result, so a viewer shows which code was analysed only in part.
+fn invocation(report: &RunReport) -> Value {
+    let notes: Vec<Value> = report
+        .syntax_errors()
+        .map(|(path, n)| {
+            json!({
+                "level": "warning",
+                "message": {"text": n.message},
+                "descriptor": {"id": SYNTAX_ERROR_ID},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": artifact_of_shown(path),
+                    "region": {
+                        "startLine": n.start.line,
+                        "startColumn": n.start_utf16,
+                        "endLine": n.end.line,
+                        "endColumn": n.end_utf16,
+                    },
+                }}],
+            })
+        })
+        .collect();
+    json!({
+        "executionSuccessful": report.error_count() == 0,
+        "toolExecutionNotifications": notes,
+    })
+}
+
+/// A report path as an artifact location, as results give it: relative to the
+/// folder gomemfix runs in, or an absolute `file://` URI outside it.
+fn artifact_of_shown(path: &std::path::Path) -> Value {
+    if path.is_absolute() {
+        json!({"uri": format!("file://{}", super::unix(path))})
+    } else {
+        json!({"uri": super::unix(path), "uriBaseId": SRCROOT})
+    }
 }
 
 fn level(severity: &str) -> &'static str {
@@ -110,11 +151,7 @@ fn result(
     fingerprint: String,
 ) -> Value {
     // Findings outside the folder gomemfix runs in keep an absolute `file://` URI.
-    let here = if f.path.is_absolute() {
-        json!({"uri": format!("file://{}", super::unix(&f.path))})
-    } else {
-        json!({"uri": super::unix(&f.path), "uriBaseId": SRCROOT})
-    };
+    let here = artifact_of_shown(&f.path);
     let location = match text {
         Some(t) => region(t, f.start, f.end),
         None => json!({
