@@ -1,19 +1,25 @@
 //! GM001: a short sub-slice that outlives its large base keeps the whole backing
-//! array alive. Two kinds of evidence that the base is meant to die:
+//! array alive. A finding needs all of:
 //!
-//! - it is dropped explicitly (`big = nil`) after the sub-slice is taken, while the
-//!   sub-slice is still used afterwards or kept somewhere;
-//! - it is a local that is never used again, provably large (`make` of 64 KiB or
-//!   more, or a whole file or stream read by `os.ReadFile`/`io.ReadAll` cut to a
-//!   fixed width), and the sub-slice is returned, sent, or stored in a field, map
-//!   element or global.
+//! - the sub-slice is evidently short: its end is not measured from the base's
+//!   length, no `if` around it says it fills most of the base, and for a base
+//!   whose size is the size of its input (`os.ReadFile`, `io.ReadAll`) its width
+//!   is a constant or the position of a search in the base (`bytes.IndexByte`):
+//!   a width read from elsewhere may be the whole input;
+//! - it escapes to a long-lived place: returned (not from a closure the function
+//!   only calls), sent on a channel, stored in a field, map element or global,
+//!   appended to a long-lived slice, or put in a composite literal that goes to
+//!   one of those; a local that only lives until the function returns is not one;
+//! - the base is dropped: set to nil after the sub-slice is taken, or a large local
+//!   (a `make` of 16 KiB or more, or a whole file or stream) never used again.
 //!
-//! Silent on strings and arrays, small bases, re-slicing a variable into itself
-//! (`b = b[:n]`), `[:0]` (kept for reuse), and sub-slices that die with their base.
+//! Silent on strings and arrays, bases known to be small (< 4 KiB, or read through
+//! a small constant limit, or checked against one), re-slicing a variable into
+//! itself (`b = b[:n]`), `[:0]` (kept for reuse), and buffers sized by capacity.
 
 use crate::analysis::exprs::{indentation, is_stable, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
-use crate::analysis::{constants, escape, std_deps};
+use crate::analysis::{constants, escape, scope, std_deps};
 use crate::finding::Edit;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
@@ -22,9 +28,11 @@ use crate::outcome::{FixPlan, Outcome};
 
 /// A base of at least this many bytes is large enough to be worth copying out of
 /// even when nothing says it is dropped.
-const LARGE_BYTES: u64 = 64 * 1024;
+const LARGE_BYTES: u64 = 16 * 1024;
 /// A base known to be smaller than this is never worth a finding.
 const SMALL_BYTES: u64 = 4 * 1024;
+/// How many hops through locals an escape is followed (`a := s; b = append(b, a)`).
+const MAX_HOPS: usize = 3;
 
 /// Calls that read a whole file or stream into one new slice.
 const WHOLE_READS: &[(&str, &str)] = &[
@@ -32,6 +40,22 @@ const WHOLE_READS: &[(&str, &str)] = &[
     ("io", "ReadAll"),
     ("io/ioutil", "ReadAll"),
     ("io/ioutil", "ReadFile"),
+];
+
+/// Readers that cap what a whole read can return at their last argument.
+const LIMITERS: &[(&str, &str)] = &[("io", "LimitReader"), ("net/http", "MaxBytesReader")];
+
+/// Searches whose result is a position inside their first argument.
+const SEARCHES: &[&str] = &[
+    "Index",
+    "IndexByte",
+    "IndexRune",
+    "IndexAny",
+    "IndexFunc",
+    "LastIndex",
+    "LastIndexByte",
+    "LastIndexAny",
+    "LastIndexFunc",
 ];
 
 /// Where the sub-slice goes.
@@ -42,27 +66,21 @@ enum Holder<'r> {
         target: GoNode<'r>,
         declares: bool,
     },
-    /// `return ..., s, ...`, `ch <- s`, or `x = append(x, s)` into a field or global.
+    /// `return ..., s, ...` or `ch <- s`.
     Escapes { stmt: GoNode<'r>, how: String },
+    /// `x = append(x, ..., s, ...)`: goes where `x` goes.
+    Appended {
+        stmt: GoNode<'r>,
+        target: GoNode<'r>,
+    },
 }
 
 impl<'r> Holder<'r> {
-    /// How the sub-slice outlives the function, for the message.
-    fn how(&self) -> String {
-        match self {
-            Holder::Escapes { how, .. } => how.clone(),
-            Holder::Assigned { target, .. } if is_long_lived_place(target) => {
-                format!("kept in `{}`", target.text())
-            }
-            Holder::Assigned { target, .. } => {
-                format!("kept in `{}`, which outlives the function", target.text())
-            }
-        }
-    }
-
     fn stmt(&self) -> &GoNode<'r> {
         match self {
-            Holder::Assigned { stmt, .. } | Holder::Escapes { stmt, .. } => stmt,
+            Holder::Assigned { stmt, .. }
+            | Holder::Escapes { stmt, .. }
+            | Holder::Appended { stmt, .. } => stmt,
         }
     }
 }
@@ -86,47 +104,55 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if !is_stable(&base) || hi.as_ref().is_some_and(is_zero) || !looks_short(&base, s) {
         return Outcome::Silent;
     }
-    let Some(holder) = holder_of(s) else {
+    // A sub-slice inside a composite literal goes where the literal goes.
+    let outer = literal_around(s);
+    let wrapped = outer.range() != s.range();
+    let Some(holder) = holder_of(&outer) else {
         return Outcome::Silent;
     };
     if let Holder::Assigned { target, .. } = &holder {
-        if same_expr(target, &base) || target.text() == "_" {
+        if (!wrapped && same_expr(target, &base)) || target.text() == "_" {
             return Outcome::Silent;
         }
     }
-    let Some(function) = crate::analysis::scope::enclosing_function(s) else {
+    let Some(function) = scope::enclosing_function(s) else {
         return Outcome::Silent;
     };
-    if sizes_by_capacity(&base, &function) {
+    if sizes_by_capacity(&base, &function) || guarded_not_short(&base, s) {
         return Outcome::Silent;
     }
+    let Some(how) = escapes(&holder, &function) else {
+        return Outcome::Silent;
+    };
     let stmt = holder.stmt().clone();
     let size = base_size(file, &base, &stmt);
-    if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) {
+    if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) || checked_small(file, &base, s) {
         return Outcome::Silent;
     }
-    let drop = nil_drop(&base, &stmt).filter(|d| outlives_drop(&holder, d, &function));
-    let why = if let Some(drop) = drop {
+    let why = if let Some(drop) = nil_drop(&base, &stmt) {
         let line = file.text()[..drop.range().start].matches('\n').count() + 1;
         format!(
-            "`{}` is set to nil on line {line}, but the sub-slice still holds its whole array",
+            "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
             base.text()
         )
-    } else if implicit_drop(&base, s, &holder, size, &function) {
+    } else if implicit_drop(&base, s, &stmt, size, &function) {
         let size = match size {
             Size::Bytes(b) => format!("{} KiB", b / 1024),
             _ => "a whole input".into(),
         };
         format!(
-            "`{}` ({size}) is not used again, but the sub-slice is {}",
-            base.text(),
-            holder.how()
+            "`{}` ({size}) is not used again, but the sub-slice is {how}",
+            base.text()
         )
     } else {
         return Outcome::Silent;
     };
-    // Only now the type: strings and arrays do not pin in this way.
+    // Only now the types: strings and arrays do not pin in this way, and a test
+    // helper's buffers live as long as one test.
     let resolver = Resolver::new(file);
+    if takes_test_reporter(&resolver, &function) {
+        return Outcome::Silent;
+    }
     let base_type = resolver.type_of(&base);
     if let Some(u) = base_type.as_deref().and_then(|t| resolver.underlying(t)) {
         if u == "string" || types::array_elem(&u).is_some() {
@@ -136,7 +162,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let slice_type = resolver
         .type_of(s)
         .filter(|t| resolver.underlying(t).is_some_and(|u| u.starts_with("[]")));
-    match fix(file, s, &holder, slice_type.as_deref()) {
+    let statement_holder = if wrapped { None } else { Some(&holder) };
+    match fix(file, s, statement_holder, slice_type.as_deref()) {
         Outcome::Report { message, fix } => Outcome::Report {
             message: Some(match message {
                 Some(extra) => format!("{why}; {extra}"),
@@ -152,21 +179,23 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 /// base's own length (`b[:len(b)-1]` trims, it does not cut out), or it is a
 /// suffix measured from the end (`b[len(b)-8:]`).
 fn looks_short(base: &GoNode, s: &GoNode) -> bool {
-    let measures_base = |n: &GoNode| {
-        n.dfs().any(|c| {
-            c.kind() == "call_expression"
-                && c.field("function")
-                    .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap"))
-                && c.field("arguments")
-                    .and_then(|a| a.named_children().next())
-                    .is_some_and(|a| same_expr(&a, base))
-        })
-    };
     match (s.field("start"), s.field("end")) {
-        (_, Some(hi)) => !measures_base(&hi),
-        (Some(lo), None) => measures_base(&lo),
+        (_, Some(hi)) => !measures(&hi, base),
+        (Some(lo), None) => measures(&lo, base),
         (None, None) => false,
     }
+}
+
+/// `n` reads the base's length or capacity (`len(b)`, `cap(b)`).
+fn measures(n: &GoNode, base: &GoNode) -> bool {
+    n.dfs().any(|c| {
+        c.kind() == "call_expression"
+            && c.field("function")
+                .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap"))
+            && c.field("arguments")
+                .and_then(|a| a.named_children().next())
+                .is_some_and(|a| same_expr(&a, base))
+    })
 }
 
 /// The function checks the base's capacity (`if cap(buf) >= n`): it is reusing
@@ -181,10 +210,109 @@ fn sizes_by_capacity(base: &GoNode, function: &GoNode) -> bool {
     })
 }
 
-/// The sub-slice's holder, from the statement it stands in.
-fn holder_of<'r>(s: &GoNode<'r>) -> Option<Holder<'r>> {
-    let mut node = s.clone();
-    let mut parent = s.parent()?;
+/// An `if` around the sub-slice says its end covers much of the base
+/// (`if n >= len(buf)/4*3 { return buf[:n] }`): then it is not short.
+fn guarded_not_short(base: &GoNode, s: &GoNode) -> bool {
+    let Some(hi) = s.field("end") else {
+        return false;
+    };
+    let hi = hi.text().to_string();
+    let mut child = s.clone();
+    for a in s.ancestors() {
+        if scope::is_function(&a) {
+            break;
+        }
+        let in_then = a
+            .field("consequence")
+            .is_some_and(|c| c.range() == child.range());
+        child = a.clone();
+        if a.kind() != "if_statement" || !in_then {
+            continue;
+        }
+        let Some(cond) = a.field("condition") else {
+            continue;
+        };
+        let covers = cond.dfs().any(|b| {
+            if b.kind() != "binary_expression" {
+                return false;
+            }
+            let (Some(l), Some(r), Some(op)) =
+                (b.field("left"), b.field("right"), b.field("operator"))
+            else {
+                return false;
+            };
+            let names_hi = |n: &GoNode| n.dfs().any(|x| x.text() == hi);
+            match op.text().as_ref() {
+                ">=" | ">" => names_hi(&l) && measures(&r, base),
+                "<=" | "<" => measures(&l, base) && names_hi(&r),
+                _ => false,
+            }
+        });
+        if covers {
+            return true;
+        }
+    }
+    false
+}
+
+/// A test helper: the function (or one around it) takes a parameter whose type
+/// is an interface of the package with `Fatal`/`Fatalf`, a stand-in for `testing.TB`.
+fn takes_test_reporter(resolver: &Resolver, function: &GoNode) -> bool {
+    let reports = |ty: &str| {
+        resolver
+            .type_decl(&types::base_type_name(ty))
+            .is_some_and(|d| {
+                d.underlying.trim_start().starts_with("interface")
+                    && (d.underlying.contains("Fatalf(") || d.underlying.contains("Fatal("))
+            })
+    };
+    std::iter::once(function.clone())
+        .chain(function.ancestors().filter(scope::is_function))
+        .any(|f| {
+            f.field("parameters").is_some_and(|ps| {
+                ps.children()
+                    .filter(|p| p.kind() == "parameter_declaration")
+                    .filter_map(|p| p.field("type"))
+                    .any(|t| reports(&t.text()))
+            })
+        })
+}
+
+/// The expression whose destination is the sub-slice's: the slice itself, or the
+/// outermost composite literal (or `&` of one) it is an element of.
+fn literal_around<'r>(s: &GoNode<'r>) -> GoNode<'r> {
+    let mut outer = s.clone();
+    let mut cur = s.clone();
+    while let Some(parent) = cur.parent() {
+        match parent.kind().as_ref() {
+            "literal_element" | "keyed_element" | "literal_value" | "parenthesized_expression" => {}
+            "composite_literal" => outer = parent.clone(),
+            "unary_expression"
+                if parent.text().starts_with('&') && outer.range() == cur.range() =>
+            {
+                outer = parent.clone()
+            }
+            _ => break,
+        }
+        // A slice that is a key of a keyed element is not stored as a value.
+        if parent.kind() == "keyed_element"
+            && parent
+                .named_children()
+                .next()
+                .is_some_and(|k| k.range() == cur.range())
+        {
+            return s.clone();
+        }
+        cur = parent;
+    }
+    outer
+}
+
+/// The holder of expression `node` (the sub-slice or the literal holding it),
+/// from the statement it stands in.
+fn holder_of<'r>(node: &GoNode<'r>) -> Option<Holder<'r>> {
+    let mut node = node.clone();
+    let mut parent = node.parent()?;
     while parent.kind() == "parenthesized_expression" {
         node = parent.clone();
         parent = parent.parent()?;
@@ -230,46 +358,184 @@ fn holder_of<'r>(s: &GoNode<'r>) -> Option<Holder<'r>> {
             })
         }
         "argument_list" => {
-            // `x.f = append(x.f, s)`: stored in a field or global collection.
+            // `x.f = append(x.f, s)`: goes where the collection goes.
             let call = parent.parent()?;
             if call.field("function")?.text() != "append" {
                 return None;
             }
             let first = parent.named_children().next()?;
-            if first.range() == node.range() {
+            if first.range() == node.range() || parent.text().ends_with("...)") {
                 return None;
             }
             let Some(Holder::Assigned { stmt, target, .. }) = holder_of(&call) else {
                 return None;
             };
-            if !same_expr(&target, &first) || !is_long_lived_place(&target) {
+            if !same_expr(&target, &first) {
                 return None;
             }
-            Some(Holder::Escapes {
-                stmt,
-                how: format!("appended to `{}`", target.text()),
-            })
+            Some(Holder::Appended { stmt, target })
         }
         _ => None,
     }
 }
 
-/// A place that outlives the function: a field, a map or slice element, a
-/// package-level variable, a named result.
-fn is_long_lived_place(target: &GoNode) -> bool {
-    match target.kind().as_ref() {
-        "selector_expression" | "index_expression" => true,
-        "identifier" => matches!(
-            declared_where(target, &target.text()),
-            Some(Origin::Package | Origin::Result { .. })
-        ),
-        _ => false,
+/// How the holder takes the sub-slice beyond the function, if it does.
+fn escapes(holder: &Holder, function: &GoNode) -> Option<String> {
+    match holder {
+        Holder::Escapes { stmt, how } => {
+            (stmt.kind() != "return_statement" || result_leaves(function)).then(|| how.clone())
+        }
+        Holder::Assigned { target, stmt, .. } | Holder::Appended { target, stmt } => {
+            let verb = match holder {
+                Holder::Appended { .. } => "appended to",
+                _ => "kept in",
+            };
+            if long_lived_place(target, stmt, function, 0) {
+                Some(format!("{verb} `{}`", target.text()))
+            } else if target.kind() == "identifier"
+                && local_escapes_later(target, stmt, function, 0)
+            {
+                Some(format!(
+                    "{verb} `{}`, which outlives the function",
+                    target.text()
+                ))
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// What `function` returns leaves it: true for a declared function, and for a
+/// closure that is itself returned, stored or passed on; false for a closure only
+/// called where it is made (`recv := func() []byte {...}; x := recv()`).
+fn result_leaves(function: &GoNode) -> bool {
+    if function.kind() != "func_literal" {
+        return true;
+    }
+    let Some(parent) = function.parent() else {
+        return true;
+    };
+    match parent.kind().as_ref() {
+        // Called on the spot.
+        "call_expression" => false,
+        "expression_list" => {
+            let Some(stmt) = parent.parent() else {
+                return true;
+            };
+            let left = stmt.field("left").and_then(|l| {
+                let names: Vec<_> = l.named_children().collect();
+                (names.len() == 1).then(|| names[0].clone())
+            });
+            match (stmt.kind().as_ref(), left) {
+                ("short_var_declaration" | "assignment_statement", Some(name))
+                    if name.kind() == "identifier" =>
+                {
+                    let text = name.text().to_string();
+                    let Some(Origin::Local {
+                        function: outer,
+                        decl,
+                    }) = declared_where(&name, &text)
+                    else {
+                        return true;
+                    };
+                    // Every other use of the variable is a call of it.
+                    let only_called = outer.dfs().all(|n| {
+                        n.kind() != "identifier"
+                            || n.text() != text
+                            || n.range() == name.range()
+                            || !same_local(&n, &text, &decl)
+                            || n.parent().is_some_and(|p| {
+                                p.kind() == "call_expression"
+                                    && p.field("function").is_some_and(|f| f.range() == n.range())
+                            })
+                    });
+                    !only_called
+                }
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}
+
+/// `id` (named `name`) refers to the local declared by `decl`.
+fn same_local(id: &GoNode, name: &str, decl: &GoNode) -> bool {
+    matches!(declared_where(id, name), Some(Origin::Local { decl: d, .. }) if d.range() == decl.range())
+}
+
+/// A place that outlives the function: a package-level variable, a named
+/// result (when the function's results leave it), a field or element of
+/// something the function did not make (a receiver, a parameter, a global, a
+/// value it was handed), or of a local it made that escapes in turn.
+fn long_lived_place(target: &GoNode, stmt: &GoNode, function: &GoNode, hops: usize) -> bool {
+    let root = crate::analysis::exprs::root_node(target);
+    if root.kind() != "identifier" {
+        return matches!(
+            target.kind().as_ref(),
+            "selector_expression" | "index_expression"
+        );
+    }
+    let name = root.text().to_string();
+    match declared_where(&root, &name) {
+        Some(Origin::Package) | None => true,
+        Some(Origin::Result { .. }) => result_leaves(function),
+        Some(Origin::Parameter { .. } | Origin::Receiver { .. }) => target.kind() != "identifier",
+        Some(Origin::Local { decl, .. }) => {
+            if target.kind() == "identifier" {
+                return false;
+            }
+            let made_here = escape::initial_value(&decl, &name).is_none_or(|v| {
+                escape::is_fresh(&v) || v.kind() == "unary_expression" && v.text().starts_with('&')
+            });
+            !made_here || local_escapes_later(&root, stmt, function, hops + 1)
+        }
+    }
+}
+
+/// The local `target` (assigned in `stmt`) is later returned, sent, stored in a
+/// long-lived place, or appended to a collection that is.
+fn local_escapes_later(target: &GoNode, stmt: &GoNode, function: &GoNode, hops: usize) -> bool {
+    if hops > MAX_HOPS {
+        return false;
+    }
+    let name = target.text();
+    let Some(Origin::Local { decl, .. }) = declared_where(target, &name) else {
+        return false;
+    };
+    function.dfs().any(|n| {
+        n.kind() == "identifier"
+            && n.text() == name
+            && n.range().start >= stmt.range().end
+            && same_local(&n, &name, &decl)
+            && value_leaves(&n, function, hops)
+    })
+}
+
+/// This use of a value hands it out of the function: returned (possibly inside a
+/// composite literal), sent, stored in a long-lived place, or appended to one.
+fn value_leaves(n: &GoNode, function: &GoNode, hops: usize) -> bool {
+    let outer = literal_around(n);
+    let Some(holder) = holder_of(&outer) else {
+        return false;
+    };
+    match &holder {
+        Holder::Escapes { stmt, .. } => {
+            stmt.kind() != "return_statement"
+                || scope::enclosing_function(stmt).is_some_and(|f| result_leaves(&f))
+        }
+        Holder::Assigned { target, stmt, .. } | Holder::Appended { target, stmt } => {
+            long_lived_place(target, stmt, function, hops)
+                || (target.kind() == "identifier"
+                    && target.text() != n.text()
+                    && local_escapes_later(target, stmt, function, hops + 1))
+        }
     }
 }
 
 /// `base = nil` after `stmt`, in its block or an enclosing one of the same function.
 fn nil_drop<'r>(base: &GoNode<'r>, stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
-    let function = crate::analysis::scope::enclosing_function(stmt)?;
+    let function = scope::enclosing_function(stmt)?;
     let mut cur = stmt.clone();
     while let Some(list) = cur.parent() {
         if list.range() == function.range() {
@@ -305,111 +571,61 @@ fn is_nil_assignment(n: &GoNode, base: &GoNode) -> bool {
             .any(|(l, r)| same_expr(l, base) && r.kind() == "nil")
 }
 
-/// True when the sub-slice is still held after the base is dropped: its variable
-/// is used after the drop, or it is kept beyond the function.
-fn outlives_drop(holder: &Holder, drop: &GoNode, function: &GoNode) -> bool {
-    match holder {
-        Holder::Escapes { .. } => true,
-        Holder::Assigned { target, .. } if target.kind() != "identifier" => true,
-        Holder::Assigned { target, .. } => {
-            let name = target.text();
-            match declared_where(target, &name) {
-                Some(Origin::Local { decl, .. }) => function.dfs().any(|n| {
-                    n.kind() == "identifier"
-                        && n.text() == name
-                        && n.range().start >= drop.range().end
-                        && matches!(declared_where(&n, &name), Some(Origin::Local { decl: d, .. }) if d.range() == decl.range())
-                }),
-                _ => true,
-            }
-        }
-    }
-}
-
 /// The base is a large local that dies at this statement while the sub-slice
 /// escapes the function.
-fn implicit_drop(
-    base: &GoNode,
-    s: &GoNode,
-    holder: &Holder,
-    size: Size,
-    function: &GoNode,
-) -> bool {
+fn implicit_drop(base: &GoNode, s: &GoNode, stmt: &GoNode, size: Size, function: &GoNode) -> bool {
     if base.kind() != "identifier" {
         return false;
     }
     let large = match size {
         Size::Bytes(b) => b >= LARGE_BYTES,
-        Size::WholeInput => fixed_width(s).is_none_or(|w| w < LARGE_BYTES),
+        Size::WholeInput => evidently_short(base, s),
         Size::Unknown => false,
     };
-    if !large || used_again(base, s, holder.stmt(), function) {
-        return false;
-    }
-    match holder {
-        Holder::Escapes { .. } => true,
-        Holder::Assigned { target, .. } if target.kind() != "identifier" => true,
-        Holder::Assigned { target, stmt, .. } => {
-            is_long_lived_place(target) || local_escapes_later(target, stmt, function)
-        }
-    }
+    large && !used_again(base, s, stmt, function)
 }
 
-/// The local `target` (assigned in `stmt`) is later returned, sent, or stored in a
-/// long-lived place.
-fn local_escapes_later(target: &GoNode, stmt: &GoNode, function: &GoNode) -> bool {
-    let name = target.text();
-    let Some(Origin::Local { decl, .. }) = declared_where(target, &name) else {
+/// For a base as long as its input, a sub-slice is known to be short only when
+/// its width is a small constant (`data[:16]`, `data[off:off+8]`) or its end is
+/// where a search of the base stopped (`data[:bytes.IndexByte(data, '\n')]`): a
+/// width taken from elsewhere may be the whole input.
+fn evidently_short(base: &GoNode, s: &GoNode) -> bool {
+    if fixed_width(s).is_some_and(|w| w < LARGE_BYTES) {
+        return true;
+    }
+    let Some(hi) = s.field("end") else {
         return false;
     };
-    function.dfs().any(|n| {
-        n.kind() == "identifier"
-            && n.text() == name
-            && n.range().start >= stmt.range().end
-            && matches!(declared_where(&n, &name), Some(Origin::Local { decl: d, .. }) if d.range() == decl.range())
-            && value_leaves(&n)
-    })
+    if s.field("start").is_some_and(|lo| lo.text() != "0") {
+        return false;
+    }
+    if is_search_of(&hi, base) {
+        return true;
+    }
+    // `end := bytes.IndexByte(b, '\n')` ... `b[:end]`.
+    if hi.kind() != "identifier" {
+        return false;
+    }
+    let name = hi.text().to_string();
+    match declared_where(&hi, &name) {
+        Some(Origin::Local { decl, .. }) => {
+            escape::initial_value(&decl, &name).is_some_and(|v| is_search_of(&v, base))
+        }
+        _ => false,
+    }
 }
 
-/// This use of a value hands it out of the function: returned (possibly inside a
-/// composite literal), sent, or stored in a long-lived place.
-fn value_leaves(n: &GoNode) -> bool {
-    let mut node = n.clone();
-    while let Some(parent) = node.parent() {
-        match parent.kind().as_ref() {
-            "parenthesized_expression"
-            | "literal_element"
-            | "keyed_element"
-            | "literal_value"
-            | "composite_literal" => {}
-            "unary_expression" if parent.text().starts_with('&') => {}
-            "return_statement" => return true,
-            "send_statement" => {
-                return parent
-                    .field("value")
-                    .is_some_and(|v| v.range() == node.range())
-            }
-            "expression_list" => {
-                let Some(stmt) = parent.parent() else {
-                    return false;
-                };
-                return match stmt.kind().as_ref() {
-                    "return_statement" => true,
-                    "assignment_statement" => {
-                        stmt.field("right")
-                            .is_some_and(|r| r.range() == parent.range())
-                            && stmt.field("left").is_some_and(|l| {
-                                l.named_children().any(|t| is_long_lived_place(&t))
-                            })
-                    }
-                    _ => false,
-                };
-            }
-            _ => return false,
-        }
-        node = parent;
-    }
-    false
+/// `pkg.Index...(base, ...)`: a position inside the base.
+fn is_search_of(call: &GoNode, base: &GoNode) -> bool {
+    call.kind() == "call_expression"
+        && call
+            .field("function")
+            .and_then(|f| f.field("field"))
+            .is_some_and(|f| SEARCHES.contains(&f.text().as_ref()))
+        && call
+            .field("arguments")
+            .and_then(|a| a.named_children().next())
+            .is_some_and(|a| same_expr(&a, base))
 }
 
 /// The base variable is read again after the sub-slice is taken (later in the
@@ -432,8 +648,48 @@ fn used_again(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bo
                 || loop_around
                     .as_ref()
                     .is_some_and(|l| l.range().contains(&n.range().start)))
-            && matches!(declared_where(&n, &name), Some(Origin::Local { decl: d, .. }) if d.range() == decl.range())
+            && same_local(&n, &name, &decl)
     })
+}
+
+/// Before the sub-slice, the function gives up on a base longer than a small
+/// constant (`if len(b) > 512 { return errTooLong }`): the base is bounded small.
+fn checked_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
+    let Some(function) = scope::enclosing_function(s) else {
+        return false;
+    };
+    let checked = function.dfs().any(|stmt| {
+        if stmt.kind() != "if_statement" || stmt.range().end > s.range().start {
+            return false;
+        }
+        let gives_up = stmt.field("consequence").is_some_and(|c| {
+            c.dfs()
+                .any(|n| matches!(n.kind().as_ref(), "return_statement" | "continue_statement"))
+        });
+        let bound = stmt.field("condition").is_some_and(|cond| {
+            cond.dfs().any(|b| {
+                if b.kind() != "binary_expression" {
+                    return false;
+                }
+                let (Some(l), Some(r), Some(op)) =
+                    (b.field("left"), b.field("right"), b.field("operator"))
+                else {
+                    return false;
+                };
+                let small = |n: &GoNode| {
+                    constants::int_value(file, n).is_some_and(|v| v < SMALL_BYTES as i64)
+                };
+                let is_len = |n: &GoNode| measures(n, base) && n.kind() == "call_expression";
+                match op.text().as_ref() {
+                    ">" | ">=" => is_len(&l) && small(&r),
+                    "<" | "<=" => small(&l) && is_len(&r),
+                    _ => false,
+                }
+            })
+        });
+        gives_up && bound
+    });
+    checked
 }
 
 /// What the base's declaration says about its size, if the base has not been
@@ -473,23 +729,31 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
                 .map(|a| a.named_children().collect())
                 .unwrap_or_default();
             if func.text() == "make" && args.len() >= 2 {
-                let count = args[1..].iter().filter_map(const_int).max();
+                let count = args[1..]
+                    .iter()
+                    .filter_map(|a| constants::int_value(file, a))
+                    .filter_map(|v| u64::try_from(v).ok())
+                    .max();
                 return match count {
                     Some(c) => Size::Bytes(c.saturating_mul(elem_size(&args[0].text()))),
                     None => Size::Unknown,
                 };
             }
-            let whole = func.kind() == "selector_expression"
-                && WHOLE_READS.iter().any(|(path, name)| {
-                    func.field("field").is_some_and(|f| f.text() == *name)
-                        && func.field("operand").is_some_and(|o| {
-                            crate::analysis::scope::names_import(file, &func, &o.text(), path)
-                        })
+            let whole = is_call_to(file, value, WHOLE_READS);
+            if !whole {
+                return Size::Unknown;
+            }
+            // `io.ReadAll(io.LimitReader(r, 512))`: bounded by the limit.
+            let limit = args
+                .first()
+                .filter(|a| is_call_to(file, a, LIMITERS))
+                .and_then(|a| {
+                    let last = a.field("arguments")?.named_children().last()?;
+                    constants::int_value(file, &last).and_then(|v| u64::try_from(v).ok())
                 });
-            if whole {
-                Size::WholeInput
-            } else {
-                Size::Unknown
+            match limit {
+                Some(n) => Size::Bytes(n),
+                None => Size::WholeInput,
             }
         }
         "composite_literal" => {
@@ -505,6 +769,23 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
         }
         _ => Size::Unknown,
     }
+}
+
+/// `call` calls one of `funcs` (import path, name) through its import.
+fn is_call_to(file: &GoFile, call: &GoNode, funcs: &[(&str, &str)]) -> bool {
+    let Some(func) = call
+        .field("function")
+        .filter(|_| call.kind() == "call_expression")
+    else {
+        return false;
+    };
+    func.kind() == "selector_expression"
+        && funcs.iter().any(|(path, name)| {
+            func.field("field").is_some_and(|f| f.text() == *name)
+                && func
+                    .field("operand")
+                    .is_some_and(|o| scope::names_import(file, &func, &o.text(), path))
+        })
 }
 
 /// Bytes per element of a slice type, by its element's spelling (8 when unsure).
@@ -590,7 +871,7 @@ fn length_text(s: &GoNode) -> Option<String> {
     (is_operand(&lo) && is_operand(&hi)).then(|| format!("{} - {}", hi.text(), lo.text()))
 }
 
-fn fix(file: &GoFile, s: &GoNode, holder: &Holder, slice_type: Option<&str>) -> Outcome {
+fn fix(file: &GoFile, s: &GoNode, holder: Option<&Holder>, slice_type: Option<&str>) -> Outcome {
     let text = file.text();
     let pure = [s.field("start"), s.field("end"), s.field("capacity")]
         .iter()
@@ -598,11 +879,11 @@ fn fix(file: &GoFile, s: &GoNode, holder: &Holder, slice_type: Option<&str>) -> 
         .all(is_pure);
     // `small := make([]T, n)` + `copy(small, big[:n])`, the catalogue's fix.
     if let (
-        Holder::Assigned {
+        Some(Holder::Assigned {
             stmt,
             target,
             declares,
-        },
+        }),
         Some(t),
         true,
     ) = (holder, slice_type, pure)
