@@ -135,13 +135,13 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
             base.text()
         )
-    } else if implicit_drop(&base, s, &stmt, size, &function) {
+    } else if implicit_drop(file, &base, s, &stmt, size, &function) {
         let size = match size {
             Size::Bytes(b) => format!("{} KiB", b / 1024),
             _ => "a whole input".into(),
         };
         format!(
-            "`{}` ({size}) is not used again, but the sub-slice is {how}",
+            "`{}` ({size}) is not kept, but the sub-slice is {how} and keeps all of it",
             base.text()
         )
     } else {
@@ -181,8 +181,90 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 fn looks_short(base: &GoNode, s: &GoNode) -> bool {
     match (s.field("start"), s.field("end")) {
         (_, Some(hi)) => !measures(&hi, base),
-        (Some(lo), None) => measures(&lo, base),
+        (Some(lo), None) => measures(&lo, base) || position_in(&lo, base),
         (None, None) => false,
+    }
+}
+
+/// `e` is a position found in `base`: a search of it (`bytes.LastIndexByte(b,
+/// '\n')+1`), or a variable only ever given such positions, constants, or a
+/// step from the index of a `range` over the base (`start = i + 1`).
+fn position_in(e: &GoNode, base: &GoNode) -> bool {
+    let e = strip_offset(e);
+    if is_search_of(&e, base) {
+        return true;
+    }
+    if e.kind() != "identifier" {
+        return false;
+    }
+    let name = e.text().to_string();
+    let Some(Origin::Local { decl, function }) = declared_where(&e, &name) else {
+        return false;
+    };
+    let mut values: Vec<GoNode> = escape::initial_value(&decl, &name).into_iter().collect();
+    for n in function
+        .dfs()
+        .filter(|n| n.kind() == "assignment_statement")
+    {
+        let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
+            continue;
+        };
+        let l: Vec<_> = l.named_children().collect();
+        let r: Vec<_> = r.named_children().collect();
+        for (i, t) in l.iter().enumerate() {
+            if t.text() == name && same_local(t, &name, &decl) {
+                match r.get(i) {
+                    Some(v) if r.len() == l.len() => values.push(v.clone()),
+                    _ => return false,
+                }
+            }
+        }
+    }
+    let has_position = values.iter().any(|v| {
+        let v = strip_offset(v);
+        is_search_of(&v, base) || is_range_index_over(&v, base)
+    });
+    has_position
+        && values.iter().all(|v| {
+            let v = strip_offset(v);
+            constants::literal_int(&v).is_some()
+                || is_search_of(&v, base)
+                || is_range_index_over(&v, base)
+        })
+}
+
+/// `x + k` or `x - k` with a constant `k` gives `x`; anything else itself.
+fn strip_offset<'r>(e: &GoNode<'r>) -> GoNode<'r> {
+    if e.kind() == "binary_expression"
+        && e.field("operator")
+            .is_some_and(|o| matches!(o.text().as_ref(), "+" | "-"))
+        && e.field("right")
+            .is_some_and(|r| constants::literal_int(&r).is_some())
+    {
+        if let Some(l) = e.field("left") {
+            return l;
+        }
+    }
+    e.clone()
+}
+
+/// `i` where `i` is the index of a `for i := range base`.
+fn is_range_index_over(e: &GoNode, base: &GoNode) -> bool {
+    if e.kind() != "identifier" {
+        return false;
+    }
+    let name = e.text().to_string();
+    match declared_where(e, &name) {
+        Some(Origin::Local { decl, .. }) if decl.kind() == "for_statement" => decl
+            .children()
+            .find(|c| c.kind() == "range_clause")
+            .is_some_and(|c| {
+                c.field("right").is_some_and(|r| same_expr(&r, base))
+                    && c.field("left")
+                        .and_then(|l| l.named_children().next())
+                        .is_some_and(|k| k.text() == name)
+            }),
+        _ => false,
     }
 }
 
@@ -469,6 +551,9 @@ fn same_local(id: &GoNode, name: &str, decl: &GoNode) -> bool {
 /// something the function did not make (a receiver, a parameter, a global, a
 /// value it was handed), or of a local it made that escapes in turn.
 fn long_lived_place(target: &GoNode, stmt: &GoNode, function: &GoNode, hops: usize) -> bool {
+    if target.text() == "_" {
+        return false;
+    }
     let root = crate::analysis::exprs::root_node(target);
     if root.kind() != "identifier" {
         return matches!(
@@ -573,33 +658,50 @@ fn is_nil_assignment(n: &GoNode, base: &GoNode) -> bool {
 
 /// The base is a large local that dies at this statement while the sub-slice
 /// escapes the function.
-fn implicit_drop(base: &GoNode, s: &GoNode, stmt: &GoNode, size: Size, function: &GoNode) -> bool {
+fn implicit_drop(
+    file: &GoFile,
+    base: &GoNode,
+    s: &GoNode,
+    stmt: &GoNode,
+    size: Size,
+    function: &GoNode,
+) -> bool {
     if base.kind() != "identifier" {
         return false;
     }
     let large = match size {
         Size::Bytes(b) => b >= LARGE_BYTES,
-        Size::WholeInput => evidently_short(base, s),
+        Size::WholeInput => evidently_short(file, base, s),
         Size::Unknown => false,
     };
-    large && !used_again(base, s, stmt, function)
+    large && !lives_on(base, s, stmt, function)
 }
 
 /// For a base as long as its input, a sub-slice is known to be short only when
 /// its width is a small constant (`data[:16]`, `data[off:off+8]`) or its end is
 /// where a search of the base stopped (`data[:bytes.IndexByte(data, '\n')]`): a
 /// width taken from elsewhere may be the whole input.
-fn evidently_short(base: &GoNode, s: &GoNode) -> bool {
-    if fixed_width(s).is_some_and(|w| w < LARGE_BYTES) {
+fn evidently_short(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
+    if fixed_width_in(Some(file), s).is_some_and(|w| w < LARGE_BYTES) {
         return true;
     }
     let Some(hi) = s.field("end") else {
-        return false;
+        // A tail: from a position found in the base, or a constant from its end.
+        return s.field("start").is_some_and(|lo| {
+            position_in(&lo, base)
+                || (lo.kind() == "binary_expression"
+                    && lo.field("operator").is_some_and(|o| o.text() == "-")
+                    && lo.field("left").is_some_and(|l| measures(&l, base))
+                    && lo.field("right").is_some_and(|r| {
+                        constants::int_value(file, &r)
+                            .is_some_and(|k| (0..LARGE_BYTES as i64).contains(&k))
+                    }))
+        });
     };
     if s.field("start").is_some_and(|lo| lo.text() != "0") {
         return false;
     }
-    if is_search_of(&hi, base) {
+    if is_search_of(&strip_offset(&hi), base) {
         return true;
     }
     // `end := bytes.IndexByte(b, '\n')` ... `b[:end]`.
@@ -608,9 +710,8 @@ fn evidently_short(base: &GoNode, s: &GoNode) -> bool {
     }
     let name = hi.text().to_string();
     match declared_where(&hi, &name) {
-        Some(Origin::Local { decl, .. }) => {
-            escape::initial_value(&decl, &name).is_some_and(|v| is_search_of(&v, base))
-        }
+        Some(Origin::Local { decl, .. }) => escape::initial_value(&decl, &name)
+            .is_some_and(|v| is_search_of(&strip_offset(&v), base)),
         _ => false,
     }
 }
@@ -628,9 +729,13 @@ fn is_search_of(call: &GoNode, base: &GoNode) -> bool {
             .is_some_and(|a| same_expr(&a, base))
 }
 
-/// The base variable is read again after the sub-slice is taken (later in the
-/// function, or anywhere in a loop around the sub-slice that it was declared outside).
-fn used_again(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool {
+/// The base stays alive anyway, so the sub-slice pins nothing extra: it is used
+/// on a later pass of a loop around the sub-slice that it was declared outside
+/// (a buffer reused), or after the sub-slice it goes somewhere long-lived itself
+/// (returned, stored, sent), whole or as a slice that is not short. Reading it,
+/// passing it to a call or re-slicing it in a local does not keep it past the
+/// function.
+fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool {
     let name = base.text();
     let Some(Origin::Local { decl, .. }) = declared_where(base, &name) else {
         return true;
@@ -641,14 +746,36 @@ fn used_again(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bo
         .filter(|a| a.kind() == "for_statement")
         .find(|l| !l.range().contains(&decl.range().start));
     function.dfs().any(|n| {
-        n.kind() == "identifier"
-            && n.text() == name
-            && !s.range().contains(&n.range().start)
-            && (n.range().start >= stmt.range().end
-                || loop_around
-                    .as_ref()
-                    .is_some_and(|l| l.range().contains(&n.range().start)))
-            && same_local(&n, &name, &decl)
+        if n.kind() != "identifier"
+            || n.text() != name
+            || s.range().contains(&n.range().start)
+            || !same_local(&n, &name, &decl)
+        {
+            return false;
+        }
+        if loop_around
+            .as_ref()
+            .is_some_and(|l| l.range().contains(&n.range().start))
+        {
+            return true;
+        }
+        if n.range().start < stmt.range().end {
+            return false;
+        }
+        // The use, or the slice of the base it is the operand of.
+        let whole = match n.parent() {
+            Some(p)
+                if p.kind() == "slice_expression"
+                    && p.field("operand").is_some_and(|o| o.range() == n.range()) =>
+            {
+                if looks_short(&n, &p) {
+                    return false;
+                }
+                p
+            }
+            _ => n.clone(),
+        };
+        value_leaves(&whole, function, 0)
     })
 }
 
@@ -811,6 +938,18 @@ fn is_zero(n: &GoNode) -> bool {
 
 /// The width of `base[lo:hi]` when it is a constant: `[:16]`, `[4:8]`, `[i:i+16]`.
 fn fixed_width(s: &GoNode) -> Option<u64> {
+    fixed_width_in(None, s)
+}
+
+/// [`fixed_width`], with the package constants of `file` when given (`[:magicLen]`).
+fn fixed_width_in(file: Option<&GoFile>, s: &GoNode) -> Option<u64> {
+    let const_int = |n: &GoNode| {
+        match file {
+            Some(f) => constants::int_value(f, n),
+            None => constants::literal_int(n),
+        }
+        .and_then(|v| u64::try_from(v).ok())
+    };
     let hi = s.field("end")?;
     match s.field("start") {
         None => const_int(&hi),
