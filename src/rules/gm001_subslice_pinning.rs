@@ -118,18 +118,25 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(function) = scope::enclosing_function(s) else {
         return Outcome::Silent;
     };
-    if sizes_by_capacity(&base, &function) || guarded_not_short(&base, s) {
+    // The cheap questions first: is the base dropped or large at all?
+    let stmt = holder.stmt().clone();
+    let size = base_size(file, &base, &stmt);
+    let drop = nil_drop(&base, &stmt);
+    let may_be_large =
+        matches!(size, Size::WholeInput) || matches!(size, Size::Bytes(b) if b >= LARGE_BYTES);
+    if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) || (drop.is_none() && !may_be_large) {
+        return Outcome::Silent;
+    }
+    if guarded_not_short(&base, s)
+        || sizes_by_capacity(&base, &function)
+        || checked_small(file, &base, s)
+    {
         return Outcome::Silent;
     }
     let Some(how) = escapes(&holder, &function) else {
         return Outcome::Silent;
     };
-    let stmt = holder.stmt().clone();
-    let size = base_size(file, &base, &stmt);
-    if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) || checked_small(file, &base, s) {
-        return Outcome::Silent;
-    }
-    let why = if let Some(drop) = nil_drop(&base, &stmt) {
+    let why = if let Some(drop) = drop {
         let line = file.text()[..drop.range().start].matches('\n').count() + 1;
         format!(
             "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
