@@ -66,3 +66,92 @@ fn fixed_goroutine_exits_when_its_context_is_cancelled() {
         "the fixed poller should have exited"
     );
 }
+
+/// Runs gomemfix in `dir` and returns its JSON findings.
+fn findings(dir: &Path, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = Command::new(common::gomemfix_bin())
+        .args(args)
+        .args(["--select", "GM003", "--format", "json", "."])
+        .current_dir(dir)
+        .output()
+        .expect("run gomemfix");
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json findings")
+}
+
+/// A fix that threads a new `ctx` parameter to callers without a context makes
+/// them pass `context.TODO()`, which nothing cancels: the second `check` must
+/// report the leak at each such call that can run again and again, and at no
+/// call that runs once per process.
+#[test]
+fn leak_stays_reported_where_the_fix_passes_context_todo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = tmp.path().join("gm003");
+    common::copy_tree(&common::fixtures_dir().join("GM003"), &tree);
+
+    let before = findings(&tree, &["check"]);
+    let promised: Vec<String> = before
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .filter_map(|m| {
+            m.split("; ")
+                .find(|p| p.contains("have no context") || p.contains("has no context"))
+        })
+        .flat_map(|p| {
+            let sites = p.split(" ha").next().unwrap_or_default();
+            sites.split(", ").map(str::to_string).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        promised.len() >= 3,
+        "the fixtures should have several callers without a context: {promised:?}"
+    );
+
+    findings(&tree, &["fix", "--unsafe-fixes"]);
+    let after = findings(&tree, &["check"]);
+    let at_todo: Vec<String> = after
+        .iter()
+        .filter(|f| {
+            f["message"].as_str().is_some_and(|m| {
+                m.contains("context.TODO()") && m.contains("a real context must be wired here")
+            })
+        })
+        .map(|f| format!("{}:{}", f["path"].as_str().unwrap(), f["line"]))
+        .collect();
+    // Lines move when the fix adds imports: compare the files, with repeats.
+    let files = |sites: &[String]| {
+        let mut v: Vec<String> = sites
+            .iter()
+            .map(|s| s.rsplit_once(':').unwrap().0.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        files(&at_todo),
+        files(&promised),
+        "every call the fix gave context.TODO() (and only those) is reported after the fix"
+    );
+    // main passes context.TODO() to the poller too, but main runs once.
+    let main = std::fs::read_to_string(tree.join("cmd/app/main.go")).unwrap();
+    assert!(main.contains("p.Start(context.TODO()"), "{main}");
+    assert!(
+        !at_todo.iter().any(|s| s.starts_with("cmd/app/")),
+        "{at_todo:?}"
+    );
+    // Each reported call really passes context.TODO() on that line.
+    for site in &at_todo {
+        let (path, line) = site.rsplit_once(':').unwrap();
+        let text = std::fs::read_to_string(tree.join(path)).unwrap();
+        let l: usize = line.parse().unwrap();
+        assert!(
+            text.lines().nth(l - 1).unwrap().contains("context.TODO()"),
+            "{site}"
+        );
+    }
+}

@@ -30,11 +30,23 @@ func process(req *Request) {
 	}()
 }
 
-// serve handles n requests of bodySize bytes each.
-func serve(ctx context.Context, n, bodySize int) {
-	for i := 0; i < n; i++ {
-		process(&Request{Body: make([]byte, bodySize)})
+// serve handles the requests that arrive on the queue, one watcher each.
+func serve(ctx context.Context, queue <-chan *Request) {
+	for req := range queue {
+		process(req)
 	}
+}
+
+// arrive sends n requests of bodySize bytes each, then closes the queue.
+func arrive(n, bodySize int) <-chan *Request {
+	queue := make(chan *Request)
+	go func() {
+		defer close(queue)
+		for i := 0; i < n; i++ {
+			queue <- &Request{Body: make([]byte, bodySize)}
+		}
+	}()
+	return queue
 }
 
 func main() {
@@ -44,7 +56,7 @@ func main() {
 	}
 	baseline := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
-	serve(ctx, requests, 16<<10)
+	serve(ctx, arrive(requests, 16<<10))
 	cancel()
 	alive := settle(baseline, 500*time.Millisecond)
 	report("goroutines_after_cancel", "count", "lower", float64(alive-baseline))

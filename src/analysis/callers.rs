@@ -32,6 +32,17 @@ pub struct ContextParam {
     /// Calls in the module's other files.
     pub extra_files: Vec<FileEdit>,
     pub call_sites: usize,
+    /// The calls (`path:line`) that have no context, pass `context.TODO()` and
+    /// can run again and again: the leak stays there.
+    pub todo_sites: Vec<String>,
+}
+
+/// One place a function or method is named (see [`for_each_use`]).
+pub struct Use<'r> {
+    /// The identifier, or for a qualified call or a method the selector.
+    pub node: GoNode<'r>,
+    /// False for a method call whose receiver's type could not be read.
+    pub resolved: bool,
 }
 
 /// The declared name of a function or method (None for a literal).
@@ -47,6 +58,7 @@ pub fn function_name(func: &GoNode) -> Option<String> {
 /// Plans the new first parameter of `func` (declared in `file`) and the
 /// context passed at each of its calls; Err says why it cannot be done safely.
 pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextParam, String> {
+    let files = file.package();
     let Some(name) = function_name(func) else {
         return Err("the goroutine is started inside a closure, whose callers cannot be found; pass it a context by hand".into());
     };
@@ -61,30 +73,30 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             "`{name}` carries a //export or //go:linkname directive"
         ));
     }
+    let Some(module) = file.module.clone() else {
+        return Err("no go.mod above the file, so the callers cannot all be found".into());
+    };
+    let own_path = files.canonical(file.path);
+    let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let exported = name.starts_with(|c: char| c.is_uppercase());
+    if exported && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name) {
+        return Err(format!(
+            "`{name}` is exported from a package other modules may import, and changing its signature would break their calls"
+        ));
+    }
     if func
         .dfs()
         .any(|n| n.kind() == "identifier" && n.text() == PARAM)
     {
         return Err(format!("`{PARAM}` already names something in `{name}`"));
     }
-    let Some(module) = file.module.clone() else {
-        return Err("no go.mod above the file, so the callers cannot all be found".into());
-    };
-    let files = file.package();
-    let own_path = files.canonical(file.path);
-    let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let exported = name.starts_with(|c: char| c.is_uppercase());
-    if exported && is_method {
-        return Err(format!(
-            "`{name}` is an exported method: calls of other types' `{name}` cannot be told apart without type information"
-        ));
+    if is_method {
+        if let Some(at) = interface_declaring(files, &module.root, &name) {
+            return Err(format!(
+                "an interface of the module declares a method `{name}` ({at}); changing the signature would break the types that satisfy it"
+            ));
+        }
     }
-    if exported && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name) {
-        return Err(format!(
-            "`{name}` is exported from a package other modules may import, and changing its signature would break their calls"
-        ));
-    }
-    let import_path = file.package_import_path();
 
     let (ctx_pkg, ctx_alias) = choose_name(&file.root, "context", &file.imports);
     let mut plan = ContextParam {
@@ -104,120 +116,44 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         alias: ctx_alias,
     });
 
-    let mut method_decls = 0;
-    for path in module_files(files, &module.root).iter() {
+    let mut failure: Option<String> = None;
+    let scan = for_each_use(file, func, true, &mut |gf, uses| {
+        let path = gf.path;
         let is_own = files.canonical(path) == own_path;
-        let text = if is_own {
-            file.text().to_string()
-        } else {
-            match files.read(path).and_then(|b| SourceText::decode(&b).ok()) {
-                Some(s) => s.text,
-                None => continue,
-            }
-        };
-        if !text.contains(name.as_str()) {
-            continue;
-        }
-        let gf = GoFile::parse(path, &text, None);
-        let dir = files
-            .canonical(path)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let same_package = dir == own_dir && gf.package_name == file.package_name;
-        if is_method && !same_package {
-            continue; // an unexported method is called only in its own package
-        }
-        let qualifier: Option<String> = if same_package {
-            None
-        } else {
-            let Some(ip) = &import_path else { continue };
-            let Some(imp) = gf.imports_of(ip).next() else {
-                continue;
-            };
-            if imp.alias.as_deref() == Some(".") {
-                return Err(format!(
-                    "{} dot-imports the package",
-                    shown(files, path, &module.root)
-                ));
-            }
-            Some(imp.local_name().to_string())
-        };
+        let text = gf.text();
         let mut sites = vec![];
-        for n in gf.root.root().dfs() {
-            let here = || {
-                let p = Position::of_offset(&text, n.range().start);
-                format!("{}:{}", shown(files, path, &module.root), p.line)
-            };
-            match n.kind().as_ref() {
-                "method_declaration"
-                    if is_method && n.field("name").is_some_and(|f| f.text() == name) =>
-                {
-                    method_decls += 1;
+        for u in uses {
+            let here = here(gf, &u.node, &module.root);
+            if !u.resolved {
+                failure = Some(format!(
+                    "the receiver of the call at {here} cannot be resolved to a type, so it may be another type's `{name}`"
+                ));
+                return false;
+            }
+            match called_by(&u.node) {
+                Some(call) => sites.push(call),
+                None => {
+                    failure = Some(format!("`{name}` is used as a value at {here}"));
+                    return false;
                 }
-                "field_declaration" | "method_elem"
-                    if is_method
-                        && (n
-                            .children()
-                            .any(|c| c.kind() == "field_identifier" && c.text() == name)
-                            || n.field("name").is_some_and(|f| f.text() == name)) =>
-                {
-                    return Err(format!(
-                        "a field or interface method is also called `{name}` ({}), so the method may satisfy an interface",
-                        here()
-                    ));
-                }
-                "selector_expression"
-                    if (is_method || qualifier.is_some())
-                        && n.field("field").is_some_and(|f| f.text() == name) =>
-                {
-                    if let (false, Some(q)) = (is_method, &qualifier) {
-                        let ok = n.field("operand").is_some_and(|o| {
-                            o.kind() == "identifier"
-                                && o.text() == q.as_str()
-                                && decls::lookup(&n, q).is_none()
-                        });
-                        if !ok {
-                            continue;
-                        }
-                    }
-                    match called_by(&n) {
-                        Some(call) => sites.push(call),
-                        None => return Err(format!("`{name}` is used as a value at {}", here())),
-                    }
-                }
-                "identifier" if !is_method && same_package && n.text() == name => {
-                    let declaring = n
-                        .parent()
-                        .is_some_and(|p| p.kind() == "function_declaration");
-                    if declaring || decls::lookup(&n, &name).is_some() {
-                        continue;
-                    }
-                    match called_by(&n) {
-                        Some(call) => sites.push(call),
-                        None => return Err(format!("`{name}` is used as a value at {}", here())),
-                    }
-                }
-                _ => {}
             }
         }
-        if sites.is_empty() {
-            continue;
-        }
-        if !is_own && is_generated(&text) {
-            return Err(format!(
+        if !is_own && is_generated(text) {
+            failure = Some(format!(
                 "{} calls it and is generated",
                 shown(files, path, &module.root)
             ));
+            return false;
         }
         if sites
             .iter()
             .any(|c| gf.near_parse_error(c.range().start, c.range().end))
         {
-            return Err(format!(
+            failure = Some(format!(
                 "{} is only partly parsed",
                 shown(files, path, &module.root)
             ));
+            return false;
         }
         let (todo_pkg, todo_alias) = choose_name(&gf.root, "context", &gf.imports);
         let mut edits = vec![];
@@ -228,16 +164,20 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
                 && call.range().end <= func.range().end;
             let arg = if inside {
                 PARAM.to_string()
-            } else if let Some(ctx) = context::context_in_scope(&gf, call) {
+            } else if let Some(ctx) = context::context_in_scope(gf, call) {
                 ctx
             } else {
                 needs_import = true;
+                // Where the goroutine starts once per process, no context is needed.
+                if repeats(gf, call).is_some() {
+                    plan.todo_sites.push(here(gf, call, &module.root));
+                }
                 format!("{todo_pkg}.TODO()")
             };
             let Some(args) = call.field("arguments") else {
                 continue;
             };
-            edits.push(insert_first(&text, &args, &arg));
+            edits.push(insert_first(text, &args, &arg));
         }
         plan.call_sites += edits.len();
         let imports = if needs_import {
@@ -253,18 +193,748 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             plan.imports.extend(imports);
         } else {
             plan.extra_files.push(FileEdit {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 edits,
                 imports,
             });
         }
-    }
-    if is_method && method_decls != 1 {
-        return Err(format!(
-            "several types declare a method `{name}`, so its calls cannot be told apart"
-        ));
+        true
+    });
+    scan?;
+    if let Some(f) = failure {
+        return Err(f);
     }
     Ok(plan)
+}
+
+/// Where an interface type of the module declares a method `name`, if one does.
+fn interface_declaring(files: &Files, root: &Path, name: &str) -> Option<String> {
+    for path in module_files(files, root).iter() {
+        let Some(text) = files
+            .read(path)
+            .and_then(|b| SourceText::decode(&b).ok())
+            .map(|s| s.text)
+        else {
+            continue;
+        };
+        if !text.contains(name) || !text.contains("interface") {
+            continue;
+        }
+        let mut gf = GoFile::parse(path, &text, None);
+        gf.files = files.clone();
+        let found = gf.root.root().dfs().find(|n| {
+            n.kind() == "method_elem" && n.field("name").is_some_and(|f| f.text() == name)
+        });
+        if let Some(n) = found {
+            return Some(here(&gf, &n, root));
+        }
+    }
+    None
+}
+
+/// How far [`repeats`] follows callers up before it stops proving anything.
+const MAX_CALLER_DEPTH: usize = 6;
+
+/// Keyed fields whose function command frameworks run once per process, in
+/// place of `main`: cobra's `Run`/`RunE` (and their pre/post hooks), urfave/cli's `Action`.
+const COMMAND_FIELDS: &[&str] = &[
+    "Run",
+    "RunE",
+    "PreRun",
+    "PreRunE",
+    "PersistentPreRun",
+    "PersistentPreRunE",
+    "Action",
+    "Before",
+];
+
+/// Functions that take a function value and run it once per process: cobra's
+/// `OnInitialize` hooks run before the command, as `main`'s own code would.
+const ONCE_RUNNERS: &[&str] = &["OnInitialize"];
+
+/// Why the code at `at` can run again and again during the process' life, or
+/// None when it runs a bounded number of times: in `init`, in `main` (or a
+/// command's `Run` function that stands in for it), inside a `sync.Once`'s `Do`,
+/// in a package-level variable's initialiser, or in a function whose every
+/// non-test caller in the module is one of those (followed a few calls up).
+/// Code in an endless or conditional loop repeats; so does an exported function
+/// of a package other modules may import that no code of its module calls.
+pub fn repeats(file: &GoFile, at: &GoNode) -> Option<String> {
+    let mut seen = vec![];
+    repeats_at(file, at, 0, &mut seen)
+}
+
+fn repeats_at(
+    file: &GoFile,
+    at: &GoNode,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<String> {
+    let files = file.package();
+    if let Some(l) = repeating_loop(file, at) {
+        return Some(format!("it runs in a loop ({})", first_line(&l.text())));
+    }
+    let Some(func) = crate::analysis::scope::enclosing_function(at) else {
+        return None; // a package-level variable's initialiser runs once
+    };
+    if func.kind() == "func_literal" {
+        return literal_repeats(file, &func, depth, seen);
+    }
+    let name = function_name(&func)?;
+    let is_method = func.kind() == "method_declaration";
+    if !is_method && (name == "init" || (name == "main" && file.package_name == "main")) {
+        return None;
+    }
+    // It parses the command line, as only a `main` (or what stands in for it) does.
+    if parses_flags(file, &func, 1) {
+        return None;
+    }
+    if depth >= MAX_CALLER_DEPTH {
+        return Some(format!(
+            "its callers are more than {MAX_CALLER_DEPTH} calls away from `main`"
+        ));
+    }
+    let key = (files.canonical(file.path), func.range().start);
+    if seen.contains(&key) {
+        return None; // recursion: the first visit decides
+    }
+    seen.push(key);
+    let Some(module) = file.module.clone() else {
+        return Some(format!(
+            "`{name}` has no go.mod above it, so its callers are unknown"
+        ));
+    };
+    let own_dir = files
+        .canonical(file.path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    // Other modules can call it: exported, in an importable package, and for a
+    // method, on an exported type.
+    let exported_type = !is_method
+        || decls::receiver_of(&func)
+            .is_some_and(|(_, t)| t.starts_with(|c: char| c.is_uppercase()));
+    let open = name.starts_with(|c: char| c.is_uppercase())
+        && exported_type
+        && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name);
+    let mut callers = 0;
+    let mut verdict = None;
+    let scan = for_each_use(file, &func, false, &mut |gf, uses| {
+        // Test-support code (a package importing `testing`) runs under `go test` only.
+        if gf.imports_of("testing").next().is_some() {
+            return true;
+        }
+        for u in uses {
+            callers += 1;
+            let why = match called_by(&u.node) {
+                Some(call) => repeats_at(gf, &call, depth + 1, seen),
+                None => value_repeats(gf, &u.node, depth, seen),
+            };
+            if let Some(why) = why {
+                let how = if called_by(&u.node).is_some() {
+                    "called"
+                } else {
+                    "used"
+                };
+                verdict = Some(format!(
+                    "`{name}` is {how} at {}, where {why}",
+                    here(gf, &u.node, &module.root)
+                ));
+                return false;
+            }
+        }
+        true
+    });
+    if let Err(why) = scan {
+        return Some(why);
+    }
+    if verdict.is_some() {
+        return verdict;
+    }
+    // A package's exported `Init` (`InitLogger`, `RcloneInitialize`) function sets it
+    // up once, by the convention `init` names.
+    let setup = !is_method
+        && (name.starts_with("Init")
+            || ["Init", "Initialize", "Initialise"]
+                .iter()
+                .any(|s| name.ends_with(s)));
+    if open && callers == 0 && !setup {
+        return Some(format!(
+            "`{name}` is exported, so code outside the module may call it any number of times"
+        ));
+    }
+    // Its own module starts it once, but the goroutine works with the context its
+    // starter was given (`log.G(ctx)`, `task.Resize(ctx, ...)`) without stopping on
+    // it: the work is meant to end with that context, and other modules may call
+    // it again and again.
+    if open && depth == 0 && context_used_by(&func, at) {
+        return Some(format!(
+            "`{name}` is exported and its goroutine uses the context it is given without stopping when it ends, so code outside the module may call it any number of times"
+        ));
+    }
+    None
+}
+
+/// True when `func`'s first parameter is a `context.Context` that the code at
+/// `at` (the `go` statement) names.
+fn context_used_by(func: &GoNode, at: &GoNode) -> bool {
+    let Some(first) = func.field("parameters").and_then(|l| {
+        l.named_children()
+            .find(|c| c.kind() == "parameter_declaration")
+    }) else {
+        return false;
+    };
+    if !first
+        .field("type")
+        .is_some_and(|t| t.text().ends_with("context.Context"))
+    {
+        return false;
+    }
+    let Some(name) = first.children().find(|c| c.kind() == "identifier") else {
+        return false;
+    };
+    let name = name.text();
+    at.dfs()
+        .any(|n| n.kind() == "identifier" && n.text() == name)
+}
+
+/// True when `func` itself (or a function of its file it calls, `depth` calls
+/// down) calls `flag.Parse()` or pflag's: it reads the process' command line.
+fn parses_flags(file: &GoFile, func: &GoNode, depth: usize) -> bool {
+    let Some(body) = func.field("body") else {
+        return false;
+    };
+    decls::own_nodes(&body).iter().any(|n| {
+        if n.kind() != "call_expression" {
+            return false;
+        }
+        let Some(f) = n.field("function") else {
+            return false;
+        };
+        match f.kind().as_ref() {
+            "selector_expression" => {
+                f.field("field").is_some_and(|x| x.text() == "Parse")
+                    && f.field("operand").is_some_and(|o| {
+                        ["flag", "github.com/spf13/pflag"]
+                            .iter()
+                            .any(|p| crate::analysis::scope::names_import(file, &o, &o.text(), p))
+                    })
+            }
+            "identifier" if depth > 0 => decls::function_named(n, &f.text())
+                .is_some_and(|g| parses_flags(file, &g, depth - 1)),
+            _ => false,
+        }
+    })
+}
+
+/// A function literal runs once when it is called where it stands, deferred,
+/// passed to a `sync.Once`'s `Do`, or registered as a command's `Run`.
+fn literal_repeats(
+    file: &GoFile,
+    lit: &GoNode,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<String> {
+    let parent = lit.parent()?;
+    match parent.kind().as_ref() {
+        "call_expression"
+            if parent
+                .field("function")
+                .is_some_and(|f| f.range() == lit.range()) =>
+        {
+            repeats_at(file, &parent, depth, seen)
+        }
+        "parenthesized_expression" => literal_repeats(file, &parent, depth, seen),
+        "expression_list" => match assigned_name(&parent, lit) {
+            // `f := func() {...}`: it runs where `f` is called or passed.
+            Some((name, func)) => {
+                let body = func.field("body")?;
+                let uses: Vec<GoNode> = body
+                    .dfs()
+                    .filter(|n| {
+                        n.kind() == "identifier"
+                            && n.text() == name
+                            && n.range().start > lit.range().end
+                    })
+                    .collect();
+                uses.iter().find_map(|u| match called_by(u) {
+                    Some(call) => repeats_at(file, &call, depth, seen),
+                    None => value_repeats(file, u, depth, seen),
+                })
+            }
+            None => value_repeats(file, lit, depth, seen),
+        },
+        _ => value_repeats(file, lit, depth, seen),
+    }
+}
+
+/// `name := lit` (or `name = lit`) in a function: the name and that function.
+fn assigned_name<'r>(list: &GoNode<'r>, lit: &GoNode<'r>) -> Option<(String, GoNode<'r>)> {
+    let stmt = list.parent()?;
+    if !matches!(
+        stmt.kind().as_ref(),
+        "short_var_declaration" | "assignment_statement"
+    ) {
+        return None;
+    }
+    if stmt.field("right")?.range() != list.range() {
+        return None;
+    }
+    let i = list
+        .named_children()
+        .position(|c| c.range() == lit.range())?;
+    let left = stmt.field("left")?.named_children().nth(i)?;
+    if left.kind() != "identifier" {
+        return None;
+    }
+    let func = crate::analysis::scope::enclosing_function(&stmt)?;
+    Some((left.text().to_string(), func))
+}
+
+/// A function used as a value (not called where it is named): once when it is
+/// given to a `sync.Once`'s `Do` or is a command's `Run`/`Action` field.
+fn value_repeats(
+    file: &GoFile,
+    value: &GoNode,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<String> {
+    let _ = (depth, &seen);
+    let Some(parent) = value.parent() else {
+        return Some("it is used as a value".into());
+    };
+    if parent.kind() == "argument_list" {
+        if let Some(call) = parent.parent() {
+            let runner = call
+                .field("function")
+                .map(|f| f.field("field").unwrap_or(f))
+                .is_some_and(|f| ONCE_RUNNERS.contains(&f.text().as_ref()));
+            if runner || is_once_do(file, &call) {
+                return None;
+            }
+            // Given to a function of the module that calls it where it stands (not
+            // in a loop, not stored, not in a closure): it runs once per call of that.
+            if calls_parameter_once(file, &call, value) {
+                return repeats_at(file, &call, depth, seen);
+            }
+        }
+    }
+    let keyed = match parent.kind().as_ref() {
+        "literal_element" => parent.parent().filter(|p| p.kind() == "keyed_element"),
+        "keyed_element" => Some(parent.clone()),
+        _ => None,
+    };
+    if let Some(k) = keyed {
+        let key = k.named_children().next().map(|c| c.text().to_string());
+        // A command's `Run`, or a plugin's initialiser (`Init`, `InitFn`) in a
+        // registration that `init` or a package-level variable makes.
+        let registered_init = || {
+            crate::analysis::scope::enclosing_function(&k).is_none_or(|f| {
+                f.kind() == "function_declaration" && function_name(&f).as_deref() == Some("init")
+            })
+        };
+        if key.is_some_and(|key| {
+            COMMAND_FIELDS.contains(&key.as_str()) || (key.starts_with("Init") && registered_init())
+        }) {
+            return None;
+        }
+    }
+    let holder = match parent.kind().as_ref() {
+        "argument_list" => parent
+            .parent()
+            .and_then(|c| c.field("function"))
+            .map(|f| format!("it is passed to `{}`", f.text())),
+        "literal_element" | "keyed_element" => parent
+            .parent()
+            .filter(|k| k.kind() == "keyed_element")
+            .and_then(|k| k.named_children().next())
+            .map(|key| format!("it is stored as `{}`", key.text())),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("it is used as a value ({})", first_line(&parent.text())));
+    Some(format!("{holder}, which may call it any number of times"))
+}
+
+/// True when `call` passes `value` to a function of the module whose every use
+/// of that parameter is a plain call in its own body, outside any repeating loop.
+fn calls_parameter_once(file: &GoFile, call: &GoNode, value: &GoNode) -> bool {
+    let Some(index) = call.field("arguments").and_then(|a| {
+        a.named_children()
+            .filter(|c| c.kind() != "comment")
+            .position(|c| c.range() == value.range())
+    }) else {
+        return false;
+    };
+    resolve_callee(file, call, &mut |gf, callee| {
+        let list = callee.field("parameters")?;
+        if list.text().contains("...") {
+            return None;
+        }
+        let param = decls::params_of(&list, decls::DeclKind::Param)
+            .into_iter()
+            .nth(index)?;
+        let body = callee.field("body")?;
+        let uses: Vec<GoNode> = body
+            .dfs()
+            .filter(|n| n.kind() == "identifier" && n.text() == param.name)
+            .collect();
+        let once = uses.iter().all(|u| {
+            called_by(u).is_some_and(|c| !c.parent().is_some_and(|p| p.kind() == "go_statement"))
+                && crate::analysis::scope::enclosing_function(u)
+                    .is_some_and(|f| f.range() == callee.range())
+                && repeating_loop(gf, u).is_none()
+                && !crate::analysis::scope::in_loop(u)
+        });
+        once.then(|| "once".to_string())
+    })
+    .is_some()
+}
+
+/// `x.Do(f)` where `x` is a `sync.Once` (by its declared type, wherever the
+/// package declares it).
+fn is_once_do(file: &GoFile, call: &GoNode) -> bool {
+    let Some(f) = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    if f.field("field").is_none_or(|n| n.text() != "Do") {
+        return false;
+    }
+    let Some(operand) = f.field("operand") else {
+        return false;
+    };
+    let types = crate::analysis::types::Resolver::new(file);
+    let Some(ty) = types.type_of(&operand) else {
+        return false;
+    };
+    let ty = ty.trim_start_matches('*');
+    let Some((pkg, name)) = ty.split_once('.') else {
+        return false;
+    };
+    name == "Once" && crate::analysis::scope::names_import(file, &operand, pkg, "sync")
+}
+
+/// The loop around `at` in its own function that makes it run again and again:
+/// an endless or conditional `for`, or a `range` over a channel (by its declared
+/// type); a `range` over a collection or a counted loop runs a bounded number of times.
+fn repeating_loop<'r>(file: &GoFile, at: &GoNode<'r>) -> Option<GoNode<'r>> {
+    for a in at.ancestors() {
+        if crate::analysis::scope::is_function(&a) {
+            return None;
+        }
+        if a.kind() != "for_statement" {
+            continue;
+        }
+        let header: Vec<GoNode> = a
+            .children()
+            .filter(|c| c.is_named() && c.kind() != "block" && c.kind() != "comment")
+            .collect();
+        let repeats = match header.as_slice() {
+            [] => true,
+            // A range over a channel runs once per value received: per request,
+            // per message. A range over a collection is bounded by it.
+            [h] if h.kind() == "range_clause" => h.field("right").is_some_and(|r| {
+                let file_types = crate::analysis::types::Resolver::new(file);
+                file_types.type_of(&r).is_some_and(|t| {
+                    let u = file_types.underlying(&t).unwrap_or(t);
+                    u.starts_with("chan") || u.starts_with("<-chan")
+                })
+            }),
+            [h] if h.kind() == "for_clause" => {
+                h.field("condition").is_none() || h.field("initializer").is_none()
+            }
+            _ => true,
+        };
+        if repeats {
+            return Some(a);
+        }
+    }
+    None
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    match line.strip_suffix('{') {
+        Some(l) => format!("{}{{...}}", l),
+        None => line.to_string(),
+    }
+}
+
+fn here(gf: &GoFile, n: &GoNode, root: &Path) -> String {
+    let p = Position::of_offset(gf.text(), n.range().start);
+    format!("{}:{}", shown(gf.package(), gf.path, root), p.line)
+}
+
+/// Finds the declaration of the function or method `call` calls, in this
+/// package or another package of the module, and hands it (with its file) to
+/// `visit`; None when it cannot be found or `visit` returns None.
+pub fn resolve_callee(
+    file: &GoFile,
+    call: &GoNode,
+    visit: &mut dyn FnMut(&GoFile, &GoNode) -> Option<String>,
+) -> Option<String> {
+    let files = file.package();
+    let callee = call.field("function")?;
+    let own_dir = files.canonical(file.path).parent()?.to_path_buf();
+    let module = file.module.clone();
+    let dir_of_import = |local: &str| -> Option<PathBuf> {
+        let module = module.as_ref()?;
+        let imp = file.imports.iter().find(|i| i.local_name() == local)?;
+        let rel = imp.path.strip_prefix(module.path.as_str())?;
+        let rel = rel.strip_prefix('/').unwrap_or(rel);
+        Some(files.canonical(&module.root.join(rel)))
+    };
+    let (dir, package, name, recv): (PathBuf, Option<String>, String, Option<String>) =
+        match callee.kind().as_ref() {
+            "identifier" => {
+                if decls::lookup(&callee, &callee.text()).is_some() {
+                    return None;
+                }
+                (
+                    own_dir,
+                    Some(file.package_name.clone()),
+                    callee.text().to_string(),
+                    None,
+                )
+            }
+            "selector_expression" => {
+                let op = callee.field("operand")?;
+                let name = callee.field("field")?.text().to_string();
+                let is_pkg = op.kind() == "identifier"
+                    && decls::lookup(&op, &op.text()).is_none()
+                    && file.imports.iter().any(|i| i.local_name() == op.text());
+                if is_pkg {
+                    (dir_of_import(&op.text())?, None, name, None)
+                } else {
+                    let types = crate::analysis::types::Resolver::new(file);
+                    let (pkg, base) = receiver_type(&types, &op)?;
+                    if pkg.is_empty() {
+                        (own_dir, Some(file.package_name.clone()), name, Some(base))
+                    } else {
+                        (dir_of_import(&pkg)?, None, name, Some(base))
+                    }
+                }
+            }
+            _ => return None,
+        };
+    let paths: Vec<PathBuf> = files
+        .go_files(&dir)
+        .into_iter()
+        .map(|e| e.path)
+        .filter(|p| !p.to_string_lossy().ends_with("_test.go"))
+        .collect();
+    for path in paths {
+        let is_own = files.canonical(&path) == files.canonical(file.path);
+        let text = if is_own {
+            file.text().to_string()
+        } else {
+            match files.read(&path).and_then(|b| SourceText::decode(&b).ok()) {
+                Some(s) => s.text,
+                None => continue,
+            }
+        };
+        if !text.contains(name.as_str()) {
+            continue;
+        }
+        let mut gf = GoFile::parse(&path, &text, file.module.clone());
+        gf.files = files.clone();
+        if package.as_ref().is_some_and(|p| *p != gf.package_name) {
+            continue;
+        }
+        let top = gf.root.root();
+        let found = top.children().find(|d| match (&recv, d.kind().as_ref()) {
+            (None, "function_declaration") => d.field("name").is_some_and(|n| n.text() == name),
+            (Some(base), "method_declaration") => {
+                d.field("name").is_some_and(|n| n.text() == name)
+                    && decls::receiver_of(d).is_some_and(|(_, t)| t == *base)
+            }
+            _ => false,
+        });
+        if let Some(decl) = found {
+            return visit(&gf, &decl);
+        }
+    }
+    None
+}
+
+/// The package qualifier ("" for this package) and base name of the type of a
+/// method call's receiver, when its declaration says it.
+fn receiver_type(
+    types: &crate::analysis::types::Resolver,
+    op: &GoNode,
+) -> Option<(String, String)> {
+    let t = types.type_of(op)?;
+    let t = t.trim_start_matches('*').trim();
+    let t = t.split('[').next().unwrap_or(t);
+    if !t
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    {
+        return None;
+    }
+    Some(match t.split_once('.') {
+        Some((p, n)) => (p.to_string(), n.to_string()),
+        None => (String::new(), t.to_string()),
+    })
+}
+
+/// Calls `visit` once per module file that uses the function or method `func`
+/// (declared in `file`), with the uses in it: the identifier (or, for a
+/// qualified call or a method, the selector) that names it. Methods are matched
+/// by name and, where the receiver's type can be read, by type. `visit` returns
+/// false to stop. Unless `for_fix`, `_test.go` files are left out, and so are
+/// unresolved method calls in files of other packages that do not import this one.
+pub fn for_each_use(
+    file: &GoFile,
+    func: &GoNode,
+    for_fix: bool,
+    visit: &mut dyn FnMut(&GoFile, &[Use]) -> bool,
+) -> Result<(), String> {
+    let files = file.package();
+    let Some(name) = function_name(func) else {
+        return Err("a function literal has no name to find its callers by".into());
+    };
+    let Some(module) = file.module.clone() else {
+        return Err("no go.mod above the file, so the callers cannot all be found".into());
+    };
+    let is_method = func.kind() == "method_declaration";
+    let recv_type = if is_method {
+        decls::receiver_of(func).map(|(_, t)| t)
+    } else {
+        None
+    };
+    let exported = name.starts_with(|c: char| c.is_uppercase());
+    let own_path = files.canonical(file.path);
+    let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let import_path = file.package_import_path();
+    for path in module_files(files, &module.root).iter() {
+        if !for_fix && path.to_string_lossy().ends_with("_test.go") {
+            continue;
+        }
+        let is_own = files.canonical(path) == own_path;
+        let text = if is_own {
+            file.text().to_string()
+        } else {
+            match files.read(path).and_then(|b| SourceText::decode(&b).ok()) {
+                Some(s) => s.text,
+                None => continue,
+            }
+        };
+        if !text.contains(name.as_str()) {
+            continue;
+        }
+        let mut gf = GoFile::parse(path, &text, Some(module.clone()));
+        gf.files = files.clone();
+        let dir = files
+            .canonical(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let same_package = dir == own_dir && gf.package_name == file.package_name;
+        if is_method && !same_package && !exported {
+            continue;
+        }
+        let qualifier: Option<String> = if same_package || is_method {
+            None
+        } else {
+            let Some(ip) = &import_path else { continue };
+            let Some(imp) = gf.imports_of(ip).next() else {
+                continue;
+            };
+            if imp.alias.as_deref() == Some(".") {
+                return Err(format!(
+                    "{} dot-imports the package",
+                    shown(files, path, &module.root)
+                ));
+            }
+            Some(imp.local_name().to_string())
+        };
+        let imports_own = import_path
+            .as_deref()
+            .is_some_and(|ip| gf.imports_of(ip).next().is_some());
+        let types = is_method.then(|| crate::analysis::types::Resolver::new(&gf));
+        let mut uses = vec![];
+        for n in gf.root.root().dfs() {
+            match n.kind().as_ref() {
+                "selector_expression"
+                    if (is_method || qualifier.is_some())
+                        && n.field("field").is_some_and(|f| f.text() == name) =>
+                {
+                    if let Some(q) = &qualifier {
+                        let ok = n.field("operand").is_some_and(|o| {
+                            o.kind() == "identifier"
+                                && o.text() == q.as_str()
+                                && decls::lookup(&n, q).is_none()
+                        });
+                        if !ok {
+                            continue;
+                        }
+                        uses.push(Use {
+                            node: n.clone(),
+                            resolved: true,
+                        });
+                        continue;
+                    }
+                    // A method: another type's method of the same name is not a use.
+                    let rt = recv_type.as_deref().unwrap_or_default();
+                    let resolved = match n
+                        .field("operand")
+                        .and_then(|op| receiver_type(types.as_ref()?, &op))
+                    {
+                        Some((pkg, base)) => {
+                            let same = if pkg.is_empty() {
+                                same_package
+                            } else {
+                                import_path.as_deref().is_some_and(|ip| {
+                                    gf.imports_of(ip).any(|i| i.local_name() == pkg)
+                                })
+                            };
+                            if same && base == rt {
+                                true
+                            } else if pkg.is_empty()
+                                && types
+                                    .as_ref()
+                                    .and_then(|t| t.type_decl(&base))
+                                    .is_some_and(|d| !d.embedded.is_empty())
+                            {
+                                // A struct that embeds others may have the method promoted.
+                                false
+                            } else {
+                                continue;
+                            }
+                        }
+                        // Unresolved: a file of another package that does not import
+                        // this one rarely holds its values; the fix still refuses it.
+                        None if !for_fix && !same_package && !imports_own => continue,
+                        None => false,
+                    };
+                    uses.push(Use {
+                        node: n.clone(),
+                        resolved,
+                    });
+                }
+                "identifier" if !is_method && same_package && n.text() == name => {
+                    let declaring = n
+                        .parent()
+                        .is_some_and(|p| p.kind() == "function_declaration");
+                    if declaring || decls::lookup(&n, &name).is_some() {
+                        continue;
+                    }
+                    uses.push(Use {
+                        node: n.clone(),
+                        resolved: true,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if !uses.is_empty() && !visit(&gf, &uses) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The call expression `callee` is the function of, if any.

@@ -17,9 +17,12 @@ const CONTEXT_CONSTRUCTORS: &[&str] = &[
 
 /// The text of a cancellable `context.Context` visible at `at`: a parameter or
 /// local of that type or made by `context.WithCancel` & co or `x.Context()`, or
-/// a `context.Context` field of the enclosing method's receiver (`s.ctx`).
+/// a `context.Context` field of the enclosing method's receiver (`s.ctx`), or
+/// else the context of an `*http.Request` in scope (`r.Context()`), which ends
+/// with the request.
 pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
     let mut seen: Vec<String> = vec![];
+    let mut request = None;
     for d in decls::visible_decls(at) {
         if seen.contains(&d.name) {
             continue; // shadowed by an inner declaration
@@ -28,6 +31,12 @@ pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
         if d.name != "_" && is_context_decl(file, at, &d) {
             return Some(d.name);
         }
+        if request.is_none() && d.name != "_" && is_request_decl(file, at, &d) {
+            request = Some(format!("{}.Context()", d.name));
+        }
+    }
+    if request.is_some() {
+        return request;
     }
     let method = at
         .ancestors()
@@ -60,6 +69,21 @@ fn is_context_type(file: &GoFile, at: &GoNode, ty: &GoNode) -> bool {
         && ty
             .field("package")
             .is_some_and(|p| scope::names_import(file, at, &p.text(), "context"))
+}
+
+/// A declaration of type `*http.Request`.
+fn is_request_decl(file: &GoFile, at: &GoNode, d: &Decl) -> bool {
+    let Some(t) = d.ty.as_ref().filter(|t| t.kind() == "pointer_type") else {
+        return false;
+    };
+    let Some(inner) = t.named_children().next() else {
+        return false;
+    };
+    inner.kind() == "qualified_type"
+        && inner.field("name").is_some_and(|n| n.text() == "Request")
+        && inner
+            .field("package")
+            .is_some_and(|p| scope::names_import(file, at, &p.text(), "net/http"))
 }
 
 fn is_context_decl(file: &GoFile, at: &GoNode, d: &Decl) -> bool {

@@ -13,7 +13,8 @@
 
 use crate::analysis::context::context_in_scope;
 use crate::analysis::decls::{self, Decl};
-use crate::analysis::{callers, scope};
+use crate::analysis::types::Resolver;
+use crate::analysis::{callers, exprs, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::line_end;
@@ -38,6 +39,14 @@ pub enum Sleep<'r> {
     Receive { stmt: GoNode<'r>, channel: String },
     /// A `select` with a timer case: it gains a `ctx.Done()` case.
     Select { stmt: GoNode<'r> },
+    /// The loop itself ranges over a timer's channel (`for range ticker.C`,
+    /// `for t := range time.Tick(d)`): its header becomes `for {` and a `select`.
+    Range {
+        looping: GoNode<'r>,
+        channel: String,
+        /// The loop's variable and its type (`t`, `time.Time`), if it has one.
+        var: Option<(String, String)>,
+    },
 }
 
 /// An endless loop in a goroutine's function.
@@ -54,10 +63,33 @@ pub struct Leak<'r> {
 /// otherwise unsafe: the enclosing function gains a `ctx context.Context` first
 /// parameter and every call in the module passes one.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
-    let go_stmt: &GoNode = m.get_node();
-    let Some(leak) = goroutine_function(go_stmt).and_then(|f| find_leak(file, &f)) else {
+    let node: &GoNode = m.get_node();
+    if node.kind() == "call_expression" {
+        return todo_call(file, node);
+    }
+    let Some(leak) = goroutine_function(node).and_then(|f| find_leak(file, &f, None)) else {
         return Outcome::Silent;
     };
+    // A goroutine started once per process lives as long as the process by design.
+    let Some(why) = callers::repeats(file, node) else {
+        return Outcome::Silent;
+    };
+    let started = format!("it can be started again and again ({why})");
+    match plan(file, node, &leak) {
+        Outcome::Report { message, fix } => Outcome::Report {
+            message: Some(match message {
+                Some(m) => format!("{started}; {m}"),
+                None => started,
+            }),
+            fix,
+        },
+        other => other,
+    }
+}
+
+/// The fix of one leak: its sleeps wait on a context too, the one in scope or
+/// a new first parameter of the function that starts the goroutine.
+fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
     if returns_values(&leak.func) {
         return Outcome::report_only(Some(
             "no automatic fix: the goroutine's function returns values, so a bare `return` cannot stop it".into(),
@@ -86,12 +118,25 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             edits.extend(change.edits);
             let name = callers::function_name(&owner).unwrap_or_default();
             let n = change.call_sites;
+            let sites = match n {
+                0 => "it has no caller in the module".to_string(),
+                1 => "passes one at its call site".to_string(),
+                n => format!("passes one at each of its {n} call sites"),
+            };
+            let mut message = format!(
+                "no context in scope: the fix adds `{} context.Context` as the first parameter of `{name}` and {sites}",
+                change.param,
+            );
+            if !change.todo_sites.is_empty() {
+                message.push_str(&format!(
+                    "; {} ha{} no context and get{} `context.TODO()`, which never ends: the leak stays reported there until a real context is wired in",
+                    change.todo_sites.join(", "),
+                    if change.todo_sites.len() == 1 { "s" } else { "ve" },
+                    if change.todo_sites.len() == 1 { "s" } else { "" },
+                ));
+            }
             Outcome::Report {
-                message: Some(format!(
-                    "no context in scope: the fix adds `{} context.Context` as the first parameter of `{name}` and passes one at its {n} call site{}",
-                    change.param,
-                    if n == 1 { "" } else { "s" }
-                )),
+                message: Some(message),
                 fix: Some(FixPlan {
                     edits,
                     imports: change.imports,
@@ -105,6 +150,99 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             "no context in scope and no automatic fix: {reason}"
         ))),
     }
+}
+
+/// A call that passes `context.TODO()` as the first argument of a function of
+/// the module whose goroutine stops only when that context is done: the
+/// goroutine it starts cannot stop, so the leak is reported here, where a real
+/// context must be wired in. This is where the finding of a fix that added a
+/// `ctx` parameter moves to when a caller had no context of its own.
+fn todo_call(file: &GoFile, call: &GoNode) -> Outcome {
+    let Some(first) = call
+        .field("arguments")
+        .and_then(|a| a.named_children().find(|c| c.kind() != "comment"))
+    else {
+        return Outcome::Silent;
+    };
+    let is_todo = first.kind() == "call_expression"
+        && first.field("arguments").is_some_and(|a| a.text() == "()")
+        && first.field("function").is_some_and(|f| {
+            f.kind() == "selector_expression"
+                && f.field("field").is_some_and(|n| n.text() == "TODO")
+                && f.field("operand").is_some_and(|o| {
+                    o.kind() == "identifier" && scope::names_import(file, &f, &o.text(), "context")
+                })
+        });
+    if !is_todo {
+        return Outcome::Silent;
+    }
+    let in_go = call.parent().is_some_and(|p| p.kind() == "go_statement");
+    let Some(leaked) = callers::resolve_callee(file, call, &mut |gf, callee| {
+        let param = first_param_name(callee)?;
+        let name = callers::function_name(callee).unwrap_or_default();
+        // The callee is the goroutine (`go f(context.TODO())`), or starts one.
+        if in_go {
+            return find_leak(gf, callee, Some(&param)).map(|_| name);
+        }
+        let body = callee.field("body")?;
+        decls::own_nodes(&body)
+            .into_iter()
+            .filter(|n| n.kind() == "go_statement")
+            .find(|g| {
+                goroutine_function(g).is_some_and(|f| {
+                    // A named goroutine function sees the context under its own name.
+                    let inner = if f.kind() == "func_literal" {
+                        Some(param.clone())
+                    } else {
+                        passed_as(g, &param).and_then(|i| nth_param_name(&f, i))
+                    };
+                    inner.is_some_and(|p| find_leak(gf, &f, Some(&p)).is_some())
+                })
+            })
+            .map(|_| name)
+    }) else {
+        return Outcome::Silent;
+    };
+    let Some(why) = callers::repeats(file, call) else {
+        return Outcome::Silent;
+    };
+    Outcome::report_only(Some(format!(
+        "the goroutine `{leaked}` starts here cannot stop: it is given `context.TODO()`, which is never cancelled, and this call can run again and again ({why}); a real context must be wired here"
+    )))
+}
+
+/// The name of a function's first parameter when it is a `context.Context`.
+fn first_param_name(func: &GoNode) -> Option<String> {
+    let list = func.field("parameters")?;
+    let first = list
+        .named_children()
+        .find(|c| c.kind() == "parameter_declaration")?;
+    let ty = first.field("type")?;
+    if !ty.text().ends_with(".Context") {
+        return None;
+    }
+    let name = first
+        .children()
+        .find(|c| c.kind() == "identifier")
+        .map(|n| n.text().to_string());
+    name
+}
+
+/// The position of `name` among the arguments of a `go` statement's call.
+fn passed_as(go_stmt: &GoNode, name: &str) -> Option<usize> {
+    let call = go_stmt.children().find(|c| c.kind() == "call_expression")?;
+    call.field("arguments")?
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .position(|a| a.kind() == "identifier" && a.text() == name)
+}
+
+fn nth_param_name(func: &GoNode, i: usize) -> Option<String> {
+    let list = func.field("parameters")?;
+    decls::params_of(&list, decls::DeclKind::Param)
+        .into_iter()
+        .nth(i)
+        .map(|d| d.name)
 }
 
 /// The function a `go` statement runs, when this file declares it: a function
@@ -145,19 +283,88 @@ pub fn goroutine_function<'r>(go_stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
 }
 
 /// The first endless loop in `func`'s own code that sleeps and has no way out.
-pub fn find_leak<'r>(file: &GoFile, func: &GoNode<'r>) -> Option<Leak<'r>> {
+/// With `ignoring` set, the loop's waits on that context (`case <-ctx.Done()`,
+/// `if ctx.Err() != nil`) do not count as ways out: the question is then whether
+/// the goroutine stops any other way.
+pub fn find_leak<'r>(file: &GoFile, func: &GoNode<'r>, ignoring: Option<&str>) -> Option<Leak<'r>> {
     let body = func.field("body")?;
     decls::own_nodes(&body)
         .into_iter()
-        .filter(|n| n.kind() == "for_statement" && is_endless(n))
+        .filter(|n| n.kind() == "for_statement")
         .find_map(|looping| {
-            let sleeps = sleeps_without_exit(file, &looping)?;
+            let ranged = timer_range(file, &looping);
+            if ranged.is_none() && !is_endless(&looping) {
+                return None;
+            }
+            let mut sleeps = sleeps_without_exit(file, &looping, ranged.is_some(), ignoring)?;
+            if let Some(r) = ranged {
+                sleeps.insert(0, r);
+            }
             Some(Leak {
                 func: func.clone(),
                 looping,
                 sleeps,
             })
         })
+}
+
+/// `for range t.C { }` or `for v := range time.Tick(d) { }`: a loop that waits
+/// on a timer's channel, which is never closed, so it never ends by itself.
+fn timer_range<'r>(file: &GoFile, looping: &GoNode<'r>) -> Option<Sleep<'r>> {
+    let clause = looping.children().find(|c| c.kind() == "range_clause")?;
+    let right = clause.field("right")?;
+    let body = looping.field("body")?;
+    if !is_timer_channel(file, &right) || body.named_children().next().is_none() {
+        return None;
+    }
+    let var = match clause.field("left") {
+        None => None,
+        Some(left) => {
+            let names: Vec<GoNode> = left.named_children().collect();
+            let [name] = names.as_slice() else {
+                return None; // `for _, x := range ch` does not compile
+            };
+            if name.text() == "_" {
+                None
+            } else {
+                // The fix declares the variable: a `time` channel delivers a `time.Time`.
+                let time = std_time_name(file, &right)?;
+                Some((name.text().to_string(), format!("{time}.Time")))
+            }
+        }
+    };
+    Some(Sleep::Range {
+        looping: looping.clone(),
+        channel: right.text().to_string(),
+        var,
+    })
+}
+
+/// The local name of the `time` import when `ch` surely is a channel of the
+/// standard library's timers (`time.Tick(d)`, a `*time.Ticker`'s or
+/// `*time.Timer`'s `C`), so its values are `time.Time`.
+fn std_time_name(file: &GoFile, ch: &GoNode) -> Option<String> {
+    let time = file
+        .imports_of("time")
+        .find(|i| !matches!(i.alias.as_deref(), Some("_" | ".")))?
+        .local_name()
+        .to_string();
+    let mentions_time = |n: &GoNode| {
+        let t = n.text();
+        t.starts_with(&format!("{time}.")) || t.starts_with(&format!("*{time}."))
+    };
+    let ok = match ch.kind().as_ref() {
+        "call_expression" => is_time_call(file, ch, "Tick"),
+        "selector_expression" => ch.field("operand").is_some_and(|o| {
+            o.kind() == "identifier"
+                && decls::lookup(&o, &o.text()).is_some_and(|d| {
+                    d.ty.as_ref().is_some_and(mentions_time)
+                        || d.value.as_ref().is_some_and(mentions_time)
+                })
+        }),
+        _ => false,
+    };
+    ok.then_some(time)
 }
 
 /// `for { }`, `for true { }`, or a `for init; ; post { }` with no condition.
@@ -175,7 +382,12 @@ fn is_endless(looping: &GoNode) -> bool {
 }
 
 /// The loop's sleeps, when it has at least one and no way out.
-fn sleeps_without_exit<'r>(file: &GoFile, looping: &GoNode<'r>) -> Option<Vec<Sleep<'r>>> {
+fn sleeps_without_exit<'r>(
+    file: &GoFile,
+    looping: &GoNode<'r>,
+    paced: bool,
+    ignoring: Option<&str>,
+) -> Option<Vec<Sleep<'r>>> {
     let own_label = looping
         .parent()
         .filter(|p| p.kind() == "labeled_statement")
@@ -190,7 +402,27 @@ fn sleeps_without_exit<'r>(file: &GoFile, looping: &GoNode<'r>) -> Option<Vec<Sl
         .map(|l| l.text().to_string())
         .collect();
     let mut sleeps = vec![];
+    let waits_on_ignored = |n: &GoNode| {
+        let Some(ctx) = ignoring else { return false };
+        let done = format!("{ctx}.Done()");
+        let err = format!("{ctx}.Err()");
+        n.ancestors()
+            .take_while(|a| a.range() != looping.range())
+            .any(|a| match a.kind().as_ref() {
+                "communication_case" => a
+                    .field("communication")
+                    .is_some_and(|c| c.text().contains(&done)),
+                "if_statement" => a
+                    .field("condition")
+                    .is_some_and(|c| c.text().contains(&done) || c.text().contains(&err)),
+                _ => false,
+            })
+            || n.text() == format!("<-{done}")
+    };
     for n in &nodes {
+        if waits_on_ignored(n) {
+            continue;
+        }
         match n.kind().as_ref() {
             "return_statement" | "goto_statement" => return None,
             "break_statement" => match label_of(n) {
@@ -252,13 +484,13 @@ fn sleeps_without_exit<'r>(file: &GoFile, looping: &GoNode<'r>) -> Option<Vec<Sl
                     return None;
                 }
             }
-            "range_clause" if n.field("right").is_none_or(|r| may_be_channel(file, &r)) => {
+            "range_clause" if ranges_over_channel(file, n) => {
                 return None;
             }
             _ => {}
         }
     }
-    (!sleeps.is_empty()).then_some(sleeps)
+    (paced || !sleeps.is_empty()).then_some(sleeps)
 }
 
 fn label_of(n: &GoNode) -> Option<String> {
@@ -399,8 +631,63 @@ fn holds_timer(file: &GoFile, x: &GoNode) -> bool {
             }
         },
         "selector_expression" => x.field("field").is_some_and(|f| names_timer(&f.text())),
+        // `time.NewTicker(d).C`: a ticker made where it is read.
+        "call_expression" => {
+            is_time_call(file, x, "NewTicker") || is_time_call(file, x, "NewTimer")
+        }
         _ => false,
     }
+}
+
+/// A `range` that may read a channel (which ends when the channel is closed,
+/// a way out): not one with two variables (a channel gives one value), not one
+/// over a timer's channel (never closed), not one over a value whose declared
+/// type, here or anywhere in the package, is a map, slice, array, string or number.
+fn ranges_over_channel(file: &GoFile, clause: &GoNode) -> bool {
+    if clause
+        .field("left")
+        .is_some_and(|l| l.named_children().count() > 1)
+    {
+        return false;
+    }
+    let Some(right) = clause.field("right") else {
+        return true;
+    };
+    if is_timer_channel(file, &right) {
+        return false;
+    }
+    let types = Resolver::new(file);
+    if let Some(t) = types.type_of(&right) {
+        let u = types.underlying(&t).unwrap_or(t);
+        let u = u.trim_start_matches('*').trim();
+        if u.starts_with("map[") || u.starts_with('[') || is_basic(u) {
+            return false;
+        }
+        if u.starts_with("chan") || u.starts_with("<-chan") {
+            return true;
+        }
+    }
+    may_be_channel(file, &right)
+}
+
+fn is_basic(t: &str) -> bool {
+    matches!(
+        t,
+        "string"
+            | "int"
+            | "int8"
+            | "int16"
+            | "int32"
+            | "int64"
+            | "uint"
+            | "uint8"
+            | "uint16"
+            | "uint32"
+            | "uint64"
+            | "uintptr"
+            | "byte"
+            | "rune"
+    )
 }
 
 /// False only when `expr` surely is not a channel: a literal, a `make` of
@@ -487,6 +774,8 @@ fn sleep_node<'r>(s: &Sleep<'r>) -> GoNode<'r> {
         Sleep::Call { stmt, .. } | Sleep::Receive { stmt, .. } | Sleep::Select { stmt } => {
             stmt.clone()
         }
+        // The loop's body: the context lookup must see what the loop sees.
+        Sleep::Range { looping, .. } => looping.field("body").unwrap_or(looping.clone()),
     }
 }
 
@@ -494,6 +783,86 @@ fn sleep_node<'r>(s: &Sleep<'r>) -> GoNode<'r> {
 pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
     let mut edits = vec![];
     for s in sleeps {
+        if let Sleep::Range {
+            looping,
+            channel,
+            var,
+        } = s
+        {
+            let Some(body) = looping.field("body") else {
+                continue;
+            };
+            let ind = exprs::indentation(text, looping.range().start);
+            // `range time.Tick(d)` evaluates the call once; a `select` in the loop
+            // would call it at every turn, so the channel is kept in a variable first.
+            let mut channel = channel.clone();
+            if looping
+                .children()
+                .find(|c| c.kind() == "range_clause")
+                .and_then(|c| c.field("right"))
+                .is_some_and(|r| r.kind() == "call_expression")
+            {
+                let anchor = looping
+                    .parent()
+                    .filter(|p| p.kind() == "labeled_statement")
+                    .unwrap_or(looping.clone());
+                let line_start = text[..anchor.range().start]
+                    .rfind('\n')
+                    .map_or(0, |i| i + 1);
+                if !text[line_start..anchor.range().start].trim().is_empty() {
+                    continue;
+                }
+                let func = scope::enclosing_function(looping);
+                let taken = |n: &str| {
+                    func.as_ref()
+                        .is_some_and(|f| f.dfs().any(|x| x.kind() == "identifier" && x.text() == n))
+                };
+                let Some(name) = ["tick", "ticks", "tickCh"].into_iter().find(|n| !taken(n)) else {
+                    continue;
+                };
+                edits.push(Edit::new(
+                    line_start,
+                    line_start,
+                    format!("{ind}{name} := {channel}\n"),
+                ));
+                channel = name.to_string();
+            }
+            let (decl, case) = match var {
+                Some((v, ty)) => (
+                    format!("\n{ind}\tvar {v} {ty}"),
+                    format!("{v} = <-{channel}"),
+                ),
+                None => (String::new(), format!("<-{channel}")),
+            };
+            let open = body.range().start + 1;
+            // Comments in the loop's header, or after its `{`, describe the wait:
+            // they move to the case.
+            let mut notes: Vec<String> = looping
+                .dfs()
+                .filter(|c| c.kind() == "comment" && c.range().end <= body.range().start)
+                .map(|c| c.text().to_string())
+                .collect();
+            let line_rest = &text[open..line_end(text, open)];
+            let end = match line_rest.trim_start().starts_with("//") {
+                true => {
+                    notes.push(line_rest.trim().to_string());
+                    open + line_rest.trim_end().len()
+                }
+                false => open,
+            };
+            // A `//` comment must come last on its line.
+            notes.sort_by_key(|n| n.starts_with("//"));
+            if notes.iter().filter(|n| n.starts_with("//")).count() > 1 {
+                continue;
+            }
+            let comment: String = notes.iter().map(|n| format!(" {n}")).collect();
+            edits.push(Edit::new(
+                looping.range().start,
+                end,
+                format!("for {{{decl}\n{ind}\tselect {{\n{ind}\tcase <-{ctx}.Done():\n{ind}\t\treturn\n{ind}\tcase {case}:{comment}\n{ind}\t}}"),
+            ));
+            continue;
+        }
         let stmt = sleep_node(s);
         let r = stmt.range();
         let ind = crate::analysis::exprs::indentation(text, r.start);
@@ -518,6 +887,7 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
                 end,
                 format!("select {{\n{ind}{done}case <-{channel}:{comment}\n{ind}}}"),
             )),
+            Sleep::Range { .. } => {}
             Sleep::Select { stmt } => {
                 let Some(first) = stmt
                     .children()
@@ -542,7 +912,7 @@ mod tests {
     fn leak_in(src: &str) -> Option<String> {
         let f = GoFile::parse(Path::new("a.go"), src, None);
         let go = f.root.root().dfs().find(|n| n.kind() == "go_statement")?;
-        let leak = find_leak(&f, &goroutine_function(&go)?)?;
+        let leak = find_leak(&f, &goroutine_function(&go)?, None)?;
         let ctx = context_in_scope(&f, &sleep_node(&leak.sleeps[0])).unwrap_or("ctx".into());
         Some(apply_edits(src, &sleep_edits(src, &leak.sleeps, &ctx)))
     }
@@ -581,9 +951,44 @@ mod tests {
             "time.Sleep(1)\n\t\t\tfor _, v := range []int{1} { if v > 0 { break } }",
             "select {\n\t\t\tcase v := <-in:\n\t\t\t\tuse(v)\n\t\t\tcase <-time.After(1):\n\t\t\t}",
             "<-ticker.C\n\t\t\twork()",
+            // Two variables: never a channel. A declared map or slice: not one either.
+            "time.Sleep(1)\n\t\t\tfor _, c := range names() { use(c) }",
+            "time.Sleep(1)\n\t\t\tfor k := range table { use(k) }",
+            "time.Sleep(1)\n\t\t\tfor i := range list { use(i) }",
         ] {
-            let src = format!("{HEAD}func f(ticker *time.Ticker) {{\n\tgo func() {{\n\t\tfor {{\n\t\t\t{body}\n\t\t}}\n\t}}()\n}}\n");
+            let src = format!("{HEAD}var table = map[string]int{{}}\n\nfunc f(ticker *time.Ticker, list []int) {{\n\tgo func() {{\n\t\tfor {{\n\t\t\t{body}\n\t\t}}\n\t}}()\n}}\n");
             assert!(leak_in(&src).is_some(), "{body}");
+        }
+    }
+
+    #[test]
+    fn ranges_over_timer_channels() {
+        for (head, body) in [
+            ("for range ticker.C {", "work()"),
+            ("for range time.NewTicker(time.Second).C {", "work()"),
+            ("for now := range time.Tick(time.Second) {", "use(now)"),
+        ] {
+            let src = format!("{HEAD}func f(ticker *time.Ticker) {{\n\tgo func() {{\n\t\t{head}\n\t\t\t{body}\n\t\t}}\n\t}}()\n}}\n");
+            let out = leak_in(&src).unwrap_or_else(|| panic!("{head}"));
+            assert!(out.contains("case <-ctx.Done():"), "{out}");
+        }
+        // The tick's variable is declared, and `time.Tick` is called once.
+        let src = format!("{HEAD}func f() {{\n\tgo func() {{\n\t\tfor now := range time.Tick(time.Second) {{\n\t\t\tuse(now)\n\t\t}}\n\t}}()\n}}\n");
+        let out = leak_in(&src).unwrap();
+        assert!(
+            out.contains(
+                "\t\ttick := time.Tick(time.Second)\n\t\tfor {\n\t\t\tvar now time.Time\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("case now = <-tick:"), "{out}");
+        // A way out inside the ranged loop, or a range over a channel that is not a timer's.
+        for (head, body) in [
+            ("for range ticker.C {", "if done() { return }"),
+            ("for v := range events {", "use(v)\n\t\t\ttime.Sleep(1)"),
+        ] {
+            let src = format!("{HEAD}func f(ticker *time.Ticker, events chan int) {{\n\tgo func() {{\n\t\t{head}\n\t\t\t{body}\n\t\t}}\n\t}}()\n}}\n");
+            assert!(leak_in(&src).is_none(), "{head}");
         }
     }
 }

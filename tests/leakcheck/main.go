@@ -1,5 +1,5 @@
-// Command leakcheck starts a poller, cancels its context and counts the
-// goroutines left: 1 when the poller stopped, 2 when it leaked.
+// Command leakcheck starts a poller per job it receives, cancels its context
+// and counts the goroutines left: 1 when the poller stopped, 2 when it leaked.
 package main
 
 import (
@@ -11,9 +11,19 @@ import (
 	"example.com/leakcheck/internal/poll"
 )
 
+// work starts one poller per job: a leak repeats with every job.
+func work(ctx context.Context, jobs <-chan int) {
+	for range jobs {
+		poll.Start(time.Millisecond, func() {})
+	}
+}
+
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	poll.Start(time.Millisecond, func() {})
+	jobs := make(chan int, 1)
+	jobs <- 1
+	close(jobs)
+	work(ctx, jobs)
 	time.Sleep(20 * time.Millisecond)
 	cancel()
 	deadline := time.Now().Add(2 * time.Second)
