@@ -35,55 +35,7 @@ enum Gap {
 
 /// Known gaps of rules still being reworked on other branches:
 /// (module, file, line, rule, kind, why).
-const KNOWN_GAPS: &[(&str, &str, usize, &str, Gap, &str)] = &[
-    // GM003 (branch gm003).
-    (
-        "cachesrv",
-        "internal/store/store.go",
-        29,
-        "GM003",
-        Gap::Missed,
-        "`go st.sweeper(d)` from an exported constructor, the method ranging over \
-         `tk.C` of `tk := time.NewTicker(d)` with nothing else in the loop: a ranged ticker \
-         channel is not seen as an endless loop",
-    ),
-    (
-        "logship",
-        "ship/sender.go",
-        53,
-        "GM003",
-        Gap::Missed,
-        "a closure started from exported `Run(ctx, ...)` ranging over `tk.C` of a \
-         time.NewTicker made in the closure; ctx is in scope and unused by the loop",
-    ),
-    (
-        "jobsched",
-        "sched/scheduler.go",
-        48,
-        "GM003",
-        Gap::Missed,
-        "`go func() { for range time.Tick(d) { fn() } }()` in an exported method: \
-         `for range time.Tick(d)` is not seen as an endless loop",
-    ),
-    (
-        "jobsched",
-        "sched/job.go",
-        54,
-        "GM003",
-        Gap::Flagged,
-        "`go reapForever()` inside `func init()`: a goroutine started in init runs once \
-         per process (rules.md exempts it)",
-    ),
-    (
-        "deploysvc",
-        "cmd/api/main.go",
-        57,
-        "GM003",
-        Gap::Flagged,
-        "goroutine started in unexported `startSettler`, whose only caller in the module is \
-         `main`: a process-lifetime goroutine (rules.md exempts it)",
-    ),
-];
+const KNOWN_GAPS: &[(&str, &str, usize, &str, Gap, &str)] = &[];
 
 /// A finding or an expectation: file relative to the module, 1-based line, rule.
 type Site = (String, usize, String);

@@ -317,6 +317,21 @@ fn repeats_at(
     let open = name.starts_with(|c: char| c.is_uppercase())
         && exported_type
         && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name);
+    // A method of an exported type: every value of it that other modules make
+    // may start it again.
+    if open && is_method {
+        return Some(format!(
+            "`{name}` is an exported method, so code outside the module may call it on any number of values"
+        ));
+    }
+    // The goroutine works with the context its starter was given (`log.G(ctx)`,
+    // `task.Resize(ctx, ...)`) without stopping on it: the work is meant to end
+    // with that context, and an exported function may be called again and again.
+    if depth == 0 && name.starts_with(|c: char| c.is_uppercase()) && context_used_by(&func, at) {
+        return Some(format!(
+            "`{name}` is exported and its goroutine uses the context it is given without stopping when it ends"
+        ));
+    }
     let mut callers = 0;
     let mut verdict = None;
     let scan = for_each_use(file, &func, false, &mut |gf, uses| {
@@ -363,16 +378,31 @@ fn repeats_at(
             "`{name}` is exported, so code outside the module may call it any number of times"
         ));
     }
-    // Its own module starts it once, but the goroutine works with the context its
-    // starter was given (`log.G(ctx)`, `task.Resize(ctx, ...)`) without stopping on
-    // it: the work is meant to end with that context, and other modules may call
-    // it again and again.
-    if open && depth == 0 && context_used_by(&func, at) {
+    // Its own module makes one, but it is a constructor: it returns the instance
+    // the goroutine serves, and other modules may make any number of them.
+    if open && returns_instance(&func) {
         return Some(format!(
-            "`{name}` is exported and its goroutine uses the context it is given without stopping when it ends, so code outside the module may call it any number of times"
+            "`{name}` is exported and returns a new value its goroutine serves, so code outside the module may make any number of them"
         ));
     }
     None
+}
+
+/// True when `func` returns something other than an `error`: a constructor.
+fn returns_instance(func: &GoNode) -> bool {
+    let Some(result) = func.field("result") else {
+        return false;
+    };
+    let types: Vec<String> = if result.kind() == "parameter_list" {
+        result
+            .named_children()
+            .filter(|p| p.kind() == "parameter_declaration")
+            .filter_map(|p| p.field("type").map(|t| t.text().to_string()))
+            .collect()
+    } else {
+        vec![result.text().to_string()]
+    };
+    types.iter().any(|t| t != "error" && t != "bool")
 }
 
 /// True when `func`'s first parameter is a `context.Context` that the code at
@@ -983,13 +1013,17 @@ fn has_directive(text: &str, func: &GoNode) -> bool {
     false
 }
 
-/// Only code of this module can import a `main` package or one under `internal/`
-/// (`root` is the module's canonical root).
+/// Only code of this module can import a `main` package or one under `internal/`;
+/// a package under the module's top `cmd/` folder serves its command, by the
+/// layout Go's module documentation describes (`root` is the module's canonical root).
 fn private_package(root: &Path, dir: &Path, package: &str) -> bool {
     package == "main"
-        || dir
-            .strip_prefix(root)
-            .is_ok_and(|rel| rel.components().any(|c| c.as_os_str() == "internal"))
+        || dir.strip_prefix(root).is_ok_and(|rel| {
+            rel.components()
+                .next()
+                .is_some_and(|c| c.as_os_str() == "cmd")
+                || rel.components().any(|c| c.as_os_str() == "internal")
+        })
 }
 
 fn shown(files: &Files, path: &Path, root: &Path) -> String {
@@ -1084,6 +1118,17 @@ mod tests {
             Path::new("/m"),
             Path::new("/m/pkg/x"),
             "x"
+        ));
+        // A command's own package, but not a library folder that happens to be named cmd.
+        assert!(private_package(
+            Path::new("/m"),
+            Path::new("/m/cmd/ctr/commands"),
+            "commands"
+        ));
+        assert!(!private_package(
+            Path::new("/m"),
+            Path::new("/m/pkg/cmd/util"),
+            "util"
         ));
     }
 }
