@@ -40,14 +40,16 @@ struct Recursive<'r> {
 /// rewrites tail recursion as a loop.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let threshold = FRAME_THRESHOLD;
-    let Some(rec) = recursive(file, m.get_node()) else {
-        return Outcome::Silent;
-    };
-    let slots = frames::frame_slots(file, &rec.func);
+    // The frame is cheap to size and usually small: ask it before the costlier
+    // question of whether (and how) the function calls itself.
+    let slots = frames::frame_slots(file, m.get_node());
     let frame: u64 = slots.iter().map(|s| s.size).sum();
     if frame < threshold {
         return Outcome::Silent;
     }
+    let Some(rec) = recursive(file, m.get_node()) else {
+        return Outcome::Silent;
+    };
     let counter = counter_param(&rec);
     let guard = match depth_guard(file, &rec) {
         None => None,
