@@ -3,6 +3,11 @@
 //! tokens inserted, text truncated) and fed through `check` and `fix`. Asserts: no
 //! panic, a fix never leaves more parse errors than its input had, and fixing the
 //! fixed text changes nothing. Bounded for CI: PROPTEST_CASES (default 64) cases.
+//!
+//! Deterministic by default: the cases come from a pinned seed, so a run that
+//! passed passes again. `GOMEMFIX_FUZZ_RANDOM=1` draws a fresh seed and prints it;
+//! `PROPTEST_RNG_SEED=N` replays seed N (with the PROPTEST_CASES it ran with).
+//! A failure found that way becomes a named regression test below.
 
 mod common;
 
@@ -13,6 +18,10 @@ use gomemfix::engine::Engine;
 use gomemfix::gofile::parse_error_count;
 use gomemfix::rules;
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
+
+/// The seed of the everyday run.
+const PINNED_SEED: u64 = 0x676f_6d65_6d66_6978;
 
 /// Tokens that break or bend Go syntax in interesting places.
 const TOKENS: &[&str] = &[
@@ -172,8 +181,34 @@ fn cases() -> u32 {
         .unwrap_or(64)
 }
 
+/// `ProptestConfig::default()` has read PROPTEST_RNG_SEED when it is set.
+fn config() -> ProptestConfig {
+    let mut config = ProptestConfig {
+        cases: cases(),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    if config.rng_seed == RngSeed::Random {
+        let seed = if std::env::var_os("GOMEMFIX_FUZZ_RANDOM").is_some() {
+            use std::hash::{BuildHasher, Hasher};
+            let seed = std::collections::hash_map::RandomState::new()
+                .build_hasher()
+                .finish();
+            eprintln!(
+                "fuzz: random seed; replay with PROPTEST_RNG_SEED={seed} PROPTEST_CASES={}",
+                config.cases
+            );
+            seed
+        } else {
+            PINNED_SEED
+        };
+        config.rng_seed = RngSeed::Fixed(seed);
+    }
+    config
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn mutated_sources_never_break_check_or_fix(
