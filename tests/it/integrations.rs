@@ -3,7 +3,7 @@
 //! every hook of `.pre-commit-hooks.yaml` with pre-commit's file passing.
 //! The binary under test is first on PATH, so the action's install step finds it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

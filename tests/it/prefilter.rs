@@ -1,10 +1,10 @@
 //! The prefilter and the declaration narrowing are proofs, never guesses: with
 //! every rule's byte test turned off, and with narrowing off (every file parsed
 //! whole, every rule run on it, test files too), the findings on the fixtures and
-//! examples are exactly the same. tests/corpus.rs checks the same over all of
+//! examples are exactly the same. tests/it/corpus.rs checks the same over all of
 //! GOROOT/src.
 
-mod common;
+use crate::common;
 
 use gomemfix::engine::Engine;
 use gomemfix::prefilter::Prefilter;

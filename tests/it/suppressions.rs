@@ -3,7 +3,7 @@
 //! nothing. The fix drops those codes, or the comment (its line when alone), and
 //! keeps the rest of the comment as written.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! script is red, not green: a missing path, or a folder with no Go file in it.
 //! Neither also prints "No findings", which would read as a pass.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! findings, fixed + remaining = found, and the files counted are the files the
 //! patch edits, Go or not.
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

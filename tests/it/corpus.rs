@@ -6,7 +6,7 @@
 //! second run changes nothing. Prints every finding, per rule counts and the
 //! files touched, so each GOROOT finding can be read.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -4,7 +4,7 @@
 //! Markdown PR body, `gomemfix.toml` precedence, stdin mode, baselines, shards,
 //! and the commands `action.yml` and `.pre-commit-hooks.yaml` declare.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -64,7 +64,7 @@ fn multi_copy() -> tempfile::TempDir {
 }
 
 fn snap(name: &str, value: &str) {
-    insta::with_settings!({prepend_module_to_snapshot => false, omit_expression => true}, {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!(name, value);
     });
 }

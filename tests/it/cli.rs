@@ -1,7 +1,7 @@
 //! The command-line contract: exit codes, the JSON shape, rule listing and docs,
 //! rule selection, and which files a walk reads.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,7 +2,7 @@
 //! and `explain`, their metadata may declare the fix safe, and
 //! `gomemfix test-rules DIR` runs their valid/invalid snippets.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

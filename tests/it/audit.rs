@@ -4,7 +4,7 @@
 //! and check the join: line tolerance, misses, lost true findings, skipped trees,
 //! replayed runs and malformed labels. Needs python3.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -4,7 +4,7 @@
 //! built after `gomemfix fix --unsafe-fixes` (which adds a `ctx` parameter to
 //! `poll.Start` and passes `main`'s context), it has exited. Needs Go.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

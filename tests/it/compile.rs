@@ -3,7 +3,7 @@
 //! `fix --unsafe-fixes`, then require `go vet ./...` and `gofmt -l` to pass and a
 //! second run to change nothing. Needs Go (see README); fails without it.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

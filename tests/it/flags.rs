@@ -2,7 +2,7 @@
 //! `check --fix`, `--show-fixes`, `-o/--output FILE` for every format,
 //! `--report FORMAT=FILE`, and a coloured diff with `--color always`.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -3,7 +3,7 @@
 //! fixable finding, and checks the message, the exit code (2 only at the end, after
 //! the good file was still handled) and that nothing was changed that should not be.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};

@@ -9,7 +9,7 @@
 //! `PROPTEST_RNG_SEED=N` replays seed N (with the PROPTEST_CASES it ran with).
 //! A failure found that way becomes a named regression test below.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

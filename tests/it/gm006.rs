@@ -3,7 +3,7 @@
 //! fix that must compile, and `--memlimit-from-resource` writes Kubernetes
 //! `resourceFieldRef` entries. Both runs must be stable on a second run.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

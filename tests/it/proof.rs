@@ -5,7 +5,7 @@
 //! a new fixable rule fails here until it has a program and margins. Needs Go and
 //! python3; fails without them.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -112,7 +112,7 @@ fn every_fix_improves_its_programs_metrics_by_the_stated_margin() {
     for rule in &expected {
         assert!(
             MARGINS.iter().any(|(r, _, _)| r == rule),
-            "{rule} has a fix but no margins in tests/proof.rs (and perhaps no proof/{rule}-* program)"
+            "{rule} has a fix but no margins in tests/it/proof.rs (and perhaps no proof/{rule}-* program)"
         );
     }
 
@@ -162,7 +162,7 @@ fn every_fix_improves_its_programs_metrics_by_the_stated_margin() {
         for m in metrics {
             let name = m["metric"].as_str().unwrap();
             if !MARGINS.iter().any(|(r, n, _)| *r == rule && *n == name) {
-                failures.push(format!("{rule}: {name} has no margin in tests/proof.rs"));
+                failures.push(format!("{rule}: {name} has no margin in tests/it/proof.rs"));
             }
         }
     }

@@ -1,0 +1,43 @@
+//! gomemfix's integration tests, one crate so the library is linked once. Each
+//! module was a test crate of its own; run one with a filter, as in
+//! `cargo test --test it compile::` or `scripts/test rules::GM004`.
+//!
+//! - `rules`: every fixture under tests/fixtures/GMxxx/ is a test of its own, its
+//!   snapshot in snapshots/.
+//! - `compile`: the fixed fixtures and examples pass `go vet` and `gofmt`; the
+//!   `--diff` applies with `git apply` and with `patch`, giving what `fix` writes.
+//! - `cli`, `flags`, `paths`, `bad_input`, `outputs`, `summaries`: the command-line
+//!   contract, bad input, every `--format` (snapshots in tests/snapshots/).
+//! - `suppressions`, `custom_rules`: `//gomemfix:ignore` and GM100; rules from
+//!   `--patterns` and `gomemfix test-rules`.
+//! - `integrations`, `actionlint`: action.yml, the pre-commit hooks, the workflows.
+//! - `goroutines`, `gm006`: GM003's goroutine count and GM006's options, in Go.
+//! - `proof`: every fixable rule's measured row (proof/run); `audit`: scripts/audit.
+//! - `prefilter`, `fuzz`: the prefilter never drops a finding; mutated sources
+//!   never break `check` or `fix` (a pinned seed; `GOMEMFIX_FUZZ_RANDOM=1` draws one).
+//! - `corpus`: `#[ignore]`d, the whole-GOROOT safety proof; `scripts/test` runs it
+//!   in the same build when CI is set.
+//!
+//! Go runs offline, every Go command with the one build cache target/gocache.
+
+mod common;
+
+mod actionlint;
+mod audit;
+mod bad_input;
+mod cli;
+mod compile;
+mod corpus;
+mod custom_rules;
+mod flags;
+mod fuzz;
+mod gm006;
+mod goroutines;
+mod integrations;
+mod outputs;
+mod paths;
+mod prefilter;
+mod proof;
+mod rules;
+mod summaries;
+mod suppressions;

@@ -1,0 +1,387 @@
+//! Every fixture file under tests/fixtures/GMxxx/ is a case for rule GMxxx and a
+//! test of its own (`rules::GM004::pos_closure`; a file in a subfolder is named with
+//! `__` for `/`, as in `rules::GM003::internal__poller__pos_poller`): `pos_*.go`
+//! must draw at least one GMxxx finding and has a snapshot (snapshots/GMxxx__NAME.snap)
+//! of its findings and of the diff `fix --unsafe-fixes` makes; `neg_*.go` must draw
+//! none. Each rule folder is one Go module, checked and fixed once as a whole (a fix
+//! may edit other files of it), and each case reads its own file from that run.
+//! `every_fixture_file_is_a_listed_case` fails for a fixture missing from the list.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::common;
+use gomemfix::engine::Engine;
+use gomemfix::rules;
+use gomemfix::run::{self, Mode, RunOptions, RunReport};
+
+/// One test per fixture: `RULE { NAME, ... }`, NAME being the file's path in the
+/// rule folder without `.go`, `/` written `__`.
+macro_rules! cases {
+    ($($rule:ident { $($case:ident,)* })*) => {
+        $(
+            #[allow(non_snake_case)]
+            mod $rule {
+                $(
+                    #[test]
+                    fn $case() {
+                        super::case(stringify!($rule), stringify!($case));
+                    }
+                )*
+            }
+        )*
+        const LISTED: &[(&str, &str)] = &[$($((stringify!($rule), stringify!($case)),)*)*];
+    };
+}
+
+cases! {
+    GM001 {
+        neg_already_copied,
+        neg_not_short,
+        neg_reslice,
+        neg_short_lived,
+        neg_small_base,
+        neg_strings_arrays,
+        pos_append_to_field,
+        pos_closure,
+        pos_field_base,
+        pos_first_line,
+        pos_map_and_channel,
+        pos_method_field,
+        pos_nested_blocks,
+        pos_readfile_return,
+        pos_textbook,
+    }
+    GM002 {
+        neg_custom_pool,
+        neg_every_get_resets,
+        neg_field_reset,
+        neg_helper_resets,
+        neg_helpers,
+        neg_no_reset_type,
+        neg_raw_capacity,
+        neg_read_buffer,
+        neg_reinit_with_source,
+        neg_reset_after_get,
+        neg_reset_before_put,
+        neg_store_back_empty,
+        neg_untouched_early_put,
+        pos_closure_slice,
+        pos_embedded,
+        pos_helper_fills,
+        pos_helpers,
+        pos_method_field,
+        pos_reset_args,
+        pos_slice_ptr,
+        pos_store_back,
+        pos_textbook,
+        pos_two_pools,
+        split__pos_use,
+    }
+    GM003 {
+        internal__poller__pos_poller,
+        neg_ctx_done,
+        neg_exits,
+        neg_no_sleep,
+        neg_quit_channel,
+        neg_suppressed,
+        neg_worker,
+        pos_ctx_param,
+        pos_named_func_ctx,
+        pos_named_method,
+        pos_receiver_field,
+        pos_report_only,
+        pos_select_timer,
+        pos_textbook,
+    }
+    GM004 {
+        neg_already_fixed,
+        neg_callers_map,
+        neg_counted_mismatch,
+        neg_in_test_test,
+        neg_local_dies,
+        neg_other_map,
+        neg_reuse_idiom,
+        neg_scratch_reuse,
+        neg_small_maps,
+        neg_some_keys,
+        neg_teardown,
+        neg_work_per_entry,
+        pos_closure,
+        pos_comments,
+        pos_event_loop,
+        pos_generic_alias,
+        pos_method_field,
+        pos_nested_blocks,
+        pos_range_int,
+        pos_renamed_receiver,
+        pos_shards,
+        pos_textbook,
+        pos_two_in_file,
+    }
+    GM005 {
+        internal__testsupport__neg_cleanup_driver,
+        neg_finalizer_wait,
+        neg_helper_test,
+        neg_not_in_loop,
+        neg_other_gc,
+        neg_suppressed,
+        neg_testing_param,
+        pos_aliased_range,
+        pos_labeled_stats,
+        pos_method_closure,
+        pos_textbook,
+    }
+    GM006 {
+        automem__cmd__feed__neg_main,
+        billing__pos_main,
+        catalog__pos_main,
+        composecmd__cmd__blobctl__neg_main,
+        composecmd__cmd__blobfs__pos_main,
+        devimage__neg_main,
+        entryscript__cmd__relayctl__neg_main,
+        entryscript__cmd__relayd__pos_main,
+        excluded__filters__neg_main,
+        excluded__gendocs__neg_main,
+        excluded__neg_generate,
+        excluded__winsvc__neg_main,
+        flaglimit__cmd__indexer__neg_main,
+        helmvalues__cmd__shipper__neg_main,
+        inventory__pos_main,
+        ledger__neg_main,
+        migrate__neg_main,
+        notifier__pos_main,
+        orders__pos_main,
+        payments__neg_main,
+        readlimit__cmd__cache__pos_main,
+        testapps__tests__apps__echo__neg_main,
+        toolbox__cmd__gateway__pos_main,
+        toolbox__cmd__reindex__neg_main,
+        toolbox__neg_main,
+        workdir__services__ledgerd__neg_main,
+        workdir__services__quoted__pos_main,
+    }
+    GM007 {
+        neg_ephemeral,
+        neg_lazy_init,
+        neg_new_elsewhere,
+        neg_new_elsewhere_init,
+        neg_nil_checked,
+        neg_size_class,
+        pos_keyed,
+        pos_no_new,
+        pos_put_populated,
+        pos_state_read,
+        pos_textbook,
+        pos_use_after_put,
+    }
+    GM008 {
+        neg_defaults,
+        neg_in_test_test,
+        neg_other_field,
+        neg_profile_flag,
+        pos_alias_const,
+        pos_debug_switch,
+        pos_init,
+        pos_two_in_file,
+    }
+    GM009 {
+        neg_depth_guard,
+        neg_escaping,
+        neg_goroutine_call,
+        neg_not_recursive,
+        neg_small_frame,
+        pos_closure,
+        pos_const_len,
+        pos_guard_too_big,
+        pos_last_call,
+        pos_method_tree,
+        pos_packed_args,
+        pos_struct_frame,
+        pos_textbook,
+    }
+    GM010 {
+        neg_already_free,
+        neg_dot_import,
+        neg_measurement,
+        neg_metrics,
+        pos_block_imports,
+        pos_crlf,
+        pos_debug_taken,
+        pos_defer_switch,
+        pos_textbook,
+        pos_timer_closure,
+    }
+}
+
+/// A rule folder checked, and fixed with `--unsafe-fixes` without writing.
+struct RuleRun {
+    dir: PathBuf,
+    checked: RunReport,
+    fixed: RunReport,
+}
+
+fn run_on(engine: &Engine, dir: &Path, mode: Mode) -> RunReport {
+    let opts = RunOptions {
+        mode,
+        unsafe_fixes: true,
+        max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
+        base: dir.to_path_buf(),
+        ..RunOptions::default()
+    };
+    run::run(engine, &[dir.to_path_buf()], &opts)
+}
+
+/// Each rule folder's run, made once by the first of its cases to ask.
+fn rule_run(rule: &str) -> &'static RuleRun {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    static RUNS: OnceLock<BTreeMap<String, OnceLock<RuleRun>>> = OnceLock::new();
+    let runs = RUNS.get_or_init(|| {
+        common::rule_dirs()
+            .iter()
+            .map(|d| {
+                (
+                    d.file_name().unwrap().to_string_lossy().into_owned(),
+                    OnceLock::new(),
+                )
+            })
+            .collect()
+    });
+    let slot = runs
+        .get(rule)
+        .unwrap_or_else(|| panic!("no folder tests/fixtures/{rule}"));
+    slot.get_or_init(|| {
+        let engine = ENGINE.get_or_init(|| Engine::new(rules::bundled()));
+        let dir = common::fixtures_dir().join(rule);
+        RuleRun {
+            checked: run_on(engine, &dir, Mode::Check),
+            fixed: run_on(engine, &dir, Mode::Fix { write: false }),
+            dir,
+        }
+    })
+}
+
+fn case(rule: &str, name: &str) {
+    let rel = PathBuf::from(format!("{}.go", name.replace("__", "/")));
+    let shown = format!("{rule}/{}", rel.display());
+    let stem = rel.file_stem().unwrap().to_str().unwrap();
+    let run = rule_run(rule);
+    assert!(
+        run.dir.join(&rel).is_file(),
+        "{shown}: listed in tests/it/rules.rs but not a file"
+    );
+    assert_eq!(
+        run.checked.error_count(),
+        0,
+        "{rule}: errors {:?}",
+        run.checked.errors
+    );
+    let findings: Vec<_> = run
+        .checked
+        .files
+        .iter()
+        .find(|f| f.path == rel)
+        .map(|r| r.findings.iter().collect())
+        .unwrap_or_default();
+    let own = findings.iter().filter(|f| f.rule == rule).count();
+    if stem.starts_with("neg_") {
+        assert_eq!(own, 0, "{shown}: expected no {rule} finding, got {own}");
+        return;
+    }
+    assert!(
+        stem.starts_with("pos_"),
+        "{shown}: a case is pos_* or neg_*"
+    );
+    assert!(own > 0, "{shown}: expected a {rule} finding, got none");
+
+    let mut snap = String::from("# findings\n");
+    for f in &findings {
+        snap.push_str(&format!(
+            "{}:{}:{}: {} [{}] {}{}\n",
+            rel.display(),
+            f.start_pos.line,
+            f.start_pos.column,
+            f.rule,
+            f.name,
+            f.message,
+            f.fix
+                .as_ref()
+                .map(|x| format!(" (fix: {:?})", x.applicability))
+                .unwrap_or_default()
+        ));
+    }
+    snap.push_str("\n# fix --unsafe-fixes\n");
+    let diff_of = |path: &Path| {
+        run.fixed
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.diff.as_str())
+            .unwrap_or("")
+    };
+    let diff = diff_of(&rel);
+    snap.push_str(if diff.is_empty() {
+        "(no change)\n"
+    } else {
+        diff
+    });
+    // A fix that edits other files (callers in other packages) shows them too.
+    let base = std::fs::canonicalize(&run.dir).unwrap();
+    let mut others: Vec<_> = findings
+        .iter()
+        .filter_map(|f| f.fix.as_ref())
+        .flat_map(|x| x.other_files.iter())
+        .filter_map(|fe| {
+            // Shown relative to the run's folder, as finding paths are.
+            if fe.path.is_relative() {
+                return Some(fe.path.clone());
+            }
+            let p = std::fs::canonicalize(&fe.path).ok()?;
+            p.strip_prefix(&base).ok().map(Path::to_path_buf)
+        })
+        .collect();
+    others.sort();
+    others.dedup();
+    for other in others {
+        let diff = diff_of(&other);
+        snap.push_str(if diff.is_empty() {
+            "(other file unchanged)\n"
+        } else {
+            diff
+        });
+    }
+    insta::with_settings!({snapshot_path => "../../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!(format!("{rule}__{name}"), snap);
+    });
+}
+
+/// A fixture file that no case names would be run by nothing.
+#[test]
+fn every_fixture_file_is_a_listed_case() {
+    let mut missing = vec![];
+    for dir in common::rule_dirs() {
+        let rule = dir.file_name().unwrap().to_str().unwrap();
+        for file in common::go_files(&dir) {
+            let stem = file.file_stem().unwrap().to_str().unwrap();
+            if !(stem.starts_with("pos_") || stem.starts_with("neg_")) {
+                continue; // a helper file the cases' packages need
+            }
+            let name = file
+                .strip_prefix(&dir)
+                .unwrap()
+                .with_extension("")
+                .to_str()
+                .unwrap()
+                .replace('/', "__");
+            if !LISTED.contains(&(rule, name.as_str())) {
+                missing.push(format!("{rule} {{ {name}, }}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "fixtures not listed in `cases!` in tests/it/rules.rs:\n{}",
+        missing.join("\n")
+    );
+}
