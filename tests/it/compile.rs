@@ -1,7 +1,9 @@
 //! The fixes are only worth having if the fixed code builds: copy every fixture
 //! module and `examples/`, check the `--diff` applies with `git apply`, run
 //! `fix --unsafe-fixes`, then require `go vet ./...` and `gofmt -l` to pass and a
-//! second run to change nothing. Needs Go (see README); fails without it.
+//! second run to change nothing. Needs Go (see README); fails without it. The
+//! `--diff` applied with `patch -p1` (`git apply` where `patch` is not installed)
+//! must give exactly the files `fix` writes.
 
 use crate::common;
 
@@ -147,30 +149,104 @@ fn fixed_code_compiles_is_gofmt_clean_and_stable() {
     let _ = std::fs::remove_file(patch);
 }
 
+/// Every file below `dir` (relative path, bytes), sorted.
+fn tree_contents(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `patch` when it is installed. Without it (Debian has it, a slim image may
+/// not) `git apply`, which the clean clone needs anyway, is the check: the diff
+/// must still apply and give what `fix` writes.
+fn patch_command() -> Command {
+    if Command::new("patch")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let mut cmd = Command::new("patch");
+        cmd.args(["-p1", "--batch", "--no-backup-if-mismatch"]);
+        cmd
+    } else {
+        eprintln!("no `patch` on this machine: applying the diff with `git apply -p1`");
+        let mut cmd = Command::new("git");
+        cmd.args(["apply", "-p1", "-"]);
+        cmd
+    }
+}
+
 #[test]
-fn diff_applies_with_patch_p1_too() {
+fn diff_applied_with_patch_p1_gives_what_fix_writes() {
     let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    common::copy_tree(&common::fixtures_dir(), root);
-    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], root);
-    let mut child = Command::new("patch")
-        .args(["-p1", "--dry-run", "--quiet"])
-        .current_dir(root)
+    let patched = tmp.path().join("patched");
+    let fixed = tmp.path().join("fixed");
+    common::copy_tree(&common::fixtures_dir(), &patched);
+    common::copy_tree(&common::fixtures_dir(), &fixed);
+    let before = tree_contents(&patched);
+
+    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], &patched);
+    assert_eq!(
+        diff.status.code(),
+        Some(1),
+        "--diff exits 1 when there is a diff: {}",
+        String::from_utf8_lossy(&diff.stderr)
+    );
+    let mut apply = patch_command();
+    let mut child = apply
+        .current_dir(&patched)
         .stdin(std::process::Stdio::piped())
-        .spawn();
-    if let Ok(child) = child.as_mut() {
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run patch (or git apply)");
+    {
         use std::io::Write;
         child.stdin.take().unwrap().write_all(&diff.stdout).unwrap();
-        let status = child.wait().unwrap();
-        assert!(status.success(), "patch -p1 rejected the diff");
-    } else {
-        // No `patch` on this machine: `git apply` (checked above) is the contract.
-        let apply = Command::new("git")
-            .args(["apply", "--check", "-"])
-            .current_dir(root)
-            .stdin(std::process::Stdio::piped())
-            .spawn();
-        assert!(apply.is_ok(), "neither patch nor git is available");
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} rejected the diff:\n{}{}",
+        apply,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let fix = gomemfix(&["fix", "--unsafe-fixes", "."], &fixed);
+    assert_ne!(
+        fix.status.code(),
+        Some(2),
+        "fix failed: {}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    let after_patch = tree_contents(&patched);
+    let after_fix = tree_contents(&fixed);
+    assert_ne!(after_fix, before, "fix changed nothing: the check is empty");
+    let names = |t: &[(PathBuf, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&after_patch),
+        names(&after_fix),
+        "the patched tree holds other files than the fixed one"
+    );
+    for ((path, patched), (_, fixed)) in after_patch.iter().zip(&after_fix) {
+        assert!(
+            patched == fixed,
+            "{}: the patched file differs from what fix wrote",
+            path.display()
+        );
     }
 }
 
