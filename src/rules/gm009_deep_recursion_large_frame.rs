@@ -484,6 +484,11 @@ fn loop_rewrite(file: &GoFile, rec: &Recursive) -> Result<Vec<Edit>, String> {
     let text = file.text();
     let func = &rec.func;
     let body = func.field("body").ok_or("no body")?;
+    // The rewrite re-indents what lies between the body's braces: a body that
+    // does not parse (its `}` missing, say) has no such span to take.
+    if body.get_inner_node().has_error() || !text[..body.range().end].ends_with('}') {
+        return Err("the body does not parse".into());
+    }
     let own = decls::own_nodes(&body);
     if own.iter().any(|n| {
         matches!(

@@ -228,3 +228,20 @@ fn every_unmutated_source_is_stable() {
         check_and_fix(path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
+
+/// Found by a random run: with the closing brace of a recursive function deleted
+/// (line 13 of GM009/pos_guard_too_big.go), GM009's loop rewrite took the body's
+/// last byte for its `}`, sliced the text short of its own edit and panicked
+/// (a debug assertion in `apply_edits`). A body that does not parse gets no rewrite.
+#[test]
+fn recursion_whose_closing_brace_is_deleted() {
+    let path = common::fixtures_dir().join("GM009/pos_guard_too_big.go");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().nth(12), Some("}"), "line 13 closes descend");
+    let mutated = mutate(&text, &[Mutation::Delete(12)]);
+    check_and_fix(&path, &mutated).unwrap();
+    let analysis = engine().analyze(&path, &mutated, None);
+    for f in analysis.findings.iter().filter(|f| f.rule == "GM009") {
+        assert!(f.fix.is_none(), "a fix planned on a broken body: {f:?}");
+    }
+}
