@@ -10,7 +10,9 @@
 //!   contract, bad input, every `--format` (snapshots in tests/snapshots/).
 //! - `suppressions`, `custom_rules`: `//gomemfix:ignore` and GM100; rules from
 //!   `--patterns` and `gomemfix test-rules`.
-//! - `integrations`, `actionlint`: action.yml, the pre-commit hooks, the workflows.
+//! - `integrations`, `action_steps`, `actionlint`: action.yml, the pre-commit hooks,
+//!   the workflows; `monorepo`: nested gomemfix.toml files; `readme`: the README's
+//!   walkthrough runs as written.
 //! - `goroutines`, `gm006`: GM003's goroutine count and GM006's options, in Go.
 //! - `proof`: every fixable rule's measured row (proof/run); `audit`: scripts/audit.
 //! - `prefilter`, `fuzz`: the prefilter never drops a finding; mutated sources
@@ -22,6 +24,7 @@
 
 mod common;
 
+mod action_steps;
 mod actionlint;
 mod audit;
 mod bad_input;
@@ -34,10 +37,12 @@ mod fuzz;
 mod gm006;
 mod goroutines;
 mod integrations;
+mod monorepo;
 mod outputs;
 mod paths;
 mod prefilter;
 mod proof;
+mod readme;
 mod rules;
 mod summaries;
 mod suppressions;

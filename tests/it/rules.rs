@@ -55,6 +55,7 @@ cases! {
     }
     GM002 {
         neg_custom_pool,
+        neg_deferred_slice_header,
         neg_every_get_resets,
         neg_field_reset,
         neg_helper_resets,
@@ -69,6 +70,7 @@ cases! {
         neg_untouched_early_put,
         pos_closure_slice,
         pos_embedded,
+        pos_error_path,
         pos_helper_fills,
         pos_helpers,
         pos_method_field,
@@ -163,13 +165,20 @@ cases! {
         workdir__services__quoted__pos_main,
     }
     GM007 {
+        neg_acquire_idioms,
         neg_ephemeral,
         neg_lazy_init,
         neg_new_elsewhere,
         neg_new_elsewhere_init,
+        neg_new_may_fail,
         neg_nil_checked,
+        neg_per_encoding,
+        neg_shadowed_in_loop,
         neg_size_class,
+        pos_cursor_between_calls,
         pos_keyed,
+        pos_keyed_cache,
+        pos_nil_checked_state,
         pos_no_new,
         pos_put_populated,
         pos_state_read,

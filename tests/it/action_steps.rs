@@ -3,7 +3,7 @@
 //! fake `curl` serves it: no network), falls back to a cached build when there
 //! is none, and the analysis runs gomemfix exactly once per job.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;

@@ -2,7 +2,7 @@
 //! after `git clone` and `cargo install` runs, in a git checkout holding
 //! examples/, with the binary under test on PATH, and says what its comment says.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

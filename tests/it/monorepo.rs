@@ -2,7 +2,7 @@
 //! `extend = "../gomemfix.toml"` inherits (the nearer file wins key by key), one
 //! run covers every project, and `per-file-ignores` turns rules off by glob.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
