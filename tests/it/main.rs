@@ -12,7 +12,8 @@
 //!   `--patterns` and `gomemfix test-rules`.
 //! - `integrations`, `action_steps`, `actionlint`: action.yml, the pre-commit hooks,
 //!   the workflows; `monorepo`: nested gomemfix.toml files; `readme`: the README's
-//!   walkthrough runs as written.
+//!   walkthrough runs as written; `cache`: the results cache; `modules`: realistic
+//!   modules under tests/fixtures/modules/ with `// want` comments.
 //! - `goroutines`, `gm006`: GM003's goroutine count and GM006's options, in Go.
 //! - `proof`: every fixable rule's measured row (proof/run); `audit`: scripts/audit.
 //! - `prefilter`, `fuzz`: the prefilter never drops a finding; mutated sources
@@ -28,6 +29,7 @@ mod action_steps;
 mod actionlint;
 mod audit;
 mod bad_input;
+mod cache;
 mod cli;
 mod compile;
 mod corpus;
@@ -37,6 +39,7 @@ mod fuzz;
 mod gm006;
 mod goroutines;
 mod integrations;
+mod modules;
 mod monorepo;
 mod outputs;
 mod paths;

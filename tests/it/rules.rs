@@ -196,17 +196,23 @@ cases! {
         pos_two_in_file,
     }
     GM009 {
+        neg_constant_depth,
         neg_depth_guard,
         neg_escaping,
         neg_goroutine_call,
         neg_not_recursive,
+        neg_sliced_escaping,
         neg_small_frame,
         pos_closure,
         pos_const_len,
+        pos_data_base_case,
         pos_guard_too_big,
         pos_last_call,
         pos_method_tree,
         pos_packed_args,
+        pos_range_children,
+        pos_sliced_scratch,
+        pos_state_machine,
         pos_struct_frame,
         pos_textbook,
     }

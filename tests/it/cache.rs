@@ -4,7 +4,7 @@
 //! through the cache reports exactly what a run without it reports; an unchanged
 //! tree is answered from the cache, and an edit re-analyses only its folder.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@
 //! passes `go vet ./...` and `gofmt -l`, and a second run must change nothing.
 //! Needs Go (see README); fails without it.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
