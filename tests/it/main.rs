@@ -15,6 +15,7 @@
 //!   walkthrough runs as written; `cache`: the results cache; `modules`: realistic
 //!   modules under tests/fixtures/modules/ with `// want` comments.
 //! - `goroutines`, `gm006`: GM003's goroutine count and GM006's options, in Go.
+//! - `grammar`: the vendored Go grammar's corpus (grammar/tree-sitter-go/test/corpus).
 //! - `proof`: every fixable rule's measured row (proof/run); `audit`: scripts/audit.
 //! - `prefilter`, `fuzz`: the prefilter never drops a finding; mutated sources
 //!   never break `check` or `fix` (a pinned seed; `GOMEMFIX_FUZZ_RANDOM=1` draws one).
@@ -38,6 +39,7 @@ mod flags;
 mod fuzz;
 mod gm006;
 mod goroutines;
+mod grammar;
 mod integrations;
 mod modules;
 mod monorepo;

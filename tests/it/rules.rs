@@ -54,10 +54,12 @@ cases! {
         pos_textbook,
     }
     GM002 {
+        neg_copy_not_stored,
         neg_custom_pool,
         neg_deferred_slice_header,
         neg_every_get_resets,
         neg_field_reset,
+        neg_helper_in_sibling,
         neg_helper_resets,
         neg_helpers,
         neg_no_reset_type,
@@ -200,6 +202,7 @@ cases! {
         neg_depth_guard,
         neg_escaping,
         neg_goroutine_call,
+        neg_method_other_type,
         neg_not_recursive,
         neg_sliced_escaping,
         neg_small_frame,
@@ -208,6 +211,7 @@ cases! {
         pos_data_base_case,
         pos_guard_too_big,
         pos_last_call,
+        pos_method_child,
         pos_method_tree,
         pos_packed_args,
         pos_range_children,
