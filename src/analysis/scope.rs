@@ -51,11 +51,14 @@ pub fn in_test_support_package(file: &GoFile) -> bool {
         let w = word.to_ascii_lowercase();
         w.starts_with("test") || w.ends_with("_test") || (w.ends_with("test") && w != "latest")
     };
+    // The package's own name and folder only: a `tests/` folder higher up holds
+    // ordinary packages too.
     testish(&file.package_name)
-        || file.path.parent().is_some_and(|dir| {
-            dir.components()
-                .any(|c| testish(&c.as_os_str().to_string_lossy()))
-        })
+        || file
+            .path
+            .parent()
+            .and_then(|dir| dir.file_name())
+            .is_some_and(|name| testish(&name.to_string_lossy()))
 }
 
 /// True when `ident`, at `node`, names the import of `path` and no local

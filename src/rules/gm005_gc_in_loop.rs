@@ -2,11 +2,15 @@
 //! loop; this module leaves alone the collections a program means to run and
 //! removes the others.
 
-use crate::analysis::{collections, statements};
+use crate::analysis::{collections, scope, statements};
 use crate::gofile::{GoFile, GoMatch};
 use crate::outcome::Outcome;
 
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
+    // A test-support package (`testutil`) runs only under `go test`: test code.
+    if scope::in_test_support_package(file) {
+        return Outcome::Silent;
+    }
     if !collections::not_a_deliberate_collection(file, m) {
         return Outcome::Silent;
     }

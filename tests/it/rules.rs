@@ -144,6 +144,7 @@ cases! {
         pos_two_in_file,
     }
     GM005 {
+        internal__testsupport__neg_bench_runner,
         internal__testsupport__neg_cleanup_driver,
         neg_finalizer_wait,
         neg_helper_test,
