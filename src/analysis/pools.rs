@@ -702,10 +702,10 @@ fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
     })
 }
 
-/// The type of object a pool's `New` returns, from its `return` statements.
-pub fn new_result_type<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> TypeRef {
+/// The body of a pool's `New`: a function literal, or a function of this file named there.
+pub fn new_body<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> Option<GoNode<'r>> {
     let f = unparen(new_func);
-    let body = match f.kind().as_ref() {
+    match f.kind().as_ref() {
         "func_literal" => f.field("body"),
         "identifier" => file
             .root
@@ -717,7 +717,12 @@ pub fn new_result_type<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> TypeRef {
             })
             .and_then(|d| d.field("body")),
         _ => None,
-    };
+    }
+}
+
+/// The type of object a pool's `New` returns, from its `return` statements.
+pub fn new_result_type<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> TypeRef {
+    let body = new_body(file, new_func);
     let Some(body) = body else {
         return TypeRef::Other;
     };

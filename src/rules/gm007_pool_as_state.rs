@@ -559,20 +559,7 @@ fn stored_state_get<'r>(
 /// True when a pool's `New` (a literal or a function of this file) has a
 /// `return nil`: `New: newPipe` where making a pipe can fail.
 fn new_may_return_nil<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> bool {
-    let f = unparen(new_func);
-    let body = match f.kind().as_ref() {
-        "func_literal" => f.field("body"),
-        "identifier" => file
-            .root
-            .root()
-            .children()
-            .find(|d| {
-                d.kind() == "function_declaration"
-                    && d.field("name").is_some_and(|n| n.text() == f.text())
-            })
-            .and_then(|d| d.field("body")),
-        _ => None,
-    };
+    let body = pools::new_body(file, new_func);
     body.is_some_and(|b| {
         b.dfs().any(|n| {
             n.kind() == "return_statement"
