@@ -45,6 +45,10 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
             });
             continue;
         }
+        if !meta.is_dir() {
+            errors.lock().unwrap().push(not_regular(root));
+            continue;
+        }
         let before = files.lock().unwrap().len();
         let walker = WalkBuilder::new(root)
             .hidden(true)
@@ -63,12 +67,19 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
             Box::new(move |entry| {
                 match entry {
                     Ok(e) => {
-                        let is_file = e.file_type().is_some_and(|t| t.is_file());
-                        if is_file && e.path().extension().is_some_and(|x| x == "go") {
-                            files.lock().unwrap().push(Candidate {
-                                path: e.into_path(),
-                                explicit: false,
-                            });
+                        let is_go = e.path().extension().is_some_and(|x| x == "go");
+                        match e.file_type() {
+                            Some(t) if t.is_file() && is_go => {
+                                files.lock().unwrap().push(Candidate {
+                                    path: e.into_path(),
+                                    explicit: false,
+                                })
+                            }
+                            // Reading a FIFO would block the run; a device is no source.
+                            Some(t) if is_go && !t.is_dir() && !t.is_symlink() => {
+                                errors.lock().unwrap().push(not_regular(e.path()))
+                            }
+                            _ => {}
                         }
                     }
                     Err(err) => errors.lock().unwrap().push(err.to_string()),
@@ -99,6 +110,13 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
     let mut errors = errors.into_inner().unwrap();
     errors.sort();
     Walked { files, errors }
+}
+
+fn not_regular(path: &Path) -> String {
+    format!(
+        "{}: not a regular file (a FIFO, socket or device); skipped",
+        path.display()
+    )
 }
 
 fn describe(e: &std::io::Error) -> String {

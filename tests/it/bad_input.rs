@@ -3,12 +3,12 @@
 //! fixable finding, and checks the message, the exit code (2 only at the end, after
 //! the good file was still handled) and that nothing was changed that should not be.
 
-use crate::common;
+use crate::common::{self, Ran};
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use gomemfix::write::{write_atomic, WriteError};
@@ -16,29 +16,6 @@ use gomemfix::write::{write_atomic, WriteError};
 /// A GM010 site: `fix` rewrites it to `debug.FreeOSMemory()`.
 const GOOD: &str = "package p\n\nimport \"runtime\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\truntime.GC()\n}\n";
 const GOOD_FIXED: &str = "package p\n\nimport \"runtime/debug\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\tdebug.FreeOSMemory()\n}\n";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gomemfix(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run gomemfix");
-    finish(out)
-}
-
-fn finish(out: Output) -> Run {
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// A scratch folder with `good.go` (a fixable finding) in it.
 fn scratch() -> tempfile::TempDir {
@@ -52,7 +29,7 @@ fn read(p: impl AsRef<Path>) -> Vec<u8> {
 }
 
 /// The good file was fixed although another file was bad.
-fn assert_good_fixed(dir: &Path, r: &Run) {
+fn assert_good_fixed(dir: &Path, r: &Ran) {
     assert_eq!(
         String::from_utf8(read(dir.join("good.go"))).unwrap(),
         GOOD_FIXED,
@@ -71,7 +48,7 @@ fn invalid_utf8_is_reported_and_skipped() {
     let dir = scratch();
     let bad = b"package p\n\nfunc f() { s := \"\xff\xfe\" ; _ = s }\n".to_vec();
     fs::write(dir.path().join("latin1.go"), &bad).unwrap();
-    let r = gomemfix(dir.path(), &["check", "."]);
+    let r = common::gomemfix(dir.path(), &["check", "."]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("latin1.go") && r.stderr.contains("not valid UTF-8"),
@@ -83,7 +60,7 @@ fn invalid_utf8_is_reported_and_skipped() {
         "findings still printed: {}",
         r.stdout
     );
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert_eq!(r.code, 2);
     assert_good_fixed(dir.path(), &r);
     assert_eq!(read(dir.path().join("latin1.go")), bad);
@@ -94,7 +71,7 @@ fn binary_file_named_go_is_reported_and_skipped() {
     let dir = scratch();
     let bad: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
     fs::write(dir.path().join("blob.go"), &bad).unwrap();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("blob.go") && r.stderr.contains("binary"),
@@ -113,7 +90,7 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
     let text = "package p\n\nimport \"runtime\"\n\nvar n = runtime.NumCPU()\n\nfunc broken() {\n\tfor i := 0; i < n; i++ {\n\t\truntime.GC()\n\t}\n\tx := [}\n}\n\nfunc work() {}\n\nfunc clean() {\n\tfor i := 0; i < n; i++ {\n\t\twork()\n\t\truntime.GC()\n\t}\n}\n";
     let path = dir.path().join("broken.go");
     fs::write(&path, text).unwrap();
-    let r = gomemfix(dir.path(), &["check", "--format", "json", "."]);
+    let r = common::gomemfix(dir.path(), &["check", "--format", "json", "."]);
     assert_eq!(r.code, 1, "findings, no error: {}", r.stderr);
     // The place is named, with the code the parser could not place.
     assert!(
@@ -154,7 +131,7 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
         (Some(2), Some("warning"))
     );
 
-    let r = gomemfix(dir.path(), &["fix", "--unsafe-fixes", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "--unsafe-fixes", "."]);
     assert_eq!(r.code, 1, "the site near the error remains: {}", r.stderr);
     let after = String::from_utf8(read(&path)).unwrap();
     let broken_fn = &text[text.find("func broken").unwrap()..text.find("func work").unwrap()];
@@ -172,7 +149,7 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
 fn empty_file_is_fine() {
     let dir = scratch();
     fs::write(dir.path().join("empty.go"), b"").unwrap();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stderr, "");
     assert_good_fixed(dir.path(), &r);
@@ -207,7 +184,7 @@ fn twenty_megabyte_files_are_skipped_fast() {
     let generated = big_table(true);
     fs::write(dir.path().join("zz_table.go"), &generated).unwrap();
     let started = Instant::now();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     let took = started.elapsed();
     // A generated file is not ours to touch: skipped without a word, even when huge.
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -219,7 +196,7 @@ fn twenty_megabyte_files_are_skipped_fast() {
     let plain = big_table(false);
     fs::write(dir.path().join("huge.go"), &plain).unwrap();
     let started = Instant::now();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -232,7 +209,7 @@ fn twenty_megabyte_files_are_skipped_fast() {
 
     // With the limit raised it is read; the prefilter sees no rule can match.
     let started = Instant::now();
-    let r = gomemfix(
+    let r = common::gomemfix(
         dir.path(),
         &["check", "--max-file-size", "67108864", "huge.go"],
     );
@@ -254,7 +231,7 @@ fn crlf_and_bom_are_kept_byte_for_byte() {
     let mixed = GOOD.replacen("var cache []byte\n", "var cache []byte\r\n", 1);
     let mixed_want = GOOD_FIXED.replacen("var cache []byte\n", "var cache []byte\r\n", 1);
     fs::write(dir.path().join("mixed.go"), &mixed).unwrap();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         String::from_utf8(read(dir.path().join("bom_crlf.go"))).unwrap(),
@@ -273,7 +250,7 @@ fn read_only_file_is_reported_and_left_alone() {
     fs::write(&ro, GOOD).unwrap();
     fs::set_permissions(&ro, fs::Permissions::from_mode(0o444)).unwrap();
     // Root could write it anyway: gomemfix refuses on the mode bits, not on EACCES.
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr.contains("ro.go") && r.stderr.contains("read-only"),
@@ -312,16 +289,44 @@ fn symlink_loops_do_not_hang_the_walk() {
     std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
     std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
     // Named on the command line, the loop is an error that names it.
-    let r = gomemfix(dir.path(), &["check", "loop.go", "good.go"]);
+    let r = common::gomemfix(dir.path(), &["check", "loop.go", "good.go"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("loop.go"), "{}", r.stderr);
     assert!(r.stdout.contains("good.go"), "{}", r.stdout);
     // Links are not followed while walking, so a loop is never entered.
     let started = Instant::now();
-    let r = gomemfix(dir.path(), &["fix", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_good_fixed(dir.path(), &r);
+}
+
+/// A FIFO (or socket, or device) named `.go` is never opened: reading it would
+/// block the run until someone writes to it.
+#[test]
+fn fifos_are_reported_not_read() {
+    let dir = scratch();
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join("pipe.go"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let started = Instant::now();
+    // Named on the command line: an error that says what it is.
+    let r = common::gomemfix(dir.path(), &["check", "pipe.go", "good.go"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pipe.go: not a regular file"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.contains("good.go"), "{}", r.stdout);
+    // Met while walking: reported once, and the rest is still fixed.
+    let r = common::gomemfix(dir.path(), &["fix", "."]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stderr.matches("pipe.go").count(), 1, "{}", r.stderr);
+    assert_good_fixed(dir.path(), &r);
+    assert!(started.elapsed() < Duration::from_secs(20));
 }
 
 /// The user tests run the binary as when they are root, who reads through mode
@@ -348,7 +353,7 @@ impl Unprivileged {
         }
     }
 
-    fn gomemfix(&self, dir: &Path, args: &[&str]) -> Run {
+    fn gomemfix(&self, dir: &Path, args: &[&str]) -> Ran {
         use std::os::unix::process::CommandExt;
         // Set as root, uid and gid also drop root's supplementary groups.
         let out = Command::new(&self.bin)
@@ -358,7 +363,7 @@ impl Unprivileged {
             .gid(NOBODY)
             .output()
             .expect("run gomemfix as nobody");
-        finish(out)
+        Ran::of(out)
     }
 }
 
@@ -382,7 +387,7 @@ fn unreadable_directory_is_reported_and_the_rest_fixed() {
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     let r = match &unprivileged {
         Some(u) => u.gomemfix(dir.path(), &["fix", "."]),
-        None => gomemfix(dir.path(), &["fix", "."]),
+        None => common::gomemfix(dir.path(), &["fix", "."]),
     };
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
     assert_good_fixed(dir.path(), &r);
@@ -394,7 +399,7 @@ fn unreadable_directory_is_reported_and_the_rest_fixed() {
 #[test]
 fn missing_path_exits_2_and_names_it() {
     let dir = scratch();
-    let r = gomemfix(dir.path(), &["fix", "no/such/dir", "good.go"]);
+    let r = common::gomemfix(dir.path(), &["fix", "no/such/dir", "good.go"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no/such/dir"), "{}", r.stderr);
     assert_good_fixed(dir.path(), &r);
@@ -410,7 +415,7 @@ fn invalid_pattern_yaml_names_file_and_line() {
         "id: MINE1\nlanguage: go\nmessage: m\nrule:\n  pattern: [unclosed\n",
     )
     .unwrap();
-    let r = gomemfix(dir.path(), &["check", "--patterns", "rules", "."]);
+    let r = common::gomemfix(dir.path(), &["check", "--patterns", "rules", "."]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("mine.yml"), "{}", r.stderr);
     assert!(r.stderr.contains("line"), "{}", r.stderr);
@@ -420,7 +425,7 @@ fn invalid_pattern_yaml_names_file_and_line() {
 #[test]
 fn unknown_rule_in_select_is_an_error() {
     let dir = scratch();
-    let r = gomemfix(dir.path(), &["fix", "--select", "GM005,NOPE42", "."]);
+    let r = common::gomemfix(dir.path(), &["fix", "--select", "GM005,NOPE42", "."]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("NOPE42"), "{}", r.stderr);
     assert_eq!(read(dir.path().join("good.go")), GOOD.as_bytes());
@@ -437,7 +442,7 @@ fn overlapping_fixes_from_two_rules_are_resolved_and_said() {
         "id: USR1\nlanguage: go\nmessage: mine\nrule:\n  pattern:\n    context: \"func _() { runtime.GC() }\"\n    selector: call_expression\nfix: runtime.GC() /* forced */\n",
     )
     .unwrap();
-    let r = gomemfix(
+    let r = common::gomemfix(
         dir.path(),
         &["fix", "--unsafe-fixes", "--patterns", "rules", "."],
     );
@@ -485,7 +490,7 @@ fn disk_full_on_write_keeps_the_original() {
     if mount_tiny_tmpfs(&mnt) {
         fs::write(mnt.join(&name), &orig).unwrap();
         fill_up(&mnt);
-        let r = gomemfix(&mnt, &["fix", "."]);
+        let r = common::gomemfix(&mnt, &["fix", "."]);
         let after = read(mnt.join(&name));
         let leftovers: Vec<_> = fs::read_dir(&mnt)
             .unwrap()
@@ -514,7 +519,7 @@ fn disk_full_on_write_keeps_the_original() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let r = finish(out);
+    let r = Ran::of(out);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("original is intact"), "{}", r.stderr);
     assert_eq!(read(dir.path().join(&name)), orig.as_bytes());
@@ -530,7 +535,7 @@ fn go_1_26_and_1_27_syntax_is_analysed_without_warning() {
     let dir = tempfile::tempdir().unwrap();
     let text = "package p\n\nimport \"runtime\"\n\ntype Rand struct{ n int }\n\ntype intType interface{ ~int | ~int64 }\n\n// N is a generic method (Go 1.27).\nfunc (r *Rand) N[Int intType](n Int) Int {\n\tfor i := 0; i < 3; i++ {\n\t\tr.n++\n\t\truntime.GC()\n\t}\n\treturn n\n}\n\ntype state struct{ id *int }\n\nfunc (s *state) next() int { return *s.id + 1 }\n\n// advance uses new with an expression (Go 1.26).\nfunc advance(s *state) {\n\tfor i := 0; i < 3; i++ {\n\t\ts.id = new(s.next())\n\t\truntime.GC()\n\t}\n}\n";
     fs::write(dir.path().join("go127.go"), text).unwrap();
-    let r = gomemfix(
+    let r = common::gomemfix(
         dir.path(),
         &["check", "--select", "GM005", "--format", "json", "."],
     );
@@ -555,7 +560,7 @@ fn syntax_errors_show_in_every_format() {
     let text = "package p\n\nimport \"runtime\"\n\nfunc f() {\n\truntime.GC()\n\tx := 1 +* }\n}\n";
     fs::write(dir.path().join("bad.go"), text).unwrap();
     let check = |format: &str| {
-        gomemfix(
+        common::gomemfix(
             dir.path(),
             &["check", "--select", "GM005", "--format", format, "."],
         )
@@ -611,7 +616,7 @@ fn syntax_errors_show_in_every_format() {
 
     // A JSON report with the entry in it is a valid baseline, and the entry is not debt.
     fs::write(dir.path().join("base.json"), check("json").stdout).unwrap();
-    let r = gomemfix(
+    let r = common::gomemfix(
         dir.path(),
         &["check", "--select", "GM005", "--baseline", "base.json", "."],
     );
@@ -633,7 +638,7 @@ fn syntax_errors_show_in_every_format() {
         .unwrap()
         .write_all(text.as_bytes())
         .unwrap();
-    let out = finish(child.wait_with_output().unwrap());
+    let out = Ran::of(child.wait_with_output().unwrap());
     assert!(
         out.stderr.contains("bad.go:7:") && out.stderr.contains("parsed only in part"),
         "{}",

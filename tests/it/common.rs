@@ -111,3 +111,38 @@ pub fn copy_tree(from: &Path, to: &Path) {
 pub fn gomemfix_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_gomemfix"))
 }
+
+/// What one run of the built binary said.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    pub fn of(out: std::process::Output) -> Ran {
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// (exit code, stdout, stderr), for `let (code, out, err) = ...`.
+    pub fn parts(self) -> (i32, String, String) {
+        (self.code, self.stdout, self.stderr)
+    }
+}
+
+/// Runs the built gomemfix in `dir` as CI would (`CI` set: no colour, no progress
+/// bar, whatever the terminal the tests run in; `NO_COLOR` left to each test).
+pub fn gomemfix(dir: &Path, args: &[&str]) -> Ran {
+    let out = Command::new(gomemfix_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("CI", "true")
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run gomemfix");
+    Ran::of(out)
+}

@@ -4,23 +4,6 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn gomemfix(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 /// The README's example rule: `bytes.NewBuffer(nil)` where a zero Buffer does.
 const RULE: &str = r#"id: ORG001
 language: go
@@ -79,24 +62,25 @@ fn project(rule: &str) -> tempfile::TempDir {
 #[test]
 fn a_custom_rule_is_listed_explained_and_its_safe_fix_applied() {
     let p = project(RULE);
-    let (_, out, _) = gomemfix(p.path(), &["rules", "--patterns", "rules"]);
+    let (_, out, _) = common::gomemfix(p.path(), &["rules", "--patterns", "rules"]).parts();
     let line = out.lines().find(|l| l.starts_with("ORG001")).expect(&out);
     assert!(
         line.contains("buffer-from-nil") && line.contains("fix: safe"),
         "{line}"
     );
     assert!(line.ends_with("(rules/org001.yml)"), "{line}");
-    let (code, out, _) = gomemfix(p.path(), &["explain", "ORG001", "--patterns", "rules"]);
+    let (code, out, _) =
+        common::gomemfix(p.path(), &["explain", "ORG001", "--patterns", "rules"]).parts();
     assert_eq!(code, 0);
     assert!(out.starts_with("# ORG001 buffer-from-nil"), "{out}");
     // fix-safety: safe means plain `fix` applies it.
-    let (code, out, err) = gomemfix(p.path(), &["fix", "--patterns", "rules", "."]);
+    let (code, out, err) = common::gomemfix(p.path(), &["fix", "--patterns", "rules", "."]).parts();
     assert_eq!(code, 0, "{out}{err}");
     let fixed = std::fs::read_to_string(p.path().join("a.go")).unwrap();
     assert!(fixed.contains("return new(bytes.Buffer)"), "{fixed}");
     // Without metadata a fix stays unsafe.
     let q = project(&RULE.replace("  fix-safety: safe\n", ""));
-    let (_, out, _) = gomemfix(q.path(), &["check", "--patterns", "rules", "."]);
+    let (_, out, _) = common::gomemfix(q.path(), &["check", "--patterns", "rules", "."]).parts();
     assert!(
         out.contains("unsafe fix, applied with --unsafe-fixes"),
         "{out}"
@@ -112,7 +96,8 @@ fn bad_ids_are_refused_with_the_file_named() {
         ("'ORG 1'", "must be one word"),
     ] {
         let p = project(&RULE.replace("id: ORG001", &format!("id: {id}")));
-        let (code, out, err) = gomemfix(p.path(), &["check", "--patterns", "rules", "."]);
+        let (code, out, err) =
+            common::gomemfix(p.path(), &["check", "--patterns", "rules", "."]).parts();
         assert_eq!(code, 2, "{id}: {out}");
         assert!(
             err.contains("rules/org001.yml: ") && err.contains(says),
@@ -122,7 +107,7 @@ fn bad_ids_are_refused_with_the_file_named() {
     // Two files with one id.
     let p = project(RULE);
     std::fs::write(p.path().join("rules/org001-copy.yml"), RULE).unwrap();
-    let (code, _, err) = gomemfix(p.path(), &["rules", "--patterns", "rules"]);
+    let (code, _, err) = common::gomemfix(p.path(), &["rules", "--patterns", "rules"]).parts();
     assert_eq!(code, 2);
     assert!(
         err.contains("id `ORG001` is already taken by rules/org001-copy.yml"),
@@ -133,7 +118,7 @@ fn bad_ids_are_refused_with_the_file_named() {
 #[test]
 fn test_rules_runs_valid_and_invalid_snippets() {
     let p = project(RULE);
-    let (code, out, err) = gomemfix(p.path(), &["test-rules", "rules"]);
+    let (code, out, err) = common::gomemfix(p.path(), &["test-rules", "rules"]).parts();
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(out, "ORG001: ok (2 valid, 2 invalid)\n1 passed, 0 failed\n");
     // A rule that misses a case fails, naming the snippet.
@@ -142,7 +127,7 @@ fn test_rules_runs_valid_and_invalid_snippets() {
         "    selector: call_expression\n  inside:\n    kind: short_var_declaration\n    stopBy: end\n",
     );
     let p = project(&narrow);
-    let (code, out, _) = gomemfix(p.path(), &["test-rules", "rules"]);
+    let (code, out, _) = common::gomemfix(p.path(), &["test-rules", "rules"]).parts();
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("ORG001: FAILED"), "{out}");
     assert!(
@@ -156,7 +141,7 @@ fn test_rules_runs_valid_and_invalid_snippets() {
         "id: NOPE\nvalid: [\"x := 1\"]\n",
     )
     .unwrap();
-    let (code, _, err) = gomemfix(p.path(), &["test-rules", "rules"]);
+    let (code, _, err) = common::gomemfix(p.path(), &["test-rules", "rules"]).parts();
     assert_eq!(code, 2);
     assert!(err.contains("no rule with id `NOPE`"), "{err}");
 }

@@ -4,30 +4,6 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Command;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gomemfix(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .env_remove("NO_COLOR")
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
 /// Two files: a safe fix (GM010), an unsafe one (GM005) and a renamed import.
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -52,26 +28,29 @@ fn project() -> tempfile::TempDir {
 #[test]
 fn exit_zero_passes_findings_but_not_errors() {
     let p = project();
-    assert_eq!(gomemfix(p.path(), &["check", "."]).code, 1);
-    assert_eq!(gomemfix(p.path(), &["check", "--exit-zero", "."]).code, 0);
+    assert_eq!(common::gomemfix(p.path(), &["check", "."]).code, 1);
     assert_eq!(
-        gomemfix(p.path(), &["fix", "--diff", "--exit-zero", "."]).code,
+        common::gomemfix(p.path(), &["check", "--exit-zero", "."]).code,
         0
     );
-    let missing = gomemfix(p.path(), &["check", "--exit-zero", "nope"]);
+    assert_eq!(
+        common::gomemfix(p.path(), &["fix", "--diff", "--exit-zero", "."]).code,
+        0
+    );
+    let missing = common::gomemfix(p.path(), &["check", "--exit-zero", "nope"]);
     assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
 
 #[test]
 fn quiet_prints_findings_only() {
     let p = project();
-    let loud = gomemfix(p.path(), &["check", "."]);
-    let quiet = gomemfix(p.path(), &["check", "-q", "."]);
+    let loud = common::gomemfix(p.path(), &["check", "."]);
+    let quiet = common::gomemfix(p.path(), &["check", "-q", "."]);
     assert_eq!(quiet.code, 1);
     assert!(loud.stdout.contains("Found 2 findings"), "{}", loud.stdout);
     assert!(!quiet.stdout.contains("Found"), "{}", quiet.stdout);
     assert!(quiet.stdout.contains("a.go:9:2: GM010"), "{}", quiet.stdout);
-    let diff = gomemfix(p.path(), &["fix", "--diff", "--quiet", "."]);
+    let diff = common::gomemfix(p.path(), &["fix", "--diff", "--quiet", "."]);
     assert!(
         diff.stdout.starts_with("diff --git a/a.go"),
         "{}",
@@ -84,8 +63,8 @@ fn quiet_prints_findings_only() {
 fn check_fix_is_fix() {
     let a = project();
     let b = project();
-    let via_check = gomemfix(a.path(), &["check", "--fix", "."]);
-    let via_fix = gomemfix(b.path(), &["fix", "."]);
+    let via_check = common::gomemfix(a.path(), &["check", "--fix", "."]);
+    let via_fix = common::gomemfix(b.path(), &["fix", "."]);
     assert_eq!(via_check.code, via_fix.code);
     assert_eq!(via_check.stdout, via_fix.stdout);
     for f in ["a.go", "b.go"] {
@@ -99,8 +78,8 @@ fn check_fix_is_fix() {
         .contains("debug.FreeOSMemory()"));
     // `check --diff` is `fix --diff`, and `--unsafe-fixes` goes with it.
     let c = project();
-    let d1 = gomemfix(c.path(), &["check", "--diff", "--unsafe-fixes", "."]);
-    let d2 = gomemfix(c.path(), &["fix", "--diff", "--unsafe-fixes", "."]);
+    let d1 = common::gomemfix(c.path(), &["check", "--diff", "--unsafe-fixes", "."]);
+    let d2 = common::gomemfix(c.path(), &["fix", "--diff", "--unsafe-fixes", "."]);
     assert_eq!(d1.stdout, d2.stdout);
     assert!(d1.stdout.contains("b/b.go"));
 }
@@ -108,7 +87,7 @@ fn check_fix_is_fix() {
 #[test]
 fn show_fixes_lists_each_fix() {
     let p = project();
-    let check = gomemfix(p.path(), &["check", "--show-fixes", "."]);
+    let check = common::gomemfix(p.path(), &["check", "--show-fixes", "."]);
     assert!(
         check
             .stdout
@@ -120,16 +99,16 @@ fn show_fixes_lists_each_fix() {
         !check.stdout.contains("  b.go:7:3: GM005"),
         "unsafe: not by `fix`"
     );
-    let unsafe_ = gomemfix(p.path(), &["check", "--show-fixes", "--unsafe-fixes", "."]);
+    let unsafe_ = common::gomemfix(p.path(), &["check", "--show-fixes", "--unsafe-fixes", "."]);
     assert!(unsafe_.stdout.contains("  b.go:7:3: GM005 [gc-in-loop]"));
-    let fix = gomemfix(p.path(), &["fix", "--show-fixes", "."]);
+    let fix = common::gomemfix(p.path(), &["fix", "--show-fixes", "."]);
     assert!(
         fix.stdout
             .contains("Fixed:\n  a.go:9:2: GM010 [gc-without-free-os-memory]\n"),
         "{}",
         fix.stdout
     );
-    let nothing = gomemfix(p.path(), &["fix", "--show-fixes", "."]);
+    let nothing = common::gomemfix(p.path(), &["fix", "--show-fixes", "."]);
     assert!(
         nothing.stdout.contains("Fixed: nothing."),
         "{}",
@@ -141,10 +120,10 @@ fn show_fixes_lists_each_fix() {
 fn output_writes_every_format_to_a_file() {
     let p = project();
     for format in ["text", "json", "sarif", "github", "markdown"] {
-        let to_stdout = gomemfix(p.path(), &["check", "--format", format, "."]);
+        let to_stdout = common::gomemfix(p.path(), &["check", "--format", format, "."]);
         let file = p.path().join(format!("out.{format}"));
         let file_arg = file.to_str().unwrap();
-        let to_file = gomemfix(
+        let to_file = common::gomemfix(
             p.path(),
             &["check", "--format", format, "--output", file_arg, "."],
         );
@@ -158,8 +137,8 @@ fn output_writes_every_format_to_a_file() {
         std::fs::remove_file(&file).unwrap();
     }
     // fix --diff: the text report is the patch; -o is the short form.
-    let patch = gomemfix(p.path(), &["fix", "--diff", "."]);
-    let o = gomemfix(p.path(), &["fix", "--diff", "-o", "fix.patch", "."]);
+    let patch = common::gomemfix(p.path(), &["fix", "--diff", "."]);
+    let o = common::gomemfix(p.path(), &["fix", "--diff", "-o", "fix.patch", "."]);
     assert_eq!(o.code, 1);
     assert_eq!(
         std::fs::read_to_string(p.path().join("fix.patch")).unwrap(),
@@ -170,7 +149,7 @@ fn output_writes_every_format_to_a_file() {
 #[test]
 fn report_writes_more_views_of_one_run() {
     let p = project();
-    let r = gomemfix(
+    let r = common::gomemfix(
         p.path(),
         &[
             "fix",
@@ -195,15 +174,15 @@ fn report_writes_more_views_of_one_run() {
     let read = |f: &str| std::fs::read_to_string(p.path().join(f)).unwrap();
     assert_eq!(
         read("out.patch"),
-        gomemfix(p.path(), &["fix", "--diff", "."]).stdout
+        common::gomemfix(p.path(), &["fix", "--diff", "."]).stdout
     );
     assert_eq!(
         read("out.md"),
-        gomemfix(p.path(), &["fix", "--diff", "--format", "markdown", "."]).stdout
+        common::gomemfix(p.path(), &["fix", "--diff", "--format", "markdown", "."]).stdout
     );
     let sarif: serde_json::Value = serde_json::from_str(&read("out.sarif")).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 2);
-    let bad = gomemfix(p.path(), &["check", "--report", "yaml=x", "."]);
+    let bad = common::gomemfix(p.path(), &["check", "--report", "yaml=x", "."]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("not a format"), "{}", bad.stderr);
 }
@@ -211,16 +190,16 @@ fn report_writes_more_views_of_one_run() {
 #[test]
 fn the_diff_is_coloured_when_asked() {
     let p = project();
-    let plain = gomemfix(p.path(), &["fix", "--diff", "."]);
+    let plain = common::gomemfix(p.path(), &["fix", "--diff", "."]);
     assert!(!plain.stdout.contains('\x1b'), "not a terminal: no colour");
-    let coloured = gomemfix(p.path(), &["fix", "--diff", "--color", "always", "."]);
+    let coloured = common::gomemfix(p.path(), &["fix", "--diff", "--color", "always", "."]);
     assert!(
         coloured.stdout.contains("\x1b[31m-\trt.GC()\x1b[0m"),
         "{:?}",
         coloured.stdout
     );
     // A patch written to a file stays plain unless asked.
-    gomemfix(p.path(), &["fix", "--diff", "-o", "p.patch", "."]);
+    common::gomemfix(p.path(), &["fix", "--diff", "-o", "p.patch", "."]);
     let file = std::fs::read_to_string(p.path().join("p.patch")).unwrap();
     assert!(!file.contains('\x1b'));
 }
@@ -229,26 +208,26 @@ fn the_diff_is_coloured_when_asked() {
 fn completions_know_the_subcommands_and_flags() {
     let p = project();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let r = gomemfix(p.path(), &["completions", shell]);
+        let r = common::gomemfix(p.path(), &["completions", shell]);
         assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
         for word in ["explain", "show-fixes", "unsafe-fixes"] {
             assert!(r.stdout.contains(word), "{shell}: no {word}");
         }
     }
     // bash parses what it is given.
-    let script = gomemfix(p.path(), &["completions", "bash"]).stdout;
-    let o = Command::new("bash")
+    let script = common::gomemfix(p.path(), &["completions", "bash"]).stdout;
+    let o = std::process::Command::new("bash")
         .args(["-n", "-c", &script])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(gomemfix(p.path(), &["completions", "tcsh"]).code, 2);
+    assert_eq!(common::gomemfix(p.path(), &["completions", "tcsh"]).code, 2);
 }
 
 #[test]
 fn rules_list_reads_as_prose_and_says_safety_honestly() {
     let p = project();
-    let r = gomemfix(p.path(), &["rules"]);
+    let r = common::gomemfix(p.path(), &["rules"]);
     assert_eq!(r.code, 0);
     assert!(!r.stdout.contains('$'), "raw metavariables:\n{}", r.stdout);
     assert!(
@@ -263,7 +242,7 @@ fn rules_list_reads_as_prose_and_says_safety_honestly() {
     for id in ["GM003"] {
         let line = r.stdout.lines().find(|l| l.starts_with(id)).unwrap();
         assert!(line.contains("fix: safe or unsafe"), "{line}");
-        let explain = gomemfix(p.path(), &["explain", id]);
+        let explain = common::gomemfix(p.path(), &["explain", id]);
         assert!(
             explain
                 .stdout

@@ -4,23 +4,6 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn gomemfix(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 /// GM010 (line 9) and GM008 (line 13) in every file.
 const GO: &str = "package p
 
@@ -92,7 +75,7 @@ fn found(out: &str) -> Vec<String> {
 #[test]
 fn each_file_uses_its_nearest_config() {
     let m = monorepo();
-    let (code, out, err) = gomemfix(m.path(), &["check", "--format", "json", "."]);
+    let (code, out, err) = common::gomemfix(m.path(), &["check", "--format", "json", "."]).parts();
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         found(&out),
@@ -106,7 +89,7 @@ fn each_file_uses_its_nearest_config() {
         ]
     );
     // pre-commit's file list spans projects: one run, the same answers.
-    let (code, out, err) = gomemfix(
+    let (code, out, err) = common::gomemfix(
         m.path(),
         &[
             "check",
@@ -116,17 +99,19 @@ fn each_file_uses_its_nearest_config() {
             "billing/x.go",
             "search/gen/x.go",
         ],
-    );
+    )
+    .parts();
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         found(&out),
         vec!["billing/x.go:13 GM008", "svc/x.go:9 GM010"]
     );
     // From inside a project the same file gets the same settings.
-    let (_, out, _) = gomemfix(
+    let (_, out, _) = common::gomemfix(
         &m.path().join("billing"),
         &["check", "--format", "json", "."],
-    );
+    )
+    .parts();
     assert_eq!(found(&out), vec!["deep/x.go:13 GM008", "x.go:13 GM008"]);
 }
 
@@ -134,12 +119,13 @@ fn each_file_uses_its_nearest_config() {
 fn flags_and_config_win_over_every_file() {
     let m = monorepo();
     // A flag replaces every file's list.
-    let (_, out, _) = gomemfix(
+    let (_, out, _) = common::gomemfix(
         m.path(),
         &[
             "check", "--format", "json", "--select", "GM008", "svc", "billing",
         ],
-    );
+    )
+    .parts();
     assert_eq!(
         found(&out),
         vec![
@@ -149,7 +135,7 @@ fn flags_and_config_win_over_every_file() {
         ]
     );
     // --config names one file for all (its per-file-ignores still apply).
-    let (_, out, _) = gomemfix(
+    let (_, out, _) = common::gomemfix(
         m.path(),
         &[
             "check",
@@ -160,7 +146,8 @@ fn flags_and_config_win_over_every_file() {
             "billing",
             "search",
         ],
-    );
+    )
+    .parts();
     assert_eq!(
         found(&out),
         vec![
@@ -174,7 +161,7 @@ fn flags_and_config_win_over_every_file() {
 #[test]
 fn fix_uses_each_files_settings() {
     let m = monorepo();
-    let (code, _, err) = gomemfix(m.path(), &["fix", "."]);
+    let (code, _, err) = common::gomemfix(m.path(), &["fix", "."]).parts();
     assert_eq!(code, 0, "{err}");
     let read = |f: &str| std::fs::read_to_string(m.path().join(f)).unwrap();
     // GM010's safe fix where GM010 runs; GM008's where GM008 runs.
@@ -193,7 +180,7 @@ fn fix_uses_each_files_settings() {
 fn a_broken_nested_config_names_itself_and_fails_the_run() {
     let m = monorepo();
     std::fs::write(m.path().join("billing/gomemfix.toml"), "selct = []\n").unwrap();
-    let (code, out, err) = gomemfix(m.path(), &["check", "--format", "json", "."]);
+    let (code, out, err) = common::gomemfix(m.path(), &["check", "--format", "json", "."]).parts();
     assert_eq!(code, 2, "{out}");
     assert!(
         err.contains("billing/gomemfix.toml:1: unknown key `selct`"),
@@ -215,7 +202,7 @@ fn a_broken_nested_config_names_itself_and_fails_the_run() {
         "extend = \"../billing/gomemfix.toml\"\n",
     )
     .unwrap();
-    let (code, _, err) = gomemfix(m.path(), &["check", "billing"]);
+    let (code, _, err) = common::gomemfix(m.path(), &["check", "billing"]).parts();
     assert_eq!(code, 2);
     assert!(err.contains("`extend` goes round in a circle"), "{err}");
     std::fs::write(
@@ -223,7 +210,7 @@ fn a_broken_nested_config_names_itself_and_fails_the_run() {
         "[per-file-ignores]\n\"gen\" = [\"GM0100\"]\n",
     )
     .unwrap();
-    let (code, _, err) = gomemfix(m.path(), &["check", "search"]);
+    let (code, _, err) = common::gomemfix(m.path(), &["check", "search"]).parts();
     assert_eq!(code, 2);
     assert!(
         err.contains("`per-file-ignores`: unknown rule `GM0100`"),

@@ -4,23 +4,6 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn gomemfix(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 fn tree() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("docs")).unwrap();
@@ -39,7 +22,7 @@ fn a_folder_without_go_files_is_an_error() {
     for cmd in [&["check"][..], &["fix", "--diff"], &["fix"]] {
         for folder in ["docs", "only-vendor"] {
             let args = [cmd, &[folder]].concat();
-            let (code, out, err) = gomemfix(t.path(), &args);
+            let (code, out, err) = common::gomemfix(t.path(), &args).parts();
             assert_eq!(code, 2, "{args:?}: {err}");
             assert!(
                 err.contains(&format!("gomemfix: {folder}: no Go files under it")),
@@ -49,25 +32,30 @@ fn a_folder_without_go_files_is_an_error() {
         }
     }
     // Beside a folder that has Go files, the empty one still fails the run.
-    let (code, _, err) = gomemfix(t.path(), &["check", "svc", "docs"]);
+    let (code, _, err) = common::gomemfix(t.path(), &["check", "svc", "docs"]).parts();
     assert_eq!(code, 2, "{err}");
     // --exit-zero passes findings, not errors.
-    assert_eq!(gomemfix(t.path(), &["check", "--exit-zero", "docs"]).0, 2);
+    assert_eq!(
+        common::gomemfix(t.path(), &["check", "--exit-zero", "docs"])
+            .parts()
+            .0,
+        2
+    );
     // A folder whose Go files are all excluded is a choice, not a typo.
     std::fs::write(t.path().join("gomemfix.toml"), "exclude = [\"svc\"]\n").unwrap();
-    let (code, out, err) = gomemfix(t.path(), &["check", "svc"]);
+    let (code, out, err) = common::gomemfix(t.path(), &["check", "svc"]).parts();
     assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]
 fn a_missing_path_is_an_error_and_nothing_else() {
     let t = tree();
-    let (code, out, err) = gomemfix(t.path(), &["check", "nope"]);
+    let (code, out, err) = common::gomemfix(t.path(), &["check", "nope"]).parts();
     assert_eq!(code, 2);
     assert_eq!(err.trim(), "gomemfix: nope: no such file or directory");
     assert_eq!(out, "", "no summary: nothing was checked");
     // With a real path beside it, that path is still checked and summarised.
-    let (code, out, err) = gomemfix(t.path(), &["check", "nope", "svc"]);
+    let (code, out, err) = common::gomemfix(t.path(), &["check", "nope", "svc"]).parts();
     assert_eq!(code, 2, "{err}");
     assert!(out.contains("No findings in 1 file."), "{out}");
 }

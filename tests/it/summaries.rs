@@ -7,30 +7,8 @@
 use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn gomemfix(dir: &Path, args: &[&str]) -> Out {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
 
 fn examples() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -74,11 +52,11 @@ fn summary_line<'a>(text: &'a str, start: &str) -> &'a str {
 fn every_view_of_the_examples_tells_the_same_counts() {
     let work = examples();
     let dir = work.path();
-    let check_json = gomemfix(dir, &["check", "--format", "json", "examples"]);
+    let check_json = common::gomemfix(dir, &["check", "--format", "json", "examples"]);
     let found = keys(&check_json.stdout);
     let n = found.len();
     assert!(n >= 10, "{}", check_json.stdout);
-    let check_text = gomemfix(dir, &["check", "examples"]);
+    let check_text = common::gomemfix(dir, &["check", "examples"]);
     let line = summary_line(&check_text.stdout, "Found ");
     assert_eq!(numbers(line)[0], n, "{line}");
 
@@ -93,7 +71,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
     assert!(fixable < n, "the examples keep a report-only finding");
 
     // fix --diff: the patch edits catalogue.go and the Dockerfile.
-    let diff = gomemfix(dir, &["fix", "--diff", "--unsafe-fixes", "examples"]);
+    let diff = common::gomemfix(dir, &["fix", "--diff", "--unsafe-fixes", "examples"]);
     assert_eq!(diff.code, 1, "{}", diff.stderr);
     let patched: Vec<&str> = diff
         .stdout
@@ -111,7 +89,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
 
     // fix --diff in json and sarif: nothing is written, so every finding of
     // `check` is listed, at the same lines (the original file's).
-    let diff_json = gomemfix(
+    let diff_json = common::gomemfix(
         dir,
         &[
             "fix",
@@ -123,7 +101,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
         ],
     );
     assert_eq!(keys(&diff_json.stdout), found);
-    let diff_sarif = gomemfix(
+    let diff_sarif = common::gomemfix(
         dir,
         &[
             "fix",
@@ -138,7 +116,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), n);
 
     // Markdown: the same totals, and GM006 is fixed in the Dockerfile it edits.
-    let md = gomemfix(
+    let md = common::gomemfix(
         dir,
         &[
             "fix",
@@ -162,7 +140,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
     assert_eq!(fixed_in, "Fixed in: `examples/Dockerfile`.", "{gm006}");
 
     // --show-fixes lists each one.
-    let shown = gomemfix(
+    let shown = common::gomemfix(
         dir,
         &[
             "fix",
@@ -186,7 +164,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
     );
 
     // fix: the same numbers, and what `check` finds afterwards is what was left.
-    let fix = gomemfix(dir, &["fix", "--unsafe-fixes", "examples"]);
+    let fix = common::gomemfix(dir, &["fix", "--unsafe-fixes", "examples"]);
     assert_eq!(fix.code, 1, "{}", fix.stderr);
     let line = summary_line(&fix.stdout, "Fixed ");
     assert_eq!(
@@ -194,7 +172,7 @@ fn every_view_of_the_examples_tells_the_same_counts() {
         vec![fixable, patched.len(), n - fixable],
         "{line}"
     );
-    let after = gomemfix(dir, &["check", "--format", "json", "examples"]);
+    let after = common::gomemfix(dir, &["check", "--format", "json", "examples"]);
     assert_eq!(keys(&after.stdout).len(), n - fixable, "{}", after.stdout);
 }
 
@@ -202,17 +180,17 @@ fn every_view_of_the_examples_tells_the_same_counts() {
 fn a_read_only_file_keeps_its_findings() {
     let work = examples();
     let dir = work.path();
-    let before = gomemfix(dir, &["check", "--format", "json", "examples"]);
+    let before = common::gomemfix(dir, &["check", "--format", "json", "examples"]);
     let n = keys(&before.stdout).len();
     let go = dir.join("examples/catalogue.go");
     std::fs::set_permissions(&go, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let fix = gomemfix(dir, &["fix", "--format", "json", "examples"]);
+    let fix = common::gomemfix(dir, &["fix", "--format", "json", "examples"]);
     assert_eq!(fix.code, 2, "{}", fix.stderr);
     assert!(fix.stderr.contains("read-only"), "{}", fix.stderr);
     // Nothing was fixed, so everything `check` found is still reported, at the
     // same lines.
     assert_eq!(keys(&fix.stdout), keys(&before.stdout));
-    let text = gomemfix(dir, &["fix", "examples"]);
+    let text = common::gomemfix(dir, &["fix", "examples"]);
     let line = summary_line(&text.stdout, "Fixed ");
     assert_eq!(numbers(line)[..3], [0, 0, n], "{line}");
 
@@ -220,13 +198,13 @@ fn a_read_only_file_keeps_its_findings() {
     std::fs::set_permissions(&go, std::fs::Permissions::from_mode(0o644)).unwrap();
     let docker = dir.join("examples/Dockerfile");
     std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o444)).unwrap();
-    let fix = gomemfix(
+    let fix = common::gomemfix(
         dir,
         &["fix", "--unsafe-fixes", "--format", "json", "examples"],
     );
     assert_eq!(fix.code, 2, "{}", fix.stderr);
     let left = keys(&fix.stdout);
     assert!(left.iter().any(|(r, _)| r == "GM006"), "{left:?}");
-    let after = gomemfix(dir, &["check", "--format", "json", "examples"]);
+    let after = common::gomemfix(dir, &["check", "--format", "json", "examples"]);
     assert_eq!(keys(&after.stdout), left);
 }

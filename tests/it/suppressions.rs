@@ -5,23 +5,6 @@
 
 use crate::common;
 
-use std::path::Path;
-use std::process::Command;
-
-fn gomemfix(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(common::gomemfix_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("CI", "true")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 const SOURCE: &str = "package p
 
 import rt \"runtime\"
@@ -66,7 +49,7 @@ fn gm100_lines(out: &str) -> Vec<String> {
 #[test]
 fn unknown_codes_are_reported_without_asking() {
     let p = project();
-    let (code, out, _) = gomemfix(p.path(), &["check", "-q", "."]);
+    let (code, out, _) = common::gomemfix(p.path(), &["check", "-q", "."]).parts();
     assert_eq!(code, 1);
     assert_eq!(
         gm100_lines(&out),
@@ -78,17 +61,19 @@ fn unknown_codes_are_reported_without_asking() {
     // The finding the typo meant to silence is reported.
     assert!(out.contains("a.go:10:2: GM010"), "{out}");
     // --ignore GM100 turns the check off.
-    let (_, out, _) = gomemfix(p.path(), &["check", "-q", "--ignore", "GM100", "."]);
+    let (_, out, _) =
+        common::gomemfix(p.path(), &["check", "-q", "--ignore", "GM100", "."]).parts();
     assert!(gm100_lines(&out).is_empty(), "{out}");
 }
 
 #[test]
 fn idle_codes_are_reported_when_asked() {
     let p = project();
-    let (_, out, _) = gomemfix(
+    let (_, out, _) = common::gomemfix(
         p.path(),
         &["check", "-q", "--report-unused-suppressions", "."],
-    );
+    )
+    .parts();
     let lines = gm100_lines(&out);
     assert_eq!(lines.len(), 3, "{out}");
     assert_eq!(
@@ -96,7 +81,7 @@ fn idle_codes_are_reported_when_asked() {
         "a.go:19:1: GM100 [unused-suppression] this suppression silences nothing for GM005; delete the comment"
     );
     // A code of a rule that did not run is not judged idle.
-    let (_, out, _) = gomemfix(
+    let (_, out, _) = common::gomemfix(
         p.path(),
         &[
             "check",
@@ -106,14 +91,16 @@ fn idle_codes_are_reported_when_asked() {
             "GM010",
             ".",
         ],
-    );
+    )
+    .parts();
     assert_eq!(gm100_lines(&out).len(), 2, "{out}");
 }
 
 #[test]
 fn the_fix_drops_what_silences_nothing() {
     let p = project();
-    let (code, _, err) = gomemfix(p.path(), &["fix", "--report-unused-suppressions", "."]);
+    let (code, _, err) =
+        common::gomemfix(p.path(), &["fix", "--report-unused-suppressions", "."]).parts();
     assert_eq!(code, 0, "{err}");
     let fixed = std::fs::read_to_string(p.path().join("a.go")).unwrap();
     let want = "package p
@@ -146,7 +133,8 @@ func fourth() {
 ";
     assert_eq!(fixed, want);
     // Idempotent: nothing left to report or fix.
-    let (code, out, _) = gomemfix(p.path(), &["check", "--report-unused-suppressions", "."]);
+    let (code, out, _) =
+        common::gomemfix(p.path(), &["check", "--report-unused-suppressions", "."]).parts();
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("No findings in 1 file. 2 suppressed"), "{out}");
 }
@@ -154,13 +142,13 @@ func fourth() {
 #[test]
 fn gm100_is_listed_and_explained() {
     let p = project();
-    let (_, out, _) = gomemfix(p.path(), &["rules"]);
+    let (_, out, _) = common::gomemfix(p.path(), &["rules"]).parts();
     assert!(
         out.lines()
             .any(|l| l.starts_with("GM100  unused-suppression") && l.contains("fix: safe")),
         "{out}"
     );
-    let (code, out, _) = gomemfix(p.path(), &["explain", "GM100"]);
+    let (code, out, _) = common::gomemfix(p.path(), &["explain", "GM100"]).parts();
     assert_eq!(code, 0);
     assert!(out.contains("## Fix safety\nSafe"), "{out}");
     assert!(out.contains("GM999"), "{out}");
