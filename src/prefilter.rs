@@ -13,7 +13,6 @@ use memchr::memmem;
 use serde_json::Value;
 
 use crate::lang::Go;
-use crate::rules::RuleMeta;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Prefilter {
@@ -28,14 +27,19 @@ pub enum Prefilter {
 }
 
 impl Prefilter {
-    pub fn from_rule(rule: &Value, _constraints: Option<&Value>, meta: &RuleMeta) -> Prefilter {
+    /// The byte test of a rule: what its pattern requires, the import path of
+    /// each package it names (`packages` metadata) and one of its `needles`.
+    pub fn from_rule<'a>(
+        rule: &Value,
+        packages: impl IntoIterator<Item = &'a String>,
+        needles: &[String],
+    ) -> Prefilter {
         let mut parts = vec![from_rule_value(rule)];
-        for path in meta.packages.values() {
+        for path in packages {
             parts.push(Prefilter::Needle(format!("\"{path}\"").into_bytes()));
         }
-        if !meta.needles.is_empty() {
-            let any = meta
-                .needles
+        if !needles.is_empty() {
+            let any = needles
                 .iter()
                 .map(|n| Prefilter::Needle(n.clone().into_bytes()));
             parts.push(Prefilter::Any(any.collect()));
@@ -271,28 +275,18 @@ fn find_kind<'t>(node: tree_sitter::Node<'t>, kind: &str) -> Option<tree_sitter:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
-    fn meta(packages: &[(&str, &str)]) -> RuleMeta {
-        RuleMeta {
-            name: None,
-            fix_safety: None,
-            packages: packages
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-            skip_tests: false,
-            imports: BTreeMap::new(),
-            fix_description: None,
-            needles: vec![],
-        }
+    /// The prefilter of a rule naming `packages` (alias, path) and no needles.
+    fn of(rule: &Value, packages: &[(&str, &str)]) -> Prefilter {
+        let paths: Vec<String> = packages.iter().map(|(_, p)| p.to_string()).collect();
+        Prefilter::from_rule(rule, &paths, &[])
     }
 
     #[test]
     fn listed_needles_are_alternatives() {
-        let mut m = meta(&[]);
-        m.needles = vec!["nil".into(), "make".into()];
-        let p = Prefilter::from_rule(&serde_json::json!({"kind": "slice_expression"}), None, &m);
+        let needles = ["nil".to_string(), "make".to_string()];
+        let rule = serde_json::json!({"kind": "slice_expression"});
+        let p = Prefilter::from_rule(&rule, &[], &needles);
         assert!(p.may_match(b"x = nil"));
         assert!(!p.may_match(b"var t = [...]uint32{1, 2}"));
     }
@@ -303,7 +297,7 @@ mod tests {
             "pattern": {"context": "func _() { $RT.GC() }", "selector": "call_expression"},
             "not": {"inside": {"kind": "for_statement"}}
         });
-        let p = Prefilter::from_rule(&rule, None, &meta(&[("RT", "runtime")]));
+        let p = of(&rule, &[("RT", "runtime")]);
         assert_eq!(
             p,
             Prefilter::All(vec![
@@ -324,13 +318,13 @@ mod tests {
     #[test]
     fn kinds_and_pattern_keywords_need_their_keyword() {
         let rule = serde_json::json!({"kind": "go_statement"});
-        let p = Prefilter::from_rule(&rule, None, &meta(&[]));
+        let p = of(&rule, &[]);
         assert_eq!(p, Prefilter::Word(b"go".to_vec()));
         assert!(!p.may_match(b"package p // go here\nvar x = 1"));
         // A quote before it on the line: it might be code, so the file is parsed.
         assert!(p.may_match(b"package p\nimport \"go/ast\""));
         let rule = serde_json::json!({"pattern": "func main() { $$$ }"});
-        let p = Prefilter::from_rule(&rule, None, &meta(&[]));
+        let p = of(&rule, &[]);
         assert!(p.may_match(b"package main\nfunc main() {}"));
         assert!(!p.may_match(b"package main\nvar main = 1"));
     }
@@ -339,33 +333,24 @@ mod tests {
     fn anchored_regex_gives_its_literal_prefix() {
         let rule = serde_json::json!({"kind": "function_declaration", "regex": "^func"});
         assert_eq!(
-            Prefilter::from_rule(&rule, None, &meta(&[])),
+            of(&rule, &[]),
             Prefilter::All(vec![
                 Prefilter::Word(b"func".to_vec()),
                 Prefilter::Needle(b"func".to_vec())
             ])
         );
         let rule = serde_json::json!({"regex": "^funcs?x"});
-        assert_eq!(
-            Prefilter::from_rule(&rule, None, &meta(&[])),
-            Prefilter::Needle(b"func".to_vec())
-        );
+        assert_eq!(of(&rule, &[]), Prefilter::Needle(b"func".to_vec()));
         let rule = serde_json::json!({"regex": "func"});
-        assert_eq!(
-            Prefilter::from_rule(&rule, None, &meta(&[])),
-            Prefilter::Always
-        );
+        assert_eq!(of(&rule, &[]), Prefilter::Always);
     }
 
     #[test]
     fn any_is_or_and_kind_is_always() {
         let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"kind": "array_type"}]});
-        assert_eq!(
-            Prefilter::from_rule(&rule, None, &meta(&[])),
-            Prefilter::Always
-        );
+        assert_eq!(of(&rule, &[]), Prefilter::Always);
         let rule = serde_json::json!({"any": [{"pattern": "foo()"}, {"pattern": "bar()"}]});
-        let p = Prefilter::from_rule(&rule, None, &meta(&[]));
+        let p = of(&rule, &[]);
         assert!(p.may_match(b"bar()") && !p.may_match(b"baz()"));
     }
 }

@@ -181,8 +181,6 @@ struct RuleExtras {
     #[serde(default)]
     metadata: Option<RuleMeta>,
     rule: serde_json::Value,
-    #[serde(default)]
-    constraints: Option<serde_json::Value>,
 }
 
 /// Parses one user rule file (one YAML document): the YAML is all there is.
@@ -243,7 +241,7 @@ fn parse_with_entry_point(
         )));
     }
     let trigger = run.and(trigger_of(&config.id));
-    let prefilter = Prefilter::from_rule(&extras.rule, extras.constraints.as_ref(), &meta);
+    let prefilter = Prefilter::from_rule(&extras.rule, meta.packages.values(), &meta.needles);
     Ok(Rule {
         id: config.id.clone(),
         name: meta.name.clone().unwrap_or_else(|| config.id.clone()),
