@@ -142,14 +142,9 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
         _ => return None,
     };
     let body = node.field("body")?;
+    // The receiver's type name (`Node` for `*Node` or `Node[K]`), to recognise the
+    // same method called on another value of that type (`k.walk()` for a child `k`).
     let receiver_type = decls::receiver_of(node).map(|(_, t)| t);
-    // The receiver's type as written (`*Node`), to recognise the same method
-    // called on another value of that type (`k.walk()` for a child `k`).
-    let receiver_text = node
-        .field("receiver")
-        .and_then(|l| l.children().find(|c| c.kind() == "parameter_declaration"))
-        .and_then(|p| p.field("type"))
-        .map(|t| t.text().replace(' ', ""));
     let resolver = std::cell::OnceCell::new();
     let calls: Vec<GoNode> = decls::own_nodes(&body)
         .into_iter()
@@ -168,22 +163,15 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
                             node.kind() == "func_literal" && d.kind == DeclKind::Local
                         })
                 }
-                Some(recv) => {
+                Some(_) => {
                     callee.kind() == "selector_expression"
                         && callee.field("field").is_some_and(|f| f.text() == name)
                         && callee.field("operand").is_some_and(|o| {
-                            of_receiver_type(
-                                file,
-                                &o,
-                                recv,
-                                receiver_type.as_deref().unwrap_or(""),
-                                0,
-                            ) || receiver_text.as_deref().is_some_and(|want| {
-                                resolver
-                                    .get_or_init(|| Resolver::new(file))
-                                    .type_of(&o)
-                                    .is_some_and(|t| t.replace(' ', "") == want)
-                            })
+                            let ty = receiver_type.as_deref().unwrap_or_default();
+                            resolver
+                                .get_or_init(|| Resolver::new(file))
+                                .type_of(&o)
+                                .is_some_and(|t| types::base_type_name(&t) == ty)
                         })
                 }
             }
@@ -202,87 +190,6 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
         receiver,
         calls,
     })
-}
-
-/// `r`, `r.f` where field `f` has the receiver's type `T` or `*T`, or `k`
-/// ranged over such a field holding many (`for _, k := range r.kids`).
-fn of_receiver_type(file: &GoFile, operand: &GoNode, recv: &str, ty: &str, depth: u32) -> bool {
-    // `for _, n := range n.kids` names its own range expression: stop somewhere.
-    if depth > 4 {
-        return false;
-    }
-    match operand.kind().as_ref() {
-        "identifier" => {
-            let name = operand.text();
-            let Some(d) = decls::lookup(operand, &name) else {
-                return false;
-            };
-            match d.kind {
-                DeclKind::Receiver => name == recv,
-                DeclKind::Local => {
-                    ranged_element_of_receiver_type(file, &d.ident, recv, ty, depth + 1)
-                }
-                DeclKind::Param => false,
-            }
-        }
-        "selector_expression" => {
-            let (Some(inner), Some(field)) = (operand.field("operand"), operand.field("field"))
-            else {
-                return false;
-            };
-            of_receiver_type(file, &inner, recv, ty, depth + 1)
-                && decls::struct_field_type(operand, ty, &field.text())
-                    .and_then(|t| decls::base_type_name(&t))
-                    .is_some_and(|t| t == ty)
-        }
-        _ => false,
-    }
-}
-
-/// True when `ident` is the element variable of `for _, ident := range X` and X
-/// is a slice, array or map of the receiver's type reached from the receiver.
-fn ranged_element_of_receiver_type(
-    file: &GoFile,
-    ident: &GoNode,
-    recv: &str,
-    ty: &str,
-    depth: u32,
-) -> bool {
-    let Some(left) = ident.parent().filter(|p| p.kind() == "expression_list") else {
-        return false;
-    };
-    let Some(clause) = left.parent().filter(|p| p.kind() == "range_clause") else {
-        return false;
-    };
-    let names: Vec<_> = left.named_children().collect();
-    if names.len() != 2 || names[1].range() != ident.range() {
-        return false;
-    }
-    let Some(ranged) = clause.field("right") else {
-        return false;
-    };
-    let (Some(inner), Some(field)) = (ranged.field("operand"), ranged.field("field")) else {
-        return false;
-    };
-    if ranged.kind() != "selector_expression"
-        || !of_receiver_type(file, &inner, recv, ty, depth + 1)
-    {
-        return false;
-    }
-    // The field may be declared in another file of the package.
-    let resolver = Resolver::new(file);
-    let Some(field_type) = resolver.type_decl(ty).and_then(|d| {
-        d.fields
-            .iter()
-            .find(|(name, _)| *name == field.text())
-            .map(|(_, t)| t.clone())
-    }) else {
-        return false;
-    };
-    let element = types::slice_elem(&field_type)
-        .or_else(|| types::array_elem(&field_type))
-        .or_else(|| types::map_key_value(&field_type).map(|(_, v)| v));
-    element.is_some_and(|e| types::base_type_name(&e) == ty)
 }
 
 /// The parameters of a function, the receiver first for a method.
