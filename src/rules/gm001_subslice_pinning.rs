@@ -738,8 +738,9 @@ fn is_search_of(call: &GoNode, base: &GoNode) -> bool {
 
 /// The base stays alive anyway, so the sub-slice pins nothing extra: it is used
 /// on a later pass of a loop around the sub-slice that it was declared outside
-/// (a buffer reused), or after the sub-slice it goes somewhere long-lived itself
-/// (returned, stored, sent), whole or as a slice that is not short. Reading it,
+/// (a buffer reused), or, in the sub-slice's own statement or after it, it goes
+/// somewhere long-lived itself (returned, stored, sent), whole or as a slice that
+/// is not short. Reading it,
 /// passing it to a call or re-slicing it in a local does not keep it past the
 /// function.
 fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool {
@@ -766,7 +767,10 @@ fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool
         {
             return true;
         }
-        if n.range().start < stmt.range().end {
+        // Before the sub-slice's statement the base is only read; in that statement
+        // (`return &Block{data: data, head: data[:16]}`, `return data, data[:4]`) or
+        // after it, the base may go where the sub-slice goes.
+        if n.range().start < stmt.range().start {
             return false;
         }
         // The use, or the slice of the base it is the operand of.

@@ -38,6 +38,7 @@ macro_rules! cases {
 cases! {
     GM001 {
         neg_already_copied,
+        neg_base_in_same_literal,
         neg_base_kept,
         neg_bounded,
         neg_covers_most,
