@@ -967,9 +967,23 @@ pub fn for_each_use(
     Ok(())
 }
 
-/// The call expression `callee` is the function of, if any.
+/// The call expression `callee` is the function of, if any. A generic function
+/// called with explicit type arguments (`limiter.New[string](n)`) is called too:
+/// the parser reads `New[string]` as an index or an instantiation, and a function
+/// cannot be indexed.
 fn called_by<'r>(callee: &GoNode<'r>) -> Option<GoNode<'r>> {
-    let parent = callee.parent()?;
+    let mut callee = callee.clone();
+    let mut parent = callee.parent()?;
+    let instantiates = match parent.kind().as_ref() {
+        "index_expression" => parent.field("operand"),
+        "type_instantiation_expression" | "generic_type" => parent.field("type"),
+        _ => None,
+    }
+    .is_some_and(|f| f.range() == callee.range());
+    if instantiates {
+        callee = parent.clone();
+        parent = parent.parent()?;
+    }
     (parent.kind() == "call_expression"
         && parent
             .field("function")

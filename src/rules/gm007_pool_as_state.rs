@@ -521,12 +521,23 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         return Some(why);
     }
     let arg = unparen(&arg);
-    let from_elsewhere = match arg.kind().as_ref() {
-        "identifier" => pools::get_binding(put, &arg.text()).is_none(),
-        "selector_expression" => true,
-        _ => false,
+    // The object put: `x`, `s.cur`, or the variable behind `&x` (a pointer to a
+    // parameter or local value is never an object a Get handed out).
+    let (object, from_elsewhere) = match arg.kind().as_ref() {
+        "identifier" => (arg.clone(), pools::get_binding(put, &arg.text()).is_none()),
+        "selector_expression" => (arg.clone(), true),
+        "unary_expression" if arg.text().starts_with('&') => {
+            match arg.field("operand").map(|o| unparen(&o)) {
+                Some(o) if o.kind() == "identifier" => {
+                    let fresh = pools::get_binding(put, &o.text()).is_none();
+                    (o, fresh)
+                }
+                _ => (arg.clone(), false),
+            }
+        }
+        _ => (arg.clone(), false),
     };
-    if from_elsewhere && !reset_before(put, &arg.text()) && read_back_as_state(file, receiver) {
+    if from_elsewhere && !reset_before(put, &object.text()) && read_back_as_state(file, receiver) {
         let why = format!(
             "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
             arg.text()

@@ -98,6 +98,8 @@ cases! {
     }
     GM003 {
         cmd__tool__neg_tool,
+        internal__cache__neg_generic_once,
+        internal__cache__pos_generic_per_request,
         internal__poller__pos_poller,
         internal__watch__pos_watch,
         neg_ctx_done,
@@ -196,6 +198,7 @@ cases! {
         neg_new_may_fail,
         neg_nil_checked,
         neg_per_encoding,
+        neg_put_address_of_copy,
         neg_shadowed_in_loop,
         neg_size_class,
         pos_cursor_between_calls,
@@ -203,6 +206,7 @@ cases! {
         pos_keyed_cache,
         pos_nil_checked_state,
         pos_no_new,
+        pos_put_address_of_param,
         pos_put_populated,
         pos_state_read,
         pos_textbook,
