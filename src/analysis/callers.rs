@@ -949,7 +949,7 @@ pub fn for_each_use(
                     let declaring = n
                         .parent()
                         .is_some_and(|p| p.kind() == "function_declaration");
-                    if declaring || decls::lookup(&n, &name).is_some() {
+                    if declaring || is_literal_key(&n) || decls::lookup(&n, &name).is_some() {
                         continue;
                     }
                     uses.push(Use {
@@ -965,6 +965,26 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// True when `id` is the key of a keyed element (`sync.Pool{New: ...}`): a
+/// struct field's name, never a use of a function (a function value cannot
+/// be a map key, and an array index must be a constant).
+fn is_literal_key(id: &GoNode) -> bool {
+    let Some(parent) = id.parent() else {
+        return false;
+    };
+    let (element, keyed) = match parent.kind().as_ref() {
+        "literal_element" => (parent.clone(), parent.parent()),
+        "keyed_element" => (id.clone(), Some(parent.clone())),
+        _ => return false,
+    };
+    keyed.is_some_and(|k| {
+        k.kind() == "keyed_element"
+            && k.named_children()
+                .find(|c| c.kind() != "comment")
+                .is_some_and(|first| first.range() == element.range())
+    })
 }
 
 /// The call expression `callee` is the function of, if any. A generic function

@@ -171,6 +171,37 @@ pub fn next_statement<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
     }
 }
 
+/// The comment block written right above `node` (a declaration or a
+/// statement): the `//` or `/* */` comments that end on the line before it, and
+/// those above them with no blank line between, joined in source order.
+pub fn comment_above(text: &str, node: &GoNode) -> String {
+    let mut parts = vec![];
+    let mut start = node.range().start;
+    // The first statement of a block: the comments above it sit before the
+    // block's statement list, not inside it.
+    let mut cur = node.prev().or_else(|| {
+        node.parent()
+            .filter(|p| p.kind() == "statement_list")
+            .and_then(|p| p.prev())
+    });
+    while let Some(c) = cur {
+        if c.kind() != "comment" {
+            break;
+        }
+        let gap = &text[c.range().end.min(start)..start];
+        let line_start = text[..c.range().start].rfind('\n').map_or(0, |i| i + 1);
+        let own_line = text[line_start..c.range().start].trim().is_empty();
+        if gap.matches('\n').count() > 1 || !gap.trim().is_empty() || !own_line {
+            break;
+        }
+        parts.push(c.text().to_string());
+        start = c.range().start;
+        cur = c.prev();
+    }
+    parts.reverse();
+    parts.join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +248,26 @@ mod tests {
         assert!(in_test_code(&f, &find(&f, "alpha()")));
         assert!(in_test_code(&f, &find(&f, "gamma()")));
         assert!(!in_test_code(&f, &find(&f, "delta()")));
+    }
+
+    #[test]
+    fn comment_blocks_above() {
+        let src = "package p\n\n// far\n\n// one\n/* two */\nfunc f() {\n\t// zero\n\tx := 1 // trailing\n\t// three\n\tgo g()\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let func = f
+            .root
+            .root()
+            .children()
+            .find(|n| n.kind() == "function_declaration")
+            .unwrap();
+        assert_eq!(comment_above(f.text(), &func), "// one\n/* two */");
+        let go = find(&f, "go g()");
+        assert_eq!(comment_above(f.text(), &go), "// three");
+        let x = find(&f, "x := 1");
+        assert_eq!(
+            comment_above(f.text(), &as_statement(&x).unwrap_or(x)),
+            "// zero"
+        );
     }
 
     #[test]

@@ -70,6 +70,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(leak) = goroutine_function(node).and_then(|f| find_leak(file, &f, None)) else {
         return Outcome::Silent;
     };
+    // Its author wrote down that it lives as long as the process.
+    if documented_as_process_long(file, node, &leak) {
+        return Outcome::Silent;
+    }
     // A goroutine started once per process lives as long as the process by design.
     let Some(why) = callers::repeats(file, node) else {
         return Outcome::Silent;
@@ -85,6 +89,53 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         },
         other => other,
     }
+}
+
+/// Phrases with which a comment says that something is meant to outlive its
+/// caller and live as long as the process.
+const PROCESS_LONG: &[&str] = &[
+    "long-lived",
+    "long lived",
+    "lifetime of the process",
+    "life of the process",
+    "lifetime of the program",
+    "life of the program",
+    "process lifetime",
+    "process's lifetime",
+    "process' lifetime",
+    "exit with the process",
+    "exits with the process",
+    "die with the process",
+    "dies with the process",
+    "ends with the process",
+    "until the process exits",
+    "until the program exits",
+    "as long as the process",
+    "as long as the program",
+];
+
+/// True when a comment says the goroutine is meant to live as long as the
+/// process: the doc comment of the function that starts it, of its named
+/// goroutine function, or the comment right above the `go` statement. A report
+/// would contradict what the author wrote down, and a maintainer closes it.
+fn documented_as_process_long(file: &GoFile, go_stmt: &GoNode, leak: &Leak) -> bool {
+    let text = file.text();
+    let mut comments = vec![scope::comment_above(text, go_stmt)];
+    if let Some(f) = scope::enclosing_function(go_stmt).filter(|f| f.kind() != "func_literal") {
+        comments.push(scope::comment_above(text, &f));
+    }
+    if leak.func.kind() != "func_literal" {
+        comments.push(scope::comment_above(text, &leak.func));
+    }
+    comments.iter().any(|c| {
+        let words = c
+            .to_lowercase()
+            .replace("//", " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        PROCESS_LONG.iter().any(|p| words.contains(p))
+    })
 }
 
 /// The fix of one leak: its sleeps wait on a context too, the one in scope or

@@ -18,7 +18,7 @@
 use crate::analysis::escape::{self, is_fresh};
 use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
 use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
-use crate::analysis::{constants, scope};
+use crate::analysis::{callers, constants, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{FixPlan, Outcome};
@@ -104,7 +104,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         Holder::Local { decl, function } => {
             if known_small(file, map, Some(decl))
                 || reused_per_pass(&resolver, lp, Some(decl), function)
-                || in_teardown(lp, None)
+                || in_teardown(file, lp, None)
             {
                 return Outcome::Silent;
             }
@@ -128,7 +128,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
                 .as_ref()
                 .is_some_and(|f| reused_per_pass(&resolver, lp, owner_decl.as_ref(), f));
             if same_map_each_pass
-                || in_teardown(lp, Some(&owner.text()))
+                || in_teardown(file, lp, Some(&owner.text()))
                 || known_small(file, &target, None)
                 || reuse_idiom(lp, map)
                 || pooled_after(lp, map, &owner)
@@ -148,7 +148,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
                 .as_ref()
                 .is_some_and(|f| reused_per_pass(&resolver, lp, None, f));
             if same_map_each_pass
-                || in_teardown(lp, None)
+                || in_teardown(file, lp, None)
                 || known_small(file, map, None)
                 || reuse_idiom(lp, map)
                 || pooled_after(lp, map, map)
@@ -469,7 +469,7 @@ fn waits_for_events(resolver: &Resolver, loop_: &GoNode, lp: &GoNode) -> bool {
 /// The loop runs where the owner is being torn down: in a function whose name
 /// says so (`Close`, `stopAll`, `resetOnClose`...), or in one that closes a
 /// channel of the owner, cancels it, or marks it closed.
-fn in_teardown(lp: &GoNode, owner: Option<&str>) -> bool {
+fn in_teardown(file: &GoFile, lp: &GoNode, owner: Option<&str>) -> bool {
     let Some(named) = lp.ancestors().find(|a| {
         matches!(
             a.kind().as_ref(),
@@ -482,6 +482,9 @@ fn in_teardown(lp: &GoNode, owner: Option<&str>) -> bool {
         .field("name")
         .is_some_and(|n| name_says_teardown(&n.text()))
     {
+        return true;
+    }
+    if called_only_in_teardown(file, &named) {
         return true;
     }
     let Some(owner) = owner else {
@@ -533,6 +536,42 @@ fn in_teardown(lp: &GoNode, owner: Option<&str>) -> bool {
         _ => false,
     });
     shut
+}
+
+/// A helper that only teardown calls (`cleanup`, called from `Stop` and
+/// nowhere else in the module's non-test code): it runs while its owner is
+/// being discarded, as the teardown function itself does.
+fn called_only_in_teardown(file: &GoFile, func: &GoNode) -> bool {
+    let mut calls = 0;
+    let mut all_teardown = true;
+    let scan = callers::for_each_use(file, func, false, &mut |_, uses| {
+        for u in uses {
+            let caller = u
+                .node
+                .parent()
+                .filter(|c| {
+                    c.kind() == "call_expression"
+                        && c.field("function")
+                            .is_some_and(|f| f.range() == u.node.range())
+                })
+                .and_then(|c| {
+                    c.ancestors().find(|a| {
+                        matches!(
+                            a.kind().as_ref(),
+                            "function_declaration" | "method_declaration"
+                        )
+                    })
+                })
+                .and_then(|f| f.field("name"));
+            calls += 1;
+            if !caller.is_some_and(|n| name_says_teardown(&n.text())) {
+                all_teardown = false;
+                return false;
+            }
+        }
+        true
+    });
+    scan.is_ok() && calls > 0 && all_teardown
 }
 
 fn says_shut(text: &str) -> bool {

@@ -30,6 +30,17 @@ const FLAGS_WITH_VALUE: &[&str] = &[
     "-C",
 ];
 
+/// Arguments that ask a command-line program for its usage or version.
+const HELP_WORDS: &[&str] = &[
+    "--help",
+    "-help",
+    "-h",
+    "help",
+    "--version",
+    "-version",
+    "version",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Instruction {
     /// Upper-case keyword: `FROM`, `RUN`, `ENV`...
@@ -91,11 +102,30 @@ impl Dockerfile {
     /// True when the image says it is a long-running service: it `EXPOSE`s a
     /// port, has a `HEALTHCHECK` or declares a `VOLUME`. An image of a one-shot
     /// tool (a migration, an index clean-up, a load generator) declares none.
+    /// An image whose default command only asks for help (`CMD ["--help"]`)
+    /// packages a command-line tool, whatever ports it exposes.
     pub fn is_service_image(&self) -> bool {
-        self.stages
-            .iter()
-            .flat_map(|s| &s.instructions)
-            .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
+        !self.default_command_asks_for_help()
+            && self
+                .stages
+                .iter()
+                .flat_map(|s| &s.instructions)
+                .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
+    }
+
+    /// True when the final image's default arguments (its last `CMD`) only
+    /// ask the program for its usage or version: users run the image with
+    /// their own command line each time, as they would run a CLI.
+    fn default_command_asks_for_help(&self) -> bool {
+        let Some(cmd) = self
+            .stages
+            .last()
+            .and_then(|s| s.instructions.iter().rev().find(|i| i.keyword == "CMD"))
+        else {
+            return false;
+        };
+        let words = exec_words(&cmd.args);
+        !words.is_empty() && words.iter().all(|w| HELP_WORDS.contains(&w.as_str()))
     }
 
     /// True when the file's name says the image is for tests, CI, development
@@ -840,6 +870,23 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             tie_of("FROM golang:1.23\nRUN apt-get update\n", "", &[]),
             Tie::None
         );
+    }
+
+    #[test]
+    fn an_image_that_defaults_to_help_is_a_tool() {
+        let tool = "FROM alpine\nCOPY site /usr/bin/site\nVOLUME /work\nEXPOSE 1414\nENTRYPOINT [\"/usr/bin/site\"]\nCMD [ \"--help\" ]\n";
+        assert!(!Dockerfile::parse(Path::new("Dockerfile"), tool).is_service_image());
+        let shell_form = tool.replace("CMD [ \"--help\" ]", "CMD version");
+        assert!(!Dockerfile::parse(Path::new("Dockerfile"), &shell_form).is_service_image());
+        // A server whose default arguments do real work is a service.
+        let server = tool.replace(
+            "CMD [ \"--help\" ]",
+            "CMD [\"serve\", \"--help-url=/docs\"]",
+        );
+        assert!(Dockerfile::parse(Path::new("Dockerfile"), &server).is_service_image());
+        // Only the final stage's command counts.
+        let staged = format!("FROM golang AS b\nCMD [\"--help\"]\n{}", server);
+        assert!(Dockerfile::parse(Path::new("Dockerfile"), &staged).is_service_image());
     }
 
     #[test]
