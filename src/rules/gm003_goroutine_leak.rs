@@ -91,27 +91,20 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     }
 }
 
-/// Phrases with which a comment says that something is meant to outlive its
-/// caller and live as long as the process.
+/// Phrases with which a comment accepts that something outlives its caller and
+/// ends only with the process: the object is made to be long-lived, or the
+/// loop is left to die with the process. A comment that only describes the
+/// lifetime ("rescans for as long as the process runs") accepts nothing.
 const PROCESS_LONG: &[&str] = &[
     "long-lived",
     "long lived",
-    "lifetime of the process",
-    "life of the process",
-    "lifetime of the program",
-    "life of the program",
-    "process lifetime",
-    "process's lifetime",
-    "process' lifetime",
     "exit with the process",
     "exits with the process",
     "die with the process",
     "dies with the process",
+    "end with the process",
     "ends with the process",
-    "until the process exits",
-    "until the program exits",
-    "as long as the process",
-    "as long as the program",
+    "no stop function is needed",
 ];
 
 /// True when a comment says the goroutine is meant to live as long as the
