@@ -16,7 +16,7 @@ pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
             "no automatic fix: the call is not a statement of its own".into(),
         ));
     };
-    match statement_removal(file.text(), &stmt) {
+    match removal(file.text(), &stmt, Some(file)) {
         Some(edit) => Outcome::fix(FixPlan {
             edits: vec![edit],
             ..FixPlan::default()
@@ -28,12 +28,19 @@ pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
 }
 
 /// The edit deleting `stmt`, or None when it does not stand on lines of its own
-/// or its removal would leave a label without a statement. When `stmt` is all
+/// (block comments before it on its line count as its own) or its removal would leave a label without a statement. When `stmt` is all
 /// that an `if` without side effects or an `init` function holds, the `if` or
 /// the function goes with it: an empty `if debug {}` or `func init() {}` is litter.
 pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
-    if let Some(holder) = emptied_holder(stmt) {
-        return statement_removal(text, &holder);
+    removal(text, stmt, None)
+}
+
+/// [`statement_removal`], with the file when there is one: its imports tell a
+/// call of a standard function without side effects (`os.Getenv`) in an `if`'s
+/// condition.
+fn removal(text: &str, stmt: &GoNode, file: Option<&GoFile>) -> Option<Edit> {
+    if let Some(holder) = emptied_holder(stmt, file) {
+        return removal(text, &holder, file);
     }
     let parent = stmt.parent()?;
     if parent.kind() == "labeled_statement" {
@@ -41,7 +48,10 @@ pub fn statement_removal(text: &str, stmt: &GoNode) -> Option<Edit> {
     }
     let r = stmt.range();
     let start = line_start(text, r.start);
-    if !text[start..r.start].trim().is_empty() {
+    // Only indentation before it, or a block comment that explains it
+    // (`/* let the shard go */ runtime.GC()`): that goes with the line.
+    let before = &text[start..r.start];
+    if !before.trim().is_empty() && (before.contains("//") || !only_comments(before)) {
         return None;
     }
     let rest_of_line = &text[r.end..line_end(text, r.end)];
@@ -102,7 +112,7 @@ fn only_comments(rest: &str) -> bool {
 /// The `if` statement or `init` function that would be left empty by removing
 /// `stmt`, its only statement: an `if` with no `else`, no init statement and a
 /// condition without side effects, or a plain `func init()`.
-fn emptied_holder<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+fn emptied_holder<'r>(stmt: &GoNode<'r>, file: Option<&GoFile>) -> Option<GoNode<'r>> {
     let mut block = stmt.parent()?;
     if block.kind() == "statement_list" {
         block = block.parent()?;
@@ -124,7 +134,7 @@ fn emptied_holder<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
                     .is_some_and(|c| c.range() == block.range())
                 && holder
                     .field("condition")
-                    .is_some_and(|c| side_effect_free(&c));
+                    .is_some_and(|c| side_effect_free(&c, file));
             plain.then_some(holder)
         }
         "function_declaration" => {
@@ -138,16 +148,28 @@ fn emptied_holder<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
     }
 }
 
-/// True when evaluating `expr` changes nothing: no calls (but `len` and `cap`),
-/// no channel receives.
-fn side_effect_free(expr: &GoNode) -> bool {
+/// True when evaluating `expr` changes nothing: no calls (but `len`, `cap` and
+/// `os.Getenv`), no channel receives.
+fn side_effect_free(expr: &GoNode, file: Option<&GoFile>) -> bool {
     expr.dfs().all(|n| match n.kind().as_ref() {
-        "call_expression" => n
-            .field("function")
-            .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap")),
+        "call_expression" => n.field("function").is_some_and(|f| {
+            matches!(f.text().as_ref(), "len" | "cap") || reads_environment(&f, file)
+        }),
         "unary_expression" => n.field("operator").is_none_or(|o| o.text() != "<-"),
         _ => true,
     })
+}
+
+/// `os.Getenv` (under the name the file imports `os` by): it only reads.
+fn reads_environment(f: &GoNode, file: Option<&GoFile>) -> bool {
+    let Some(file) = file else {
+        return false;
+    };
+    f.kind() == "selector_expression"
+        && f.field("field").is_some_and(|x| x.text() == "Getenv")
+        && f.field("operand").is_some_and(|o| {
+            o.kind() == "identifier" && scope::names_import(file, f, &o.text(), "os")
+        })
 }
 
 #[cfg(test)]

@@ -160,6 +160,7 @@ cases! {
         neg_suppressed,
         neg_testing_param,
         pos_aliased_range,
+        pos_comment_before_call,
         pos_labeled_stats,
         pos_method_closure,
         pos_textbook,
@@ -224,6 +225,7 @@ cases! {
         neg_profile_flag,
         pos_alias_const,
         pos_debug_switch,
+        pos_env_switch,
         pos_init,
         pos_two_in_file,
     }
