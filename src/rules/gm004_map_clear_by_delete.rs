@@ -18,7 +18,7 @@
 use crate::analysis::escape::{self, is_fresh};
 use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
 use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
-use crate::analysis::{callers, constants, scope};
+use crate::analysis::{callers, constants, pools, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{FixPlan, Outcome};
@@ -132,6 +132,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
                 || known_small(file, &target, None)
                 || reuse_idiom(lp, map)
                 || pooled_after(lp, map, &owner)
+                || recycled_through_pool(file, lp, &owner)
             {
                 return Outcome::Silent;
             }
@@ -801,6 +802,110 @@ fn pooled_after(lp: &GoNode, map: &GoNode, owner: &GoNode) -> bool {
             })
     });
     pooled
+}
+
+/// The loop empties a map of the method's receiver, and every call of the
+/// method in the module runs on an object going back to a pool
+/// (`s.reset(); pool.Put(s)`) or just taken from one (`s := pool.Get().(*state);
+/// s.reset()`): the object and its map are recycled on purpose, and a new map
+/// per reuse would defeat the pool.
+fn recycled_through_pool(file: &GoFile, lp: &GoNode, owner: &GoNode) -> bool {
+    let Some(method) = lp
+        .ancestors()
+        .find(|a| {
+            matches!(
+                a.kind().as_ref(),
+                "method_declaration" | "func_literal" | "function_declaration"
+            )
+        })
+        .filter(|a| a.kind() == "method_declaration")
+    else {
+        return false;
+    };
+    let is_receiver = crate::analysis::decls::receiver_of(&method)
+        .and_then(|(name, _)| name)
+        .is_some_and(|name| name == owner.text());
+    if !is_receiver {
+        return false;
+    }
+    let mut calls = 0;
+    let mut all_pooled = true;
+    let scan = callers::for_each_use(file, &method, false, &mut |gf, uses| {
+        for u in uses {
+            calls += 1;
+            let pooled = u.node.field("operand").is_some_and(|object| {
+                u.node
+                    .parent()
+                    .filter(|c| {
+                        c.kind() == "call_expression"
+                            && c.field("function")
+                                .is_some_and(|f| f.range() == u.node.range())
+                    })
+                    .and_then(|call| scope::as_statement(&call))
+                    .is_some_and(|stmt| {
+                        // The same nodes, borrowed from `gf` for the pool lookups.
+                        match (pools::relocate(gf, &stmt), pools::relocate(gf, &object)) {
+                            (Some(stmt), Some(object)) => {
+                                put_right_after(gf, &stmt, &object)
+                                    || got_right_before(gf, &stmt, &object)
+                            }
+                            _ => false,
+                        }
+                    })
+            });
+            if !pooled {
+                all_pooled = false;
+                return false;
+            }
+        }
+        true
+    });
+    scan.is_ok() && calls > 0 && all_pooled
+}
+
+/// The statement after `stmt` is `pool.Put(object)`, `pool` a `sync.Pool`.
+fn put_right_after<'r>(file: &'r GoFile, stmt: &GoNode<'r>, object: &GoNode) -> bool {
+    let Some(next) = stmt
+        .next_all()
+        .find(|n| n.is_named() && n.kind() != "comment")
+    else {
+        return false;
+    };
+    let call = match next.kind().as_ref() {
+        "expression_statement" | "defer_statement" => next.named_children().next(),
+        _ => None,
+    };
+    call.is_some_and(|c| {
+        pools::method_call(&c, "Put", 1)
+            .is_some_and(|pool| pools::resolve_pool(file, &pool).is_some())
+            && c.field("arguments")
+                .is_some_and(|a| a.named_children().any(|x| same_expr(&x, object)))
+    })
+}
+
+/// The statement before `stmt` sets `object` from a `sync.Pool`'s `Get()`.
+fn got_right_before<'r>(file: &'r GoFile, stmt: &GoNode<'r>, object: &GoNode) -> bool {
+    let Some(prev) = stmt
+        .prev_all()
+        .find(|n| n.is_named() && n.kind() != "comment")
+    else {
+        return false;
+    };
+    if !matches!(
+        prev.kind().as_ref(),
+        "short_var_declaration" | "assignment_statement"
+    ) {
+        return false;
+    }
+    let sets_object = prev
+        .field("left")
+        .is_some_and(|l| l.named_children().any(|t| same_expr(&t, object)));
+    let from_get = prev.field("right").is_some_and(|r| {
+        r.named_children().any(|v| {
+            pools::as_get(&v).is_some_and(|g| pools::resolve_pool(file, &g.receiver).is_some())
+        })
+    });
+    sets_object && from_get
 }
 
 /// The loop's body is one statement, `delete(a, b)`: its two arguments.
