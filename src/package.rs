@@ -341,7 +341,13 @@ impl Files {
 
     /// The module of the folder holding `file`: the nearest `go.mod` above it.
     pub fn module_of(&self, file: &Path) -> Option<Arc<Module>> {
-        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        // `x.go` named alone has the empty parent: the current folder, which
+        // must resolve like `.` (an empty module root lists no files, and a
+        // fix would then find none of the calls it must update).
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let dir = self.canonical(&dir);
         self.module_of_dir(&dir)
     }

@@ -35,6 +35,8 @@ pub struct ContextParam {
     /// The calls (`path:line`) that have no context, pass `context.TODO()` and
     /// can run again and again: the leak stays there.
     pub todo_sites: Vec<String>,
+    /// How many of the calls pass `context.TODO()` (once per process or not).
+    pub todo_calls: usize,
 }
 
 /// One place a function or method is named (see [`for_each_use`]).
@@ -168,6 +170,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
                 ctx
             } else {
                 needs_import = true;
+                plan.todo_calls += 1;
                 // Where the goroutine starts once per process, no context is needed.
                 if repeats(gf, call).is_some() {
                     plan.todo_sites.push(here(gf, call, &module.root));

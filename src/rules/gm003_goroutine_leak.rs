@@ -157,6 +157,19 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
         leak.func.clone()
     };
     match callers::add_context_parameter(file, &owner) {
+        // No caller has a context to give: the fix would only thread a
+        // `context.TODO()` that nothing cancels, a diff no reviewer merges.
+        Ok(change) if change.call_sites > 0 && change.todo_calls == change.call_sites => {
+            let name = callers::function_name(&owner).unwrap_or_default();
+            let sites = if change.todo_sites.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", change.todo_sites.join(", "))
+            };
+            Outcome::report_only(Some(format!(
+                "no context in scope and no automatic fix: no caller of `{name}` has a context to pass{sites}, and a `context.TODO()` would never end; give the goroutine a way to stop (a context or a channel its owner closes when it is done)"
+            )))
+        }
         Ok(change) => {
             let mut edits = sleep_edits(file.text(), &leak.sleeps, &change.param);
             edits.extend(change.edits);

@@ -114,6 +114,7 @@ cases! {
         neg_worker,
         pos_ctx_param,
         pos_map_range,
+        pos_mixed_callers,
         pos_named_func_ctx,
         pos_named_method,
         pos_receiver_field,
