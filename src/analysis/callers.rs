@@ -525,7 +525,8 @@ fn assigned_name<'r>(list: &GoNode<'r>, lit: &GoNode<'r>) -> Option<(String, GoN
 }
 
 /// A function used as a value (not called where it is named): once when it is
-/// given to a `sync.Once`'s `Do` or is a command's `Run`/`Action` field.
+/// given to a `sync.Once`'s `Do` or is a command's `Run`/`Action` field; as often
+/// as the wrapping call when it is given to `sync.OnceFunc` and its siblings.
 fn value_repeats(
     file: &GoFile,
     value: &GoNode,
@@ -544,6 +545,11 @@ fn value_repeats(
                 .is_some_and(|f| ONCE_RUNNERS.contains(&f.text().as_ref()));
             if runner || is_once_do(file, &call) {
                 return None;
+            }
+            // `sync.OnceFunc(f)` (or `OnceValue`, `OnceValues`) calls `f` at most
+            // once per wrapper it makes: as often as that call runs.
+            if is_once_wrapper(file, &call) {
+                return repeats_at(file, &call, depth, seen);
             }
             // Given to a function of the module that calls it where it stands (not
             // in a loop, not stored, not in a closure): it runs once per call of that.
@@ -621,6 +627,25 @@ fn calls_parameter_once(file: &GoFile, call: &GoNode, value: &GoNode) -> bool {
         once.then(|| "once".to_string())
     })
     .is_some()
+}
+
+/// `sync.OnceFunc(f)`, `sync.OnceValue(f)` or `sync.OnceValues(f)`, by the
+/// file's import of `sync`.
+fn is_once_wrapper(file: &GoFile, call: &GoNode) -> bool {
+    let Some(f) = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    let named = f
+        .field("field")
+        .is_some_and(|n| matches!(n.text().as_ref(), "OnceFunc" | "OnceValue" | "OnceValues"));
+    named
+        && f.field("operand").is_some_and(|o| {
+            o.kind() == "identifier"
+                && crate::analysis::scope::names_import(file, &o, &o.text(), "sync")
+        })
 }
 
 /// `x.Do(f)` where `x` is a `sync.Once` (by its declared type, wherever the
