@@ -342,7 +342,13 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
         );
     }
     let files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
-    format!("its image is built by {}", files.join(", "))
+    let serving = if ev.dockerfiles.iter().any(|d| d.is_service_image()) {
+        ""
+    } else {
+        // Only the program's code says it is a service (see `Evidence::serves`).
+        " and the program listens until a signal stops it"
+    };
+    format!("its image is built by {}{serving}", files.join(", "))
 }
 
 /// `debug.SetMemoryLimit(<mib> * 1024 * 1024)` as the first statement of `main`.

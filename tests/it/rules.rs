@@ -194,6 +194,8 @@ cases! {
         payments__neg_main,
         readlimit__cmd__cache__pos_main,
         testapps__tests__apps__echo__neg_main,
+        tickerimg__cmd__quoted__pos_main,
+        tickerimg__cmd__reprice__neg_main,
         toolbox__cmd__gateway__pos_main,
         toolbox__cmd__reindex__neg_main,
         toolbox__neg_main,

@@ -116,7 +116,7 @@ impl Dockerfile {
     /// True when the final image's default arguments (its last `CMD`) only
     /// ask the program for its usage or version: users run the image with
     /// their own command line each time, as they would run a CLI.
-    fn default_command_asks_for_help(&self) -> bool {
+    pub fn default_command_asks_for_help(&self) -> bool {
         let Some(cmd) = self
             .stages
             .last()

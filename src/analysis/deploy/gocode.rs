@@ -382,6 +382,30 @@ fn sets_limit_in_code(text: &str) -> Option<String> {
     None
 }
 
+/// True when the package's own code serves until it is told to stop: it listens
+/// (`http.ListenAndServe`, an `http.Server`'s `Serve`, `net.Listen`, a gRPC
+/// `NewServer`) and waits for a termination signal (`signal.Notify`,
+/// `signal.NotifyContext`). A program that does both is a long-running server
+/// whether or not its image says so with `EXPOSE`; a one-shot tool that only
+/// serves metrics while it works does not wait for signals.
+pub fn serves_until_signalled(files: &Files, dir: &Path) -> bool {
+    let sources = package_files(files, dir);
+    let imports: Vec<String> = sources.iter().flat_map(|f| imports_of(&f.text)).collect();
+    let has = |path: &str| imports.iter().any(|i| i == path);
+    let calls = |name: &str| {
+        sources
+            .iter()
+            .any(|f| code_lines(&f.text).any(|l| l.contains(name)))
+    };
+    let listens = (has("net/http") && (calls("ListenAndServe") || calls(".Serve(")))
+        || (has("net") && calls(".Listen("))
+        || (imports
+            .iter()
+            .any(|i| is_under(i, "google.golang.org/grpc"))
+            && calls("NewServer("));
+    listens && has("os/signal") && (calls("Notify(") || calls("NotifyContext("))
+}
+
 /// The import paths of a Go source file.
 pub fn imports_of(text: &str) -> Vec<String> {
     let mut out = vec![];

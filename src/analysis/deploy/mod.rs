@@ -214,15 +214,20 @@ pub struct Evidence {
     /// A Dockerfile that builds the package as a C library or plugin (its
     /// `main` never runs).
     pub library_build: Option<PathBuf>,
+    /// The package's code serves until signalled (`gocode::serves_until_signalled`).
+    pub serves: bool,
 }
 
 impl Evidence {
     /// True when something says the package runs as a service in a container
     /// with a memory limit the Go runtime should know: a Dockerfile that builds
-    /// or runs it in an image that serves (a port, a health check, a volume),
-    /// or a manifest or compose service with a memory limit.
+    /// or runs it in an image that serves (a port, a health check, a volume) or
+    /// whose program serves until signalled, or a manifest or compose service
+    /// with a memory limit.
     pub fn is_containerised(&self) -> bool {
-        self.dockerfiles.iter().any(|d| d.is_service_image())
+        self.dockerfiles
+            .iter()
+            .any(|d| d.is_service_image() || (self.serves && !d.default_command_asks_for_help()))
             || self
                 .containers
                 .iter()
@@ -262,6 +267,9 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             Tie::Runs | Tie::Builds => ev.dockerfiles.push(d.clone()),
             Tie::None => {}
         }
+    }
+    if !ev.dockerfiles.is_empty() {
+        ev.serves = gocode::serves_until_signalled(files, &main.dir);
     }
     tie_containers(main, &manifests, &mut ev);
     if ev.containers.is_empty() && !ev.dockerfiles.is_empty() {
