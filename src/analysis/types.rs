@@ -62,6 +62,8 @@ pub struct TypeDecl {
     pub embedded: Vec<String>,
     /// True for a generic type: its field types may name type parameters.
     pub generic: bool,
+    /// The names of its type parameters, in order (`[K comparable, V any]`).
+    pub type_params: Vec<String>,
     imports: ImportMap,
 }
 
@@ -368,9 +370,23 @@ fn type_spec(spec: &GoNode, imports: &ImportMap) -> Option<(String, TypeDecl)> {
     }
     let name = spec.field("name")?.text().to_string();
     let ty = spec.field("type")?;
+    let type_params: Vec<String> = spec
+        .field("type_parameters")
+        .map(|list| {
+            list.named_children()
+                .filter(|d| d.kind() == "type_parameter_declaration")
+                .flat_map(|d| {
+                    d.field_children("name")
+                        .map(|n| n.text().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut decl = TypeDecl {
         underlying: ty.text().to_string(),
         generic: spec.field("type_parameters").is_some(),
+        type_params,
         imports: imports.clone(),
         ..TypeDecl::default()
     };
@@ -408,6 +424,65 @@ fn field_type_text(field: &GoNode, fty: &GoNode) -> String {
     let start = fty.range().start - field.range().start;
     let before = text[..start].trim();
     format!("{before}{}", fty.text())
+}
+
+/// The type arguments of an instantiated type's text (`*Cache[K, []V]` gives `K`
+/// and `[]V`); None when it has none.
+fn type_arguments(ty: &str) -> Option<Vec<String>> {
+    let t = ty.trim().trim_start_matches('*');
+    let open = t.find('[')?;
+    let inner = t[open + 1..].strip_suffix(']')?;
+    let mut args = vec![];
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '[' | '(' | '{' => depth += 1,
+            ']' | ')' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                args.push(inner[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    args.push(inner[start..].trim().to_string());
+    (!args.iter().any(String::is_empty)).then_some(args)
+}
+
+/// `text` with each identifier that is one of `params` (not a field or package
+/// member after a `.`) replaced by the matching argument.
+fn substitute_names(text: &str, params: &[String], args: &[String]) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    let mut prev = ' ';
+    let flush = |word: &mut String, out: &mut String, prev: char| {
+        if word.is_empty() {
+            return;
+        }
+        let arg = (prev != '.')
+            .then(|| params.iter().position(|p| p == word))
+            .flatten();
+        match arg {
+            Some(i) => out.push_str(&args[i]),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    let mut before_word = ' ';
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            if word.is_empty() {
+                before_word = prev;
+            }
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out, before_word);
+            out.push(c);
+        }
+        prev = c;
+    }
+    flush(&mut word, &mut out, before_word);
+    out
 }
 
 /// The types of a function's results, one per result (`(a, b int)` gives two).
@@ -781,7 +856,15 @@ impl<'f, 'a> Resolver<'f, 'a> {
         let name = base_type_name(owner);
         let decl = self.type_decl(&name)?;
         if decl.generic {
-            return None;
+            // `l.denied` with `l *Limiter[T]` and `denied map[K]int` declared in
+            // `Limiter[K comparable]`: the field's type with `T` for `K`.
+            let args = type_arguments(owner)?;
+            if args.len() != decl.type_params.len() {
+                return None;
+            }
+            let (_, t) = decl.fields.iter().find(|(n, _)| n == field)?;
+            let t = substitute_names(t, &decl.type_params, &args);
+            return self.portable(&t, &decl.imports);
         }
         if let Some((_, t)) = decl.fields.iter().find(|(n, _)| n == field) {
             return self.portable(t, &decl.imports);
@@ -1192,6 +1275,32 @@ mod tests {
         // A later declaration does not count.
         let later = "package p\nfunc f() {\n\t_ = /*@*/x\n\tx := 1\n}\n";
         assert_eq!(type_at(later, &[]), None);
+    }
+
+    #[test]
+    fn fields_of_generic_types_with_the_receivers_type_arguments() {
+        let decl = "package p\ntype Cache[K comparable, V any] struct {\n\titems map[K]V\n\tlist []*entry[K, V]\n\tname string\n\tnext *Cache[K, V]\n}\n";
+        let method = "package p\nfunc (c *Cache[T, U]) f() {\n\t_ = /*@*/c.items\n}\n";
+        assert_eq!(type_at(method, &[decl]).as_deref(), Some("map[T]U"));
+        let list = method.replace("c.items", "c.list");
+        assert_eq!(type_at(&list, &[decl]).as_deref(), Some("[]*entry[T, U]"));
+        let plain = method.replace("c.items", "c.name");
+        assert_eq!(type_at(&plain, &[decl]).as_deref(), Some("string"));
+        // Through a field of the same generic type, and with compound arguments.
+        let nested = method.replace("c.items", "c.next.items");
+        assert_eq!(type_at(&nested, &[decl]).as_deref(), Some("map[T]U"));
+        let concrete = "package p\nfunc f(c Cache[string, []byte]) {\n\t_ = /*@*/c.items\n}\n";
+        assert_eq!(
+            type_at(concrete, &[decl]).as_deref(),
+            Some("map[string][]byte")
+        );
+        // An uninstantiated or miscounted use tells nothing.
+        let bare = "package p\nfunc f(c Cache) {\n\t_ = /*@*/c.items\n}\n";
+        assert_eq!(type_at(bare, &[decl]), None);
+        assert_eq!(
+            substitute_names("map[K]x.K", &["K".into()], &["T".into()]),
+            "map[T]x.K"
+        );
     }
 
     #[test]
