@@ -789,6 +789,10 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 let func = e.field("function")?;
                 let args = e.field("arguments")?;
                 let first = args.named_children().next();
+                if func.kind() == "selector_expression" {
+                    let types = self.call_results(e)?;
+                    return (types.len() == 1).then(|| types[0].clone());
+                }
                 if func.kind() == "identifier" && !self.is_local(&func, &func.text()) {
                     match func.text().as_ref() {
                         "append" => return self.expr_type(&first?, d),
@@ -834,14 +838,102 @@ impl<'f, 'a> Resolver<'f, 'a> {
             "selector_expression" => {
                 let pkg = func.field("operand")?;
                 let name = func.field("field")?.text();
-                let (_, _, results) = KNOWN_RESULTS.iter().find(|(path, f, _)| {
+                if let Some((_, _, results)) = KNOWN_RESULTS.iter().find(|(path, f, _)| {
                     *f == name
                         && crate::analysis::scope::names_import(self.file, &func, &pkg.text(), path)
-                })?;
-                Some(results.iter().map(|r| r.to_string()).collect())
+                }) {
+                    return Some(results.iter().map(|r| r.to_string()).collect());
+                }
+                self.module_call_results(&pkg, &name)
             }
             _ => None,
         }
+    }
+
+    /// The result types of `pkg.name(...)`, `pkg` being the import of another
+    /// package of this module (`agg.New()` gives `*agg.Aggregator`): its types as
+    /// this file names them, or None when one of them cannot be named here.
+    fn module_call_results(&self, pkg: &GoNode, name: &str) -> Option<Vec<String>> {
+        if pkg.kind() != "identifier" {
+            return None;
+        }
+        let local = pkg.text().to_string();
+        if self
+            .find_decl(pkg, &local)
+            .is_some_and(|d| !matches!(d, Decl::PackageLevel))
+        {
+            return None;
+        }
+        let import =
+            self.file.imports.iter().find(|i| {
+                i.local_name() == local && !matches!(i.alias.as_deref(), Some("_" | "."))
+            })?;
+        let module = self.file.module.as_ref()?;
+        let rel = import.path.strip_prefix(module.path.as_str())?;
+        if !(rel.is_empty() || rel.starts_with('/')) {
+            return None;
+        }
+        let dir = module.root.join(rel.trim_start_matches('/'));
+        let index = PackageIndex::for_dir(self.file.package(), &dir)?;
+        let f = index.funcs.get(name)?;
+        f.types
+            .iter()
+            .map(|t| self.requalify(t, &f.imports, &local, &index))
+            .collect()
+    }
+
+    /// A type text written in another package (`*Aggregator`, `map[string]*Entry`,
+    /// `[]byte`, `*bytes.Buffer`) as this file names it, `local` being this
+    /// file's name for that package: its own types get the qualifier, other
+    /// qualifiers must stand for the same import paths here.
+    fn requalify(
+        &self,
+        text: &str,
+        imports: &ImportMap,
+        local: &str,
+        index: &PackageIndex,
+    ) -> Option<String> {
+        let mut out = String::new();
+        let chars: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if !(c.is_alphabetic() || c == '_') {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let after_dot = start > 0 && chars[start - 1] == '.';
+            let qualifies = chars.get(i) == Some(&'.');
+            if after_dot {
+                out.push_str(&word);
+            } else if qualifies {
+                // `bytes.Buffer`: the same import path must have a name here.
+                let path = imports.get(&word)?;
+                let here = self
+                    .imports
+                    .iter()
+                    .find(|(_, p)| *p == path)
+                    .map(|(n, _)| n.clone())?;
+                out.push_str(&here);
+            } else if matches!(
+                word.as_str(),
+                "map" | "chan" | "func" | "struct" | "interface"
+            ) || is_predeclared(&word)
+            {
+                out.push_str(&word);
+            } else if index.types.contains_key(&word) {
+                out.push_str(&format!("{local}.{word}"));
+            } else {
+                return None;
+            }
+        }
+        Some(out)
     }
 
     /// True when `name` is declared in a function enclosing `at` (it shadows builtins).

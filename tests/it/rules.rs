@@ -100,6 +100,7 @@ cases! {
         cmd__tool__neg_tool,
         internal__cache__neg_generic_once,
         internal__cache__pos_generic_per_request,
+        internal__follow__pos_constructed_elsewhere,
         internal__poller__pos_poller,
         internal__watch__pos_watch,
         neg_ctx_done,
