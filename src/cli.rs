@@ -229,9 +229,12 @@ pub fn main_exit_code() -> i32 {
     let _ = rayon::ThreadPoolBuilder::new()
         .stack_size(WORKER_STACK)
         .build_global();
+    crate::profile::init_from_env();
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    match execute(cli, &mut out) {
+    let result = execute(cli, &mut out);
+    crate::profile::report();
+    match result {
         Ok(code) => code,
         Err(e)
             if e.downcast_ref::<io::Error>()

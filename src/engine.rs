@@ -155,7 +155,7 @@ impl Engine {
         text: &str,
         module: Option<Arc<Module>>,
     ) -> GoFile<'a> {
-        let mut file = GoFile::parse(path, text, module);
+        let mut file = crate::profile::stage("parse", || GoFile::parse(path, text, module));
         file.options = self.options.clone();
         file.files = files.clone();
         file
@@ -170,29 +170,65 @@ impl Engine {
     /// its byte test passes and, when narrowing, the file is no test file the rule
     /// skips and some top-level declaration triggers it.
     pub fn live_rules(&self, path: &Path, bytes: &[u8]) -> Vec<bool> {
+        let mut decls: Option<Decls> = None;
+        (0..self.rules.len())
+            .map(|i| match self.gate(i, path, bytes) {
+                Gate::Off => false,
+                Gate::On => true,
+                Gate::Trigger(t) => decls.get_or_insert_with(|| Decls::of(bytes)).any(t),
+            })
+            .collect()
+    }
+
+    /// What decides whether rule `i` may fire in a file, before its trigger.
+    fn gate(&self, i: usize, path: &Path, bytes: &[u8]) -> Gate {
+        let r = &self.rules[i];
+        if !r.prefilter.may_match(bytes) {
+            return Gate::Off;
+        }
+        if !self.narrow {
+            return Gate::On;
+        }
         let is_test = path
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.ends_with("_test.go"));
+        if r.meta.skip_tests && is_test {
+            return Gate::Off;
+        }
+        r.trigger.map_or(Gate::On, Gate::Trigger)
+    }
+
+    /// [`Engine::live_rules`] down to the declaration: a rule with a trigger is
+    /// run only on matches inside a top-level declaration that triggers it (the
+    /// trigger must hold inside the declaration the rule fires in), so a file
+    /// with one recursive function does not have all its functions sized.
+    fn live_where(&self, path: &Path, bytes: &[u8]) -> Live {
         let mut decls: Option<Decls> = None;
-        self.rules
-            .iter()
-            .map(|r| {
-                if !r.prefilter.may_match(bytes) {
-                    return false;
+        let mut rules = vec![];
+        let mut parts = vec![];
+        for i in 0..self.rules.len() {
+            match self.gate(i, path, bytes) {
+                Gate::Off => {
+                    rules.push(false);
+                    parts.push(None);
                 }
-                if !self.narrow {
-                    return true;
+                Gate::On => {
+                    rules.push(true);
+                    parts.push(None);
                 }
-                if r.meta.skip_tests && is_test {
-                    return false;
+                Gate::Trigger(t) => {
+                    let hits = decls.get_or_insert_with(|| Decls::of(bytes)).triggering(t);
+                    rules.push(hits.contains(&true));
+                    parts.push(Some(hits));
                 }
-                match r.trigger {
-                    None => true,
-                    Some(t) => decls.get_or_insert_with(|| Decls::of(bytes)).any(t),
-                }
-            })
-            .collect()
+            }
+        }
+        Live {
+            rules,
+            parts,
+            decls,
+        }
     }
 
     /// True when some rule may fire in the file (see [`Engine::live_rules`]).
@@ -231,17 +267,23 @@ impl Engine {
         let mut suppressions: Option<Suppressions> = None;
         let mut used_before: Option<BTreeSet<String>> = None;
         let root = file.root.root();
-        let live = self.live_rules(file.path, bytes);
-        let mut all_matches = matches_of_rules(&root, &self.rules, &live);
+        let live = self.live_where(file.path, bytes);
+        let mut all_matches =
+            crate::profile::stage("match", || matches_of_rules(&root, &self.rules, &live));
         for (rule, matches) in self.rules.iter().zip(all_matches.iter_mut()) {
             for m in std::mem::take(matches) {
-                let (note, fix) = match self.judge(file, rule, &m) {
-                    None | Some(Outcome::Silent) => continue,
-                    Some(Outcome::Template) => match template_fix(file, rule, &m) {
-                        Ok(plan) => (None, plan),
-                        Err(reason) => (Some(reason), None),
-                    },
-                    Some(Outcome::Report { message, fix }) => (message, fix),
+                let judged = crate::profile::stage(&rule.id, || {
+                    Some(match self.judge(file, rule, &m)? {
+                        Outcome::Silent => return None,
+                        Outcome::Template => match template_fix(file, rule, &m) {
+                            Ok(plan) => (None, plan),
+                            Err(reason) => (Some(reason), None),
+                        },
+                        Outcome::Report { message, fix } => (message, fix),
+                    })
+                });
+                let Some((note, fix)) = judged else {
+                    continue;
                 };
                 let node = m.get_node();
                 let r = node.range();
@@ -547,28 +589,74 @@ fn only_other_files_done(fixed: &[Finding], c: &Candidate) -> bool {
 
 /// Every rule's matches in one walk of the tree (each rule's own `find_all`
 /// would walk it once per rule), in the same pre-order `find_all` gives.
-fn matches_of_rules<'r>(root: &GoNode<'r>, rules: &[Rule], live: &[bool]) -> Vec<Vec<GoMatch<'r>>> {
+fn matches_of_rules<'r>(root: &GoNode<'r>, rules: &[Rule], live: &Live) -> Vec<Vec<GoMatch<'r>>> {
     use ast_grep_core::matcher::{Matcher, MatcherExt};
     let kinds: Vec<_> = rules
         .iter()
         .map(|r| r.config.matcher.potential_kinds())
         .collect();
     let mut out: Vec<Vec<GoMatch>> = rules.iter().map(|_| vec![]).collect();
-    if !live.contains(&true) {
+    if !live.rules.contains(&true) {
         return out;
     }
-    for node in root.dfs() {
+    let mut visit = |node: GoNode<'r>, here: &[bool]| {
         let kind = usize::from(node.kind_id());
         for (i, rule) in rules.iter().enumerate() {
-            if !live[i] || kinds[i].as_ref().is_some_and(|k| !k.contains(kind)) {
+            if !here[i] || kinds[i].as_ref().is_some_and(|k| !k.contains(kind)) {
                 continue;
             }
             if let Some(m) = rule.config.matcher.match_node(node.clone()) {
                 out[i].push(m);
             }
         }
+    };
+    // The same pre-order as `root.dfs()`: the file node, then each top-level
+    // node's subtree with the rules live in it (none: the subtree is skipped).
+    visit(root.clone(), &live.rules);
+    for top in root.children() {
+        let r = top.range();
+        let here: Vec<bool> = (0..rules.len())
+            .map(|i| live.at(i, r.start, r.end))
+            .collect();
+        if !here.contains(&true) {
+            continue;
+        }
+        for node in top.dfs() {
+            visit(node, &here);
+        }
     }
     out
+}
+
+/// What decides a rule's liveness in a file, before its trigger is tried.
+enum Gate {
+    Off,
+    On,
+    Trigger(crate::narrow::TriggerFn),
+}
+
+/// Where in one file each rule may fire (see [`Engine::live_where`]).
+struct Live {
+    /// Per rule: anywhere in the file.
+    rules: Vec<bool>,
+    /// Per rule with a trigger: which parts of `decls` trigger it.
+    parts: Vec<Option<Vec<bool>>>,
+    decls: Option<Decls>,
+}
+
+impl Live {
+    /// Whether rule `i` may fire in the top-level node spanning `start..end`:
+    /// some part it overlaps triggers the rule (parts and nodes coincide in
+    /// gofmt'd code; overlap keeps a node that straddles parts, as in broken code).
+    fn at(&self, i: usize, start: usize, end: usize) -> bool {
+        if !self.rules[i] {
+            return false;
+        }
+        match (&self.parts[i], &self.decls) {
+            (Some(hits), Some(decls)) => decls.overlapping(start, end).any(|p| hits[p]),
+            _ => true,
+        }
+    }
 }
 
 fn same_site(a: &Finding, b: &Finding) -> bool {
@@ -687,6 +775,34 @@ fn requalify(text: &str, name: &str, local: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The per-declaration narrowing runs GM009 only where a declaration calls
+    /// itself, and finds what running it everywhere finds.
+    #[test]
+    fn rules_with_triggers_run_only_in_triggering_declarations() {
+        let text = "package p\n\nfunc walk(n int) {\n\tvar buf [8192]byte\n\tbuf[0] = byte(n)\n\tif n > 0 {\n\t\twalk(n - 1)\n\t}\n}\n\nfunc flat(n int) {\n\tvar buf [8192]byte\n\tbuf[0] = byte(n)\n\tprintln(buf[0])\n}\n";
+        let narrowed = Engine::new(crate::rules::bundled());
+        let gm009 = narrowed.rules.iter().position(|r| r.id == "GM009").unwrap();
+        let live = narrowed.live_where(Path::new("p.go"), text.as_bytes());
+        let at = |name: &str| {
+            let s = text.find(&format!("func {name}")).unwrap();
+            let e = s + text[s..].find("\n}\n").unwrap() + 3;
+            live.at(gm009, s, e)
+        };
+        assert!(at("walk"));
+        assert!(!at("flat"));
+        let mut whole = Engine::new(crate::rules::bundled());
+        whole.narrow = false;
+        let show = |a: Analysis| {
+            a.findings
+                .iter()
+                .map(|f| format!("{} {} {}", f.rule, f.start, f.message))
+                .collect::<Vec<_>>()
+        };
+        let a = show(narrowed.analyze(Path::new("p.go"), text, None));
+        assert!(a.iter().any(|f| f.starts_with("GM009")), "{a:?}");
+        assert_eq!(a, show(whole.analyze(Path::new("p.go"), text, None)));
+    }
 
     #[test]
     fn foreign_edits_manage_imports_and_refuse_overlaps() {

@@ -24,6 +24,7 @@ pub mod options;
 pub mod outcome;
 pub mod package;
 pub mod prefilter;
+pub mod profile;
 pub mod report;
 pub mod rule_tests;
 pub mod rules;

@@ -113,6 +113,22 @@ impl Decls {
     pub fn any(&self, trigger: TriggerFn) -> bool {
         self.parts().any(trigger)
     }
+
+    /// For each part, whether it triggers `trigger`.
+    pub fn triggering(&self, trigger: TriggerFn) -> Vec<bool> {
+        self.parts().map(trigger).collect()
+    }
+
+    /// The indexes of the parts that overlap `start..end` (the part holding
+    /// `start` when the range is empty).
+    pub fn overlapping(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        let first = self
+            .starts
+            .partition_point(|&s| s <= start)
+            .saturating_sub(1);
+        let last = self.starts.partition_point(|&s| s < end.max(start + 1));
+        first..last.max(first + 1)
+    }
 }
 
 /// The offsets where `word` occurs in `code` as a whole identifier.
@@ -240,6 +256,19 @@ mod tests {
         assert!(p[4].starts_with("func b") && p[4].ends_with("} }"));
         // The commented-out `func c` is no declaration.
         assert_eq!(p[5], "type T int");
+    }
+
+    #[test]
+    fn parts_overlapping_a_range() {
+        let src = "package p\n\nfunc a() {}\n\nfunc b() {}\n";
+        let d = Decls::of(src.as_bytes());
+        let a = src.find("func a").unwrap();
+        let b = src.find("func b").unwrap();
+        assert_eq!(d.overlapping(a, a + 11), 1..2);
+        assert_eq!(d.overlapping(b, src.len()), 2..3);
+        assert_eq!(d.overlapping(a + 2, b + 1), 1..3);
+        assert_eq!(d.overlapping(b, b), 2..3);
+        assert_eq!(d.overlapping(0, 1), 0..1);
     }
 
     #[test]

@@ -386,7 +386,8 @@ impl Files {
             .clone();
         let (value, deps) = slot.get_or_init(|| {
             let inner = self.recorder();
-            let value: Arc<dyn Any + Send + Sync> = Arc::new(build(&inner));
+            let value: Arc<dyn Any + Send + Sync> =
+                crate::profile::stage(kind, || Arc::new(build(&inner)));
             (value, Arc::new(inner.deps()))
         });
         self.deps.lock().unwrap().extend(deps.iter().cloned());

@@ -125,7 +125,7 @@ pub fn run(engine: &Engine, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
 
 /// A run in which each file may have its own settings (nested gomemfix.toml files).
 pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions) -> RunReport {
-    let mut walked = walk::collect(paths);
+    let mut walked = crate::profile::stage("walk", || walk::collect(paths));
     let listed: Vec<PathBuf> = walked.files.iter().map(|c| c.path.clone()).collect();
     let scope_errors = scopes.prepare(&listed);
     walked.errors.extend(scope_errors);
@@ -155,7 +155,9 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
         .par_iter()
         .filter_map(|c| {
             let scope = scopes.scope(&c.path)?;
-            let p = process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes);
+            let p = crate::profile::stage("file", || {
+                process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes)
+            });
             bar.inc(1);
             Some(p)
         })
@@ -212,8 +214,8 @@ fn check_cached(
                     (c.path.as_path(), c.explicit, salt)
                 })
                 .collect();
-            let key = cache.key(folder, &names);
-            if let Some(hit) = cache.get(key) {
+            let key = crate::profile::stage("cache", || cache.key(folder, &names));
+            if let Some(hit) = crate::profile::stage("cache", || cache.get(key)) {
                 bar.inc(cands.len() as u64);
                 return hit.into_iter().map(CachedFile::report).collect::<Vec<_>>();
             }
@@ -222,17 +224,21 @@ fn check_cached(
                 .par_iter()
                 .filter_map(|c| {
                     let scope = scopes.scope(&c.path)?;
-                    let p = process(scope.engine, &seen, c, None, opts, scope.unsafe_fixes);
+                    let p = crate::profile::stage("file", || {
+                        process(scope.engine, &seen, c, None, opts, scope.unsafe_fixes)
+                    });
                     bar.inc(1);
                     Some(finish(p, opts))
                 })
                 .filter(|f| !is_empty_report(f))
                 .collect();
-            cache.put(
-                key,
-                seen.deps(),
-                reports.iter().map(CachedFile::of).collect(),
-            );
+            crate::profile::stage("cache", || {
+                cache.put(
+                    key,
+                    seen.deps(),
+                    reports.iter().map(CachedFile::of).collect(),
+                )
+            });
             reports
         })
         .collect();
@@ -352,7 +358,9 @@ fn process(
     let report = &mut out.report;
     let read = match given {
         Some(b) => Ok(Some(b)),
-        None => read_limited(&cand.path, opts.max_file_size, cand.explicit),
+        None => crate::profile::stage("read", || {
+            read_limited(&cand.path, opts.max_file_size, cand.explicit)
+        }),
     };
     // What the file held is what its report depends on first.
     match &read {
@@ -377,7 +385,9 @@ fn process(
     if !cand.explicit && is_generated(&src.text) {
         return out;
     }
-    if !engine.may_match_file(&cand.path, src.text.as_bytes()) {
+    if !crate::profile::stage("narrow", || {
+        engine.may_match_file(&cand.path, src.text.as_bytes())
+    }) {
         // No rule can fire here, so no suppression silences anything.
         let unused = unused_suppressions(engine, &cand.path, &src.text, &[], &shown, opts);
         if unused.is_empty() {
