@@ -9,11 +9,19 @@
 //! handle ([`Files::recorder`]) that notes every probe of the disk it depended on
 //! ([`Dep`]), index builds included: the results cache (`cache`) keys a folder's
 //! findings on them, so nothing a finding depended on can change unnoticed.
+//!
+//! Memory is bounded by design, not by the size of the tree: file bytes are kept
+//! up to [`TEXT_BUDGET`]; a run takes the walked files one package folder at a
+//! time and drops that folder's memos when it is done ([`Files::release`]), and
+//! memos beyond [`MEMO_BUDGET`] are dropped least recently used first (an
+//! evicted memo is rebuilt if asked for again, and its dependencies recorded
+//! again); a run without a results cache records no dependencies at all.
 
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
@@ -22,8 +30,19 @@ use crate::gomod::Module;
 
 /// File bytes kept for reuse, at most (oldest dropped first): siblings asked
 /// about by several files of one folder are read once, and memory stays bounded
-/// on a large tree.
-const TEXT_BUDGET: usize = 24 << 20;
+/// on a large tree. (Measured on two copies of GOROOT/src: 24 MiB cost 21 MB
+/// more peak memory than 4 MiB for no CPU the noise could show.)
+const TEXT_BUDGET: usize = 8 << 20;
+
+/// Memos kept for reuse, at most, weighed by the bytes their build read (an
+/// index is smaller than its sources, so this over-counts). Per-folder memos
+/// are released with their folder; this bounds the rest (indexes of packages
+/// outside the walk, or asked for after their folder was done).
+const MEMO_BUDGET: usize = 32 << 20;
+
+/// The memos asked for last are never evicted, however heavy: a package
+/// index larger than the budget must still serve its folder's files.
+const MEMO_RECENT: u64 = 16;
 
 /// What a finding may depend on, probed on disk: each kind has a fingerprint the
 /// cache recomputes to tell whether it still holds.
@@ -68,15 +87,88 @@ pub struct Meta {
     pub len: u64,
 }
 
-type Memo = Arc<OnceLock<(Arc<dyn Any + Send + Sync>, Arc<Vec<Dep>>)>>;
+/// A memo's value and what its build depended on; `id` tells builds apart (a
+/// recorder notes each build's dependencies once).
+struct Built {
+    value: Arc<dyn Any + Send + Sync>,
+    deps: Arc<Vec<Dep>>,
+    id: u64,
+}
 
-#[derive(Default)]
+type Memo = Arc<OnceLock<Built>>;
+type MemoKey = (&'static str, PathBuf, String);
+
 struct Shared {
+    /// False for a run without a results cache: nothing needs the dependencies.
+    track: bool,
     texts: Mutex<TextCache>,
     listings: Mutex<HashMap<PathBuf, Option<Arc<Vec<Entry>>>>>,
     metas: Mutex<HashMap<PathBuf, Option<Meta>>>,
     canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
-    memos: Mutex<HashMap<(&'static str, PathBuf, String), Memo>>,
+    memos: Mutex<Memos>,
+    next_id: AtomicU64,
+}
+
+impl Shared {
+    fn new(track: bool) -> Shared {
+        Shared {
+            track,
+            texts: Mutex::default(),
+            listings: Mutex::default(),
+            metas: Mutex::default(),
+            canon: Mutex::default(),
+            memos: Mutex::default(),
+            next_id: AtomicU64::new(0),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Memos {
+    /// Each memo with when it was last asked for and its weight (0 while it is
+    /// being built, which also keeps it from eviction).
+    map: HashMap<MemoKey, (Memo, u64, usize)>,
+    clock: u64,
+    weight: usize,
+}
+
+impl Memos {
+    fn remove(&mut self, key: &MemoKey) {
+        if let Some((_, _, w)) = self.map.remove(key) {
+            self.weight -= w;
+        }
+    }
+
+    /// Over `budget`, drops least recently used memos (not the most recent
+    /// few) until the rest fit three quarters of it, so this runs now and then.
+    fn evict(&mut self, budget: usize) {
+        if self.weight <= budget {
+            return;
+        }
+        let recent = self.clock.saturating_sub(MEMO_RECENT);
+        let mut old: Vec<(u64, MemoKey)> = self
+            .map
+            .iter()
+            .filter(|(_, (_, used, w))| *w > 0 && *used <= recent)
+            .map(|(k, (_, used, _))| (*used, k.clone()))
+            .collect();
+        old.sort();
+        for (_, key) in old {
+            if self.weight <= budget / 4 * 3 {
+                break;
+            }
+            self.remove(&key);
+        }
+    }
+}
+
+/// What one handle's reads depended on: its own probes, and the dependency
+/// lists of the memos it used, each build's list shared rather than copied.
+#[derive(Default)]
+struct Recorded {
+    own: Vec<Dep>,
+    memos: Vec<Arc<Vec<Dep>>>,
+    seen: std::collections::HashSet<u64>,
 }
 
 #[derive(Default)]
@@ -88,10 +180,19 @@ struct TextCache {
 
 /// A run's file access (see the module doc). Cloning shares the caches and the
 /// recorder; [`Files::recorder`] shares the caches with a fresh recorder.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Files {
     shared: Arc<Shared>,
-    deps: Arc<Mutex<Vec<Dep>>>,
+    deps: Arc<Mutex<Recorded>>,
+    /// Bytes read through this handle (a memo's weight).
+    read_bytes: Arc<AtomicUsize>,
+}
+
+/// A handle that records dependencies (what the results cache needs).
+impl Default for Files {
+    fn default() -> Files {
+        Files::with(Shared::new(true))
+    }
 }
 
 impl std::fmt::Debug for Files {
@@ -168,28 +269,81 @@ pub fn fingerprint(probe: Probe, path: &Path) -> u64 {
 }
 
 impl Files {
+    fn with(shared: Shared) -> Files {
+        Files {
+            shared: Arc::new(shared),
+            deps: Arc::default(),
+            read_bytes: Arc::default(),
+        }
+    }
+
+    /// File access for a run without a results cache: the same caches, no
+    /// dependency recorded anywhere (nothing would read them).
+    pub fn untracked() -> Files {
+        Files::with(Shared::new(false))
+    }
+
     /// A handle on the same caches that records into a fresh dependency list.
     pub fn recorder(&self) -> Files {
         Files {
             shared: self.shared.clone(),
             deps: Arc::default(),
+            read_bytes: Arc::default(),
         }
     }
 
     /// What this handle's reads depended on so far, sorted, without repeats.
     pub fn deps(&self) -> Vec<Dep> {
-        let mut d = self.deps.lock().unwrap().clone();
+        let r = self.deps.lock().unwrap();
+        let mut d: Vec<Dep> = r
+            .own
+            .iter()
+            .chain(r.memos.iter().flat_map(|m| m.iter()))
+            .cloned()
+            .collect();
         d.sort();
         d.dedup();
         d
     }
 
     fn note(&self, probe: Probe, path: &Path, fingerprint: u64) {
-        self.deps.lock().unwrap().push(Dep {
+        if !self.shared.track {
+            return;
+        }
+        self.deps.lock().unwrap().own.push(Dep {
             probe,
             path: path.to_path_buf(),
             fingerprint,
         });
+    }
+
+    /// Notes the dependencies of one memo build, once per handle.
+    fn note_memo(&self, built: &Built) {
+        if !self.shared.track {
+            return;
+        }
+        let mut r = self.deps.lock().unwrap();
+        if r.seen.insert(built.id) {
+            r.memos.push(built.deps.clone());
+        }
+    }
+
+    /// Drops the memos built for folder `dir` (its package index, ...): the
+    /// run is done with the folder, and one asked for again is rebuilt.
+    pub fn release(&self, dir: &Path) {
+        // Memos are keyed by the path as asked, canonical or not; this probe
+        // decides nothing, so it is not recorded.
+        let canon = std::fs::canonicalize(dir).ok();
+        let mut memos = self.shared.memos.lock().unwrap_or_else(|e| e.into_inner());
+        let done: Vec<MemoKey> = memos
+            .map
+            .iter()
+            .filter(|(k, (_, _, w))| *w > 0 && (k.1 == dir || Some(&k.1) == canon.as_ref()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &done {
+            memos.remove(k);
+        }
     }
 
     /// Notes a dependency the caller probed itself (the run reads the walked file).
@@ -224,6 +378,11 @@ impl Files {
                 b
             }
         };
+        let len = bytes.as_ref().map_or(0, |b| b.len());
+        self.read_bytes.fetch_add(len, Ordering::Relaxed);
+        if !self.shared.track {
+            return bytes;
+        }
         self.note(
             Probe::Bytes,
             path,
@@ -376,22 +535,44 @@ impl Files {
         key: &str,
         build: impl FnOnce(&Files) -> T,
     ) -> Arc<T> {
-        let slot = self
-            .shared
-            .memos
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((kind, path.to_path_buf(), key.to_string()))
-            .or_default()
-            .clone();
-        let (value, deps) = slot.get_or_init(|| {
+        let key = (kind, path.to_path_buf(), key.to_string());
+        let slot = {
+            let mut memos = self.shared.memos.lock().unwrap_or_else(|e| e.into_inner());
+            memos.clock += 1;
+            let now = memos.clock;
+            let e = memos
+                .map
+                .entry(key.clone())
+                .or_insert_with(|| (Memo::default(), now, 0));
+            e.1 = now;
+            e.0.clone()
+        };
+        let mut fresh = None;
+        let built = slot.get_or_init(|| {
             let inner = self.recorder();
             let value: Arc<dyn Any + Send + Sync> =
                 crate::profile::stage(kind, || Arc::new(build(&inner)));
-            (value, Arc::new(inner.deps()))
+            let deps = Arc::new(inner.deps());
+            // What the build read stands for the size of what it made.
+            fresh = Some(inner.read_bytes.load(Ordering::Relaxed) + deps.len() * 96 + 256);
+            Built {
+                value,
+                deps,
+                id: self.shared.next_id.fetch_add(1, Ordering::Relaxed),
+            }
         });
-        self.deps.lock().unwrap().extend(deps.iter().cloned());
-        value
+        if let Some(weight) = fresh {
+            let mut memos = self.shared.memos.lock().unwrap_or_else(|e| e.into_inner());
+            // Unless dropped meanwhile, the slot is still the one to weigh.
+            if let Some(e) = memos.map.get_mut(&key).filter(|e| Arc::ptr_eq(&e.0, &slot)) {
+                e.2 = weight;
+                memos.weight += weight;
+                memos.evict(MEMO_BUDGET);
+            }
+        }
+        self.note_memo(built);
+        built
+            .value
             .clone()
             .downcast::<T>()
             .expect("one type per memo kind")
@@ -420,6 +601,56 @@ mod tests {
         assert_eq!(dep.fingerprint, fingerprint(Probe::Bytes, &a));
         std::fs::write(&a, "package b\n").unwrap();
         assert_ne!(dep.fingerprint, fingerprint(Probe::Bytes, &a));
+    }
+
+    #[test]
+    fn a_released_or_evicted_memo_is_rebuilt_with_its_dependencies() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a.go");
+        std::fs::write(&a, "package a\n").unwrap();
+        let files = Files::default();
+        let builds = AtomicUsize::new(0);
+        let len = |h: &Files| {
+            *h.memo("len", tmp.path(), "", |f| {
+                builds.fetch_add(1, Ordering::Relaxed);
+                f.read(&a).map_or(0, |b| b.len())
+            })
+        };
+        let first = files.recorder();
+        assert_eq!(len(&first), 10);
+        assert_eq!(len(&first), 10);
+        assert_eq!(builds.load(Ordering::Relaxed), 1);
+        files.release(tmp.path());
+        let second = files.recorder();
+        assert_eq!(len(&second), 10);
+        assert_eq!(builds.load(Ordering::Relaxed), 2);
+        assert_eq!(first.deps(), second.deps());
+        assert_eq!(second.deps().len(), 1);
+        // Over the budget, the least recently used memo goes, never the most recent.
+        let mut memos = files.shared.memos.lock().unwrap();
+        memos.weight += MEMO_BUDGET;
+        let key = ("len", tmp.path().to_path_buf(), String::new());
+        memos.clock += MEMO_RECENT + 1;
+        memos.evict(MEMO_BUDGET);
+        assert!(!memos.map.contains_key(&key));
+        drop(memos);
+        let third = files.recorder();
+        assert_eq!(len(&third), 10);
+        assert_eq!(builds.load(Ordering::Relaxed), 3);
+        assert_eq!(third.deps(), first.deps());
+    }
+
+    #[test]
+    fn an_untracked_run_records_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("a.go");
+        std::fs::write(&a, "package a\n").unwrap();
+        let files = Files::untracked();
+        assert!(files.read(&a).is_some());
+        let n = files.memo("len", tmp.path(), "", |f| f.read(&a).map_or(0, |b| b.len()));
+        assert_eq!(*n, 10);
+        assert!(files.is_dir(tmp.path()));
+        assert!(files.deps().is_empty());
     }
 
     #[test]

@@ -135,7 +135,6 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
             .scope(&c.path)
             .is_some_and(|s| s.files.is_empty() || s.files.keeps(&c.path, &opts.base))
     });
-    let disk = Files::default();
     if opts.mode == Mode::Check {
         if let Some(cache) = opts.cache_root.as_deref().and_then(|root| {
             let salt = crate::cache::hash_of((
@@ -146,20 +145,29 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
             ));
             Cache::open(root, salt)
         }) {
-            return check_cached(scopes, &disk, &cache, walked, opts);
+            return check_cached(scopes, &Files::default(), &cache, walked, opts);
         }
     }
+    // No results cache: no dependency is worth recording.
+    let disk = Files::untracked();
     let bar = progress_bar(opts.progress, walked.files.len());
-    let mut processed: Vec<Processed> = walked
-        .files
+    let folders = by_folder(walked.files);
+    let mut processed: Vec<Processed> = folders
         .par_iter()
-        .filter_map(|c| {
-            let scope = scopes.scope(&c.path)?;
-            let p = crate::profile::stage("file", || {
-                process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes)
-            });
-            bar.inc(1);
-            Some(p)
+        .flat_map_iter(|(folder, cands)| {
+            let done: Vec<Processed> = cands
+                .par_iter()
+                .filter_map(|c| {
+                    let scope = scopes.scope(&c.path)?;
+                    let p = crate::profile::stage("file", || {
+                        process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes)
+                    });
+                    bar.inc(1);
+                    Some(p)
+                })
+                .collect();
+            disk.release(folder);
+            done
         })
         .collect();
     bar.finish_and_clear();
@@ -194,14 +202,9 @@ fn check_cached(
     walked: walk::Walked,
     opts: &RunOptions,
 ) -> RunReport {
-    let mut folders: BTreeMap<PathBuf, Vec<Candidate>> = BTreeMap::new();
-    for c in walked.files {
-        let folder = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
-        folders.entry(folder).or_default().push(c);
-    }
-    let files_scanned = folders.values().map(Vec::len).sum();
+    let folders = by_folder(walked.files);
+    let files_scanned = folders.iter().map(|f| f.1.len()).sum();
     let bar = progress_bar(opts.progress, files_scanned);
-    let folders: Vec<(PathBuf, Vec<Candidate>)> = folders.into_iter().collect();
     let mut files: Vec<FileReport> = folders
         .par_iter()
         .flat_map_iter(|(folder, cands)| {
@@ -239,6 +242,7 @@ fn check_cached(
                     reports.iter().map(CachedFile::of).collect(),
                 )
             });
+            disk.release(folder);
             reports
         })
         .collect();
@@ -249,6 +253,18 @@ fn check_cached(
         errors: walked.errors,
         files_scanned,
     }
+}
+
+/// The walked files by package folder, folders in path order. A run takes one
+/// folder at a time (its files in parallel) and then releases the folder's
+/// memos, so what is kept does not grow with the tree.
+fn by_folder(files: Vec<Candidate>) -> Vec<(PathBuf, Vec<Candidate>)> {
+    let mut folders: BTreeMap<PathBuf, Vec<Candidate>> = BTreeMap::new();
+    for c in files {
+        let folder = c.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        folders.entry(folder).or_default().push(c);
+    }
+    folders.into_iter().collect()
 }
 
 fn is_empty_report(f: &FileReport) -> bool {
@@ -279,7 +295,7 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
     if !opts.files.keeps(path, &opts.base) {
         return report;
     }
-    let disk = Files::default();
+    let disk = Files::untracked();
     let mut p = process(
         engine,
         &disk,
