@@ -306,9 +306,10 @@ fn reassigned_after(stmt: &GoNode, name: &str) -> bool {
 }
 
 /// `func putBuf(b *bytes.Buffer) { pool.Put(b) }`: a `Put` of a parameter in a
-/// function with no `Get`. A finding only when the file shows the other half too:
-/// no `Get` of the same pool resets what it takes (directly, or in a caller of the
-/// function returning it), and at least one such use is seen.
+/// function with no `Get`. A finding only when the package (this file and its
+/// other non-test files) shows the other half too: no `Get` of the same pool
+/// resets what it takes (directly, or in a caller of the function returning
+/// it), and at least one such use is seen.
 fn helper_put<'r>(
     file: &'r GoFile,
     put: &GoNode<'r>,
@@ -335,27 +336,53 @@ fn helper_put<'r>(
         return None;
     }
     let recv_text = receiver.text().to_string();
-    let root = file.root.root();
+    // This file and the other non-test files of its package: the getter, the
+    // helper and their users are often in different files.
+    let own = file.package().canonical(file.path);
+    let siblings: Vec<(std::path::PathBuf, String)> = file
+        .package()
+        .go_files(&file.package_dir())
+        .into_iter()
+        .filter(|e| !e.name.ends_with("_test.go") && file.package().canonical(&e.path) != own)
+        .filter_map(|e| Some((e.path.clone(), file.package().read_to_string(&e.path)?)))
+        .collect();
+    let mut others: Vec<GoFile> = siblings
+        .iter()
+        .map(|(path, text)| GoFile::parse(path, text, file.module.clone()))
+        .filter(|gf| gf.package_name == file.package_name)
+        .collect();
+    for gf in &mut others {
+        gf.files = file.files.clone();
+    }
+    let package: Vec<&GoFile> = std::iter::once(file).chain(others.iter()).collect();
     let mut unreset = 0;
-    for call in root.dfs() {
-        if pools::get_receiver(&call).is_none_or(|r| r.text() != recv_text) {
-            continue;
+    let mut getters = vec![];
+    for gf in &package {
+        for call in gf.root.root().dfs() {
+            if pools::get_receiver(&call).is_none_or(|r| r.text() != recv_text) {
+                continue;
+            }
+            match use_of(gf, &call)? {
+                Taken::Reset => return None,
+                Taken::Kept => unreset += 1,
+                Taken::Raw => {}
+                Taken::Returned(getter) => getters.push(getter),
+            }
         }
-        match use_of(file, &call)? {
-            Taken::Reset => return None,
-            Taken::Kept => unreset += 1,
-            Taken::Raw => {}
-            Taken::Returned(getter) => {
-                // Every caller of the getter in this file must leave it unreset.
-                for c in root
-                    .dfs()
-                    .filter(|c| called_name(c).as_deref() == Some(&getter))
-                {
-                    match use_of(file, &c)? {
-                        Taken::Kept => unreset += 1,
-                        Taken::Raw => {}
-                        _ => return None,
-                    }
+    }
+    // Every caller of a getter in the package must leave the object unreset.
+    for getter in &getters {
+        for gf in &package {
+            for c in gf
+                .root
+                .root()
+                .dfs()
+                .filter(|c| called_name(c).as_deref() == Some(getter))
+            {
+                match use_of(gf, &c)? {
+                    Taken::Kept => unreset += 1,
+                    Taken::Raw => {}
+                    _ => return None,
                 }
             }
         }

@@ -94,6 +94,10 @@ cases! {
         pos_store_back,
         pos_textbook,
         pos_two_pools,
+        helpersplit__neg_callers,
+        helpersplit__pos_put_helper,
+        resetsplit__neg_callers,
+        resetsplit__neg_put_helper,
         split__pos_use,
     }
     GM003 {
