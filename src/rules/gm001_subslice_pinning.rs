@@ -767,10 +767,14 @@ fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool
         {
             return true;
         }
-        // Before the sub-slice's statement the base is only read; in that statement
-        // (`return &Block{data: data, head: data[:16]}`, `return data, data[:4]`) or
-        // after it, the base may go where the sub-slice goes.
-        if n.range().start < stmt.range().start {
+        // In the sub-slice's statement (`return &Block{data: data, head: data[:16]}`,
+        // `return data, data[:4]`) or after it, the base may go where the sub-slice
+        // goes; before it, only from a statement that runs on every path to the
+        // sub-slice (`f.all = data` then `if ... { f.name = data[:i] }`), and not
+        // its own declaration.
+        if n.range().start < stmt.range().start
+            && (decl.range().contains(&n.range().start) || !runs_before(&n, stmt))
+        {
             return false;
         }
         // The use, or the slice of the base it is the operand of.
@@ -788,6 +792,23 @@ fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool
         };
         value_leaves(&whole, function, 0)
     })
+}
+
+/// The statement holding `n` stands in a statement list that also holds `stmt`
+/// (further down): it runs on every path that reaches `stmt`.
+fn runs_before(n: &GoNode, stmt: &GoNode) -> bool {
+    let at = stmt.range().start;
+    let mut cur = n.clone();
+    while let Some(parent) = cur.parent() {
+        if scope::is_function(&parent) {
+            return false;
+        }
+        if matches!(parent.kind().as_ref(), "statement_list" | "block") {
+            return parent.range().contains(&at) && !cur.range().contains(&at);
+        }
+        cur = parent;
+    }
+    false
 }
 
 /// Before the sub-slice, the function gives up on a base longer than a small
