@@ -158,13 +158,15 @@ pub fn frame_slots(file: &GoFile, func: &GoNode) -> Vec<Slot> {
             continue;
         }
         let name = ident.text().to_string();
-        if name == "_" || may_escape(file, &body, &own, &name) {
+        if name == "_" {
             continue;
         }
+        // Size first: most variables are small or of unknown size, and sizing
+        // is cheaper than the escape scan of the whole body.
         let Some((size, _)) = size_of(file, &ty, 0) else {
             continue;
         };
-        if !(64..=MAX_STACK_VAR_SIZE).contains(&size) {
+        if !(64..=MAX_STACK_VAR_SIZE).contains(&size) || may_escape(file, &body, &own, &name) {
             continue;
         }
         slots.push(Slot {

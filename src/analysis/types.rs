@@ -10,6 +10,7 @@
 //! When a declaration does not say the type plainly, the answer is `None`: callers
 //! fall back, they never guess.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -649,46 +650,60 @@ fn qualifiers(text: &str) -> Vec<&str> {
 /// Resolves declared types in one file, with the package index behind it.
 pub struct Resolver<'f, 'a> {
     file: &'f GoFile<'a>,
-    index: Arc<PackageIndex>,
-    local: PackageIndex,
+    /// Built (or fetched from the run's memo) on first use: a resolver that only
+    /// reads this file neither builds nor depends on its folder's index.
+    index: OnceCell<Arc<PackageIndex>>,
+    /// This file's own declarations, indexed on first use.
+    local: OnceCell<PackageIndex>,
     imports: ImportMap,
 }
 
 impl<'f, 'a> Resolver<'f, 'a> {
     /// A resolver for `file`, backed by its folder's cached [`PackageIndex`].
     pub fn new(file: &'f GoFile<'a>) -> Self {
-        Self::with_index(file, PackageIndex::for_file(file))
+        Resolver {
+            file,
+            index: OnceCell::new(),
+            local: OnceCell::new(),
+            imports: import_map(&file.root.root()),
+        }
     }
 
     /// A resolver with a given package index (tests, or files not on disk).
     pub fn with_index(file: &'f GoFile<'a>, index: Arc<PackageIndex>) -> Self {
-        let top = file.root.root();
-        let mut local = PackageIndex::default();
-        local.add_file(&top);
-        Resolver {
-            file,
-            index,
-            local,
-            imports: import_map(&top),
-        }
+        let r = Self::new(file);
+        let _ = r.index.set(index);
+        r
+    }
+
+    fn package(&self) -> &PackageIndex {
+        self.index.get_or_init(|| PackageIndex::for_file(self.file))
+    }
+
+    fn local(&self) -> &PackageIndex {
+        self.local.get_or_init(|| {
+            let mut local = PackageIndex::default();
+            local.add_file(&self.file.root.root());
+            local
+        })
     }
 
     /// [`PackageIndex::param_resets`], this file first.
     pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
-        self.local
+        self.local()
             .param_resets(name)
-            .or_else(|| self.index.param_resets(name))
+            .or_else(|| self.package().param_resets(name))
     }
 
     /// The package index behind this resolver.
     pub fn index(&self) -> &PackageIndex {
-        &self.index
+        self.package()
     }
 
     /// True when the named type has `method` (see [`PackageIndex::has_method`]),
     /// counting methods declared in this file too (a `_test.go` file is not indexed).
     pub fn has_method(&self, type_name: &str, method: &str) -> bool {
-        self.local.has_method(type_name, method) || self.index.has_method(type_name, method)
+        self.local().has_method(type_name, method) || self.package().has_method(type_name, method)
     }
 
     /// The type of expression `e`, as source text valid in this file.
@@ -704,10 +719,10 @@ impl<'f, 'a> Resolver<'f, 'a> {
     /// The package-level type declaration `name` (this file first), with its type
     /// texts usable in this file; None when it is generic or its qualifiers differ.
     pub fn type_decl(&self, name: &str) -> Option<&TypeDecl> {
-        if let Some(t) = self.local.types.get(name) {
+        if let Some(t) = self.local().types.get(name) {
             return Some(t);
         }
-        let t = self.index.types.get(name)?;
+        let t = self.package().types.get(name)?;
         Some(t)
     }
 
@@ -826,10 +841,10 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 if self.is_local(&func, &name) {
                     return None;
                 }
-                if let Some(f) = self.local.funcs.get(name.as_ref()) {
+                if let Some(f) = self.local().funcs.get(name.as_ref()) {
                     return Some(f.types.clone());
                 }
-                let f = self.index.funcs.get(name.as_ref())?;
+                let f = self.package().funcs.get(name.as_ref())?;
                 f.types
                     .iter()
                     .map(|t| self.portable(t, &f.imports))
@@ -997,10 +1012,10 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 }
             }
             Decl::PackageLevel => {
-                if let Some(w) = self.local.vars.get(name) {
+                if let Some(w) = self.local().vars.get(name) {
                     return Some(w.text.clone());
                 }
-                let w = self.index.vars.get(name)?;
+                let w = self.package().vars.get(name)?;
                 self.portable(&w.text, &w.imports)
             }
             Decl::Unknown => None,
