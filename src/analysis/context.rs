@@ -21,6 +21,17 @@ const CONTEXT_CONSTRUCTORS: &[&str] = &[
 /// else the context of an `*http.Request` in scope (`r.Context()`), which ends
 /// with the request.
 pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
+    context_in_scope_outside(file, at, None)
+}
+
+/// [`context_in_scope`], leaving out the variables declared inside `region`
+/// (a loop whose passes each make their own, shorter-lived context): the
+/// answer outlives one pass of it.
+pub fn context_in_scope_outside(
+    file: &GoFile,
+    at: &GoNode,
+    region: Option<&GoNode>,
+) -> Option<String> {
     let mut seen: Vec<String> = vec![];
     let mut request = None;
     for d in decls::visible_decls(at) {
@@ -28,6 +39,9 @@ pub fn context_in_scope(file: &GoFile, at: &GoNode) -> Option<String> {
             continue; // shadowed by an inner declaration
         }
         seen.push(d.name.clone());
+        if region.is_some_and(|r| r.range().contains(&d.ident.range().start)) {
+            continue; // lives one pass; it also hides any outer one of its name
+        }
         if d.name != "_" && is_context_decl(file, at, &d) {
             return Some(d.name);
         }

@@ -11,7 +11,7 @@
 //! something that may be one. A receive that is a case of a `select` leaves
 //! the loop only when its case does, which the `return`/`break` test sees.
 
-use crate::analysis::context::context_in_scope;
+use crate::analysis::context::context_in_scope_outside;
 use crate::analysis::decls::{self, Decl};
 use crate::analysis::types::Resolver;
 use crate::analysis::{callers, exprs, scope};
@@ -140,7 +140,10 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
         ));
     }
     let anchor = sleep_node(&leak.sleeps[0]);
-    if let Some(ctx) = context_in_scope(file, &anchor) {
+    // A context made inside the leaking loop lives one pass (`ctx, cancel :=
+    // context.WithTimeout(...)` per request, often cancelled before the sleep):
+    // waiting on it would end the goroutine after its first pass, not stop it.
+    if let Some(ctx) = context_in_scope_outside(file, &anchor, Some(&leak.looping)) {
         return Outcome::fix(FixPlan {
             edits: sleep_edits(file.text(), &leak.sleeps, &ctx),
             applicability: Some(Applicability::Safe),

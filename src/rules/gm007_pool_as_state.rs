@@ -50,7 +50,7 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             return Some(why);
         }
     }
-    if let Some(why) = stored_state_get(file, &pool, get) {
+    if let Some(why) = stored_state_get(&pool, get) {
         return Some(keyed(&pool, why));
     }
     reads_old_state(get)
@@ -550,39 +550,16 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     None
 }
 
-/// [`empty_means_nothing_stored`], unless the pool's New can fail (returns nil):
-/// then a nil Get is an error, not an absence.
-fn stored_state_get<'r>(
-    file: &'r GoFile,
-    pool: &pools::PoolInfo<'r>,
-    get: &GoNode<'r>,
-) -> Option<String> {
-    let new_may_fail = pool
-        .new_func
-        .as_ref()
-        .is_some_and(|f| new_may_return_nil(file, f));
-    if new_may_fail {
+/// [`empty_means_nothing_stored`], for a pool without a `New`. With one, Get is
+/// never empty: if New can fail (returns nil), a nil Get is that failure, not an
+/// absence; if it cannot, the nil check is a defensive assertion that never runs
+/// (`if p == nil { return errors.New("pool returned nil") }`), and what follows is
+/// the ordinary reuse of a fresh or pooled object.
+fn stored_state_get<'r>(pool: &pools::PoolInfo<'r>, get: &GoNode<'r>) -> Option<String> {
+    if pool.new_func.is_some() {
         return None;
     }
     empty_means_nothing_stored(get)
-}
-
-/// True when a pool's `New` (a literal or a function of this file) has a
-/// `return nil`: `New: newPipe` where making a pipe can fail.
-fn new_may_return_nil<'r>(file: &'r GoFile, new_func: &GoNode<'r>) -> bool {
-    let body = pools::new_body(file, new_func);
-    body.is_some_and(|b| {
-        b.dfs().any(|n| {
-            n.kind() == "return_statement"
-                && n.named_children()
-                    .find(|c| c.kind() == "expression_list")
-                    .is_some_and(|l| {
-                        l.named_children()
-                            .next()
-                            .is_some_and(|v| unparen(&v).kind() == "nil")
-                    })
-        })
-    })
 }
 
 /// `why`, said of a pool kept per key: then the pools are a cache.
@@ -604,7 +581,7 @@ fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> bool {
         pools::get_receiver(&call).is_some_and(|r| {
             r.text() == text
                 && pools::resolve_pool(file, &r)
-                    .is_some_and(|pool| stored_state_get(file, &pool, &call).is_some())
+                    .is_some_and(|pool| stored_state_get(&pool, &call).is_some())
         })
     });
     found

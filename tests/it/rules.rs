@@ -125,6 +125,7 @@ cases! {
         pos_mixed_callers,
         pos_named_func_ctx,
         pos_named_method,
+        pos_per_pass_context,
         pos_once_func_per_call,
         pos_receiver_field,
         pos_report_only,
@@ -211,6 +212,7 @@ cases! {
     }
     GM007 {
         neg_acquire_idioms,
+        neg_defensive_nil_check,
         neg_ephemeral,
         neg_lazy_init,
         neg_new_elsewhere,
