@@ -966,6 +966,7 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::context::context_in_scope;
     use crate::finding::apply_edits;
     use std::path::Path;
 
