@@ -188,13 +188,13 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     let text = file.text();
     let indent = indentation(text, lp.range().start);
     let mut replacement = String::new();
-    // The body's comments stay; those inside the delete call described its
-    // arguments, which are gone.
+    // The loop's comments stay, in its header as in its body; those inside the
+    // delete call described its arguments, which are gone.
     let delete_call = straight_statements(body)
         .first()
         .map(|s| s.range())
         .unwrap_or(0..0);
-    let kept = body.dfs().filter(|n| {
+    let kept = lp.dfs().filter(|n| {
         n.kind() == "comment"
             && !(delete_call.start < n.range().start && n.range().end < delete_call.end)
     });
