@@ -989,6 +989,71 @@ pub struct GetBinding<'r> {
     pub func: GoNode<'r>,
 }
 
+/// True when `put` hands back `name` only while it is short of full, to be
+/// extended by the next Get: the `Put` sits in the body of an `if` testing
+/// `len(name) < n` (or `<=`, or `len(*name)`), and that body returns right after
+/// it. Such a pool carries a partial batch between calls: its old contents are
+/// the point, so a reset would break the batching, and a GC drops the batch.
+pub fn put_back_unfilled(put: &GoNode, name: &str) -> bool {
+    let Some(stmt) = scope::as_statement(put) else {
+        return false;
+    };
+    let Some(block) = stmt.parent().and_then(|l| {
+        if l.kind() == "statement_list" {
+            l.parent()
+        } else {
+            Some(l)
+        }
+    }) else {
+        return false;
+    };
+    let Some(check) = block.parent().filter(|i| i.kind() == "if_statement") else {
+        return false;
+    };
+    if check
+        .field("consequence")
+        .is_none_or(|c| c.range() != block.range())
+    {
+        return false;
+    }
+    let returns_next = stmt
+        .next_all()
+        .find(|n| n.is_named() && n.kind() != "comment")
+        .is_some_and(|n| n.kind() == "return_statement");
+    if !returns_next {
+        return false;
+    }
+    let Some(cond) = check.field("condition").map(|c| unparen(&c)) else {
+        return false;
+    };
+    if cond.kind() != "binary_expression"
+        || !cond
+            .field("operator")
+            .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<="))
+    {
+        return false;
+    }
+    let Some(left) = cond.field("left").map(|l| unparen(&l)) else {
+        return false;
+    };
+    let measured = left.kind() == "call_expression"
+        && left.field("function").is_some_and(|f| f.text() == "len")
+        && left.field("arguments").is_some_and(|a| {
+            a.named_children()
+                .find(|c| c.kind() != "comment")
+                .is_some_and(|x| {
+                    let x = unparen(&x);
+                    let inner = if x.kind() == "unary_expression" && x.text().starts_with('*') {
+                        x.field("operand").map(|o| unparen(&o))
+                    } else {
+                        Some(x)
+                    };
+                    inner.is_some_and(|i| i.kind() == "identifier" && i.text() == name)
+                })
+        });
+    measured
+}
+
 pub fn get_binding<'r>(at: &GoNode<'r>, name: &str) -> Option<GetBinding<'r>> {
     let start = at.range().start;
     for func in at.ancestors().filter(scope::is_function) {

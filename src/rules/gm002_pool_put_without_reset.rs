@@ -39,6 +39,11 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
     let Some(binding) = pools::get_binding(put, &name) else {
         return helper_put(file, put, &receiver, &name);
     };
+    // A partial batch put back to be extended by the next Get keeps its contents
+    // on purpose (pool-as-state, GM007's finding): a reset would break it.
+    if pools::put_back_unfilled(put, &name) {
+        return None;
+    }
     let kind = pools::pooled_type(file, &binding, &pool);
     if matches!(kind, Pooled::NoReset | Pooled::Unknown) {
         return None;

@@ -544,6 +544,14 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         );
         return Some(keyed(&pool, why));
     }
+    if arg.kind() == "identifier" && pools::get_binding(put, &arg.text()).is_some() {
+        if pools::put_back_unfilled(put, &arg.text()) {
+            return Some(format!(
+                "`{}` goes back while short of full, for the next Get to extend: the pool carries a partial batch between calls, and a GC drops it with everything it collected",
+                arg.text()
+            ));
+        }
+    }
     if arg.kind() == "identifier" {
         return used_after_put(put, &arg.text());
     }
