@@ -169,7 +169,7 @@ fn from_rule_value(rule: &Value) -> Prefilter {
             }
             // The related node must exist for the rule to match, so its needles count.
             "has" | "inside" | "follows" | "precedes" => parts.push(from_rule_value(value)),
-            // A regex anchored at the start with a literal prefix (`^func`): the prefix occurs.
+            // A regex's leading literal (`^func`, `\tgo `) occurs in the node, so in the file.
             "regex" => parts.push(regex_prefix(value)),
             "kind" => {
                 let keyword = KIND_KEYWORDS
@@ -187,13 +187,20 @@ fn from_rule_value(rule: &Value) -> Prefilter {
     Prefilter::All(parts)
 }
 
+/// The literal a node's text must contain for `regex` to match it: the regex's
+/// leading run of plain characters (after `^`, if anchored). An alternation
+/// (`|`) anywhere means no single literal is required.
 fn regex_prefix(value: &Value) -> Prefilter {
-    let Some(rest) = value.as_str().and_then(|r| r.strip_prefix('^')) else {
+    let Some(regex) = value.as_str() else {
         return Prefilter::Always;
     };
+    if regex.contains('|') {
+        return Prefilter::Always;
+    }
+    let rest = regex.strip_prefix('^').unwrap_or(regex);
     let literal: String = rest
         .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ' ')
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ' ' | '\t'))
         .collect();
     // A quantifier after the prefix would make its last character optional.
     let next = rest[literal.len()..].chars().next();
@@ -341,7 +348,13 @@ mod tests {
         );
         let rule = serde_json::json!({"regex": "^funcs?x"});
         assert_eq!(of(&rule, &[]), Prefilter::Needle(b"func".to_vec()));
-        let rule = serde_json::json!({"regex": "func"});
+        // Unanchored, the literal may be anywhere in the node, so in the file.
+        let rule = serde_json::json!({"regex": "\tgo [A-Za-z_]"});
+        assert_eq!(of(&rule, &[]), Prefilter::Needle(b"\tgo ".to_vec()));
+        // An alternation requires neither side.
+        let rule = serde_json::json!({"regex": "^func|var"});
+        assert_eq!(of(&rule, &[]), Prefilter::Always);
+        let rule = serde_json::json!({"regex": "[fF]unc"});
         assert_eq!(of(&rule, &[]), Prefilter::Always);
     }
 

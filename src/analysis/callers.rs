@@ -578,6 +578,33 @@ fn value_repeats(
             return None;
         }
     }
+    // The same registration by assignment: `app.Action = geth`, `cmd.RunE = run`.
+    if let Some(assign) = parent
+        .parent()
+        .filter(|a| parent.kind() == "expression_list" && a.kind() == "assignment_statement")
+    {
+        let on_right = assign
+            .field("right")
+            .is_some_and(|r| r.range() == parent.range());
+        let right: Vec<_> = parent.named_children().collect();
+        let left: Vec<_> = assign
+            .field("left")
+            .map(|l| l.named_children().collect())
+            .unwrap_or_default();
+        let target = right
+            .iter()
+            .position(|r| r.range() == value.range())
+            .and_then(|i| (left.len() == right.len()).then(|| left[i].clone()));
+        if on_right
+            && target.is_some_and(|t| {
+                t.kind() == "selector_expression"
+                    && t.field("field")
+                        .is_some_and(|f| COMMAND_FIELDS.contains(&f.text().as_ref()))
+            })
+        {
+            return None;
+        }
+    }
     let holder = match parent.kind().as_ref() {
         "argument_list" => parent
             .parent()
@@ -720,7 +747,8 @@ fn first_line(text: &str) -> String {
     }
 }
 
-fn here(gf: &GoFile, n: &GoNode, root: &Path) -> String {
+/// `path:line` of `n` in `gf`, the path relative to `root` (the module's).
+pub fn here(gf: &GoFile, n: &GoNode, root: &Path) -> String {
     let p = Position::of_offset(gf.text(), n.range().start);
     format!("{}:{}", shown(gf.package(), gf.path, root), p.line)
 }

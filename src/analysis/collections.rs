@@ -89,6 +89,82 @@ pub fn not_a_deliberate_collection(file: &GoFile, m: &GoMatch) -> bool {
     !(drives_finalizers || behind_gc_switch || is_wrapper)
 }
 
+/// Parts of a name that say it holds an amount of memory (`bufferedBytes`,
+/// `HeapAlloc`, `memUsed`, `RSS`). `size` is left out: `len(batch) >= batchSize`
+/// counts items, and a collection per batch is the bug.
+const MEMORY_WORDS: &[&str] = &["bytes", "heap", "mem", "alloc", "rss", "inuse"];
+
+/// True when the collection in a loop runs only when a memory measurement says
+/// so: a condition between it and its loop compares an amount of memory with a
+/// bound (`if buf.BufferedBytes() > limit`), or the loop reads the memory
+/// statistics before it and collects only in some branches (a pacer of its own
+/// that skips the collection when the runtime has just run one). Such a
+/// collection runs at most once per that many bytes, where the program chose
+/// to bound its peak: not one per iteration.
+pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> bool {
+    let mut conditional = false;
+    let mut looping = None;
+    for a in node.ancestors() {
+        match a.kind().as_ref() {
+            "func_literal" | "function_declaration" | "method_declaration" => break,
+            "for_statement" => {
+                looping = Some(a);
+                break;
+            }
+            "if_statement" => {
+                let Some(cond) = a.field("condition") else {
+                    continue;
+                };
+                // The call inside the condition itself is not guarded by it.
+                if cond.range().end <= node.range().start {
+                    conditional = true;
+                    if compares_memory(&cond) {
+                        return true;
+                    }
+                }
+            }
+            "expression_case" | "type_case" | "communication_case" | "default_case" => {
+                conditional = true;
+                if let Some(value) = a.field("value") {
+                    if compares_memory(&value) {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(looping) = looping else {
+        return false;
+    };
+    let start = node.range().start;
+    conditional
+        && looping.field("body").is_some_and(|body| {
+            body.dfs()
+                .filter(|n| n.range().end <= start && n.kind() == "call_expression")
+                .any(|n| {
+                    is_call_to(file, &n, "runtime", "ReadMemStats")
+                        || is_call_to(file, &n, "runtime/metrics", "Read")
+                })
+        })
+}
+
+/// True when `cond` compares (`<`, `<=`, `>`, `>=`) and names an amount of memory.
+fn compares_memory(cond: &GoNode) -> bool {
+    let compares = cond.dfs().any(|n| {
+        n.kind() == "binary_expression"
+            && n.field("operator")
+                .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<=" | ">" | ">="))
+    });
+    compares
+        && cond.dfs().any(|n| {
+            matches!(n.kind().as_ref(), "identifier" | "field_identifier") && {
+                let name = n.text().to_lowercase();
+                MEMORY_WORDS.iter().any(|w| name.contains(w))
+            }
+        })
+}
+
 fn is_call_to(file: &GoFile, n: &GoNode, path: &str, name: &str) -> bool {
     if called_name(n).as_deref() != Some(name) {
         return false;

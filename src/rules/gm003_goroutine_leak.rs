@@ -67,11 +67,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if node.kind() == "call_expression" {
         return todo_call(file, node);
     }
-    let Some(leak) = goroutine_function(node).and_then(|f| find_leak(file, &f, None)) else {
+    let Some(func) = goroutine_function(node) else {
+        return leak_in_another_file(file, node);
+    };
+    let Some(leak) = find_leak(file, &func, None) else {
         return Outcome::Silent;
     };
     // Its author wrote down that it lives as long as the process.
-    if documented_as_process_long(file, node, &leak) {
+    if documented_as_process_long(file, node, file, &leak.func) {
         return Outcome::Silent;
     }
     // A goroutine started once per process lives as long as the process by design.
@@ -111,14 +114,20 @@ const PROCESS_LONG: &[&str] = &[
 /// process: the doc comment of the function that starts it, of its named
 /// goroutine function, or the comment right above the `go` statement. A report
 /// would contradict what the author wrote down, and a maintainer closes it.
-fn documented_as_process_long(file: &GoFile, go_stmt: &GoNode, leak: &Leak) -> bool {
+/// `func` is the goroutine's function, declared in `func_file`.
+fn documented_as_process_long(
+    file: &GoFile,
+    go_stmt: &GoNode,
+    func_file: &GoFile,
+    func: &GoNode,
+) -> bool {
     let text = file.text();
     let mut comments = vec![scope::comment_above(text, go_stmt)];
     if let Some(f) = scope::enclosing_function(go_stmt).filter(|f| f.kind() != "func_literal") {
         comments.push(scope::comment_above(text, &f));
     }
-    if leak.func.kind() != "func_literal" {
-        comments.push(scope::comment_above(text, &leak.func));
+    if func.kind() != "func_literal" {
+        comments.push(scope::comment_above(func_file.text(), func));
     }
     comments.iter().any(|c| {
         let words = c
@@ -129,6 +138,43 @@ fn documented_as_process_long(file: &GoFile, go_stmt: &GoNode, leak: &Leak) -> b
             .join(" ");
         PROCESS_LONG.iter().any(|p| words.contains(p))
     })
+}
+
+/// `go s.loop()` (or `go loop(x)`) whose function another file of the package,
+/// or another package of the module, declares: the loop is judged in that file
+/// and the finding stays at the `go` statement, where the goroutine starts again
+/// and again. Report-only: the sleeps to rewrite are in the other file.
+fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
+    let Some(call) = go_stmt.children().find(|c| c.kind() == "call_expression") else {
+        return Outcome::Silent;
+    };
+    if call
+        .field("function")
+        .is_none_or(|f| f.kind() == "func_literal")
+    {
+        return Outcome::Silent;
+    }
+    let root = file
+        .module
+        .as_ref()
+        .map(|m| m.root.clone())
+        .unwrap_or_default();
+    let Some(looping) = callers::resolve_callee(file, &call, &mut |gf, decl| {
+        let leak = find_leak(gf, decl, None)?;
+        if documented_as_process_long(file, go_stmt, gf, decl) {
+            return None;
+        }
+        Some(callers::here(gf, &leak.looping, &root))
+    }) else {
+        return Outcome::Silent;
+    };
+    let Some(why) = callers::repeats(file, go_stmt) else {
+        return Outcome::Silent;
+    };
+    Outcome::report_only(Some(format!(
+        "it can be started again and again ({why}); its loop at {looping} never exits; \
+         no automatic fix: the loop is in another file"
+    )))
 }
 
 /// The fix of one leak: its sleeps wait on a context too, the one in scope or

@@ -11,7 +11,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if scope::in_test_support_package(file) {
         return Outcome::Silent;
     }
-    if !collections::not_a_deliberate_collection(file, m) {
+    if !collections::not_a_deliberate_collection(file, m)
+        || collections::paced_by_memory(file, m.get_node())
+    {
         return Outcome::Silent;
     }
     statements::remove_statement(file, m)
