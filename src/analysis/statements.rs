@@ -16,6 +16,9 @@ pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
             "no automatic fix: the call is not a statement of its own".into(),
         ));
     };
+    if let Some(why) = leaves_empty_construct(&stmt, file) {
+        return Outcome::report_only(Some(why.into()));
+    }
     match removal(file.text(), &stmt, Some(file)) {
         Some(edit) => Outcome::fix(FixPlan {
             edits: vec![edit],
@@ -24,6 +27,35 @@ pub fn remove_statement(file: &GoFile, m: &GoMatch) -> Outcome {
         None => Outcome::report_only(Some(
             "no automatic fix: the statement shares its line with other code".into(),
         )),
+    }
+}
+
+/// Why deleting `stmt` would leave code no reviewer merges: it is all that an
+/// `if` or a loop holds, and that `if` cannot go with it (its condition calls a
+/// function, or it has an `else`), or the loop would spin or tick with an empty
+/// body (`for range time.Tick(d) {}`). None when the removal leaves nothing empty
+/// or takes its emptied holder along ([`emptied_holder`]).
+fn leaves_empty_construct(stmt: &GoNode, file: &GoFile) -> Option<&'static str> {
+    if emptied_holder(stmt, Some(file)).is_some() {
+        return None;
+    }
+    let mut block = stmt.parent()?;
+    if block.kind() == "statement_list" {
+        block = block.parent()?;
+    }
+    if block.kind() != "block" || crate::analysis::decls::statements(&block).len() != 1 {
+        return None;
+    }
+    match block.parent()?.kind().as_ref() {
+        "if_statement" => Some(
+            "no automatic fix: the call is all its `if` holds, and the `if` cannot go with it \
+             (its condition calls a function, or it has an else); remove or rework the branch by hand",
+        ),
+        "for_statement" => Some(
+            "no automatic fix: the call is all its loop holds, and an empty loop would be left; \
+             remove the loop (or the goroutine running it) by hand",
+        ),
+        _ => None,
     }
 }
 

@@ -300,7 +300,7 @@ fn github_commands_survive_the_runners_parsing() {
     let nasty = "we,ird:dir/50%.go";
     let dir = tree(&[(
         nasty,
-        "package p\n\nimport \"runtime\"\n\nfunc f() {\n\tfor {\n\t\truntime.GC()\n\t}\n}\n\nfunc g() {\n\tcache = nil\n\truntime.GC()\n}\n\nvar cache []byte\n",
+        "package p\n\nimport \"runtime\"\n\nfunc f(work func()) {\n\tfor {\n\t\twork()\n\t\truntime.GC()\n\t}\n}\n\nfunc g() {\n\tcache = nil\n\truntime.GC()\n}\n\nvar cache []byte\n",
     )]);
     let json: serde_json::Value =
         serde_json::from_slice(&gomemfix(&["check", "--format", "json", "."], dir.path()).stdout)
