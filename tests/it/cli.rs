@@ -18,7 +18,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const BUGGY: &str = "package p\n\nimport \"runtime\"\n\nfunc f() {\n\tfor {\n\t\truntime.GC()\n\t}\n}\n\nfunc g() {\n\tcache = nil\n\truntime.GC()\n}\n\nvar cache []byte\n";
+const BUGGY: &str = "package p\n\nimport \"runtime\"\n\nfunc f() {\n\tfor {\n\t\truntime.GC()\n\t\tstep()\n\t}\n}\n\nfunc g() {\n\tcache = nil\n\truntime.GC()\n}\n\nvar cache []byte\n\nfunc step() {}\n";
 const CLEAN: &str = "package p\n\nfunc f() {}\n";
 
 fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
@@ -39,7 +39,7 @@ fn exit_codes_and_text_lines() {
     let out = stdout(&o);
     assert!(out.contains("a.go:7:3: GM005 [gc-in-loop] "), "{out}");
     assert!(
-        out.contains("a.go:13:2: GM010 [gc-without-free-os-memory] "),
+        out.contains("a.go:14:2: GM010 [gc-without-free-os-memory] "),
         "{out}"
     );
     assert!(
@@ -81,11 +81,11 @@ fn json_contract() {
     assert_eq!(gc["path"], "a.go");
     assert_eq!(
         (gc["line"].as_u64(), gc["column"].as_u64()),
-        (Some(13), Some(2))
+        (Some(14), Some(2))
     );
     assert_eq!(
         (gc["end_line"].as_u64(), gc["end_column"].as_u64()),
-        (Some(13), Some(14))
+        (Some(14), Some(14))
     );
     let fix = &gc["fix"];
     assert_eq!(fix["applicability"], "safe");

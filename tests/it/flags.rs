@@ -19,7 +19,7 @@ fn project() -> tempfile::TempDir {
     .unwrap();
     std::fs::write(
         dir.path().join("b.go"),
-        "package p\n\nimport \"runtime\"\n\nfunc Loop(items []int) {\n\tfor range items {\n\t\truntime.GC()\n\t}\n}\n",
+        "package p\n\nimport \"runtime\"\n\nfunc Loop(items []int, work func(int)) {\n\tfor _, it := range items {\n\t\truntime.GC()\n\t\twork(it)\n\t}\n}\n",
     )
     .unwrap();
     dir
