@@ -1300,7 +1300,7 @@ fn case_decl<'r>(case: &GoNode<'r>, at: &GoNode, name: &str) -> Option<Decl<'r>>
     .then_some(Decl::Unknown)
 }
 
-fn is_predeclared(name: &str) -> bool {
+pub fn is_predeclared(name: &str) -> bool {
     matches!(
         name,
         "bool"

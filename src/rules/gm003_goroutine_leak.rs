@@ -766,7 +766,8 @@ fn ranges_over_channel(file: &GoFile, clause: &GoNode) -> bool {
     if let Some(t) = types.type_of(&right) {
         let u = types.underlying(&t).unwrap_or(t);
         let u = u.trim_start_matches('*').trim();
-        if u.starts_with("map[") || u.starts_with('[') || is_basic(u) {
+        if u.starts_with("map[") || u.starts_with('[') || crate::analysis::types::is_predeclared(u)
+        {
             return false;
         }
         if u.starts_with("chan") || u.starts_with("<-chan") {
@@ -774,26 +775,6 @@ fn ranges_over_channel(file: &GoFile, clause: &GoNode) -> bool {
         }
     }
     may_be_channel(file, &right)
-}
-
-fn is_basic(t: &str) -> bool {
-    matches!(
-        t,
-        "string"
-            | "int"
-            | "int8"
-            | "int16"
-            | "int32"
-            | "int64"
-            | "uint"
-            | "uint8"
-            | "uint16"
-            | "uint32"
-            | "uint64"
-            | "uintptr"
-            | "byte"
-            | "rune"
-    )
 }
 
 /// False only when `expr` surely is not a channel: a literal, a `make` of
