@@ -146,3 +146,30 @@ pub fn gomemfix(dir: &Path, args: &[&str]) -> Ran {
         .expect("run gomemfix");
     Ran::of(out)
 }
+
+/// The findings of an in-process `check` of `dir` with `engine` (unsafe fixes on),
+/// one line each: path, byte range, rule and message. Equal lists mean the same
+/// findings, which the prefilter and narrowing proofs compare.
+pub fn check_findings(engine: &gomemfix::engine::Engine, dir: &Path) -> Vec<String> {
+    use gomemfix::run::{self, Mode, RunOptions};
+    let opts = RunOptions {
+        mode: Mode::Check,
+        unsafe_fixes: true,
+        max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
+        base: dir.to_path_buf(),
+        ..Default::default()
+    };
+    run::run(engine, &[dir.to_path_buf()], &opts)
+        .findings()
+        .map(|f| {
+            format!(
+                "{}:{}:{} {} {}",
+                f.path.display(),
+                f.start,
+                f.end,
+                f.rule,
+                f.message
+            )
+        })
+        .collect()
+}

@@ -93,27 +93,7 @@ fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
     }
     let mut engine = gomemfix::engine::Engine::new(rules);
     engine.narrow = prefilter;
-    let opts = gomemfix::run::RunOptions {
-        mode: gomemfix::run::Mode::Check,
-        unsafe_fixes: true,
-        max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
-        base: src.to_path_buf(),
-        ..Default::default()
-    };
-    let report = gomemfix::run::run(&engine, &[src.to_path_buf()], &opts);
-    report
-        .findings()
-        .map(|f| {
-            format!(
-                "{}:{}:{} {} {}",
-                f.path.display(),
-                f.start,
-                f.end,
-                f.rule,
-                f.message
-            )
-        })
-        .collect()
+    common::check_findings(&engine, src)
 }
 
 #[test]

@@ -9,31 +9,6 @@ use crate::common;
 use gomemfix::engine::Engine;
 use gomemfix::prefilter::Prefilter;
 use gomemfix::rules;
-use gomemfix::run::{self, Mode, RunOptions};
-
-fn findings(engine: &Engine, dir: &std::path::Path) -> Vec<String> {
-    let opts = RunOptions {
-        mode: Mode::Check,
-        unsafe_fixes: true,
-        max_file_size: gomemfix::source::DEFAULT_MAX_FILE_SIZE,
-        base: dir.to_path_buf(),
-        ..Default::default()
-    };
-    let report = run::run(engine, &[dir.to_path_buf()], &opts);
-    report
-        .findings()
-        .map(|f| {
-            format!(
-                "{}:{}:{} {} {}",
-                f.path.display(),
-                f.start,
-                f.end,
-                f.rule,
-                f.message
-            )
-        })
-        .collect()
-}
 
 fn all_dirs() -> Vec<std::path::PathBuf> {
     let mut dirs = common::rule_dirs();
@@ -50,8 +25,8 @@ fn narrowing_never_drops_a_finding() {
     without.narrow = false;
     let mut total = 0;
     for dir in all_dirs() {
-        let a = findings(&with, &dir);
-        let b = findings(&without, &dir);
+        let a = common::check_findings(&with, &dir);
+        let b = common::check_findings(&without, &dir);
         assert_eq!(a, b, "narrowing changed the findings in {}", dir.display());
         total += a.len();
     }
@@ -89,8 +64,8 @@ fn prefilter_never_drops_a_finding() {
     let dirs = all_dirs();
     let mut total = 0;
     for dir in dirs {
-        let a = findings(&with, &dir);
-        let b = findings(&without, &dir);
+        let a = common::check_findings(&with, &dir);
+        let b = common::check_findings(&without, &dir);
         assert_eq!(a, b, "prefilter changed the findings in {}", dir.display());
         total += a.len();
     }
