@@ -217,6 +217,8 @@ mod tests {
             },
             message: "m".into(),
             snippet: snippet.into(),
+            confidence: crate::finding::Confidence::High,
+            evidence: vec![],
             fix: None,
         }
     }

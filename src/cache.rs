@@ -28,8 +28,9 @@ use crate::package::{fingerprint, Dep, Probe};
 pub const DIR_NAME: &str = ".gomemfix_cache";
 /// Moves the cache elsewhere.
 pub const DIR_ENV: &str = "GOMEMFIX_CACHE_DIR";
-/// Bumped when the entry format changes (2: syntax errors kept).
-const FORMAT: u32 = 2;
+/// Bumped when the entry format changes (2: syntax errors kept; 3: confidence,
+/// evidence and the count of findings below the bar).
+const FORMAT: u32 = 3;
 
 /// What `check` reports for one file, as kept in an entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +43,7 @@ pub struct CachedFile {
     pub syntax_errors: Vec<SyntaxNote>,
     pub text: Option<String>,
     pub baselined: usize,
+    pub below_confidence: usize,
 }
 
 impl CachedFile {
@@ -55,6 +57,7 @@ impl CachedFile {
             syntax_errors: r.syntax_errors.clone(),
             text: r.text.clone(),
             baselined: r.baselined,
+            below_confidence: r.below_confidence,
         }
     }
 
@@ -68,6 +71,7 @@ impl CachedFile {
             syntax_errors: self.syntax_errors,
             text: self.text,
             baselined: self.baselined,
+            below_confidence: self.below_confidence,
             ..FileReport::default()
         }
     }

@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::filter::{FileFilter, Shard};
 use crate::options::RuleOptions;
 use crate::report::{self, ColorChoice, Format, ReportOptions, RuleInfo};
+use crate::finding::Confidence;
 use crate::rules::{self, FixSafety, Rule};
 use crate::run::{self, Mode, RunOptions, RunReport};
 use crate::source::DEFAULT_MAX_FILE_SIZE;
@@ -138,6 +139,24 @@ impl std::str::FromStr for ExtraReport {
     }
 }
 
+/// `--confidence`'s values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum ConfidenceArg {
+    High,
+    Medium,
+    Low,
+}
+
+impl From<ConfidenceArg> for Confidence {
+    fn from(c: ConfidenceArg) -> Self {
+        match c {
+            ConfidenceArg::High => Confidence::High,
+            ConfidenceArg::Medium => Confidence::Medium,
+            ConfidenceArg::Low => Confidence::Low,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CommonArgs {
     /// Files or folders (default: the current folder).
@@ -148,6 +167,10 @@ pub struct CommonArgs {
     /// Leave out these rules.
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
+    /// Show and fix findings of at least this confidence: high (default: what the
+    /// tool has positive evidence for), medium, or low (everything).
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub confidence: Option<ConfidenceArg>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// Write the report (the patch, for `fix --diff` in text) to FILE instead of stdout.
@@ -376,6 +399,7 @@ fn unused_suppression_info() -> RuleInfo {
         message: suppress::UNUSED_MESSAGE.into(),
         severity: "warning".into(),
         fix_safety: FixSafety::Safe,
+        precision: Confidence::High,
         docs: suppress::UNUSED_DOCS.into(),
     }
 }
@@ -480,6 +504,11 @@ fn settings_for(
     }
     let mut engine = Engine::new(rules).with_options(rule_options(common, config.options.clone())?);
     engine.baseline = baseline;
+    engine.min_confidence = common
+        .confidence
+        .map(Confidence::from)
+        .or(config.confidence)
+        .unwrap_or(Confidence::High);
     // From stdin the file is all there is: fixes that edit other files wait for a tree run.
     engine.one_file = common.stdin_filename.is_some();
     let exclude = if common.exclude.is_empty() {
@@ -754,6 +783,7 @@ fn run_files(
     ropts.color = color;
     ropts.show_suppressed = common.show_suppressed;
     ropts.baselined = report.baselined();
+    ropts.below_confidence = report.below_confidence();
     ropts.quiet = common.quiet;
     ropts.show_fixes = common.show_fixes;
     let diff = report.diff();
@@ -892,6 +922,7 @@ fn run_stdin(
     ropts.color = color;
     ropts.show_suppressed = common.show_suppressed;
     ropts.baselined = report.baselined();
+    ropts.below_confidence = report.below_confidence();
     ropts.quiet = common.quiet;
     ropts.show_fixes = common.show_fixes;
     let remaining = report.findings().next().is_some();

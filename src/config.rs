@@ -8,6 +8,7 @@
 //! ignore = ["GM008"]
 //! exclude = ["gen/**", "**/*_mock.go"]   # globs, relative to this file's folder
 //! unsafe-fixes = false
+//! confidence = "medium"          # also show findings the tool is less sure of
 //!
 //! [rules.GM009]
 //! frame-threshold = 4096          # bytes of local arrays that make a frame large
@@ -29,6 +30,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::finding::Confidence;
 pub use crate::options::RuleOptions;
 
 pub const FILE_NAME: &str = "gomemfix.toml";
@@ -49,6 +51,7 @@ const TOP_KEYS: &[&str] = &[
     "exclude",
     "per-file-ignores",
     "unsafe-fixes",
+    "confidence",
     "rules",
 ];
 
@@ -60,6 +63,8 @@ pub struct Config {
     pub ignore: Option<Vec<String>>,
     pub exclude: Vec<String>,
     pub unsafe_fixes: Option<bool>,
+    /// The lowest confidence shown and fixed (default `high`).
+    pub confidence: Option<Confidence>,
     pub options: RuleOptions,
     /// Line of each top-level key, for later errors (an unknown rule in `select`).
     pub lines: BTreeMap<String, usize>,
@@ -170,6 +175,7 @@ impl Config {
             ignore: child.ignore.or(self.ignore),
             exclude,
             unsafe_fixes: child.unsafe_fixes.or(self.unsafe_fixes),
+            confidence: child.confidence.or(self.confidence),
             options,
             lines: child.lines,
             extend: child.extend,
@@ -258,6 +264,15 @@ impl Config {
                                 "`unsafe-fixes` must be true or false, not {}",
                                 value.get_ref().type_str()
                             ),
+                        ))
+                    }
+                },
+                "confidence" => match value.get_ref().as_str().and_then(Confidence::parse) {
+                    Some(c) => config.confidence = Some(c),
+                    None => {
+                        return Err(err(
+                            value.span(),
+                            "`confidence` must be \"high\", \"medium\" or \"low\"".into(),
                         ))
                     }
                 },

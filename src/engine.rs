@@ -7,7 +7,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::analysis::{scope, std_deps};
 use crate::baseline::Baseline;
-use crate::finding::{self, apply_edits, Applicability, Edit, FileEdit, Finding, Fix, Position};
+use crate::finding::{
+    self, apply_edits, Applicability, Confidence, Edit, FileEdit, Finding, Fix, Position,
+};
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode, SyntaxError};
 use crate::gomod::Module;
 use crate::imports::{self, choose_name, ImportRequest};
@@ -27,6 +29,8 @@ pub struct Analysis {
     pub suppressed: Vec<Finding>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Findings left out because their confidence is below the run's bar.
+    pub below_confidence: usize,
     /// Where the parser gave up on part of the file; findings there are withheld.
     pub syntax_errors: Vec<SyntaxError>,
 }
@@ -53,6 +57,8 @@ pub struct Engine {
     pub options: Arc<RuleOptions>,
     /// Findings a saved baseline holds are neither reported nor fixed.
     pub baseline: Option<Arc<Baseline>>,
+    /// Findings below this confidence are neither reported nor fixed (counted).
+    pub min_confidence: Confidence,
     /// Only the file at hand may change (stdin mode): a fix that also edits other
     /// files is withheld and its finding says how to apply it.
     pub one_file: bool,
@@ -96,6 +102,7 @@ impl Engine {
             rules,
             options: Arc::default(),
             baseline: None,
+            min_confidence: Confidence::High,
             one_file: false,
             narrow: true,
             fingerprint: OnceLock::new(),
@@ -129,6 +136,7 @@ impl Engine {
                     std::fs::read(&r.origin).ok(),
                     format!("{:?}", r.prefilter),
                     r.meta.skip_tests,
+                    r.precision(),
                     r.run.is_some(),
                 )
             })
@@ -139,6 +147,7 @@ impl Engine {
             rules,
             format!("{:?}", self.options),
             self.baseline.as_ref().map(|b| b.fingerprint()),
+            self.min_confidence,
             self.one_file,
         ))
     }
@@ -252,8 +261,10 @@ impl Engine {
         let file = self.parse(files, path, text, module);
         let (candidates, suppressed) = self.candidates(&file);
         let (candidates, baselined) = self.without_baselined(candidates);
+        let (candidates, below_confidence) = self.without_low_confidence(candidates);
         Analysis {
             baselined,
+            below_confidence,
             findings: candidates.into_iter().map(|c| c.finding).collect(),
             suppressed,
             syntax_errors: file.syntax_errors(),
@@ -275,14 +286,18 @@ impl Engine {
                 let judged = crate::profile::stage(&rule.id, || {
                     Some(match self.judge(file, rule, &m)? {
                         Outcome::Silent => return None,
-                        Outcome::Template => match template_fix(file, rule, &m) {
-                            Ok(plan) => (None, plan),
-                            Err(reason) => (Some(reason), None),
+                        Outcome::Template(grounds) => match template_fix(file, rule, &m) {
+                            Ok(plan) => (None, plan, grounds),
+                            Err(reason) => (Some(reason), None, grounds),
                         },
-                        Outcome::Report { message, fix } => (message, fix),
+                        Outcome::Report {
+                            message,
+                            fix,
+                            grounds,
+                        } => (message, fix, grounds),
                     })
                 });
-                let Some((note, fix)) = judged else {
+                let Some((note, fix, grounds)) = judged else {
                     continue;
                 };
                 let node = m.get_node();
@@ -303,6 +318,8 @@ impl Engine {
                     message,
                     snippet: node.text().to_string(),
                     fix: None,
+                    confidence: grounds.confidence.unwrap_or_else(|| rule.precision()),
+                    evidence: grounds.evidence,
                 };
                 let sup = suppressions.get_or_insert_with(|| Suppressions::of(file));
                 if sup.suppresses(&rule.id, finding.start_pos.line) {
@@ -381,6 +398,17 @@ impl Engine {
         (kept, n)
     }
 
+    /// Drops the candidates below the run's confidence bar and says how many.
+    fn without_low_confidence(&self, candidates: Vec<Candidate>) -> (Vec<Candidate>, usize) {
+        let before = candidates.len();
+        let kept: Vec<Candidate> = candidates
+            .into_iter()
+            .filter(|c| c.finding.confidence >= self.min_confidence)
+            .collect();
+        let n = before - kept.len();
+        (kept, n)
+    }
+
     /// Applies the conditions every rule file may state (parse errors, tests, the
     /// packages metavariables name), then the rule's own entry point.
     fn judge(&self, file: &GoFile, rule: &Rule, m: &GoMatch) -> Option<Outcome> {
@@ -406,7 +434,7 @@ impl Engine {
         }
         Some(match rule.run {
             Some(run) => run(file, m),
-            None => Outcome::Template,
+            None => Outcome::template(),
         })
     }
 
@@ -446,6 +474,7 @@ impl Engine {
             let file = self.parse(files, path, &current, module.clone());
             let (candidates, _) = self.candidates(&file);
             let (candidates, _) = self.without_baselined(candidates);
+            let (candidates, _) = self.without_low_confidence(candidates);
             let fixable: Vec<&Candidate> = candidates
                 .iter()
                 .filter(|c| {

@@ -13,6 +13,60 @@ pub enum Applicability {
     Safe,
 }
 
+/// How sure a finding is that the harm is real, from the evidence the rule found
+/// (CodeQL's precision, semgrep's confidence). Ordered: `Low < Medium < High`.
+/// What a run shows by default is `High`; `--confidence` lowers the bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Only circumstantial evidence (exported therefore repeatable, a field
+    /// therefore long-lived, a lone `runtime.GC()` therefore meant to free memory).
+    Low,
+    /// The harm's mechanism is shown, but what makes it matter is inferred.
+    Medium,
+    /// The rule shows both the mechanism and what makes it matter.
+    High,
+}
+
+impl Confidence {
+    pub const ALL: [Confidence; 3] = [Confidence::High, Confidence::Medium, Confidence::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Confidence> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Some(Confidence::Low),
+            "medium" => Some(Confidence::Medium),
+            "high" => Some(Confidence::High),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One piece of the evidence a finding rests on: a place in the code (or in a
+/// Dockerfile or manifest) and what it shows, e.g. `{main.go, 40, "called in a
+/// loop over requests"}`. Shown under the message, in JSON `evidence`, as SARIF
+/// related locations.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    pub path: PathBuf,
+    /// 1-based.
+    pub line: usize,
+    pub what: String,
+}
+
 /// One replacement in the normalised text (no BOM, LF line endings), in bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Edit {
@@ -129,6 +183,9 @@ pub struct Finding {
     /// The matched source text, which baselines and suppressions may key on.
     pub snippet: String,
     pub fix: Option<Fix>,
+    pub confidence: Confidence,
+    /// Why the finding is a bug, place by place (see [`Evidence`]).
+    pub evidence: Vec<Evidence>,
 }
 
 impl Finding {

@@ -104,6 +104,15 @@ impl<'a> GoFile<'a> {
         }
     }
 
+    /// Evidence at byte `offset` of this file.
+    pub fn evidence(&self, offset: usize, what: impl Into<String>) -> crate::finding::Evidence {
+        crate::finding::Evidence {
+            path: self.path.to_path_buf(),
+            line: crate::finding::Position::of_offset(self.text(), offset).line,
+            what: what.into(),
+        }
+    }
+
     pub fn text(&self) -> &str {
         self.root.get_text()
     }

@@ -36,6 +36,8 @@ pub struct FileReport {
     pub text: Option<String>,
     /// Findings left out because the baseline holds them.
     pub baselined: usize,
+    /// Findings left out because their confidence is below the run's bar.
+    pub below_confidence: usize,
     /// The whole fixed file, for `fix --stdin-filename` (stdout is the file).
     pub fixed_text: Option<Vec<u8>>,
     /// `fix`: this file's content was (or, with `--diff`, would be) changed, by
@@ -71,6 +73,9 @@ impl RunReport {
     }
     pub fn baselined(&self) -> usize {
         self.files.iter().map(|f| f.baselined).sum()
+    }
+    pub fn below_confidence(&self) -> usize {
+        self.files.iter().map(|f| f.below_confidence).sum()
     }
     /// What the machine formats (json, sarif, github) list: the findings in the
     /// files as they are on disk. After `check`, and after `fix --diff` (which

@@ -277,6 +277,7 @@ fn is_empty_report(f: &FileReport) -> bool {
         && f.diff.is_empty()
         && !f.changed
         && f.baselined == 0
+        && f.below_confidence == 0
 }
 
 /// One file whose content is given rather than read (`--stdin-filename PATH`),
@@ -433,6 +434,7 @@ fn process(
             report.findings = relabel(a.findings, &shown);
             report.suppressed = relabel(a.suppressed, &shown);
             report.baselined = a.baselined;
+            report.below_confidence = a.below_confidence;
             let unused = unused_suppressions(
                 engine,
                 &cand.path,
@@ -493,6 +495,7 @@ fn process(
             }
             report.suppressed = relabel(fixed.remaining.suppressed, &shown);
             report.baselined = fixed.remaining.baselined;
+            report.below_confidence = fixed.remaining.below_confidence;
             let mut remaining = relabel(fixed.remaining.findings, &shown);
             remaining.extend(unused_suppressions(
                 engine,
@@ -523,6 +526,7 @@ fn process(
                     report.findings = split.remaining_before;
                     report.suppressed = relabel(a.suppressed, &shown);
                     report.baselined = a.baselined;
+                    report.below_confidence = a.below_confidence;
                     seen_text = &src.text;
                     if split.introduced > 0 {
                         report.warnings.push(format!(
@@ -779,13 +783,21 @@ impl Split {
 
 fn relabel(mut findings: Vec<Finding>, shown: &Path) -> Vec<Finding> {
     for f in &mut findings {
+        // Evidence in the finding's own file is shown under the same name.
+        for e in f.evidence.iter_mut().filter(|e| e.path == f.path) {
+            e.path = shown.to_path_buf();
+        }
         f.path = shown.to_path_buf();
     }
     findings
 }
 
-/// Paths of the other files a fix edits, shown as finding paths are.
+/// Paths of the other files a fix edits, and of evidence in other files, shown
+/// as finding paths are.
 fn show_other_files(f: &mut Finding, base: &Path) {
+    for e in f.evidence.iter_mut().filter(|e| e.path != f.path) {
+        e.path = walk::display_path(&e.path, base);
+    }
     if let Some(fix) = &mut f.fix {
         for fe in &mut fix.other_files {
             fe.path = walk::display_path(&fe.path, base);

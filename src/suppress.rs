@@ -192,6 +192,8 @@ pub fn unused(
             end_pos: Position::of_offset(text, r.end),
             message,
             snippet: comment.to_string(),
+            confidence: crate::finding::Confidence::High,
+            evidence: vec![],
             fix: Some(Fix {
                 applicability: Applicability::Safe,
                 description,
@@ -300,6 +302,8 @@ mod tests {
             end_pos: Position { line: 4, column: 1 },
             message: String::new(),
             snippet: String::new(),
+            confidence: crate::finding::Confidence::High,
+            evidence: vec![],
             fix: None,
         };
         let found = unused(&file, &[used], &["GM005", "GM010"], &[], true);

@@ -50,6 +50,14 @@ pub fn command(f: &Finding, is_suppressed: bool) -> String {
         }
     };
     let mut message = f.message.clone();
+    for e in &f.evidence {
+        message.push_str(&format!(
+            "\nevidence {}:{}: {}",
+            super::unix(&e.path),
+            e.line,
+            e.what
+        ));
+    }
     if let Some(fix) = &f.fix {
         let how = match fix.applicability {
             Applicability::Safe => "safe fix, `gomemfix fix`",

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::finding::{Applicability, Finding, Position};
+use crate::finding::{Applicability, Confidence, Finding, Position};
 use crate::gofile::{SyntaxNote, SYNTAX_ERROR_ID, SYNTAX_ERROR_NAME};
 use crate::model::{Mode, RunReport};
 use std::path::Path;
@@ -22,7 +22,20 @@ pub struct JsonFinding<'a> {
     pub end_line: usize,
     pub end_column: usize,
     pub message: &'a str,
+    /// `high`, `medium` or `low`; syntax-error entries have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<Confidence>,
+    /// Why it is a bug, place by place; syntax-error entries have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<JsonEvidence<'a>>>,
     pub fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct JsonEvidence<'a> {
+    pub path: String,
+    pub line: usize,
+    pub what: &'a str,
 }
 
 #[derive(Serialize)]
@@ -58,6 +71,8 @@ fn syntax_error_entry<'a>(path: &Path, n: &'a SyntaxNote) -> JsonFinding<'a> {
         end_line: n.end.line,
         end_column: n.end.column,
         message: &n.message,
+        confidence: None,
+        evidence: None,
         fix: None,
     }
 }
@@ -74,6 +89,17 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
         end_line: f.end_pos.line,
         end_column: f.end_pos.column,
         message: &f.message,
+        confidence: Some(f.confidence),
+        evidence: Some(
+            f.evidence
+                .iter()
+                .map(|e| JsonEvidence {
+                    path: super::unix(&e.path),
+                    line: e.line,
+                    what: &e.what,
+                })
+                .collect(),
+        ),
         fix: f.fix.as_ref().map(|fix| JsonFix {
             applicability: fix.applicability,
             description: &fix.description,

@@ -119,13 +119,22 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
                 None => "no automatic fix",
             };
             md.push_str(&format!(
-                "- `{}:{}:{}` {}: {} ({why})\n",
+                "- `{}:{}:{}` {}: {} ({why}; {} confidence)\n",
                 super::unix(&f.path),
                 f.start_pos.line,
                 f.start_pos.column,
                 f.rule,
-                escape_inline(&f.message)
+                escape_inline(&f.message),
+                f.confidence
             ));
+            for e in &f.evidence {
+                md.push_str(&format!(
+                    "  - evidence `{}:{}`: {}\n",
+                    super::unix(&e.path),
+                    e.line,
+                    escape_inline(&e.what)
+                ));
+            }
         }
     }
 
@@ -253,6 +262,8 @@ mod tests {
                         end_pos: crate::finding::Position { line: 1, column: 2 },
                         message: "m".into(),
                         snippet: "a".into(),
+                        confidence: crate::finding::Confidence::High,
+                        evidence: vec![],
                         fix: None,
                     }],
                     diff: "--- a/small.go\n+++ b/small.go\n@@ -1 +1 @@\n-a\n+b\n".into(),

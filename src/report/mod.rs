@@ -15,7 +15,7 @@ pub mod text;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::finding::{Applicability, Finding};
+use crate::finding::{Applicability, Confidence, Finding};
 use crate::model::{Mode, RunReport};
 use crate::rules::{FixSafety, Rule};
 
@@ -61,6 +61,8 @@ pub struct RuleInfo {
     /// `error`, `warning`, `info` or `hint`.
     pub severity: String,
     pub fix_safety: FixSafety,
+    /// The confidence of the rule's ungraded findings (`metadata.precision`).
+    pub precision: Confidence,
     /// Markdown with `## What it does`, `## Why is this bad?`, ... sections.
     pub docs: String,
 }
@@ -73,6 +75,7 @@ impl RuleInfo {
             message: rule.message.trim().to_string(),
             severity: rule.severity_name().to_string(),
             fix_safety: rule.fix_safety,
+            precision: rule.precision(),
             docs: rule.docs.clone(),
         }
     }
@@ -128,6 +131,8 @@ pub struct ReportOptions<'a> {
     pub show_suppressed: bool,
     /// Findings left out because a baseline holds them.
     pub baselined: usize,
+    /// Findings left out because their confidence is below the run's bar.
+    pub below_confidence: usize,
     /// `-q`: text prints findings only, no summary.
     pub quiet: bool,
     /// `--show-fixes`: text lists each fix applied or that `fix` would apply.
@@ -143,6 +148,7 @@ impl<'a> ReportOptions<'a> {
             color: false,
             show_suppressed: false,
             baselined: 0,
+            below_confidence: 0,
             quiet: false,
             show_fixes: false,
         }

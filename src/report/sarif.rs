@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{suppressed, ReportOptions, RuleInfo};
-use crate::finding::{Applicability, Finding};
+use crate::finding::{Applicability, Confidence, Finding};
 use crate::gofile::SYNTAX_ERROR_ID;
 use crate::model::{finding_texts, RunReport};
 use crate::rules::FixSafety;
@@ -115,6 +115,25 @@ fn level(severity: &str) -> &'static str {
     }
 }
 
+/// CodeQL's words for a rule's precision.
+fn precision(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+/// A result's level: the rule's severity for a high-confidence finding, a note
+/// for one the tool is less sure of (code scanning shows notes, and gates on
+/// warnings and errors only).
+fn result_level(f: &Finding) -> &'static str {
+    match f.confidence {
+        Confidence::High => level(&f.severity),
+        Confidence::Medium | Confidence::Low => "note",
+    }
+}
+
 fn rule(r: &RuleInfo) -> Value {
     // The message is the short description unless it is a template with metavariables.
     let short = if r.message.contains('$') {
@@ -139,7 +158,11 @@ fn rule(r: &RuleInfo) -> Value {
         "fullDescription": {"text": full},
         "help": {"text": r.docs.trim(), "markdown": r.docs.trim()},
         "defaultConfiguration": {"level": level(&r.severity)},
-        "properties": {"tags": ["go", "memory"], "fixSafety": fix_safety},
+        "properties": {
+            "tags": ["go", "memory"],
+            "fixSafety": fix_safety,
+            "precision": precision(r.precision),
+        },
     })
 }
 
@@ -161,14 +184,32 @@ fn result(
     };
     let mut r = json!({
         "ruleId": f.rule,
-        "level": level(&f.severity),
+        "level": result_level(f),
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {
             "artifactLocation": here.clone(),
             "region": location,
         }}],
         "partialFingerprints": {"gomemfix/v1": fingerprint},
+        "properties": {"confidence": f.confidence.as_str()},
     });
+    if !f.evidence.is_empty() {
+        r["relatedLocations"] = f
+            .evidence
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                json!({
+                    "id": i,
+                    "physicalLocation": {
+                        "artifactLocation": artifact_of_shown(&e.path),
+                        "region": {"startLine": e.line},
+                    },
+                    "message": {"text": e.what},
+                })
+            })
+            .collect();
+    }
     if let Some(i) = opts.rules.iter().position(|x| x.id == f.rule) {
         r["ruleIndex"] = json!(i);
     }

@@ -76,6 +76,21 @@ pub fn show_fixes(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions)
     Ok(())
 }
 
+/// The evidence a finding rests on, one line each, then its confidence and
+/// where its rule's docs are.
+fn grounds_lines(f: &Finding) -> Vec<String> {
+    let mut lines: Vec<String> = f
+        .evidence
+        .iter()
+        .map(|e| format!("evidence: {}:{}: {}", super::unix(&e.path), e.line, e.what))
+        .collect();
+    lines.push(format!(
+        "confidence: {}; see `gomemfix explain {}`",
+        f.confidence, f.rule
+    ));
+    lines
+}
+
 /// One finding: the location line, its code frame, and its fix.
 pub fn finding(
     out: &mut dyn Write,
@@ -102,6 +117,9 @@ pub fn finding(
         if is_suppressed { " (suppressed)" } else { "" }
     )?;
     let Some(text) = text.filter(|t| f.end <= t.len() && f.start <= f.end) else {
+        for line in grounds_lines(f) {
+            writeln!(out, "  = {line}")?;
+        }
         return Ok(());
     };
     // Only the lines of the match: the renderer need not scan the whole file.
@@ -127,6 +145,9 @@ pub fn finding(
         group = group.element(Level::HELP.message(format!("{how}: {}", fix.description)));
     } else if !is_suppressed {
         group = group.element(Level::NOTE.message("no automatic fix"));
+    }
+    for line in grounds_lines(f) {
+        group = group.element(Level::NOTE.message(line));
     }
     let renderer = if opts.color {
         Renderer::styled()
@@ -164,6 +185,14 @@ pub fn summary(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) ->
     }
     if opts.baselined > 0 {
         quiet.push(format!("{} in the baseline", opts.baselined));
+    }
+    if opts.below_confidence > 0 {
+        quiet.push(format!(
+            "{} lower-confidence finding{} not shown (see {} with `--confidence low`)",
+            opts.below_confidence,
+            plural(opts.below_confidence),
+            if opts.below_confidence == 1 { "it" } else { "them" }
+        ));
     }
     let quiet = if quiet.is_empty() {
         String::new()

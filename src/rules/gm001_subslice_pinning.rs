@@ -171,7 +171,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .filter(|t| resolver.underlying(t).is_some_and(|u| u.starts_with("[]")));
     let statement_holder = if wrapped { None } else { Some(&holder) };
     match fix(file, s, statement_holder, slice_type.as_deref()) {
-        Outcome::Report { message, fix } => Outcome::Report {
+        Outcome::Report {
+            message,
+            fix,
+            grounds,
+        } => Outcome::Report {
+            grounds,
             message: Some(match message {
                 Some(extra) => format!("{why}; {extra}"),
                 None => why,

@@ -18,7 +18,7 @@ use crate::analysis::{callers, exprs, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::line_end;
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{Grounds, FixPlan, Outcome};
 
 /// Calls that end the goroutine or the whole program: the loop does stop.
 const ENDING_CALLS: &[&str] = &[
@@ -83,7 +83,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     let started = format!("it can be started again and again ({why})");
     match plan(file, node, &leak) {
-        Outcome::Report { message, fix } => Outcome::Report {
+        Outcome::Report {
+            message,
+            fix,
+            grounds,
+        } => Outcome::Report {
+            grounds,
             message: Some(match message {
                 Some(m) => format!("{started}; {m}"),
                 None => started,
@@ -242,6 +247,7 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
                 ));
             }
             Outcome::Report {
+                grounds: Grounds::default(),
                 message: Some(message),
                 fix: Some(FixPlan {
                     edits,

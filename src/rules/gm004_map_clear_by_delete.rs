@@ -21,7 +21,7 @@ use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
 use crate::analysis::{callers, constants, pools, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{Grounds, FixPlan, Outcome};
 
 /// A `make(map..., n)` hint up to this many entries says the map stays small.
 const SMALL_HINT: i64 = 64;
@@ -161,6 +161,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     };
     let why = lives_on;
     let report_only = |reason: String| Outcome::Report {
+        grounds: Grounds::default(),
         message: Some(format!("{why}; no automatic fix: {reason}")),
         fix: None,
     };
@@ -206,6 +207,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     replacement.push_str(&format!("{map_text} = make({ty})"));
     let r = lp.range();
     Outcome::Report {
+        grounds: Grounds::default(),
         message: Some(format!(
             "{why}; unsafe fix: code that holds the old map keeps it full, and a map that is reused on purpose allocates anew"
         )),

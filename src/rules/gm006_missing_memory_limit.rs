@@ -21,7 +21,7 @@ use crate::analysis::std_deps;
 use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{Grounds, FixPlan, Outcome};
 
 /// Folder names that hold test, end-to-end, benchmark, demo and example apps:
 /// a main below one is not a service anyone deploys, unless the
@@ -179,6 +179,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         if !extra_files.is_empty() {
             let names: Vec<String> = extra_files.iter().map(|f| shown(&f.path)).collect();
             return Outcome::Report {
+                grounds: Grounds::default(),
                 message: Some(note),
                 fix: Some(FixPlan {
                     extra_files,
@@ -208,6 +209,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     match set_memory_limit_plan(file, m.get_node(), &siblings, mib, &text, &source) {
         Some(plan) => Outcome::Report {
+            grounds: Grounds::default(),
             message: Some(note),
             fix: Some(plan),
         },
@@ -293,6 +295,7 @@ fn kubernetes_fix(
         "at 90% of its memory limit"
     };
     Some(Outcome::Report {
+        grounds: Grounds::default(),
         message: Some(note.to_string()),
         fix: Some(FixPlan {
             extra_files: by_file

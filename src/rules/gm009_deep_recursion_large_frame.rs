@@ -19,7 +19,7 @@ use crate::analysis::types::{self, Resolver};
 use crate::finding::{Edit, Position};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{Grounds, FixPlan, Outcome};
 
 /// The runtime's default maximum stack on 64-bit platforms (`runtime/debug.SetMaxStack`).
 const MAX_STACK: u64 = 1_000_000_000;
@@ -89,6 +89,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     }
     match loop_rewrite(file, &rec) {
         Ok(edits) => Outcome::Report {
+            grounds: Grounds::default(),
             message: Some(message),
             fix: Some(FixPlan {
                 edits,
@@ -96,6 +97,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             }),
         },
         Err(reason) => Outcome::Report {
+            grounds: Grounds::default(),
             message: Some(format!("{message}; no automatic fix: {reason}")),
             fix: None,
         },

@@ -16,7 +16,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         && collections::no_free_os_memory_nearby(file, m)
         && collections::not_a_deliberate_collection(file, m);
     if wanted {
-        Outcome::Template
+        Outcome::template()
     } else {
         Outcome::Silent
     }

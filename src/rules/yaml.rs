@@ -14,7 +14,7 @@ use ast_grep_config::{from_yaml_string, GlobalRules, RuleConfig, Severity};
 use serde::Deserialize;
 
 use super::{entry_point, trigger_of, RunFn};
-use crate::finding::Applicability;
+use crate::finding::{Applicability, Confidence};
 use crate::lang::Go;
 use crate::narrow::TriggerFn;
 use crate::prefilter::Prefilter;
@@ -81,6 +81,11 @@ pub struct RuleMeta {
     /// the pattern spells no identifier (`kind: slice_expression`).
     #[serde(default)]
     pub needles: Vec<String>,
+    /// How often the rule's findings are right, as CodeQL's `@precision` says it:
+    /// the confidence of a finding the rule's Rust did not grade from evidence (a
+    /// user's YAML-only rule: all of its findings). Defaults to `high`: a rule
+    /// someone wrote for their own code is meant to be shown.
+    pub precision: Option<Confidence>,
 }
 
 pub struct Rule {
@@ -109,6 +114,11 @@ impl fmt::Debug for Rule {
 }
 
 impl Rule {
+    /// The confidence of the rule's findings that carry no grade of their own.
+    pub fn precision(&self) -> Confidence {
+        self.meta.precision.unwrap_or(Confidence::High)
+    }
+
     pub fn severity_name(&self) -> &'static str {
         match self.severity {
             Severity::Error => "error",
@@ -227,6 +237,7 @@ fn parse_with_entry_point(
         imports: BTreeMap::new(),
         fix_description: None,
         needles: vec![],
+        precision: None,
     });
     let run = entry(&config.id);
     let has_fix = run.is_some() || !config.fixer.is_empty();

@@ -1,9 +1,12 @@
 //! Every fixture file under tests/fixtures/GMxxx/ is a case for rule GMxxx and a
 //! test of its own (`rules::GM004::pos_closure`; a file in a subfolder is named with
 //! `__` for `/`, as in `rules::GM003::internal__poller__pos_poller`): `pos_*.go`
-//! must draw at least one GMxxx finding and has a snapshot (snapshots/GMxxx__NAME.snap)
-//! of its findings and of the diff `fix --unsafe-fixes` makes; `neg_*.go` must draw
-//! none. Each rule folder is one Go module, checked and fixed once as a whole (a fix
+//! must draw at least one `high`-confidence GMxxx finding (one shown by default);
+//! `low_*.go` must draw GMxxx findings, none of them `high` (shown only with
+//! `--confidence medium` or `low`: the rule sees the shape but lacks the evidence);
+//! both have a snapshot (snapshots/GMxxx__NAME.snap) of their findings, each with
+//! its confidence and evidence, and of the diff `fix --unsafe-fixes` makes at
+//! `--confidence low`; `neg_*.go` must draw none at any confidence. Each rule folder is one Go module, checked and fixed once as a whole (a fix
 //! may edit other files of it), and each case reads its own file from that run.
 //! `every_fixture_file_is_a_listed_case` fails for a fixture missing from the list.
 
@@ -13,6 +16,7 @@ use std::sync::OnceLock;
 
 use crate::common;
 use gomemfix::engine::Engine;
+use gomemfix::finding::Confidence;
 use gomemfix::rules;
 use gomemfix::run::{self, Mode, RunOptions, RunReport};
 
@@ -327,7 +331,13 @@ fn rule_run(rule: &str) -> &'static RuleRun {
         .get(rule)
         .unwrap_or_else(|| panic!("no folder tests/fixtures/{rule}"));
     slot.get_or_init(|| {
-        let engine = ENGINE.get_or_init(|| Engine::new(rules::bundled()));
+        // Every finding, whatever its confidence: the cases say which level each
+        // must reach.
+        let engine = ENGINE.get_or_init(|| {
+            let mut e = Engine::new(rules::bundled());
+            e.min_confidence = Confidence::Low;
+            e
+        });
         let dir = common::fixtures_dir().join(rule);
         RuleRun {
             checked: run_on(engine, &dir, Mode::Check),
@@ -360,15 +370,29 @@ fn case(rule: &str, name: &str) {
         .map(|r| r.findings.iter().collect())
         .unwrap_or_default();
     let own = findings.iter().filter(|f| f.rule == rule).count();
+    let own_high = findings
+        .iter()
+        .filter(|f| f.rule == rule && f.confidence == Confidence::High)
+        .count();
     if stem.starts_with("neg_") {
         assert_eq!(own, 0, "{shown}: expected no {rule} finding, got {own}");
         return;
     }
-    assert!(
-        stem.starts_with("pos_"),
-        "{shown}: a case is pos_* or neg_*"
-    );
-    assert!(own > 0, "{shown}: expected a {rule} finding, got none");
+    if stem.starts_with("low_") {
+        assert!(
+            own > 0 && own_high == 0,
+            "{shown}: expected {rule} findings below high confidence only, got {own} ({own_high} high)"
+        );
+    } else {
+        assert!(
+            stem.starts_with("pos_"),
+            "{shown}: a case is pos_*, low_* or neg_*"
+        );
+        assert!(
+            own_high > 0,
+            "{shown}: expected a high-confidence {rule} finding, got {own} at lower confidence"
+        );
+    }
 
     let mut snap = String::from("# findings\n");
     for f in &findings {
@@ -385,6 +409,15 @@ fn case(rule: &str, name: &str) {
                 .map(|x| format!(" (fix: {:?})", x.applicability))
                 .unwrap_or_default()
         ));
+        snap.push_str(&format!("    confidence: {}\n", f.confidence));
+        for e in &f.evidence {
+            snap.push_str(&format!(
+                "    evidence: {}:{}: {}\n",
+                e.path.display(),
+                e.line,
+                e.what
+            ));
+        }
     }
     snap.push_str("\n# fix --unsafe-fixes\n");
     let diff_of = |path: &Path| {
@@ -439,7 +472,7 @@ fn every_fixture_file_is_a_listed_case() {
         let rule = dir.file_name().unwrap().to_str().unwrap();
         for file in common::go_files(&dir) {
             let stem = file.file_stem().unwrap().to_str().unwrap();
-            if !(stem.starts_with("pos_") || stem.starts_with("neg_")) {
+            if !["pos_", "low_", "neg_"].iter().any(|p| stem.starts_with(p)) {
                 continue; // a helper file the cases' packages need
             }
             let name = file
