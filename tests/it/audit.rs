@@ -67,10 +67,10 @@ fn corpus() -> Corpus {
     Corpus { _dir: dir, root }
 }
 
-/// What gomemfix reports on the tree, as the audit will see it.
+/// What gomemfix reports on the tree at any confidence, as the audit sees it.
 fn findings(tree: &Path) -> Vec<Value> {
     let out = Command::new(common::gomemfix_bin())
-        .args(["check", "--format", "json", "."])
+        .args(["check", "--format", "json", "--confidence", "low", "."])
         .current_dir(tree)
         .output()
         .unwrap();
@@ -298,4 +298,46 @@ fn malformed_labels_stop_the_run_with_status_2() {
             "{row:?} should say {said:?}: {stderr}"
         );
     }
+}
+
+/// The audit sees every finding (it runs gomemfix at `--confidence low`), scores
+/// the default set apart, one row per confidence level, and records which
+/// gomemfix commit it measured and whether the batch was a first look.
+#[test]
+fn every_level_is_scored_and_the_run_says_what_it_measured() {
+    let c = corpus();
+    let found = findings(&c.trees().join("alpha"));
+    write_labels(&c, &found[0]);
+    let doc = audit_json(&c, &["--first-look"]);
+    assert_eq!(doc["first_look"], true);
+    let commit = doc["commit"].as_str().unwrap();
+    assert!(
+        commit.len() >= 40 || commit == "unknown",
+        "the commit measured: {commit}"
+    );
+    let levels = doc["levels"].as_array().unwrap();
+    let by = |name: &str| {
+        levels
+            .iter()
+            .find(|r| r["level"].as_str().unwrap().starts_with(name))
+            .unwrap_or_else(|| panic!("no `{name}` row in {levels:?}"))
+    };
+    let total = found.len() as u64;
+    assert_eq!(by("all")["findings"], total);
+    let per_level: u64 = ["high", "medium", "low"]
+        .iter()
+        .map(|l| by(l)["findings"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_level, total, "each finding sits at exactly one level");
+    let high = found.iter().filter(|f| f["confidence"] == "high").count() as u64;
+    assert_eq!(by("default")["findings"], high);
+    let default_all = doc["default_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "all")
+        .unwrap();
+    assert_eq!(default_all["findings"], high);
+    // Without the flag, a batch is not a first look.
+    assert_eq!(audit_json(&c, &[])["first_look"], false);
 }

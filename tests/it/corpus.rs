@@ -91,7 +91,7 @@ fn prefilter_findings(src: &Path, prefilter: bool) -> Vec<String> {
             r.prefilter = gomemfix::prefilter::Prefilter::Always;
         }
     }
-    let mut engine = gomemfix::engine::Engine::new(rules);
+    let mut engine = common::engine_for_every_finding(rules);
     engine.narrow = prefilter;
     common::check_findings(&engine, src)
 }

@@ -86,7 +86,7 @@ fn corpus() -> &'static Vec<(PathBuf, String)> {
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::new(rules::bundled()))
+    ENGINE.get_or_init(|| common::engine_for_every_finding(rules::bundled()))
 }
 
 #[derive(Debug, Clone)]

@@ -33,6 +33,7 @@ mod bad_input;
 mod cache;
 mod cli;
 mod compile;
+mod confidence;
 mod corpus;
 mod custom_rules;
 mod flags;

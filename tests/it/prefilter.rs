@@ -6,7 +6,6 @@
 
 use crate::common;
 
-use gomemfix::engine::Engine;
 use gomemfix::prefilter::Prefilter;
 use gomemfix::rules;
 
@@ -19,9 +18,9 @@ fn all_dirs() -> Vec<std::path::PathBuf> {
 
 #[test]
 fn narrowing_never_drops_a_finding() {
-    let with = Engine::new(rules::bundled());
+    let with = common::engine_for_every_finding(rules::bundled());
     assert!(with.narrow, "narrowing is on by default");
-    let mut without = Engine::new(rules::bundled());
+    let mut without = common::engine_for_every_finding(rules::bundled());
     without.narrow = false;
     let mut total = 0;
     for dir in all_dirs() {
@@ -37,8 +36,8 @@ fn narrowing_never_drops_a_finding() {
 /// stop, or the test above proves nothing: files it rules out exist.
 #[test]
 fn narrowing_rules_files_out() {
-    let engine = Engine::new(rules::bundled());
-    let mut without = Engine::new(rules::bundled());
+    let engine = common::engine_for_every_finding(rules::bundled());
+    let mut without = common::engine_for_every_finding(rules::bundled());
     without.narrow = false;
     let mut ruled_out = 0;
     for dir in all_dirs() {
@@ -54,12 +53,12 @@ fn narrowing_rules_files_out() {
 
 #[test]
 fn prefilter_never_drops_a_finding() {
-    let with = Engine::new(rules::bundled());
+    let with = common::engine_for_every_finding(rules::bundled());
     let mut without_rules = rules::bundled();
     for r in &mut without_rules {
         r.prefilter = Prefilter::Always;
     }
-    let mut without = Engine::new(without_rules);
+    let mut without = common::engine_for_every_finding(without_rules);
     without.narrow = false;
     let dirs = all_dirs();
     let mut total = 0;
@@ -79,8 +78,8 @@ fn prefilter_never_drops_a_finding() {
 #[ignore = "reads all of GOROOT/src; run with --ignored --nocapture"]
 fn narrowing_on_goroot() {
     let src = common::goroot().join("src");
-    let with = Engine::new(rules::bundled());
-    let mut bytes_only = Engine::new(rules::bundled());
+    let with = common::engine_for_every_finding(rules::bundled());
+    let mut bytes_only = common::engine_for_every_finding(rules::bundled());
     bytes_only.narrow = false;
     let walked = gomemfix::walk::collect(&[src]);
     let (mut files, mut bytes) = (0usize, 0usize);
