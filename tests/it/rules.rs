@@ -212,6 +212,7 @@ cases! {
         orders__pos_main,
         payments__neg_main,
         readlimit__cmd__cache__pos_main,
+        shortener__pos_main,
         testapps__tests__apps__echo__neg_main,
         tickerimg__cmd__quoted__pos_main,
         tickerimg__cmd__reprice__neg_main,

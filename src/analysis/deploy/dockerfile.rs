@@ -408,11 +408,16 @@ fn image_to_context(path: &str, copies: &[CopyIns]) -> Option<String> {
             if src.contains('*') || src.contains('$') {
                 continue;
             }
-            // A folder's contents land in the destination; a file lands in it when it is a folder.
-            let mut places = vec![c.dest.clone()];
-            if c.dest_dir {
-                places.push(join_image(&c.dest, &base_name(src)));
-            }
+            // A folder's contents land in the destination; a file lands in it
+            // when it is a folder (`COPY go.mod go.sum ./` puts `/app/go.mod`
+            // there, and says nothing of what `/app` itself holds).
+            let places = if !c.dest_dir {
+                vec![c.dest.clone()]
+            } else if looks_like_file(src) {
+                vec![join_image(&c.dest, &base_name(src))]
+            } else {
+                vec![c.dest.clone(), join_image(&c.dest, &base_name(src))]
+            };
             for img in places {
                 let rest = if path == img {
                     Some("")
@@ -422,7 +427,9 @@ fn image_to_context(path: &str, copies: &[CopyIns]) -> Option<String> {
                     path.strip_prefix(&img).and_then(|r| r.strip_prefix('/'))
                 };
                 let Some(rest) = rest else { continue };
-                if best.as_ref().is_some_and(|(len, _)| *len >= img.len()) {
+                // The deepest place wins; at the same depth the later copy,
+                // which writes over the earlier one.
+                if best.as_ref().is_some_and(|(len, _)| *len > img.len()) {
                     continue;
                 }
                 let src = src.trim_start_matches("./").trim_end_matches('/');
@@ -436,6 +443,18 @@ fn image_to_context(path: &str, copies: &[CopyIns]) -> Option<String> {
         }
     }
     best.map(|(_, rel)| rel)
+}
+
+/// True when a `COPY` source names a file rather than a folder, by its name:
+/// `go.mod`, `main.go`, `config.yaml`, `Makefile`. A folder name with a dot
+/// (`pkg.v2`) is taken for a file, which only loses the folder's contents.
+fn looks_like_file(src: &str) -> bool {
+    let name = base_name(src.trim_end_matches('/'));
+    if src.ends_with('/') || name.is_empty() || name == "." || name == ".." {
+        return false;
+    }
+    let dotted = name.chars().skip(1).any(|c| c == '.');
+    dotted || matches!(name.as_str(), "Makefile" | "LICENSE" | "VERSION" | "Dockerfile")
 }
 
 /// True when the `go build` target `t`, run in image folder `cwd`, names `pkg`
@@ -899,6 +918,17 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         let text =
             "FROM golang\nCOPY ./ /go/src/app/\nRUN cd /go/src/app/tools/gen && go build -o /gen\n";
         assert_eq!(tie_of(text, "tools/gen", &[]), Tie::Builds);
+        // The module files copied first, for the download cache, then the rest.
+        let text = "FROM golang:1.22 AS build\nWORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o main\nFROM gcr.io/distroless/static\nCOPY --from=build /app/main /app/main\nEXPOSE 8080\nENTRYPOINT [\"/app/main\"]\n";
+        assert_eq!(tie_of(text, "", &[]), Tie::Runs);
+        let one = text.replace("COPY go.mod go.sum ./", "COPY go.mod ./");
+        assert_eq!(tie_of(&one, "", &[]), Tie::Runs);
+        let after = text.replace("COPY . .\n", "").replace(
+            "RUN go mod download\n",
+            "COPY . .\nCOPY go.mod go.sum ./\nRUN go mod download\n",
+        );
+        assert_eq!(tie_of(&after, "", &[]), Tie::Runs);
+        assert_eq!(tie_of(text, "cmd/other", &[]), Tie::None);
         let text = "FROM golang\nWORKDIR /w\nCOPY . .\nRUN go build -C cmd/worker -o /bin/worker\n";
         assert_eq!(tie_of(text, "cmd/worker", &[]), Tie::Builds);
         // An import path, with a version.
