@@ -286,6 +286,9 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 let mut text = line(&r.id, &r.name, r.fix_safety.to_string(), &r.message);
                 if r.run.is_none() {
                     text.push_str(&format!(" ({})", r.origin.display()));
+                } else if let Some(m) = rules::first_look::of(&r.id) {
+                    // How often it was right on code nobody had read (`explain` says when).
+                    text.push_str(&format!(" [first look: {}]", m.short()));
                 }
                 writeln!(out, "{}", text.trim_end())?;
             }

@@ -4,6 +4,7 @@
 //! finding and plans its fix. Rules ask `crate::analysis` for shared knowledge and
 //! never import each other.
 
+pub mod first_look;
 pub mod yaml;
 
 pub mod gm001_subslice_pinning;

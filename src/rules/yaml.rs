@@ -135,8 +135,12 @@ impl Rule {
             FixSafety::ByCase => "safe or unsafe, by case (see Fix safety below)".to_string(),
             other => other.to_string(),
         };
+        let measured = match super::first_look::of(&self.id) {
+            Some(m) => format!("First look on real code: {}\n\n", m.summary()),
+            None => String::new(),
+        };
         format!(
-            "# {} {}\n\n{}\n\nFix safety: {safety}\n\n{}\n",
+            "# {} {}\n\n{}\n\nFix safety: {safety}\n\n{measured}{}\n",
             self.id,
             self.name,
             summary(&self.message),
