@@ -91,14 +91,118 @@ pub struct Slot {
     pub name: String,
     pub type_text: String,
     pub size: u64,
+    /// Where the variable is declared (its name), for evidence.
+    pub at: usize,
+    /// The branches it is declared in, outermost first: (statement, arm) start
+    /// offsets of each `switch`/`select` case or `if`/`else` block around it.
+    /// Variables of different arms of one statement are never live together, and
+    /// the compiler gives them one slot (its stack-slot merging, Go 1.23 and
+    /// later; `go build -gcflags=-S` shows the frame): see [`frame_size`].
+    pub arms: Vec<(usize, usize)>,
+}
+
+/// A struct (or named type) counts in the frame only when it holds an array of
+/// at least this many bytes: a struct of scalars is built in registers and
+/// result slots as often as in the frame, and rarely makes a frame large.
+pub const STRUCT_ARRAY_MIN: u64 = 256;
+
+/// The bytes a function's frame needs for `slots`: each variable once, but of
+/// the arms of one `switch`, `select` or `if`/`else` only the largest, since
+/// the compiler lets variables of different arms share their slots.
+pub fn frame_size(slots: &[Slot]) -> u64 {
+    fn level(slots: &[&Slot], depth: usize) -> u64 {
+        let mut total: u64 = slots
+            .iter()
+            .filter(|s| s.arms.len() == depth)
+            .map(|s| s.size)
+            .sum();
+        // Statement -> arm -> the slots under it.
+        let mut stmts: std::collections::BTreeMap<usize, std::collections::BTreeMap<usize, Vec<&Slot>>> =
+            Default::default();
+        for s in slots.iter().filter(|s| s.arms.len() > depth) {
+            let (stmt, arm) = s.arms[depth];
+            stmts.entry(stmt).or_default().entry(arm).or_default().push(s);
+        }
+        for arms in stmts.values() {
+            total += arms.values().map(|a| level(a, depth + 1)).max().unwrap_or(0);
+        }
+        total
+    }
+    level(&slots.iter().collect::<Vec<_>>(), 0)
+}
+
+/// The branches around `node` inside `body`, outermost first (see [`Slot::arms`]).
+pub fn arms_of(node: &GoNode, body: &GoNode) -> Vec<(usize, usize)> {
+    let mut out = vec![];
+    let mut child = node.clone();
+    for a in node.ancestors() {
+        if a.range() == body.range() {
+            break;
+        }
+        match a.kind().as_ref() {
+            "expression_case" | "type_case" | "default_case" | "communication_case" => {
+                if let Some(stmt) = a.parent() {
+                    out.push((stmt.range().start, a.range().start));
+                }
+            }
+            "if_statement" => {
+                let arm = ["consequence", "alternative"]
+                    .into_iter()
+                    .filter_map(|f| a.field(f))
+                    .find(|b| b.range() == child.range());
+                if let Some(b) = arm {
+                    out.push((a.range().start, b.range().start));
+                }
+            }
+            _ => {}
+        }
+        child = a;
+    }
+    out.reverse();
+    out
+}
+
+/// The largest array a type holds, itself included (0 for none), when known.
+pub fn largest_array(file: &GoFile, ty: &GoNode, depth: u32) -> u64 {
+    if depth > 12 {
+        return 0;
+    }
+    match ty.kind().as_ref() {
+        "array_type" => size_of(file, ty, depth + 1).map_or(0, |(s, _)| s),
+        "type_identifier" => decls::type_spec(ty, &ty.text())
+            .and_then(|spec| spec.field("type"))
+            .map_or(0, |t| largest_array(file, &t, depth + 1)),
+        "parenthesized_type" => ty
+            .children()
+            .find(|c| c.is_named())
+            .map_or(0, |t| largest_array(file, &t, depth + 1)),
+        "struct_type" => ty
+            .dfs()
+            .filter(|f| f.kind() == "field_declaration")
+            .filter(|f| {
+                f.ancestors()
+                    .find(|a| a.kind() == "struct_type")
+                    .is_some_and(|s| s.range() == ty.range())
+            })
+            .filter_map(|f| f.field("type"))
+            .map(|t| largest_array(file, &t, depth + 1))
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    }
 }
 
 /// The large-enough-to-matter variables of `func`'s frame: by-value parameters
-/// and locals of array or struct type whose size is known. A variable whose
-/// address is taken or that is sliced may escape to the heap, and one over
-/// [`MAX_STACK_VAR_SIZE`] is put there by the compiler: neither is counted.
+/// and locals of array type, or of a struct type that holds an array of at least
+/// [`STRUCT_ARRAY_MIN`] bytes, whose size is known. A variable whose address is
+/// taken, or whose slice goes where it may outlive the call, may escape to the
+/// heap, and one over [`MAX_STACK_VAR_SIZE`] is put there by the compiler:
+/// neither is counted.
 pub fn frame_slots(file: &GoFile, func: &GoNode) -> Vec<Slot> {
     let mut candidates: Vec<(GoNode, GoNode)> = vec![]; // (name, type)
+    let Some(body) = func.field("body") else {
+        return vec![];
+    };
     for field in ["receiver", "parameters"] {
         if let Some(list) = func.field(field) {
             for p in list
@@ -113,9 +217,6 @@ pub fn frame_slots(file: &GoFile, func: &GoNode) -> Vec<Slot> {
             }
         }
     }
-    let Some(body) = func.field("body") else {
-        return vec![];
-    };
     let own = decls::own_nodes(&body);
     for n in &own {
         match n.kind().as_ref() {
@@ -166,13 +267,25 @@ pub fn frame_slots(file: &GoFile, func: &GoNode) -> Vec<Slot> {
         let Some((size, _)) = size_of(file, &ty, 0) else {
             continue;
         };
-        if !(64..=MAX_STACK_VAR_SIZE).contains(&size) || may_escape(file, &body, &own, &name) {
+        if !(64..=MAX_STACK_VAR_SIZE).contains(&size) {
+            continue;
+        }
+        if ty.kind() != "array_type" && largest_array(file, &ty, 0) < STRUCT_ARRAY_MIN {
+            continue;
+        }
+        if may_escape(file, &body, &own, &name) {
             continue;
         }
         slots.push(Slot {
             name,
             type_text: ty.text().to_string(),
             size,
+            at: ident.range().start,
+            arms: if ident.range().start >= body.range().start {
+                arms_of(&ident, &body)
+            } else {
+                vec![]
+            },
         });
     }
     slots
@@ -277,14 +390,40 @@ const BYTE_ORDER_METHODS: &[&str] = &[
     "Uint64",
 ];
 
+/// Methods of standard concrete types that copy a slice argument and keep no
+/// reference to it (`go build -gcflags=-m`: "does not escape"): the receiver's
+/// type as the resolver writes it, without `*`, and the method names.
+/// `bufio.Writer.Write` is not here: a large write goes straight to the
+/// underlying `io.Writer`, an interface, which moves the array to the heap.
+const NON_RETAINING_METHODS: &[(&str, &[&str])] = &[
+    ("bytes.Buffer", &["Write", "Read"]),
+    ("strings.Builder", &["Write"]),
+];
+
+/// How far [`flows_out`] follows a slice into module functions and locals.
+const FLOW_DEPTH: u32 = 4;
+
 /// True when the slice expression `s` of a local array may outlive the call:
 /// anything but being copied (`copy`), ranged over, measured (`len`, `cap`),
-/// spread into `append(dst, s...)`, converted (`string(s)`), indexed, or passed
-/// to a standard function known not to keep it. Passing it to an interface
-/// method, `fmt`, an unknown function, storing, returning or naming it count as
-/// escaping, as the compiler's escape analysis would have to assume.
+/// spread into `append(dst, s...)`, converted (`string(s)`), indexed, resliced
+/// or appended to (`p := append(buf[:0], ...)`) into a local that itself goes
+/// nowhere else, or passed to a callee that keeps no reference: a standard
+/// function or method known not to, or a function or method of the module whose
+/// parameter goes nowhere else by the same reading. Passing it to an interface
+/// method, `fmt`, an unknown function, storing, returning it or capturing it in
+/// a closure count as escaping, as the compiler's escape analysis would have to
+/// assume.
 pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
-    let mut at = s.clone();
+    flows_out(file, s, 0, &mut vec![])
+}
+
+/// True when the slice value `at` (an expression) may outlive the call; `seen`
+/// holds the locals already being followed (a loop `p = append(p, x)` ends there).
+fn flows_out(file: &GoFile, at: &GoNode, depth: u32, seen: &mut Vec<(usize, String)>) -> bool {
+    if depth > FLOW_DEPTH {
+        return true;
+    }
+    let mut at = at.clone();
     while let Some(p) = at
         .parent()
         .filter(|p| p.kind() == "parenthesized_expression")
@@ -294,13 +433,16 @@ pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
     let Some(parent) = at.parent() else {
         return true;
     };
+    let same = |n: Option<GoNode>| n.is_some_and(|o| o.range() == at.range());
     match parent.kind().as_ref() {
-        "index_expression" => parent
-            .field("operand")
-            .is_some_and(|o| o.range() == at.range())
-            .then_some(false)
-            .unwrap_or(true),
+        "index_expression" => !same(parent.field("operand")),
+        // `s[a:b]` is s again.
+        "slice_expression" => {
+            !same(parent.field("operand")) || flows_out(file, &parent, depth + 1, seen)
+        }
         "range_clause" => false,
+        // `p == nil`, `len(p) > 0`: compared, not kept.
+        "binary_expression" => false,
         "variadic_argument" => {
             // `append(dst, s...)` copies the elements.
             let call = parent.parent().and_then(|l| l.parent());
@@ -311,6 +453,37 @@ pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
                         .is_some_and(|first| first.range() != parent.range())
             })
         }
+        "expression_list" => {
+            // `p := append(buf[:0], x...)`, `p = buf[:n]`: into a local, which is
+            // followed in turn.
+            let Some(stmt) = parent.parent() else {
+                return true;
+            };
+            let on_right = stmt
+                .field("right")
+                .is_some_and(|r| r.range() == parent.range());
+            if !matches!(
+                stmt.kind().as_ref(),
+                "short_var_declaration" | "assignment_statement"
+            ) || !on_right
+                || parent.named_children().count() != 1
+            {
+                return true;
+            }
+            let Some(left) = stmt.field("left") else {
+                return true;
+            };
+            let names: Vec<_> = left.named_children().collect();
+            if names.len() != 1 || names[0].kind() != "identifier" {
+                return true;
+            }
+            if stmt.kind() == "assignment_statement"
+                && stmt.field("operator").is_some_and(|o| o.text() != "=")
+            {
+                return true;
+            }
+            local_flows_out(file, &names[0], depth + 1, seen)
+        }
         "argument_list" => {
             let Some(call) = parent.parent() else {
                 return true;
@@ -318,13 +491,19 @@ pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
             let Some(callee) = call.field("function") else {
                 return true;
             };
-            let first = parent.named_children().next();
-            let is_first = first.is_some_and(|f| f.range() == at.range());
+            let position = parent
+                .named_children()
+                .position(|c| c.range() == at.range());
+            let is_first = position == Some(0);
             match callee.kind().as_ref() {
                 "identifier" => match callee.text().as_ref() {
                     "copy" | "len" | "cap" | "string" => false,
-                    // `append(s, ...)` may return s itself; `append(d, s)` stores it.
-                    _ => true,
+                    // `append(s, ...)` may return s itself: follow the result.
+                    "append" if is_first && decls::lookup(&callee, "append").is_none() => {
+                        flows_out(file, &call, depth + 1, seen)
+                    }
+                    "append" if decls::lookup(&callee, "append").is_none() => true,
+                    _ => position.is_none_or(|i| !param_stays(file, &call, i, depth)),
                 },
                 "selector_expression" => {
                     let (Some(operand), Some(field)) =
@@ -339,7 +518,9 @@ pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
                             names.contains(&field.as_ref())
                                 && crate::analysis::scope::names_import(file, &callee, &pkg, path)
                         });
-                        return !known;
+                        if known {
+                            return false;
+                        }
                     }
                     // `binary.BigEndian.PutUint32(b[:], v)`.
                     let byte_order = operand.kind() == "selector_expression"
@@ -358,13 +539,146 @@ pub fn slice_escapes(file: &GoFile, s: &GoNode) -> bool {
                                 "BigEndian" | "LittleEndian" | "NativeEndian"
                             )
                         });
-                    !(byte_order && is_first && BYTE_ORDER_METHODS.contains(&field.as_ref()))
+                    if byte_order && is_first && BYTE_ORDER_METHODS.contains(&field.as_ref()) {
+                        return false;
+                    }
+                    // `buf.Write(line[:n])` on a *bytes.Buffer.
+                    let ty = crate::analysis::types::Resolver::new(file).type_of(&operand);
+                    if let Some(ty) = ty {
+                        let ty = ty.trim_start_matches('*');
+                        if NON_RETAINING_METHODS
+                            .iter()
+                            .any(|(t, names)| *t == ty && names.contains(&field.as_ref()))
+                        {
+                            return false;
+                        }
+                    }
+                    position.is_none_or(|i| !param_stays(file, &call, i, depth))
                 }
                 _ => true,
             }
         }
         _ => true,
     }
+}
+
+/// True when the local `ident` names (at its declaration or assignment) holds a
+/// slice that goes nowhere else: every later use of the name in its function
+/// stays (see [`flows_out`]), and no closure captures it.
+fn local_flows_out(
+    file: &GoFile,
+    ident: &GoNode,
+    depth: u32,
+    seen: &mut Vec<(usize, String)>,
+) -> bool {
+    let name = ident.text().to_string();
+    let Some(func) = crate::analysis::scope::enclosing_function(ident) else {
+        return true;
+    };
+    let Some(body) = func.field("body") else {
+        return true;
+    };
+    let key = (func.range().start, name.clone());
+    if seen.contains(&key) {
+        return false;
+    }
+    // Only a local of this function: a parameter, result or package variable
+    // outlives the call.
+    let local = decls::lookup(ident, &name)
+        .is_some_and(|d| d.kind == decls::DeclKind::Local)
+        || ident
+            .parent()
+            .and_then(|l| l.parent())
+            .is_some_and(|s| s.kind() == "short_var_declaration");
+    if !local {
+        return true;
+    }
+    seen.push(key);
+    let uses: Vec<GoNode> = body
+        .dfs()
+        .filter(|n| n.kind() == "identifier" && n.text() == name)
+        .filter(|n| n.range() != ident.range())
+        .collect();
+    for u in uses {
+        if crate::analysis::scope::enclosing_function(&u).is_some_and(|f| f.range() != func.range()) {
+            return true; // captured by a closure
+        }
+        // The left side of an assignment is a write, not a use.
+        let written = u.parent().is_some_and(|l| {
+            l.kind() == "expression_list"
+                && l.parent().is_some_and(|s| {
+                    matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
+                        && s.field("left").is_some_and(|x| x.range() == l.range())
+                })
+        });
+        if written {
+            continue;
+        }
+        if flows_out(file, &u, depth, seen) {
+            return true;
+        }
+    }
+    false
+}
+
+/// True when the callee of `call` is a function or method of the module whose
+/// parameter number `index` (of the call's arguments) goes nowhere else.
+fn param_stays(file: &GoFile, call: &GoNode, index: usize, depth: u32) -> bool {
+    if depth + 1 > FLOW_DEPTH {
+        return false;
+    }
+    let verdict = crate::analysis::callers::resolve_callee(file, call, &mut |gf, decl| {
+        let list = decl.field("parameters")?;
+        if list
+            .children()
+            .any(|c| c.kind() == "variadic_parameter_declaration")
+        {
+            return None;
+        }
+        let params: Vec<GoNode> = list
+            .children()
+            .filter(|p| p.kind() == "parameter_declaration")
+            .flat_map(|p| {
+                p.children()
+                    .filter(|c| c.kind() == "identifier")
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let ident = params.get(index)?;
+        if ident.text() == "_" {
+            return Some("stays".into());
+        }
+        let body = decl.field("body")?;
+        let name = ident.text().to_string();
+        let mut seen = vec![(decl.range().start, name.clone())];
+        for u in body
+            .dfs()
+            .filter(|n| n.kind() == "identifier" && n.text() == name)
+        {
+            if crate::analysis::scope::enclosing_function(&u)
+                .is_some_and(|f| f.range() != decl.range())
+            {
+                return None;
+            }
+            let written = u.parent().is_some_and(|l| {
+                l.kind() == "expression_list"
+                    && l.parent().is_some_and(|s| {
+                        matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
+                            && s.field("left").is_some_and(|x| x.range() == l.range())
+                    })
+            });
+            if written {
+                // `p = other` in the callee: what p holds afterwards is not ours,
+                // but what it held may have gone anywhere before; be careful.
+                return None;
+            }
+            if flows_out(gf, &u, depth + 1, &mut seen) {
+                return None;
+            }
+        }
+        Some("stays".into())
+    });
+    verdict.is_some()
 }
 
 /// `8 KiB`, `76.3 GiB`: sizes as people read them.

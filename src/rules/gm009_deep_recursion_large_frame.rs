@@ -16,7 +16,7 @@ use crate::analysis::constants;
 use crate::analysis::decls::{self, DeclKind};
 use crate::analysis::frames::{self, human, Slot};
 use crate::analysis::types::{self, Resolver};
-use crate::finding::{Edit, Position};
+use crate::finding::{Confidence, Edit, Position};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
 use crate::outcome::{Grounds, FixPlan, Outcome};
@@ -37,13 +37,14 @@ struct Recursive<'r> {
 
 /// Reports a recursive function whose frame holds at least `FRAME_THRESHOLD`
 /// bytes, with the frame size and the stack a constant depth would need;
-/// rewrites tail recursion as a loop.
+/// rewrites tail recursion as a loop. Confidence follows what the depth is
+/// shown to follow (see [`Depth`]).
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let threshold = FRAME_THRESHOLD;
     // The frame is cheap to size and usually small: ask it before the costlier
     // question of whether (and how) the function calls itself.
     let slots = frames::frame_slots(file, m.get_node());
-    let frame: u64 = slots.iter().map(|s| s.size).sum();
+    let frame = frames::frame_size(&slots);
     if frame < threshold {
         return Outcome::Silent;
     }
@@ -87,9 +88,56 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             human(need)
         ));
     }
+    let mut grounds = Grounds::default();
+    let mut big: Vec<&Slot> = slots.iter().collect();
+    big.sort_by_key(|s| std::cmp::Reverse(s.size));
+    for s in big.iter().take(2) {
+        grounds.push(file.evidence(
+            s.at,
+            format!(
+                "`{}` ({}, {}) stays in each call's frame",
+                s.name,
+                s.type_text,
+                human(s.size)
+            ),
+        ));
+    }
+    let depth = if guard.is_some() {
+        let call = &rec.calls[0];
+        Depth::Input(
+            call.range().start,
+            "its depth guard's bound is too high to keep the stack under the maximum".into(),
+        )
+    } else {
+        depth_of(file, &rec, counter)
+    };
+    let confidence = match &depth {
+        Depth::Input(at, what) => {
+            grounds.push(file.evidence(*at, what.clone()));
+            Confidence::High
+        }
+        Depth::Structure(at, what) => {
+            grounds.push(file.evidence(*at, what.clone()));
+            Confidence::Medium
+        }
+        Depth::Shallow(at, what) => {
+            grounds.push(file.evidence(*at, what.clone()));
+            Confidence::Low
+        }
+    };
+    if let Some((depth, line)) = constant {
+        let at = file
+            .text()
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum::<usize>();
+        grounds.push(file.evidence(at, format!("called with depth {depth}")));
+    }
+    let grounds = grounds.at(confidence);
     match loop_rewrite(file, &rec) {
         Ok(edits) => Outcome::Report {
-            grounds: Grounds::default(),
+            grounds,
             message: Some(message),
             fix: Some(FixPlan {
                 edits,
@@ -97,11 +145,378 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             }),
         },
         Err(reason) => Outcome::Report {
-            grounds: Grounds::default(),
+            grounds,
             message: Some(format!("{message}; no automatic fix: {reason}")),
             fix: None,
         },
     }
+}
+
+/// What the recursion's depth follows, read from how each self-call's arguments
+/// derive from the parameters, with the place that shows it.
+enum Depth {
+    /// The length or size of an input: a count passed as `n-1`, an index walked
+    /// up to `len(x)`, a list's next element, or state that consumes input (a
+    /// parser's nesting, a state machine's tokens). High.
+    Input(usize, String),
+    /// The height of a data structure (children of a tree): deep only when the
+    /// data is degenerate. Medium.
+    Structure(usize, String),
+    /// Anything else: halving, derived values, a type's nesting. Low.
+    Shallow(usize, String),
+}
+
+/// How one self-call derives its arguments from the parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// Every argument unchanged or a constant: the state decides the depth.
+    State,
+    /// A field or element of a parameter (`n.next`, `n.kids[i]`, a child ranged
+    /// over), the field's name when it is one.
+    Child(Option<String>),
+    Other,
+}
+
+fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
+    let names = params(&rec.func);
+    let first = rec.calls[0].range().start;
+    if let Some(i) = counter {
+        return Depth::Input(
+            first,
+            format!(
+                "calls itself with `{}` counting down: as deep as the count its callers pass",
+                names[i]
+            ),
+        );
+    }
+    // `n-1-step+1`: the parameter less a computed step, still a countdown.
+    if let Some(i) = (0..names.len()).find(|&i| {
+        rec.calls.iter().all(|c| {
+            args(c).get(i).is_some_and(|a| {
+                let mut n = a.clone();
+                let mut minus = false;
+                while n.kind() == "binary_expression" {
+                    let op = n.field("operator").map(|o| o.text().to_string());
+                    if !matches!(op.as_deref(), Some("-" | "+")) {
+                        return false;
+                    }
+                    minus = op.as_deref() == Some("-");
+                    match n.field("left") {
+                        Some(l) => n = l,
+                        None => return false,
+                    }
+                }
+                minus && n.text() == names[i]
+            })
+        })
+    }) {
+        return Depth::Input(
+            first,
+            format!(
+                "calls itself with `{}` less a step: as deep as the count its callers pass, over the step",
+                names[i]
+            ),
+        );
+    }
+    if let Some(bound) = index_to_len(rec) {
+        return Depth::Input(
+            first,
+            format!("walks an index up to `{bound}`: one level per element of the data"),
+        );
+    }
+    let values_of = |call: &GoNode| -> Vec<(String, String)> {
+        let mut out = vec![];
+        if let Some(recv) = &rec.receiver {
+            if let Some(op) = call.field("function").and_then(|f| f.field("operand")) {
+                out.push((recv.clone(), op.text().to_string()));
+            }
+        }
+        for (p, a) in names.iter().zip(args(call)) {
+            out.push((p.clone(), a.text().to_string()));
+        }
+        out
+    };
+    let mut all = names.clone();
+    all.extend(rec.receiver.iter().cloned());
+    let steps: Vec<Step> = rec
+        .calls
+        .iter()
+        .map(|c| {
+            // A child passed on drives the depth; values computed beside it
+            // (`acc + x`) ride along.
+            let values = values_of(c);
+            let mut step = Step::State;
+            let mut other = false;
+            for (p, v) in &values {
+                if p == v || is_constant(file, c, v) {
+                    continue;
+                }
+                match child_of(c, v, &all) {
+                    Some(field) => {
+                        if step == Step::State {
+                            step = Step::Child(field);
+                        } else if step != Step::Child(field.clone()) {
+                            step = Step::Child(None);
+                        }
+                    }
+                    None => other = true,
+                }
+            }
+            if other && step == Step::State {
+                return Step::Other;
+            }
+            step
+        })
+        .collect();
+    let changed: Vec<String> = rec
+        .calls
+        .iter()
+        .flat_map(|c| values_of(c))
+        .filter(|(p, v)| p != v)
+        .map(|(p, _)| p)
+        .collect();
+    if let Some(at) = type_nesting(rec, &changed) {
+        return Depth::Shallow(
+            first,
+            format!("follows the nesting of `{at}`, a type description, which is shallow by nature"),
+        );
+    }
+    if steps.contains(&Step::Other) {
+        return Depth::Shallow(
+            first,
+            "calls itself on values derived from its parameters (halved, computed): nothing ties the depth to the input's length".into(),
+        );
+    }
+    let children: Vec<&Step> = steps.iter().filter(|s| matches!(s, Step::Child(_))).collect();
+    if children.is_empty() {
+        if mutates_state(rec) {
+            return Depth::Input(
+                first,
+                "calls itself on the same state, which it advances: one level per piece of input consumed (a parser's nesting, a state machine's tokens)".into(),
+            );
+        }
+        return Depth::Shallow(
+            first,
+            "calls itself on the same values without advancing anything the rule can see".into(),
+        );
+    }
+    let in_loop = rec
+        .calls
+        .iter()
+        .any(|c| c.ancestors().take_while(|a| a.range() != rec.func.range()).any(|a| a.kind() == "for_statement"));
+    let fields: std::collections::BTreeSet<&Option<String>> = children
+        .iter()
+        .map(|s| match s {
+            Step::Child(f) => f,
+            _ => unreachable!(),
+        })
+        .collect();
+    let chain = !in_loop
+        && fields.len() == 1
+        && fields.iter().all(|f| f.is_some())
+        && children.len() == steps.iter().filter(|s| matches!(s, Step::Child(_))).count()
+        && !has_two_calls_on_one_path(rec);
+    if chain && steps.iter().all(|s| matches!(s, Step::Child(_))) {
+        let field = fields.iter().next().and_then(|f| (*f).clone()).unwrap_or_default();
+        return Depth::Input(
+            first,
+            format!("calls itself once on `.{field}`, the next link of a chain: one level per element"),
+        );
+    }
+    Depth::Structure(
+        first,
+        "calls itself on the children of a structure: as deep as the structure is tall".into(),
+    )
+}
+
+/// Two self-calls on one path through the body (`f(n.left) + f(n.right)`): a
+/// tree. Calls in different arms of one `if` or `switch` exclude each other.
+fn has_two_calls_on_one_path(rec: &Recursive) -> bool {
+    let Some(body) = rec.func.field("body") else {
+        return false;
+    };
+    let arms: Vec<Vec<(usize, usize)>> = rec
+        .calls
+        .iter()
+        .map(|c| frames::arms_of(c, &body))
+        .collect();
+    (0..arms.len()).any(|i| {
+        (i + 1..arms.len()).any(|j| {
+            let exclusive = arms[i]
+                .iter()
+                .zip(&arms[j])
+                .take_while(|(a, b)| a.0 == b.0)
+                .any(|(a, b)| a.1 != b.1);
+            !exclusive
+        })
+    })
+}
+
+/// A literal or a named constant.
+fn is_constant(file: &GoFile, at: &GoNode, v: &str) -> bool {
+    if v == "nil" || v == "true" || v == "false" || v.starts_with('"') || v.starts_with('\'') {
+        return true;
+    }
+    if v.parse::<f64>().is_ok() {
+        return true;
+    }
+    v.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && decls::lookup(at, v).is_none()
+        && (decls::const_value(at, v).is_some() || constants_named(file, v))
+}
+
+/// A constant declared at the top of the file (`const ( scanText state = iota ...)`).
+fn constants_named(file: &GoFile, name: &str) -> bool {
+    file.root.root().children().any(|d| {
+        d.kind() == "const_declaration"
+            && d.dfs()
+                .any(|n| n.kind() == "identifier" && n.text() == name)
+    })
+}
+
+/// When `value` (an argument's text) is a part of a parameter: `p.f`, `p.f[i]`,
+/// `p[i]`, or a local that holds one (`nxt := p.next`, a child ranged over
+/// `p.kids`): Some(the field's name, when it is a field).
+fn child_of(call: &GoNode, value: &str, params: &[String]) -> Option<Option<String>> {
+    let root = value.split(['.', '[']).next()?;
+    if params.iter().any(|p| p == root) && value.len() > root.len() {
+        let rest = &value[root.len()..];
+        let field = rest
+            .strip_prefix('.')
+            .map(|r| r.split(['.', '[', '(']).next().unwrap_or(r).to_string());
+        if rest.contains('(') {
+            return None; // a method's result: computed
+        }
+        return Some(field);
+    }
+    if !value.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None;
+    }
+    let decl = decls::lookup(call, value)?;
+    if decl.kind != DeclKind::Local {
+        return None;
+    }
+    // A range variable over a parameter's collection.
+    if let Some(rc) = decl.ident.ancestors().find(|a| a.kind() == "range_clause") {
+        let over = rc.field("right")?.text().to_string();
+        let r = over.split(['.', '[']).next()?;
+        if params.iter().any(|p| p == r) {
+            let field = over[r.len()..]
+                .strip_prefix('.')
+                .map(|x| x.split(['.', '[']).next().unwrap_or(x).to_string());
+            return Some(field);
+        }
+        return None;
+    }
+    let init = decl.value?.text().to_string();
+    if init.contains('(') {
+        return None;
+    }
+    let r = init.split(['.', '[']).next()?;
+    (params.iter().any(|p| p == r) && init.len() > r.len()).then(|| {
+        init[r.len()..]
+            .strip_prefix('.')
+            .map(|x| x.split(['.', '[']).next().unwrap_or(x).to_string())
+    })
+}
+
+/// The type the recursion walks, when it describes types rather than data: a
+/// parameter (or the receiver) that the self-calls change, of `reflect.Type`,
+/// `reflect.Value`, or a type whose name ends in `Type` (a schema's or a
+/// syntax tree's type node). Only a name: it lowers the confidence of a finding
+/// the other evidence made, never silences one.
+fn type_nesting(rec: &Recursive, changed: &[String]) -> Option<String> {
+    let mut types_written: Vec<String> = vec![];
+    if let (Some(recv), Some((_, t))) = (&rec.receiver, decls::receiver_of(&rec.func)) {
+        if changed.contains(recv) {
+            types_written.push(t);
+        }
+    }
+    if let Some(list) = rec.func.field("parameters") {
+        for d in decls::params_of(&list, DeclKind::Param) {
+            if let Some(t) = d.ty.filter(|_| changed.contains(&d.name)) {
+                types_written.push(t.text().to_string());
+            }
+        }
+    }
+    types_written.into_iter().find(|t| {
+        let t = t.trim_start_matches(['*', '[', ']']);
+        let base = t.rsplit('.').next().unwrap_or(t);
+        t == "reflect.Value" || base.ends_with("Type")
+    })
+}
+
+/// `i+1` in every self-call, and an `if` comparing `i` with `len(...)` (or
+/// `cap`) that returns: the recursion walks the data's elements. The bound's text.
+fn index_to_len(rec: &Recursive) -> Option<String> {
+    let names = params(&rec.func);
+    let body = rec.func.field("body")?;
+    for (i, p) in names.iter().enumerate() {
+        let counts_up = rec.calls.iter().all(|c| {
+            args(c)
+                .get(i)
+                .and_then(|a| step_of(a, p))
+                .is_some_and(|s| s > 0)
+        });
+        if !counts_up {
+            continue;
+        }
+        for n in decls::own_nodes(&body)
+            .iter()
+            .filter(|n| n.kind() == "if_statement")
+        {
+            let Some(cond) = n.field("condition") else {
+                continue;
+            };
+            for cmp in cond.dfs().filter(|c| c.kind() == "binary_expression") {
+                let (Some(l), Some(r)) = (cmp.field("left"), cmp.field("right")) else {
+                    continue;
+                };
+                let bound = if l.text() == *p {
+                    r
+                } else if r.text() == *p {
+                    l
+                } else {
+                    continue;
+                };
+                if compares_with_data(&bound) {
+                    return Some(bound.text().to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The body changes state through a parameter or the receiver: assigns or
+/// increments a field of it, or calls a method on it (which may consume input).
+fn mutates_state(rec: &Recursive) -> bool {
+    let mut names = params(&rec.func);
+    names.extend(rec.receiver.iter().cloned());
+    let Some(body) = rec.func.field("body") else {
+        return false;
+    };
+    let rooted = |n: &GoNode| {
+        let t = n.text();
+        let r = t.split(['.', '[']).next().unwrap_or_default().to_string();
+        names.contains(&r) && t.len() > r.len()
+    };
+    decls::own_nodes(&body).iter().any(|n| match n.kind().as_ref() {
+        "inc_statement" | "dec_statement" => n.named_children().next().is_some_and(|x| rooted(&x)),
+        "assignment_statement" => n
+            .field("left")
+            .is_some_and(|l| l.named_children().any(|x| rooted(&x))),
+        "call_expression" => {
+            rec.calls.iter().all(|c| c.range() != n.range())
+                && n.field("function").is_some_and(|f| {
+                    f.kind() == "selector_expression"
+                        && f.field("operand").is_some_and(|o| {
+                            o.kind() == "identifier" && names.contains(&o.text().to_string())
+                        })
+                })
+        }
+        _ => false,
+    })
 }
 
 fn describe(slots: &[Slot]) -> String {
@@ -148,7 +563,14 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
     // same method called on another value of that type (`k.walk()` for a child `k`).
     let receiver_type = decls::receiver_of(node).map(|(_, t)| t);
     let resolver = std::cell::OnceCell::new();
-    let calls: Vec<GoNode> = decls::own_nodes(&body)
+    let own = decls::own_nodes(&body);
+    let mut candidates = own.clone();
+    for lit in synchronous_closures(&body, &own) {
+        if let Some(b) = lit.field("body") {
+            candidates.extend(decls::own_nodes(&b));
+        }
+    }
+    let calls: Vec<GoNode> = candidates
         .into_iter()
         .filter(|n| n.kind() == "call_expression")
         // `go f()` runs on a new goroutine's stack.
@@ -192,6 +614,65 @@ fn recursive<'r>(file: &GoFile, node: &GoNode<'r>) -> Option<Recursive<'r>> {
         receiver,
         calls,
     })
+}
+
+/// The function literals of a body that run on its stack: called where they
+/// stand (`func() {...}()`), or held in a local variable that the body calls
+/// (`visit := func(c *Node) {...}` then `visit(c)`), outside `go` statements.
+/// A literal handed to another function or stored may run later or elsewhere.
+fn synchronous_closures<'r>(body: &GoNode<'r>, own: &[GoNode<'r>]) -> Vec<GoNode<'r>> {
+    let called = |name: &str| {
+        own.iter().any(|n| {
+            n.kind() == "call_expression"
+                && n.parent().is_none_or(|p| p.kind() != "go_statement")
+                && n.field("function")
+                    .is_some_and(|f| f.kind() == "identifier" && f.text() == name)
+        })
+    };
+    body.dfs()
+        .filter(|n| n.kind() == "func_literal")
+        // Only this function's own closures, not closures inside them.
+        .filter(|n| {
+            n.ancestors()
+                .find(crate::analysis::scope::is_function)
+                .is_some_and(|f| f.range().start <= body.range().start && body.range().end <= f.range().end)
+        })
+        .filter(|lit| {
+            let Some(parent) = lit.parent() else {
+                return false;
+            };
+            if parent.kind() == "call_expression" {
+                return parent.field("function").is_some_and(|f| f.range() == lit.range())
+                    && parent
+                        .parent()
+                        .is_none_or(|p| p.kind() != "go_statement");
+            }
+            if parent.kind() != "expression_list" || parent.named_children().count() != 1 {
+                return false;
+            }
+            let Some(stmt) = parent.parent() else {
+                return false;
+            };
+            let left = match stmt.kind().as_ref() {
+                "short_var_declaration" | "assignment_statement" => stmt.field("left"),
+                _ => None,
+            };
+            let name = match left {
+                Some(l) => {
+                    let names: Vec<_> = l.named_children().collect();
+                    (names.len() == 1 && names[0].kind() == "identifier")
+                        .then(|| names[0].text().to_string())
+                }
+                None if stmt.kind() == "var_spec" => stmt
+                    .children()
+                    .filter(|c| c.kind() == "identifier")
+                    .map(|c| c.text().to_string())
+                    .next(),
+                None => None,
+            };
+            name.is_some_and(|n| called(&n))
+        })
+        .collect()
 }
 
 /// The parameters of a function, the receiver first for a method.

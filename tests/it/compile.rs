@@ -317,3 +317,97 @@ fn gm009_frames_agree_with_the_compilers_escape_analysis() {
         "the fixtures count arrays in frames ({counted})"
     );
 }
+
+/// GM009 sizes a frame as the compiler lays it out: variables of different
+/// arms of a `switch` or `if` share one slot (the compiler merges the slots of
+/// locals never live together), so the frame gomemfix counts for a function
+/// never exceeds the one the compiler gives it (`go build -gcflags=-S` prints
+/// `locals=` per function), and a fixture shows the sum would. Functions whose
+/// arrays the compiler drops as dead code (its frame smaller than any of them)
+/// say nothing about layout and are left out.
+#[test]
+fn gm009_frame_sizes_stay_within_the_compilers_frames() {
+    use gomemfix::analysis::frames::{frame_size, frame_slots};
+    use gomemfix::gofile::GoFile;
+    use std::collections::BTreeMap;
+
+    let dir = common::fixtures_dir().join("GM009");
+    let out = common::go(&["build", "-gcflags=-S", "."], &dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `example.com/fixtures/gm009.(*T).name STEXT size=... locals=0x448 ...`
+    let mut locals: BTreeMap<String, u64> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        let Some((name, rest)) = line.split_once(" STEXT ") else {
+            continue;
+        };
+        let Some(hex) = rest
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("locals=0x"))
+        else {
+            continue;
+        };
+        let short = name.rsplit_once("gm009.").map_or(name, |(_, s)| s);
+        locals.insert(short.to_string(), u64::from_str_radix(hex, 16).unwrap());
+    }
+    let mut compared = 0;
+    let mut summed_over = false;
+    for path in common::go_files(&dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = GoFile::parse(&path, &text, None);
+        for func in file.root.root().children().filter(|n| {
+            matches!(
+                n.kind().as_ref(),
+                "function_declaration" | "method_declaration"
+            )
+        }) {
+            let name = func.field("name").unwrap().text().to_string();
+            let key = match func.field("receiver") {
+                None => name,
+                Some(r) => {
+                    let ty = r.field("type").or_else(|| {
+                        r.children()
+                            .find(|c| c.kind() == "parameter_declaration")
+                            .and_then(|p| p.field("type"))
+                    });
+                    let ty = ty.unwrap().text().to_string();
+                    match ty.strip_prefix('*') {
+                        Some(t) => format!("(*{t}).{name}"),
+                        None => format!("{ty}.{name}"),
+                    }
+                }
+            };
+            let slots = frame_slots(&file, &func);
+            if slots.is_empty() {
+                continue;
+            }
+            let Some(&compiler) = locals.get(&key) else {
+                continue;
+            };
+            // The compiler drops an array nothing reads (`_ = local`, a store
+            // never loaded): a question of dead code, not of layout.
+            if slots.iter().map(|s| s.size).min().is_some_and(|m| compiler < m) {
+                continue;
+            }
+            compared += 1;
+            let ours = frame_size(&slots);
+            assert!(
+                ours <= compiler,
+                "{}: gomemfix counts {ours} bytes in `{key}`'s frame, the compiler's frame is {compiler}",
+                path.display()
+            );
+            let sum: u64 = slots.iter().map(|s| s.size).sum();
+            summed_over |= sum > compiler;
+        }
+    }
+    assert!(compared >= 5, "functions compared: {compared}");
+    assert!(
+        summed_over,
+        "a fixture (neg_switch_cases.go) has arms whose sum exceeds the compiler's frame"
+    );
+}
