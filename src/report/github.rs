@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 
 use super::{suppressed, ReportOptions};
-use crate::finding::{Applicability, Finding};
+use crate::finding::{Applicability, Confidence, Finding};
 use crate::gofile::{SYNTAX_ERROR_ID, SYNTAX_ERROR_NAME};
 use crate::model::RunReport;
 
@@ -40,7 +40,9 @@ pub fn print(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) -> i
 
 /// The workflow command for one finding.
 pub fn command(f: &Finding, is_suppressed: bool) -> String {
-    let kind = if is_suppressed {
+    // Below high confidence a finding is a notice, as SARIF makes it a note:
+    // shown on the pull request, never read as a failure.
+    let kind = if is_suppressed || f.confidence < Confidence::High {
         "notice"
     } else {
         match f.severity.as_str() {

@@ -208,3 +208,22 @@ fn evidence_reaches_json_and_sarif_related_locations() {
         }
     }
 }
+
+/// The Markdown PR body says each finding's level; GitHub annotations make a
+/// finding below high a notice, not a warning.
+#[test]
+fn markdown_and_github_say_the_level() {
+    let dir = project();
+    let base = ["check", "--select", "ORG002", "--patterns", "rules", "--confidence", "low"];
+    let mut args = base.to_vec();
+    args.extend(["--format", "markdown", "a.go"]);
+    let (_, out, _) = common::gomemfix(dir.path(), &args).parts();
+    assert_eq!(out.matches("(safe fix; low confidence)").count(), 2, "{out}");
+
+    let mut args = base.to_vec();
+    args.extend(["--format", "github", "a.go"]);
+    let (_, out, _) = common::gomemfix(dir.path(), &args).parts();
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("ORG002")).collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(lines.iter().all(|l| l.starts_with("::notice ")), "{out}");
+}
