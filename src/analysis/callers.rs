@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::analysis::{context, decls};
-use crate::finding::{Edit, FileEdit, Position};
+use crate::finding::{Edit, Evidence, FileEdit, Position};
 use crate::gofile::{GoFile, GoNode};
 use crate::imports::{choose_name, ImportRequest};
 use crate::package::Files;
@@ -255,16 +255,154 @@ const COMMAND_FIELDS: &[&str] = &[
 /// `OnInitialize` hooks run before the command, as `main`'s own code would.
 const ONCE_RUNNERS: &[&str] = &["OnInitialize"];
 
+/// Functions and methods that register a function to run once per request or
+/// message: `net/http`'s and the common routers' handler registrations, message
+/// subscriptions. A function value given to one of them runs again and again.
+const PER_REQUEST_REGISTRARS: &[&str] = &[
+    "HandleFunc",
+    "Handle",
+    "HandlerFunc",
+    "GET",
+    "POST",
+    "PUT",
+    "DELETE",
+    "PATCH",
+    "HEAD",
+    "OPTIONS",
+    "Any",
+    "Get",
+    "Post",
+    "Put",
+    "Delete",
+    "Patch",
+    "Subscribe",
+    "QueueSubscribe",
+];
+
+/// How well a start is shown to run again and again, weakest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// Only circumstantial: exported from an application module, handed to
+    /// code of unknown behaviour, or too many calls away from `main` to tell.
+    Weak,
+    /// The public API of a library module: other modules may call it any
+    /// number of times, though none is seen doing so.
+    Api,
+    /// A path that repeats is shown: a loop, a handler or per-request
+    /// callback, or a create-after-close pair.
+    Shown,
+}
+
+/// Why the code at a point can run again and again, and the path that shows it.
+#[derive(Debug, Clone)]
+pub struct Repeat {
+    pub strength: Strength,
+    /// One sentence, for the message.
+    pub why: String,
+    /// The call sites from the start outward, then the place that repeats.
+    pub path: Vec<Evidence>,
+}
+
+impl Repeat {
+    fn new(strength: Strength, why: String, at: Evidence) -> Repeat {
+        Repeat {
+            strength,
+            why,
+            path: vec![at],
+        }
+    }
+}
+
+/// Library or application: whether a module's exported API is meant for other
+/// modules to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModuleKind {
+    /// Its top folder holds an importable package, or it has no `main` of its own.
+    Library,
+    /// It is built into its own `main` packages (at its top, or under `cmd/`
+    /// and the like), and its top folder holds no importable package.
+    Application,
+}
+
+/// Folders whose `main` packages are examples or test scaffolding, not what the
+/// module is built into.
+const NOT_PRODUCT_DIRS: &[&str] = &[
+    "example",
+    "examples",
+    "_examples",
+    "testdata",
+    "test",
+    "tests",
+    "internal/testing",
+    "hack",
+];
+
+/// Whether the module rooted at `root` is a library or an application (once per run).
+pub fn module_kind(files: &Files, root: &Path) -> ModuleKind {
+    let root = files.canonical(root);
+    let kind = files.memo("module-kind", &root, "", |f| {
+        let package_of = |path: &Path| -> Option<String> {
+            let text = f
+                .read(path)
+                .and_then(|b| SourceText::decode(&b).ok())
+                .map(|s| s.text)?;
+            if crate::analysis::build::never_built(&text) {
+                return None;
+            }
+            text.lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("package "))
+                .map(|p| p.split_whitespace().next().unwrap_or_default().to_string())
+        };
+        let top_library = f.go_files(&root).iter().any(|e| {
+            !e.name.ends_with("_test.go") && package_of(&e.path).is_some_and(|p| p != "main")
+        });
+        if top_library {
+            return ModuleKind::Library;
+        }
+        let own_main = module_files(f, &root).iter().any(|p| {
+            let rel = p.strip_prefix(&root).unwrap_or(p);
+            let rel_dir = rel.parent().map(|d| d.to_string_lossy().replace('\\', "/"));
+            let scaffolding = rel_dir.as_deref().is_some_and(|d| {
+                NOT_PRODUCT_DIRS.iter().any(|x| {
+                    d == *x || d.starts_with(&format!("{x}/")) || d.contains(&format!("/{x}/")) || d.ends_with(&format!("/{x}"))
+                })
+            });
+            !scaffolding
+                && !p.to_string_lossy().ends_with("_test.go")
+                && package_of(p).is_some_and(|p| p == "main")
+        });
+        if own_main {
+            ModuleKind::Application
+        } else {
+            ModuleKind::Library
+        }
+    });
+    *kind
+}
+
 /// Why the code at `at` can run again and again during the process' life, or
 /// None when it runs a bounded number of times: in `init`, in `main` (or a
 /// command's `Run` function that stands in for it), inside a `sync.Once`'s `Do`,
 /// in a package-level variable's initialiser, or in a function whose every
 /// non-test caller in the module is one of those (followed a few calls up).
-/// Code in an endless or conditional loop repeats; so does an exported function
-/// of a package other modules may import that no code of its module calls.
 pub fn repeats(file: &GoFile, at: &GoNode) -> Option<String> {
+    repeat_path(file, at).map(|r| r.why)
+}
+
+/// [`repeats`] with its strength and path: of all the ways the code at `at`
+/// is reached, the best shown.
+pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
     let mut seen = vec![];
     repeats_at(file, at, 0, &mut seen)
+}
+
+/// Keeps the stronger of two answers (the first when equal).
+fn stronger(a: Option<Repeat>, b: Option<Repeat>) -> Option<Repeat> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.strength > a.strength { b } else { a }),
+        (a, b) => a.or(b),
+    }
 }
 
 fn repeats_at(
@@ -272,10 +410,15 @@ fn repeats_at(
     at: &GoNode,
     depth: usize,
     seen: &mut Vec<(PathBuf, usize)>,
-) -> Option<String> {
+) -> Option<Repeat> {
     let files = file.package();
     if let Some(l) = repeating_loop(file, at) {
-        return Some(format!("it runs in a loop ({})", first_line(&l.text())));
+        let shown = first_line(&l.text());
+        return Some(Repeat::new(
+            Strength::Shown,
+            format!("it runs in a loop ({shown})"),
+            file.evidence(l.range().start, format!("runs again and again in this loop (`{shown}`)")),
+        ));
     }
     let Some(func) = crate::analysis::scope::enclosing_function(at) else {
         return None; // a package-level variable's initialiser runs once
@@ -293,8 +436,10 @@ fn repeats_at(
         return None;
     }
     if depth >= MAX_CALLER_DEPTH {
-        return Some(format!(
-            "its callers are more than {MAX_CALLER_DEPTH} calls away from `main`"
+        return Some(Repeat::new(
+            Strength::Weak,
+            format!("its callers are more than {MAX_CALLER_DEPTH} calls away from `main`"),
+            file.evidence(func.range().start, format!("`{name}` is more than {MAX_CALLER_DEPTH} calls away from `main`: how often it runs is not shown")),
         ));
     }
     let key = (files.canonical(file.path), func.range().start);
@@ -303,8 +448,10 @@ fn repeats_at(
     }
     seen.push(key);
     let Some(module) = file.module.clone() else {
-        return Some(format!(
-            "`{name}` has no go.mod above it, so its callers are unknown"
+        return Some(Repeat::new(
+            Strength::Weak,
+            format!("`{name}` has no go.mod above it, so its callers are unknown"),
+            file.evidence(func.range().start, format!("`{name}` has no go.mod above it: its callers are unknown")),
         ));
     };
     let own_dir = files
@@ -320,23 +467,9 @@ fn repeats_at(
     let open = name.starts_with(|c: char| c.is_uppercase())
         && exported_type
         && !private_package(&files.canonical(&module.root), &own_dir, &file.package_name);
-    // A method of an exported type: every value of it that other modules make
-    // may start it again.
-    if open && is_method {
-        return Some(format!(
-            "`{name}` is an exported method, so code outside the module may call it on any number of values"
-        ));
-    }
-    // The goroutine works with the context its starter was given (`log.G(ctx)`,
-    // `task.Resize(ctx, ...)`) without stopping on it: the work is meant to end
-    // with that context, and an exported function may be called again and again.
-    if depth == 0 && name.starts_with(|c: char| c.is_uppercase()) && context_used_by(&func, at) {
-        return Some(format!(
-            "`{name}` is exported and its goroutine uses the context it is given without stopping when it ends"
-        ));
-    }
+    let c_exported = !is_method && has_export_directive(file.text(), &func);
     let mut callers = 0;
-    let mut verdict = None;
+    let mut best: Option<Repeat> = None;
     let scan = for_each_use(file, &func, false, &mut |gf, uses| {
         // Test-support code (a package importing `testing`) runs under `go test` only.
         if gf.imports_of("testing").next().is_some() {
@@ -344,51 +477,229 @@ fn repeats_at(
         }
         for u in uses {
             callers += 1;
-            let why = match called_by(&u.node) {
-                Some(call) => repeats_at(gf, &call, depth + 1, seen),
-                None => value_repeats(gf, &u.node, depth, seen),
+            let call = called_by(&u.node);
+            let why = match &call {
+                Some(call) => {
+                    let inner = repeats_at(gf, call, depth + 1, seen);
+                    let pair = created_after_close(gf, call, &name, inner.is_some());
+                    stronger(inner, pair)
+                }
+                None => value_repeats(gf, &u.node, &format!("`{name}`"), depth, seen),
             };
-            if let Some(why) = why {
-                let how = if called_by(&u.node).is_some() {
-                    "called"
-                } else {
-                    "used"
-                };
-                verdict = Some(format!(
-                    "`{name}` is {how} at {}, where {why}",
-                    here(gf, &u.node, &module.root)
-                ));
+            let Some(mut why) = why else { continue };
+            let how = if call.is_some() { "called" } else { "used" };
+            why.why = format!(
+                "`{name}` is {how} at {}, where {}",
+                here(gf, &u.node, &module.root),
+                why.why
+            );
+            let site = gf.evidence(u.node.range().start, format!("`{name}` is {how} here"));
+            // The registration itself says more than "used here" on its line.
+            if why
+                .path
+                .first()
+                .is_none_or(|e| e.path != site.path || e.line != site.line)
+            {
+                why.path.insert(0, site);
+            }
+            best = stronger(best.take(), Some(why));
+            if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
                 return false;
             }
         }
         true
     });
     if let Err(why) = scan {
-        return Some(why);
+        return stronger(
+            best,
+            Some(Repeat::new(Strength::Weak, why.clone(), file.evidence(func.range().start, why))),
+        );
     }
-    if verdict.is_some() {
-        return verdict;
+    if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
+        return best;
     }
-    // A package's exported `Init` (`InitLogger`, `RcloneInitialize`) function sets it
-    // up once, by the convention `init` names.
-    let setup = !is_method
-        && (name.starts_with("Init")
-            || ["Init", "Initialize", "Initialise"]
-                .iter()
-                .any(|s| name.ends_with(s)));
-    if open && callers == 0 && !setup {
-        return Some(format!(
-            "`{name}` is exported, so code outside the module may call it any number of times"
-        ));
+    // A handler runs once per request, however it is registered (an unexported
+    // function that nothing names is never registered).
+    if callers > 0 || is_method || name.starts_with(|c: char| c.is_uppercase()) {
+        if let Some(kind) = handler_signature(file, &func) {
+            return Some(Repeat::new(
+                Strength::Shown,
+                format!("`{name}` is {kind}, which runs once per request"),
+                file.evidence(func.range().start, format!("`{name}` is {kind}: it runs once per request")),
+            ));
+        }
     }
-    // Its own module makes one, but it is a constructor: it returns the instance
-    // the goroutine serves, and other modules may make any number of them.
-    if open && returns_instance(&func) {
-        return Some(format!(
-            "`{name}` is exported and returns a new value its goroutine serves, so code outside the module may make any number of them"
-        ));
+    if c_exported {
+        return stronger(
+            best,
+            Some(Repeat::new(
+                Strength::Api,
+                format!("`{name}` is exported to C (`//export`), so the program that loads it may call it any number of times"),
+                file.evidence(func.range().start, format!("`{name}` is exported to C: its host may call it any number of times")),
+            )),
+        );
+    }
+    if !open {
+        return best;
+    }
+    let library = module_kind(files, &module.root) == ModuleKind::Library;
+    let (strength, whose) = if library {
+        (Strength::Api, "a library package")
+    } else {
+        (
+            Strength::Weak,
+            "a package of an application module (one built into its own `main` packages)",
+        )
+    };
+    // A method of an exported type: every value of it that other modules make
+    // may start it again.
+    let api = if is_method {
+        Some(format!(
+            "`{name}` is an exported method of {whose}, so code outside the module may call it on any number of values"
+        ))
+    } else if callers == 0 {
+        Some(format!(
+            "`{name}` is exported from {whose}, so code outside the module may call it any number of times"
+        ))
+    } else if returns_instance(&func) {
+        // Its own module makes one, but it is a constructor: it returns the instance
+        // the goroutine serves, and other modules may make any number of them.
+        Some(format!(
+            "`{name}` is exported from {whose} and returns a new value its goroutine serves, so code outside the module may make any number of them"
+        ))
+    } else {
+        None
+    };
+    let Some(api) = api else { return best };
+    stronger(
+        best,
+        Some(Repeat::new(strength, api.clone(), file.evidence(func.range().start, api))),
+    )
+}
+
+/// `//export f` (cgo) in the comment block right above `func`.
+fn has_export_directive(text: &str, func: &GoNode) -> bool {
+    text[..func.range().start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .take_while(|l| l.starts_with("//"))
+        .any(|l| l.starts_with("//export "))
+}
+
+/// "an HTTP handler" when `func` takes an `http.ResponseWriter` and an
+/// `*http.Request`; "an RPC handler" for a method taking a context and a
+/// `*...Request` and returning a result and an error (a generated service's).
+fn handler_signature(file: &GoFile, func: &GoNode) -> Option<&'static str> {
+    let list = func.field("parameters")?;
+    let types: Vec<String> = list
+        .named_children()
+        .filter(|p| p.kind() == "parameter_declaration")
+        .flat_map(|p| {
+            let n = p.children().filter(|c| c.kind() == "identifier").count().max(1);
+            let t = p.field("type").map(|t| t.text().to_string()).unwrap_or_default();
+            std::iter::repeat_n(t, n)
+        })
+        .collect();
+    let http = file
+        .imports_of("net/http")
+        .next()
+        .map(|i| i.local_name().to_string());
+    if let Some(h) = http {
+        if types.iter().any(|t| *t == format!("{h}.ResponseWriter"))
+            && types.iter().any(|t| *t == format!("*{h}.Request"))
+        {
+            return Some("an HTTP handler");
+        }
+    }
+    if func.kind() == "method_declaration"
+        && types.len() == 2
+        && types[0].ends_with("context.Context")
+        && types[1].starts_with('*')
+        && types[1].ends_with("Request")
+        && func.field("result").is_some_and(|r| {
+            let t = r.text();
+            t.starts_with('(') && t.trim_end_matches(')').ends_with("error") && t.contains(',')
+        })
+    {
+        return Some("an RPC handler");
     }
     None
+}
+
+/// A create-after-close pair: the call at `call` (of `name`) makes a value
+/// kept in a field or package variable (`s.cache = newCache()`), and code of
+/// the same file closes or drops what that field held (`s.cache.Close()`,
+/// `s.cache = nil`): each close and re-create starts one more goroutine.
+/// It counts where the call itself can run more than once (`reachable`), or
+/// where its own function closes the old value first (a restart).
+fn created_after_close(gf: &GoFile, call: &GoNode, name: &str, reachable: bool) -> Option<Repeat> {
+    let list = call.parent().filter(|p| p.kind() == "expression_list")?;
+    let stmt = list
+        .parent()
+        .filter(|s| s.kind() == "assignment_statement")?;
+    if stmt.field("right")?.range() != list.range() {
+        return None;
+    }
+    let target = stmt.field("left")?.named_children().next()?;
+    let field = match target.kind().as_ref() {
+        "selector_expression" => target.field("field")?.text().to_string(),
+        "identifier" => {
+            // A package-level variable: not declared in the function.
+            if decls::lookup(&target, &target.text()).is_some() {
+                return None;
+            }
+            target.text().to_string()
+        }
+        _ => return None,
+    };
+    let func = crate::analysis::scope::enclosing_function(call)?;
+    if function_name(&func).is_some_and(|n| n == "init" || n == "main") {
+        return None;
+    }
+    let closes = gf.root.root().dfs().find(|n| {
+        if n.range().start == call.range().start {
+            return false;
+        }
+        match n.kind().as_ref() {
+            "call_expression" => n.field("function").is_some_and(|f| {
+                f.kind() == "selector_expression"
+                    && f.field("field").is_some_and(|m| {
+                        matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown")
+                    })
+                    && f.field("operand").is_some_and(|o| {
+                        let t = o.text();
+                        t == field || t.ends_with(&format!(".{field}"))
+                    })
+            }),
+            "assignment_statement" => {
+                n.field("right").is_some_and(|r| r.text() == "nil")
+                    && n.field("left").is_some_and(|l| {
+                        let t = l.text();
+                        t == field || t.ends_with(&format!(".{field}"))
+                    })
+            }
+            _ => false,
+        }
+    })?;
+    let restart = closes.range().start < call.range().start
+        && crate::analysis::scope::enclosing_function(&closes)
+            .is_some_and(|f| f.range() == func.range());
+    if !reachable && !restart {
+        return None;
+    }
+    let what = first_line(&closes.text());
+    Some(Repeat::new(
+        Strength::Shown,
+        format!(
+            "`{field}` is closed or dropped at line {} (`{what}`) and made again by `{name}`: one more goroutine per close and re-create",
+            Position::of_offset(gf.text(), closes.range().start).line
+        ),
+        gf.evidence(
+            closes.range().start,
+            format!("`{field}` is closed or dropped here (`{what}`), and made again where `{name}` is called"),
+        ),
+    ))
 }
 
 /// True when `func` returns something other than an `error`: a constructor.
@@ -406,29 +717,6 @@ fn returns_instance(func: &GoNode) -> bool {
         vec![result.text().to_string()]
     };
     types.iter().any(|t| t != "error" && t != "bool")
-}
-
-/// True when `func`'s first parameter is a `context.Context` that the code at
-/// `at` (the `go` statement) names.
-fn context_used_by(func: &GoNode, at: &GoNode) -> bool {
-    let Some(first) = func.field("parameters").and_then(|l| {
-        l.named_children()
-            .find(|c| c.kind() == "parameter_declaration")
-    }) else {
-        return false;
-    };
-    if !first
-        .field("type")
-        .is_some_and(|t| t.text().ends_with("context.Context"))
-    {
-        return false;
-    }
-    let Some(name) = first.children().find(|c| c.kind() == "identifier") else {
-        return false;
-    };
-    let name = name.text();
-    at.dfs()
-        .any(|n| n.kind() == "identifier" && n.text() == name)
 }
 
 /// True when `func` itself (or a function of its file it calls, `depth` calls
@@ -467,7 +755,7 @@ fn literal_repeats(
     lit: &GoNode,
     depth: usize,
     seen: &mut Vec<(PathBuf, usize)>,
-) -> Option<String> {
+) -> Option<Repeat> {
     let parent = lit.parent()?;
     match parent.kind().as_ref() {
         "call_expression"
@@ -490,14 +778,22 @@ fn literal_repeats(
                             && n.range().start > lit.range().end
                     })
                     .collect();
-                uses.iter().find_map(|u| match called_by(u) {
-                    Some(call) => repeats_at(file, &call, depth, seen),
-                    None => value_repeats(file, u, depth, seen),
-                })
+                let mut best = None;
+                for u in &uses {
+                    let r = match called_by(u) {
+                        Some(call) => repeats_at(file, &call, depth, seen),
+                        None => value_repeats(file, u, &format!("`{name}`"), depth, seen),
+                    };
+                    best = stronger(best, r);
+                    if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
+                        break;
+                    }
+                }
+                best
             }
-            None => value_repeats(file, lit, depth, seen),
+            None => value_repeats(file, lit, "the function literal", depth, seen),
         },
-        _ => value_repeats(file, lit, depth, seen),
+        _ => value_repeats(file, lit, "the function literal", depth, seen),
     }
 }
 
@@ -526,16 +822,24 @@ fn assigned_name<'r>(list: &GoNode<'r>, lit: &GoNode<'r>) -> Option<(String, GoN
 
 /// A function used as a value (not called where it is named): once when it is
 /// given to a `sync.Once`'s `Do` or is a command's `Run`/`Action` field; as often
-/// as the wrapping call when it is given to `sync.OnceFunc` and its siblings.
+/// as the wrapping call when it is given to `sync.OnceFunc` and its siblings;
+/// once per request when it is registered as a handler or subscription, or
+/// given to a function of the module that calls it in a loop; and, without
+/// proof, any number of times when it is handed to code whose use of it is not
+/// known (a registry, a retry helper of another module).
 fn value_repeats(
     file: &GoFile,
     value: &GoNode,
+    name: &str,
     depth: usize,
     seen: &mut Vec<(PathBuf, usize)>,
-) -> Option<String> {
-    let _ = (depth, &seen);
+) -> Option<Repeat> {
     let Some(parent) = value.parent() else {
-        return Some("it is used as a value".into());
+        return Some(Repeat::new(
+            Strength::Weak,
+            "it is used as a value".into(),
+            file.evidence(value.range().start, "used as a value: how often it runs is not shown"),
+        ));
     };
     if parent.kind() == "argument_list" {
         if let Some(call) = parent.parent() {
@@ -555,6 +859,28 @@ fn value_repeats(
             // in a loop, not stored, not in a closure): it runs once per call of that.
             if calls_parameter_once(file, &call, value) {
                 return repeats_at(file, &call, depth, seen);
+            }
+            let callee = call
+                .field("function")
+                .map(|f| f.text().to_string())
+                .unwrap_or_default();
+            let registrar = call
+                .field("function")
+                .map(|f| f.field("field").unwrap_or(f))
+                .is_some_and(|f| PER_REQUEST_REGISTRARS.contains(&f.text().as_ref()));
+            if registrar {
+                return Some(Repeat::new(
+                    Strength::Shown,
+                    format!("it is passed to `{callee}`, which calls it once per request"),
+                    file.evidence(call.range().start, format!("{name} is registered with `{callee}`: it runs once per request or message")),
+                ));
+            }
+            if let Some(l) = calls_parameter_in_loop(file, &call, value) {
+                return Some(Repeat::new(
+                    Strength::Shown,
+                    format!("it is passed to `{callee}`, which calls it in a loop ({l})"),
+                    file.evidence(call.range().start, format!("{name} is passed to `{callee}`, which calls it in a loop ({l})")),
+                ));
             }
         }
     }
@@ -618,7 +944,38 @@ fn value_repeats(
         _ => None,
     }
     .unwrap_or_else(|| format!("it is used as a value ({})", first_line(&parent.text())));
-    Some(format!("{holder}, which may call it any number of times"))
+    Some(Repeat::new(
+        Strength::Weak,
+        format!("{holder}, which may call it any number of times"),
+        file.evidence(
+            value.range().start,
+            format!("{holder}: how often that calls it is not shown"),
+        ),
+    ))
+}
+
+/// The loop in which the function of the module that `call` calls runs the
+/// function value `value` is passed as (`for { ... f() ... }`), if any.
+fn calls_parameter_in_loop(file: &GoFile, call: &GoNode, value: &GoNode) -> Option<String> {
+    let index = call.field("arguments").and_then(|a| {
+        a.named_children()
+            .filter(|c| c.kind() != "comment")
+            .position(|c| c.range() == value.range())
+    })?;
+    resolve_callee(file, call, &mut |gf, callee| {
+        let list = callee.field("parameters")?;
+        let param = decls::params_of(&list, decls::DeclKind::Param)
+            .into_iter()
+            .nth(index)?;
+        let body = callee.field("body")?;
+        let found = body
+            .dfs()
+            .filter(|n| n.kind() == "identifier" && n.text() == param.name)
+            .filter(|u| called_by(u).is_some())
+            .find_map(|u| repeating_loop(gf, &u))
+            .map(|l| first_line(&l.text()));
+        found
+    })
 }
 
 /// True when `call` passes `value` to a function of the module whose every use
@@ -909,6 +1266,11 @@ pub fn for_each_use(
             }
         };
         if !text.contains(name.as_str()) {
+            continue;
+        }
+        // A file no normal build compiles (a `wireinject` injector, a `tools.go`,
+        // an `ignore`d generator) calls nothing in the program.
+        if !for_fix && crate::analysis::build::never_built(&text) {
             continue;
         }
         let mut gf = GoFile::parse(path, &text, Some(module.clone()));

@@ -62,10 +62,19 @@ pub struct Leak<'r> {
 /// `select` that returns when a context is done. Safe with a context in scope;
 /// otherwise unsafe: the enclosing function gains a `ctx context.Context` first
 /// parameter and every call in the module passes one.
+///
+/// Graded from evidence (see the rule file's docs): high when a path that
+/// starts it again and again is shown; medium when only a library's exported
+/// API makes it repeatable, or when the loop ignores a context in scope; low
+/// when the only evidence is exported-ness in an application, or when it keeps
+/// nothing alive that grows.
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let node: &GoNode = m.get_node();
     if node.kind() == "call_expression" {
         return todo_call(file, node);
+    }
+    if crate::analysis::build::never_built(file.text()) {
+        return Outcome::Silent;
     }
     let Some(func) = goroutine_function(node) else {
         return leak_in_another_file(file, node);
@@ -73,22 +82,24 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(leak) = find_leak(file, &func, None) else {
         return Outcome::Silent;
     };
-    // Its author wrote down that it lives as long as the process.
-    if documented_as_process_long(file, node, file, &leak.func) {
+    let anchor = sleep_node(&leak.sleeps[0]);
+    let ignored = ignored_context(file, &anchor, &leak.looping);
+    let repeat = callers::repeat_path(file, node);
+    if repeat.is_none() && ignored.is_none() {
+        // Started a bounded number of times, and no context says it should end.
         return Outcome::Silent;
     }
-    // A goroutine started once per process lives as long as the process by design.
-    let Some(why) = callers::repeats(file, node) else {
-        return Outcome::Silent;
+    let mut grounds = grade(file, node, file, &leak, repeat.as_ref(), ignored.as_deref());
+    let started = match (&repeat, &ignored) {
+        (Some(r), _) => format!("it can be started again and again ({})", r.why),
+        (None, Some(ctx)) => format!(
+            "it is started a bounded number of times, but its loop ignores `{ctx}`, which is in scope: it outlives that context"
+        ),
+        (None, None) => unreachable!(),
     };
-    let started = format!("it can be started again and again ({why})");
-    match plan(file, node, &leak) {
-        Outcome::Report {
-            message,
-            fix,
-            grounds,
-        } => Outcome::Report {
-            grounds,
+    let mut out = match plan(file, node, &leak) {
+        Outcome::Report { message, fix, .. } => Outcome::Report {
+            grounds: Grounds::default(),
             message: Some(match message {
                 Some(m) => format!("{started}; {m}"),
                 None => started,
@@ -96,13 +107,229 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             fix,
         },
         other => other,
+    };
+    if let Some(g) = out.grounds_mut() {
+        std::mem::swap(g, &mut grounds);
     }
+    out
+}
+
+/// The context in scope at `at` (outside the leaking loop) that the loop never
+/// waits on, unless it is one that never ends (`context.Background()`).
+fn ignored_context(file: &GoFile, at: &GoNode, looping: &GoNode) -> Option<String> {
+    let ctx = context_in_scope_outside(file, at, Some(looping))?;
+    let name = ctx.split('.').next().unwrap_or(&ctx);
+    let never_ends = decls::lookup(at, name).is_some_and(|d| {
+        d.value.is_some_and(|v| {
+            let t = v.text();
+            t.ends_with(".Background()") || t.ends_with(".TODO()")
+        })
+    });
+    (!never_ends).then_some(ctx)
+}
+
+/// One thing a leaked goroutine keeps reachable.
+struct Pin {
+    name: String,
+    /// Its type as written, when known.
+    ty: Option<String>,
+    /// True when it may hold state that grows (an owner struct, a map, a
+    /// slice, a value of unknown type); false for a number, a string, a
+    /// duration, a writer or logger of the standard library, a function.
+    grows: bool,
+    offset: usize,
+}
+
+/// What the goroutine started at `go_stmt` keeps alive: the variables its
+/// function literal captures from the starting function (its receiver, its
+/// parameters and locals), or the receiver and arguments of a named function.
+fn pins(file: &GoFile, go_stmt: &GoNode) -> Vec<Pin> {
+    let Some(call) = go_stmt.children().find(|c| c.kind() == "call_expression") else {
+        return vec![];
+    };
+    let types = Resolver::new(file);
+    let mut out: Vec<Pin> = vec![];
+    let add = |ident: &GoNode, out: &mut Vec<Pin>| {
+        let name = ident.text().to_string();
+        if name == "_" || out.iter().any(|p| p.name == name) {
+            return;
+        }
+        let Some(d) = decls::lookup(ident, &name) else {
+            return; // package-level: alive anyway
+        };
+        let ty = d
+            .ty
+            .as_ref()
+            .map(|t| t.text().to_string())
+            .or_else(|| types.type_of_ident(ident, &name));
+        // `t := time.NewTicker(d)`: made by the standard library.
+        let std_made = ty.is_none()
+            && d.value.as_ref().is_some_and(|v| {
+                v.kind() == "call_expression"
+                    && v.field("function")
+                        .and_then(|f| f.field("operand"))
+                        .is_some_and(|o| is_std_qualifier(file, &o.text()))
+            });
+        let grows = !std_made && ty.as_deref().is_none_or(|t| may_grow(file, &types, t));
+        out.push(Pin {
+            name,
+            ty,
+            grows,
+            offset: d.ident.range().start,
+        });
+    };
+    let Some(callee) = call.field("function") else {
+        return out;
+    };
+    if callee.kind() == "func_literal" {
+        let lit = callee.range();
+        let mut n = 0;
+        for id in callee.dfs().filter(|x| x.kind() == "identifier") {
+            n += 1;
+            if n > 400 {
+                break;
+            }
+            let name = id.text();
+            if out.iter().any(|p| p.name == name) {
+                continue;
+            }
+            // Captured: declared outside the literal.
+            if let Some(d) = decls::lookup(&id, &name) {
+                if !(lit.start <= d.ident.range().start && d.ident.range().end <= lit.end) {
+                    add(&id, &mut out);
+                }
+            }
+        }
+    } else if callee.kind() == "selector_expression" {
+        if let Some(op) = callee.field("operand").filter(|o| o.kind() == "identifier") {
+            add(&op, &mut out);
+        }
+    }
+    if let Some(args) = call.field("arguments") {
+        for a in args.named_children().filter(|a| a.kind() == "identifier") {
+            add(&a, &mut out);
+        }
+    }
+    out
+}
+
+/// True when `pkg` is the local name of an import of the standard library.
+fn is_std_qualifier(file: &GoFile, pkg: &str) -> bool {
+    file.imports
+        .iter()
+        .find(|i| i.local_name() == pkg)
+        .is_some_and(|i| !i.path.split('/').next().unwrap_or_default().contains('.'))
+}
+
+/// Whether a value of type `ty` may hold state that grows.
+fn may_grow(file: &GoFile, types: &Resolver, ty: &str) -> bool {
+    let t = ty.trim().trim_start_matches('*').trim();
+    if t.starts_with("map[") || t.starts_with("[]") {
+        return true;
+    }
+    if t.starts_with("func") || t.starts_with("chan") || t.starts_with("<-chan") {
+        return false;
+    }
+    if crate::analysis::types::is_predeclared(t) {
+        return false;
+    }
+    if let Some((pkg, _)) = t.split_once('.') {
+        // A type of the standard library (a writer, a logger, a duration, a
+        // connection) holds what it holds, not the owner's growing state.
+        return !is_std_qualifier(file, pkg);
+    }
+    match types.underlying(t) {
+        Some(u) if u == t => true,
+        Some(u) => {
+            u.starts_with("struct") || u.starts_with("map[") || u.starts_with("[]") || !crate::analysis::types::is_predeclared(&u)
+        }
+        None => true,
+    }
+}
+
+/// What the goroutine keeps alive, as evidence: each value that may grow, or
+/// else one line naming what it keeps (nothing that grows).
+fn pin_evidence(file: &GoFile, go_stmt: &GoNode, pinned: &[Pin], g: &mut Grounds) {
+    let growing: Vec<&Pin> = pinned.iter().filter(|p| p.grows).collect();
+    for p in &growing {
+        let ty = p.ty.as_deref().map(|t| format!(" (`{t}`)")).unwrap_or_default();
+        g.push(file.evidence(
+            p.offset,
+            format!("the goroutine keeps `{}`{ty} alive for as long as it runs", p.name),
+        ));
+    }
+    if growing.is_empty() {
+        let names: Vec<String> = pinned.iter().map(|p| format!("`{}`", p.name)).collect();
+        let what = if names.is_empty() {
+            "the goroutine captures nothing of its starter: only its own stack stays alive".to_string()
+        } else {
+            format!(
+                "the goroutine keeps only {} alive: nothing that grows",
+                names.join(", ")
+            )
+        };
+        g.push(file.evidence(go_stmt.range().start, what));
+    }
+}
+
+/// The confidence and evidence of a leak found at `go_stmt`: the repeat path,
+/// what the goroutine keeps alive, the context it ignores, and the loop.
+fn grade(
+    file: &GoFile,
+    go_stmt: &GoNode,
+    loop_file: &GoFile,
+    leak: &Leak,
+    repeat: Option<&callers::Repeat>,
+    ignored: Option<&str>,
+) -> Grounds {
+    use crate::finding::Confidence::{High, Low, Medium};
+    let pinned = pins(file, go_stmt);
+    let grows = pinned.iter().any(|p| p.grows);
+    let mut level = match repeat.map(|r| r.strength) {
+        Some(callers::Strength::Shown) => High,
+        Some(callers::Strength::Api) if grows => Medium,
+        _ => Low,
+    };
+    if ignored.is_some() && level < Medium {
+        level = Medium;
+    }
+    let mut g = Grounds::new(level);
+    if let Some(r) = repeat {
+        for e in &r.path {
+            g.push(e.clone());
+        }
+    }
+    pin_evidence(file, go_stmt, &pinned, &mut g);
+    if let Some(ctx) = ignored {
+        g.push(file.evidence(
+            leak.looping.range().start,
+            format!("`{ctx}` is in scope, but this loop never waits on it"),
+        ));
+    }
+    g.push(loop_file.evidence(
+        leak.looping.range().start,
+        "this loop has no way out: no return, break or receive ends it",
+    ));
+    // A comment that says the goroutine is meant to live as long as the
+    // process lowers the confidence one level (it never silences alone).
+    if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func) {
+        g.push(file.evidence(
+            offset,
+            format!("a comment says it is meant to live as long as the process (\"{phrase}\"): confidence lowered one level"),
+        ));
+        g.confidence = Some(match level {
+            High => Medium,
+            _ => Low,
+        });
+    }
+    g
 }
 
 /// Phrases with which a comment accepts that something outlives its caller and
 /// ends only with the process: the object is made to be long-lived, or the
 /// loop is left to die with the process. A comment that only describes the
-/// lifetime ("rescans for as long as the process runs") accepts nothing.
+/// lifetime ("rescans for as long as the process runs") accepts nothing. Such
+/// a comment lowers a finding's confidence; it never silences one.
 const PROCESS_LONG: &[&str] = &[
     "long-lived",
     "long lived",
@@ -115,33 +342,35 @@ const PROCESS_LONG: &[&str] = &[
     "no stop function is needed",
 ];
 
-/// True when a comment says the goroutine is meant to live as long as the
-/// process: the doc comment of the function that starts it, of its named
-/// goroutine function, or the comment right above the `go` statement. A report
-/// would contradict what the author wrote down, and a maintainer closes it.
-/// `func` is the goroutine's function, declared in `func_file`.
+/// Where a comment says the goroutine is meant to live as long as the
+/// process, and the phrase: the doc comment of the function that starts it,
+/// of its named goroutine function, or the comment right above the `go`
+/// statement. `func` is the goroutine's function, declared in `func_file`.
 fn documented_as_process_long(
     file: &GoFile,
     go_stmt: &GoNode,
     func_file: &GoFile,
     func: &GoNode,
-) -> bool {
+) -> Option<(usize, &'static str)> {
     let text = file.text();
-    let mut comments = vec![scope::comment_above(text, go_stmt)];
+    let mut comments = vec![(go_stmt.range().start, scope::comment_above(text, go_stmt))];
     if let Some(f) = scope::enclosing_function(go_stmt).filter(|f| f.kind() != "func_literal") {
-        comments.push(scope::comment_above(text, &f));
+        comments.push((f.range().start, scope::comment_above(text, &f)));
     }
-    if func.kind() != "func_literal" {
-        comments.push(scope::comment_above(func_file.text(), func));
+    if func.kind() != "func_literal" && std::ptr::eq(file, func_file) {
+        comments.push((func.range().start, scope::comment_above(func_file.text(), func)));
     }
-    comments.iter().any(|c| {
+    comments.iter().find_map(|(at, c)| {
         let words = c
             .to_lowercase()
             .replace("//", " ")
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        PROCESS_LONG.iter().any(|p| words.contains(p))
+        PROCESS_LONG
+            .iter()
+            .find(|p| words.contains(*p))
+            .map(|p| (*at, *p))
     })
 }
 
@@ -164,22 +393,44 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
         .as_ref()
         .map(|m| m.root.clone())
         .unwrap_or_default();
-    let Some(looping) = callers::resolve_callee(file, &call, &mut |gf, decl| {
+    let mut found: Option<(String, crate::finding::Evidence)> = None;
+    callers::resolve_callee(file, &call, &mut |gf, decl| {
         let leak = find_leak(gf, decl, None)?;
-        if documented_as_process_long(file, go_stmt, gf, decl) {
-            return None;
-        }
-        Some(callers::here(gf, &leak.looping, &root))
-    }) else {
+        found = Some((
+            callers::here(gf, &leak.looping, &root),
+            gf.evidence(
+                leak.looping.range().start,
+                "this loop has no way out: no return, break or receive ends it",
+            ),
+        ));
+        Some(String::new())
+    });
+    let Some((looping, loop_evidence)) = found else {
         return Outcome::Silent;
     };
-    let Some(why) = callers::repeats(file, go_stmt) else {
+    let Some(repeat) = callers::repeat_path(file, go_stmt) else {
         return Outcome::Silent;
     };
+    let pinned = pins(file, go_stmt);
+    let grows = pinned.iter().any(|p| p.grows);
+    use crate::finding::Confidence::{High, Low, Medium};
+    let level = match repeat.strength {
+        callers::Strength::Shown => High,
+        callers::Strength::Api if grows => Medium,
+        _ => Low,
+    };
+    let mut g = Grounds::new(level);
+    for e in &repeat.path {
+        g.push(e.clone());
+    }
+    pin_evidence(file, go_stmt, &pinned, &mut g);
+    g.push(loop_evidence);
     Outcome::report_only(Some(format!(
-        "it can be started again and again ({why}); its loop at {looping} never exits; \
-         no automatic fix: the loop is in another file"
+        "it can be started again and again ({}); its loop at {looping} never exits; \
+         no automatic fix: the loop is in another file",
+        repeat.why
     )))
+    .graded(g)
 }
 
 /// The fix of one leak: its sleeps wait on a context too, the one in scope or
@@ -315,12 +566,27 @@ fn todo_call(file: &GoFile, call: &GoNode) -> Outcome {
     }) else {
         return Outcome::Silent;
     };
-    let Some(why) = callers::repeats(file, call) else {
+    let Some(repeat) = callers::repeat_path(file, call) else {
         return Outcome::Silent;
     };
+    use crate::finding::Confidence::{High, Low, Medium};
+    let mut g = Grounds::new(match repeat.strength {
+        callers::Strength::Shown => High,
+        callers::Strength::Api => Medium,
+        callers::Strength::Weak => Low,
+    });
+    for e in &repeat.path {
+        g.push(e.clone());
+    }
+    g.push(file.evidence(
+        first.range().start,
+        "`context.TODO()` is never cancelled: the goroutine it is given cannot stop",
+    ));
     Outcome::report_only(Some(format!(
-        "the goroutine `{leaked}` starts here cannot stop: it is given `context.TODO()`, which is never cancelled, and this call can run again and again ({why}); a real context must be wired here"
+        "the goroutine `{leaked}` starts here cannot stop: it is given `context.TODO()`, which is never cancelled, and this call can run again and again ({}); a real context must be wired here",
+        repeat.why
     )))
+    .graded(g)
 }
 
 /// The name of a function's first parameter when it is a `context.Context`.
