@@ -56,7 +56,12 @@ pub struct Leak<'r> {
     pub func: GoNode<'r>,
     pub looping: GoNode<'r>,
     pub sleeps: Vec<Sleep<'r>>,
+    /// What keeps the loop going, as evidence says it.
+    pub why: &'static str,
 }
+
+/// The evidence line for a loop with no way out at all.
+const NO_WAY_OUT: &str = "this loop has no way out: no return, break or receive ends it";
 
 /// Finds a goroutine whose loop never exits and turns each sleep of the leaking loop into a
 /// `select` that returns when a context is done. Safe with a context in scope;
@@ -306,10 +311,7 @@ fn grade(
             format!("`{ctx}` is in scope, but this loop never waits on it"),
         ));
     }
-    g.push(loop_file.evidence(
-        leak.looping.range().start,
-        "this loop has no way out: no return, break or receive ends it",
-    ));
+    g.push(loop_file.evidence(leak.looping.range().start, leak.why));
     // A comment that says the goroutine is meant to live as long as the
     // process lowers the confidence one level (it never silences alone).
     if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func) {
@@ -398,10 +400,7 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
         let leak = find_leak(gf, decl, None)?;
         found = Some((
             callers::here(gf, &leak.looping, &root),
-            gf.evidence(
-                leak.looping.range().start,
-                "this loop has no way out: no return, break or receive ends it",
-            ),
+            gf.evidence(leak.looping.range().start, leak.why),
         ));
         Some(String::new())
     });
@@ -447,12 +446,35 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
     // waiting on it would end the goroutine after its first pass, not stop it.
     if let Some(ctx) = context_in_scope_outside(file, &anchor, Some(&leak.looping)) {
         return Outcome::fix(FixPlan {
-            edits: sleep_edits(file.text(), &leak.sleeps, &ctx),
+            edits: sleep_edits(file.text(), &leak.sleeps, &format!("{ctx}.Done()")),
             applicability: Some(Applicability::Safe),
             ..FixPlan::default()
         });
     }
-    // No context in scope: the function that starts (or is) the goroutine gets one.
+    // No context in scope. The value the goroutine belongs to, when its type
+    // has a stop method, gets a done channel that method closes: the fix
+    // maintainers merge.
+    let owned = owner_fix(file, go_stmt, leak);
+    if let Ok(fix) = &owned {
+        if fix.applicability == Some(Applicability::Safe) {
+            return Outcome::Report {
+                grounds: Grounds::default(),
+                message: Some("no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into()),
+                fix: Some(fix.clone()),
+            };
+        }
+    }
+    let owned_fix = |why: String| match &owned {
+        Ok(fix) => Outcome::Report {
+            grounds: Grounds::default(),
+            message: Some(format!(
+                "no context in scope and {why}: the fix adds a `Close` to the goroutine's owner (callers must call it)"
+            )),
+            fix: Some(fix.clone()),
+        },
+        Err(_) => Outcome::report_only(None),
+    };
+    // Otherwise the function that starts (or is) the goroutine gets a context.
     let owner = if leak.func.kind() == "func_literal" {
         match scope::enclosing_function(go_stmt) {
             Some(f) => f,
@@ -471,12 +493,22 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
             } else {
                 format!(" ({})", change.todo_sites.join(", "))
             };
+            if owned.is_ok() {
+                return owned_fix(format!("no caller of `{name}` has a context to pass{sites}"));
+            }
             Outcome::report_only(Some(format!(
                 "no context in scope and no automatic fix: no caller of `{name}` has a context to pass{sites}, and a `context.TODO()` would never end; give the goroutine a way to stop (a context or a channel its owner closes when it is done)"
             )))
         }
+        // An import added to a file the parser only partly read could break it.
+        Ok(change) if !file.error_ranges.is_empty() => {
+            let _ = change;
+            Outcome::report_only(Some(
+                "no context in scope and no automatic fix: the file is only partly parsed".into(),
+            ))
+        }
         Ok(change) => {
-            let mut edits = sleep_edits(file.text(), &leak.sleeps, &change.param);
+            let mut edits = sleep_edits(file.text(), &leak.sleeps, &format!("{}.Done()", change.param));
             edits.extend(change.edits);
             let name = callers::function_name(&owner).unwrap_or_default();
             let n = change.call_sites;
@@ -509,9 +541,14 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
                 }),
             }
         }
-        Err(reason) => Outcome::report_only(Some(format!(
-            "no context in scope and no automatic fix: {reason}"
-        ))),
+        Err(reason) => {
+            if owned.is_ok() {
+                return owned_fix(format!("no context can be passed in ({reason})"));
+            }
+            Outcome::report_only(Some(format!(
+                "no context in scope and no automatic fix: {reason}"
+            )))
+        }
     }
 }
 
@@ -671,17 +708,27 @@ pub fn find_leak<'r>(file: &GoFile, func: &GoNode<'r>, ignoring: Option<&str>) -
         .filter(|n| n.kind() == "for_statement")
         .find_map(|looping| {
             let ranged = timer_range(file, &looping);
-            if ranged.is_none() && !is_endless(&looping) {
+            let endless = ranged.is_some() || is_endless(&looping);
+            if !endless && !failure_only_condition(file, &looping) {
                 return None;
             }
-            let mut sleeps = sleeps_without_exit(file, &looping, ranged.is_some(), ignoring)?;
+            let (mut sleeps, error_only) =
+                sleeps_without_exit(file, &looping, ranged.is_some(), ignoring)?;
             if let Some(r) = ranged {
                 sleeps.insert(0, r);
             }
+            let why = if !endless {
+                "this loop's condition reads state that only its failure path changes: no stop method of its owner touches it"
+            } else if error_only {
+                "this loop returns only when something fails: its owner's stop method touches nothing the loop uses"
+            } else {
+                NO_WAY_OUT
+            };
             Some(Leak {
                 func: func.clone(),
                 looping,
                 sleeps,
+                why,
             })
         })
 }
@@ -765,7 +812,7 @@ fn sleeps_without_exit<'r>(
     looping: &GoNode<'r>,
     paced: bool,
     ignoring: Option<&str>,
-) -> Option<Vec<Sleep<'r>>> {
+) -> Option<(Vec<Sleep<'r>>, bool)> {
     let own_label = looping
         .parent()
         .filter(|p| p.kind() == "labeled_statement")
@@ -797,11 +844,13 @@ fn sleeps_without_exit<'r>(
             })
             || n.text() == format!("<-{done}")
     };
+    let mut error_exits = 0;
     for n in &nodes {
         if waits_on_ignored(n) {
             continue;
         }
         match n.kind().as_ref() {
+            "return_statement" if on_error_path(n, looping) => error_exits += 1,
             "return_statement" | "goto_statement" => return None,
             "break_statement" => match label_of(n) {
                 Some(l) if inner_labels.contains(&l) => {}
@@ -868,7 +917,201 @@ fn sleeps_without_exit<'r>(
             _ => {}
         }
     }
-    (paced || !sleeps.is_empty()).then_some(sleeps)
+    // A loop whose only `return` is on an error path ends when something
+    // fails, not when its owner is stopped: a leak when the owner has a stop
+    // method that touches nothing the loop uses (a heartbeat that outlives
+    // `Deregister`), a way out otherwise.
+    if error_exits > 0 && !outlives_owner_stop(file, looping) {
+        return None;
+    }
+    (paced || !sleeps.is_empty()).then_some((sleeps, error_exits > 0))
+}
+
+/// Methods that end a value's life: a loop its owner runs should stop with them.
+const LIFECYCLE_ENDS: &[&str] = &[
+    "Close", "Stop", "Shutdown", "Terminate", "Deregister", "Unregister",
+];
+
+/// True when `ret` is in the body of an `if` (inside `looping`) that tests an
+/// error (`if err != nil { ... return }`).
+fn on_error_path(ret: &GoNode, looping: &GoNode) -> bool {
+    ret.ancestors()
+        .take_while(|a| a.range() != looping.range())
+        .filter(|a| a.kind() == "if_statement")
+        .any(|i| {
+            i.field("condition").is_some_and(|c| {
+                let t = c.text();
+                t.contains("!= nil") && t.to_ascii_lowercase().contains("err")
+            }) && i
+                .field("consequence")
+                .is_some_and(|b| b.range().start <= ret.range().start && ret.range().end <= b.range().end)
+        })
+}
+
+/// The receiver (name, type) of the method `at` is in, looking through
+/// function literals.
+fn owning_receiver(at: &GoNode) -> Option<(String, String)> {
+    let method = at.ancestors().find(|a| a.kind() == "method_declaration")?;
+    let (name, ty) = decls::receiver_of(&method)?;
+    Some((name.filter(|n| n != "_")?, ty))
+}
+
+/// The methods of type `ty` this file declares whose names are in `names`.
+fn methods_of<'r>(file: &'r GoFile, ty: &str, names: &[&str]) -> Vec<GoNode<'r>> {
+    file.root
+        .root()
+        .children()
+        .filter(|d| {
+            d.kind() == "method_declaration"
+                && d.field("name").is_some_and(|n| names.contains(&n.text().as_ref()))
+                && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+        })
+        .collect()
+}
+
+/// True when type `ty` has a life-ending method (`Close`, `Stop`...) that is
+/// not among `here` (declared in another file of the package, or promoted).
+fn stop_elsewhere(file: &GoFile, ty: &str, here: &[GoNode]) -> bool {
+    let types = Resolver::new(file);
+    LIFECYCLE_ENDS.iter().any(|m| {
+        types.has_method(ty, m)
+            && !here
+                .iter()
+                .any(|h| h.field("name").is_some_and(|n| n.text() == *m))
+    })
+}
+
+/// The fields and methods of `recv` that `node` names (`recv.f`, `recv.m()`).
+fn members_named(node: &GoNode, recv: &str) -> Vec<String> {
+    let mut out: Vec<String> = node
+        .dfs()
+        .filter(|n| n.kind() == "selector_expression")
+        .filter(|n| n.field("operand").is_some_and(|o| o.kind() == "identifier" && o.text() == recv))
+        // A mutex every method locks says nothing about what they share.
+        .filter(|n| {
+            !n.parent().is_some_and(|p| {
+                p.kind() == "selector_expression"
+                    && p.field("field").is_some_and(|f| {
+                        matches!(f.text().as_ref(), "Lock" | "Unlock" | "RLock" | "RUnlock")
+                    })
+            })
+        })
+        .filter_map(|n| n.field("field").map(|f| f.text().to_string()))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// True when the loop's owner (the receiver of the method it runs in) has a
+/// method of this file that ends its life (`Close`, `Stop`, `Deregister`...)
+/// and that method touches nothing the loop uses: stopping the owner leaves
+/// the loop running.
+fn outlives_owner_stop(file: &GoFile, looping: &GoNode) -> bool {
+    let Some((recv, ty)) = owning_receiver(looping) else {
+        return false;
+    };
+    let used = members_named(looping, &recv);
+    let stops = methods_of(file, &ty, LIFECYCLE_ENDS);
+    if stop_elsewhere(file, &ty, &stops) {
+        return false;
+    }
+    !stops.is_empty()
+        && stops.iter().all(|m| {
+            let Some((Some(r), _)) = decls::receiver_of(m) else {
+                return false;
+            };
+            let touched = members_named(m, &r);
+            !touched.iter().any(|t| used.contains(t))
+        })
+}
+
+/// `for c.available() { ... }` (or `for !c.failed`): a loop whose condition
+/// reads its owner's state, which only the owner's failure path changes: no
+/// method of the owner's type in this file that ends its life (`Close`,
+/// `Stop`...) or otherwise sounds like stopping it touches what the condition
+/// reads.
+fn failure_only_condition(file: &GoFile, looping: &GoNode) -> bool {
+    let header: Vec<GoNode> = looping
+        .children()
+        .filter(|c| c.is_named() && c.kind() != "block" && c.kind() != "comment")
+        .collect();
+    let [cond] = header.as_slice() else {
+        return false;
+    };
+    let inner = if cond.kind() == "unary_expression"
+        && cond.field("operator").is_some_and(|o| o.text() == "!")
+    {
+        match cond.field("operand") {
+            Some(o) => o,
+            None => return false,
+        }
+    } else {
+        cond.clone()
+    };
+    let (operand, member, call) = match inner.kind().as_ref() {
+        "call_expression" => {
+            let Some(f) = inner.field("function").filter(|f| f.kind() == "selector_expression") else {
+                return false;
+            };
+            if inner.field("arguments").is_none_or(|a| a.text() != "()") {
+                return false;
+            }
+            match (f.field("operand"), f.field("field")) {
+                (Some(o), Some(m)) => (o, m.text().to_string(), true),
+                _ => return false,
+            }
+        }
+        "selector_expression" => match (inner.field("operand"), inner.field("field")) {
+            (Some(o), Some(m)) => (o, m.text().to_string(), false),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    if operand.kind() != "identifier" {
+        return false;
+    }
+    let Some(ty) = decls::lookup(looping, &operand.text())
+        .and_then(|d| d.ty)
+        .map(|t| t.text().trim_start_matches('*').trim().to_string())
+    else {
+        return false;
+    };
+    let mut fields = vec![member.clone()];
+    if call {
+        let Some(m) = methods_of(file, &ty, &[member.as_str()]).into_iter().next() else {
+            return false;
+        };
+        let Some((Some(r), _)) = decls::receiver_of(&m) else {
+            return false;
+        };
+        fields.extend(members_named(&m, &r));
+    }
+    // Every method of the type in this file that names what the condition reads
+    // and is not the loop's own: one that sounds like ending the value stops it.
+    let own = scope::enclosing_function(looping).map(|f| f.range());
+    let stopping = |name: &str| {
+        let n = name.to_ascii_lowercase();
+        ["close", "stop", "shutdown", "terminate", "deregister", "unregister", "cancel", "kill", "quit", "exit", "disable"]
+            .iter()
+            .any(|w| n.contains(w))
+    };
+    let methods: Vec<GoNode> = file
+        .root
+        .root()
+        .children()
+        .filter(|d| d.kind() == "method_declaration" && decls::receiver_of(d).is_some_and(|(_, t)| t == ty))
+        .collect();
+    if methods.is_empty() || stop_elsewhere(file, &ty, &methods_of(file, &ty, LIFECYCLE_ENDS)) {
+        return false; // the type's methods are elsewhere: nothing to tell
+    }
+    !methods.iter().any(|m| {
+        Some(m.range()) != own
+            && m.field("name").is_some_and(|n| stopping(&n.text()))
+            && decls::receiver_of(m).is_some_and(|(r, _)| {
+                r.is_some_and(|r| members_named(m, &r).iter().any(|x| fields.contains(x)))
+            })
+    })
 }
 
 fn label_of(n: &GoNode) -> Option<String> {
@@ -957,13 +1200,14 @@ fn is_timer_channel(file: &GoFile, ch: &GoNode) -> bool {
             if is_time_call(file, ch, "After") || is_time_call(file, ch, "Tick") {
                 return true;
             }
-            // `t.C()` of a clock library's Ticker or Timer interface.
+            // `t.C()` or `t.Chan()` of a clock library's Ticker or Timer, or of an
+            // accessor that hands out a ticker's channel.
             ch.field("arguments").is_some_and(|a| a.text() == "()")
                 && ch
                     .field("function")
                     .filter(|f| f.kind() == "selector_expression")
                     .is_some_and(|f| {
-                        f.field("field").is_some_and(|n| n.text() == "C")
+                        f.field("field").is_some_and(|n| n.text() == "C" || n.text() == "Chan")
                             && f.field("operand").is_some_and(|o| holds_timer(file, &o))
                     })
         }
@@ -1138,8 +1382,9 @@ fn sleep_node<'r>(s: &Sleep<'r>) -> GoNode<'r> {
     }
 }
 
-/// The edits turning every sleep into a wait that also returns once `ctx` is done.
-pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
+/// The edits turning every sleep into a wait that also returns once `done`
+/// (a channel expression: `ctx.Done()`, `s.done`) is ready.
+pub fn sleep_edits(text: &str, sleeps: &[Sleep], done: &str) -> Vec<Edit> {
     let mut edits = vec![];
     for s in sleeps {
         if let Sleep::Range {
@@ -1218,14 +1463,14 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
             edits.push(Edit::new(
                 looping.range().start,
                 end,
-                format!("for {{{decl}\n{ind}\tselect {{\n{ind}\tcase <-{ctx}.Done():\n{ind}\t\treturn\n{ind}\tcase {case}:{comment}\n{ind}\t}}"),
+                format!("for {{{decl}\n{ind}\tselect {{\n{ind}\tcase <-{done}:\n{ind}\t\treturn\n{ind}\tcase {case}:{comment}\n{ind}\t}}"),
             ));
             continue;
         }
         let stmt = sleep_node(s);
         let r = stmt.range();
         let ind = crate::analysis::exprs::indentation(text, r.start);
-        let done = format!("case <-{ctx}.Done():\n{ind}\treturn\n{ind}");
+        let done = format!("case <-{done}:\n{ind}\treturn\n{ind}");
         // A comment trailing the sleep describes the wait: it moves to the timer's case.
         let line_rest = &text[r.end..line_end(text, r.end)];
         let (end, comment) = match line_rest.trim_start().starts_with("//") {
@@ -1262,6 +1507,300 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], ctx: &str) -> Vec<Edit> {
     edits
 }
 
+/// The value a leaking goroutine belongs to: started in its type's
+/// constructor or in a method of its type, and reaching it inside the loop.
+struct Owner<'r> {
+    /// The owner's type, declared in this file as a struct.
+    ty: String,
+    /// The struct's field list.
+    fields: GoNode<'r>,
+    /// How the loop's code names the value (`s` in `func (s *Server) loop()`,
+    /// or the variable a function literal captures).
+    inside: String,
+    /// How the starter names it, and the statement that makes it there
+    /// (`s := &Server{...}`), when the starter makes it.
+    outside: String,
+    made_by: Option<GoNode<'r>>,
+    /// The method of this file that stops the value (`Close`, `Stop`, `Shutdown`).
+    stop: Option<GoNode<'r>>,
+}
+
+/// The methods the owner fix closes its done channel in, in order of preference.
+const STOP_METHODS: &[&str] = LIFECYCLE_ENDS;
+
+/// The owner of the goroutine `go_stmt` starts, when it has one this file
+/// declares: the starter's pointer receiver (or a `&T{...}` local of the
+/// starter) that the goroutine's function literal uses, or whose method the
+/// goroutine runs.
+fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
+    let top = go_stmt.ancestors().last()?;
+    let starter = scope::enclosing_function(go_stmt)?;
+    if starter.kind() == "func_literal" {
+        return None;
+    }
+    let call = go_stmt.children().find(|c| c.kind() == "call_expression")?;
+    let callee = call.field("function")?;
+    let uses = |n: &GoNode, name: &str| n.dfs().any(|x| x.kind() == "identifier" && x.text() == name);
+    let (inside, outside) = if callee.kind() == "func_literal" {
+        let candidates: Vec<Decl> = decls::visible_decls(go_stmt)
+            .into_iter()
+            .filter(|d| d.kind == decls::DeclKind::Receiver || d.kind == decls::DeclKind::Local)
+            .collect();
+        let d = candidates.into_iter().find(|d| {
+            d.name != "_"
+                && uses(&callee, &d.name)
+                && match d.kind {
+                    decls::DeclKind::Receiver => d.ty.as_ref().is_some_and(|t| t.text().starts_with('*')),
+                    _ => d.value.as_ref().is_some_and(|v| v.text().starts_with('&')),
+                }
+        })?;
+        (d.name.clone(), d.name)
+    } else if leak.func.kind() == "method_declaration" && callee.kind() == "selector_expression" {
+        let (rname, _) = decls::receiver_of(&leak.func)?;
+        let rname = rname.filter(|r| r != "_")?;
+        let recv_ty = leak.func.field("receiver")?.text().to_string();
+        if !recv_ty.contains('*') {
+            return None; // a value receiver gets a copy: a field set later is not seen
+        }
+        let op = callee.field("operand").filter(|o| o.kind() == "identifier")?;
+        (rname, op.text().to_string())
+    } else {
+        return None;
+    };
+    let d = decls::lookup(go_stmt, &outside)?;
+    let (ty, made_by) = match d.kind {
+        decls::DeclKind::Receiver => {
+            let t = d.ty.as_ref()?.text().to_string();
+            if !t.starts_with('*') {
+                return None;
+            }
+            (t.trim_start_matches('*').trim().to_string(), None)
+        }
+        decls::DeclKind::Local => {
+            let v = d.value.as_ref()?;
+            let lit = v
+                .children()
+                .find(|c| c.kind() == "composite_literal")
+                .filter(|_| v.kind() == "unary_expression" && v.text().starts_with('&'))?;
+            let t = lit.field("type")?.text().to_string();
+            let stmt = d
+                .ident
+                .ancestors()
+                .find(|a| a.kind() == "short_var_declaration" || a.kind() == "var_declaration" || a.kind() == "assignment_statement")?;
+            (t, Some(stmt))
+        }
+        _ => return None,
+    };
+    if !ty.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None; // generic or qualified
+    }
+    let spec = top
+        .dfs()
+        .find(|n| n.kind() == "type_spec" && n.field("name").is_some_and(|x| x.text() == ty))?;
+    let fields = spec
+        .field("type")
+        .filter(|t| t.kind() == "struct_type")?
+        .children()
+        .find(|c| c.kind() == "field_declaration_list")?;
+    let stop = STOP_METHODS.iter().find_map(|m| {
+        top.children().find(|d| {
+            d.kind() == "method_declaration"
+                && d.field("name").is_some_and(|n| n.text() == *m)
+                && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+        })
+    });
+    Some(Owner {
+        ty,
+        fields,
+        inside,
+        outside,
+        made_by,
+        stop,
+    })
+}
+
+/// The fix that gives the owner a way to stop its goroutine: a `done` channel
+/// (or one its stop method already closes) that every sleep of the loop also
+/// waits on, closed once in the type's `Close`/`Stop`/`Shutdown`. Safe when
+/// the type has that method (closing the value now also ends its goroutine);
+/// unsafe when a `Close` is added, since callers must start calling it.
+fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result<FixPlan, String> {
+    let Some(owner) = owner_of(go_stmt, leak) else {
+        return Err("the goroutine belongs to no value of a struct type this file declares".into());
+    };
+    let text = file.text();
+    let types = Resolver::new(file);
+    let stop_name = owner
+        .stop
+        .as_ref()
+        .and_then(callers::function_name)
+        .unwrap_or_else(|| "Close".to_string());
+    // A new `Close` only for a value its constructor returns: callers can call it.
+    if owner.stop.is_none() {
+        let returned = scope::enclosing_function(go_stmt)
+            .and_then(|f| f.field("result"))
+            .is_some_and(|r| r.text().contains(owner.ty.as_str()));
+        if owner.made_by.is_none() || !returned {
+            return Err(format!(
+                "`{}` has no stop method, and the goroutine is not started by its constructor",
+                owner.ty
+            ));
+        }
+    }
+    if owner.stop.is_none() && STOP_METHODS.iter().any(|m| types.has_method(&owner.ty, m)) {
+        return Err(format!(
+            "`{}` has a stop method in another file; close a done channel there and wait on it in the loop",
+            owner.ty
+        ));
+    }
+    let stop_recv = owner
+        .stop
+        .as_ref()
+        .and_then(|m| decls::receiver_of(m))
+        .and_then(|(r, _)| r)
+        .filter(|r| r != "_");
+    if owner.stop.is_some() && stop_recv.is_none() {
+        return Err(format!("`{stop_name}` has no receiver name to reach a field by"));
+    }
+    // A channel the stop method already closes: the loop only has to wait on it.
+    let declared: Vec<(String, String)> = owner
+        .fields
+        .children()
+        .filter(|c| c.kind() == "field_declaration")
+        .flat_map(|f| {
+            let t = f.field("type").map(|t| t.text().to_string()).unwrap_or_default();
+            f.children()
+                .filter(|c| c.kind() == "field_identifier")
+                .map(|n| (n.text().to_string(), t.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let reused = match (&owner.stop, &stop_recv) {
+        (Some(stop), Some(r)) => declared.iter().find_map(|(name, t)| {
+            let closes = stop.text().contains(&format!("close({r}.{name})"));
+            (t.starts_with("chan ") && closes).then(|| name.clone())
+        }),
+        _ => None,
+    };
+    let mut edits = vec![];
+    let field = match reused {
+        Some(f) => f,
+        None => {
+            let taken = |n: &str| {
+                declared.iter().any(|(f, _)| f == n) || types.has_method(&owner.ty, n)
+            };
+            let Some(name) = ["done", "stop", "quit", "stopCh"].into_iter().find(|n| !taken(n)) else {
+                return Err("no free field name for a done channel".into());
+            };
+            // The field, in a block of its own so gofmt's alignment of the others stays.
+            let fr = owner.fields.range();
+            if !text[fr.clone()].contains('\n') {
+                return Err(format!("`{}` is declared on one line", owner.ty));
+            }
+            let Some(close_brace) = text[fr.clone()].rfind('}').map(|i| fr.start + i) else {
+                return Err("the struct has no closing brace".into());
+            };
+            let line_start = text[..close_brace].rfind('\n').map_or(0, |i| i + 1);
+            if !text[line_start..close_brace].trim().is_empty() {
+                return Err(format!("`{}`'s closing brace is not on a line of its own", owner.ty));
+            }
+            // A blank line before it when fields precede (its own alignment block).
+            let prev_blank = text[..line_start].ends_with("\n\n") || text[..line_start].ends_with("{\n");
+            let lead = if prev_blank { "" } else { "\n" };
+            edits.push(Edit::new(
+                line_start,
+                line_start,
+                format!("{lead}\t// {name} is closed by {stop_name} to stop the background loop.\n\t{name} chan struct{{}}\n"),
+            ));
+            // Made where the value is made, or before the goroutine starts.
+            match &owner.made_by {
+                Some(stmt) => {
+                    let end = stmt.range().end;
+                    let ind = exprs::indentation(text, stmt.range().start);
+                    edits.push(Edit::new(
+                        end,
+                        end,
+                        format!("\n{ind}{}.{name} = make(chan struct{{}})", owner.outside),
+                    ));
+                }
+                None => {
+                    let at = go_stmt.range().start;
+                    let ind = exprs::indentation(text, at);
+                    let o = &owner.outside;
+                    edits.push(Edit::new(
+                        at,
+                        at,
+                        format!("if {o}.{name} == nil {{\n{ind}\t{o}.{name} = make(chan struct{{}})\n{ind}}}\n{ind}"),
+                    ));
+                }
+            }
+            let close_body = |r: &str, ind: &str| {
+                format!("{ind}if {r}.{name} != nil {{\n{ind}\tselect {{\n{ind}\tcase <-{r}.{name}:\n{ind}\tdefault:\n{ind}\t\tclose({r}.{name})\n{ind}\t}}\n{ind}}}\n")
+            };
+            match (&owner.stop, &stop_recv) {
+                (Some(stop), Some(r)) => {
+                    let body = stop.field("body").ok_or("the stop method has no body")?;
+                    let open = body.range().start + 1;
+                    if !text[open..].starts_with('\n') {
+                        return Err(format!("`{stop_name}` is written on one line"));
+                    }
+                    edits.push(Edit::new(open + 1, open + 1, close_body(r, "\t")));
+                }
+                _ => {
+                    let starter = scope::enclosing_function(go_stmt).ok_or("no starter")?;
+                    // The receiver name the type's other methods use.
+                    let top = go_stmt.ancestors().last().ok_or("no file")?;
+                    let r = top
+                        .children()
+                        .filter(|d| d.kind() == "method_declaration")
+                        .filter_map(|d| decls::receiver_of(&d))
+                        .find(|(r, t)| *t == owner.ty && r.as_deref().is_some_and(|r| r != "_"))
+                        .and_then(|(r, _)| r)
+                        .unwrap_or_else(|| owner.ty[..1].to_lowercase());
+                    let r = if r == name { format!("{r}0") } else { r };
+                    let starter_name = callers::function_name(&starter).unwrap_or_default();
+                    let end = starter.range().end;
+                    edits.push(Edit::new(
+                        end,
+                        end,
+                        format!(
+                            "\n\n// Close stops the goroutine that {starter_name} starts. Callers must call it\n// once they are done with the {}.\nfunc ({r} *{}) Close() {{\n{}}}",
+                            owner.ty,
+                            owner.ty,
+                            close_body(&r, "\t")
+                        ),
+                    ));
+                }
+            }
+            name.to_string()
+        }
+    };
+    edits.extend(sleep_edits(text, &leak.sleeps, &format!("{}.{field}", owner.inside)));
+    let (applicability, description) = if owner.stop.is_some() {
+        (
+            Applicability::Safe,
+            format!(
+                "the goroutine also waits on `{field}`, a channel `{}.{stop_name}` closes: closing the value now ends its goroutine",
+                owner.ty
+            ),
+        )
+    } else {
+        (
+            Applicability::Unsafe,
+            format!(
+                "adds `{}.Close`, which closes a `{field}` channel the goroutine also waits on: callers must now call `Close` when they are done with the value, or the goroutine still never ends",
+                owner.ty
+            ),
+        )
+    };
+    Ok(FixPlan {
+        edits,
+        applicability: Some(applicability),
+        description: Some(description),
+        ..FixPlan::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1274,7 +1813,7 @@ mod tests {
         let go = f.root.root().dfs().find(|n| n.kind() == "go_statement")?;
         let leak = find_leak(&f, &goroutine_function(&go)?, None)?;
         let ctx = context_in_scope(&f, &sleep_node(&leak.sleeps[0])).unwrap_or("ctx".into());
-        Some(apply_edits(src, &sleep_edits(src, &leak.sleeps, &ctx)))
+        Some(apply_edits(src, &sleep_edits(src, &leak.sleeps, &format!("{ctx}.Done()"))))
     }
 
     const HEAD: &str = "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n\n";
