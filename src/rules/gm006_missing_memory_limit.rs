@@ -21,11 +21,12 @@ use crate::analysis::std_deps;
 use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
-use crate::outcome::{Grounds, FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
 
 /// Folder names that hold test, end-to-end, benchmark, demo and example apps:
-/// a main below one is not a service anyone deploys, unless the
-/// `include-test-apps` option asks for them.
+/// a main below one is likely not a service anyone deploys with a memory
+/// limit, so its finding is low confidence (unless the `include-test-apps`
+/// option asks for them). A name alone never silences the rule.
 const TEST_APP_FOLDERS: &[&str] = &[
     "test",
     "tests",
@@ -39,16 +40,47 @@ const TEST_APP_FOLDERS: &[&str] = &[
     "demos",
 ];
 
+#[cfg(test)]
 fn is_test_app(repo_rel_dir: &str) -> bool {
-    repo_rel_dir.split('/').any(|part| {
-        TEST_APP_FOLDERS.contains(&part)
-            || part.starts_with("bench")
-            || part.starts_with("e2e")
-            || part.ends_with("-test")
-            || part.ends_with("_test")
-            || part.ends_with("-tests")
-            || part.ends_with("_tests")
-    })
+    test_app_folder(repo_rel_dir).is_some()
+}
+
+/// The folder (repository-relative) whose name says it holds a test, mock,
+/// fake, example or demo app: `tests/`, `test-server/`, `mocks/`,
+/// `fake-registry/`, `loadtest_app/`.
+fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
+    let parts: Vec<&str> = repo_rel_dir.split('/').collect();
+    let i = parts.iter().position(|part| {
+        let p = part.to_ascii_lowercase();
+        let words: Vec<&str> = p.split(['-', '_', '.']).collect();
+        TEST_APP_FOLDERS.contains(&p.as_str())
+            || p.starts_with("bench")
+            || p.starts_with("e2e")
+            || words.iter().any(|w| {
+                matches!(
+                    *w,
+                    "test"
+                        | "tests"
+                        | "testing"
+                        | "mock"
+                        | "mocks"
+                        | "fake"
+                        | "fakes"
+                        | "stub"
+                        | "stubs"
+                        | "dummy"
+                        | "e2e"
+                        | "testserver"
+                        | "mockserver"
+                        | "loadtest"
+                        | "interop"
+                        | "conformance"
+                )
+            })
+            || p.starts_with("mock")
+            || p.starts_with("fake")
+    })?;
+    Some(parts[..=i].join("/"))
 }
 
 /// A package built as a C library (`import "C"` with `//export` functions):
@@ -111,24 +143,203 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let main = MainPackage::new(files, &dir, &root, &module_path);
-    if !file.options.is_set("include-test-apps") && is_test_app(&main.repo_rel_dir()) {
-        return Outcome::Silent;
-    }
     if gocode::main_text_handles_limit(file.text()).is_some()
         || gocode::limit_set_in_code(files, &dir, &root, &module_path).is_some()
     {
         return Outcome::Silent;
     }
     let ev = deploy::evidence_for(files, &main);
-    if ev.library_build.is_some() || !ev.is_containerised() || ev.limit_set_in.is_some() {
+    if ev.library_build.is_some() || ev.limit_set_in.is_some() {
         return Outcome::Silent;
     }
+    let test_app = (!file.options.is_set("include-test-apps"))
+        .then(|| test_app_folder(&main.repo_rel_dir()))
+        .flatten();
+    let handler = gocode::limit_set_in_handler(files, &dir, &root, &module_path);
+    let Some(mut grounds) = grade(files, &ev, handler) else {
+        return Outcome::Silent;
+    };
+    if let Some(folder) = test_app {
+        grounds.confidence = Some(crate::finding::Confidence::Low);
+        grounds.push(file.evidence(
+            m.get_node().range().start,
+            format!(
+                "it is in {folder}/, a test, mock, fake, example or demo app's folder by its name"
+            ),
+        ));
+    }
+    run_graded(file, m, &ev, &root, &main.repo_root, &siblings).graded(grounds)
+}
+
+/// The confidence of a finding, and its evidence; None when there is too
+/// little to report (see the rule's documentation, "Evidence and confidence").
+///
+/// - high: an image or manifest runs this binary (an `ENTRYPOINT`/`CMD` that
+///   names it, a Deployment, StatefulSet, DaemonSet or Pod container, a compose
+///   service) and it serves (it or a module package it calls listens, or the
+///   image has `EXPOSE`/`HEALTHCHECK`);
+/// - medium: one of the two is weaker (a Dockerfile that only builds it, an
+///   image whose default command asks for help, a `VOLUME` alone, a Job);
+/// - low: the evidence above, in a test, mock, fake, example or demo app's
+///   folder, or in a CUDA image built with cgo (memory outside the Go heap).
+fn grade(
+    files: &crate::package::Files,
+    ev: &Evidence,
+    handler: Option<gocode::Site>,
+) -> Option<Grounds> {
+    use crate::finding::{Confidence, Evidence as Item};
+    let mut items: Vec<Item> = vec![];
+    let mut runs = false;
+    let mut strong_mark = false;
+    let mut reportable = false;
+    let mut gpu = None;
+    let mut help_only = false;
+    // A memory limit on a workload that runs continuously says as much as a port.
+    let mut limited_service = false;
+    for (d, (tie, site)) in ev.dockerfiles.iter().zip(&ev.ties) {
+        let help = d.default_command_asks_for_help();
+        if let Some((off, what)) = site {
+            let what = if help {
+                format!("{what}, but its default command only asks for help")
+            } else {
+                what.clone()
+            };
+            items.push(Item {
+                path: d.path.clone(),
+                line: d.line_of(*off),
+                what,
+            });
+        }
+        runs |= *tie == deploy::dockerfile::Tie::Runs && !help;
+        let marks = d.service_marks();
+        reportable |= !marks.is_empty() || ev.listens.is_some();
+        // An image that asks for help by default, of a program that listens:
+        // a command-line tool with a server subcommand, most likely.
+        help_only |= help && marks.is_empty();
+        for (off, what, strong) in marks {
+            strong_mark |= strong;
+            items.push(Item {
+                path: d.path.clone(),
+                line: d.line_of(off),
+                what: format!("{what}: the image serves"),
+            });
+        }
+        if gpu.is_none() {
+            gpu = d.cgo_gpu_runner().map(|(off, what)| Item {
+                path: d.path.clone(),
+                line: d.line_of(off),
+                what: format!("{what}: most of its memory is outside the Go heap, which GOMEMLIMIT does not count"),
+            });
+        }
+    }
+    for t in &ev.containers {
+        let c = t.container();
+        let kind = c.workload.split(' ').next().unwrap_or("");
+        let long_running = matches!(
+            kind,
+            "Deployment"
+                | "StatefulSet"
+                | "DaemonSet"
+                | "ReplicaSet"
+                | "Pod"
+                | "ReplicationController"
+        );
+        runs |= long_running;
+        reportable |= c.memory_limit.is_some() || (long_running && ev.listens.is_some());
+        limited_service |= long_running && c.memory_limit.is_some();
+        let limit = c
+            .memory_limit
+            .as_ref()
+            .map(|(text, _)| format!(", limits.memory {text}"))
+            .unwrap_or_default();
+        items.push(Item {
+            path: t.manifest.path.clone(),
+            line: t.manifest.text[..c.start.min(t.manifest.text.len())]
+                .matches('\n')
+                .count()
+                + 1,
+            what: format!("{} runs it as container {}{limit}", c.workload, c.name),
+        });
+    }
+    for s in &ev.services {
+        let svc = s.service();
+        runs = true;
+        reportable |= svc.memory_limit.is_some();
+        limited_service |= svc.memory_limit.is_some();
+        let limit = svc
+            .memory_limit
+            .as_ref()
+            .map(|(text, _)| format!(", memory limit {text}"))
+            .unwrap_or_default();
+        items.push(Item {
+            path: s.file.path.clone(),
+            line: deploy::line_of_key(files, &s.file.path, &svc.name),
+            what: format!("compose service {} runs it{limit}", svc.name),
+        });
+    }
+    if !reportable {
+        return None;
+    }
+    if let Some((path, line, what)) = &ev.listens {
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: what.clone(),
+        });
+    }
+    for (path, line, what) in ev.limits_elsewhere.iter().chain(&handler) {
+        let why = if what.contains("handler") {
+            format!("{what}: an operator's call, not the service's startup, so no limit is set when it starts")
+        } else {
+            what.clone()
+        };
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: why,
+        });
+    }
+    let serves = ev.listens.is_some() || strong_mark || limited_service;
+    let mut confidence = if runs && serves {
+        Confidence::High
+    } else if help_only && !runs {
+        Confidence::Low
+    } else {
+        Confidence::Medium
+    };
+    if let Some(item) = gpu {
+        confidence = Confidence::Low;
+        items.push(item);
+    }
+    let mut g = Grounds::new(confidence);
+    for i in items {
+        g.push(i);
+    }
+    Some(g)
+}
+
+/// The finding's message and fix, once it is graded.
+fn run_graded(
+    file: &GoFile,
+    m: &GoMatch,
+    ev: &Evidence,
+    root: &Path,
+    repo_root: &Path,
+    siblings: &[(PathBuf, String)],
+) -> Outcome {
+    let files = file.package();
+    // Relative to the module, else to the repository (a Dockerfile above a
+    // nested module), never absolute.
     let shown = |p: &Path| {
-        p.strip_prefix(&root)
-            .unwrap_or(p)
+        p.strip_prefix(root)
+            .or_else(|_| p.strip_prefix(repo_root))
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| p.file_name().map(PathBuf::from).unwrap_or_default())
             .to_string_lossy()
             .into_owned()
     };
+    let ev = ev.clone();
+    let siblings = siblings.to_vec();
     let note = describe(&ev, &shown);
     if let Some(outcome) = kubernetes_fix(file, &ev, &note, &shown) {
         return outcome;
@@ -344,12 +555,23 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
             shown(&s.file.path)
         );
     }
+    if ev.dockerfiles.is_empty() {
+        if let Some(t) = ev.containers.first() {
+            let c = t.container();
+            return format!(
+                "it runs as container {} of {} in {}",
+                c.name,
+                c.workload,
+                shown(&t.manifest.path)
+            );
+        }
+    }
     let files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
     let serving = if ev.dockerfiles.iter().any(|d| d.is_service_image()) {
         ""
     } else {
-        // Only the program's code says it is a service (see `Evidence::serves`).
-        " and the program listens until a signal stops it"
+        // Only the program's code says it is a service (see `Evidence::listens`).
+        " and the program listens for connections"
     };
     format!("its image is built by {}{serving}", files.join(", "))
 }
@@ -445,12 +667,26 @@ mod tests {
             "internal/e2e-suite/app",
             "demo",
             "cmd/loadgen-tests/x",
+            "tools/test-server",
+            "internal/mocks/registry",
+            "cmd/fake-oidc",
+            "hack/mockserver",
         ] {
             assert!(is_test_app(d), "{d}");
         }
-        for d in ["", "cmd/api", "services/contest", "internal/latest"] {
+        for d in [
+            "",
+            "cmd/api",
+            "services/contest",
+            "internal/latest",
+            "cmd/attestor",
+        ] {
             assert!(!is_test_app(d), "{d}");
         }
+        assert_eq!(
+            test_app_folder("tools/test-server/cmd").as_deref(),
+            Some("tools/test-server")
+        );
     }
 
     #[test]

@@ -116,13 +116,28 @@ fn bad_memory_limit_is_a_usage_error() {
 }
 
 #[test]
-fn test_apps_are_reported_only_when_asked() {
+fn test_apps_are_low_confidence_unless_asked() {
     let tmp = fixture_copy();
     let root = tmp.path();
-    let echo = "testapps/tests/apps/echo/neg_main.go";
+    let echo = "testapps/tests/apps/echo/low_main.go";
     let out = gomemfix(&["check", "--select", "GM006", "--format", "json"], root);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains(echo), "{text}");
+    // Below the default bar, not silent: the folder's name alone lowers it.
+    let out = gomemfix(
+        &[
+            "check",
+            "--select",
+            "GM006",
+            "--format",
+            "json",
+            "--confidence",
+            "low",
+        ],
+        root,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(echo), "{text}");
     let out = gomemfix(
         &[
             "check",

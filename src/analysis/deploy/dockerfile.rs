@@ -8,7 +8,7 @@ use super::MainPackage;
 use crate::finding::Edit;
 
 /// `go build` / `go install` flags that take a separate value.
-const FLAGS_WITH_VALUE: &[&str] = &[
+pub(super) const FLAGS_WITH_VALUE: &[&str] = &[
     "-o",
     "-ldflags",
     "-gcflags",
@@ -178,18 +178,30 @@ impl Dockerfile {
         contexts: &[PathBuf],
         read: &dyn Fn(&Path) -> Option<String>,
     ) -> Tie {
+        self.tie_site(pkg, contexts, read).0
+    }
+
+    /// [`Dockerfile::tie`], with where it shows: the byte offset of the
+    /// `ENTRYPOINT`/`CMD` that runs the package (for [`Tie::Runs`]) or of the
+    /// `RUN` that builds it, and what is there.
+    pub fn tie_site(
+        &self,
+        pkg: &MainPackage,
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> (Tie, Option<(usize, String)>) {
         let steps = self.steps();
         let copies = copies(&steps);
-        let mut names = vec![pkg.binary.clone()];
+        let mut names = pkg.binaries.clone();
         let mut others = vec![];
-        let mut built = false;
+        let mut built = None;
         let mut written = 0;
         for b in go_builds(&steps) {
             for t in &b.targets {
                 let m = target_match(t, &b.cwd, &copies, contexts, pkg);
                 if b.is_library() {
                     if m {
-                        return Tie::Library;
+                        return (Tie::Library, None);
                     }
                     continue;
                 }
@@ -201,7 +213,13 @@ impl Dockerfile {
                     .output_name()
                     .unwrap_or_else(|| base_name(t.trim_end_matches('/')));
                 if m {
-                    built = true;
+                    built.get_or_insert((
+                        b.line_start,
+                        format!(
+                            "RUN go {} {t} builds it",
+                            if b.install { "install" } else { "build" }
+                        ),
+                    ));
                     names.push(name);
                 } else if !t.contains("...") {
                     others.push(name);
@@ -215,12 +233,130 @@ impl Dockerfile {
         let run = self.run_words(&steps, &copies, contexts, read);
         let runs = |list: &[String]| run.iter().any(|w| list.iter().any(|n| names_binary(w, n)));
         if runs(&names) {
-            return Tie::Runs;
+            // The instruction that names it, else (through a script) the last
+            // ENTRYPOINT or CMD.
+            let starts = steps
+                .iter()
+                .filter(|s| s.ins.keyword == "ENTRYPOINT" || s.ins.keyword == "CMD");
+            let site = starts
+                .clone()
+                .find(|s| {
+                    exec_words(&s.ins.args)
+                        .iter()
+                        .flat_map(|w| shell_words(w))
+                        .any(|w| names.iter().any(|n| names_binary(&w, n)))
+                })
+                .or_else(|| starts.last())
+                .map(|s| {
+                    let words = exec_words(&s.ins.args).join(" ");
+                    (
+                        s.ins.line_start,
+                        format!("{} {words} runs it", s.ins.keyword),
+                    )
+                });
+            return (Tie::Runs, site);
         }
-        if !built || runs(&others) || written > 1 {
-            return Tie::None;
+        if built.is_none() || runs(&others) || written > 1 {
+            return (Tie::None, None);
         }
-        Tie::Builds
+        (Tie::Builds, built)
+    }
+
+    /// The ports the image exposes, with the offset of their `EXPOSE`.
+    pub fn exposed_ports(&self) -> Vec<(u16, usize)> {
+        self.stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .filter(|i| i.keyword == "EXPOSE")
+            .flat_map(|i| {
+                i.args
+                    .split_whitespace()
+                    .filter_map(|w| w.split('/').next()?.parse::<u16>().ok())
+                    .map(move |p| (p, i.line_start))
+            })
+            .collect()
+    }
+
+    /// True when the image holds many programs and says which to run only on
+    /// the command line (`docker run image /nsqd`): its final stage has no
+    /// `ENTRYPOINT` or `CMD`, and it builds the whole tree (`make`, or a `go
+    /// build`/`go install` of a `...` pattern) or copies a folder of binaries
+    /// from another stage.
+    pub fn is_multi_binary_without_command(&self) -> bool {
+        let Some(last) = self.stages.last() else {
+            return false;
+        };
+        if last
+            .instructions
+            .iter()
+            .any(|i| i.keyword == "ENTRYPOINT" || i.keyword == "CMD")
+        {
+            return false;
+        }
+        let steps = self.steps();
+        let whole = steps.iter().filter(|s| s.ins.keyword == "RUN").any(|s| {
+            let words = shell_words(&s.ins.args);
+            words.iter().any(|w| w == "make")
+                || (words.iter().any(|w| w == "go") && words.iter().any(|w| w.ends_with("...")))
+        });
+        let folder_copy = copies(&steps)
+            .iter()
+            .any(|c| c.from.is_some() && c.sources.iter().any(|s| s.ends_with("bin/")));
+        whole || folder_copy
+    }
+
+    /// The 1-based line of a byte offset of the file.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    /// The instructions that say the image serves: `EXPOSE` and `HEALTHCHECK`
+    /// (strong), `VOLUME` (weak: a tool may keep its data there too), as
+    /// (offset, text, strong). None when the default command asks for help.
+    pub fn service_marks(&self) -> Vec<(usize, String, bool)> {
+        if self.default_command_asks_for_help() {
+            return vec![];
+        }
+        self.stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .filter(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
+            .map(|i| {
+                let args: String = i.args.chars().take(60).collect();
+                (
+                    i.line_start,
+                    format!("{} {args}", i.keyword),
+                    i.keyword != "VOLUME",
+                )
+            })
+            .collect()
+    }
+
+    /// Where the image builds with cgo on a CUDA (GPU) base: the program's
+    /// memory is then mostly the C libraries' and the device's, which
+    /// `GOMEMLIMIT` does not count, and every process it starts inherits the
+    /// variable. The offset of the `CGO_ENABLED=1` and the base image.
+    pub fn cgo_gpu_runner(&self) -> Option<(usize, String)> {
+        let cuda = self.stages.iter().find_map(|s| {
+            let from = s.instructions.first()?;
+            let image = from
+                .args
+                .split_whitespace()
+                .find(|w| !w.starts_with("--"))?
+                .to_ascii_lowercase();
+            (image.contains("cuda") || image.contains("nvidia/")).then_some(image)
+        })?;
+        let cgo = self.stages.iter().flat_map(|s| &s.instructions).find(|i| {
+            (i.keyword == "ENV" || i.keyword == "ARG" || i.keyword == "RUN")
+                && i.args.replace(' ', "").contains("CGO_ENABLED=1")
+        })?;
+        Some((
+            cgo.line_start,
+            format!("CGO_ENABLED=1 on the CUDA base {cuda}"),
+        ))
     }
 
     /// Every instruction with the stage it belongs to and the folder it runs in
@@ -454,7 +590,11 @@ fn looks_like_file(src: &str) -> bool {
         return false;
     }
     let dotted = name.chars().skip(1).any(|c| c == '.');
-    dotted || matches!(name.as_str(), "Makefile" | "LICENSE" | "VERSION" | "Dockerfile")
+    dotted
+        || matches!(
+            name.as_str(),
+            "Makefile" | "LICENSE" | "VERSION" | "Dockerfile"
+        )
 }
 
 /// True when the `go build` target `t`, run in image folder `cwd`, names `pkg`
@@ -614,6 +754,8 @@ fn base_name(p: &str) -> String {
 
 /// A go build or go install command.
 struct GoBuild {
+    /// Offset of the `RUN` instruction.
+    line_start: usize,
     /// The image folder it runs in (after `cd` and `-C`).
     cwd: String,
     install: bool,
@@ -655,7 +797,7 @@ fn is_separator(w: &str) -> bool {
 }
 
 /// The words of a shell command line, with `;`, `(` and `)` split off and quotes removed.
-fn shell_words(line: &str) -> Vec<String> {
+pub(super) fn shell_words(line: &str) -> Vec<String> {
     let mut out = vec![];
     for raw in line.split_whitespace() {
         let mut w = raw;
@@ -713,6 +855,7 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
                 continue;
             }
             let mut cmd = GoBuild {
+                line_start: s.ins.line_start,
                 cwd: cwd.clone(),
                 install: verb == Some("install"),
                 targets: vec![],

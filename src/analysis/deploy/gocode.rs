@@ -286,11 +286,26 @@ fn satisfiable(e: &Expr) -> bool {
     (0..1u32 << free.len()).any(|bits| eval(e, &free, bits))
 }
 
+/// A place in a Go file: the file, its 1-based line, and what is there.
+pub type Site = (PathBuf, usize, String);
+
 /// What a package's code does about the memory limit, and what it imports.
 #[derive(Debug, Clone, Default)]
 struct Scan {
     /// `file: what` when the package sets the limit.
     sets: Option<(PathBuf, String)>,
+    /// A `debug.SetMemoryLimit` that sets a limit in a request handler (an
+    /// operator's call), which does not set it at startup.
+    handler_sets: Option<Site>,
+    /// Where the package listens for connections (the first place found),
+    /// and whether that is inside a goroutine.
+    listens: Option<(Site, bool)>,
+    /// The package waits for a termination signal (`signal.Notify`,
+    /// `signal.NotifyContext` of `os/signal`).
+    signals: bool,
+    /// Port numbers in address literals (`":4150"`, `"0.0.0.0:8080"`), each
+    /// with its first place.
+    ports: Vec<(u16, Site)>,
     /// When the package mentions `GOMEMLIMIT` in code (reads or logs it).
     mentions_variable: Option<PathBuf>,
     imports: Vec<String>,
@@ -310,8 +325,33 @@ fn scan_package(files: &Files, dir: &Path) -> Scan {
                 .find(|i| LIMIT_LIBRARIES.iter().any(|l| is_under(i, l)))
             {
                 s.sets = Some((f.path.clone(), format!("imports {lib}")));
-            } else if let Some(what) = sets_limit_in_code(&f.text) {
-                s.sets = Some((f.path.clone(), what));
+            } else {
+                match limit_calls(&f.text) {
+                    LimitCall::Startup(what) => s.sets = Some((f.path.clone(), what)),
+                    LimitCall::Handler(line, what) if s.handler_sets.is_none() => {
+                        s.handler_sets = Some((f.path.clone(), line, what))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if s.listens.is_none() {
+            if let Some((line, what, in_go)) = listens_in(&f.text, &imports) {
+                s.listens = Some(((f.path.clone(), line, what), in_go));
+            }
+        }
+        if !s.signals {
+            if let Some(name) = import_name(&f.text, "os/signal") {
+                s.signals = code_lines(&f.text).any(|l| {
+                    l.contains(&format!("{name}.Notify("))
+                        || l.contains(&format!("{name}.NotifyContext("))
+                });
+            }
+        }
+        for (port, line) in address_ports(&f.text) {
+            if !s.ports.iter().any(|(p, _)| *p == port) {
+                s.ports
+                    .push((port, (f.path.clone(), line, format!("address :{port}"))));
             }
         }
         if s.mentions_variable.is_none() && code_lines(&f.text).any(|l| l.contains("GOMEMLIMIT")) {
@@ -335,7 +375,7 @@ pub fn main_text_handles_limit(text: &str) -> Option<String> {
     {
         return Some(format!("imports {lib}"));
     }
-    if let Some(what) = sets_limit_in_code(text) {
+    if let LimitCall::Startup(what) = limit_calls(text) {
         return Some(what);
     }
     code_lines(text)
@@ -358,52 +398,434 @@ fn code_lines(text: &str) -> impl Iterator<Item = &str> {
         .filter(|l| !l.trim().is_empty())
 }
 
-/// `SetMemoryLimit(x)` with an `x` that sets a limit (a negative argument only
-/// reads the current one), or `os.Setenv("GOMEMLIMIT", ...)`.
-fn sets_limit_in_code(text: &str) -> Option<String> {
-    if !text.contains("SetMemoryLimit") && !text.contains("GOMEMLIMIT") {
-        return None;
-    }
-    for line in code_lines(text) {
-        let mut rest = line;
-        while let Some(i) = rest.find("SetMemoryLimit(") {
-            let arg = rest[i + "SetMemoryLimit(".len()..].trim_start();
-            let reads_only = arg.starts_with('-');
-            let declares = rest[..i].trim_end().ends_with("func");
-            if !reads_only && !declares {
-                return Some("calls SetMemoryLimit".to_string());
-            }
-            rest = &rest[i + 1..];
+/// What a file's code does to the limit (see [`limit_calls`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LimitCall {
+    None,
+    /// Sets it where startup code may run it.
+    Startup(String),
+    /// Sets it only in a request handler: the line and what is there.
+    Handler(usize, String),
+}
+
+/// The name the file gives an import (its alias, else the path's last element),
+/// when it imports `path`.
+fn import_name(text: &str, path: &str) -> Option<String> {
+    let quoted_path = format!("\"{path}\"");
+    for line in text.lines() {
+        let l = line.split("//").next().unwrap_or("").trim();
+        let l = l.strip_prefix("import").map(str::trim).unwrap_or(l);
+        let l = l.trim_start_matches('(').trim();
+        if let Some(alias) = l.strip_suffix(quoted_path.as_str()) {
+            let alias = alias.trim();
+            return Some(if alias.is_empty() {
+                path.rsplit('/').next().unwrap_or(path).to_string()
+            } else {
+                alias.to_string()
+            });
         }
-        if line.contains("Setenv(\"GOMEMLIMIT\"") {
-            return Some("sets GOMEMLIMIT with os.Setenv".to_string());
+        if l.starts_with("func ") {
+            break;
         }
     }
     None
 }
 
-/// True when the package's own code serves until it is told to stop: it listens
-/// (`http.ListenAndServe`, an `http.Server`'s `Serve`, `net.Listen`, a gRPC
-/// `NewServer`) and waits for a termination signal (`signal.Notify`,
-/// `signal.NotifyContext`). A program that does both is a long-running server
-/// whether or not its image says so with `EXPOSE`; a one-shot tool that only
-/// serves metrics while it works does not wait for signals.
-pub fn serves_until_signalled(files: &Files, dir: &Path) -> bool {
-    let sources = package_files(files, dir);
-    let imports: Vec<String> = sources.iter().flat_map(|f| imports_of(&f.text)).collect();
-    let has = |path: &str| imports.iter().any(|i| i == path);
-    let calls = |name: &str| {
-        sources
-            .iter()
-            .any(|f| code_lines(&f.text).any(|l| l.contains(name)))
+/// Where a file sets the runtime's memory limit: a call of `runtime/debug`'s
+/// `SetMemoryLimit` (resolved through the file's imports: a method or another
+/// package's function of that name does not count) with an argument that sets
+/// a limit (a negative one only reads it), or `os.Setenv("GOMEMLIMIT", ...)`.
+/// A call inside a request handler (a function taking an `http.ResponseWriter`,
+/// an `*http.Request`, a `...Request` message or RPC `Params`) is an operator's
+/// knob, not the service's startup: it is [`LimitCall::Handler`].
+fn limit_calls(text: &str) -> LimitCall {
+    if !text.contains("SetMemoryLimit") && !text.contains("GOMEMLIMIT") {
+        return LimitCall::None;
+    }
+    let debug = import_name(text, "runtime/debug");
+    let mut handler = None;
+    let mut func_sig = "";
+    for (n, raw) in text.lines().enumerate() {
+        if raw.starts_with("func ") {
+            func_sig = raw;
+        }
+        let line = raw.split("//").next().unwrap_or("");
+        if line.contains("Setenv(\"GOMEMLIMIT\"") {
+            return LimitCall::Startup("sets GOMEMLIMIT with os.Setenv".to_string());
+        }
+        let Some(debug) = debug.as_deref().filter(|d| *d != "_") else {
+            continue;
+        };
+        let call = format!("{debug}.SetMemoryLimit(");
+        let mut rest = line;
+        while let Some(i) = rest.find(&call) {
+            let before = rest[..i].chars().last();
+            let arg = rest[i + call.len()..].trim_start();
+            let qualified = !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.');
+            if qualified && !arg.starts_with('-') {
+                if is_handler_signature(func_sig) {
+                    handler.get_or_insert((
+                        n + 1,
+                        format!("{debug}.SetMemoryLimit in a request handler"),
+                    ));
+                } else {
+                    return LimitCall::Startup("calls debug.SetMemoryLimit".to_string());
+                }
+            }
+            rest = &rest[i + 1..];
+        }
+    }
+    match handler {
+        Some((line, what)) => LimitCall::Handler(line, what),
+        None => LimitCall::None,
+    }
+}
+
+/// True when a `func` line is a request handler's: it takes an
+/// `http.ResponseWriter`, an `*http.Request`, an RPC request message
+/// (`*pb.SetLimitRequest`) or RPC parameters (`rc.Params`).
+fn is_handler_signature(sig: &str) -> bool {
+    let params = match sig.find(')') {
+        // A method: the parameters follow the receiver.
+        Some(i) if sig.starts_with("func (") => &sig[i + 1..],
+        _ => sig,
     };
-    let listens = (has("net/http") && (calls("ListenAndServe") || calls(".Serve(")))
-        || (has("net") && calls(".Listen("))
-        || (imports
+    params.contains("ResponseWriter")
+        || params.contains("http.Request")
+        || params.contains("Request)")
+        || params.contains("Request,")
+        || params.contains("Params)")
+        || params.contains("Params,")
+}
+
+/// Where a file listens for connections, by the packages it imports: `net/http`
+/// (`ListenAndServe`, a `Server`'s `Serve`), `net` (`Listen`), gRPC
+/// (`NewServer`), and server frameworks that listen for their caller (gin's
+/// `Run`, echo's `Start`, fiber's and fasthttp's, dskit's `server.New`, a plugin
+/// SDK's `ServeUnix`/`ServeTCP`). The line and what listens.
+fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
+    let mut wanted: Vec<(String, &'static str)> = vec![];
+    let mut add = |path: &'static str, calls: &[&'static str]| {
+        if let Some(name) = imports
             .iter()
-            .any(|i| is_under(i, "google.golang.org/grpc"))
-            && calls("NewServer("));
-    listens && has("os/signal") && (calls("Notify(") || calls("NotifyContext("))
+            .any(|i| i == path)
+            .then(|| import_name(text, path))
+            .flatten()
+        {
+            for c in calls {
+                let needle = if c.starts_with('.') {
+                    c.to_string()
+                } else {
+                    format!("{name}.{c}")
+                };
+                wanted.push((needle, path_label(path)));
+            }
+        }
+    };
+    add(
+        "net/http",
+        &["ListenAndServe(", "ListenAndServeTLS(", "Serve(", "Server{"],
+    );
+    add(
+        "net",
+        &[
+            "Listen(",
+            "ListenTCP(",
+            "ListenUDP(",
+            "ListenPacket(",
+            "ListenUnix(",
+        ],
+    );
+    add("google.golang.org/grpc", &["NewServer("]);
+    add(
+        "github.com/valyala/fasthttp",
+        &["ListenAndServe(", "Serve(", "Server{"],
+    );
+    for (path, calls) in [
+        ("github.com/gin-gonic/gin", &[".Run("][..]),
+        ("github.com/labstack/echo/v4", &[".Start("][..]),
+        ("github.com/gofiber/fiber/v2", &[".Listen("][..]),
+        ("github.com/grafana/dskit/server", &["New("][..]),
+        ("github.com/weaveworks/common/server", &["New("][..]),
+        (
+            "github.com/docker/go-plugins-helpers/sdk",
+            &[".ServeUnix(", ".ServeTCP("][..],
+        ),
+    ] {
+        add(path, calls);
+    }
+    if wanted.is_empty() {
+        return None;
+    }
+    let first_func = text
+        .find("\nfunc ")
+        .map_or(0, |i| text[..i].lines().count());
+    // Whether the line is in a goroutine: after a `go func` in the same
+    // top-level function (a listener beside the work, such as a job's metrics).
+    let mut in_go = false;
+    let mut func = String::new();
+    for (n, line) in text.lines().enumerate().skip(first_func) {
+        if line.starts_with("func ") || line.starts_with('}') {
+            in_go = false;
+        }
+        if line.starts_with("func ") {
+            func = func_call_needle(line);
+        }
+        let code = line.split("//").next().unwrap_or("");
+        if code.trim_start().starts_with("go func") {
+            in_go = true;
+        }
+        if let Some((needle, label)) = wanted.iter().find(|(w, _)| code.contains(w.as_str())) {
+            let call = needle.trim_start_matches('.').trim_end_matches(['(', '{']);
+            let in_go = in_go || code.trim_start().starts_with("go ");
+            return Some((
+                n + 1,
+                format!("listens for connections ({label} {call})\u{0}{func}"),
+                in_go,
+            ));
+        }
+    }
+    None
+}
+
+/// The ports of the address literals of a Go source (`":4150"`,
+/// `"0.0.0.0:4151"`, `"localhost:8080"`), with their lines.
+fn address_ports(text: &str) -> Vec<(u16, usize)> {
+    let mut out = vec![];
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(i) = rest.find(':') {
+            let after = &rest[i + 1..];
+            let digits: String = after.chars().take_while(|c| c.is_ascii_digit()).collect();
+            let closes = after[digits.len()..].starts_with('"');
+            // What is before the colon, back to the opening quote: empty, a
+            // host name or an IP address.
+            let host = rest[..i].rsplit('"').next().unwrap_or("");
+            let opened = rest[..i].contains('"')
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if closes && opened && (2..=5).contains(&digits.len()) {
+                if let Ok(p) = digits.parse::<u16>() {
+                    if p >= 80 {
+                        out.push((p, n + 1));
+                    }
+                }
+            }
+            rest = after;
+        }
+    }
+    out
+}
+
+/// The first place where the main package in `dir`, or a module package it
+/// imports, writes an address with one of `ports`: (port, place).
+pub fn port_in_code(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+    ports: &[u16],
+) -> Option<(u16, Site)> {
+    let mut found = None;
+    walk_module_imports(files, dir, module_root, module_path, &mut |s| {
+        found = s.ports.iter().find(|(p, _)| ports.contains(p)).cloned();
+        found.is_some()
+    });
+    found
+}
+
+/// A short name for a listening package: `net/http`, `grpc`, `gin`.
+fn path_label(path: &'static str) -> &'static str {
+    match path {
+        "net/http" | "net" => path,
+        p if p.ends_with("/v2") || p.ends_with("/v4") => {
+            let p = &p[..p.len() - 3];
+            p.rsplit('/').next().unwrap_or(p)
+        }
+        p => p.rsplit('/').next().unwrap_or(p),
+    }
+}
+
+/// Where the main package in `dir`, or a package of its module that it imports
+/// (directly or not), listens for connections; None when none does. A main
+/// whose framework listens for it in an imported package serves as surely as
+/// one that calls `ListenAndServe` itself.
+///
+/// A listener started in a goroutine serves only while the rest of `main`
+/// runs (a batch job's metrics port): it counts when some package of the
+/// closure waits for a termination signal too.
+///
+/// Only the package itself and the module packages it imports directly are
+/// read: a listener deeper in the import graph may belong to a subcommand or a
+/// helper the program never starts (a CLI that imports the server's packages
+/// for their types). A listener in `main` started in a goroutine (a batch
+/// job's metrics port) counts when `main` also waits for a termination
+/// signal; one in an imported package counts when `main` calls that package
+/// outside a goroutine (`server.New(addr).Run()`, not `go httpserver.Serve()`).
+pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> Option<Site> {
+    let own = scan(files, dir);
+    if let Some(((path, line, what), in_go)) = &own.listens {
+        if !in_go || own.signals {
+            let what = what.split('\u{0}').next().unwrap_or(what);
+            return Some((path.clone(), *line, what.to_string()));
+        }
+    }
+    if module_path.is_empty() {
+        return None;
+    }
+    let sources = package_files(files, dir);
+    for imp in &own.imports {
+        let rel = if imp == module_path {
+            Some("")
+        } else {
+            imp.strip_prefix(module_path)
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        let Some(rel) = rel else { continue };
+        let next = module_root.join(rel);
+        if next == dir || !files.is_dir(&next) {
+            continue;
+        }
+        let Some(((path, line, what), _)) = &scan(files, &next).listens else {
+            continue;
+        };
+        let (what, method) = what.split_once('\u{0}').unwrap_or((what, ""));
+        // `main` calls the function that listens (a method by its name, a
+        // function through the package's name), outside a goroutine.
+        let exported = method
+            .trim_start_matches('.')
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase());
+        let called_in_foreground = exported
+            && sources.iter().any(|f| {
+                import_name(&f.text, imp).is_some_and(|name| {
+                    if method.starts_with('.') {
+                        calls_outside_goroutines(&f.text, method)
+                    } else {
+                        calls_outside_goroutines(&f.text, &format!("{name}.{method}"))
+                    }
+                })
+            });
+        if called_in_foreground {
+            return Some((path.clone(), *line, what.to_string()));
+        }
+    }
+    None
+}
+
+/// How a caller calls the function a `func` line declares: `.Run(` for a
+/// method `func (s *Server) Run()`, `.NewServer(` for a function (the caller
+/// puts the package's name before it).
+fn func_call_needle(line: &str) -> String {
+    let rest = line.trim_start_matches("func ").trim_start();
+    let (rest, method) = match rest.strip_prefix('(') {
+        Some(r) => (
+            r.split_once(')')
+                .map_or("", |(_, after)| after.trim_start()),
+            true,
+        ),
+        None => (rest, false),
+    };
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    if method {
+        format!(".{name}(")
+    } else {
+        format!("{name}(")
+    }
+}
+
+/// True when a function body of `text` calls `needle` (`server.Run(` or a
+/// method `.Run(`) on a line that does not start a goroutine and is not
+/// inside a `go func` literal.
+fn calls_outside_goroutines(text: &str, needle: &str) -> bool {
+    let qualified = !needle.starts_with('.');
+    let mut in_go = false;
+    let mut in_func = false;
+    for line in text.lines() {
+        if line.starts_with("func ") {
+            in_func = true;
+            in_go = false;
+        } else if line.starts_with('}') {
+            in_go = false;
+        }
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        if trimmed.starts_with("go func") {
+            in_go = true;
+        }
+        if !in_func || in_go || trimmed.starts_with("go ") {
+            continue;
+        }
+        let hit = code.match_indices(needle).any(|(i, _)| {
+            !qualified
+                || !code[..i]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        });
+        if hit {
+            return true;
+        }
+    }
+    false
+}
+
+/// A `debug.SetMemoryLimit` in a request handler of the main package or a
+/// package of its module that it imports: seen, but not setting the limit at startup.
+pub fn limit_set_in_handler(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+) -> Option<Site> {
+    let mut found = None;
+    walk_module_imports(files, dir, module_root, module_path, &mut |s| {
+        found = s.handler_sets.clone();
+        found.is_some()
+    });
+    found
+}
+
+/// Visits the package in `dir` and each package of its module that it imports,
+/// directly or not, breadth first, until `visit` returns true.
+fn walk_module_imports(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+    visit: &mut dyn FnMut(&Scan) -> bool,
+) {
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut queue: VecDeque<PathBuf> = VecDeque::from([dir.to_path_buf()]);
+    seen.insert(dir.to_path_buf());
+    while let Some(d) = queue.pop_front() {
+        let s = scan(files, &d);
+        if visit(&s) {
+            return;
+        }
+        if module_path.is_empty() || seen.len() > MAX_PACKAGES {
+            continue;
+        }
+        for imp in &s.imports {
+            let rel = if imp == module_path {
+                Some("")
+            } else {
+                imp.strip_prefix(module_path)
+                    .and_then(|r| r.strip_prefix('/'))
+            };
+            let Some(rel) = rel else { continue };
+            let next = module_root.join(rel);
+            if seen.insert(next.clone()) && files.is_dir(&next) {
+                queue.push_back(next);
+            }
+        }
+    }
 }
 
 /// The import paths of a Go source file.
@@ -462,32 +884,15 @@ pub fn limit_set_in_code(
     if let Some(p) = &own.mentions_variable {
         return Some(format!("{} handles GOMEMLIMIT", p.display()));
     }
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut queue: VecDeque<PathBuf> = VecDeque::from([dir.to_path_buf()]);
-    seen.insert(dir.to_path_buf());
-    while let Some(d) = queue.pop_front() {
-        let s = scan(files, &d);
-        if let Some((p, what)) = &s.sets {
-            return Some(format!("{} {what}", p.display()));
-        }
-        if module_path.is_empty() || seen.len() > MAX_PACKAGES {
-            continue;
-        }
-        for imp in &s.imports {
-            let rel = if imp == module_path {
-                Some("")
-            } else {
-                imp.strip_prefix(module_path)
-                    .and_then(|r| r.strip_prefix('/'))
-            };
-            let Some(rel) = rel else { continue };
-            let next = module_root.join(rel);
-            if seen.insert(next.clone()) && files.is_dir(&next) {
-                queue.push_back(next);
-            }
-        }
-    }
-    None
+    let mut found = None;
+    walk_module_imports(files, dir, module_root, module_path, &mut |s| {
+        found = s
+            .sets
+            .as_ref()
+            .map(|(p, what)| format!("{} {what}", p.display()));
+        found.is_some()
+    });
+    found
 }
 
 #[cfg(test)]
@@ -518,12 +923,73 @@ mod tests {
 
     #[test]
     fn limit_calls_that_read_do_not_count() {
-        assert!(sets_limit_in_code("\tdebug.SetMemoryLimit(-1)\n").is_none());
-        assert!(sets_limit_in_code("\tprev := debug.SetMemoryLimit( -1 )\n").is_none());
-        assert!(sets_limit_in_code("// debug.SetMemoryLimit(1 << 30)\n").is_none());
-        assert!(sets_limit_in_code("func SetMemoryLimit(n int64) int64 {\n").is_none());
-        assert!(sets_limit_in_code("\tdebug.SetMemoryLimit(int64(*limit))\n").is_some());
-        assert!(sets_limit_in_code("\t_ = os.Setenv(\"GOMEMLIMIT\", v)\n").is_some());
+        let sets = |body: &str| {
+            matches!(
+                limit_calls(&format!("package x\n\nimport \"runtime/debug\"\n\n{body}")),
+                LimitCall::Startup(_)
+            )
+        };
+        assert!(!sets("\tdebug.SetMemoryLimit(-1)\n"));
+        assert!(!sets("\tprev := debug.SetMemoryLimit( -1 )\n"));
+        assert!(!sets("// debug.SetMemoryLimit(1 << 30)\n"));
+        assert!(!sets("func SetMemoryLimit(n int64) int64 {\n"));
+        assert!(sets(
+            "func run() {\n\tdebug.SetMemoryLimit(int64(*limit))\n}\n"
+        ));
+        assert!(sets("\t_ = os.Setenv(\"GOMEMLIMIT\", v)\n"));
+        // Another package's function of the same name, a method of that name.
+        let other = "package x\n\nimport \"example.com/m/lib/debug\"\n\nfunc f() { debug.SetMemoryLimit(1 << 30) }\n";
+        assert_eq!(limit_calls(other), LimitCall::None);
+        let method = "package x\n\nimport \"runtime/debug\"\n\nfunc f(c *Ctl) { c.debug.SetMemoryLimit(1 << 30) }\n";
+        assert_eq!(limit_calls(method), LimitCall::None);
+        // An alias.
+        let alias = "package x\n\nimport rtdebug \"runtime/debug\"\n\nfunc f() { rtdebug.SetMemoryLimit(1 << 30) }\n";
+        assert!(matches!(limit_calls(alias), LimitCall::Startup(_)));
+        // An operator's RPC.
+        let rpc = "package admin\n\nimport (\n\t\"context\"\n\t\"runtime/debug\"\n)\n\nfunc (s *Admin) SetLimit(ctx context.Context, req *pb.SetLimitRequest) (*pb.Reply, error) {\n\tdebug.SetMemoryLimit(req.Bytes)\n\treturn nil, nil\n}\n";
+        assert!(matches!(limit_calls(rpc), LimitCall::Handler(9, _)));
+    }
+
+    #[test]
+    fn calls_in_goroutines_do_not_block() {
+        let bg = "package main\n\nimport \"x/lib/httpserver\"\n\nfunc main() {\n\tgo httpserver.Serve(addrs)\n\tbackup()\n}\n";
+        assert!(!calls_outside_goroutines(bg, "httpserver.Serve("));
+        let fg = "package main\n\nimport \"x/internal/server\"\n\nfunc main() {\n\tserver.New(\":80\").Run()\n}\n";
+        assert!(calls_outside_goroutines(fg, ".Run("));
+        assert!(!calls_outside_goroutines(fg, "xserver.Run("));
+        let lit = "package main\n\nfunc main() {\n\tgo func() {\n\t\tserver.Run()\n\t}()\n}\n";
+        assert!(!calls_outside_goroutines(lit, "server.Run("));
+        assert_eq!(func_call_needle("func (s *Server) Run() {"), ".Run(");
+        assert_eq!(
+            func_call_needle("func NewTCPListener(name string) {"),
+            "NewTCPListener("
+        );
+    }
+
+    #[test]
+    fn ports_of_address_literals() {
+        let text = "package x\n\nvar o = Options{\n\tTCPAddress: \"0.0.0.0:4150\",\n\tHTTP: \":4151\", // http\n\tT: \"12:30\",\n\tU: \"http://x:9090/metrics\",\n}\n";
+        assert_eq!(address_ports(text), vec![(4150, 4), (4151, 5)]);
+    }
+
+    #[test]
+    fn listening_by_import() {
+        let http = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.ListenAndServe(\":80\", nil)\n}\n";
+        assert_eq!(
+            listens_in(http, &imports_of(http)).map(|(l, _, g)| (l, g)),
+            Some((6, false))
+        );
+        let gin = "package web\n\nimport \"github.com/gin-gonic/gin\"\n\nfunc Run() {\n\tr := gin.Default()\n\tr.Run(\":80\")\n}\n";
+        assert!(listens_in(gin, &imports_of(gin)).is_some_and(|(_, w, _)| w.contains("gin")));
+        let metrics = "package main\n\nimport \"net/http\"\n\nfunc main() {\n\tgo func() {\n\t\t_ = http.ListenAndServe(\":9102\", nil)\n\t}()\n\twork()\n}\n";
+        assert_eq!(
+            listens_in(metrics, &imports_of(metrics)).map(|(_, _, g)| g),
+            Some(true)
+        );
+        // A client of net/http does not listen.
+        let client =
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.Get(\"http://x\")\n}\n";
+        assert!(listens_in(client, &imports_of(client)).is_none());
     }
 
     #[test]

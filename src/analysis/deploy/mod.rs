@@ -8,6 +8,7 @@
 //! binary. Files are read through the run's package view (`crate::package`) and
 //! parsed once per run, since many mains share a root.
 
+pub mod build;
 pub mod compose;
 pub mod dockerfile;
 pub mod gocode;
@@ -103,6 +104,9 @@ pub struct MainPackage {
     pub import_path: String,
     /// The binary `go build` makes: the folder's name, or the module path's last element.
     pub binary: String,
+    /// Every name the repository's builds give its binary: `binary` first, then
+    /// the `-o` names of Makefiles, goreleaser and build scripts (`build::names_for`).
+    pub binaries: Vec<String>,
 }
 
 impl MainPackage {
@@ -140,13 +144,21 @@ impl MainPackage {
         } else {
             format!("{module_path}/{rel_dir}")
         };
+        let repo_root = repo_root(files, module_root);
+        let mut binaries = vec![binary.clone()];
+        for n in build::names_for(files, &repo_root, module_root, dir, &import_path) {
+            if !n.is_empty() && !binaries.contains(&n) {
+                binaries.push(n);
+            }
+        }
         MainPackage {
             dir: dir.to_path_buf(),
             module_root: module_root.to_path_buf(),
-            repo_root: repo_root(files, module_root),
+            repo_root,
             rel_dir,
             import_path,
             binary,
+            binaries,
         }
     }
 
@@ -207,6 +219,9 @@ impl TiedService {
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
     pub dockerfiles: Vec<Arc<Dockerfile>>,
+    /// For each of `dockerfiles`: how it ties to the package, and where (the
+    /// offset of the instruction that runs or builds it, and what it says).
+    pub ties: Vec<(Tie, Option<(usize, String)>)>,
     pub containers: Vec<TiedContainer>,
     pub services: Vec<TiedService>,
     /// Where `GOMEMLIMIT` is already set for the package, if anywhere.
@@ -214,8 +229,10 @@ pub struct Evidence {
     /// A Dockerfile that builds the package as a C library or plugin (its
     /// `main` never runs).
     pub library_build: Option<PathBuf>,
-    /// The package's code serves until signalled (`gocode::serves_until_signalled`).
-    pub serves: bool,
+    /// Where the package, or a package of its module it imports, listens.
+    pub listens: Option<gocode::Site>,
+    /// Limits seen that do not apply to this package, and why: (file, line, what).
+    pub limits_elsewhere: Vec<gocode::Site>,
 }
 
 impl Evidence {
@@ -227,7 +244,7 @@ impl Evidence {
     pub fn is_containerised(&self) -> bool {
         self.dockerfiles
             .iter()
-            .any(|d| d.is_service_image() || (self.serves && !d.default_command_asks_for_help()))
+            .any(|d| d.is_service_image() || self.listens.is_some())
             || self
                 .containers
                 .iter()
@@ -258,18 +275,43 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             }
         }
     }
-    let mut ev = Evidence::default();
-    for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
-        match d.tie(main, &contexts_of(&d.path, main), &|p| {
-            read_context_file(files, p)
-        }) {
-            Tie::Library => ev.library_build = Some(d.path.clone()),
-            Tie::Runs | Tie::Builds => ev.dockerfiles.push(d.clone()),
-            Tie::None => {}
+    // Dockerfiles the build model finds further away (nested below docker/,
+    // named by goreleaser or a bake file, with the context bake gives them).
+    let model = build::repo_builds(files, &main.repo_root);
+    let mut bake_context: Vec<(PathBuf, PathBuf)> = vec![];
+    for (path, ctx) in &model.dockerfiles {
+        if let Some(ctx) = ctx {
+            bake_context.push((path.clone(), ctx.clone()));
+        }
+        if docker.iter().any(|(d, _)| &d.path == path) {
+            continue;
+        }
+        if let Some(Parsed::Docker(d)) = cached(files, path, "Dockerfile") {
+            docker.push((d, false));
         }
     }
-    if !ev.dockerfiles.is_empty() {
-        ev.serves = gocode::serves_until_signalled(files, &main.dir);
+    let mut ev = Evidence::default();
+    for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
+        let mut contexts: Vec<PathBuf> = bake_context
+            .iter()
+            .filter(|(p, _)| *p == d.path)
+            .map(|(_, c)| c.clone())
+            .collect();
+        contexts.extend(contexts_of(&d.path, main));
+        let (tie, site) = d.tie_site(main, &contexts, &|p| read_context_file(files, p));
+        match tie {
+            Tie::Library => ev.library_build = Some(d.path.clone()),
+            Tie::Runs | Tie::Builds => {
+                ev.dockerfiles.push(d.clone());
+                ev.ties.push((tie, site));
+            }
+            Tie::None => {
+                if let Some(site) = run_by_port(files, main, d) {
+                    ev.dockerfiles.push(d.clone());
+                    ev.ties.push((Tie::Builds, Some(site)));
+                }
+            }
+        }
     }
     tie_containers(main, &manifests, &mut ev);
     if ev.containers.is_empty() && !ev.dockerfiles.is_empty() {
@@ -288,9 +330,13 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             if ev.dockerfiles.iter().all(|d| d.path != path) {
                 if let Some(Parsed::Docker(d)) = cached(files, &path, "Dockerfile") {
                     ev.dockerfiles.push(d);
+                    ev.ties.push((Tie::Builds, None));
                 }
             }
         }
+    }
+    if !ev.dockerfiles.is_empty() || !ev.containers.is_empty() || !ev.services.is_empty() {
+        ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
     }
     let all_maps: Vec<&str> = manifests
         .iter()
@@ -324,8 +370,66 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .find(|s| s.service().sets_gomemlimit)
                 .map(|s| s.file.path.clone())
         })
-        .or_else(|| limit_set_elsewhere(files, main));
+        .or_else(|| limit_set_elsewhere(files, main, &mut ev.limits_elsewhere));
     ev
+}
+
+/// The 1-based line of the first line of the YAML file at `path` whose key is
+/// `key` (a compose service's name), or 1.
+pub fn line_of_key(files: &Files, path: &Path, key: &str) -> usize {
+    files
+        .read_to_string(path)
+        .and_then(|t| {
+            t.lines().position(|l| {
+                let l = l.trim_start().trim_start_matches(['"', '\'']);
+                l.strip_prefix(key)
+                    .is_some_and(|r| r.trim_start_matches(['"', '\'']).starts_with(':'))
+            })
+        })
+        .map_or(1, |i| i + 1)
+}
+
+/// A multi-binary image with no command (`docker run image /daemon`) whose
+/// `EXPOSE` names this daemon by its port: the package, or a module package it
+/// imports, writes an address with one of the exposed ports. The offset of the
+/// `EXPOSE` and what ties it.
+fn run_by_port(files: &Files, main: &MainPackage, d: &Dockerfile) -> Option<(usize, String)> {
+    let exposed = d.exposed_ports();
+    if exposed.is_empty() || !d.is_multi_binary_without_command() {
+        return None;
+    }
+    let ports: Vec<u16> = exposed.iter().map(|(p, _)| *p).collect();
+    let (port, (path, line, _)) = gocode::port_in_code(
+        files,
+        &main.dir,
+        &main.module_root,
+        module_path_of(main),
+        &ports,
+    )?;
+    let off = exposed.iter().find(|(p, _)| *p == port)?.1;
+    let shown = path
+        .strip_prefix(&main.repo_root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .into_owned();
+    Some((
+        off,
+        format!(
+            "the image holds several programs and runs none by default; EXPOSE {port} is this one's address ({shown}:{line})"
+        ),
+    ))
+}
+
+/// The module path of `main` (its import path without its folder).
+fn module_path_of(main: &MainPackage) -> &str {
+    if main.rel_dir.is_empty() {
+        &main.import_path
+    } else {
+        main.import_path
+            .strip_suffix(main.rel_dir.as_str())
+            .map(|p| p.trim_end_matches('/'))
+            .unwrap_or("")
+    }
 }
 
 /// The folders a Dockerfile's build context may be: its own folder and each
@@ -362,8 +466,10 @@ struct Chart {
     dir: PathBuf,
     /// The chart's folder name, its `name:` and its values' image repositories.
     names: Vec<String>,
-    /// A file of the chart (values or template) that sets `GOMEMLIMIT`.
-    sets_limit: Option<PathBuf>,
+    /// The files of the chart (values or templates) that set `GOMEMLIMIT`.
+    sets_limit: Vec<PathBuf>,
+    /// The top-level keys of its `values.yaml` (its components, in most charts).
+    components: Vec<String>,
 }
 
 /// What the whole repository holds that may set the limit for a service.
@@ -449,11 +555,26 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
             };
             names.extend(field("Chart.yaml", "name:").into_iter().take(1));
             names.extend(field("values.yaml", "repository:"));
-            let sets_limit = limit_files.iter().find(|f| f.starts_with(&dir)).cloned();
+            let sets_limit = limit_files
+                .iter()
+                .filter(|f| f.starts_with(&dir))
+                .cloned()
+                .collect();
+            let components = files
+                .read_to_string(&dir.join("values.yaml"))
+                .map(|t| {
+                    t.lines()
+                        .filter(|l| !l.starts_with([' ', '\t', '#', '-']))
+                        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_string()))
+                        .filter(|k| !k.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
             Chart {
                 dir,
                 names,
                 sets_limit,
+                components,
             }
         })
         .collect::<Vec<_>>();
@@ -468,7 +589,11 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
 /// a Dockerfile that builds or runs it, a manifest container or compose service
 /// that names its binary, or the values or templates of a Helm chart named for
 /// it (by its folder, its `name`, or an image repository in its values).
-fn limit_set_elsewhere(files: &Files, main: &MainPackage) -> Option<PathBuf> {
+fn limit_set_elsewhere(
+    files: &Files,
+    main: &MainPackage,
+    not_applying: &mut Vec<gocode::Site>,
+) -> Option<PathBuf> {
     let index = repo_index(files, &main.repo_root);
     let bin = main.binary.as_str();
     for f in &index.limit_files {
@@ -499,11 +624,139 @@ fn limit_set_elsewhere(files: &Files, main: &MainPackage) -> Option<PathBuf> {
             return Some(f.clone());
         }
     }
-    index
+    for chart in index
         .charts
         .iter()
         .filter(|c| c.names.iter().any(|n| mentions(n, bin)))
-        .find_map(|c| c.sets_limit.clone())
+    {
+        for f in &chart.sets_limit {
+            let Some(text) = files.read_to_string(f) else {
+                continue;
+            };
+            match helm_limit_scope(&text, f, chart, main) {
+                HelmScope::Applies => return Some(f.clone()),
+                HelmScope::Other(line, what) => not_applying.push((f.clone(), line, what)),
+            }
+        }
+    }
+    None
+}
+
+enum HelmScope {
+    Applies,
+    /// Set for another component: the line and why.
+    Other(usize, String),
+}
+
+/// Keys of Helm values that hold settings for every component of a chart.
+const SHARED_VALUE_KEYS: &[&str] = &[
+    "global",
+    "env",
+    "extraEnv",
+    "extraEnvVars",
+    "podEnv",
+    "common",
+    "defaults",
+    "default",
+];
+
+/// Whether the `GOMEMLIMIT` a chart's file sets is for `main`'s binary. In a
+/// values file it is when it sits under a key that names the binary, under a
+/// key every component shares (`global`, `env`, `extraEnv`...), or at the top;
+/// under another component's key (`ingester:` when the binary is `querier`) it
+/// is that component's. A template is the binary's unless its file name
+/// names another of the chart's components and not the binary.
+fn helm_limit_scope(text: &str, path: &Path, chart: &Chart, main: &MainPackage) -> HelmScope {
+    let names = &main.binaries;
+    let named = |k: &str| names.iter().any(|b| mentions(k, b));
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let is_values = path.parent().is_some_and(|p| !p.ends_with("templates"))
+        && (file.ends_with(".yaml") || file.ends_with(".yml"));
+    if !is_values {
+        let other = chart
+            .components
+            .iter()
+            .find(|c| !named(c) && c.len() > 2 && file.contains(c.as_str()));
+        return match other {
+            Some(c) if !named(&file) => HelmScope::Other(
+                text.lines()
+                    .position(|l| l.contains("GOMEMLIMIT"))
+                    .map_or(1, |i| i + 1),
+                format!("GOMEMLIMIT in a template for component {c}, not this binary"),
+            ),
+            _ => HelmScope::Applies,
+        };
+    }
+    let mut first_other = None;
+    let mut top_line = 0;
+    let mut stack: Vec<(usize, String)> = vec![];
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let key = trimmed
+            .trim_start_matches("- ")
+            .split_once(':')
+            .map(|(k, _)| k.trim().trim_matches(['"', '\'']).to_string());
+        while stack.last().is_some_and(|(i, _)| *i >= indent) {
+            stack.pop();
+        }
+        if trimmed.contains("GOMEMLIMIT") && !trimmed.starts_with('#') {
+            let top = stack.first().map(|(_, k)| k.as_str());
+            let shared = top.is_none_or(|t| SHARED_VALUE_KEYS.contains(&t));
+            if shared || stack.iter().any(|(_, k)| named(k)) {
+                return HelmScope::Applies;
+            }
+            // The component's own block: it runs this binary when its image
+            // names it, or when it has no image of its own and the chart is
+            // named for the binary (`singleBinary:` of the `loki` chart runs loki).
+            let block: Vec<&str> = text
+                .lines()
+                .skip(stack.first().map_or(0, |_| top_line))
+                .skip(1)
+                .take_while(|l| l.is_empty() || l.starts_with([' ', '\t', '#', '-']))
+                .collect();
+            let own_image = block.iter().any(|l| {
+                let t = l.trim_start();
+                t.starts_with("repository:") || t.starts_with("image:")
+            });
+            let block_names = block.iter().any(|l| {
+                let t = l.trim_start();
+                (t.starts_with("repository:")
+                    || t.starts_with("image:")
+                    || t.starts_with("command:"))
+                    && names.iter().any(|b| mentions(t, b))
+            });
+            let chart_named = chart.names.iter().take(2).any(|n| named(n));
+            if block_names || (!own_image && chart_named) {
+                return HelmScope::Applies;
+            }
+            if first_other.is_none() {
+                first_other = Some((
+                    n + 1,
+                    format!(
+                        "GOMEMLIMIT under {}: is another component's, not this binary's",
+                        top.unwrap_or("")
+                    ),
+                ));
+            }
+        }
+        if let Some(k) = key {
+            if indent == 0 {
+                top_line = n;
+            }
+            stack.push((indent, k));
+        }
+    }
+    match first_other {
+        Some((line, what)) => HelmScope::Other(line, what),
+        None => HelmScope::Applies,
+    }
 }
 
 /// The package's folder and its deployment subfolders (own), then each folder
@@ -567,14 +820,17 @@ pub fn mentions(text: &str, binary: &str) -> bool {
 }
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
-    let bin = main.binary.as_str();
     let named = |c: &kubernetes::Container| {
-        mentions(&c.name, bin)
-            || mentions(&c.image, bin)
-            || c.command.iter().any(|w| mentions(w, bin))
+        main.binaries.iter().any(|bin| {
+            mentions(&c.name, bin)
+                || mentions(&c.image, bin)
+                || c.command.iter().any(|w| mentions(w, bin))
+        })
     };
-    let workload_named =
-        |c: &kubernetes::Container| mentions(c.workload.split(' ').nth(1).unwrap_or(""), bin);
+    let workload_named = |c: &kubernetes::Container| {
+        let w = c.workload.split(' ').nth(1).unwrap_or("");
+        main.binaries.iter().any(|bin| mentions(w, bin))
+    };
     let mut tied = vec![];
     // Workloads as (file, document), each with its containers' indices.
     let mut workloads: Vec<(&Arc<Manifest>, bool, usize, Vec<usize>)> = vec![];
@@ -673,7 +929,10 @@ fn tie_services(
                 file: f.clone(),
                 index: i,
             };
-            if mentions(&s.name, &main.binary) || s.words.iter().any(|w| mentions(w, &main.binary))
+            if main
+                .binaries
+                .iter()
+                .any(|b| mentions(&s.name, b) || s.words.iter().any(|w| mentions(w, b)))
             {
                 named.push(tied);
             } else if let Some(ctx) = &s.context {

@@ -1,0 +1,685 @@
+//! The repository's build model: which names its builds give the binary of
+//! each main package, outside the Dockerfiles (which `dockerfile` reads), and
+//! which Dockerfiles and build contexts its image builds use.
+//!
+//! Read once per repository (memoised by its root):
+//! - Makefiles (`Makefile`, `GNUmakefile`, `*.mk`): variables (`=`, `:=`, `?=`,
+//!   `+=`, expanded recursively), rules and their recipes, pattern rules
+//!   (`bin/%: ; go build -o $@ ./cmd/$*`), `$@`, `$*`, `$(@F)`;
+//! - shell scripts (`*.sh`): `go build`/`go install` with `-o`, after `cd`
+//!   (in a subshell or not);
+//! - goreleaser (`.goreleaser.yml` and its variants): `builds:` (`main`, `dir`,
+//!   `binary`) and `dockers:` (`dockerfile`);
+//! - `docker-bake.hcl`: each target's `context` and `dockerfile`;
+//! - Dockerfiles anywhere below a deployment folder (`docker/targets/x.Dockerfile`,
+//!   `docker/NAME/Dockerfile`), which the folder search of `deploy` does not reach.
+//!
+//! All hand-written: the Makefile and HCL subsets read here are a few line
+//! shapes (assignments, rule heads, tab-indented recipes; `key = "value"` in a
+//! block), a parser crate for either would add more to the CI build than this
+//! whole module, and none evaluates variables the way the rules need anyway.
+//! goreleaser files are YAML, read with serde-saphyr like the compose files.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::package::Files;
+
+/// Folders never walked.
+const SKIP: &[&str] = &[
+    "vendor",
+    "node_modules",
+    "testdata",
+    "third_party",
+    "target",
+];
+
+/// Deepest folder walked below the repository root.
+const MAX_DEPTH: usize = 6;
+
+/// Largest build file read.
+const MAX_FILE: u64 = 512 * 1024;
+
+/// One build found: run in `cwd`, it builds `target` (a folder relative to
+/// `cwd`, or an import path; `%` stands for a pattern rule's stem) into a file
+/// named `output` (a path; `%` again the stem).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Build {
+    cwd: PathBuf,
+    target: String,
+    output: String,
+}
+
+/// The repository's builds and image build inputs.
+#[derive(Debug, Default)]
+pub struct RepoBuilds {
+    builds: Vec<Build>,
+    /// Dockerfiles found below deployment folders, and those goreleaser and bake
+    /// name, each with the build context a bake target gives it (if any).
+    pub dockerfiles: Vec<(PathBuf, Option<PathBuf>)>,
+}
+
+/// The repository's build model, read once per run.
+pub fn repo_builds(files: &Files, repo_root: &Path) -> Arc<RepoBuilds> {
+    files.memo("repo-builds", repo_root, "", |f| read_repo(f, repo_root))
+}
+
+/// The names the repository's builds give the binary of the main package in
+/// `dir` (import path `import_path`), besides its folder's name.
+pub fn names_for(
+    files: &Files,
+    repo_root: &Path,
+    _module_root: &Path,
+    dir: &Path,
+    import_path: &str,
+) -> Vec<String> {
+    let model = repo_builds(files, repo_root);
+    let mut out = vec![];
+    for b in &model.builds {
+        let Some(stem) = target_stem(b, dir, import_path) else {
+            continue;
+        };
+        let output = b.output.replace('%', &stem);
+        if let Some(name) = binary_name(&output) {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// When build `b` builds the package in `dir`: the pattern stem (`""` for a
+/// plain build).
+fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
+    let t = b.target.trim_end_matches('/');
+    let is_path = t.starts_with('.') || t.starts_with('/');
+    if !is_path {
+        // An import path (maybe with a version or a pattern stem).
+        let t = t.split('@').next().unwrap_or(t);
+        return match t.split_once('%') {
+            Some((pre, post)) => import_path
+                .strip_prefix(pre)
+                .and_then(|r| r.strip_suffix(post))
+                .filter(|s| !s.is_empty() && !s.contains('/'))
+                .map(str::to_string),
+            None => (t == import_path).then(String::new),
+        };
+    }
+    let t = t.strip_suffix("/main.go").unwrap_or(t);
+    match t.split_once('%') {
+        Some((pre, post)) => {
+            let base = normalize(&b.cwd.join(pre.trim_end_matches('/')));
+            let rel = dir.strip_prefix(&base).ok()?;
+            let rel = rel.to_string_lossy();
+            let stem = rel
+                .strip_suffix(post.trim_start_matches('/'))
+                .unwrap_or(&rel);
+            let stem = stem.trim_end_matches('/');
+            (!stem.is_empty() && !stem.contains('/')).then(|| stem.to_string())
+        }
+        None => (normalize(&b.cwd.join(t)) == dir).then(String::new),
+    }
+}
+
+/// The binary name of an output path: its base name, cut at the first
+/// variable that no build model expands (`etcd-${VERSION}` is `etcd`).
+fn binary_name(output: &str) -> Option<String> {
+    let base = output.trim_end_matches('/').rsplit('/').next()?;
+    let base = base.split('$').next().unwrap_or("");
+    let base = base.trim_end_matches(['-', '_', '.']);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    (!base.is_empty() && !base.contains(['%', '*', '{', '(', '"', '\''])).then(|| base.to_string())
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
+    let mut model = RepoBuilds::default();
+    let mut stack = vec![(root.to_path_buf(), 0usize, false)];
+    while let Some((dir, depth, deploy_folder)) = stack.pop() {
+        let Some(entries) = files.read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.iter() {
+            let name = e.name.as_str();
+            if e.is_dir {
+                if depth < MAX_DEPTH && !name.starts_with('.') && !SKIP.contains(&name) {
+                    let lower = name.to_ascii_lowercase();
+                    let deploy = deploy_folder
+                        || lower.starts_with("docker")
+                        || super::DEPLOY_FOLDERS.contains(&lower.as_str())
+                        || matches!(lower.as_str(), "images" | "packaging" | "package" | "dist");
+                    stack.push((e.path.clone(), depth + 1, deploy));
+                }
+                continue;
+            }
+            if !e.is_file || files.metadata(&e.path).is_none_or(|m| m.len > MAX_FILE) {
+                continue;
+            }
+            let lower = name.to_ascii_lowercase();
+            if super::dockerfile::is_dockerfile_name(name) {
+                if deploy_folder && depth >= 2 {
+                    model.dockerfiles.push((files.canonical(&e.path), None));
+                }
+            } else if lower == "makefile" || lower == "gnumakefile" || lower.ends_with(".mk") {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    model.builds.extend(makefile_builds(&text, &dir));
+                }
+            } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    if text.contains("go build") || text.contains("go install") {
+                        // Scripts run from the repository root, mostly, or
+                        // from the folder above their scripts/ folder, or
+                        // their own: each is tried (a build is taken only
+                        // where its target is a main package's folder).
+                        let mut cwds = vec![root.to_path_buf(), dir.clone()];
+                        cwds.extend(dir.parent().map(Path::to_path_buf));
+                        cwds.sort();
+                        cwds.dedup();
+                        for cwd in cwds {
+                            model.builds.extend(shell_builds(&text, &cwd));
+                        }
+                    }
+                }
+            } else if depth <= 2 && is_goreleaser_name(&lower) {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    goreleaser(&text, &dir, &mut model);
+                }
+            } else if lower == "docker-bake.hcl" || lower.ends_with(".bake.hcl") {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    for (dockerfile, context) in bake_targets(&text, &dir) {
+                        model.dockerfiles.push((dockerfile, Some(context)));
+                    }
+                }
+            }
+        }
+    }
+    model.dockerfiles.sort();
+    model.dockerfiles.dedup();
+    model
+}
+
+fn is_goreleaser_name(lower: &str) -> bool {
+    matches!(
+        lower,
+        ".goreleaser.yml" | ".goreleaser.yaml" | "goreleaser.yml" | "goreleaser.yaml"
+    )
+}
+
+/// Lines with `\`-continuations joined.
+fn logical_lines(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut cur = String::new();
+    for line in text.lines() {
+        match line.strip_suffix('\\') {
+            Some(body) => {
+                cur.push_str(body);
+                cur.push(' ');
+            }
+            None => {
+                cur.push_str(line);
+                out.push(std::mem::take(&mut cur));
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The builds a Makefile in folder `dir` runs.
+fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
+    let lines = logical_lines(text);
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for l in &lines {
+        if l.starts_with('\t') || l.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some((name, op, value)) = assignment(l) {
+            let value = value.trim().to_string();
+            match op {
+                "?=" => {
+                    vars.entry(name).or_insert(value);
+                }
+                "+=" => {
+                    let e = vars.entry(name).or_default();
+                    if !e.is_empty() {
+                        e.push(' ');
+                    }
+                    e.push_str(&value);
+                }
+                _ => {
+                    vars.insert(name, value);
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    let mut targets: Vec<String> = vec![];
+    for l in &lines {
+        if let Some(recipe) = l.strip_prefix('\t') {
+            if !(recipe.contains("go build")
+                || recipe.contains("go install")
+                || recipe.contains("$(GO"))
+            {
+                continue;
+            }
+            for t in &targets {
+                let t_exp = expand(t, &vars, 0);
+                let line = expand(recipe, &vars, 0)
+                    .replace("$(@F)", &base(&t_exp))
+                    .replace("$@", &t_exp)
+                    .replace("$*", "%")
+                    .replace("$$", "$");
+                out.extend(command_builds(&line, dir));
+            }
+            continue;
+        }
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            continue;
+        }
+        if assignment(l).is_some() {
+            continue;
+        }
+        targets = match rule_head(l) {
+            Some((ts, inline)) => {
+                if let Some(recipe) = inline {
+                    for t in &ts {
+                        let t_exp = expand(t, &vars, 0);
+                        let line = expand(&recipe, &vars, 0)
+                            .replace("$@", &t_exp)
+                            .replace("$*", "%");
+                        out.extend(command_builds(&line, dir));
+                    }
+                }
+                ts
+            }
+            None => vec![],
+        };
+    }
+    out
+}
+
+/// `NAME = value` (with `:=`, `::=`, `?=`, `+=`, an optional `export`).
+fn assignment(line: &str) -> Option<(String, &'static str, &str)> {
+    let l = line.trim_start();
+    let l = l.strip_prefix("export ").unwrap_or(l).trim_start();
+    let l = l.strip_prefix("override ").unwrap_or(l).trim_start();
+    let end = l
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .unwrap_or(l.len());
+    if end == 0 {
+        return None;
+    }
+    let name = &l[..end];
+    let rest = l[end..].trim_start();
+    for op in ["::=", ":=", "?=", "+=", "!=", "="] {
+        if let Some(v) = rest.strip_prefix(op) {
+            let op: &'static str = match op {
+                "?=" => "?=",
+                "+=" => "+=",
+                "!=" => return None, // a shell command's output: unknown
+                _ => "=",
+            };
+            return Some((name.to_string(), op, v));
+        }
+    }
+    None
+}
+
+/// A rule's targets, and the recipe after `;` on the same line.
+fn rule_head(line: &str) -> Option<(Vec<String>, Option<String>)> {
+    if line.starts_with([' ', '.']) && !line.starts_with("./") {
+        return None;
+    }
+    let i = line.find(':')?;
+    if line[i..].starts_with(":=") || line[i..].starts_with("::=") {
+        return None;
+    }
+    let targets: Vec<String> = line[..i].split_whitespace().map(str::to_string).collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let rest = &line[i + 1..];
+    let inline = rest.split_once(';').map(|(_, r)| r.to_string());
+    Some((targets, inline))
+}
+
+/// `$(NAME)` and `${NAME}` replaced by their values, recursively; `$(shell ...)`,
+/// functions and unknown names left as they are.
+fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
+    if depth > 6 || !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let close = match after.chars().next() {
+            Some('(') => ')',
+            Some('{') => '}',
+            _ => {
+                out.push('$');
+                rest = after;
+                continue;
+            }
+        };
+        match after.find(close) {
+            Some(j) => {
+                let name = &after[1..j];
+                match vars.get(name) {
+                    Some(v) if !name.contains(' ') => out.push_str(&expand(v, vars, depth + 1)),
+                    _ => out.push_str(&rest[i..i + 1 + j + 1]),
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn base(p: &str) -> String {
+    p.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(p)
+        .to_string()
+}
+
+/// The builds of one command line run in `cwd`: each `go build`/`go install`
+/// with `-o` (a plain build names its binary after the folder, which the
+/// caller knows already), after any `cd` before it on the line.
+fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
+    let mut cwd = cwd.to_path_buf();
+    let mut out = vec![];
+    let words = super::dockerfile::shell_words(line);
+    let mut i = 0;
+    let mut at_start = true;
+    while i < words.len() {
+        let w = words[i].as_str();
+        if matches!(
+            w,
+            "&&" | "||" | ";" | "|" | "(" | ")" | "then" | "do" | "else"
+        ) {
+            at_start = true;
+            i += 1;
+            continue;
+        }
+        if at_start && (w == "cd" || w == "pushd") {
+            if let Some(d) = words.get(i + 1).filter(|d| !d.contains('$')) {
+                cwd = normalize(&cwd.join(d));
+            }
+        }
+        at_start = false;
+        let is_go = w == "go" || w.ends_with("/go") || w == "$(GO)" || w == "${GO}";
+        let verb = words.get(i + 1).map(String::as_str);
+        if !(is_go && matches!(verb, Some("build" | "install"))) {
+            i += 1;
+            continue;
+        }
+        let mut output = None;
+        let mut targets = vec![];
+        let mut run_cwd = cwd.clone();
+        let mut j = i + 2;
+        while j < words.len() {
+            let w = words[j].as_str();
+            if matches!(w, "&&" | "||" | ";" | "|" | ")") {
+                break;
+            }
+            if let Some(flag) = w.strip_prefix('-') {
+                let name = format!("-{}", flag.trim_start_matches('-'));
+                let (name, inline) = match name.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (name, None),
+                };
+                let value = if inline.is_none()
+                    && super::dockerfile::FLAGS_WITH_VALUE.contains(&name.as_str())
+                {
+                    j += 1;
+                    words.get(j).cloned()
+                } else {
+                    inline
+                };
+                match name.as_str() {
+                    "-o" => output = value.map(|v| v.trim_matches(['"', '\'']).to_string()),
+                    "-C" => {
+                        if let Some(d) = value {
+                            run_cwd = normalize(&run_cwd.join(d));
+                        }
+                    }
+                    _ => {}
+                }
+            } else if !w.starts_with('$') || w.starts_with("$(") {
+                targets.push(w.to_string());
+            }
+            j += 1;
+        }
+        if targets.is_empty() {
+            targets.push(".".to_string());
+        }
+        if let (Some(o), [t]) = (output, &targets[..]) {
+            if !o.ends_with('/') && !t.contains("...") {
+                out.push(Build {
+                    cwd: run_cwd,
+                    target: t.clone(),
+                    output: o,
+                });
+            }
+        }
+        i = j;
+    }
+    out
+}
+
+/// The builds of a shell script run from `root`, following `cd` and the
+/// subshells `(...)` that undo it.
+fn shell_builds(text: &str, root: &Path) -> Vec<Build> {
+    let mut out = vec![];
+    let mut cwd = root.to_path_buf();
+    let mut saved: Vec<PathBuf> = vec![];
+    for line in logical_lines(text) {
+        let l = line.trim();
+        if l.starts_with('#') {
+            continue;
+        }
+        for w in super::dockerfile::shell_words(l) {
+            match w.as_str() {
+                "(" => saved.push(cwd.clone()),
+                ")" => {
+                    if let Some(c) = saved.pop() {
+                        cwd = c;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let first = l.trim_start_matches(['(', ' ']);
+        if let Some(d) = first
+            .strip_prefix("cd ")
+            .or_else(|| first.strip_prefix("pushd "))
+        {
+            let d = d.split([';', '&', '|', ' ']).next().unwrap_or("");
+            let d = d.trim_matches(['"', '\'']);
+            if !d.is_empty() && !d.contains('$') && !l.contains("go build") {
+                cwd = normalize(&cwd.join(d));
+            }
+        }
+        if l.contains("go build") || l.contains("go install") {
+            out.extend(command_builds(l, &cwd));
+        }
+    }
+    out
+}
+
+/// goreleaser's `builds:` (each `main` package, in `dir`, named `binary`) and
+/// the Dockerfiles its `dockers:` build.
+fn goreleaser(text: &str, root: &Path, model: &mut RepoBuilds) {
+    let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
+        return;
+    };
+    let str_of = |b: &Value, k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    for b in v
+        .get("builds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let dir = str_of(b, "dir").unwrap_or_else(|| ".".to_string());
+        let main = str_of(b, "main").unwrap_or_else(|| ".".to_string());
+        let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
+        let main = if main.starts_with('.') || main.starts_with('/') {
+            main
+        } else {
+            format!("./{main}")
+        };
+        let Some(binary) = str_of(b, "binary").or_else(|| str_of(b, "id")) else {
+            continue;
+        };
+        model.builds.push(Build {
+            cwd: normalize(&root.join(&dir)),
+            target: main,
+            output: binary,
+        });
+    }
+    for key in ["dockers", "dockers_v2"] {
+        for d in v.get(key).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(f) = str_of(d, "dockerfile") {
+                model.dockerfiles.push((normalize(&root.join(f)), None));
+            }
+        }
+    }
+}
+
+/// The `(dockerfile, context)` of each target of a bake file in `dir`.
+fn bake_targets(text: &str, dir: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = vec![];
+    let mut context: Option<String> = None;
+    let mut dockerfile: Option<String> = None;
+    let mut depth = 0i32;
+    let value = |l: &str, key: &str| -> Option<String> {
+        let rest = l.strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+        let v = rest.strip_prefix('"')?.split('"').next()?;
+        (!v.contains("${")).then(|| v.to_string())
+    };
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('#') || l.starts_with("//") {
+            continue;
+        }
+        if depth == 1 {
+            if let Some(v) = value(l, "context") {
+                context = Some(v);
+            }
+            if let Some(v) = value(l, "dockerfile") {
+                dockerfile = Some(v);
+            }
+        }
+        depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+        if depth == 0 && (context.is_some() || dockerfile.is_some()) {
+            let ctx = normalize(&dir.join(context.take().unwrap_or_else(|| ".".to_string())));
+            let df = dockerfile
+                .take()
+                .unwrap_or_else(|| "Dockerfile".to_string());
+            out.push((normalize(&ctx.join(df)), ctx));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(builds: &[Build], dir: &str, import: &str) -> Vec<String> {
+        let model = RepoBuilds {
+            builds: builds.to_vec(),
+            dockerfiles: vec![],
+        };
+        model
+            .builds
+            .iter()
+            .filter_map(|b| {
+                let stem = target_stem(b, Path::new(dir), import)?;
+                binary_name(&b.output.replace('%', &stem))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn makefile_rules_and_patterns() {
+        let mk = "BIN_DIR ?= bin\nAPP := app-server\nGO=go\n\n$(BIN_DIR)/%: FORCE\n\t$(GO) build -o $@ ./apps/$*\n\nbuild: $(APP)\n$(APP):\n\tcd cmd && go build -o ../out/$(APP) ./server\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(
+            names(&b, "/r/apps/billing", "x/apps/billing"),
+            vec!["billing"]
+        );
+        assert_eq!(
+            names(&b, "/r/cmd/server", "x/cmd/server"),
+            vec!["app-server"]
+        );
+        assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn shell_scripts_follow_cd_in_subshells() {
+        let sh = "#!/bin/sh\nout=bin\n(\n  cd ./server\n  go build -trimpath \\\n    -o=\"../${out}/stored\" . || return 2\n) || return 2\n(\n  cd ./ctl\n  go build -o \"../${out}/storectl\" .\n)\ngo build -o bin/tool-${VERSION} ./tools/tool\n";
+        let b = shell_builds(sh, Path::new("/r"));
+        assert_eq!(names(&b, "/r/server", "x/server"), vec!["stored"]);
+        assert_eq!(names(&b, "/r/ctl", "x/ctl"), vec!["storectl"]);
+        assert_eq!(names(&b, "/r/tools/tool", "x/tools/tool"), vec!["tool"]);
+    }
+
+    #[test]
+    fn goreleaser_builds_and_dockers() {
+        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
+        let mut m = RepoBuilds::default();
+        goreleaser(y, Path::new("/r"), &mut m);
+        assert_eq!(
+            names(&m.builds, "/r/cmd/server", "x/cmd/server"),
+            vec!["acme-server"]
+        );
+        assert_eq!(
+            names(&m.builds, "/r/tools/ctl", "x/tools/ctl"),
+            vec!["acmectl"]
+        );
+        assert_eq!(
+            m.dockerfiles,
+            vec![(PathBuf::from("/r/build/release.Dockerfile"), None)]
+        );
+    }
+
+    #[test]
+    fn bake_contexts() {
+        let hcl = "group \"default\" { targets = [\"api\"] }\n\ntarget \"api\" {\n  context = \"services/api\"\n  dockerfile = \"../../images/api.Dockerfile\"\n  tags = [\"x\"]\n}\n";
+        assert_eq!(
+            bake_targets(hcl, Path::new("/r")),
+            vec![(
+                PathBuf::from("/r/images/api.Dockerfile"),
+                PathBuf::from("/r/services/api")
+            )]
+        );
+    }
+}
