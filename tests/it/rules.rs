@@ -75,6 +75,7 @@ cases! {
     GM002 {
         helpersplit__neg_callers,
         helpersplit__pos_put_helper,
+        low_handed_off,
         neg_copy_not_stored,
         neg_custom_pool,
         neg_deferred_slice_header,
