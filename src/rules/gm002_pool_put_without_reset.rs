@@ -151,10 +151,14 @@ fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
         let call = parent.parent().filter(|c| c.kind() == "call_expression");
         return match call {
             Some(c) => {
-                let direct = WRITE_METHODS.contains(&field.as_str())
-                    || field.starts_with("Write")
-                    || field.starts_with("Append")
-                    || field.starts_with("Encode");
+                // `add`, `writeHeader`: unexported writers say so too.
+                let lower = field.to_ascii_lowercase();
+                let direct = WRITE_METHODS
+                    .iter()
+                    .any(|m| m.to_ascii_lowercase() == lower)
+                    || ["write", "append", "encode"]
+                        .iter()
+                        .any(|p| lower.starts_with(p));
                 Fill {
                     at,
                     what: if direct {
