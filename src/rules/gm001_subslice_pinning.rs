@@ -400,9 +400,11 @@ fn returned_place(
 /// or package variable (`c.name = name(b)`, `x, err := f(); s.keep = x`), a
 /// channel, or a long-lived collection it is appended to.
 fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> Option<String> {
-    let list = call.parent().filter(|p| p.kind() == "expression_list")?;
-    let stmt = list.parent()?;
-    if !matches!(stmt.kind().as_ref(), "assignment_statement" | "short_var_declaration") {
+    let list = call.parent().filter(|p| p.kind() == "expression_list");
+    let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
+        matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
+    });
+    let (Some(list), Some(stmt)) = (list, stmt) else {
         // `ch <- f()`, `s.items = append(s.items, f())`.
         let h = holder_of(&literal_around(call))?;
         return match &h {
@@ -412,7 +414,7 @@ fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) ->
             }
             _ => None,
         };
-    }
+    };
     let lefts: Vec<GoNode> = stmt.field("left")?.named_children().collect();
     let values = list.named_children().count();
     let target = if values == 1 && lefts.len() > 1 {
