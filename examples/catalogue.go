@@ -110,3 +110,9 @@ func main() {
 	// Every request starts one more watcher.
 	http.HandleFunc("/watch", func(w http.ResponseWriter, r *http.Request) { process(r) })
 }
+
+// Bug 1's caller keeps the ten bytes, and with them the megabyte, for the
+// life of the process.
+var signature []byte
+
+func init() { signature = header() }

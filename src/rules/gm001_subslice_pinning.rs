@@ -20,11 +20,11 @@
 use crate::analysis::exprs::{indentation, is_stable, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
 use crate::analysis::{constants, escape, scope, std_deps};
-use crate::finding::Edit;
+use crate::finding::{Confidence, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
 use crate::imports::{choose_name, line_end, line_start, ImportRequest};
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
 
 /// A base of at least this many bytes is large enough to be worth copying out of
 /// even when nothing says it is dropped.
@@ -136,7 +136,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(how) = escapes(&holder, &function) else {
         return Outcome::Silent;
     };
-    let why = if let Some(drop) = drop {
+    let why = if let Some(drop) = &drop {
         let line = file.text()[..drop.range().start].matches('\n').count() + 1;
         format!(
             "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
@@ -169,13 +169,19 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let slice_type = resolver
         .type_of(s)
         .filter(|t| resolver.underlying(t).is_some_and(|u| u.starts_with("[]")));
+    let (confidence, grounds) = grade(file, &base, s, &holder, &function, size, drop.as_ref());
     let statement_holder = if wrapped { None } else { Some(&holder) };
-    match fix(file, s, statement_holder, slice_type.as_deref()) {
-        Outcome::Report {
-            message,
-            fix,
-            grounds,
-        } => Outcome::Report {
+    // A copy where nothing shows the view outlives its base for long only adds an
+    // allocation per call: not offered.
+    let outcome = if confidence == Confidence::Low {
+        Outcome::report_only(Some(
+            "no automatic fix: nothing shows the sub-slice is kept for long, and a copy would add an allocation per call".into(),
+        ))
+    } else {
+        fix(file, s, statement_holder, slice_type.as_deref())
+    };
+    match outcome {
+        Outcome::Report { message, fix, .. } => Outcome::Report {
             grounds,
             message: Some(match message {
                 Some(extra) => format!("{why}; {extra}"),
@@ -183,8 +189,251 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             }),
             fix,
         },
-        other => other,
+        other => other.graded(grounds),
     }
+}
+
+/// The confidence a finding earns and its evidence. High needs both halves: a
+/// base shown to be large (a `make` of 16 KiB or more, a whole file or stream)
+/// and a place shown to be long-lived (a field, map element or package
+/// variable, a channel, or a caller in the module that stores the returned
+/// view in one). One of them: medium (a returned view whose callers are not
+/// seen, or a base only known to be dropped). A view returned from a closure
+/// handed to other code (a callback whose caller may copy it at once): low.
+fn grade<'r>(
+    file: &GoFile,
+    base: &GoNode<'r>,
+    s: &GoNode<'r>,
+    holder: &Holder<'r>,
+    function: &GoNode<'r>,
+    size: Size,
+    drop: Option<&GoNode>,
+) -> (Confidence, Grounds) {
+    let mut grounds = Grounds::default();
+    let large = match size {
+        Size::WholeInput => {
+            grounds.push(file.evidence(
+                base_decl_at(base).unwrap_or(s.range().start),
+                format!("`{}` holds a whole file or stream", base.text()),
+            ));
+            true
+        }
+        Size::Bytes(b) if b >= LARGE_BYTES => {
+            grounds.push(file.evidence(
+                base_decl_at(base).unwrap_or(s.range().start),
+                format!("`{}` is made with {} KiB", base.text(), b / 1024),
+            ));
+            true
+        }
+        _ => false,
+    };
+    if let Some(d) = drop {
+        grounds.push(file.evidence(
+            d.range().start,
+            format!("`{}` is dropped here; its array lives on in the view", base.text()),
+        ));
+    }
+    let stmt = holder.stmt();
+    let place = match holder {
+        Holder::Escapes { how, .. } if how != "returned" => {
+            grounds.push(file.evidence(stmt.range().start, format!("the view is {how}, to live beyond this call")));
+            Place::LongLived
+        }
+        Holder::Escapes { .. } => {
+            returned_place(file, function, &mut grounds, stmt, s.range().start)
+        }
+        Holder::Assigned { target, .. } | Holder::Appended { target, .. } => {
+            if long_lived_place(target, stmt, function, 0) {
+                grounds.push(file.evidence(
+                    stmt.range().start,
+                    format!("the view is kept in `{}`, which outlives the call", target.text()),
+                ));
+                Place::LongLived
+            } else {
+                // A local that leaves later: where it goes decides.
+                let leaves = later_holder(target, stmt, function);
+                match leaves {
+                    Some(h) => match &h {
+                        Holder::Escapes { how, stmt } if how == "returned" => {
+                            let name = target.text();
+                            let at = stmt
+                                .dfs()
+                                .find(|n| n.kind() == "identifier" && n.text() == name)
+                                .map_or(stmt.range().start, |n| n.range().start);
+                            returned_place(file, function, &mut grounds, stmt, at)
+                        }
+                        other => {
+                            grounds.push(file.evidence(
+                                other.stmt().range().start,
+                                format!("`{}`, holding the view, goes where it outlives the call", target.text()),
+                            ));
+                            Place::LongLived
+                        }
+                    },
+                    None => Place::Unseen,
+                }
+            }
+        }
+    };
+    let confidence = match (large, place) {
+        (_, Place::Callback) => Confidence::Low,
+        (true, Place::LongLived) => Confidence::High,
+        (true, Place::Unseen) | (false, Place::LongLived) => Confidence::Medium,
+        (false, Place::Unseen) => Confidence::Low,
+    };
+    (confidence, grounds.at(confidence))
+}
+
+/// How long the view is shown to live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A field, map element, package variable or channel, here or in a caller.
+    LongLived,
+    /// Returned to callers the rule does not see store it.
+    Unseen,
+    /// Returned from a closure handed to other code, which may copy it at once.
+    Callback,
+}
+
+/// Where the declaration of the local `base` starts.
+fn base_decl_at(base: &GoNode) -> Option<usize> {
+    match declared_where(base, &base.text())? {
+        Origin::Local { decl, .. } => Some(decl.range().start),
+        _ => None,
+    }
+}
+
+/// The first later use of the local `target` that takes it out of the function.
+fn later_holder<'r>(target: &GoNode<'r>, stmt: &GoNode<'r>, function: &GoNode<'r>) -> Option<Holder<'r>> {
+    let name = target.text();
+    let Some(Origin::Local { decl, .. }) = declared_where(target, &name) else {
+        return None;
+    };
+    function
+        .dfs()
+        .filter(|n| {
+            n.kind() == "identifier"
+                && n.text() == name
+                && n.range().start >= stmt.range().end
+                && same_local(n, &name, &decl)
+                && value_leaves(n, function, 0)
+        })
+        .find_map(|n| holder_of(&literal_around(&n)))
+}
+
+/// A view returned from `function`: a closure handed to other code is a
+/// callback; a declared function is followed to its callers in the module, and
+/// one that stores the result in a long-lived place is the evidence.
+fn returned_place(
+    file: &GoFile,
+    function: &GoNode,
+    grounds: &mut Grounds,
+    ret: &GoNode,
+    value_at: usize,
+) -> Place {
+    if function.kind() == "func_literal" {
+        let handed = function
+            .parent()
+            .is_some_and(|p| p.kind() == "argument_list");
+        if handed {
+            grounds.push(file.evidence(
+                ret.range().start,
+                "returned from a closure handed to other code, which may copy it at once",
+            ));
+            return Place::Callback;
+        }
+        grounds.push(file.evidence(
+            ret.range().start,
+            "returned from a closure; what its callers keep is not seen",
+        ));
+        return Place::Unseen;
+    }
+    // Which value of the return list the view is.
+    let index = ret
+        .named_children()
+        .find(|c| c.kind() == "expression_list")
+        .and_then(|l| {
+            l.named_children()
+                .position(|v| v.range().start <= value_at && value_at < v.range().end)
+        })
+        .unwrap_or(0);
+    let mut found: Option<crate::finding::Evidence> = None;
+    let _ = crate::analysis::callers::for_each_use(file, function, false, &mut |gf, uses| {
+        for u in uses {
+            let Some(call) = u.node.parent().filter(|c| {
+                c.kind() == "call_expression"
+                    && c.field("function").is_some_and(|f| f.range() == u.node.range())
+            }) else {
+                continue;
+            };
+            let Some(caller) = scope::enclosing_function(&call) else {
+                continue;
+            };
+            if let Some(place) = stored_by_caller(&call, &caller, index) {
+                found = Some(crate::finding::Evidence {
+                    path: gf.path.to_path_buf(),
+                    line: crate::finding::Position::of_offset(gf.text(), call.range().start).line,
+                    what: format!("the caller keeps the returned view in {place}"),
+                });
+                return false;
+            }
+        }
+        true
+    });
+    match found {
+        Some(e) => {
+            grounds.push(file.evidence(ret.range().start, "the view is returned"));
+            grounds.push(e);
+            Place::LongLived
+        }
+        None => {
+            grounds.push(file.evidence(
+                ret.range().start,
+                "the view is returned; no caller in the module is seen keeping it",
+            ));
+            Place::Unseen
+        }
+    }
+}
+
+/// Where a caller keeps result number `index` of `call`: a field, map element
+/// or package variable (`c.name = name(b)`, `x, err := f(); s.keep = x`), a
+/// channel, or a long-lived collection it is appended to.
+fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> Option<String> {
+    let list = call.parent().filter(|p| p.kind() == "expression_list");
+    let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
+        matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
+    });
+    let (Some(list), Some(stmt)) = (list, stmt) else {
+        // `ch <- f()`, `s.items = append(s.items, f())`.
+        let h = holder_of(&literal_around(call))?;
+        return match &h {
+            Holder::Escapes { how, .. } if how != "returned" => Some("a channel".into()),
+            Holder::Appended { target, stmt } if long_lived_place(target, stmt, caller, 0) => {
+                Some(format!("`{}`", target.text()))
+            }
+            _ => None,
+        };
+    };
+    let lefts: Vec<GoNode> = stmt.field("left")?.named_children().collect();
+    let values = list.named_children().count();
+    let target = if values == 1 && lefts.len() > 1 {
+        lefts.get(index)?.clone()
+    } else {
+        let pos = list.named_children().position(|v| v.range() == call.range())?;
+        lefts.get(pos)?.clone()
+    };
+    if long_lived_place(&target, &stmt, caller, 0) {
+        return Some(format!("`{}`", target.text()));
+    }
+    if target.kind() == "identifier" {
+        let h = later_holder(&target, &stmt, caller)?;
+        return match &h {
+            Holder::Escapes { how, .. } if how == "returned" => None,
+            _ => Some(format!("`{}`, which it stores", target.text())),
+        };
+    }
+    None
 }
 
 /// A sub-slice that may be short: it has an end that is not measured from the

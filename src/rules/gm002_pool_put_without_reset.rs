@@ -5,10 +5,10 @@
 use crate::analysis::exprs::called_name;
 use crate::analysis::pools::{self, Pooled};
 use crate::analysis::{decls, scope};
-use crate::finding::Edit;
+use crate::finding::{Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
-use crate::outcome::{FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
 
 /// The entry point, on a match of `$POOL.Put($OBJ)`: silent unless the
 /// object came from a pool's `Get` in this function (or the one around a closure),
@@ -67,13 +67,147 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
     } else {
         vec![Some(put.clone())]
     };
-    let leaks = ends
-        .iter()
-        .any(|end| leaks_on_path(file, &binding.func, after_get, end.as_ref(), &names, &kind));
-    if !leaks {
-        return None;
+    let leak = ends.iter().find_map(|end| {
+        leaks_on_path(file, &binding.func, after_get, end.as_ref(), &names, &kind)
+            .map(|fill| (end.clone(), fill))
+    })?;
+    let (end, fill) = leak;
+    let mut grounds = Grounds::default().with(file.evidence(
+        binding.stmt.range().start,
+        format!("`{name}` taken from the pool here"),
+    ));
+    grounds.push(file.evidence(fill.at, fill.what.clone()));
+    match &end {
+        Some(e) if e.kind() == "return_statement" => grounds.push(file.evidence(
+            e.range().start,
+            "this return runs the deferred Put with no reset on the way",
+        )),
+        _ => grounds.push(file.evidence(
+            put.range().start,
+            format!("`{name}` goes back with what was written into it"),
+        )),
     }
-    Some(fix_for(file, put, &name, &kind, deferred))
+    let confidence = if fill.direct {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    Some(fix_for(file, put, &name, &kind, deferred).graded(grounds.at(confidence)))
+}
+
+/// What filled the pooled object on the way to the Put: where, in words, and
+/// whether it is a write the code makes itself (`append`, a `Write`/`Encode`-like
+/// method, a field written, `fmt.Fprintf(b, ...)`: the caller's data, high) or
+/// the object handed to code that may write it (medium).
+struct Fill {
+    at: usize,
+    what: String,
+    direct: bool,
+}
+
+/// Method names that put data into their receiver.
+const WRITE_METHODS: &[&str] = &[
+    "Write", "WriteString", "WriteByte", "WriteRune", "WriteTo", "Append", "AppendString",
+    "Encode", "Set", "Store", "Put", "Add", "Push", "Insert", "ReadFrom", "Printf", "Print",
+    "Println",
+];
+
+/// Standard functions whose first argument they write into.
+const WRITING_FUNCS: &[(&str, &[&str])] = &[
+    ("fmt", &["Fprint", "Fprintf", "Fprintln", "Fscan"]),
+    ("io", &["Copy", "CopyN", "CopyBuffer", "WriteString", "ReadFull", "ReadAtLeast"]),
+    ("encoding/binary", &["Write"]),
+    ("encoding/json", &["NewEncoder", "Indent", "Compact", "HTMLEscape"]),
+    ("encoding/xml", &["NewEncoder"]),
+    ("encoding/gob", &["NewEncoder"]),
+    ("encoding/csv", &["NewWriter"]),
+];
+
+/// Describes the fill at `n` (a use of the pooled object found by
+/// [`pools::may_fill`] or a grown slice stored back).
+fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
+    let at = n.range().start;
+    let line_of = |x: &GoNode| {
+        let t = x.text().to_string();
+        let t = t.lines().next().unwrap_or_default().trim().to_string();
+        if t.len() > 60 {
+            format!("{}...", &t[..t.floor_char_boundary(57)])
+        } else {
+            t
+        }
+    };
+    if slice {
+        return Fill {
+            at,
+            what: format!("`{name}` grows here with this caller's data: `{}`", line_of(n)),
+            direct: true,
+        };
+    }
+    let Some(parent) = n.parent() else {
+        return Fill { at, what: format!("`{name}` may be written here"), direct: false };
+    };
+    if parent.kind() == "selector_expression" {
+        let field = parent.field("field").map(|f| f.text().to_string()).unwrap_or_default();
+        let call = parent.parent().filter(|c| c.kind() == "call_expression");
+        return match call {
+            Some(c) => {
+                // `add`, `writeHeader`: unexported writers say so too.
+                let lower = field.to_ascii_lowercase();
+                let direct = WRITE_METHODS
+                    .iter()
+                    .any(|m| m.to_ascii_lowercase() == lower)
+                    || ["write", "append", "encode"]
+                        .iter()
+                        .any(|p| lower.starts_with(p));
+                Fill {
+                    at,
+                    what: if direct {
+                        format!("`{name}` is written here: `{}`", line_of(&c))
+                    } else {
+                        format!("`{name}.{field}` may write into it: `{}`", line_of(&c))
+                    },
+                    direct,
+                }
+            }
+            None => Fill {
+                at,
+                what: format!("a field of `{name}` is filled here: `{}`", line_of(&parent.parent().unwrap_or(parent.clone()))),
+                direct: true,
+            },
+        };
+    }
+    if parent.kind() == "argument_list" {
+        if let Some(call) = parent.parent() {
+            let first = parent
+                .named_children()
+                .find(|c| c.kind() != "comment")
+                .is_some_and(|f| f.range() == n.range());
+            let writes = call.field("function").is_some_and(|f| {
+                f.kind() == "selector_expression"
+                    && f.field("operand").is_some_and(|o| {
+                        o.kind() == "identifier"
+                            && WRITING_FUNCS.iter().any(|(path, names)| {
+                                f.field("field").is_some_and(|x| names.contains(&x.text().as_ref()))
+                                    && scope::names_import(file, &f, &o.text(), path)
+                            })
+                    })
+            });
+            return Fill {
+                at,
+                what: if writes && first {
+                    format!("`{name}` is written here: `{}`", line_of(&call))
+                } else {
+                    format!("`{name}` is handed to code that may write it: `{}`", line_of(&call))
+                },
+                direct: writes && first,
+            };
+        }
+    }
+    Fill {
+        at,
+        what: format!("`{name}` may be written here: `{}`", line_of(&parent)),
+        direct: false,
+    }
 }
 
 /// True when, on the way from the Get (ending at `after_get`) to `end` (a Put or a
@@ -88,12 +222,13 @@ fn leaks_on_path(
     end: Option<&GoNode>,
     names: &[String],
     kind: &Pooled,
-) -> bool {
+) -> Option<Fill> {
     let until = end.map_or(usize::MAX, |e| e.range().start);
     let mut first_fill: Option<usize> = None;
     let mut last_fill: Option<usize> = None;
     let mut resets: Vec<usize> = vec![];
     let mut reset_until = 0;
+    let mut best: Option<Fill> = None;
     for n in func.dfs() {
         let at = n.range().start;
         if at < after_get {
@@ -125,12 +260,25 @@ fn leaks_on_path(
         if fills {
             first_fill.get_or_insert(at);
             last_fill = Some(at);
+            let fill = describe_fill(
+                file,
+                &n,
+                names.first().map_or("", String::as_str),
+                matches!(kind, Pooled::Slice | Pooled::SlicePtr),
+            );
+            // The strongest evidence: a direct write over code that may write.
+            if best.as_ref().is_none_or(|b: &Fill| !b.direct && fill.direct) {
+                best = Some(fill);
+            }
         }
     }
     let (Some(first), Some(last)) = (first_fill, last_fill) else {
-        return false;
+        return None;
     };
-    !resets.iter().any(|&r| r < first || r > last)
+    if resets.iter().any(|&r| r < first || r > last) {
+        return None;
+    }
+    best
 }
 
 /// True when `n` gives the pooled slice itself a longer length: for a slice, the
@@ -360,7 +508,7 @@ fn helper_put<'r>(
         gf.files = file.files.clone();
     }
     let package: Vec<&GoFile> = std::iter::once(file).chain(others.iter()).collect();
-    let mut unreset = 0;
+    let mut unreset: Vec<(Evidence, bool)> = vec![];
     let mut getters = vec![];
     for gf in &package {
         for call in gf.root.root().dfs() {
@@ -369,7 +517,7 @@ fn helper_put<'r>(
             }
             match use_of(gf, &call)? {
                 Taken::Reset => return None,
-                Taken::Kept => unreset += 1,
+                Taken::Kept(e, direct) => unreset.push((e, direct)),
                 Taken::Raw => {}
                 Taken::Returned(getter) => getters.push(getter),
             }
@@ -385,22 +533,43 @@ fn helper_put<'r>(
                 .filter(|c| called_name(c).as_deref() == Some(getter))
             {
                 match use_of(gf, &c)? {
-                    Taken::Kept => unreset += 1,
+                    Taken::Kept(e, direct) => unreset.push((e, direct)),
                     Taken::Raw => {}
                     _ => return None,
                 }
             }
         }
     }
-    (unreset > 0).then(|| fix_for(file, put, name, &kind, deferred))
+    if unreset.is_empty() {
+        return None;
+    }
+    // A user that writes its own data into the object, then (by the file's
+    // account: no Get resets) hands it to this helper: high. Only code that may
+    // write it: medium.
+    unreset.sort_by_key(|(_, direct)| !*direct);
+    let direct = unreset[0].1;
+    let mut grounds = Grounds::default();
+    for (e, _) in unreset.iter().take(2) {
+        grounds.push(e.clone());
+    }
+    grounds.push(file.evidence(
+        put.range().start,
+        format!("`{name}` goes back here, with no reset in this helper or at any Get of the pool"),
+    ));
+    let confidence = if direct {
+        Confidence::High
+    } else {
+        Confidence::Medium
+    };
+    Some(fix_for(file, put, name, &kind, deferred).graded(grounds.at(confidence)))
 }
 
 /// What the code does with the object a call hands out.
 enum Taken {
     /// Resets it after taking it.
     Reset,
-    /// Fills it without a reset.
-    Kept,
+    /// Fills it without a reset: where, and whether by a direct write.
+    Kept(Evidence, bool),
     /// Only reads it or uses its capacity: nothing is left for the next user.
     Raw,
     /// Returns it unreset from the named function.
@@ -427,7 +596,7 @@ fn use_of(file: &GoFile, call: &GoNode) -> Option<Taken> {
             let from = holder.range().end;
             let names = pools::aliases(&func, &x.text(), from);
             let mut returned = false;
-            let mut filled = false;
+            let mut filled: Option<Fill> = None;
             for n in func.dfs().filter(|n| n.range().start >= from) {
                 if pools::resets(file, &n, &names) {
                     return Some(Taken::Reset);
@@ -435,14 +604,28 @@ fn use_of(file: &GoFile, call: &GoNode) -> Option<Taken> {
                 returned |= n.kind() == "return_statement"
                     && n.dfs()
                         .any(|i| i.kind() == "identifier" && names.contains(&i.text().to_string()));
-                filled |= n.kind() == "identifier"
+                if n.kind() == "identifier"
                     && names.contains(&n.text().to_string())
-                    && pools::may_fill(&n);
+                    && pools::may_fill(&n)
+                {
+                    let fill = describe_fill(file, &n, &x.text(), false);
+                    if filled.as_ref().is_none_or(|b| !b.direct && fill.direct) {
+                        filled = Some(fill);
+                    }
+                }
             }
             if returned {
                 getter().map(Taken::Returned)
-            } else if filled {
-                Some(Taken::Kept)
+            } else if let Some(fill) = filled {
+                let line = crate::finding::Position::of_offset(file.text(), fill.at).line;
+                Some(Taken::Kept(
+                    Evidence {
+                        path: file.path.to_path_buf(),
+                        line,
+                        what: format!("{}, and no reset follows", fill.what),
+                    },
+                    fill.direct,
+                ))
             } else {
                 Some(Taken::Raw)
             }

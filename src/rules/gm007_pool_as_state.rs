@@ -7,8 +7,9 @@
 use crate::analysis::pools::{self, unparen};
 use crate::analysis::types::Resolver;
 use crate::analysis::{decls, scope};
+use crate::finding::Confidence;
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::outcome::Outcome;
+use crate::outcome::{Grounds, Outcome};
 
 const ADVICE: &str =
     "keep state in a mutex-guarded variable, or use a real cache (map + mutex, LRU)";
@@ -27,33 +28,196 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         None
     };
     match reason {
-        Some(why) => Outcome::report_only(Some(format!("{why}; {ADVICE}"))),
+        Some(why) => {
+            let mut grounds = Grounds::new(why.confidence);
+            for (at, what) in why.evidence {
+                grounds.push(file.evidence(at, what));
+            }
+            Outcome::report_only(Some(format!("{}; {ADVICE}", why.text))).graded(grounds)
+        }
         None => Outcome::Silent,
     }
 }
 
-fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
-    let pool = pools::resolve_pool(file, receiver)?;
-    if let Some(key) = &pool.map_key {
-        if keyed_by_name(key) && !reinitialised_after(get) {
-            return Some(format!(
-                "a pool per {} key is used as a cache, but Get returns any pooled object or a new one, not the one stored under this key",
-                key.text()
-            ));
+/// Why a Get or Put uses the pool as storage: the message, the confidence the
+/// evidence earns, and the evidence (offsets in this file, what each shows).
+struct Why {
+    text: String,
+    confidence: Confidence,
+    evidence: Vec<(usize, String)>,
+}
+
+impl Why {
+    fn new(text: impl Into<String>, confidence: Confidence) -> Why {
+        Why {
+            text: text.into(),
+            confidence,
+            evidence: vec![],
         }
     }
-    if let Some(why) = expectation_comment(file, get) {
-        return Some(why);
+
+    fn at(mut self, offset: usize, what: impl Into<String>) -> Why {
+        self.evidence.push((offset, what.into()));
+        self
+    }
+
+    /// High, with `other` as evidence, when the other half of storage is shown.
+    fn raised_by(mut self, other: Option<(usize, String)>) -> Why {
+        if let Some((at, what)) = other {
+            if !self.evidence.iter().any(|(a, _)| *a == at) {
+                self.evidence.push((at, what));
+            }
+            self.confidence = Confidence::High;
+        }
+        self
+    }
+}
+
+/// A `Put` into a pool chosen by a string key (`pools[name].Put(v)`) of a
+/// value no Get handed out (a parameter, a field): data filed under a key.
+fn keyed_put_from_elsewhere(file: &GoFile) -> Option<(usize, String)> {
+    file.root.root().dfs().find_map(|call| {
+        let r = pools::method_call(&call, "Put", 1)?;
+        let pool = pools::resolve_pool(file, &r)?;
+        if !pool.map_key.as_ref().is_some_and(keyed_by_name) {
+            return None;
+        }
+        let arg = unparen(
+            &call
+                .field("arguments")?
+                .named_children()
+                .find(|c| c.kind() != "comment")?,
+        );
+        (outside_value(&call, &arg) && !reset_before(&call, &arg.text())).then(|| {
+            (
+                call.range().start,
+                format!("`{}`, which no Get handed out, is filed under a key here", arg.text()),
+            )
+        })
+    })
+}
+
+/// `arg` (the object of `put`) arrives from outside the pool: a parameter or
+/// receiver, a field, or the address of a parameter; not a Get's result.
+fn outside_value(put: &GoNode, arg: &GoNode) -> bool {
+    let arg = unparen(arg);
+    match arg.kind().as_ref() {
+        "identifier" => {
+            pools::get_binding(put, &arg.text()).is_none()
+                && decls::lookup(&arg, &arg.text()).is_some_and(|d| d.kind != decls::DeclKind::Local)
+        }
+        "selector_expression" => true,
+        "unary_expression" if arg.text().starts_with('&') => arg
+            .field("operand")
+            .map(|o| unparen(&o))
+            .is_some_and(|o| {
+                o.kind() == "identifier"
+                    && decls::lookup(&o, &o.text()).is_some_and(|d| d.kind != decls::DeclKind::Local)
+            }),
+        _ => false,
+    }
+}
+
+fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<Why> {
+    let pool = pools::resolve_pool(file, receiver)?;
+    let at = get.range().start;
+    if let Some(key) = &pool.map_key {
+        if keyed_by_name(key) && !reinitialised_after(get) {
+            return Some(
+                Why::new(
+                    format!(
+                        "a pool per {} key is used as a cache, but Get returns any pooled object or a new one, not the one stored under this key",
+                        key.text()
+                    ),
+                    Confidence::Medium,
+                )
+                .at(at, format!("Get from a pool chosen by a {} key, not re-initialised after", key.text()))
+                .raised_by(keyed_put_from_elsewhere(file)),
+            );
+        }
     }
     if pool.no_new {
         if let Some(why) = unchecked_get(get) {
-            return Some(why);
+            return Some(
+                Why::new(why, Confidence::High)
+                    .at(at, "no New anywhere in the package: Get returns nil once the pool is empty, and this use does not check"),
+            );
         }
     }
     if let Some(why) = stored_state_get(&pool, get) {
-        return Some(keyed(&pool, why));
+        // The other half: a value from elsewhere put into the same pool.
+        let put = put_from_elsewhere(file, receiver);
+        let mut w = Why::new(
+            keyed(&pool, why),
+            if put.is_some() {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+        )
+        .at(at, "an empty pool is read as nothing stored here");
+        if let Some((p, what)) = put {
+            w = w.at(p, what);
+        }
+        return Some(w);
     }
-    reads_old_state(get)
+    if let Some(w) = reads_old_state(get) {
+        return Some(w);
+    }
+    // A comment alone is no evidence of the harm: it only says what the code expects.
+    expectation_comment(file, get).map(|why| {
+        Why::new(why, Confidence::Low).at(at, "the comment at this Get, and nothing else")
+    })
+}
+
+/// A `Put` into the same pool as `receiver` (by text, or the same field of the
+/// same struct type under another receiver name) of a value that arrives from
+/// elsewhere (a parameter, a field), not one a Get handed out: the pool is
+/// being filled with data to keep. Its offset and what it shows.
+fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<(usize, String)> {
+    file.root.root().dfs().find_map(|call| {
+        let r = pools::method_call(&call, "Put", 1)?;
+        if !same_pool(file, &r, receiver) {
+            return None;
+        }
+        let arg = unparen(
+            &call
+                .field("arguments")?
+                .named_children()
+                .find(|c| c.kind() != "comment")?,
+        );
+        let elsewhere = outside_value(&call, &arg);
+        (elsewhere && !reset_before(&call, &arg.text())).then(|| {
+            (
+                call.range().start,
+                format!("`{}`, which no Get handed out, is put into the same pool here", arg.text()),
+            )
+        })
+    })
+}
+
+/// Two receivers name the same pool: the same text (`p`, `s.cache`), or the
+/// same field of values of the same type (`s.last` in one method, `st.last` in
+/// another).
+fn same_pool(file: &GoFile, a: &GoNode, b: &GoNode) -> bool {
+    let (a, b) = (unparen(a), unparen(b));
+    if a.text() == b.text() {
+        return true;
+    }
+    if a.kind() != "selector_expression" || b.kind() != "selector_expression" {
+        return false;
+    }
+    let field = |n: &GoNode| n.field("field").map(|f| f.text().to_string());
+    if field(&a).is_none() || field(&a) != field(&b) {
+        return false;
+    }
+    let resolver = Resolver::new(file);
+    let ty = |n: &GoNode| {
+        n.field("operand")
+            .and_then(|o| resolver.type_of(&o))
+            .map(|t| crate::analysis::types::base_type_name(&t))
+    };
+    ty(&a).is_some_and(|t| Some(t) == ty(&b))
 }
 
 /// How a Get result is bound: the name holding it, and, for `x, ok := p.Get().(T)`,
@@ -226,6 +390,36 @@ fn returns_absence(ret: &GoNode) -> bool {
                 "composite_literal" => v
                     .field("body")
                     .is_none_or(|b| b.named_children().all(|c| c.kind() == "comment")),
+                // `&Settings{Theme: "light", Size: 12}`: defaults, set from
+                // constants, for when nothing was stored. (`&T{}` alone is a
+                // fresh scratch object, the ordinary fallback.)
+                "unary_expression" if v.text().starts_with('&') => v
+                    .field("operand")
+                    .map(|o| unparen(&o))
+                    .filter(|o| o.kind() == "composite_literal")
+                    .and_then(|o| o.field("body"))
+                    .is_some_and(|b| {
+                        let elems: Vec<GoNode> = b
+                            .named_children()
+                            .filter(|c| c.kind() != "comment")
+                            .collect();
+                        !elems.is_empty()
+                            && elems.iter().all(|e| {
+                                e.kind() == "keyed_element"
+                                    && e.named_children().last().is_some_and(|val| {
+                                        let val = pools::first_named(&val).unwrap_or(val);
+                                        matches!(
+                                            val.kind().as_ref(),
+                                            "int_literal"
+                                                | "float_literal"
+                                                | "interpreted_string_literal"
+                                                | "raw_string_literal"
+                                                | "true"
+                                                | "false"
+                                        )
+                                    })
+                            })
+                    }),
                 "call_expression" => v.field("function").is_some_and(|f| {
                     let f = f.text();
                     f == "errors.New" || f == "fmt.Errorf" || f.ends_with(".Errorf")
@@ -417,7 +611,7 @@ fn nil_checked_after(at: &GoNode, name: &str) -> bool {
 /// The object just taken from the pool is read for what an earlier user left in it
 /// (`s.count++`, `s.total += n`, `if e.key == key`, `return s.last`) before anything
 /// resets or overwrites it.
-fn reads_old_state(get: &GoNode) -> Option<String> {
+fn reads_old_state(get: &GoNode) -> Option<Why> {
     let list = pools::value_list_of(get)?;
     let stmt = list.parent()?;
     let name = match stmt.kind().as_ref() {
@@ -437,13 +631,106 @@ fn reads_old_state(get: &GoNode) -> Option<String> {
         if pools::is_reset_of(&n, &names) {
             return None;
         }
+        // A method called through the object (`p.Decode(buf)`), or the object
+        // handed to a function, before any read may initialise it: what is read
+        // afterwards need not be what an earlier user left.
+        if initialises(&n, &names) {
+            return None;
+        }
         if let Some(what) = state_read(&n, &names) {
-            return Some(format!(
-                "`{what}` reads what an earlier user left in the object, as if Get returned that same object"
-            ));
+            // The state goes round: the object goes back into the pool in the
+            // same function, carrying what this caller made of it.
+            let put_back = func.dfs().find(|p| {
+                p.range().start > n.range().start
+                    && pools::method_call(p, "Put", 1).is_some()
+                    && p.field("arguments").is_some_and(|a| {
+                        a.named_children()
+                            .any(|x| names.contains(&unparen(&x).text().to_string()))
+                    })
+            });
+            let mut w = Why::new(
+                format!(
+                    "`{what}` reads what an earlier user left in the object, as if Get returned that same object"
+                ),
+                if put_back.is_some() {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                },
+            )
+            .at(get.range().start, format!("`{name}` taken from the pool here"))
+            .at(n.range().start, "read for its earlier contents before anything sets them");
+            if let Some(p) = put_back {
+                w = w.at(p.range().start, "put back with this caller's state, for the next Get to read");
+            }
+            return Some(w);
         }
     }
     None
+}
+
+/// `x.M(...)` called through the pooled object, or `x` (or `&x`) handed to a
+/// function or method, both taken as initialising it: the callee is not read
+/// here, and a decoder, parser or builder is commonly filled that way.
+fn initialises(n: &GoNode, names: &[String]) -> bool {
+    if n.kind() != "call_expression" {
+        return false;
+    }
+    let Some(f) = n.field("function").map(|f| unparen(&f)) else {
+        return false;
+    };
+    let through = f.kind() == "selector_expression"
+        && f.field("operand")
+            .map(|o| unparen(&o))
+            .is_some_and(|o| o.kind() == "identifier" && names.contains(&o.text().to_string()));
+    let handed = n.field("arguments").is_some_and(|a| {
+        a.named_children().any(|x| {
+            let x = unparen(&x);
+            let x = if x.kind() == "unary_expression" && x.text().starts_with('&') {
+                x.field("operand").map(|o| unparen(&o)).unwrap_or(x)
+            } else {
+                x
+            };
+            x.kind() == "identifier" && names.contains(&x.text().to_string())
+        })
+    });
+    let is_put = pools::method_call(n, "Put", 1).is_some();
+    // `len(x.buf)`-like builtins read; they never see the object itself.
+    let builtin = f.kind() == "identifier"
+        && matches!(f.text().as_ref(), "len" | "cap" | "print" | "println")
+        && decls::lookup(&f, &f.text()).is_none();
+    if !(through || handed) || is_put || builtin {
+        return false;
+    }
+    // A method of this file that provably writes nothing (no assignment, no
+    // increment, no call in its body) only reads: it initialises nothing.
+    if through && !handed {
+        if let Some(m) = f.field("field") {
+            let methods = decls::methods_named(n, &m.text());
+            if methods.len() == 1 && writes_nothing(&methods[0]) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// A method whose body assigns nothing, increments nothing and calls nothing.
+fn writes_nothing(method: &GoNode) -> bool {
+    method.field("body").is_some_and(|b| {
+        !decls::own_nodes(&b).iter().any(|n| {
+            matches!(
+                n.kind().as_ref(),
+                "assignment_statement"
+                    | "inc_statement"
+                    | "dec_statement"
+                    | "call_expression"
+                    | "short_var_declaration"
+                    | "send_statement"
+                    | "func_literal"
+            )
+        })
+    })
 }
 
 /// `x.f` (a field of one of `names`, not a method call) read as state by `n`.
@@ -500,25 +787,51 @@ fn state_read(n: &GoNode, names: &[String]) -> Option<String> {
     }
 }
 
-fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<String> {
+fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<Why> {
     let pool = pools::resolve_pool(file, receiver)?;
+    let at = put.range().start;
     let arg = put
         .field("arguments")?
         .named_children()
         .find(|c| c.kind() != "comment")?;
     if let Some(key) = &pool.map_key {
         if keyed_by_name(key) && !reset_before(put, &unparen(&arg).text()) {
-            return Some(format!(
-                "a pool per {} key is used as a cache, but what is put here will not reliably be found under its key",
-                key.text()
-            ));
+            return Some(
+                Why::new(
+                    format!(
+                        "a pool per {} key is used as a cache, but what is put here will not reliably be found under its key",
+                        key.text()
+                    ),
+                    Confidence::Medium,
+                )
+                .at(at, format!("put into a pool chosen by a {} key, with no reset", key.text()))
+                .raised_by(keyed_put_from_elsewhere(file).filter(|(p, _)| *p == at)),
+            );
         }
     }
+    // A Get of this pool that reads an empty pool as "nothing stored": the
+    // value put is expected back.
+    let reader = read_back_as_state(file, receiver);
+    let graded = |why: String, what: &str| {
+        let mut w = Why::new(
+            why,
+            if reader.is_some() {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            },
+        )
+        .at(at, what.to_string());
+        if let Some(r) = reader {
+            w = w.at(r, "a Get of this pool reads an empty pool as nothing stored");
+        }
+        w
+    };
     if let Some(why) = populated_value(&arg, put) {
-        return Some(why);
+        return Some(graded(why, "a value built with data, put away"));
     }
     if let Some(why) = value_put(file, &arg) {
-        return Some(why);
+        return Some(graded(why, "a plain value, which a Get can only hand back as a copy"));
     }
     let arg = unparen(&arg);
     // The object put: `x`, `s.cur`, or the variable behind `&x` (a pointer to a
@@ -537,23 +850,54 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         }
         _ => (arg.clone(), false),
     };
-    if from_elsewhere && !reset_before(put, &object.text()) && read_back_as_state(file, receiver) {
-        let why = format!(
-            "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
-            arg.text()
-        );
-        return Some(keyed(&pool, why));
+    if from_elsewhere && !reset_before(put, &object.text()) {
+        if let Some(r) = reader {
+            let why = format!(
+                "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
+                arg.text()
+            );
+            return Some(
+                Why::new(keyed(&pool, why), Confidence::High)
+                    .at(at, format!("`{}`, which no Get handed out, is put into the pool", arg.text()))
+                    .at(r, "a Get of this pool reads an empty pool as nothing stored"),
+            );
+        }
     }
     if arg.kind() == "identifier" && pools::get_binding(put, &arg.text()).is_some() {
         if pools::put_back_unfilled(put, &arg.text()) {
-            return Some(format!(
-                "`{}` goes back while short of full, for the next Get to extend: the pool carries a partial batch between calls, and a GC drops it with everything it collected",
-                arg.text()
-            ));
+            return Some(
+                Why::new(
+                    format!(
+                        "`{}` goes back while short of full, for the next Get to extend: the pool carries a partial batch between calls, and a GC drops it with everything it collected",
+                        arg.text()
+                    ),
+                    Confidence::High,
+                )
+                .at(at, "put back only while short of full, then the function returns"),
+            );
+        }
+    }
+    if arg.kind() == "identifier" && put.parent().is_some_and(|p| p.kind() == "defer_statement") {
+        if let Some(ret) = returned_after_deferred_put(put, &arg.text()) {
+            return Some(
+                Why::new(
+                    format!(
+                        "`{}` is returned to the caller while the deferred Put hands it back to the pool: the next Get may give the same object to another goroutine",
+                        arg.text()
+                    ),
+                    Confidence::High,
+                )
+                .at(at, "the deferred Put runs as the function returns")
+                .at(ret, "the same object is returned to the caller"),
+            );
         }
     }
     if arg.kind() == "identifier" {
-        return used_after_put(put, &arg.text());
+        return used_after_put(put, &arg.text()).map(|(why, use_at)| {
+            Why::new(why, Confidence::High)
+                .at(at, "put back here")
+                .at(use_at, "still used after the Put")
+        });
     }
     None
 }
@@ -583,16 +927,15 @@ fn keyed(pool: &pools::PoolInfo, why: String) -> String {
 
 /// True when a Get of the same pool (same receiver text) in this file treats an
 /// empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
-fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> bool {
-    let text = receiver.text();
-    let found = file.root.root().dfs().any(|call| {
-        pools::get_receiver(&call).is_some_and(|r| {
-            r.text() == text
+fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<usize> {
+    let found = file.root.root().dfs().find(|call| {
+        pools::get_receiver(call).is_some_and(|r| {
+            same_pool(file, &r, receiver)
                 && pools::resolve_pool(file, &r)
-                    .is_some_and(|pool| stored_state_get(&pool, &call).is_some())
+                    .is_some_and(|pool| stored_state_get(&pool, call).is_some())
         })
     });
-    found
+    found.map(|c| c.range().start)
 }
 
 /// A value of a plain type (a number, a string, a bool, `time.Time`, a struct
@@ -807,9 +1150,28 @@ fn populated_value(arg: &GoNode, put: &GoNode) -> Option<String> {
     (built.is_some() && filled).then(|| why.to_string())
 }
 
+/// A `return` of `name` itself (a pointer the pool now owns) in the function
+/// of a deferred `Put(name)`: the caller keeps using what the pool hands out next.
+fn returned_after_deferred_put(put: &GoNode, name: &str) -> Option<usize> {
+    let func = scope::enclosing_function(put)?;
+    let after = put.range().end;
+    decls::own_nodes(&func.field("body")?)
+        .into_iter()
+        .filter(|n| n.kind() == "return_statement" && n.range().start >= after)
+        .find(|r| {
+            r.named_children()
+                .find(|c| c.kind() == "expression_list")
+                .is_some_and(|l| {
+                    l.named_children()
+                        .any(|v| unparen(&v).kind() == "identifier" && unparen(&v).text() == name)
+                })
+        })
+        .map(|r| r.range().start)
+}
+
 /// `p.Put(x)` followed, on the same path, by another use of `x`: the object now
 /// belongs to the pool and may already be another goroutine's.
-fn used_after_put(put: &GoNode, name: &str) -> Option<String> {
+fn used_after_put(put: &GoNode, name: &str) -> Option<(String, usize)> {
     let stmt = scope::as_statement(put)?;
     if stmt.kind() != "expression_statement" {
         return None;
@@ -821,9 +1183,9 @@ fn used_after_put(put: &GoNode, name: &str) -> Option<String> {
             if s.is_named() && s.kind() != "comment" {
                 match use_in(&s, name, put) {
                     Use::Used => {
-                        return Some(format!(
+                        return Some((format!(
                             "`{name}` is still used after Put, as if the pool kept it for this caller; another goroutine may already have it"
-                        ))
+                        ), s.range().start))
                     }
                     Use::Rebound => return None,
                     Use::None => {}
