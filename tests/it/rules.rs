@@ -185,8 +185,12 @@ cases! {
         pos_two_in_file,
     }
     GM005 {
-        internal__testsupport__neg_bench_runner,
+        internal__testsupport__low_bench_runner,
         internal__testsupport__neg_cleanup_driver,
+        low_gc_switch,
+        low_labeled_stats,
+        low_method_closure,
+        low_sleep_goroutine,
         neg_finalizer_wait,
         neg_helper_test,
         neg_not_in_loop,
@@ -197,8 +201,7 @@ cases! {
         pos_aliased_range,
         pos_comment_before_call,
         pos_every_batch_guard,
-        pos_labeled_stats,
-        pos_method_closure,
+        pos_per_record,
         pos_textbook,
     }
     GM006 {
@@ -260,15 +263,19 @@ cases! {
         pos_use_after_put,
     }
     GM008 {
+        cmd__sampler__neg_coarse,
+        cmd__sampler__pos_main,
+        low_alias_const,
+        low_coarse_init,
+        low_debug_switch,
+        low_env_switch,
+        low_profile_flag,
+        low_two_in_file,
         neg_defaults,
         neg_in_test_test,
         neg_other_field,
-        neg_profile_flag,
-        pos_alias_const,
-        pos_debug_switch,
-        pos_env_switch,
+        neg_profiling_session,
         pos_init,
-        pos_two_in_file,
     }
     GM009 {
         low_method_tree,
@@ -299,14 +306,23 @@ cases! {
         pos_textbook,
     }
     GM010 {
+        low_comment_only,
+        low_purge_by_name,
+        low_rebuild_after_release,
         neg_already_free,
+        neg_debug_endpoint,
         neg_dot_import,
+        neg_drop_then_rebuild,
+        neg_gc_check_program,
         neg_measurement,
         neg_metrics,
+        neg_pacing_after_load,
+        pos_admin_flush,
         pos_block_imports,
         pos_crlf,
         pos_debug_taken,
         pos_defer_switch,
+        pos_signal_shrink,
         pos_textbook,
         pos_timer_closure,
     }
