@@ -170,6 +170,11 @@ fn other_work<'r>(file: &GoFile, lp: &GoNode<'r>, call: &GoNode<'r>) -> Option<G
         match n.kind().as_ref() {
             "call_expression" => !idle_call(n),
             "send_statement" => true,
+            // `r.n++`, `counts[k]--`: a store, unlike a plain counter's.
+            "inc_statement" | "dec_statement" => n
+                .named_children()
+                .next()
+                .is_some_and(|t| t.kind() != "identifier"),
             "assignment_statement" => n.field("left").is_some_and(|l| {
                 l.named_children()
                     .any(|t| t.kind() != "identifier" || t.text() == "_")

@@ -255,8 +255,28 @@ fn dropped_before<'r>(
             last.push((key, n.clone(), drop));
         }
     }
-    let (key, node, _) = last.into_iter().rev().find(|(_, _, drop)| *drop)?;
-    Some((node, format!("`{key}` is dropped before the collection")))
+    if let Some((key, node, _)) = last.into_iter().rev().find(|(_, _, drop)| *drop) {
+        return Some((node, format!("`{key}` is dropped before the collection")));
+    }
+    // `clear(m)` lets go of everything the map or slice held.
+    let cleared = func
+        .dfs()
+        .filter(|n| n.range().end <= limit && n.kind() == "call_expression")
+        .filter(|n| {
+            n.field("function")
+                .is_some_and(|f| f.kind() == "identifier" && f.text() == "clear")
+                && !scope::is_shadowed(n, "clear")
+        })
+        .last()?;
+    let what = cleared
+        .field("arguments")
+        .and_then(|a| a.named_children().next())
+        .map(|a| exprs::squash(&a.text()))
+        .unwrap_or_default();
+    Some((
+        cleared,
+        format!("`{what}` is emptied with clear() before the collection, letting its contents go"),
+    ))
 }
 
 /// Camel-case words of a method name that say the call empties its receiver
