@@ -47,30 +47,27 @@ pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
     !measured
 }
 
-/// True when the GC is not one the program means to
-/// run: driving finalizers (`runtime.SetFinalizer` or `runtime.AddCleanup` in the
-/// same function, or anywhere in a file of a test-support package), behind an
-/// opt-in switch (`if forceGC {...}`, `if gc > 0 {...}`), or the whole body of a
-/// wrapper such as `func gc() { runtime.GC() }` whose callers decide.
-pub fn not_a_deliberate_collection(file: &GoFile, m: &GoMatch) -> bool {
-    let node: &GoNode = m.get_node();
-    let Some(func) = scope::enclosing_function(node) else {
-        return true;
-    };
+/// True when the collections in `func` drive finalizers or cleanups:
+/// `runtime.SetFinalizer` or `runtime.AddCleanup` in the same function, or
+/// anywhere in a file of a test-support package.
+pub fn drives_finalizers(file: &GoFile, func: &GoNode) -> bool {
     let sets_finalizers = |n: &GoNode| {
         n.dfs()
             .any(|c| called_name(&c).is_some_and(|name| FINALIZER_CALLS.contains(&name.as_str())))
     };
-    let drives_finalizers = sets_finalizers(&func)
-        || (scope::in_test_support_package(file) && sets_finalizers(&file.root.root()));
-    let behind_gc_switch = scope::behind_switch_naming(node, "gc");
-    // Only a named function is a wrapper: a closure's caller (a timer, a hook) is
-    // not visible as a decision to collect.
+    sets_finalizers(func)
+        || (scope::in_test_support_package(file) && sets_finalizers(&file.root.root()))
+}
+
+/// True when the call is the whole body of a named function (`func gc() {
+/// runtime.GC() }`): its callers decide. A closure's caller (a timer, a hook)
+/// is not visible as a decision to collect, so a literal is no wrapper.
+pub fn is_wrapper(node: &GoNode, func: &GoNode) -> bool {
     let named = matches!(
         func.kind().as_ref(),
         "function_declaration" | "method_declaration"
     );
-    let is_wrapper = named
+    named
         && node.parent().is_some_and(|stmt| {
             stmt.kind() == "expression_statement"
                 && stmt.parent().is_some_and(|list| {
@@ -85,8 +82,7 @@ pub fn not_a_deliberate_collection(file: &GoFile, m: &GoMatch) -> bool {
                         })
                         && statements.len() == 1
                 })
-        });
-    !(drives_finalizers || behind_gc_switch || is_wrapper)
+        })
 }
 
 /// Parts of a name that say it holds an amount of memory (`bufferedBytes`,

@@ -19,9 +19,10 @@ use crate::analysis::escape::{self, is_fresh};
 use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
 use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
 use crate::analysis::{callers, constants, pools, scope};
-use crate::finding::{Applicability, Edit};
+use crate::finding::{Applicability, Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
-use crate::outcome::{Grounds, FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
+use std::path::Path;
 
 /// A `make(map..., n)` hint up to this many entries says the map stays small.
 const SMALL_HINT: i64 = 64;
@@ -160,11 +161,67 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         }
     };
     let why = lives_on;
-    let report_only = |reason: String| Outcome::Report {
-        grounds: Grounds::default(),
-        message: Some(format!("{why}; no automatic fix: {reason}")),
-        fix: None,
+    let target = Target::of(map, &holder);
+    let mut grounds = Grounds::default();
+    grounds.push(file.evidence(lp.range().start, why.clone()));
+    let mut confidence = Confidence::High;
+    let mut no_edit: Option<String> = None;
+    match target.as_ref().and_then(|t| growth(file, t)) {
+        Some(e) => grounds.push(e),
+        None => {
+            confidence = Confidence::Low;
+            grounds.push(file.evidence(
+                lp.range().start,
+                "nothing shows the map growing large: no write to it in a loop over input or keyed by what callers pass (lowers confidence)",
+            ));
+            no_edit =
+                Some("nothing shows the map grows large, and a new map would only allocate".into());
+        }
+    }
+    if let Holder::Field { owner, .. } = &holder {
+        let owner = root_node(owner);
+        if let Some(sibling) = reused_per_cycle(lp, &owner.text()) {
+            confidence = Confidence::Low;
+            grounds.push(file.evidence(
+                sibling.range().start,
+                format!(
+                    "`{}` resets a sibling for reuse beside it: the object is reused per cycle (lowers confidence)",
+                    first_line(&sibling.text())
+                ),
+            ));
+            no_edit = Some(
+                "the object is reset for reuse each cycle, and a new map per cycle would allocate every cycle"
+                    .into(),
+            );
+        }
+    }
+    if let Some(what) = teardown_by_name(file, lp) {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(lp.range().start, what));
+        no_edit.get_or_insert_with(|| {
+            "its function's name says the owner is being torn down, where a new map is waste".into()
+        });
+    }
+    if only_tests_call(file, lp) {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            lp.range().start,
+            "only tests call the function that empties it (lowers confidence)",
+        ));
+        no_edit.get_or_insert_with(|| "only tests call the function that empties it".into());
+    }
+    let grounds = grounds.at(confidence);
+    let report_only = |reason: String| {
+        Outcome::Report {
+            grounds: Grounds::default(),
+            message: Some(format!("{why}; no automatic fix: {reason}")),
+            fix: None,
+        }
+        .graded(grounds.clone())
     };
+    if let Some(reason) = no_edit {
+        return report_only(reason);
+    }
     match &holder {
         Holder::Alias { of } => {
             return report_only(format!(
@@ -183,8 +240,18 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         }
         _ => {}
     }
-    let Some(ty) = resolver.type_of(map) else {
-        return report_only(format!("the type of `{map_text}` is not declared in view"));
+    // Where the code makes the map lazily (`if m == nil { m = make(...) }`),
+    // dropping it is the idiom's own fix.
+    let lazily = target.as_ref().is_some_and(|t| made_lazily(file, t));
+    let ty = if lazily {
+        None
+    } else {
+        match resolver.type_of(map) {
+            Some(ty) => Some(ty),
+            None => {
+                return report_only(format!("the type of `{map_text}` is not declared in view"))
+            }
+        }
     };
     let text = file.text();
     let indent = indentation(text, lp.range().start);
@@ -204,18 +271,43 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         replacement.push('\n');
         replacement.push_str(&indent);
     }
-    replacement.push_str(&format!("{map_text} = make({ty})"));
+    let (assignment, description, message) = match &ty {
+        Some(ty) => (
+            format!("{map_text} = make({ty})"),
+            None,
+            format!(
+                "{why}; unsafe fix: code that holds the old map keeps it full, and a map that is reused on purpose allocates anew"
+            ),
+        ),
+        None => (
+            format!("{map_text} = nil"),
+            Some("Drop the map (`m = nil`); the code makes it again where it is written".to_string()),
+            format!(
+                "{why}; unsafe fix: the code makes the map lazily, so it is dropped (`{map_text} = nil`); code that holds the old map keeps it full"
+            ),
+        ),
+    };
+    replacement.push_str(&assignment);
     let r = lp.range();
     Outcome::Report {
         grounds: Grounds::default(),
-        message: Some(format!(
-            "{why}; unsafe fix: code that holds the old map keeps it full, and a map that is reused on purpose allocates anew"
-        )),
+        message: Some(message),
         fix: Some(FixPlan {
             edits: vec![Edit::new(r.start, r.end, replacement)],
             applicability: Some(Applicability::Unsafe),
+            description,
             ..FixPlan::default()
         }),
+    }
+    .graded(grounds)
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 40 {
+        format!("{}...", line.chars().take(40).collect::<String>())
+    } else {
+        line.to_string()
     }
 }
 
@@ -469,10 +561,9 @@ fn waits_for_events(resolver: &Resolver, loop_: &GoNode, lp: &GoNode) -> bool {
     })
 }
 
-/// The loop runs where the owner is being torn down: in a function whose name
-/// says so (`Close`, `stopAll`, `resetOnClose`...), or in one that closes a
-/// channel of the owner, cancels it, or marks it closed.
-fn in_teardown(file: &GoFile, lp: &GoNode, owner: Option<&str>) -> bool {
+/// The loop runs where the owner is being torn down, by what the function
+/// does: it closes a channel of the owner, cancels it, or marks it closed.
+fn in_teardown(_file: &GoFile, lp: &GoNode, owner: Option<&str>) -> bool {
     let Some(named) = lp.ancestors().find(|a| {
         matches!(
             a.kind().as_ref(),
@@ -481,15 +572,6 @@ fn in_teardown(file: &GoFile, lp: &GoNode, owner: Option<&str>) -> bool {
     }) else {
         return false;
     };
-    if named
-        .field("name")
-        .is_some_and(|n| name_says_teardown(&n.text()))
-    {
-        return true;
-    }
-    if called_only_in_teardown(file, &named) {
-        return true;
-    }
     let Some(owner) = owner else {
         return false;
     };
@@ -539,6 +621,24 @@ fn in_teardown(file: &GoFile, lp: &GoNode, owner: Option<&str>) -> bool {
         _ => false,
     });
     shut
+}
+
+/// Where a name says the clear runs in teardown: the function's own name
+/// (`Close`, `stopAll`, `resetOnClose`...), or those of all its callers. A
+/// name only lowers a finding; what the function does decides silence.
+fn teardown_by_name(file: &GoFile, lp: &GoNode) -> Option<String> {
+    let named = lp.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    })?;
+    let name = named.field("name")?.text().to_string();
+    if name_says_teardown(&name) {
+        return Some(format!("`{name}` is named as teardown (lowers confidence)"));
+    }
+    called_only_in_teardown(file, &named)
+        .then(|| format!("only functions named as teardown call `{name}` (lowers confidence)"))
 }
 
 /// A helper that only teardown calls (`cleanup`, called from `Stop` and
@@ -1210,4 +1310,360 @@ mod tests {
         }
         assert_eq!(camel_words("HTTPServerStop"), ["http", "server", "stop"]);
     }
+}
+
+// ---------------------------------------------------------------------------
+// Evidence: does the map grow large, and is it reused per cycle?
+
+/// Constant loop bounds at or above this fill a map large.
+const LARGE_BOUND: i64 = 1000;
+
+/// Which writes are writes to the map being cleared.
+enum Target {
+    /// `*.field[k]` anywhere in the package.
+    Field(String),
+    /// The package variable of that name.
+    Package(String),
+    /// The local declared by `decl`.
+    Local { name: String, decl_start: usize },
+}
+
+impl Target {
+    fn of<'r>(map: &GoNode<'r>, holder: &Holder<'r>) -> Option<Target> {
+        let expr = match holder {
+            Holder::Alias { of } => of.clone(),
+            _ => map.clone(),
+        };
+        match (&expr.kind().as_ref(), holder) {
+            (&"selector_expression", _) => {
+                Some(Target::Field(expr.field("field")?.text().to_string()))
+            }
+            (&"identifier", Holder::Package) | (&"identifier", Holder::Alias { .. }) => {
+                Some(Target::Package(expr.text().to_string()))
+            }
+            (&"identifier", Holder::Local { decl, .. }) => Some(Target::Local {
+                name: expr.text().to_string(),
+                decl_start: decl.range().start,
+            }),
+            _ => None,
+        }
+    }
+
+    /// `n` (an operand of an index expression) names this map.
+    fn names(&self, n: &GoNode) -> bool {
+        match self {
+            Target::Field(f) => {
+                n.kind() == "selector_expression"
+                    && n.field("field").is_some_and(|x| x.text() == *f)
+            }
+            Target::Package(name) => {
+                n.kind() == "identifier"
+                    && n.text() == *name
+                    && matches!(declared_where(n, name), Some(Origin::Package))
+            }
+            Target::Local { name, decl_start } => {
+                n.kind() == "identifier"
+                    && n.text() == *name
+                    && matches!(declared_where(n, name), Some(Origin::Local { decl, .. }) if decl.range().start == *decl_start)
+            }
+        }
+    }
+
+    fn word(&self) -> &str {
+        match self {
+            Target::Field(f) => f,
+            Target::Package(n) | Target::Local { name: n, .. } => n,
+        }
+    }
+}
+
+/// Key writes (`M[k] = v`, `M[k]++`) to the target under `root`.
+fn key_writes<'r>(root: &GoNode<'r>, target: &Target) -> Vec<GoNode<'r>> {
+    root.dfs()
+        .filter(|n| {
+            n.kind() == "index_expression"
+                && n.field("operand").is_some_and(|o| target.names(&o))
+                && n.parent().is_some_and(|p| match p.kind().as_ref() {
+                    "inc_statement" | "dec_statement" => true,
+                    "expression_list" => p.parent().is_some_and(|s| {
+                        matches!(s.kind().as_ref(), "assignment_statement")
+                            && s.field("left").is_some_and(|l| l.range() == p.range())
+                    }),
+                    _ => false,
+                })
+        })
+        .collect()
+}
+
+/// Why the write `w` makes the map large, if it does: it sits in a loop over
+/// input (a parameter, a call's result, a scanner), or a loop with a large
+/// constant bound, or it is keyed by what the function's callers pass in.
+fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
+    let func = scope::enclosing_function(w)?;
+    let params = param_names(&func);
+    let loops: Vec<GoNode> = w
+        .ancestors()
+        .take_while(|a| a.range() != func.range())
+        .filter(|a| a.kind() == "for_statement")
+        .collect();
+    for lp in &loops {
+        let clause = lp
+            .children()
+            .find(|c| matches!(c.kind().as_ref(), "range_clause" | "for_clause"));
+        match clause.as_ref().map(|c| c.kind().to_string()).as_deref() {
+            Some("range_clause") => {
+                let right = clause.as_ref()?.field("right")?;
+                let root = root_node(&right);
+                let from_param =
+                    root.kind() == "identifier" && params.contains(&root.text().to_string());
+                let from_call = right.dfs().any(|n| n.kind() == "call_expression");
+                if let Some(v) = constants::int_value(file, &right) {
+                    if v >= LARGE_BOUND {
+                        return Some(format!("filled in a loop of {v} passes"));
+                    }
+                    continue;
+                }
+                // A local collection built here (not a literal list of a few).
+                let from_local = root.kind() == "identifier"
+                    && matches!(
+                        declared_where(&root, &root.text()),
+                        Some(Origin::Local { ref decl, .. })
+                            if escape::initial_value(decl, &root.text()).is_none_or(|v| {
+                                v.kind() != "composite_literal"
+                                    || v.field("body").is_some_and(|b| {
+                                        b.named_children().all(|c| c.kind() == "comment")
+                                    })
+                            })
+                    );
+                if from_param || from_call || from_local {
+                    return Some(format!(
+                        "filled in a loop over `{}`, input of unbounded size",
+                        squash(&right.text())
+                    ));
+                }
+            }
+            Some("for_clause") => {
+                let cond = clause.as_ref()?.field("condition");
+                if let Some(cond) = cond {
+                    let bound = cond
+                        .named_children()
+                        .filter_map(|c| constants::int_value(file, &c))
+                        .max();
+                    if bound.is_some_and(|b| b >= LARGE_BOUND) {
+                        return Some(format!(
+                            "filled in a loop of {} passes",
+                            bound.unwrap_or_default()
+                        ));
+                    }
+                    let by_param = cond.dfs().any(|n| {
+                        n.kind() == "identifier" && params.contains(&n.text().to_string())
+                    });
+                    if by_param {
+                        return Some(format!(
+                            "filled in a loop bounded by input (`{}`)",
+                            squash(&cond.text())
+                        ));
+                    }
+                }
+            }
+            _ => {
+                // `for rows.Next()`, `for sc.Scan()`: a stream of input.
+                let cond = lp
+                    .named_children()
+                    .find(|c| !matches!(c.kind().as_ref(), "block" | "comment"));
+                if cond.is_some_and(|c| c.dfs().any(|n| n.kind() == "call_expression")) {
+                    return Some("filled while reading a stream of input".into());
+                }
+            }
+        }
+    }
+    // Received from a channel the function is handed (`case name := <-in`):
+    // a stream of input.
+    let received = w
+        .ancestors()
+        .take_while(|a| a.range() != func.range())
+        .filter(|a| a.kind() == "communication_case")
+        .find_map(|c| {
+            let recv = c
+                .field("communication")?
+                .dfs()
+                .find(|n| n.kind() == "unary_expression" && n.text().starts_with("<-"))?;
+            let ch = root_node(&recv.field("operand")?);
+            (ch.kind() == "identifier" && params.contains(&ch.text().to_string()))
+                .then(|| ch.text().to_string())
+        });
+    if let Some(ch) = received {
+        return Some(format!("filled from `{ch}`, a stream of input"));
+    }
+    if !loops.is_empty() {
+        return None;
+    }
+    // Outside loops: keyed by what callers pass, in a function that runs again
+    // and again (not a constructor).
+    let index = w.field("index")?;
+    let from_param = index
+        .dfs()
+        .find(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()))?;
+    let name = callers::function_name(&func).unwrap_or_default();
+    let constructor = name.starts_with("New") || name.starts_with("new") || name == "init";
+    (!constructor).then(|| {
+        let key = squash(&index.text());
+        let callers = if name.is_empty() {
+            "a function literal".to_string()
+        } else {
+            format!("`{name}`")
+        };
+        if key == from_param.text() {
+            format!("keyed by `{key}`, which callers of {callers} pass in: one entry per distinct key")
+        } else {
+            format!(
+                "keyed by `{key}`, from `{}` that callers of {callers} pass in: one entry per distinct key",
+                from_param.text()
+            )
+        }
+    })
+}
+
+/// The names of a function's parameters (not its receiver).
+fn param_names(func: &GoNode) -> Vec<String> {
+    func.field("parameters")
+        .map(|ps| {
+            ps.named_children()
+                .flat_map(|p| {
+                    p.field_children("name")
+                        .map(|n| n.text().to_string())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Evidence that the map grows large: a write in this file, else in another
+/// file of the package (fields and package variables).
+fn growth(file: &GoFile, target: &Target) -> Option<Evidence> {
+    for w in key_writes(&file.root.root(), target) {
+        if let Some(what) = grows_at(file, &w) {
+            return Some(file.evidence(w.range().start, what));
+        }
+    }
+    if matches!(target, Target::Local { .. }) {
+        return None;
+    }
+    let dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let own = file.path.file_name();
+    let files = file.package();
+    for entry in files.go_files(&file.package_dir()) {
+        if Some(entry.name.as_ref()) == own.map(|o| o.to_str().unwrap_or_default())
+            || entry.name.ends_with("_test.go")
+        {
+            continue;
+        }
+        let Some(text) = files.read_to_string(&entry.path) else {
+            continue;
+        };
+        if !text.contains(target.word()) {
+            continue;
+        }
+        let path = dir.join(&entry.name);
+        let mut other = GoFile::parse(&path, &text, file.module.clone());
+        other.files = files.clone();
+        if other.package_name != file.package_name {
+            continue;
+        }
+        for w in key_writes(&other.root.root(), target) {
+            if let Some(what) = grows_at(&other, &w) {
+                return Some(other.evidence(w.range().start, what));
+            }
+        }
+    }
+    None
+}
+
+/// The owner is reset for reuse in the same function: a sibling field
+/// truncated (`o.buf = o.buf[:0]`), or reset in place (`o.buf.Reset()`,
+/// `o.w.Resize(0)`). A new map per cycle would allocate every cycle.
+fn reused_per_cycle<'r>(lp: &GoNode<'r>, owner: &str) -> Option<GoNode<'r>> {
+    let func = scope::enclosing_function(lp)?;
+    let rooted = |e: &GoNode| e.kind() == "selector_expression" && root_node(e).text() == owner;
+    let found = func.dfs().find(|n| {
+        if lp.range().contains(&n.range().start) {
+            return false;
+        }
+        match n.kind().as_ref() {
+            "assignment_statement" => {
+                let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
+                    return false;
+                };
+                let l: Vec<_> = l.named_children().collect();
+                let r: Vec<_> = r.named_children().collect();
+                l.iter().zip(&r).any(|(l, r)| {
+                    rooted(l)
+                        && r.kind() == "slice_expression"
+                        && r.field("operand").is_some_and(|o| same_expr(&o, l))
+                        && r.field("end").is_some_and(|e| e.text() == "0")
+                })
+            }
+            "call_expression" => n.field("function").is_some_and(|f| {
+                f.kind() == "selector_expression"
+                    && f.field("operand").is_some_and(|o| rooted(&o))
+                    && f.field("field").is_some_and(|x| {
+                        x.text() == "Reset"
+                            || (x.text() == "Resize"
+                                && n.field("arguments").is_some_and(|a| {
+                                    a.named_children().next().is_some_and(|z| z.text() == "0")
+                                }))
+                    })
+            }),
+            _ => false,
+        }
+    });
+    found
+}
+
+/// The function holding the clear is called from tests only (it has callers
+/// in `_test.go` files and none elsewhere in the module).
+fn only_tests_call(file: &GoFile, lp: &GoNode) -> bool {
+    let Some(func) = lp.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    }) else {
+        return false;
+    };
+    let count = |for_fix: bool| {
+        let mut n = 0;
+        let scan = callers::for_each_use(file, &func, for_fix, &mut |_, uses| {
+            n += uses.len();
+            true
+        });
+        scan.ok().map(|_| n)
+    };
+    matches!((count(false), count(true)), (Some(0), Some(t)) if t > 0)
+}
+
+/// The file makes the map lazily (`if m == nil { m = make(...) }`): the
+/// cleared map can simply be dropped.
+fn made_lazily(file: &GoFile, target: &Target) -> bool {
+    file.root.root().dfs().any(|n| {
+        n.kind() == "if_statement"
+            && n.field("condition").is_some_and(|c| {
+                c.kind() == "binary_expression"
+                    && c.field("operator").is_some_and(|o| o.text() == "==")
+                    && c.field("right").is_some_and(|r| r.kind() == "nil")
+                    && c.field("left").is_some_and(|l| target.names(&l))
+            })
+            && n.field("consequence").is_some_and(|b| {
+                b.dfs().any(|s| {
+                    s.kind() == "assignment_statement"
+                        && s.field("left")
+                            .is_some_and(|l| l.named_children().any(|x| target.names(&x)))
+                })
+            })
+    })
 }

@@ -1,20 +1,323 @@
 //! GM005 gc-in-loop: `runtime.GC()` inside a loop. The pattern finds the call in a
-//! loop; this module leaves alone the collections a program means to run and
-//! removes the others.
+//! loop; this module grades it from what the loop does.
+//!
+//! `high`: the loop does other work on every pass (it processes items, drains
+//! a queue, compacts shards) and forces a full collection each time, or each
+//! batch. `low`: the collection is the loop's only work (a periodic collector:
+//! `for { time.Sleep(d); runtime.GC() }`), the collection makes a measurement
+//! that follows it exact, it runs behind a switch that turns collections on,
+//! or the file belongs to a test-support package. Silent: collections that
+//! drive finalizers, and collections paced by memory.
+//!
+//! The fix removes the call where the loop has other work. Where the
+//! collection is the loop's only work, removing the call would leave a loop
+//! (and perhaps a goroutine) that only sleeps: the fix removes the goroutine
+//! when a `go func() { ... }()` runs nothing but the loop, and otherwise
+//! offers no edit.
 
-use crate::analysis::{collections, scope, statements};
-use crate::gofile::{GoFile, GoMatch};
-use crate::outcome::Outcome;
+use crate::analysis::types::{declared_where, Origin, Resolver};
+use crate::analysis::{collections, decls, exprs, scope, statements};
+use crate::finding::{Applicability, Confidence, Position};
+use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::outcome::{FixPlan, Grounds, Outcome};
+
+/// Calls in a loop that are no work of their own: waiting, yielding, logging,
+/// locking, reading the clock.
+const IDLE_CALLS: &[&str] = &[
+    "Sleep", "Gosched", "Now", "Since", "After", "Tick", "Stop", "Reset", "Lock", "Unlock",
+    "RLock", "RUnlock", "Done", "Err", "Add", "Inc", "Observe", "len", "cap",
+];
+/// Prefixes of logging calls (`Printf`, `Infof`, `log.Println`, `Debugw`).
+const LOG_PREFIXES: &[&str] = &[
+    "Print", "Fprint", "Log", "Info", "Debug", "Warn", "Error", "Trace", "Notice",
+];
+/// Calls that read what a collection just settled: statistics, profiles.
+const MEASURING: &[&str] = &[
+    "ReadMemStats",
+    "ReadGCStats",
+    "WriteHeapProfile",
+    "StartTimer",
+    "StopTimer",
+    "ResetTimer",
+];
 
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
-    // A test-support package (`testutil`) runs only under `go test`: test code.
-    if scope::in_test_support_package(file) {
+    let call: &GoNode = m.get_node();
+    let Some(func) = scope::enclosing_function(call) else {
+        return Outcome::Silent;
+    };
+    if collections::drives_finalizers(file, &func) || collections::paced_by_memory(file, call) {
         return Outcome::Silent;
     }
-    if !collections::not_a_deliberate_collection(file, m)
-        || collections::paced_by_memory(file, m.get_node())
-    {
+    let Some(lp) = call
+        .ancestors()
+        .take_while(|a| !scope::is_function(a))
+        .find(|a| a.kind() == "for_statement")
+    else {
         return Outcome::Silent;
+    };
+    let at = call.range().start;
+    let mut grounds = Grounds::default();
+    let work = other_work(file, &lp, call);
+    let measured = measured_after(&lp, call);
+    let mut confidence = match (&work, &measured) {
+        (Some(w), None) => {
+            let what = match w.field("right").filter(|_| w.kind() == "range_clause") {
+                Some(items) => format!(
+                    "the loop runs once per item of `{}`, and forces a full collection each time",
+                    first_line(&items.text())
+                ),
+                None => format!(
+                    "the loop does other work on each pass (`{}`), and forces a full collection with it",
+                    first_line(&w.text())
+                ),
+            };
+            grounds.push(file.evidence(w.range().start, what));
+            Confidence::High
+        }
+        (Some(_), Some(read)) => {
+            grounds.push(file.evidence(
+                read.range().start,
+                "the collection makes the measurement after it exact: a measuring loop (lowers confidence)",
+            ));
+            Confidence::Low
+        }
+        (None, Some(read)) => {
+            grounds.push(file.evidence(
+                read.range().start,
+                "the collection makes the measurement after it exact: a measuring loop (lowers confidence)",
+            ));
+            Confidence::Low
+        }
+        (None, None) => {
+            grounds.push(file.evidence(
+                lp.range().start,
+                "the collection is the loop's only work: a periodic collector, run on purpose (lowers confidence)",
+            ));
+            Confidence::Low
+        }
+    };
+    let switched = scope::behind_switch_naming(call, "gc");
+    let test_support = scope::in_test_support_package(file);
+    if switched {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            at,
+            "runs only behind a switch that turns collections on (lowers confidence)",
+        ));
     }
-    statements::remove_statement(file, m)
+    if test_support {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            at,
+            "a file of a test-support package, which runs under tests (lowers confidence)",
+        ));
+    }
+    let grounds = grounds.at(confidence);
+    let outcome = if switched || test_support {
+        Outcome::report_only(Some(
+            "no automatic fix: the collection is run on purpose (behind a switch, or to \
+             isolate what a test helper runs)"
+                .into(),
+        ))
+    } else if let Some(read) = &measured {
+        let line = Position::of_offset(file.text(), read.range().start).line;
+        Outcome::report_only(Some(format!(
+            "no automatic fix: the loop measures memory after the collection (line {line}); \
+             without it the numbers change"
+        )))
+    } else if work.is_none() {
+        remove_idle_loop(file, &lp)
+    } else {
+        statements::remove_statement(file, m)
+    };
+    outcome.graded(grounds)
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 40 {
+        format!("{}...", line.chars().take(40).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+/// The first node of the loop (its header or its body, outside the collection
+/// and outside nested function literals) that does work: a call that is not
+/// waiting, yielding, logging or locking, a store into anything but a plain
+/// local counter, a send.
+fn other_work<'r>(file: &GoFile, lp: &GoNode<'r>, call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let in_closure = |n: &GoNode| {
+        n.ancestors()
+            .take_while(|a| a.range() != lp.range())
+            .any(|a| a.kind() == "func_literal")
+    };
+    let header = lp
+        .children()
+        .find(|c| matches!(c.kind().as_ref(), "range_clause" | "for_clause"));
+    let is_work = |n: &GoNode| {
+        if n.range() == call.range() || call.range().contains(&n.range().start) || in_closure(n) {
+            return false;
+        }
+        // A range over a collection (not a channel or a ticker) hands the
+        // body a work item per pass.
+        if let Some(h) = &header {
+            if h.range() == n.range() {
+                return h.kind() == "range_clause" && over_items(file, h);
+            }
+        }
+        match n.kind().as_ref() {
+            "call_expression" => !idle_call(n),
+            "send_statement" => true,
+            // `r.n++`, `counts[k]--`: a store, unlike a plain counter's.
+            "inc_statement" | "dec_statement" => n
+                .named_children()
+                .next()
+                .is_some_and(|t| t.kind() != "identifier"),
+            "assignment_statement" => n.field("left").is_some_and(|l| {
+                l.named_children()
+                    .any(|t| t.kind() != "identifier" || t.text() == "_")
+            }),
+            _ => false,
+        }
+    };
+    let nodes: Vec<GoNode<'r>> = lp.dfs().filter(|n| is_work(n)).collect();
+    let real = nodes.iter().find(|n| n.kind() != "range_clause").cloned();
+    real.or_else(|| nodes.into_iter().next())
+}
+
+/// A range clause over a collection of items: not a channel receive (a
+/// ticker's `.C`, `time.Tick(d)`, a channel variable), nor a plain count
+/// (`range n`).
+fn over_items(file: &GoFile, clause: &GoNode) -> bool {
+    let Some(right) = clause.field("right") else {
+        return false;
+    };
+    let text = exprs::squash(&right.text());
+    let channelish = text.ends_with(".C")
+        || exprs::called_name(&right).is_some_and(|n| matches!(n.as_str(), "Tick" | "After"))
+        || right.kind() == "int_literal";
+    if channelish {
+        return false;
+    }
+    // A variable whose type is a channel or an integer.
+    let resolver = Resolver::new(file);
+    match resolver.type_of(&right) {
+        Some(t) => {
+            let u = resolver.underlying(&t).unwrap_or(t);
+            !(u.starts_with("chan")
+                || u.starts_with("<-chan")
+                || matches!(
+                    u.as_str(),
+                    "int" | "int64" | "int32" | "uint" | "uint64" | "uint32"
+                ))
+        }
+        None => true,
+    }
+}
+
+fn idle_call(call: &GoNode) -> bool {
+    let Some(name) = exprs::called_name(call) else {
+        return false;
+    };
+    IDLE_CALLS.contains(&name.as_str())
+        || LOG_PREFIXES.iter().any(|p| name.starts_with(p))
+        || MEASURING.contains(&name.as_str())
+}
+
+/// A measuring call after the collection in the same pass of the loop.
+fn measured_after<'r>(lp: &GoNode<'r>, call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let body = lp.field("body")?;
+    let found = body.dfs().find(|n| {
+        n.range().start >= call.range().end
+            && exprs::called_name(n).is_some_and(|name| MEASURING.contains(&name.as_str()))
+    });
+    found
+}
+
+/// The fix for a loop whose only work is the collection: remove the
+/// goroutine when `go func() { <the loop> }()` runs nothing else, or offer no
+/// edit.
+fn remove_idle_loop(file: &GoFile, lp: &GoNode) -> Outcome {
+    let no_edit = || {
+        Outcome::report_only(Some(
+            "no automatic fix: the collection is all the loop does, and removing the call would \
+             leave a loop that only waits; remove the loop (and what starts it) by hand, or keep \
+             it if the periodic collection is wanted"
+                .into(),
+        ))
+    };
+    let Some(body) = lp.parent().and_then(|p| {
+        if p.kind() == "statement_list" {
+            p.parent()
+        } else {
+            Some(p)
+        }
+    }) else {
+        return no_edit();
+    };
+    let Some(lit) = body.parent().filter(|f| f.kind() == "func_literal") else {
+        return no_edit();
+    };
+    if decls::statements(&body).len() != 1 {
+        return no_edit();
+    }
+    let go = lit
+        .parent()
+        .filter(|c| c.kind() == "call_expression")
+        .filter(|c| {
+            c.field("arguments")
+                .is_some_and(|a| a.named_children().all(|x| x.kind() == "comment"))
+        })
+        .and_then(|c| c.parent())
+        .filter(|g| g.kind() == "go_statement");
+    let Some(go) = go else {
+        return no_edit();
+    };
+    if strands_a_local(&go) {
+        return no_edit();
+    }
+    match statements::statement_removal(file.text(), &go) {
+        Some(edit) => Outcome::Report {
+            message: Some(
+                "the goroutine does nothing but this loop; the fix removes the goroutine".into(),
+            ),
+            fix: Some(FixPlan {
+                edits: vec![edit],
+                applicability: Some(Applicability::Unsafe),
+                description: Some(
+                    "Remove the goroutine whose only work is the periodic collection".into(),
+                ),
+                ..FixPlan::default()
+            }),
+            grounds: Grounds::default(),
+        },
+        None => no_edit(),
+    }
+}
+
+/// Removing `stmt` would leave a local of its function unused (`d :=
+/// time.Minute` read only inside the goroutine): Go rejects that.
+fn strands_a_local(stmt: &GoNode) -> bool {
+    let Some(func) = scope::enclosing_function(stmt) else {
+        return false;
+    };
+    let inside = stmt.range();
+    stmt.dfs().filter(|n| n.kind() == "identifier").any(|id| {
+        let name = id.text().to_string();
+        let Some(Origin::Local { decl, .. }) = declared_where(&id, &name) else {
+            return false;
+        };
+        if inside.contains(&decl.range().start) {
+            return false;
+        }
+        // Any use outside the goroutine, the declaration aside.
+        !func.dfs().any(|n| {
+            n.kind() == "identifier"
+                && n.text() == name
+                && !inside.contains(&n.range().start)
+                && !decl.range().contains(&n.range().start)
+        })
+    })
 }

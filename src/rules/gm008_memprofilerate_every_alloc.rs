@@ -1,23 +1,225 @@
-//! GM008 memprofilerate-every-alloc: `runtime.MemProfileRate` set to sample (nearly)
-//! every allocation. The pattern finds the assignment; this module reads its value.
+//! GM008 memprofilerate-every-alloc: `runtime.MemProfileRate` set far below its
+//! default. The pattern finds the assignment; this module reads its value and
+//! asks whether it is a standing setting (every run pays for it) or a
+//! diagnostic mode (a switch, a profiling session that restores the old rate).
+//!
+//! `high`: a constant rate of at most [`TINY_RATE`] bytes set unconditionally
+//! in `func init()` or in `main`'s own body. `medium`: a standing setting that
+//! is coarser, or one made in another function; `low`: a setting under a
+//! condition (an operator's switch), in a file that also reads the rate (a
+//! session saving it to restore), or in a file under `testdata/`. Silent: a
+//! session that both saves and restores the rate, and rates above
+//! [`MAX_SUSPICIOUS_RATE`].
 
 use crate::analysis::{constants, scope, statements};
-use crate::gofile::{GoFile, GoMatch};
-use crate::outcome::Outcome;
+use crate::finding::{Applicability, Confidence};
+use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::outcome::{Grounds, Outcome};
 
-/// Rates at or below this sample so often that profiling dominates the program.
+/// Rates at or below this sample often enough to be worth a look.
 const MAX_SUSPICIOUS_RATE: i64 = 4096;
+/// Rates at or below this sample most small allocations: a standing setting
+/// this fine is the bug.
+const TINY_RATE: i64 = 512;
+/// The runtime's default: one sample per 512 KiB allocated.
+const DEFAULT_RATE: i64 = 512 * 1024;
 
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(rate) = m.get_env().get_match("RATE") else {
         return Outcome::Silent;
     };
-    // Set only when the operator asks for a profile (`if *memprofile != "" {`).
-    if scope::behind_switch_naming(m.get_node(), "prof") {
+    let Some(v) = constants::int_value(file, rate) else {
+        return Outcome::Silent;
+    };
+    if !(1..=MAX_SUSPICIOUS_RATE).contains(&v) {
         return Outcome::Silent;
     }
-    match constants::int_value(file, rate) {
-        Some(v) if (1..=MAX_SUSPICIOUS_RATE).contains(&v) => statements::remove_statement(file, m),
-        _ => Outcome::Silent,
+    let node: &GoNode = m.get_node();
+    let (saves, restores) = session(file, node);
+    if saves.is_some() && restores.is_some() {
+        return Outcome::Silent;
+    }
+    let cost = if v == 1 {
+        "a stack trace recorded for every allocation".to_string()
+    } else {
+        format!(
+            "one sample per {v} bytes allocated, {}x the default's one per 512 KiB",
+            DEFAULT_RATE / v
+        )
+    };
+    let mut grounds = Grounds::default();
+    let at = node.range().start;
+    grounds.push(file.evidence(at, format!("cost: {cost}")));
+    let condition = condition_of(node);
+    let func = scope::enclosing_function(node);
+    let standing_place = func.as_ref().and_then(|f| {
+        let name = f.field("name")?.text().to_string();
+        let plain = f.kind() == "function_declaration"
+            && f.field("parameters")
+                .is_some_and(|p| p.named_children().next().is_none());
+        let is_main = name == "main" && file.package_name == "main";
+        (plain && (name == "init" || is_main)).then_some(name)
+    });
+    let mut confidence = match (&condition, &standing_place) {
+        (None, Some(name)) => {
+            grounds.push(file.evidence(
+                at,
+                format!("set unconditionally in `{name}`: every run of the program pays for it"),
+            ));
+            if v <= TINY_RATE {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            }
+        }
+        (None, None) => {
+            grounds.push(file.evidence(
+                at,
+                "set unconditionally, but in a function that runs when called, not at start-up",
+            ));
+            Confidence::Medium
+        }
+        (Some(cond), _) => {
+            grounds.push(file.evidence(
+                cond.range().start,
+                "set only under a condition: an operator's switch for a diagnostic mode (lowers confidence)",
+            ));
+            Confidence::Low
+        }
+    };
+    if let Some(read) = &saves {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            *read,
+            "the file reads the rate back, as a profiling session that restores it does (lowers confidence)",
+        ));
+    }
+    let under_testdata = file.path.components().any(|c| c.as_os_str() == "testdata");
+    if under_testdata {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            at,
+            "a program under testdata/, run by tests (lowers confidence)",
+        ));
+    }
+    // A diagnostic mode (a switch, a session, a test program) is there on
+    // purpose: deleting it is no edit a reader merges.
+    let diagnostic = condition.is_some() || saves.is_some() || under_testdata;
+    let mut outcome = if diagnostic {
+        Outcome::report_only(Some(
+            "no automatic fix: the rate belongs to a diagnostic mode; remove that mode by hand \
+             if it should not exist"
+                .into(),
+        ))
+    } else {
+        statements::remove_statement(file, m)
+    };
+    // Deleting a rate someone chose on purpose is only safe where it stands
+    // for the whole run and nothing reads it back.
+    if confidence != Confidence::High {
+        if let Outcome::Report {
+            fix: Some(plan), ..
+        } = &mut outcome
+        {
+            plan.applicability = Some(Applicability::Unsafe);
+        }
+    }
+    if let Outcome::Report { message, .. } = &mut outcome {
+        *message = Some(match message.take() {
+            Some(why) => format!("it costs {cost}; {why}"),
+            None => format!("it costs {cost}"),
+        });
+    }
+    outcome.graded(grounds.at(confidence))
+}
+
+/// The condition the assignment runs under, in its own function: an `if`
+/// condition, a `switch` or `select` case.
+fn condition_of<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
+    node.ancestors()
+        .take_while(|a| !scope::is_function(a))
+        .find_map(|a| match a.kind().as_ref() {
+            "if_statement" => a.field("condition"),
+            "expression_case" | "type_case" | "communication_case" | "default_case" => {
+                Some(a.clone())
+            }
+            _ => None,
+        })
+}
+
+/// Where the file reads `runtime.MemProfileRate` as a value (saving it), and
+/// where it assigns it something that is not a constant (restoring it).
+fn session(file: &GoFile, node: &GoNode) -> (Option<usize>, Option<usize>) {
+    let mut saves = None;
+    let mut restores = None;
+    for n in file.root.root().dfs() {
+        if n.kind() != "selector_expression"
+            || !n
+                .field("field")
+                .is_some_and(|f| f.text() == "MemProfileRate")
+            || node.range().contains(&n.range().start)
+        {
+            continue;
+        }
+        let Some(operand) = n.field("operand") else {
+            continue;
+        };
+        if operand.kind() != "identifier"
+            || !scope::names_import(file, &n, &operand.text(), "runtime")
+        {
+            continue;
+        }
+        // On the left of an assignment: a store; its value decides.
+        let store = n.parent().and_then(|list| list.parent()).filter(|s| {
+            s.kind() == "assignment_statement"
+                && s.field("left")
+                    .is_some_and(|l| l.range().contains(&n.range().start))
+        });
+        match store {
+            Some(s) => {
+                let constant = s
+                    .field("right")
+                    .and_then(|r| r.named_children().next())
+                    .is_some_and(|v| constants::int_value(file, &v).is_some());
+                if !constant && restores.is_none() {
+                    restores = Some(s.range().start);
+                }
+            }
+            None => {
+                if saves.is_none() {
+                    saves = Some(n.range().start);
+                }
+            }
+        }
+    }
+    (saves, restores)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Engine;
+    use crate::finding::Confidence;
+    use std::path::Path;
+
+    fn grades(path: &str, src: &str) -> Vec<(Confidence, bool)> {
+        let mut engine = Engine::new(crate::rules::bundled());
+        engine.min_confidence = Confidence::Low;
+        engine
+            .analyze(Path::new(path), src, None)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "GM008")
+            .map(|f| (f.confidence, f.fix.is_some()))
+            .collect()
+    }
+
+    #[test]
+    fn a_program_under_testdata_is_low_and_not_fixed() {
+        let src = "package main\n\nimport \"runtime\"\n\nfunc main() {\n\truntime.MemProfileRate = 1\n}\n";
+        assert_eq!(grades("cmd/x/main.go", src), [(Confidence::High, true)]);
+        assert_eq!(
+            grades("internal/testdata/allocs/main.go", src),
+            [(Confidence::Low, false)]
+        );
     }
 }

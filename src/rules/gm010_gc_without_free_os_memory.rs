@@ -1,23 +1,651 @@
-//! GM010 gc-without-free-os-memory: a lone `runtime.GC()` meant to release memory.
-//! The YAML's template fix (`debug.FreeOSMemory()`) does the rewrite; this module
-//! keeps collections whose purpose is a measurement, or that already release
-//! memory, or that the program runs on purpose.
+//! GM010 gc-without-free-os-memory: a lone `runtime.GC()` whose program expects
+//! the process to shrink. The YAML's template fix (`debug.FreeOSMemory()`) does
+//! the rewrite; this module decides whether the premise, "the program wants its
+//! memory back", has evidence, and how much.
+//!
+//! Evidence, strongest first:
+//! - a reference to a structure that lives on (a field, a package variable, a
+//!   local filled earlier) is dropped before the collection (`x = nil`, an
+//!   empty literal, a fresh `make`), and the function allocates nothing after
+//!   it: the collection can only be there to hand the freed heap back;
+//! - a comment at the call or on its function, or the function's name, says
+//!   so (free, release, reclaim, RSS, the OS, shrink, low memory). Words alone
+//!   never make a finding high: next to a drop they are extra evidence, with
+//!   nothing allocated after the call and no drop they make a medium finding,
+//!   with work after the call a low one.
+//!
+//! Counter-evidence: the function goes on to allocate after the collection (a
+//! rebuild reuses the freed heap at once, and returning it to the OS first only
+//! adds page faults), a comment that says the collection paces the heap (GC
+//! threshold, GOGC, heap target), a switch that turns it on, a file of a
+//! test-support package or under `testdata/`: each lowers the finding to low.
+//! A collection before a measurement, beside `debug.FreeOSMemory()`, driving
+//! finalizers, or the whole body of a wrapper is no finding.
 
-use crate::analysis::{collections, scope};
-use crate::gofile::{GoFile, GoMatch};
-use crate::outcome::Outcome;
+use crate::analysis::types::{declared_where, Origin};
+use crate::analysis::{collections, escape, exprs, scope};
+use crate::finding::Confidence;
+use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::outcome::{Grounds, Outcome};
+
+/// Words of a comment or name that say the program wants memory back.
+const RELEASE_WORDS: &[&str] = &[
+    "free memory",
+    "frees memory",
+    "free up",
+    "freeing memory",
+    "free the memory",
+    "release memory",
+    "releases memory",
+    "release the memory",
+    "memory back",
+    "give back",
+    "giving back",
+    "back to the os",
+    "to the os",
+    "return memory",
+    "returns memory",
+    "reclaim",
+    "rss",
+    "resident",
+    "shrink",
+    "low memory",
+    "memory pressure",
+    "scaveng",
+];
+/// Camel-case words of a function name that say it releases memory
+/// (`freeMemory`, `releaseCaches`, `shrinkHeap`, `onLowMemory`).
+const RELEASE_NAME_WORDS: &[&str] = &["free", "release", "reclaim", "shrink", "rss", "trim"];
+/// Words of a comment that say the collection paces the heap.
+const PACING_WORDS: &[&str] = &[
+    "threshold",
+    "gogc",
+    "heap target",
+    "next gc",
+    "nextgc",
+    "pacer",
+    "pacing",
+    "baseline",
+    "live heap",
+];
+/// Calls after the collection that allocate nothing worth counting: unlocking,
+/// signalling, logging, writing a status.
+const QUIET_CALLS: &[&str] = &[
+    "Unlock",
+    "RUnlock",
+    "Done",
+    "Signal",
+    "Broadcast",
+    "WriteHeader",
+    "Gosched",
+    "Err",
+    "Store",
+    "Add",
+    "Inc",
+    "Dec",
+    "Observe",
+    "Since",
+    "Now",
+    "len",
+    "cap",
+    "close",
+];
+/// Prefixes of logging calls (`Printf`, `Infof`, `log.Println`, `Debugw`).
+const LOG_PREFIXES: &[&str] = &[
+    "Print", "Fprint", "Log", "Info", "Debug", "Warn", "Error", "Trace", "Notice",
+];
 
 pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
-    // A test-support package (`testutil`) runs only under `go test`: test code.
-    if scope::in_test_support_package(file) {
+    let call: &GoNode = m.get_node();
+    let Some(func) = scope::enclosing_function(call) else {
+        return Outcome::Silent;
+    };
+    if !collections::not_followed_by_measurement(file, m)
+        || !collections::no_free_os_memory_nearby(file, m)
+        || collections::drives_finalizers(file, &func)
+        || collections::is_wrapper(call, &func)
+    {
         return Outcome::Silent;
     }
-    let wanted = collections::not_followed_by_measurement(file, m)
-        && collections::no_free_os_memory_nearby(file, m)
-        && collections::not_a_deliberate_collection(file, m);
-    if wanted {
-        Outcome::template()
+    let deferred = call.parent().is_some_and(|p| p.kind() == "defer_statement");
+    let Some(stmt) = scope::as_statement(call).or_else(|| {
+        call.parent()
+            .filter(|p| matches!(p.kind().as_ref(), "defer_statement" | "go_statement"))
+    }) else {
+        return Outcome::Silent;
+    };
+    let dropped = dropped_before(&func, call, deferred);
+    // A deferred collection runs last: nothing comes after it.
+    let after = if deferred {
+        None
     } else {
-        Outcome::Silent
+        allocation_after(&stmt, &func)
+    };
+    let says = says_release(file, call, &func);
+
+    let mut grounds = Grounds::default();
+    if let Some((node, what)) = &dropped {
+        grounds.push(file.evidence(node.range().start, what.clone()));
+    }
+    if let Some((offset, what)) = &says {
+        grounds.push(file.evidence(*offset, what.clone()));
+    }
+    let emptied = emptied_by_call(&func, call);
+    if let Some((offset, what)) = &emptied {
+        grounds.push(file.evidence(*offset, what.clone()));
+    }
+    let handler = shrink_handler(file, call);
+    // A handler that empties something or says it gives memory back is one
+    // meant to shrink the process.
+    let meant_to_shrink = handler.is_some() && (emptied.is_some() || says.is_some());
+    if meant_to_shrink {
+        if let Some((offset, what)) = &handler {
+            grounds.push(file.evidence(*offset, what.clone()));
+        }
+    }
+    let confidence = match (&dropped, &says, &after) {
+        (Some(_), _, None) => Confidence::High,
+        (None, _, None) if meant_to_shrink => Confidence::High,
+        (None, Some(_), None) => Confidence::Medium,
+        (None, None, None) if emptied.is_some() => Confidence::Medium,
+        (_, Some(_), Some(_)) => Confidence::Low,
+        // A drop then a rebuild, or nothing at all: no premise to report.
+        _ => return Outcome::Silent,
+    };
+    if after.is_none() {
+        let name = function_label(&func);
+        grounds.push(file.evidence(
+            call.range().start,
+            format!("nothing is allocated after the collection in {name}"),
+        ));
+    }
+    let mut confidence = confidence;
+    let lower = |c: &mut Confidence, offset: usize, what: String, g: &mut Grounds| {
+        *c = Confidence::Low;
+        g.push(file.evidence(offset, what));
+    };
+    if let Some(next) = &after {
+        lower(
+            &mut confidence,
+            next.range().start,
+            "the function allocates after the collection, reusing the freed heap at once".into(),
+            &mut grounds,
+        );
+    }
+    if let Some(offset) = says_pacing(file, call, &func) {
+        lower(
+            &mut confidence,
+            offset,
+            "a comment says the collection paces the heap (lowers confidence)".into(),
+            &mut grounds,
+        );
+    }
+    if scope::behind_switch_naming(call, "gc") {
+        lower(
+            &mut confidence,
+            call.range().start,
+            "runs only behind a switch that turns collections on (lowers confidence)".into(),
+            &mut grounds,
+        );
+    }
+    if scope::in_test_support_package(file) || under_testdata(file) {
+        lower(
+            &mut confidence,
+            0,
+            "a file of a test-support package or under testdata/ (lowers confidence)".into(),
+            &mut grounds,
+        );
+    }
+    let grounds = grounds.at(confidence);
+    if let Some(next) = after {
+        let line = crate::finding::Position::of_offset(file.text(), next.range().start).line;
+        return Outcome::report_only(Some(format!(
+            "no automatic fix: the function allocates again after it (line {line}), so the freed \
+             heap is reused at once and returning it to the OS first would only add page faults"
+        )))
+        .graded(grounds);
+    }
+    Outcome::template().graded(grounds)
+}
+
+/// `f`, `(*T).m` or "a function literal", for evidence text.
+fn function_label(func: &GoNode) -> String {
+    match func.field("name") {
+        Some(n) => format!("`{}`", n.text()),
+        None => "its function literal".into(),
+    }
+}
+
+/// The last store before the collection that drops a structure living past
+/// the function: `x = nil`, an empty literal or a fresh `make` assigned to a
+/// field, a package variable, or a local filled earlier in the function. A
+/// deferred collection runs last, so any such store in the function counts.
+/// The store must be the last one to its target before the collection (`x =
+/// nil; x = load()` dropped nothing).
+fn dropped_before<'r>(
+    func: &GoNode<'r>,
+    call: &GoNode<'r>,
+    deferred: bool,
+) -> Option<(GoNode<'r>, String)> {
+    let limit = if deferred {
+        func.range().end
+    } else {
+        call.range().start
+    };
+    let mut last: Vec<(String, GoNode<'r>, bool)> = vec![];
+    for n in func.dfs() {
+        if n.range().start >= limit {
+            break;
+        }
+        if n.kind() != "assignment_statement" {
+            continue;
+        }
+        let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+            continue;
+        };
+        let left: Vec<_> = left.named_children().collect();
+        let right: Vec<_> = right.named_children().collect();
+        if left.len() != right.len() {
+            continue;
+        }
+        for (l, r) in left.iter().zip(&right) {
+            let key = exprs::squash(&l.text());
+            let drop = empties(r) && lives_past(l, func);
+            last.retain(|(k, _, _)| *k != key);
+            last.push((key, n.clone(), drop));
+        }
+    }
+    if let Some((key, node, _)) = last.into_iter().rev().find(|(_, _, drop)| *drop) {
+        return Some((node, format!("`{key}` is dropped before the collection")));
+    }
+    // `clear(m)` lets go of everything the map or slice held.
+    let cleared = func
+        .dfs()
+        .filter(|n| n.range().end <= limit && n.kind() == "call_expression")
+        .filter(|n| {
+            n.field("function")
+                .is_some_and(|f| f.kind() == "identifier" && f.text() == "clear")
+                && !scope::is_shadowed(n, "clear")
+        })
+        .last()?;
+    let what = cleared
+        .field("arguments")
+        .and_then(|a| a.named_children().next())
+        .map(|a| exprs::squash(&a.text()))
+        .unwrap_or_default();
+    Some((
+        cleared,
+        format!("`{what}` is emptied with clear() before the collection, letting its contents go"),
+    ))
+}
+
+/// Camel-case words of a method name that say the call empties its receiver
+/// (`st.Flush()`, `c.DropAll()`, `q.DropCache(fn)`).
+const EMPTYING_WORDS: &[&str] = &[
+    "drop",
+    "flush",
+    "clear",
+    "purge",
+    "evict",
+    "reset",
+    "discard",
+    "invalidate",
+    "truncate",
+];
+
+/// A method call before the collection whose name says it empties a
+/// structure (`st.Flush()`), or the call a function literal holding the
+/// collection is handed to (`q.DropCache(func(n int) { ...; runtime.GC() })`):
+/// where, and what. The name is the evidence here, so on its own it makes a
+/// medium finding at most.
+fn emptied_by_call(func: &GoNode, call: &GoNode) -> Option<(usize, String)> {
+    let says_empty = |n: &GoNode| {
+        n.field("function")
+            .is_some_and(|f| f.kind() == "selector_expression")
+            && exprs::called_name(n).is_some_and(|name| {
+                camel_words(&name)
+                    .iter()
+                    .any(|w| EMPTYING_WORDS.contains(&w.as_str()))
+            })
+    };
+    let before = func
+        .dfs()
+        .filter(|n| n.range().end <= call.range().start && n.kind() == "call_expression")
+        .filter(|n| says_empty(n))
+        .last();
+    let holder = (func.kind() == "func_literal")
+        .then(|| {
+            func.parent()
+                .filter(|p| p.kind() == "argument_list")
+                .and_then(|p| p.parent())
+        })
+        .flatten()
+        .filter(|c| says_empty(c));
+    let n = before.or(holder)?;
+    let name = n.field("function")?.text().to_string();
+    Some((
+        n.range().start,
+        format!("`{name}` empties a structure before the collection (by its name)"),
+    ))
+}
+
+/// The collection runs in a handler: an HTTP handler (a function taking an
+/// `http.ResponseWriter`), or the body of a loop over a channel that
+/// `signal.Notify` feeds. Where, and what.
+fn shrink_handler(file: &GoFile, call: &GoNode) -> Option<(usize, String)> {
+    for f in call.ancestors().filter(scope::is_function) {
+        let takes_writer = f.field("parameters").is_some_and(|ps| {
+            ps.named_children().any(|p| {
+                p.field("type").is_some_and(|t| {
+                    t.kind() == "qualified_type"
+                        && t.text().ends_with(".ResponseWriter")
+                        && t.named_children().next().is_some_and(|pkg| {
+                            scope::names_import(file, &t, &pkg.text(), "net/http")
+                        })
+                })
+            })
+        });
+        if takes_writer {
+            return Some((f.range().start, "it runs in an HTTP handler".into()));
+        }
+    }
+    // A loop over a signal channel, or a select case receiving from one.
+    let notified: Vec<String> = file
+        .root
+        .root()
+        .dfs()
+        .filter(|n| {
+            n.kind() == "call_expression"
+                && n.field("function").is_some_and(|f| {
+                    f.kind() == "selector_expression"
+                        && f.field("field").is_some_and(|x| x.text() == "Notify")
+                        && f.field("operand")
+                            .is_some_and(|o| scope::names_import(file, &f, &o.text(), "os/signal"))
+                })
+        })
+        .filter_map(|n| n.field("arguments")?.named_children().next())
+        .map(|a| exprs::squash(&a.text()))
+        .collect();
+    if notified.is_empty() {
+        return None;
+    }
+    call.ancestors().find_map(|a| {
+        let channel = match a.kind().as_ref() {
+            "for_statement" => a
+                .children()
+                .find(|c| c.kind() == "range_clause")
+                .and_then(|c| c.field("right")),
+            "communication_case" => a
+                .field("communication")
+                .and_then(|c| c.dfs().find(|n| n.kind() == "unary_expression"))
+                .and_then(|u| u.field("operand")),
+            _ => None,
+        }?;
+        notified.contains(&exprs::squash(&channel.text())).then(|| {
+            (
+                a.range().start,
+                "it runs when the process receives a signal".into(),
+            )
+        })
+    })
+}
+
+/// `nil`, an empty composite literal, or a fresh `make(...)`/`new(...)`.
+fn empties(v: &GoNode) -> bool {
+    match v.kind().as_ref() {
+        "nil" => true,
+        "composite_literal" => v
+            .field("body")
+            .is_some_and(|b| b.named_children().all(|c| c.kind() == "comment")),
+        "call_expression" => v
+            .field("function")
+            .is_some_and(|f| matches!(f.text().as_ref(), "make" | "new")),
+        "parenthesized_expression" => v.named_children().next().is_some_and(|i| empties(&i)),
+        _ => false,
+    }
+}
+
+/// The store target outlives one call: a field, a package variable, or a local
+/// given something before this store (not a parameter: the caller keeps its own
+/// reference).
+fn lives_past(target: &GoNode, func: &GoNode) -> bool {
+    match target.kind().as_ref() {
+        "selector_expression" => {
+            let root = exprs::root_node(target);
+            // A field of a struct made in this function dies with it.
+            match declared_where(&root, &root.text()) {
+                Some(Origin::Local { decl, .. }) => escape::initial_value(&decl, &root.text())
+                    .is_some_and(|v| !escape::is_fresh(&v) && !is_literal(&v)),
+                Some(_) => true,
+                None => false,
+            }
+        }
+        "identifier" => match declared_where(target, &target.text()) {
+            Some(Origin::Package) => true,
+            // A local declared with a value (`data := load()`): its last
+            // reference may be this one.
+            Some(Origin::Local { decl, function }) => {
+                function.range() == func.range()
+                    && escape::initial_value(&decl, &target.text())
+                        .is_some_and(|v| v.kind() != "nil")
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_literal(v: &GoNode) -> bool {
+    match v.kind().as_ref() {
+        "composite_literal" => true,
+        "unary_expression" => v
+            .field("operand")
+            .is_some_and(|o| o.kind() == "composite_literal"),
+        _ => false,
+    }
+}
+
+/// The first statement after `stmt` in its function that allocates: anything
+/// but returns of plain values, unlocking, signalling, logging and the like.
+fn allocation_after<'r>(stmt: &GoNode<'r>, func: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let mut cur = stmt.clone();
+    loop {
+        for next in cur.next_all().filter(|n| n.is_named()) {
+            if let Some(busy) = busy(&next) {
+                return Some(busy);
+            }
+        }
+        let parent = cur.parent()?;
+        if parent.range() == func.range() || scope::is_function(&parent) {
+            return None;
+        }
+        cur = parent;
+    }
+}
+
+/// The node in `stmt` that allocates, if any.
+fn busy<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+    match stmt.kind().as_ref() {
+        "comment"
+        | "empty_statement"
+        | "break_statement"
+        | "continue_statement"
+        | "goto_statement"
+        | "fallthrough_statement" => return None,
+        // Deferred calls before the collection already ran... or run at the end.
+        "defer_statement" => return None,
+        // Other arms of a switch or select do not run after this one.
+        "expression_case" | "type_case" | "communication_case" | "default_case" => return None,
+        _ => {}
+    }
+    stmt.dfs().find(|n| match n.kind().as_ref() {
+        // A loop goes on working with the heap (filling, or reading what the
+        // collection left); a goroutine starts new work.
+        "composite_literal" | "func_literal" | "for_statement" | "go_statement" => true,
+        "call_expression" => !quiet_call(n),
+        _ => false,
+    })
+}
+
+fn quiet_call(call: &GoNode) -> bool {
+    let Some(name) = exprs::called_name(call) else {
+        return false;
+    };
+    QUIET_CALLS.contains(&name.as_str()) || LOG_PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// The comment at the call (on its line, or the block above it), the doc
+/// comment of its function, and the function's name (or the variable a
+/// function literal is assigned to), lowercased, each with where it is.
+fn texts_about(file: &GoFile, call: &GoNode, func: &GoNode) -> Vec<(usize, String, bool)> {
+    let text = file.text();
+    let mut out = vec![];
+    if let Some(stmt) = scope::as_statement(call).or_else(|| call.parent()) {
+        let above = scope::comment_above(text, &stmt);
+        if !above.is_empty() {
+            out.push((stmt.range().start, above.to_lowercase(), false));
+        }
+        let end = stmt.range().end;
+        let line_end = crate::imports::line_end(text, end);
+        let rest = &text[end..line_end];
+        if let Some(i) = rest.find("//") {
+            out.push((end, rest[i..].to_lowercase(), false));
+        }
+    }
+    // The function's own doc comment and name; a literal's holder.
+    let holder = if func.kind() == "func_literal" {
+        func.ancestors().find(|a| {
+            matches!(
+                a.kind().as_ref(),
+                "var_declaration"
+                    | "short_var_declaration"
+                    | "assignment_statement"
+                    | "function_declaration"
+                    | "method_declaration"
+            )
+        })
+    } else {
+        Some(func.clone())
+    };
+    if let Some(h) = holder {
+        let doc = scope::comment_above(text, &h);
+        if !doc.is_empty() {
+            out.push((h.range().start, doc.to_lowercase(), false));
+        }
+        let name = match h.field("name") {
+            Some(n) => Some(n.text().to_string()),
+            None => h
+                .dfs()
+                .find(|n| n.kind() == "identifier")
+                .map(|n| n.text().to_string()),
+        };
+        if let Some(name) = name {
+            out.push((h.range().start, name, true));
+        }
+    }
+    out
+}
+
+/// Where a comment or name says the collection is there to give memory back.
+fn says_release(file: &GoFile, call: &GoNode, func: &GoNode) -> Option<(usize, String)> {
+    texts_about(file, call, func)
+        .into_iter()
+        .find_map(|(offset, text, is_name)| {
+            if is_name {
+                let words = camel_words(&text);
+                let hit = words
+                    .iter()
+                    .any(|w| RELEASE_NAME_WORDS.contains(&w.as_str()))
+                    || (words.iter().any(|w| w == "low") && words.iter().any(|w| w == "memory"));
+                hit.then(|| {
+                    (
+                        offset,
+                        format!("the name `{text}` says it gives memory back (raises confidence)"),
+                    )
+                })
+            } else {
+                RELEASE_WORDS.iter().find(|w| text.contains(*w)).map(|w| {
+                    (
+                        offset,
+                        format!(
+                            "a comment says the collection is there to give memory back (`{w}`)"
+                        ),
+                    )
+                })
+            }
+        })
+}
+
+/// Where a comment at the call or on its function says the collection paces.
+fn says_pacing(file: &GoFile, call: &GoNode, func: &GoNode) -> Option<usize> {
+    texts_about(file, call, func)
+        .into_iter()
+        .filter(|(_, _, is_name)| !is_name)
+        .find(|(_, text, _)| PACING_WORDS.iter().any(|w| text.contains(w)))
+        .map(|(offset, _, _)| offset)
+}
+
+/// A file below a `testdata` folder: the go tool builds nothing there; tests
+/// run it.
+fn under_testdata(file: &GoFile) -> bool {
+    file.path.components().any(|c| c.as_os_str() == "testdata")
+}
+
+/// `freeMemory` → free, memory; `OnLowMemory` → on, low, memory; `drop_rss` → drop, rss.
+fn camel_words(name: &str) -> Vec<String> {
+    let mut words = vec![];
+    let mut cur = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let starts = c.is_uppercase()
+            && !cur.is_empty()
+            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
+        if starts {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.extend(c.to_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Engine;
+    use crate::finding::Confidence;
+    use std::path::Path;
+
+    fn grades(path: &str, src: &str) -> Vec<Confidence> {
+        let mut engine = Engine::new(crate::rules::bundled());
+        engine.min_confidence = Confidence::Low;
+        engine
+            .analyze(Path::new(path), src, None)
+            .findings
+            .iter()
+            .filter(|f| f.rule == "GM010")
+            .map(|f| f.confidence)
+            .collect()
+    }
+
+    #[test]
+    fn a_program_under_testdata_is_low() {
+        let src = "package main\n\nimport \"runtime\"\n\nvar big []byte\n\nfunc main() {\n\tbig = make([]byte, 1<<20)\n\tbig = nil\n\truntime.GC()\n}\n";
+        assert_eq!(grades("cmd/x/main.go", src), [Confidence::High]);
+        assert_eq!(grades("gc/testdata/drop/main.go", src), [Confidence::Low]);
+    }
+
+    #[test]
+    fn names_split_into_words() {
+        assert_eq!(super::camel_words("onLowMemory"), ["on", "low", "memory"]);
+        assert_eq!(super::camel_words("freeRSS"), ["free", "rss"]);
+        assert_eq!(super::camel_words("drop_caches"), ["drop", "caches"]);
     }
 }

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use gomemfix::write::{write_atomic, WriteError};
 
-/// A GM010 site: `fix` rewrites it to `debug.FreeOSMemory()`.
-const GOOD: &str = "package p\n\nimport \"runtime\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\truntime.GC()\n}\n";
-const GOOD_FIXED: &str = "package p\n\nimport \"runtime/debug\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\tdebug.FreeOSMemory()\n}\n";
+/// A GM008 site with a safe fix: `fix` removes the standing rate (its `init`
+/// and the import go with it).
+const GOOD: &str = "package p\n\nimport \"runtime\"\n\nvar cache []byte\n\nfunc init() {\n\truntime.MemProfileRate = 1\n}\n";
+const GOOD_FIXED: &str = "package p\n\nvar cache []byte\n";
 
 /// A scratch folder with `good.go` (a fixable finding) in it.
 fn scratch() -> tempfile::TempDir {
@@ -87,7 +88,7 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
     // A GC in a loop (GM005) in a function the parser cannot read, and one in a
     // clean function. `runtime` stays in use, so neither fix needs an import edit.
-    let text = "package p\n\nimport \"runtime\"\n\nvar n = runtime.NumCPU()\n\nfunc broken() {\n\tfor i := 0; i < n; i++ {\n\t\truntime.GC()\n\t}\n\tx := [}\n}\n\nfunc work() {}\n\nfunc clean() {\n\tfor i := 0; i < n; i++ {\n\t\twork()\n\t\truntime.GC()\n\t}\n}\n";
+    let text = "package p\n\nimport \"runtime\"\n\nvar n = runtime.NumCPU()\n\nfunc broken() {\n\tfor i := 0; i < n; i++ {\n\t\tstep(i)\n\t\truntime.GC()\n\t}\n\tx := [}\n}\n\nfunc work() {}\n\nfunc clean() {\n\tfor i := 0; i < n; i++ {\n\t\twork()\n\t\truntime.GC()\n\t}\n}\n";
     let path = dir.path().join("broken.go");
     fs::write(&path, text).unwrap();
     let r = common::gomemfix(dir.path(), &["check", "--format", "json", "."]);
@@ -95,7 +96,7 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
     // The place is named, with the code the parser could not place.
     assert!(
         r.stderr
-            .contains("broken.go:11:2: parsed only in part: syntax error, cannot parse `x := [}`"),
+            .contains("broken.go:12:2: parsed only in part: syntax error, cannot parse `x := [}`"),
         "{}",
         r.stderr
     );
@@ -117,9 +118,9 @@ fn syntax_errors_block_fixes_near_them_but_not_elsewhere() {
     assert_eq!(
         found,
         vec![
-            ("GM005", 9, false),
-            ("GM000", 11, false),
-            ("GM005", 19, true)
+            ("GM005", 10, false),
+            ("GM000", 12, false),
+            ("GM005", 20, true)
         ],
         "{}",
         r.stdout
@@ -433,7 +434,11 @@ fn unknown_rule_in_select_is_an_error() {
 
 #[test]
 fn overlapping_fixes_from_two_rules_are_resolved_and_said() {
-    let dir = scratch();
+    // A GM010 site, whose (unsafe) fix rewrites the call.
+    const RELEASE: &str = "package p\n\nimport \"runtime\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\truntime.GC()\n}\n";
+    const RELEASED: &str = "package p\n\nimport \"runtime/debug\"\n\nvar cache []byte\n\nfunc release() {\n\tcache = nil\n\tdebug.FreeOSMemory()\n}\n";
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("good.go"), RELEASE).unwrap();
     let pats = dir.path().join("rules");
     fs::create_dir(&pats).unwrap();
     // A user rule whose fix edits exactly the node GM010 rewrites.
@@ -449,7 +454,12 @@ fn overlapping_fixes_from_two_rules_are_resolved_and_said() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     // One of the two wins; the file is the result of exactly one edit, and the
     // other rule's fix is named as set aside.
-    assert_good_fixed(dir.path(), &r);
+    assert_eq!(
+        String::from_utf8(read(dir.path().join("good.go"))).unwrap(),
+        RELEASED,
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("USR1") && r.stderr.contains("GM010") && r.stderr.contains("overlap"),
         "{}",

@@ -4,7 +4,7 @@
 
 use crate::common;
 
-/// Two files: a safe fix (GM010), an unsafe one (GM005) and a renamed import.
+/// Two files: a safe fix (GM008), an unsafe one (GM005) and a renamed import.
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -14,7 +14,7 @@ fn project() -> tempfile::TempDir {
     .unwrap();
     std::fs::write(
         dir.path().join("a.go"),
-        "package p\n\nimport rt \"runtime\"\n\nvar cache map[string][]byte\n\nfunc Release() {\n\tcache = nil\n\trt.GC()\n}\n",
+        "package p\n\nimport rt \"runtime\"\n\nvar cache map[string][]byte\n\nfunc init() {\n\trt.MemProfileRate = 1\n}\n",
     )
     .unwrap();
     std::fs::write(
@@ -49,7 +49,7 @@ fn quiet_prints_findings_only() {
     assert_eq!(quiet.code, 1);
     assert!(loud.stdout.contains("Found 2 findings"), "{}", loud.stdout);
     assert!(!quiet.stdout.contains("Found"), "{}", quiet.stdout);
-    assert!(quiet.stdout.contains("a.go:9:2: GM010"), "{}", quiet.stdout);
+    assert!(quiet.stdout.contains("a.go:8:2: GM008"), "{}", quiet.stdout);
     let diff = common::gomemfix(p.path(), &["fix", "--diff", "--quiet", "."]);
     assert!(
         diff.stdout.starts_with("diff --git a/a.go"),
@@ -73,9 +73,9 @@ fn check_fix_is_fix() {
             std::fs::read_to_string(b.path().join(f)).unwrap()
         );
     }
-    assert!(std::fs::read_to_string(a.path().join("a.go"))
+    assert!(!std::fs::read_to_string(a.path().join("a.go"))
         .unwrap()
-        .contains("debug.FreeOSMemory()"));
+        .contains("MemProfileRate"));
     // `check --diff` is `fix --diff`, and `--unsafe-fixes` goes with it.
     let c = project();
     let d1 = common::gomemfix(c.path(), &["check", "--diff", "--unsafe-fixes", "."]);
@@ -91,7 +91,7 @@ fn show_fixes_lists_each_fix() {
     assert!(
         check
             .stdout
-            .contains("`gomemfix fix` would fix:\n  a.go:9:2: GM010 [gc-without-free-os-memory]\n"),
+            .contains("`gomemfix fix` would fix:\n  a.go:8:2: GM008 [memprofilerate-every-alloc]\n"),
         "{}",
         check.stdout
     );
@@ -104,7 +104,7 @@ fn show_fixes_lists_each_fix() {
     let fix = common::gomemfix(p.path(), &["fix", "--show-fixes", "."]);
     assert!(
         fix.stdout
-            .contains("Fixed:\n  a.go:9:2: GM010 [gc-without-free-os-memory]\n"),
+            .contains("Fixed:\n  a.go:8:2: GM008 [memprofilerate-every-alloc]\n"),
         "{}",
         fix.stdout
     );
@@ -167,7 +167,7 @@ fn report_writes_more_views_of_one_run() {
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
-        r.stdout.starts_with("::warning file=a.go,line=9"),
+        r.stdout.starts_with("::warning file=a.go,line=8"),
         "{}",
         r.stdout
     );
@@ -194,7 +194,7 @@ fn the_diff_is_coloured_when_asked() {
     assert!(!plain.stdout.contains('\x1b'), "not a terminal: no colour");
     let coloured = common::gomemfix(p.path(), &["fix", "--diff", "--color", "always", "."]);
     assert!(
-        coloured.stdout.contains("\x1b[31m-\trt.GC()\x1b[0m"),
+        coloured.stdout.contains("\x1b[31m-\trt.MemProfileRate = 1\x1b[0m"),
         "{:?}",
         coloured.stdout
     );

@@ -161,10 +161,10 @@ fn flags_and_config_win_over_every_file() {
 #[test]
 fn fix_uses_each_files_settings() {
     let m = monorepo();
-    let (code, _, err) = common::gomemfix(m.path(), &["fix", "."]).parts();
+    let (code, _, err) = common::gomemfix(m.path(), &["fix", "--unsafe-fixes", "."]).parts();
     assert_eq!(code, 0, "{err}");
     let read = |f: &str| std::fs::read_to_string(m.path().join(f)).unwrap();
-    // GM010's safe fix where GM010 runs; GM008's where GM008 runs.
+    // GM010's fix (unsafe) where GM010 runs; GM008's where GM008 runs.
     assert!(read("svc/x.go").contains("debug.FreeOSMemory()"));
     assert!(read("svc/x.go").contains("MemProfileRate = 1"));
     assert!(!read("billing/x.go").contains("MemProfileRate"));

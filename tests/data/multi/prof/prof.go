@@ -3,7 +3,7 @@ package prof
 
 import "runtime"
 
-// Every records every allocation in the heap profile.
-func Every() {
+// Every run records every allocation in the heap profile: a standing setting.
+func init() {
 	runtime.MemProfileRate = 1
 }
