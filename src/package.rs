@@ -283,6 +283,12 @@ impl Files {
         Files::with(Shared::new(false))
     }
 
+    /// True when the run records what its answers depend on (it has a results
+    /// cache): code that reuses an answer must then note what it read.
+    pub fn tracks(&self) -> bool {
+        self.shared.track
+    }
+
     /// A handle on the same caches that records into a fresh dependency list.
     pub fn recorder(&self) -> Files {
         Files {

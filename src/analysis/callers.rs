@@ -444,9 +444,62 @@ fn repeats_at(
     }
     let key = (files.canonical(file.path), func.range().start);
     if seen.contains(&key) {
+        CUTS.with(|c| c.set(c.get() + 1));
         return None; // recursion: the first visit decides
     }
+    // Answered before in this run (at this depth, and without a recursion cut):
+    // the module's files are noted as read, as computing it would have.
+    let memo = file.module.as_ref().map(|m| {
+        files.memo("gm003-repeats", &files.canonical(&m.root), "", |_| {
+            std::sync::Mutex::new(std::collections::HashMap::<(PathBuf, usize, usize), Option<Repeat>>::new())
+        })
+    });
+    let memo_key = (key.0.clone(), key.1, depth);
+    if let Some(m) = &memo {
+        let hit = m.lock().unwrap_or_else(|e| e.into_inner()).get(&memo_key).cloned();
+        if let Some(answer) = hit {
+            if let Some(module) = &file.module {
+                if files.tracks() {
+                    for path in module_files(files, &module.root).iter() {
+                        let _ = files.read(path);
+                    }
+                }
+            }
+            return answer;
+        }
+    }
     seen.push(key);
+    let cuts_before = CUTS.with(|c| c.get());
+    let answer = function_repeats(file, &func, &name, is_method, depth, seen);
+    if let Some(m) = &memo {
+        if CUTS.with(|c| c.get()) == cuts_before {
+            m.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(memo_key, answer.clone());
+        }
+    }
+    answer
+}
+
+thread_local! {
+    /// How many times a walk up the callers stopped at a function it was already
+    /// in: an answer computed across such a cut depends on the walk, and is not kept.
+    static CUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The part of [`repeats_at`] that depends only on the function `func` (named
+/// `name`, declared in `file`): its callers in the module, and whether other
+/// modules or a host may call it.
+fn function_repeats(
+    file: &GoFile,
+    func: &GoNode,
+    name: &str,
+    is_method: bool,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<Repeat> {
+    let files = file.package();
+    let name = name.to_string();
     let Some(module) = file.module.clone() else {
         return Some(Repeat::new(
             Strength::Weak,
@@ -1151,8 +1204,30 @@ pub fn resolve_callee(
                 if is_pkg {
                     (dir_of_import(&op.text())?, None, name, None)
                 } else {
-                    let types = crate::analysis::types::Resolver::new(file);
-                    let (pkg, base) = receiver_type(&types, &op)?;
+                    // A variable declared with its type (a receiver, a parameter)
+                    // says it without the package's index.
+                    let declared = (op.kind() == "identifier")
+                        .then(|| decls::lookup(&op, &op.text()))
+                        .flatten()
+                        .and_then(|d| d.ty)
+                        .map(|t| t.text().to_string())
+                        .and_then(|t| {
+                            let t = t.trim_start_matches('*').trim();
+                            let t = t.split('[').next().unwrap_or(t);
+                            t.chars()
+                                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                                .then(|| match t.split_once('.') {
+                                    Some((p, n)) => (p.to_string(), n.to_string()),
+                                    None => (String::new(), t.to_string()),
+                                })
+                        });
+                    let (pkg, base) = match declared {
+                        Some(d) => d,
+                        None => {
+                            let types = crate::analysis::types::Resolver::new(file);
+                            receiver_type(&types, &op)?
+                        }
+                    };
                     if pkg.is_empty() {
                         (own_dir, Some(file.package_name.clone()), name, Some(base))
                     } else {
@@ -1178,7 +1253,36 @@ pub fn resolve_callee(
                 None => continue,
             }
         };
-        if !text.contains(name.as_str()) {
+        // Only a file that declares it (as gofmt writes a declaration) is parsed.
+        let declares = match &recv {
+            Some(_) => text.contains(&format!(") {name}(")) || text.contains(&format!(") {name}[")),
+            None => {
+                text.contains(&format!("func {name}(")) || text.contains(&format!("func {name}["))
+            }
+        };
+        if !declares {
+            continue;
+        }
+        fn declared_in<'t>(top: GoNode<'t>, recv: &Option<String>, name: &str) -> Option<GoNode<'t>> {
+            top.children().find(|d| match (recv, d.kind().as_ref()) {
+                (None, "function_declaration") => {
+                    d.field("name").is_some_and(|n| n.text() == name)
+                }
+                (Some(base), "method_declaration") => {
+                    d.field("name").is_some_and(|n| n.text() == name)
+                        && decls::receiver_of(d).is_some_and(|(_, t)| t == *base)
+                }
+                _ => false,
+            })
+        }
+        // This file is parsed already.
+        if is_own {
+            if package.as_ref().is_some_and(|p| *p != file.package_name) {
+                continue;
+            }
+            if let Some(decl) = declared_in(file.root.root(), &recv, &name) {
+                return visit(file, &decl);
+            }
             continue;
         }
         let mut gf = GoFile::parse(&path, &text, file.module.clone());
@@ -1186,16 +1290,7 @@ pub fn resolve_callee(
         if package.as_ref().is_some_and(|p| *p != gf.package_name) {
             continue;
         }
-        let top = gf.root.root();
-        let found = top.children().find(|d| match (&recv, d.kind().as_ref()) {
-            (None, "function_declaration") => d.field("name").is_some_and(|n| n.text() == name),
-            (Some(base), "method_declaration") => {
-                d.field("name").is_some_and(|n| n.text() == name)
-                    && decls::receiver_of(d).is_some_and(|(_, t)| t == *base)
-            }
-            _ => false,
-        });
-        if let Some(decl) = found {
+        if let Some(decl) = declared_in(gf.root.root(), &recv, &name) {
             return visit(&gf, &decl);
         }
     }
@@ -1265,7 +1360,7 @@ pub fn for_each_use(
                 None => continue,
             }
         };
-        if !text.contains(name.as_str()) {
+        if !mentions_word(&text, &name) {
             continue;
         }
         // A file no normal build compiles (a `wireinject` injector, a `tools.go`,
@@ -1273,7 +1368,9 @@ pub fn for_each_use(
         if !for_fix && crate::analysis::build::never_built(&text) {
             continue;
         }
-        let mut gf = GoFile::parse(path, &text, Some(module.clone()));
+        let mut gf = crate::profile::stage("callers parse", || {
+            GoFile::parse(path, &text, Some(module.clone()))
+        });
         gf.files = files.clone();
         let dir = files
             .canonical(path)
@@ -1383,6 +1480,16 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// True when `text` holds `word` as a whole identifier (not inside a longer
+/// one: `Start` is not in `StartTime`): the cheap test before a file is parsed.
+pub fn mentions_word(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(ident)
+            && !text[i + word.len()..].chars().next().is_some_and(ident)
+    })
 }
 
 /// True when `id` is the key of a keyed element (`sync.Pool{New: ...}`): a

@@ -82,14 +82,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let Some(func) = goroutine_function(node) else {
-        return leak_in_another_file(file, node);
+        return crate::profile::stage("GM003 other file", || leak_in_another_file(file, node));
     };
-    let Some(leak) = find_leak(file, &func, None) else {
+    let Some(leak) = crate::profile::stage("GM003 loop", || find_leak(file, &func, None)) else {
         return Outcome::Silent;
     };
     let anchor = sleep_node(&leak.sleeps[0]);
     let ignored = ignored_context(file, &anchor, &leak.looping);
-    let repeat = callers::repeat_path(file, node);
+    let repeat = crate::profile::stage("GM003 callers", || callers::repeat_path(file, node));
     if repeat.is_none() && ignored.is_none() {
         // Started a bounded number of times, and no context says it should end.
         return Outcome::Silent;
@@ -102,7 +102,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         ),
         (None, None) => unreachable!(),
     };
-    let mut out = match plan(file, node, &leak) {
+    let mut out = match crate::profile::stage("GM003 fix", || plan(file, node, &leak)) {
         Outcome::Report { message, fix, .. } => Outcome::Report {
             grounds: Grounds::default(),
             message: Some(match message {
@@ -1016,7 +1016,19 @@ fn outlives_owner_stop(file: &GoFile, looping: &GoNode) -> bool {
     if stop_elsewhere(file, &ty, &stops) {
         return false;
     }
+    // A stop method that closes or stops something (a connection, a listener, a
+    // client) makes the loop's next call fail, which its error path returns on.
+    let closes_something = stops.iter().any(|m| {
+        m.dfs().any(|n| {
+            n.kind() == "call_expression"
+                && n.field("function").is_some_and(|f| {
+                    let t = f.text();
+                    t == "close" || t.ends_with(".Close") || t.ends_with(".close") || t.ends_with(".Stop") || t.ends_with("cancel")
+                })
+        })
+    });
     !stops.is_empty()
+        && !closes_something
         && stops.iter().all(|m| {
             let Some((Some(r), _)) = decls::receiver_of(m) else {
                 return false;
