@@ -164,7 +164,7 @@ impl Engine {
         text: &str,
         module: Option<Arc<Module>>,
     ) -> GoFile<'a> {
-        let mut file = GoFile::parse_in(files, path, text, module);
+        let mut file = GoFile::parse_taken(files, path, text, module);
         file.options = self.options.clone();
         file
     }

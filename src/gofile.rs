@@ -92,6 +92,19 @@ impl<'a> GoFile<'a> {
         file
     }
 
+    /// [`GoFile::parse_in`] for the engine: the file's shared tree is taken
+    /// out of the run's store (see [`Files::take_tree`]).
+    pub fn parse_taken(
+        files: &Files,
+        path: &'a Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+    ) -> Self {
+        let mut file = Self::of_tree(path, files.take_tree(path, text), module);
+        file.files = files.clone();
+        file
+    }
+
     /// A file of an already parsed tree.
     pub fn of_tree(path: &'a Path, root: Arc<GoTree>, module: Option<Arc<Module>>) -> Self {
         let mut imports = vec![];
