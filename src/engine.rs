@@ -164,9 +164,8 @@ impl Engine {
         text: &str,
         module: Option<Arc<Module>>,
     ) -> GoFile<'a> {
-        let mut file = crate::profile::stage("parse", || GoFile::parse(path, text, module));
+        let mut file = GoFile::parse_taken(files, path, text, module);
         file.options = self.options.clone();
-        file.files = files.clone();
         file
     }
 

@@ -16,6 +16,9 @@ use crate::package::Files;
 pub type GoDoc = StrDoc<Go>;
 pub type GoNode<'r> = Node<'r, GoDoc>;
 pub type GoMatch<'r> = NodeMatch<'r, GoDoc>;
+/// A parsed file's tree (it holds its text), shared between the engine and the
+/// package index of a run (see [`Files::tree`]).
+pub type GoTree = AstGrep<GoDoc>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
@@ -56,7 +59,7 @@ pub fn default_package_name(path: &str) -> &str {
 
 pub struct GoFile<'a> {
     pub path: &'a Path,
-    pub root: AstGrep<GoDoc>,
+    pub root: Arc<GoTree>,
     pub imports: Vec<Import>,
     pub package_name: String,
     pub is_test_file: bool,
@@ -72,7 +75,38 @@ pub struct GoFile<'a> {
 
 impl<'a> GoFile<'a> {
     pub fn parse(path: &'a Path, text: &str, module: Option<Arc<Module>>) -> Self {
-        let root = AstGrep::new(text, Go);
+        Self::of_tree(path, Arc::new(AstGrep::new(text, Go)), module)
+    }
+
+    /// `text` parsed through the run's shared trees (see [`Files::tree`]): a
+    /// file the package index parsed already is not parsed again. The file's
+    /// `files` is `files`.
+    pub fn parse_in(
+        files: &Files,
+        path: &'a Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+    ) -> Self {
+        let mut file = Self::of_tree(path, files.tree(path, text), module);
+        file.files = files.clone();
+        file
+    }
+
+    /// [`GoFile::parse_in`] for the engine: the file's shared tree is taken
+    /// out of the run's store (see [`Files::take_tree`]).
+    pub fn parse_taken(
+        files: &Files,
+        path: &'a Path,
+        text: &str,
+        module: Option<Arc<Module>>,
+    ) -> Self {
+        let mut file = Self::of_tree(path, files.take_tree(path, text), module);
+        file.files = files.clone();
+        file
+    }
+
+    /// A file of an already parsed tree.
+    pub fn of_tree(path: &'a Path, root: Arc<GoTree>, module: Option<Arc<Module>>) -> Self {
         let mut imports = vec![];
         let mut package_name = String::new();
         for decl in root.root().children() {

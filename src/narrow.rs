@@ -231,6 +231,63 @@ pub fn subslice_of_dropped_base(code: &[u8]) -> bool {
             .any(|w| has_word(code, w))
 }
 
+/// The offset of the first byte before `i` that is not whitespace.
+fn prev_code(code: &[u8], i: usize) -> Option<usize> {
+    code[..i].iter().rposition(|b| !b.is_ascii_whitespace())
+}
+
+/// True when `name` occurs in `code` called: `name(` (or `name[` for an
+/// instantiation), whitespace allowed between; with `selector`, only as a
+/// selector's field (`x.name(`, `x.\n\tname (`).
+fn called(code: &[u8], name: &[u8], selector: bool) -> bool {
+    words(code, name).any(|at| {
+        let next = skip_space(code, at + name.len());
+        matches!(code.get(next), Some(b'(' | b'['))
+            && (!selector || prev_code(code, at).is_some_and(|p| code[p] == b'.'))
+    })
+}
+
+/// GM002: a `Put` call on a selector (`$POOL.Put($OBJ)`).
+pub fn pool_put(code: &[u8]) -> bool {
+    called(code, b"Put", true)
+}
+
+/// GM007: a `Get` or `Put` call on a selector (`$POOL.Get()`, `$POOL.Put($OBJ)`).
+pub fn pool_get_or_put(code: &[u8]) -> bool {
+    called(code, b"Get", true) || called(code, b"Put", true)
+}
+
+/// GM003: a `go` statement (the keyword is no identifier, so any `go` in code
+/// is one), or a call handed `context.TODO()`.
+pub fn go_statement_or_todo(code: &[u8]) -> bool {
+    has_word(code, b"go") || called(code, b"TODO", true)
+}
+
+/// GM004: a `for` statement and a call of `delete`.
+pub fn delete_in_loop(code: &[u8]) -> bool {
+    has_word(code, b"for") && called(code, b"delete", false)
+}
+
+/// GM005, GM010: a `GC` call on a selector (`$RT.GC()`).
+pub fn gc_call(code: &[u8]) -> bool {
+    called(code, b"GC", true)
+}
+
+/// GM006: the declaration of `func main(`.
+pub fn main_func(code: &[u8]) -> bool {
+    words(code, b"func").any(|at| {
+        let i = skip_space(code, at + 4);
+        ident_at(code, i.min(code.len())) == b"main"
+            && code.get(skip_space(code, i + 4)) == Some(&b'(')
+    })
+}
+
+/// GM008: `MemProfileRate` as a selector's field (`$RT.MemProfileRate = $RATE`).
+pub fn memprofilerate_field(code: &[u8]) -> bool {
+    words(code, b"MemProfileRate")
+        .any(|at| prev_code(code, at).is_some_and(|p| code[p] == b'.'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +363,35 @@ mod tests {
             "func f() { m := map[string]int{\"a\": 1}; _ = make(chan int) }"
         ));
         assert!(!t("func f() { return b[:4] }"));
+    }
+
+    #[test]
+    fn call_triggers_see_calls_in_code_only() {
+        let t = |f: TriggerFn, s: &str| f(&blank_non_code(s.as_bytes()));
+        assert!(t(pool_put, "func f() { p.Put(b) }"));
+        assert!(t(pool_put, "func f() { s.pool.\n\tPut (b) }"));
+        assert!(!t(pool_put, "func (c *C) Put(k string) { Put(k) }"));
+        assert!(!t(pool_put, "func f() { // p.Put(b)\n}"));
+        assert!(t(pool_get_or_put, "func f() { b := p.Get().(*T) }"));
+        assert!(t(pool_get_or_put, "func f() { p.Put(b) }"));
+        assert!(!t(pool_get_or_put, "func f() { m.Get }"));
+        assert!(t(go_statement_or_todo, "func f() { go run() }"));
+        assert!(t(go_statement_or_todo, "func f() { go func() {}() }"));
+        assert!(t(go_statement_or_todo, "func f() { work(context.TODO()) }"));
+        assert!(!t(go_statement_or_todo, "func f() { s := \"go on\" /* go */ }"));
+        assert!(!t(go_statement_or_todo, "func f() { gopher() }"));
+        assert!(t(delete_in_loop, "func f() { for k := range m { delete(m, k) } }"));
+        assert!(!t(delete_in_loop, "func f() { delete(m, k) }"));
+        assert!(!t(delete_in_loop, "func f() { for { s.delete = 1 } }"));
+        assert!(t(gc_call, "func f() { runtime.GC() }"));
+        assert!(t(gc_call, "func f() { rt . GC ( ) }"));
+        assert!(!t(gc_call, "func f() { GC() }"));
+        assert!(!t(gc_call, "func f() { debug.SetGCPercent(1) }"));
+        assert!(t(main_func, "func main() {\n}"));
+        assert!(t(main_func, "func  main ( ) {}"));
+        assert!(!t(main_func, "func mainLoop() {}"));
+        assert!(!t(main_func, "func (s *S) main() {}"));
+        assert!(t(memprofilerate_field, "func init() { runtime.MemProfileRate = 1 }"));
+        assert!(!t(memprofilerate_field, "func f() { MemProfileRate := 1 }"));
     }
 }

@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use crate::gofile::GoTree;
 use crate::gomod::Module;
 
 /// File bytes kept for reuse, at most (oldest dropped first): siblings asked
@@ -43,6 +44,12 @@ const MEMO_BUDGET: usize = 32 << 20;
 /// The memos asked for last are never evicted, however heavy: a package
 /// index larger than the budget must still serve its folder's files.
 const MEMO_RECENT: u64 = 16;
+
+/// Source bytes whose parsed trees are kept for reuse, at most (oldest dropped
+/// first): a tree the package index parsed waits here for the engine, so the
+/// file is parsed once per run. A tree takes over ten times its text in
+/// memory (3 MiB here peaked GOROOT/src at 107 MB).
+const TREE_BUDGET: usize = 1 << 20;
 
 /// What a finding may depend on, probed on disk: each kind has a fingerprint the
 /// cache recomputes to tell whether it still holds.
@@ -106,7 +113,27 @@ struct Shared {
     metas: Mutex<HashMap<PathBuf, Option<Meta>>>,
     canon: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     memos: Mutex<Memos>,
+    trees: Mutex<Trees>,
     next_id: AtomicU64,
+}
+
+/// Parsed trees kept for reuse, by file (canonical folder joined with the
+/// file name); each slot is filled once, by whoever asks first.
+#[derive(Default)]
+struct Trees {
+    map: HashMap<PathBuf, (TreeSlot, usize)>,
+    order: VecDeque<PathBuf>,
+    bytes: usize,
+}
+
+type TreeSlot = Arc<OnceLock<Arc<GoTree>>>;
+
+impl Trees {
+    fn remove(&mut self, key: &Path) {
+        if let Some((_, w)) = self.map.remove(key) {
+            self.bytes -= w;
+        }
+    }
 }
 
 impl Shared {
@@ -118,6 +145,7 @@ impl Shared {
             metas: Mutex::default(),
             canon: Mutex::default(),
             memos: Mutex::default(),
+            trees: Mutex::default(),
             next_id: AtomicU64::new(0),
         }
     }
@@ -205,6 +233,12 @@ fn hash_of(value: impl Hash) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     value.hash(&mut h);
     h.finish()
+}
+
+fn parse_tree(text: &str) -> Arc<GoTree> {
+    Arc::new(crate::profile::stage("parse", || {
+        GoTree::new(text, crate::lang::Go)
+    }))
 }
 
 fn listing_of(dir: &Path) -> Option<Vec<Entry>> {
@@ -350,6 +384,105 @@ impl Files {
         for k in &done {
             memos.remove(k);
         }
+        drop(memos);
+        let dir = canon.unwrap_or_else(|| dir.to_path_buf());
+        let mut trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+        let done: Vec<PathBuf> = trees
+            .map
+            .keys()
+            .filter(|k| k.parent() == Some(dir.as_path()))
+            .cloned()
+            .collect();
+        for k in &done {
+            trees.remove(k);
+        }
+        trees.order.retain(|k| !done.contains(k));
+    }
+
+    /// The parsed tree of `text`, the content of the Go file at `path`: the
+    /// same tree for every caller of a run (the engine matching the file, the
+    /// package index reading its declarations), parsed by the first. Trees of
+    /// files nobody else asks for (tests, generated files) and text that is not
+    /// the file's (a fix's result) are parsed and not kept; the rest is kept up
+    /// to [`TREE_BUDGET`] and dropped with its folder ([`Files::release`]).
+    /// Decides nothing a finding depends on (the text is compared), so nothing
+    /// is recorded.
+    pub fn tree(&self, path: &Path, text: &str) -> Arc<GoTree> {
+        let parse = || parse_tree(text);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.ends_with("_test.go") || crate::source::is_generated(text) {
+            return parse();
+        }
+        let key = self.tree_key(path);
+        let slot = {
+            let mut trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+            let trees = &mut *trees;
+            match trees.map.get(&key) {
+                Some((slot, _)) => slot.clone(),
+                None => {
+                    let slot = TreeSlot::default();
+                    trees.map.insert(key.clone(), (slot.clone(), text.len()));
+                    trees.order.push_back(key.clone());
+                    trees.bytes += text.len();
+                    while trees.bytes > TREE_BUDGET && trees.order.len() > 1 {
+                        let old = trees.order.pop_front().unwrap();
+                        trees.remove(&old);
+                    }
+                    slot
+                }
+            }
+        };
+        let tree = slot.get_or_init(parse).clone();
+        if tree.get_text() == text {
+            tree
+        } else {
+            parse()
+        }
+    }
+
+    /// [`Files::tree`] for the engine, the last to need a file's tree: the
+    /// tree the package index (or anyone) parsed is taken out of the store,
+    /// and one parsed here is not kept.
+    pub fn take_tree(&self, path: &Path, text: &str) -> Arc<GoTree> {
+        let key = self.tree_key(path);
+        let slot = {
+            let mut trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+            let slot = trees.map.get(&key).map(|(slot, _)| slot.clone());
+            if slot.is_some() {
+                trees.remove(&key);
+                trees.order.retain(|k| k != &key);
+            }
+            slot
+        };
+        match slot.map(|s| s.get_or_init(|| parse_tree(text)).clone()) {
+            Some(tree) if tree.get_text() == text => tree,
+            _ => parse_tree(text),
+        }
+    }
+
+    /// Where [`Files::tree`] keeps the tree of `path`: its folder's canonical
+    /// path (not recorded) joined with its name.
+    fn tree_key(&self, path: &Path) -> PathBuf {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let hit = self.shared.canon.lock().unwrap().get(dir).cloned();
+        let canon = match hit {
+            Some(c) => c,
+            None => {
+                let c = std::fs::canonicalize(dir).ok();
+                self.shared
+                    .canon
+                    .lock()
+                    .unwrap()
+                    .insert(dir.to_path_buf(), c.clone());
+                c
+            }
+        };
+        canon
+            .unwrap_or_else(|| dir.to_path_buf())
+            .join(path.file_name().unwrap_or_default())
     }
 
     /// Notes a dependency the caller probed itself (the run reads the walked file).

@@ -142,7 +142,8 @@ impl PackageIndex {
             let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
-            let root = AstGrep::new(text.as_str(), Go);
+            // The tree the engine matches too: one parse per file and run.
+            let root = files.tree(&p, &text);
             let top = root.root();
             if package_of(&top).as_deref() == Some(package) {
                 index.add_file(&top);

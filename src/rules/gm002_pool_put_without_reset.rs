@@ -499,14 +499,11 @@ fn helper_put<'r>(
         .filter(|e| !e.name.ends_with("_test.go") && file.package().canonical(&e.path) != own)
         .filter_map(|e| Some((e.path.clone(), file.package().read_to_string(&e.path)?)))
         .collect();
-    let mut others: Vec<GoFile> = siblings
+    let others: Vec<GoFile> = siblings
         .iter()
-        .map(|(path, text)| GoFile::parse(path, text, file.module.clone()))
+        .map(|(path, text)| GoFile::parse_in(&file.files, path, text, file.module.clone()))
         .filter(|gf| gf.package_name == file.package_name)
         .collect();
-    for gf in &mut others {
-        gf.files = file.files.clone();
-    }
     let package: Vec<&GoFile> = std::iter::once(file).chain(others.iter()).collect();
     let mut unreset: Vec<(Evidence, bool)> = vec![];
     let mut getters = vec![];

@@ -48,10 +48,24 @@ pub const BUILT_IN: &[(&str, RunFn)] = &[
 /// Declaration triggers (see `narrow`): what the rule's own logic requires inside
 /// the declaration it fires in. GM009 fires on a function that calls itself;
 /// GM001 on a slice expression whose base is dropped (`= nil`), made large
-/// (`make`) or read whole (`ReadFile`, `ReadAll`) in the same function.
+/// (`make`) or read whole (`ReadFile`, `ReadAll`) in the same function. The
+/// others follow their patterns: what the match itself spells (GM002 `x.Put(`,
+/// GM007 `x.Get(` or `x.Put(`, GM005 and GM010 `x.GC(`, GM006 `func main(`,
+/// GM008 `x.MemProfileRate`), or must hold in its declaration (GM003: a `go`
+/// statement or `x.TODO(`; GM004: `for` and `delete(`). A pattern that changes
+/// must keep its trigger true wherever it can match (tests/it/prefilter.rs and
+/// the GOROOT proof compare findings with narrowing on and off).
 pub const TRIGGERS: &[(&str, TriggerFn)] = &[
     ("GM001", narrow::subslice_of_dropped_base),
+    ("GM002", narrow::pool_put),
+    ("GM003", narrow::go_statement_or_todo),
+    ("GM004", narrow::delete_in_loop),
+    ("GM005", narrow::gc_call),
+    ("GM006", narrow::main_func),
+    ("GM007", narrow::pool_get_or_put),
+    ("GM008", narrow::memprofilerate_field),
     ("GM009", narrow::self_reference),
+    ("GM010", narrow::gc_call),
 ];
 
 pub fn trigger_of(id: &str) -> Option<TriggerFn> {

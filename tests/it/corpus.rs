@@ -232,3 +232,40 @@ fn fixing_all_of_goroot_breaks_nothing() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The prefilter and narrowing proof over real repositories: for every folder
+/// under `GOMEMFIX_AUDIT_TREES` (the audit corpus, one extracted repository per
+/// folder), the findings at `--confidence low` are the same with every byte
+/// test and the narrowing on as with both off. Skipped (passes) when the
+/// variable is not set.
+#[test]
+#[ignore = "slow: parses every file of every tree twice; set GOMEMFIX_AUDIT_TREES=DIR"]
+fn narrowing_never_drops_a_finding_on_audit_trees() {
+    let Some(dir) = std::env::var_os("GOMEMFIX_AUDIT_TREES") else {
+        eprintln!("GOMEMFIX_AUDIT_TREES not set: nothing to compare");
+        return;
+    };
+    let mut trees: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("GOMEMFIX_AUDIT_TREES lists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    trees.sort();
+    let mut differing = vec![];
+    for tree in &trees {
+        let started = Instant::now();
+        let with = prefilter_findings(tree, true);
+        let without = prefilter_findings(tree, false);
+        eprintln!(
+            "{}: {} findings with narrowing, {} without ({:.1?})",
+            tree.display(),
+            with.len(),
+            without.len(),
+            started.elapsed()
+        );
+        if with != without {
+            differing.push(tree.display().to_string());
+        }
+    }
+    assert!(differing.is_empty(), "narrowing changed findings in {differing:?}");
+}
