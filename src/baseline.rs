@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::finding::Finding;
-use crate::walk::display_path;
+use crate::walk::shown_from;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -40,8 +40,11 @@ enum Key {
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    /// Paths in the file are relative to this folder (where the run that made it ran).
-    base: PathBuf,
+    /// Paths in the file are relative to this folder: the repository root (see
+    /// `walk::repo_root`), as every report's paths are.
+    root: PathBuf,
+    /// The folder the findings' own paths are relative to (the current folder).
+    cwd: PathBuf,
     counts: HashMap<Key, usize>,
 }
 
@@ -66,17 +69,22 @@ impl Baseline {
             .map(|(k, n)| format!("{k:?}={n}"))
             .collect();
         held.sort();
-        crate::cache::hash_of((&self.base, held))
+        crate::cache::hash_of((&self.root, &self.cwd, held))
     }
 
-    pub fn load(file: &Path, base: &Path) -> anyhow::Result<Self> {
+    /// The baseline in `file`, for a run in `cwd` (its paths are relative to the
+    /// repository root above it).
+    pub fn load(file: &Path, cwd: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| anyhow::anyhow!("cannot read baseline {}: {e}", file.display()))?;
-        Self::parse(&text, base).map_err(|e| anyhow::anyhow!("baseline {}: {e}", file.display()))
+        let mut b = Self::parse(&text, &crate::walk::repo_root(cwd))
+            .map_err(|e| anyhow::anyhow!("baseline {}: {e}", file.display()))?;
+        b.cwd = cwd.to_path_buf();
+        Ok(b)
     }
 
-    /// A JSON findings array or a SARIF log.
-    pub fn parse(text: &str, base: &Path) -> anyhow::Result<Self> {
+    /// A JSON findings array or a SARIF log whose paths are relative to `root`.
+    pub fn parse(text: &str, root: &Path) -> anyhow::Result<Self> {
         let value: serde_json::Value = serde_json::from_str(text)?;
         let mut counts: HashMap<Key, usize> = HashMap::new();
         if value.is_array() {
@@ -138,7 +146,8 @@ impl Baseline {
             );
         }
         Ok(Baseline {
-            base: base.to_path_buf(),
+            root: root.to_path_buf(),
+            cwd: root.to_path_buf(),
             counts,
         })
     }
@@ -165,7 +174,7 @@ impl Baseline {
     }
 
     fn keys(&self, f: &Finding) -> [Key; 2] {
-        let path = crate::walk::unix_path(&display_path(&f.path, &self.base));
+        let path = crate::walk::unix_path(&shown_from(&f.path, &self.cwd, &self.root));
         [
             Key::Code {
                 rule: f.rule.clone(),

@@ -19,7 +19,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::Finding;
+use crate::finding::{FileEdit, Finding};
 use crate::gofile::SyntaxNote;
 use crate::model::FileReport;
 use crate::package::{fingerprint, Dep, Probe};
@@ -29,8 +29,8 @@ pub const DIR_NAME: &str = ".gomemfix_cache";
 /// Moves the cache elsewhere.
 pub const DIR_ENV: &str = "GOMEMFIX_CACHE_DIR";
 /// Bumped when the entry format changes (2: syntax errors kept; 3: confidence,
-/// evidence and the count of findings below the bar).
-const FORMAT: u32 = 3;
+/// evidence and the count of findings below the bar; 4: `fix --diff` entries).
+const FORMAT: u32 = 4;
 
 /// What `check` reports for one file, as kept in an entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +44,18 @@ pub struct CachedFile {
     pub text: Option<String>,
     pub baselined: usize,
     pub below_confidence: usize,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+    /// `fix --diff` only: what the fixes clear, the fixed text, the edits they
+    /// make to other files, and what `check` saw before them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixed: Vec<Finding>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_files: Vec<FileEdit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Vec<Finding>>,
 }
 
 impl CachedFile {
@@ -58,6 +70,11 @@ impl CachedFile {
             text: r.text.clone(),
             baselined: r.baselined,
             below_confidence: r.below_confidence,
+            skipped: r.skipped,
+            fixed: vec![],
+            new_text: None,
+            other_files: vec![],
+            before: None,
         }
     }
 
@@ -72,6 +89,7 @@ impl CachedFile {
             text: self.text,
             baselined: self.baselined,
             below_confidence: self.below_confidence,
+            skipped: self.skipped,
             ..FileReport::default()
         }
     }

@@ -15,9 +15,9 @@ use crate::baseline::Baseline;
 use crate::config::{self, Config};
 use crate::engine::Engine;
 use crate::filter::{FileFilter, Shard};
+use crate::finding::Confidence;
 use crate::options::RuleOptions;
 use crate::report::{self, ColorChoice, Format, ReportOptions, RuleInfo};
-use crate::finding::Confidence;
 use crate::rules::{self, FixSafety, Rule};
 use crate::run::{self, Mode, RunOptions, RunReport};
 use crate::source::DEFAULT_MAX_FILE_SIZE;
@@ -60,6 +60,9 @@ pub enum Command {
         /// A folder of extra rule files to list with the bundled ones.
         #[arg(long)]
         patterns: Option<PathBuf>,
+        /// `text` (one line a rule) or `json` (an array of objects).
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
     },
     /// Print a rule's documentation.
     Explain {
@@ -139,6 +142,13 @@ impl std::str::FromStr for ExtraReport {
     }
 }
 
+/// `rules --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+}
+
 /// `--confidence`'s values.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum ConfidenceArg {
@@ -159,7 +169,7 @@ impl From<ConfidenceArg> for Confidence {
 
 #[derive(Args, Debug)]
 pub struct CommonArgs {
-    /// Files or folders (default: the current folder).
+    /// Files or folders (default: the current folder); `-` reads one file from stdin.
     pub paths: Vec<PathBuf>,
     /// Only these rules (ids, names or id prefixes, comma-separated).
     #[arg(long, value_delimiter = ',')]
@@ -274,8 +284,42 @@ pub fn main_exit_code() -> i32 {
 
 pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Rules { select, patterns } => {
+        Command::Rules {
+            select,
+            patterns,
+            format,
+        } => {
             let rules = select_rules(rules::with_patterns(patterns.as_deref())?, &select, &[])?;
+            let gm100 = unused_suppression_info();
+            let with_gm100 = select.is_empty()
+                || select
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&gm100.id) || *k == gm100.name);
+            if format == RulesFormat::Json {
+                let mut infos: Vec<RuleInfo> = rules.iter().map(RuleInfo::of).collect();
+                if with_gm100 {
+                    infos.push(gm100);
+                }
+                let list: Vec<serde_json::Value> = infos
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id,
+                            "name": r.name,
+                            "summary": rules::summary(&r.message),
+                            "severity": r.severity,
+                            "fix": r.fix_safety.to_string(),
+                            "precision": r.precision,
+                            "help_uri": r.help_uri,
+                            "origin": rules.iter().find(|x| x.id == r.id && x.run.is_none())
+                                .map(|x| crate::walk::unix_path(&x.origin)),
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut *out, &list)?;
+                writeln!(out)?;
+                return Ok(0);
+            }
             let line = |id: &str, name: &str, safety: String, message: &str| {
                 format!(
                     "{id:<6} {name:<30} fix: {safety:<18} {}",
@@ -292,12 +336,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
                 }
                 writeln!(out, "{}", text.trim_end())?;
             }
-            let gm100 = unused_suppression_info();
-            if select.is_empty()
-                || select
-                    .iter()
-                    .any(|k| k.eq_ignore_ascii_case(&gm100.id) || *k == gm100.name)
-            {
+            if with_gm100 {
                 writeln!(
                     out,
                     "{}",
@@ -312,6 +351,18 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Explain { rule, patterns } => {
+            if rule.eq_ignore_ascii_case(crate::gofile::SYNTAX_ERROR_ID)
+                || rule == crate::gofile::SYNTAX_ERROR_NAME
+            {
+                write!(
+                    out,
+                    "# {} {}\n\nThe parser could not read part of a file.\n\n{}",
+                    crate::gofile::SYNTAX_ERROR_ID,
+                    crate::gofile::SYNTAX_ERROR_NAME,
+                    SYNTAX_ERROR_DOCS
+                )?;
+                return Ok(0);
+            }
             let gm100 = unused_suppression_info();
             if rule.eq_ignore_ascii_case(&gm100.id) || rule == gm100.name {
                 write!(
@@ -359,6 +410,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             } else {
                 Mode::Check
             };
+            let common = stdin_dash(common)?;
             let code = run_files(&common, mode, fixing.unsafe_flag(), out)?;
             Ok(exit_zero(code, common.exit_zero))
         }
@@ -366,10 +418,28 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             let mode = Mode::Fix {
                 write: !fixing.diff,
             };
+            let common = stdin_dash(common)?;
             let code = run_files(&common, mode, fixing.unsafe_flag(), out)?;
             Ok(exit_zero(code, common.exit_zero))
         }
     }
+}
+
+/// `-` as the one path reads the source from stdin, as `--stdin-filename -`
+/// does (shown as `-`; with `--stdin-filename PATH`, as PATH).
+fn stdin_dash(mut common: CommonArgs) -> anyhow::Result<CommonArgs> {
+    let dash = Path::new("-");
+    if !common.paths.iter().any(|p| p == dash) {
+        return Ok(common);
+    }
+    if common.paths.len() > 1 {
+        anyhow::bail!("`-` (the source on stdin) cannot be given with other paths");
+    }
+    common.paths.clear();
+    if common.stdin_filename.is_none() {
+        common.stdin_filename = Some(dash.to_path_buf());
+    }
+    Ok(common)
 }
 
 /// `--exit-zero`: findings (1) do not fail the run; errors (2) still do.
@@ -404,8 +474,30 @@ fn unused_suppression_info() -> RuleInfo {
         fix_safety: FixSafety::Safe,
         precision: Confidence::High,
         docs: suppress::UNUSED_DOCS.into(),
+        help_uri: Some(report::repository_file("src/suppress.rs")),
     }
 }
+
+/// What `explain GM000` says: the syntax-error entries every format carries.
+const SYNTAX_ERROR_DOCS: &str = "## What it is
+Not a rule: a place where the Go parser gave up, in a file gomemfix analysed.
+The parser keeps the rest of the file, and gomemfix analyses it: it reports
+nothing that overlaps the error and fixes nothing in the top-level declaration
+that holds it (nor the file's imports). Each place is said once, in every
+format: a `gomemfix: warning: path:line:col: ...` line on stderr, a JSON entry
+with `\"rule\": \"GM000\"`, a SARIF `toolExecutionNotifications` entry, a GitHub
+`::warning` annotation, a Markdown \"Parsed only in part\" list.
+
+## What to do
+Run `gofmt -l` on the file: if gofmt parses it, the parser is wrong and its
+grammar (grammar/tree-sitter-go) wants a fix; report it. Else the file is not
+valid Go (a merge conflict, a template, code for a newer Go).
+
+## Exit code
+A syntax error is a warning: it changes no exit code, is no finding, and a
+baseline ignores it. Only files some rule's byte test lets through are parsed:
+gomemfix is no syntax checker.
+";
 
 fn settings(
     common: &CommonArgs,
@@ -747,11 +839,13 @@ fn run_files(
     if let Some(name) = &common.stdin_filename {
         return run_stdin(common, name, mode, &settings, &base, color, out);
     }
+    let root = crate::walk::repo_root(&base);
     let opts = RunOptions {
         mode,
         unsafe_fixes: settings.unsafe_fixes,
         max_file_size: common.max_file_size,
-        base: base.clone(),
+        base: root.clone(),
+        cwd: base.clone(),
         files: settings.files.clone(),
         progress: want_progress(
             io::stderr().is_terminal(),
@@ -772,6 +866,9 @@ fn run_files(
     for e in &report.errors {
         eprintln!("gomemfix: {e}");
     }
+    for w in &report.warnings {
+        eprintln!("gomemfix: warning: {w}");
+    }
     for f in &report.files {
         for e in &f.errors {
             eprintln!("gomemfix: {}: {e}", f.path.display());
@@ -789,6 +886,7 @@ fn run_files(
     ropts.below_confidence = report.below_confidence();
     ropts.quiet = common.quiet;
     ropts.show_fixes = common.show_fixes;
+    ropts.root_note = root_note(&base, &root);
     let diff = report.diff();
     emit(out, &report, &diff, common, &ropts)?;
     let code = if report.error_count() > 0 {
@@ -800,6 +898,18 @@ fn run_files(
         }
     };
     Ok(code)
+}
+
+/// For a run started below the repository root: where the paths it shows start
+/// (as a path from the current folder, the same in every checkout).
+fn root_note(cwd: &Path, root: &Path) -> Option<String> {
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    let below = cwd.strip_prefix(root).ok()?;
+    let depth = below.components().count();
+    if depth == 0 {
+        return None;
+    }
+    Some(vec![".."; depth].join("/"))
 }
 
 /// One stderr line for each place the parser gave up, whatever the format: the
@@ -895,11 +1005,13 @@ fn run_stdin(
 ) -> anyhow::Result<i32> {
     let mut bytes = vec![];
     io::stdin().read_to_end(&mut bytes)?;
+    let root = crate::walk::repo_root(base);
     let opts = RunOptions {
         mode,
         unsafe_fixes: settings.unsafe_fixes,
         max_file_size: common.max_file_size,
-        base: base.to_path_buf(),
+        base: root.clone(),
+        cwd: base.to_path_buf(),
         files: settings.files.clone(),
         progress: false,
         report_unused_suppressions: settings.report_unused_suppressions,
@@ -928,6 +1040,7 @@ fn run_stdin(
     ropts.below_confidence = report.below_confidence();
     ropts.quiet = common.quiet;
     ropts.show_fixes = common.show_fixes;
+    ropts.root_note = root_note(base, &root);
     let remaining = report.findings().next().is_some();
     match mode {
         Mode::Check => {

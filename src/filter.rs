@@ -60,9 +60,11 @@ impl FileFilter {
     }
 
     /// Whether to read `path` (as walked), given the run's `base` folder.
-    pub fn keeps(&self, path: &Path, base: &Path) -> bool {
+    /// `path` is as walked (relative to `cwd`), `shown` as reports show it (the
+    /// shard key, so a file is in the same shard from any folder).
+    pub fn keeps(&self, path: &Path, cwd: &Path, shown: &Path) -> bool {
         if let Some((root, globs)) = &self.exclude {
-            let abs = std::fs::canonicalize(path).unwrap_or_else(|_| base.join(path));
+            let abs = std::fs::canonicalize(path).unwrap_or_else(|_| cwd.join(path));
             if let Ok(rel) = abs.strip_prefix(root) {
                 // A glob may name the file or any folder above it (`gen` or `gen/**`).
                 if rel
@@ -74,8 +76,7 @@ impl FileFilter {
             }
         }
         if let Some(shard) = &self.shard {
-            let shown = crate::walk::display_path(path, base);
-            if !shard.contains(&crate::walk::unix_path(&shown)) {
+            if !shard.contains(&crate::walk::unix_path(shown)) {
                 return false;
             }
         }

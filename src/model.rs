@@ -43,13 +43,22 @@ pub struct FileReport {
     /// `fix`: this file's content was (or, with `--diff`, would be) changed, by
     /// its own fixes or by another file's (a Dockerfile edited for GM006).
     pub changed: bool,
+    /// Not analysed: generated, not Go, unreadable, too large. Counted out of
+    /// `files_scanned`, and dropped from the run's files once counted.
+    pub skipped: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct RunReport {
     pub files: Vec<FileReport>,
     pub errors: Vec<String>,
+    /// Files analysed (not skipped).
     pub files_scanned: usize,
+    /// Run-wide warnings (a folder given that holds no Go file).
+    pub warnings: Vec<String>,
+    /// The folder every shown path is relative to (absolute), where other files
+    /// a fix edits are read from.
+    pub root: PathBuf,
 }
 
 impl RunReport {

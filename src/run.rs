@@ -26,8 +26,12 @@ pub struct RunOptions {
     pub mode: Mode,
     pub unsafe_fixes: bool,
     pub max_file_size: u64,
-    /// Paths in reports and diffs are shown relative to this folder.
+    /// Paths in reports, diffs and messages are shown relative to this folder:
+    /// the repository root (see `walk::repo_root`) for the CLI.
     pub base: PathBuf,
+    /// The folder relative paths given to the run are relative to (the current
+    /// folder: a run started in a subfolder walks `./x.go`, shown `sub/x.go`).
+    pub cwd: PathBuf,
     /// `exclude` globs and `--shard K/N`.
     pub files: FileFilter,
     /// Draw a progress bar on stderr (the CLI decides: a terminal, not CI).
@@ -49,6 +53,7 @@ impl Default for RunOptions {
             unsafe_fixes: false,
             max_file_size: crate::source::DEFAULT_MAX_FILE_SIZE,
             base: PathBuf::from("."),
+            cwd: std::env::current_dir().unwrap_or_default(),
             files: FileFilter::default(),
             progress: false,
             report_unused_suppressions: false,
@@ -131,47 +136,84 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
     walked.errors.extend(scope_errors);
     let scopes: &dyn Scopes = scopes;
     walked.files.retain(|c| {
-        scopes
-            .scope(&c.path)
-            .is_some_and(|s| s.files.is_empty() || s.files.keeps(&c.path, &opts.base))
+        scopes.scope(&c.path).is_some_and(|s| {
+            s.files.is_empty() || s.files.keeps(&c.path, &opts.cwd, &shown(&c.path, opts))
+        })
     });
-    if opts.mode == Mode::Check {
-        if let Some(cache) = opts.cache_root.as_deref().and_then(|root| {
+    // `check` and `fix --diff` read and write the results cache; `fix` writes
+    // files, which would make its entries stale at once.
+    let cache = match opts.mode {
+        Mode::Check | Mode::Fix { write: false } => opts.cache_root.as_deref().and_then(|root| {
             let salt = crate::cache::hash_of((
                 opts.max_file_size,
                 &opts.base,
+                &opts.cwd,
                 opts.report_unused_suppressions,
                 &opts.known_rules,
             ));
             Cache::open(root, salt)
-        }) {
-            return check_cached(scopes, &Files::default(), &cache, walked, opts);
-        }
+        }),
+        Mode::Fix { write: true } => None,
+    };
+    if let (Mode::Check, Some(cache)) = (opts.mode, &cache) {
+        return check_cached(scopes, &Files::default(), cache, walked, opts);
     }
-    // No results cache: no dependency is worth recording.
-    let disk = Files::untracked();
+    // Without a results cache no dependency is worth recording.
+    let disk = if cache.is_some() {
+        Files::default()
+    } else {
+        Files::untracked()
+    };
     let bar = progress_bar(opts.progress, walked.files.len());
     let folders = by_folder(walked.files);
     let mut processed: Vec<Processed> = folders
         .par_iter()
         .flat_map_iter(|(folder, cands)| {
+            // `fix --diff`: a folder's entry holds each file's findings, its fixed
+            // text and the edits its fixes make to other files, as they were
+            // before the cross-file stage (which runs on every run).
+            let key = cache.as_ref().map(|cache| {
+                let names: Vec<(&Path, bool, Option<(u64, bool)>)> = cands
+                    .iter()
+                    .map(|c| {
+                        let scope = scopes.scope(&c.path);
+                        let salt = scope.map(|s| (s.engine.fingerprint(), s.unsafe_fixes));
+                        (c.path.as_path(), c.explicit, salt)
+                    })
+                    .collect();
+                crate::profile::stage("cache", || cache.key(folder, ("fix --diff", &names)))
+            });
+            if let (Some(cache), Some(key)) = (&cache, key) {
+                let hit = crate::profile::stage("cache", || cache.get(key))
+                    .and_then(|files| from_cached(files, cands, opts));
+                if let Some(done) = hit {
+                    bar.inc(cands.len() as u64);
+                    return done;
+                }
+            }
+            let seen = disk.recorder();
             let done: Vec<Processed> = cands
                 .par_iter()
                 .filter_map(|c| {
                     let scope = scopes.scope(&c.path)?;
                     let p = crate::profile::stage("file", || {
-                        process(scope.engine, &disk, c, None, opts, scope.unsafe_fixes)
+                        process(scope.engine, &seen, c, None, opts, scope.unsafe_fixes)
                     });
                     bar.inc(1);
                     Some(p)
                 })
                 .collect();
+            if let (Some(cache), Some(key)) = (&cache, key) {
+                crate::profile::stage("cache", || {
+                    cache.put(key, seen.deps(), done.iter().map(to_cached).collect())
+                });
+            }
             disk.release(folder);
             done
         })
         .collect();
     bar.finish_and_clear();
-    let files_scanned = processed.len();
+    let files_scanned = processed.iter().filter(|p| !p.report.skipped).count();
     if matches!(opts.mode, Mode::Fix { .. }) {
         cross_file_stage(scopes, &disk, &mut processed, opts);
     }
@@ -187,7 +229,9 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
     RunReport {
         files,
         errors: walked.errors,
+        warnings: walked.warnings,
         files_scanned,
+        root: walk::absolute(&opts.base, &opts.cwd),
     }
 }
 
@@ -203,8 +247,7 @@ fn check_cached(
     opts: &RunOptions,
 ) -> RunReport {
     let folders = by_folder(walked.files);
-    let files_scanned = folders.iter().map(|f| f.1.len()).sum();
-    let bar = progress_bar(opts.progress, files_scanned);
+    let bar = progress_bar(opts.progress, folders.iter().map(|f| f.1.len()).sum());
     let mut files: Vec<FileReport> = folders
         .par_iter()
         .flat_map_iter(|(folder, cands)| {
@@ -233,7 +276,8 @@ fn check_cached(
                     bar.inc(1);
                     Some(finish(p, opts))
                 })
-                .filter(|f| !is_empty_report(f))
+                // A skipped file is kept, to be counted out of the files analysed.
+                .filter(|f| !is_empty_report(f) || f.skipped)
                 .collect();
             crate::profile::stage("cache", || {
                 cache.put(
@@ -247,12 +291,70 @@ fn check_cached(
         })
         .collect();
     bar.finish_and_clear();
+    let skipped = files.iter().filter(|f| f.skipped).count();
+    let files_scanned = folders.iter().map(|f| f.1.len()).sum::<usize>() - skipped;
+    files.retain(|f| !is_empty_report(f));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     RunReport {
         files,
         errors: walked.errors,
+        warnings: walked.warnings,
         files_scanned,
+        root: walk::absolute(&opts.base, &opts.cwd),
     }
+}
+
+/// What `fix --diff` keeps of a processed file (see `run_scoped`).
+fn to_cached(p: &Processed) -> CachedFile {
+    let mut c = CachedFile::of(&p.report);
+    c.fixed = p.report.fixed.clone();
+    c.new_text = p.pending.as_ref().map(|pd| pd.new_text.clone());
+    c.other_files = p.other_files.clone();
+    c.before = p.before.clone();
+    c
+}
+
+/// A folder's processed files from its `fix --diff` entry: each file with a
+/// fixed text is read again (its bytes are among the entry's dependencies, so
+/// they are what the entry was made from). None when one cannot be.
+fn from_cached(
+    files: Vec<CachedFile>,
+    cands: &[Candidate],
+    opts: &RunOptions,
+) -> Option<Vec<Processed>> {
+    // The entry has a file for each candidate processed, even one with nothing to say.
+    let by_shown: BTreeMap<PathBuf, &Candidate> =
+        cands.iter().map(|c| (shown(&c.path, opts), c)).collect();
+    files
+        .into_iter()
+        .map(|mut c| {
+            let cand = by_shown.get(&c.path)?;
+            let pending = match c.new_text.take() {
+                Some(new_text) => {
+                    let original = fs::read(&cand.path).ok()?;
+                    let src = SourceText::decode(&original).ok()?;
+                    Some(Pending {
+                        path: cand.path.clone(),
+                        original,
+                        src,
+                        new_text,
+                    })
+                }
+                None => None,
+            };
+            let other_files = std::mem::take(&mut c.other_files);
+            let before = c.before.take();
+            let fixed = std::mem::take(&mut c.fixed);
+            let mut report = c.report();
+            report.fixed = fixed;
+            Some(Processed {
+                report,
+                pending,
+                other_files,
+                before,
+            })
+        })
+        .collect()
 }
 
 /// The walked files by package folder, folders in path order. A run takes one
@@ -290,10 +392,11 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
         explicit: true,
     };
     let mut report = RunReport {
-        files_scanned: 1,
+        files_scanned: 0,
+        root: walk::absolute(&opts.base, &opts.cwd),
         ..RunReport::default()
     };
-    if !opts.files.keeps(path, &opts.base) {
+    if !opts.files.keeps(path, &opts.cwd, &shown(path, opts)) {
         return report;
     }
     let disk = Files::untracked();
@@ -305,6 +408,7 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
         opts,
         opts.unsafe_fixes,
     );
+    report.files_scanned = usize::from(!p.report.skipped);
     let shown = p.report.path.clone();
     // The diff is of what came in, whatever the file on disk holds.
     let mut file = match p.pending.take() {
@@ -316,6 +420,7 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
                 &String::from_utf8_lossy(&bytes),
                 &String::from_utf8_lossy(&new_bytes),
             );
+            r.changed = new_bytes != bytes;
             r.fixed_text = Some(new_bytes);
             r
         }
@@ -362,7 +467,7 @@ fn process(
     opts: &RunOptions,
     unsafe_fixes: bool,
 ) -> Processed {
-    let shown = walk::display_path(&cand.path, &opts.base);
+    let shown = shown(&cand.path, opts);
     let mut out = Processed {
         report: FileReport {
             path: shown.clone(),
@@ -384,6 +489,8 @@ fn process(
         Ok(Some(b)) => disk.note_bytes(&cand.path, Some(b)),
         _ => disk.note_probe(Probe::Bytes, &cand.path),
     }
+    // Until it is analysed.
+    report.skipped = true;
     let bytes = match read {
         Ok(Some(b)) => b,
         Ok(None) => return out,
@@ -402,6 +509,18 @@ fn process(
     if !cand.explicit && is_generated(&src.text) {
         return out;
     }
+    if !crate::source::starts_with_package(&src.text) {
+        // An empty file is nothing to analyse, and no mistake.
+        if crate::source::is_blank(&src.text) {
+            return out;
+        }
+        report.warnings.push(
+            "not Go source (it does not start with a `package` clause: a template or a script?); skipped"
+                .into(),
+        );
+        return out;
+    }
+    report.skipped = false;
     if !crate::profile::stage("narrow", || {
         engine.may_match_file(&cand.path, src.text.as_bytes())
     }) {
@@ -454,7 +573,8 @@ fn process(
             }
         }
         Mode::Fix { .. } => {
-            // GM100 first: its fixes only touch suppressions that silence nothing,
+            // GM100 first: its fixes only touch suppressions that silence nothing
+            // (near-misses of the directive have no fix, so only real ones count),
             // so the rules see the same findings on the result.
             // What `check` sees in the file, computed once when needed.
             let mut checked = None;
@@ -581,14 +701,14 @@ fn cross_file_stage(
             p.pending
                 .as_ref()
                 .map_or(false, |pd| canonical(&pd.path) == target)
-                || canonical(&opts.base.join(&p.report.path)) == target
+                || canonical(&on_disk(&p.report.path, opts)) == target
         });
         let idx = match idx {
             Some(i) => i,
             None => {
                 processed.push(Processed {
                     report: FileReport {
-                        path: walk::display_path(&file_edits[0].path, &opts.base),
+                        path: shown(&file_edits[0].path, opts),
                         ..FileReport::default()
                     },
                     pending: None,
@@ -697,7 +817,7 @@ fn finish(p: Processed, opts: &RunOptions) -> FileReport {
         .chain(&mut report.fixed)
         .chain(&mut report.suppressed)
     {
-        show_other_files(f, &opts.base);
+        show_other_files(f, opts);
     }
     let Some(pending) = p.pending else {
         return report;
@@ -718,7 +838,7 @@ fn finish(p: Processed, opts: &RunOptions) -> FileReport {
                     report.fixed.clear();
                     report.text = Some(pending.src.text.clone());
                     for f in &mut report.findings {
-                        show_other_files(f, &opts.base);
+                        show_other_files(f, opts);
                     }
                 }
             }
@@ -793,16 +913,37 @@ fn relabel(mut findings: Vec<Finding>, shown: &Path) -> Vec<Finding> {
 }
 
 /// Paths of the other files a fix edits, and of evidence in other files, shown
-/// as finding paths are.
-fn show_other_files(f: &mut Finding, base: &Path) {
-    for e in f.evidence.iter_mut().filter(|e| e.path != f.path) {
-        e.path = walk::display_path(&e.path, base);
+/// as finding paths are; absolute paths under the root that messages, fix
+/// descriptions and evidence name, made relative to it too (GM006 names a
+/// manifest outside the main package's module by its absolute path).
+fn show_other_files(f: &mut Finding, opts: &RunOptions) {
+    let root = walk::absolute(&opts.base, &opts.cwd);
+    for e in f.evidence.iter_mut() {
+        if e.path != f.path {
+            e.path = shown(&e.path, opts);
+        }
+        e.what = walk::relativize_text(&e.what, &root);
     }
+    f.message = walk::relativize_text(&f.message, &root);
     if let Some(fix) = &mut f.fix {
+        fix.description = walk::relativize_text(&fix.description, &root);
         for fe in &mut fix.other_files {
-            fe.path = walk::display_path(&fe.path, base);
+            fe.path = shown(&fe.path, opts);
         }
     }
+}
+
+/// A path as the run shows it (see `RunOptions::base`); `-` is stdin.
+fn shown(path: &Path, opts: &RunOptions) -> PathBuf {
+    if path == Path::new("-") {
+        return path.to_path_buf();
+    }
+    walk::shown_from(path, &opts.cwd, &opts.base)
+}
+
+/// The file a shown path names.
+fn on_disk(shown: &Path, opts: &RunOptions) -> PathBuf {
+    walk::absolute(&opts.base, &opts.cwd).join(shown)
 }
 
 /// A fix whose edit to another file could not be written did not happen: its
@@ -827,7 +968,7 @@ fn unfix_unwritten(scopes: &dyn Scopes, disk: &Files, files: &mut [FileReport], 
         if back.is_empty() {
             continue;
         }
-        let path = opts.base.join(&file.path);
+        let path = on_disk(&file.path, opts);
         let text = file.changed.then(|| fs::read(&path).ok()).flatten();
         match text.and_then(|b| SourceText::decode(&b).ok()) {
             Some(src) => {
@@ -839,7 +980,7 @@ fn unfix_unwritten(scopes: &dyn Scopes, disk: &Files, files: &mut [FileReport], 
                     .analyze_in(disk, &path, &src.text, disk.module_of(&path));
                 file.findings = relabel(a.findings, &file.path);
                 for f in &mut file.findings {
-                    show_other_files(f, &opts.base);
+                    show_other_files(f, opts);
                 }
                 file.text = Some(src.text);
             }
@@ -866,7 +1007,7 @@ pub fn unused_suppressions(
     shown: &Path,
     opts: &RunOptions,
 ) -> Vec<Finding> {
-    if !text.contains("gomemfix:ignore") {
+    if !crate::suppress::may_hold_directives(text) {
         return vec![];
     }
     let file = crate::gofile::GoFile::parse(path, text, None);

@@ -84,6 +84,48 @@ impl SourceText {
     }
 }
 
+/// True when the text starts, after white space and comments (build
+/// constraints, a licence), with a `package` clause, as every Go file does. A
+/// template, a script or a text file named `.go` does not. An empty file (or
+/// one of comments only) holds nothing to analyse, and is no mistake either:
+/// see [`is_blank`].
+pub fn starts_with_package(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            match r.find("*/") {
+                Some(i) => rest = &r[i + 2..],
+                None => return false,
+            }
+        } else {
+            return rest
+                .strip_prefix("package")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '/'));
+        }
+    }
+}
+
+/// True when the text holds nothing but white space and comments.
+pub fn is_blank(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.find('\n').map_or("", |i| &r[i..]);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            match r.find("*/") {
+                Some(i) => rest = &r[i + 2..],
+                None => return true,
+            }
+        } else {
+            return rest.is_empty();
+        }
+    }
+}
+
 /// `// Code generated ... DO NOT EDIT.` on a line of its own before the package clause,
 /// as `go generate` documents it.
 pub fn is_generated(text: &str) -> bool {
@@ -127,6 +169,20 @@ mod tests {
             SourceText::decode(b"package p\n\xff"),
             Err(LoadError::NotUtf8 { offset: 10 })
         );
+    }
+
+    #[test]
+    fn package_clause_first() {
+        assert!(starts_with_package("package p\n"));
+        assert!(starts_with_package(
+            "// Copyright x\n\n//go:build linux\n\n/* doc\n*/ package p // c\n"
+        ));
+        assert!(!starts_with_package("{{ define \"x\" }}package p\n"));
+        assert!(!starts_with_package("#!/bin/sh\necho hi\n"));
+        assert!(!starts_with_package("// only a comment\n"));
+        assert!(!starts_with_package("packages p\n"));
+        assert!(!starts_with_package("/* unclosed package p\n"));
+        assert!(is_blank("") && is_blank("// c\n/* d */\n") && !is_blank("x"));
     }
 
     #[test]

@@ -13,9 +13,17 @@ pub const UNUSED_NAME: &str = "unused-suppression";
 pub const UNUSED_MESSAGE: &str = "this suppression silences nothing";
 pub const UNUSED_DOCS: &str = "## What it does
 Reports a `//gomemfix:ignore` comment, or codes in it, that silence nothing:
-a code that names no gomemfix rule (`GM999`, a typo for `GM009`) always; a code
-of a rule that ran and found nothing there, or a comment with no code that
-silences nothing, with `--report-unused-suppressions`.
+a code that names no gomemfix rule (`GM999`, a typo for `GM009`: the message
+says which rule it may have meant) always; a code of a rule that ran and found
+nothing there, or a comment with no code that silences nothing, with
+`--report-unused-suppressions`.
+
+Also reported, always: a comment that looks like a suppression but is none, so
+the finding it was meant for still shows: a misspelt keyword
+(`//gomemfix:ingore`), a space after the colon (`//gomemfix: ignore`), a block
+comment (`/* gomemfix:ignore GM005 */`), a misspelt name in golangci-lint's
+list (`//nolint:gomemfixx`). The message says what was meant; there is no
+automatic fix (the right spelling would silence a finding).
 
 ## Why is this bad?
 A stale suppression hides the next real finding on its line, and one whose code
@@ -39,9 +47,10 @@ for _, item := range items {
 ```
 
 ## Fix
-Deletes the comment when none of its codes is needed (the whole line when the
-comment is alone on it), else drops the codes that silence nothing and keeps the
-others and the reason.
+Drops the codes that silence nothing and keeps the others and the reason. When
+no code is left, the reason stays as a plain comment (`// warm-up, removed
+since`); the comment is deleted (the whole line when it is alone on it) only
+when nothing is left of it.
 
 ## Fix safety
 Safe: the comment silenced nothing, so no finding appears or disappears except
@@ -102,12 +111,36 @@ pub fn unused(
     report_idle: bool,
 ) -> Vec<Finding> {
     let text = file.text();
-    if !text.contains("gomemfix:ignore") {
+    if !may_hold_directives(text) {
         return vec![];
     }
     let mut out = vec![];
     for node in file.root.root().dfs().filter(|n| n.kind() == "comment") {
         let comment = node.text();
+        // Not a suppression, though its author may think it is one.
+        if !known.is_empty() {
+            if let Some((why, meant)) = near_miss(&comment) {
+                let r = node.range();
+                out.push(Finding {
+                    rule: UNUSED_ID.into(),
+                    name: UNUSED_NAME.into(),
+                    severity: "warning".into(),
+                    path: file.path.to_path_buf(),
+                    start: r.start,
+                    end: r.end,
+                    start_pos: Position::of_offset(text, r.start),
+                    end_pos: Position::of_offset(text, r.end),
+                    message: format!(
+                        "this comment suppresses nothing: {why}; did you mean `{meant}`?"
+                    ),
+                    snippet: comment.to_string(),
+                    confidence: crate::finding::Confidence::High,
+                    evidence: vec![],
+                    fix: None,
+                });
+                continue;
+            }
+        }
         let body = comment.strip_prefix("//").map(str::trim_start);
         if !body.is_some_and(|b| b.starts_with("gomemfix:ignore")) {
             continue;
@@ -126,10 +159,16 @@ pub fn unused(
         let r = node.range();
         let (message, edit) = match &scope {
             Scope::All if !report_idle || silences(None) => continue,
-            Scope::All => (
-                format!("{UNUSED_MESSAGE}; delete it"),
-                delete_comment(text, r.start, r.end),
-            ),
+            Scope::All => match reason_only(&comment, &[]) {
+                Some(plain) => (
+                    format!("{UNUSED_MESSAGE}; keep only its reason"),
+                    Edit::new(r.start, r.end, plain),
+                ),
+                None => (
+                    format!("{UNUSED_MESSAGE}; delete it"),
+                    delete_comment(text, r.start, r.end),
+                ),
+            },
             Scope::Codes(codes) => {
                 let unknown: Vec<&String> = codes
                     .iter()
@@ -152,32 +191,54 @@ pub fn unused(
                     |v: &[&String]| v.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
                 let mut why = vec![];
                 if !unknown.is_empty() {
+                    let meant: Vec<String> = unknown
+                        .iter()
+                        .filter_map(|c| Some(format!("{} for {c}", closest(c, known)?)))
+                        .collect();
                     why.push(format!(
-                        "{} name{} no gomemfix rule",
+                        "{} name{} no gomemfix rule{}",
                         join(&unknown),
-                        if unknown.len() == 1 { "s" } else { "" }
+                        if unknown.len() == 1 { "s" } else { "" },
+                        if meant.is_empty() {
+                            String::new()
+                        } else if unknown.len() == 1 {
+                            format!(
+                                " (did you mean {}?)",
+                                meant[0].split(' ').next().unwrap_or_default()
+                            )
+                        } else {
+                            format!(" (did you mean {}?)", meant.join(", "))
+                        }
                     ));
                 }
                 if !idle.is_empty() {
                     why.push(format!("{UNUSED_MESSAGE} for {}", join(&idle)));
                 }
-                let what = if kept.is_empty() {
+                let plain = reason_only(&comment, codes);
+                let what = if kept.is_empty() && plain.is_none() {
                     "delete the comment"
+                } else if kept.is_empty() {
+                    "keep only its reason"
                 } else if unknown.len() + idle.len() == 1 {
                     "drop that code"
                 } else {
                     "drop those codes"
                 };
-                let edit = if kept.is_empty() {
-                    delete_comment(text, r.start, r.end)
-                } else {
-                    Edit::new(r.start, r.end, rewrite(&comment, &kept))
+                let edit = match (kept.is_empty(), plain) {
+                    (true, None) => delete_comment(text, r.start, r.end),
+                    (true, Some(plain)) => Edit::new(r.start, r.end, plain),
+                    (false, _) => Edit::new(r.start, r.end, rewrite(&comment, &kept)),
                 };
                 (format!("{}; {what}", why.join("; ")), edit)
             }
         };
         let description = if edit.content.is_empty() {
             "Delete the suppression comment".to_string()
+        } else if !edit.content.contains("gomemfix:ignore") {
+            format!(
+                "Keep only its reason, as a plain comment: `{}`",
+                edit.content.trim()
+            )
         } else {
             format!("Keep only `{}`", edit.content.trim())
         };
@@ -203,6 +264,163 @@ pub fn unused(
         });
     }
     out
+}
+
+/// True when `text` may hold a suppression comment or something like one.
+pub fn may_hold_directives(text: &str) -> bool {
+    let b = text.as_bytes();
+    memchr::memmem::find(b, b"gomemfix").is_some()
+        || memchr::memmem::find(b, b"GOMEMFIX").is_some()
+        || memchr::memmem::find(b, b"nolint").is_some()
+}
+
+/// The comment with its directive and `codes` taken out, leaving its reason as
+/// a plain comment (`//gomemfix:ignore GM005 warm-up` → `// warm-up`); None when
+/// no reason is left.
+fn reason_only(comment: &str, codes: &[String]) -> Option<String> {
+    let body = comment.strip_prefix("//")?.trim_start();
+    let rest = body.strip_prefix("gomemfix:ignore")?;
+    let mut words = rest.trim_start();
+    loop {
+        let w_end = words
+            .find(|c: char| c.is_whitespace() || c == ',')
+            .unwrap_or(words.len());
+        let w = &words[..w_end];
+        if w.is_empty() && !words.starts_with(',') {
+            break;
+        }
+        if !w.is_empty() && !codes.iter().any(|c| c.eq_ignore_ascii_case(w)) && !looks_like_code(w)
+        {
+            break;
+        }
+        words = words[w_end..].trim_start_matches(|c: char| c.is_whitespace() || c == ',');
+    }
+    let reason = words.trim();
+    (!reason.is_empty()).then(|| format!("// {reason}"))
+}
+
+/// The known rule id nearest to `code` (at most two edits away), when one is
+/// nearer than any other.
+fn closest<'a>(code: &str, known: &[&'a str]) -> Option<&'a str> {
+    let up = code.to_ascii_uppercase();
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| (edit_distance(&up, &k.to_ascii_uppercase()), *k))
+        .filter(|(d, _)| *d <= 2)
+        .collect();
+    scored.sort();
+    match scored.as_slice() {
+        [(_, k)] => Some(k),
+        [(d, k), (d2, _), ..] if d < d2 => Some(k),
+        _ => None,
+    }
+}
+
+/// Levenshtein distance (ASCII, small strings).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A comment that reads like a suppression but is none: why, and the comment
+/// that was meant. `//gomemfix:ingore`, `//gomemfix: ignore`, `//GOMEMFIX:IGNORE`,
+/// `/* gomemfix:ignore GM005 */`, `//nolint:gomemfixx`.
+fn near_miss(comment: &str) -> Option<(String, String)> {
+    if let Some(inner) = comment
+        .strip_prefix("/*")
+        .and_then(|c| c.strip_suffix("*/"))
+    {
+        let inner = inner.trim();
+        let as_line = format!("//{inner}");
+        if !inner.contains('\n') && parse_comment(&as_line).is_some() {
+            return Some(("a block comment is no directive".into(), as_line));
+        }
+        return None;
+    }
+    let body = comment.strip_prefix("//")?;
+    let lead = &body[..body.len() - body.trim_start().len()];
+    let body = body.trim_start();
+    if parse_comment(comment).is_some() {
+        return None;
+    }
+    // golangci-lint's list, with a name two edits from gomemfix.
+    if let Some(list) = body.strip_prefix("nolint:") {
+        let names = list
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        let wrong = names.split(',').find(|l| {
+            let d = edit_distance(&l.to_ascii_lowercase(), "gomemfix");
+            (1..=2).contains(&d) || (d == 0 && *l != "gomemfix")
+        })?;
+        let fixed = names
+            .split(',')
+            .map(|l| if l == wrong { "gomemfix" } else { l })
+            .collect::<Vec<_>>()
+            .join(",");
+        return Some((
+            format!("`{wrong}` is no linter name"),
+            format!("//{lead}nolint:{fixed}{}", &list[names.len()..]),
+        ));
+    }
+    // `<tool>:<keyword> rest`, `<tool>: <keyword> rest` or `<tool> <keyword> rest`.
+    let (tool, after) = match body.find(|c: char| c == ':' || c.is_whitespace()) {
+        Some(i) => (&body[..i], &body[i..]),
+        None => return None,
+    };
+    if edit_distance(&tool.to_ascii_lowercase(), "gomemfix") > 2 {
+        return None;
+    }
+    let colon = after.starts_with(':');
+    let after_colon = after.strip_prefix(':').unwrap_or(after);
+    let spaced = after_colon.starts_with(char::is_whitespace);
+    let after_colon = after_colon.trim_start();
+    let kw_end = after_colon
+        .find(|c: char| c.is_whitespace() || c == ',')
+        .unwrap_or(after_colon.len());
+    let keyword = &after_colon[..kw_end];
+    let rest = &after_colon[kw_end..];
+    if edit_distance(&keyword.to_ascii_lowercase(), "ignore") > 2 || keyword.len() < 4 {
+        return None;
+    }
+    // Without a colon it is prose ("gomemfix ignores ...") unless it reads
+    // exactly as a directive: `gomemfix ignore`, then nothing or a rule code.
+    if !colon {
+        let next = rest
+            .trim_start_matches(|c: char| c.is_whitespace() || c == ',')
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .next()
+            .unwrap_or("");
+        if !keyword.eq_ignore_ascii_case("ignore") || !(next.is_empty() || looks_like_code(next)) {
+            return None;
+        }
+    }
+    let meant = format!("//{lead}gomemfix:ignore{rest}");
+    let (tool_ok, keyword_ok) = (
+        tool.eq_ignore_ascii_case("gomemfix"),
+        keyword.eq_ignore_ascii_case("ignore"),
+    );
+    let why = if tool_ok && keyword_ok && (tool != "gomemfix" || keyword != "ignore") {
+        "the directive is lower case".to_string()
+    } else if !tool_ok {
+        format!("`{tool}` is misspelt")
+    } else if !keyword_ok {
+        format!("`{keyword}` is misspelt")
+    } else if colon && spaced {
+        "no space may follow the colon".to_string()
+    } else {
+        "the directive is `gomemfix:ignore`, with a colon".to_string()
+    };
+    Some((why, meant))
 }
 
 /// Deletes the comment at `start..end`: its whole line when it is alone on it,
@@ -323,6 +541,60 @@ mod tests {
         );
         // A code of a rule that did not run is not judged.
         assert_eq!(unused(&file, &[], &["GM008"], &[], true).len(), 1);
+    }
+
+    #[test]
+    fn near_misses_say_what_was_meant() {
+        let meant = |c: &str| near_miss(c).map(|(_, m)| m);
+        assert_eq!(
+            meant("//gomemfix:ingore GM005"),
+            Some("//gomemfix:ignore GM005".into())
+        );
+        assert_eq!(
+            meant("//gomemfix: ignore GM005 why"),
+            Some("//gomemfix:ignore GM005 why".into())
+        );
+        assert_eq!(
+            meant("// GOMEMFIX:IGNORE"),
+            Some("// gomemfix:ignore".into())
+        );
+        assert_eq!(
+            meant("/* gomemfix:ignore GM005 */"),
+            Some("//gomemfix:ignore GM005".into())
+        );
+        assert_eq!(
+            meant("//nolint:errcheck,gomemfixx // why"),
+            Some("//nolint:errcheck,gomemfix // why".into())
+        );
+        assert_eq!(
+            meant("//gomemfix ignore GM005"),
+            Some("//gomemfix:ignore GM005".into())
+        );
+        for fine in [
+            "//gomemfix:ignore GM005",
+            "//nolint:gomemfix",
+            "//nolint:errcheck",
+            "// gomemfix ignores generated files",
+            "// see gomemfix: it ignores vendor/",
+            "/* a gomemfix note */",
+        ] {
+            assert_eq!(meant(fine), None, "{fine}");
+        }
+        let known = ["GM001", "GM005", "GM009", "GM010", "GM100"];
+        assert_eq!(closest("GM999", &known), Some("GM009"));
+        assert_eq!(closest("GM05", &known), Some("GM005"));
+        assert_eq!(closest("GM777", &known), None);
+        assert_eq!(
+            reason_only("//gomemfix:ignore GM999 typo, sorry", &["GM999".into()]),
+            Some("// typo, sorry".into())
+        );
+        assert_eq!(
+            reason_only(
+                "//gomemfix:ignore GM999,GM998",
+                &["GM999".into(), "GM998".into()]
+            ),
+            None
+        );
     }
 
     #[test]

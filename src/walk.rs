@@ -22,11 +22,15 @@ pub struct Walked {
     pub files: Vec<Candidate>,
     /// One message per path that could not be walked (missing, unreadable, loops).
     pub errors: Vec<String>,
+    /// Folders given that hold no Go file, when another path gave some (else
+    /// they are errors: a run that checks nothing must not pass).
+    pub warnings: Vec<String>,
 }
 
 pub fn collect(paths: &[PathBuf]) -> Walked {
     let files = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    let mut empty = Vec::new();
     for root in paths {
         let meta = match std::fs::metadata(root) {
             Ok(m) => m,
@@ -87,16 +91,23 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
                 WalkState::Continue
             })
         });
-        // A folder with no Go file is most likely a typo in a CI script: an error,
-        // so the run exits 2 instead of passing on nothing.
         if files.lock().unwrap().len() == before {
-            errors.lock().unwrap().push(format!(
+            empty.push(format!(
                 "{}: no Go files under it (vendor/, testdata/, hidden and git-ignored folders are skipped)",
                 root.display()
             ));
         }
     }
     let mut files = files.into_inner().unwrap();
+    // A folder with no Go file is most likely a typo in a CI script. Beside paths
+    // that gave files it is a warning (as ruff's); when no path gave any, an
+    // error, so the run exits 2 instead of passing on nothing.
+    let mut warnings = vec![];
+    if files.is_empty() {
+        errors.lock().unwrap().extend(empty);
+    } else {
+        warnings = empty;
+    }
     files.sort();
     // A file reached twice (named and walked) keeps its explicit mark.
     files.dedup_by(|later, earlier| {
@@ -109,7 +120,11 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
     });
     let mut errors = errors.into_inner().unwrap();
     errors.sort();
-    Walked { files, errors }
+    Walked {
+        files,
+        errors,
+        warnings,
+    }
 }
 
 fn not_regular(path: &Path) -> String {
@@ -130,6 +145,110 @@ fn describe(e: &std::io::Error) -> String {
 pub fn display_path(path: &Path, base: &Path) -> PathBuf {
     let rel = path.strip_prefix(base).unwrap_or(path);
     rel.strip_prefix(".").unwrap_or(rel).to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_root() {
+        let root = Path::new("/repo");
+        let sub = Path::new("/repo/sub");
+        assert_eq!(
+            shown_from(Path::new("x.go"), sub, root),
+            Path::new("sub/x.go")
+        );
+        assert_eq!(
+            shown_from(Path::new("./a/../x.go"), sub, root),
+            Path::new("sub/x.go")
+        );
+        assert_eq!(
+            shown_from(Path::new("../deploy/k.yaml"), sub, root),
+            Path::new("deploy/k.yaml")
+        );
+        assert_eq!(
+            shown_from(Path::new("/repo/y.go"), sub, root),
+            Path::new("y.go")
+        );
+        assert_eq!(
+            shown_from(Path::new("/else/y.go"), sub, root),
+            Path::new("/else/y.go")
+        );
+        assert_eq!(
+            relativize_text("in /repo/deploy/k.yaml and /repository/x", root),
+            "in deploy/k.yaml and /repository/x"
+        );
+    }
+}
+
+/// The folder every path gomemfix prints or writes is relative to: the nearest
+/// folder at or above `cwd` that holds `.git` (the repository root), else `cwd`.
+/// A patch made from any folder then applies with `git apply` from the root, and
+/// a finding has the same baseline key wherever the run started.
+pub fn repo_root(cwd: &Path) -> PathBuf {
+    let cwd = std::fs::canonicalize(cwd).unwrap_or_else(|_| cwd.to_path_buf());
+    cwd.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+/// `path` (absolute, or relative to `cwd`) made absolute and lexically
+/// normalised: no `.` components, each `..` taking off the folder before it.
+pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
+    use std::path::Component;
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(c);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `path` (absolute, or relative to `cwd`) as every report shows it: relative to
+/// `root`; a path outside the root stays absolute (no `..` that `git apply`
+/// would refuse). `root` is itself absolute, or relative to `cwd`.
+pub fn shown_from(path: &Path, cwd: &Path, root: &Path) -> PathBuf {
+    let root = absolute(root, cwd);
+    let abs = absolute(path, cwd);
+    if let Ok(rel) = abs.strip_prefix(&root) {
+        return rel.to_path_buf();
+    }
+    // The root may be the canonical form of a folder the path names through a
+    // symbolic link (or the other way round).
+    if let Ok(canon) = std::fs::canonicalize(&abs) {
+        if let Ok(rel) = canon.strip_prefix(std::fs::canonicalize(&root).unwrap_or(root)) {
+            return rel.to_path_buf();
+        }
+        return canon;
+    }
+    abs
+}
+
+/// Occurrences of `root/` (as an absolute path) in a message, made root-relative.
+pub fn relativize_text(text: &str, root: &Path) -> String {
+    if !root.is_absolute() || root.parent().is_none() {
+        return text.to_string();
+    }
+    let prefix = format!("{}/", unix_path(root).trim_end_matches('/'));
+    if text.contains(&prefix) {
+        text.replace(&prefix, "")
+    } else {
+        text.to_string()
+    }
 }
 
 /// A path as reports, diffs and baselines spell it: `/` between folders on every OS.

@@ -70,6 +70,7 @@ pub fn command(f: &Finding, is_suppressed: bool) -> String {
     if is_suppressed {
         message.push_str("\n(suppressed in the source)");
     }
+    message.push_str(&format!("\nsee `gomemfix explain {}`", f.rule));
     format!(
         "::{kind} file={},line={},endLine={},col={},endColumn={},title={}::{}",
         escape_property(&super::unix(&f.path)),

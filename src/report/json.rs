@@ -78,7 +78,7 @@ fn syntax_error_entry<'a>(path: &Path, n: &'a SyntaxNote) -> JsonFinding<'a> {
 }
 
 /// Edit positions need the text the finding was made on.
-pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
+pub fn to_json<'a>(f: &'a Finding, text: Option<&str>, root: &Path) -> JsonFinding<'a> {
     JsonFinding {
         rule: &f.rule,
         name: &f.name,
@@ -125,7 +125,7 @@ pub fn to_json<'a>(f: &'a Finding, text: Option<&str>) -> JsonFinding<'a> {
                 })
                 .chain(fix.other_files.iter().flat_map(|fe| {
                     // Positions in another file need its text, as the fix saw it.
-                    let other = std::fs::read(&fe.path)
+                    let other = std::fs::read(root.join(&fe.path))
                         .ok()
                         .and_then(|b| crate::source::SourceText::decode(&b).ok())
                         .map(|s| s.text)
@@ -159,7 +159,7 @@ pub fn print(out: &mut dyn Write, report: &RunReport, mode: Mode) -> io::Result<
     let mut items: Vec<JsonFinding> = report
         .on_disk(mode)
         .into_iter()
-        .map(|f| to_json(f, texts.get(&f.path).map(String::as_str)))
+        .map(|f| to_json(f, texts.get(&f.path).map(String::as_str), &report.root))
         .collect();
     if report.syntax_errors().next().is_some() {
         items.extend(

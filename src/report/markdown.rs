@@ -95,6 +95,12 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
         if let Some(info) = info {
             md.push_str(&info.sentences("Why is this bad?", 2));
             md.push_str("\n\n");
+            match &info.help_uri {
+                Some(uri) => md.push_str(&format!(
+                    "More: [{rule}'s docs]({uri}), or `gomemfix explain {rule}`.\n\n"
+                )),
+                None => md.push_str(&format!("More: `gomemfix explain {rule}`.\n\n")),
+            }
         }
         if let Some(fs) = files.get(rule) {
             let list: Vec<String> = fs.iter().map(|p| format!("`{p}`")).collect();
@@ -116,10 +122,17 @@ pub fn render(report: &RunReport, opts: &ReportOptions) -> String {
                 Some(Applicability::Safe) => "safe fix",
                 Some(Applicability::Unsafe) if opts.mode == Mode::Check => "unsafe fix",
                 Some(Applicability::Unsafe) => "needs `--unsafe-fixes`",
+                // The message may say so already, and why (GM009's does).
+                None if f.message.contains("no automatic fix") => "",
                 None => "no automatic fix",
             };
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!("{why}; ")
+            };
             md.push_str(&format!(
-                "- `{}:{}:{}` {}: {} ({why}; {} confidence)\n",
+                "- `{}:{}:{}` {}: {} ({why}{} confidence)\n",
                 super::unix(&f.path),
                 f.start_pos.line,
                 f.start_pos.column,
@@ -277,6 +290,7 @@ mod tests {
             ],
             errors: vec![],
             files_scanned: 2,
+            ..RunReport::default()
         };
         let md = render(
             &report,

@@ -65,6 +65,17 @@ pub struct RuleInfo {
     pub precision: Confidence,
     /// Markdown with `## What it does`, `## Why is this bad?`, ... sections.
     pub docs: String,
+    /// Where the rule's docs are in the repository (SARIF `helpUri`): the
+    /// bundled rule's file under patterns/; None for a rule of your own.
+    pub help_uri: Option<String>,
+}
+
+/// The repository's address, where rules' docs are read on the web.
+pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// The web address of a file of the repository, at its main branch.
+pub fn repository_file(path: &str) -> String {
+    format!("{REPOSITORY}/blob/main/{path}")
 }
 
 impl RuleInfo {
@@ -77,6 +88,9 @@ impl RuleInfo {
             fix_safety: rule.fix_safety,
             precision: rule.precision(),
             docs: rule.docs.clone(),
+            // Bundled rules are loaded as `patterns/<file>`; yours by their path.
+            help_uri: (rule.origin.is_relative() && rule.origin.starts_with("patterns"))
+                .then(|| repository_file(&crate::walk::unix_path(&rule.origin))),
         }
     }
 
@@ -95,6 +109,39 @@ impl RuleInfo {
             .section(heading)
             .unwrap_or_else(|| self.message.clone());
         first_sentences(&body, n)
+    }
+}
+
+/// The longest a finding's first line of message runs in text and annotations.
+pub const HEADLINE_MAX: usize = 120;
+
+/// A finding's message split for people: a headline under [`HEADLINE_MAX`]
+/// characters, cut at the last clause boundary (`; `, `: `, `. `, ` (`) that
+/// fits, and the details after it, shown as a note. JSON and SARIF keep the
+/// whole message (baselines key on it).
+pub fn headline(message: &str) -> (&str, Option<&str>) {
+    if message.chars().count() < HEADLINE_MAX {
+        return (message, None);
+    }
+    let mut best = None;
+    for sep in ["; ", ": ", ". ", " ("] {
+        for (at, _) in message.match_indices(sep) {
+            let head = &message[..at + usize::from(sep == ". ")];
+            if head.chars().count() < HEADLINE_MAX && at > 20 && best.is_none_or(|b| at > b) {
+                best = Some(at);
+            }
+        }
+    }
+    match best {
+        Some(at) => {
+            let keep_dot = message[at..].starts_with(". ");
+            let head = &message[..at + usize::from(keep_dot)];
+            let rest = message[at..]
+                .trim_start_matches(['.', ';', ':'])
+                .trim_start();
+            (head, (!rest.is_empty()).then_some(rest))
+        }
+        None => (message, None),
     }
 }
 
@@ -137,6 +184,9 @@ pub struct ReportOptions<'a> {
     pub quiet: bool,
     /// `--show-fixes`: text lists each fix applied or that `fix` would apply.
     pub show_fixes: bool,
+    /// The run started below the repository root: the root, from the current
+    /// folder (`../..`), which every shown path is relative to.
+    pub root_note: Option<String>,
 }
 
 impl<'a> ReportOptions<'a> {
@@ -151,6 +201,7 @@ impl<'a> ReportOptions<'a> {
             below_confidence: 0,
             quiet: false,
             show_fixes: false,
+            root_note: None,
         }
     }
 
@@ -227,6 +278,21 @@ mod tests {
             "A collection frees `x.y` objects. The runtime keeps the pages!"
         );
         assert_eq!(first_sentences("no stop", 2), "no stop");
+    }
+
+    #[test]
+    fn long_messages_get_a_headline() {
+        assert_eq!(headline("short"), ("short", None));
+        let long = format!("{}; then {}", "a".repeat(60), "b".repeat(100));
+        let (head, rest) = headline(&long);
+        assert_eq!(head, "a".repeat(60));
+        assert_eq!(rest, Some(format!("then {}", "b".repeat(100)).as_str()));
+        let paren = format!("{} (why {}) and more", "c ".repeat(40), "d".repeat(90));
+        let (head, rest) = headline(&paren);
+        assert!(
+            head.len() < HEADLINE_MAX && rest.unwrap().starts_with("(why"),
+            "{head}"
+        );
     }
 
     #[test]

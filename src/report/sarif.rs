@@ -48,7 +48,14 @@ pub fn log(report: &RunReport, opts: &ReportOptions) -> Value {
                 .or_default();
             let fp = format!("{hash}:{n}");
             *n += 1;
-            result(f, texts.get(&f.path).map(String::as_str), opts, sup, fp)
+            result(
+                f,
+                texts.get(&f.path).map(String::as_str),
+                opts,
+                sup,
+                fp,
+                &report.root,
+            )
         })
         .collect();
     json!({
@@ -97,8 +104,8 @@ fn invocation(report: &RunReport) -> Value {
     })
 }
 
-/// A report path as an artifact location, as results give it: relative to the
-/// folder gomemfix runs in, or an absolute `file://` URI outside it.
+/// A report path as an artifact location: relative to the repository root (the
+/// run's root, see `walk::repo_root`), or an absolute `file://` URI outside it.
 fn artifact_of_shown(path: &std::path::Path) -> Value {
     if path.is_absolute() {
         json!({"uri": format!("file://{}", super::unix(path))})
@@ -151,7 +158,7 @@ fn rule(r: &RuleInfo) -> Value {
         FixSafety::ByCase => "safe-or-unsafe",
         FixSafety::None => "none",
     };
-    json!({
+    let mut out = json!({
         "id": r.id,
         "name": r.name,
         "shortDescription": {"text": short},
@@ -163,7 +170,11 @@ fn rule(r: &RuleInfo) -> Value {
             "fixSafety": fix_safety,
             "precision": precision(r.precision),
         },
-    })
+    });
+    if let Some(uri) = &r.help_uri {
+        out["helpUri"] = json!(uri);
+    }
+    out
 }
 
 fn result(
@@ -172,6 +183,7 @@ fn result(
     opts: &ReportOptions,
     is_suppressed: bool,
     fingerprint: String,
+    root: &std::path::Path,
 ) -> Value {
     // Findings outside the folder gomemfix runs in keep an absolute `file://` URI.
     let here = artifact_of_shown(&f.path);
@@ -239,13 +251,13 @@ fn result(
         // A cross-file fix (a caller, a Dockerfile): regions come from that file
         // as it is on disk, which is what the fix's offsets refer to.
         for fe in fix.other_files.iter().filter(|fe| !fe.edits.is_empty()) {
-            let other = std::fs::read(&fe.path)
+            let other = std::fs::read(root.join(&fe.path))
                 .ok()
                 .and_then(|b| crate::source::SourceText::decode(&b).ok())
                 .map(|s| s.text)
                 .unwrap_or_default();
             changes.push(json!({
-                "artifactLocation": artifact(&fe.path),
+                "artifactLocation": artifact_of_shown(&fe.path),
                 "replacements": replacements(&other, &fe.edits),
             }));
         }
@@ -261,22 +273,6 @@ fn result(
         r["suppressions"] = json!([{"kind": "inSource"}]);
     }
     r
-}
-
-/// Where another file of a cross-file fix is: relative to the folder gomemfix
-/// runs in (as every other location), or a `file://` URI when outside it.
-fn artifact(path: &std::path::Path) -> Value {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    match abs.strip_prefix(&cwd) {
-        Ok(rel) => json!({"uri": super::unix(rel), "uriBaseId": SRCROOT}),
-        Err(_) if path.is_relative() => json!({
-            "uri": super::unix(&crate::walk::display_path(path, std::path::Path::new("."))),
-            "uriBaseId": SRCROOT,
-        }),
-        Err(_) => json!({"uri": format!("file://{}", super::unix(&abs))}),
-    }
 }
 
 /// A SARIF region for a byte range of `text`, columns in UTF-16 code units.

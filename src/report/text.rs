@@ -76,14 +76,19 @@ pub fn show_fixes(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions)
     Ok(())
 }
 
-/// The evidence a finding rests on, one line each, then its confidence and
-/// where its rule's docs are.
+/// The details of a long message (see `headline`), the evidence a finding
+/// rests on, one line each, then its confidence and where its rule's docs are.
 fn grounds_lines(f: &Finding) -> Vec<String> {
-    let mut lines: Vec<String> = f
-        .evidence
-        .iter()
-        .map(|e| format!("evidence: {}:{}: {}", super::unix(&e.path), e.line, e.what))
+    let mut lines: Vec<String> = super::headline(&f.message)
+        .1
+        .map(|d| format!("details: {d}"))
+        .into_iter()
         .collect();
+    lines.extend(
+        f.evidence
+            .iter()
+            .map(|e| format!("evidence: {}:{}: {}", super::unix(&e.path), e.line, e.what)),
+    );
     lines.push(format!(
         "confidence: {}; see `gomemfix explain {}`",
         f.confidence, f.rule
@@ -105,6 +110,7 @@ pub fn finding(
         AnsiColor::Yellow.on_default().effects(Effects::BOLD),
     );
     let reset = if opts.color { "\x1b[0m" } else { "" };
+    let (head, _) = super::headline(&f.message);
     writeln!(
         out,
         "{bold}{}:{}:{}:{reset} {code}{}{reset} [{}] {}{}",
@@ -113,7 +119,7 @@ pub fn finding(
         f.start_pos.column,
         f.rule,
         f.name,
-        f.message,
+        head,
         if is_suppressed { " (suppressed)" } else { "" }
     )?;
     let Some(text) = text.filter(|t| f.end <= t.len() && f.start <= f.end) else {
@@ -191,14 +197,26 @@ pub fn summary(out: &mut dyn Write, report: &RunReport, opts: &ReportOptions) ->
             "{} lower-confidence finding{} not shown (see {} with `--confidence low`)",
             opts.below_confidence,
             plural(opts.below_confidence),
-            if opts.below_confidence == 1 { "it" } else { "them" }
+            if opts.below_confidence == 1 {
+                "it"
+            } else {
+                "them"
+            }
         ));
     }
-    let quiet = if quiet.is_empty() {
+    let mut quiet = if quiet.is_empty() {
         String::new()
     } else {
         format!(" {}.", quiet.join(", "))
     };
+    if let Some(root) = &opts.root_note {
+        quiet.push_str(&match opts.mode {
+            Mode::Fix { write: false } => format!(
+                "\nPaths are relative to the repository root ({root}): apply the patch there with `git apply`."
+            ),
+            _ => format!("\nPaths are relative to the repository root ({root})."),
+        });
+    }
     match opts.mode {
         Mode::Check => {
             if tally.total == 0 {

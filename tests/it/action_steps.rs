@@ -1,7 +1,8 @@
 //! action.yml's own logic, step by step with the runner's environment: the
 //! install step takes the release binary of the tag the action is used at (a
 //! fake `curl` serves it: no network), falls back to a cached build when there
-//! is none, and the analysis runs gomemfix exactly once per job.
+//! is none, the analysis runs gomemfix exactly once per job, and `fail-on` fails
+//! the job on findings, on a non-empty patch, or never.
 
 use crate::common;
 
@@ -228,6 +229,7 @@ fn the_analysis_runs_once_per_job() {
         ("INPUT_PATHS", "my code\n".to_string()),
         ("INPUT_ARGS", "--select GM005,GM008,GM010".to_string()),
         ("INPUT_UNSAFE", "true".to_string()),
+        ("INPUT_FAIL_ON", "none".to_string()),
         ("OUT_DIR", "out".to_string()),
     ]);
     let (ok, log, outputs, _) = run_step(&step("run"), dir, &path, &env);
@@ -245,4 +247,76 @@ fn the_analysis_runs_once_per_job() {
     }
     // The annotations went to the log.
     assert!(log.contains("::warning file=my code/"), "{log}");
+}
+
+#[test]
+fn fail_on_gates_the_job_after_writing_every_output() {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    common::copy_tree(
+        &common::manifest_dir().join("tests/data/multi"),
+        &dir.join("multi"),
+    );
+    std::fs::create_dir_all(dir.join("clean")).unwrap();
+    std::fs::write(
+        dir.join("clean/go.mod"),
+        "module example.com/clean\n\ngo 1.22\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("clean/c.go"), "package c\n\nfunc F() {}\n").unwrap();
+    let path = format!(
+        "{}:{}",
+        common::gomemfix_bin().parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let run = |paths: &str, args: &str, fail_on: &str| {
+        let mut env = BTreeMap::from([
+            ("INPUT_PATHS", paths.to_string()),
+            ("INPUT_ARGS", args.to_string()),
+            ("INPUT_UNSAFE", "false".to_string()),
+            ("OUT_DIR", "out".to_string()),
+        ]);
+        if !fail_on.is_empty() {
+            env.insert("INPUT_FAIL_ON", fail_on.to_string());
+        }
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let (ok, log, outputs, _) = run_step(&step("run"), dir, &path, &env);
+        // Whatever the verdict, every output was written first.
+        if outputs.contains_key("sarif") {
+            assert!(dir.join("out/gomemfix.sarif").is_file(), "{log}");
+            assert!(outputs.contains_key("findings") && outputs.contains_key("has-fixes"));
+        }
+        (ok, log, outputs)
+    };
+    // Safe fixes (GM008, GM010); a finding whose fix is unsafe, so no patch
+    // without `unsafe-fixes` (GM005); nothing. The default is `findings`.
+    let fixable = ("multi", "--select GM008,GM010");
+    let report_only = ("multi", "--select GM005");
+    let clean = ("clean", "");
+    for ((paths, args), fail_on, fails, findings, has_fixes) in [
+        (fixable, "", true, true, true),
+        (fixable, "findings", true, true, true),
+        (fixable, "fixable", true, true, true),
+        (fixable, "none", false, true, true),
+        (report_only, "", true, true, false),
+        (report_only, "fixable", false, true, false),
+        (report_only, "none", false, true, false),
+        (clean, "", false, false, false),
+        (clean, "fixable", false, false, false),
+    ] {
+        let (ok, log, outputs) = run(paths, args, fail_on);
+        let what = format!("{paths} {args} with fail-on `{fail_on}`");
+        assert_eq!(ok, !fails, "{what}: {log}");
+        assert!(outputs.contains_key("sarif"), "{what}: {log}");
+        if fails {
+            assert!(log.contains("::error::gomemfix: "), "{log}");
+        }
+        assert_eq!(outputs["findings"] == "true", findings, "{what}: {log}");
+        assert_eq!(outputs["has-fixes"] == "true", has_fixes, "{what}: {log}");
+    }
+    // A value it does not know fails before running anything.
+    let (ok, log, outputs) = run("clean", "", "always");
+    assert!(!ok);
+    assert!(log.contains("::error::fail-on: `always`"), "{log}");
+    assert!(outputs.is_empty(), "{outputs:?}");
 }

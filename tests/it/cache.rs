@@ -3,6 +3,7 @@
 //! deleted, a deployment file, a config key, an option, the binary itself), a run
 //! through the cache reports exactly what a run without it reports; an unchanged
 //! tree is answered from the cache, and an edit re-analyses only its folder.
+//! `fix --diff` (its patch and its JSON) goes through the cache the same way.
 
 use crate::common;
 
@@ -15,11 +16,16 @@ struct Tree {
     _tmp: tempfile::TempDir,
     root: PathBuf,
     cache: PathBuf,
+    /// The command each run is: `check`, or `fix --diff`.
+    command: &'static [&'static str],
 }
+
+const CHECK: &[&str] = &["check", "--format", "json", "--exit-zero"];
+const FIX_DIFF: &[&str] = &["fix", "--diff", "--unsafe-fixes", "--exit-zero"];
 
 /// GM003 (callers in other packages), GM004 and GM006 (deployment files) in one
 /// project, copied so the test may edit it.
-fn tree() -> Tree {
+fn tree(command: &'static [&'static str]) -> Tree {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("project");
     for rule in ["GM003", "GM004", "GM006"] {
@@ -30,12 +36,14 @@ fn tree() -> Tree {
         _tmp: tmp,
         root,
         cache,
+        command,
     }
 }
 
-fn gomemfix(bin: &Path, root: &Path, cache: Option<&Path>, args: &[&str]) -> String {
+fn gomemfix(t: &Tree, bin: &Path, cache: Option<&Path>, args: &[&str]) -> String {
+    let root = &t.root;
     let mut cmd = Command::new(bin);
-    cmd.args(["check", "--format", "json", "--exit-zero"])
+    cmd.args(t.command)
         .args(args)
         .current_dir(root)
         .env_remove("GOMEMFIX_CACHE_DIR");
@@ -49,7 +57,8 @@ fn gomemfix(bin: &Path, root: &Path, cache: Option<&Path>, args: &[&str]) -> Str
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    // `fix --diff` prints its summary on stderr: it must agree too.
+    String::from_utf8(out.stdout).unwrap() + &String::from_utf8_lossy(&out.stderr)
 }
 
 /// Entry file name -> modification time.
@@ -75,10 +84,22 @@ fn same_as_uncached(t: &Tree, bin: &Path, args: &[&str]) -> Vec<String> {
     let before = entries(&t.cache);
     // File times have a coarse grain on some systems: let a rewrite show.
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let cached = gomemfix(bin, &t.root, Some(&t.cache), args);
-    let plain = gomemfix(bin, &t.root, None, args);
+    let cached = gomemfix(t, bin, Some(&t.cache), args);
+    let plain = gomemfix(t, bin, None, args);
     assert_eq!(cached, plain, "cached run differs from an uncached one");
-    assert!(plain.contains("\"rule\""), "the tree has findings: {plain}");
+    assert!(
+        plain.contains("\"rule\"") || plain.contains("diff --git"),
+        "the tree has findings: {plain}"
+    );
+    if t.command == FIX_DIFF {
+        // Its JSON (fixes, edits to other files) agrees too.
+        let json = [args, &["--format", "json"]].concat();
+        assert_eq!(
+            gomemfix(t, bin, Some(&t.cache), &json),
+            gomemfix(t, bin, None, &json),
+            "cached JSON differs from an uncached one"
+        );
+    }
     entries(&t.cache)
         .into_iter()
         .filter(|(name, time)| before.get(name) != Some(time))
@@ -88,7 +109,16 @@ fn same_as_uncached(t: &Tree, bin: &Path, args: &[&str]) -> Vec<String> {
 
 #[test]
 fn never_stale() {
-    let t = tree();
+    never_stale_for(CHECK);
+}
+
+#[test]
+fn never_stale_with_fix_diff() {
+    never_stale_for(FIX_DIFF);
+}
+
+fn never_stale_for(command: &'static [&'static str]) {
+    let t = tree(command);
     let bin = common::gomemfix_bin();
     let first = same_as_uncached(&t, &bin, &[]);
     assert!(!first.is_empty(), "a cold run writes entries");
@@ -127,18 +157,14 @@ fn never_stale() {
     // A deployment file GM006 read: the limit set in billing's Dockerfile.
     let docker = t.root.join("GM006/billing/Dockerfile");
     let text = std::fs::read_to_string(&docker).unwrap();
-    let before = gomemfix(&bin, &t.root, None, &[]);
+    let before = gomemfix(&t, &bin, None, &[]);
     std::fs::write(
         &docker,
         text.replace("USER app", "ENV GOMEMLIMIT=900MiB\nUSER app"),
     )
     .unwrap();
     assert!(!same_as_uncached(&t, &bin, &[]).is_empty());
-    assert_ne!(
-        before,
-        gomemfix(&bin, &t.root, None, &[]),
-        "the edit matters"
-    );
+    assert_ne!(before, gomemfix(&t, &bin, None, &[]), "the edit matters");
 
     // A file another package's finding depends on (GM003's callers).
     for entry in walk_go(&t.root.join("GM003")) {
@@ -181,7 +207,7 @@ fn walk_go(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn default_folder_is_at_the_project_root_and_ignored() {
-    let t = tree();
+    let t = tree(CHECK);
     std::fs::create_dir_all(t.root.join(".git")).unwrap();
     let out = Command::new(common::gomemfix_bin())
         .args(["check", "--exit-zero", "GM004"])

@@ -189,3 +189,76 @@ fn fix_writes_and_keeps_crlf_and_bom() {
     let after = std::fs::read_to_string(dir.path().join("a.go")).unwrap();
     assert!(!after.contains("runtime.GC"), "{after}");
 }
+
+#[test]
+fn explain_gm000_rules_json_and_help_uris() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, _) = common::gomemfix(dir.path(), &["explain", "GM000"]).parts();
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# GM000 syntax-error\n"), "{out}");
+    assert!(out.contains("gofmt"), "{out}");
+    let (code, out, _) = common::gomemfix(dir.path(), &["rules", "--format", "json"]).parts();
+    assert_eq!(code, 0);
+    let rules: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules = rules.as_array().unwrap();
+    assert!(rules.len() >= 11, "{out}");
+    for r in rules {
+        let uri = r["help_uri"].as_str().unwrap();
+        assert!(
+            uri.starts_with("https://github.com/gomemfix/gomemfix/blob/main/"),
+            "{uri}"
+        );
+        // The rule's docs are in the repository, at that path.
+        let path = uri.rsplit_once("/blob/main/").unwrap().1;
+        assert!(common::manifest_dir().join(path).is_file(), "{path}");
+    }
+    assert!(rules.iter().any(|r| r["id"] == "GM100"));
+}
+
+#[test]
+fn stdin_dash_and_files_that_are_not_go() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::gomemfix_bin())
+        .args(["check", "--format", "json", "-"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"package p\n\nimport \"runtime\"\n\nvar x []byte\n\nfunc f() {\n\tx = nil\n\truntime.GC()\n}\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(json[0]["path"], "-", "{json}");
+    assert_eq!(json[0]["rule"], "GM010", "{json}");
+    // `-` goes alone.
+    let (code, _, err) = common::gomemfix(dir.path(), &["check", "-", "."]).parts();
+    assert_eq!(code, 2, "{err}");
+
+    // A template named .go: said once, skipped, not counted; exit unchanged.
+    std::fs::write(
+        dir.path().join("page.go"),
+        "{{ define \"page\" }}<p>{{ . }}</p>{{ end }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("ok.go"),
+        "// Package p.\npackage p\n\nfunc F() {}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("empty.go"), "").unwrap();
+    let (code, out, err) = common::gomemfix(dir.path(), &["check", "."]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("page.go: not Go source").count(), 1, "{err}");
+    assert!(out.contains("No findings in 1 file."), "{out}");
+    let (code, _, err) = common::gomemfix(dir.path(), &["fix", "--diff", "."]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("not Go source").count(), 1, "{err}");
+}

@@ -167,7 +167,12 @@ fn the_github_action_writes_sarif_a_patch_and_a_body() {
     std::fs::write(dir.join("my svc/clean.go"), "package svc\n\nfunc F() {}\n").unwrap();
     let outputs = run_action(
         dir,
-        &[("paths", "multi\nmy svc\n"), ("unsafe-fixes", "true")],
+        // Gating is tests/it/action_steps.rs's; this run is for the outputs.
+        &[
+            ("paths", "multi\nmy svc\n"),
+            ("unsafe-fixes", "true"),
+            ("fail-on", "none"),
+        ],
     );
     assert_eq!(outputs["findings"], "true");
     assert_eq!(outputs["has-fixes"], "true");

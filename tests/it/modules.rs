@@ -114,11 +114,17 @@ fn findings(module: &Path) -> BTreeSet<Site> {
         String::from_utf8_lossy(&out.stderr)
     );
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // Paths are relative to the repository root (the module's, in a git-less copy).
+    let in_repo = module
+        .strip_prefix(common::manifest_dir())
+        .map(|p| format!("{}/", p.to_string_lossy()))
+        .unwrap_or_default();
     list.as_array()
         .unwrap()
         .iter()
         .map(|f| {
             let path = f["path"].as_str().unwrap();
+            let path = path.strip_prefix(in_repo.as_str()).unwrap_or(path);
             (
                 path.strip_prefix("./").unwrap_or(path).to_string(),
                 f["line"].as_u64().unwrap() as usize,

@@ -106,13 +106,17 @@ fn each_file_uses_its_nearest_config() {
         found(&out),
         vec!["billing/x.go:13 GM008", "svc/x.go:9 GM010"]
     );
-    // From inside a project the same file gets the same settings.
+    // From inside a project the same file gets the same settings (and the same
+    // path, from the repository root).
     let (_, out, _) = common::gomemfix(
         &m.path().join("billing"),
         &["check", "--format", "json", "."],
     )
     .parts();
-    assert_eq!(found(&out), vec!["deep/x.go:13 GM008", "x.go:13 GM008"]);
+    assert_eq!(
+        found(&out),
+        vec!["billing/deep/x.go:13 GM008", "billing/x.go:13 GM008"]
+    );
 }
 
 #[test]

@@ -11,8 +11,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// A copy of tests/data outside any repository, made once per test run: a run
+/// inside this repository would show paths from its root (`tests/data/multi/...`),
+/// and the snapshots must not depend on where the sources sit.
 fn data() -> PathBuf {
-    common::manifest_dir().join("tests/data")
+    static COPY: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        common::copy_tree(&common::manifest_dir().join("tests/data"), dir.path());
+        dir
+    })
+    .path()
+    .to_path_buf()
 }
 
 fn gomemfix(args: &[&str], dir: &Path) -> Output {
