@@ -197,8 +197,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 /// base shown to be large (a `make` of 16 KiB or more, a whole file or stream)
 /// and a place shown to be long-lived (a field, map element or package
 /// variable, a channel, or a caller in the module that stores the returned
-/// view in one). One of them: medium (a returned view whose callers are not
-/// seen, or a base only known to be dropped). A view returned from a closure
+/// view in one); a base the code sets to nil counts as shown large, since the
+/// author means its array to go. One of them: medium (a returned view whose
+/// callers are not seen, or a base of unknown size that is not dropped). A view returned from a closure
 /// handed to other code (a callback whose caller may copy it at once): low.
 fn grade<'r>(
     file: &GoFile,
@@ -275,7 +276,11 @@ fn grade<'r>(
             }
         }
     };
-    let confidence = match (large, place) {
+    // `base = nil` says the author means the array to go: with the view kept
+    // somewhere long-lived, that is the harm shown, whatever the size (a size
+    // under 4 KiB was left out above).
+    let dropped = drop.is_some();
+    let confidence = match (large || dropped, place) {
         (_, Place::Callback) => Confidence::Low,
         (true, Place::LongLived) => Confidence::High,
         (true, Place::Unseen) | (false, Place::LongLived) => Confidence::Medium,
