@@ -280,9 +280,10 @@ fn grade<'r>(
     // somewhere long-lived, that is the harm shown, whatever the size (a size
     // under 4 KiB was left out above).
     let dropped = drop.is_some();
-    let confidence = match (large || dropped, place) {
+    let confidence = match (large, place) {
         (_, Place::Callback) => Confidence::Low,
         (true, Place::LongLived) => Confidence::High,
+        (false, Place::LongLived) if dropped => Confidence::High,
         (true, Place::Unseen) | (false, Place::LongLived) => Confidence::Medium,
         (false, Place::Unseen) => Confidence::Low,
     };
