@@ -375,6 +375,13 @@ fn builds_pool(file: &GoFile, expr: &GoNode) -> bool {
     )
 }
 
+/// True for a value some function returns (`bufferPool()`), whose pool's New
+/// is set where that function builds it; `new(sync.Pool)` is built here.
+fn made_by_a_call(expr: &GoNode) -> bool {
+    let e = unparen(expr);
+    e.kind() == "call_expression" && e.field("function").is_some_and(|f| f.text() != "new")
+}
+
 /// What is known about one pool.
 #[derive(Clone)]
 pub struct PoolInfo<'r> {
@@ -411,9 +418,11 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
             let from_literal = value.as_ref().and_then(new_of_literal);
             let assigned = new_assignment(file, &name, false);
             // Only a pool built right here (`var p sync.Pool`, `sync.Pool{}`,
-            // `new(sync.Pool)`) is known to lack a New; a pointer may be set elsewhere.
+            // `new(sync.Pool)`) is known to lack a New; a pointer may be set
+            // elsewhere, and a pool a function returns (`p := bufferPool()`) has
+            // whatever New that function gave it.
             let built_here = match &value {
-                Some(v) => builds_pool(file, v),
+                Some(v) => builds_pool(file, v) && !made_by_a_call(v),
                 None => ty
                     .as_ref()
                     .is_some_and(|t| unparen(t).kind() != "pointer_type"),

@@ -112,10 +112,12 @@ const WRITE_METHODS: &[&str] = &[
     "Println",
 ];
 
-/// Standard functions whose first argument they write into.
+/// Standard functions whose first argument they write into. Not `io.ReadFull`,
+/// `io.ReadAtLeast` or `fmt.Fscan`: their first argument is the reader they
+/// consume, and reading from a pooled reader puts no caller's data in it.
 const WRITING_FUNCS: &[(&str, &[&str])] = &[
-    ("fmt", &["Fprint", "Fprintf", "Fprintln", "Fscan"]),
-    ("io", &["Copy", "CopyN", "CopyBuffer", "WriteString", "ReadFull", "ReadAtLeast"]),
+    ("fmt", &["Fprint", "Fprintf", "Fprintln"]),
+    ("io", &["Copy", "CopyN", "CopyBuffer", "WriteString"]),
     ("encoding/binary", &["Write"]),
     ("encoding/json", &["NewEncoder", "Indent", "Compact", "HTMLEscape"]),
     ("encoding/xml", &["NewEncoder"]),
