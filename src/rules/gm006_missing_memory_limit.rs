@@ -194,13 +194,17 @@ fn grade(
     let mut reportable = false;
     let mut gpu = None;
     let mut help_only = false;
+    let mut debug_only = false;
     // A memory limit on a workload that runs continuously says as much as a port.
     let mut limited_service = false;
     for (d, (tie, site)) in ev.dockerfiles.iter().zip(&ev.ties) {
         let help = d.default_command_asks_for_help();
+        let debugger = d.runs_under_debugger();
         if let Some((off, what)) = site {
             let what = if help {
                 format!("{what}, but its default command only asks for help")
+            } else if debugger {
+                format!("{what}, under the dlv debugger: an image for debugging it, not for running it (lowers confidence)")
             } else {
                 what.clone()
             };
@@ -210,7 +214,8 @@ fn grade(
                 what,
             });
         }
-        runs |= *tie == deploy::dockerfile::Tie::Runs && !help;
+        runs |= *tie == deploy::dockerfile::Tie::Runs && !help && !debugger;
+        debug_only |= debugger && *tie == deploy::dockerfile::Tie::Runs;
         let marks = d.service_marks();
         reportable |= !marks.is_empty() || ev.listens.is_some();
         // An image that asks for help by default, of a program that listens:
@@ -302,7 +307,7 @@ fn grade(
     let serves = ev.listens.is_some() || strong_mark || limited_service;
     let mut confidence = if runs && serves {
         Confidence::High
-    } else if help_only && !runs {
+    } else if (help_only || debug_only) && !runs {
         Confidence::Low
     } else {
         Confidence::Medium

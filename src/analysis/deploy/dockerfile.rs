@@ -113,6 +113,22 @@ impl Dockerfile {
                 .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
     }
 
+    /// True when the final image starts its program under the Delve debugger
+    /// (`CMD dlv --headless ... exec /bin/app`): an image for debugging the
+    /// program, not the one its deployments run.
+    pub fn runs_under_debugger(&self) -> bool {
+        self.stages.last().is_some_and(|s| {
+            s.instructions
+                .iter()
+                .filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT"))
+                .any(|i| {
+                    i.args
+                        .split(|c: char| c.is_whitespace() || matches!(c, '[' | ']' | '"' | ','))
+                        .any(|w| w.rsplit('/').next() == Some("dlv"))
+                })
+        })
+    }
+
     /// True when the final image's default arguments (its last `CMD`) only
     /// ask the program for its usage or version: users run the image with
     /// their own command line each time, as they would run a CLI.
