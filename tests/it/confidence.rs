@@ -182,6 +182,7 @@ fn evidence_reaches_json_and_sarif_related_locations() {
         .iter()
         .filter(|f| !f["evidence"].as_array().unwrap().is_empty())
         .collect();
+    assert!(!with.is_empty(), "the bundled examples' findings carry evidence: {out}");
     let (_, out, _) = common::gomemfix(
         &examples,
         &["check", "--format", "sarif", "--confidence", "low", "."],
