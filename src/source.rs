@@ -90,38 +90,30 @@ impl SourceText {
 /// one of comments only) holds nothing to analyse, and is no mistake either:
 /// see [`is_blank`].
 pub fn starts_with_package(text: &str) -> bool {
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start();
-        if let Some(r) = rest.strip_prefix("//") {
-            rest = r.find('\n').map_or("", |i| &r[i..]);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return false,
-            }
-        } else {
-            return rest
-                .strip_prefix("package")
-                .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '/'));
-        }
-    }
+    after_comments(text).is_some_and(|rest| {
+        rest.strip_prefix("package")
+            .is_some_and(|r| r.starts_with(|c: char| c.is_whitespace() || c == '/'))
+    })
 }
 
-/// True when the text holds nothing but white space and comments.
+/// True when the text holds nothing but white space and comments (a block
+/// comment left open counts as comment to the end).
 pub fn is_blank(text: &str) -> bool {
+    after_comments(text).is_none_or(str::is_empty)
+}
+
+/// The text from its first token on, past white space and comments; None when a
+/// block comment is left open.
+fn after_comments(text: &str) -> Option<&str> {
     let mut rest = text;
     loop {
         rest = rest.trim_start();
         if let Some(r) = rest.strip_prefix("//") {
             rest = r.find('\n').map_or("", |i| &r[i..]);
         } else if let Some(r) = rest.strip_prefix("/*") {
-            match r.find("*/") {
-                Some(i) => rest = &r[i + 2..],
-                None => return true,
-            }
+            rest = &r[r.find("*/")? + 2..];
         } else {
-            return rest.is_empty();
+            return Some(rest);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod deploy;
 pub mod escape;
 pub mod exprs;
 pub mod frames;
+pub mod names;
 pub mod pools;
 pub mod scope;
 pub mod statements;

@@ -18,7 +18,7 @@
 use crate::analysis::escape::{self, is_fresh};
 use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
 use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
-use crate::analysis::{callers, constants, pools, scope};
+use crate::analysis::{callers, constants, names, pools, scope};
 use crate::finding::{Applicability, Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{FixPlan, Grounds, Outcome};
@@ -689,36 +689,11 @@ fn name_says_teardown(name: &str) -> bool {
     if lower.contains("shutdown") || lower.contains("teardown") {
         return true;
     }
-    camel_words(name)
+    names::words(name)
         .iter()
         .any(|w| TEARDOWN_WORDS.contains(&w.as_str()))
 }
 
-/// `resetOnClose` → reset, on, close; `HTTPStop` → http, stop; `stop_all` → stop, all.
-fn camel_words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut words = vec![];
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        let starts_word = c.is_uppercase()
-            && !cur.is_empty()
-            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
-        if starts_word {
-            words.push(std::mem::take(&mut cur));
-        }
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
 
 /// The map's key type has so few values that it cannot grow large.
 fn bounded_keys(resolver: &Resolver, map: &GoNode) -> bool {
@@ -1308,7 +1283,6 @@ mod tests {
         ] {
             assert!(!name_says_teardown(no), "{no}");
         }
-        assert_eq!(camel_words("HTTPServerStop"), ["http", "server", "stop"]);
     }
 }
 

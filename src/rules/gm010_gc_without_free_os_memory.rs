@@ -23,7 +23,7 @@
 //! finalizers, or the whole body of a wrapper is no finding.
 
 use crate::analysis::types::{declared_where, Origin};
-use crate::analysis::{collections, escape, exprs, scope};
+use crate::analysis::{collections, escape, exprs, names, scope};
 use crate::finding::Confidence;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{Grounds, Outcome};
@@ -303,7 +303,7 @@ fn emptied_by_call(func: &GoNode, call: &GoNode) -> Option<(usize, String)> {
         n.field("function")
             .is_some_and(|f| f.kind() == "selector_expression")
             && exprs::called_name(n).is_some_and(|name| {
-                camel_words(&name)
+                names::words(&name)
                     .iter()
                     .any(|w| EMPTYING_WORDS.contains(&w.as_str()))
             })
@@ -552,7 +552,7 @@ fn says_release(file: &GoFile, call: &GoNode, func: &GoNode) -> Option<(usize, S
         .into_iter()
         .find_map(|(offset, text, is_name)| {
             if is_name {
-                let words = camel_words(&text);
+                let words = names::words(&text);
                 let hit = words
                     .iter()
                     .any(|w| RELEASE_NAME_WORDS.contains(&w.as_str()))
@@ -591,31 +591,6 @@ fn under_testdata(file: &GoFile) -> bool {
     file.path.components().any(|c| c.as_os_str() == "testdata")
 }
 
-/// `freeMemory` → free, memory; `OnLowMemory` → on, low, memory; `drop_rss` → drop, rss.
-fn camel_words(name: &str) -> Vec<String> {
-    let mut words = vec![];
-    let mut cur = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        let starts = c.is_uppercase()
-            && !cur.is_empty()
-            && (chars[i - 1].is_lowercase() || chars.get(i + 1).is_some_and(|n| n.is_lowercase()));
-        if starts {
-            words.push(std::mem::take(&mut cur));
-        }
-        cur.extend(c.to_lowercase());
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
 
 #[cfg(test)]
 mod tests {
@@ -640,12 +615,5 @@ mod tests {
         let src = "package main\n\nimport \"runtime\"\n\nvar big []byte\n\nfunc main() {\n\tbig = make([]byte, 1<<20)\n\tbig = nil\n\truntime.GC()\n}\n";
         assert_eq!(grades("cmd/x/main.go", src), [Confidence::High]);
         assert_eq!(grades("gc/testdata/drop/main.go", src), [Confidence::Low]);
-    }
-
-    #[test]
-    fn names_split_into_words() {
-        assert_eq!(super::camel_words("onLowMemory"), ["on", "low", "memory"]);
-        assert_eq!(super::camel_words("freeRSS"), ["free", "rss"]);
-        assert_eq!(super::camel_words("drop_caches"), ["drop", "caches"]);
     }
 }
