@@ -6,7 +6,10 @@ use std::path::Path;
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
     println!("cargo:rerun-if-changed={}", dir.display());
-    println!("cargo:rerun-if-changed={}", dir.join("first-look.tsv").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        dir.join("first-look.tsv").display()
+    );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("patterns/ folder")
         .filter_map(|e| e.ok())

@@ -284,8 +284,7 @@ pub fn main_func(code: &[u8]) -> bool {
 
 /// GM008: `MemProfileRate` as a selector's field (`$RT.MemProfileRate = $RATE`).
 pub fn memprofilerate_field(code: &[u8]) -> bool {
-    words(code, b"MemProfileRate")
-        .any(|at| prev_code(code, at).is_some_and(|p| code[p] == b'.'))
+    words(code, b"MemProfileRate").any(|at| prev_code(code, at).is_some_and(|p| code[p] == b'.'))
 }
 
 #[cfg(test)]
@@ -378,9 +377,15 @@ mod tests {
         assert!(t(go_statement_or_todo, "func f() { go run() }"));
         assert!(t(go_statement_or_todo, "func f() { go func() {}() }"));
         assert!(t(go_statement_or_todo, "func f() { work(context.TODO()) }"));
-        assert!(!t(go_statement_or_todo, "func f() { s := \"go on\" /* go */ }"));
+        assert!(!t(
+            go_statement_or_todo,
+            "func f() { s := \"go on\" /* go */ }"
+        ));
         assert!(!t(go_statement_or_todo, "func f() { gopher() }"));
-        assert!(t(delete_in_loop, "func f() { for k := range m { delete(m, k) } }"));
+        assert!(t(
+            delete_in_loop,
+            "func f() { for k := range m { delete(m, k) } }"
+        ));
         assert!(!t(delete_in_loop, "func f() { delete(m, k) }"));
         assert!(!t(delete_in_loop, "func f() { for { s.delete = 1 } }"));
         assert!(t(gc_call, "func f() { runtime.GC() }"));
@@ -391,7 +396,10 @@ mod tests {
         assert!(t(main_func, "func  main ( ) {}"));
         assert!(!t(main_func, "func mainLoop() {}"));
         assert!(!t(main_func, "func (s *S) main() {}"));
-        assert!(t(memprofilerate_field, "func init() { runtime.MemProfileRate = 1 }"));
+        assert!(t(
+            memprofilerate_field,
+            "func init() { runtime.MemProfileRate = 1 }"
+        ));
         assert!(!t(memprofilerate_field, "func f() { MemProfileRate := 1 }"));
     }
 }

@@ -365,7 +365,10 @@ pub fn module_kind(files: &Files, root: &Path) -> ModuleKind {
             let rel_dir = rel.parent().map(|d| d.to_string_lossy().replace('\\', "/"));
             let scaffolding = rel_dir.as_deref().is_some_and(|d| {
                 NOT_PRODUCT_DIRS.iter().any(|x| {
-                    d == *x || d.starts_with(&format!("{x}/")) || d.contains(&format!("/{x}/")) || d.ends_with(&format!("/{x}"))
+                    d == *x
+                        || d.starts_with(&format!("{x}/"))
+                        || d.contains(&format!("/{x}/"))
+                        || d.ends_with(&format!("/{x}"))
                 })
             });
             !scaffolding
@@ -417,7 +420,10 @@ fn repeats_at(
         return Some(Repeat::new(
             Strength::Shown,
             format!("it runs in a loop ({shown})"),
-            file.evidence(l.range().start, format!("runs again and again in this loop (`{shown}`)")),
+            file.evidence(
+                l.range().start,
+                format!("runs again and again in this loop (`{shown}`)"),
+            ),
         ));
     }
     let Some(func) = crate::analysis::scope::enclosing_function(at) else {
@@ -451,12 +457,19 @@ fn repeats_at(
     // the module's files are noted as read, as computing it would have.
     let memo = file.module.as_ref().map(|m| {
         files.memo("gm003-repeats", &files.canonical(&m.root), "", |_| {
-            std::sync::Mutex::new(std::collections::HashMap::<(PathBuf, usize, usize), Option<Repeat>>::new())
+            std::sync::Mutex::new(std::collections::HashMap::<
+                (PathBuf, usize, usize),
+                Option<Repeat>,
+            >::new())
         })
     });
     let memo_key = (key.0.clone(), key.1, depth);
     if let Some(m) = &memo {
-        let hit = m.lock().unwrap_or_else(|e| e.into_inner()).get(&memo_key).cloned();
+        let hit = m
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&memo_key)
+            .cloned();
         if let Some(answer) = hit {
             if let Some(module) = &file.module {
                 if files.tracks() {
@@ -504,7 +517,10 @@ fn function_repeats(
         return Some(Repeat::new(
             Strength::Weak,
             format!("`{name}` has no go.mod above it, so its callers are unknown"),
-            file.evidence(func.range().start, format!("`{name}` has no go.mod above it: its callers are unknown")),
+            file.evidence(
+                func.range().start,
+                format!("`{name}` has no go.mod above it: its callers are unknown"),
+            ),
         ));
     };
     let own_dir = files
@@ -565,7 +581,11 @@ fn function_repeats(
     if let Err(why) = scan {
         return stronger(
             best,
-            Some(Repeat::new(Strength::Weak, why.clone(), file.evidence(func.range().start, why))),
+            Some(Repeat::new(
+                Strength::Weak,
+                why.clone(),
+                file.evidence(func.range().start, why),
+            )),
         );
     }
     if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
@@ -578,7 +598,10 @@ fn function_repeats(
             return Some(Repeat::new(
                 Strength::Shown,
                 format!("`{name}` is {kind}, which runs once per request"),
-                file.evidence(func.range().start, format!("`{name}` is {kind}: it runs once per request")),
+                file.evidence(
+                    func.range().start,
+                    format!("`{name}` is {kind}: it runs once per request"),
+                ),
             ));
         }
     }
@@ -626,7 +649,11 @@ fn function_repeats(
     let Some(api) = api else { return best };
     stronger(
         best,
-        Some(Repeat::new(strength, api.clone(), file.evidence(func.range().start, api))),
+        Some(Repeat::new(
+            strength,
+            api.clone(),
+            file.evidence(func.range().start, api),
+        )),
     )
 }
 
@@ -649,8 +676,15 @@ fn handler_signature(file: &GoFile, func: &GoNode) -> Option<&'static str> {
         .named_children()
         .filter(|p| p.kind() == "parameter_declaration")
         .flat_map(|p| {
-            let n = p.children().filter(|c| c.kind() == "identifier").count().max(1);
-            let t = p.field("type").map(|t| t.text().to_string()).unwrap_or_default();
+            let n = p
+                .children()
+                .filter(|c| c.kind() == "identifier")
+                .count()
+                .max(1);
+            let t = p
+                .field("type")
+                .map(|t| t.text().to_string())
+                .unwrap_or_default();
             std::iter::repeat_n(t, n)
         })
         .collect();
@@ -717,9 +751,8 @@ fn created_after_close(gf: &GoFile, call: &GoNode, name: &str, reachable: bool) 
         match n.kind().as_ref() {
             "call_expression" => n.field("function").is_some_and(|f| {
                 f.kind() == "selector_expression"
-                    && f.field("field").is_some_and(|m| {
-                        matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown")
-                    })
+                    && f.field("field")
+                        .is_some_and(|m| matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown"))
                     && f.field("operand").is_some_and(|o| {
                         let t = o.text();
                         t == field || t.ends_with(&format!(".{field}"))
@@ -891,7 +924,10 @@ fn value_repeats(
         return Some(Repeat::new(
             Strength::Weak,
             "it is used as a value".into(),
-            file.evidence(value.range().start, "used as a value: how often it runs is not shown"),
+            file.evidence(
+                value.range().start,
+                "used as a value: how often it runs is not shown",
+            ),
         ));
     };
     if parent.kind() == "argument_list" {
@@ -932,7 +968,10 @@ fn value_repeats(
                 return Some(Repeat::new(
                     Strength::Shown,
                     format!("it is passed to `{callee}`, which calls it in a loop ({l})"),
-                    file.evidence(call.range().start, format!("{name} is passed to `{callee}`, which calls it in a loop ({l})")),
+                    file.evidence(
+                        call.range().start,
+                        format!("{name} is passed to `{callee}`, which calls it in a loop ({l})"),
+                    ),
                 ));
             }
         }
@@ -1263,11 +1302,13 @@ pub fn resolve_callee(
         if !declares {
             continue;
         }
-        fn declared_in<'t>(top: GoNode<'t>, recv: &Option<String>, name: &str) -> Option<GoNode<'t>> {
+        fn declared_in<'t>(
+            top: GoNode<'t>,
+            recv: &Option<String>,
+            name: &str,
+        ) -> Option<GoNode<'t>> {
             top.children().find(|d| match (recv, d.kind().as_ref()) {
-                (None, "function_declaration") => {
-                    d.field("name").is_some_and(|n| n.text() == name)
-                }
+                (None, "function_declaration") => d.field("name").is_some_and(|n| n.text() == name),
                 (Some(base), "method_declaration") => {
                     d.field("name").is_some_and(|n| n.text() == name)
                         && decls::receiver_of(d).is_some_and(|(_, t)| t == *base)

@@ -117,14 +117,25 @@ pub fn frame_size(slots: &[Slot]) -> u64 {
             .map(|s| s.size)
             .sum();
         // Statement -> arm -> the slots under it.
-        let mut stmts: std::collections::BTreeMap<usize, std::collections::BTreeMap<usize, Vec<&Slot>>> =
-            Default::default();
+        let mut stmts: std::collections::BTreeMap<
+            usize,
+            std::collections::BTreeMap<usize, Vec<&Slot>>,
+        > = Default::default();
         for s in slots.iter().filter(|s| s.arms.len() > depth) {
             let (stmt, arm) = s.arms[depth];
-            stmts.entry(stmt).or_default().entry(arm).or_default().push(s);
+            stmts
+                .entry(stmt)
+                .or_default()
+                .entry(arm)
+                .or_default()
+                .push(s);
         }
         for arms in stmts.values() {
-            total += arms.values().map(|a| level(a, depth + 1)).max().unwrap_or(0);
+            total += arms
+                .values()
+                .map(|a| level(a, depth + 1))
+                .max()
+                .unwrap_or(0);
         }
         total
     }
@@ -584,8 +595,7 @@ fn local_flows_out(
     }
     // Only a local of this function: a parameter, result or package variable
     // outlives the call.
-    let local = decls::lookup(ident, &name)
-        .is_some_and(|d| d.kind == decls::DeclKind::Local)
+    let local = decls::lookup(ident, &name).is_some_and(|d| d.kind == decls::DeclKind::Local)
         || ident
             .parent()
             .and_then(|l| l.parent())
@@ -600,15 +610,18 @@ fn local_flows_out(
         .filter(|n| n.range() != ident.range())
         .collect();
     for u in uses {
-        if crate::analysis::scope::enclosing_function(&u).is_some_and(|f| f.range() != func.range()) {
+        if crate::analysis::scope::enclosing_function(&u).is_some_and(|f| f.range() != func.range())
+        {
             return true; // captured by a closure
         }
         // The left side of an assignment is a write, not a use.
         let written = u.parent().is_some_and(|l| {
             l.kind() == "expression_list"
                 && l.parent().is_some_and(|s| {
-                    matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
-                        && s.field("left").is_some_and(|x| x.range() == l.range())
+                    matches!(
+                        s.kind().as_ref(),
+                        "assignment_statement" | "short_var_declaration"
+                    ) && s.field("left").is_some_and(|x| x.range() == l.range())
                 })
         });
         if written {
@@ -663,8 +676,10 @@ fn param_stays(file: &GoFile, call: &GoNode, index: usize, depth: u32) -> bool {
             let written = u.parent().is_some_and(|l| {
                 l.kind() == "expression_list"
                     && l.parent().is_some_and(|s| {
-                        matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
-                            && s.field("left").is_some_and(|x| x.range() == l.range())
+                        matches!(
+                            s.kind().as_ref(),
+                            "assignment_statement" | "short_var_declaration"
+                        ) && s.field("left").is_some_and(|x| x.range() == l.range())
                     })
             });
             if written {

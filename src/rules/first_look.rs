@@ -103,7 +103,11 @@ mod tests {
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.starts_with('#') && !l.starts_with("rule\t"))
             .count();
-        assert_eq!(rows().len(), data_rows, "a row of patterns/first-look.tsv is malformed");
+        assert_eq!(
+            rows().len(),
+            data_rows,
+            "a row of patterns/first-look.tsv is malformed"
+        );
         for r in rows() {
             assert!(r.true_findings <= r.findings, "{r:?}");
             if let Some((n, m)) = r.fixes {

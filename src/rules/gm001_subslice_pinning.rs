@@ -231,13 +231,19 @@ fn grade<'r>(
     if let Some(d) = drop {
         grounds.push(file.evidence(
             d.range().start,
-            format!("`{}` is dropped here; its array lives on in the view", base.text()),
+            format!(
+                "`{}` is dropped here; its array lives on in the view",
+                base.text()
+            ),
         ));
     }
     let stmt = holder.stmt();
     let place = match holder {
         Holder::Escapes { how, .. } if how != "returned" => {
-            grounds.push(file.evidence(stmt.range().start, format!("the view is {how}, to live beyond this call")));
+            grounds.push(file.evidence(
+                stmt.range().start,
+                format!("the view is {how}, to live beyond this call"),
+            ));
             Place::LongLived
         }
         Holder::Escapes { .. } => {
@@ -247,7 +253,10 @@ fn grade<'r>(
             if long_lived_place(target, stmt, function, 0) {
                 grounds.push(file.evidence(
                     stmt.range().start,
-                    format!("the view is kept in `{}`, which outlives the call", target.text()),
+                    format!(
+                        "the view is kept in `{}`, which outlives the call",
+                        target.text()
+                    ),
                 ));
                 Place::LongLived
             } else {
@@ -266,7 +275,10 @@ fn grade<'r>(
                         other => {
                             grounds.push(file.evidence(
                                 other.stmt().range().start,
-                                format!("`{}`, holding the view, goes where it outlives the call", target.text()),
+                                format!(
+                                    "`{}`, holding the view, goes where it outlives the call",
+                                    target.text()
+                                ),
                             ));
                             Place::LongLived
                         }
@@ -310,7 +322,11 @@ fn base_decl_at(base: &GoNode) -> Option<usize> {
 }
 
 /// The first later use of the local `target` that takes it out of the function.
-fn later_holder<'r>(target: &GoNode<'r>, stmt: &GoNode<'r>, function: &GoNode<'r>) -> Option<Holder<'r>> {
+fn later_holder<'r>(
+    target: &GoNode<'r>,
+    stmt: &GoNode<'r>,
+    function: &GoNode<'r>,
+) -> Option<Holder<'r>> {
     let name = target.text();
     let Some(Origin::Local { decl, .. }) = declared_where(target, &name) else {
         return None;
@@ -368,7 +384,8 @@ fn returned_place(
         for u in uses {
             let Some(call) = u.node.parent().filter(|c| {
                 c.kind() == "call_expression"
-                    && c.field("function").is_some_and(|f| f.range() == u.node.range())
+                    && c.field("function")
+                        .is_some_and(|f| f.range() == u.node.range())
             }) else {
                 continue;
             };
@@ -408,7 +425,10 @@ fn returned_place(
 fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> Option<String> {
     let list = call.parent().filter(|p| p.kind() == "expression_list");
     let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
-        matches!(s.kind().as_ref(), "assignment_statement" | "short_var_declaration")
+        matches!(
+            s.kind().as_ref(),
+            "assignment_statement" | "short_var_declaration"
+        )
     });
     let (Some(list), Some(stmt)) = (list, stmt) else {
         // `ch <- f()`, `s.items = append(s.items, f())`.
@@ -426,7 +446,9 @@ fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) ->
     let target = if values == 1 && lefts.len() > 1 {
         lefts.get(index)?.clone()
     } else {
-        let pos = list.named_children().position(|v| v.range() == call.range())?;
+        let pos = list
+            .named_children()
+            .position(|v| v.range() == call.range())?;
         lefts.get(pos)?.clone()
     };
     if long_lived_place(&target, &stmt, caller, 0) {

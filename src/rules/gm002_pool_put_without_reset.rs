@@ -107,8 +107,23 @@ struct Fill {
 
 /// Method names that put data into their receiver.
 const WRITE_METHODS: &[&str] = &[
-    "Write", "WriteString", "WriteByte", "WriteRune", "WriteTo", "Append", "AppendString",
-    "Encode", "Set", "Store", "Put", "Add", "Push", "Insert", "ReadFrom", "Printf", "Print",
+    "Write",
+    "WriteString",
+    "WriteByte",
+    "WriteRune",
+    "WriteTo",
+    "Append",
+    "AppendString",
+    "Encode",
+    "Set",
+    "Store",
+    "Put",
+    "Add",
+    "Push",
+    "Insert",
+    "ReadFrom",
+    "Printf",
+    "Print",
     "Println",
 ];
 
@@ -119,7 +134,10 @@ const WRITING_FUNCS: &[(&str, &[&str])] = &[
     ("fmt", &["Fprint", "Fprintf", "Fprintln"]),
     ("io", &["Copy", "CopyN", "CopyBuffer", "WriteString"]),
     ("encoding/binary", &["Write"]),
-    ("encoding/json", &["NewEncoder", "Indent", "Compact", "HTMLEscape"]),
+    (
+        "encoding/json",
+        &["NewEncoder", "Indent", "Compact", "HTMLEscape"],
+    ),
     ("encoding/xml", &["NewEncoder"]),
     ("encoding/gob", &["NewEncoder"]),
     ("encoding/csv", &["NewWriter"]),
@@ -141,15 +159,25 @@ fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
     if slice {
         return Fill {
             at,
-            what: format!("`{name}` grows here with this caller's data: `{}`", line_of(n)),
+            what: format!(
+                "`{name}` grows here with this caller's data: `{}`",
+                line_of(n)
+            ),
             direct: true,
         };
     }
     let Some(parent) = n.parent() else {
-        return Fill { at, what: format!("`{name}` may be written here"), direct: false };
+        return Fill {
+            at,
+            what: format!("`{name}` may be written here"),
+            direct: false,
+        };
     };
     if parent.kind() == "selector_expression" {
-        let field = parent.field("field").map(|f| f.text().to_string()).unwrap_or_default();
+        let field = parent
+            .field("field")
+            .map(|f| f.text().to_string())
+            .unwrap_or_default();
         let call = parent.parent().filter(|c| c.kind() == "call_expression");
         return match call {
             Some(c) => {
@@ -173,7 +201,10 @@ fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
             }
             None => Fill {
                 at,
-                what: format!("a field of `{name}` is filled here: `{}`", line_of(&parent.parent().unwrap_or(parent.clone()))),
+                what: format!(
+                    "a field of `{name}` is filled here: `{}`",
+                    line_of(&parent.parent().unwrap_or(parent.clone()))
+                ),
                 direct: true,
             },
         };
@@ -189,7 +220,8 @@ fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
                     && f.field("operand").is_some_and(|o| {
                         o.kind() == "identifier"
                             && WRITING_FUNCS.iter().any(|(path, names)| {
-                                f.field("field").is_some_and(|x| names.contains(&x.text().as_ref()))
+                                f.field("field")
+                                    .is_some_and(|x| names.contains(&x.text().as_ref()))
                                     && scope::names_import(file, &f, &o.text(), path)
                             })
                     })
@@ -199,7 +231,10 @@ fn describe_fill(file: &GoFile, n: &GoNode, name: &str, slice: bool) -> Fill {
                 what: if writes && first {
                     format!("`{name}` is written here: `{}`", line_of(&call))
                 } else {
-                    format!("`{name}` is handed to code that may write it: `{}`", line_of(&call))
+                    format!(
+                        "`{name}` is handed to code that may write it: `{}`",
+                        line_of(&call)
+                    )
                 },
                 direct: writes && first,
             };
@@ -269,7 +304,10 @@ fn leaks_on_path(
                 matches!(kind, Pooled::Slice | Pooled::SlicePtr),
             );
             // The strongest evidence: a direct write over code that may write.
-            if best.as_ref().is_none_or(|b: &Fill| !b.direct && fill.direct) {
+            if best
+                .as_ref()
+                .is_none_or(|b: &Fill| !b.direct && fill.direct)
+            {
                 best = Some(fill);
             }
         }

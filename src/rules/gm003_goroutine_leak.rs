@@ -18,7 +18,7 @@ use crate::analysis::{callers, exprs, scope};
 use crate::finding::{Applicability, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::line_end;
-use crate::outcome::{Grounds, FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
 
 /// Calls that end the goroutine or the whole program: the loop does stop.
 const ENDING_CALLS: &[&str] = &[
@@ -162,11 +162,10 @@ fn pins(file: &GoFile, go_stmt: &GoNode) -> Vec<Pin> {
         let Some(d) = decls::lookup(ident, &name) else {
             return; // package-level: alive anyway
         };
-        let ty = d
-            .ty
-            .as_ref()
-            .map(|t| t.text().to_string())
-            .or_else(|| types.type_of_ident(ident, &name));
+        let ty =
+            d.ty.as_ref()
+                .map(|t| t.text().to_string())
+                .or_else(|| types.type_of_ident(ident, &name));
         // `t := time.NewTicker(d)`: made by the standard library.
         let std_made = ty.is_none()
             && d.value.as_ref().is_some_and(|v| {
@@ -246,7 +245,10 @@ fn may_grow(file: &GoFile, types: &Resolver, ty: &str) -> bool {
     match types.underlying(t) {
         Some(u) if u == t => true,
         Some(u) => {
-            u.starts_with("struct") || u.starts_with("map[") || u.starts_with("[]") || !crate::analysis::types::is_predeclared(&u)
+            u.starts_with("struct")
+                || u.starts_with("map[")
+                || u.starts_with("[]")
+                || !crate::analysis::types::is_predeclared(&u)
         }
         None => true,
     }
@@ -257,16 +259,23 @@ fn may_grow(file: &GoFile, types: &Resolver, ty: &str) -> bool {
 fn pin_evidence(file: &GoFile, go_stmt: &GoNode, pinned: &[Pin], g: &mut Grounds) {
     let growing: Vec<&Pin> = pinned.iter().filter(|p| p.grows).collect();
     for p in &growing {
-        let ty = p.ty.as_deref().map(|t| format!(" (`{t}`)")).unwrap_or_default();
+        let ty =
+            p.ty.as_deref()
+                .map(|t| format!(" (`{t}`)"))
+                .unwrap_or_default();
         g.push(file.evidence(
             p.offset,
-            format!("the goroutine keeps `{}`{ty} alive for as long as it runs", p.name),
+            format!(
+                "the goroutine keeps `{}`{ty} alive for as long as it runs",
+                p.name
+            ),
         ));
     }
     if growing.is_empty() {
         let names: Vec<String> = pinned.iter().map(|p| format!("`{}`", p.name)).collect();
         let what = if names.is_empty() {
-            "the goroutine captures nothing of its starter: only its own stack stays alive".to_string()
+            "the goroutine captures nothing of its starter: only its own stack stays alive"
+                .to_string()
         } else {
             format!(
                 "the goroutine keeps only {} alive: nothing that grows",
@@ -314,7 +323,8 @@ fn grade(
     g.push(loop_file.evidence(leak.looping.range().start, leak.why));
     // A comment that says the goroutine is meant to live as long as the
     // process lowers the confidence one level (it never silences alone).
-    if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func) {
+    if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func)
+    {
         g.push(file.evidence(
             offset,
             format!("a comment says it is meant to live as long as the process (\"{phrase}\"): confidence lowered one level"),
@@ -360,7 +370,10 @@ fn documented_as_process_long(
         comments.push((f.range().start, scope::comment_above(text, &f)));
     }
     if func.kind() != "func_literal" && std::ptr::eq(file, func_file) {
-        comments.push((func.range().start, scope::comment_above(func_file.text(), func)));
+        comments.push((
+            func.range().start,
+            scope::comment_above(func_file.text(), func),
+        ));
     }
     comments.iter().find_map(|(at, c)| {
         let words = c
@@ -464,7 +477,8 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
             };
         }
     }
-    let owned_fix = |why: String| match &owned {
+    let owned_fix = |why: String| {
+        match &owned {
         Ok(fix) => Outcome::Report {
             grounds: Grounds::default(),
             message: Some(format!(
@@ -473,6 +487,7 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
             fix: Some(fix.clone()),
         },
         Err(_) => Outcome::report_only(None),
+    }
     };
     // Otherwise the function that starts (or is) the goroutine gets a context.
     let owner = if leak.func.kind() == "func_literal" {
@@ -494,7 +509,9 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
                 format!(" ({})", change.todo_sites.join(", "))
             };
             if owned.is_ok() {
-                return owned_fix(format!("no caller of `{name}` has a context to pass{sites}"));
+                return owned_fix(format!(
+                    "no caller of `{name}` has a context to pass{sites}"
+                ));
             }
             Outcome::report_only(Some(format!(
                 "no context in scope and no automatic fix: no caller of `{name}` has a context to pass{sites}, and a `context.TODO()` would never end; give the goroutine a way to stop (a context or a channel its owner closes when it is done)"
@@ -508,7 +525,11 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
             ))
         }
         Ok(change) => {
-            let mut edits = sleep_edits(file.text(), &leak.sleeps, &format!("{}.Done()", change.param));
+            let mut edits = sleep_edits(
+                file.text(),
+                &leak.sleeps,
+                &format!("{}.Done()", change.param),
+            );
             edits.extend(change.edits);
             let name = callers::function_name(&owner).unwrap_or_default();
             let n = change.call_sites;
@@ -929,7 +950,12 @@ fn sleeps_without_exit<'r>(
 
 /// Methods that end a value's life: a loop its owner runs should stop with them.
 const LIFECYCLE_ENDS: &[&str] = &[
-    "Close", "Stop", "Shutdown", "Terminate", "Deregister", "Unregister",
+    "Close",
+    "Stop",
+    "Shutdown",
+    "Terminate",
+    "Deregister",
+    "Unregister",
 ];
 
 /// True when `ret` is in the body of an `if` (inside `looping`) that tests an
@@ -942,9 +968,9 @@ fn on_error_path(ret: &GoNode, looping: &GoNode) -> bool {
             i.field("condition").is_some_and(|c| {
                 let t = c.text();
                 t.contains("!= nil") && t.to_ascii_lowercase().contains("err")
-            }) && i
-                .field("consequence")
-                .is_some_and(|b| b.range().start <= ret.range().start && ret.range().end <= b.range().end)
+            }) && i.field("consequence").is_some_and(|b| {
+                b.range().start <= ret.range().start && ret.range().end <= b.range().end
+            })
         })
 }
 
@@ -963,7 +989,8 @@ fn methods_of<'r>(file: &'r GoFile, ty: &str, names: &[&str]) -> Vec<GoNode<'r>>
         .children()
         .filter(|d| {
             d.kind() == "method_declaration"
-                && d.field("name").is_some_and(|n| names.contains(&n.text().as_ref()))
+                && d.field("name")
+                    .is_some_and(|n| names.contains(&n.text().as_ref()))
                 && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
         })
         .collect()
@@ -986,7 +1013,10 @@ fn members_named(node: &GoNode, recv: &str) -> Vec<String> {
     let mut out: Vec<String> = node
         .dfs()
         .filter(|n| n.kind() == "selector_expression")
-        .filter(|n| n.field("operand").is_some_and(|o| o.kind() == "identifier" && o.text() == recv))
+        .filter(|n| {
+            n.field("operand")
+                .is_some_and(|o| o.kind() == "identifier" && o.text() == recv)
+        })
         // A mutex every method locks says nothing about what they share.
         .filter(|n| {
             !n.parent().is_some_and(|p| {
@@ -1023,7 +1053,11 @@ fn outlives_owner_stop(file: &GoFile, looping: &GoNode) -> bool {
             n.kind() == "call_expression"
                 && n.field("function").is_some_and(|f| {
                     let t = f.text();
-                    t == "close" || t.ends_with(".Close") || t.ends_with(".close") || t.ends_with(".Stop") || t.ends_with("cancel")
+                    t == "close"
+                        || t.ends_with(".Close")
+                        || t.ends_with(".close")
+                        || t.ends_with(".Stop")
+                        || t.ends_with("cancel")
                 })
         })
     });
@@ -1063,7 +1097,10 @@ fn failure_only_condition(file: &GoFile, looping: &GoNode) -> bool {
     };
     let (operand, member, call) = match inner.kind().as_ref() {
         "call_expression" => {
-            let Some(f) = inner.field("function").filter(|f| f.kind() == "selector_expression") else {
+            let Some(f) = inner
+                .field("function")
+                .filter(|f| f.kind() == "selector_expression")
+            else {
                 return false;
             };
             if inner.field("arguments").is_none_or(|a| a.text() != "()") {
@@ -1104,15 +1141,29 @@ fn failure_only_condition(file: &GoFile, looping: &GoNode) -> bool {
     let own = scope::enclosing_function(looping).map(|f| f.range());
     let stopping = |name: &str| {
         let n = name.to_ascii_lowercase();
-        ["close", "stop", "shutdown", "terminate", "deregister", "unregister", "cancel", "kill", "quit", "exit", "disable"]
-            .iter()
-            .any(|w| n.contains(w))
+        [
+            "close",
+            "stop",
+            "shutdown",
+            "terminate",
+            "deregister",
+            "unregister",
+            "cancel",
+            "kill",
+            "quit",
+            "exit",
+            "disable",
+        ]
+        .iter()
+        .any(|w| n.contains(w))
     };
     let methods: Vec<GoNode> = file
         .root
         .root()
         .children()
-        .filter(|d| d.kind() == "method_declaration" && decls::receiver_of(d).is_some_and(|(_, t)| t == ty))
+        .filter(|d| {
+            d.kind() == "method_declaration" && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+        })
         .collect();
     if methods.is_empty() || stop_elsewhere(file, &ty, &methods_of(file, &ty, LIFECYCLE_ENDS)) {
         return false; // the type's methods are elsewhere: nothing to tell
@@ -1219,7 +1270,8 @@ fn is_timer_channel(file: &GoFile, ch: &GoNode) -> bool {
                     .field("function")
                     .filter(|f| f.kind() == "selector_expression")
                     .is_some_and(|f| {
-                        f.field("field").is_some_and(|n| n.text() == "C" || n.text() == "Chan")
+                        f.field("field")
+                            .is_some_and(|n| n.text() == "C" || n.text() == "Chan")
                             && f.field("operand").is_some_and(|o| holds_timer(file, &o))
                     })
         }
@@ -1552,7 +1604,10 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
     }
     let call = go_stmt.children().find(|c| c.kind() == "call_expression")?;
     let callee = call.field("function")?;
-    let uses = |n: &GoNode, name: &str| n.dfs().any(|x| x.kind() == "identifier" && x.text() == name);
+    let uses = |n: &GoNode, name: &str| {
+        n.dfs()
+            .any(|x| x.kind() == "identifier" && x.text() == name)
+    };
     let (inside, outside) = if callee.kind() == "func_literal" {
         let candidates: Vec<Decl> = decls::visible_decls(go_stmt)
             .into_iter()
@@ -1562,7 +1617,9 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
             d.name != "_"
                 && uses(&callee, &d.name)
                 && match d.kind {
-                    decls::DeclKind::Receiver => d.ty.as_ref().is_some_and(|t| t.text().starts_with('*')),
+                    decls::DeclKind::Receiver => {
+                        d.ty.as_ref().is_some_and(|t| t.text().starts_with('*'))
+                    }
                     _ => d.value.as_ref().is_some_and(|v| v.text().starts_with('&')),
                 }
         })?;
@@ -1574,7 +1631,9 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
         if !recv_ty.contains('*') {
             return None; // a value receiver gets a copy: a field set later is not seen
         }
-        let op = callee.field("operand").filter(|o| o.kind() == "identifier")?;
+        let op = callee
+            .field("operand")
+            .filter(|o| o.kind() == "identifier")?;
         (rname, op.text().to_string())
     } else {
         return None;
@@ -1595,10 +1654,11 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
                 .find(|c| c.kind() == "composite_literal")
                 .filter(|_| v.kind() == "unary_expression" && v.text().starts_with('&'))?;
             let t = lit.field("type")?.text().to_string();
-            let stmt = d
-                .ident
-                .ancestors()
-                .find(|a| a.kind() == "short_var_declaration" || a.kind() == "var_declaration" || a.kind() == "assignment_statement")?;
+            let stmt = d.ident.ancestors().find(|a| {
+                a.kind() == "short_var_declaration"
+                    || a.kind() == "var_declaration"
+                    || a.kind() == "assignment_statement"
+            })?;
             (t, Some(stmt))
         }
         _ => return None,
@@ -1672,7 +1732,9 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         .and_then(|(r, _)| r)
         .filter(|r| r != "_");
     if owner.stop.is_some() && stop_recv.is_none() {
-        return Err(format!("`{stop_name}` has no receiver name to reach a field by"));
+        return Err(format!(
+            "`{stop_name}` has no receiver name to reach a field by"
+        ));
     }
     // A channel the stop method already closes: the loop only has to wait on it.
     let declared: Vec<(String, String)> = owner
@@ -1680,7 +1742,10 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         .children()
         .filter(|c| c.kind() == "field_declaration")
         .flat_map(|f| {
-            let t = f.field("type").map(|t| t.text().to_string()).unwrap_or_default();
+            let t = f
+                .field("type")
+                .map(|t| t.text().to_string())
+                .unwrap_or_default();
             f.children()
                 .filter(|c| c.kind() == "field_identifier")
                 .map(|n| (n.text().to_string(), t.clone()))
@@ -1698,10 +1763,12 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
     let field = match reused {
         Some(f) => f,
         None => {
-            let taken = |n: &str| {
-                declared.iter().any(|(f, _)| f == n) || types.has_method(&owner.ty, n)
-            };
-            let Some(name) = ["done", "stop", "quit", "stopCh"].into_iter().find(|n| !taken(n)) else {
+            let taken =
+                |n: &str| declared.iter().any(|(f, _)| f == n) || types.has_method(&owner.ty, n);
+            let Some(name) = ["done", "stop", "quit", "stopCh"]
+                .into_iter()
+                .find(|n| !taken(n))
+            else {
                 return Err("no free field name for a done channel".into());
             };
             // The field, in a block of its own so gofmt's alignment of the others stays.
@@ -1714,10 +1781,14 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             };
             let line_start = text[..close_brace].rfind('\n').map_or(0, |i| i + 1);
             if !text[line_start..close_brace].trim().is_empty() {
-                return Err(format!("`{}`'s closing brace is not on a line of its own", owner.ty));
+                return Err(format!(
+                    "`{}`'s closing brace is not on a line of its own",
+                    owner.ty
+                ));
             }
             // A blank line before it when fields precede (its own alignment block).
-            let prev_blank = text[..line_start].ends_with("\n\n") || text[..line_start].ends_with("{\n");
+            let prev_blank =
+                text[..line_start].ends_with("\n\n") || text[..line_start].ends_with("{\n");
             let lead = if prev_blank { "" } else { "\n" };
             edits.push(Edit::new(
                 line_start,
@@ -1787,7 +1858,11 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             name.to_string()
         }
     };
-    edits.extend(sleep_edits(text, &leak.sleeps, &format!("{}.{field}", owner.inside)));
+    edits.extend(sleep_edits(
+        text,
+        &leak.sleeps,
+        &format!("{}.{field}", owner.inside),
+    ));
     let (applicability, description) = if owner.stop.is_some() {
         (
             Applicability::Safe,
@@ -1825,7 +1900,10 @@ mod tests {
         let go = f.root.root().dfs().find(|n| n.kind() == "go_statement")?;
         let leak = find_leak(&f, &goroutine_function(&go)?, None)?;
         let ctx = context_in_scope(&f, &sleep_node(&leak.sleeps[0])).unwrap_or("ctx".into());
-        Some(apply_edits(src, &sleep_edits(src, &leak.sleeps, &format!("{ctx}.Done()"))))
+        Some(apply_edits(
+            src,
+            &sleep_edits(src, &leak.sleeps, &format!("{ctx}.Done()")),
+        ))
     }
 
     const HEAD: &str = "package p\n\nimport (\n\t\"context\"\n\t\"time\"\n)\n\n";

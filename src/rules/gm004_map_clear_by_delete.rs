@@ -694,7 +694,6 @@ fn name_says_teardown(name: &str) -> bool {
         .any(|w| TEARDOWN_WORDS.contains(&w.as_str()))
 }
 
-
 /// The map's key type has so few values that it cannot grow large.
 fn bounded_keys(resolver: &Resolver, map: &GoNode) -> bool {
     let Some(t) = resolver.type_of(map) else {

@@ -91,7 +91,10 @@ fn keyed_put_from_elsewhere(file: &GoFile) -> Option<(usize, String)> {
         (outside_value(&call, &arg) && !reset_before(&call, &arg.text())).then(|| {
             (
                 call.range().start,
-                format!("`{}`, which no Get handed out, is filed under a key here", arg.text()),
+                format!(
+                    "`{}`, which no Get handed out, is filed under a key here",
+                    arg.text()
+                ),
             )
         })
     })
@@ -104,16 +107,17 @@ fn outside_value(put: &GoNode, arg: &GoNode) -> bool {
     match arg.kind().as_ref() {
         "identifier" => {
             pools::get_binding(put, &arg.text()).is_none()
-                && decls::lookup(&arg, &arg.text()).is_some_and(|d| d.kind != decls::DeclKind::Local)
+                && decls::lookup(&arg, &arg.text())
+                    .is_some_and(|d| d.kind != decls::DeclKind::Local)
         }
         "selector_expression" => true,
-        "unary_expression" if arg.text().starts_with('&') => arg
-            .field("operand")
-            .map(|o| unparen(&o))
-            .is_some_and(|o| {
+        "unary_expression" if arg.text().starts_with('&') => {
+            arg.field("operand").map(|o| unparen(&o)).is_some_and(|o| {
                 o.kind() == "identifier"
-                    && decls::lookup(&o, &o.text()).is_some_and(|d| d.kind != decls::DeclKind::Local)
-            }),
+                    && decls::lookup(&o, &o.text())
+                        .is_some_and(|d| d.kind != decls::DeclKind::Local)
+            })
+        }
         _ => false,
     }
 }
@@ -190,7 +194,10 @@ fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<(usize, String
         (elsewhere && !reset_before(&call, &arg.text())).then(|| {
             (
                 call.range().start,
-                format!("`{}`, which no Get handed out, is put into the same pool here", arg.text()),
+                format!(
+                    "`{}`, which no Get handed out, is put into the same pool here",
+                    arg.text()
+                ),
             )
         })
     })
@@ -661,7 +668,10 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
             .at(get.range().start, format!("`{name}` taken from the pool here"))
             .at(n.range().start, "read for its earlier contents before anything sets them");
             if let Some(p) = put_back {
-                w = w.at(p.range().start, "put back with this caller's state, for the next Get to read");
+                w = w.at(
+                    p.range().start,
+                    "put back with this caller's state, for the next Get to read",
+                );
             }
             return Some(w);
         }
@@ -823,7 +833,10 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         )
         .at(at, what.to_string());
         if let Some(r) = reader {
-            w = w.at(r, "a Get of this pool reads an empty pool as nothing stored");
+            w = w.at(
+                r,
+                "a Get of this pool reads an empty pool as nothing stored",
+            );
         }
         w
     };
@@ -831,7 +844,10 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         return Some(graded(why, "a value built with data, put away"));
     }
     if let Some(why) = value_put(file, &arg) {
-        return Some(graded(why, "a plain value, which a Get can only hand back as a copy"));
+        return Some(graded(
+            why,
+            "a plain value, which a Get can only hand back as a copy",
+        ));
     }
     let arg = unparen(&arg);
     // The object put: `x`, `s.cur`, or the variable behind `&x` (a pointer to a
@@ -858,8 +874,17 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             );
             return Some(
                 Why::new(keyed(&pool, why), Confidence::High)
-                    .at(at, format!("`{}`, which no Get handed out, is put into the pool", arg.text()))
-                    .at(r, "a Get of this pool reads an empty pool as nothing stored"),
+                    .at(
+                        at,
+                        format!(
+                            "`{}`, which no Get handed out, is put into the pool",
+                            arg.text()
+                        ),
+                    )
+                    .at(
+                        r,
+                        "a Get of this pool reads an empty pool as nothing stored",
+                    ),
             );
         }
     }

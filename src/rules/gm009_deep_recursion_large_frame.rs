@@ -19,7 +19,7 @@ use crate::analysis::types::{self, Resolver};
 use crate::finding::{Confidence, Edit, Position};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{line_end, line_start};
-use crate::outcome::{Grounds, FixPlan, Outcome};
+use crate::outcome::{FixPlan, Grounds, Outcome};
 
 /// The runtime's default maximum stack on 64-bit platforms (`runtime/debug.SetMaxStack`).
 const MAX_STACK: u64 = 1_000_000_000;
@@ -278,7 +278,9 @@ fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
     if let Some(at) = type_nesting(rec, &changed) {
         return Depth::Shallow(
             first,
-            format!("follows the nesting of `{at}`, a type description, which is shallow by nature"),
+            format!(
+                "follows the nesting of `{at}`, a type description, which is shallow by nature"
+            ),
         );
     }
     if steps.contains(&Step::Other) {
@@ -287,7 +289,10 @@ fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
             "calls itself on values derived from its parameters (halved, computed): nothing ties the depth to the input's length".into(),
         );
     }
-    let children: Vec<&Step> = steps.iter().filter(|s| matches!(s, Step::Child(_))).collect();
+    let children: Vec<&Step> = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Child(_)))
+        .collect();
     if children.is_empty() {
         if mutates_state(rec) {
             return Depth::Input(
@@ -300,10 +305,11 @@ fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
             "calls itself on the same values without advancing anything the rule can see".into(),
         );
     }
-    let in_loop = rec
-        .calls
-        .iter()
-        .any(|c| c.ancestors().take_while(|a| a.range() != rec.func.range()).any(|a| a.kind() == "for_statement"));
+    let in_loop = rec.calls.iter().any(|c| {
+        c.ancestors()
+            .take_while(|a| a.range() != rec.func.range())
+            .any(|a| a.kind() == "for_statement")
+    });
     let fields: std::collections::BTreeSet<&Option<String>> = children
         .iter()
         .map(|s| match s {
@@ -317,10 +323,16 @@ fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
         && children.len() == steps.iter().filter(|s| matches!(s, Step::Child(_))).count()
         && !has_two_calls_on_one_path(rec);
     if chain && steps.iter().all(|s| matches!(s, Step::Child(_))) {
-        let field = fields.iter().next().and_then(|f| (*f).clone()).unwrap_or_default();
+        let field = fields
+            .iter()
+            .next()
+            .and_then(|f| (*f).clone())
+            .unwrap_or_default();
         return Depth::Input(
             first,
-            format!("calls itself once on `.{field}`, the next link of a chain: one level per element"),
+            format!(
+                "calls itself once on `.{field}`, the next link of a chain: one level per element"
+            ),
         );
     }
     Depth::Structure(
@@ -501,22 +513,26 @@ fn mutates_state(rec: &Recursive) -> bool {
         let r = t.split(['.', '[']).next().unwrap_or_default().to_string();
         names.contains(&r) && t.len() > r.len()
     };
-    decls::own_nodes(&body).iter().any(|n| match n.kind().as_ref() {
-        "inc_statement" | "dec_statement" => n.named_children().next().is_some_and(|x| rooted(&x)),
-        "assignment_statement" => n
-            .field("left")
-            .is_some_and(|l| l.named_children().any(|x| rooted(&x))),
-        "call_expression" => {
-            rec.calls.iter().all(|c| c.range() != n.range())
-                && n.field("function").is_some_and(|f| {
-                    f.kind() == "selector_expression"
-                        && f.field("operand").is_some_and(|o| {
-                            o.kind() == "identifier" && names.contains(&o.text().to_string())
-                        })
-                })
-        }
-        _ => false,
-    })
+    decls::own_nodes(&body)
+        .iter()
+        .any(|n| match n.kind().as_ref() {
+            "inc_statement" | "dec_statement" => {
+                n.named_children().next().is_some_and(|x| rooted(&x))
+            }
+            "assignment_statement" => n
+                .field("left")
+                .is_some_and(|l| l.named_children().any(|x| rooted(&x))),
+            "call_expression" => {
+                rec.calls.iter().all(|c| c.range() != n.range())
+                    && n.field("function").is_some_and(|f| {
+                        f.kind() == "selector_expression"
+                            && f.field("operand").is_some_and(|o| {
+                                o.kind() == "identifier" && names.contains(&o.text().to_string())
+                            })
+                    })
+            }
+            _ => false,
+        })
 }
 
 fn describe(slots: &[Slot]) -> String {
@@ -635,17 +651,19 @@ fn synchronous_closures<'r>(body: &GoNode<'r>, own: &[GoNode<'r>]) -> Vec<GoNode
         .filter(|n| {
             n.ancestors()
                 .find(crate::analysis::scope::is_function)
-                .is_some_and(|f| f.range().start <= body.range().start && body.range().end <= f.range().end)
+                .is_some_and(|f| {
+                    f.range().start <= body.range().start && body.range().end <= f.range().end
+                })
         })
         .filter(|lit| {
             let Some(parent) = lit.parent() else {
                 return false;
             };
             if parent.kind() == "call_expression" {
-                return parent.field("function").is_some_and(|f| f.range() == lit.range())
-                    && parent
-                        .parent()
-                        .is_none_or(|p| p.kind() != "go_statement");
+                return parent
+                    .field("function")
+                    .is_some_and(|f| f.range() == lit.range())
+                    && parent.parent().is_none_or(|p| p.kind() != "go_statement");
             }
             if parent.kind() != "expression_list" || parent.named_children().count() != 1 {
                 return false;

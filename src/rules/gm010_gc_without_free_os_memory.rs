@@ -591,7 +591,6 @@ fn under_testdata(file: &GoFile) -> bool {
     file.path.components().any(|c| c.as_os_str() == "testdata")
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::engine::Engine;

@@ -111,9 +111,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
 /// An engine that reports and fixes every finding, whatever its confidence: the
 /// proofs (prefilter, narrowing, fuzzing, GOROOT) cover what `--confidence low`
 /// shows, not only the default set.
-pub fn engine_for_every_finding(
-    rules: Vec<gomemfix::rules::Rule>,
-) -> gomemfix::engine::Engine {
+pub fn engine_for_every_finding(rules: Vec<gomemfix::rules::Rule>) -> gomemfix::engine::Engine {
     let mut engine = gomemfix::engine::Engine::new(rules);
     engine.min_confidence = gomemfix::finding::Confidence::Low;
     engine

@@ -391,7 +391,12 @@ fn gm009_frame_sizes_stay_within_the_compilers_frames() {
             };
             // The compiler drops an array nothing reads (`_ = local`, a store
             // never loaded): a question of dead code, not of layout.
-            if slots.iter().map(|s| s.size).min().is_some_and(|m| compiler < m) {
+            if slots
+                .iter()
+                .map(|s| s.size)
+                .min()
+                .is_some_and(|m| compiler < m)
+            {
                 continue;
             }
             compared += 1;

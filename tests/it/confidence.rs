@@ -28,13 +28,18 @@ note: |
   Flags `fmt.Println`.
 "#;
 
-const SOURCE: &str = "package p\n\nimport \"fmt\"\n\nfunc F() {\n\tfmt.Println(\"a\")\n\tfmt.Println(\"b\")\n}\n";
+const SOURCE: &str =
+    "package p\n\nimport \"fmt\"\n\nfunc F() {\n\tfmt.Println(\"a\")\n\tfmt.Println(\"b\")\n}\n";
 
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("rules")).unwrap();
     std::fs::write(dir.path().join("rules/org002.yml"), LOW_RULE).unwrap();
-    std::fs::write(dir.path().join("go.mod"), "module example.com/p\n\ngo 1.22\n").unwrap();
+    std::fs::write(
+        dir.path().join("go.mod"),
+        "module example.com/p\n\ngo 1.22\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("a.go"), SOURCE).unwrap();
     dir
 }
@@ -60,18 +65,39 @@ fn the_default_bar_is_high_and_the_summary_counts_what_it_left_out() {
 
     let (code, out, _) = common::gomemfix(
         dir.path(),
-        &["check", "--select", "ORG002", "--patterns", "rules", "--confidence", "low", "a.go"],
+        &[
+            "check",
+            "--select",
+            "ORG002",
+            "--patterns",
+            "rules",
+            "--confidence",
+            "low",
+            "a.go",
+        ],
     )
     .parts();
     assert_eq!(code, 1);
     assert_eq!(out.matches("ORG002 [println-call]").count(), 2, "{out}");
-    assert!(out.contains("confidence: low; see `gomemfix explain ORG002`"), "{out}");
+    assert!(
+        out.contains("confidence: low; see `gomemfix explain ORG002`"),
+        "{out}"
+    );
     assert!(!out.contains("not shown"), "{out}");
 
     // Medium is above low: the low findings stay out.
     let (code, _, _) = common::gomemfix(
         dir.path(),
-        &["check", "--select", "ORG002", "--patterns", "rules", "--confidence", "medium", "a.go"],
+        &[
+            "check",
+            "--select",
+            "ORG002",
+            "--patterns",
+            "rules",
+            "--confidence",
+            "medium",
+            "a.go",
+        ],
     )
     .parts();
     assert_eq!(code, 0);
@@ -83,14 +109,20 @@ fn fix_applies_only_findings_at_or_above_the_bar() {
     let args = ["fix", "--select", "ORG002", "--patterns", "rules", "a.go"];
     let (code, out, err) = common::gomemfix(dir.path(), &args).parts();
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("a.go")).unwrap(), SOURCE);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.go")).unwrap(),
+        SOURCE
+    );
 
     let mut low = args.to_vec();
     low.extend(["--confidence", "low"]);
     let (code, out, err) = common::gomemfix(dir.path(), &low).parts();
     assert_eq!(code, 0, "{out}{err}");
     let fixed = std::fs::read_to_string(dir.path().join("a.go")).unwrap();
-    assert!(fixed.contains("fmt.Print(\"a\")") && !fixed.contains("Println"), "{fixed}");
+    assert!(
+        fixed.contains("fmt.Print(\"a\")") && !fixed.contains("Println"),
+        "{fixed}"
+    );
 }
 
 #[test]
@@ -103,7 +135,16 @@ fn the_config_key_sets_the_bar_and_nested_configs_win() {
     std::fs::write(sub.join("gomemfix.toml"), "confidence = \"high\"\n").unwrap();
     let (code, out, _) = common::gomemfix(
         dir.path(),
-        &["check", "--select", "ORG002", "--patterns", "rules", "--format", "json", "."],
+        &[
+            "check",
+            "--select",
+            "ORG002",
+            "--patterns",
+            "rules",
+            "--format",
+            "json",
+            ".",
+        ],
     )
     .parts();
     assert_eq!(code, 1);
@@ -115,8 +156,16 @@ fn the_config_key_sets_the_bar_and_nested_configs_win() {
     let (_, out, _) = common::gomemfix(
         dir.path(),
         &[
-            "check", "--select", "ORG002", "--patterns", "rules", "--format", "json",
-            "--confidence", "low", ".",
+            "check",
+            "--select",
+            "ORG002",
+            "--patterns",
+            "rules",
+            "--format",
+            "json",
+            "--confidence",
+            "low",
+            ".",
         ],
     )
     .parts();
@@ -129,13 +178,24 @@ fn the_config_key_sets_the_bar_and_nested_configs_win() {
     )
     .parts();
     assert_eq!(code, 2);
-    assert!(err.contains("`confidence` must be \"high\", \"medium\" or \"low\""), "{err}");
+    assert!(
+        err.contains("`confidence` must be \"high\", \"medium\" or \"low\""),
+        "{err}"
+    );
 }
 
 #[test]
 fn json_and_sarif_carry_the_level_and_the_rules_precision() {
     let dir = project();
-    let base = ["check", "--select", "ORG002", "--patterns", "rules", "--confidence", "low"];
+    let base = [
+        "check",
+        "--select",
+        "ORG002",
+        "--patterns",
+        "rules",
+        "--confidence",
+        "low",
+    ];
     let mut args = base.to_vec();
     args.extend(["--format", "json", "a.go"]);
     let (_, out, _) = common::gomemfix(dir.path(), &args).parts();
@@ -182,7 +242,10 @@ fn evidence_reaches_json_and_sarif_related_locations() {
         .iter()
         .filter(|f| !f["evidence"].as_array().unwrap().is_empty())
         .collect();
-    assert!(!with.is_empty(), "the bundled examples' findings carry evidence: {out}");
+    assert!(
+        !with.is_empty(),
+        "the bundled examples' findings carry evidence: {out}"
+    );
     let (_, out, _) = common::gomemfix(
         &examples,
         &["check", "--format", "sarif", "--confidence", "low", "."],
@@ -205,7 +268,10 @@ fn evidence_reaches_json_and_sarif_related_locations() {
             assert!(e["line"].as_u64().unwrap() >= 1, "{e}");
             assert!(!e["what"].as_str().unwrap().is_empty(), "{e}");
             let path = e["path"].as_str().unwrap();
-            assert!(!path.starts_with('/'), "evidence paths are relative: {path}");
+            assert!(
+                !path.starts_with('/'),
+                "evidence paths are relative: {path}"
+            );
         }
     }
 }
@@ -215,11 +281,23 @@ fn evidence_reaches_json_and_sarif_related_locations() {
 #[test]
 fn markdown_and_github_say_the_level() {
     let dir = project();
-    let base = ["check", "--select", "ORG002", "--patterns", "rules", "--confidence", "low"];
+    let base = [
+        "check",
+        "--select",
+        "ORG002",
+        "--patterns",
+        "rules",
+        "--confidence",
+        "low",
+    ];
     let mut args = base.to_vec();
     args.extend(["--format", "markdown", "a.go"]);
     let (_, out, _) = common::gomemfix(dir.path(), &args).parts();
-    assert_eq!(out.matches("(safe fix; low confidence)").count(), 2, "{out}");
+    assert_eq!(
+        out.matches("(safe fix; low confidence)").count(),
+        2,
+        "{out}"
+    );
 
     let mut args = base.to_vec();
     args.extend(["--format", "github", "a.go"]);

@@ -267,5 +267,8 @@ fn narrowing_never_drops_a_finding_on_audit_trees() {
             differing.push(tree.display().to_string());
         }
     }
-    assert!(differing.is_empty(), "narrowing changed findings in {differing:?}");
+    assert!(
+        differing.is_empty(),
+        "narrowing changed findings in {differing:?}"
+    );
 }

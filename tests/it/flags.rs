@@ -89,9 +89,9 @@ fn show_fixes_lists_each_fix() {
     let p = project();
     let check = common::gomemfix(p.path(), &["check", "--show-fixes", "."]);
     assert!(
-        check
-            .stdout
-            .contains("`gomemfix fix` would fix:\n  a.go:8:2: GM008 [memprofilerate-every-alloc]\n"),
+        check.stdout.contains(
+            "`gomemfix fix` would fix:\n  a.go:8:2: GM008 [memprofilerate-every-alloc]\n"
+        ),
         "{}",
         check.stdout
     );
@@ -194,7 +194,9 @@ fn the_diff_is_coloured_when_asked() {
     assert!(!plain.stdout.contains('\x1b'), "not a terminal: no colour");
     let coloured = common::gomemfix(p.path(), &["fix", "--diff", "--color", "always", "."]);
     assert!(
-        coloured.stdout.contains("\x1b[31m-\trt.MemProfileRate = 1\x1b[0m"),
+        coloured
+            .stdout
+            .contains("\x1b[31m-\trt.MemProfileRate = 1\x1b[0m"),
         "{:?}",
         coloured.stdout
     );

@@ -266,9 +266,15 @@ fn pre_commit_hooks_run_on_the_files_pre_commit_passes() {
         String::from_utf8_lossy(&fix.stderr)
     );
     let after = std::fs::read_to_string(dir.join("multi/svc/cache.go")).unwrap();
-    assert_eq!(before, after, "GM010's and GM005's fixes are unsafe: not applied");
+    assert_eq!(
+        before, after,
+        "GM010's and GM005's fixes are unsafe: not applied"
+    );
     let prof = std::fs::read_to_string(dir.join("multi/prof/prof.go")).unwrap();
-    assert!(!prof.contains("MemProfileRate"), "GM008's safe fix is: {prof}");
+    assert!(
+        !prof.contains("MemProfileRate"),
+        "GM008's safe fix is: {prof}"
+    );
     // What is left after the safe fixes is what needs --unsafe-fixes or a person.
     let again = run_hook(&hooks[0]);
     let text = String::from_utf8_lossy(&again.stdout);

@@ -102,12 +102,11 @@ fn idle_codes_are_reported_when_asked() {
 #[test]
 fn the_fix_drops_what_silences_nothing() {
     let p = project();
-    let (code, _, err) =
-        common::gomemfix(
-            p.path(),
-            &["fix", "--unsafe-fixes", "--report-unused-suppressions", "."],
-        )
-        .parts();
+    let (code, _, err) = common::gomemfix(
+        p.path(),
+        &["fix", "--unsafe-fixes", "--report-unused-suppressions", "."],
+    )
+    .parts();
     assert_eq!(code, 0, "{err}");
     let fixed = std::fs::read_to_string(p.path().join("a.go")).unwrap();
     let want = "package p
