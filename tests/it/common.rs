@@ -83,6 +83,77 @@ pub fn go(args: &[&str], dir: &Path) -> Command {
     cmd
 }
 
+/// The Go modules at or below `dir` (folders holding a go.mod), sorted.
+pub fn go_modules_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if d.join("go.mod").exists() {
+            out.push(d.clone());
+        }
+        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `go vet` over every package of `modules` in one `go` command: a workspace
+/// file (outside the trees, named by GOWORK) lists them all, so the toolchain
+/// loads and type-checks the standard library once instead of once per module
+/// (the fixtures hold ~50 modules). The module paths must differ, as in a real
+/// workspace. Workspace mode takes no `-mod` flag, so GOFLAGS is cleared.
+pub fn go_vet_modules(modules: &[PathBuf]) -> Result<(), String> {
+    let work = tempfile::tempdir().unwrap();
+    let version = go(&["env", "GOVERSION"], &manifest_dir())
+        .output()
+        .expect("go env GOVERSION");
+    let version = String::from_utf8_lossy(&version.stdout)
+        .trim()
+        .trim_start_matches("go")
+        .to_string();
+    let mut file = format!(
+        "go {version}
+
+use (
+"
+    );
+    let mut patterns = vec!["vet".to_string()];
+    for m in modules {
+        file.push_str(&format!(
+            "	{}
+",
+            m.display()
+        ));
+        let gomod = std::fs::read_to_string(m.join("go.mod")).unwrap();
+        let path = gomod
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("module "))
+            .unwrap_or_else(|| panic!("{}: go.mod names no module", m.display()));
+        patterns.push(format!("{}/...", path.trim().trim_matches('"')));
+    }
+    file.push_str(
+        ")
+",
+    );
+    let gowork = work.path().join("go.work");
+    std::fs::write(&gowork, file).unwrap();
+    let args: Vec<&str> = patterns.iter().map(String::as_str).collect();
+    let out = go(&args, work.path())
+        .env("GOWORK", &gowork)
+        .env("GOFLAGS", "")
+        .output()
+        .expect("run go vet");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 pub fn goroot() -> PathBuf {
     let out = go(&["env", "GOROOT"], &manifest_dir())
         .output()

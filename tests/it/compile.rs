@@ -10,34 +10,9 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn modules_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        if d.join("go.mod").exists() {
-            out.push(d.clone());
-        }
-        for e in std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()) {
-            if e.path().is_dir() {
-                stack.push(e.path());
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
 fn vet_all(root: &Path, when: &str) {
-    for module in modules_under(root) {
-        let out = common::go(&["vet", "./..."], &module)
-            .output()
-            .expect("run go vet");
-        assert!(
-            out.status.success(),
-            "go vet failed {when} in {}:\n{}",
-            module.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+    if let Err(e) = common::go_vet_modules(&common::go_modules_under(root)) {
+        panic!("go vet failed {when}:\n{e}");
     }
 }
 
