@@ -33,7 +33,18 @@ pub struct Analysis {
     pub below_confidence: usize,
     /// Where the parser gave up on part of the file; findings there are withheld.
     pub syntax_errors: Vec<SyntaxError>,
+    /// Rules not run on this file because its size times their candidate sites
+    /// passed [`SITE_WORK_BUDGET`], one line each, to be shown as warnings.
+    pub rules_skipped: Vec<String>,
 }
+
+/// How much a rule may do in one file, as candidate sites times file bytes.
+/// Judging one site may read the whole file (who else writes this map, is this
+/// channel ever closed), so a file with thousands of sites of one rule costs
+/// the square of its size: a generated file that is not marked as generated
+/// took minutes. Past the budget the rule is not run on that file and the run
+/// says so; no real file of the audit corpus or GOROOT comes near it.
+pub const SITE_WORK_BUDGET: usize = 1 << 28;
 
 #[derive(Debug, Default)]
 pub struct FixOutcome {
@@ -258,7 +269,7 @@ impl Engine {
         module: Option<Arc<Module>>,
     ) -> Analysis {
         let file = self.parse(files, path, text, module);
-        let (candidates, suppressed) = self.candidates(&file);
+        let (candidates, suppressed, rules_skipped) = self.candidates(&file);
         let (candidates, baselined) = self.without_baselined(candidates);
         let (candidates, below_confidence) = self.without_low_confidence(candidates);
         Analysis {
@@ -267,20 +278,33 @@ impl Engine {
             findings: candidates.into_iter().map(|c| c.finding).collect(),
             suppressed,
             syntax_errors: file.syntax_errors(),
+            rules_skipped,
         }
     }
 
-    fn candidates(&self, file: &GoFile) -> (Vec<Candidate>, Vec<Finding>) {
+    fn candidates(&self, file: &GoFile) -> (Vec<Candidate>, Vec<Finding>, Vec<String>) {
         let bytes = file.text().as_bytes();
         let mut out = vec![];
         let mut suppressed = vec![];
         let mut suppressions: Option<Suppressions> = None;
-        let mut used_before: Option<BTreeSet<String>> = None;
+        let mut import_facts: Option<(imports::ImportFacts, BTreeSet<String>)> = None;
         let root = file.root.root();
         let live = self.live_where(file.path, bytes);
         let mut all_matches =
             crate::profile::stage("match", || matches_of_rules(&root, &self.rules, &live));
+        let mut rules_skipped = vec![];
         for (rule, matches) in self.rules.iter().zip(all_matches.iter_mut()) {
+            if matches.len() > 1 && matches.len().saturating_mul(bytes.len()) > SITE_WORK_BUDGET {
+                rules_skipped.push(format!(
+                    "{} not run: {} candidate sites in a file of {} KiB pass the per-file work \
+                     budget (a generated file? mark it `// Code generated ... DO NOT EDIT.`)",
+                    rule.id,
+                    matches.len(),
+                    bytes.len() / 1024
+                ));
+                matches.clear();
+                continue;
+            }
             for m in std::mem::take(matches) {
                 let judged = crate::profile::stage(&rule.id, || {
                     Some(match self.judge(file, rule, &m)? {
@@ -342,13 +366,18 @@ impl Engine {
                     if let Some(applicability) =
                         plan.applicability.or(rule.fix_safety.applicability())
                     {
-                        let used =
-                            used_before.get_or_insert_with(|| imports::used_package_names(&root));
-                        let after = apply_edits(file.text(), &plan.edits);
-                        let import_edits = imports::reconcile(&after, &plan.imports, used);
+                        let (facts, used) = import_facts.get_or_insert_with(|| {
+                            let facts = imports::ImportFacts::of(file.text(), &root);
+                            let used = facts.used_names();
+                            (facts, used)
+                        });
+                        let import_edits =
+                            facts.reconcile(file.text(), &plan.edits, &plan.imports, used);
                         // Import edits in a file the parser only partly read could break it.
-                        let importable = import_edits.is_empty() || file.error_ranges.is_empty();
-                        if importable && finding::well_formed(&after, &import_edits) {
+                        let importable = import_edits
+                            .as_ref()
+                            .is_some_and(|edits| edits.is_empty() || file.error_ranges.is_empty());
+                        if let Some(import_edits) = import_edits.filter(|_| importable) {
                             let mut edits = plan.edits.clone();
                             edits.extend(import_edits);
                             edits.sort();
@@ -377,7 +406,7 @@ impl Engine {
             }
         }
         out.sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
-        (out, suppressed)
+        (out, suppressed, rules_skipped)
     }
 
     /// Drops the candidates a baseline holds (they are old debt, not news) and
@@ -471,7 +500,7 @@ impl Engine {
         let mut converged = false;
         for _ in 0..MAX_FIX_PASSES {
             let file = self.parse(files, path, &current, module.clone());
-            let (candidates, _) = self.candidates(&file);
+            let (candidates, _, _) = self.candidates(&file);
             let (candidates, _) = self.without_baselined(candidates);
             let (candidates, _) = self.without_low_confidence(candidates);
             let fixable: Vec<&Candidate> = candidates

@@ -2,7 +2,7 @@
 //! what it left unused, in gofmt's layout (sorted within a group, no stray blank
 //! lines), so that fixed files compile and `gofmt -l` stays quiet.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ast_grep_core::AstGrep;
 
@@ -15,27 +15,151 @@ use crate::lang::Go;
 /// Package names a file refers to: operands of `x.Y` and qualifiers of `x.T` types,
 /// outside import declarations.
 pub fn used_package_names(root: &GoNode) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
+    package_name_uses(root).into_keys().collect()
+}
+
+/// Each name used as a package qualifier (operand of `x.Y`, qualifier of `x.T`
+/// outside import declarations and the package clause), with the byte ranges of
+/// its uses.
+fn package_name_uses(root: &GoNode) -> BTreeMap<String, Vec<(usize, usize)>> {
+    let mut uses: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
     for node in root.dfs() {
-        match node.kind().as_ref() {
-            "selector_expression" => {
-                if let Some(op) = node.field("operand") {
-                    if op.kind() == "identifier" {
-                        names.insert(op.text().to_string());
-                    }
-                }
-            }
+        let used = match node.kind().as_ref() {
+            "selector_expression" => node.field("operand").filter(|op| op.kind() == "identifier"),
             "package_identifier" => {
                 let in_import = node.ancestors().any(|a| a.kind() == "import_declaration");
                 let in_package_clause = node.parent().is_some_and(|p| p.kind() == "package_clause");
-                if !in_import && !in_package_clause {
-                    names.insert(node.text().to_string());
+                (!in_import && !in_package_clause).then(|| node.clone())
+            }
+            _ => None,
+        };
+        if let Some(name) = used {
+            let r = name.range();
+            uses.entry(name.text().to_string())
+                .or_default()
+                .push((r.start, r.end));
+        }
+    }
+    uses
+}
+
+/// The names Go source `code` (a fragment a fix inserts) uses as qualifiers:
+/// identifiers directly followed by `.` and another identifier, outside string
+/// and rune literals and comments. The inserted text is gofmt-style code a rule
+/// wrote, so `x.Y` is never spelt with spaces around the dot.
+fn qualifiers_in(code: &str) -> BTreeSet<String> {
+    let b = code.as_bytes();
+    let ident = |c: u8| c == b'_' || c.is_ascii_alphanumeric() || c >= 0x80;
+    let mut names = BTreeSet::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                let quote = b[i];
+                i += 1;
+                while i < b.len() && b[i] != quote && b[i] != b'\n' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'`' => i += code[i + 1..].find('`').map_or(b.len(), |n| n + 2),
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i += code[i..].find('\n').unwrap_or(b.len() - i);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += code[i + 2..].find("*/").map_or(b.len(), |n| n + 4);
+            }
+            c if ident(c) && !c.is_ascii_digit() => {
+                let start = i;
+                while i < b.len() && ident(b[i]) {
+                    i += 1;
+                }
+                let after_dot = b.get(i + 1).copied();
+                if b.get(i) == Some(&b'.')
+                    && after_dot.is_some_and(|c| ident(c) && !c.is_ascii_digit())
+                {
+                    names.insert(code[start..i].to_string());
                 }
             }
-            _ => {}
+            _ => i += 1,
         }
     }
     names
+}
+
+/// A file's imports as every fix of the file needs them, read once from its
+/// tree: reconciling each finding's fix by re-parsing the file after its edits
+/// cost a parse and a walk of the whole file per finding (quadratic in a file
+/// with many findings).
+pub struct ImportFacts {
+    decls: Vec<Decl>,
+    uses: BTreeMap<String, Vec<(usize, usize)>>,
+    /// End of the package clause: where a first import goes.
+    package_clause_end: Option<usize>,
+    /// Code edits at or after this offset leave the import section, and the
+    /// line after it, untouched.
+    section_end: usize,
+}
+
+impl ImportFacts {
+    pub fn of(text: &str, root: &GoNode) -> Self {
+        let decls = import_decls(text, root);
+        let package_clause_end = root
+            .children()
+            .find(|c| c.kind() == "package_clause")
+            .map(|p| p.range().end);
+        // Removing an import line looks at the lines beside it (gofmt's blank
+        // lines), so the section ends a line after the last declaration.
+        let section_end = decls
+            .iter()
+            .map(|d| d.line_end)
+            .chain(package_clause_end)
+            .max()
+            .map_or(0, |end| line_end(text, end));
+        ImportFacts {
+            decls,
+            uses: package_name_uses(root),
+            package_clause_end,
+            section_end,
+        }
+    }
+
+    /// Every name the file uses as a package qualifier.
+    pub fn used_names(&self) -> BTreeSet<String> {
+        self.uses.keys().cloned().collect()
+    }
+
+    /// The import edits of a fix whose code edits are `edits` (on `text`, the
+    /// text these facts were read from): [`reconcile`] on the fixed text,
+    /// computed from the uses the edits remove and the qualifiers they insert.
+    /// A fix that edits the import section itself is reconciled by re-parsing.
+    /// None when the import edits do not fit the text they were made for.
+    pub fn reconcile(
+        &self,
+        text: &str,
+        edits: &[Edit],
+        add: &[ImportRequest],
+        used_before: &BTreeSet<String>,
+    ) -> Option<Vec<Edit>> {
+        if edits.iter().any(|e| e.start < self.section_end) {
+            let after = crate::finding::apply_edits(text, edits);
+            let import_edits = reconcile(&after, add, used_before);
+            return crate::finding::well_formed(&after, &import_edits).then_some(import_edits);
+        }
+        let removed = |&(s, e): &(usize, usize)| edits.iter().any(|x| x.start <= s && e <= x.end);
+        let mut used_now: BTreeSet<String> = self
+            .uses
+            .iter()
+            .filter(|(_, ranges)| !ranges.iter().all(removed))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for e in edits {
+            used_now.extend(qualifiers_in(&e.content));
+        }
+        // The import section is the same before and after the code edits.
+        let import_edits = reconcile_in(text, self, &used_now, add, used_before);
+        crate::finding::well_formed(text, &import_edits).then_some(import_edits)
+    }
 }
 
 struct Spec {
@@ -64,9 +188,20 @@ struct Decl {
 /// import section only, so they also apply to the text before the code edits.
 pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<String>) -> Vec<Edit> {
     let root = AstGrep::new(text, Go);
-    let top = root.root();
-    let used_now = used_package_names(&top);
-    let decls = import_decls(text, &top);
+    let facts = ImportFacts::of(text, &root.root());
+    reconcile_in(text, &facts, &facts.used_names(), add, used_before)
+}
+
+/// [`reconcile`] with the imports read already (`facts`, whose import section
+/// is `text`'s) and the names the fixed code uses (`used_now`).
+fn reconcile_in(
+    text: &str,
+    facts: &ImportFacts,
+    used_now: &BTreeSet<String>,
+    add: &[ImportRequest],
+    used_before: &BTreeSet<String>,
+) -> Vec<Edit> {
+    let decls = &facts.decls;
     // A blank or dot import does not give the package a name the fix can use.
     let already: BTreeSet<&str> = decls
         .iter()
@@ -123,7 +258,7 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
                 .map(|r| format!("import {}\n", r.spec_text()))
                 .collect();
             edits.push(Edit::new(last.line_end, last.line_end, lines));
-        } else if let Some(pkg) = top.children().find(|c| c.kind() == "package_clause") {
+        } else if let Some(pkg_end) = facts.package_clause_end {
             let new_decl = if to_add.len() == 1 {
                 format!("\n\nimport {}", to_add[0].spec_text())
             } else {
@@ -133,7 +268,7 @@ pub fn reconcile(text: &str, add: &[ImportRequest], used_before: &BTreeSet<Strin
                     .collect();
                 format!("\n\nimport (\n{body})")
             };
-            edits.push(Edit::new(pkg.range().end, pkg.range().end, new_decl));
+            edits.push(Edit::new(pkg_end, pkg_end, new_decl));
         }
     }
     for (i, d) in decls.iter().enumerate() {
@@ -462,5 +597,56 @@ mod tests {
         let before = "package p\n\nimport (\n\t_ \"embed\"\n\t\"runtime\"\n)\n\nfunc f() { runtime.GC(); runtime.Gosched() }\n";
         let after = before.replace("runtime.GC(); ", "");
         assert_eq!(run(before, &after, &[]), after);
+    }
+
+    /// Reconciling from facts read once gives what re-parsing the fixed text gives.
+    #[test]
+    fn facts_reconcile_as_a_reparse_does() {
+        let text = "package p\n\nimport (\n\t\"fmt\"\n\t\"runtime\"\n)\n\nfunc a() { runtime.GC() }\n\nfunc b() { runtime.GC(); fmt.Println() }\n\n// runtime.GC in a comment\nfunc c() {}\n";
+        let root = AstGrep::new(text, Go);
+        let facts = ImportFacts::of(text, &root.root());
+        let used = facts.used_names();
+        let first = text.find("runtime.GC()").unwrap();
+        let second = text.rfind("runtime.GC();").unwrap();
+        let debug = [ImportRequest {
+            path: "runtime/debug".into(),
+            alias: None,
+        }];
+        let cases: Vec<(Vec<Edit>, &[ImportRequest])> = vec![
+            // One use of two replaced: runtime stays, debug comes.
+            (
+                vec![Edit::new(first, first + 12, "debug.FreeOSMemory()")],
+                &debug,
+            ),
+            // Both uses gone: runtime goes.
+            (
+                vec![
+                    Edit::new(first, first + 12, ""),
+                    Edit::new(second, second + 13, ""),
+                ],
+                &[],
+            ),
+            // A qualifier only in a string or comment of the inserted text is no use.
+            (
+                vec![
+                    Edit::new(first, first + 12, "_ = \"runtime.GC\" // runtime.GC"),
+                    Edit::new(second, second + 13, ""),
+                ],
+                &[],
+            ),
+        ];
+        for (edits, add) in cases {
+            let after = apply_edits(text, &edits);
+            let reparsed = reconcile(&after, add, &used);
+            let from_facts = facts.reconcile(text, &edits, add, &used).unwrap();
+            assert_eq!(from_facts, reparsed, "{edits:?}");
+        }
+    }
+
+    #[test]
+    fn qualifiers_in_inserted_code_skip_literals_and_comments() {
+        let names =
+            qualifiers_in("debug.FreeOSMemory() // fmt.Println\ns := \"os.Exit\" + `io.EOF` + x.y");
+        assert_eq!(names.into_iter().collect::<Vec<_>>(), vec!["debug", "x"]);
     }
 }

@@ -549,6 +549,7 @@ fn process(
     match opts.mode {
         Mode::Check => {
             let a = engine.analyze_in(disk, &cand.path, &src.text, module);
+            report.warnings.extend(a.rules_skipped.iter().cloned());
             report.syntax_errors = notes(&a.syntax_errors, &src.text);
             report.findings = relabel(a.findings, &shown);
             report.suppressed = relabel(a.suppressed, &shown);
@@ -596,6 +597,9 @@ fn process(
                 &fixed.text,
                 opts.mode,
             );
+            report
+                .warnings
+                .extend(fixed.remaining.rules_skipped.iter().cloned());
             if !fixed.converged {
                 report
                     .warnings

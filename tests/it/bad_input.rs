@@ -219,6 +219,47 @@ fn twenty_megabyte_files_are_skipped_fast() {
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
+/// A file with thousands of sites of one rule (an unmarked generated file):
+/// the rule is not run there, the run says so once, and the other rules and
+/// files are analysed as usual. Sites times bytes is what is bounded, so a
+/// hand-written file with a few findings is never affected.
+#[test]
+fn a_file_dense_with_one_rules_sites_is_bounded_and_reported() {
+    let dir = scratch();
+    let mut dense = String::from("package dense\n\nimport \"runtime\"\n");
+    for i in 0..3000 {
+        dense.push_str(&format!(
+            "\nfunc f{i}(x int) int {{\n\tif x > {i} {{\n\t\truntime.GC()\n\t}}\n\treturn x\n}}\n"
+        ));
+    }
+    fs::create_dir_all(dir.path().join("dense")).unwrap();
+    fs::write(dir.path().join("dense/dense.go"), &dense).unwrap();
+    fs::create_dir_all(dir.path().join("loop")).unwrap();
+    fs::write(
+        dir.path().join("loop/loop.go"),
+        "package loop\n\nimport \"runtime\"\n\nfunc Churn(n int) {\n\tfor i := 0; i < n; i++ {\n\t\truntime.GC()\n\t}\n}\n",
+    )
+    .unwrap();
+    let r = common::gomemfix(dir.path(), &["check", "--confidence", "low", "."]);
+    let skipped: Vec<&str> = r.stderr.lines().filter(|l| l.contains("not run")).collect();
+    assert_eq!(skipped.len(), 1, "{}", r.stderr);
+    assert!(
+        skipped[0].contains("dense.go")
+            && skipped[0].contains("GM010 not run: 3000 candidate sites")
+            && skipped[0].contains("Code generated"),
+        "{}",
+        r.stderr
+    );
+    // The loop elsewhere is still found (GM005), and nothing of dense.go is.
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("loop.go") && r.stdout.contains("GM005"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("dense.go"), "{}", r.stdout);
+}
+
 #[test]
 fn crlf_and_bom_are_kept_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
