@@ -174,6 +174,18 @@ impl PackageIndex {
         })
     }
 
+    /// The names of the package's struct types that declare a field `field`.
+    pub fn types_with_field(&self, field: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .types
+            .iter()
+            .filter(|(_, t)| t.fields.iter().any(|(f, _)| f == field))
+            .map(|(n, _)| n.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// The positions of the parameters that function `name` (or method `T.name`)
     /// resets before any other use; None when the function is not known.
     pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
@@ -1230,6 +1242,10 @@ fn short_var_decl<'r>(stmt: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
             call: call.clone(),
             index: pos,
         },
+        // `v, ok := m[k]`: `v` has the element's type.
+        [lookup] if pos == 0 && left.len() == 2 && lookup.kind() == "index_expression" => {
+            Decl::Value(lookup.clone())
+        }
         _ => Decl::Unknown,
     })
 }
@@ -1380,6 +1396,10 @@ mod tests {
         // A multi-value declaration hides the outer name and is not typed.
         let multi = "package p\nfunc f(x []int) {\n\tx, err := g()\n\t_ = /*@*/x\n}\n";
         assert_eq!(type_at(multi, &[]), None);
+        // `v, ok := m[k]` gives `v` the element type; the flag stays untyped here.
+        let lookup = "package p\nfunc f(m map[int]*T) {\n\tv, ok := m[1]\n\t_ = /*@*/v\n}\n";
+        assert_eq!(type_at(lookup, &[]).as_deref(), Some("*T"));
+        assert_eq!(type_at(&lookup.replace("/*@*/v", "/*@*/ok"), &[]), None);
         // A later declaration does not count.
         let later = "package p\nfunc f() {\n\t_ = /*@*/x\n\tx := 1\n}\n";
         assert_eq!(type_at(later, &[]), None);

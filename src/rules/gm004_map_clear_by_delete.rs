@@ -11,13 +11,18 @@
 //! of a loop (reused on purpose, so recreating it would allocate each time), the
 //! "if nil make it, else empty it" reuse idiom, a map handed back to a pool.
 //!
+//! Confidence comes from evidence that the map grows large (filled from input,
+//! here or by a caller of its writer; a key callers pass is not enough alone),
+//! and falls when the fill runs again right after the clear (the buckets are
+//! reused each cycle).
+//!
 //! The compiler already turns a pure clear loop into one `mapclear` call for most
 //! key types: the cost is the buckets kept, not a hash per key. The fix, a new
 //! map, is always unsafe: whoever else holds the old map keeps it full.
 
 use crate::analysis::escape::{self, is_fresh};
-use crate::analysis::exprs::{indentation, is_stable, root_node, same_expr, squash};
-use crate::analysis::types::{declared_where, map_key_value, Origin, Resolver};
+use crate::analysis::exprs::{called_name, indentation, is_stable, root_node, same_expr, squash};
+use crate::analysis::types::{base_type_name, declared_where, map_key_value, Origin, Resolver};
 use crate::analysis::{callers, constants, names, pools, scope};
 use crate::finding::{Applicability, Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
@@ -161,14 +166,38 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         }
     };
     let why = lives_on;
-    let target = Target::of(map, &holder);
+    let target = Target::of(&resolver, map, &holder);
     let mut grounds = Grounds::default();
     grounds.push(file.evidence(lp.range().start, why.clone()));
     let mut confidence = Confidence::High;
     let mut no_edit: Option<String> = None;
-    match target.as_ref().and_then(|t| growth(file, t)) {
-        Some(e) => grounds.push(e),
-        None => {
+    let size = target
+        .as_ref()
+        .map_or(Size::Unknown, |t| growth(file, t, lp));
+    match size {
+        Size::Large {
+            evidence,
+            refill: None,
+        } => evidence.into_iter().for_each(|e| grounds.push(e)),
+        Size::Large {
+            refill: Some(e), ..
+        } => {
+            confidence = Confidence::Low;
+            grounds.push(e);
+            no_edit = Some(
+                "the map is filled again right after it is emptied, so its buckets are reused each cycle and a new map would regrow them every time"
+                    .into(),
+            );
+        }
+        Size::Keyed(e) => {
+            confidence = Confidence::Medium;
+            grounds.push(e);
+            grounds.push(file.evidence(
+                lp.range().start,
+                "no caller seen passing keys from a loop over input: how far the map grows is not shown (lowers confidence)",
+            ));
+        }
+        Size::Unknown => {
             confidence = Confidence::Low;
             grounds.push(file.evidence(
                 lp.range().start,
@@ -1293,8 +1322,12 @@ const LARGE_BOUND: i64 = 1000;
 
 /// Which writes are writes to the map being cleared.
 enum Target {
-    /// `*.field[k]` anywhere in the package.
-    Field(String),
+    /// `x.field[k]` anywhere in the package, `x` of the struct type `owner`
+    /// when it is known (another type's field of the same name is another map).
+    Field {
+        field: String,
+        owner: Option<String>,
+    },
     /// The package variable of that name.
     Package(String),
     /// The local declared by `decl`.
@@ -1302,14 +1335,21 @@ enum Target {
 }
 
 impl Target {
-    fn of<'r>(map: &GoNode<'r>, holder: &Holder<'r>) -> Option<Target> {
+    fn of<'r>(resolver: &Resolver, map: &GoNode<'r>, holder: &Holder<'r>) -> Option<Target> {
         let expr = match holder {
             Holder::Alias { of } => of.clone(),
             _ => map.clone(),
         };
         match (&expr.kind().as_ref(), holder) {
             (&"selector_expression", _) => {
-                Some(Target::Field(expr.field("field")?.text().to_string()))
+                let owner = expr
+                    .field("operand")
+                    .and_then(|o| resolver.type_of(&o))
+                    .map(|t| base_type_name(&t));
+                Some(Target::Field {
+                    field: expr.field("field")?.text().to_string(),
+                    owner,
+                })
             }
             (&"identifier", Holder::Package) | (&"identifier", Holder::Alias { .. }) => {
                 Some(Target::Package(expr.text().to_string()))
@@ -1325,9 +1365,9 @@ impl Target {
     /// `n` (an operand of an index expression) names this map.
     fn names(&self, n: &GoNode) -> bool {
         match self {
-            Target::Field(f) => {
+            Target::Field { field, .. } => {
                 n.kind() == "selector_expression"
-                    && n.field("field").is_some_and(|x| x.text() == *f)
+                    && n.field("field").is_some_and(|x| x.text() == *field)
             }
             Target::Package(name) => {
                 n.kind() == "identifier"
@@ -1342,20 +1382,43 @@ impl Target {
         }
     }
 
+    /// [`Target::names`], and for a field of a known owner type, `n`'s owner
+    /// is of that type in `file`; when its type is not known there, the owner
+    /// type must be the package's only struct type with a field of that name.
+    fn names_in(&self, file: &GoFile, n: &GoNode) -> bool {
+        if !self.names(n) {
+            return false;
+        }
+        match self {
+            Target::Field {
+                owner: Some(owner),
+                field,
+            } => {
+                let resolver = Resolver::new(file);
+                match n.field("operand").and_then(|o| resolver.type_of(&o)) {
+                    Some(t) => base_type_name(&t) == *owner,
+                    None => resolver.index().types_with_field(field) == [owner.as_str()],
+                }
+            }
+            _ => true,
+        }
+    }
+
     fn word(&self) -> &str {
         match self {
-            Target::Field(f) => f,
+            Target::Field { field, .. } => field,
             Target::Package(n) | Target::Local { name: n, .. } => n,
         }
     }
 }
 
-/// Key writes (`M[k] = v`, `M[k]++`) to the target under `root`.
-fn key_writes<'r>(root: &GoNode<'r>, target: &Target) -> Vec<GoNode<'r>> {
+/// Key writes (`M[k] = v`, `M[k]++`) to the target under `root` (of `file`).
+fn key_writes<'r>(file: &GoFile, root: &GoNode<'r>, target: &Target) -> Vec<GoNode<'r>> {
     root.dfs()
         .filter(|n| {
             n.kind() == "index_expression"
-                && n.field("operand").is_some_and(|o| target.names(&o))
+                && n.field("operand")
+                    .is_some_and(|o| target.names_in(file, &o))
                 && n.parent().is_some_and(|p| match p.kind().as_ref() {
                     "inc_statement" | "dec_statement" => true,
                     "expression_list" => p.parent().is_some_and(|s| {
@@ -1368,13 +1431,76 @@ fn key_writes<'r>(root: &GoNode<'r>, target: &Target) -> Vec<GoNode<'r>> {
         .collect()
 }
 
+/// What a write to the map shows about its size.
+enum Growth {
+    /// It fills the map from input of unbounded size: shown large.
+    Large(String),
+    /// It is keyed by the function's parameter `param` (one entry per distinct
+    /// key callers pass): the map grows only as far as the callers' keys vary,
+    /// which this write alone does not show (a per-object cache keyed by a
+    /// chunk index stays as small as the object).
+    Keyed { what: String, param: String },
+}
+
 /// Why the write `w` makes the map large, if it does: it sits in a loop over
 /// input (a parameter, a call's result, a scanner), or a loop with a large
-/// constant bound, or it is keyed by what the function's callers pass in.
-fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
+/// constant bound; or it is keyed by what the function's callers pass in.
+fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     let func = scope::enclosing_function(w)?;
     let params = param_names(&func);
-    let loops: Vec<GoNode> = w
+    if let Some(what) = input_loop(file, w, &func, &params) {
+        return Some(Growth::Large(what));
+    }
+    let in_loop = w
+        .ancestors()
+        .take_while(|a| a.range() != func.range())
+        .any(|a| a.kind() == "for_statement");
+    if in_loop {
+        return None;
+    }
+    // Outside loops: keyed by what callers pass, in a function that runs again
+    // and again (not a constructor).
+    let index = w.field("index")?;
+    let from_param = index
+        .dfs()
+        .find(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()))?;
+    let name = callers::function_name(&func).unwrap_or_default();
+    let constructor = name.starts_with("New") || name.starts_with("new") || name == "init";
+    if constructor {
+        return None;
+    }
+    let key = squash(&index.text());
+    let param = from_param.text().to_string();
+    if let Some(t) = param_type(&func, &param).filter(|t| is_request_type(file, t)) {
+        return Some(Growth::Large(format!(
+            "keyed by `{key}`, read from `{param}` ({t}): one entry per distinct value a request carries"
+        )));
+    }
+    let callers = if name.is_empty() {
+        "a function literal".to_string()
+    } else {
+        format!("`{name}`")
+    };
+    let what = if key == param {
+        format!("keyed by `{key}`, which callers of {callers} pass in")
+    } else {
+        format!("keyed by `{key}`, from `{param}` that callers of {callers} pass in")
+    };
+    Some(Growth::Keyed { what, param })
+}
+
+/// `*http.Request` (by the file's import of `net/http`): what a client sent.
+fn is_request_type(file: &GoFile, ty: &str) -> bool {
+    file.imports_of("net/http")
+        .any(|i| ty == format!("*{}.Request", i.local_name()))
+}
+
+/// The loop over input around `at` in `func` (whose parameters are `params`),
+/// described: a range over a parameter, a call's result or a collection built
+/// here; a loop bounded by a parameter or a large constant; a loop reading a
+/// stream (`for rows.Next()`); or a receive from a channel the function is handed.
+fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> Option<String> {
+    let loops: Vec<GoNode> = at
         .ancestors()
         .take_while(|a| a.range() != func.range())
         .filter(|a| a.kind() == "for_statement")
@@ -1385,7 +1511,9 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
             .find(|c| matches!(c.kind().as_ref(), "range_clause" | "for_clause"));
         match clause.as_ref().map(|c| c.kind().to_string()).as_deref() {
             Some("range_clause") => {
-                let right = clause.as_ref()?.field("right")?;
+                let Some(right) = clause.as_ref().and_then(|c| c.field("right")) else {
+                    continue;
+                };
                 let root = root_node(&right);
                 let from_param =
                     root.kind() == "identifier" && params.contains(&root.text().to_string());
@@ -1416,27 +1544,24 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
                 }
             }
             Some("for_clause") => {
-                let cond = clause.as_ref()?.field("condition");
-                if let Some(cond) = cond {
-                    let bound = cond
-                        .named_children()
-                        .filter_map(|c| constants::int_value(file, &c))
-                        .max();
-                    if bound.is_some_and(|b| b >= LARGE_BOUND) {
-                        return Some(format!(
-                            "filled in a loop of {} passes",
-                            bound.unwrap_or_default()
-                        ));
-                    }
-                    let by_param = cond.dfs().any(|n| {
-                        n.kind() == "identifier" && params.contains(&n.text().to_string())
-                    });
-                    if by_param {
-                        return Some(format!(
-                            "filled in a loop bounded by input (`{}`)",
-                            squash(&cond.text())
-                        ));
-                    }
+                let Some(cond) = clause.as_ref().and_then(|c| c.field("condition")) else {
+                    continue;
+                };
+                let bound = cond
+                    .named_children()
+                    .filter_map(|c| constants::int_value(file, &c))
+                    .max();
+                if let Some(b) = bound.filter(|b| *b >= LARGE_BOUND) {
+                    return Some(format!("filled in a loop of {b} passes"));
+                }
+                let by_param = cond
+                    .dfs()
+                    .any(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()));
+                if by_param {
+                    return Some(format!(
+                        "filled in a loop bounded by input (`{}`)",
+                        squash(&cond.text())
+                    ));
                 }
             }
             _ => {
@@ -1452,8 +1577,7 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
     }
     // Received from a channel the function is handed (`case name := <-in`):
     // a stream of input.
-    let received = w
-        .ancestors()
+    at.ancestors()
         .take_while(|a| a.range() != func.range())
         .filter(|a| a.kind() == "communication_case")
         .find_map(|c| {
@@ -1463,38 +1587,8 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<String> {
                 .find(|n| n.kind() == "unary_expression" && n.text().starts_with("<-"))?;
             let ch = root_node(&recv.field("operand")?);
             (ch.kind() == "identifier" && params.contains(&ch.text().to_string()))
-                .then(|| ch.text().to_string())
-        });
-    if let Some(ch) = received {
-        return Some(format!("filled from `{ch}`, a stream of input"));
-    }
-    if !loops.is_empty() {
-        return None;
-    }
-    // Outside loops: keyed by what callers pass, in a function that runs again
-    // and again (not a constructor).
-    let index = w.field("index")?;
-    let from_param = index
-        .dfs()
-        .find(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()))?;
-    let name = callers::function_name(&func).unwrap_or_default();
-    let constructor = name.starts_with("New") || name.starts_with("new") || name == "init";
-    (!constructor).then(|| {
-        let key = squash(&index.text());
-        let callers = if name.is_empty() {
-            "a function literal".to_string()
-        } else {
-            format!("`{name}`")
-        };
-        if key == from_param.text() {
-            format!("keyed by `{key}`, which callers of {callers} pass in: one entry per distinct key")
-        } else {
-            format!(
-                "keyed by `{key}`, from `{}` that callers of {callers} pass in: one entry per distinct key",
-                from_param.text()
-            )
-        }
-    })
+                .then(|| format!("filled from `{}`, a stream of input", ch.text()))
+        })
 }
 
 /// The names of a function's parameters (not its receiver).
@@ -1512,49 +1606,224 @@ fn param_names(func: &GoNode) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Evidence that the map grows large: a write in this file, else in another
-/// file of the package (fields and package variables).
-fn growth(file: &GoFile, target: &Target) -> Option<Evidence> {
-    for w in key_writes(&file.root.root(), target) {
-        if let Some(what) = grows_at(file, &w) {
-            return Some(file.evidence(w.range().start, what));
+/// What the package's writes to the map show about its size.
+enum Size {
+    /// A write fills it from input of unbounded size (`evidence`); `refill`
+    /// when every such write runs in the same cycle right after the clear (the
+    /// clearing function fills it after the loop, or every caller of it fills
+    /// it after calling): the peak buckets are what the next fill needs.
+    Large {
+        evidence: Vec<Evidence>,
+        refill: Option<Evidence>,
+    },
+    /// Keyed by what callers pass, with no caller seen passing keys from a
+    /// loop over input: the map grows as far as the keys vary, unknown here.
+    Keyed(Evidence),
+    Unknown,
+}
+
+/// What the writes to the map, in this file and the package's other files
+/// (for fields and package variables), show about its size. `lp` is the clear.
+fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
+    let mut keyed: Option<Evidence> = None;
+    let mut refill: Option<Evidence> = None;
+    let mut large: Option<Vec<Evidence>> = None;
+    let mut judge_file = |gf: &GoFile| -> bool {
+        for w in key_writes(gf, &gf.root.root(), target) {
+            match grows_at(gf, &w) {
+                Some(Growth::Large(what)) => {
+                    if refilled_after_clear(gf, &w, file, lp, target) {
+                        refill.get_or_insert_with(|| {
+                            gf.evidence(
+                                w.range().start,
+                                format!("{what}, right after the clear: each cycle refills the buckets the last one grew (lowers confidence)"),
+                            )
+                        });
+                    } else {
+                        large = Some(vec![gf.evidence(w.range().start, what)]);
+                        return true;
+                    }
+                }
+                Some(Growth::Keyed { what, param }) => {
+                    if let Some(caller) = caller_fills_in_loop(gf, &w, &param) {
+                        large = Some(vec![gf.evidence(w.range().start, what), caller]);
+                        return true;
+                    }
+                    keyed.get_or_insert_with(|| gf.evidence(w.range().start, what));
+                }
+                None => {}
+            }
         }
-    }
-    if matches!(target, Target::Local { .. }) {
-        return None;
-    }
-    let dir = file
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let own = file.path.file_name();
-    let files = file.package();
-    for entry in files.go_files(&file.package_dir()) {
-        if Some(entry.name.as_ref()) == own.map(|o| o.to_str().unwrap_or_default())
-            || entry.name.ends_with("_test.go")
-        {
-            continue;
-        }
-        let Some(text) = files.read_to_string(&entry.path) else {
-            continue;
-        };
-        if !text.contains(target.word()) {
-            continue;
-        }
-        let path = dir.join(&entry.name);
-        let mut other = GoFile::parse(&path, &text, file.module.clone());
-        other.files = files.clone();
-        if other.package_name != file.package_name {
-            continue;
-        }
-        for w in key_writes(&other.root.root(), target) {
-            if let Some(what) = grows_at(&other, &w) {
-                return Some(other.evidence(w.range().start, what));
+        false
+    };
+    let mut done = judge_file(file);
+    if !done && !matches!(target, Target::Local { .. }) {
+        let dir = file
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let own = file.path.file_name();
+        let files = file.package();
+        for entry in files.go_files(&file.package_dir()) {
+            if Some(entry.name.as_ref()) == own.map(|o| o.to_str().unwrap_or_default())
+                || entry.name.ends_with("_test.go")
+            {
+                continue;
+            }
+            let Some(text) = files.read_to_string(&entry.path) else {
+                continue;
+            };
+            if !text.contains(target.word()) {
+                continue;
+            }
+            let path = dir.join(&entry.name);
+            let mut other = GoFile::parse(&path, &text, file.module.clone());
+            other.files = files.clone();
+            if other.package_name != file.package_name {
+                continue;
+            }
+            if judge_file(&other) {
+                done = true;
+                break;
             }
         }
     }
-    None
+    let _ = done;
+    match (large, refill, keyed) {
+        (Some(evidence), _, _) => Size::Large {
+            evidence,
+            refill: None,
+        },
+        (None, Some(r), _) => Size::Large {
+            evidence: vec![],
+            refill: Some(r),
+        },
+        (None, None, Some(k)) => Size::Keyed(k),
+        (None, None, None) => Size::Unknown,
+    }
+}
+
+/// The write `w` (of `wf`) runs in the same cycle right after the clear `lp`
+/// (of `cf`): later in the clearing function itself, or in a function of the
+/// same file that calls the clearing function before it, when every caller of
+/// the clearing function in the module does so.
+fn refilled_after_clear(
+    wf: &GoFile,
+    w: &GoNode,
+    cf: &GoFile,
+    lp: &GoNode,
+    target: &Target,
+) -> bool {
+    let (Some(wfunc), Some(cfunc)) = (scope::enclosing_function(w), scope::enclosing_function(lp))
+    else {
+        return false;
+    };
+    let same_file = wf.path == cf.path;
+    if same_file && wfunc.range() == cfunc.range() {
+        return w.range().start >= lp.range().end;
+    }
+    let Some(name) = callers::function_name(&cfunc) else {
+        return false;
+    };
+    let calls_before = |f: &GoNode, at: usize| {
+        f.dfs()
+            .any(|n| n.range().end <= at && called_name(&n).as_deref() == Some(name.as_str()))
+    };
+    if !same_file || !calls_before(&wfunc, w.range().start) {
+        return false;
+    }
+    // Every caller of the clearing function fills the map again right after,
+    // but for callers named as teardown (the owner goes; nothing is kept).
+    let mut all = true;
+    let mut seen = 0;
+    let scan = callers::for_each_use(cf, &cfunc, false, &mut |gf, uses| {
+        for u in uses {
+            let Some(g) = scope::enclosing_function(&u.node) else {
+                all = false;
+                return false;
+            };
+            if callers::function_name(&g).is_some_and(|n| name_says_teardown(&n)) {
+                continue;
+            }
+            seen += 1;
+            if !refills_from_input(gf, &g, u.node.range().end, target) {
+                all = false;
+                return false;
+            }
+        }
+        true
+    });
+    scan.is_ok() && all && seen > 0
+}
+
+/// A write to the map in `func` (of `gf`) after `at` fills it from input.
+fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) -> bool {
+    key_writes(gf, func, target)
+        .iter()
+        .any(|x| x.range().start >= at && matches!(grows_at(gf, x), Some(Growth::Large(_))))
+}
+
+/// A caller in the module of the function holding the keyed write `w` that
+/// calls it in a loop over input, passing a key that varies (not a literal)
+/// for parameter `param`: evidence at that call.
+fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str) -> Option<Evidence> {
+    let func = scope::enclosing_function(w)?;
+    let name = callers::function_name(&func)?;
+    let position = param_names(&func).iter().position(|p| p == param)?;
+    let mut found: Option<Evidence> = None;
+    let _ = callers::for_each_use(wf, &func, false, &mut |gf, uses| {
+        for u in uses.iter().filter(|u| u.resolved) {
+            let Some(call) = u.node.parent().filter(|p| {
+                p.kind() == "call_expression"
+                    && p.field("function")
+                        .is_some_and(|f| f.range() == u.node.range())
+            }) else {
+                continue;
+            };
+            let arg = call.field("arguments").and_then(|a| {
+                a.named_children()
+                    .filter(|c| c.kind() != "comment")
+                    .nth(position)
+            });
+            let varies = arg.as_ref().is_some_and(|arg| {
+                !matches!(
+                    arg.kind().as_ref(),
+                    "interpreted_string_literal" | "raw_string_literal" | "int_literal"
+                ) && constants::int_value(gf, arg).is_none()
+            });
+            let Some(caller) = scope::enclosing_function(&call) else {
+                continue;
+            };
+            if !varies {
+                continue;
+            }
+            if let Some(what) = input_loop(gf, &call, &caller, &param_names(&caller)) {
+                let what = what.replacen("filled", &format!("`{name}` is called"), 1);
+                found = Some(gf.evidence(call.range().start, what));
+                return false;
+            }
+            // The key comes from a request the caller is handed.
+            let request = arg.as_ref().and_then(|a| {
+                a.dfs().find_map(|n| {
+                    (n.kind() == "identifier")
+                        .then(|| param_type(&caller, &n.text()))
+                        .flatten()
+                        .filter(|t| is_request_type(gf, t))
+                        .map(|t| (n.text().to_string(), t))
+                })
+            });
+            if let Some((r, t)) = request {
+                found = Some(gf.evidence(
+                    call.range().start,
+                    format!("`{name}` is given a key read from `{r}` ({t}): one entry per distinct value a request carries"),
+                ));
+                return false;
+            }
+        }
+        true
+    });
+    found
 }
 
 /// The owner is reset for reuse in the same function: a sibling field
@@ -1629,13 +1898,13 @@ fn made_lazily(file: &GoFile, target: &Target) -> bool {
                 c.kind() == "binary_expression"
                     && c.field("operator").is_some_and(|o| o.text() == "==")
                     && c.field("right").is_some_and(|r| r.kind() == "nil")
-                    && c.field("left").is_some_and(|l| target.names(&l))
+                    && c.field("left").is_some_and(|l| target.names_in(file, &l))
             })
             && n.field("consequence").is_some_and(|b| {
                 b.dfs().any(|s| {
                     s.kind() == "assignment_statement"
                         && s.field("left")
-                            .is_some_and(|l| l.named_children().any(|x| target.names(&x)))
+                            .is_some_and(|l| l.named_children().any(|x| target.names_in(file, &x)))
                 })
             })
     })

@@ -160,6 +160,9 @@ cases! {
         relay__neg_split_stops,
     }
     GM004 {
+        low_block_cache,
+        low_closure,
+        low_refill_each_cycle,
         low_reset_per_cycle,
         low_small_collection,
         low_teardown,
@@ -177,7 +180,6 @@ cases! {
         neg_pool_recycled,
         neg_some_keys,
         neg_work_per_entry,
-        pos_closure,
         pos_comments,
         pos_event_loop,
         pos_generic_alias,
