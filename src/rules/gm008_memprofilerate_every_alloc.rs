@@ -4,14 +4,17 @@
 //! diagnostic mode (a switch, a profiling session that restores the old rate).
 //!
 //! `high`: a constant rate of at most [`TINY_RATE`] bytes set unconditionally
-//! in `func init()` or in `main`'s own body. `medium`: a standing setting that
+//! in `func init()` or in `main`'s own body (a condition on constants and the
+//! platform alone is no switch). `medium`: a standing setting that
 //! is coarser, or one made in another function; `low`: a setting under a
-//! condition (an operator's switch), in a file that also reads the rate (a
+//! switch (a flag, the environment, a parameter, program state, each named
+//! in the evidence), in a file that also reads the rate (a
 //! session saving it to restore), or in a file under `testdata/`. Silent: a
 //! session that both saves and restores the rate, and rates above
 //! [`MAX_SUSPICIOUS_RATE`].
 
-use crate::analysis::{constants, scope, statements};
+use crate::analysis::exprs::called_name;
+use crate::analysis::{constants, decls, scope, statements};
 use crate::finding::{Applicability, Confidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{Grounds, Outcome};
@@ -50,7 +53,18 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let mut grounds = Grounds::default();
     let at = node.range().start;
     grounds.push(file.evidence(at, format!("cost: {cost}")));
-    let condition = condition_of(node);
+    // A condition that reads only constants and the platform (`runtime.GOOS`)
+    // switches nothing: every run there pays, as if it were unconditional.
+    let raw_condition = condition_of(node);
+    let condition = raw_condition
+        .clone()
+        .and_then(|c| switch_of(file, &c).map(|why| (c, why)));
+    if let (Some(c), None) = (&raw_condition, &condition) {
+        grounds.push(file.evidence(
+            c.range().start,
+            "its condition reads only constants and the platform: every run there pays",
+        ));
+    }
     let func = scope::enclosing_function(node);
     let standing_place = func.as_ref().and_then(|f| {
         let name = f.field("name")?.text().to_string();
@@ -64,7 +78,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         (None, Some(name)) => {
             grounds.push(file.evidence(
                 at,
-                format!("set unconditionally in `{name}`: every run of the program pays for it"),
+                format!(
+                    "set {} in `{name}`: every run of the program pays for it",
+                    if raw_condition.is_some() {
+                        "under no switch"
+                    } else {
+                        "unconditionally"
+                    }
+                ),
             ));
             if v <= TINY_RATE {
                 Confidence::High
@@ -79,10 +100,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             ));
             Confidence::Medium
         }
-        (Some(cond), _) => {
+        (Some((_, (line, why))), _) => {
             grounds.push(file.evidence(
-                cond.range().start,
-                "set only under a condition: an operator's switch for a diagnostic mode (lowers confidence)",
+                *line,
+                format!("set only when {why}: an operator's switch for a diagnostic mode (lowers confidence)"),
             ));
             Confidence::Low
         }
@@ -145,6 +166,137 @@ fn condition_of<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
             }
             _ => None,
         })
+}
+
+/// What the condition `cond` switches on, and where that shows: a command-line
+/// flag (a variable the `flag` or `pflag` package fills, by `flag.String(...)`
+/// or `fs.StringVar(&x, ...)` in this file), the environment, a parameter its
+/// callers set, or other state of the program. None when the condition reads
+/// only constants and the platform (`runtime.GOOS`, `runtime.GOARCH`).
+fn switch_of(file: &GoFile, cond: &GoNode) -> Option<(usize, String)> {
+    let at = cond.range().start;
+    let root = file.root.root();
+    // What the condition reads: an `if`'s condition; a case's values and its
+    // switch's tag. A `default` or `select` case reads nothing we can weigh.
+    let read: Vec<GoNode> = match cond.kind().as_ref() {
+        "expression_case" | "type_case" => cond
+            .field("value")
+            .into_iter()
+            .chain(cond.parent().and_then(|sw| sw.field("value")))
+            .collect(),
+        "default_case" | "communication_case" => {
+            return Some((at, "a case of the program's state holds".into()))
+        }
+        _ => vec![cond.clone()],
+    };
+    let flag_pkg = |call: &GoNode| {
+        call.field("function").is_some_and(|f| {
+            f.kind() == "selector_expression"
+                && f.field("operand").is_some_and(|o| {
+                    o.kind() == "identifier"
+                        && ["flag", "github.com/spf13/pflag"]
+                            .iter()
+                            .any(|p| scope::names_import(file, call, &o.text(), p))
+                })
+        })
+    };
+    // Operands read: `x`, `*x`, `opts.x` (the whole selector, not its parts).
+    let operands: Vec<GoNode> = read
+        .iter()
+        .flat_map(|r| r.dfs())
+        .filter(|n| {
+            let in_selector = n
+                .parent()
+                .is_some_and(|p| p.kind() == "selector_expression");
+            match n.kind().as_ref() {
+                "identifier" => !in_selector,
+                "selector_expression" => !in_selector,
+                _ => false,
+            }
+        })
+        .collect();
+    for op in &operands {
+        let text = op.text().to_string();
+        // `x := flag.String(...)`, `var x = flag.Bool(...)`.
+        let declared = root.dfs().find(|n| {
+            matches!(n.kind().as_ref(), "short_var_declaration" | "var_spec")
+                && n.field("left")
+                    .or_else(|| n.field("name"))
+                    .is_some_and(|l| l.text() == text)
+                && n.field("right")
+                    .or_else(|| n.field("value"))
+                    .and_then(|v| {
+                        if v.kind() == "call_expression" {
+                            Some(v)
+                        } else {
+                            v.named_children().next()
+                        }
+                    })
+                    .is_some_and(|v| v.kind() == "call_expression" && flag_pkg(&v))
+        });
+        // `flag.StringVar(&x, ...)`, `cmd.Flags().StringVar(&opts.x, ...)`.
+        let bound = || {
+            root.dfs().find(|n| {
+                n.kind() == "call_expression"
+                    && called_name(n).is_some_and(|c| c.ends_with("Var") || c.ends_with("VarP"))
+                    && n.field("arguments")
+                        .and_then(|a| a.named_children().next())
+                        .is_some_and(|a| {
+                            a.kind() == "unary_expression"
+                                && a.field("operand").is_some_and(|o| o.text() == text)
+                        })
+            })
+        };
+        if let Some(d) = declared.or_else(bound) {
+            let line = crate::finding::Position::of_offset(file.text(), d.range().start).line;
+            return Some((
+                at,
+                format!("`{text}`, a command-line flag (line {line}), is set"),
+            ));
+        }
+    }
+    let calls = read
+        .iter()
+        .flat_map(|r| r.dfs())
+        .filter_map(|n| called_name(&n))
+        .collect::<Vec<_>>();
+    if calls.iter().any(|c| c == "Getenv" || c == "LookupEnv") {
+        return Some((at, "the environment asks for it".into()));
+    }
+    let platform_only = calls.is_empty()
+        && operands.iter().all(|op| {
+            let t = op.text();
+            constants::int_value(file, op).is_some()
+                || matches!(t.as_ref(), "true" | "false" | "nil")
+                || (op.kind() == "selector_expression"
+                    && op
+                        .field("field")
+                        .is_some_and(|f| f.text() == "GOOS" || f.text() == "GOARCH")
+                    && op
+                        .field("operand")
+                        .is_some_and(|o| scope::names_import(file, op, &o.text(), "runtime")))
+                || (op.kind() == "identifier" && is_constant_name(&root, &t))
+        });
+    if platform_only {
+        return None;
+    }
+    let param = operands.iter().find(|op| {
+        op.kind() == "identifier"
+            && decls::lookup(op, &op.text()).is_some_and(|d| d.kind == decls::DeclKind::Param)
+    });
+    Some(match param {
+        Some(p) => (
+            at,
+            format!("`{}`, a parameter its callers set, asks for it", p.text()),
+        ),
+        None => (at, "a condition of the program's state holds".into()),
+    })
+}
+
+/// `name` is a constant declared in the file (`const debug = false`).
+fn is_constant_name(root: &GoNode, name: &str) -> bool {
+    root.dfs()
+        .any(|n| n.kind() == "const_spec" && n.field_children("name").any(|c| c.text() == name))
 }
 
 /// Where the file reads `runtime.MemProfileRate` as a value (saving it), and

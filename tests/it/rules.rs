@@ -298,6 +298,7 @@ cases! {
         cmd__sampler__neg_coarse,
         cmd__sampler__pos_main,
         low_alias_const,
+        low_bound_flag,
         low_coarse_init,
         low_debug_switch,
         low_env_switch,
@@ -308,6 +309,7 @@ cases! {
         neg_other_field,
         neg_profiling_session,
         pos_init,
+        pos_platform,
     }
     GM009 {
         low_method_tree,
