@@ -16,7 +16,8 @@ const MEASURING_CALLS: &[&str] = &[
     "ResetTimer",
     "ReportAllocs",
 ];
-/// Fragments of a helper's name that say it measures (`printMemStats`, `WriteProfileTo`).
+/// Fragments of a helper's name that say it measures (`printMemStats`,
+/// `WriteProfileTo`): they lower a finding when the helper's body is not in view.
 const MEASURING_NAME_PARTS: &[&str] = &[
     "MemStats",
     "memStats",
@@ -28,23 +29,61 @@ const MEASURING_NAME_PARTS: &[&str] = &[
 /// Calls whose presence says the collections drive finalizers or cleanups.
 const FINALIZER_CALLS: &[&str] = &["SetFinalizer", "AddCleanup"];
 
-/// True when nothing after the call in its function
-/// reads memory statistics, writes a profile, reads runtime/metrics or runs a
-/// benchmark timer.
-pub fn not_followed_by_measurement(file: &GoFile, m: &GoMatch) -> bool {
+/// What follows a collection in its function that measures memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measurement {
+    None,
+    /// A call that reads memory statistics, writes a heap profile, reads
+    /// runtime/metrics or runs a benchmark timer, or a function of this file
+    /// whose body makes one: the collection makes the numbers exact.
+    Made,
+    /// Only the name of a call says it measures (`printMemStats`,
+    /// `WriteProfileTo`) and its body is not in view: at this offset, named.
+    Named(usize, String),
+}
+
+/// Whether something after the collection `m` in its function measures memory.
+pub fn measurement_after(file: &GoFile, m: &GoMatch) -> Measurement {
     let node: &GoNode = m.get_node();
     let Some(func) = scope::enclosing_function(node) else {
-        return true;
+        return Measurement::None;
     };
     let after = node.range().end;
     let has_profile = func
         .dfs()
         .any(|n| is_call_to(file, &n, "runtime/pprof", "Lookup"));
-    let measured = func.dfs().filter(|n| n.range().start >= after).any(|n| {
-        is_measuring_call(file, &n)
+    let mut named = None;
+    for n in func.dfs().filter(|n| n.range().start >= after) {
+        if is_measuring_call(file, &n)
             || (has_profile && called_name(&n).as_deref() == Some("WriteTo"))
-    });
-    !measured
+        {
+            return Measurement::Made;
+        }
+        let Some(name) = called_name(&n) else {
+            continue;
+        };
+        if !MEASURING_NAME_PARTS.iter().any(|p| name.contains(p)) {
+            continue;
+        }
+        // A helper of this file: its body decides, not its name.
+        let root = file.root.root();
+        let bodies: Vec<GoNode> = crate::analysis::decls::function_named(&root, &name)
+            .into_iter()
+            .chain(crate::analysis::decls::methods_named(&root, &name))
+            .collect();
+        if bodies.is_empty() {
+            named.get_or_insert((n.range().start, name));
+        } else if bodies
+            .iter()
+            .any(|b| b.dfs().any(|c| is_measuring_call(file, &c)))
+        {
+            return Measurement::Made;
+        }
+    }
+    match named {
+        Some((at, name)) => Measurement::Named(at, name),
+        None => Measurement::None,
+    }
 }
 
 /// True when the collections in `func` drive finalizers or cleanups:
@@ -90,16 +129,42 @@ pub fn is_wrapper(node: &GoNode, func: &GoNode) -> bool {
 /// counts items, and a collection per batch is the bug.
 const MEMORY_WORDS: &[&str] = &["bytes", "heap", "mem", "alloc", "rss", "inuse"];
 
-/// True when the collection in a loop runs only when a memory measurement says
-/// so: a condition between it and its loop compares an amount of memory with a
-/// bound (`if buf.BufferedBytes() > limit`), or the loop reads the memory
-/// statistics before it and collects only in some branches (a pacer of its own
-/// that skips the collection when the runtime has just run one). Such a
-/// collection runs at most once per that many bytes, where the program chose
-/// to bound its peak: not one per iteration.
-pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> bool {
+/// Whether a collection in a loop is paced by memory, and how that shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pacing {
+    /// Nothing shows it: the collection runs on every pass (or batch).
+    None,
+    /// By structure: a condition between it and its loop compares with a bound
+    /// an amount of bytes the code counts (`w.size+int64(len(r)) > limit`, or a
+    /// variable the function adds lengths to: `n += len(b)`) or a field of
+    /// `runtime.MemStats`; or the loop reads the memory statistics before it
+    /// and collects only in some branches (a pacer of its own). Such a
+    /// collection runs at most once per that many bytes, where the program
+    /// chose to bound its peak: not one per iteration.
+    Measured,
+    /// Only by words: a condition at this offset compares with a bound a name
+    /// that speaks of memory (`bufferedBytes() > limit`, `heapUsed >= max`),
+    /// with no count of bytes seen. The name may be right, so it lowers a
+    /// finding; it proves nothing by itself.
+    Named(usize),
+}
+
+/// How the collection at `node` is paced by memory, if it is (see [`Pacing`]).
+pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> Pacing {
     let mut conditional = false;
     let mut looping = None;
+    let mut named = None;
+    let func = scope::enclosing_function(node);
+    let mut judge = |cond: &GoNode| -> bool {
+        match compares_memory(file, cond, func.as_ref()) {
+            Some(true) => true,
+            Some(false) => {
+                named.get_or_insert(cond.range().start);
+                false
+            }
+            None => false,
+        }
+    };
     for a in node.ancestors() {
         match a.kind().as_ref() {
             "func_literal" | "function_declaration" | "method_declaration" => break,
@@ -114,16 +179,16 @@ pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> bool {
                 // The call inside the condition itself is not guarded by it.
                 if cond.range().end <= node.range().start {
                     conditional = true;
-                    if compares_memory(&cond) {
-                        return true;
+                    if judge(&cond) {
+                        return Pacing::Measured;
                     }
                 }
             }
             "expression_case" | "type_case" | "communication_case" | "default_case" => {
                 conditional = true;
                 if let Some(value) = a.field("value") {
-                    if compares_memory(&value) {
-                        return true;
+                    if judge(&value) {
+                        return Pacing::Measured;
                     }
                 }
             }
@@ -131,10 +196,10 @@ pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> bool {
         }
     }
     let Some(looping) = looping else {
-        return false;
+        return Pacing::None;
     };
     let start = node.range().start;
-    conditional
+    let reads_stats = conditional
         && looping.field("body").is_some_and(|body| {
             body.dfs()
                 .filter(|n| n.range().end <= start && n.kind() == "call_expression")
@@ -142,23 +207,94 @@ pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> bool {
                     is_call_to(file, &n, "runtime", "ReadMemStats")
                         || is_call_to(file, &n, "runtime/metrics", "Read")
                 })
-        })
+        });
+    match (reads_stats, named) {
+        (true, _) => Pacing::Measured,
+        (false, Some(at)) => Pacing::Named(at),
+        (false, None) => Pacing::None,
+    }
 }
 
-/// True when `cond` compares (`<`, `<=`, `>`, `>=`) and names an amount of memory.
-fn compares_memory(cond: &GoNode) -> bool {
-    let compares = cond.dfs().any(|n| {
-        n.kind() == "binary_expression"
-            && n.field("operator")
-                .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<=" | ">" | ">="))
-    });
-    compares
-        && cond.dfs().any(|n| {
-            matches!(n.kind().as_ref(), "identifier" | "field_identifier") && {
-                let name = n.text().to_lowercase();
-                MEMORY_WORDS.iter().any(|w| name.contains(w))
-            }
+/// When `cond` compares (`<`, `<=`, `>`, `>=`) an amount of memory: Some(true)
+/// when the amount is counted in bytes by the code (a `len(...)` added into
+/// the comparison, a variable or field that `func` adds lengths to, a
+/// `runtime.MemStats` field), Some(false) when only a name says memory, None
+/// when it compares nothing of the kind.
+fn compares_memory(file: &GoFile, cond: &GoNode, func: Option<&GoNode>) -> Option<bool> {
+    let comparisons: Vec<GoNode> = cond
+        .dfs()
+        .filter(|n| {
+            n.kind() == "binary_expression"
+                && n.field("operator")
+                    .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<=" | ">" | ">="))
         })
+        .collect();
+    if comparisons.is_empty() {
+        return None;
+    }
+    let is_len = |n: &GoNode| called_name(n).as_deref() == Some("len");
+    // `size + len(rec) > limit`: lengths summed, a count of bytes.
+    let sums_lengths = cond.dfs().any(|n| {
+        n.kind() == "binary_expression"
+            && n.field("operator").is_some_and(|o| o.text() == "+")
+            && n.dfs().any(|c| is_len(&c))
+    });
+    // `w.buffered > limit` where the function or a method of the file does
+    // `w.buffered += int64(len(r))`.
+    let root = file.root.root();
+    let counted = |name: &str| {
+        let has = |scope: &GoNode| {
+            scope.dfs().any(|n| {
+                n.kind() == "assignment_statement"
+                    && n.field("operator").is_some_and(|o| o.text() == "+=")
+                    && n.field("left").is_some_and(|l| {
+                        l.named_children()
+                            .any(|t| last_name(&t).as_deref() == Some(name))
+                    })
+                    && n.field("right")
+                        .is_some_and(|r| r.dfs().any(|c| is_len(&c)))
+            })
+        };
+        func.is_some_and(|f| has(f)) || has(&root)
+    };
+    let resolver = crate::analysis::types::Resolver::new(file);
+    let mem_stats = |n: &GoNode| {
+        n.kind() == "selector_expression"
+            && n.field("operand")
+                .and_then(|o| resolver.type_of(&o))
+                .is_some_and(|t| t.trim_start_matches('*') == "runtime.MemStats")
+    };
+    let structural = sums_lengths
+        || comparisons.iter().any(|c| {
+            c.dfs().any(|n| {
+                mem_stats(&n)
+                    || (matches!(n.kind().as_ref(), "identifier" | "field_identifier")
+                        && !n.parent().is_some_and(|p| {
+                            p.kind() == "selector_expression"
+                                && p.field("operand").is_some_and(|o| o.range() == n.range())
+                        })
+                        && counted(&n.text()))
+            })
+        });
+    if structural {
+        return Some(true);
+    }
+    let named = cond.dfs().any(|n| {
+        matches!(n.kind().as_ref(), "identifier" | "field_identifier") && {
+            let name = n.text().to_lowercase();
+            MEMORY_WORDS.iter().any(|w| name.contains(w))
+        }
+    });
+    named.then_some(false)
+}
+
+/// The last name of `x`, `s.x`, `a.b.x`.
+fn last_name(n: &GoNode) -> Option<String> {
+    match n.kind().as_ref() {
+        "identifier" => Some(n.text().to_string()),
+        "selector_expression" => n.field("field").map(|f| f.text().to_string()),
+        _ => None,
+    }
 }
 
 fn is_call_to(file: &GoFile, n: &GoNode, path: &str, name: &str) -> bool {
@@ -178,7 +314,6 @@ fn is_measuring_call(file: &GoFile, call: &GoNode) -> bool {
         return false;
     };
     MEASURING_CALLS.contains(&name.as_str())
-        || MEASURING_NAME_PARTS.iter().any(|p| name.contains(p))
         || is_call_to(file, call, "runtime/pprof", "Lookup")
         || is_call_to(file, call, "runtime/metrics", "Read")
 }

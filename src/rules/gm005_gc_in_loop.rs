@@ -46,7 +46,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(func) = scope::enclosing_function(call) else {
         return Outcome::Silent;
     };
-    if collections::drives_finalizers(file, &func) || collections::paced_by_memory(file, call) {
+    if collections::drives_finalizers(file, &func) {
+        return Outcome::Silent;
+    }
+    let pacing = collections::paced_by_memory(file, call);
+    if pacing == collections::Pacing::Measured {
         return Outcome::Silent;
     }
     let Some(lp) = call
@@ -113,8 +117,24 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             "a file of a test-support package, which runs under tests (lowers confidence)",
         ));
     }
+    let named_pacing = match pacing {
+        collections::Pacing::Named(at) => {
+            confidence = Confidence::Low;
+            grounds.push(file.evidence(
+                at,
+                "runs only when a value named as memory passes a bound: perhaps a pacer of the program's own, though no count of bytes is seen (lowers confidence)",
+            ));
+            true
+        }
+        _ => false,
+    };
     let grounds = grounds.at(confidence);
-    let outcome = if switched || test_support {
+    let outcome = if named_pacing {
+        Outcome::report_only(Some(
+            "no automatic fix: the collection may bound the program's peak memory on purpose"
+                .into(),
+        ))
+    } else if switched || test_support {
         Outcome::report_only(Some(
             "no automatic fix: the collection is run on purpose (behind a switch, or to \
              isolate what a test helper runs)"

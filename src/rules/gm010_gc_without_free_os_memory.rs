@@ -100,7 +100,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(func) = scope::enclosing_function(call) else {
         return Outcome::Silent;
     };
-    if !collections::not_followed_by_measurement(file, m)
+    let measurement = collections::measurement_after(file, m);
+    if measurement == collections::Measurement::Made
         || !collections::no_free_os_memory_nearby(file, m)
         || collections::drives_finalizers(file, &func)
         || collections::is_wrapper(call, &func)
@@ -180,6 +181,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             &mut grounds,
         );
     }
+    if let collections::Measurement::Named(offset, name) = &measurement {
+        lower(
+            &mut confidence,
+            *offset,
+            format!("`{name}` after it may measure memory, by its name; its body is not in view (lowers confidence)"),
+            &mut grounds,
+        );
+    }
     if scope::behind_switch_naming(call, "gc") {
         lower(
             &mut confidence,
@@ -202,6 +211,13 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::report_only(Some(format!(
             "no automatic fix: the function allocates again after it (line {line}), so the freed \
              heap is reused at once and returning it to the OS first would only add page faults"
+        )))
+        .graded(grounds);
+    }
+    if let collections::Measurement::Named(_, name) = &measurement {
+        return Outcome::report_only(Some(format!(
+            "no automatic fix: `{name}` may measure what the collection settled, and the swap \
+             would change its numbers"
         )))
         .graded(grounds);
     }

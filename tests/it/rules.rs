@@ -201,6 +201,7 @@ cases! {
         low_gc_switch,
         low_labeled_stats,
         low_method_closure,
+        low_named_pacing,
         low_sleep_goroutine,
         neg_finalizer_wait,
         neg_helper_test,
@@ -341,6 +342,7 @@ cases! {
     }
     GM010 {
         low_comment_only,
+        low_named_measure,
         low_purge_by_name,
         low_rebuild_after_release,
         neg_already_free,
