@@ -17,7 +17,7 @@
 //! a small constant limit, or checked against one), re-slicing a variable into
 //! itself (`b = b[:n]`), `[:0]` (kept for reuse), and buffers sized by capacity.
 
-use crate::analysis::exprs::{indentation, is_stable, same_expr};
+use crate::analysis::exprs::{self, called_name, indentation, is_stable, root_node, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
 use crate::analysis::{constants, escape, scope, std_deps};
 use crate::finding::{Confidence, Edit};
@@ -86,11 +86,12 @@ impl<'r> Holder<'r> {
 }
 
 /// What the base's declaration says about its size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Size {
     Bytes(u64),
-    /// The whole of a file or stream: unbounded.
-    WholeInput,
+    /// As large as its input, unbounded: a whole file or stream, or a `make`
+    /// sized by a file's size or a length read from the input. What it is.
+    Input(String),
     Unknown,
 }
 
@@ -123,7 +124,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let size = base_size(file, &base, &stmt);
     let drop = nil_drop(&base, &stmt);
     let may_be_large =
-        matches!(size, Size::WholeInput) || matches!(size, Size::Bytes(b) if b >= LARGE_BYTES);
+        matches!(size, Size::Input(_)) || matches!(size, Size::Bytes(b) if b >= LARGE_BYTES);
     if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) || (drop.is_none() && !may_be_large) {
         return Outcome::Silent;
     }
@@ -142,10 +143,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
             base.text()
         )
-    } else if implicit_drop(file, &base, s, &stmt, size, &function) {
-        let size = match size {
+    } else if implicit_drop(file, &base, s, &stmt, &size, &function) {
+        let size = match &size {
             Size::Bytes(b) => format!("{} KiB", b / 1024),
-            _ => "a whole input".into(),
+            Size::Input(what) if what.starts_with("holds a whole") => "a whole input".into(),
+            _ => "as large as its input".into(),
         };
         format!(
             "`{}` ({size}) is not kept, but the sub-slice is {how} and keeps all of it",
@@ -212,10 +214,10 @@ fn grade<'r>(
 ) -> (Confidence, Grounds) {
     let mut grounds = Grounds::default();
     let large = match size {
-        Size::WholeInput => {
+        Size::Input(what) => {
             grounds.push(file.evidence(
                 base_decl_at(base).unwrap_or(s.range().start),
-                format!("`{}` holds a whole file or stream", base.text()),
+                format!("`{}` {what}", base.text()),
             ));
             true
         }
@@ -952,15 +954,15 @@ fn implicit_drop(
     base: &GoNode,
     s: &GoNode,
     stmt: &GoNode,
-    size: Size,
+    size: &Size,
     function: &GoNode,
 ) -> bool {
     if base.kind() != "identifier" {
         return false;
     }
     let large = match size {
-        Size::Bytes(b) => b >= LARGE_BYTES,
-        Size::WholeInput => evidently_short(file, base, s),
+        Size::Bytes(b) => *b >= LARGE_BYTES,
+        Size::Input(_) => evidently_short(file, base, s),
         Size::Unknown => false,
     };
     large && !lives_on(base, s, stmt, function)
@@ -1177,7 +1179,10 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
                     .max();
                 return match count {
                     Some(c) => Size::Bytes(c.saturating_mul(elem_size(&args[0].text()))),
-                    None => Size::Unknown,
+                    None => args[1..]
+                        .iter()
+                        .find_map(|a| sized_by_input(file, a, value))
+                        .map_or(Size::Unknown, Size::Input),
                 };
             }
             let whole = is_call_to(file, value, WHOLE_READS);
@@ -1194,7 +1199,7 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
                 });
             match limit {
                 Some(n) => Size::Bytes(n),
-                None => Size::WholeInput,
+                None => Size::Input("holds a whole file or stream".into()),
             }
         }
         "composite_literal" => {
@@ -1210,6 +1215,99 @@ fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
         }
         _ => Size::Unknown,
     }
+}
+
+/// Functions of `encoding/binary` that read a length out of the input.
+const LENGTH_READS: &[&str] = &[
+    "Uint16",
+    "Uint32",
+    "Uint64",
+    "Uvarint",
+    "Varint",
+    "ReadUvarint",
+    "ReadVarint",
+];
+
+/// How a `make`'s size `n` (at `make`) follows its input, unbounded: a file's
+/// size (`fi.Size()`), a length decoded from the input
+/// (`binary.BigEndian.Uint32(hdr)`, `binary.Uvarint(b)`), a declared content
+/// length, directly or through one local. None when a condition before the
+/// `make` compares that size with a constant (a bound the code enforces).
+fn sized_by_input(file: &GoFile, n: &GoNode, make: &GoNode) -> Option<String> {
+    let describe = |e: &GoNode| -> Option<String> {
+        e.dfs().find_map(|c| {
+            let text = exprs::squash(&c.text());
+            if c.kind() == "call_expression" {
+                let name = called_name(&c)?;
+                let no_args = c
+                    .field("arguments")
+                    .is_some_and(|a| a.named_children().all(|x| x.kind() == "comment"));
+                if name == "Size" && no_args {
+                    return Some(format!("is made as large as a file (`{text}`)"));
+                }
+                let binary = c.field("function").is_some_and(|f| {
+                    f.dfs().any(|o| {
+                        o.kind() == "identifier"
+                            && scope::names_import(file, &o, &o.text(), "encoding/binary")
+                    })
+                });
+                if binary && LENGTH_READS.contains(&name.as_str()) {
+                    return Some(format!(
+                        "is made as long as a length read from the input (`{text}`)"
+                    ));
+                }
+            }
+            if c.kind() == "selector_expression"
+                && c.field("field")
+                    .is_some_and(|f| f.text() == "ContentLength")
+            {
+                return Some(format!(
+                    "is made as long as the length a peer declares (`{text}`)"
+                ));
+            }
+            None
+        })
+    };
+    let (what, var) = match describe(n) {
+        Some(w) => (w, n.clone()),
+        None => {
+            let root = root_node(n);
+            if root.kind() != "identifier" {
+                return None;
+            }
+            let name = root.text().to_string();
+            let Some(Origin::Local { decl, .. }) = declared_where(&root, &name) else {
+                return None;
+            };
+            let v = escape::initial_value(&decl, &name).or_else(|| {
+                // `n, k := binary.Uvarint(b)`: the first of a call's results.
+                (decl.kind() == "short_var_declaration")
+                    .then(|| decl.field("right")?.named_children().next())
+                    .flatten()
+            })?;
+            (describe(&v)?, root)
+        }
+    };
+    // `if n > maxFrame { return errTooBig }`: bounded by the code.
+    let function = scope::enclosing_function(make)?;
+    let bounded = function.dfs().any(|c| {
+        c.kind() == "binary_expression"
+            && c.range().end <= make.range().start
+            && c.field("operator")
+                .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<=" | ">" | ">="))
+            && [c.field("left"), c.field("right")]
+                .iter()
+                .flatten()
+                .any(|x| {
+                    exprs::squash(&x.text()) == exprs::squash(&var.text())
+                        || exprs::squash(&x.text()).contains(&format!("({})", var.text()))
+                })
+            && [c.field("left"), c.field("right")]
+                .iter()
+                .flatten()
+                .any(|x| constants::int_value(file, x).is_some())
+    });
+    (!bounded).then_some(what)
 }
 
 /// `call` calls one of `funcs` (import path, name) through its import.

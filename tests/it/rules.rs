@@ -46,6 +46,7 @@ cases! {
         neg_base_kept,
         neg_base_stored_first,
         neg_bounded,
+        neg_bounded_length,
         neg_covers_most,
         neg_literal_transient,
         neg_local_only,
@@ -71,6 +72,7 @@ cases! {
         pos_method_field,
         pos_nested_blocks,
         pos_returned_then_stored,
+        pos_sized_by_input,
         pos_slot_buffer,
         pos_textbook,
     }
