@@ -278,3 +278,18 @@ mod tests {
         assert_eq!(next_statement(&a).unwrap().text(), "b()");
     }
 }
+
+/// The other non-test files of `file`'s package folder whose text mentions
+/// `word`, with their texts (parse them with [`GoFile::parse_in`] and keep
+/// those whose `package_name` is `file`'s).
+pub fn package_siblings(file: &GoFile, word: &str) -> Vec<(std::path::PathBuf, String)> {
+    let files = file.package();
+    let own = files.canonical(file.path);
+    files
+        .go_files(&file.package_dir())
+        .into_iter()
+        .filter(|e| !e.name.ends_with("_test.go") && files.canonical(&e.path) != own)
+        .filter_map(|e| Some((e.path.clone(), files.read_to_string(&e.path)?)))
+        .filter(|(_, text)| text.contains(word))
+        .collect()
+}

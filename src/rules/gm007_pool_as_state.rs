@@ -7,7 +7,7 @@
 use crate::analysis::pools::{self, unparen};
 use crate::analysis::types::Resolver;
 use crate::analysis::{decls, scope};
-use crate::finding::Confidence;
+use crate::finding::{Confidence, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{Grounds, Outcome};
 
@@ -33,6 +33,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             for (at, what) in why.evidence {
                 grounds.push(file.evidence(at, what));
             }
+            for e in why.elsewhere {
+                grounds.push(e);
+            }
             Outcome::report_only(Some(format!("{}; {ADVICE}", why.text))).graded(grounds)
         }
         None => Outcome::Silent,
@@ -45,6 +48,8 @@ struct Why {
     text: String,
     confidence: Confidence,
     evidence: Vec<(usize, String)>,
+    /// Evidence in another file of the package.
+    elsewhere: Vec<Evidence>,
 }
 
 impl Why {
@@ -53,12 +58,25 @@ impl Why {
             text: text.into(),
             confidence,
             evidence: vec![],
+            elsewhere: vec![],
         }
     }
 
     fn at(mut self, offset: usize, what: impl Into<String>) -> Why {
         self.evidence.push((offset, what.into()));
         self
+    }
+
+    /// Evidence found here or in another file of the package.
+    fn at_found(self, found: Found) -> Why {
+        match found {
+            Found::Here(offset, what) => self.at(offset, what),
+            Found::There(e) => {
+                let mut w = self;
+                w.elsewhere.push(e);
+                w
+            }
+        }
     }
 
     /// High, with `other` as evidence, when the other half of storage is shown.
@@ -160,8 +178,8 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             },
         )
         .at(at, "an empty pool is read as nothing stored here");
-        if let Some((p, what)) = put {
-            w = w.at(p, what);
+        if let Some(found) = put {
+            w = w.at_found(found);
         }
         return Some(w);
     }
@@ -174,14 +192,35 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     })
 }
 
+/// Where the other half of storage shows: at an offset of this file, or in
+/// another file of the package (a pool held in a struct field is often put
+/// into in one file and read in another).
+#[derive(Clone)]
+enum Found {
+    Here(usize, String),
+    There(Evidence),
+}
+
 /// A `Put` into the same pool as `receiver` (by text, or the same field of the
 /// same struct type under another receiver name) of a value that arrives from
 /// elsewhere (a parameter, a field), not one a Get handed out: the pool is
-/// being filled with data to keep. Its offset and what it shows.
-fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<(usize, String)> {
-    file.root.root().dfs().find_map(|call| {
+/// being filled with data to keep. Where it is and what it shows; for a pool
+/// in a field, the package's other files are searched too.
+fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<Found> {
+    if let Some((at, what)) = put_from_elsewhere_in(file, file, receiver) {
+        return Some(Found::Here(at, what));
+    }
+    across_package(file, receiver, "Put", |gf| {
+        put_from_elsewhere_in(file, gf, receiver).map(|(at, what)| gf.evidence(at, what))
+    })
+}
+
+/// [`put_from_elsewhere`] in one file `gf` of the package, `receiver` being
+/// in `file`.
+fn put_from_elsewhere_in(file: &GoFile, gf: &GoFile, receiver: &GoNode) -> Option<(usize, String)> {
+    gf.root.root().dfs().find_map(|call| {
         let r = pools::method_call(&call, "Put", 1)?;
-        if !same_pool(file, &r, receiver) {
+        if !same_pool_across(file, receiver, gf, &r) {
             return None;
         }
         let arg = unparen(
@@ -201,6 +240,57 @@ fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<(usize, String
             )
         })
     })
+}
+
+/// For a pool held in a struct field (`s.last`), `find` over the package's
+/// other non-test files that name the field and call `method`.
+fn across_package(
+    file: &GoFile,
+    receiver: &GoNode,
+    method: &str,
+    mut find: impl FnMut(&GoFile) -> Option<Evidence>,
+) -> Option<Found> {
+    let receiver = unparen(receiver);
+    let field = receiver
+        .field("field")
+        .filter(|_| receiver.kind() == "selector_expression")?
+        .text()
+        .to_string();
+    for (path, text) in scope::package_siblings(file, &format!(".{method}(")) {
+        if !text.contains(&field) {
+            continue;
+        }
+        let gf = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
+        if gf.package_name != file.package_name {
+            continue;
+        }
+        if let Some(e) = find(&gf) {
+            return Some(Found::There(e));
+        }
+    }
+    None
+}
+
+/// [`same_pool`] for receivers in two files of one package: `a` in `fa`, `b`
+/// in `fb` (the same field of values of the same struct type).
+fn same_pool_across(fa: &GoFile, a: &GoNode, fb: &GoFile, b: &GoNode) -> bool {
+    if fa.path == fb.path {
+        return same_pool(fa, a, b);
+    }
+    let (a, b) = (unparen(a), unparen(b));
+    if a.kind() != "selector_expression" || b.kind() != "selector_expression" {
+        return false;
+    }
+    let field = |n: &GoNode| n.field("field").map(|f| f.text().to_string());
+    if field(&a).is_none() || field(&a) != field(&b) {
+        return false;
+    }
+    let ty = |f: &GoFile, n: &GoNode| {
+        n.field("operand")
+            .and_then(|o| Resolver::new(f).type_of(&o))
+            .map(|t| crate::analysis::types::base_type_name(&t))
+    };
+    ty(fa, &a).is_some_and(|t| Some(t) == ty(fb, &b))
 }
 
 /// Two receivers name the same pool: the same text (`p`, `s.cache`), or the
@@ -832,11 +922,8 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
             },
         )
         .at(at, what.to_string());
-        if let Some(r) = reader {
-            w = w.at(
-                r,
-                "a Get of this pool reads an empty pool as nothing stored",
-            );
+        if let Some(r) = &reader {
+            w = w.at_found(r.clone());
         }
         w
     };
@@ -867,7 +954,7 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         _ => (arg.clone(), false),
     };
     if from_elsewhere && !reset_before(put, &object.text()) {
-        if let Some(r) = reader {
+        if let Some(r) = reader.clone() {
             let why = format!(
                 "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
                 arg.text()
@@ -881,10 +968,7 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
                             arg.text()
                         ),
                     )
-                    .at(
-                        r,
-                        "a Get of this pool reads an empty pool as nothing stored",
-                    ),
+                    .at_found(r),
             );
         }
     }
@@ -950,17 +1034,30 @@ fn keyed(pool: &pools::PoolInfo, why: String) -> String {
     }
 }
 
-/// True when a Get of the same pool (same receiver text) in this file treats an
+/// Where a Get of the same pool (the same receiver text, or the same field of
+/// the same struct type, in this file or another of the package) treats an
 /// empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
-fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<usize> {
-    let found = file.root.root().dfs().find(|call| {
-        pools::get_receiver(call).is_some_and(|r| {
-            same_pool(file, &r, receiver)
-                && pools::resolve_pool(file, &r)
-                    .is_some_and(|pool| stored_state_get(&pool, call).is_some())
-        })
-    });
-    found.map(|c| c.range().start)
+fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<Found> {
+    let in_file = |gf: &GoFile| {
+        gf.root
+            .root()
+            .dfs()
+            .find(|call| {
+                pools::get_receiver(call).is_some_and(|r| {
+                    same_pool_across(file, receiver, gf, &r)
+                        && pools::resolve_pool(gf, &r)
+                            .is_some_and(|pool| stored_state_get(&pool, call).is_some())
+                })
+            })
+            .map(|c| c.range().start)
+    };
+    const WHAT: &str = "a Get of this pool reads an empty pool as nothing stored";
+    if let Some(at) = in_file(file) {
+        return Some(Found::Here(at, WHAT.into()));
+    }
+    across_package(file, receiver, "Get", |gf| {
+        in_file(gf).map(|at| gf.evidence(at, WHAT))
+    })
 }
 
 /// A value of a plain type (a number, a string, a bool, `time.Time`, a struct

@@ -296,6 +296,8 @@ cases! {
         pos_state_read,
         pos_textbook,
         pos_use_after_put,
+        session__pos_load,
+        session__pos_save,
     }
     GM008 {
         cmd__sampler__neg_coarse,
