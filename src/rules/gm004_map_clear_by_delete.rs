@@ -27,7 +27,6 @@ use crate::analysis::{callers, constants, names, pools, scope};
 use crate::finding::{Applicability, Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{FixPlan, Grounds, Outcome};
-use std::path::Path;
 
 /// A `make(map..., n)` hint up to this many entries says the map stays small.
 const SMALL_HINT: i64 = 64;
@@ -1656,40 +1655,18 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
         }
         false
     };
-    let mut done = judge_file(file);
-    if !done && !matches!(target, Target::Local { .. }) {
-        let dir = file
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let own = file.path.file_name();
-        let files = file.package();
-        for entry in files.go_files(&file.package_dir()) {
-            if Some(entry.name.as_ref()) == own.map(|o| o.to_str().unwrap_or_default())
-                || entry.name.ends_with("_test.go")
-            {
-                continue;
-            }
-            let Some(text) = files.read_to_string(&entry.path) else {
-                continue;
-            };
-            if !text.contains(target.word()) {
-                continue;
-            }
-            let path = dir.join(&entry.name);
+    if !judge_file(file) && !matches!(target, Target::Local { .. }) {
+        for (path, text) in scope::package_siblings(file, target.word()) {
             let mut other = GoFile::parse(&path, &text, file.module.clone());
-            other.files = files.clone();
+            other.files = file.files.clone();
             if other.package_name != file.package_name {
                 continue;
             }
             if judge_file(&other) {
-                done = true;
                 break;
             }
         }
     }
-    let _ = done;
     match (large, refill, keyed) {
         (Some(evidence), _, _) => Size::Large {
             evidence,
