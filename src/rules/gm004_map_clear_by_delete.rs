@@ -1488,6 +1488,73 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     Some(Growth::Keyed { what, param })
 }
 
+/// The request `arg` (at `call`, in `caller`) is read from: a parameter of
+/// `caller` of type `*http.Request` named in it, directly or through one
+/// local that was set from it (`key := r.URL.Path[4:]`) or decoded into from
+/// it (`json.NewDecoder(r.Body).Decode(&o)`). The parameter and its type.
+fn request_source(
+    file: &GoFile,
+    caller: &GoNode,
+    arg: &GoNode,
+    call: &GoNode,
+) -> Option<(String, String)> {
+    let requests: Vec<(String, String)> = caller
+        .field("parameters")
+        .map(|ps| {
+            ps.named_children()
+                .filter_map(|p| {
+                    let t = p.field("type")?.text().to_string();
+                    is_request_type(file, &t).then(|| {
+                        p.field_children("name")
+                            .map(|n| (n.text().to_string(), t.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .flatten()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mentions = |n: &GoNode| {
+        n.dfs().find_map(|c| {
+            (c.kind() == "identifier")
+                .then(|| requests.iter().find(|(r, _)| *r == c.text()))
+                .flatten()
+                .cloned()
+        })
+    };
+    if let Some(found) = mentions(arg) {
+        return Some(found);
+    }
+    arg.dfs()
+        .filter(|c| c.kind() == "identifier")
+        .find_map(|id| {
+            let name = id.text().to_string();
+            let Some(Origin::Local { decl, .. }) = declared_where(&id, &name) else {
+                return None;
+            };
+            if let Some(found) = escape::initial_value(&decl, &name).and_then(|v| mentions(&v)) {
+                return Some(found);
+            }
+            // Decoded into before the call: `dec(r.Body).Decode(&name)`.
+            caller.dfs().find_map(|c| {
+                let into = c.kind() == "call_expression"
+                    && c.range().end <= call.range().start
+                    && c.field("arguments").is_some_and(|a| {
+                        a.named_children().any(|x| {
+                            x.kind() == "unary_expression"
+                                && x.text().starts_with('&')
+                                && x.field("operand").is_some_and(|o| o.text() == name)
+                        })
+                    });
+                if into {
+                    mentions(&c)
+                } else {
+                    None
+                }
+            })
+        })
+}
+
 /// `*http.Request` (by the file's import of `net/http`): what a client sent.
 fn is_request_type(file: &GoFile, ty: &str) -> bool {
     file.imports_of("net/http")
@@ -1546,9 +1613,21 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                 let Some(cond) = clause.as_ref().and_then(|c| c.field("condition")) else {
                     continue;
                 };
+                // A constant bound, or a local set to one (`n := 2_000_000`).
                 let bound = cond
                     .named_children()
-                    .filter_map(|c| constants::int_value(file, &c))
+                    .filter_map(|c| {
+                        constants::int_value(file, &c).or_else(|| {
+                            let name = c.text().to_string();
+                            match declared_where(&c, &name) {
+                                Some(Origin::Local { decl, .. }) if c.kind() == "identifier" => {
+                                    escape::initial_value(&decl, &name)
+                                        .and_then(|v| constants::int_value(file, &v))
+                                }
+                                _ => None,
+                            }
+                        })
+                    })
                     .max();
                 if let Some(b) = bound.filter(|b| *b >= LARGE_BOUND) {
                     return Some(format!("filled in a loop of {b} passes"));
@@ -1781,15 +1860,9 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str) -> Option<Evidence
                 return false;
             }
             // The key comes from a request the caller is handed.
-            let request = arg.as_ref().and_then(|a| {
-                a.dfs().find_map(|n| {
-                    (n.kind() == "identifier")
-                        .then(|| param_type(&caller, &n.text()))
-                        .flatten()
-                        .filter(|t| is_request_type(gf, t))
-                        .map(|t| (n.text().to_string(), t))
-                })
-            });
+            let request = arg
+                .as_ref()
+                .and_then(|a| request_source(gf, &caller, a, &call));
             if let Some((r, t)) = request {
                 found = Some(gf.evidence(
                     call.range().start,
