@@ -1723,7 +1723,7 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
                     }
                 }
                 Some(Growth::Keyed { what, param }) => {
-                    if let Some(caller) = caller_fills_in_loop(gf, &w, &param) {
+                    if let Some(caller) = caller_fills_in_loop(gf, &w, &param, 0) {
                         large = Some(vec![gf.evidence(w.range().start, what), caller]);
                         return true;
                     }
@@ -1823,7 +1823,7 @@ fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) ->
 /// A caller in the module of the function holding the keyed write `w` that
 /// calls it in a loop over input, passing a key that varies (not a literal)
 /// for parameter `param`: evidence at that call.
-fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str) -> Option<Evidence> {
+fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Option<Evidence> {
     let func = scope::enclosing_function(w)?;
     let name = callers::function_name(&func)?;
     let position = param_names(&func).iter().position(|p| p == param)?;
@@ -1870,11 +1870,26 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str) -> Option<Evidence
                 ));
                 return false;
             }
+            // The caller passes its own parameter on: ask its callers in turn.
+            let passed_on = arg
+                .as_ref()
+                .filter(|a| a.kind() == "identifier")
+                .map(|a| a.text().to_string())
+                .filter(|a| param_names(&caller).contains(a));
+            if let Some(p) = passed_on.filter(|_| depth < CALLER_HOPS) {
+                if let Some(e) = caller_fills_in_loop(gf, &call, &p, depth + 1) {
+                    found = Some(e);
+                    return false;
+                }
+            }
         }
         true
     });
     found
 }
+
+/// How many callers up a key passed on as a parameter is followed.
+const CALLER_HOPS: u32 = 2;
 
 /// The owner is reset for reuse in the same function: a sibling field
 /// truncated (`o.buf = o.buf[:0]`), or reset in place (`o.buf.Reset()`,

@@ -186,6 +186,7 @@ cases! {
         pos_event_loop,
         pos_generic_alias,
         pos_helper_not_teardown,
+        pos_key_passed_on,
         pos_lazy_cache,
         pos_method_field,
         pos_nested_blocks,
