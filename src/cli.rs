@@ -83,6 +83,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Run the language server (LSP over stdin and stdout) for editors.
+    Server,
 }
 
 #[derive(Args, Debug, Default)]
@@ -252,7 +254,7 @@ pub struct CommonArgs {
 }
 
 /// Stack for each analysis thread.
-const WORKER_STACK: usize = 64 << 20;
+pub(crate) const WORKER_STACK: usize = 64 << 20;
 
 pub fn main_exit_code() -> i32 {
     let cli = Cli::parse();
@@ -263,10 +265,19 @@ pub fn main_exit_code() -> i32 {
         .stack_size(WORKER_STACK)
         .build_global();
     crate::profile::init_from_env();
-    let stdout = io::stdout();
-    let mut out = stdout.lock();
-    let result = execute(cli, &mut out);
+    // The server's writer thread owns stdout: it must not be locked here.
+    let result = if matches!(cli.command, Command::Server) {
+        crate::server::run()
+    } else {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        execute(cli, &mut out)
+    };
     crate::profile::report();
+    exit_code(result)
+}
+
+fn exit_code(result: anyhow::Result<i32>) -> i32 {
     match result {
         Ok(code) => code,
         Err(e)
@@ -389,6 +400,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write) -> anyhow::Result<i32> {
             }
         }
         Command::TestRules { dir } => crate::rule_tests::run(&dir, out),
+        Command::Server => crate::server::run(),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             // Into a buffer: clap_complete panics on a write error (a closed pipe).
@@ -452,20 +464,30 @@ fn exit_zero(code: i32, wanted: bool) -> i32 {
 }
 
 /// The settings of one run, after the command line and gomemfix.toml are merged.
-struct Settings {
-    engine: Engine,
-    unsafe_fixes: bool,
-    files: FileFilter,
-    infos: Vec<RuleInfo>,
+pub(crate) struct Settings {
+    pub(crate) engine: Engine,
+    pub(crate) unsafe_fixes: bool,
+    pub(crate) files: FileFilter,
+    pub(crate) infos: Vec<RuleInfo>,
     /// Every rule id a suppression may name (see `RunOptions::known_rules`).
-    known_rules: Vec<String>,
-    report_unused_suppressions: bool,
+    pub(crate) known_rules: Vec<String>,
+    pub(crate) report_unused_suppressions: bool,
     /// The config file these settings come from, canonical (None: defaults).
     config_path: Option<PathBuf>,
 }
 
+/// The settings `gomemfix check FILE` gives a file under `config`, with no
+/// flags: the language server's route to the same engine as the command line.
+pub(crate) fn settings_of_config(config: &Config, file: &Path) -> anyhow::Result<Settings> {
+    let Command::Check { common, .. } = Cli::try_parse_from(["gomemfix", "check"])?.command else {
+        unreachable!("`check` parses as Check");
+    };
+    let base = file.parent().unwrap_or(Path::new("."));
+    settings_for(&common, config, &config.ignored_for(file), None, base, None)
+}
+
 /// GM100's row in rule listings and reports.
-fn unused_suppression_info() -> RuleInfo {
+pub(crate) fn unused_suppression_info() -> RuleInfo {
     RuleInfo {
         id: suppress::UNUSED_ID.into(),
         name: suppress::UNUSED_NAME.into(),

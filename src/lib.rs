@@ -29,6 +29,7 @@ pub mod report;
 pub mod rule_tests;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod walk;

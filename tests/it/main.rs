@@ -50,5 +50,6 @@ mod prefilter;
 mod proof;
 mod readme;
 mod rules;
+mod server;
 mod summaries;
 mod suppressions;
