@@ -19,6 +19,8 @@
 //! - `proof`: every fixable rule's measured row (proof/run); `audit`: scripts/audit.
 //! - `prefilter`, `fuzz`: the prefilter never drops a finding; mutated sources
 //!   never break `check` or `fix` (a pinned seed; `GOMEMFIX_FUZZ_RANDOM=1` draws one).
+//! - `server`, `neovim`: `gomemfix server` driven over stdio by a small client,
+//!   and by headless Neovim's own LSP client (scripts/test installs Neovim).
 //! - `corpus`: `#[ignore]`d, the whole-GOROOT safety proof; `scripts/test` runs it
 //!   in the same build when CI is set.
 //!
@@ -44,6 +46,7 @@ mod grammar;
 mod integrations;
 mod modules;
 mod monorepo;
+mod neovim;
 mod outputs;
 mod paths;
 mod prefilter;

@@ -662,3 +662,64 @@ fn bad_settings_are_shown() {
     assert!(text.contains("confidence"), "{text}");
     lsp.shutdown();
 }
+
+/// The README's VS Code, Helix and Zed settings parse, start `gomemfix server`,
+/// and their initialization options are accepted (no message, diagnostics).
+#[test]
+fn readme_editor_settings_are_accepted() {
+    let readme = std::fs::read_to_string(common::manifest_dir().join("README.md")).unwrap();
+    let at = readme.find("### In the editor: `gomemfix server`").unwrap();
+    let section = &readme[at..];
+    let section = &section[..section[4..].find("\n### ").unwrap() + 4];
+    let blocks = |fence: &str| -> Vec<String> {
+        section
+            .split(&format!("```{fence}\n"))
+            .skip(1)
+            .map(|b| b[..b.find("```").unwrap()].to_string())
+            .collect()
+    };
+    let json_blocks = blocks("json");
+    let toml_blocks = blocks("toml");
+    assert_eq!((json_blocks.len(), toml_blocks.len()), (2, 1));
+    let vscode: Value = serde_json::from_str(&json_blocks[0]).unwrap();
+    let zed: Value = serde_json::from_str(&json_blocks[1]).unwrap();
+    let helix: toml::Table = toml::from_str(&toml_blocks[0]).unwrap();
+    let helix = serde_json::to_value(helix).unwrap();
+    let commands = [
+        (
+            &vscode["glspc.server.command"],
+            &vscode["glspc.server.commandArguments"],
+            &vscode["glspc.server.initializationOptions"],
+        ),
+        (
+            &helix["language-server"]["gomemfix"]["command"],
+            &helix["language-server"]["gomemfix"]["args"],
+            &helix["language-server"]["gomemfix"]["config"],
+        ),
+        (
+            &zed["lsp"]["gomemfix"]["binary"]["path"],
+            &zed["lsp"]["gomemfix"]["binary"]["arguments"],
+            &zed["lsp"]["gomemfix"]["initialization_options"],
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(tmp.path()).unwrap();
+    std::fs::write(root.join("go.mod"), "module example.com/p\n\ngo 1.22\n").unwrap();
+    std::fs::write(root.join("loop.go"), LOOP).unwrap();
+    for (command, args, options) in commands {
+        assert_eq!((command, args), (&json!("gomemfix"), &json!(["server"])));
+        assert!(options.is_object(), "{options}");
+        let mut lsp = Lsp::start(&root, options.clone());
+        let uri = lsp.open(&root.join("loop.go"));
+        let (_, diags) = lsp.diagnostics(&uri);
+        assert_eq!(diags.len(), 1);
+        assert!(
+            !lsp.stash
+                .iter()
+                .any(|m| m["method"] == "window/showMessage"),
+            "{:?}",
+            lsp.stash
+        );
+        lsp.shutdown();
+    }
+}
