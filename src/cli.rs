@@ -487,7 +487,7 @@ pub(crate) fn settings_of_config(config: &Config, file: &Path) -> anyhow::Result
 }
 
 /// GM100's row in rule listings and reports.
-pub(crate) fn unused_suppression_info() -> RuleInfo {
+fn unused_suppression_info() -> RuleInfo {
     RuleInfo {
         id: suppress::UNUSED_ID.into(),
         name: suppress::UNUSED_NAME.into(),
