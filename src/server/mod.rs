@@ -101,9 +101,16 @@ pub fn run() -> anyhow::Result<i32> {
     };
     server.main_loop()?;
     drop(server);
-    let _ = worker.join();
-    drop(connection);
-    io_threads.join()?;
+    // An analysis still running is not waited for long: the process ends and
+    // takes it along (its result has no reader any more).
+    let give_up = Instant::now() + Duration::from_secs(1);
+    while !worker.is_finished() && Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if worker.is_finished() {
+        drop(connection);
+        io_threads.join()?;
+    }
     Ok(0)
 }
 

@@ -30,6 +30,11 @@ struct Lsp {
 
 impl Lsp {
     fn start(root: &Path, options: Value) -> Lsp {
+        Lsp::start_with(root, options, false)
+    }
+
+    /// `snippets`: the client takes LSP 3.18 snippet edits in workspace edits.
+    fn start_with(root: &Path, options: Value, snippets: bool) -> Lsp {
         let mut child = Command::new(common::gomemfix_bin())
             .arg("server")
             .current_dir(root)
@@ -71,7 +76,8 @@ impl Lsp {
             applied: vec![],
         };
         let caps = json!({
-            "workspace": {"applyEdit": true, "workspaceEdit": {"documentChanges": true},
+            "workspace": {"applyEdit": true,
+                          "workspaceEdit": {"documentChanges": true, "snippetEditSupport": snippets},
                           "didChangeWatchedFiles": {"dynamicRegistration": false}},
             "textDocument": {"publishDiagnostics": {"relatedInformation": true}},
         });
@@ -624,9 +630,25 @@ fn protocol_round() {
     assert!(lsp.applied.is_empty());
     lsp.shutdown();
 
-    let mut lsp = Lsp::start(&root, json!({"unsafe-fixes": true}));
+    let mut lsp = Lsp::start_with(&root, json!({"unsafe-fixes": true}), true);
     let uri = lsp.open(&root.join("loop.go"));
-    let _ = lsp.diagnostics(&uri);
+    let (_, diags) = lsp.diagnostics(&uri);
+    // A client that takes snippets gets the reason as a placeholder.
+    let actions = lsp.code_actions(&uri, diags[0]["range"].clone(), Some("quickfix"));
+    let suppress = actions
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().contains("suppress"))
+        .unwrap();
+    let change = &suppress["edit"]["documentChanges"][0];
+    assert_eq!(change["textDocument"], json!({"uri": uri, "version": 1}));
+    assert_eq!(
+        change["edits"][0]["snippet"],
+        json!({"kind": "snippet", "value": "\t\t//gomemfix:ignore GM005 ${1:reason}\n"})
+    );
+    assert_eq!(
+        change["edits"][0]["range"]["start"],
+        json!({"line": 7, "character": 0})
+    );
     let done = lsp.request(
         "workspace/executeCommand",
         json!({"command": "gomemfix.fixAll", "arguments": [uri]}),
