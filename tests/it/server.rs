@@ -98,9 +98,18 @@ impl Lsp {
     }
 
     fn send(&mut self, msg: Value) {
-        let body = serde_json::to_vec(&msg).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        self.stdin.write_all(&body).unwrap();
+        self.send_all(&[msg]);
+    }
+
+    /// Messages in one write, so that they reach the server together.
+    fn send_all(&mut self, msgs: &[Value]) {
+        let mut bytes = vec![];
+        for msg in msgs {
+            let body = serde_json::to_vec(msg).unwrap();
+            write!(bytes, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+            bytes.extend(body);
+        }
+        self.stdin.write_all(&bytes).unwrap();
         self.stdin.flush().unwrap();
     }
 
@@ -169,11 +178,7 @@ impl Lsp {
     }
 
     fn change(&mut self, uri: &str, version: i64, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version},
-                   "contentChanges": [{"text": text}]}),
-        );
+        self.send(change(uri, version, text));
     }
 
     fn code_actions(&mut self, uri: &str, range: Value, only: Option<&str>) -> Vec<Value> {
@@ -199,6 +204,12 @@ impl Lsp {
             "the server exits 0 after shutdown and exit"
         );
     }
+}
+
+fn change(uri: &str, version: i64, text: &str) -> Value {
+    json!({"jsonrpc": "2.0", "method": "textDocument/didChange",
+           "params": {"textDocument": {"uri": uri, "version": version},
+                      "contentChanges": [{"text": text}]}})
 }
 
 fn uri_of(path: &Path) -> String {
@@ -575,9 +586,11 @@ fn protocol_round() {
 
     // Three quick changes are analysed once, at the last version.
     let moved = LOOP.replace("func drain", "// drains\nfunc drain");
-    lsp.change(&uri, 2, &LOOP.replace("process(it)", "process(it + 1)"));
-    lsp.change(&uri, 3, &LOOP.replace("process(it)", "process(it + 2)"));
-    lsp.change(&uri, 4, &moved);
+    lsp.send_all(&[
+        change(&uri, 2, &LOOP.replace("process(it)", "process(it + 1)")),
+        change(&uri, 3, &LOOP.replace("process(it)", "process(it + 2)")),
+        change(&uri, 4, &moved),
+    ]);
     let (version, diags) = lsp.diagnostics(&uri);
     assert_eq!(version, Some(4));
     assert_eq!(diags[0]["range"]["start"]["line"], 8);
