@@ -33,6 +33,9 @@ pub struct Analyzed {
     pub findings: Vec<Finding>,
     /// The parser read the whole file.
     pub parsed: bool,
+    /// Lines (0-based, inclusive) of the top-level declarations the parser
+    /// gave up in: findings there are withheld by the engine.
+    pub broken: Vec<(u32, u32)>,
     pub settings: Arc<Settings>,
 }
 
@@ -71,16 +74,42 @@ pub fn analyze(settings: Arc<Settings>, path: &Path, version: i32, text: Arc<Str
     };
     let report = run::run_source(&settings.engine, path, text.as_bytes().to_vec(), &opts);
     let file = report.files.into_iter().next().unwrap_or_default();
+    let src = SourceText::decode(text.as_bytes()).ok();
+    let parsed = file.syntax_errors.is_empty();
+    let broken = match (&src, parsed) {
+        (Some(src), false) => broken_declarations(path, &src.text),
+        _ => vec![],
+    };
     Analyzed {
         version,
         path: path.to_path_buf(),
         root,
-        src: SourceText::decode(text.as_bytes()).ok(),
+        src,
         client_text: text,
         findings: file.findings,
-        parsed: file.syntax_errors.is_empty(),
+        parsed,
+        broken,
         settings,
     }
+}
+
+/// The line spans of the top-level declarations holding a parse error.
+fn broken_declarations(path: &Path, text: &str) -> Vec<(u32, u32)> {
+    let file = crate::gofile::GoFile::parse(path, text, None);
+    let root = file.root.root();
+    root.children()
+        .filter(|top| {
+            let r = top.range();
+            file.error_ranges
+                .iter()
+                .any(|&(s, e)| s < r.end.max(r.start + 1) && r.start < e.max(s + 1))
+        })
+        .map(|top| {
+            let r = top.range();
+            let line = |at: usize| (crate::finding::Position::of_offset(text, at).line - 1) as u32;
+            (line(r.start), line(r.end))
+        })
+        .collect()
 }
 
 pub fn severity(c: Confidence) -> DiagnosticSeverity {

@@ -110,7 +110,8 @@ struct Worker {
     settings: SettingsCache,
     /// The latest analysis of each document.
     last: HashMap<Uri, Arc<Analyzed>>,
-    /// The diagnostics of each document's latest analysis that parsed whole.
+    /// The diagnostics of each document's latest analysis that parsed whole,
+    /// at their places in that version.
     good: HashMap<Uri, Vec<Diagnostic>>,
     /// Messages shown once (a broken gomemfix.toml).
     told: HashSet<String>,
@@ -181,14 +182,27 @@ impl Worker {
             self.send_diagnostics(doc.uri.clone(), vec![], Some(doc.version));
             return;
         };
-        let diags = diagnostics(&a, self.client.utf8);
-        // A file that does not parse keeps its last good diagnostics.
-        let shown = if a.parsed {
+        let mut diags = diagnostics(&a, self.client.utf8);
+        // A file that does not parse keeps its last good diagnostics in the
+        // declarations the parser gave up in (the engine reports nothing
+        // there); elsewhere its findings are as fresh as ever.
+        if a.parsed {
             self.good.insert(doc.uri.clone(), diags.clone());
-            diags
-        } else {
-            self.good.get(&doc.uri).cloned().unwrap_or(diags)
-        };
+        } else if let Some(good) = self.good.get(&doc.uri) {
+            let kept: Vec<Diagnostic> = good
+                .iter()
+                .filter(|d| {
+                    let line = d.range.start.line;
+                    a.broken.iter().any(|&(s, e)| s <= line && line <= e)
+                        && !diags
+                            .iter()
+                            .any(|n| n.code == d.code && n.range.start.line == line)
+                })
+                .cloned()
+                .collect();
+            diags.extend(kept);
+        }
+        let shown = diags;
         // Typed over while it ran: the newer version's job will publish.
         if self.shared.is_current(doc) {
             self.send_diagnostics(doc.uri.clone(), shown, Some(doc.version));

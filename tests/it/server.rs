@@ -594,14 +594,21 @@ fn protocol_round() {
     let (version, diags) = lsp.diagnostics(&uri);
     assert_eq!(version, Some(4));
     assert_eq!(diags[0]["range"]["start"]["line"], 8);
-    // A broken file keeps its last good diagnostics.
-    let broken = moved.replace("func process(int) {}", "func process(int) {");
+    // A broken declaration keeps its last good diagnostics...
+    let broken = moved.replace("runtime.GC()", "runtime.GC(");
     lsp.change(&uri, 5, &broken);
     let (version, kept) = lsp.diagnostics(&uri);
     assert_eq!((version, &kept), (Some(5), &diags));
+    // ...and outside it the file says what it says now.
+    let elsewhere = moved
+        .replace("\t\truntime.GC()\n", "")
+        .replace("func process(int) {}", "func process(int) {");
+    lsp.change(&uri, 6, &elsewhere);
+    let (version, now) = lsp.diagnostics(&uri);
+    assert_eq!((version, now), (Some(6), vec![]));
 
     // Suppressing the finding inserts the directive; the diagnostic goes.
-    lsp.change(&uri, 6, &moved);
+    lsp.change(&uri, 7, &moved);
     let _ = lsp.diagnostics(&uri);
     let actions = lsp.code_actions(&uri, diags[0]["range"].clone(), None);
     let titles: Vec<&str> = actions
@@ -621,19 +628,19 @@ fn protocol_round() {
             .contains("\t\tprocess(it)\n\t\t//gomemfix:ignore GM005 reason\n\t\truntime.GC()\n"),
         "{silenced}"
     );
-    lsp.change(&uri, 7, silenced);
+    lsp.change(&uri, 8, silenced);
     let (_, diags) = lsp.diagnostics(&uri);
     assert_eq!(diags, Vec::<Value>::new());
 
     // Saved as it was, then fixed by command: the server asks for the edit.
     std::fs::write(root.join("loop.go"), LOOP).unwrap();
-    lsp.change(&uri, 8, LOOP);
+    lsp.change(&uri, 9, LOOP);
     lsp.notify(
         "textDocument/didSave",
         json!({"textDocument": {"uri": uri}, "text": LOOP}),
     );
     let (version, diags) = lsp.diagnostics(&uri);
-    assert_eq!((version, diags.len()), (Some(8), 1));
+    assert_eq!((version, diags.len()), (Some(9), 1));
     let none = lsp.request(
         "workspace/executeCommand",
         json!({"command": "gomemfix.fixAll", "arguments": [uri]}),
