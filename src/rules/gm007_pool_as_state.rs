@@ -1039,14 +1039,19 @@ fn keyed(pool: &pools::PoolInfo, why: String) -> String {
 /// empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
 fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<Found> {
     let in_file = |gf: &GoFile| {
+        // Every Get of the same pool resolves to the same pool: resolve it once
+        // per file, not once per Get (which walked the file per Get, per match).
+        let mut pool = None;
         gf.root
             .root()
             .dfs()
             .find(|call| {
                 pools::get_receiver(call).is_some_and(|r| {
                     same_pool_across(file, receiver, gf, &r)
-                        && pools::resolve_pool(gf, &r)
-                            .is_some_and(|pool| stored_state_get(&pool, call).is_some())
+                        && pool
+                            .get_or_insert_with(|| pools::resolve_pool(gf, &r))
+                            .as_ref()
+                            .is_some_and(|pool| stored_state_get(pool, call).is_some())
                 })
             })
             .map(|c| c.range().start)
