@@ -32,11 +32,6 @@ pub struct ContextParam {
     /// Calls in the module's other files.
     pub extra_files: Vec<FileEdit>,
     pub call_sites: usize,
-    /// The calls (`path:line`) that have no context, pass `context.TODO()` and
-    /// can run again and again: the leak stays there.
-    pub todo_sites: Vec<String>,
-    /// How many of the calls pass `context.TODO()` (once per process or not).
-    pub todo_calls: usize,
 }
 
 /// One place a function or method is named (see [`for_each_use`]).
@@ -119,6 +114,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
     });
 
     let mut failure: Option<String> = None;
+    let mut no_context: Vec<String> = vec![];
     let scan = for_each_use(file, func, true, &mut |gf, uses| {
         let path = gf.path;
         let is_own = files.canonical(path) == own_path;
@@ -157,9 +153,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             ));
             return false;
         }
-        let (todo_pkg, todo_alias) = choose_name(&gf.root, "context", &gf.imports);
         let mut edits = vec![];
-        let mut needs_import = false;
         for call in &sites {
             let inside = is_own
                 && func.range().start <= call.range().start
@@ -169,13 +163,10 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             } else if let Some(ctx) = context::context_in_scope(gf, call) {
                 ctx
             } else {
-                needs_import = true;
-                plan.todo_calls += 1;
-                // Where the goroutine starts once per process, no context is needed.
-                if repeats(gf, call).is_some() {
-                    plan.todo_sites.push(here(gf, call, &module.root));
-                }
-                format!("{todo_pkg}.TODO()")
+                // A `context.TODO()` here would never be cancelled: the diff
+                // would hide the leak, not stop it.
+                no_context.push(here(gf, call, &module.root));
+                continue;
             };
             let Some(args) = call.field("arguments") else {
                 continue;
@@ -183,22 +174,13 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
             edits.push(insert_first(text, &args, &arg));
         }
         plan.call_sites += edits.len();
-        let imports = if needs_import {
-            vec![ImportRequest {
-                path: "context".into(),
-                alias: todo_alias,
-            }]
-        } else {
-            vec![]
-        };
         if is_own {
             plan.edits.extend(edits);
-            plan.imports.extend(imports);
         } else {
             plan.extra_files.push(FileEdit {
                 path: path.to_path_buf(),
                 edits,
-                imports,
+                imports: vec![],
             });
         }
         true
@@ -206,6 +188,14 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
     scan?;
     if let Some(f) = failure {
         return Err(f);
+    }
+    if !no_context.is_empty() {
+        let n = no_context.len();
+        return Err(format!(
+            "{} ha{} no context to pass to `{name}`, and a `context.TODO()` would never end",
+            no_context.join(", "),
+            if n == 1 { "s" } else { "ve" },
+        ));
     }
     Ok(plan)
 }
@@ -397,7 +387,105 @@ pub fn repeats(file: &GoFile, at: &GoNode) -> Option<String> {
 /// is reached, the best shown.
 pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
     let mut seen = vec![];
-    repeats_at(file, at, 0, &mut seen)
+    let mut r = repeats_at(file, at, 0, &mut seen)?;
+    // However often its function runs, a start kept once per key of a map
+    // (looked up first, stored after) runs once per key, not once per call.
+    if let Some((guard, map)) = once_per_key(at) {
+        if r.strength > Strength::Weak {
+            r.strength = Strength::Weak;
+        }
+        let line = Position::of_offset(file.text(), guard.range().start).line;
+        r.why = format!(
+            "{}, but it starts at most once per key of `{map}` (line {line} returns the value kept for a key it has seen)",
+            r.why
+        );
+        r.path.push(file.evidence(
+            guard.range().start,
+            format!("it starts at most once per key of `{map}`: a key seen before returns here, and the new value is stored in `{map}`"),
+        ));
+    }
+    Some(r)
+}
+
+/// A start guarded by a map: the function holding `at` looks its key up first
+/// (`v, ok := m[k]`) and returns when it is there (`if ok { return v }`), or
+/// starts only when it is not (`if !ok { ... }`), and stores the new value in
+/// the same map (`m[k] = v`). The `if` and the map's name, when so.
+fn once_per_key<'r>(at: &GoNode<'r>) -> Option<(GoNode<'r>, String)> {
+    let func = at.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    })?;
+    let body = func.field("body")?;
+    // `v, ok := m[k]` or `v, ok = m[k]`: the name of `ok` and the map's.
+    let lookups: Vec<(String, String)> = body
+        .dfs()
+        .filter(|n| {
+            matches!(
+                n.kind().as_ref(),
+                "short_var_declaration" | "assignment_statement"
+            )
+        })
+        .filter_map(|n| {
+            let left: Vec<GoNode> = n.field("left")?.named_children().collect();
+            let right: Vec<GoNode> = n.field("right")?.named_children().collect();
+            match (left.as_slice(), right.as_slice()) {
+                ([_, ok], [idx])
+                    if ok.kind() == "identifier" && idx.kind() == "index_expression" =>
+                {
+                    let m = idx.field("operand")?;
+                    Some((ok.text().to_string(), m.text().to_string()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if lookups.is_empty() {
+        return None;
+    }
+    let stores = |map: &str| {
+        body.dfs().any(|n| {
+            n.kind() == "assignment_statement"
+                && n.field("left").is_some_and(|l| {
+                    l.named_children().any(|t| {
+                        t.kind() == "index_expression"
+                            && t.field("operand").is_some_and(|o| o.text() == map)
+                    })
+                })
+        })
+    };
+    let found = body
+        .dfs()
+        .filter(|n| n.kind() == "if_statement")
+        .find_map(|i| {
+            let cond = i.field("condition")?;
+            let (name, negated) = match cond.kind().as_ref() {
+                "identifier" => (cond.text().to_string(), false),
+                "unary_expression" if cond.field("operator").is_some_and(|o| o.text() == "!") => {
+                    let o = cond.field("operand").filter(|o| o.kind() == "identifier")?;
+                    (o.text().to_string(), true)
+                }
+                _ => return None,
+            };
+            let (_, map) = lookups.iter().find(|(ok, _)| *ok == name)?;
+            // A map made by this call guards nothing across calls.
+            if decls::lookup(&i, map).is_some_and(|d| d.kind == decls::DeclKind::Local) {
+                return None;
+            }
+            let then = i.field("consequence")?;
+            let inside =
+                then.range().start <= at.range().start && at.range().end <= then.range().end;
+            let guards = if negated {
+                inside
+            } else {
+                i.range().end <= at.range().start
+                    && then.dfs().any(|n| n.kind() == "return_statement")
+            };
+            (guards && stores(map)).then(|| (i.clone(), map.clone()))
+        });
+    found
 }
 
 /// Keeps the stronger of two answers (the first when equal).

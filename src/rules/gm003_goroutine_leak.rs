@@ -304,7 +304,10 @@ fn grade(
         Some(callers::Strength::Api) if grows => Medium,
         _ => Low,
     };
-    if ignored.is_some() && level < Medium {
+    // A loop that ignores a context in scope is worth a look wherever some path
+    // may start it again; started only a bounded number of times (from `main`),
+    // it outlives nothing that the process does not: low.
+    if ignored.is_some() && repeat.is_some() && level < Medium {
         level = Medium;
     }
     let mut g = Grounds::new(level);
@@ -467,63 +470,36 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
     // No context in scope. The value the goroutine belongs to, when its type
     // has a stop method, gets a done channel that method closes: the fix
     // maintainers merge.
-    let owned = owner_fix(file, go_stmt, leak);
-    if let Ok(fix) = &owned {
-        if fix.applicability == Some(Applicability::Safe) {
+    let advice = match owner_fix(file, go_stmt, leak) {
+        Ok(fix) => {
             return Outcome::Report {
                 grounds: Grounds::default(),
                 message: Some("no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into()),
-                fix: Some(fix.clone()),
-            };
+                fix: Some(fix),
+            }
         }
-    }
-    let owned_fix = |why: String| {
-        match &owned {
-        Ok(fix) => Outcome::Report {
-            grounds: Grounds::default(),
-            message: Some(format!(
-                "no context in scope and {why}: the fix adds a `Close` to the goroutine's owner (callers must call it)"
-            )),
-            fix: Some(fix.clone()),
-        },
-        Err(_) => Outcome::report_only(None),
-    }
+        Err(advice) if !advice.is_empty() => advice,
+        Err(_) => "give the goroutine a way to stop (a context its callers cancel, or a channel its owner closes when it is done)".to_string(),
     };
-    // Otherwise the function that starts (or is) the goroutine gets a context.
+    // Otherwise the function that starts (or is) the goroutine gets a context,
+    // when every caller has a real one to pass.
     let owner = if leak.func.kind() == "func_literal" {
         match scope::enclosing_function(go_stmt) {
             Some(f) => f,
-            None => return Outcome::report_only(None),
+            None => {
+                return Outcome::report_only(Some(format!(
+                    "no context in scope and no automatic fix: {advice}"
+                )))
+            }
         }
     } else {
         leak.func.clone()
     };
     match callers::add_context_parameter(file, &owner) {
-        // No caller has a context to give: the fix would only thread a
-        // `context.TODO()` that nothing cancels, a diff no reviewer merges.
-        Ok(change) if change.call_sites > 0 && change.todo_calls == change.call_sites => {
-            let name = callers::function_name(&owner).unwrap_or_default();
-            let sites = if change.todo_sites.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", change.todo_sites.join(", "))
-            };
-            if owned.is_ok() {
-                return owned_fix(format!(
-                    "no caller of `{name}` has a context to pass{sites}"
-                ));
-            }
-            Outcome::report_only(Some(format!(
-                "no context in scope and no automatic fix: no caller of `{name}` has a context to pass{sites}, and a `context.TODO()` would never end; give the goroutine a way to stop (a context or a channel its owner closes when it is done)"
-            )))
-        }
         // An import added to a file the parser only partly read could break it.
-        Ok(change) if !file.error_ranges.is_empty() => {
-            let _ = change;
-            Outcome::report_only(Some(
-                "no context in scope and no automatic fix: the file is only partly parsed".into(),
-            ))
-        }
+        Ok(_) if !file.error_ranges.is_empty() => Outcome::report_only(Some(
+            "no context in scope and no automatic fix: the file is only partly parsed".into(),
+        )),
         Ok(change) => {
             let mut edits = sleep_edits(
                 file.text(),
@@ -532,27 +508,17 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
             );
             edits.extend(change.edits);
             let name = callers::function_name(&owner).unwrap_or_default();
-            let n = change.call_sites;
-            let sites = match n {
+            let sites = match change.call_sites {
                 0 => "it has no caller in the module".to_string(),
-                1 => "passes one at its call site".to_string(),
-                n => format!("passes one at each of its {n} call sites"),
+                1 => "its caller passes its own context".to_string(),
+                n => format!("each of its {n} callers passes its own context"),
             };
-            let mut message = format!(
-                "no context in scope: the fix adds `{} context.Context` as the first parameter of `{name}` and {sites}",
-                change.param,
-            );
-            if !change.todo_sites.is_empty() {
-                message.push_str(&format!(
-                    "; {} ha{} no context and get{} `context.TODO()`, which never ends: the leak stays reported there until a real context is wired in",
-                    change.todo_sites.join(", "),
-                    if change.todo_sites.len() == 1 { "s" } else { "ve" },
-                    if change.todo_sites.len() == 1 { "s" } else { "" },
-                ));
-            }
             Outcome::Report {
                 grounds: Grounds::default(),
-                message: Some(message),
+                message: Some(format!(
+                    "no context in scope: the fix adds `{} context.Context` as the first parameter of `{name}`, and {sites}",
+                    change.param,
+                )),
                 fix: Some(FixPlan {
                     edits,
                     imports: change.imports,
@@ -562,14 +528,9 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
                 }),
             }
         }
-        Err(reason) => {
-            if owned.is_ok() {
-                return owned_fix(format!("no context can be passed in ({reason})"));
-            }
-            Outcome::report_only(Some(format!(
-                "no context in scope and no automatic fix: {reason}"
-            )))
-        }
+        Err(reason) => Outcome::report_only(Some(format!(
+            "no context in scope and no automatic fix: {reason}; {advice}"
+        ))),
     }
 }
 
@@ -1693,49 +1654,38 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
 
 /// The fix that gives the owner a way to stop its goroutine: a `done` channel
 /// (or one its stop method already closes) that every sleep of the loop also
-/// waits on, closed once in the type's `Close`/`Stop`/`Shutdown`. Safe when
-/// the type has that method (closing the value now also ends its goroutine);
-/// unsafe when a `Close` is added, since callers must start calling it.
+/// waits on, closed once in the type's existing `Close`/`Stop`/`Shutdown`:
+/// closing the value now also ends its goroutine (safe). A type with no stop
+/// method gets no edit (a new `Close` that no caller calls changes nothing):
+/// Err then says what to do by hand, and why no edit is made.
 fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result<FixPlan, String> {
     let Some(owner) = owner_of(go_stmt, leak) else {
-        return Err("the goroutine belongs to no value of a struct type this file declares".into());
+        return Err(String::new());
     };
     let text = file.text();
     let types = Resolver::new(file);
-    let stop_name = owner
-        .stop
-        .as_ref()
-        .and_then(callers::function_name)
-        .unwrap_or_else(|| "Close".to_string());
-    // A new `Close` only for a value its constructor returns: callers can call it.
-    if owner.stop.is_none() {
-        let returned = scope::enclosing_function(go_stmt)
-            .and_then(|f| f.field("result"))
-            .is_some_and(|r| r.text().contains(owner.ty.as_str()));
-        if owner.made_by.is_none() || !returned {
+    let Some(stop) = owner.stop.as_ref() else {
+        if let Some(m) = STOP_METHODS.iter().find(|m| types.has_method(&owner.ty, m)) {
             return Err(format!(
-                "`{}` has no stop method, and the goroutine is not started by its constructor",
+                "`{}.{m}` is declared in another file: close a done channel there and wait on it beside each sleep",
                 owner.ty
             ));
         }
-    }
-    if owner.stop.is_none() && STOP_METHODS.iter().any(|m| types.has_method(&owner.ty, m)) {
         return Err(format!(
-            "`{}` has a stop method in another file; close a done channel there and wait on it in the loop",
-            owner.ty
+            "`{ty}` has no `Close`, `Stop` or `Shutdown`, and a new one that no caller calls would change nothing: give `{ty}` a `done chan struct{{}}` field, wait on it beside each sleep (`case <-{inside}.done: return`), close it in a stop method, and call that method where the `{ty}` is dropped",
+            ty = owner.ty,
+            inside = owner.inside,
         ));
-    }
-    let stop_recv = owner
-        .stop
-        .as_ref()
-        .and_then(|m| decls::receiver_of(m))
+    };
+    let stop_name = callers::function_name(stop).unwrap_or_default();
+    let Some(r) = decls::receiver_of(stop)
         .and_then(|(r, _)| r)
-        .filter(|r| r != "_");
-    if owner.stop.is_some() && stop_recv.is_none() {
+        .filter(|r| r != "_")
+    else {
         return Err(format!(
             "`{stop_name}` has no receiver name to reach a field by"
         ));
-    }
+    };
     // A channel the stop method already closes: the loop only has to wait on it.
     let declared: Vec<(String, String)> = owner
         .fields
@@ -1752,13 +1702,10 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
                 .collect::<Vec<_>>()
         })
         .collect();
-    let reused = match (&owner.stop, &stop_recv) {
-        (Some(stop), Some(r)) => declared.iter().find_map(|(name, t)| {
-            let closes = stop.text().contains(&format!("close({r}.{name})"));
-            (t.starts_with("chan ") && closes).then(|| name.clone())
-        }),
-        _ => None,
-    };
+    let reused = declared.iter().find_map(|(name, t)| {
+        let closes = stop.text().contains(&format!("close({r}.{name})"));
+        (t.starts_with("chan ") && closes).then(|| name.clone())
+    });
     let mut edits = vec![];
     let field = match reused {
         Some(f) => f,
@@ -1817,44 +1764,18 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
                     ));
                 }
             }
-            let close_body = |r: &str, ind: &str| {
-                format!("{ind}if {r}.{name} != nil {{\n{ind}\tselect {{\n{ind}\tcase <-{r}.{name}:\n{ind}\tdefault:\n{ind}\t\tclose({r}.{name})\n{ind}\t}}\n{ind}}}\n")
-            };
-            match (&owner.stop, &stop_recv) {
-                (Some(stop), Some(r)) => {
-                    let body = stop.field("body").ok_or("the stop method has no body")?;
-                    let open = body.range().start + 1;
-                    if !text[open..].starts_with('\n') {
-                        return Err(format!("`{stop_name}` is written on one line"));
-                    }
-                    edits.push(Edit::new(open + 1, open + 1, close_body(r, "\t")));
-                }
-                _ => {
-                    let starter = scope::enclosing_function(go_stmt).ok_or("no starter")?;
-                    // The receiver name the type's other methods use.
-                    let top = go_stmt.ancestors().last().ok_or("no file")?;
-                    let r = top
-                        .children()
-                        .filter(|d| d.kind() == "method_declaration")
-                        .filter_map(|d| decls::receiver_of(&d))
-                        .find(|(r, t)| *t == owner.ty && r.as_deref().is_some_and(|r| r != "_"))
-                        .and_then(|(r, _)| r)
-                        .unwrap_or_else(|| owner.ty[..1].to_lowercase());
-                    let r = if r == name { format!("{r}0") } else { r };
-                    let starter_name = callers::function_name(&starter).unwrap_or_default();
-                    let end = starter.range().end;
-                    edits.push(Edit::new(
-                        end,
-                        end,
-                        format!(
-                            "\n\n// Close stops the goroutine that {starter_name} starts. Callers must call it\n// once they are done with the {}.\nfunc ({r} *{}) Close() {{\n{}}}",
-                            owner.ty,
-                            owner.ty,
-                            close_body(&r, "\t")
-                        ),
-                    ));
-                }
+            // Closed once, however often the stop method runs.
+            let body = stop.field("body").ok_or("the stop method has no body")?;
+            let open = body.range().start + 1;
+            if !text[open..].starts_with('\n') {
+                return Err(format!("`{stop_name}` is written on one line"));
             }
+            let ind = "\t";
+            edits.push(Edit::new(
+                open + 1,
+                open + 1,
+                format!("{ind}if {r}.{name} != nil {{\n{ind}\tselect {{\n{ind}\tcase <-{r}.{name}:\n{ind}\tdefault:\n{ind}\t\tclose({r}.{name})\n{ind}\t}}\n{ind}}}\n"),
+            ));
             name.to_string()
         }
     };
@@ -1863,27 +1784,13 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         &leak.sleeps,
         &format!("{}.{field}", owner.inside),
     ));
-    let (applicability, description) = if owner.stop.is_some() {
-        (
-            Applicability::Safe,
-            format!(
-                "the goroutine also waits on `{field}`, a channel `{}.{stop_name}` closes: closing the value now ends its goroutine",
-                owner.ty
-            ),
-        )
-    } else {
-        (
-            Applicability::Unsafe,
-            format!(
-                "adds `{}.Close`, which closes a `{field}` channel the goroutine also waits on: callers must now call `Close` when they are done with the value, or the goroutine still never ends",
-                owner.ty
-            ),
-        )
-    };
     Ok(FixPlan {
         edits,
-        applicability: Some(applicability),
-        description: Some(description),
+        applicability: Some(Applicability::Safe),
+        description: Some(format!(
+            "the goroutine also waits on `{field}`, a channel `{}.{stop_name}` closes: closing the value now ends its goroutine",
+            owner.ty
+        )),
         ..FixPlan::default()
     })
 }

@@ -150,6 +150,7 @@ cases! {
         neg_worker,
         pos_accessor_ticker,
         pos_error_only_return,
+        pos_every_caller_has_ctx,
         pos_failure_only_condition,
         pos_mixed_callers,
         pos_owner_close,
