@@ -396,12 +396,12 @@ pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
         }
         let line = Position::of_offset(file.text(), guard.range().start).line;
         r.why = format!(
-            "{}, but it starts at most once per key of `{map}` (line {line} returns the value kept for a key it has seen)",
+            "{}, but it starts at most once per key of `{map}` (the `if` at line {line} starts it only for a key not seen before)",
             r.why
         );
         r.path.push(file.evidence(
             guard.range().start,
-            format!("it starts at most once per key of `{map}`: a key seen before returns here, and the new value is stored in `{map}`"),
+            format!("it starts at most once per key of `{map}`: this `if` starts it only for a key not in `{map}`, where the new value is then stored"),
         ));
     }
     Some(r)
@@ -411,7 +411,7 @@ pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
 /// (`v, ok := m[k]`) and returns when it is there (`if ok { return v }`), or
 /// starts only when it is not (`if !ok { ... }`), and stores the new value in
 /// the same map (`m[k] = v`). The `if` and the map's name, when so.
-fn once_per_key<'r>(at: &GoNode<'r>) -> Option<(GoNode<'r>, String)> {
+pub fn once_per_key<'r>(at: &GoNode<'r>) -> Option<(GoNode<'r>, String)> {
     let func = at.ancestors().find(|a| {
         matches!(
             a.kind().as_ref(),

@@ -102,7 +102,15 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         ),
         (None, None) => unreachable!(),
     };
-    let mut out = match crate::profile::stage("GM003 fix", || plan(file, node, &leak)) {
+    // A goroutine shared by every caller asking for the same key must not end
+    // with the context of the first one.
+    let planned = match callers::once_per_key(node) {
+        Some((_, map)) => Outcome::report_only(Some(format!(
+            "no automatic fix: the goroutine is shared by every caller that asks for the same key of `{map}`, so no one caller's context may stop it; give the map's owner a stop method that ends them all"
+        ))),
+        None => crate::profile::stage("GM003 fix", || plan(file, node, &leak)),
+    };
+    let mut out = match planned {
         Outcome::Report { message, fix, .. } => Outcome::Report {
             grounds: Grounds::default(),
             message: Some(match message {
