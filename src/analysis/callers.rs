@@ -559,11 +559,10 @@ fn repeats_at(
             .get(&memo_key)
             .cloned();
         if let Some(answer) = hit {
+            // The word index read every file of the module: asking it notes them.
             if let Some(module) = &file.module {
                 if files.tracks() {
-                    for path in module_files(files, &module.root).iter() {
-                        let _ = files.read(path);
-                    }
+                    let _ = files_naming(files, &module.root, "");
                 }
             }
             return answer;
@@ -1476,7 +1475,13 @@ pub fn for_each_use(
     let own_path = files.canonical(file.path);
     let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
     let import_path = file.package_import_path();
-    for path in module_files(files, &module.root).iter() {
+    // Another package names a function of this one through its import; when
+    // only the callers matter (not a fix), a method's callers there hold
+    // values of its type only if they import it too (see below).
+    let quoted_import = import_path.as_ref().map(|ip| format!("\"{ip}\""));
+    let all = module_files(files, &module.root);
+    for &i in files_naming(files, &module.root, &name).iter() {
+        let path = &all[i];
         if !for_fix && path.to_string_lossy().ends_with("_test.go") {
             continue;
         }
@@ -1489,23 +1494,30 @@ pub fn for_each_use(
                 None => continue,
             }
         };
-        if !mentions_word(&text, &name) {
-            continue;
-        }
         // A file no normal build compiles (a `wireinject` injector, a `tools.go`,
         // an `ignore`d generator) calls nothing in the program.
         if !for_fix && crate::analysis::build::never_built(&text) {
             continue;
         }
-        let mut gf = crate::profile::stage("callers parse", || {
-            GoFile::parse(path, &text, Some(module.clone()))
-        });
-        gf.files = files.clone();
         let dir = files
             .canonical(path)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
+        // Read before parsing: a file of another folder that does not import this
+        // package cannot name its functions, and (for the callers) its method
+        // calls are not counted.
+        if dir != own_dir
+            && (!is_method || !for_fix)
+            && quoted_import
+                .as_ref()
+                .is_none_or(|q| !text.contains(q.as_str()))
+        {
+            continue;
+        }
+        let gf = crate::profile::stage("callers parse", || {
+            GoFile::parse_in(files, path, &text, Some(module.clone()))
+        });
         let same_package = dir == own_dir && gf.package_name == file.package_name;
         if is_method && !same_package && !exported {
             continue;
@@ -1609,6 +1621,41 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// The positions (in [`module_files`]) of the module's files whose text holds
+/// `word` as a whole identifier, as [`mentions_word`] tells it: from an index of
+/// every file's words, made once per run and module, so a search for callers
+/// reads only the files that may hold one.
+fn files_naming(files: &Files, root: &Path, word: &str) -> Vec<usize> {
+    let root = files.canonical(root);
+    let index = files.memo("module-words", &root, "", |f| {
+        let mut index: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, path) in module_files(f, &root).iter().enumerate() {
+            let Some(text) = f.read(path).and_then(|b| SourceText::decode(&b).ok()) else {
+                continue;
+            };
+            // Only words that may name a function: not numbers.
+            let mut words: Vec<&str> = text
+                .text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| w.chars().next().is_some_and(|c| !c.is_ascii_digit()))
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            for w in words {
+                match index.get_mut(w) {
+                    Some(v) => v.push(i),
+                    None => {
+                        index.insert(w.to_string(), vec![i]);
+                    }
+                }
+            }
+        }
+        index
+    });
+    index.get(word).cloned().unwrap_or_default()
 }
 
 /// True when `text` holds `word` as a whole identifier (not inside a longer
