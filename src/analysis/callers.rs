@@ -536,6 +536,9 @@ fn repeats_at(
             file.evidence(func.range().start, format!("`{name}` is more than {MAX_CALLER_DEPTH} calls away from `main`: how often it runs is not shown")),
         ));
     }
+    // `if hedge && ... { start }` with `hedge` a parameter: a caller passing
+    // `false` there never reaches the start.
+    let guards = flag_guards(&func, at);
     let key = (files.canonical(file.path), func.range().start);
     if seen.contains(&key) {
         CUTS.with(|c| c.set(c.get() + 1));
@@ -543,7 +546,7 @@ fn repeats_at(
     }
     // Answered before in this run (at this depth, and without a recursion cut):
     // the module's files are noted as read, as computing it would have.
-    let memo = file.module.as_ref().map(|m| {
+    let memo = file.module.as_ref().filter(|_| guards.is_empty()).map(|m| {
         files.memo("gm003-repeats", &files.canonical(&m.root), "", |_| {
             std::sync::Mutex::new(std::collections::HashMap::<
                 (PathBuf, usize, usize),
@@ -570,7 +573,7 @@ fn repeats_at(
     }
     seen.push(key);
     let cuts_before = CUTS.with(|c| c.get());
-    let answer = function_repeats(file, &func, &name, is_method, depth, seen);
+    let answer = function_repeats(file, &func, &name, is_method, &guards, depth, seen);
     if let Some(m) = &memo {
         if CUTS.with(|c| c.get()) == cuts_before {
             m.lock()
@@ -595,6 +598,7 @@ fn function_repeats(
     func: &GoNode,
     name: &str,
     is_method: bool,
+    guards: &[(usize, bool)],
     depth: usize,
     seen: &mut Vec<(PathBuf, usize)>,
 ) -> Option<Repeat> {
@@ -632,8 +636,11 @@ fn function_repeats(
             return true;
         }
         for u in uses {
-            callers += 1;
             let call = called_by(&u.node);
+            if call.as_ref().is_some_and(|c| flag_rules_out(c, guards)) {
+                continue;
+            }
+            callers += 1;
             let why = match &call {
                 Some(call) => {
                     let inner = repeats_at(gf, call, depth + 1, seen);
@@ -742,6 +749,88 @@ fn function_repeats(
             file.evidence(func.range().start, api),
         )),
     )
+}
+
+/// The boolean parameters of `func` that must hold a value for `at` to run:
+/// `at` is in the body of an `if` whose condition is `p`, `!p`, or one of those
+/// joined to others by `&&`. Each as (parameter position, value needed).
+fn flag_guards(func: &GoNode, at: &GoNode) -> Vec<(usize, bool)> {
+    let Some(list) = func.field("parameters") else {
+        return vec![];
+    };
+    let params = decls::params_of(&list, decls::DeclKind::Param);
+    let mut out = vec![];
+    for i in at.ancestors().take_while(|a| a.range() != func.range()) {
+        if i.kind() != "if_statement" {
+            continue;
+        }
+        let Some(then) = i.field("consequence") else {
+            continue;
+        };
+        if !(then.range().start <= at.range().start && at.range().end <= then.range().end) {
+            continue;
+        }
+        let Some(cond) = i.field("condition") else {
+            continue;
+        };
+        let mut terms = vec![cond];
+        while let Some(t) = terms.pop() {
+            match t.kind().as_ref() {
+                "binary_expression" if t.field("operator").is_some_and(|o| o.text() == "&&") => {
+                    terms.extend(t.field("left"));
+                    terms.extend(t.field("right"));
+                }
+                "parenthesized_expression" => terms.extend(t.named_children()),
+                "identifier" | "unary_expression" => {
+                    let (ident, value) = if t.kind() == "identifier" {
+                        (t.clone(), true)
+                    } else if t.field("operator").is_some_and(|o| o.text() == "!") {
+                        match t.field("operand").filter(|o| o.kind() == "identifier") {
+                            Some(o) => (o, false),
+                            None => continue,
+                        }
+                    } else {
+                        continue;
+                    };
+                    let name = ident.text();
+                    // The parameter itself, not a local that shadows it.
+                    let is_param = decls::lookup(&ident, &name)
+                        .is_some_and(|d| d.kind == decls::DeclKind::Param);
+                    if let Some(pos) = params.iter().position(|p| {
+                        p.name == name && p.ty.as_ref().is_some_and(|t| t.text() == "bool")
+                    }) {
+                        if is_param {
+                            out.push((pos, value));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// True when `call` passes a literal `true` or `false` where a guard of the
+/// callee needs the other value: along this call the guarded code never runs.
+fn flag_rules_out(call: &GoNode, guards: &[(usize, bool)]) -> bool {
+    if guards.is_empty() {
+        return false;
+    }
+    let Some(args) = call.field("arguments") else {
+        return false;
+    };
+    let args: Vec<GoNode> = args
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    guards.iter().any(|(pos, needed)| {
+        args.get(*pos).is_some_and(|a| match a.kind().as_ref() {
+            "true" => !needed,
+            "false" => *needed,
+            _ => false,
+        })
+    })
 }
 
 /// `//export f` (cgo) in the comment block right above `func`.
