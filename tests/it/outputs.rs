@@ -531,7 +531,7 @@ fn stdin_leaves_fixes_that_edit_other_files_to_a_tree_run() {
     // GM003: the fix would add a `ctx` parameter and update callers in other files.
     // GM006: the fix edits the Dockerfile only.
     for (dir, rel) in [
-        ("GM003", "internal/poller/pos_poller.go"),
+        ("GM003", "internal/cache/pos_generic_per_request.go"),
         ("GM006", "billing/pos_main.go"),
     ] {
         let root = fixtures.join(dir);
