@@ -291,6 +291,9 @@ pub struct Repeat {
     pub why: String,
     /// The call sites from the start outward, then the place that repeats.
     pub path: Vec<Evidence>,
+    /// The map whose keys the start is kept once per, when a function on the
+    /// path looks the key up first (see [`once_per_key`]).
+    pub per_key: Option<String>,
 }
 
 impl Repeat {
@@ -299,6 +302,7 @@ impl Repeat {
             strength,
             why,
             path: vec![at],
+            per_key: None,
         }
     }
 }
@@ -387,10 +391,16 @@ pub fn repeats(file: &GoFile, at: &GoNode) -> Option<String> {
 /// is reached, the best shown.
 pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
     let mut seen = vec![];
-    let mut r = repeats_at(file, at, 0, &mut seen)?;
-    // However often its function runs, a start kept once per key of a map
-    // (looked up first, stored after) runs once per key, not once per call.
+    let r = repeats_at(file, at, 0, &mut seen)?;
+    Some(capped_per_key(file, at, r))
+}
+
+/// However often its function runs, code at `at` kept once per key of a map
+/// (looked up first, stored after) runs once per key, not once per call: the
+/// repeat is weak at most, with the guard as evidence.
+fn capped_per_key(file: &GoFile, at: &GoNode, mut r: Repeat) -> Repeat {
     if let Some((guard, map)) = once_per_key(at) {
+        r.per_key = Some(map.clone());
         if r.strength > Strength::Weak {
             r.strength = Strength::Weak;
         }
@@ -404,7 +414,7 @@ pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
             format!("it starts at most once per key of `{map}`: this `if` starts it only for a key not in `{map}`, where the new value is then stored"),
         ));
     }
-    Some(r)
+    r
 }
 
 /// A start guarded by a map: the function holding `at` looks its key up first
@@ -645,7 +655,7 @@ fn function_repeats(
                 Some(call) => {
                     let inner = repeats_at(gf, call, depth + 1, seen);
                     let pair = created_after_close(gf, call, &name, inner.is_some());
-                    stronger(inner, pair)
+                    stronger(inner, pair).map(|r| capped_per_key(gf, call, r))
                 }
                 None => value_repeats(gf, &u.node, &format!("`{name}`"), depth, seen),
             };

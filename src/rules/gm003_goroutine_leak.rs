@@ -47,6 +47,10 @@ pub enum Sleep<'r> {
         /// The loop's variable and its type (`t`, `time.Time`), if it has one.
         var: Option<(String, String)>,
     },
+    /// A receive from a channel field that nothing in the package closes
+    /// (`job := <-w.jobs`): once its senders are gone it blocks forever. No
+    /// edit: what the value received is needed for is the loop's business.
+    Wait { stmt: GoNode<'r>, channel: String },
 }
 
 /// An endless loop in a goroutine's function.
@@ -57,7 +61,7 @@ pub struct Leak<'r> {
     pub looping: GoNode<'r>,
     pub sleeps: Vec<Sleep<'r>>,
     /// What keeps the loop going, as evidence says it.
-    pub why: &'static str,
+    pub why: String,
 }
 
 /// The evidence line for a loop with no way out at all.
@@ -104,8 +108,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     // A goroutine shared by every caller asking for the same key must not end
     // with the context of the first one.
-    let planned = match callers::once_per_key(node) {
-        Some((_, map)) => Outcome::report_only(Some(format!(
+    let planned = match repeat.as_ref().and_then(|r| r.per_key.clone()) {
+        Some(map) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine is shared by every caller that asks for the same key of `{map}`, so no one caller's context may stop it; give the map's owner a stop method that ends them all"
         ))),
         None => crate::profile::stage("GM003 fix", || plan(file, node, &leak)),
@@ -331,7 +335,7 @@ fn grade(
             format!("`{ctx}` is in scope, but this loop never waits on it"),
         ));
     }
-    g.push(loop_file.evidence(leak.looping.range().start, leak.why));
+    g.push(loop_file.evidence(leak.looping.range().start, leak.why.clone()));
     // A comment that says the goroutine is meant to live as long as the
     // process lowers the confidence one level (it never silences alone).
     if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func)
@@ -424,7 +428,7 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
         let leak = find_leak(gf, decl, None)?;
         found = Some((
             callers::here(gf, &leak.looping, &root),
-            gf.evidence(leak.looping.range().start, leak.why),
+            gf.evidence(leak.looping.range().start, leak.why.clone()),
         ));
         Some(String::new())
     });
@@ -459,6 +463,14 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
 /// The fix of one leak: its sleeps wait on a context too, the one in scope or
 /// a new first parameter of the function that starts the goroutine.
 fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
+    if let Some(ch) = leak.sleeps.iter().find_map(|s| match s {
+        Sleep::Wait { channel, .. } => Some(channel),
+        _ => None,
+    }) {
+        return Outcome::report_only(Some(format!(
+            "no automatic fix: the loop waits on `{ch}`, which nothing in the package closes; close it where its owner stops and return when the receive reports it closed (`v, ok := <-{ch}`), or wait on a done channel beside it"
+        )));
+    }
     if returns_values(&leak.func) {
         return Outcome::report_only(Some(
             "no automatic fix: the goroutine's function returns values, so a bare `return` cannot stop it".into(),
@@ -707,12 +719,18 @@ pub fn find_leak<'r>(file: &GoFile, func: &GoNode<'r>, ignoring: Option<&str>) -
             if let Some(r) = ranged {
                 sleeps.insert(0, r);
             }
-            let why = if !endless {
-                "this loop's condition reads state that only its failure path changes: no stop method of its owner touches it"
+            let waits = sleeps.iter().find_map(|s| match s {
+                Sleep::Wait { channel, .. } => Some(channel.clone()),
+                _ => None,
+            });
+            let why = if let Some(ch) = waits {
+                format!("this loop waits on `{ch}`, which nothing in the package closes: no return, break or close ends it")
+            } else if !endless {
+                "this loop's condition reads state that only its failure path changes: no stop method of its owner touches it".to_string()
             } else if error_only {
-                "this loop returns only when something fails: its owner's stop method touches nothing the loop uses"
+                "this loop returns only when something fails: its owner's stop method touches nothing the loop uses".to_string()
             } else {
-                NO_WAY_OUT
+                NO_WAY_OUT.to_string()
             };
             Some(Leak {
                 func: func.clone(),
@@ -898,7 +916,21 @@ fn sleeps_without_exit<'r>(
                         });
                     }
                 } else if !in_select {
-                    return None;
+                    // A worker paced by its input stops when the input is closed;
+                    // a field nothing in the package closes never is.
+                    if !never_closed(file, &channel) {
+                        return None;
+                    }
+                    let stmt = n
+                        .ancestors()
+                        .take_while(|a| a.range() != looping.range())
+                        .find(|a| {
+                            a.kind().ends_with("_statement") || a.kind() == "short_var_declaration"
+                        })?;
+                    sleeps.push(Sleep::Wait {
+                        stmt,
+                        channel: channel.text().to_string(),
+                    });
                 }
             }
             "range_clause" if ranges_over_channel(file, n) => {
@@ -1393,6 +1425,70 @@ fn may_be_channel(file: &GoFile, expr: &GoNode) -> bool {
     }
 }
 
+/// True when `ch` is a channel field (`w.jobs`, declared `chan` in this file)
+/// that no file of the package closes or hands elsewhere: every use of the
+/// field (`.jobs`) is a receive, a send, a `make` into it or a `len`/`cap`.
+/// Any other use (`close(w.jobs)`, passed on, assigned away) may close it.
+fn never_closed(file: &GoFile, ch: &GoNode) -> bool {
+    if ch.kind() != "selector_expression" {
+        return false;
+    }
+    let Some(field) = ch.field("field").map(|f| f.text().to_string()) else {
+        return false;
+    };
+    let declared_chan = file
+        .root
+        .root()
+        .dfs()
+        .filter(|f| f.kind() == "field_declaration")
+        .filter(|f| {
+            f.children()
+                .any(|c| c.kind() == "field_identifier" && c.text() == field)
+        })
+        .filter_map(|f| f.field("type").map(|t| t.text().to_string()))
+        .collect::<Vec<_>>();
+    if declared_chan.is_empty() || !declared_chan.iter().all(|t| t.contains("chan")) {
+        return false;
+    }
+    let files = file.package();
+    let own = files.canonical(file.path);
+    let Some(dir) = own.parent() else {
+        return false;
+    };
+    let mut texts = vec![file.text().to_string()];
+    for e in files.go_files(dir) {
+        if e.name.ends_with("_test.go") || files.canonical(&e.path) == own {
+            continue;
+        }
+        match files
+            .read(&e.path)
+            .and_then(|b| crate::source::SourceText::decode(&b).ok())
+        {
+            Some(s) => texts.push(s.text),
+            None => return false,
+        }
+    }
+    let needle = format!(".{field}");
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    texts.iter().all(|t| {
+        t.match_indices(&needle).all(|(i, _)| {
+            let after = &t[i + needle.len()..];
+            if after.starts_with(ident) {
+                return true; // `.jobsDone`: another name
+            }
+            // The operand before the dot: `w`, `s.pool`, `x[i]`...
+            let before = t[..i].trim_end_matches(|c: char| ident(c) || c == '.');
+            let before = before.trim_end();
+            let after = after.trim_start();
+            before.ends_with("<-")
+                || after.starts_with("<-")
+                || after.starts_with("= make(")
+                || before.ends_with("len(")
+                || before.ends_with("cap(")
+        })
+    })
+}
+
 fn returns_values(func: &GoNode) -> bool {
     let Some(result) = func.field("result") else {
         return false;
@@ -1407,9 +1503,10 @@ fn returns_values(func: &GoNode) -> bool {
 
 fn sleep_node<'r>(s: &Sleep<'r>) -> GoNode<'r> {
     match s {
-        Sleep::Call { stmt, .. } | Sleep::Receive { stmt, .. } | Sleep::Select { stmt } => {
-            stmt.clone()
-        }
+        Sleep::Call { stmt, .. }
+        | Sleep::Receive { stmt, .. }
+        | Sleep::Select { stmt }
+        | Sleep::Wait { stmt, .. } => stmt.clone(),
         // The loop's body: the context lookup must see what the loop sees.
         Sleep::Range { looping, .. } => looping.field("body").unwrap_or(looping.clone()),
     }
@@ -1524,7 +1621,7 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], done: &str) -> Vec<Edit> {
                 end,
                 format!("select {{\n{ind}{done}case <-{channel}:{comment}\n{ind}}}"),
             )),
-            Sleep::Range { .. } => {}
+            Sleep::Range { .. } | Sleep::Wait { .. } => {}
             Sleep::Select { stmt } => {
                 let Some(first) = stmt
                     .children()
