@@ -202,7 +202,9 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
 
 /// Where an interface type of the module declares a method `name`, if one does.
 fn interface_declaring(files: &Files, root: &Path, name: &str) -> Option<String> {
-    for path in module_files(files, root).iter() {
+    let all = module_files(files, root);
+    for &i in files_naming(files, root, name).iter() {
+        let path = &all[i];
         let Some(text) = files
             .read(path)
             .and_then(|b| SourceText::decode(&b).ok())
@@ -213,8 +215,7 @@ fn interface_declaring(files: &Files, root: &Path, name: &str) -> Option<String>
         if !text.contains(name) || !text.contains("interface") {
             continue;
         }
-        let mut gf = GoFile::parse(path, &text, None);
-        gf.files = files.clone();
+        let gf = GoFile::parse_in(files, path, &text, None);
         let found = gf.root.root().dfs().find(|n| {
             n.kind() == "method_elem" && n.field("name").is_some_and(|f| f.text() == name)
         });
@@ -1396,6 +1397,19 @@ pub fn resolve_callee(
     call: &GoNode,
     visit: &mut dyn FnMut(&GoFile, &GoNode) -> Option<String>,
 ) -> Option<String> {
+    resolve_callee_with(file, call, None, visit)
+}
+
+/// [`resolve_callee`], with the answer kept once per run for each declaring
+/// file and callee when `memo` names it (the memo's kind, and what else the
+/// answer depends on): `visit` must then depend only on the declaration it is
+/// given and that key, not on the call.
+pub fn resolve_callee_with<T: Clone + Send + Sync + 'static>(
+    file: &GoFile,
+    call: &GoNode,
+    memo: Option<(&'static str, &str)>,
+    visit: &mut dyn FnMut(&GoFile, &GoNode) -> Option<T>,
+) -> Option<T> {
     let files = file.package();
     let callee = call.field("function")?;
     let own_dir = files.canonical(file.path).parent()?.to_path_buf();
@@ -1512,13 +1526,24 @@ pub fn resolve_callee(
             }
             continue;
         }
-        let mut gf = GoFile::parse(&path, &text, file.module.clone());
-        gf.files = files.clone();
-        if package.as_ref().is_some_and(|p| *p != gf.package_name) {
-            continue;
-        }
-        if let Some(decl) = declared_in(gf.root.root(), &recv, &name) {
-            return visit(&gf, &decl);
+        let mut answer = |f: &Files| -> Option<Option<T>> {
+            let mut gf = GoFile::parse_in(f, &path, &text, file.module.clone());
+            gf.files = f.clone();
+            if package.as_ref().is_some_and(|p| *p != gf.package_name) {
+                return None;
+            }
+            let decl = declared_in(gf.root.root(), &recv, &name)?;
+            Some(visit(&gf, &decl))
+        };
+        let found = match memo {
+            Some((kind, extra)) => {
+                let key = format!("{package:?} {recv:?} {name} {extra}");
+                (*files.memo(kind, &files.canonical(&path), &key, |f| answer(f))).clone()
+            }
+            None => answer(files),
+        };
+        if let Some(found) = found {
+            return found;
         }
     }
     None

@@ -423,15 +423,19 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
         .as_ref()
         .map(|m| m.root.clone())
         .unwrap_or_default();
-    let mut found: Option<(String, crate::finding::Evidence)> = None;
-    callers::resolve_callee(file, &call, &mut |gf, decl| {
-        let leak = find_leak(gf, decl, None)?;
-        found = Some((
-            callers::here(gf, &leak.looping, &root),
-            gf.evidence(leak.looping.range().start, leak.why.clone()),
-        ));
-        Some(String::new())
-    });
+    // The callee's loop, judged once per run however many `go` statements run it.
+    let found = callers::resolve_callee_with(
+        file,
+        &call,
+        Some(("gm003-callee-loop", "")),
+        &mut |gf, decl| {
+            let leak = find_leak(gf, decl, None)?;
+            Some((
+                callers::here(gf, &leak.looping, &root),
+                gf.evidence(leak.looping.range().start, leak.why.clone()),
+            ))
+        },
+    );
     let Some((looping, loop_evidence)) = found else {
         return Outcome::Silent;
     };
@@ -579,30 +583,35 @@ fn todo_call(file: &GoFile, call: &GoNode) -> Outcome {
         return Outcome::Silent;
     }
     let in_go = call.parent().is_some_and(|p| p.kind() == "go_statement");
-    let Some(leaked) = callers::resolve_callee(file, call, &mut |gf, callee| {
-        let param = first_param_name(callee)?;
-        let name = callers::function_name(callee).unwrap_or_default();
-        // The callee is the goroutine (`go f(context.TODO())`), or starts one.
-        if in_go {
-            return find_leak(gf, callee, Some(&param)).map(|_| name);
-        }
-        let body = callee.field("body")?;
-        decls::own_nodes(&body)
-            .into_iter()
-            .filter(|n| n.kind() == "go_statement")
-            .find(|g| {
-                goroutine_function(g).is_some_and(|f| {
-                    // A named goroutine function sees the context under its own name.
-                    let inner = if f.kind() == "func_literal" {
-                        Some(param.clone())
-                    } else {
-                        passed_as(g, &param).and_then(|i| nth_param_name(&f, i))
-                    };
-                    inner.is_some_and(|p| find_leak(gf, &f, Some(&p)).is_some())
+    let Some(leaked) = callers::resolve_callee_with(
+        file,
+        call,
+        Some(("gm003-todo-callee", if in_go { "go" } else { "call" })),
+        &mut |gf, callee| {
+            let param = first_param_name(callee)?;
+            let name = callers::function_name(callee).unwrap_or_default();
+            // The callee is the goroutine (`go f(context.TODO())`), or starts one.
+            if in_go {
+                return find_leak(gf, callee, Some(&param)).map(|_| name);
+            }
+            let body = callee.field("body")?;
+            decls::own_nodes(&body)
+                .into_iter()
+                .filter(|n| n.kind() == "go_statement")
+                .find(|g| {
+                    goroutine_function(g).is_some_and(|f| {
+                        // A named goroutine function sees the context under its own name.
+                        let inner = if f.kind() == "func_literal" {
+                            Some(param.clone())
+                        } else {
+                            passed_as(g, &param).and_then(|i| nth_param_name(&f, i))
+                        };
+                        inner.is_some_and(|p| find_leak(gf, &f, Some(&p)).is_some())
+                    })
                 })
-            })
-            .map(|_| name)
-    }) else {
+                .map(|_| name)
+        },
+    ) else {
         return Outcome::Silent;
     };
     let Some(repeat) = callers::repeat_path(file, call) else {
