@@ -1476,12 +1476,7 @@ pub fn resolve_callee_with<T: Clone + Send + Sync + 'static>(
             }
             _ => return None,
         };
-    let paths: Vec<PathBuf> = files
-        .go_files(&dir)
-        .into_iter()
-        .map(|e| e.path)
-        .filter(|p| !p.to_string_lossy().ends_with("_test.go"))
-        .collect();
+    let paths = declaring_files(files, &dir, &name);
     for path in paths {
         let is_own = files.canonical(&path) == files.canonical(file.path);
         let text = if is_own {
@@ -1547,6 +1542,47 @@ pub fn resolve_callee_with<T: Clone + Send + Sync + 'static>(
         }
     }
     None
+}
+
+/// The non-test files of folder `dir` that declare a function or method named
+/// `name` (a line `func name(`, `func (r T) name(`, as gofmt writes them), from
+/// an index of the folder's declarations made once per run.
+fn declaring_files(files: &Files, dir: &Path, name: &str) -> Vec<PathBuf> {
+    let dir = files.canonical(dir);
+    let index = files.memo("folder-funcs", &dir, "", |f| {
+        let mut index: std::collections::HashMap<String, Vec<PathBuf>> =
+            std::collections::HashMap::new();
+        for e in f.go_files(&dir) {
+            if e.name.ends_with("_test.go") {
+                continue;
+            }
+            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+                continue;
+            };
+            for line in text.text.lines() {
+                let Some(rest) = line.strip_prefix("func ") else {
+                    continue;
+                };
+                // Past a receiver: its closing parenthesis and a space.
+                let rest = match rest.strip_prefix('(') {
+                    Some(r) => match r.find(") ") {
+                        Some(i) => &r[i + 2..],
+                        None => continue,
+                    },
+                    None => rest,
+                };
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                let v = index.entry(rest[..end].to_string()).or_default();
+                if v.last() != Some(&e.path) {
+                    v.push(e.path.clone());
+                }
+            }
+        }
+        index
+    });
+    index.get(name).cloned().unwrap_or_default()
 }
 
 /// The package qualifier ("" for this package) and base name of the type of a

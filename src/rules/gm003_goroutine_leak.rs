@@ -439,10 +439,12 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     let Some((looping, loop_evidence)) = found else {
         return Outcome::Silent;
     };
-    let Some(repeat) = callers::repeat_path(file, go_stmt) else {
+    let Some(repeat) =
+        crate::profile::stage("GM003 callers", || callers::repeat_path(file, go_stmt))
+    else {
         return Outcome::Silent;
     };
-    let pinned = pins(file, go_stmt);
+    let pinned = crate::profile::stage("GM003 pins", || pins(file, go_stmt));
     let grows = pinned.iter().any(|p| p.grows);
     use crate::finding::Confidence::{High, Low, Medium};
     let level = match repeat.strength {
