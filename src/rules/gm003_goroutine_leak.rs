@@ -1823,6 +1823,7 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         (t.starts_with("chan ") && closes).then(|| name.clone())
     });
     let mut edits = vec![];
+    let mut imports = vec![];
     let field = match reused {
         Some(f) => f,
         None => {
@@ -1830,10 +1831,18 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
                 |n: &str| declared.iter().any(|(f, _)| f == n) || types.has_method(&owner.ty, n);
             let Some(name) = ["done", "stop", "quit", "stopCh"]
                 .into_iter()
-                .find(|n| !taken(n))
+                .find(|n| !taken(n) && !taken(&format!("{n}Once")))
             else {
                 return Err("no free field name for a done channel".into());
             };
+            // Closed through a `sync.Once`: a stop method called twice, or from
+            // two goroutines at once, closes it once.
+            let (sync_pkg, sync_alias) =
+                crate::imports::choose_name(&file.root, "sync", &file.imports);
+            imports.push(crate::imports::ImportRequest {
+                path: "sync".into(),
+                alias: sync_alias,
+            });
             // The field, in a block of its own so gofmt's alignment of the others stays.
             let fr = owner.fields.range();
             if !text[fr.clone()].contains('\n') {
@@ -1853,10 +1862,12 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             let prev_blank =
                 text[..line_start].ends_with("\n\n") || text[..line_start].ends_with("{\n");
             let lead = if prev_blank { "" } else { "\n" };
+            // gofmt aligns the two types after the longer name.
+            let pad = " ".repeat("Once".len() + 1);
             edits.push(Edit::new(
                 line_start,
                 line_start,
-                format!("{lead}\t// {name} is closed by {stop_name} to stop the background loop.\n\t{name} chan struct{{}}\n"),
+                format!("{lead}\t// {name} is closed by {stop_name} to stop the background loop.\n\t{name}{pad}chan struct{{}}\n\t{name}Once {sync_pkg}.Once\n"),
             ));
             // Made where the value is made, or before the goroutine starts.
             match &owner.made_by {
@@ -1890,7 +1901,7 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             edits.push(Edit::new(
                 open + 1,
                 open + 1,
-                format!("{ind}if {r}.{name} != nil {{\n{ind}\tselect {{\n{ind}\tcase <-{r}.{name}:\n{ind}\tdefault:\n{ind}\t\tclose({r}.{name})\n{ind}\t}}\n{ind}}}\n"),
+                format!("{ind}if {r}.{name} != nil {{\n{ind}\t{r}.{name}Once.Do(func() {{ close({r}.{name}) }})\n{ind}}}\n"),
             ));
             name.to_string()
         }
@@ -1902,6 +1913,7 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
     ));
     Ok(FixPlan {
         edits,
+        imports,
         applicability: Some(Applicability::Safe),
         description: Some(format!(
             "the goroutine also waits on `{field}`, a channel `{}.{stop_name}` closes: closing the value now ends its goroutine",

@@ -162,6 +162,7 @@ cases! {
         pos_owner_close,
         pos_owner_no_close,
         pos_owner_reuse,
+        pos_owner_stop_no_sync,
         pos_retry_loop,
         pos_textbook,
         pos_ticker_range,
