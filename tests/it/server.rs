@@ -456,7 +456,8 @@ fn every_fix_in_the_editor_is_what_fix_writes() {
     lsp.shutdown();
 }
 
-/// GM003's fix adds a context to callers in other packages, GM006's sets
+/// GM003's fix adds a context parameter and passes the callers' own context in
+/// another package (internal/watch's start, internal/api's caller), GM006's sets
 /// GOMEMLIMIT in the deployment manifest: the workspace edit holds those files.
 /// Saving the manifest re-publishes the main package's diagnostics.
 #[test]
@@ -464,9 +465,9 @@ fn cross_file_fixes_edit_the_other_files() {
     let fixtures = common::fixtures_dir();
     let (_tmp, gm003) = copy(&fixtures.join("GM003"));
     let mut lsp = Lsp::start(&gm003, json!({"unsafe-fixes": true}));
-    let poller = gm003.join("internal/poller/pos_poller.go");
-    assert!(fixes_match_cli(&mut lsp, &gm003, &poller));
-    let uri = lsp.open(&poller);
+    let watch = gm003.join("internal/watch/pos_watch.go");
+    assert!(fixes_match_cli(&mut lsp, &gm003, &watch));
+    let uri = lsp.open(&watch);
     let _ = lsp.diagnostics(&uri);
     let actions = lsp.code_actions(&uri, whole_file(), Some("source.fixAll"));
     let touched: Vec<String> = actions[0]["edit"]["changes"]
@@ -475,7 +476,7 @@ fn cross_file_fixes_edit_the_other_files() {
         .keys()
         .cloned()
         .collect();
-    for other in ["cmd/app/main.go", "internal/api/api.go"] {
+    for other in ["internal/api/watch.go"] {
         assert!(
             touched.contains(&uri_of(&gm003.join(other))),
             "{other} not in {touched:?}"
