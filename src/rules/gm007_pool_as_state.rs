@@ -29,7 +29,20 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     match reason {
         Some(why) => {
-            let mut grounds = Grounds::new(why.confidence);
+            // Test code's pools live as long as a test: at worst a flaky test,
+            // never memory a program keeps.
+            let confidence = if file.is_test_file {
+                Confidence::Low
+            } else {
+                why.confidence
+            };
+            let mut grounds = Grounds::new(confidence);
+            if file.is_test_file {
+                grounds.push(file.evidence(
+                    call.range().start,
+                    "in a _test.go file: test code (lowers confidence)",
+                ));
+            }
             for (at, what) in why.evidence {
                 grounds.push(file.evidence(at, what));
             }

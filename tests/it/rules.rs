@@ -280,6 +280,7 @@ cases! {
     GM007 {
         low_comment_only,
         low_put_populated,
+        low_recorder_test,
         neg_acquire_idioms,
         neg_defensive_nil_check,
         neg_pool_from_helper,
