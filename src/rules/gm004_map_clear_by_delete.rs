@@ -1854,7 +1854,11 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Opt
             if !varies {
                 continue;
             }
-            if let Some(what) = input_loop(gf, &call, &caller, &param_names(&caller)) {
+            let in_loop = input_loop(gf, &call, &caller, &param_names(&caller)).filter(|_| {
+                arg.as_ref()
+                    .is_some_and(|a| changes_per_pass(a, &call, &caller))
+            });
+            if let Some(what) = in_loop {
                 let what = what.replacen("filled", &format!("`{name}` is called"), 1);
                 found = Some(gf.evidence(call.range().start, what));
                 return false;
@@ -1886,6 +1890,40 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Opt
         true
     });
     found
+}
+
+/// The key `arg` of `call` takes a new value on each pass of a loop around the
+/// call (inside `func`): it names the loop's own variables or a name assigned
+/// in the loop's body before the call. A key fixed for the whole loop (pgx's
+/// element type, passed on every pass) adds one entry, however long the loop.
+fn changes_per_pass(arg: &GoNode, call: &GoNode, func: &GoNode) -> bool {
+    let used: Vec<String> = std::iter::once(arg.clone())
+        .chain(arg.dfs())
+        .filter(|n| n.kind() == "identifier")
+        .map(|n| n.text().to_string())
+        .collect();
+    let at = call.range().start;
+    call.ancestors()
+        .take_while(|a| a.range() != func.range())
+        .filter(|a| a.kind() == "for_statement")
+        .any(|lp| {
+            lp.dfs().any(|n| {
+                let assigns = match n.kind().as_ref() {
+                    "range_clause" | "short_var_declaration" | "assignment_statement" => {
+                        n.field("left")
+                    }
+                    "inc_statement" | "dec_statement" => n.named_children().next(),
+                    "var_spec" => n.field("name"),
+                    _ => None,
+                };
+                n.range().start < at
+                    && assigns.is_some_and(|left| {
+                        std::iter::once(left.clone()).chain(left.dfs()).any(|x| {
+                            x.kind() == "identifier" && used.contains(&x.text().to_string())
+                        })
+                    })
+            })
+        })
 }
 
 /// How many callers up a key passed on as a parameter is followed.

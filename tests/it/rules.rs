@@ -171,6 +171,7 @@ cases! {
     }
     GM004 {
         low_block_cache,
+        low_fixed_key_in_loop,
         low_closure,
         low_refill_each_cycle,
         low_reset_per_cycle,
