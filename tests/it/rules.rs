@@ -267,6 +267,7 @@ cases! {
         scriptbuild__server__pos_main,
         shortener__pos_main,
         debugimg__low_main,
+        loopbackdebug__neg_main,
         standins__internal__fakeoidc__low_main,
         standins__tools__test_server__low_main,
         testapps__tests__apps__echo__low_main,

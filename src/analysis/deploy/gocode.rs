@@ -498,6 +498,9 @@ fn is_handler_signature(sig: &str) -> bool {
         || params.contains("Params,")
 }
 
+/// Address literals of the loopback interface, as a listener's argument.
+const LOOPBACK: [&str; 3] = ["\"localhost:", "\"127.0.0.1:", "\"[::1]:"];
+
 /// Where a file listens for connections, by the packages it imports: `net/http`
 /// (`ListenAndServe`, a `Server`'s `Serve`), `net` (`Listen`), gRPC
 /// (`NewServer`), and server frameworks that listen for their caller (gin's
@@ -574,6 +577,11 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
         let code = line.split("//").next().unwrap_or("");
         if code.trim_start().starts_with("go func") {
             in_go = true;
+        }
+        // A listener on the loopback interface (`"localhost:6060"`, a pprof or
+        // debug port) is reachable only from inside the container: no service.
+        if LOOPBACK.iter().any(|l| code.contains(l)) {
+            continue;
         }
         if let Some((needle, label)) = wanted.iter().find(|(w, _)| code.contains(w.as_str())) {
             let call = needle.trim_start_matches('.').trim_end_matches(['(', '{']);
