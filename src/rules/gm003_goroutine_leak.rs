@@ -1419,21 +1419,25 @@ fn may_be_channel(file: &GoFile, expr: &GoNode) -> bool {
             let Some(field) = expr.field("field") else {
                 return true;
             };
-            let declared: Vec<String> = file
-                .root
-                .root()
-                .dfs()
-                .filter(|f| f.kind() == "field_declaration")
-                .filter(|f| {
-                    f.children()
-                        .any(|c| c.kind() == "field_identifier" && c.text() == field.text())
-                })
-                .filter_map(|f| f.field("type").map(|t| t.text().to_string()))
-                .collect();
+            let declared = field_types(file, &field.text());
             declared.is_empty() || declared.iter().any(|t| t.contains("chan"))
         }
         _ => true,
     }
+}
+
+/// The declared types (as written) of the struct fields named `field` in `file`.
+fn field_types(file: &GoFile, field: &str) -> Vec<String> {
+    file.root
+        .root()
+        .dfs()
+        .filter(|f| f.kind() == "field_declaration")
+        .filter(|f| {
+            f.children()
+                .any(|c| c.kind() == "field_identifier" && c.text() == field)
+        })
+        .filter_map(|f| f.field("type").map(|t| t.text().to_string()))
+        .collect()
 }
 
 /// True when `ch` is a channel field (`w.jobs`, declared `chan` in this file)
@@ -1447,17 +1451,7 @@ fn never_closed(file: &GoFile, ch: &GoNode) -> bool {
     let Some(field) = ch.field("field").map(|f| f.text().to_string()) else {
         return false;
     };
-    let declared_chan = file
-        .root
-        .root()
-        .dfs()
-        .filter(|f| f.kind() == "field_declaration")
-        .filter(|f| {
-            f.children()
-                .any(|c| c.kind() == "field_identifier" && c.text() == field)
-        })
-        .filter_map(|f| f.field("type").map(|t| t.text().to_string()))
-        .collect::<Vec<_>>();
+    let declared_chan = field_types(file, &field);
     if declared_chan.is_empty() || !declared_chan.iter().all(|t| t.contains("chan")) {
         return false;
     }
