@@ -268,6 +268,8 @@ cases! {
         shortener__pos_main,
         debugimg__low_main,
         loopbackdebug__neg_main,
+        otherimage__cmd__courier__pos_main,
+        otherimage__cmd__migrate__neg_main,
         standins__internal__fakeoidc__low_main,
         standins__tools__test_server__low_main,
         testapps__tests__apps__echo__low_main,
