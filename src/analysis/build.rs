@@ -12,10 +12,14 @@ const NEVER_SET: &[&str] = &["ignore", "wireinject", "tools"];
 /// True when the file's build constraint cannot hold in a normal build, for
 /// any value of the other tags.
 pub fn never_built(text: &str) -> bool {
-    match constraint(text) {
-        Some(expr) => !satisfiable(&expr),
-        None => false,
-    }
+    !may_hold(text, &|t: &str| NEVER_SET.contains(&t).then_some(false))
+}
+
+/// True when the file's build constraint (none: true) can hold with the tags
+/// `fixed` gives a value set to it, for some choice of the others. Shared by
+/// the call graph ([`never_built`]) and GM006 (a Linux build, gocode.rs).
+pub fn may_hold(text: &str, fixed: &dyn Fn(&str) -> Option<bool>) -> bool {
+    constraint(text).is_none_or(|expr| satisfiable(&expr, fixed))
 }
 
 #[derive(Debug, Clone)]
@@ -140,17 +144,17 @@ fn parse_not(t: &[String], pos: &mut usize) -> Option<Expr> {
     }
 }
 
-fn tags(e: &Expr, out: &mut Vec<String>) {
+fn tags(e: &Expr, fixed: &dyn Fn(&str) -> Option<bool>, out: &mut Vec<String>) {
     match e {
         Expr::Tag(t) => {
-            if !NEVER_SET.contains(&t.as_str()) && !out.contains(t) {
+            if fixed(t).is_none() && !out.contains(t) {
                 out.push(t.clone());
             }
         }
-        Expr::Not(x) => tags(x, out),
+        Expr::Not(x) => tags(x, fixed, out),
         Expr::And(a, b) | Expr::Or(a, b) => {
-            tags(a, out);
-            tags(b, out);
+            tags(a, fixed, out);
+            tags(b, fixed, out);
         }
     }
 }
@@ -164,19 +168,21 @@ fn eval(e: &Expr, set: &dyn Fn(&str) -> bool) -> bool {
     }
 }
 
-/// True when some choice of the other tags makes `e` hold with the never-set
-/// tags off (more than 12 other tags: assumed to).
-fn satisfiable(e: &Expr) -> bool {
+/// True when some choice of the free tags makes `e` hold, the others taking
+/// the value `fixed` gives them (more than 12 free tags: assumed to).
+fn satisfiable(e: &Expr, fixed: &dyn Fn(&str) -> Option<bool>) -> bool {
     let mut free = vec![];
-    tags(e, &mut free);
+    tags(e, fixed, &mut free);
     if free.len() > 12 {
         return true;
     }
     (0u32..1 << free.len()).any(|bits| {
         eval(e, &|t: &str| {
-            free.iter()
-                .position(|f| f == t)
-                .is_some_and(|i| bits & (1 << i) != 0)
+            fixed(t).unwrap_or_else(|| {
+                free.iter()
+                    .position(|f| f == t)
+                    .is_some_and(|i| bits & (1 << i) != 0)
+            })
         })
     })
 }

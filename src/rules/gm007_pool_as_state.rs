@@ -113,22 +113,27 @@ fn keyed_put_from_elsewhere(file: &GoFile) -> Option<(usize, String)> {
         if !pool.map_key.as_ref().is_some_and(keyed_by_name) {
             return None;
         }
-        let arg = unparen(
-            &call
-                .field("arguments")?
-                .named_children()
-                .find(|c| c.kind() != "comment")?,
-        );
-        (outside_value(&call, &arg) && !reset_before(&call, &arg.text())).then(|| {
-            (
-                call.range().start,
-                format!(
-                    "`{}`, which no Get handed out, is filed under a key here",
-                    arg.text()
-                ),
-            )
-        })
+        let arg = put_from_outside(&call)?;
+        Some((
+            call.range().start,
+            format!(
+                "`{}`, which no Get handed out, is filed under a key here",
+                arg.text()
+            ),
+        ))
     })
+}
+
+/// The object a `Put` call puts back, when it arrives from outside the pool
+/// (see [`outside_value`]) and is not reset before the `Put`.
+fn put_from_outside<'r>(call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let arg = unparen(
+        &call
+            .field("arguments")?
+            .named_children()
+            .find(|c| c.kind() != "comment")?,
+    );
+    (outside_value(call, &arg) && !reset_before(call, &arg.text())).then_some(arg)
 }
 
 /// `arg` (the object of `put`) arrives from outside the pool: a parameter or
@@ -236,22 +241,14 @@ fn put_from_elsewhere_in(file: &GoFile, gf: &GoFile, receiver: &GoNode) -> Optio
         if !same_pool_across(file, receiver, gf, &r) {
             return None;
         }
-        let arg = unparen(
-            &call
-                .field("arguments")?
-                .named_children()
-                .find(|c| c.kind() != "comment")?,
-        );
-        let elsewhere = outside_value(&call, &arg);
-        (elsewhere && !reset_before(&call, &arg.text())).then(|| {
-            (
-                call.range().start,
-                format!(
-                    "`{}`, which no Get handed out, is put into the same pool here",
-                    arg.text()
-                ),
-            )
-        })
+        let arg = put_from_outside(&call)?;
+        Some((
+            call.range().start,
+            format!(
+                "`{}`, which no Get handed out, is put into the same pool here",
+                arg.text()
+            ),
+        ))
     })
 }
 

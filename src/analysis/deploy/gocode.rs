@@ -121,127 +121,7 @@ pub fn linux_builds(name: &str, text: &str) -> bool {
             return false;
         }
     }
-    match constraint(text) {
-        Some(expr) => satisfiable(&expr),
-        None => true,
-    }
-}
-
-/// The build constraint of a file (`//go:build`, else the `// +build` lines),
-/// read from the comments before the package clause.
-fn constraint(text: &str) -> Option<Expr> {
-    let mut plus = vec![];
-    for line in text.lines() {
-        let l = line.trim();
-        if l.starts_with("package ") || l == "package" {
-            break;
-        }
-        if let Some(rest) = l.strip_prefix("//go:build") {
-            return parse_expr(rest);
-        }
-        if let Some(rest) = l.strip_prefix("// +build") {
-            plus.push(plus_line(rest));
-        }
-    }
-    (!plus.is_empty()).then(|| Expr::And(plus))
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Expr {
-    Tag(String),
-    Not(Box<Expr>),
-    And(Vec<Expr>),
-    Or(Vec<Expr>),
-}
-
-/// `// +build a,b c` is (a AND b) OR c.
-fn plus_line(rest: &str) -> Expr {
-    Expr::Or(
-        rest.split_whitespace()
-            .map(|term| {
-                Expr::And(
-                    term.split(',')
-                        .map(|t| match t.strip_prefix('!') {
-                            Some(t) => Expr::Not(Box::new(Expr::Tag(t.to_string()))),
-                            None => Expr::Tag(t.to_string()),
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
-    )
-}
-
-fn parse_expr(text: &str) -> Option<Expr> {
-    let mut tokens = vec![];
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'(' | b')' | b'!' => {
-                tokens.push(text[i..i + 1].to_string());
-                i += 1;
-            }
-            b'&' | b'|' if i + 1 < b.len() && b[i + 1] == b[i] => {
-                tokens.push(text[i..i + 2].to_string());
-                i += 2;
-            }
-            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
-                {
-                    i += 1;
-                }
-                tokens.push(text[start..i].to_string());
-            }
-            _ => return None,
-        }
-    }
-    let mut pos = 0;
-    let e = parse_or(&tokens, &mut pos)?;
-    (pos == tokens.len()).then_some(e)
-}
-
-fn parse_or(t: &[String], pos: &mut usize) -> Option<Expr> {
-    let mut items = vec![parse_and(t, pos)?];
-    while t.get(*pos).is_some_and(|s| s == "||") {
-        *pos += 1;
-        items.push(parse_and(t, pos)?);
-    }
-    Some(if items.len() == 1 {
-        items.remove(0)
-    } else {
-        Expr::Or(items)
-    })
-}
-
-fn parse_and(t: &[String], pos: &mut usize) -> Option<Expr> {
-    let mut items = vec![parse_not(t, pos)?];
-    while t.get(*pos).is_some_and(|s| s == "&&") {
-        *pos += 1;
-        items.push(parse_not(t, pos)?);
-    }
-    Some(if items.len() == 1 {
-        items.remove(0)
-    } else {
-        Expr::And(items)
-    })
-}
-
-fn parse_not(t: &[String], pos: &mut usize) -> Option<Expr> {
-    let tok = t.get(*pos)?;
-    *pos += 1;
-    match tok.as_str() {
-        "!" => Some(Expr::Not(Box::new(parse_not(t, pos)?))),
-        "(" => {
-            let e = parse_or(t, pos)?;
-            (t.get(*pos)? == ")").then(|| *pos += 1)?;
-            Some(e)
-        }
-        ")" | "&&" | "||" => None,
-        tag => Some(Expr::Tag(tag.to_string())),
-    }
+    crate::analysis::build::may_hold(text, &linux_value)
 }
 
 /// The value a Linux build gives a tag, or None when a build may set it either way.
@@ -253,37 +133,6 @@ fn linux_value(tag: &str) -> Option<bool> {
         return Some(false);
     }
     None
-}
-
-fn satisfiable(e: &Expr) -> bool {
-    fn tags(e: &Expr, out: &mut Vec<String>) {
-        match e {
-            Expr::Tag(t) => {
-                if linux_value(t).is_none() && !out.contains(t) {
-                    out.push(t.clone());
-                }
-            }
-            Expr::Not(x) => tags(x, out),
-            Expr::And(xs) | Expr::Or(xs) => xs.iter().for_each(|x| tags(x, out)),
-        }
-    }
-    fn eval(e: &Expr, free: &[String], bits: u32) -> bool {
-        match e {
-            Expr::Tag(t) => linux_value(t).unwrap_or_else(|| {
-                let i = free.iter().position(|f| f == t).unwrap_or(0);
-                bits & (1 << i) != 0
-            }),
-            Expr::Not(x) => !eval(x, free, bits),
-            Expr::And(xs) => xs.iter().all(|x| eval(x, free, bits)),
-            Expr::Or(xs) => xs.iter().any(|x| eval(x, free, bits)),
-        }
-    }
-    let mut free = vec![];
-    tags(e, &mut free);
-    if free.len() > 12 {
-        return true;
-    }
-    (0..1u32 << free.len()).any(|bits| eval(e, &free, bits))
 }
 
 /// A place in a Go file: the file, its 1-based line, and what is there.
@@ -656,6 +505,16 @@ fn path_label(path: &'static str) -> &'static str {
     }
 }
 
+/// The folder of the module's package `import` (None for another module's).
+fn module_folder(import: &str, module_path: &str, module_root: &Path) -> Option<PathBuf> {
+    let rel = if import == module_path {
+        ""
+    } else {
+        import.strip_prefix(module_path)?.strip_prefix('/')?
+    };
+    Some(module_root.join(rel))
+}
+
 /// Where the main package in `dir`, or a package of its module that it imports
 /// (directly or not), listens for connections; None when none does. A main
 /// whose framework listens for it in an imported package serves as surely as
@@ -685,14 +544,9 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     }
     let sources = package_files(files, dir);
     for imp in &own.imports {
-        let rel = if imp == module_path {
-            Some("")
-        } else {
-            imp.strip_prefix(module_path)
-                .and_then(|r| r.strip_prefix('/'))
+        let Some(next) = module_folder(imp, module_path, module_root) else {
+            continue;
         };
-        let Some(rel) = rel else { continue };
-        let next = module_root.join(rel);
         if next == dir || !files.is_dir(&next) {
             continue;
         }
@@ -821,14 +675,9 @@ fn walk_module_imports(
             continue;
         }
         for imp in &s.imports {
-            let rel = if imp == module_path {
-                Some("")
-            } else {
-                imp.strip_prefix(module_path)
-                    .and_then(|r| r.strip_prefix('/'))
+            let Some(next) = module_folder(imp, module_path, module_root) else {
+                continue;
             };
-            let Some(rel) = rel else { continue };
-            let next = module_root.join(rel);
             if seen.insert(next.clone()) && files.is_dir(&next) {
                 queue.push_back(next);
             }
