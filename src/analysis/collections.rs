@@ -126,7 +126,7 @@ pub fn is_wrapper(node: &GoNode, func: &GoNode) -> bool {
 
 /// Parts of a name that say it holds an amount of memory (`bufferedBytes`,
 /// `HeapAlloc`, `memUsed`, `RSS`). `size` is left out: `len(batch) >= batchSize`
-/// counts items, and a collection per batch is the bug.
+/// counts items (see [`Pacing::Counted`]), not bytes.
 const MEMORY_WORDS: &[&str] = &["bytes", "heap", "mem", "alloc", "rss", "inuse"];
 
 /// Whether a collection in a loop is paced by memory, and how that shows.
@@ -147,13 +147,22 @@ pub enum Pacing {
     /// with no count of bytes seen. The name may be right, so it lowers a
     /// finding; it proves nothing by itself.
     Named(usize),
+    /// By a count of passes or items: a condition at this offset lets the
+    /// collection run once per so many (`i%10000 == 0`, `len(batch) >=
+    /// batchSize`, `n >= limit` where the loop counts `n`). One collection
+    /// per batch is a pace the program chose, to bound its peak while it
+    /// loads: not the per-pass collection the rule is about, though whether
+    /// the pace is worth its cost is for the maintainer to judge.
+    Counted(usize),
 }
 
-/// How the collection at `node` is paced by memory, if it is (see [`Pacing`]).
-pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> Pacing {
+/// How the collection at `node` is paced, by memory or by a count, if it is
+/// (see [`Pacing`]).
+pub fn pacing(file: &GoFile, node: &GoNode) -> Pacing {
     let mut conditional = false;
     let mut looping = None;
     let mut named = None;
+    let mut guards = Vec::new();
     let func = scope::enclosing_function(node);
     let mut judge = |cond: &GoNode| -> bool {
         match compares_memory(file, cond, func.as_ref()) {
@@ -182,6 +191,7 @@ pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> Pacing {
                     if judge(&cond) {
                         return Pacing::Measured;
                     }
+                    guards.push(cond);
                 }
             }
             "expression_case" | "type_case" | "communication_case" | "default_case" => {
@@ -208,11 +218,74 @@ pub fn paced_by_memory(file: &GoFile, node: &GoNode) -> Pacing {
                         || is_call_to(file, &n, "runtime/metrics", "Read")
                 })
         });
-    match (reads_stats, named) {
-        (true, _) => Pacing::Measured,
-        (false, Some(at)) => Pacing::Named(at),
-        (false, None) => Pacing::None,
+    if reads_stats {
+        return Pacing::Measured;
     }
+    if let Some(at) = named {
+        return Pacing::Named(at);
+    }
+    match guards.iter().find(|g| counts_passes(g, &looping)) {
+        Some(guard) => Pacing::Counted(guard.range().start),
+        None => Pacing::None,
+    }
+}
+
+/// Whether `cond` holds once per so many passes of `looping`: it takes a
+/// remainder (`i%n == 0`), or compares with a bound the length of something
+/// (`len(batch) >= n`) or a counter the loop advances (`n++`, `n += k`,
+/// `atomic.AddInt64(&n, k)`).
+fn counts_passes(cond: &GoNode, looping: &GoNode) -> bool {
+    let remainder = cond.dfs().any(|n| {
+        n.kind() == "binary_expression" && n.field("operator").is_some_and(|o| o.text() == "%")
+    });
+    if remainder {
+        return true;
+    }
+    let advanced = |name: &str| {
+        looping.dfs().any(|n| match n.kind().as_ref() {
+            "inc_statement" => n
+                .named_children()
+                .next()
+                .is_some_and(|t| last_name(&t).as_deref() == Some(name)),
+            "assignment_statement" => {
+                n.field("operator").is_some_and(|o| o.text() == "+=")
+                    && n.field("left").is_some_and(|l| {
+                        l.named_children()
+                            .any(|t| last_name(&t).as_deref() == Some(name))
+                    })
+            }
+            "call_expression" => {
+                called_name(&n).is_some_and(|c| c.starts_with("Add"))
+                    && n.field("arguments").is_some_and(|a| {
+                        a.named_children().next().is_some_and(|first| {
+                            first.kind() == "unary_expression"
+                                && first
+                                    .named_children()
+                                    .next()
+                                    .is_some_and(|t| last_name(&t).as_deref() == Some(name))
+                        })
+                    })
+            }
+            _ => false,
+        })
+    };
+    cond.dfs()
+        .filter(|n| {
+            n.kind() == "binary_expression"
+                && n.field("operator")
+                    .is_some_and(|o| matches!(o.text().as_ref(), ">" | ">=" | "=="))
+        })
+        .any(|cmp| {
+            let Some(left) = cmp.field("left") else {
+                return false;
+            };
+            let bound_is_zero = cmp
+                .field("right")
+                .is_some_and(|r| r.kind() == "int_literal" && r.text() == "0");
+            !bound_is_zero
+                && (called_name(&left).as_deref() == Some("len")
+                    || last_name(&left).is_some_and(|name| advanced(&name)))
+        })
 }
 
 /// When `cond` compares (`<`, `<=`, `>`, `>=`) an amount of memory: Some(true)

@@ -2,7 +2,8 @@
 //! loop; this module grades it from what the loop does.
 //!
 //! `high`: the loop does other work on every pass (it processes items, drains
-//! a queue, compacts shards) and forces a full collection each time, or each
+//! a queue, compacts shards) and forces a full collection each time;
+//! `medium` when a remainder, a batch length or a counter paces it to once per
 //! batch. `low`: the collection is the loop's only work (a periodic collector:
 //! `for { time.Sleep(d); runtime.GC() }`), the collection makes a measurement
 //! that follows it exact, it runs behind a switch that turns collections on,
@@ -49,7 +50,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if collections::drives_finalizers(file, &func) {
         return Outcome::Silent;
     }
-    let pacing = collections::paced_by_memory(file, call);
+    let pacing = collections::pacing(file, call);
     if pacing == collections::Pacing::Measured {
         return Outcome::Silent;
     }
@@ -128,10 +129,27 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
         _ => false,
     };
+    let counted = match pacing {
+        collections::Pacing::Counted(at) if !named_pacing => {
+            confidence = confidence.min(Confidence::Medium);
+            grounds.push(file.evidence(
+                at,
+                "runs once per so many passes or items (a remainder, a batch length or a counter against a bound): a pace the program chose, not a collection per pass (lowers confidence)",
+            ));
+            true
+        }
+        _ => false,
+    };
     let grounds = grounds.at(confidence);
     let outcome = if named_pacing {
         Outcome::report_only(Some(
             "no automatic fix: the collection may bound the program's peak memory on purpose"
+                .into(),
+        ))
+    } else if counted {
+        Outcome::report_only(Some(
+            "no automatic fix: one collection per batch may bound the program's peak memory on \
+             purpose; remove it if a profile shows the collections cost more than they save"
                 .into(),
         ))
     } else if switched || test_support {

@@ -210,6 +210,8 @@ cases! {
     GM005 {
         internal__testsupport__low_bench_runner,
         internal__testsupport__neg_cleanup_driver,
+        low_every_batch_guard,
+        low_every_nth_row,
         low_gc_switch,
         low_labeled_stats,
         low_method_closure,
@@ -224,7 +226,7 @@ cases! {
         neg_testing_param,
         pos_aliased_range,
         pos_comment_before_call,
-        pos_every_batch_guard,
+        pos_nonempty_guard,
         pos_per_record,
         pos_textbook,
     }
