@@ -934,16 +934,23 @@ fn root_note(cwd: &Path, root: &Path) -> Option<String> {
     Some(vec![".."; depth].join("/"))
 }
 
-/// One stderr line for each place the parser gave up, whatever the format: the
-/// formats carry them too, but a person reading text output sees only this.
+/// One stderr line per file where the parser gave up, whatever the format: the
+/// formats carry every place, but a person reading text output needs the file,
+/// the first place and how many more (a broken testdata file has dozens).
 fn print_syntax_errors(report: &RunReport) {
-    for (path, n) in report.syntax_errors() {
+    for file in report.files.iter().filter(|f| !f.syntax_errors.is_empty()) {
+        let first = &file.syntax_errors[0];
+        let more = match file.syntax_errors.len() - 1 {
+            0 => String::new(),
+            1 => " (and 1 more place in this file)".to_string(),
+            n => format!(" (and {n} more places in this file)"),
+        };
         eprintln!(
-            "gomemfix: warning: {}:{}:{}: {}",
-            path.display(),
-            n.start.line,
-            n.start.column,
-            n.message
+            "gomemfix: warning: {}:{}:{}: {}{more}",
+            file.path.display(),
+            first.start.line,
+            first.start.column,
+            first.message
         );
     }
 }

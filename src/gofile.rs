@@ -280,10 +280,8 @@ impl SyntaxError {
         } else {
             format!("cannot parse {token}")
         };
-        format!(
-            "parsed only in part: syntax error, {what}; findings that overlap it are not \
-             reported and its top-level declaration is not fixed, the rest of the file is analysed"
-        )
+        // Short: it is printed once per file, and read beside findings.
+        format!("parsed only in part: syntax error, {what}; findings over it are dropped, its declaration is not fixed")
     }
 
     /// Where it is in `text` (the text it was found in).

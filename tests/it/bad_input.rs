@@ -696,3 +696,40 @@ fn syntax_errors_show_in_every_format() {
         out.stderr
     );
 }
+
+/// A file broken in many places (a type checker's testdata) gets one warning
+/// line, naming its first place and counting the rest; the formats keep each.
+#[test]
+fn a_file_broken_in_many_places_is_one_warning_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // A collection in a loop, so the file is parsed (files no rule can fire
+    // on are not), then twelve broken functions.
+    let mut text = String::from(
+        "package p\n\nimport \"runtime\"\n\nfunc clean(n int) {\n\tfor i := 0; i < n; i++ {\n\t\twork(i)\n\t\truntime.GC()\n\t}\n}\n\nfunc work(int) {}\n\n",
+    );
+    for i in 0..12 {
+        text.push_str(&format!("func f{i}() {{\n\tx := [}}\n}}\n\n"));
+    }
+    fs::write(dir.path().join("broken.go"), &text).unwrap();
+    let r = common::gomemfix(dir.path(), &["check", "--format", "json", "."]);
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("parsed only in part"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].starts_with("gomemfix: warning: broken.go:15:2: ")
+            && warnings[0].ends_with("(and 11 more places in this file)"),
+        "{}",
+        warnings[0]
+    );
+    let entries: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let gm000 = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "GM000")
+        .count();
+    assert_eq!(gm000, 12, "every place stays in the JSON");
+}
