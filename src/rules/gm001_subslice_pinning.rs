@@ -1001,10 +1001,46 @@ fn evidently_short(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
     }
     let name = hi.text().to_string();
     match declared_where(&hi, &name) {
-        Some(Origin::Local { decl, .. }) => escape::initial_value(&decl, &name)
-            .is_some_and(|v| is_search_of(&strip_offset(&v), base)),
+        Some(Origin::Local { decl, .. }) => {
+            escape::initial_value(&decl, &name)
+                .is_some_and(|v| is_search_of(&strip_offset(&v), base))
+                || scanned_to(base, &name, s)
+        }
         _ => false,
     }
+}
+
+/// `for end < len(b) && b[end] != '\n' { end++ }` before `b[:end]`: a loop
+/// of the function that advances `end` while it reads `b[end]` stops where a
+/// byte of the base says so, a search written by hand.
+fn scanned_to(base: &GoNode, end: &str, s: &GoNode) -> bool {
+    let Some(function) = scope::enclosing_function(s) else {
+        return false;
+    };
+    let start = s.range().start;
+    let reads_base_at_end = |n: &GoNode| {
+        n.dfs().any(|x| {
+            x.kind() == "index_expression"
+                && x.field("operand").is_some_and(|o| same_expr(&o, base))
+                && x.field("index").is_some_and(|i| i.text() == end)
+        })
+    };
+    let found = function
+        .dfs()
+        .filter(|n| n.kind() == "for_statement" && n.range().end <= start)
+        .any(|lp| {
+            // `for cond {`, or a `for init; cond; post {` clause.
+            let body = lp.field("body").map(|b| b.range());
+            let condition = lp
+                .named_children()
+                .find(|c| Some(c.range()) != body && c.kind() != "comment");
+            let advances = lp.dfs().any(|n| {
+                n.kind() == "inc_statement"
+                    && n.named_children().next().is_some_and(|t| t.text() == end)
+            });
+            advances && condition.is_some_and(|c| reads_base_at_end(&c))
+        });
+    found
 }
 
 /// `pkg.Index...(base, ...)`: a position inside the base.

@@ -72,6 +72,7 @@ cases! {
         pos_method_field,
         pos_nested_blocks,
         pos_returned_then_stored,
+        pos_scanned_header,
         pos_sized_by_input,
         pos_slot_buffer,
         pos_textbook,
