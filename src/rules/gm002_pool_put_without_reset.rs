@@ -530,15 +530,9 @@ fn helper_put<'r>(
     }
     let recv_text = receiver.text().to_string();
     // This file and the other non-test files of its package: the getter, the
-    // helper and their users are often in different files.
-    let own = file.package().canonical(file.path);
-    let siblings: Vec<(std::path::PathBuf, String)> = file
-        .package()
-        .go_files(&file.package_dir())
-        .into_iter()
-        .filter(|e| !e.name.ends_with("_test.go") && file.package().canonical(&e.path) != own)
-        .filter_map(|e| Some((e.path.clone(), file.package().read_to_string(&e.path)?)))
-        .collect();
+    // helper and their users are often in different files (all of them: a
+    // getter's callers need not name the pool).
+    let siblings = scope::package_siblings(file, "");
     let others: Vec<GoFile> = siblings
         .iter()
         .map(|(path, text)| GoFile::parse_in(&file.files, path, text, file.module.clone()))
