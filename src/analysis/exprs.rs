@@ -32,6 +32,16 @@ pub fn same_expr(a: &GoNode, b: &GoNode) -> bool {
     squash(&a.text()) == squash(&b.text())
 }
 
+/// The first line of a piece of code, cut at 40 characters, for a message.
+pub fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 40 {
+        format!("{}...", line.chars().take(40).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
 /// The indentation (leading spaces and tabs) of the line holding `offset`.
 pub fn indentation(text: &str, offset: usize) -> String {
     let start = line_start(text, offset);

@@ -70,11 +70,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             let what = match w.field("right").filter(|_| w.kind() == "range_clause") {
                 Some(items) => format!(
                     "the loop runs once per item of `{}`, and forces a full collection each time",
-                    first_line(&items.text())
+                    exprs::first_line(&items.text())
                 ),
                 None => format!(
                     "the loop does other work on each pass (`{}`), and forces a full collection with it",
-                    first_line(&w.text())
+                    exprs::first_line(&w.text())
                 ),
             };
             grounds.push(file.evidence(w.range().start, what));
@@ -170,15 +170,6 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         statements::remove_statement(file, m)
     };
     outcome.graded(grounds)
-}
-
-fn first_line(text: &str) -> String {
-    let line = text.lines().next().unwrap_or("").trim();
-    if line.chars().count() > 40 {
-        format!("{}...", line.chars().take(40).collect::<String>())
-    } else {
-        line.to_string()
-    }
 }
 
 /// The first node of the loop (its header or its body, outside the collection

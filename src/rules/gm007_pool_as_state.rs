@@ -6,7 +6,7 @@
 
 use crate::analysis::pools::{self, unparen};
 use crate::analysis::types::Resolver;
-use crate::analysis::{decls, scope};
+use crate::analysis::{decls, exprs, scope};
 use crate::finding::{Confidence, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{Grounds, Outcome};
@@ -241,14 +241,29 @@ fn put_from_elsewhere_in(file: &GoFile, gf: &GoFile, receiver: &GoNode) -> Optio
         if !same_pool_across(file, receiver, gf, &r) {
             return None;
         }
-        let arg = put_from_outside(&call)?;
-        Some((
-            call.range().start,
-            format!(
-                "`{}`, which no Get handed out, is put into the same pool here",
-                arg.text()
-            ),
-        ))
+        if let Some(arg) = put_from_outside(&call) {
+            return Some((
+                call.range().start,
+                format!(
+                    "`{}`, which no Get handed out, is put into the same pool here",
+                    arg.text()
+                ),
+            ));
+        }
+        // `p.Put(&entry{key: k, val: v})`: an object made only to carry data in.
+        let arg = call
+            .field("arguments")?
+            .named_children()
+            .find(|c| c.kind() != "comment")?;
+        populated_value(&arg, &call).map(|_| {
+            (
+                call.range().start,
+                format!(
+                    "`{}`, made here with the caller's data, is put into the same pool",
+                    exprs::first_line(&arg.text())
+                ),
+            )
+        })
     })
 }
 
@@ -375,7 +390,9 @@ fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
     if func.field("name").is_some_and(|n| n.text() == "Get") {
         return None;
     }
-    let tested = b.ok.clone().unwrap_or_else(|| b.value.clone());
+    // `v, ok := p.Get().(*T)` tests `ok`; `v, _ := ...` (or no comma-ok) tests `v`.
+    let ok = b.ok.clone().filter(|o| o != "_");
+    let tested = ok.clone().unwrap_or_else(|| b.value.clone());
     if tested == "_" {
         return None;
     }
@@ -397,8 +414,23 @@ fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
             found
         }
     }?;
-    let cond = unparen(&check.field("condition")?);
-    let empty_when_true = match (cond.kind().as_ref(), b.ok.is_some()) {
+    // `v != nil && v.key == key`: the first operand of `&&` (or of `||`, for
+    // `v == nil || ...`) is the emptiness test; the rest only narrows it.
+    let mut cond = unparen(&check.field("condition")?);
+    while cond.kind() == "binary_expression"
+        && cond
+            .field("operator")
+            .is_some_and(|o| matches!(o.text().as_ref(), "&&" | "||"))
+    {
+        cond = unparen(&cond.field("left")?);
+    }
+    let joined = check.field("condition").and_then(|c| {
+        let c = unparen(&c);
+        (c.kind() == "binary_expression")
+            .then(|| c.field("operator").map(|o| o.text().to_string()))
+            .flatten()
+    });
+    let empty_when_true = match (cond.kind().as_ref(), ok.is_some()) {
         ("binary_expression", false) => {
             let (l, r) = (
                 unparen(&cond.field("left")?),
@@ -424,6 +456,13 @@ fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
         ("identifier", true) if cond.text() == tested => false,
         _ => return None,
     };
+    // `present && more` or `empty || more` split the paths as the test alone
+    // does; `empty && more` and `present || more` do not.
+    match joined.as_deref() {
+        Some("&&") if empty_when_true => return None,
+        Some("||") if !empty_when_true => return None,
+        _ => {}
+    }
     let consequence = check.field("consequence")?;
     let (empty_path, present_path) = if empty_when_true {
         (Some(consequence.clone()), None)
