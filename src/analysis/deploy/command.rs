@@ -101,6 +101,26 @@ fn head(words: &[String]) -> Head {
     Head::AwaitProgram
 }
 
+/// The programs a script or a wait-for helper starts once done: the command
+/// after its `--` (`wait-for-it.sh db:5432 -- /app/api`), else, for a script,
+/// the absolute paths it is given (`/entry.sh /bin/relay`).
+fn handed_on(program: &str, args: &[String]) -> Vec<String> {
+    let base = program.rsplit('/').next().unwrap_or(program);
+    let script = base.ends_with(".sh");
+    if !(script || base.starts_with("wait-for")) {
+        return vec![];
+    }
+    match args.iter().position(|a| a == "--") {
+        Some(k) => of_exec(&args[k + 1..]).run,
+        None if script => args
+            .iter()
+            .filter(|a| a.starts_with('/') && !a.contains('='))
+            .cloned()
+            .collect(),
+        None => vec![],
+    }
+}
+
 fn is_assignment(w: &str) -> bool {
     match w.split_once('=') {
         Some((name, _)) => {
@@ -123,6 +143,7 @@ pub fn of_exec(words: &[String]) -> Programs {
             if words[i] == "$@" || words[i] == "${@}" {
                 out.runs_args = true;
             }
+            out.run.extend(handed_on(&words[i], &out.args));
         }
         Head::Script(s) => return of_script(&s),
         Head::AwaitProgram => out.runs_args = true,
@@ -165,6 +186,7 @@ pub fn of_script(text: &str) -> Programs {
                         out.runs_args = true;
                     }
                     out.run.push(w.clone());
+                    out.run.extend(handed_on(w, &cmd[i + 1..]));
                 }
                 Head::Script(s) => {
                     let inner = of_script(&s);
@@ -437,6 +459,10 @@ mod tests {
         assert_eq!(of_exec(&w(&["env", "A=b", "orders", "-x"])).run, ["orders"]);
         assert_eq!(of_exec(&w(&["weed", "server", "-dir=/data"])).run, ["weed"]);
         assert!(of_exec(&w(&["tini", "--"])).runs_args);
+        let wait = w(&["./wait-for-it.sh", "db:5432", "--", "/app/api", "-v"]);
+        assert_eq!(of_exec(&wait).run, ["./wait-for-it.sh", "/app/api"]);
+        let relay = w(&["/entry.sh", "/bin/relay", "-c=/etc/r"]);
+        assert_eq!(of_exec(&relay).run, ["/entry.sh", "/bin/relay"]);
         let dlv = w(&["dlv", "--headless", "exec", "/bin/app", "--", "-x"]);
         assert_eq!(of_exec(&dlv).run, ["/bin/app"]);
         let p = of_exec(&w(&["sh", "-c", "exec /usr/bin/api --port 80"]));
