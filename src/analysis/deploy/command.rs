@@ -178,7 +178,7 @@ pub fn of_script(text: &str) -> Programs {
         joined.push_str(t);
         let full = std::mem::take(&mut joined);
         heredoc = heredoc_end(&full);
-        for cmd in commands(&full) {
+        for cmd in commands(without_case_pattern(&full)) {
             match head(&cmd) {
                 Head::Program(i) => {
                     let w = &cmd[i];
@@ -198,6 +198,25 @@ pub fn of_script(text: &str) -> Programs {
         }
     }
     out
+}
+
+/// The line without the `case` pattern it starts with (`'server')`,
+/// `master|volume)`, `*)`): the pattern's words are no commands.
+fn without_case_pattern(line: &str) -> &str {
+    let Some(i) = line.find(')') else {
+        return line;
+    };
+    let pattern = &line[..i];
+    let plain = !pattern.contains(['(', '$', '=', ';', '&', '<', '>', '`', '[']);
+    let words = pattern.split('|').all(|alt| {
+        let t = alt.trim();
+        !t.is_empty() && !t.contains(char::is_whitespace)
+    });
+    if plain && words {
+        &line[i + 1..]
+    } else {
+        line
+    }
 }
 
 /// The word ending a here-document started on this line (`<<EOF`, `<<-'EOF'`).
@@ -263,15 +282,19 @@ fn commands(line: &str) -> Vec<Vec<String>> {
                     }
                 }
             }
-            '$' if chars.peek() == Some(&'(') => {
+            '$' if matches!(chars.peek(), Some('(' | '{')) => {
                 in_word = true;
                 word.push('$');
+                let (open, close) = match chars.peek() {
+                    Some('(') => ('(', ')'),
+                    _ => ('{', '}'),
+                };
                 let mut level = 0;
                 for d in chars.by_ref() {
                     word.push(d);
                     match d {
-                        '(' => level += 1,
-                        ')' => {
+                        d if d == open => level += 1,
+                        d if d == close => {
                             level -= 1;
                             if level == 0 {
                                 break;
@@ -298,6 +321,7 @@ fn commands(line: &str) -> Vec<Vec<String>> {
             }
             '#' if !in_word => break,
             c if c.is_whitespace() => flush(&mut word, &mut in_word, &mut cur),
+            '{' | '}' if in_word => word.push(c),
             ';' | '&' | '|' | '{' | '}' => {
                 flush(&mut word, &mut in_word, &mut cur);
                 // `{` and `}` are words only where a command starts or ends.
@@ -478,6 +502,8 @@ mod tests {
 
     #[test]
     fn script_commands_not_arguments() {
+        let p = of_script("case $1 in\n  master|'server' ) exec /bin/weed \"$1\" ;;\nesac\nexport A=\"${A:+$A,}x\"\n${BIN} run\n");
+        assert_eq!(p.run, ["/bin/weed", "${BIN}"]);
         let text = "#!/bin/sh\nset -e\nX=$(id -u app)\ncase \"$1\" in\n  'server')\n    exec su-exec app /usr/bin/weed -v server \"$@\"\n    ;;\n  master) exec /usr/bin/weed master ;;\nesac\nusage() {\n  echo server\n}\nif [ -z \"$X\" ]; then mkdir -p /data/server; fi\ncat > /etc/x.yml <<EOF\nserver: 1\nEOF\nexec \"$@\"\n";
         let p = of_script(text);
         assert_eq!(
