@@ -21,7 +21,6 @@ struct RawCompose {
 struct RawService {
     build: Option<Value>,
     image: Option<String>,
-    container_name: Option<String>,
     command: Option<Value>,
     entrypoint: Option<Value>,
     mem_limit: Option<Value>,
@@ -52,8 +51,18 @@ pub struct Service {
     pub context: Option<PathBuf>,
     /// The Dockerfile it names (`build.dockerfile`), resolved in the context.
     pub dockerfile: Option<PathBuf>,
-    /// Image, container name, command and entrypoint, as text.
-    pub words: Vec<String>,
+    /// The image it runs, as written.
+    pub image: Option<String>,
+    /// The programs its `entrypoint` and `command` run (`command::of_exec`):
+    /// with an `entrypoint`, `command` holds its arguments unless it waits for
+    /// a program (`tini --`) or a script (`/bin/sh -c`).
+    pub programs: Vec<String>,
+    /// The first word of `command` starts with `-`: the image has an entrypoint
+    /// that takes it as arguments.
+    pub command_is_flags: bool,
+    /// No `entrypoint`, so `command` may be the arguments of the image's own
+    /// entrypoint, which is not known here.
+    pub command_only: bool,
     /// The memory limit as written (`mem_limit: 1g`), and in bytes when it parses.
     pub memory_limit: Option<(String, Option<u64>)>,
     pub sets_gomemlimit: bool,
@@ -108,16 +117,44 @@ fn service(files: &Files, dir: &Path, name: String, s: RawService) -> Service {
         }
         _ => (None, None),
     };
-    let mut words: Vec<String> = s.image.iter().chain(&s.container_name).cloned().collect();
-    for v in [&s.command, &s.entrypoint].into_iter().flatten() {
-        match v {
-            Value::String(t) => words.extend(t.split_whitespace().map(str::to_string)),
-            Value::Array(items) => {
-                words.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)))
+    let list = |v: &Option<Value>| -> Option<Vec<String>> {
+        match v.as_ref()? {
+            Value::String(t) => Some(super::command::split(t)),
+            Value::Array(items) => Some(
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    };
+    let (entrypoint, command) = (list(&s.entrypoint), list(&s.command));
+    let mut programs = vec![];
+    match &entrypoint {
+        Some(e) => {
+            let p = super::command::of_exec(e);
+            programs.extend(p.run.iter().cloned());
+            if let Some(c) = &command {
+                if p.args_are_script {
+                    if let Some(script) = c.first() {
+                        programs.extend(super::command::of_script(script).run);
+                    }
+                } else if p.runs_args {
+                    programs.extend(super::command::of_exec(c).run);
+                }
             }
-            _ => {}
+        }
+        None => {
+            if let Some(c) = &command {
+                programs.extend(super::command::of_exec(c).run);
+            }
         }
     }
+    let command_is_flags = command
+        .as_ref()
+        .and_then(|c| c.first())
+        .is_some_and(|w| w.starts_with('-'));
     let limit = s
         .deploy
         .and_then(|d| d.resources)
@@ -165,7 +202,10 @@ fn service(files: &Files, dir: &Path, name: String, s: RawService) -> Service {
         name,
         context,
         dockerfile,
-        words,
+        image: s.image,
+        programs,
+        command_is_flags,
+        command_only: entrypoint.is_none() && command.is_some(),
         memory_limit,
         sets_gomemlimit: in_environment || in_env_file,
     }
@@ -238,7 +278,8 @@ services:
         let worker = &f.services[1];
         assert_eq!(worker.memory_limit.as_ref().unwrap().1, Some(512 << 20));
         assert!(worker.sets_gomemlimit);
-        assert_eq!(worker.words, vec!["acme/worker", "/worker", "-q"]);
+        assert_eq!(worker.image.as_deref(), Some("acme/worker"));
+        assert_eq!(worker.programs, vec!["/worker"]);
         assert_eq!(f.services.len(), 2);
     }
 }

@@ -180,8 +180,8 @@ impl Dockerfile {
     ///
     /// - [`Tie::Library`] when it builds the package with `-buildmode=c-shared`,
     ///   `c-archive` or `plugin`: its `main` never runs;
-    /// - [`Tie::Runs`] when `ENTRYPOINT`/`CMD` (or a script they start) runs the
-    ///   package's binary: the folder's name, or the `-o` name a build of the
+    /// - [`Tie::Runs`] when `ENTRYPOINT`/`CMD` (or a script they start) executes
+    ///   the package's binary (as the program, not an argument: `run_programs`): the folder's name, or the `-o` name a build of the
     ///   package gives it, followed through `COPY` renames;
     /// - [`Tie::Builds`] when a `go build`/`go install` names the package (a path
     ///   from the right `WORKDIR` or `cd`, a `./cmd/...` pattern, its import path)
@@ -246,33 +246,23 @@ impl Dockerfile {
         others.retain(|n| !n.is_empty() && n != "." && !names.contains(n));
         follow_renames(&mut names, &copies);
         follow_renames(&mut others, &copies);
-        let run = self.run_words(&steps, &copies, contexts, read);
-        let runs = |list: &[String]| run.iter().any(|w| list.iter().any(|n| names_binary(w, n)));
-        if runs(&names) {
-            // The instruction that names it, else (through a script) the last
-            // ENTRYPOINT or CMD.
-            let starts = steps
-                .iter()
-                .filter(|s| s.ins.keyword == "ENTRYPOINT" || s.ins.keyword == "CMD");
-            let site = starts
-                .clone()
-                .find(|s| {
-                    exec_words(&s.ins.args)
-                        .iter()
-                        .flat_map(|w| shell_words(w))
-                        .any(|w| names.iter().any(|n| names_binary(&w, n)))
-                })
-                .or_else(|| starts.last())
-                .map(|s| {
-                    let words = exec_words(&s.ins.args).join(" ");
-                    (
-                        s.ins.line_start,
-                        format!("{} {words} runs it", s.ins.keyword),
-                    )
-                });
+        let run = self.run_programs(&steps, &copies, contexts, read);
+        let runs = |list: &[String]| {
+            run.iter()
+                .find(|(w, _)| list.iter().any(|n| names_binary(w, n)))
+                .map(|(_, off)| *off)
+        };
+        if let Some(off) = runs(&names) {
+            let site = steps.iter().find(|s| s.ins.line_start == off).map(|s| {
+                let words = exec_words(&s.ins.args).join(" ");
+                (
+                    s.ins.line_start,
+                    format!("{} {words} runs it", s.ins.keyword),
+                )
+            });
             return (Tie::Runs, site);
         }
-        if built.is_none() || runs(&others) || written > 1 {
+        if built.is_none() || runs(&others).is_some() || written > 1 {
             return (Tie::None, None);
         }
         (Tie::Builds, built)
@@ -331,22 +321,37 @@ impl Dockerfile {
 
     /// The instructions that say the image serves: `EXPOSE` and `HEALTHCHECK`
     /// (strong), `VOLUME` (weak: a tool may keep its data there too), as
-    /// (offset, text, strong). None when the default command asks for help.
+    /// (offset, text, strong). The ports of several `EXPOSE` lines are one
+    /// mark, at the first. None when the default command asks for help.
     pub fn service_marks(&self) -> Vec<(usize, String, bool)> {
         if self.default_command_asks_for_help() {
             return vec![];
         }
-        self.stages
-            .iter()
-            .flat_map(|s| &s.instructions)
-            .filter(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
-            .map(|i| {
-                let args: String = i.args.chars().take(60).collect();
-                (
-                    i.line_start,
-                    format!("{} {args}", i.keyword),
-                    i.keyword != "VOLUME",
-                )
+        // (offset, keyword, arguments)
+        let mut marks: Vec<(usize, &str, String)> = vec![];
+        for i in self.stages.iter().flat_map(|s| &s.instructions) {
+            let k = i.keyword.as_str();
+            if !matches!(k, "EXPOSE" | "HEALTHCHECK" | "VOLUME") {
+                continue;
+            }
+            match marks.iter_mut().find(|m| k == "EXPOSE" && m.1 == "EXPOSE") {
+                Some(m) => {
+                    m.2.push(' ');
+                    m.2.push_str(&i.args);
+                }
+                None => marks.push((i.line_start, k, i.args.clone())),
+            }
+        }
+        marks
+            .into_iter()
+            .map(|(off, k, args)| {
+                let mut shown: String = args.chars().take(60).collect();
+                if k == "EXPOSE" && shown.len() < args.len() {
+                    // Whole ports only.
+                    shown.truncate(shown.rfind(' ').unwrap_or(shown.len()));
+                    shown.push_str(" ...");
+                }
+                (off, format!("{k} {shown}"), k != "VOLUME")
             })
             .collect()
     }
@@ -406,64 +411,121 @@ impl Dockerfile {
         out
     }
 
-    /// The words `ENTRYPOINT` and `CMD` run, with the words of the scripts they
-    /// start when the image copies them from the context.
-    fn run_words(
+    /// The programs the image's `ENTRYPOINT` and `CMD` run, each with the
+    /// offset of the instruction that starts it: the executable word after
+    /// wrappers (`tini --`, `gosu USER`, `sh -c "exec ..."`), `CMD` only when
+    /// there is no `ENTRYPOINT` or it waits for a program (`tini --`, a script
+    /// that runs `"$@"`): otherwise `CMD` holds the entrypoint's arguments. The
+    /// commands of an entrypoint script the image copies from the context
+    /// count, and so do absolute paths given to a script as arguments (`/entry.sh
+    /// /bin/relay`); a plain word argument (`weed server`) never does.
+    fn run_programs(
         &self,
         steps: &[Step<'_>],
         copies: &[CopyIns],
         contexts: &[PathBuf],
         read: &dyn Fn(&Path) -> Option<String>,
-    ) -> Vec<String> {
-        let mut out: Vec<String> = vec![];
-        for s in steps {
-            if s.ins.keyword == "ENTRYPOINT" || s.ins.keyword == "CMD" {
-                for w in exec_words(&s.ins.args) {
-                    out.extend(shell_words(&w).into_iter().filter(|w| !is_separator(w)));
+    ) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = vec![];
+        for stage in 0..self.stages.len() {
+            let last = |k: &str| {
+                steps
+                    .iter()
+                    .filter(|s| s.stage == stage && s.ins.keyword == k)
+                    .last()
+            };
+            let (entry, cmd) = (last("ENTRYPOINT"), last("CMD"));
+            // The command lines the image runs: (words, offset, the arguments it gets).
+            let mut pending: Vec<(super::command::Programs, usize, Vec<String>)> = vec![];
+            let cmd_words = cmd.map(|c| exec_words(&c.ins.args)).unwrap_or_default();
+            let cmd_programs = cmd.map(|c| (instruction_programs(&c.ins.args), c.ins.line_start));
+            match entry {
+                Some(e) => {
+                    let shell_form = !e.ins.args.trim_start().starts_with('[');
+                    let p = instruction_programs(&e.ins.args);
+                    // A shell-form ENTRYPOINT ignores CMD.
+                    let args = if shell_form { vec![] } else { cmd_words };
+                    if (p.runs_args || p.run.is_empty()) && !shell_form {
+                        if let Some((cp, off)) = cmd_programs {
+                            pending.push((cp, off, vec![]));
+                        }
+                    }
+                    pending.push((p, e.ins.line_start, args));
+                }
+                None => {
+                    if let Some((cp, off)) = cmd_programs {
+                        pending.push((cp, off, vec![]));
+                    }
                 }
             }
-        }
-        let mut scripts = vec![];
-        for w in &out {
-            if w.starts_with('-') || w.starts_with('$') {
-                continue;
-            }
-            let wanted = base_name(w);
-            for c in copies {
-                for src in &c.sources {
-                    let dest = if c.dest_dir {
-                        format!("{}/{}", c.dest.trim_end_matches('/'), base_name(src))
-                    } else {
-                        c.dest.clone()
-                    };
-                    if base_name(&dest) != wanted {
+            while let Some((p, off, extra)) = pending.pop() {
+                let mut args = p.args.clone();
+                args.extend(extra.iter().cloned());
+                for prog in &p.run {
+                    if out.iter().any(|(w, o)| w == prog && *o == off) {
                         continue;
                     }
-                    let rel = match &c.from {
-                        None => Some(src.clone()),
-                        Some(_) if src.starts_with('/') => image_to_context(src, copies),
-                        Some(_) => None,
+                    out.push((prog.clone(), off));
+                    let Some(text) = self.script_text(prog, copies, contexts, read) else {
+                        if prog.ends_with(".sh") {
+                            // An unknown script: a binary's path given to it.
+                            for a in args.iter().filter(|a| a.starts_with('/')) {
+                                out.push((a.clone(), off));
+                            }
+                        }
+                        continue;
                     };
-                    let Some(rel) = rel else { continue };
-                    if let Some(text) = contexts
-                        .iter()
-                        .find_map(|ctx| read(&normalize(&ctx.join(&rel))))
-                    {
-                        scripts.push(text);
+                    let sp = super::command::of_script(&text);
+                    for a in args.iter().filter(|a| a.starts_with('/')) {
+                        out.push((a.clone(), off));
                     }
+                    if sp.runs_args && !args.is_empty() {
+                        pending.push((super::command::of_exec(&args), off, vec![]));
+                    }
+                    out.extend(sp.run.into_iter().map(|w| (w, off)));
                 }
-            }
-        }
-        for text in scripts {
-            for line in text.lines() {
-                let line = line.trim();
-                if line.starts_with('#') {
-                    continue;
-                }
-                out.extend(shell_words(line).into_iter().filter(|w| !is_separator(w)));
             }
         }
         out
+    }
+
+    /// The text of the script `prog` when the image copies it from the context.
+    fn script_text(
+        &self,
+        prog: &str,
+        copies: &[CopyIns],
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Option<String> {
+        if prog.starts_with('-') || prog.starts_with('$') {
+            return None;
+        }
+        let wanted = base_name(prog);
+        for c in copies {
+            for src in &c.sources {
+                let dest = if c.dest_dir {
+                    format!("{}/{}", c.dest.trim_end_matches('/'), base_name(src))
+                } else {
+                    c.dest.clone()
+                };
+                if base_name(&dest) != wanted {
+                    continue;
+                }
+                let rel = match &c.from {
+                    None => Some(src.clone()),
+                    Some(_) if src.starts_with('/') => image_to_context(src, copies),
+                    Some(_) => None,
+                };
+                let Some(rel) = rel else { continue };
+                if let Some(text) = contexts
+                    .iter()
+                    .find_map(|ctx| read(&normalize(&ctx.join(&rel))))
+                {
+                    return Some(text);
+                }
+            }
+        }
+        None
     }
 
     /// The edit adding `ENV GOMEMLIMIT=<mib>MiB` (with a comment line above) to
@@ -500,7 +562,6 @@ pub enum Tie {
 }
 
 struct Step<'a> {
-    #[allow(dead_code)]
     stage: usize,
     cwd: String,
     ins: &'a Instruction,
@@ -934,6 +995,16 @@ fn exec_words(args: &str) -> Vec<String> {
     t.split_whitespace().map(str::to_string).collect()
 }
 
+/// The programs of an `ENTRYPOINT` or `CMD`: exec form as a list, shell form
+/// as the script `/bin/sh -c` runs.
+fn instruction_programs(args: &str) -> super::command::Programs {
+    if args.trim_start().starts_with('[') {
+        super::command::of_exec(&exec_words(args))
+    } else {
+        super::command::of_script(args)
+    }
+}
+
 /// The instructions of a Dockerfile, with line continuations joined and
 /// comment lines (also inside continuations) skipped.
 fn instructions(text: &str) -> Vec<Instruction> {
@@ -1122,6 +1193,42 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build -o /bin/api ./cmd/api && go build -o /bin/migrate ./cmd/migrate\nENTRYPOINT [\"/bin/api\"]\n";
         assert_eq!(tie_of(text, "cmd/api", &[]), Tie::Runs);
         assert_eq!(tie_of(text, "cmd/migrate", &[]), Tie::None);
+    }
+
+    #[test]
+    fn only_the_program_executed_runs() {
+        // `server` is an argument of the entrypoint, not a program.
+        let text = "FROM alpine\nCOPY weed /usr/bin/weed\nEXPOSE 80\nENTRYPOINT [\"/usr/bin/weed\"]\nCMD [\"server\", \"-dir=/data\"]\n";
+        assert_eq!(tie_of(text, "cmd/server", &[]), Tie::None);
+        assert_eq!(tie_of(text, "cmd/weed", &[]), Tie::Runs);
+        // A wrapper waiting for its program takes it from CMD.
+        let text =
+            "FROM alpine\nENTRYPOINT [\"/sbin/tini\", \"-g\", \"--\"]\nCMD [\"/bin/server\"]\n";
+        assert_eq!(tie_of(text, "cmd/server", &[]), Tie::Runs);
+        let text = "FROM alpine\nCMD sh -c \"exec /bin/api --name server\"\n";
+        assert_eq!(tie_of(text, "cmd/api", &[]), Tie::Runs);
+        assert_eq!(tie_of(text, "cmd/server", &[]), Tie::None);
+        // A script's case label and its program's subcommand are not programs.
+        let text = "FROM alpine\nCOPY run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\nCMD [\"server\"]\n";
+        let script = (
+            "run.sh",
+            "#!/bin/sh\ncase \"$1\" in\n  server) exec /usr/bin/hub server ;;\nesac\n",
+        );
+        assert_eq!(tie_of(text, "cmd/server", &[script]), Tie::None);
+        assert_eq!(tie_of(text, "cmd/hub", &[script]), Tie::Runs);
+        // A script that runs its arguments runs CMD.
+        let script = ("run.sh", "#!/bin/sh\nset -e\nexec \"$@\"\n");
+        assert_eq!(tie_of(text, "cmd/server", &[script]), Tie::Runs);
+    }
+
+    #[test]
+    fn ports_of_several_expose_lines_are_one_mark() {
+        let d = Dockerfile::parse(
+            Path::new("Dockerfile"),
+            "FROM alpine\nEXPOSE 80\nVOLUME /data\nEXPOSE 443/tcp\n",
+        );
+        let marks: Vec<String> = d.service_marks().into_iter().map(|m| m.1).collect();
+        assert_eq!(marks, ["EXPOSE 80 443/tcp", "VOLUME /data"]);
     }
 
     #[test]

@@ -119,6 +119,10 @@ pub struct Container {
     pub image: String,
     /// `command` and `args`, as text.
     pub command: Vec<String>,
+    /// The programs `command` runs (with `args` when `command` waits for a
+    /// program or a script, `sh -c`); none without `command`: `args` are the
+    /// image entrypoint's arguments.
+    pub programs: Vec<String>,
     /// `resources.limits.memory` as written, and in bytes when it parses.
     pub memory_limit: Option<(String, Option<u64>)>,
     /// An `env` entry named `GOMEMLIMIT`.
@@ -420,7 +424,22 @@ fn container(
             .collect()
     };
     let mut command = words(&raw.command);
-    command.extend(words(&raw.args));
+    let args = words(&raw.args);
+    let programs = if command.is_empty() {
+        vec![]
+    } else {
+        let p = super::command::of_exec(&command);
+        let mut run = p.run;
+        if p.args_are_script {
+            if let Some(script) = args.first() {
+                run.extend(super::command::of_script(script).run);
+            }
+        } else if p.runs_args {
+            run.extend(super::command::of_exec(&args).run);
+        }
+        run
+    };
+    command.extend(args);
     let memory_limit = raw
         .resources
         .and_then(|r| r.limits)
@@ -474,6 +493,7 @@ fn container(
         name: raw.name.unwrap_or_default(),
         image: raw.image.unwrap_or_default(),
         command,
+        programs,
         memory_limit,
         sets_gomemlimit,
         env_from,

@@ -4,11 +4,13 @@
 //! deployment subfolders of those: `deploy/`, `k8s/`...).
 //!
 //! A file in the package's own folder belongs to it; a file further up (shared
-//! by several services) belongs to it only when it names the package or its
-//! binary. Files are read through the run's package view (`crate::package`) and
+//! by several services) belongs to it only when it builds the package or runs
+//! its binary: the program executed (`command`), never an argument of another
+//! program, a volume path or a service's name. Files are read through the run's package view (`crate::package`) and
 //! parsed once per run, since many mains share a root.
 
 pub mod build;
+pub mod command;
 pub mod compose;
 pub mod dockerfile;
 pub mod gocode;
@@ -608,15 +610,12 @@ fn limit_set_elsewhere(
                         read_context_file(files, p)
                     }) != Tie::None
             }
-            Some(Parsed::Kube(m)) => m.containers.iter().any(|c| {
-                c.sets_gomemlimit
-                    && (mentions(&c.name, bin)
-                        || mentions(&c.image, bin)
-                        || c.command.iter().any(|w| mentions(w, bin)))
-            }),
+            Some(Parsed::Kube(m)) => m
+                .containers
+                .iter()
+                .any(|c| c.sets_gomemlimit && container_named(c, &main.binaries[..1])),
             Some(Parsed::Compose(c)) => c.services.iter().any(|s| {
-                s.sets_gomemlimit
-                    && (mentions(&s.name, bin) || s.words.iter().any(|w| mentions(w, bin)))
+                s.sets_gomemlimit && service_runs(s, &main.binaries[..1], &entry_images(&[&c]))
             }),
             None => false,
         };
@@ -819,14 +818,63 @@ pub fn mentions(text: &str, binary: &str) -> bool {
         .any(|word| word == binary || word.split(['-', '_', '.']).any(|part| part == binary))
 }
 
-fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
-    let named = |c: &kubernetes::Container| {
-        main.binaries.iter().any(|bin| {
-            mentions(&c.name, bin)
-                || mentions(&c.image, bin)
-                || c.command.iter().any(|w| mentions(w, bin))
-        })
+/// The image's name without registry, path and tag (`ghcr.io/acme/orders:1.4`
+/// gives `orders`).
+fn image_name(image: &str) -> &str {
+    let repo = match image.rfind([':', '@']) {
+        Some(i) if !image[i..].contains('/') => &image[..i],
+        _ => image,
     };
+    repo.rsplit('/').next().unwrap_or(repo)
+}
+
+/// True when a container runs one of `bins`: its name or its image's name
+/// names it, or its `command` executes it (an argument does not count).
+fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
+    bins.iter().any(|bin| {
+        mentions(&c.name, bin)
+            || (!is_sidecar(&c.image) && mentions(image_name(&c.image), bin))
+            || c.programs.iter().any(|p| dockerfile::names_binary(p, bin))
+    })
+}
+
+/// Images that some compose service runs with a command of flags
+/// (`command: -v 9 filer`): they have an entrypoint, so the commands of their
+/// services are its arguments (`command: server -ip=s3` runs the entrypoint,
+/// not a program `server`).
+fn entry_images(composes: &[&Arc<ComposeFile>]) -> Vec<String> {
+    composes
+        .iter()
+        .flat_map(|f| &f.services)
+        .filter(|s| s.command_is_flags)
+        .filter_map(|s| s.image.clone())
+        .collect()
+}
+
+/// True when a compose service runs one of `bins`: its `entrypoint` or
+/// `command` executes it, or its image is named for it (a repository path,
+/// `ghcr.io/acme/orders`, not a well-known third-party image; a bare name only
+/// when the service builds it). The service's name, volumes and environment
+/// say nothing.
+fn service_runs(s: &compose::Service, bins: &[String], entry_images: &[String]) -> bool {
+    let entrypoint_known = s.image.as_ref().is_some_and(|i| entry_images.contains(i));
+    let image_named = s.image.as_ref().is_some_and(|i| {
+        (i.contains('/') || s.context.is_some())
+            && !is_sidecar(i)
+            && bins
+                .iter()
+                .any(|b| dockerfile::names_binary(image_name(i), b))
+    });
+    image_named
+        || s.programs.iter().any(|p| {
+            // A bare word of `command` given to an image with an entrypoint is its argument.
+            !(s.command_only && entrypoint_known && !p.contains('/'))
+                && bins.iter().any(|b| dockerfile::names_binary(p, b))
+        })
+}
+
+fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    let named = |c: &kubernetes::Container| container_named(c, &main.binaries);
     let workload_named = |c: &kubernetes::Container| {
         let w = c.workload.split(' ').nth(1).unwrap_or("");
         main.binaries.iter().any(|bin| mentions(w, bin))
@@ -923,17 +971,14 @@ fn tie_services(
 ) {
     let mut named = vec![];
     let mut building = vec![];
+    let entry = entry_images(&composes.iter().collect::<Vec<_>>());
     for f in composes {
         for (i, s) in f.services.iter().enumerate() {
             let tied = TiedService {
                 file: f.clone(),
                 index: i,
             };
-            if main
-                .binaries
-                .iter()
-                .any(|b| mentions(&s.name, b) || s.words.iter().any(|w| mentions(w, b)))
-            {
+            if service_runs(s, &main.binaries, &entry) {
                 named.push(tied);
             } else if let Some(ctx) = &s.context {
                 let ctx = files.canonical(ctx);
