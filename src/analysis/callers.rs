@@ -655,7 +655,7 @@ fn function_repeats(
             let why = match &call {
                 Some(call) => {
                     let inner = repeats_at(gf, call, depth + 1, seen);
-                    let pair = created_after_close(gf, call, &name, inner.is_some());
+                    let pair = created_after_close(gf, call, &name, inner.as_ref());
                     stronger(inner, pair).map(|r| capped_per_key(gf, call, r))
                 }
                 None => value_repeats(gf, &u.node, &format!("`{name}`"), depth, seen),
@@ -904,10 +904,24 @@ fn handler_signature(file: &GoFile, func: &GoNode) -> Option<&'static str> {
 /// A create-after-close pair: the call at `call` (of `name`) makes a value
 /// kept in a field or package variable (`s.cache = newCache()`), and code of
 /// the same file closes or drops what that field held (`s.cache.Close()`,
-/// `s.cache = nil`): each close and re-create starts one more goroutine.
-/// It counts where the call itself can run more than once (`reachable`), or
-/// where its own function closes the old value first (a restart).
-fn created_after_close(gf: &GoFile, call: &GoNode, name: &str, reachable: bool) -> Option<Repeat> {
+/// `s.cache = nil`) where a new make can follow on the same owner: each close
+/// and re-create starts one more goroutine. It counts when
+/// - the make's own function closes the old value first (a restart);
+/// - a function that closes it then calls the make's function (a reconnect
+///   through a helper);
+/// - the make's function, not the owner's constructor, can itself run again
+///   and again (`inner`, the repeat of the call, is the API of a library or a
+///   host's, or shown).
+///
+/// A make in the owner's constructor (the function that builds the owner,
+/// `o := &T{...}`, then sets `o.field`) pairs with a close in the owner's
+/// destructor: once per owner, so the repeat is the constructor's (`inner`).
+fn created_after_close(
+    gf: &GoFile,
+    call: &GoNode,
+    name: &str,
+    inner: Option<&Repeat>,
+) -> Option<Repeat> {
     let list = call.parent().filter(|p| p.kind() == "expression_list")?;
     let stmt = list
         .parent()
@@ -928,51 +942,181 @@ fn created_after_close(gf: &GoFile, call: &GoNode, name: &str, reachable: bool) 
         _ => return None,
     };
     let func = crate::analysis::scope::enclosing_function(call)?;
-    if function_name(&func).is_some_and(|n| n == "init" || n == "main") {
+    let func_name = function_name(&func)?;
+    if func_name == "init" || func_name == "main" {
         return None;
     }
-    let closes = gf.root.root().dfs().find(|n| {
-        if n.range().start == call.range().start {
-            return false;
-        }
-        match n.kind().as_ref() {
-            "call_expression" => n.field("function").is_some_and(|f| {
-                f.kind() == "selector_expression"
-                    && f.field("field")
-                        .is_some_and(|m| matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown"))
-                    && f.field("operand").is_some_and(|o| {
-                        let t = o.text();
-                        t == field || t.ends_with(&format!(".{field}"))
-                    })
-            }),
-            "assignment_statement" => {
-                n.field("right").is_some_and(|r| r.text() == "nil")
-                    && n.field("left").is_some_and(|l| {
-                        let t = l.text();
-                        t == field || t.ends_with(&format!(".{field}"))
-                    })
+    let is_field = |t: &str| t == field || t.ends_with(&format!(".{field}"));
+    let closes: Vec<GoNode> = gf
+        .root
+        .root()
+        .dfs()
+        .filter(|n| {
+            if n.range().start == call.range().start {
+                return false;
             }
-            _ => false,
-        }
-    })?;
-    let restart = closes.range().start < call.range().start
-        && crate::analysis::scope::enclosing_function(&closes)
-            .is_some_and(|f| f.range() == func.range());
-    if !reachable && !restart {
+            match n.kind().as_ref() {
+                "call_expression" => n.field("function").is_some_and(|f| {
+                    f.kind() == "selector_expression"
+                        && f.field("field").is_some_and(|m| {
+                            matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown")
+                        })
+                        && f.field("operand").is_some_and(|o| is_field(&o.text()))
+                }),
+                "assignment_statement" => {
+                    n.field("right").is_some_and(|r| r.text() == "nil")
+                        && n.field("left").is_some_and(|l| is_field(&l.text()))
+                }
+                _ => false,
+            }
+        })
+        .collect();
+    let line = |n: &GoNode| Position::of_offset(gf.text(), n.range().start).line;
+    // The value closed: the call's receiver, or what is set to nil.
+    let closed = |c: &GoNode| {
+        let t = if c.kind() == "call_expression" {
+            c.field("function").and_then(|f| f.field("operand"))
+        } else {
+            c.field("left")
+        };
+        t.map(|t| t.text().to_string()).unwrap_or_default()
+    };
+    // A restart: this function closes the same value, then makes it again.
+    if let Some(c) = closes.iter().find(|c| {
+        c.range().start < call.range().start
+            && closed(c) == target.text()
+            && crate::analysis::scope::enclosing_function(c)
+                .is_some_and(|f| f.range() == func.range())
+    }) {
+        let what = first_line(&c.text());
+        return Some(Repeat::new(
+            Strength::Shown,
+            format!(
+                "`{func_name}` closes or drops `{field}` at line {} (`{what}`) and then makes it again with `{name}`: one more goroutine per restart",
+                line(c)
+            ),
+            gf.evidence(
+                c.range().start,
+                format!("`{field}` is closed or dropped here (`{what}`), and `{func_name}` then makes it again with `{name}`"),
+            ),
+        ));
+    }
+    // Made once per owner in its constructor: the close is the owner's end.
+    if target.kind() == "selector_expression"
+        && target
+            .field("operand")
+            .filter(|o| o.kind() == "identifier")
+            .is_some_and(|o| builds_owner(&func, &o.text(), call))
+    {
         return None;
     }
-    let what = first_line(&closes.text());
+    // A function that closes it and then calls this one to make it again.
+    let calls_back = |c: &GoNode| {
+        crate::analysis::scope::enclosing_function(c).is_some_and(|f| {
+            f.range() != func.range()
+                && f.dfs().any(|n| {
+                    n.kind() == "call_expression"
+                        && n.range().start > c.range().end
+                        && n.field("function")
+                            .is_some_and(|g| match g.kind().as_ref() {
+                                "identifier" => g.text() == func_name,
+                                "selector_expression" => {
+                                    g.field("field").is_some_and(|x| x.text() == func_name)
+                                }
+                                _ => false,
+                            })
+                })
+        })
+    };
+    if let Some(c) = closes.iter().find(|c| calls_back(c)) {
+        let what = first_line(&c.text());
+        let closer = crate::analysis::scope::enclosing_function(c)
+            .and_then(|f| function_name(&f))
+            .unwrap_or_else(|| "a function literal".into());
+        return Some(Repeat::new(
+            Strength::Shown,
+            format!(
+                "`{closer}` closes or drops `{field}` at line {} (`{what}`) and then calls `{func_name}`, which makes it again with `{name}`: one more goroutine per close and re-create",
+                line(c)
+            ),
+            gf.evidence(
+                c.range().start,
+                format!("`{field}` is closed or dropped here (`{what}`), then `{func_name}` is called to make it again with `{name}`"),
+            ),
+        ));
+    }
+    // Otherwise the make's function must itself be shown to run again.
+    let c = closes.first()?;
+    if inner.is_none_or(|r| r.strength < Strength::Api) {
+        return None;
+    }
+    let what = first_line(&c.text());
     Some(Repeat::new(
         Strength::Shown,
         format!(
-            "`{field}` is closed or dropped at line {} (`{what}`) and made again by `{name}`: one more goroutine per close and re-create",
-            Position::of_offset(gf.text(), closes.range().start).line
+            "`{field}` is closed or dropped at line {} (`{what}`) and made again by `{name}` in `{func_name}`, which can run again: one more goroutine per close and re-create",
+            line(c)
         ),
         gf.evidence(
-            closes.range().start,
+            c.range().start,
             format!("`{field}` is closed or dropped here (`{what}`), and made again where `{name}` is called"),
         ),
     ))
+}
+
+/// True when `func` builds the value `owner` itself before `before`
+/// (`owner := &T{...}`, `owner = T{...}`, `owner := new(T)`, `var owner T`):
+/// it is that owner's constructor.
+fn builds_owner(func: &GoNode, owner: &str, before: &GoNode) -> bool {
+    let Some(body) = func.field("body") else {
+        return false;
+    };
+    let builds = |v: &GoNode| {
+        let v = if v.kind() == "unary_expression"
+            && v.field("operator").is_some_and(|o| o.text() == "&")
+        {
+            match v.field("operand") {
+                Some(o) => o,
+                None => return false,
+            }
+        } else {
+            v.clone()
+        };
+        match v.kind().as_ref() {
+            "composite_literal" => true,
+            "call_expression" => v.field("function").is_some_and(|f| f.text() == "new"),
+            _ => false,
+        }
+    };
+    let built =
+        body.dfs()
+            .filter(|n| n.range().end <= before.range().start)
+            .any(|n| match n.kind().as_ref() {
+                "short_var_declaration" | "assignment_statement" => {
+                    let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
+                        return false;
+                    };
+                    let left: Vec<GoNode> = l.named_children().collect();
+                    let right: Vec<GoNode> = r.named_children().collect();
+                    left.len() == right.len()
+                        && left.iter().zip(&right).any(|(a, b)| {
+                            a.kind() == "identifier" && a.text() == owner && builds(b)
+                        })
+                }
+                "var_spec" => {
+                    let named = n
+                        .children()
+                        .any(|c| c.kind() == "identifier" && c.text() == owner);
+                    // `var o T` holds a zero T of its own; `var o *T` holds none.
+                    named
+                        && match n.field("value") {
+                            Some(v) => v.named_children().any(|x| builds(&x)),
+                            None => n.field("type").is_some_and(|t| t.kind() != "pointer_type"),
+                        }
+                }
+                _ => false,
+            });
+    built
 }
 
 /// True when `func` returns something other than an `error`: a constructor.
