@@ -158,6 +158,41 @@ fn a_patch_made_in_a_subfolder_applies_from_the_root_as_fix_writes() {
     }
 }
 
+/// A monorepo keeps its manifests at the top (`deploy/`) and its module in a
+/// subfolder: the repository root, not the module's, bounds where GM006 looks,
+/// and its manifest edit applies from the root whichever folder it was made in.
+#[test]
+fn a_manifest_at_the_repository_top_serves_a_module_in_a_subfolder() {
+    let t = repo();
+    let root = t.path();
+    std::fs::create_dir_all(root.join("deploy")).unwrap();
+    git(root, &["mv", "sub/deploy/k8s.yaml", "deploy/k8s.yaml"]);
+    git(root, &["commit", "-qm", "manifests at the top"]);
+    for from in [".", "sub", "sub/catalog"] {
+        let args = [
+            "fix",
+            "--unsafe-fixes",
+            "--no-cache",
+            "--select",
+            "GM006",
+            "--diff",
+        ];
+        let (code, patch, err) = common::gomemfix(&root.join(from), &args).parts();
+        assert_eq!(code, 1, "from {from}: {err}");
+        assert!(
+            patch.contains("diff --git a/deploy/k8s.yaml b/deploy/k8s.yaml")
+                && patch.contains("name: GOMEMLIMIT"),
+            "from {from}: {patch}"
+        );
+        let patch_file = root.join("../gomemfix-top.patch");
+        std::fs::write(&patch_file, &patch).unwrap();
+        git(root, &["apply", patch_file.to_str().unwrap()]);
+        assert!(git(root, &["diff", "--stat"]).contains("deploy/k8s.yaml"));
+        git(root, &["checkout", "-q", "--", "."]);
+        let _ = std::fs::remove_file(&patch_file);
+    }
+}
+
 #[test]
 fn json_and_sarif_paths_are_root_relative_from_any_folder() {
     let t = repo();

@@ -109,6 +109,11 @@ pub struct MainPackage {
     /// Every name the repository's builds give its binary: `binary` first, then
     /// the `-o` names of Makefiles, goreleaser and build scripts (`build::names_for`).
     pub binaries: Vec<String>,
+    /// The highest folder whose own files and deployment subfolders are searched:
+    /// the folder holding `.git` when it is above `repo_root` (a monorepo whose
+    /// `deploy/` sits at the top while its modules are in subfolders), else
+    /// `repo_root`.
+    pub top: PathBuf,
 }
 
 impl MainPackage {
@@ -147,6 +152,7 @@ impl MainPackage {
             format!("{module_path}/{rel_dir}")
         };
         let repo_root = repo_root(files, module_root);
+        let top = git_top(files, &repo_root).unwrap_or_else(|| repo_root.clone());
         let mut binaries = vec![binary.clone()];
         for n in build::names_for(files, &repo_root, module_root, dir, &import_path) {
             if !n.is_empty() && !binaries.contains(&n) {
@@ -161,6 +167,7 @@ impl MainPackage {
             import_path,
             binary,
             binaries,
+            top,
         }
     }
 
@@ -190,6 +197,14 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
         }
     }
     best
+}
+
+/// The folder holding `.git` at or above `from`, within ten levels.
+fn git_top(files: &Files, from: &Path) -> Option<PathBuf> {
+    from.ancestors()
+        .take(10)
+        .find(|d| files.exists(&d.join(".git")))
+        .map(Path::to_path_buf)
 }
 
 /// A container of a manifest that runs the package.
@@ -759,7 +774,7 @@ fn helm_limit_scope(text: &str, path: &Path, chart: &Chart, main: &MainPackage) 
 }
 
 /// The package's folder and its deployment subfolders (own), then each folder
-/// above it up to the module root with theirs.
+/// above it up to the repository's top with theirs.
 fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
     let mut out = vec![];
     let mut dir = Some(main.dir.as_path());
@@ -778,7 +793,7 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
                 }
             }
         }
-        if d == main.repo_root || !d.starts_with(&main.repo_root) {
+        if d == main.top || !d.starts_with(&main.top) {
             break;
         }
         dir = d.parent();
