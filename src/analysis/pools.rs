@@ -26,6 +26,10 @@ pub enum Pooled {
     Slice,
     /// A pointer to a slice (`*[]byte`, or a pointer to a named slice type).
     SlicePtr,
+    /// A struct of this package with no `Reset` whose named fields hold slices
+    /// (`type enc struct { buf []byte; keys []string }`): reset by truncating
+    /// each field that grew (`e.buf = e.buf[:0]`). The slice fields, in order.
+    SliceFields(Vec<String>),
     /// A known type with nothing to reset.
     NoReset,
     Unknown,
@@ -809,8 +813,20 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
         "slice_type" if ptr => Pooled::SlicePtr,
         "slice_type" => Pooled::Slice,
         "struct_type" => {
+            let mut slices = vec![];
             for field in ty.dfs().filter(|n| n.kind() == "field_declaration") {
                 if field.field("name").is_some() {
+                    if field
+                        .field("type")
+                        .is_some_and(|t| unparen(&t).kind() == "slice_type")
+                    {
+                        slices.extend(
+                            field
+                                .children()
+                                .filter(|c| c.kind() == "field_identifier")
+                                .map(|c| c.text().to_string()),
+                        );
+                    }
                     continue;
                 }
                 let Some(et) = field.field("type") else {
@@ -827,7 +843,11 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
                     return promoted;
                 }
             }
-            Pooled::NoReset
+            if slices.is_empty() {
+                Pooled::NoReset
+            } else {
+                Pooled::SliceFields(slices)
+            }
         }
         _ => Pooled::NoReset,
     }

@@ -288,6 +288,7 @@ fn leaks_on_path(
         }
         let fills = match kind {
             Pooled::Slice | Pooled::SlicePtr => stores_grown(&n, names, kind),
+            Pooled::SliceFields(fields) => grows_field(&n, names, fields).is_some(),
             _ => {
                 n.kind() == "identifier"
                     && names.contains(&n.text().to_string())
@@ -301,7 +302,10 @@ fn leaks_on_path(
                 file,
                 &n,
                 names.first().map_or("", String::as_str),
-                matches!(kind, Pooled::Slice | Pooled::SlicePtr),
+                matches!(
+                    kind,
+                    Pooled::Slice | Pooled::SlicePtr | Pooled::SliceFields(_)
+                ),
             );
             // The strongest evidence: a direct write over code that may write.
             if best
@@ -373,6 +377,33 @@ fn stores_grown(n: &GoNode, names: &[String], kind: &Pooled) -> bool {
     })
 }
 
+/// The field `n` grows when it appends to a slice field of the pooled struct
+/// (`e.buf = append(e.buf, x...)`, `e.keys = strconv.AppendInt(e.keys, ...)`).
+fn grows_field(n: &GoNode, names: &[String], fields: &[String]) -> Option<String> {
+    if n.kind() != "assignment_statement" || n.field("operator").is_none_or(|o| o.text() != "=") {
+        return None;
+    }
+    let left = n
+        .field("left")?
+        .named_children()
+        .find(|c| c.kind() != "comment")?;
+    let left = pools::unparen(&left);
+    let right = n
+        .field("right")?
+        .named_children()
+        .find(|c| c.kind() != "comment")?;
+    if left.kind() != "selector_expression" {
+        return None;
+    }
+    let operand = pools::unparen(&left.field("operand")?);
+    let field = left.field("field")?.text().to_string();
+    (operand.kind() == "identifier"
+        && names.contains(&operand.text().to_string())
+        && fields.contains(&field)
+        && pools::is_append_to(&pools::unparen(&right), names))
+    .then_some(field)
+}
+
 /// `defer p.Put(b)` (the call is the deferred one itself).
 fn is_deferred_put(put: &GoNode) -> bool {
     put.parent().is_some_and(|p| p.kind() == "defer_statement")
@@ -394,6 +425,28 @@ fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: boo
     let reset_stmt = match kind {
         Pooled::ResetMethod => format!("{name}.Reset()"),
         Pooled::SlicePtr => format!("*{name} = (*{name})[:0]"),
+        // Each field the function grows, in declaration order, one per line.
+        Pooled::SliceFields(fields) => {
+            let func = scope::enclosing_function(put);
+            let names = [name.to_string()];
+            let grown: Vec<&String> = fields
+                .iter()
+                .filter(|f| {
+                    func.as_ref().is_some_and(|func| {
+                        func.dfs()
+                            .any(|n| grows_field(&n, &names, fields).as_ref() == Some(*f))
+                    })
+                })
+                .collect();
+            if grown.is_empty() {
+                return report("the fields that grew could not be told");
+            }
+            grown
+                .iter()
+                .map(|f| format!("{name}.{f} = {name}.{f}[:0]"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
         Pooled::Slice => {
             // `p.Put(b)` → `p.Put(b[:0])`, deferred or not: the argument is evaluated
             // at the same moment either way.
@@ -438,8 +491,9 @@ fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: boo
             c if c.starts_with("//") => (r.end + rest.len(), format!(" {}", c.trim_end())),
             _ => (r.end, String::new()),
         };
+        let resets = reset_stmt.replace('\n', &format!("\n{indent}\t"));
         let replacement = format!(
-            "defer func() {{{comment}\n{indent}\t{reset_stmt}\n{indent}\t{put_text}\n{indent}}}()"
+            "defer func() {{{comment}\n{indent}\t{resets}\n{indent}\t{put_text}\n{indent}}}()"
         );
         return Outcome::fix(FixPlan {
             edits: vec![Edit::new(r.start, end, replacement)],
@@ -473,9 +527,13 @@ fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: boo
     let Some(indent) = indent_of(text, at) else {
         return report("the Put shares its line with other code");
     };
+    let resets = reset_stmt.replace('\n', &format!("\n{indent}"));
     Outcome::fix(FixPlan {
-        edits: vec![Edit::new(at, at, format!("{reset_stmt}\n{indent}"))],
-        description: Some(format!("Call `{reset_stmt}` before `{put_text}`")),
+        edits: vec![Edit::new(at, at, format!("{resets}\n{indent}"))],
+        description: Some(format!(
+            "Call `{}` before `{put_text}`",
+            reset_stmt.replace('\n', "; ")
+        )),
         ..FixPlan::default()
     })
 }

@@ -47,7 +47,7 @@ fn is_test_app(repo_rel_dir: &str) -> bool {
 
 /// The folder (repository-relative) whose name says it holds a test, mock,
 /// fake, example or demo app: `tests/`, `test-server/`, `mocks/`,
-/// `fake-registry/`, `loadtest_app/`.
+/// `fake-registry/`, `loadtest_app/`, `demo-server/`.
 fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
     let parts: Vec<&str> = repo_rel_dir.split('/').collect();
     let i = parts.iter().position(|part| {
@@ -75,6 +75,12 @@ fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
                         | "loadtest"
                         | "interop"
                         | "conformance"
+                        | "demo"
+                        | "demos"
+                        | "example"
+                        | "examples"
+                        | "sample"
+                        | "samples"
                 )
             })
             || p.starts_with("mock")
@@ -676,6 +682,8 @@ mod tests {
             "internal/mocks/registry",
             "cmd/fake-oidc",
             "hack/mockserver",
+            "sidecar/cmd/demo-server",
+            "cmd/example_consumer",
         ] {
             assert!(is_test_app(d), "{d}");
         }
@@ -685,6 +693,8 @@ mod tests {
             "services/contest",
             "internal/latest",
             "cmd/attestor",
+            "cmd/democratic",
+            "services/resample",
         ] {
             assert!(!is_test_app(d), "{d}");
         }
