@@ -20,7 +20,7 @@
 use crate::analysis::exprs::{self, called_name, indentation, is_stable, root_node, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
 use crate::analysis::{constants, escape, scope, std_deps};
-use crate::finding::{Confidence, Edit};
+use crate::finding::{Applicability, Confidence, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
 use crate::imports::{choose_name, line_end, line_start, ImportRequest};
@@ -180,7 +180,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             "no automatic fix: nothing shows the sub-slice is kept for long, and a copy would add an allocation per call".into(),
         ))
     } else {
-        fix(file, s, statement_holder, slice_type.as_deref())
+        let outcome = fix(file, s, statement_holder, slice_type.as_deref());
+        if known_small(file, &base, s) {
+            outcome
+        } else {
+            copy_may_cost_as_much(outcome)
+        }
     };
     match outcome {
         Outcome::Report { message, fix, .. } => Outcome::Report {
@@ -192,6 +197,58 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             fix,
         },
         other => other.graded(grounds),
+    }
+}
+
+/// The view's width is known to be small: a constant under the large size,
+/// a position a search of the base found, or the count a read into the base
+/// returned (`n, err := conn.Read(buf)` ... `buf[:n]`: a datagram, a line).
+fn known_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
+    if evidently_short(file, base, s) {
+        return true;
+    }
+    let Some(hi) = s.field("end").filter(|h| h.kind() == "identifier") else {
+        return false;
+    };
+    if s.field("start").is_some_and(|lo| lo.text() != "0") {
+        return false;
+    }
+    let name = hi.text().to_string();
+    let Some(Origin::Local { decl, .. }) = declared_where(&hi, &name) else {
+        return false;
+    };
+    escape::initial_value(&decl, &name).is_some_and(|v| {
+        v.kind() == "call_expression"
+            && called_name(&v).is_some_and(|c| c.starts_with("Read"))
+            && v.field("arguments")
+                .and_then(|a| a.named_children().find(|c| c.kind() != "comment"))
+                .is_some_and(|first| same_expr(&first, base))
+    })
+}
+
+/// A copy of a view whose width nothing bounds may cost as much as the array
+/// it frees, on every pass (a window handed off whole when it is full): the
+/// edit stays, but only `--unsafe-fixes` applies it, and it says why.
+fn copy_may_cost_as_much(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Report {
+            message,
+            fix: Some(mut plan),
+            grounds,
+        } => {
+            plan.applicability = Some(Applicability::Unsafe);
+            let note = "unsafe fix: nothing bounds the view's width, so the copy may be as large \
+                        as the array it frees; copy only when the view is much shorter than its array";
+            Outcome::Report {
+                message: Some(match message {
+                    Some(m) => format!("{m}; {note}"),
+                    None => note.to_string(),
+                }),
+                fix: Some(plan),
+                grounds,
+            }
+        }
+        other => other,
     }
 }
 
