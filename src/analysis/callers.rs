@@ -1424,12 +1424,24 @@ fn calls_parameter_once(file: &GoFile, call: &GoNode, value: &GoNode) -> bool {
             .dfs()
             .filter(|n| n.kind() == "identifier" && n.text() == param.name)
             .collect();
+        // A `return` before the call (`if v, ok := cache[k]; ok { return v }`)
+        // makes it conditional: a memoising helper calls it once per key, not
+        // once per call, and nothing says how often.
+        let returns_before = |u: &GoNode| {
+            body.dfs().any(|n| {
+                n.kind() == "return_statement"
+                    && n.range().end <= u.range().start
+                    && crate::analysis::scope::enclosing_function(&n)
+                        .is_some_and(|f| f.range() == callee.range())
+            })
+        };
         let once = uses.iter().all(|u| {
             called_by(u).is_some_and(|c| !c.parent().is_some_and(|p| p.kind() == "go_statement"))
                 && crate::analysis::scope::enclosing_function(u)
                     .is_some_and(|f| f.range() == callee.range())
                 && repeating_loop(gf, u).is_none()
                 && !crate::analysis::scope::in_loop(u)
+                && !returns_before(u)
         });
         once.then(|| "once".to_string())
     })

@@ -127,6 +127,8 @@ cases! {
         cmd__tool__neg_tool,
         internal__cache__neg_generic_once,
         internal__cache__pos_generic_per_request,
+        internal__hub__low_memoised,
+        internal__hub__pos_wrapped_per_call,
         internal__follow__pos_constructed_elsewhere,
         internal__poller__pos_poller,
         internal__watch__pos_watch,
