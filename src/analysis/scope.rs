@@ -51,14 +51,25 @@ pub fn in_test_support_package(file: &GoFile) -> bool {
         let w = word.to_ascii_lowercase();
         w.starts_with("test") || w.ends_with("_test") || (w.ends_with("test") && w != "latest")
     };
-    // The package's own name and folder only: a `tests/` folder higher up holds
+    // The package's own name and folder, or a folder above it named for test
+    // support (`internal/testing/leakcheck`); a `tests/` folder higher up holds
     // ordinary packages too.
+    let support_root = |name: &str| matches!(name, "testing" | "testutil" | "testutils");
     testish(&file.package_name)
         || file
             .path
             .parent()
             .and_then(|dir| dir.file_name())
             .is_some_and(|name| testish(&name.to_string_lossy()))
+        || file.path.parent().is_some_and(|dir| {
+            let below_module =
+                |d: &std::path::Path| file.module.as_ref().is_none_or(|m| d.starts_with(&m.root));
+            dir.ancestors()
+                .skip(1)
+                .take_while(|d| below_module(d))
+                .filter_map(|d| d.file_name())
+                .any(|n| support_root(&n.to_string_lossy()))
+        })
 }
 
 /// True when `ident`, at `node`, names the import of `path` and no local

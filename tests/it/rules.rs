@@ -216,6 +216,7 @@ cases! {
         pos_two_in_file,
     }
     GM005 {
+        internal__testing__reclaim__low_settle,
         internal__testsupport__low_bench_runner,
         internal__testsupport__neg_cleanup_driver,
         low_every_batch_guard,
