@@ -61,14 +61,21 @@ pub fn in_test_support_package(file: &GoFile) -> bool {
             .parent()
             .and_then(|dir| dir.file_name())
             .is_some_and(|name| testish(&name.to_string_lossy()))
-        || file.path.parent().is_some_and(|dir| {
-            let below_module =
-                |d: &std::path::Path| file.module.as_ref().is_none_or(|m| d.starts_with(&m.root));
-            dir.ancestors()
-                .skip(1)
-                .take_while(|d| below_module(d))
-                .filter_map(|d| d.file_name())
-                .any(|n| support_root(&n.to_string_lossy()))
+        || file.module.as_ref().is_some_and(|m| {
+            // The folders between the module's root and the package's own
+            // folder, whatever form (relative, absolute) the paths came in.
+            let files = file.package();
+            let path = files.canonical(file.path);
+            let root = files.canonical(&m.root);
+            path.strip_prefix(&root).is_ok_and(|rel| {
+                let dirs: Vec<_> = rel
+                    .parent()
+                    .map(|p| p.components().collect())
+                    .unwrap_or_default();
+                dirs.iter()
+                    .take(dirs.len().saturating_sub(1))
+                    .any(|c| support_root(&c.as_os_str().to_string_lossy()))
+            })
         })
 }
 

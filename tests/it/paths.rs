@@ -295,3 +295,40 @@ fn a_baseline_made_at_the_root_holds_from_a_subfolder_and_a_copy() {
         let _ = std::fs::remove_file(&file);
     }
 }
+
+/// Whether a package is test support (under a `testing/` folder of its
+/// module) does not depend on the folder the run starts in or the form of the
+/// path it is given: a leak checker's forced collections are low from anywhere.
+#[test]
+fn a_test_support_folder_is_judged_alike_from_any_folder() {
+    let module = common::fixtures_dir().join("GM005");
+    let package = module.join("internal/testing/reclaim");
+    let absolute = package.to_string_lossy().into_owned();
+    for (from, path) in [
+        (module.as_path(), "internal/testing/reclaim"),
+        (package.as_path(), "."),
+        (module.as_path(), absolute.as_str()),
+    ] {
+        let args = [
+            "check",
+            "--no-cache",
+            "--confidence",
+            "low",
+            "--select",
+            "GM005",
+            "--format",
+            "json",
+            path,
+        ];
+        let (_, out, err) = common::gomemfix(from, &args).parts();
+        let findings: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        let levels: Vec<&str> = findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["confidence"].as_str().unwrap())
+            .collect();
+        assert_eq!(levels, ["low"], "{path} from {}: {err}", from.display());
+    }
+}
