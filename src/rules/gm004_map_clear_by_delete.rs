@@ -1736,8 +1736,9 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
     };
     if !judge_file(file) && !matches!(target, Target::Local { .. }) {
         for (path, text) in scope::package_siblings(file, target.word()) {
-            let mut other = GoFile::parse(&path, &text, file.module.clone());
-            other.files = file.files.clone();
+            // Through the run's shared trees: each clear asked its package's
+            // files again, parsing them anew.
+            let other = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
             if other.package_name != file.package_name {
                 continue;
             }
