@@ -71,7 +71,15 @@ pub struct GoFile<'a> {
     /// The run's file access (the engine sets it after parsing; a file parsed
     /// on its own gets a fresh one).
     pub files: Files,
+    /// Facts derived from this file once and shared by every match of every
+    /// rule on it ([`GoFile::memo`]).
+    memos: FileMemos,
 }
+
+/// Per-file memos by kind and key; see [`GoFile::memo`].
+type FileMemos = std::sync::Mutex<
+    std::collections::HashMap<(&'static str, String), Arc<dyn std::any::Any + Send + Sync>>,
+>;
 
 impl<'a> GoFile<'a> {
     pub fn parse(path: &'a Path, text: &str, module: Option<Arc<Module>>) -> Self {
@@ -135,7 +143,57 @@ impl<'a> GoFile<'a> {
             error_ranges,
             options: Arc::default(),
             files: Files::default(),
+            memos: FileMemos::default(),
         }
+    }
+
+    /// A value derived from this file (an index of its nodes, an answer about its
+    /// package), built once per `(kind, key)` for the life of this `GoFile` and
+    /// shared by every rule and match asking: a question each match would
+    /// otherwise answer by walking the whole file costs one walk per file. What
+    /// the build reads through [`GoFile::package`] is recorded on this file's
+    /// handle the first time, as it would be on every later one.
+    pub fn memo<T: std::any::Any + Send + Sync>(
+        &self,
+        kind: &'static str,
+        key: &str,
+        build: impl FnOnce() -> T,
+    ) -> Arc<T> {
+        let k = (kind, key.to_string());
+        if let Some(v) = self.memos.lock().unwrap().get(&k) {
+            return v.clone().downcast::<T>().expect("one type per memo kind");
+        }
+        // Built outside the lock: a build may ask for other memos of this file.
+        let v: Arc<T> = Arc::new(build());
+        self.memos.lock().unwrap().insert(k, v.clone());
+        v
+    }
+
+    /// The node of kind `kind` spanning exactly `start..end` (as a memo recorded
+    /// it), if this file's tree has one.
+    pub fn node_at(&self, start: usize, end: usize, kind: &str) -> Option<GoNode<'_>> {
+        let inner = self
+            .root
+            .root()
+            .get_inner_node()
+            .descendant_for_byte_range(start, end);
+        let mut n = inner.map(|i| self.root.adopt(i));
+        while let Some(node) = n {
+            let r = node.range();
+            if r.start != start || r.end != end {
+                break;
+            }
+            if node.kind() == kind {
+                return Some(node);
+            }
+            n = node.parent();
+        }
+        // Not reached by the parser's range search (a zero-width neighbour):
+        // the walk it saves.
+        self.root
+            .root()
+            .dfs()
+            .find(|n| n.range() == (start..end) && n.kind() == kind)
     }
 
     /// Evidence at byte `offset` of this file.
@@ -369,6 +427,38 @@ pub fn parse_error_count(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_at_finds_every_node_by_its_span_and_kind() {
+        // Nodes sharing a span (a statement and its lone expression, an
+        // identifier and its parent) are told apart by kind.
+        let src = "package p\n\nvar pool = sync.Pool{New: func() any { return new(T) }}\n\nfunc f(s *S) {\n\ts.p.New = nil\n\tx := pool.Get()\n\tpool.Put(x)\n\ts.m[k]++\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let mut seen = 0;
+        for n in f.root.root().dfs() {
+            let r = n.range();
+            let found = f.node_at(r.start, r.end, &n.kind()).expect("found");
+            assert_eq!((found.range(), found.kind()), (r, n.kind()));
+            seen += 1;
+        }
+        assert!(seen > 50);
+        assert!(f.node_at(0, 3, "call_expression").is_none());
+    }
+
+    #[test]
+    fn a_file_memo_is_built_once() {
+        let f = GoFile::parse(Path::new("a.go"), "package p\n", None);
+        let builds = std::cell::Cell::new(0);
+        for _ in 0..3 {
+            let v = f.memo("test", "k", || {
+                builds.set(builds.get() + 1);
+                7usize
+            });
+            assert_eq!(*v, 7);
+        }
+        assert_eq!(builds.get(), 1);
+        assert_eq!(*f.memo("test", "other", || 8usize), 8);
+    }
 
     #[test]
     fn package_names() {

@@ -271,7 +271,26 @@ pub fn may_hold_directives(text: &str) -> bool {
     let b = text.as_bytes();
     memchr::memmem::find(b, b"gomemfix").is_some()
         || memchr::memmem::find(b, b"GOMEMFIX").is_some()
-        || memchr::memmem::find(b, b"nolint").is_some()
+        // Only a `nolint:` list naming something close to gomemfix is a near
+        // miss: many files carry `//nolint:errcheck`, and each was parsed again
+        // for nothing.
+        || memchr::memmem::find_iter(b, b"nolint:")
+            .any(|i| nolint_typo(nolint_names(&text[i + "nolint:".len()..])).is_some())
+}
+
+/// The linter names of a `nolint:` list, `rest` being what follows the colon.
+fn nolint_names(rest: &str) -> &str {
+    rest.split(|c: char| c.is_whitespace() || c == '/')
+        .next()
+        .unwrap_or("")
+}
+
+/// The name of a `nolint:` list that looks like a misspelt gomemfix.
+fn nolint_typo(names: &str) -> Option<&str> {
+    names.split(',').find(|l| {
+        let d = edit_distance(&l.to_ascii_lowercase(), "gomemfix");
+        (1..=2).contains(&d) || (d == 0 && *l != "gomemfix")
+    })
 }
 
 /// The comment with its directive and `codes` taken out, leaving its reason as
@@ -354,14 +373,8 @@ fn near_miss(comment: &str) -> Option<(String, String)> {
     }
     // golangci-lint's list, with a name two edits from gomemfix.
     if let Some(list) = body.strip_prefix("nolint:") {
-        let names = list
-            .split(|c: char| c.is_whitespace() || c == '/')
-            .next()
-            .unwrap_or("");
-        let wrong = names.split(',').find(|l| {
-            let d = edit_distance(&l.to_ascii_lowercase(), "gomemfix");
-            (1..=2).contains(&d) || (d == 0 && *l != "gomemfix")
-        })?;
+        let names = nolint_names(list);
+        let wrong = nolint_typo(names)?;
         let fixed = names
             .split(',')
             .map(|l| if l == wrong { "gomemfix" } else { l })
@@ -503,6 +516,19 @@ fn looks_like_code(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nolint_list_may_hold_a_directive_only_near_gomemfix() {
+        let file = |c: &str| format!("package p\n\n{c}\nfunc f() {{}}\n");
+        assert!(!may_hold_directives(&file("//nolint:errcheck // why")));
+        assert!(!may_hold_directives(&file("// nolint is golangci-lint's")));
+        assert!(may_hold_directives(&file(
+            "//nolint:errcheck,gomemfx // why"
+        )));
+        assert!(may_hold_directives(&file("//nolint:GoMemFix")));
+        assert!(may_hold_directives(&file("//nolint:gomemfix")));
+        assert!(may_hold_directives(&file("//gomemfix:ignore GM005")));
+    }
 
     #[test]
     fn reports_comments_that_silence_nothing() {

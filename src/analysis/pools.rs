@@ -6,8 +6,9 @@
 //! Everything here answers "I don't know" rather than guess: an unresolved pool, an
 //! unknown type or an object of unknown origin makes the rules stay silent.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::analysis::decls::{self, DeclKind};
 use crate::analysis::scope;
@@ -592,10 +593,7 @@ pub fn declaration_of<'r>(
 /// all such fields agree on a pool type or there is only one.
 pub fn struct_field_type<'r>(file: &'r GoFile, name: &str) -> Option<GoNode<'r>> {
     let mut found: Option<GoNode> = None;
-    for n in file.root.root().dfs() {
-        if n.kind() != "field_declaration" {
-            continue;
-        }
+    for n in indexed(file, |f| &f.fields, name, "field_declaration") {
         if n.field_children("name").any(|f| f.text() == name) {
             let ty = n.field("type")?;
             if let Some(prev) = &found {
@@ -607,6 +605,108 @@ pub fn struct_field_type<'r>(file: &'r GoFile, name: &str) -> Option<GoNode<'r>>
         }
     }
     found
+}
+
+/// Where the nodes that pool questions look up by name sit in one file, found
+/// in one walk of it: each Get and Put walked the whole file several times
+/// (a field's declaration, a keyed literal, an assignment of `New`, a type),
+/// which cost a file with many pool calls its size times their number. Spans
+/// by name, in the walk's order: field declarations by field name, keyed
+/// elements by key, type specs by name, assignments by what their first left
+/// operand names (an identifier, a field, and for `x.New = f` also `x`).
+#[derive(Default)]
+struct PoolFacts {
+    fields: HashMap<String, Vec<(usize, usize)>>,
+    keyed: HashMap<String, Vec<(usize, usize)>>,
+    types: HashMap<String, Vec<(usize, usize)>>,
+    assignments: HashMap<String, Vec<(usize, usize)>>,
+}
+
+fn pool_facts(file: &GoFile) -> Arc<PoolFacts> {
+    file.memo("pool-facts", "", || {
+        let mut facts = PoolFacts::default();
+        let push = |map: &mut HashMap<String, Vec<(usize, usize)>>, name: &str, n: &GoNode| {
+            let r = n.range();
+            let spans = map.entry(name.to_string()).or_default();
+            if spans.last() != Some(&(r.start, r.end)) {
+                spans.push((r.start, r.end));
+            }
+        };
+        for n in file.root.root().dfs() {
+            match n.kind().as_ref() {
+                "field_declaration" => {
+                    for name in n.field_children("name") {
+                        push(&mut facts.fields, &name.text(), &n);
+                    }
+                }
+                "keyed_element" => {
+                    if let Some(k) = n.field("key") {
+                        push(&mut facts.keyed, &k.text(), &n);
+                    }
+                }
+                "type_spec" => {
+                    if let Some(name) = n.field("name") {
+                        push(&mut facts.types, &name.text(), &n);
+                    }
+                }
+                "assignment_statement" => {
+                    let Some(l) = n
+                        .field("left")
+                        .and_then(|l| l.named_children().next())
+                        .map(|l| unparen(&l))
+                    else {
+                        continue;
+                    };
+                    match l.kind().as_ref() {
+                        "identifier" => push(&mut facts.assignments, &l.text(), &n),
+                        "selector_expression" => {
+                            let Some(field) = l.field("field") else {
+                                continue;
+                            };
+                            push(&mut facts.assignments, &field.text(), &n);
+                            if field.text() != "New" {
+                                continue;
+                            }
+                            let Some(owner) = l.field("operand").map(|o| unparen(&o)) else {
+                                continue;
+                            };
+                            let owner_name = match owner.kind().as_ref() {
+                                "identifier" => Some(owner.text().to_string()),
+                                "selector_expression" => {
+                                    owner.field("field").map(|f| f.text().to_string())
+                                }
+                                _ => None,
+                            };
+                            if let Some(o) = owner_name {
+                                push(&mut facts.assignments, &o, &n);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        facts
+    })
+}
+
+/// The nodes of `kind` that [`PoolFacts`] lists under `name` in `which` map, in
+/// the file's order.
+fn indexed<'r>(
+    file: &'r GoFile,
+    which: impl Fn(&PoolFacts) -> &HashMap<String, Vec<(usize, usize)>>,
+    name: &str,
+    kind: &str,
+) -> Vec<GoNode<'r>> {
+    let facts = pool_facts(file);
+    let Some(spans) = which(&facts).get(name) else {
+        return vec![];
+    };
+    spans
+        .iter()
+        .filter_map(|&(start, end)| file.node_at(start, end, kind))
+        .collect()
 }
 
 /// The `New` of a pool literal: `sync.Pool{New: f}` or `&sync.Pool{New: f}`.
@@ -637,10 +737,7 @@ fn keyed_value<'r>(lit: &GoNode<'r>, key: &str) -> Option<GoNode<'r>> {
 /// `f: sync.Pool{New: ...}` in some composite literal of the file: the `New` of
 /// field `f`.
 fn keyed_pool_literal<'r>(file: &'r GoFile, field: &str) -> Option<GoNode<'r>> {
-    for n in file.root.root().dfs() {
-        if n.kind() != "keyed_element" {
-            continue;
-        }
+    for n in indexed(file, |f| &f.keyed, field, "keyed_element") {
         if n.field("key").is_some_and(|k| k.text() == field) {
             let v = n.field("value")?;
             let inner = v.named_children().find(|c| c.kind() != "comment")?;
@@ -654,10 +751,7 @@ fn keyed_pool_literal<'r>(file: &'r GoFile, field: &str) -> Option<GoNode<'r>> {
 
 /// An assignment `name.New = f` (or `x.name.New = f` for a field) in this file.
 fn new_assignment<'r>(file: &'r GoFile, name: &str, field: bool) -> Option<GoNode<'r>> {
-    for n in file.root.root().dfs() {
-        if n.kind() != "assignment_statement" {
-            continue;
-        }
+    for n in indexed(file, |f| &f.assignments, name, "assignment_statement") {
         let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
             continue;
         };
@@ -702,6 +796,13 @@ fn new_assignment<'r>(file: &'r GoFile, name: &str, field: bool) -> Option<GoNod
 /// True when another file of the package may set the pool's `New`: a cheap byte
 /// test over the sibling `.go` files (a `New` near the name), erring towards "may".
 fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
+    // Once per file and name: every Get and Put of a pool asks.
+    *file.memo("pool-new-elsewhere", name, || {
+        new_set_in_siblings(file, name)
+    })
+}
+
+fn new_set_in_siblings(file: &GoFile, name: &str) -> bool {
     sibling_texts(file).iter().any(|text| {
         let assigns = text.contains(&format!("{name}.New"));
         let keyed = text.match_indices(&format!("{name}:")).any(|(i, _)| {
@@ -798,11 +899,9 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
             Pooled::ResetWithArgs
         };
     }
-    let Some(spec) = file
-        .root
-        .root()
-        .dfs()
-        .find(|n| n.kind() == "type_spec" && n.field("name").is_some_and(|x| x.text() == name))
+    let Some(spec) = indexed(file, |f| &f.types, name, "type_spec")
+        .into_iter()
+        .find(|n| n.field("name").is_some_and(|x| x.text() == name))
     else {
         return classify_elsewhere(file, name, ptr);
     };
@@ -988,6 +1087,25 @@ pub fn as_get<'r>(expr: &GoNode<'r>) -> Option<GetExpr<'r>> {
 /// The receiver of a call `r.Get()` with no arguments.
 pub fn get_receiver<'r>(call: &GoNode<'r>) -> Option<GoNode<'r>> {
     method_call(call, "Get", 0)
+}
+
+/// The calls `r.<name>(...)` with `argc` arguments of `file` ([`method_call`]),
+/// in the file's order. Found in one walk per file and kept with it: a rule
+/// looking for a pool's other Gets or Puts at each of its matches walked the
+/// whole file each time.
+pub fn method_calls<'r>(file: &'r GoFile, name: &str, argc: usize) -> Vec<GoNode<'r>> {
+    let spans = file.memo("pool-method-calls", &format!("{name}/{argc}"), || {
+        file.root
+            .root()
+            .dfs()
+            .filter(|n| method_call(n, name, argc).is_some())
+            .map(|n| (n.range().start, n.range().end))
+            .collect::<Vec<_>>()
+    });
+    spans
+        .iter()
+        .filter_map(|&(start, end)| file.node_at(start, end, "call_expression"))
+        .collect()
 }
 
 /// The receiver of a call `r.<name>(...)` with `argc` arguments.

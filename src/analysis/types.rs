@@ -667,7 +667,7 @@ pub struct Resolver<'f, 'a> {
     /// reads this file neither builds nor depends on its folder's index.
     index: OnceCell<Arc<PackageIndex>>,
     /// This file's own declarations, indexed on first use.
-    local: OnceCell<PackageIndex>,
+    local: OnceCell<Arc<PackageIndex>>,
     imports: ImportMap,
 }
 
@@ -694,10 +694,14 @@ impl<'f, 'a> Resolver<'f, 'a> {
     }
 
     fn local(&self) -> &PackageIndex {
+        // Once per file, not per resolver: a rule makes a resolver per node it
+        // asks about, and indexing walks every function of the file.
         self.local.get_or_init(|| {
-            let mut local = PackageIndex::default();
-            local.add_file(&self.file.root.root());
-            local
+            self.file.memo("local-index", "", || {
+                let mut local = PackageIndex::default();
+                local.add_file(&self.file.root.root());
+                local
+            })
         })
     }
 

@@ -600,7 +600,7 @@ fn helper_put<'r>(
     let mut unreset: Vec<(Evidence, bool)> = vec![];
     let mut getters = vec![];
     for gf in &package {
-        for call in gf.root.root().dfs() {
+        for call in pools::method_calls(gf, "Get", 0) {
             if pools::get_receiver(&call).is_none_or(|r| r.text() != recv_text) {
                 continue;
             }

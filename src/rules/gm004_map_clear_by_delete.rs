@@ -1736,8 +1736,9 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
     };
     if !judge_file(file) && !matches!(target, Target::Local { .. }) {
         for (path, text) in scope::package_siblings(file, target.word()) {
-            let mut other = GoFile::parse(&path, &text, file.module.clone());
-            other.files = file.files.clone();
+            // Through the run's shared trees: each clear asked its package's
+            // files again, parsing them anew.
+            let other = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
             if other.package_name != file.package_name {
                 continue;
             }
@@ -1989,7 +1990,9 @@ fn only_tests_call(file: &GoFile, lp: &GoNode) -> bool {
         });
         scan.ok().map(|_| n)
     };
-    matches!((count(false), count(true)), (Some(0), Some(t)) if t > 0)
+    // The uses counted for a fix only matter when no other code calls it: each
+    // count searches the module's files naming the function.
+    count(false) == Some(0) && count(true).is_some_and(|t| t > 0)
 }
 
 /// The file makes the map lazily (`if m == nil { m = make(...) }`): the

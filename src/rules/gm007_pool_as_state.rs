@@ -107,21 +107,23 @@ impl Why {
 /// A `Put` into a pool chosen by a string key (`pools[name].Put(v)`) of a
 /// value no Get handed out (a parameter, a field): data filed under a key.
 fn keyed_put_from_elsewhere(file: &GoFile) -> Option<(usize, String)> {
-    file.root.root().dfs().find_map(|call| {
-        let r = pools::method_call(&call, "Put", 1)?;
-        let pool = pools::resolve_pool(file, &r)?;
-        if !pool.map_key.as_ref().is_some_and(keyed_by_name) {
-            return None;
-        }
-        let arg = put_from_outside(&call)?;
-        Some((
-            call.range().start,
-            format!(
-                "`{}`, which no Get handed out, is filed under a key here",
-                arg.text()
-            ),
-        ))
-    })
+    pools::method_calls(file, "Put", 1)
+        .into_iter()
+        .find_map(|call| {
+            let r = pools::method_call(&call, "Put", 1)?;
+            let pool = pools::resolve_pool(file, &r)?;
+            if !pool.map_key.as_ref().is_some_and(keyed_by_name) {
+                return None;
+            }
+            let arg = put_from_outside(&call)?;
+            Some((
+                call.range().start,
+                format!(
+                    "`{}`, which no Get handed out, is filed under a key here",
+                    arg.text()
+                ),
+            ))
+        })
 }
 
 /// The object a `Put` call puts back, when it arrives from outside the pool
@@ -236,35 +238,37 @@ fn put_from_elsewhere(file: &GoFile, receiver: &GoNode) -> Option<Found> {
 /// [`put_from_elsewhere`] in one file `gf` of the package, `receiver` being
 /// in `file`.
 fn put_from_elsewhere_in(file: &GoFile, gf: &GoFile, receiver: &GoNode) -> Option<(usize, String)> {
-    gf.root.root().dfs().find_map(|call| {
-        let r = pools::method_call(&call, "Put", 1)?;
-        if !same_pool_across(file, receiver, gf, &r) {
-            return None;
-        }
-        if let Some(arg) = put_from_outside(&call) {
-            return Some((
-                call.range().start,
-                format!(
-                    "`{}`, which no Get handed out, is put into the same pool here",
-                    arg.text()
-                ),
-            ));
-        }
-        // `p.Put(&entry{key: k, val: v})`: an object made only to carry data in.
-        let arg = call
-            .field("arguments")?
-            .named_children()
-            .find(|c| c.kind() != "comment")?;
-        populated_value(&arg, &call).map(|_| {
-            (
-                call.range().start,
-                format!(
-                    "`{}`, made here with the caller's data, is put into the same pool",
-                    exprs::first_line(&arg.text())
-                ),
-            )
+    pools::method_calls(gf, "Put", 1)
+        .into_iter()
+        .find_map(|call| {
+            let r = pools::method_call(&call, "Put", 1)?;
+            if !same_pool_across(file, receiver, gf, &r) {
+                return None;
+            }
+            if let Some(arg) = put_from_outside(&call) {
+                return Some((
+                    call.range().start,
+                    format!(
+                        "`{}`, which no Get handed out, is put into the same pool here",
+                        arg.text()
+                    ),
+                ));
+            }
+            // `p.Put(&entry{key: k, val: v})`: an object made only to carry data in.
+            let arg = call
+                .field("arguments")?
+                .named_children()
+                .find(|c| c.kind() != "comment")?;
+            populated_value(&arg, &call).map(|_| {
+                (
+                    call.range().start,
+                    format!(
+                        "`{}`, made here with the caller's data, is put into the same pool",
+                        exprs::first_line(&arg.text())
+                    ),
+                )
+            })
         })
-    })
 }
 
 /// For a pool held in a struct field (`s.last`), `find` over the package's
@@ -1091,9 +1095,8 @@ fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<Found> {
         // Every Get of the same pool resolves to the same pool: resolve it once
         // per file, not once per Get (which walked the file per Get, per match).
         let mut pool = None;
-        gf.root
-            .root()
-            .dfs()
+        pools::method_calls(gf, "Get", 0)
+            .into_iter()
             .find(|call| {
                 pools::get_receiver(call).is_some_and(|r| {
                     same_pool_across(file, receiver, gf, &r)
