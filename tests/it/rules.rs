@@ -130,6 +130,8 @@ cases! {
         internal__hub__low_memoised,
         internal__hub__pos_wrapped_per_call,
         internal__follow__pos_constructed_elsewhere,
+        internal__plugins__ping__low_startup_factory,
+        internal__plugins__thermo__pos_registered_factory,
         internal__poller__pos_poller,
         internal__watch__pos_watch,
         low_ctx_param,
