@@ -596,6 +596,9 @@ fn repeats_at(
 }
 
 thread_local! {
+    /// The registries (folder, variable, depth) this thread is answering.
+    static REGISTRIES: std::cell::RefCell<Vec<(PathBuf, String, usize)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
     /// How many times a walk up the callers stopped at a function it was already
     /// in: an answer computed across such a cut depends on the walk, and is not kept.
     static CUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -1474,35 +1477,40 @@ fn registry_repeats(
         ),
     );
     // What runs the registry's values, once per registry variable and depth
-    // (whichever registration asks first; a registry whose dispatcher is
-    // reached again while it is being answered is cut there).
+    // (whichever registration asks first). A registry reached again while this
+    // walk answers it is cut there, and an answer made across a cut is not kept.
     let memo = files.memo("gm003-registry-answers", &var_dir, "", |_| {
-        std::sync::Mutex::new(std::collections::HashMap::<
-            (String, usize),
-            Option<Option<Repeat>>,
-        >::new())
+        std::sync::Mutex::new(std::collections::HashMap::<(String, usize), Option<Repeat>>::new())
     });
     let memo_key = (var.clone(), depth);
+    let walking = (var_dir.clone(), var.clone(), depth);
+    if REGISTRIES.with(|r| r.borrow().contains(&walking)) {
+        CUTS.with(|c| c.set(c.get() + 1));
+        return None;
+    }
     let known = memo
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(&memo_key)
         .cloned();
     let answer = match known {
-        Some(Some(answer)) => answer,
-        // Being answered further up this walk: a cut, as in [`repeats_at`].
-        Some(None) => {
-            CUTS.with(|c| c.set(c.get() + 1));
-            return None;
+        Some(answer) => {
+            // Computing it read the module's files: asking notes them.
+            if files.tracks() {
+                let _ = files_naming(files, &module.root, "");
+            }
+            answer
         }
         None => {
-            memo.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(memo_key.clone(), None);
+            REGISTRIES.with(|r| r.borrow_mut().push(walking.clone()));
+            let cuts_before = CUTS.with(|c| c.get());
             let answer = dispatched_repeats(files, &module, &sites, &shown_var, depth, seen);
-            memo.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(memo_key, Some(answer.clone()));
+            REGISTRIES.with(|r| r.borrow_mut().retain(|w| *w != walking));
+            if CUTS.with(|c| c.get()) == cuts_before {
+                memo.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(memo_key, answer.clone());
+            }
             answer
         }
     };

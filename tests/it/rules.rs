@@ -129,6 +129,7 @@ cases! {
         internal__cache__pos_generic_per_request,
         internal__hub__low_memoised,
         internal__hub__pos_wrapped_per_call,
+        internal__devices__pos_checked_build_per_request,
         internal__follow__pos_constructed_elsewhere,
         internal__plugins__ping__low_startup_factory,
         internal__plugins__thermo__pos_registered_factory,
