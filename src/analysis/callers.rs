@@ -2010,13 +2010,13 @@ fn invoke_sites(
                 let Some(text) = f.read(path).and_then(|b| SourceText::decode(&b).ok()) else {
                     continue;
                 };
-                // Only a file that calls a getter, or declares an alias, is parsed.
+                // Only a file that calls a getter, or may declare an alias (`var r = pkg.R`,
+                // as gofmt ends its line), is parsed.
                 let calls = getters
                     .iter()
                     .any(|g| text.text.contains(&format!(".{g}(")));
-                if !calls && !text.text.contains("var")
-                    || crate::analysis::build::never_built(&text.text)
-                {
+                let alias = text.text.contains(&format!(".{word}\n"));
+                if !calls && !alias || crate::analysis::build::never_built(&text.text) {
                     continue;
                 }
                 let gf = GoFile::parse_in(f, path, &text.text, Some(module.clone()));
