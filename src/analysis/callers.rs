@@ -596,6 +596,9 @@ fn repeats_at(
 }
 
 thread_local! {
+    /// The registries (folder, variable, depth) this thread is answering.
+    static REGISTRIES: std::cell::RefCell<Vec<(PathBuf, String, usize)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
     /// How many times a walk up the callers stopped at a function it was already
     /// in: an answer computed across such a cut depends on the walk, and is not kept.
     static CUTS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
@@ -1208,9 +1211,35 @@ fn literal_repeats(
                 }
                 best
             }
-            None => value_repeats(file, lit, "the function literal", depth, seen),
+            None => literal_value_repeats(file, lit, depth, seen),
         },
-        _ => value_repeats(file, lit, "the function literal", depth, seen),
+        _ => literal_value_repeats(file, lit, depth, seen),
+    }
+}
+
+/// A function literal used as a value: as [`value_repeats`] tells, and when that
+/// shows no repeat, an HTTP handler by its signature (as [`function_repeats`]
+/// takes a named one) runs once per request, however it is registered or returned.
+fn literal_value_repeats(
+    file: &GoFile,
+    lit: &GoNode,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<Repeat> {
+    let r = value_repeats(file, lit, "the function literal", depth, seen);
+    if r.as_ref().is_some_and(|r| r.strength == Strength::Shown) {
+        return r; // where it is registered says more
+    }
+    match handler_signature(file, lit) {
+        Some(kind) => Some(Repeat::new(
+            Strength::Shown,
+            format!("the function literal is {kind}, which runs once per request"),
+            file.evidence(
+                lit.range().start,
+                format!("this function literal is {kind}: it runs once per request"),
+            ),
+        )),
+        None => r,
     }
 }
 
@@ -1295,6 +1324,11 @@ fn value_repeats(
                     file.evidence(call.range().start, format!("{name} is registered with `{callee}`: it runs once per request or message")),
                 ));
             }
+            // Kept by a registry of the module: it runs where the module takes it
+            // out of that registry and calls it.
+            if let Some(r) = registry_repeats(file, &call, value, name, depth, seen) {
+                return Some(r);
+            }
             if let Some(l) = calls_parameter_in_loop(file, &call, value) {
                 return Some(Repeat::new(
                     Strength::Shown,
@@ -1377,6 +1411,711 @@ fn value_repeats(
     ))
 }
 
+/// How many methods of a registry a value may pass through before one keeps
+/// it (`Add` wrapping it for `AddCtx`), and how many `var r = pkg.R` aliases
+/// are followed to the registry variable.
+const MAX_REGISTRY_HOPS: usize = 3;
+
+/// A function value handed to a registry, `R.M(key, f)`, where the method `M`
+/// (of the module) keeps it in a map or slice field of its receiver, directly or
+/// through another method of its type: it runs where the module takes a value
+/// out of the same variable `R` (by a method of that type which reads the field,
+/// `Get`, `Lookup`) and calls it. The strongest answer among those call sites,
+/// shown as the registration, the call site, then its path; None when none of
+/// them shows more than an unknown holder would (a dispatcher that only `main`
+/// calls leaves the value as unknown as before).
+fn registry_repeats(
+    file: &GoFile,
+    call: &GoNode,
+    value: &GoNode,
+    name: &str,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<Repeat> {
+    let callee = call.field("function")?;
+    if callee.kind() != "selector_expression" {
+        return None;
+    }
+    let op = callee.field("operand")?;
+    let index = call.field("arguments").and_then(|a| {
+        a.named_children()
+            .filter(|c| c.kind() != "comment")
+            .position(|c| c.range() == value.range())
+    })?;
+    let (var_dir, var) = registry_variable(file, &op)?;
+    let module = file.module.clone()?;
+    let files = file.package();
+    let (type_dir, type_name) = variable_type(files, &module, &var_dir, &var)?;
+    let method = callee.field("field")?.text().to_string();
+    let stored = files.memo(
+        "gm003-registry-store",
+        &type_dir,
+        &format!("{type_name} {method} {index}"),
+        |f| {
+            method_decl(
+                f,
+                &module,
+                &type_dir,
+                &type_name,
+                &method,
+                &mut |gf, decl| stored_field(gf, decl, index, MAX_REGISTRY_HOPS),
+            )
+        },
+    );
+    let (field, ty, dir) = (*stored).clone()?;
+    let getters = field_getters(files, &module, &dir, &ty, &field);
+    if getters.is_empty() {
+        return None;
+    }
+    let sites = invoke_sites(files, &module, &var_dir, &var, &getters);
+    let shown_var = var_shown(&var_dir, &var);
+    let registration = file.evidence(
+        call.range().start,
+        format!(
+            "{name} is registered with `{}`, which keeps it in the `{field}` field of `{shown_var}` (a `{ty}`)",
+            callee.text()
+        ),
+    );
+    // What runs the registry's values, once per registry variable and depth
+    // (whichever registration asks first). A registry reached again while this
+    // walk answers it is cut there, and an answer made across a cut is not kept.
+    let memo = files.memo("gm003-registry-answers", &var_dir, "", |_| {
+        std::sync::Mutex::new(std::collections::HashMap::<(String, usize), Option<Repeat>>::new())
+    });
+    let memo_key = (var.clone(), depth);
+    let walking = (var_dir.clone(), var.clone(), depth);
+    if REGISTRIES.with(|r| r.borrow().contains(&walking)) {
+        CUTS.with(|c| c.set(c.get() + 1));
+        return None;
+    }
+    let known = memo
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&memo_key)
+        .cloned();
+    let answer = match known {
+        Some(answer) => {
+            // Computing it read the module's files: asking notes them.
+            if files.tracks() {
+                let _ = files_naming(files, &module.root, "");
+            }
+            answer
+        }
+        None => {
+            REGISTRIES.with(|r| r.borrow_mut().push(walking.clone()));
+            let cuts_before = CUTS.with(|c| c.get());
+            let answer = dispatched_repeats(files, &module, &sites, &shown_var, depth, seen);
+            REGISTRIES.with(|r| r.borrow_mut().retain(|w| *w != walking));
+            if CUTS.with(|c| c.get()) == cuts_before {
+                memo.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(memo_key, answer.clone());
+            }
+            answer
+        }
+    };
+    let mut r = answer?;
+    r.why = format!(
+        "it is kept in `{shown_var}` by `{}`, and {}",
+        callee.text(),
+        r.why
+    );
+    r.path.insert(0, registration);
+    Some(r)
+}
+
+/// The registry variable as its package's folder names it (`config.Registry`).
+fn var_shown(var_dir: &Path, var: &str) -> String {
+    match var_dir.file_name() {
+        Some(d) => format!("{}.{var}", d.to_string_lossy()),
+        None => var.to_string(),
+    }
+}
+
+/// The strongest repeat among the call sites `sites` of values taken out of
+/// the registry `var`: that site, then its path.
+fn dispatched_repeats(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    sites: &[(PathBuf, usize, String)],
+    var: &str,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<Repeat> {
+    let mut best: Option<Repeat> = None;
+    for (path, offset, getter) in sites.iter() {
+        let text = match files.read(path).and_then(|b| SourceText::decode(&b).ok()) {
+            Some(s) => s.text,
+            None => continue,
+        };
+        let gf = GoFile::parse_in(files, path, &text, Some(module.clone()));
+        let Some(site) = gf
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.kind() == "call_expression" && n.range().start == *offset)
+        else {
+            continue;
+        };
+        let rr = repeats_at(&gf, &site, depth + 1, seen);
+        let Some(mut r) = rr else {
+            continue;
+        };
+        if r.strength == Strength::Weak {
+            continue;
+        }
+        let at = here(&gf, &site, &module.root);
+        r.why = format!(
+            "{at} calls what `{getter}` takes from there, where {}",
+            r.why
+        );
+        let invoke = gf.evidence(
+            site.range().start,
+            format!("what `{getter}` takes from `{var}` is called here"),
+        );
+        if r.path
+            .first()
+            .is_none_or(|e| e.path != invoke.path || e.line != invoke.line)
+        {
+            r.path.insert(0, invoke);
+        }
+        best = stronger(best, Some(r));
+        if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
+            break;
+        }
+    }
+    best
+}
+
+/// When the method `decl` keeps its parameter at `index` in a map or slice
+/// field of its receiver (`r.f[k] = p`, `r.f = append(r.f, p)`), or hands it
+/// (or a closure using it) to another method of the receiver that does: the
+/// field, the receiver's type and the canonical folder declaring it.
+fn stored_field(
+    gf: &GoFile,
+    decl: &GoNode,
+    index: usize,
+    hops: usize,
+) -> Option<(String, String, PathBuf)> {
+    if decl.kind() != "method_declaration" {
+        return None;
+    }
+    let (recv, ty) = decls::receiver_of(decl)?;
+    let recv = recv?;
+    let param = decls::params_of(&decl.field("parameters")?, decls::DeclKind::Param)
+        .into_iter()
+        .nth(index)?
+        .name;
+    let body = decl.field("body")?;
+    let uses_param = |n: &GoNode| {
+        n.dfs()
+            .any(|i| i.kind() == "identifier" && i.text() == param)
+    };
+    // `recv.f`, the field's name.
+    let own_field = |n: &GoNode| -> Option<String> {
+        (n.kind() == "selector_expression"
+            && n.field("operand")
+                .is_some_and(|o| o.kind() == "identifier" && o.text() == recv))
+        .then(|| n.field("field").map(|f| f.text().to_string()))
+        .flatten()
+    };
+    let dir = gf.package().canonical(gf.path).parent()?.to_path_buf();
+    for n in body.dfs() {
+        if n.kind() == "assignment_statement" {
+            let (Some(left), Some(right)) = (n.field("left"), n.field("right")) else {
+                continue;
+            };
+            let Some(target) = left.named_children().next() else {
+                continue;
+            };
+            if !uses_param(&right) {
+                continue;
+            }
+            let field = match target.kind().as_ref() {
+                "index_expression" => target.field("operand").and_then(|o| own_field(&o)),
+                // `r.f = append(r.f, p)`
+                _ => own_field(&target).filter(|_| {
+                    right.named_children().next().is_some_and(|c| {
+                        c.kind() == "call_expression"
+                            && c.field("function").is_some_and(|f| f.text() == "append")
+                    })
+                }),
+            };
+            if let Some(field) = field {
+                return Some((field, ty, dir));
+            }
+        }
+    }
+    if hops == 0 {
+        return None;
+    }
+    for c in body.dfs().filter(|n| n.kind() == "call_expression") {
+        if !c
+            .field("function")
+            .is_some_and(|f| f.field("operand").is_some_and(|o| o.text() == recv))
+        {
+            continue;
+        }
+        let Some(j) = c.field("arguments").and_then(|a| {
+            a.named_children()
+                .filter(|x| x.kind() != "comment")
+                .position(|x| uses_param(&x))
+        }) else {
+            continue;
+        };
+        let found = resolve_callee_with(gf, &c, None, &mut |g, d| {
+            stored_field(g, d, j, hops - 1).filter(|(_, t, _)| *t == ty)
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// The package variable an expression names (`R`, `pkg.R`), as its canonical
+/// folder and name, past aliases (`var r = pkg.R`); None for a local variable.
+fn registry_variable(file: &GoFile, op: &GoNode) -> Option<(PathBuf, String)> {
+    let files = file.package();
+    let module = file.module.clone()?;
+    let (dir, name) = match op.kind().as_ref() {
+        "identifier" => {
+            let name = op.text().to_string();
+            if decls::lookup(op, &name).is_some()
+                || file.imports.iter().any(|i| i.local_name() == name)
+            {
+                return None;
+            }
+            (files.canonical(file.path).parent()?.to_path_buf(), name)
+        }
+        "selector_expression" => {
+            let q = op.field("operand")?;
+            if q.kind() != "identifier" || decls::lookup(op, &q.text()).is_some() {
+                return None;
+            }
+            (
+                import_dir(file, &q.text())?,
+                op.field("field")?.text().to_string(),
+            )
+        }
+        _ => return None,
+    };
+    let mut at = (dir, name);
+    for _ in 0..MAX_REGISTRY_HOPS {
+        match alias_of(files, &module, &at.0, &at.1) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    Some(at)
+}
+
+/// The declaration of the method `name` of type `ty` in folder `dir`, handed
+/// (with its file) to `visit`.
+fn method_decl<T>(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    ty: &str,
+    name: &str,
+    visit: &mut dyn FnMut(&GoFile, &GoNode) -> Option<T>,
+) -> Option<T> {
+    for path in declaring_files(files, dir, name) {
+        let Some(text) = files.read(&path).and_then(|b| SourceText::decode(&b).ok()) else {
+            continue;
+        };
+        let gf = GoFile::parse_in(files, &path, &text.text, Some(module.clone()));
+        let decl = gf.root.root().children().find(|d| {
+            d.kind() == "method_declaration"
+                && d.field("name").is_some_and(|n| n.text() == name)
+                && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+        });
+        if let Some(decl) = decl {
+            return visit(&gf, &decl);
+        }
+    }
+    None
+}
+
+/// The type of the package variable `var` of folder `dir`, as the canonical
+/// folder declaring the type and its base name: from its declared type, a
+/// composite literal (`&T{...}`), or the result of the module function whose
+/// call makes it (`var R = registry.New[T]("x")`). Once per run.
+fn variable_type(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    var: &str,
+) -> Option<(PathBuf, String)> {
+    let found = files.memo("gm003-registry-var-type", dir, var, |f| {
+        // A type as written in `gf` (`*pkg.T[X]`): its folder and base name.
+        let named = |gf: &GoFile, t: &str| -> Option<(PathBuf, String)> {
+            let t = t
+                .trim()
+                .trim_start_matches('(')
+                .trim_start_matches('*')
+                .trim();
+            let t = t.split(['[', ')', ',', ' ']).next().unwrap_or(t);
+            match t.split_once('.') {
+                Some((q, n)) => Some((import_dir(gf, q)?, n.to_string())),
+                None => Some((f.canonical(gf.path).parent()?.to_path_buf(), t.to_string())),
+            }
+        };
+        for e in f.go_files(dir) {
+            if e.name.ends_with("_test.go") {
+                continue;
+            }
+            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+                continue;
+            };
+            if !text.text.contains("var") || !mentions_word(&text.text, var) {
+                continue;
+            }
+            let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
+            let spec = gf
+                .root
+                .root()
+                .children()
+                .filter(|d| d.kind() == "var_declaration")
+                .flat_map(|d| {
+                    d.dfs()
+                        .filter(|s| s.kind() == "var_spec")
+                        .collect::<Vec<_>>()
+                })
+                .find(|s| s.field("name").is_some_and(|n| n.text() == var));
+            let Some(spec) = spec else { continue };
+            if let Some(t) = spec.field("type") {
+                return named(&gf, &t.text());
+            }
+            let mut value = spec
+                .field("value")
+                .and_then(|v| v.named_children().next())?;
+            if value.kind() == "unary_expression" {
+                value = value.field("operand")?;
+            }
+            if value.kind() == "composite_literal" {
+                return named(&gf, &value.field("type")?.text());
+            }
+            // The constructor's result type, in its own file. A generic call
+            // (`pkg.New[T](x)`) parses as a conversion to a generic type.
+            let mut func = match value.kind().as_ref() {
+                "call_expression" => value.field("function")?,
+                "type_conversion_expression" => value.field("type")?,
+                _ => return None,
+            };
+            while matches!(func.kind().as_ref(), "index_expression" | "generic_type") {
+                let inner = func.named_children().next()?;
+                func = inner;
+            }
+            let (fdir, fname) = match func.kind().as_ref() {
+                "qualified_type" => (
+                    import_dir(&gf, &func.field("package")?.text())?,
+                    func.field("name")?.text().to_string(),
+                ),
+                "identifier" | "type_identifier" => (
+                    f.canonical(gf.path).parent()?.to_path_buf(),
+                    func.text().to_string(),
+                ),
+                "selector_expression" => (
+                    import_dir(&gf, &func.field("operand")?.text())?,
+                    func.field("field")?.text().to_string(),
+                ),
+                _ => return None,
+            };
+            for path in declaring_files(f, &fdir, &fname) {
+                let Some(t) = f.read(&path).and_then(|b| SourceText::decode(&b).ok()) else {
+                    continue;
+                };
+                let cf = GoFile::parse_in(f, &path, &t.text, Some(module.clone()));
+                let decl = cf.root.root().children().find(|d| {
+                    d.kind() == "function_declaration"
+                        && d.field("name").is_some_and(|n| n.text() == fname)
+                });
+                if let Some(decl) = decl {
+                    return named(&cf, &decl.field("result")?.text());
+                }
+            }
+            return None;
+        }
+        None
+    });
+    (*found).clone()
+}
+
+/// The canonical folder of the module package `file` imports as `local`.
+fn import_dir(file: &GoFile, local: &str) -> Option<PathBuf> {
+    let module = file.module.as_ref()?;
+    let imp = file.imports.iter().find(|i| i.local_name() == local)?;
+    let rel = imp.path.strip_prefix(module.path.as_str())?;
+    let rel = rel.strip_prefix('/').unwrap_or(rel);
+    Some(file.package().canonical(&module.root.join(rel)))
+}
+
+/// When the package variable `name` of folder `dir` is declared as another
+/// package's variable (`var registry = config.Registry`): that one (once per run).
+fn alias_of(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    name: &str,
+) -> Option<(PathBuf, String)> {
+    let found = files.memo("gm003-registry-alias", dir, name, |f| {
+        for e in f.go_files(dir) {
+            if e.name.ends_with("_test.go") {
+                continue;
+            }
+            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+                continue;
+            };
+            if !text.text.contains("var") || !mentions_word(&text.text, name) {
+                continue;
+            }
+            let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
+            for spec in gf
+                .root
+                .root()
+                .children()
+                .filter(|d| d.kind() == "var_declaration")
+                .flat_map(|d| {
+                    d.dfs()
+                        .filter(|s| s.kind() == "var_spec")
+                        .collect::<Vec<_>>()
+                })
+            {
+                if spec.field("name").is_none_or(|n| n.text() != name) {
+                    continue;
+                }
+                let value = spec.field("value").and_then(|v| v.named_children().next());
+                let next = value
+                    .filter(|v| v.kind() == "selector_expression")
+                    .and_then(|v| {
+                        let q = v.field("operand").filter(|q| q.kind() == "identifier")?;
+                        Some((
+                            import_dir(&gf, &q.text())?,
+                            v.field("field")?.text().to_string(),
+                        ))
+                    });
+                return next;
+            }
+        }
+        None
+    });
+    (*found).clone()
+}
+
+/// The methods of type `ty` (declared in folder `dir`) that hand out what its
+/// field `field` holds: a method with results that reads `r.field[...]` or
+/// ranges over `r.field` (once per run).
+fn field_getters(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    ty: &str,
+    field: &str,
+) -> Arc<Vec<String>> {
+    files.memo(
+        "gm003-registry-getters",
+        dir,
+        &format!("{ty} {field}"),
+        |f| {
+            let mut out = vec![];
+            for e in f.go_files(dir) {
+                if e.name.ends_with("_test.go") {
+                    continue;
+                }
+                let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+                    continue;
+                };
+                if !mentions_word(&text.text, field) {
+                    continue;
+                }
+                let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
+                for m in gf
+                    .root
+                    .root()
+                    .children()
+                    .filter(|d| d.kind() == "method_declaration")
+                {
+                    let Some((Some(recv), t)) = decls::receiver_of(&m) else {
+                        continue;
+                    };
+                    if t != ty || m.field("result").is_none() {
+                        continue;
+                    }
+                    let Some(body) = m.field("body") else {
+                        continue;
+                    };
+                    let own = |n: &GoNode| {
+                        n.kind() == "selector_expression"
+                            && n.field("operand").is_some_and(|o| o.text() == recv)
+                            && n.field("field").is_some_and(|x| x.text() == field)
+                    };
+                    let reads = body.dfs().any(|n| match n.kind().as_ref() {
+                        "index_expression" => {
+                            n.field("operand").is_some_and(|o| own(&o))
+                                && !n.parent().is_some_and(|p| {
+                                    p.kind() == "expression_list"
+                                        && p.parent().is_some_and(|a| {
+                                            a.kind() == "assignment_statement"
+                                                && a.field("left")
+                                                    .is_some_and(|l| l.range() == p.range())
+                                        })
+                                })
+                        }
+                        "range_clause" => n.field("right").is_some_and(|r| own(&r)),
+                        _ => false,
+                    });
+                    if reads {
+                        if let Some(n) = function_name(&m) {
+                            out.push(n);
+                        }
+                    }
+                }
+            }
+            out
+        },
+    )
+}
+
+/// The module's calls of what a getter takes out of the registry variable
+/// `var` (of folder `var_dir`): `R.Get(k)(...)`, or `f, err := R.Get(k)` then
+/// `f(...)` later in the function. As (file, call's offset, getter), once per run.
+fn invoke_sites(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    var_dir: &Path,
+    var: &str,
+    getters: &[String],
+) -> Arc<Vec<(PathBuf, usize, String)>> {
+    let key = format!("{var} {}", getters.join(","));
+    files.memo("gm003-registry-invokes", var_dir, &key, |f| {
+        let all = module_files(f, &module.root);
+        let mut out = vec![];
+        // The variable's own name, then aliases of it found on the way.
+        let mut words: Vec<String> = vec![var.to_string()];
+        let mut done: Vec<usize> = vec![];
+        let mut w = 0;
+        while w < words.len() && w <= MAX_REGISTRY_HOPS {
+            let word = words[w].clone();
+            w += 1;
+            for i in files_naming(f, &module.root, &word) {
+                if done.contains(&i) {
+                    continue;
+                }
+                done.push(i);
+                let path = &all[i];
+                if path.to_string_lossy().ends_with("_test.go") {
+                    continue;
+                }
+                let Some(text) = f.read(path).and_then(|b| SourceText::decode(&b).ok()) else {
+                    continue;
+                };
+                // Only a file that calls a getter, or may declare an alias (`var r = pkg.R`,
+                // as gofmt ends its line), is parsed.
+                let calls = getters
+                    .iter()
+                    .any(|g| text.text.contains(&format!(".{g}(")));
+                let alias = text.text.contains(&format!(".{word}\n"));
+                if !calls && !alias || crate::analysis::build::never_built(&text.text) {
+                    continue;
+                }
+                let gf = GoFile::parse_in(f, path, &text.text, Some(module.clone()));
+                for n in gf.root.root().dfs() {
+                    // `var r = pkg.R`: its uses name `r`.
+                    if n.kind() == "var_spec" && words.len() <= MAX_REGISTRY_HOPS {
+                        if let Some(alias) = n.field("name").map(|x| x.text().to_string()) {
+                            let same = n
+                                .field("value")
+                                .and_then(|v| v.named_children().next())
+                                .is_some_and(|v| {
+                                    v.text().ends_with(&format!(".{var}")) || v.text() == var
+                                })
+                                && crate::analysis::scope::enclosing_function(&n).is_none();
+                            if same && !words.contains(&alias) {
+                                words.push(alias);
+                            }
+                        }
+                        continue;
+                    }
+                    if n.kind() != "call_expression" {
+                        continue;
+                    }
+                    let Some(sel) = n
+                        .field("function")
+                        .filter(|s| s.kind() == "selector_expression")
+                    else {
+                        continue;
+                    };
+                    let Some(getter) = sel
+                        .field("field")
+                        .map(|x| x.text().to_string())
+                        .filter(|g| getters.contains(g))
+                    else {
+                        continue;
+                    };
+                    let Some(op) = sel.field("operand") else {
+                        continue;
+                    };
+                    if registry_variable(&gf, &op).is_none_or(|(d, v)| d != var_dir || v != var) {
+                        continue;
+                    }
+                    for site in invocations(&n) {
+                        out.push((path.clone(), site, getter.clone()));
+                    }
+                }
+            }
+        }
+        out
+    })
+}
+
+/// Where the value a call returns (its first result) is called:
+/// `get(k)(...)`, or `f, err := get(k)` (or `=`) then `f(...)` later in the function.
+fn invocations(get: &GoNode) -> Vec<usize> {
+    let Some(parent) = get.parent() else {
+        return vec![];
+    };
+    if parent.kind() == "call_expression"
+        && parent
+            .field("function")
+            .is_some_and(|f| f.range() == get.range())
+    {
+        return vec![parent.range().start];
+    }
+    let Some(stmt) = parent.parent().filter(|s| {
+        parent.kind() == "expression_list"
+            && matches!(
+                s.kind().as_ref(),
+                "short_var_declaration" | "assignment_statement"
+            )
+            && s.field("right")
+                .is_some_and(|r| r.range() == parent.range())
+    }) else {
+        return vec![];
+    };
+    let Some(f) = stmt
+        .field("left")
+        .and_then(|l| l.named_children().next())
+        .filter(|l| l.kind() == "identifier")
+        .map(|l| l.text().to_string())
+    else {
+        return vec![];
+    };
+    let Some(func) = crate::analysis::scope::enclosing_function(&stmt) else {
+        return vec![];
+    };
+    let after = stmt.range().end;
+    func.dfs()
+        .filter(|n| {
+            n.kind() == "call_expression"
+                && n.range().start > after
+                && n.field("function")
+                    .is_some_and(|x| x.kind() == "identifier" && x.text() == f)
+        })
+        .map(|n| n.range().start)
+        .collect()
+}
+
 /// The loop in which the function of the module that `call` calls runs the
 /// function value `value` is passed as (`for { ... f() ... }`), if any.
 fn calls_parameter_in_loop(file: &GoFile, call: &GoNode, value: &GoNode) -> Option<String> {
@@ -1427,12 +2166,31 @@ fn calls_parameter_once(file: &GoFile, call: &GoNode, value: &GoNode) -> bool {
         // A `return` before the call (`if v, ok := cache[k]; ok { return v }`)
         // makes it conditional: a memoising helper calls it once per key, not
         // once per call, and nothing says how often.
+        // A failure's return (`if err != nil { return nil, err }`, returning
+        // the value the condition tests) leaves the call running on every
+        // call that succeeds so far.
+        let failure_return = |n: &GoNode| {
+            let Some(last) = n
+                .named_children()
+                .next()
+                .and_then(|l| l.named_children().last())
+                .filter(|l| l.kind() == "identifier")
+            else {
+                return false;
+            };
+            let test = format!("{} != nil", last.text());
+            n.ancestors()
+                .find(|a| a.kind() == "if_statement")
+                .and_then(|i| i.field("condition"))
+                .is_some_and(|c| c.text().split("&&").any(|t| t.trim() == test))
+        };
         let returns_before = |u: &GoNode| {
             body.dfs().any(|n| {
                 n.kind() == "return_statement"
                     && n.range().end <= u.range().start
                     && crate::analysis::scope::enclosing_function(&n)
                         .is_some_and(|f| f.range() == callee.range())
+                    && !failure_return(&n)
             })
         };
         let once = uses.iter().all(|u| {
