@@ -206,6 +206,21 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
                 Some("nothing shows the map grows large, and a new map would only allocate".into());
         }
     }
+    if let Holder::Field { .. } = &holder {
+        if let Some((at, put)) = type_recycled_through_pool(file, lp) {
+            confidence = Confidence::Low;
+            grounds.push(file.evidence(
+                at,
+                format!(
+                    "`{put}` puts a value of the owner's type back into a sync.Pool: the object, and its map, are reused per cycle (lowers confidence)"
+                ),
+            ));
+            no_edit = Some(
+                "the owner is recycled through a sync.Pool, and a new map per cycle would allocate every cycle"
+                    .into(),
+            );
+        }
+    }
     if let Holder::Field { owner, .. } = &holder {
         let owner = root_node(owner);
         if let Some(sibling) = reused_per_cycle(lp, &owner.text()) {
@@ -1561,6 +1576,17 @@ fn is_request_type(file: &GoFile, ty: &str) -> bool {
         .any(|i| ty == format!("*{}.Request", i.local_name()))
 }
 
+/// The field of the map written at `at` (`x.tags[k] = v`: `tags`).
+fn written_field(at: &GoNode) -> Option<String> {
+    let index = std::iter::once(at.clone())
+        .chain(at.dfs())
+        .find(|n| n.kind() == "index_expression")?;
+    let operand = index.field("operand")?;
+    (operand.kind() == "selector_expression")
+        .then(|| operand.field("field").map(|f| f.text().to_string()))
+        .flatten()
+}
+
 /// The loop over input around `at` in `func` (whose parameters are `params`),
 /// described: a range over a parameter, a call's result or a collection built
 /// here; a loop bounded by a parameter or a large constant; a loop reading a
@@ -1580,6 +1606,15 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                 let Some(right) = clause.as_ref().and_then(|c| c.field("right")) else {
                     continue;
                 };
+                // `for t := range other.tags { x.tags[t] = ... }`: a copy of the same
+                // field of another value of the kind, no larger than that one is.
+                if right.kind() == "selector_expression"
+                    && right
+                        .field("field")
+                        .is_some_and(|f| Some(f.text().to_string()) == written_field(at))
+                {
+                    continue;
+                }
                 let root = root_node(&right);
                 let from_param =
                     root.kind() == "identifier" && params.contains(&root.text().to_string());
@@ -1969,6 +2004,44 @@ fn reused_per_cycle<'r>(lp: &GoNode<'r>, owner: &str) -> Option<GoNode<'r>> {
         }
     });
     found
+}
+
+/// A method of the clearing method's receiver type, in this file, that puts
+/// its receiver into a `sync.Pool` (`func (e *entry) Recycle() { e.zero();
+/// entryPool.Put(e) }`): values of the type are recycled, so the map a method
+/// of it empties is refilled by the next user of the object. Weaker than
+/// [`recycled_through_pool`] (every call of the clearing method next to a Put
+/// or Get): other calls may clear an object that is not pooled, so it lowers.
+fn type_recycled_through_pool(file: &GoFile, lp: &GoNode) -> Option<(usize, String)> {
+    let method = lp
+        .ancestors()
+        .find(|a| {
+            matches!(
+                a.kind().as_ref(),
+                "function_declaration" | "method_declaration"
+            )
+        })
+        .filter(|m| m.kind() == "method_declaration")?;
+    let (_, owner_type) = crate::analysis::decls::receiver_of(&method)?;
+    let root = file.root.root();
+    let put = root
+        .children()
+        .filter(|d| d.kind() == "method_declaration")
+        .filter_map(|d| {
+            let (name, ty) = crate::analysis::decls::receiver_of(&d)?;
+            (ty == owner_type).then_some((d, name?))
+        })
+        .find_map(|(d, recv)| {
+            d.dfs().find(|call| {
+                pools::method_call(call, "Put", 1).is_some_and(|pool| {
+                    call.field("arguments")
+                        .and_then(|a| a.named_children().find(|c| c.kind() != "comment"))
+                        .is_some_and(|arg| arg.kind() == "identifier" && arg.text() == recv)
+                        && pools::resolve_pool(file, &pool).is_some()
+                })
+            })
+        })?;
+    Some((put.range().start, first_line(&put.text())))
 }
 
 /// The function holding the clear is called from tests only (it has callers

@@ -184,6 +184,8 @@ cases! {
         low_block_cache,
         low_fixed_key_in_loop,
         low_closure,
+        low_copied_set,
+        low_recycled_type,
         low_refill_each_cycle,
         low_reset_per_cycle,
         low_small_collection,
