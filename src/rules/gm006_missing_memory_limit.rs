@@ -142,6 +142,22 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .filter(|f| Some(&f.path) != me.as_ref())
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
+    // A `func main` that needs a custom tag (`//go:build next`) beside one a
+    // plain `go build` compiles: the images run the plain one, which carries
+    // the finding; this variant is built only on request.
+    if !gocode::plain_build_compiles(&name, file.text())
+        && siblings.iter().any(|(path, text)| {
+            let sibling = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            !sibling.ends_with("_test.go")
+                && text.contains("func main()")
+                && gocode::plain_build_compiles(&sibling, text)
+        })
+    {
+        return Outcome::Silent;
+    }
     let texts: Vec<&str> = std::iter::once(file.text())
         .chain(siblings.iter().map(|(_, t)| t.as_str()))
         .collect();

@@ -293,6 +293,8 @@ cases! {
         otherimage__cmd__migrate__neg_main,
         standins__internal__fakeoidc__low_main,
         standins__tools__test_server__low_main,
+        tagvariant__neg_main_nextgen,
+        tagvariant__pos_main,
         testapps__tests__apps__echo__low_main,
         tickerimg__cmd__quoted__pos_main,
         tickerimg__cmd__reprice__neg_main,

@@ -124,6 +124,18 @@ pub fn linux_builds(name: &str, text: &str) -> bool {
     crate::analysis::build::may_hold(text, &linux_value)
 }
 
+/// True when a plain Linux `go build` (no `-tags`) compiles the file: as
+/// [`linux_builds`], with every tag that is not an architecture, `cgo` or a
+/// toolchain's unset (`//go:build next` needs `-tags next`).
+pub fn plain_build_compiles(name: &str, text: &str) -> bool {
+    linux_builds(name, text)
+        && crate::analysis::build::may_hold(text, &|tag: &str| {
+            linux_value(tag).or_else(|| {
+                (!(GOARCH.contains(&tag) || tag == "cgo" || tag == "gccgo")).then_some(false)
+            })
+        })
+}
+
 /// The value a Linux build gives a tag, or None when a build may set it either way.
 fn linux_value(tag: &str) -> Option<bool> {
     if tag == "linux" || tag == "unix" || tag == "gc" || tag.starts_with("go1.") {
