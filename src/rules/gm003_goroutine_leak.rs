@@ -1656,8 +1656,12 @@ struct Owner<'r> {
     /// (`s := &Server{...}`), when the starter makes it.
     outside: String,
     made_by: Option<GoNode<'r>>,
-    /// The method of this file that stops the value (`Close`, `Stop`, `Shutdown`).
+    /// The method of this file that stops the value (`Close`, `Stop`, `Shutdown`),
+    /// taking nothing but perhaps a context.
     stop: Option<GoNode<'r>>,
+    /// A stop-named method that takes what to end (`Deregister(ctx, id)`): it
+    /// ends one start of several, not the value.
+    ends_one: Option<String>,
 }
 
 /// The methods the owner fix closes its done channel in, in order of preference.
@@ -1745,13 +1749,36 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
         .filter(|t| t.kind() == "struct_type")?
         .children()
         .find(|c| c.kind() == "field_declaration_list")?;
-    let stop = STOP_METHODS.iter().find_map(|m| {
-        top.children().find(|d| {
-            d.kind() == "method_declaration"
-                && d.field("name").is_some_and(|n| n.text() == *m)
-                && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+    // A stop that ends the owner takes nothing but perhaps a context
+    // (`Close()`, `Shutdown(ctx)`); one that takes what to end
+    // (`Deregister(ctx, instance)`) ends one of several starts, and one
+    // channel for the owner would stop them all.
+    let ends_owner = |d: &GoNode| {
+        d.field("parameters").is_some_and(|list| {
+            list.children()
+                .filter(|c| c.kind() == "parameter_declaration")
+                .all(|p| {
+                    p.field("type")
+                        .is_some_and(|t| t.text().ends_with("Context"))
+                })
         })
-    });
+    };
+    let stops: Vec<GoNode> = STOP_METHODS
+        .iter()
+        .filter_map(|m| {
+            top.children().find(|d| {
+                d.kind() == "method_declaration"
+                    && d.field("name").is_some_and(|n| n.text() == *m)
+                    && decls::receiver_of(d).is_some_and(|(_, t)| t == ty)
+            })
+        })
+        .collect();
+    let stop = stops.iter().find(|d| ends_owner(d)).cloned();
+    let ends_one = stops
+        .iter()
+        .find(|d| !ends_owner(d))
+        .and_then(|d| d.field("name"))
+        .map(|n| n.text().to_string());
     Some(Owner {
         ty,
         fields,
@@ -1759,6 +1786,7 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
         outside,
         made_by,
         stop,
+        ends_one,
     })
 }
 
@@ -1775,6 +1803,12 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
     let text = file.text();
     let types = Resolver::new(file);
     let Some(stop) = owner.stop.as_ref() else {
+        if let Some(m) = owner.ends_one.as_ref() {
+            return Err(format!(
+                "`{ty}.{m}` ends one of the goroutines `{ty}` starts, not `{ty}` itself, so one done channel for the value would stop them all: give each start its own channel or context, closed where that start ends",
+                ty = owner.ty
+            ));
+        }
         if let Some(m) = STOP_METHODS.iter().find(|m| types.has_method(&owner.ty, m)) {
             return Err(format!(
                 "`{}.{m}` is declared in another file: close a done channel there and wait on it beside each sleep",

@@ -143,6 +143,7 @@ cases! {
         low_once_func_per_call,
         low_once_per_key,
         low_per_pass_context,
+        low_per_registration_heartbeat,
         low_receiver_field,
         low_report_only,
         low_select_timer,
