@@ -290,6 +290,7 @@ cases! {
         subcommand__cmd__server__neg_main,
         debugimg__low_main,
         loopbackdebug__neg_main,
+        optmetrics__neg_main,
         otherimage__cmd__courier__pos_main,
         otherimage__cmd__migrate__neg_main,
         standins__internal__fakeoidc__low_main,

@@ -428,6 +428,7 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
     // top-level function (a listener beside the work, such as a job's metrics).
     let mut in_go = false;
     let mut func = String::new();
+    let lines: Vec<&str> = text.lines().collect();
     for (n, line) in text.lines().enumerate().skip(first_func) {
         if line.starts_with("func ") || line.starts_with('}') {
             in_go = false;
@@ -445,6 +446,12 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
             continue;
         }
         if let Some((needle, label)) = wanted.iter().find(|(w, _)| code.contains(w.as_str())) {
+            // Only when an address option is set (`if opts.metricsAddr != "" {`,
+            // empty meaning disabled): an opt-in endpoint beside the program's
+            // work, not what it is for.
+            if opt_in_block(&lines, n) {
+                continue;
+            }
             let call = needle.trim_start_matches('.').trim_end_matches(['(', '{']);
             let in_go = in_go || code.trim_start().starts_with("go ");
             return Some((
@@ -455,6 +462,23 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
         }
     }
     None
+}
+
+/// The line `n` sits in a block opened by `if x != "" {` (read from gofmt's
+/// indentation: the nearest line above it that is indented less).
+fn opt_in_block(lines: &[&str], n: usize) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start_matches('\t').len();
+    let Some(own) = lines.get(n).map(|l| indent(l)) else {
+        return false;
+    };
+    let opener = lines[..n]
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty() && indent(l) < own);
+    opener.is_some_and(|l| {
+        let t = l.trim();
+        t.starts_with("if ") && t.ends_with('{') && t.contains(r#"!= """#) && !t.contains("else")
+    })
 }
 
 /// The ports of the address literals of a Go source (`":4150"`,
