@@ -274,6 +274,8 @@ cases! {
         makepattern__apps__reports__neg_main,
         migrate__neg_main,
         mountname__cmd__indexer__neg_main,
+        nestedtool__neg_main,
+        nestedtool__tools__seeder__pos_main,
         notifier__pos_main,
         operatorrpc__cmd__store__pos_main,
         orders__pos_main,

@@ -314,7 +314,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             .filter(|(p, _)| *p == d.path)
             .map(|(_, c)| c.clone())
             .collect();
-        contexts.extend(contexts_of(&d.path, main));
+        contexts.extend(contexts_of(files, &d.path, main));
         let (tie, site) = d.tie_site(main, &contexts, &|p| read_context_file(files, p));
         match tie {
             Tie::Library => ev.library_build = Some(d.path.clone()),
@@ -452,9 +452,14 @@ fn module_path_of(main: &MainPackage) -> &str {
 /// The folders a Dockerfile's build context may be: its own folder and each
 /// one above it up to the repository root and the folder holding that (a
 /// context of several checked-out repositories).
-fn contexts_of(dockerfile: &Path, main: &MainPackage) -> Vec<PathBuf> {
+fn contexts_of(files: &Files, dockerfile: &Path, main: &MainPackage) -> Vec<PathBuf> {
     let mut out = vec![];
     let mut dir = dockerfile.parent();
+    // A Dockerfile beside the `go.mod` of another module (a tool nested in
+    // the repository) builds that module from its own folder.
+    if let Some(own) = dir.filter(|d| *d != main.module_root && files.is_file(&d.join("go.mod"))) {
+        return vec![own.to_path_buf()];
+    }
     while let Some(d) = dir {
         out.push(d.to_path_buf());
         if d == main.repo_root || !d.starts_with(&main.repo_root) {
@@ -621,7 +626,7 @@ fn limit_set_elsewhere(
         let concerns = match cached(files, f, &name) {
             Some(Parsed::Docker(d)) => {
                 d.sets_gomemlimit()
-                    && d.tie(main, &contexts_of(&d.path, main), &|p| {
+                    && d.tie(main, &contexts_of(files, &d.path, main), &|p| {
                         read_context_file(files, p)
                     }) != Tie::None
             }
@@ -1007,7 +1012,7 @@ fn tie_services(
                 let serves = match cached(files, &df, "Dockerfile") {
                     Some(Parsed::Docker(d)) => {
                         let mut contexts = vec![ctx.clone()];
-                        contexts.extend(contexts_of(&d.path, main));
+                        contexts.extend(contexts_of(files, &d.path, main));
                         d.tie(main, &contexts, &|p| read_context_file(files, p)) != Tie::None
                     }
                     _ => false,
