@@ -143,18 +143,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .map(|f| (f.path.clone(), f.text.clone()))
         .collect();
     // A `func main` that needs a custom tag (`//go:build next`) beside one a
-    // plain `go build` compiles: the images run the plain one, which carries
-    // the finding; this variant is built only on request.
-    if !gocode::plain_build_compiles(&name, file.text())
-        && siblings.iter().any(|(path, text)| {
-            let sibling = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            !sibling.ends_with("_test.go")
-                && text.contains("func main()")
-                && gocode::plain_build_compiles(&sibling, text)
-        })
+    // plain `go build` compiles is not in the package the images build
+    // (`package_files`): the plain main carries the finding.
+    if !package
+        .iter()
+        .any(|f| f.path.file_name() == file.path.file_name())
     {
         return Outcome::Silent;
     }

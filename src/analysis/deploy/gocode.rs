@@ -59,7 +59,8 @@ pub struct GoSource {
     pub package: String,
 }
 
-/// The non-test `.go` files of `dir` that a Linux build compiles, sorted by name.
+/// The non-test `.go` files of `dir` that a Linux build compiles, sorted by
+/// name (in a `main` package, those a plain `go build` compiles).
 pub fn package_files(files: &Files, dir: &Path) -> Arc<Vec<GoSource>> {
     files.memo("linux-package-files", dir, "", |f| {
         linux_package_files(f, dir)
@@ -91,6 +92,18 @@ fn linux_package_files(files: &Files, dir: &Path) -> Vec<GoSource> {
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
+    // Beside a `func main` that a plain `go build` compiles, a file that needs a
+    // custom tag (`//go:build next`) is in no image's build: not in the package.
+    let plain = |f: &GoSource| {
+        let name = f.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        plain_build_compiles(name, &f.text)
+    };
+    if out
+        .iter()
+        .any(|f| plain(f) && f.text.contains("func main()"))
+    {
+        out.retain(plain);
+    }
     out
 }
 
