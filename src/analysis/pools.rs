@@ -29,8 +29,13 @@ pub enum Pooled {
     SlicePtr,
     /// A struct of this package with no `Reset` whose named fields hold slices
     /// (`type enc struct { buf []byte; keys []string }`): reset by truncating
-    /// each field that grew (`e.buf = e.buf[:0]`). The slice fields, in order.
-    SliceFields(Vec<String>),
+    /// each field that grew (`e.buf = e.buf[:0]`). The slice fields, in order, and
+    /// its map fields: a caller's entries in those go back with it too, so a fix
+    /// that truncates the slices also clears each map the caller wrote.
+    SliceFields {
+        slices: Vec<String>,
+        maps: Vec<String>,
+    },
     /// A known type with nothing to reset.
     NoReset,
     Unknown,
@@ -912,20 +917,21 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
         "slice_type" if ptr => Pooled::SlicePtr,
         "slice_type" => Pooled::Slice,
         "struct_type" => {
-            let mut slices = vec![];
+            let (mut slices, mut maps) = (vec![], vec![]);
             for field in ty.dfs().filter(|n| n.kind() == "field_declaration") {
                 if field.field("name").is_some() {
-                    if field
-                        .field("type")
-                        .is_some_and(|t| unparen(&t).kind() == "slice_type")
-                    {
-                        slices.extend(
-                            field
-                                .children()
-                                .filter(|c| c.kind() == "field_identifier")
-                                .map(|c| c.text().to_string()),
-                        );
-                    }
+                    let kind = field.field("type").map(|t| unparen(&t).kind().to_string());
+                    let into = match kind.as_deref() {
+                        Some("slice_type") => &mut slices,
+                        Some("map_type") => &mut maps,
+                        _ => continue,
+                    };
+                    into.extend(
+                        field
+                            .children()
+                            .filter(|c| c.kind() == "field_identifier")
+                            .map(|c| c.text().to_string()),
+                    );
                     continue;
                 }
                 let Some(et) = field.field("type") else {
@@ -945,7 +951,7 @@ fn classify_local(file: &GoFile, name: &str, ptr: bool, depth: usize) -> Pooled 
             if slices.is_empty() {
                 Pooled::NoReset
             } else {
-                Pooled::SliceFields(slices)
+                Pooled::SliceFields { slices, maps }
             }
         }
         _ => Pooled::NoReset,

@@ -7,6 +7,7 @@ use crate::analysis::pools::{self, Pooled};
 use crate::analysis::{decls, scope};
 use crate::finding::{Confidence, Edit, Evidence};
 use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::gomod::GoVersion;
 use crate::imports::{line_end, line_start};
 use crate::outcome::{FixPlan, Grounds, Outcome};
 
@@ -288,7 +289,7 @@ fn leaks_on_path(
         }
         let fills = match kind {
             Pooled::Slice | Pooled::SlicePtr => stores_grown(&n, names, kind),
-            Pooled::SliceFields(fields) => grows_field(&n, names, fields).is_some(),
+            Pooled::SliceFields { slices, .. } => grows_field(&n, names, slices).is_some(),
             _ => {
                 n.kind() == "identifier"
                     && names.contains(&n.text().to_string())
@@ -304,7 +305,7 @@ fn leaks_on_path(
                 names.first().map_or("", String::as_str),
                 matches!(
                     kind,
-                    Pooled::Slice | Pooled::SlicePtr | Pooled::SliceFields(_)
+                    Pooled::Slice | Pooled::SlicePtr | Pooled::SliceFields { .. }
                 ),
             );
             // The strongest evidence: a direct write over code that may write.
@@ -404,6 +405,46 @@ fn grows_field(n: &GoNode, names: &[String], fields: &[String]) -> Option<String
     .then_some(field)
 }
 
+/// True when `func` stores an entry in map field `field` of `name`
+/// (`st.seen[k] = v`, `st.counts[k]++`, `st.counts[k] += n`).
+fn writes_map_field(func: &GoNode, name: &str, field: &str) -> bool {
+    func.dfs().any(|n| {
+        let target = match n.kind().as_ref() {
+            "assignment_statement" => n
+                .field("left")
+                .and_then(|l| l.named_children().find(|c| c.kind() != "comment")),
+            "inc_statement" | "dec_statement" => n.named_children().next(),
+            _ => None,
+        };
+        target.is_some_and(|t| {
+            let t = pools::unparen(&t);
+            t.kind() == "index_expression"
+                && t.field("operand")
+                    .is_some_and(|o| is_field_of(&pools::unparen(&o), name, field))
+        })
+    })
+}
+
+/// True when `func` already calls `clear(name.field)`.
+fn clears_map_field(func: &GoNode, name: &str, field: &str) -> bool {
+    func.dfs().any(|n| {
+        n.kind() == "call_expression"
+            && n.field("function").is_some_and(|f| f.text() == "clear")
+            && n.field("arguments").is_some_and(|a| {
+                a.named_children()
+                    .any(|x| is_field_of(&pools::unparen(&x), name, field))
+            })
+    })
+}
+
+/// `name.field`.
+fn is_field_of(n: &GoNode, name: &str, field: &str) -> bool {
+    n.kind() == "selector_expression"
+        && n.field("field").is_some_and(|f| f.text() == field)
+        && n.field("operand")
+            .is_some_and(|o| o.kind() == "identifier" && o.text() == name)
+}
+
 /// `defer p.Put(b)` (the call is the deferred one itself).
 fn is_deferred_put(put: &GoNode) -> bool {
     put.parent().is_some_and(|p| p.kind() == "defer_statement")
@@ -426,26 +467,41 @@ fn fix_for(file: &GoFile, put: &GoNode, name: &str, kind: &Pooled, deferred: boo
         Pooled::ResetMethod => format!("{name}.Reset()"),
         Pooled::SlicePtr => format!("*{name} = (*{name})[:0]"),
         // Each field the function grows, in declaration order, one per line.
-        Pooled::SliceFields(fields) => {
-            let func = scope::enclosing_function(put);
+        Pooled::SliceFields { slices, maps } => {
+            let Some(func) = scope::enclosing_function(put) else {
+                return report("the fields that grew could not be told");
+            };
             let names = [name.to_string()];
-            let grown: Vec<&String> = fields
-                .iter()
-                .filter(|f| {
-                    func.as_ref().is_some_and(|func| {
-                        func.dfs()
-                            .any(|n| grows_field(&n, &names, fields).as_ref() == Some(*f))
-                    })
-                })
+            let grown = slices.iter().filter(|f| {
+                func.dfs()
+                    .any(|n| grows_field(&n, &names, slices).as_ref() == Some(*f))
+            });
+            // Each field the function grows, in declaration order, one per line.
+            let mut resets: Vec<String> = grown
+                .map(|f| format!("{name}.{f} = {name}.{f}[:0]"))
                 .collect();
-            if grown.is_empty() {
+            if resets.is_empty() {
                 return report("the fields that grew could not be told");
             }
-            grown
+            // Truncating the slices alone would hand the next caller this one's map entries.
+            let written: Vec<&String> = maps
                 .iter()
-                .map(|f| format!("{name}.{f} = {name}.{f}[:0]"))
-                .collect::<Vec<_>>()
-                .join("\n")
+                .filter(|m| writes_map_field(&func, name, m) && !clears_map_field(&func, name, m))
+                .collect();
+            if let Some(m) = written.first() {
+                let modern = file
+                    .module
+                    .as_ref()
+                    .and_then(|m| m.go_version)
+                    .is_some_and(|v| v >= GoVersion::new(1, 21));
+                if !modern {
+                    return report(&format!(
+                        "`{name}.{m}` keeps this caller's entries too, and emptying it in place needs Go 1.21's clear"
+                    ));
+                }
+            }
+            resets.extend(written.iter().map(|m| format!("clear({name}.{m})")));
+            resets.join("\n")
         }
         Pooled::Slice => {
             // `p.Put(b)` → `p.Put(b[:0])`, deferred or not: the argument is evaluated

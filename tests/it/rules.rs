@@ -103,6 +103,7 @@ cases! {
         pos_closure_slice,
         pos_embedded,
         pos_error_path,
+        pos_fields_and_map,
         pos_grown_fields,
         pos_helper_fills,
         pos_helpers,
