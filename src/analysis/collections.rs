@@ -154,6 +154,13 @@ pub enum Pacing {
     /// loads: not the per-pass collection the rule is about, though whether
     /// the pace is worth its cost is for the maintainer to judge.
     Counted(usize),
+    /// By the clock: each pass of the loop first waits for a ticker, a timer or
+    /// a sleep that is not given as a short constant (`case <-t.C:`, `for range
+    /// ticker.C`, `<-time.After(interval)`, `time.Sleep(d)`), at this offset. The
+    /// collection runs once per interval, after that pass's work: a schedule the
+    /// program chose (a refresh every hour that drops the old data), not a
+    /// collection per item of work.
+    Timed(usize),
 }
 
 /// How the collection at `node` is paced, by memory or by a count, if it is
@@ -224,10 +231,66 @@ pub fn pacing(file: &GoFile, node: &GoNode) -> Pacing {
     if let Some(at) = named {
         return Pacing::Named(at);
     }
-    match guards.iter().find(|g| counts_passes(g, &looping)) {
-        Some(guard) => Pacing::Counted(guard.range().start),
+    if let Some(guard) = guards.iter().find(|g| counts_passes(g, &looping)) {
+        return Pacing::Counted(guard.range().start);
+    }
+    match clock_wait(file, &looping) {
+        Some(at) => Pacing::Timed(at),
         None => Pacing::None,
     }
+}
+
+/// Where `looping` waits for the clock on its passes (outside function literals):
+/// its range over a ticker's channel or `time.Tick`, a receive from a `.C` channel,
+/// `time.After` or `time.Tick`, or a call of `time.Sleep`; None when there is no
+/// such wait or its duration is written as a short constant (`10 *
+/// time.Millisecond`), which paces nothing a collection would notice.
+fn clock_wait(file: &GoFile, looping: &GoNode) -> Option<usize> {
+    let is_clock_call = |n: &GoNode| {
+        n.kind() == "call_expression"
+            && ["After", "Tick", "Sleep"]
+                .iter()
+                .any(|name| is_call_to(file, n, "time", name))
+    };
+    let short = |call: &GoNode| {
+        call.field("arguments").is_some_and(|a| {
+            let t = a.text();
+            t.contains("Millisecond")
+                || t.contains("Microsecond")
+                || t.contains("Nanosecond")
+                || a.named_children()
+                    .next()
+                    .is_some_and(|x| x.kind() == "int_literal")
+        })
+    };
+    let is_clock_channel = |e: &GoNode| {
+        let e = crate::analysis::pools::unparen(e);
+        (e.kind() == "selector_expression" && e.field("field").is_some_and(|f| f.text() == "C"))
+            || (is_clock_call(&e) && !short(&e))
+    };
+    let in_closure = |n: &GoNode| {
+        n.ancestors()
+            .take_while(|a| a.range() != looping.range())
+            .any(|a| a.kind() == "func_literal")
+    };
+    for n in looping.dfs() {
+        if in_closure(&n) {
+            continue;
+        }
+        let waits = match n.kind().as_ref() {
+            "range_clause" => n.field("right").is_some_and(|r| is_clock_channel(&r)),
+            "unary_expression" => {
+                n.field("operator").is_some_and(|o| o.text() == "<-")
+                    && n.field("operand").is_some_and(|o| is_clock_channel(&o))
+            }
+            "call_expression" => is_call_to(file, &n, "time", "Sleep") && !short(&n),
+            _ => false,
+        };
+        if waits {
+            return Some(n.range().start);
+        }
+    }
+    None
 }
 
 /// Whether `cond` holds once per so many passes of `looping`: it takes a

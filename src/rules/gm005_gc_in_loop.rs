@@ -4,7 +4,7 @@
 //! `high`: the loop does other work on every pass (it processes items, drains
 //! a queue, compacts shards) and forces a full collection each time;
 //! `medium` when a remainder, a batch length or a counter paces it to once per
-//! batch. `low`: the collection is the loop's only work (a periodic collector:
+//! batch, or each pass waits for a ticker, a timer or a sleep (once per interval). `low`: the collection is the loop's only work (a periodic collector:
 //! `for { time.Sleep(d); runtime.GC() }`), the collection makes a measurement
 //! that follows it exact, it runs behind a switch that turns collections on,
 //! or the file belongs to a test-support package. Silent: collections that
@@ -140,6 +140,17 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
         _ => false,
     };
+    let timed = match pacing {
+        collections::Pacing::Timed(at) if !named_pacing && !counted && work.is_some() => {
+            confidence = confidence.min(Confidence::Medium);
+            grounds.push(file.evidence(
+                at,
+                "each pass waits for the clock (a ticker, a timer or a sleep): one collection per interval, a schedule the program chose, not one per item of work (lowers confidence)",
+            ));
+            true
+        }
+        _ => false,
+    };
     let grounds = grounds.at(confidence);
     let outcome = if named_pacing {
         Outcome::report_only(Some(
@@ -150,6 +161,13 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         Outcome::report_only(Some(
             "no automatic fix: one collection per batch may bound the program's peak memory on \
              purpose; remove it if a profile shows the collections cost more than they save"
+                .into(),
+        ))
+    } else if timed {
+        Outcome::report_only(Some(
+            "no automatic fix: one collection per interval, after the work that interval \
+             brings, may drop what that work replaced on purpose; remove it if a profile shows \
+             it costs more than it saves"
                 .into(),
         ))
     } else if switched || test_support {

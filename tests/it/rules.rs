@@ -233,6 +233,7 @@ cases! {
         low_labeled_stats,
         low_method_closure,
         low_named_pacing,
+        low_refresh_ticker,
         low_sleep_goroutine,
         neg_finalizer_wait,
         neg_helper_test,
@@ -245,6 +246,7 @@ cases! {
         pos_comment_before_call,
         pos_nonempty_guard,
         pos_per_record,
+        pos_short_pause,
         pos_textbook,
     }
     GM006 {
