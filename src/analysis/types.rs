@@ -233,6 +233,19 @@ impl PackageIndex {
             .map(|w| (w.text.as_str(), w.imports.as_ref()))
     }
 
+    /// The first (by name) package-level variable whose type is `type_name` or a
+    /// pointer to it: a value of that type the package keeps for the process.
+    pub fn var_holding(&self, type_name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .filter(|(_, w)| {
+                let t = w.text.trim();
+                t.strip_prefix('*').unwrap_or(t).trim() == type_name
+            })
+            .map(|(name, _)| name.as_str())
+            .min()
+    }
+
     fn add_file(&mut self, top: &GoNode) {
         let imports = import_map(top);
         for decl in top.children() {

@@ -177,7 +177,33 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
         Size::Large {
             evidence,
             refill: None,
-        } => evidence.into_iter().for_each(|e| grounds.push(e)),
+            sized,
+        } => {
+            evidence.into_iter().for_each(|e| grounds.push(e));
+            // A collection's size says nothing by itself; a map that lives as long
+            // as the process (a package variable, or a field of a value one holds)
+            // keeps whatever peak it reached.
+            let process_lived = match &holder {
+                Holder::Field { owner, .. } | Holder::Alias { of: owner } => {
+                    held_for_process(&resolver, &root_node(owner)).map(Some)
+                }
+                Holder::Package | Holder::Local { .. } => Some(None),
+            };
+            match process_lived {
+                Some(Some(var)) if !sized => grounds.push(file.evidence(
+                    lp.range().start,
+                    format!("the package keeps one for the life of the process in `{var}`"),
+                )),
+                None if !sized => {
+                    confidence = Confidence::Medium;
+                    grounds.push(file.evidence(
+                        lp.range().start,
+                        "filled from a collection the code was handed, and nothing shows the map outlives the work that filled it (no package variable holds its owner): how large it grows is not shown (lowers confidence)",
+                    ));
+                }
+                _ => {}
+            }
+        }
         Size::Large {
             refill: Some(e), ..
         } => {
@@ -1445,10 +1471,44 @@ fn key_writes<'r>(file: &GoFile, root: &GoNode<'r>, target: &Target) -> Vec<GoNo
         .collect()
 }
 
+/// The package variable that holds a value of `owner`'s type (`var pstate
+/// *state` for a method of `*state`): the owner, and its map, live as long as
+/// the process. None when the type is another package's or no variable holds one.
+fn held_for_process(resolver: &Resolver, owner: &GoNode) -> Option<String> {
+    let ty = resolver.type_of(owner)?;
+    let name = base_type_name(&ty);
+    if name.is_empty() || name.contains('.') {
+        return None;
+    }
+    resolver.index().var_holding(&name).map(str::to_string)
+}
+
+/// A loop the write sits in that fills the map from input.
+struct Input {
+    what: String,
+    /// The input has a size of its own that nothing here bounds: a stream read
+    /// until it ends (`rows.Next()`, a channel), a request's values, a large
+    /// constant count. Not so a loop over a collection the code was handed (a
+    /// slice, a map, a call's result): it is as large as whatever built it,
+    /// often a handful of tags or configured entries.
+    sized: bool,
+}
+
+impl Input {
+    fn sized(what: String) -> Input {
+        Input { what, sized: true }
+    }
+    fn collection(what: String) -> Input {
+        Input { what, sized: false }
+    }
+}
+
 /// What a write to the map shows about its size.
 enum Growth {
-    /// It fills the map from input of unbounded size: shown large.
-    Large(String),
+    /// It fills the map from input of unbounded size: shown large. `sized`
+    /// when the input is a stream, a request or a large count, not only a
+    /// collection the code was handed (see [`Input`]).
+    Large { what: String, sized: bool },
     /// It is keyed by the function's parameter `param` (one entry per distinct
     /// key callers pass): the map grows only as far as the callers' keys vary,
     /// which this write alone does not show (a per-object cache keyed by a
@@ -1462,8 +1522,11 @@ enum Growth {
 fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     let func = scope::enclosing_function(w)?;
     let params = param_names(&func);
-    if let Some(what) = input_loop(file, w, &func, &params) {
-        return Some(Growth::Large(what));
+    if let Some(input) = input_loop(file, w, &func, &params) {
+        return Some(Growth::Large {
+            what: input.what,
+            sized: input.sized,
+        });
     }
     let in_loop = w
         .ancestors()
@@ -1486,9 +1549,12 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     let key = squash(&index.text());
     let param = from_param.text().to_string();
     if let Some(t) = param_type(&func, &param).filter(|t| is_request_type(file, t)) {
-        return Some(Growth::Large(format!(
-            "keyed by `{key}`, read from `{param}` ({t}): one entry per distinct value a request carries"
-        )));
+        return Some(Growth::Large {
+            what: format!(
+                "keyed by `{key}`, read from `{param}` ({t}): one entry per distinct value a request carries"
+            ),
+            sized: true,
+        });
     }
     let callers = if name.is_empty() {
         "a function literal".to_string()
@@ -1591,7 +1657,7 @@ fn written_field(at: &GoNode) -> Option<String> {
 /// described: a range over a parameter, a call's result or a collection built
 /// here; a loop bounded by a parameter or a large constant; a loop reading a
 /// stream (`for rows.Next()`); or a receive from a channel the function is handed.
-fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> Option<String> {
+fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> Option<Input> {
     let loops: Vec<GoNode> = at
         .ancestors()
         .take_while(|a| a.range() != func.range())
@@ -1621,7 +1687,7 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                 let from_call = right.dfs().any(|n| n.kind() == "call_expression");
                 if let Some(v) = constants::int_value(file, &right) {
                     if v >= LARGE_BOUND {
-                        return Some(format!("filled in a loop of {v} passes"));
+                        return Some(Input::sized(format!("filled in a loop of {v} passes")));
                     }
                     continue;
                 }
@@ -1638,10 +1704,10 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                             })
                     );
                 if from_param || from_call || from_local {
-                    return Some(format!(
+                    return Some(Input::collection(format!(
                         "filled in a loop over `{}`, input of unbounded size",
                         squash(&right.text())
-                    ));
+                    )));
                 }
             }
             Some("for_clause") => {
@@ -1665,16 +1731,16 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                     })
                     .max();
                 if let Some(b) = bound.filter(|b| *b >= LARGE_BOUND) {
-                    return Some(format!("filled in a loop of {b} passes"));
+                    return Some(Input::sized(format!("filled in a loop of {b} passes")));
                 }
                 let by_param = cond
                     .dfs()
                     .any(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()));
                 if by_param {
-                    return Some(format!(
+                    return Some(Input::collection(format!(
                         "filled in a loop bounded by input (`{}`)",
                         squash(&cond.text())
-                    ));
+                    )));
                 }
             }
             _ => {
@@ -1683,7 +1749,9 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                     .named_children()
                     .find(|c| !matches!(c.kind().as_ref(), "block" | "comment"));
                 if cond.is_some_and(|c| c.dfs().any(|n| n.kind() == "call_expression")) {
-                    return Some("filled while reading a stream of input".into());
+                    return Some(Input::sized(
+                        "filled while reading a stream of input".into(),
+                    ));
                 }
             }
         }
@@ -1700,7 +1768,7 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                 .find(|n| n.kind() == "unary_expression" && n.text().starts_with("<-"))?;
             let ch = root_node(&recv.field("operand")?);
             (ch.kind() == "identifier" && params.contains(&ch.text().to_string()))
-                .then(|| format!("filled from `{}`, a stream of input", ch.text()))
+                .then(|| Input::sized(format!("filled from `{}`, a stream of input", ch.text())))
         })
 }
 
@@ -1728,6 +1796,8 @@ enum Size {
     Large {
         evidence: Vec<Evidence>,
         refill: Option<Evidence>,
+        /// The input is a stream, a request or a large count (see [`Input`]).
+        sized: bool,
     },
     /// Keyed by what callers pass, with no caller seen passing keys from a
     /// loop over input: the map grows as far as the keys vary, unknown here.
@@ -1741,10 +1811,14 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
     let mut keyed: Option<Evidence> = None;
     let mut refill: Option<Evidence> = None;
     let mut large: Option<Vec<Evidence>> = None;
+    let mut sized = false;
     let mut judge_file = |gf: &GoFile| -> bool {
         for w in key_writes(gf, &gf.root.root(), target) {
             match grows_at(gf, &w) {
-                Some(Growth::Large(what)) => {
+                Some(Growth::Large {
+                    what,
+                    sized: by_input,
+                }) => {
                     if refilled_after_clear(gf, &w, file, lp, target) {
                         refill.get_or_insert_with(|| {
                             gf.evidence(
@@ -1754,12 +1828,14 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
                         });
                     } else {
                         large = Some(vec![gf.evidence(w.range().start, what)]);
+                        sized = by_input;
                         return true;
                     }
                 }
                 Some(Growth::Keyed { what, param }) => {
-                    if let Some(caller) = caller_fills_in_loop(gf, &w, &param, 0) {
+                    if let Some((caller, by_input)) = caller_fills_in_loop(gf, &w, &param, 0) {
                         large = Some(vec![gf.evidence(w.range().start, what), caller]);
+                        sized = by_input;
                         return true;
                     }
                     keyed.get_or_insert_with(|| gf.evidence(w.range().start, what));
@@ -1786,10 +1862,12 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
         (Some(evidence), _, _) => Size::Large {
             evidence,
             refill: None,
+            sized,
         },
         (None, Some(r), _) => Size::Large {
             evidence: vec![],
             refill: Some(r),
+            sized: false,
         },
         (None, None, Some(k)) => Size::Keyed(k),
         (None, None, None) => Size::Unknown,
@@ -1853,17 +1931,22 @@ fn refilled_after_clear(
 fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) -> bool {
     key_writes(gf, func, target)
         .iter()
-        .any(|x| x.range().start >= at && matches!(grows_at(gf, x), Some(Growth::Large(_))))
+        .any(|x| x.range().start >= at && matches!(grows_at(gf, x), Some(Growth::Large { .. })))
 }
 
 /// A caller in the module of the function holding the keyed write `w` that
 /// calls it in a loop over input, passing a key that varies (not a literal)
 /// for parameter `param`: evidence at that call.
-fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Option<Evidence> {
+fn caller_fills_in_loop(
+    wf: &GoFile,
+    w: &GoNode,
+    param: &str,
+    depth: u32,
+) -> Option<(Evidence, bool)> {
     let func = scope::enclosing_function(w)?;
     let name = callers::function_name(&func)?;
     let position = param_names(&func).iter().position(|p| p == param)?;
-    let mut found: Option<Evidence> = None;
+    let mut found: Option<(Evidence, bool)> = None;
     let _ = callers::for_each_use(wf, &func, false, &mut |gf, uses| {
         for u in uses.iter().filter(|u| u.resolved) {
             let Some(call) = u.node.parent().filter(|p| {
@@ -1894,9 +1977,11 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Opt
                 arg.as_ref()
                     .is_some_and(|a| changes_per_pass(a, &call, &caller))
             });
-            if let Some(what) = in_loop {
-                let what = what.replacen("filled", &format!("`{name}` is called"), 1);
-                found = Some(gf.evidence(call.range().start, what));
+            if let Some(input) = in_loop {
+                let what = input
+                    .what
+                    .replacen("filled", &format!("`{name}` is called"), 1);
+                found = Some((gf.evidence(call.range().start, what), input.sized));
                 return false;
             }
             // The key comes from a request the caller is handed.
@@ -1904,9 +1989,12 @@ fn caller_fills_in_loop(wf: &GoFile, w: &GoNode, param: &str, depth: u32) -> Opt
                 .as_ref()
                 .and_then(|a| request_source(gf, &caller, a, &call));
             if let Some((r, t)) = request {
-                found = Some(gf.evidence(
-                    call.range().start,
-                    format!("`{name}` is given a key read from `{r}` ({t}): one entry per distinct value a request carries"),
+                found = Some((
+                    gf.evidence(
+                        call.range().start,
+                        format!("`{name}` is given a key read from `{r}` ({t}): one entry per distinct value a request carries"),
+                    ),
+                    true,
                 ));
                 return false;
             }
