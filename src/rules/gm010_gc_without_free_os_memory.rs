@@ -271,8 +271,19 @@ fn dropped_before<'r>(
             last.push((key, n.clone(), drop));
         }
     }
-    if let Some((key, node, _)) = last.into_iter().rev().find(|(_, _, drop)| *drop) {
+    // A reference let go (`x = nil`) says more than a value zeroed
+    // (`s.startedAt = time.Time{}`), whichever came last.
+    let released = last
+        .iter()
+        .rev()
+        .find(|(_, n, drop)| *drop && n.text().trim_end().ends_with("nil"))
+        .or_else(|| last.iter().rev().find(|(_, _, drop)| *drop))
+        .cloned();
+    if let Some((key, node, _)) = released {
         return Some((node, format!("`{key}` is dropped before the collection")));
+    }
+    if let Some(swap) = closed_and_replaced(func, limit) {
+        return Some(swap);
     }
     // `clear(m)` lets go of everything the map or slice held.
     let cleared = func
@@ -293,6 +304,63 @@ fn dropped_before<'r>(
         cleared,
         format!("`{what}` is emptied with clear() before the collection, letting its contents go"),
     ))
+}
+
+/// The swap of a long-lived value before the collection: a local takes the
+/// old value of a field or package variable (`old := s.instance`), is closed
+/// (`old.Close()`, `Stop`, `Shutdown`), and the field is given a new value
+/// (`s.instance = next`), all before `limit`. The old value, closed and no
+/// longer referenced, is what the collection frees; the new one is already built.
+fn closed_and_replaced<'r>(func: &GoNode<'r>, limit: usize) -> Option<(GoNode<'r>, String)> {
+    let before = |n: &GoNode| n.range().end <= limit;
+    for decl in func
+        .dfs()
+        .filter(|n| before(n) && n.kind() == "short_var_declaration")
+    {
+        let (Some(left), Some(right)) = (decl.field("left"), decl.field("right")) else {
+            continue;
+        };
+        let (Some(local), Some(held)) =
+            (left.named_children().next(), right.named_children().next())
+        else {
+            continue;
+        };
+        if local.kind() != "identifier" || held.kind() != "selector_expression" {
+            continue;
+        }
+        let (local, held) = (local.text().to_string(), exprs::squash(&held.text()));
+        let closed = func.dfs().any(|n| {
+            before(&n)
+                && n.range().start > decl.range().end
+                && n.kind() == "call_expression"
+                && n.field("function").is_some_and(|f| {
+                    f.kind() == "selector_expression"
+                        && f.field("operand")
+                            .is_some_and(|o| o.text() == local.as_str())
+                        && f.field("field").is_some_and(|m| {
+                            matches!(m.text().as_ref(), "Close" | "Stop" | "Shutdown")
+                        })
+                })
+        });
+        if !closed {
+            continue;
+        }
+        let replaced = func.dfs().find(|n| {
+            before(n)
+                && n.range().start > decl.range().end
+                && n.kind() == "assignment_statement"
+                && n.field("operator").is_some_and(|o| o.text() == "=")
+                && n.field("left")
+                    .is_some_and(|l| l.named_children().any(|t| exprs::squash(&t.text()) == held))
+        });
+        if let Some(node) = replaced {
+            return Some((
+                node,
+                format!("`{held}` is replaced before the collection, and the value it held is closed (`{local}`): the old one is garbage"),
+            ));
+        }
+    }
+    None
 }
 
 /// Camel-case words of a method name that say the call empties its receiver

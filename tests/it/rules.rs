@@ -412,6 +412,7 @@ cases! {
         pos_debug_taken,
         pos_defer_switch,
         pos_signal_shrink,
+        pos_swap_closed,
         pos_textbook,
         pos_timer_closure,
     }
