@@ -129,47 +129,37 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
         _ => false,
     };
-    let counted = match pacing {
-        collections::Pacing::Counted(at) if !named_pacing => {
-            confidence = confidence.min(Confidence::Medium);
-            grounds.push(file.evidence(
-                at,
-                "runs once per so many passes or items (a remainder, a batch length or a counter against a bound): a pace the program chose, not a collection per pass (lowers confidence)",
-            ));
-            true
-        }
-        _ => false,
+    // A pace the program chose (per batch, per interval): medium, and the fix
+    // is the maintainer's call. The evidence, and why no edit.
+    let chosen_pace: Option<(usize, &str, &str)> = match pacing {
+        _ if named_pacing => None,
+        collections::Pacing::Counted(at) => Some((
+            at,
+            "runs once per so many passes or items (a remainder, a batch length or a counter against a bound): a pace the program chose, not a collection per pass (lowers confidence)",
+            "no automatic fix: one collection per batch may bound the program's peak memory on \
+             purpose; remove it if a profile shows the collections cost more than they save",
+        )),
+        collections::Pacing::Timed(at) if work.is_some() => Some((
+            at,
+            "each pass waits for the clock (a ticker, a timer or a sleep): one collection per interval, a schedule the program chose, not one per item of work (lowers confidence)",
+            "no automatic fix: one collection per interval, after the work that interval \
+             brings, may drop what that work replaced on purpose; remove it if a profile shows \
+             it costs more than it saves",
+        )),
+        _ => None,
     };
-    let timed = match pacing {
-        collections::Pacing::Timed(at) if !named_pacing && !counted && work.is_some() => {
-            confidence = confidence.min(Confidence::Medium);
-            grounds.push(file.evidence(
-                at,
-                "each pass waits for the clock (a ticker, a timer or a sleep): one collection per interval, a schedule the program chose, not one per item of work (lowers confidence)",
-            ));
-            true
-        }
-        _ => false,
-    };
+    if let Some((at, why, _)) = chosen_pace {
+        confidence = confidence.min(Confidence::Medium);
+        grounds.push(file.evidence(at, why));
+    }
     let grounds = grounds.at(confidence);
     let outcome = if named_pacing {
         Outcome::report_only(Some(
             "no automatic fix: the collection may bound the program's peak memory on purpose"
                 .into(),
         ))
-    } else if counted {
-        Outcome::report_only(Some(
-            "no automatic fix: one collection per batch may bound the program's peak memory on \
-             purpose; remove it if a profile shows the collections cost more than they save"
-                .into(),
-        ))
-    } else if timed {
-        Outcome::report_only(Some(
-            "no automatic fix: one collection per interval, after the work that interval \
-             brings, may drop what that work replaced on purpose; remove it if a profile shows \
-             it costs more than it saves"
-                .into(),
-        ))
+    } else if let Some((_, _, no_edit)) = chosen_pace {
+        Outcome::report_only(Some(no_edit.into()))
     } else if switched || test_support {
         Outcome::report_only(Some(
             "no automatic fix: the collection is run on purpose (behind a switch, or to \
