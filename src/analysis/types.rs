@@ -1433,6 +1433,36 @@ mod tests {
     }
 
     #[test]
+    fn fields_of_a_struct_written_in_place() {
+        let src = "package p\nimport \"example.com/plugin\"\nfunc f() {\n\tvar cc struct {\n\t\tA, B plugin.Config\n\t\tSoc  *plugin.Config\n\t}\n\t_ = /*@*/cc.Soc\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("*plugin.Config"));
+        let b = src.replace("/*@*/cc.Soc", "/*@*/cc.B");
+        assert_eq!(type_at(&b, &[]).as_deref(), Some("plugin.Config"));
+        let none = src.replace("/*@*/cc.Soc", "/*@*/cc.Missing");
+        assert_eq!(type_at(&none, &[]), None);
+    }
+
+    #[test]
+    fn types_another_file_names_with_imports_this_one_lacks() {
+        // `command` is declared in another file of the package, which imports
+        // os/exec; this file does not, so it cannot name the result's type.
+        let other = "package p\nimport \"os/exec\"\nfunc command(name string) *exec.Cmd { return exec.Command(name) }\n";
+        let src = "package p\nfunc f() {\n\tc := command(\"x\")\n\t_ = /*@*/c\n}\n";
+        assert_eq!(type_at(src, &[other]), None);
+        let f = parse(src);
+        let index = Arc::new(PackageIndex::from_sources([other]));
+        let r = Resolver::with_index(&f, index).naming_foreign();
+        let mark = src.find("/*@*/").unwrap();
+        let node = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.range().start > mark && n.kind() == "identifier")
+            .unwrap();
+        assert_eq!(r.type_of(&node).as_deref(), Some("*\"os/exec\".Cmd"));
+    }
+
+    #[test]
     fn locals_params_and_literals() {
         let src = "package p\nfunc f(a []int, bs ...string) (out map[string]*Entry) {\n\tbig := make([]byte, 10)\n\tvar v []rune\n\tvar w = []T{{}}\n\tc, d := T{}, &T{}\n\t_ = /*@*/big\n}\n";
         assert_eq!(type_at(src, &[]).as_deref(), Some("[]byte"));
