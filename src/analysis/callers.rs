@@ -627,8 +627,12 @@ fn with_value_stop(
     answer: Option<Repeat>,
 ) -> Option<Repeat> {
     answer.map(|mut r| {
-        if let Some(stop) = own_value_stop(file, func) {
-            r.value_stop = stop;
+        // Once per function: asked again at each path through it.
+        let own = file.memo("own-value-stop", &func.range().start.to_string(), || {
+            own_value_stop(file, func)
+        });
+        if let Some(stop) = own.as_ref() {
+            r.value_stop = stop.clone();
         }
         if r.value_stop.is_some() && returns_earlier_value(func, at) {
             r.value_stop = None;
