@@ -3035,6 +3035,14 @@ pub fn for_each_use(
                         // Unresolved: a file of another package that does not import
                         // this one rarely holds its values; the fix still refuses it.
                         None if !for_fix && !same_package && !imports_own => continue,
+                        // What another module's function returns (`exec.Command(...)`,
+                        // or a local it initialises) is a type of that module.
+                        None if n
+                            .field("operand")
+                            .is_some_and(|op| made_outside_module(&gf, &op, &module.path)) =>
+                        {
+                            continue
+                        }
                         None => false,
                     };
                     uses.push(Use {
@@ -3062,6 +3070,52 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// True when `op` is a call of a function of a package outside the module
+/// (`module` its path), as `exec.Command(path)`, or a local such a call
+/// initialises (`cmd := exec.Command(path)`, `c, err := dial.New(addr)`): its
+/// type is declared outside the module, so none of the module's methods is
+/// called on it. Not when an argument is itself a call or a literal, which a
+/// generic helper (`lo.Must(newServer())`) may hand back as it is.
+fn made_outside_module(gf: &GoFile, op: &GoNode, module: &str) -> bool {
+    let call = match op.kind().as_ref() {
+        "call_expression" => Some(op.clone()),
+        "identifier" => decls::lookup(op, &op.text())
+            .filter(|d| d.ty.is_none())
+            .and_then(|d| d.value)
+            .filter(|v| v.kind() == "call_expression"),
+        _ => None,
+    };
+    let Some(call) = call else {
+        return false;
+    };
+    let Some(fun) = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    let Some(pkg) = fun.field("operand").filter(|o| o.kind() == "identifier") else {
+        return false;
+    };
+    let local = pkg.text();
+    if decls::lookup(&pkg, &local).is_some() {
+        return false;
+    }
+    let Some(import) = gf.imports.iter().find(|i| i.local_name() == local) else {
+        return false;
+    };
+    let inside = import.path == module || import.path.starts_with(&format!("{module}/"));
+    let passes_values = call.field("arguments").is_some_and(|a| {
+        a.named_children().any(|x| {
+            matches!(
+                x.kind().as_ref(),
+                "call_expression" | "composite_literal" | "unary_expression"
+            )
+        })
+    });
+    !inside && !passes_values
 }
 
 /// The positions (in [`module_files`]) of the module's files whose text holds
