@@ -279,6 +279,10 @@ pub enum Strength {
     /// The public API of a library module: other modules may call it any
     /// number of times, though none is seen doing so.
     Api,
+    /// A path that repeats is shown, but through a method call whose
+    /// receiver's type is not read from the code: it may be another type's
+    /// method of the same name.
+    Unsure,
     /// A path that repeats is shown: a loop, a handler or per-request
     /// callback, or a create-after-close pair.
     Shown,
@@ -295,6 +299,15 @@ pub struct Repeat {
     /// The map whose keys the start is kept once per, when a function on the
     /// path looks the key up first (see [`once_per_key`]).
     pub per_key: Option<String>,
+    /// The package variable whose one instance a function on the path hands
+    /// back once it is made (see [`singleton_guard`]).
+    pub singleton: Option<String>,
+    /// The method that ends the value the start belongs to (`App.Shutdown`:
+    /// the receiver of the nearest method on the path, or what its nearest
+    /// constructor makes, see [`own_value_stop`]), as `T.M` and its
+    /// declaration. A goroutine it cannot stop is left behind by each value
+    /// made and stopped.
+    pub value_stop: Option<(String, Evidence)>,
 }
 
 impl Repeat {
@@ -304,6 +317,8 @@ impl Repeat {
             why,
             path: vec![at],
             per_key: None,
+            singleton: None,
+            value_stop: None,
         }
     }
 }
@@ -579,7 +594,7 @@ fn repeats_at(
                     let _ = files_naming(files, &module.root, "");
                 }
             }
-            return answer;
+            return with_value_stop(file, &func, at, answer);
         }
     }
     seen.push(key);
@@ -592,7 +607,79 @@ fn repeats_at(
                 .insert(memo_key, answer.clone());
         }
     }
-    answer
+    with_value_stop(file, &func, at, answer)
+}
+
+/// The answer for `at` in `func`, with the stop method of the value the start
+/// belongs to: the one nearest the start on its path (a method's receiver, a
+/// constructor's value). A function that may hand back a value it made before
+/// reaching `at` (see [`returns_earlier_value`]) does not make a new one per
+/// call: the value's stop then says nothing about how many are left behind.
+///
+/// A function that hands back the one instance a package variable keeps
+/// (`if instance != nil { return instance }` before `at`, `instance = x`
+/// after) starts `at` once per process however often it is called: the
+/// repeat is weak at most, with the guard as evidence.
+fn with_value_stop(
+    file: &GoFile,
+    func: &GoNode,
+    at: &GoNode,
+    answer: Option<Repeat>,
+) -> Option<Repeat> {
+    answer.map(|mut r| {
+        // Once per function: asked again at each path through it.
+        let own = file.memo("own-value-stop", &func.range().start.to_string(), || {
+            own_value_stop(file, func)
+        });
+        if let Some(stop) = own.as_ref() {
+            r.value_stop = stop.clone();
+        }
+        if r.value_stop.is_some() && returns_earlier_value(func, at) {
+            r.value_stop = None;
+        }
+        if let Some((ret, var)) = singleton_guard(func, at) {
+            r.strength = r.strength.min(Strength::Weak);
+            let name = function_name(func).unwrap_or_default();
+            r.why = format!(
+                "{}, but `{name}` hands back the instance `{var}` keeps once it is made, so it starts this once per process",
+                r.why
+            );
+            r.path.push(file.evidence(
+                ret.range().start,
+                format!("`{name}` returns the instance `{var}` keeps when there is one: it starts this at most once per process"),
+            ));
+            r.singleton = Some(var);
+        }
+        r
+    })
+}
+
+/// A `return v` before `at` in `func`'s own body, `v` a package variable
+/// (no local declares it) that `func` also assigns (`v = x`): the return and
+/// the variable's name.
+fn singleton_guard<'r>(func: &GoNode<'r>, at: &GoNode) -> Option<(GoNode<'r>, String)> {
+    let body = func.field("body")?;
+    let own = decls::own_nodes(&body);
+    own.iter().find_map(|n| {
+        if n.kind() != "return_statement" || n.range().end > at.range().start {
+            return None;
+        }
+        let v = n
+            .named_children()
+            .next()
+            .and_then(|l| l.named_children().next())
+            .filter(|v| v.kind() == "identifier")?;
+        let name = v.text().to_string();
+        if name == "nil" || decls::lookup(&v, &name).is_some() {
+            return None;
+        }
+        let assigned = own.iter().any(|a| {
+            a.kind() == "assignment_statement"
+                && a.field("left")
+                    .is_some_and(|l| l.named_children().any(|x| x.text() == name))
+        });
+        assigned.then(|| (n.clone(), name))
+    })
 }
 
 thread_local! {
@@ -665,6 +752,12 @@ fn function_repeats(
             };
             let Some(mut why) = why else { continue };
             let how = if call.is_some() { "called" } else { "used" };
+            // `x.Run()` with `x` of a type the code does not say may be
+            // another type's `Run`: the path it shows is not proof.
+            let unsure = !u.resolved && why.strength == Strength::Shown;
+            if unsure {
+                why.strength = Strength::Unsure;
+            }
             why.why = format!(
                 "`{name}` is {how} at {}, where {}",
                 here(gf, &u.node, &module.root),
@@ -678,6 +771,15 @@ fn function_repeats(
                 .is_none_or(|e| e.path != site.path || e.line != site.line)
             {
                 why.path.insert(0, site);
+            }
+            if unsure {
+                why.path.insert(
+                    1,
+                    gf.evidence(
+                        u.node.range().start,
+                        format!("the receiver's type here is not read from the code: this may be another type's `{name}`"),
+                    ),
+                );
             }
             best = stronger(best.take(), Some(why));
             if best.as_ref().is_some_and(|b| b.strength == Strength::Shown) {
@@ -727,7 +829,12 @@ fn function_repeats(
         return best;
     }
     let library = module_kind(files, &module.root) == ModuleKind::Library;
-    let (strength, whose) = if library {
+    let (strength, whose) = if library && defines_process_flags(files, &module, &own_dir) {
+        (
+            Strength::Weak,
+            "a package that defines the process' command-line flags (a command's, not a library's)",
+        )
+    } else if library {
         (Strength::Api, "a library package")
     } else {
         (
@@ -763,6 +870,255 @@ fn function_repeats(
             file.evidence(func.range().start, api),
         )),
     )
+}
+
+/// Functions of the standard `flag` package that define a flag of the process'
+/// command line.
+const FLAG_DEFINERS: &[&str] = &[
+    "Bool",
+    "BoolVar",
+    "BoolFunc",
+    "Duration",
+    "DurationVar",
+    "Float64",
+    "Float64Var",
+    "Func",
+    "Int",
+    "Int64",
+    "Int64Var",
+    "IntVar",
+    "String",
+    "StringVar",
+    "TextVar",
+    "Uint",
+    "Uint64",
+    "Uint64Var",
+    "UintVar",
+    "Var",
+];
+
+/// True when the package in folder `dir` defines flags of the process' command
+/// line as it loads (the standard `flag` package's, in `init` or a package-level
+/// variable): a command's package, since every program importing it would get
+/// its flags. Its exported API is the command's, not a library's (once per run).
+fn defines_process_flags(files: &Files, module: &Arc<crate::gomod::Module>, dir: &Path) -> bool {
+    *files.memo("defines-flags", dir, "", |f| {
+        f.go_files(dir).iter().any(|e| {
+            if e.name.ends_with("_test.go") {
+                return false;
+            }
+            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+                return false;
+            };
+            if !text.text.contains("\"flag\"") {
+                return false;
+            }
+            let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
+            let Some(flag) = gf
+                .imports_of("flag")
+                .next()
+                .map(|i| i.local_name().to_string())
+            else {
+                return false;
+            };
+            let root = gf.root.root();
+            let defines = root.children().any(|d| {
+                let at_load = d.kind() == "var_declaration"
+                    || (d.kind() == "function_declaration"
+                        && d.field("name").is_some_and(|n| n.text() == "init"));
+                at_load
+                    && d.dfs().any(|n| {
+                        n.kind() == "call_expression"
+                            && n.field("function").is_some_and(|fun| {
+                                fun.kind() == "selector_expression"
+                                    && fun.field("operand").is_some_and(|o| {
+                                        o.kind() == "identifier" && o.text() == flag.as_str()
+                                    })
+                                    && fun
+                                        .field("field")
+                                        .is_some_and(|x| FLAG_DEFINERS.contains(&x.text().as_ref()))
+                            })
+                    })
+            });
+            defines
+        })
+    })
+}
+
+/// Methods that end a value's life: a goroutine its value runs should stop with them.
+pub const LIFECYCLE_ENDS: &[&str] = &[
+    "Close",
+    "Stop",
+    "Shutdown",
+    "Terminate",
+    "Deregister",
+    "Unregister",
+];
+
+/// True when the stop method `decl` ends its value: it takes nothing but
+/// perhaps a context (`Close()`, `Shutdown(ctx)`). One that takes what to end
+/// (`Deregister(ctx, instance)`) ends one of several starts.
+pub fn ends_value(decl: &GoNode) -> bool {
+    decl.field("parameters").is_some_and(|list| {
+        list.children()
+            .filter(|c| c.kind() == "parameter_declaration")
+            .all(|p| {
+                p.field("type")
+                    .is_some_and(|t| t.text().ends_with("Context"))
+            })
+    })
+}
+
+/// The value whose life the code of `func` (declared in `file`) belongs to,
+/// when it says: a method's receiver, or what a constructor (a function
+/// returning an instance) makes. Then the method that ends such a value, if
+/// its type has one (see [`value_stop`]); None when `func` says nothing.
+fn own_value_stop(file: &GoFile, func: &GoNode) -> Option<Option<(String, Evidence)>> {
+    let types: Vec<String> = if func.kind() == "method_declaration" {
+        decls::receiver_of(func)
+            .map(|(_, t)| t)
+            .into_iter()
+            .collect()
+    } else if returns_instance(func) {
+        made_types(file, func)
+    } else {
+        return None;
+    };
+    let module = file.module.as_ref()?;
+    let files = file.package();
+    let dir = files
+        .canonical(file.path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    Some(
+        types
+            .iter()
+            .find_map(|t| value_stop(files, module, &dir, t)),
+    )
+}
+
+/// The method of type `ty` (of the package in folder `dir`) that ends its
+/// values ([`LIFECYCLE_ENDS`], by [`ends_value`]), as `T.M` and its
+/// declaration (once per run and type).
+fn value_stop(
+    files: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    ty: &str,
+) -> Option<(String, Evidence)> {
+    let ty = crate::analysis::types::base_type_name(ty);
+    if !ty.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return None; // another package's type
+    }
+    let found = files.memo("value-stop", dir, &ty, |f| {
+        LIFECYCLE_ENDS.iter().find_map(|m| {
+            method_decl(f, module, dir, &ty, m, &mut |gf, decl| {
+                ends_value(decl).then(|| {
+                    let what = format!("{ty}.{m}");
+                    let ev = gf.evidence(
+                        decl.range().start,
+                        format!("`{what}` ends a `{ty}`, but not this goroutine: each value made and stopped leaves one behind"),
+                    );
+                    (what, ev)
+                })
+            })
+        })
+    });
+    (*found).clone()
+}
+
+/// The types of the values the constructor `func` makes: its first result's
+/// declared type, and the types of what its `return` statements hand back
+/// (the concrete type behind an interface result, `return &pool{p}`).
+fn made_types(file: &GoFile, func: &GoNode) -> Vec<String> {
+    let mut out = vec![];
+    if let Some(result) = func.field("result") {
+        let first = if result.kind() == "parameter_list" {
+            result
+                .named_children()
+                .find(|p| p.kind() == "parameter_declaration")
+                .and_then(|p| p.field("type"))
+                .map(|t| t.text().to_string())
+        } else {
+            Some(result.text().to_string())
+        };
+        out.extend(first.filter(|t| t != "error"));
+    }
+    let types = crate::analysis::types::Resolver::new(file);
+    if let Some(body) = func.field("body") {
+        for ret in decls::own_nodes(&body)
+            .into_iter()
+            .filter(|n| n.kind() == "return_statement")
+        {
+            let value = ret
+                .named_children()
+                .next()
+                .and_then(|l| l.named_children().next());
+            if let Some(t) = value.and_then(|v| types.type_of(&v)) {
+                if !out.contains(&t) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// True when `func` may return a value before `at` other than on a failure:
+/// `if instance != nil { return instance }`, `if v, ok := m[k]; ok { return v }`.
+/// A memoising function hands back what it made before, so how often `at` runs
+/// is not once per call. A bare `return` (a guard of a function with no
+/// results), a `return nil, ...`, and a failure's return (`if err != nil {
+/// return nil, err }`, returning the value the condition tests) are not.
+fn returns_earlier_value(func: &GoNode, at: &GoNode) -> bool {
+    let Some(body) = func.field("body") else {
+        return false;
+    };
+    decls::own_nodes(&body).into_iter().any(|n| {
+        n.kind() == "return_statement"
+            && n.range().end <= at.range().start
+            && n.named_children()
+                .next()
+                .and_then(|l| l.named_children().next())
+                .is_some_and(|v| v.text() != "nil")
+            && !failure_return(&n)
+    })
+}
+
+/// `return ..., err` in the body of an `if` testing `err != nil`: the value
+/// the condition tests is what it returns last, as its function's `error`
+/// (`if instance != nil { return instance }` hands back a value, it fails nothing).
+fn failure_return(ret: &GoNode) -> bool {
+    let returns_error = crate::analysis::scope::enclosing_function(ret)
+        .and_then(|f| f.field("result"))
+        .is_some_and(|r| {
+            let last = if r.kind() == "parameter_list" {
+                r.named_children()
+                    .filter(|p| p.kind() == "parameter_declaration")
+                    .last()
+                    .and_then(|p| p.field("type"))
+            } else {
+                Some(r)
+            };
+            last.is_some_and(|t| t.text() == "error")
+        });
+    if !returns_error {
+        return false;
+    }
+    let Some(last) = ret
+        .named_children()
+        .next()
+        .and_then(|l| l.named_children().last())
+        .filter(|l| l.kind() == "identifier")
+    else {
+        return false;
+    };
+    let test = format!("{} != nil", last.text());
+    ret.ancestors()
+        .find(|a| a.kind() == "if_statement")
+        .and_then(|i| i.field("condition"))
+        .is_some_and(|c| c.text().split("&&").any(|t| t.trim() == test))
 }
 
 /// The boolean parameters of `func` that must hold a value for `at` to run:
@@ -1050,7 +1406,7 @@ fn created_after_close(
     }
     // Otherwise the make's function must itself be shown to run again.
     let c = closes.first()?;
-    if inner.is_none_or(|r| r.strength < Strength::Api) {
+    if inner.is_none_or(|r| r.strength < Strength::Api || r.strength == Strength::Unsure) {
         return None;
     }
     let what = first_line(&c.text());
@@ -2169,21 +2525,6 @@ fn calls_parameter_once(file: &GoFile, call: &GoNode, value: &GoNode) -> bool {
         // A failure's return (`if err != nil { return nil, err }`, returning
         // the value the condition tests) leaves the call running on every
         // call that succeeds so far.
-        let failure_return = |n: &GoNode| {
-            let Some(last) = n
-                .named_children()
-                .next()
-                .and_then(|l| l.named_children().last())
-                .filter(|l| l.kind() == "identifier")
-            else {
-                return false;
-            };
-            let test = format!("{} != nil", last.text());
-            n.ancestors()
-                .find(|a| a.kind() == "if_statement")
-                .and_then(|i| i.field("condition"))
-                .is_some_and(|c| c.text().split("&&").any(|t| t.trim() == test))
-        };
         let returns_before = |u: &GoNode| {
             body.dfs().any(|n| {
                 n.kind() == "return_statement"
@@ -2499,14 +2840,26 @@ fn declaring_files(files: &Files, dir: &Path, name: &str) -> Vec<PathBuf> {
     index.get(name).cloned().unwrap_or_default()
 }
 
-/// The package qualifier ("" for this package) and base name of the type of a
-/// method call's receiver, when its declaration says it.
+/// The package qualifier ("" for this package, the quoted import path for a
+/// package the file does not import) and base name of the type of a method
+/// call's receiver, when its declaration says it.
 fn receiver_type(
     types: &crate::analysis::types::Resolver,
     op: &GoNode,
 ) -> Option<(String, String)> {
     let t = types.type_of(op)?;
     let t = t.trim_start_matches('*').trim();
+    // A type this file cannot name (see `Resolver::naming_foreign`): its
+    // qualifier is its import path, in quotes.
+    if let Some(quoted) = t.strip_prefix('"') {
+        let (path, rest) = quoted.split_once('"')?;
+        let base = rest.strip_prefix('.')?;
+        let base = base.split('[').next().unwrap_or(base);
+        if !base.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        return Some((format!("\"{path}\""), base.to_string()));
+    }
     let t = t.split('[').next().unwrap_or(t);
     if !t
         .chars()
@@ -2614,7 +2967,10 @@ pub fn for_each_use(
         let imports_own = import_path
             .as_deref()
             .is_some_and(|ip| gf.imports_of(ip).next().is_some());
-        let types = is_method.then(|| crate::analysis::types::Resolver::new(&gf));
+        // A receiver of a type this file cannot name (a local a function of the
+        // package made, `cmd := newCommand()` giving an `*exec.Cmd`) is still
+        // known not to be this method's.
+        let types = is_method.then(|| crate::analysis::types::Resolver::new(&gf).naming_foreign());
         let mut uses = vec![];
         for n in gf.root.root().dfs() {
             match n.kind().as_ref() {
@@ -2637,7 +2993,16 @@ pub fn for_each_use(
                         });
                         continue;
                     }
-                    // A method: another type's method of the same name is not a use.
+                    // A method: a package's function (`worker.Run(...)`, `worker`
+                    // an import no local shadows) is not a use of it.
+                    if n.field("operand").is_some_and(|o| {
+                        o.kind() == "identifier"
+                            && gf.imports.iter().any(|i| i.local_name() == o.text())
+                            && decls::lookup(&n, &o.text()).is_none()
+                    }) {
+                        continue;
+                    }
+                    // Another type's method of the same name is not a use.
                     let rt = recv_type.as_deref().unwrap_or_default();
                     let resolved = match n
                         .field("operand")
@@ -2646,6 +3011,8 @@ pub fn for_each_use(
                         Some((pkg, base)) => {
                             let same = if pkg.is_empty() {
                                 same_package
+                            } else if let Some(path) = pkg.strip_prefix('"') {
+                                import_path.as_deref() == path.strip_suffix('"')
                             } else {
                                 import_path.as_deref().is_some_and(|ip| {
                                     gf.imports_of(ip).any(|i| i.local_name() == pkg)
@@ -2668,6 +3035,14 @@ pub fn for_each_use(
                         // Unresolved: a file of another package that does not import
                         // this one rarely holds its values; the fix still refuses it.
                         None if !for_fix && !same_package && !imports_own => continue,
+                        // What another module's function returns (`exec.Command(...)`,
+                        // or a local it initialises) is a type of that module.
+                        None if n
+                            .field("operand")
+                            .is_some_and(|op| made_outside_module(&gf, &op, &module.path)) =>
+                        {
+                            continue
+                        }
                         None => false,
                     };
                     uses.push(Use {
@@ -2695,6 +3070,52 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// True when `op` is a call of a function of a package outside the module
+/// (`module` its path), as `exec.Command(path)`, or a local such a call
+/// initialises (`cmd := exec.Command(path)`, `c, err := dial.New(addr)`): its
+/// type is declared outside the module, so none of the module's methods is
+/// called on it. Not when an argument is itself a call or a literal, which a
+/// generic helper (`lo.Must(newServer())`) may hand back as it is.
+fn made_outside_module(gf: &GoFile, op: &GoNode, module: &str) -> bool {
+    let call = match op.kind().as_ref() {
+        "call_expression" => Some(op.clone()),
+        "identifier" => decls::lookup(op, &op.text())
+            .filter(|d| d.ty.is_none())
+            .and_then(|d| d.value)
+            .filter(|v| v.kind() == "call_expression"),
+        _ => None,
+    };
+    let Some(call) = call else {
+        return false;
+    };
+    let Some(fun) = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    let Some(pkg) = fun.field("operand").filter(|o| o.kind() == "identifier") else {
+        return false;
+    };
+    let local = pkg.text();
+    if decls::lookup(&pkg, &local).is_some() {
+        return false;
+    }
+    let Some(import) = gf.imports.iter().find(|i| i.local_name() == local) else {
+        return false;
+    };
+    let inside = import.path == module || import.path.starts_with(&format!("{module}/"));
+    let passes_values = call.field("arguments").is_some_and(|a| {
+        a.named_children().any(|x| {
+            matches!(
+                x.kind().as_ref(),
+                "call_expression" | "composite_literal" | "unary_expression"
+            )
+        })
+    });
+    !inside && !passes_values
 }
 
 /// The positions (in [`module_files`]) of the module's files whose text holds

@@ -682,6 +682,8 @@ pub struct Resolver<'f, 'a> {
     /// This file's own declarations, indexed on first use.
     local: OnceCell<Arc<PackageIndex>>,
     imports: ImportMap,
+    /// See [`Resolver::naming_foreign`].
+    foreign: bool,
 }
 
 impl<'f, 'a> Resolver<'f, 'a> {
@@ -692,7 +694,18 @@ impl<'f, 'a> Resolver<'f, 'a> {
             index: OnceCell::new(),
             local: OnceCell::new(),
             imports: import_map(&file.root.root()),
+            foreign: false,
         }
+    }
+
+    /// A resolver whose answers may also be types this file cannot name: a
+    /// qualifier of another file's declaration that this file does not import
+    /// is written as its import path in quotes (`*"os/exec".Cmd`, for a local
+    /// made by a function of the package declared to return `*exec.Cmd`). For
+    /// asking which type a value has, never for text to write into the file.
+    pub fn naming_foreign(mut self) -> Self {
+        self.foreign = true;
+        self
     }
 
     /// A resolver with a given package index (tests, or files not on disk).
@@ -783,7 +796,23 @@ impl<'f, 'a> Resolver<'f, 'a> {
                 .get(*q)
                 .is_some_and(|p| self.imports.get(*q) == Some(p))
         });
-        ok.then(|| text.to_string())
+        if ok {
+            return Some(text.to_string());
+        }
+        if !self.foreign {
+            return None;
+        }
+        // Each qualifier as its import path: `*exec.Cmd` gives `*"os/exec".Cmd`.
+        let mut out = String::new();
+        let mut rest = text;
+        for q in qualifiers(text) {
+            let at = rest.find(&format!("{q}."))?;
+            out.push_str(&rest[..at]);
+            out.push_str(&format!("\"{}\"", imports.get(q)?));
+            rest = &rest[at + q.len()..];
+        }
+        out.push_str(rest);
+        Some(out)
     }
 
     fn expr_type(&self, e: &GoNode, depth: usize) -> Option<String> {
@@ -806,6 +835,9 @@ impl<'f, 'a> Resolver<'f, 'a> {
                     && self.ident_type(&operand, &operand.text(), d).is_none()
                 {
                     return None; // a package member
+                }
+                if let Some(t) = self.anonymous_field(&operand, &field.text()) {
+                    return Some(t);
                 }
                 let owner = self.expr_type(&operand, d)?;
                 self.field_type(&owner, &field.text(), d)
@@ -964,8 +996,12 @@ impl<'f, 'a> Resolver<'f, 'a> {
                     .imports
                     .iter()
                     .find(|(_, p)| *p == path)
-                    .map(|(n, _)| n.clone())?;
-                out.push_str(&here);
+                    .map(|(n, _)| n.clone());
+                match here {
+                    Some(here) => out.push_str(&here),
+                    None if self.foreign => out.push_str(&format!("\"{path}\"")),
+                    None => return None,
+                }
             } else if matches!(
                 word.as_str(),
                 "map" | "chan" | "func" | "struct" | "interface"
@@ -979,6 +1015,30 @@ impl<'f, 'a> Resolver<'f, 'a> {
             }
         }
         Some(out)
+    }
+
+    /// `x.f` where the variable `x` is declared with a struct type written in
+    /// place (`var cc struct { F *plugin.Config }`): the type of its field `f`.
+    fn anonymous_field(&self, operand: &GoNode, field: &str) -> Option<String> {
+        if operand.kind() != "identifier" {
+            return None;
+        }
+        let t = match self.find_decl(operand, &operand.text())? {
+            Decl::Typed(t) => t,
+            Decl::Spec(spec, _) => spec.field("type")?,
+            _ => return None,
+        };
+        let list = t
+            .children()
+            .find(|c| c.kind() == "field_declaration_list")
+            .filter(|_| t.kind() == "struct_type")?;
+        let found = list
+            .children()
+            .filter(|c| c.kind() == "field_declaration")
+            .find(|fd| fd.field_children("name").any(|n| n.text() == field))
+            .and_then(|fd| fd.field("type"))
+            .map(|ty| ty.text().to_string());
+        found
     }
 
     /// True when `name` is declared in a function enclosing `at` (it shadows builtins).
@@ -1383,6 +1443,36 @@ mod tests {
             .find(|n| !matches!(n.kind().as_ref(), "comment" | "expression_list"))
             .unwrap();
         r.type_of(&node)
+    }
+
+    #[test]
+    fn fields_of_a_struct_written_in_place() {
+        let src = "package p\nimport \"example.com/plugin\"\nfunc f() {\n\tvar cc struct {\n\t\tA, B plugin.Config\n\t\tSoc  *plugin.Config\n\t}\n\t_ = /*@*/cc.Soc\n}\n";
+        assert_eq!(type_at(src, &[]).as_deref(), Some("*plugin.Config"));
+        let b = src.replace("/*@*/cc.Soc", "/*@*/cc.B");
+        assert_eq!(type_at(&b, &[]).as_deref(), Some("plugin.Config"));
+        let none = src.replace("/*@*/cc.Soc", "/*@*/cc.Missing");
+        assert_eq!(type_at(&none, &[]), None);
+    }
+
+    #[test]
+    fn types_another_file_names_with_imports_this_one_lacks() {
+        // `command` is declared in another file of the package, which imports
+        // os/exec; this file does not, so it cannot name the result's type.
+        let other = "package p\nimport \"os/exec\"\nfunc command(name string) *exec.Cmd { return exec.Command(name) }\n";
+        let src = "package p\nfunc f() {\n\tc := command(\"x\")\n\t_ = /*@*/c\n}\n";
+        assert_eq!(type_at(src, &[other]), None);
+        let f = parse(src);
+        let index = Arc::new(PackageIndex::from_sources([other]));
+        let r = Resolver::with_index(&f, index).naming_foreign();
+        let mark = src.find("/*@*/").unwrap();
+        let node = f
+            .root
+            .root()
+            .dfs()
+            .find(|n| n.range().start > mark && n.kind() == "identifier")
+            .unwrap();
+        assert_eq!(r.type_of(&node).as_deref(), Some("*\"os/exec\".Cmd"));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! something that may be one. A receive that is a case of a `select` leaves
 //! the loop only when its case does, which the `return`/`break` test sees.
 
+use crate::analysis::callers::LIFECYCLE_ENDS;
 use crate::analysis::context::context_in_scope_outside;
 use crate::analysis::decls::{self, Decl};
 use crate::analysis::types::Resolver;
@@ -108,11 +109,18 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     // A goroutine shared by every caller asking for the same key must not end
     // with the context of the first one.
-    let planned = match repeat.as_ref().and_then(|r| r.per_key.clone()) {
-        Some(map) => Outcome::report_only(Some(format!(
+    let shared = repeat
+        .as_ref()
+        .map(|r| (r.per_key.clone(), r.singleton.clone()));
+    let planned = match shared {
+        Some((Some(map), _)) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine is shared by every caller that asks for the same key of `{map}`, so no one caller's context may stop it; give the map's owner a stop method that ends them all"
         ))),
-        None => crate::profile::stage("GM003 fix", || plan(file, node, &leak)),
+        // A stop would leave the kept instance stopped for every later caller.
+        Some((None, Some(var))) => Outcome::report_only(Some(format!(
+            "no automatic fix: the goroutine serves the one instance `{var}` keeps for the whole process, so stopping it when one caller is done would leave every later caller a stopped instance"
+        ))),
+        _ => crate::profile::stage("GM003 fix", || plan(file, node, &leak)),
     };
     let mut out = match planned {
         Outcome::Report { message, fix, .. } => Outcome::Report {
@@ -311,11 +319,7 @@ fn grade(
     use crate::finding::Confidence::{High, Low, Medium};
     let pinned = pins(file, go_stmt);
     let grows = pinned.iter().any(|p| p.grows);
-    let mut level = match repeat.map(|r| r.strength) {
-        Some(callers::Strength::Shown) => High,
-        Some(callers::Strength::Api) if grows => Medium,
-        _ => Low,
-    };
+    let mut level = repeat.map_or(Low, |r| level_of(r, grows, &leak.why));
     // A loop that ignores a context in scope is worth a look wherever some path
     // may start it again; started only a bounded number of times (from `main`),
     // it outlives nothing that the process does not: low.
@@ -324,9 +328,7 @@ fn grade(
     }
     let mut g = Grounds::new(level);
     if let Some(r) = repeat {
-        for e in &r.path {
-            g.push(e.clone());
-        }
+        push_path(&mut g, r, &leak.why);
     }
     pin_evidence(file, go_stmt, &pinned, &mut g);
     if let Some(ctx) = ignored {
@@ -350,6 +352,44 @@ fn grade(
         });
     }
     g
+}
+
+/// The confidence a repeat gives a leak whose loop is kept going as `why`
+/// says: high when a repeating path is shown; medium when it is shown only
+/// through a call whose receiver's type is unknown, or when only a library's
+/// API makes it repeatable and the goroutine keeps something that may grow
+/// (high when that API makes values that have a stop method and the loop has
+/// no way out at all: each value made and stopped leaves a goroutine behind);
+/// low otherwise.
+fn level_of(repeat: &callers::Repeat, grows: bool, why: &str) -> crate::finding::Confidence {
+    use crate::finding::Confidence::{High, Low, Medium};
+    match repeat.strength {
+        callers::Strength::Shown => High,
+        callers::Strength::Api if grows && outlives_value_stop(repeat, why) => High,
+        callers::Strength::Unsure => Medium,
+        callers::Strength::Api if grows => Medium,
+        _ => Low,
+    }
+}
+
+/// True when the API that repeats the start makes values with a stop method
+/// ([`callers::Repeat::value_stop`]) that cannot end the loop: it has no way
+/// out at all.
+fn outlives_value_stop(repeat: &callers::Repeat, why: &str) -> bool {
+    repeat.value_stop.is_some() && why == NO_WAY_OUT
+}
+
+/// The repeat's path as evidence, and the value's stop method the goroutine
+/// outlives when that raises the finding.
+fn push_path(g: &mut Grounds, repeat: &callers::Repeat, why: &str) {
+    for e in &repeat.path {
+        g.push(e.clone());
+    }
+    if let Some((_, stop)) = repeat.value_stop.as_ref() {
+        if repeat.strength == callers::Strength::Api && outlives_value_stop(repeat, why) {
+            g.push(stop.clone());
+        }
+    }
 }
 
 /// Phrases with which a comment accepts that something outlives its caller and
@@ -446,16 +486,8 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     };
     let pinned = crate::profile::stage("GM003 pins", || pins(file, go_stmt));
     let grows = pinned.iter().any(|p| p.grows);
-    use crate::finding::Confidence::{High, Low, Medium};
-    let level = match repeat.strength {
-        callers::Strength::Shown => High,
-        callers::Strength::Api if grows => Medium,
-        _ => Low,
-    };
-    let mut g = Grounds::new(level);
-    for e in &repeat.path {
-        g.push(e.clone());
-    }
+    let mut g = Grounds::new(level_of(&repeat, grows, &loop_evidence.what));
+    push_path(&mut g, &repeat, &loop_evidence.what);
     pin_evidence(file, go_stmt, &pinned, &mut g);
     g.push(loop_evidence);
     Outcome::report_only(Some(format!(
@@ -619,12 +651,9 @@ fn todo_call(file: &GoFile, call: &GoNode) -> Outcome {
     let Some(repeat) = callers::repeat_path(file, call) else {
         return Outcome::Silent;
     };
-    use crate::finding::Confidence::{High, Low, Medium};
-    let mut g = Grounds::new(match repeat.strength {
-        callers::Strength::Shown => High,
-        callers::Strength::Api => Medium,
-        callers::Strength::Weak => Low,
-    });
+    // Graded whatever the goroutine keeps: the context it was meant to end
+    // with is never cancelled.
+    let mut g = Grounds::new(level_of(&repeat, true, ""));
     for e in &repeat.path {
         g.push(e.clone());
     }
@@ -959,16 +988,6 @@ fn sleeps_without_exit<'r>(
     }
     (paced || !sleeps.is_empty()).then_some((sleeps, error_exits > 0))
 }
-
-/// Methods that end a value's life: a loop its owner runs should stop with them.
-const LIFECYCLE_ENDS: &[&str] = &[
-    "Close",
-    "Stop",
-    "Shutdown",
-    "Terminate",
-    "Deregister",
-    "Unregister",
-];
 
 /// True when `ret` is in the body of an `if` (inside `looping`) that tests an
 /// error (`if err != nil { ... return }`).
@@ -1749,20 +1768,8 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
         .filter(|t| t.kind() == "struct_type")?
         .children()
         .find(|c| c.kind() == "field_declaration_list")?;
-    // A stop that ends the owner takes nothing but perhaps a context
-    // (`Close()`, `Shutdown(ctx)`); one that takes what to end
-    // (`Deregister(ctx, instance)`) ends one of several starts, and one
-    // channel for the owner would stop them all.
-    let ends_owner = |d: &GoNode| {
-        d.field("parameters").is_some_and(|list| {
-            list.children()
-                .filter(|c| c.kind() == "parameter_declaration")
-                .all(|p| {
-                    p.field("type")
-                        .is_some_and(|t| t.text().ends_with("Context"))
-                })
-        })
-    };
+    // A stop that takes what to end (`Deregister(ctx, instance)`) ends one
+    // of several starts, and one channel for the owner would stop them all.
     let stops: Vec<GoNode> = STOP_METHODS
         .iter()
         .filter_map(|m| {
@@ -1773,10 +1780,10 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
             })
         })
         .collect();
-    let stop = stops.iter().find(|d| ends_owner(d)).cloned();
+    let stop = stops.iter().find(|d| callers::ends_value(d)).cloned();
     let ends_one = stops
         .iter()
-        .find(|d| !ends_owner(d))
+        .find(|d| !callers::ends_value(d))
         .and_then(|d| d.field("name"))
         .map(|n| n.text().to_string());
     Some(Owner {
