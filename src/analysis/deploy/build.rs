@@ -126,10 +126,12 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
 }
 
 /// The binary name of an output path: its base name, cut at the first
-/// variable that no build model expands (`etcd-${VERSION}` is `etcd`).
+/// variable that no build model expands (`etcd-${VERSION}` is `etcd`, and
+/// goreleaser's `proxy-{{.Os}}-{{.Arch}}` is `proxy`).
 fn binary_name(output: &str) -> Option<String> {
     let base = output.trim_end_matches('/').rsplit('/').next()?;
     let base = base.split('$').next().unwrap_or("");
+    let base = base.split("{{").next().unwrap_or("");
     let base = base.trim_end_matches(['-', '_', '.']);
     let base = base.strip_suffix(".exe").unwrap_or(base);
     (!base.is_empty() && !base.contains(['%', '*', '{', '(', '"', '\''])).then(|| base.to_string())
@@ -158,6 +160,11 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
         };
         for e in entries.iter() {
             let name = e.name.as_str();
+            if e.is_dir && name == ".github" {
+                // CI workflows name the Dockerfiles they publish, wherever
+                // they are (`.github/Dockerfile`, which this walk does not enter).
+                workflows(files, &dir, &mut model);
+            }
             if e.is_dir {
                 if depth < MAX_DEPTH && !name.starts_with('.') && !SKIP.contains(&name) {
                     let lower = name.to_ascii_lowercase();
@@ -213,6 +220,119 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
     model.dockerfiles.sort();
     model.dockerfiles.dedup();
     model
+}
+
+/// The images the GitHub workflows of the repository at `root` build.
+fn workflows(files: &Files, root: &Path, model: &mut RepoBuilds) {
+    let folder = root.join(".github").join("workflows");
+    for e in files.read_dir(&folder).iter().flat_map(|es| es.iter()) {
+        let lower = e.name.to_ascii_lowercase();
+        if !e.is_file
+            || !(lower.ends_with(".yml") || lower.ends_with(".yaml"))
+            || files.metadata(&e.path).is_none_or(|m| m.len > MAX_FILE)
+        {
+            continue;
+        }
+        if let Some(text) = files.read_to_string(&e.path) {
+            model.dockerfiles.extend(workflow_images(&text, root));
+        }
+    }
+}
+
+/// The `(dockerfile, context)` of each image a GitHub workflow in the
+/// repository at `root` builds: a `docker/build-push-action` step's `file`
+/// and `context` (the repository's root when not given), or a `docker build`
+/// / `docker buildx build` command line's `-f` and context. Values that are
+/// expressions (`${{ matrix.file }}`) are left out.
+fn workflow_images(text: &str, root: &Path) -> Vec<(PathBuf, Option<PathBuf>)> {
+    let mut out = vec![];
+    if !text.contains("docker") {
+        return out;
+    }
+    let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
+        return out;
+    };
+    let plain = |s: &str| !s.contains("${{") && !s.contains('$') && !s.trim().is_empty();
+    let mut push = |file: Option<&str>, context: Option<&str>| {
+        let context = context.unwrap_or(".");
+        if !plain(context) || file.is_some_and(|f| !plain(f)) {
+            return;
+        }
+        let ctx = normalize(&root.join(context));
+        // `file` is relative to the working folder (the root), not the context.
+        let df = match file {
+            Some(f) => normalize(&root.join(f)),
+            None => ctx.join("Dockerfile"),
+        };
+        out.push((df, Some(ctx)));
+    };
+    let jobs = v.get("jobs").and_then(Value::as_object);
+    for job in jobs.into_iter().flat_map(|j| j.values()) {
+        let steps = job.get("steps").and_then(Value::as_array);
+        for step in steps.into_iter().flatten() {
+            let uses = step.get("uses").and_then(Value::as_str).unwrap_or("");
+            if uses.starts_with("docker/build-push-action") {
+                let with = step.get("with");
+                let field = |k: &str| with.and_then(|w| w.get(k)).and_then(Value::as_str);
+                push(field("file"), field("context"));
+            }
+            let Some(run) = step.get("run").and_then(Value::as_str) else {
+                continue;
+            };
+            for line in logical_lines(run) {
+                let words = super::dockerfile::shell_words(&line);
+                let Some(i) = words.iter().position(|w| w == "docker" || w == "podman") else {
+                    continue;
+                };
+                let rest = &words[i + 1..];
+                let build = match rest.first().map(String::as_str) {
+                    Some("build") => &rest[1..],
+                    Some("buildx") if rest.get(1).is_some_and(|w| w == "build") => &rest[2..],
+                    _ => continue,
+                };
+                let mut file = None;
+                let mut positional = vec![];
+                let mut j = 0;
+                while j < build.len() {
+                    let w = build[j].as_str();
+                    if matches!(w, "&&" | "||" | ";" | "|") {
+                        break;
+                    }
+                    if w == "-f" || w == "--file" {
+                        file = build.get(j + 1).map(String::as_str);
+                        j += 2;
+                        continue;
+                    }
+                    if let Some(f) = w.strip_prefix("--file=") {
+                        file = Some(f);
+                    } else if w.starts_with('-') {
+                        // Flags with a value (`-t name`, `--build-arg A=b`).
+                        if !w.contains('=')
+                            && !matches!(
+                                w,
+                                "--push"
+                                    | "--load"
+                                    | "--pull"
+                                    | "--no-cache"
+                                    | "-q"
+                                    | "--quiet"
+                                    | "--rm"
+                            )
+                        {
+                            j += 1;
+                        }
+                    } else {
+                        positional.push(w);
+                    }
+                    j += 1;
+                }
+                if let [context] = positional[..] {
+                    push(file, Some(context));
+                }
+            }
+        }
+    }
+    out
 }
 
 fn is_goreleaser_name(lower: &str) -> bool {
@@ -654,7 +774,7 @@ mod tests {
 
     #[test]
     fn goreleaser_builds_and_dockers() {
-        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
+        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
         let mut m = RepoBuilds::default();
         goreleaser(y, Path::new("/r"), &mut m);
         assert_eq!(
@@ -668,6 +788,25 @@ mod tests {
         assert_eq!(
             m.dockerfiles,
             vec![(PathBuf::from("/r/build/release.Dockerfile"), None)]
+        );
+    }
+
+    #[test]
+    fn workflow_images_and_contexts() {
+        let y = "on: push\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: .github/images/Dockerfile\n          push: true\n      - uses: docker/build-push-action@v6\n        with:\n          file: ${{ matrix.file }}\n      - run: |\n          docker buildx build --platform linux/amd64 -t x/y:1 -f deploy/relay.Dockerfile --push services/relay\n          docker build -t z .\n";
+        assert_eq!(
+            workflow_images(y, Path::new("/r")),
+            vec![
+                (
+                    PathBuf::from("/r/.github/images/Dockerfile"),
+                    Some(PathBuf::from("/r"))
+                ),
+                (
+                    PathBuf::from("/r/deploy/relay.Dockerfile"),
+                    Some(PathBuf::from("/r/services/relay"))
+                ),
+                (PathBuf::from("/r/Dockerfile"), Some(PathBuf::from("/r"))),
+            ]
         );
     }
 

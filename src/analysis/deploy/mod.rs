@@ -786,16 +786,10 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
     let mut own = true;
     while let Some(d) = dir {
         out.push((d.to_path_buf(), own));
-        for sub in DEPLOY_FOLDERS {
-            let s = d.join(sub);
-            if files.is_dir(&s) {
-                out.push((s.clone(), own));
-                for sub2 in DEPLOY_FOLDERS {
-                    let s2 = s.join(sub2);
-                    if files.is_dir(&s2) {
-                        out.push((s2, own));
-                    }
-                }
+        for s in deploy_subfolders(files, d) {
+            out.push((s.clone(), own));
+            for s2 in deploy_subfolders(files, &s) {
+                out.push((s2, own));
             }
         }
         if d == main.top || !d.starts_with(&main.top) {
@@ -805,6 +799,25 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
         own = false;
     }
     out
+}
+
+/// The subfolders of `dir` named as deployment folders are (`deploy/`,
+/// `docker/`, in any case: `DOCKER/`), in the order of `DEPLOY_FOLDERS`.
+fn deploy_subfolders(files: &Files, dir: &Path) -> Vec<PathBuf> {
+    let Some(entries) = files.read_dir(dir) else {
+        return vec![];
+    };
+    let mut found: Vec<(usize, PathBuf)> = entries
+        .iter()
+        .filter(|e| e.is_dir)
+        .filter_map(|e| {
+            let lower = e.name.to_ascii_lowercase();
+            let rank = DEPLOY_FOLDERS.iter().position(|f| *f == lower)?;
+            Some((rank, e.path.clone()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Dockerfiles, compose files and other YAML files directly in `folder`.
