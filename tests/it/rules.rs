@@ -292,6 +292,8 @@ cases! {
         quotedflags__seed__neg_main,
         readlimit__cmd__cache__pos_main,
         relbins__cmd__edgectl__neg_main,
+        restarted__cmd__vaultkeep__low_main,
+        restarted__cmd__vaultsync__neg_main,
         relbins__cmd__edgeproxy__pos_main,
         releaser__cmd__ctl__neg_main,
         releaser__cmd__server__pos_main,

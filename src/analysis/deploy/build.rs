@@ -60,6 +60,9 @@ pub struct RepoBuilds {
     /// Dockerfiles found below deployment folders, and those goreleaser and bake
     /// name, each with the build context a bake target gives it (if any).
     pub dockerfiles: Vec<(PathBuf, Option<PathBuf>)>,
+    /// Compose files found below deployment folders (`tools/docker/compose.yml`
+    /// beside the Dockerfile there).
+    pub composes: Vec<PathBuf>,
 }
 
 /// The repository's build model, read once per run.
@@ -183,6 +186,10 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
             if super::dockerfile::is_dockerfile_name(name) {
                 if deploy_folder && depth >= 2 {
                     model.dockerfiles.push((files.canonical(&e.path), None));
+                }
+            } else if super::compose::is_compose_name(name) {
+                if deploy_folder && depth >= 2 {
+                    model.composes.push(files.canonical(&e.path));
                 }
             } else if lower == "makefile" || lower == "gnumakefile" || lower.ends_with(".mk") {
                 if let Some(text) = files.read_to_string(&e.path) {
@@ -736,7 +743,7 @@ mod tests {
     fn names(builds: &[Build], dir: &str, import: &str) -> Vec<String> {
         let model = RepoBuilds {
             builds: builds.to_vec(),
-            dockerfiles: vec![],
+            ..RepoBuilds::default()
         };
         model
             .builds

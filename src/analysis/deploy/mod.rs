@@ -319,6 +319,18 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             docker.push((d, false));
         }
     }
+    for path in &model.composes {
+        if composes.iter().any(|c| &c.path == path) {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(Parsed::Compose(c)) = cached(files, path, &name) {
+            composes.push(c);
+        }
+    }
     let mut ev = Evidence::default();
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
         let mut contexts: Vec<PathBuf> = bake_context
