@@ -258,6 +258,8 @@ cases! {
         ciimage__pos_main,
         composecmd__cmd__blobctl__neg_main,
         composecmd__cmd__blobfs__pos_main,
+        ctrbuild__src__notary__pos_main,
+        ctrbuild__src__notarycli__neg_main,
         devimage__neg_main,
         docgen__low_main,
         dockerdirs__cmd__api__pos_main,

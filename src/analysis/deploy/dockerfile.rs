@@ -604,6 +604,8 @@ struct Step<'a> {
 /// A `COPY` or `ADD`: its sources (context paths, or image paths of another
 /// stage with `--from`) and its destination in the image.
 struct CopyIns {
+    /// The stage it belongs to.
+    stage: usize,
     from: Option<String>,
     sources: Vec<String>,
     dest: String,
@@ -637,11 +639,25 @@ fn copies(steps: &[Step<'_>]) -> Vec<CopyIns> {
         }
         let dest_dir = dest_raw.ends_with('/') || dest_raw == "." || sources.len() > 1;
         out.push(CopyIns {
+            stage: s.stage,
             from,
             dest: join_image(&s.cwd, &dest_raw),
             dest_dir,
             sources,
         });
+    }
+    // A destination several copies of one stage write to is a folder that
+    // holds them all (`COPY start.sh /home/app` and `COPY app /home/app`), not
+    // one file; other stages are other images.
+    let dests: Vec<(usize, String)> = out.iter().map(|c| (c.stage, c.dest.clone())).collect();
+    for c in out.iter_mut() {
+        let same = dests
+            .iter()
+            .filter(|(stage, d)| *stage == c.stage && *d == c.dest)
+            .count();
+        if same > 1 {
+            c.dest_dir = true;
+        }
     }
     out
 }
@@ -1351,6 +1367,16 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         // The binary as the script's argument.
         let text = "FROM alpine\nCOPY --from=b /src/relay-linux-${TARGETARCH} /bin/relay\nENTRYPOINT [\"/bin/entrypoint.sh\", \"/bin/relay\"]\n";
         assert_eq!(tie_of(text, "cmd/relay", &[]), Tie::Runs);
+        // Several copies into one destination: a folder, not a rename.
+        let text = "FROM alpine\nCOPY scripts/start.sh /home/app\nCOPY dist/vaultd /home/app\nENTRYPOINT [\"/home/app/start.sh\"]\n";
+        let script = (
+            "scripts/start.sh",
+            "#!/bin/sh\n/home/app/prep.sh\nexec /home/app/vaultd -c x\n",
+        );
+        assert_eq!(tie_of(text, "cmd/vaultd", &[script]), Tie::Runs);
+        // In two stages, the same destination is two images' renames.
+        let text = "FROM golang AS b\nRUN go build -o /o/full ./cmd/full && go build -o /o/lite ./cmd/lite\nFROM alpine AS full\nCOPY --from=b /o/full /usr/bin/svc\nCMD [\"svc\"]\nFROM alpine AS lite\nCOPY --from=b /o/lite /usr/bin/svc\nCMD [\"svc\"]\n";
+        assert_eq!(tie_of(text, "cmd/lite", &[]), Tie::Runs);
         // A renamed output.
         let text = "FROM golang AS b\nWORKDIR /s\nCOPY . .\nRUN go build -o /o/x ./cmd/ledger\nFROM scratch\nCOPY --from=b /o/x /app\nCMD [\"/app\"]\n";
         assert_eq!(tie_of(text, "cmd/ledger", &[]), Tie::Runs);
