@@ -238,10 +238,16 @@ fn grade(
         help_only |= help && marks.is_empty();
         for (off, what, strong) in marks {
             strong_mark |= strong;
+            // A weak health check says why it is weak instead.
+            let what = if strong || what.starts_with("VOLUME") {
+                format!("{what}: the image serves")
+            } else {
+                what
+            };
             items.push(Item {
                 path: d.path.clone(),
                 line: d.line_of(off),
-                what: format!("{what}: the image serves"),
+                what,
             });
         }
         if gpu.is_none() {

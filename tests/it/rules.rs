@@ -305,6 +305,8 @@ cases! {
         startchain__cmd__mkcert__neg_main,
         startchain__cmd__mkconfig__neg_main,
         startchain__cmd__seeddb__neg_main,
+        selfcheck__cmd__pipectl__low_main,
+        selfcheck__cmd__piped__pos_main,
         shortener__pos_main,
         subcommand__cmd__hub__pos_main,
         subcommand__cmd__server__neg_main,

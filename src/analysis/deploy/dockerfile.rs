@@ -361,7 +361,12 @@ impl Dockerfile {
                     "HEALTHCHECK" => exposes || !self_check,
                     _ => true,
                 };
-                (off, format!("{k} {shown}"), strong)
+                let why = if k == "HEALTHCHECK" && !strong {
+                    ": the program checks itself and no port is exposed, as a client's image may do"
+                } else {
+                    ""
+                };
+                (off, format!("{k} {shown}{why}"), strong)
             })
             .collect()
     }
