@@ -238,10 +238,16 @@ fn grade(
         help_only |= help && marks.is_empty();
         for (off, what, strong) in marks {
             strong_mark |= strong;
+            // A weak health check says why it is weak instead.
+            let what = if strong || what.starts_with("VOLUME") {
+                format!("{what}: the image serves")
+            } else {
+                what
+            };
             items.push(Item {
                 path: d.path.clone(),
                 line: d.line_of(off),
-                what: format!("{what}: the image serves"),
+                what,
             });
         }
         if gpu.is_none() {
@@ -284,17 +290,23 @@ fn grade(
     for s in &ev.services {
         let svc = s.service();
         runs = true;
-        reportable |= svc.memory_limit.is_some();
+        // A service restarted whenever it stops is meant to keep running.
+        reportable |= svc.memory_limit.is_some() || svc.keeps_running;
         limited_service |= svc.memory_limit.is_some();
         let limit = svc
             .memory_limit
             .as_ref()
             .map(|(text, _)| format!(", memory limit {text}"))
             .unwrap_or_default();
+        let restart = if svc.keeps_running && svc.memory_limit.is_none() {
+            ", restarted whenever it stops"
+        } else {
+            ""
+        };
         items.push(Item {
             path: s.file.path.clone(),
             line: deploy::line_of_key(files, &s.file.path, &svc.name),
-            what: format!("compose service {} runs it{limit}", svc.name),
+            what: format!("compose service {} runs it{limit}{restart}", svc.name),
         });
     }
     if !reportable {
@@ -589,9 +601,13 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
     let files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
     let serving = if ev.dockerfiles.iter().any(|d| d.is_service_image()) {
         ""
-    } else {
+    } else if ev.listens.is_some() {
         // Only the program's code says it is a service (see `Evidence::listens`).
         " and the program listens for connections"
+    } else if ev.services.iter().any(|s| s.service().keeps_running) {
+        " and a compose service restarts it whenever it stops"
+    } else {
+        ""
     };
     format!("its image is built by {}{serving}", files.join(", "))
 }

@@ -4,15 +4,21 @@
 //!
 //! Read once per repository (memoised by its root):
 //! - Makefiles (`Makefile`, `GNUmakefile`, `*.mk`): variables (`=`, `:=`, `?=`,
-//!   `+=`, expanded recursively), rules and their recipes, pattern rules
-//!   (`bin/%: ; go build -o $@ ./cmd/$*`), `$@`, `$*`, `$(@F)`;
+//!   `+=`, expanded recursively, `$(if ...)`, `$(shell which X)`), rules and
+//!   their recipes, pattern rules (`bin/%: ; go build -o $@ ./cmd/$*`), `$@`,
+//!   `$*`, `$(@F)`; builds run in a toolchain container (`docker run -v
+//!   $(CURDIR):/src -w /src/cmd/x ... go build`) and the images recipes build
+//!   (`docker build -f FILE CONTEXT`);
 //! - shell scripts (`*.sh`): `go build`/`go install` with `-o`, after `cd`
 //!   (in a subshell or not);
 //! - goreleaser (`.goreleaser.yml` and its variants): `builds:` (`main`, `dir`,
 //!   `binary`) and `dockers:` (`dockerfile`);
 //! - `docker-bake.hcl`: each target's `context` and `dockerfile`;
-//! - Dockerfiles anywhere below a deployment folder (`docker/targets/x.Dockerfile`,
-//!   `docker/NAME/Dockerfile`), which the folder search of `deploy` does not reach.
+//! - GitHub workflows (`.github/workflows/*.yml`): the images they build
+//!   (`docker/build-push-action`, `docker build -f`);
+//! - Dockerfiles and compose files anywhere below a deployment folder
+//!   (`docker/targets/x.Dockerfile`, `docker/NAME/Dockerfile`,
+//!   `tools/docker/compose.yml`), which the folder search of `deploy` does not reach.
 //!
 //! All hand-written: the Makefile and HCL subsets read here are a few line
 //! shapes (assignments, rule heads, tab-indented recipes; `key = "value"` in a
@@ -60,6 +66,9 @@ pub struct RepoBuilds {
     /// Dockerfiles found below deployment folders, and those goreleaser and bake
     /// name, each with the build context a bake target gives it (if any).
     pub dockerfiles: Vec<(PathBuf, Option<PathBuf>)>,
+    /// Compose files found below deployment folders (`tools/docker/compose.yml`
+    /// beside the Dockerfile there).
+    pub composes: Vec<PathBuf>,
 }
 
 /// The repository's build model, read once per run.
@@ -126,10 +135,12 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
 }
 
 /// The binary name of an output path: its base name, cut at the first
-/// variable that no build model expands (`etcd-${VERSION}` is `etcd`).
+/// variable that no build model expands (`etcd-${VERSION}` is `etcd`, and
+/// goreleaser's `proxy-{{.Os}}-{{.Arch}}` is `proxy`).
 fn binary_name(output: &str) -> Option<String> {
     let base = output.trim_end_matches('/').rsplit('/').next()?;
     let base = base.split('$').next().unwrap_or("");
+    let base = base.split("{{").next().unwrap_or("");
     let base = base.trim_end_matches(['-', '_', '.']);
     let base = base.strip_suffix(".exe").unwrap_or(base);
     (!base.is_empty() && !base.contains(['%', '*', '{', '(', '"', '\''])).then(|| base.to_string())
@@ -158,6 +169,11 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
         };
         for e in entries.iter() {
             let name = e.name.as_str();
+            if e.is_dir && name == ".github" {
+                // CI workflows name the Dockerfiles they publish, wherever
+                // they are (`.github/Dockerfile`, which this walk does not enter).
+                workflows(files, &dir, &mut model);
+            }
             if e.is_dir {
                 if depth < MAX_DEPTH && !name.starts_with('.') && !SKIP.contains(&name) {
                     let lower = name.to_ascii_lowercase();
@@ -177,9 +193,17 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 if deploy_folder && depth >= 2 {
                     model.dockerfiles.push((files.canonical(&e.path), None));
                 }
+            } else if super::compose::is_compose_name(name) {
+                if deploy_folder && depth >= 2 {
+                    model.composes.push(files.canonical(&e.path));
+                }
             } else if lower == "makefile" || lower == "gnumakefile" || lower.ends_with(".mk") {
                 if let Some(text) = files.read_to_string(&e.path) {
-                    model.builds.extend(makefile_builds(&text, &dir));
+                    let (builds, images) = makefile(&text, &dir, root);
+                    model.builds.extend(builds);
+                    model
+                        .dockerfiles
+                        .extend(images.into_iter().filter(|(df, _)| files.is_file(df)));
                 }
             } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
                 if let Some(text) = files.read_to_string(&e.path) {
@@ -215,6 +239,122 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
     model
 }
 
+/// The Dockerfile (`-f`, if given) and build context of a `docker build` or
+/// `docker buildx build` command line (also `podman build`).
+fn docker_build(line: &str) -> Option<(Option<String>, String)> {
+    let words = super::dockerfile::shell_words(line);
+    let i = words
+        .iter()
+        .position(|w| matches!(base(w).as_str(), "docker" | "podman"))?;
+    let rest = &words[i + 1..];
+    let build = match rest.first().map(String::as_str) {
+        Some("build") => &rest[1..],
+        Some("buildx") if rest.get(1).is_some_and(|w| w == "build") => &rest[2..],
+        _ => return None,
+    };
+    let mut file = None;
+    let mut positional = vec![];
+    let mut j = 0;
+    while j < build.len() {
+        let w = build[j].as_str();
+        if matches!(w, "&&" | "||" | ";" | "|") {
+            break;
+        }
+        if w == "-f" || w == "--file" {
+            file = build.get(j + 1).cloned();
+            j += 2;
+            continue;
+        }
+        if let Some(f) = w.strip_prefix("--file=") {
+            file = Some(f.to_string());
+        } else if w.starts_with('-') {
+            // Flags with a value (`-t name`, `--build-arg A=b`).
+            if !w.contains('=')
+                && !matches!(
+                    w,
+                    "--push" | "--load" | "--pull" | "--no-cache" | "-q" | "--quiet" | "--rm"
+                )
+            {
+                j += 1;
+            }
+        } else {
+            positional.push(w);
+        }
+        j += 1;
+    }
+    match positional[..] {
+        [context] => Some((file, context.to_string())),
+        _ => None,
+    }
+}
+
+/// The images the GitHub workflows of the repository at `root` build.
+fn workflows(files: &Files, root: &Path, model: &mut RepoBuilds) {
+    let folder = root.join(".github").join("workflows");
+    for e in files.read_dir(&folder).iter().flat_map(|es| es.iter()) {
+        let lower = e.name.to_ascii_lowercase();
+        if !e.is_file
+            || !(lower.ends_with(".yml") || lower.ends_with(".yaml"))
+            || files.metadata(&e.path).is_none_or(|m| m.len > MAX_FILE)
+        {
+            continue;
+        }
+        if let Some(text) = files.read_to_string(&e.path) {
+            model.dockerfiles.extend(workflow_images(&text, root));
+        }
+    }
+}
+
+/// The `(dockerfile, context)` of each image a GitHub workflow in the
+/// repository at `root` builds: a `docker/build-push-action` step's `file`
+/// and `context` (the repository's root when not given), or a `docker build`
+/// / `docker buildx build` command line's `-f` and context. Values that are
+/// expressions (`${{ matrix.file }}`) are left out.
+fn workflow_images(text: &str, root: &Path) -> Vec<(PathBuf, Option<PathBuf>)> {
+    let mut out = vec![];
+    if !text.contains("docker") {
+        return out;
+    }
+    let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
+        return out;
+    };
+    let plain = |s: &str| !s.contains("${{") && !s.contains('$') && !s.trim().is_empty();
+    let mut push = |file: Option<&str>, context: Option<&str>| {
+        let context = context.unwrap_or(".");
+        if !plain(context) || file.is_some_and(|f| !plain(f)) {
+            return;
+        }
+        let ctx = normalize(&root.join(context));
+        // `file` is relative to the working folder (the root), not the context.
+        let df = match file {
+            Some(f) => normalize(&root.join(f)),
+            None => ctx.join("Dockerfile"),
+        };
+        out.push((df, Some(ctx)));
+    };
+    let jobs = v.get("jobs").and_then(Value::as_object);
+    for job in jobs.into_iter().flat_map(|j| j.values()) {
+        let steps = job.get("steps").and_then(Value::as_array);
+        for step in steps.into_iter().flatten() {
+            let uses = step.get("uses").and_then(Value::as_str).unwrap_or("");
+            if uses.starts_with("docker/build-push-action") {
+                let with = step.get("with");
+                let field = |k: &str| with.and_then(|w| w.get(k)).and_then(Value::as_str);
+                push(field("file"), field("context"));
+            }
+            let Some(run) = step.get("run").and_then(Value::as_str) else {
+                continue;
+            };
+            for line in logical_lines(run) {
+                if let Some((file, context)) = docker_build(&line) {
+                    push(file.as_deref(), Some(&context));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn is_goreleaser_name(lower: &str) -> bool {
     matches!(
         lower,
@@ -245,7 +385,18 @@ fn logical_lines(text: &str) -> Vec<String> {
 }
 
 /// The builds a Makefile in folder `dir` runs.
+#[cfg(test)]
 fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
+    makefile(text, dir, dir).0
+}
+
+/// The builds a Makefile in folder `dir` of the repository at `root` runs,
+/// and the images it builds (`docker build -f FILE CONTEXT`, with the context).
+/// `$(CURDIR)` is the folder make runs in: the Makefile's own, or a folder
+/// above it up to the repository's root for one run with `make -f
+/// sub/Makefile` from there (each is kept; the caller keeps the Dockerfiles
+/// that are there, and a build's path that is no main package names none).
+fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, Option<PathBuf>)>) {
     let lines = logical_lines(text);
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     for l in &lines {
@@ -272,9 +423,44 @@ fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
         }
     }
     let mut out = vec![];
+    let mut images = vec![];
+    let mut curdirs: Vec<PathBuf> = vec![];
+    for d in dir.ancestors() {
+        curdirs.push(d.to_path_buf());
+        if d == root || !d.starts_with(root) {
+            break;
+        }
+    }
+    let at = |line: &str, curdir: &Path| {
+        let d = curdir.to_string_lossy();
+        line.replace("$(CURDIR)", &d).replace("${CURDIR}", &d)
+    };
+    // The folders a line may run in: the root only matters where it is named.
+    let curdirs_of = |line: &str| -> Vec<PathBuf> {
+        if line.contains("CURDIR") {
+            curdirs.clone()
+        } else {
+            vec![dir.to_path_buf()]
+        }
+    };
     let mut targets: Vec<String> = vec![];
     for l in &lines {
         if let Some(recipe) = l.strip_prefix('\t') {
+            // Make's own prefixes: `@` (silent), `-` (ignore errors), `+`.
+            let recipe = recipe.trim_start().trim_start_matches(['@', '-', '+']);
+            let line = expand(recipe, &vars, 0).replace("$$", "$");
+            if line.contains("build") {
+                for curdir in &curdirs_of(&line) {
+                    if let Some((file, context)) = docker_build(&at(&line, curdir)) {
+                        let ctx = normalize(&curdir.join(&context));
+                        let df = match file {
+                            Some(f) => normalize(&curdir.join(f)),
+                            None => ctx.join("Dockerfile"),
+                        };
+                        images.push((df, Some(ctx)));
+                    }
+                }
+            }
             if !(recipe.contains("go build")
                 || recipe.contains("go install")
                 || recipe.contains("$(GO"))
@@ -288,7 +474,9 @@ fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
                     .replace("$@", &t_exp)
                     .replace("$*", "%")
                     .replace("$$", "$");
-                out.extend(command_builds(&line, dir));
+                for curdir in &curdirs_of(&line) {
+                    out.extend(command_builds(&at(&line, curdir), curdir));
+                }
             }
             continue;
         }
@@ -314,7 +502,8 @@ fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
             None => vec![],
         };
     }
-    out
+    out.dedup();
+    (out, images)
 }
 
 /// `NAME = value` (with `:=`, `::=`, `?=`, `+=`, an optional `export`).
@@ -382,11 +571,40 @@ fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
                 continue;
             }
         };
-        match after.find(close) {
+        // The matching close, over nested references (`$(if $(TAGS),...)`).
+        let open = if close == ')' { '(' } else { '{' };
+        let mut level = 0;
+        let matching = after.char_indices().find_map(|(k, c)| {
+            if c == open {
+                level += 1;
+            } else if c == close {
+                level -= 1;
+                if level == 0 {
+                    return Some(k);
+                }
+            }
+            None
+        });
+        match matching {
             Some(j) => {
                 let name = &after[1..j];
                 match vars.get(name) {
                     Some(v) if !name.contains(' ') => out.push_str(&expand(v, vars, depth + 1)),
+                    // `$(if COND,THEN,ELSE)`: COND is empty when it names only
+                    // variables nobody sets (`$(if $(GOBUILDTAGS),-tags ...)`).
+                    None if name.starts_with("if ") => {
+                        let args = split_args(&name[3..]);
+                        let cond = expand(args.first().map_or("", |c| c.trim()), vars, depth + 1);
+                        let unset = cond.trim().is_empty()
+                            || (cond.trim().starts_with("$(") && cond.trim().ends_with(')'))
+                            || (cond.trim().starts_with("${") && cond.trim().ends_with('}'));
+                        let branch = if unset { args.get(2) } else { args.get(1) };
+                        out.push_str(&expand(branch.map_or("", |b| b.as_str()), vars, depth + 1));
+                    }
+                    // `$(shell which docker)` is the path of `docker`.
+                    None if name.starts_with("shell which ") => {
+                        out.push_str(name["shell which ".len()..].trim())
+                    }
                     _ => out.push_str(&rest[i..i + 1 + j + 1]),
                 }
                 rest = &after[j + 1..];
@@ -398,6 +616,28 @@ fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// The comma-separated arguments of a make function, commas inside nested
+/// references kept.
+fn split_args(text: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut level = 0;
+    for c in text.chars() {
+        match c {
+            '(' | '{' => level += 1,
+            ')' | '}' => level -= 1,
+            ',' if level == 0 => {
+                out.push(String::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
     out
 }
 
@@ -431,6 +671,15 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
         if at_start && (w == "cd" || w == "pushd") {
             if let Some(d) = words.get(i + 1).filter(|d| !d.contains('$')) {
                 cwd = normalize(&cwd.join(d));
+            }
+        }
+        // A build in a toolchain container: `docker run -v HOST:/src -w
+        // /src/cmd/api golang go build ...` runs in HOST/cmd/api.
+        if matches!(base(w).as_str(), "docker" | "podman")
+            && words.get(i + 1).is_some_and(|v| v == "run")
+        {
+            if let Some(d) = container_workdir(&words[i + 2..], &cwd) {
+                cwd = d;
             }
         }
         at_start = false;
@@ -492,6 +741,73 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
         i = j;
     }
     out
+}
+
+/// The host folder a `docker run` (its words after `run`, up to the command
+/// it runs) works in: its `-w` inside a `-v HOST:DIR` bind mount, HOST read
+/// from `cwd` (`$(PWD)`, `` `pwd` `` and `.` being `cwd` itself).
+fn container_workdir(words: &[String], cwd: &Path) -> Option<PathBuf> {
+    let mut mounts = vec![];
+    let mut workdir = None;
+    let mut j = 0;
+    while j < words.len() {
+        let w = words[j].as_str();
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) if f.starts_with('-') => (f, Some(v.to_string())),
+            _ => (w, None),
+        };
+        if !flag.starts_with('-') {
+            break; // the image: what follows is the command
+        }
+        let takes = matches!(
+            flag,
+            "-v" | "--volume"
+                | "-w"
+                | "--workdir"
+                | "-e"
+                | "--env"
+                | "--platform"
+                | "--name"
+                | "-u"
+                | "--user"
+                | "--network"
+                | "--entrypoint"
+                | "--mount"
+        );
+        let value = match inline {
+            Some(v) => Some(v),
+            None if takes => {
+                j += 1;
+                words.get(j).cloned()
+            }
+            None => None,
+        };
+        match (flag, value) {
+            ("-v" | "--volume", Some(v)) => {
+                let mut parts = v.split(':');
+                if let (Some(host), Some(dir)) = (parts.next(), parts.next()) {
+                    mounts.push((host.to_string(), dir.to_string()));
+                }
+            }
+            ("-w" | "--workdir", Some(v)) => workdir = Some(v),
+            _ => {}
+        }
+        j += 1;
+    }
+    let workdir = workdir?;
+    mounts.iter().find_map(|(host, dir)| {
+        let rest = workdir.strip_prefix(dir.trim_end_matches('/'))?;
+        if !(rest.is_empty() || rest.starts_with('/')) {
+            return None;
+        }
+        let host = match host.as_str() {
+            "." | "$(PWD)" | "${PWD}" | "$PWD" | "$(pwd)" | "`pwd`" => cwd.to_path_buf(),
+            h if h.starts_with('/') => PathBuf::from(h),
+            h if !h.contains('$') && !h.is_empty() => cwd.join(h),
+            _ => return None,
+        };
+        Some(normalize(&host.join(rest.trim_start_matches('/'))))
+    })
 }
 
 /// The builds of a shell script run from `root`, following `cd` and the
@@ -616,7 +932,7 @@ mod tests {
     fn names(builds: &[Build], dir: &str, import: &str) -> Vec<String> {
         let model = RepoBuilds {
             builds: builds.to_vec(),
-            dockerfiles: vec![],
+            ..RepoBuilds::default()
         };
         model
             .builds
@@ -644,6 +960,33 @@ mod tests {
     }
 
     #[test]
+    fn makefiles_that_build_in_containers_and_build_images() {
+        let mk = "BUILDPATH=$(CURDIR)\nCTR=/work\nDOCKERCMD=$(shell which docker)\nNAME=acme_api\n\ncompile_api:\n\t@$(DOCKERCMD) run --rm -v $(BUILDPATH):$(CTR) -w $(CTR)/src/api golang:1.22 /usr/local/go/bin/go build --ldflags \"-w -s\" -o $(CTR)/make/api/$(NAME)\n\nimage_api:\n\t$(DOCKERCMD) build --pull -f $(CURDIR)/make/api/Dockerfile -t acme/api:dev .\n";
+        let (b, images) = makefile(mk, Path::new("/r"), Path::new("/r"));
+        assert_eq!(names(&b, "/r/src/api", "x/src/api"), vec!["acme_api"]);
+        assert_eq!(
+            images,
+            vec![(
+                PathBuf::from("/r/make/api/Dockerfile"),
+                Some(PathBuf::from("/r"))
+            )]
+        );
+        // `$(if ...)` of a variable nobody sets takes its else branch.
+        let vars: BTreeMap<String, String> = [("T".to_string(), "x".to_string())].into();
+        assert_eq!(
+            expand("a $(if $(TAGS),-tags \"$(TAGS)\",) b", &vars, 0),
+            "a  b"
+        );
+        assert_eq!(expand("$(if $(T),-tags $(T),none)", &vars, 0), "-tags x");
+        // A Makefile run from above with `make -f`: $(CURDIR) may be any folder up to the root.
+        let (_, images) = makefile(mk, Path::new("/r/make/x"), Path::new("/r"));
+        assert!(images.contains(&(
+            PathBuf::from("/r/make/api/Dockerfile"),
+            Some(PathBuf::from("/r"))
+        )));
+    }
+
+    #[test]
     fn shell_scripts_follow_cd_in_subshells() {
         let sh = "#!/bin/sh\nout=bin\n(\n  cd ./server\n  go build -trimpath \\\n    -o=\"../${out}/stored\" . || return 2\n) || return 2\n(\n  cd ./ctl\n  go build -o \"../${out}/storectl\" .\n)\ngo build -o bin/tool-${VERSION} ./tools/tool\n";
         let b = shell_builds(sh, Path::new("/r"));
@@ -654,7 +997,7 @@ mod tests {
 
     #[test]
     fn goreleaser_builds_and_dockers() {
-        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
+        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
         let mut m = RepoBuilds::default();
         goreleaser(y, Path::new("/r"), &mut m);
         assert_eq!(
@@ -668,6 +1011,25 @@ mod tests {
         assert_eq!(
             m.dockerfiles,
             vec![(PathBuf::from("/r/build/release.Dockerfile"), None)]
+        );
+    }
+
+    #[test]
+    fn workflow_images_and_contexts() {
+        let y = "on: push\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: docker/build-push-action@v6\n        with:\n          context: .\n          file: .github/images/Dockerfile\n          push: true\n      - uses: docker/build-push-action@v6\n        with:\n          file: ${{ matrix.file }}\n      - run: |\n          docker buildx build --platform linux/amd64 -t x/y:1 -f deploy/relay.Dockerfile --push services/relay\n          docker build -t z .\n";
+        assert_eq!(
+            workflow_images(y, Path::new("/r")),
+            vec![
+                (
+                    PathBuf::from("/r/.github/images/Dockerfile"),
+                    Some(PathBuf::from("/r"))
+                ),
+                (
+                    PathBuf::from("/r/deploy/relay.Dockerfile"),
+                    Some(PathBuf::from("/r/services/relay"))
+                ),
+                (PathBuf::from("/r/Dockerfile"), Some(PathBuf::from("/r"))),
+            ]
         );
     }
 

@@ -155,10 +155,19 @@ pub fn of_exec(words: &[String]) -> Programs {
 /// The programs a shell script runs: the first word of each command (after
 /// `;`, `&&`, `||`, `|`, `&`, `(`, `then`, `do`, `exec`...), skipping case
 /// patterns (`server)`), function definitions and here-document bodies.
+///
+/// Only the programs that may stay running count: one that another command
+/// follows in sequence (`setup && exec server`, `gen-keys; server`, a line
+/// before the next) runs to completion first, so it is a step of the start-up,
+/// not the container's process. A program started with `exec`, put in the
+/// background (`&`), piped into another (`|`) or followed only on failure
+/// (`|| exit 1`) is not such a step; nor is the last command of an `if` or
+/// `case` branch, which the other branches do not follow.
 pub fn of_script(text: &str) -> Programs {
     let mut out = Programs::default();
     let mut heredoc: Option<String> = None;
     let mut joined = String::new();
+    let mut pieces = vec![];
     for line in text.lines() {
         if let Some(end) = &heredoc {
             if line.trim() == end {
@@ -178,26 +187,132 @@ pub fn of_script(text: &str) -> Programs {
         joined.push_str(t);
         let full = std::mem::take(&mut joined);
         heredoc = heredoc_end(&full);
-        for cmd in commands(without_case_pattern(&full)) {
-            match head(&cmd) {
-                Head::Program(i) => {
-                    let w = &cmd[i];
-                    if w == "$@" || w == "${@}" {
-                        out.runs_args = true;
+        pieces.extend(commands(without_case_pattern(&full)));
+    }
+    // Each command's programs (with whether `$@` is one), and whether a later
+    // command in sequence makes it a finished step.
+    let mut found: Vec<(Vec<String>, bool)> = vec![];
+    let mut once: Vec<bool> = vec![];
+    // Per open compound: the commands that may still be last in the current
+    // branch, and those last in branches already closed (`then` of an
+    // `if` that is now in its `else`).
+    let mut frames: Vec<(Vec<usize>, Vec<usize>)> = vec![(vec![], vec![])];
+    let mut previous = Join::Seq;
+    // The programs `set -- prog ...` puts in the arguments.
+    let mut set_programs: Vec<String> = vec![];
+    for piece in pieces {
+        match piece {
+            Piece::SetArgs(words) => {
+                let (programs, args, _) = programs_of(&words);
+                if !args {
+                    set_programs.extend(programs);
+                }
+            }
+            Piece::Open => frames.push((vec![], vec![])),
+            Piece::Alt => {
+                if let Some(f) = frames.last_mut() {
+                    let cur = std::mem::take(&mut f.0);
+                    f.1.extend(cur);
+                }
+            }
+            Piece::Close => {
+                if frames.len() > 1 {
+                    let (cur, closed) = frames.pop().unwrap_or_default();
+                    if let Some(parent) = frames.last_mut() {
+                        parent.0.extend(cur);
+                        parent.0.extend(closed);
                     }
-                    out.run.push(w.clone());
-                    out.run.extend(handed_on(w, &cmd[i + 1..]));
                 }
-                Head::Script(s) => {
-                    let inner = of_script(&s);
-                    out.runs_args |= inner.runs_args;
-                    out.run.extend(inner.run);
+            }
+            Piece::Cmd(words, join) => {
+                let (programs, args, exec) = programs_of(&words);
+                let is_program = !programs.is_empty();
+                if is_program && previous == Join::Seq {
+                    // Everything that may still be running before it, in
+                    // this branch and the ones around it, has finished.
+                    for f in frames.iter_mut() {
+                        for i in f.0.drain(..) {
+                            once[i] = true;
+                        }
+                    }
                 }
-                Head::AwaitProgram | Head::AwaitScript => {}
+                if is_program {
+                    let i = found.len();
+                    found.push((programs, args));
+                    once.push(false);
+                    if !exec && join != Join::Background {
+                        if let Some(f) = frames.last_mut() {
+                            f.0.push(i);
+                        }
+                    }
+                }
+                previous = join;
+            }
+        }
+    }
+    for ((programs, args), done) in found.into_iter().zip(once) {
+        if done {
+            continue;
+        }
+        out.runs_args |= args;
+        out.run.extend(programs);
+    }
+    // `exec "$@"` after `set -- nomad agent ...` runs `nomad`.
+    if out.runs_args {
+        for p in set_programs {
+            if !out.run.contains(&p) {
+                out.run.push(p);
             }
         }
     }
     out
+}
+
+/// The programs one simple command runs, whether it runs its arguments
+/// (`"$@"`), and whether it replaces the shell (`exec`): nothing after it runs.
+fn programs_of(cmd: &[String]) -> (Vec<String>, bool, bool) {
+    let exec = cmd
+        .iter()
+        .find(|w| !is_assignment(w))
+        .is_some_and(|w| w == "exec");
+    match head(cmd) {
+        Head::Program(i) => {
+            let w = &cmd[i];
+            let mut run = vec![w.clone()];
+            run.extend(handed_on(w, &cmd[i + 1..]));
+            (run, w == "$@" || w == "${@}", exec)
+        }
+        Head::Script(s) => {
+            let inner = of_script(&s);
+            (inner.run, inner.runs_args, exec)
+        }
+        Head::AwaitProgram | Head::AwaitScript => (vec![], false, exec),
+    }
+}
+
+/// How a command is joined to the one after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Join {
+    /// `;`, `&&` or a line's end: it finishes before the next starts.
+    Seq,
+    /// `|` or `||`: the next runs beside it, or only when it fails.
+    Cond,
+    /// `&`: it runs on in the background.
+    Background,
+}
+
+/// A script's commands and the compound commands around them.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    Cmd(Vec<String>, Join),
+    /// `if`, `case`, `while`, `for`, `{`, `(`.
+    Open,
+    /// Another branch of the compound: `else`, `elif`, `;;`.
+    Alt,
+    /// `fi`, `esac`, `done`, `}`, `)`.
+    Close,
+    /// `set -- words`: the script's arguments from here on.
+    SetArgs(Vec<String>),
 }
 
 /// The line without the `case` pattern it starts with (`'server')`,
@@ -235,9 +350,12 @@ fn heredoc_end(line: &str) -> Option<String> {
 }
 
 /// The simple commands of a shell line, each as its words (quotes removed;
-/// `$(...)` and backquotes kept inside their word). Case patterns and
-/// function names (a command ended by `)` or `(` outside any group) are left out.
-fn commands(line: &str) -> Vec<Vec<String>> {
+/// `$(...)` and backquotes kept inside their word) with how it joins the
+/// next, between the compound commands around them. Case patterns and
+/// function names (a command ended by `)` or `(` outside any group) are left
+/// out; commands that run no program (`echo`, `cd`, `exit`, keywords) keep
+/// only their place (their join).
+fn commands(line: &str) -> Vec<Piece> {
     let mut out = vec![];
     let mut cur: Vec<String> = vec![];
     let mut word = String::new();
@@ -251,10 +369,15 @@ fn commands(line: &str) -> Vec<Vec<String>> {
         }
     };
     // Ends the current command; `keep` false drops it (a case pattern).
-    let end = |cur: &mut Vec<String>, out: &mut Vec<Vec<String>>, keep: bool| {
+    let end = |cur: &mut Vec<String>, out: &mut Vec<Piece>, keep: bool, join: Join| {
         let c = std::mem::take(cur);
-        if keep && !c.is_empty() {
-            out.push(c);
+        if !keep {
+            // `case x in pattern)` on one line still opens the `case`.
+            if c.first().is_some_and(|w| w == "case") {
+                out.push(Piece::Open);
+            }
+        } else if !c.is_empty() {
+            out.push(Piece::Cmd(c, join));
         }
     };
     while let Some(c) = chars.next() {
@@ -322,27 +445,52 @@ fn commands(line: &str) -> Vec<Vec<String>> {
             '#' if !in_word => break,
             c if c.is_whitespace() => flush(&mut word, &mut in_word, &mut cur),
             '{' | '}' if in_word => word.push(c),
-            ';' | '&' | '|' | '{' | '}' => {
+            '{' | '}' => {
                 flush(&mut word, &mut in_word, &mut cur);
                 // `{` and `}` are words only where a command starts or ends.
-                if matches!(c, '{' | '}') && !cur.is_empty() {
+                if !cur.is_empty() {
                     cur.push(c.to_string());
                     continue;
                 }
-                end(&mut cur, &mut out, true);
+                out.push(if c == '{' { Piece::Open } else { Piece::Close });
+            }
+            '&' if chars.peek() == Some(&'>') => {
+                // `&>file`: a redirection, read by the `>` after it.
+                flush(&mut word, &mut in_word, &mut cur);
+            }
+            ';' | '&' | '|' => {
+                flush(&mut word, &mut in_word, &mut cur);
+                let doubled = chars.peek() == Some(&c);
+                if doubled || (c == '|' && chars.peek() == Some(&'&')) {
+                    chars.next();
+                }
+                let join = match (c, doubled) {
+                    (';', _) | ('&', true) => Join::Seq,
+                    ('&', false) => Join::Background,
+                    _ => Join::Cond,
+                };
+                end(&mut cur, &mut out, true, join);
+                // `;;` ends a branch of a `case`.
+                if c == ';' && doubled {
+                    out.push(Piece::Alt);
+                }
             }
             '(' => {
                 flush(&mut word, &mut in_word, &mut cur);
                 // `name() {`: a function definition, not a command.
                 let keep = cur.is_empty();
-                end(&mut cur, &mut out, keep);
+                end(&mut cur, &mut out, keep, Join::Seq);
+                out.push(Piece::Open);
                 depth += 1;
             }
             ')' => {
                 flush(&mut word, &mut in_word, &mut cur);
                 // Outside a group, `pattern)` of a `case`.
                 let keep = depth > 0;
-                end(&mut cur, &mut out, keep);
+                end(&mut cur, &mut out, keep, Join::Seq);
+                if depth > 0 {
+                    out.push(Piece::Close);
+                }
                 depth = depth.saturating_sub(1);
             }
             '<' | '>' if !in_word || word.chars().all(|d| d.is_ascii_digit()) => {
@@ -377,56 +525,82 @@ fn commands(line: &str) -> Vec<Vec<String>> {
         }
     }
     flush(&mut word, &mut in_word, &mut cur);
-    end(&mut cur, &mut out, true);
+    end(&mut cur, &mut out, true, Join::Seq);
     // Keywords that start a command's place again, and lines that are no command.
-    out.into_iter()
-        .filter_map(|mut c| {
-            while c.first().is_some_and(|w| {
-                matches!(
-                    w.as_str(),
-                    "if" | "then" | "elif" | "else" | "while" | "until" | "do" | "!" | "{" | "}"
-                )
-            }) {
-                c.remove(0);
+    let mut pieces = vec![];
+    for piece in out {
+        let Piece::Cmd(mut c, join) = piece else {
+            pieces.push(piece);
+            continue;
+        };
+        while let Some(w) = c.first() {
+            match w.as_str() {
+                "if" | "while" | "until" | "{" => pieces.push(Piece::Open),
+                "elif" | "else" => pieces.push(Piece::Alt),
+                "}" => pieces.push(Piece::Close),
+                "then" | "do" | "!" => {}
+                _ => break,
             }
-            let first = c.first()?.as_str();
-            if matches!(
-                first,
-                "fi" | "done"
-                    | "esac"
-                    | "case"
-                    | "for"
-                    | "select"
-                    | "function"
-                    | "in"
-                    | "return"
-                    | "local"
-                    | "export"
-                    | "readonly"
-                    | "declare"
-                    | "set"
-                    | "shift"
-                    | "unset"
-                    | "echo"
-                    | "printf"
-                    | "["
-                    | "[["
-                    | "test"
-                    | "true"
-                    | "false"
-                    | ":"
-                    | "cd"
-                    | "trap"
-                    | "wait"
-                    | "exit"
-                    | "break"
-                    | "continue"
-            ) {
-                return None;
+            c.remove(0);
+        }
+        let Some(first) = c.first().map(String::as_str) else {
+            pieces.push(Piece::Cmd(vec![], join));
+            continue;
+        };
+        match first {
+            "fi" | "done" | "esac" => pieces.push(Piece::Close),
+            "case" | "for" | "select" => pieces.push(Piece::Open),
+            _ => {}
+        }
+        // `set -- prog args "$@"`: what a later `exec "$@"` runs.
+        if first == "set" && c.get(1).is_some_and(|w| w == "--") {
+            pieces.push(Piece::SetArgs(c[2..].to_vec()));
+            pieces.push(Piece::Cmd(vec![], join));
+            continue;
+        }
+        let no_program = matches!(
+            first,
+            "fi" | "done"
+                | "esac"
+                | "case"
+                | "for"
+                | "select"
+                | "function"
+                | "in"
+                | "return"
+                | "local"
+                | "export"
+                | "readonly"
+                | "declare"
+                | "set"
+                | "shift"
+                | "unset"
+                | "echo"
+                | "printf"
+                | "["
+                | "[["
+                | "test"
+                | "true"
+                | "false"
+                | ":"
+                | "cd"
+                | "trap"
+                | "wait"
+                | "exit"
+                | "break"
+                | "continue"
+        );
+        if no_program {
+            // `function name {` opens its body.
+            if c.last().is_some_and(|w| w == "{") && c.len() > 1 {
+                pieces.push(Piece::Open);
             }
-            Some(c)
-        })
-        .collect()
+            pieces.push(Piece::Cmd(vec![], join));
+        } else {
+            pieces.push(Piece::Cmd(c, join));
+        }
+    }
+    pieces
 }
 
 /// The words of a command string as a shell splits them (quotes kept
@@ -497,7 +671,36 @@ mod tests {
             "-ecx",
             "/a/x migrate && exec /a/x --name n",
         ]));
-        assert_eq!(p.run, ["/a/x", "/a/x"]);
+        assert_eq!(p.run, ["/a/x"], "the migration finishes before the server");
+    }
+
+    #[test]
+    fn only_what_stays_running_counts() {
+        let run = |s: &str| of_script(s).run;
+        let chain = "./gen-keys -n 1 && ./gen-config --ci > c.yaml && cp a b && exec /start.sh";
+        assert_eq!(run(chain), ["/start.sh"]);
+        assert_eq!(run("./prepare; ./server -v"), ["./server"]);
+        assert_eq!(run("./prepare\n/bin/server\n"), ["/bin/server"]);
+        // In the background, piped, or followed only on failure: still running.
+        assert_eq!(run("./agent & exec ./server"), ["./agent", "./server"]);
+        assert_eq!(run("./server || exit 1"), ["./server"]);
+        assert_eq!(run("./server 2>&1 | tee log"), ["./server", "tee"]);
+        assert_eq!(run("./migrate || exit 1\nexec ./server\n"), ["./server"]);
+        // `exec` replaces the shell: nothing after it runs, it never finishes first.
+        assert_eq!(run("exec ./server\n"), ["./server"]);
+        // The branches of an `if` or a `case` do not follow each other...
+        let branches = "if [ \"$1\" = a ]; then\n  ./alpha\nelse\n  ./beta\nfi\n";
+        assert_eq!(run(branches), ["./alpha", "./beta"]);
+        let cases = "case \"$1\" in\n  a) ./alpha ;;\n  b) ./beta --x ;;\nesac\n";
+        assert_eq!(run(cases), ["./alpha", "./beta"]);
+        // ...but what comes after the compound follows each of them.
+        let setup = "if [ -n \"$X\" ]; then\n  ./setup\nfi\nfor f in a b; do ./each $f; done\nexec ./server\n";
+        assert_eq!(run(setup), ["./server"]);
+        // Arguments rewritten with `set --`, then run.
+        let set = "if [ \"$1\" = agent ]; then\n  set -- orbit agent -data=/d \"$@\"\nfi\nif [ \"$1\" = orbit ]; then\n  set -- gosu app \"$@\"\nfi\nexec \"$@\"\n";
+        assert_eq!(run(set), ["$@", "orbit"]);
+        let sub = "(cd /x && ./init)\n{ ./more; }\n/bin/server\n";
+        assert_eq!(run(sub), ["/bin/server"]);
     }
 
     #[test]
@@ -506,10 +709,8 @@ mod tests {
         assert_eq!(p.run, ["/bin/weed", "${BIN}"]);
         let text = "#!/bin/sh\nset -e\nX=$(id -u app)\ncase \"$1\" in\n  'server')\n    exec su-exec app /usr/bin/weed -v server \"$@\"\n    ;;\n  master) exec /usr/bin/weed master ;;\nesac\nusage() {\n  echo server\n}\nif [ -z \"$X\" ]; then mkdir -p /data/server; fi\ncat > /etc/x.yml <<EOF\nserver: 1\nEOF\nexec \"$@\"\n";
         let p = of_script(text);
-        assert_eq!(
-            p.run,
-            ["/usr/bin/weed", "/usr/bin/weed", "mkdir", "cat", "$@"]
-        );
+        // `mkdir` and `cat` finish before `exec "$@"`.
+        assert_eq!(p.run, ["/usr/bin/weed", "/usr/bin/weed", "$@"]);
         assert!(p.runs_args);
         assert_eq!(
             split("/bin/sh -c \"mkdir -p /x; go test ./...\""),

@@ -27,6 +27,7 @@ struct RawService {
     deploy: Option<RawDeploy>,
     environment: Option<Value>,
     env_file: Option<Value>,
+    restart: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +67,9 @@ pub struct Service {
     /// The memory limit as written (`mem_limit: 1g`), and in bytes when it parses.
     pub memory_limit: Option<(String, Option<u64>)>,
     pub sets_gomemlimit: bool,
+    /// `restart: always` or `unless-stopped`: it is meant to keep running
+    /// (`on-failure` also fits a job that retries until it succeeds).
+    pub keeps_running: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +212,11 @@ fn service(files: &Files, dir: &Path, name: String, s: RawService) -> Service {
         command_only: entrypoint.is_none() && command.is_some(),
         memory_limit,
         sets_gomemlimit: in_environment || in_env_file,
+        keeps_running: s
+            .restart
+            .as_ref()
+            .and_then(Value::as_str)
+            .is_some_and(|r| matches!(r.trim(), "always" | "unless-stopped")),
     }
 }
 

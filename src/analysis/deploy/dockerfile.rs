@@ -342,6 +342,8 @@ impl Dockerfile {
                 None => marks.push((i.line_start, k, i.args.clone())),
             }
         }
+        let exposes = marks.iter().any(|m| m.1 == "EXPOSE");
+        let self_check = self.health_check_runs_entrypoint();
         marks
             .into_iter()
             .map(|(off, k, args)| {
@@ -351,9 +353,46 @@ impl Dockerfile {
                     shown.truncate(shown.rfind(' ').unwrap_or(shown.len()));
                     shown.push_str(" ...");
                 }
-                (off, format!("{k} {shown}"), k != "VOLUME")
+                // A check that asks the program itself (`app ping`) with no
+                // port exposed may be a client's command as well as a
+                // server's: weak, like a volume.
+                let strong = match k {
+                    "VOLUME" => false,
+                    "HEALTHCHECK" => exposes || !self_check,
+                    _ => true,
+                };
+                let why = if k == "HEALTHCHECK" && !strong {
+                    ": the program checks itself and no port is exposed, as a client's image may do"
+                } else {
+                    ""
+                };
+                (off, format!("{k} {shown}{why}"), strong)
             })
             .collect()
+    }
+
+    /// True when the final stage's `HEALTHCHECK` runs the program its
+    /// `ENTRYPOINT` runs (`HEALTHCHECK CMD ["/bin/app", "ping"]` beside
+    /// `ENTRYPOINT ["/bin/app"]`).
+    fn health_check_runs_entrypoint(&self) -> bool {
+        let Some(last) = self.stages.last() else {
+            return false;
+        };
+        let find = |k: &str| last.instructions.iter().rev().find(|i| i.keyword == k);
+        let (Some(check), Some(entry)) = (find("HEALTHCHECK"), find("ENTRYPOINT")) else {
+            return false;
+        };
+        let args = check.args.trim_start();
+        // The options before `CMD` (`--interval=30s`).
+        let Some(i) = args.find("CMD") else {
+            return false;
+        };
+        let checked = instruction_programs(&args[i + 3..]).run;
+        let entry = instruction_programs(&entry.args).run;
+        checked
+            .first()
+            .zip(entry.first())
+            .is_some_and(|(c, e)| base_name(c) == base_name(e))
     }
 
     /// Where the image builds with cgo on a CUDA (GPU) base: the program's
@@ -570,6 +609,8 @@ struct Step<'a> {
 /// A `COPY` or `ADD`: its sources (context paths, or image paths of another
 /// stage with `--from`) and its destination in the image.
 struct CopyIns {
+    /// The stage it belongs to.
+    stage: usize,
     from: Option<String>,
     sources: Vec<String>,
     dest: String,
@@ -603,11 +644,25 @@ fn copies(steps: &[Step<'_>]) -> Vec<CopyIns> {
         }
         let dest_dir = dest_raw.ends_with('/') || dest_raw == "." || sources.len() > 1;
         out.push(CopyIns {
+            stage: s.stage,
             from,
             dest: join_image(&s.cwd, &dest_raw),
             dest_dir,
             sources,
         });
+    }
+    // A destination several copies of one stage write to is a folder that
+    // holds them all (`COPY start.sh /home/app` and `COPY app /home/app`), not
+    // one file; other stages are other images.
+    let dests: Vec<(usize, String)> = out.iter().map(|c| (c.stage, c.dest.clone())).collect();
+    for c in out.iter_mut() {
+        let same = dests
+            .iter()
+            .filter(|(stage, d)| *stage == c.stage && *d == c.dest)
+            .count();
+        if same > 1 {
+            c.dest_dir = true;
+        }
     }
     out
 }
@@ -776,9 +831,11 @@ pub fn names_binary(word: &str, binary: &str) -> bool {
     else {
         return false;
     };
-    rest.split(['-', '_', '.']).all(|t| {
+    rest.split(['-', '_', '.']).enumerate().all(|(i, t)| {
         let t = t.find('$').map_or(t, |i| &t[..i]);
-        t.is_empty()
+        // A glob after a variant word (`COPY proxy-linux-* /proxy`).
+        (t == "*" && i > 0)
+            || t.is_empty()
             || VARIANT_WORDS.contains(&t)
             || t.bytes().all(|b| b.is_ascii_digit())
             || (t.starts_with('v') && t.len() > 1 && t[1..].bytes().all(|b| b.is_ascii_digit()))
@@ -873,33 +930,61 @@ fn is_separator(w: &str) -> bool {
     )
 }
 
-/// The words of a shell command line, with `;`, `(` and `)` split off and quotes removed.
+/// The words of a shell command line, with `;`, `(` and `)` split off and
+/// quotes removed: a quoted string is one word (`-ldflags "-X a.b=c -s -w"`
+/// gives the flag its one value), and `$(...)` stays inside its word.
 pub(super) fn shell_words(line: &str) -> Vec<String> {
     let mut out = vec![];
-    for raw in line.split_whitespace() {
-        let mut w = raw;
-        while let Some(rest) = w.strip_prefix('(') {
-            out.push("(".to_string());
-            w = rest;
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    // Parentheses opened inside the current word (`$(GO)`, `$(shell x)`).
+    let mut depth = 0usize;
+    let mut chars = line.chars().peekable();
+    let flush = |word: &mut String, in_word: &mut bool, out: &mut Vec<String>| {
+        if *in_word {
+            out.push(std::mem::take(word));
+            *in_word = false;
         }
-        let mut tail = vec![];
-        loop {
-            if let Some(rest) = w.strip_suffix(';') {
-                tail.push(";");
-                w = rest;
-            } else if let Some(rest) = w.strip_suffix(')') {
-                tail.push(")");
-                w = rest;
-            } else {
-                break;
+    };
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some('"') | None, '\\') => {
+                in_word = true;
+                if let Some(d) = chars.next() {
+                    word.push(d);
+                }
+            }
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                flush(&mut word, &mut in_word, &mut out);
+                depth = 0;
+            }
+            (None, '(') if in_word => {
+                depth += 1;
+                word.push(c);
+            }
+            (None, ')') if depth > 0 => {
+                depth -= 1;
+                word.push(c);
+            }
+            (None, '(' | ')' | ';') => {
+                flush(&mut word, &mut in_word, &mut out);
+                depth = 0;
+                out.push(c.to_string());
+            }
+            (None, c) => {
+                in_word = true;
+                word.push(c);
             }
         }
-        let w = unquote(w);
-        if !w.is_empty() {
-            out.push(w.to_string());
-        }
-        out.extend(tail.into_iter().rev().map(str::to_string));
     }
+    flush(&mut word, &mut in_word, &mut out);
     out
 }
 
@@ -1052,7 +1137,8 @@ fn instructions(text: &str) -> Vec<Instruction> {
 }
 
 /// True for the file names Docker and its users give Dockerfiles:
-/// `Dockerfile`, `Dockerfile.prod`, `api.Dockerfile` (any case).
+/// `Dockerfile`, `Dockerfile.prod`, `Dockerfile-exporter`, `api.Dockerfile`
+/// (any case).
 pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let not_one = [".dockerignore", ".md", ".txt", ".bak", ".orig", ".swp"];
@@ -1061,6 +1147,8 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     }
     lower == "dockerfile"
         || lower.starts_with("dockerfile.")
+        || lower.starts_with("dockerfile-")
+        || lower.starts_with("dockerfile_")
         || lower.ends_with(".dockerfile")
         || lower == "containerfile"
 }
@@ -1161,6 +1249,26 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         assert_eq!(tie_of(text, "cmd/other", &[]), Tie::None);
         let text = "FROM golang\nWORKDIR /w\nCOPY . .\nRUN go build -C cmd/worker -o /bin/worker\n";
         assert_eq!(tie_of(text, "cmd/worker", &[]), Tie::Builds);
+        // A quoted flag value is one word: `-s -w` inside it are not flags,
+        // nor `main.rev=...` a package.
+        let text = "FROM golang\nADD backend /b/backend\nWORKDIR /b/backend\nRUN v=\"$(/x/ver.sh)\" && go build -o svc -ldflags \"-X main.rev=${v} -s -w\" ./app\n";
+        assert_eq!(tie_of(text, "backend/app", &[]), Tie::Builds);
+        assert_eq!(
+            shell_words("go build -ldflags '-X a=b' $(GO_FLAGS) (cd x; y)"),
+            [
+                "go",
+                "build",
+                "-ldflags",
+                "-X a=b",
+                "$(GO_FLAGS)",
+                "(",
+                "cd",
+                "x",
+                ";",
+                "y",
+                ")"
+            ]
+        );
         // An import path, with a version.
         let text = "FROM golang\nRUN go install example.com/r/cmd/tool@v1.2.0\n";
         assert_eq!(tie_of(text, "cmd/tool", &[]), Tie::Builds);
@@ -1229,6 +1337,17 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         );
         let marks: Vec<String> = d.service_marks().into_iter().map(|m| m.1).collect();
         assert_eq!(marks, ["EXPOSE 80 443/tcp", "VOLUME /data"]);
+        // A check that runs the image's own program, with no port exposed, is weak.
+        let strong = |text: &str| -> Vec<bool> {
+            let d = Dockerfile::parse(Path::new("Dockerfile"), text);
+            d.service_marks().into_iter().map(|m| m.2).collect()
+        };
+        let cli =
+            "FROM scratch\nHEALTHCHECK CMD [\"/bin/tool\", \"ping\"]\nENTRYPOINT [\"/bin/tool\"]\n";
+        assert_eq!(strong(cli), [false]);
+        assert_eq!(strong(&format!("{cli}EXPOSE 8000\n")), [true, true]);
+        let other = "FROM alpine\nHEALTHCHECK --interval=5s CMD wget -qO- http://localhost/ping\nENTRYPOINT [\"/bin/tool\"]\n";
+        assert_eq!(strong(other), [true]);
     }
 
     #[test]
@@ -1253,12 +1372,24 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         // The binary as the script's argument.
         let text = "FROM alpine\nCOPY --from=b /src/relay-linux-${TARGETARCH} /bin/relay\nENTRYPOINT [\"/bin/entrypoint.sh\", \"/bin/relay\"]\n";
         assert_eq!(tie_of(text, "cmd/relay", &[]), Tie::Runs);
+        // Several copies into one destination: a folder, not a rename.
+        let text = "FROM alpine\nCOPY scripts/start.sh /home/app\nCOPY dist/vaultd /home/app\nENTRYPOINT [\"/home/app/start.sh\"]\n";
+        let script = (
+            "scripts/start.sh",
+            "#!/bin/sh\n/home/app/prep.sh\nexec /home/app/vaultd -c x\n",
+        );
+        assert_eq!(tie_of(text, "cmd/vaultd", &[script]), Tie::Runs);
+        // In two stages, the same destination is two images' renames.
+        let text = "FROM golang AS b\nRUN go build -o /o/full ./cmd/full && go build -o /o/lite ./cmd/lite\nFROM alpine AS full\nCOPY --from=b /o/full /usr/bin/svc\nCMD [\"svc\"]\nFROM alpine AS lite\nCOPY --from=b /o/lite /usr/bin/svc\nCMD [\"svc\"]\n";
+        assert_eq!(tie_of(text, "cmd/lite", &[]), Tie::Runs);
         // A renamed output.
         let text = "FROM golang AS b\nWORKDIR /s\nCOPY . .\nRUN go build -o /o/x ./cmd/ledger\nFROM scratch\nCOPY --from=b /o/x /app\nCMD [\"/app\"]\n";
         assert_eq!(tie_of(text, "cmd/ledger", &[]), Tie::Runs);
         assert!(names_binary("/go/bin/jaeger-linux", "jaeger"));
         assert!(names_binary("vmagent-linux-${TARGETARCH}-prod", "vmagent"));
         assert!(!names_binary("jaeger-query", "jaeger"));
+        assert!(names_binary("proxy-server-linux-*", "proxy-server"));
+        assert!(!names_binary("proxy-*", "proxy"));
         assert!(!names_binary("/bin/entrypoint.sh", "entrypoint-x"));
     }
 
@@ -1305,6 +1436,7 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             "Dockerfile",
             "dockerfile",
             "Dockerfile.prod",
+            "Dockerfile-exporter",
             "api.Dockerfile",
         ] {
             assert!(is_dockerfile_name(n), "{n}");

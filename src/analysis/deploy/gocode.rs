@@ -381,6 +381,13 @@ const LOOPBACK: [&str; 3] = ["\"localhost:", "\"127.0.0.1:", "\"[::1]:"];
 /// `Run`, echo's `Start`, fiber's and fasthttp's, dskit's `server.New`, a plugin
 /// SDK's `ServeUnix`/`ServeTCP`). The line and what listens.
 fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
+    listen_sites(text, imports).into_iter().next()
+}
+
+/// Every place [`listens_in`] would report, in order: (0-based line, what and
+/// its function's call needle after a NUL, in a goroutine).
+fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
+    let mut out = vec![];
     let mut wanted: Vec<(String, &'static str)> = vec![];
     let mut add = |path: &'static str, calls: &[&'static str]| {
         if let Some(name) = imports
@@ -432,7 +439,7 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
         add(path, calls);
     }
     if wanted.is_empty() {
-        return None;
+        return out;
     }
     let first_func = text
         .find("\nfunc ")
@@ -467,14 +474,14 @@ fn listens_in(text: &str, imports: &[String]) -> Option<(usize, String, bool)> {
             }
             let call = needle.trim_start_matches('.').trim_end_matches(['(', '{']);
             let in_go = in_go || code.trim_start().starts_with("go ");
-            return Some((
+            out.push((
                 n + 1,
                 format!("listens for connections ({label} {call})\u{0}{func}"),
                 in_go,
             ));
         }
     }
-    None
+    out
 }
 
 /// The line `n` sits in a block opened by `if x != "" {` (read from gofmt's
@@ -573,13 +580,15 @@ fn module_folder(import: &str, module_path: &str, module_root: &Path) -> Option<
 /// runs (a batch job's metrics port): it counts when some package of the
 /// closure waits for a termination signal too.
 ///
-/// Only the package itself and the module packages it imports directly are
-/// read: a listener deeper in the import graph may belong to a subcommand or a
-/// helper the program never starts (a CLI that imports the server's packages
-/// for their types). A listener in `main` started in a goroutine (a batch
-/// job's metrics port) counts when `main` also waits for a termination
-/// signal; one in an imported package counts when `main` calls that package
-/// outside a goroutine (`server.New(addr).Run()`, not `go httpserver.Serve()`).
+/// The package itself and the module packages it imports directly are read
+/// whole. A listener in `main` started in a goroutine (a batch job's metrics
+/// port) counts when `main` also waits for a termination signal; one in an
+/// imported package counts when `main` calls that package outside a goroutine
+/// (`server.New(addr).Run()`, not `go httpserver.Serve()`). Deeper, only what
+/// `main` reaches through its calls counts (`reached_listener`): a listener
+/// elsewhere in the import graph may belong to a subcommand or a helper the
+/// program never starts (a CLI that imports the server's packages for their
+/// types, or runs the server only as a subcommand's action).
 pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> Option<Site> {
     let own = scan(files, dir);
     if let Some(((path, line, what), in_go)) = &own.listens {
@@ -622,6 +631,229 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
             });
         if called_in_foreground {
             return Some((path.clone(), *line, what.to_string()));
+        }
+    }
+    // Deeper: what `main` calls, and what that calls in turn, outside goroutines.
+    let mut seen = HashSet::new();
+    let main = funcs(files, dir)
+        .iter()
+        .find(|f| f.needle == "main(")
+        .cloned()?;
+    seen.insert((dir.to_path_buf(), main.needle.clone()));
+    let (path, line, what) = reached_listener(
+        files,
+        dir,
+        module_root,
+        module_path,
+        &main.foreground,
+        &main.imports,
+        0,
+        &mut seen,
+    )?;
+    Some((
+        path,
+        line,
+        format!("{what}, which main reaches through its calls"),
+    ))
+}
+
+/// Deepest chain of calls followed from `main` to a listener: `main` calls
+/// `parca.Run`, which calls the server's `ListenAndServe`, which listens.
+const MAX_CALL_DEPTH: usize = 4;
+
+/// A top-level function of a package, read for the calls it makes.
+#[derive(Debug, Clone)]
+struct Func {
+    /// How a caller writes a call of it: `.Name(` for a method, `Name(` for a function.
+    needle: String,
+    exported: bool,
+    /// Its body's code outside goroutines (not after a `go func`, not a `go` statement).
+    foreground: String,
+    /// Its file's imports: (name used in the file, path).
+    imports: Vec<(String, String)>,
+    /// Where its body listens outside a goroutine.
+    listens: Option<Site>,
+}
+
+fn funcs(files: &Files, dir: &Path) -> Arc<Vec<Func>> {
+    files.memo("func-index", dir, "", |f| func_index(f, dir))
+}
+
+/// The top-level functions of the package in `dir` (gofmt's layout: a body
+/// ends at the first line that is `}`).
+fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
+    let mut out = vec![];
+    for f in package_files(files, dir).iter() {
+        let paths = imports_of(&f.text);
+        let imports: Vec<(String, String)> = paths
+            .iter()
+            .filter_map(|p| Some((import_name(&f.text, p)?, p.clone())))
+            .collect();
+        let sites: Vec<(usize, String)> = listen_sites(&f.text, &paths)
+            .into_iter()
+            .filter(|(_, _, in_go)| !in_go)
+            .map(|(line, what, _)| {
+                let what = what.split('\u{0}').next().unwrap_or(&what).to_string();
+                (line, what)
+            })
+            .collect();
+        let mut current: Option<(Func, usize)> = None;
+        let mut in_go = false;
+        // The indentation of a composite literal's field that spans lines,
+        // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
+        // error {`): a callback its owner calls later, if ever (a command-line
+        // framework's subcommand action), not a call this function makes.
+        let mut in_field_func: Option<usize> = None;
+        for (n, line) in f.text.lines().enumerate() {
+            if line.starts_with("func ") {
+                out.extend(current.take().map(|(func, _)| func));
+                let needle = func_call_needle(line);
+                let exported = needle
+                    .trim_start_matches('.')
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase());
+                current = Some((
+                    Func {
+                        needle,
+                        exported,
+                        foreground: String::new(),
+                        imports: imports.clone(),
+                        listens: None,
+                    },
+                    n,
+                ));
+                in_go = false;
+                continue;
+            }
+            let Some((func, _)) = current.as_mut() else {
+                continue;
+            };
+            if line.starts_with('}') {
+                out.extend(current.take().map(|(func, _)| func));
+                continue;
+            }
+            let code = line.split("//").next().unwrap_or("");
+            let trimmed = code.trim_start();
+            let indent = code.len() - trimmed.len();
+            if let Some(open) = in_field_func {
+                if indent == open && trimmed.starts_with(['}', ')']) {
+                    in_field_func = None;
+                }
+                continue;
+            }
+            if is_field_func(trimmed) {
+                in_field_func = Some(indent);
+                continue;
+            }
+            if trimmed.starts_with("go func") {
+                in_go = true;
+            }
+            if in_go || trimmed.starts_with("go ") {
+                continue;
+            }
+            func.foreground.push_str(code);
+            func.foreground.push('\n');
+            if func.listens.is_none() {
+                if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                    func.listens = Some((f.path.clone(), n + 1, what.clone()));
+                }
+            }
+        }
+        out.extend(current.map(|(func, _)| func));
+    }
+    out
+}
+
+/// True when a line opens a composite literal's field whose value spans the
+/// lines below: `Action: func(c *cli.Context) error {`, `Run:
+/// builder.NewRunFunc(` with a function literal on the next line.
+fn is_field_func(trimmed: &str) -> bool {
+    let Some((key, rest)) = trimmed.split_once(':') else {
+        return false;
+    };
+    !key.is_empty()
+        && key.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && rest.starts_with(' ')
+        && !rest.trim().is_empty()
+        && (trimmed.ends_with('{') || trimmed.ends_with('('))
+}
+
+/// True when `code` calls `needle`: a method `.Run(` anywhere, a function
+/// `Run(` or `pkg.Run(` not as part of a longer name or selector.
+fn code_calls(code: &str, needle: &str) -> bool {
+    if needle.starts_with('.') {
+        return code.contains(needle);
+    }
+    code.match_indices(needle).any(|(i, _)| {
+        !code[..i]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    })
+}
+
+/// A listener that `code` (the foreground of a function of the package in
+/// `dir`) reaches through its calls: a function of the same package, or an
+/// exported one of a module package its file imports and names in `code`,
+/// that listens or calls on to one that does, at most `MAX_CALL_DEPTH` calls
+/// away.
+#[allow(clippy::too_many_arguments)]
+fn reached_listener(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+    code: &str,
+    imports: &[(String, String)],
+    depth: usize,
+    seen: &mut HashSet<(PathBuf, String)>,
+) -> Option<Site> {
+    if depth >= MAX_CALL_DEPTH {
+        return None;
+    }
+    let mut callees: Vec<(PathBuf, Func)> = vec![];
+    for f in funcs(files, dir).iter() {
+        if code_calls(code, &f.needle) {
+            callees.push((dir.to_path_buf(), f.clone()));
+        }
+    }
+    for (name, path) in imports {
+        let Some(next) = module_folder(path, module_path, module_root) else {
+            continue;
+        };
+        if next == dir || !code_calls(code, &format!("{name}.")) || !files.is_dir(&next) {
+            continue;
+        }
+        for f in funcs(files, &next).iter().filter(|f| f.exported) {
+            let called = if f.needle.starts_with('.') {
+                code_calls(code, &f.needle)
+            } else {
+                code_calls(code, &format!("{name}.{}", f.needle))
+            };
+            if called {
+                callees.push((next.clone(), f.clone()));
+            }
+        }
+    }
+    for (d, f) in callees {
+        if !seen.insert((d.clone(), f.needle.clone())) {
+            continue;
+        }
+        if let Some(site) = &f.listens {
+            return Some(site.clone());
+        }
+        if let Some(site) = reached_listener(
+            files,
+            &d,
+            module_root,
+            module_path,
+            &f.foreground,
+            &f.imports,
+            depth + 1,
+            seen,
+        ) {
+            return Some(site);
         }
     }
     None
@@ -870,6 +1102,21 @@ mod tests {
             func_call_needle("func NewTCPListener(name string) {"),
             "NewTCPListener("
         );
+    }
+
+    #[test]
+    fn field_values_are_not_calls() {
+        assert!(is_field_func(
+            "RunE: func(cmd *cobra.Command, args []string) error {"
+        ));
+        assert!(is_field_func("Run: builder.NewRunFunc("));
+        assert!(!is_field_func("Addr: addr,"));
+        assert!(!is_field_func("default:"));
+        assert!(!is_field_func("case x: {"));
+        assert!(code_calls("\treturn srv.Serve()\n", ".Serve("));
+        assert!(code_calls("\tapp.Run(cfg)\n", "app.Run("));
+        assert!(!code_calls("\tmyapp.Run(cfg)\n", "app.Run("));
+        assert!(!code_calls("\tx.serve(1)\n", "serve("));
     }
 
     #[test]

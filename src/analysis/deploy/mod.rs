@@ -98,7 +98,9 @@ pub struct MainPackage {
     pub module_root: PathBuf,
     /// The repository root: the highest folder above the module root that holds
     /// a `go.mod`, stopping at the one holding `.git` (the module root when none
-    /// does). The last folder searched.
+    /// does); with no `.git` at all, the folder above that one when it holds a
+    /// repository's top files (`.gitignore`, `.github`: a checkout without its
+    /// `.git` whose module is `backend/`). The last folder searched.
     pub repo_root: PathBuf,
     /// The package folder relative to the module root, `/`-separated, `""` at the root.
     pub rel_dir: String,
@@ -193,11 +195,21 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
             best = d.to_path_buf();
         }
         if is_repo {
-            break;
+            return best;
         }
     }
-    best
+    // A checkout without `.git` (an archive, a copy) whose modules sit in a
+    // subfolder (`backend/go.mod`): the folder above is the repository's top
+    // when it holds what a repository's top holds.
+    match best.parent() {
+        Some(up) if CHECKOUT_MARKERS.iter().any(|m| files.exists(&up.join(m))) => up.to_path_buf(),
+        _ => best,
+    }
 }
+
+/// Files at the top of a repository, beside its code: a folder above the
+/// highest `go.mod` that holds one is the repository's top (when no `.git` says so).
+const CHECKOUT_MARKERS: &[&str] = &[".gitignore", ".github", ".gitlab-ci.yml", ".dockerignore"];
 
 /// The folder holding `.git` at or above `from`, within ten levels.
 fn git_top(files: &Files, from: &Path) -> Option<PathBuf> {
@@ -305,6 +317,18 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
         }
         if let Some(Parsed::Docker(d)) = cached(files, path, "Dockerfile") {
             docker.push((d, false));
+        }
+    }
+    for path in &model.composes {
+        if composes.iter().any(|c| &c.path == path) {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(Parsed::Compose(c)) = cached(files, path, &name) {
+            composes.push(c);
         }
     }
     let mut ev = Evidence::default();
@@ -786,16 +810,10 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
     let mut own = true;
     while let Some(d) = dir {
         out.push((d.to_path_buf(), own));
-        for sub in DEPLOY_FOLDERS {
-            let s = d.join(sub);
-            if files.is_dir(&s) {
-                out.push((s.clone(), own));
-                for sub2 in DEPLOY_FOLDERS {
-                    let s2 = s.join(sub2);
-                    if files.is_dir(&s2) {
-                        out.push((s2, own));
-                    }
-                }
+        for s in deploy_subfolders(files, d) {
+            out.push((s.clone(), own));
+            for s2 in deploy_subfolders(files, &s) {
+                out.push((s2, own));
             }
         }
         if d == main.top || !d.starts_with(&main.top) {
@@ -805,6 +823,25 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
         own = false;
     }
     out
+}
+
+/// The subfolders of `dir` named as deployment folders are (`deploy/`,
+/// `docker/`, in any case: `DOCKER/`), in the order of `DEPLOY_FOLDERS`.
+fn deploy_subfolders(files: &Files, dir: &Path) -> Vec<PathBuf> {
+    let Some(entries) = files.read_dir(dir) else {
+        return vec![];
+    };
+    let mut found: Vec<(usize, PathBuf)> = entries
+        .iter()
+        .filter(|e| e.is_dir)
+        .filter_map(|e| {
+            let lower = e.name.to_ascii_lowercase();
+            let rank = DEPLOY_FOLDERS.iter().position(|f| *f == lower)?;
+            Some((rank, e.path.clone()))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, p)| p).collect()
 }
 
 /// Dockerfiles, compose files and other YAML files directly in `folder`.
@@ -1166,6 +1203,33 @@ mod tests {
         std::fs::write(root.join("api/pod.yaml"), pod("local") + "# x\n").unwrap();
         let ev = evidence_for(&Files::default(), &main);
         assert!(ev.limit_set_in.is_none() && ev.containers.len() == 1);
+    }
+
+    #[test]
+    fn a_checkout_without_git_keeps_its_top_above_the_module() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = std::fs::canonicalize(tmp.path()).unwrap().join("board");
+        let write = |rel: &str, text: &str| {
+            let p = top.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("backend/go.mod", "module example.com/board\n\ngo 1.22\n");
+        write("backend/app/main.go", "package main\n\nfunc main() {}\n");
+        write(
+            "Dockerfile",
+            "FROM golang AS b\nADD backend /b/backend\nWORKDIR /b/backend\nRUN go build -o board ./app\nFROM alpine\nCOPY --from=b /b/backend/board /board\nEXPOSE 80\nCMD [\"/board\"]\n",
+        );
+        let ev = || {
+            let files = Files::default();
+            let module = top.join("backend");
+            let main = MainPackage::new(&files, &module.join("app"), &module, "example.com/board");
+            evidence_for(&files, &main)
+        };
+        // Nothing says the folder above the module is the repository's.
+        assert!(ev().dockerfiles.is_empty());
+        write(".gitignore", "/board\n");
+        assert_eq!(ev().dockerfiles.len(), 1);
     }
 
     #[test]
