@@ -713,3 +713,41 @@ fn unused_suppressions_only_when_asked() {
         "{text}"
     );
 }
+
+/// A finding's message leads with one short clause a reviewer reads first (the
+/// harm), under 120 characters; what follows a `; ` is detail. Checked over
+/// every rule's fixtures at every confidence.
+#[test]
+fn every_message_leads_with_a_short_clause() {
+    let mut long = vec![];
+    for dir in crate::common::rule_dirs() {
+        let ran = crate::common::gomemfix(
+            &dir,
+            &[
+                "check",
+                "--no-cache",
+                "--confidence",
+                "low",
+                "--format",
+                "json",
+                ".",
+            ],
+        );
+        let findings: Vec<serde_json::Value> =
+            serde_json::from_str(&ran.stdout).expect("JSON findings");
+        for f in &findings {
+            let message = f["message"].as_str().unwrap_or_default();
+            let head = message.split("; ").next().unwrap_or_default();
+            if head.chars().count() >= 120 {
+                long.push(format!("{}: {head}", f["rule"]));
+            }
+        }
+    }
+    long.sort();
+    long.dedup();
+    assert!(
+        long.is_empty(),
+        "first clauses of 120 characters or more:\n{}",
+        long.join("\n")
+    );
+}
