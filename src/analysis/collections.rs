@@ -155,7 +155,7 @@ pub enum Pacing {
     /// the pace is worth its cost is for the maintainer to judge.
     Counted(usize),
     /// By the clock: each pass of the loop first waits for a ticker, a timer or
-    /// a sleep that is not given as a short constant (`case <-t.C:`, `for range
+    /// a sleep that is not written in seconds or less (`case <-t.C:`, `for range
     /// ticker.C`, `<-time.After(interval)`, `time.Sleep(d)`), at this offset. The
     /// collection runs once per interval, after that pass's work: a schedule the
     /// program chose (a refresh every hour that drops the old data), not a
@@ -243,8 +243,9 @@ pub fn pacing(file: &GoFile, node: &GoNode) -> Pacing {
 /// Where `looping` waits for the clock on its passes (outside function literals):
 /// its range over a ticker's channel or `time.Tick`, a receive from a `.C` channel,
 /// `time.After` or `time.Tick`, or a call of `time.Sleep`; None when there is no
-/// such wait or its duration is written as a short constant (`10 *
-/// time.Millisecond`), which paces nothing a collection would notice.
+/// such wait or its duration is written in seconds or less (`10 *
+/// time.Millisecond`, `time.Second`): a collection every second or faster is
+/// still one per pass of busy work.
 fn clock_wait(file: &GoFile, looping: &GoNode) -> Option<usize> {
     let is_clock_call = |n: &GoNode| {
         n.kind() == "call_expression"
@@ -254,10 +255,9 @@ fn clock_wait(file: &GoFile, looping: &GoNode) -> Option<usize> {
     };
     let short = |call: &GoNode| {
         call.field("arguments").is_some_and(|a| {
-            let t = a.text();
-            t.contains("Millisecond")
-                || t.contains("Microsecond")
-                || t.contains("Nanosecond")
+            // Seconds and smaller, with no minutes or hours in the expression.
+            let t = a.text().to_lowercase();
+            t.contains("second") && !t.contains("minute") && !t.contains("hour")
                 || a.named_children()
                     .next()
                     .is_some_and(|x| x.kind() == "int_literal")

@@ -120,7 +120,15 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         Some((None, Some(var))) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine serves the one instance `{var}` keeps for the whole process, so stopping it when one caller is done would leave every later caller a stopped instance"
         ))),
-        _ => crate::profile::stage("GM003 fix", || plan(file, node, &leak)),
+        _ => {
+            // Raised because the value's own stop leaves the goroutine behind: only a
+            // fix that stop method triggers ends it (a context in scope is the
+            // caller's, which that stop never cancels).
+            let by_value_stop = repeat.as_ref().is_some_and(|r| {
+                r.strength == callers::Strength::Api && outlives_value_stop(r, &leak.why)
+            });
+            crate::profile::stage("GM003 fix", || plan(file, node, &leak, by_value_stop))
+        }
     };
     let mut out = match planned {
         Outcome::Report { message, fix, .. } => Outcome::Report {
@@ -500,7 +508,7 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
 
 /// The fix of one leak: its sleeps wait on a context too, the one in scope or
 /// a new first parameter of the function that starts the goroutine.
-fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
+fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>, by_value_stop: bool) -> Outcome {
     if let Some(ch) = leak.sleeps.iter().find_map(|s| match s {
         Sleep::Wait { channel, .. } => Some(channel),
         _ => None,
@@ -518,7 +526,9 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
     // A context made inside the leaking loop lives one pass (`ctx, cancel :=
     // context.WithTimeout(...)` per request, often cancelled before the sleep):
     // waiting on it would end the goroutine after its first pass, not stop it.
-    if let Some(ctx) = context_in_scope_outside(file, &anchor, Some(&leak.looping)) {
+    let in_scope = context_in_scope_outside(file, &anchor, Some(&leak.looping));
+    let passed_over = by_value_stop && in_scope.is_some();
+    if let Some(ctx) = in_scope.filter(|_| !by_value_stop) {
         return Outcome::fix(FixPlan {
             edits: sleep_edits(file.text(), &leak.sleeps, &format!("{ctx}.Done()")),
             applicability: Some(Applicability::Safe),
@@ -532,13 +542,22 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Outcome {
         Ok(fix) => {
             return Outcome::Report {
                 grounds: Grounds::default(),
-                message: Some("no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into()),
+                message: Some(if passed_over {
+                    "the fix gives its owner a done channel that the owner's stop method closes (a context the caller hands in is not ended by that method)".into()
+                } else {
+                    "no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into()
+                }),
                 fix: Some(fix),
             }
         }
         Err(advice) if !advice.is_empty() => advice,
         Err(_) => "give the goroutine a way to stop (a context its callers cancel, or a channel its owner closes when it is done)".to_string(),
     };
+    if by_value_stop {
+        return Outcome::report_only(Some(format!(
+            "no automatic fix: the value's own stop method must end the goroutine, and {advice}"
+        )));
+    }
     // Otherwise the function that starts (or is) the goroutine gets a context,
     // when every caller has a real one to pass.
     let owner = if leak.func.kind() == "func_literal" {

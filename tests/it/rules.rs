@@ -171,6 +171,7 @@ cases! {
         neg_worker,
         pos_accessor_ticker,
         pos_closed_pool,
+        pos_closed_with_ctx,
         pos_error_only_return,
         pos_every_caller_has_ctx,
         pos_failure_only_condition,
