@@ -302,6 +302,9 @@ pub struct Repeat {
     /// The package variable whose one instance a function on the path hands
     /// back once it is made (see [`singleton_guard`]).
     pub singleton: Option<String>,
+    /// The flag a start runs behind and sets (`if !s.started { ...; s.started
+    /// = true }`, see [`started_flag`]): every later caller finds it running.
+    pub started_flag: Option<String>,
     /// The method that ends the value the start belongs to (`App.Shutdown`:
     /// the receiver of the nearest method on the path, or what its nearest
     /// constructor makes, see [`own_value_stop`]), as `T.M` and its
@@ -318,6 +321,7 @@ impl Repeat {
             path: vec![at],
             per_key: None,
             singleton: None,
+            started_flag: None,
             value_stop: None,
         }
     }
@@ -650,8 +654,53 @@ fn with_value_stop(
             ));
             r.singleton = Some(var);
         }
+        if let Some((guard, flag)) = started_flag(func, at) {
+            r.strength = r.strength.min(Strength::Weak);
+            r.why = format!(
+                "{}, but the start runs only while `{flag}` says it has not, and sets it",
+                r.why
+            );
+            r.path.push(file.evidence(
+                guard,
+                format!("starts only while `{flag}` is unset, and sets it in the same block: once per value that holds the flag (once per process for a package variable)"),
+            ));
+            r.started_flag = Some(flag);
+        }
         r
     })
+}
+
+/// An `if !flag { ... flag = true ... }` around `at` within `func`: a start
+/// guarded by a flag it sets (`if !s.started { go s.loop(); s.started = true
+/// }`), usually under a lock. Where the `if` starts, and the flag as written.
+fn started_flag(func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
+    let guard = at
+        .ancestors()
+        .take_while(|a| a.range() != func.range())
+        .find(|a| a.kind() == "if_statement")?;
+    let cond = guard.field("condition")?;
+    let flag = match cond.kind().as_ref() {
+        "unary_expression" if cond.field("operator").is_some_and(|o| o.text() == "!") => {
+            cond.field("operand")?
+        }
+        "binary_expression"
+            if cond.field("operator").is_some_and(|o| o.text() == "==")
+                && cond.field("right").is_some_and(|r| r.text() == "false") =>
+        {
+            cond.field("left")?
+        }
+        _ => return None,
+    };
+    if !matches!(flag.kind().as_ref(), "identifier" | "selector_expression") {
+        return None;
+    }
+    let flag = flag.text().to_string();
+    let sets = guard.field("consequence")?.dfs().any(|n| {
+        n.kind() == "assignment_statement"
+            && n.field("left").is_some_and(|l| l.text() == flag.as_str())
+            && n.field("right").is_some_and(|r| r.text() == "true")
+    });
+    sets.then_some((guard.range().start, flag))
 }
 
 /// A `return v` before `at` in `func`'s own body, `v` a package variable

@@ -120,6 +120,13 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         Some((None, Some(var))) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine serves the one instance `{var}` keeps for the whole process, so stopping it when one caller is done would leave every later caller a stopped instance"
         ))),
+        // The first caller starts it for all: its context must not end it.
+        _ if repeat.as_ref().is_some_and(|r| r.started_flag.is_some()) => {
+            Outcome::report_only(Some(format!(
+                "no automatic fix: the first caller starts it behind `{}` for every later one, so no one caller's context may stop it; give the flag's owner a stop method that ends it",
+                repeat.as_ref().and_then(|r| r.started_flag.clone()).unwrap_or_default()
+            )))
+        }
         _ => {
             // Raised because the value's own stop leaves the goroutine behind: only a
             // fix that stop method triggers ends it (a context in scope is the

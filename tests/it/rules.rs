@@ -153,6 +153,7 @@ cases! {
         low_report_only,
         low_select_timer,
         low_shared_instance_close,
+        low_started_flag,
         neg_accessor_ticker,
         neg_action_assigned,
         neg_closed_jobs,
