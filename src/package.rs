@@ -49,10 +49,11 @@ const MEMO_RECENT: u64 = 16;
 /// first), the large file being analysed counted in ([`Files::large_turn`]): a
 /// tree the package index or a rule's search of the package parsed waits here
 /// for the engine and other searches. A tree takes twenty to twenty-five times
-/// its text in memory: 1 MiB here (with a large file's trees beside it) peaked
-/// nats-server at 83-100 MB, 512 KiB at 69-79 MB, for a few more parses of its
-/// largest files.
-const TREE_BUDGET: usize = 512 << 10;
+/// its text in memory. Measured with the large file counted in: 1 MiB peaked
+/// nats-server and minio at 83-85 MB, 768 KiB at 76-80 MB, 512 KiB at 69-79
+/// MB but parsed fasthttp's files 152 times instead of 90 (its package, 611
+/// KB, no longer fits, and GM002's and GM007's searches of it parse again).
+const TREE_BUDGET: usize = 768 << 10;
 
 /// Files of at least this many bytes are analysed one at a time across a
 /// run's workers ([`Files::large_turn`]). A file's syntax tree takes about
