@@ -213,7 +213,7 @@ impl PackageIndex {
     /// [`PackageIndex::of_dir`] over `paths`: parsed `whole`, or read from
     /// skeletons (both give the same index).
     fn of_files(files: &Files, paths: Vec<PathBuf>, package: &str, whole: bool) -> PackageIndex {
-        // Each file's insertions, with whether they came from its whole tree.
+        // Each file's path and insertions, in name order.
         let mut read: Vec<(PathBuf, Vec<Op>)> = vec![];
         let whole_ops = |p: &Path, text: &str| {
             let root = files.tree(p, text);
