@@ -131,6 +131,115 @@ impl Decls {
     }
 }
 
+/// A Go file without its function bodies, for what reads declarations only
+/// (the package index): each top-level function's body is replaced by `{}`,
+/// everything else kept as written, so a declaration's text is the same and the
+/// parse costs the signatures' bytes, not the bodies' (about three quarters of a
+/// file). Offsets map back to the file with [`Skeleton::original`].
+pub struct Skeleton {
+    pub text: String,
+    /// Where each verbatim piece starts: (offset in `text`, offset in the file).
+    pieces: Vec<(usize, usize)>,
+    /// Offsets in `text` of the `{}` standing for a body.
+    bodies: Vec<usize>,
+}
+
+impl Skeleton {
+    /// None when a function's body cannot be told apart by bytes (an
+    /// unbalanced brace): such a file is parsed whole.
+    pub fn of(text: &str) -> Option<Skeleton> {
+        let decls = Decls::of(text.as_bytes());
+        let code = &decls.code;
+        let ends = decls.starts.iter().skip(1).copied().chain([code.len()]);
+        let mut out = Skeleton {
+            text: String::with_capacity(text.len() / 3),
+            pieces: vec![],
+            bodies: vec![],
+        };
+        let copy = |out: &mut Skeleton, from: usize, to: usize| {
+            out.pieces.push((out.text.len(), from));
+            out.text.push_str(&text[from..to]);
+        };
+        for (&s, e) in decls.starts.iter().zip(ends) {
+            let is_func =
+                code[s..e].starts_with(b"func") && !code.get(s + 4).copied().is_some_and(is_ident);
+            match is_func.then(|| body_of(code, s + 4, e)) {
+                None | Some(Ok(None)) => copy(&mut out, s, e),
+                Some(Ok(Some((open, close)))) => {
+                    copy(&mut out, s, open);
+                    out.bodies.push(out.text.len());
+                    out.text.push_str("{}");
+                    copy(&mut out, close + 1, e);
+                }
+                Some(Err(())) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// The file offset of `at`, an offset in `text` outside a `{}` body (the
+    /// end of one maps to the end of the body it stands for).
+    pub fn original(&self, at: usize) -> usize {
+        let i = self.pieces.partition_point(|&(t, _)| t <= at).max(1) - 1;
+        let (t, o) = self.pieces[i];
+        o + (at - t)
+    }
+
+    /// True when `at` is where a `{}` standing for a body starts.
+    pub fn is_cut_body(&self, at: usize) -> bool {
+        self.bodies.binary_search(&at).is_ok()
+    }
+}
+
+/// The body of the function whose signature starts at `from` (after `func`) in
+/// `code[..end]`: the offsets of its `{` and matching `}`; Ok(None) when it has
+/// none (a declaration implemented in assembly); Err when the braces do not
+/// balance. The body's `{` is the first at bracket depth 0 that does not open a
+/// `struct` or `interface` type (a result may be one).
+fn body_of(code: &[u8], from: usize, end: usize) -> Result<Option<(usize, usize)>, ()> {
+    let close_of = |open: usize| -> Result<usize, ()> {
+        let mut depth = 0i64;
+        for (i, &b) in code[open..end].iter().enumerate() {
+            match b {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(open + i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(())
+    };
+    let mut depth = 0i64;
+    let mut i = from;
+    while i < end {
+        match code[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'{' if depth == 0 => {
+                let before = prev_code(code, i).map_or(&b""[..], |p| {
+                    let start = code[..=p]
+                        .iter()
+                        .rposition(|&b| !is_ident(b))
+                        .map_or(0, |q| q + 1);
+                    &code[start..=p]
+                });
+                let close = close_of(i)?;
+                if before != b"struct" && before != b"interface" {
+                    return Ok(Some((i, close)));
+                }
+                i = close;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(None)
+}
+
 /// The offsets where `word` occurs in `code` as a whole identifier.
 fn words<'c>(code: &'c [u8], word: &'c [u8]) -> impl Iterator<Item = usize> + 'c {
     memmem::find_iter(code, word).filter(move |&at| {
@@ -290,6 +399,26 @@ pub fn memprofilerate_field(code: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_skeleton_cuts_function_bodies_only() {
+        let text = "package p\n\n// F does { things.\nfunc F(x struct{ a int }) (out struct{ b int }) {\n\ts := \"}\"\n\t_ = '{'\n\treturn\n}\n\nfunc (r *R) M() interface{ N() } { return nil }\n\nfunc asm(x int) int\n\nfunc G[T interface{ ~int }](v T) func() { return func() {} }\n\ntype T struct {\n\tf func() // }\n}\n\nvar v = func() { println(1) }\n";
+        let sk = Skeleton::of(text).expect("balanced");
+        assert_eq!(
+            sk.text,
+            "package p\n\n// F does { things.\nfunc F(x struct{ a int }) (out struct{ b int }) {}\n\nfunc (r *R) M() interface{ N() } {}\n\nfunc asm(x int) int\n\nfunc G[T interface{ ~int }](v T) func() {}\n\ntype T struct {\n\tf func() // }\n}\n\nvar v = func() { println(1) }\n"
+        );
+        // Offsets outside a cut body map back to the file; a body's end to its end.
+        for word in ["func F", "func (r", "func asm", "type T", "var v"] {
+            let at = sk.text.find(word).unwrap();
+            assert_eq!(sk.original(at), text.find(word).unwrap(), "{word}");
+        }
+        let body = sk.text.find("{}\n\nfunc (r").unwrap();
+        assert!(sk.is_cut_body(body));
+        assert!(!sk.is_cut_body(body + 1));
+        assert_eq!(sk.original(body + 2), text.find("\n\nfunc (r").unwrap());
+        assert!(Skeleton::of("package p\n\nfunc f() {\n").is_none());
+    }
 
     fn parts(src: &str) -> Vec<String> {
         Decls::of(src.as_bytes())

@@ -46,10 +46,36 @@ const MEMO_BUDGET: usize = 32 << 20;
 const MEMO_RECENT: u64 = 16;
 
 /// Source bytes whose parsed trees are kept for reuse, at most (oldest dropped
-/// first): a tree the package index parsed waits here for the engine, so the
-/// file is parsed once per run. A tree takes over ten times its text in
-/// memory (3 MiB here peaked GOROOT/src at 107 MB).
-const TREE_BUDGET: usize = 1 << 20;
+/// first), the large file being analysed counted in ([`Files::large_turn`]): a
+/// tree the package index or a rule's search of the package parsed waits here
+/// for the engine and other searches. A tree takes twenty to twenty-five times
+/// its text in memory. Measured with the large file counted in: 1 MiB peaked
+/// nats-server and minio at 83-85 MB, 768 KiB at 76-80 MB, 512 KiB at 69-79
+/// MB but parsed fasthttp's files 152 times instead of 90 (its package, 611
+/// KB, no longer fits, and GM002's and GM007's searches of it parse again).
+const TREE_BUDGET: usize = 768 << 10;
+
+/// Files of at least this many bytes are analysed one at a time across a
+/// run's workers ([`Files::large_turn`]). A file's syntax tree takes about
+/// twenty times its text, and its analysis may parse other large files of its
+/// package (GM007's search for a pool's other calls): two workers each in a
+/// 500 KB file of one 4 MB package (nats-server's `server/`) peaked over 100 MB,
+/// where the rest of the run needs half that. Smaller files, nearly all, run
+/// as before.
+const LARGE_FILE: usize = 256 << 10;
+
+/// A large file's turn (see [`Files::large_turn`]), given back on drop.
+pub struct LargeTurn(Option<Arc<Shared>>);
+
+impl Drop for LargeTurn {
+    fn drop(&mut self) {
+        if let Some(shared) = self.0.take() {
+            shared.in_flight.store(0, Ordering::Relaxed);
+            *shared.large_busy.lock().unwrap_or_else(|e| e.into_inner()) = false;
+            shared.large_free.notify_one();
+        }
+    }
+}
 
 /// What a finding may depend on, probed on disk: each kind has a fingerprint the
 /// cache recomputes to tell whether it still holds.
@@ -115,6 +141,12 @@ struct Shared {
     memos: Mutex<Memos>,
     trees: Mutex<Trees>,
     next_id: AtomicU64,
+    /// Whether a large file is being analysed (see [`Files::large_turn`]).
+    large_busy: Mutex<bool>,
+    large_free: std::sync::Condvar,
+    /// The source bytes of the large file being analysed: its trees count
+    /// against [`TREE_BUDGET`].
+    in_flight: AtomicUsize,
 }
 
 /// Parsed trees kept for reuse, by file (canonical folder joined with the
@@ -147,6 +179,9 @@ impl Shared {
             memos: Mutex::default(),
             trees: Mutex::default(),
             next_id: AtomicU64::new(0),
+            large_busy: Mutex::new(false),
+            large_free: std::sync::Condvar::new(),
+            in_flight: AtomicUsize::new(0),
         }
     }
 }
@@ -424,7 +459,9 @@ impl Files {
                     trees.map.insert(key.clone(), (slot.clone(), text.len()));
                     trees.order.push_back(key.clone());
                     trees.bytes += text.len();
-                    while trees.bytes > TREE_BUDGET && trees.order.len() > 1 {
+                    let budget =
+                        TREE_BUDGET.saturating_sub(self.shared.in_flight.load(Ordering::Relaxed));
+                    while trees.bytes > budget && trees.order.len() > 1 {
                         let old = trees.order.pop_front().unwrap();
                         trees.remove(&old);
                     }
@@ -438,6 +475,49 @@ impl Files {
         } else {
             parse()
         }
+    }
+
+    /// The turn to analyse a file of `len` bytes: at once for most files; a
+    /// large one (see [`LARGE_FILE`]) waits until no other is being analysed,
+    /// and while it is, its bytes count against the kept trees' budget. No
+    /// analysis waits on the worker pool, so whoever holds the turn finishes
+    /// and gives it back (on drop).
+    pub fn large_turn(&self, len: usize) -> LargeTurn {
+        if len < LARGE_FILE {
+            return LargeTurn(None);
+        }
+        let shared = &self.shared;
+        let mut busy = shared.large_busy.lock().unwrap_or_else(|e| e.into_inner());
+        while *busy {
+            busy = shared
+                .large_free
+                .wait(busy)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        *busy = true;
+        shared.in_flight.store(len, Ordering::Relaxed);
+        LargeTurn(Some(shared.clone()))
+    }
+
+    /// True when trees of `bytes` of source fit the budget of kept trees: a
+    /// package index parsing that much whole keeps its trees for the engine.
+    pub fn trees_fit(&self, bytes: u64) -> bool {
+        bytes <= TREE_BUDGET as u64
+    }
+
+    /// The length of the file at `path` (0 when it cannot be read): a hint for
+    /// how to read it, deciding nothing a finding depends on, so not recorded.
+    pub fn size_hint(&self, path: &Path) -> u64 {
+        std::fs::metadata(path).map_or(0, |m| m.len())
+    }
+
+    /// The tree of `text` (the content of `path`) when someone parsed it and it
+    /// is still kept; it stays kept (see [`Files::tree`]).
+    pub fn kept_tree(&self, path: &Path, text: &str) -> Option<Arc<GoTree>> {
+        let key = self.tree_key(path);
+        let trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+        let tree = trees.map.get(&key)?.0.get()?.clone();
+        (tree.get_text() == text).then_some(tree)
     }
 
     /// [`Files::tree`] for the engine, the last to need a file's tree: the
@@ -777,6 +857,44 @@ mod tests {
         assert_eq!(len(&third), 10);
         assert_eq!(builds.load(Ordering::Relaxed), 3);
         assert_eq!(third.deps(), first.deps());
+    }
+
+    #[test]
+    fn large_files_take_turns_and_their_trees_count_against_the_budget() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a.go"), tmp.path().join("b.go"));
+        let files = Files::untracked();
+        let keep = |f: &Files| {
+            f.tree(&a, "package a\n");
+            f.tree(&b, "package b\n");
+            (
+                f.kept_tree(&a, "package a\n").is_some(),
+                f.kept_tree(&b, "package b\n").is_some(),
+            )
+        };
+        // A small file takes no turn; both trees fit the budget.
+        let small = files.large_turn(1000);
+        assert!(small.0.is_none());
+        assert_eq!(keep(&files), (true, true));
+        files.release(tmp.path());
+        // A large file's bytes fill the budget: only the last tree is kept.
+        let turn = files.large_turn(TREE_BUDGET);
+        assert_eq!(keep(&files), (false, true));
+        // A second large file waits for the first to finish.
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let waiter = {
+            let (files, done) = (files.clone(), done.clone());
+            std::thread::spawn(move || {
+                let _turn = files.large_turn(LARGE_FILE);
+                done.store(true, Ordering::SeqCst);
+            })
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!done.load(Ordering::SeqCst));
+        drop(turn);
+        waiter.join().unwrap();
+        assert!(done.load(Ordering::SeqCst));
+        assert_eq!(files.shared.in_flight.load(Ordering::SeqCst), 0);
     }
 
     #[test]

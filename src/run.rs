@@ -545,6 +545,8 @@ fn process(
         });
         return out;
     }
+    // A large file's trees are most of a worker's memory: one at a time.
+    let _turn = disk.large_turn(src.text.len());
     let module = disk.module_of(&cand.path);
     match opts.mode {
         Mode::Check => {

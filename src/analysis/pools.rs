@@ -808,7 +808,7 @@ fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
 }
 
 fn new_set_in_siblings(file: &GoFile, name: &str) -> bool {
-    sibling_texts(file).iter().any(|text| {
+    any_sibling_text(file, |text| {
         let assigns = text.contains(&format!("{name}.New"));
         let keyed = text.match_indices(&format!("{name}:")).any(|(i, _)| {
             text[i..]
@@ -992,7 +992,8 @@ fn classify_elsewhere(file: &GoFile, name: &str, ptr: bool) -> Pooled {
 
 /// Parameter count of `func (r *T) Reset(...)` in a sibling file, read from the line.
 fn reset_arity_elsewhere(file: &GoFile, type_name: &str) -> Option<usize> {
-    for text in sibling_texts(file) {
+    let mut arity = None;
+    any_sibling_text(file, |text| {
         for line in text.lines() {
             let Some(rest) = line.strip_prefix("func (") else {
                 continue;
@@ -1005,22 +1006,26 @@ fn reset_arity_elsewhere(file: &GoFile, type_name: &str) -> Option<usize> {
                 continue;
             }
             if let Some(params) = after.trim_start().strip_prefix("Reset(") {
-                return Some(usize::from(!params.trim_start().starts_with(')')));
+                arity = Some(usize::from(!params.trim_start().starts_with(')')));
+                return true;
             }
         }
-    }
-    None
+        false
+    });
+    arity
 }
 
-/// The texts of the other `.go` files in the file's folder.
-fn sibling_texts(file: &GoFile) -> Vec<String> {
+/// True when `test` holds for the text of another `.go` file in the file's
+/// folder (in name order; those that are not UTF-8 skipped). The texts are the
+/// run's, not copies: a large folder's are many megabytes.
+fn any_sibling_text(file: &GoFile, mut test: impl FnMut(&str) -> bool) -> bool {
     let dir = match file.path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),
     };
     let files = file.package();
     let Some(entries) = files.read_dir(dir) else {
-        return vec![];
+        return false;
     };
     let own = file.path.file_name();
     let mut paths: Vec<_> = entries
@@ -1029,10 +1034,11 @@ fn sibling_texts(file: &GoFile) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|x| x == "go") && p.file_name() != own)
         .collect();
     paths.sort();
-    paths
-        .iter()
-        .filter_map(|p| files.read_to_string(p))
-        .collect()
+    paths.iter().any(|p| {
+        files
+            .read(p)
+            .is_some_and(|b| std::str::from_utf8(&b).is_ok_and(&mut test))
+    })
 }
 
 /// Number of parameters of method `method` declared on `type_name` (or its pointer)
@@ -1452,7 +1458,7 @@ fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
     };
     let resolver = Resolver::new(file);
     let resets = match func.kind().as_ref() {
-        "identifier" => resolver.param_resets(&func.text()).cloned(),
+        "identifier" => resolver.param_resets(&func.text()),
         "selector_expression" => {
             let (Some(op), Some(field)) = (func.field("operand"), func.field("field")) else {
                 return false;
@@ -1460,11 +1466,11 @@ fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
             let method = field.text().to_string();
             match import_path_of(file, &func, &op.text()) {
                 Some(path) => module_package(file, &path)
-                    .and_then(|index| index.param_resets(&method).cloned()),
+                    .and_then(|index| index.param_resets(file.package(), &method)),
                 // A method of a type of this package, known from its receiver's type.
                 None => resolver.type_of(&op).and_then(|t| {
                     let key = format!("{}.{method}", types::base_type_name(&t));
-                    resolver.param_resets(&key).cloned()
+                    resolver.param_resets(&key)
                 }),
             }
         }

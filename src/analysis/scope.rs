@@ -307,7 +307,14 @@ pub fn package_siblings(file: &GoFile, word: &str) -> Vec<(std::path::PathBuf, S
         .go_files(&file.package_dir())
         .into_iter()
         .filter(|e| !e.name.ends_with("_test.go") && files.canonical(&e.path) != own)
-        .filter_map(|e| Some((e.path.clone(), files.read_to_string(&e.path)?)))
-        .filter(|(_, text)| text.contains(word))
+        .filter_map(|e| {
+            // Only the texts that hold `word` are copied: a folder's are megabytes.
+            let bytes = files.read(&e.path)?;
+            let text = std::str::from_utf8(&bytes).ok()?;
+            Some((
+                e.path.clone(),
+                text.contains(word).then(|| text.to_string())?,
+            ))
+        })
         .collect()
 }

@@ -13,7 +13,7 @@
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ast_grep_core::AstGrep;
 
@@ -21,6 +21,7 @@ use crate::analysis::pools;
 use crate::analysis::scope::enclosing_function;
 use crate::gofile::{GoFile, GoNode};
 use crate::lang::Go;
+use crate::narrow::Skeleton;
 use crate::package::Files;
 
 /// How deep the resolver follows `x := y`, `s.a.b` or embedded structs.
@@ -90,8 +91,69 @@ pub struct PackageIndex {
     /// For each function (`F`) and method (`T.M`), the positions of the
     /// parameters it resets before any other use ([`pools::params_reset_first`]):
     /// what GM002 asks of a helper that a pooled object is handed to.
-    param_resets: HashMap<String, BTreeSet<usize>>,
+    param_resets: HashMap<String, Resets>,
     ambiguous: BTreeSet<String>,
+}
+
+/// What [`pools::params_reset_first`] says of one function: known when the
+/// index parsed its body, else worked out on first ask from the function's
+/// text alone (an index read from a file's [`Skeleton`] has no bodies; few
+/// functions are ever asked about).
+#[derive(Debug)]
+enum Resets {
+    Known(BTreeSet<usize>),
+    Later(Body),
+}
+
+/// Where a function declaration is in its file, and a hash of its text (the
+/// file is read again to parse it: it must not have changed).
+#[derive(Debug)]
+struct Body {
+    path: PathBuf,
+    start: usize,
+    end: usize,
+    hash: u64,
+    value: OnceLock<Option<BTreeSet<usize>>>,
+}
+
+impl Body {
+    fn resets(&self, files: &Files) -> Option<BTreeSet<usize>> {
+        self.value
+            .get_or_init(|| {
+                let text = files.read_to_string(&self.path)?;
+                let decl = text.get(self.start..self.end)?;
+                if crate::cache::hash_of(decl) != self.hash {
+                    return None;
+                }
+                let root = crate::profile::stage("index parse", || AstGrep::new(decl, Go));
+                let func = root.root().children().find(|d| {
+                    matches!(
+                        d.kind().as_ref(),
+                        "function_declaration" | "method_declaration"
+                    )
+                })?;
+                Some(pools::params_reset_first(&func))
+            })
+            .clone()
+    }
+}
+
+/// One insertion into a [`PackageIndex`], in the order a file's declarations
+/// make them (which decides what two build-tagged files' disagreement drops).
+enum Op {
+    Type(String, TypeDecl),
+    Resets(String, Resets),
+    Method(String, String),
+    Func(String, FuncResults),
+    Var(String, Written),
+}
+
+/// A file read from its [`Skeleton`]: a function whose body was cut gets its
+/// resets later, from the file's text at `path`.
+struct SkeletonOf<'s> {
+    skeleton: &'s Skeleton,
+    path: &'s Path,
+    text: &'s str,
 }
 
 impl PackageIndex {
@@ -121,10 +183,16 @@ impl PackageIndex {
     }
 
     /// Reads and indexes the non-test `.go` files of `dir` whose package is `package`.
+    ///
+    /// A folder whose sources fit the run's tree budget is parsed whole, through
+    /// the run's shared trees, which the engine then takes: one parse per file.
+    /// A larger folder's trees would not be kept, so the engine would parse its
+    /// files again: each file is read from its [`Skeleton`] instead (its
+    /// declarations without function bodies, a quarter of its bytes), unless
+    /// its tree is at hand.
     pub fn of_dir(files: &Files, dir: &Path, package: &str) -> PackageIndex {
-        let mut index = PackageIndex::default();
         let Some(entries) = files.read_dir(dir) else {
-            return index;
+            return PackageIndex::default();
         };
         let mut paths: Vec<PathBuf> = entries
             .iter()
@@ -138,16 +206,89 @@ impl PackageIndex {
             })
             .collect();
         paths.sort();
+        let whole = files.trees_fit(paths.iter().map(|p| files.size_hint(p)).sum());
+        Self::of_files(files, paths, package, whole)
+    }
+
+    /// [`PackageIndex::of_dir`] over `paths`: parsed `whole`, or read from
+    /// skeletons (both give the same index).
+    fn of_files(files: &Files, paths: Vec<PathBuf>, package: &str, whole: bool) -> PackageIndex {
+        // Each file's path and insertions, in name order.
+        let mut read: Vec<(PathBuf, Vec<Op>)> = vec![];
+        let whole_ops = |p: &Path, text: &str| {
+            let root = files.tree(p, text);
+            let top = root.root();
+            let mut ops = vec![];
+            (package_of(&top).as_deref() == Some(package)).then(|| {
+                file_ops(&top, None, &mut ops);
+                ops
+            })
+        };
         for p in paths {
             let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
-            // The tree the engine matches too: one parse per file and run.
-            let root = files.tree(&p, &text);
-            let top = root.root();
-            if package_of(&top).as_deref() == Some(package) {
-                index.add_file(&top);
+            let kept = if whole {
+                None
+            } else {
+                files.kept_tree(&p, &text)
+            };
+            if whole || kept.is_some() {
+                if let Some(ops) = whole_ops(&p, &text) {
+                    read.push((p, ops));
+                }
+                continue;
             }
+            let skeleton = Skeleton::of(&text);
+            let parsed = skeleton.as_ref().map(|sk| {
+                crate::profile::stage("index parse", || AstGrep::new(sk.text.as_str(), Go))
+            });
+            let ops = match (&skeleton, &parsed) {
+                // A syntax error is left to the parser's reading of the whole file.
+                (Some(skeleton), Some(root)) if !root.root().get_inner_node().has_error() => {
+                    let top = root.root();
+                    let mut ops = vec![];
+                    (package_of(&top).as_deref() == Some(package)).then(|| {
+                        let of = SkeletonOf {
+                            skeleton,
+                            path: &p,
+                            text: &text,
+                        };
+                        file_ops(&top, Some(&of), &mut ops);
+                        ops
+                    })
+                }
+                _ => whole_ops(&p, &text),
+            };
+            if let Some(ops) = ops {
+                read.push((p, ops));
+            }
+        }
+        // Two declarations of one function disagree or not by their resets: a
+        // file with a cut body among such (build-tagged variants: `syscall`'s
+        // per-platform files declare thousands) is read again whole.
+        let mut declared: HashMap<&str, usize> = HashMap::new();
+        for op in read.iter().flat_map(|(_, ops)| ops) {
+            if let Op::Resets(k, _) = op {
+                *declared.entry(k.as_str()).or_default() += 1;
+            }
+        }
+        let again: Vec<usize> = (0..read.len())
+            .filter(|&i| {
+                read[i].1.iter().any(
+                    |op| matches!(op, Op::Resets(k, Resets::Later(_)) if declared[k.as_str()] > 1),
+                )
+            })
+            .collect();
+        for i in again {
+            let p = read[i].0.clone();
+            if let Some(ops) = files.read_to_string(&p).and_then(|t| whole_ops(&p, &t)) {
+                read[i].1 = ops;
+            }
+        }
+        let mut index = PackageIndex::default();
+        for (_, ops) in read {
+            index.apply(ops);
         }
         index
     }
@@ -187,9 +328,14 @@ impl PackageIndex {
     }
 
     /// The positions of the parameters that function `name` (or method `T.name`)
-    /// resets before any other use; None when the function is not known.
-    pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
-        self.param_resets.get(name)
+    /// resets before any other use; None when the function is not known (or its
+    /// file changed since the index read it). `files` reads a body the index
+    /// did not parse.
+    pub fn param_resets(&self, files: &Files, name: &str) -> Option<BTreeSet<usize>> {
+        match self.param_resets.get(name)? {
+            Resets::Known(r) => Some(r.clone()),
+            Resets::Later(body) => body.resets(files),
+        }
     }
 
     /// The index of the package in folder `dir` (its non-test files' package
@@ -247,93 +393,135 @@ impl PackageIndex {
     }
 
     fn add_file(&mut self, top: &GoNode) {
-        let imports = import_map(top);
-        for decl in top.children() {
-            match decl.kind().as_ref() {
-                "type_declaration" => {
-                    for spec in decl.children() {
-                        if let Some((name, t)) = type_spec(&spec, &imports) {
-                            let key = name.clone();
-                            insert_once(&mut self.types, &mut self.ambiguous, key, t, |a, b| {
-                                a.underlying == b.underlying
-                            });
-                        }
+        let mut ops = vec![];
+        file_ops(top, None, &mut ops);
+        self.apply(ops);
+    }
+
+    /// Makes the insertions in order (see [`insert_once`]).
+    fn apply(&mut self, ops: Vec<Op>) {
+        for op in ops {
+            match op {
+                Op::Type(key, t) => {
+                    insert_once(&mut self.types, &mut self.ambiguous, key, t, |a, b| {
+                        a.underlying == b.underlying
+                    })
+                }
+                Op::Resets(key, r) => insert_once(
+                    &mut self.param_resets,
+                    &mut self.ambiguous,
+                    key,
+                    r,
+                    same_resets,
+                ),
+                Op::Method(ty, name) => {
+                    self.methods.entry(ty).or_default().insert(name);
+                }
+                Op::Func(key, w) => {
+                    insert_once(&mut self.funcs, &mut self.ambiguous, key, w, |a, b| {
+                        a.types == b.types
+                    })
+                }
+                Op::Var(key, w) => {
+                    insert_once(&mut self.vars, &mut self.ambiguous, key, w, |a, b| {
+                        a.text == b.text
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Two declarations' resets agree. [`PackageIndex::of_dir`] works out the
+/// resets of every function declared twice, so both are known here.
+fn same_resets(a: &Resets, b: &Resets) -> bool {
+    match (a, b) {
+        (Resets::Known(a), Resets::Known(b)) => a == b,
+        (Resets::Later(a), Resets::Later(b)) => (&a.path, a.start) == (&b.path, b.start),
+        _ => false,
+    }
+}
+
+/// The resets of function declaration `decl`: from its body, or, when `of` says
+/// the body was cut, to be worked out later from the file.
+fn resets_of(decl: &GoNode, of: Option<&SkeletonOf>) -> Resets {
+    let cut = of.filter(|of| {
+        decl.field("body")
+            .is_some_and(|b| of.skeleton.is_cut_body(b.range().start))
+    });
+    let Some(of) = cut else {
+        return Resets::Known(pools::params_reset_first(decl));
+    };
+    let r = decl.range();
+    let (start, end) = (of.skeleton.original(r.start), of.skeleton.original(r.end));
+    Resets::Later(Body {
+        path: of.path.to_path_buf(),
+        start,
+        end,
+        hash: crate::cache::hash_of(&of.text[start..end]),
+        value: OnceLock::new(),
+    })
+}
+
+/// The insertions one file's declarations make, in order, onto `ops`.
+fn file_ops(top: &GoNode, of: Option<&SkeletonOf>, ops: &mut Vec<Op>) {
+    let imports = import_map(top);
+    for decl in top.children() {
+        match decl.kind().as_ref() {
+            "type_declaration" => {
+                for spec in decl.children() {
+                    if let Some((name, t)) = type_spec(&spec, &imports) {
+                        ops.push(Op::Type(name, t));
                     }
                 }
-                "method_declaration" => {
-                    let recv = decl
-                        .field("receiver")
-                        .and_then(|r| r.children().find(|c| c.kind() == "parameter_declaration"))
-                        .and_then(|p| p.field("type"));
-                    if let (Some(recv), Some(name)) = (recv, decl.field("name")) {
-                        let resets = pools::params_reset_first(&decl);
-                        insert_once(
-                            &mut self.param_resets,
-                            &mut self.ambiguous,
-                            format!("{}.{}", base_type_name(&recv.text()), name.text()),
-                            resets,
-                            |a, b| a == b,
-                        );
-                        self.methods
-                            .entry(base_type_name(&recv.text()))
-                            .or_default()
-                            .insert(name.text().to_string());
-                    }
+            }
+            "method_declaration" => {
+                let recv = decl
+                    .field("receiver")
+                    .and_then(|r| r.children().find(|c| c.kind() == "parameter_declaration"))
+                    .and_then(|p| p.field("type"));
+                if let (Some(recv), Some(name)) = (recv, decl.field("name")) {
+                    let base = base_type_name(&recv.text());
+                    ops.push(Op::Resets(
+                        format!("{base}.{}", name.text()),
+                        resets_of(&decl, of),
+                    ));
+                    ops.push(Op::Method(base, name.text().to_string()));
                 }
-                "function_declaration" => {
-                    if let Some(name) = decl.field("name") {
-                        let resets = pools::params_reset_first(&decl);
-                        insert_once(
-                            &mut self.param_resets,
-                            &mut self.ambiguous,
-                            name.text().to_string(),
-                            resets,
-                            |a, b| a == b,
-                        );
-                    }
-                    let (Some(name), Some(result)) = (decl.field("name"), decl.field("result"))
-                    else {
-                        continue;
+            }
+            "function_declaration" => {
+                if let Some(name) = decl.field("name") {
+                    ops.push(Op::Resets(name.text().to_string(), resets_of(&decl, of)));
+                }
+                let (Some(name), Some(result)) = (decl.field("name"), decl.field("result")) else {
+                    continue;
+                };
+                if decl.field("type_parameters").is_some() {
+                    continue;
+                }
+                if let Some(types) = result_types(&result) {
+                    let w = FuncResults {
+                        types,
+                        imports: imports.clone(),
                     };
-                    if decl.field("type_parameters").is_some() {
-                        continue;
-                    }
-                    if let Some(types) = result_types(&result) {
-                        let w = FuncResults {
-                            types,
+                    ops.push(Op::Func(name.text().to_string(), w));
+                }
+            }
+            "var_declaration" => {
+                for spec in var_specs(&decl) {
+                    for name in spec.field_children("name") {
+                        let Some(text) = spec_type(&spec, &name, None) else {
+                            continue;
+                        };
+                        let w = Written {
+                            text,
                             imports: imports.clone(),
                         };
-                        insert_once(
-                            &mut self.funcs,
-                            &mut self.ambiguous,
-                            name.text().to_string(),
-                            w,
-                            |a, b| a.types == b.types,
-                        );
+                        ops.push(Op::Var(name.text().to_string(), w));
                     }
                 }
-                "var_declaration" => {
-                    for spec in var_specs(&decl) {
-                        for name in spec.field_children("name") {
-                            let Some(text) = spec_type(&spec, &name, None) else {
-                                continue;
-                            };
-                            let w = Written {
-                                text,
-                                imports: imports.clone(),
-                            };
-                            insert_once(
-                                &mut self.vars,
-                                &mut self.ambiguous,
-                                name.text().to_string(),
-                                w,
-                                |a, b| a.text == b.text,
-                            );
-                        }
-                    }
-                }
-                _ => {}
             }
+            _ => {}
         }
     }
 }
@@ -732,10 +920,11 @@ impl<'f, 'a> Resolver<'f, 'a> {
     }
 
     /// [`PackageIndex::param_resets`], this file first.
-    pub fn param_resets(&self, name: &str) -> Option<&BTreeSet<usize>> {
+    pub fn param_resets(&self, name: &str) -> Option<BTreeSet<usize>> {
+        let files = self.file.package();
         self.local()
-            .param_resets(name)
-            .or_else(|| self.package().param_resets(name))
+            .param_resets(files, name)
+            .or_else(|| self.package().param_resets(files, name))
     }
 
     /// The package index behind this resolver.
@@ -1633,6 +1822,86 @@ mod tests {
         assert!(!index.has_method("Pool", "Close"));
         assert!(!index.has_method("Pool", "Flush"));
         assert!(Arc::ptr_eq(&index, &PackageIndex::for_file(&f)));
+    }
+
+    /// Everything an index holds, its resets worked out, in a stable order.
+    fn summary(index: &PackageIndex, files: &Files) -> Vec<String> {
+        let mut out: Vec<String> = vec![];
+        for (k, t) in &index.types {
+            out.push(format!(
+                "type {k} {:?} {:?} {:?}",
+                t.underlying, t.fields, t.embedded
+            ));
+        }
+        for (k, m) in &index.methods {
+            out.push(format!("methods {k} {m:?}"));
+        }
+        for (k, v) in &index.vars {
+            out.push(format!("var {k} {}", v.text));
+        }
+        for (k, f) in &index.funcs {
+            out.push(format!("func {k} {:?}", f.types));
+        }
+        for k in index.param_resets.keys() {
+            out.push(format!("resets {k} {:?}", index.param_resets(files, k)));
+        }
+        out.extend(index.ambiguous.iter().map(|k| format!("ambiguous {k}")));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn an_index_read_from_skeletons_is_the_index_of_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = |n: &str, t: &str| std::fs::write(dir.path().join(n), t).unwrap();
+        w(
+            "a.go",
+            "package p\n\nimport \"bytes\"\n\n// Buf is a buffer.\ntype Buf struct {\n\tb   []byte // {\n\tm   map[string]struct{ x int }\n}\n\nfunc reset(b *bytes.Buffer, n int) {\n\ts := \"}\"\n\tb.Reset()\n\t_ = s\n}\n\nfunc (s *S) put(x int, b *Buf) (out struct{ n int }) {\n\tb.b = b.b[:0]\n\treturn\n}\n\nfunc pair() (interface{ M() }, func() int) { return nil, func() int { return 1 } }\n\nfunc asm(x int) int\n\nfunc gen[T interface{ ~int }](v T) T { return v }\n\nvar handler = func(b *Buf) { b.b = nil }\n\ntype S struct{ Buf }\n",
+        );
+        w(
+            "b_linux.go",
+            "package p\n\nfunc helper(b *bytes.Buffer) { b.Reset() }\n\nfunc same(b *bytes.Buffer) { b.Reset() }\n\nfunc load() []byte { return nil }\n",
+        );
+        w(
+            "b_other.go",
+            "package p\n\nfunc helper(b *bytes.Buffer) { println(b) }\n\nfunc same(b *bytes.Buffer) { b.Reset() }\n\nfunc load() []byte { return nil }\n",
+        );
+        w("c.go", "package q\n\nfunc other(b *Buf) { b.b = nil }\n");
+        let paths: Vec<PathBuf> = ["a.go", "b_linux.go", "b_other.go", "c.go"]
+            .iter()
+            .map(|n| dir.path().join(n))
+            .collect();
+        let files = Files::default();
+        let whole = PackageIndex::of_files(&files, paths.clone(), "p", true);
+        assert!(whole
+            .param_resets
+            .values()
+            .all(|r| matches!(r, Resets::Known(_))));
+        let cut = PackageIndex::of_files(&Files::default(), paths, "p", false);
+        assert!(cut
+            .param_resets
+            .values()
+            .any(|r| matches!(r, Resets::Later(_))));
+        let summary_whole = summary(&whole, &files);
+        assert_eq!(summary_whole, summary(&cut, &files));
+        let at = |k: &str| cut.param_resets(&files, k);
+        assert_eq!(at("reset"), Some(BTreeSet::from([0])));
+        assert_eq!(at("same"), Some(BTreeSet::from([0])));
+        // The two variants disagree: dropped.
+        assert_eq!(at("helper"), None);
+        assert!(cut.ambiguous.contains("helper"));
+        assert_eq!(at("asm"), Some(BTreeSet::new()));
+        assert!(at("other").is_none());
+        assert!(cut.has_method("S", "put"));
+        assert_eq!(cut.var_type("handler").map(|v| v.0), None);
+        assert!(summary_whole
+            .iter()
+            .any(|l| l.starts_with("func pair [\"interface{ M() }\", \"func() int\"]")));
+        // A file changed since the index read it: its bodies are not guessed at.
+        let paths = vec![dir.path().join("a.go")];
+        let unasked = PackageIndex::of_files(&Files::default(), paths, "p", false);
+        std::fs::write(dir.path().join("a.go"), "package p\n").unwrap();
+        assert_eq!(unasked.param_resets(&Files::default(), "reset"), None);
     }
 
     #[test]
