@@ -460,7 +460,8 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
             let no_new = from_literal.is_none()
                 && assigned.is_none()
                 && unparen(&ty).kind() != "pointer_type"
-                && !set_elsewhere_in_package(file, &field);
+                && !set_elsewhere_in_package(file, &field)
+                && !field_made_by_a_call(file, &field);
             Some(PoolInfo {
                 new_func: from_literal.or(assigned),
                 no_new,
@@ -804,6 +805,30 @@ fn set_elsewhere_in_package(file: &GoFile, name: &str) -> bool {
     // Once per file and name: every Get and Put of a pool asks.
     *file.memo("pool-new-elsewhere", name, || {
         new_set_in_siblings(file, name)
+    })
+}
+
+/// True when a keyed element of the package sets the pool field from a call
+/// (`&signer{pool: poolFor(key)}`): the pool has whatever New that function
+/// gave it, as a local made by a call does. A byte test over the file and its
+/// siblings, erring towards "made by a call".
+fn field_made_by_a_call(file: &GoFile, field: &str) -> bool {
+    *file.memo("pool-field-by-call", field, || {
+        let by_call = |text: &str| {
+            text.match_indices(&format!("{field}:")).any(|(i, _)| {
+                let before_ok = text[..i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+                let rest = text[i + field.len() + 1..].trim_start_matches([' ', '\t']);
+                let callee: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                    .collect();
+                before_ok && !callee.is_empty() && rest[callee.len()..].starts_with('(')
+            })
+        };
+        by_call(file.text()) || any_sibling_text(file, by_call)
     })
 }
 

@@ -348,6 +348,7 @@ cases! {
         neg_acquire_idioms,
         neg_defensive_nil_check,
         neg_ephemeral,
+        neg_field_pool_from_call,
         neg_lazy_init,
         neg_method_initialises,
         neg_new_elsewhere,
