@@ -3103,7 +3103,11 @@ pub fn for_each_use(
                     let declaring = n
                         .parent()
                         .is_some_and(|p| p.kind() == "function_declaration");
-                    if declaring || is_literal_key(&n) || decls::lookup(&n, &name).is_some() {
+                    if declaring
+                        || is_literal_key(&n)
+                        || declares_local(&n)
+                        || decls::lookup(&n, &name).is_some()
+                    {
                         continue;
                     }
                     uses.push(Use {
@@ -3119,6 +3123,29 @@ pub fn for_each_use(
         }
     }
     Ok(())
+}
+
+/// True when the identifier `n` is itself declared where it stands (`start :=
+/// time.Now()`, `var start T`, a parameter or a range variable named like the
+/// function): a new local that shadows the function, not a use of it.
+fn declares_local(n: &GoNode) -> bool {
+    let Some(parent) = n.parent() else {
+        return false;
+    };
+    match parent.kind().as_ref() {
+        "var_spec" | "const_spec" | "parameter_declaration" => {
+            parent.field("name").is_some_and(|x| x.range() == n.range())
+                || parent
+                    .field_children("name")
+                    .any(|x| x.range() == n.range())
+        }
+        "expression_list" => parent.parent().is_some_and(|g| {
+            matches!(g.kind().as_ref(), "short_var_declaration" | "range_clause")
+                && g.field("left").is_some_and(|l| l.range() == parent.range())
+        }),
+        "range_clause" => parent.field("left").is_some_and(|l| l.range() == n.range()),
+        _ => false,
+    }
 }
 
 /// True when `op` is a call of a function of a package outside the module
@@ -3342,6 +3369,26 @@ mod tests {
         let f = GoFile::parse(Path::new("a.go"), src, None);
         let list = f.root.root().dfs().find(|n| n.kind() == kind).unwrap();
         apply_edits(src, &[insert_first(src, &list, item)])
+    }
+
+    #[test]
+    fn a_local_named_like_the_function_declares_rather_than_uses_it() {
+        let src = "package p\nfunc start() {}\nfunc f(start int) {\n\tvar begin, start = 1, 2\n\tfor start := range []int{} { _ = start }\n\tstart := begin\n\t_ = start\n\tstart()\n}\n";
+        let f = GoFile::parse(Path::new("a.go"), src, None);
+        let starts: Vec<bool> = f
+            .root
+            .root()
+            .dfs()
+            .filter(|n| n.kind() == "identifier" && n.text() == "start")
+            .map(|n| declares_local(&n))
+            .collect();
+        // The function's own name, the parameter, the var name, the range
+        // variable, its use, `start :=`, `_ = start`, `start()`.
+        assert_eq!(
+            starts,
+            [false, true, true, true, false, true, false, false],
+            "{starts:?}"
+        );
     }
 
     #[test]
