@@ -2166,31 +2166,9 @@ fn variable_type(
                 None => Some((f.canonical(gf.path).parent()?.to_path_buf(), t.to_string())),
             }
         };
-        for e in f.go_files(dir) {
-            if e.name.ends_with("_test.go") {
-                continue;
-            }
-            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
-                continue;
-            };
-            if !text.text.contains("var") || !mentions_word(&text.text, var) {
-                continue;
-            }
-            let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
-            let spec = gf
-                .root
-                .root()
-                .children()
-                .filter(|d| d.kind() == "var_declaration")
-                .flat_map(|d| {
-                    d.dfs()
-                        .filter(|s| s.kind() == "var_spec")
-                        .collect::<Vec<_>>()
-                })
-                .find(|s| s.field("name").is_some_and(|n| n.text() == var));
-            let Some(spec) = spec else { continue };
+        with_package_var(f, module, dir, var, |gf, spec| {
             if let Some(t) = spec.field("type") {
-                return named(&gf, &t.text());
+                return named(gf, &t.text());
             }
             let mut value = spec
                 .field("value")
@@ -2199,7 +2177,7 @@ fn variable_type(
                 value = value.field("operand")?;
             }
             if value.kind() == "composite_literal" {
-                return named(&gf, &value.field("type")?.text());
+                return named(gf, &value.field("type")?.text());
             }
             // The constructor's result type, in its own file. A generic call
             // (`pkg.New[T](x)`) parses as a conversion to a generic type.
@@ -2214,7 +2192,7 @@ fn variable_type(
             }
             let (fdir, fname) = match func.kind().as_ref() {
                 "qualified_type" => (
-                    import_dir(&gf, &func.field("package")?.text())?,
+                    import_dir(gf, &func.field("package")?.text())?,
                     func.field("name")?.text().to_string(),
                 ),
                 "identifier" | "type_identifier" => (
@@ -2222,7 +2200,7 @@ fn variable_type(
                     func.text().to_string(),
                 ),
                 "selector_expression" => (
-                    import_dir(&gf, &func.field("operand")?.text())?,
+                    import_dir(gf, &func.field("operand")?.text())?,
                     func.field("field")?.text().to_string(),
                 ),
                 _ => return None,
@@ -2240,9 +2218,8 @@ fn variable_type(
                     return named(&cf, &decl.field("result")?.text());
                 }
             }
-            return None;
-        }
-        None
+            None
+        })
     });
     (*found).clone()
 }
@@ -2265,47 +2242,59 @@ fn alias_of(
     name: &str,
 ) -> Option<(PathBuf, String)> {
     let found = files.memo("gm003-registry-alias", dir, name, |f| {
-        for e in f.go_files(dir) {
-            if e.name.ends_with("_test.go") {
-                continue;
-            }
-            let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
-                continue;
-            };
-            if !text.text.contains("var") || !mentions_word(&text.text, name) {
-                continue;
-            }
-            let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
-            for spec in gf
-                .root
-                .root()
-                .children()
-                .filter(|d| d.kind() == "var_declaration")
-                .flat_map(|d| {
-                    d.dfs()
-                        .filter(|s| s.kind() == "var_spec")
-                        .collect::<Vec<_>>()
+        with_package_var(f, module, dir, name, |gf, spec| {
+            let value = spec.field("value").and_then(|v| v.named_children().next());
+            value
+                .filter(|v| v.kind() == "selector_expression")
+                .and_then(|v| {
+                    let q = v.field("operand").filter(|q| q.kind() == "identifier")?;
+                    Some((
+                        import_dir(gf, &q.text())?,
+                        v.field("field")?.text().to_string(),
+                    ))
                 })
-            {
-                if spec.field("name").is_none_or(|n| n.text() != name) {
-                    continue;
-                }
-                let value = spec.field("value").and_then(|v| v.named_children().next());
-                let next = value
-                    .filter(|v| v.kind() == "selector_expression")
-                    .and_then(|v| {
-                        let q = v.field("operand").filter(|q| q.kind() == "identifier")?;
-                        Some((
-                            import_dir(&gf, &q.text())?,
-                            v.field("field")?.text().to_string(),
-                        ))
-                    });
-                return next;
-            }
-        }
-        None
+        })
     });
     (*found).clone()
+}
+
+/// The first package-level `var` spec named `name` in the non-test files of
+/// folder `dir` (parsed through the run's shared trees), handed to `visit`
+/// with its file: what `visit` makes of it, or None when no file declares it.
+fn with_package_var<R>(
+    f: &Files,
+    module: &Arc<crate::gomod::Module>,
+    dir: &Path,
+    name: &str,
+    visit: impl Fn(&GoFile, &GoNode) -> Option<R>,
+) -> Option<R> {
+    for e in f.go_files(dir) {
+        if e.name.ends_with("_test.go") {
+            continue;
+        }
+        let Some(text) = f.read(&e.path).and_then(|b| SourceText::decode(&b).ok()) else {
+            continue;
+        };
+        if !text.text.contains("var") || !mentions_word(&text.text, name) {
+            continue;
+        }
+        let gf = GoFile::parse_in(f, &e.path, &text.text, Some(module.clone()));
+        let spec = gf
+            .root
+            .root()
+            .children()
+            .filter(|d| d.kind() == "var_declaration")
+            .flat_map(|d| {
+                d.dfs()
+                    .filter(|s| s.kind() == "var_spec")
+                    .collect::<Vec<_>>()
+            })
+            .find(|s| s.field("name").is_some_and(|n| n.text() == name));
+        if let Some(spec) = spec {
+            return visit(&gf, &spec);
+        }
+    }
+    None
 }
 
 /// The methods of type `ty` (declared in folder `dir`) that hand out what its
