@@ -373,9 +373,38 @@ fn stores_grown(n: &GoNode, names: &[String], kind: &Pooled) -> bool {
                     || pools::regrown_by_call(n, names)
                     || (pools::unparen(v).kind() == "identifier"
                         && names.contains(&v.text().to_string())
-                        && v.text() != name.as_str())
+                        && v.text() != name.as_str()
+                        && copy_grown(n, &v.text()))
             })
     })
+}
+
+/// True when the copy `copy` (`b := *bp`) is itself grown somewhere in the
+/// function around `store` (`b = append(b, x)`, `b = f(b)`), so that storing it
+/// back (`*bp = b`) puts longer contents in the pool. A copy only handed to a
+/// reader or wrapped (`bytes.NewBuffer(b)`) keeps its length: storing it back
+/// returns the slice as it came. The whole outer function is searched because a
+/// deferred closure stores back what the body grows later.
+fn copy_grown(store: &GoNode, copy: &str) -> bool {
+    let mut outer = None;
+    let mut up = store.parent();
+    while let Some(n) = up {
+        if matches!(
+            n.kind().as_ref(),
+            "function_declaration" | "method_declaration" | "func_literal"
+        ) {
+            outer = Some(n.clone());
+        }
+        up = n.parent();
+    }
+    let Some(outer) = outer else {
+        return true;
+    };
+    let copy = [copy.to_string()];
+    let grown = outer
+        .dfs()
+        .any(|m| m.range() != store.range() && stores_grown(&m, &copy, &Pooled::Slice));
+    grown
 }
 
 /// The field `n` grows when it appends to a slice field of the pooled struct

@@ -83,6 +83,7 @@ cases! {
         low_handed_off,
         low_read_from_pooled,
         neg_copy_not_stored,
+        neg_copy_wrapped_unchanged,
         neg_custom_pool,
         neg_deferred_slice_header,
         neg_every_get_resets,
