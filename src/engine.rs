@@ -526,6 +526,10 @@ impl Engine {
             }
             let errors_before = file.error_ranges.len();
             let used_before = imports::used_package_names(&file.root.root());
+            // Only the candidates are needed from here on: releasing this pass's tree
+            // before the attempts parse their results keeps one tree alive at a time
+            // (a file near the size limit would otherwise hold two).
+            drop(file);
             let attempt = |set: &[&Candidate]| -> Option<String> {
                 let edits: Vec<Edit> = set
                     .iter()
