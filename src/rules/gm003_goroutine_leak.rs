@@ -546,16 +546,19 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>, by_value_stop:
     // has a stop method, gets a done channel that method closes: the fix
     // maintainers merge.
     let advice = match owner_fix(file, go_stmt, leak) {
-        Ok(fix) => {
+        Ok((fix, stop)) => {
+            let message = match stop {
+                OwnerStop::Starter => {
+                    "the fix waits on the channel its starter already closes to end it".into()
+                }
+                OwnerStop::Method if passed_over => "the fix gives its owner a done channel that the owner's stop method closes (a context the caller hands in is not ended by that method)".into(),
+                OwnerStop::Method => "no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into(),
+            };
             return Outcome::Report {
                 grounds: Grounds::default(),
-                message: Some(if passed_over {
-                    "the fix gives its owner a done channel that the owner's stop method closes (a context the caller hands in is not ended by that method)".into()
-                } else {
-                    "no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into()
-                }),
+                message: Some(message),
                 fix: Some(fix),
-            }
+            };
         }
         Err(advice) if !advice.is_empty() => advice,
         Err(_) => "give the goroutine a way to stop (a context its callers cancel, or a channel its owner closes when it is done)".to_string(),
@@ -1829,12 +1832,36 @@ fn owner_of<'r>(go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Option<Owner<'r>> {
 /// closing the value now also ends its goroutine (safe). A type with no stop
 /// method gets no edit (a new `Close` that no caller calls changes nothing):
 /// Err then says what to do by hand, and why no edit is made.
-fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result<FixPlan, String> {
+fn owner_fix<'r>(
+    file: &GoFile,
+    go_stmt: &GoNode<'r>,
+    leak: &Leak<'r>,
+) -> Result<(FixPlan, OwnerStop), String> {
     let Some(owner) = owner_of(go_stmt, leak) else {
         return Err(String::new());
     };
     let text = file.text();
     let types = Resolver::new(file);
+    let declared = channel_fields(&owner.fields);
+    // The starter's own way to end it (a returned cancel that closes a field,
+    // `close(w.stopped)`): the loop only has to wait on that channel.
+    if let Some(starter) = scope::enclosing_function(go_stmt) {
+        if let Some(field) = declared
+            .iter()
+            .find(|f| closes(&starter, &owner.outside, f))
+        {
+            let starter_name = callers::function_name(&starter).unwrap_or_default();
+            let plan = FixPlan {
+                edits: sleep_edits(text, &leak.sleeps, &format!("{}.{field}", owner.inside)),
+                applicability: Some(Applicability::Safe),
+                description: Some(format!(
+                    "the goroutine also waits on `{field}`, the channel `{starter_name}` closes to end it: closing it now ends the goroutine"
+                )),
+                ..FixPlan::default()
+            };
+            return Ok((plan, OwnerStop::Starter));
+        }
+    }
     let Some(stop) = owner.stop.as_ref() else {
         if let Some(m) = owner.ends_one.as_ref() {
             return Err(format!(
@@ -1863,25 +1890,26 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             "`{stop_name}` has no receiver name to reach a field by"
         ));
     };
-    // A channel the stop method already closes: the loop only has to wait on it.
-    let declared: Vec<(String, String)> = owner
-        .fields
-        .children()
-        .filter(|c| c.kind() == "field_declaration")
-        .flat_map(|f| {
-            let t = f
-                .field("type")
-                .map(|t| t.text().to_string())
-                .unwrap_or_default();
-            f.children()
-                .filter(|c| c.kind() == "field_identifier")
-                .map(|n| (n.text().to_string(), t.clone()))
-                .collect::<Vec<_>>()
+    // A channel the stop method already closes, itself or through a method of
+    // the type it calls (`c.shutdown()`): the loop only has to wait on it.
+    let top = go_stmt.ancestors().last();
+    let helpers: Vec<GoNode> = top
+        .iter()
+        .flat_map(|t| t.children())
+        .filter(|d| {
+            d.kind() == "method_declaration"
+                && decls::receiver_of(d).is_some_and(|(_, t)| t == owner.ty)
+                && callers::function_name(d)
+                    .is_some_and(|m| stop.text().contains(&format!("{r}.{m}(")))
         })
         .collect();
-    let reused = declared.iter().find_map(|(name, t)| {
-        let closes = stop.text().contains(&format!("close({r}.{name})"));
-        (t.starts_with("chan ") && closes).then(|| name.clone())
+    let reused = declared.iter().find_map(|name| {
+        let by_helper = helpers.iter().any(|h| {
+            decls::receiver_of(h)
+                .and_then(|(hr, _)| hr)
+                .is_some_and(|hr| closes(h, &hr, name))
+        });
+        (closes(stop, &r, name) || by_helper).then(|| name.clone())
     });
     let mut edits = vec![];
     let mut imports = vec![];
@@ -1889,7 +1917,7 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         Some(f) => f,
         None => {
             let taken =
-                |n: &str| declared.iter().any(|(f, _)| f == n) || types.has_method(&owner.ty, n);
+                |n: &str| owner_has_field(&owner.fields, n) || types.has_method(&owner.ty, n);
             let Some(name) = ["done", "stop", "quit", "stopCh"]
                 .into_iter()
                 .find(|n| !taken(n) && !taken(&format!("{n}Once")))
@@ -1972,7 +2000,7 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
         &leak.sleeps,
         &format!("{}.{field}", owner.inside),
     ));
-    Ok(FixPlan {
+    let plan = FixPlan {
         edits,
         imports,
         applicability: Some(Applicability::Safe),
@@ -1981,6 +2009,56 @@ fn owner_fix<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>) -> Result
             owner.ty
         )),
         ..FixPlan::default()
+    };
+    Ok((plan, OwnerStop::Method))
+}
+
+/// Who closes the channel the owner fix waits on.
+enum OwnerStop {
+    /// The function that starts the goroutine, through the stop it hands back.
+    Starter,
+    /// The owner type's stop method (`Close`, `Stop`, `Shutdown`).
+    Method,
+}
+
+/// The channel fields of a struct's field list (`stopped chan struct{}`).
+fn channel_fields(fields: &GoNode) -> Vec<String> {
+    fields
+        .children()
+        .filter(|c| c.kind() == "field_declaration")
+        .filter(|f| {
+            f.field("type")
+                .is_some_and(|t| t.text().starts_with("chan "))
+        })
+        .flat_map(|f| {
+            f.children()
+                .filter(|c| c.kind() == "field_identifier")
+                .map(|n| n.text().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// True when the struct's field list declares `name`, of any type.
+fn owner_has_field(fields: &GoNode, name: &str) -> bool {
+    fields
+        .dfs()
+        .any(|n| n.kind() == "field_identifier" && n.text() == name)
+}
+
+/// True when `func` closes the field `field` of the value it calls `recv`
+/// (`close(recv.field)`, anywhere in it, closures included).
+fn closes(func: &GoNode, recv: &str, field: &str) -> bool {
+    func.dfs().any(|n| {
+        n.kind() == "call_expression"
+            && n.field("function").is_some_and(|f| f.text() == "close")
+            && n.field("arguments").is_some_and(|a| {
+                a.named_children()
+                    .find(|c| c.kind() != "comment")
+                    .is_some_and(|c| {
+                        crate::analysis::pools::unparen(&c).text() == format!("{recv}.{field}")
+                    })
+            })
     })
 }
 

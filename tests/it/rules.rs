@@ -172,6 +172,7 @@ cases! {
         neg_ticker_exit,
         neg_worker,
         pos_accessor_ticker,
+        pos_cancel_closes_field,
         pos_closed_pool,
         pos_closed_with_ctx,
         pos_error_only_return,
