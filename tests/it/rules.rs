@@ -186,6 +186,7 @@ cases! {
         pos_owner_reload,
         pos_owner_reuse,
         pos_owner_stop_no_sync,
+        pos_owner_stop_via_helper,
         pos_retry_loop,
         pos_textbook,
         pos_ticker_range,
