@@ -189,13 +189,24 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             &mut grounds,
         );
     }
+    // A switch that turns the collection on says it runs on purpose. After a
+    // drop, that purpose is giving the dropped memory back (an opt-in
+    // "collect on close"), which is this rule's premise; with nothing dropped,
+    // a switched collection is a diagnostic one.
     if scope::behind_switch_naming(call, "gc") {
-        lower(
-            &mut confidence,
-            call.range().start,
-            "runs only behind a switch that turns collections on (lowers confidence)".into(),
-            &mut grounds,
-        );
+        if dropped.is_some() {
+            grounds.push(file.evidence(
+                call.range().start,
+                "runs behind a switch that turns it on: an opt-in collection after the drop",
+            ));
+        } else {
+            lower(
+                &mut confidence,
+                call.range().start,
+                "runs only behind a switch that turns collections on, with nothing dropped before it (lowers confidence)".into(),
+                &mut grounds,
+            );
+        }
     }
     if scope::in_test_support_package(file) || under_testdata(file) {
         lower(
