@@ -1,13 +1,14 @@
 //! Build constraints: whether a file can take part in a normal build at all.
 //!
 //! A file whose `//go:build` (or older `// +build`) constraint needs a tag that
-//! no normal build sets (`ignore`, `wireinject`, `tools`) is never compiled: a
-//! `wire` injector, a `tools.go` that pins tool dependencies, a generator run by
-//! `go run`. Its calls are not calls of the program. A file for another
-//! GOOS/GOARCH, or one behind any other tag, may be built and counts.
+//! no normal build sets (`ignore`, `wireinject`, `tools`, `mage`) is never
+//! compiled: a `wire` injector, a `tools.go` that pins tool dependencies, a
+//! generator run by `go run`, a magefile only the `mage` tool builds. Its calls
+//! are not calls of the program. A file for another GOOS/GOARCH, or one behind
+//! any other tag, may be built and counts.
 
 /// Tags that no normal build sets.
-const NEVER_SET: &[&str] = &["ignore", "wireinject", "tools"];
+const NEVER_SET: &[&str] = &["ignore", "wireinject", "tools", "mage"];
 
 /// True when the file's build constraint cannot hold in a normal build, for
 /// any value of the other tags.
@@ -200,6 +201,7 @@ mod tests {
             "// +build ignore\n",
             "//go:build linux && ignore\n",
             "//go:build (wireinject && linux) || tools\n",
+            "//go:build mage\n",
         ] {
             assert!(never_built(&format!("{head}\npackage p\n")), "{head}");
         }
@@ -207,6 +209,7 @@ mod tests {
             "",
             "//go:build linux\n",
             "//go:build !wireinject\n",
+            "//go:build !mage\n",
             "//go:build linux && !windows\n",
             "// +build linux darwin\n",
             "//go:build ignore || linux\n",

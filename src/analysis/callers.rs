@@ -3172,15 +3172,31 @@ fn made_outside_module(gf: &GoFile, op: &GoNode, module: &str) -> bool {
         return false;
     };
     let inside = import.path == module || import.path.starts_with(&format!("{module}/"));
+    // A value handed in may come back (`lo.Must(newServer())`); one that another
+    // module's call chain made (`template.Must(template.New("x").Parse(s))`) is
+    // that module's too.
     let passes_values = call.field("arguments").is_some_and(|a| {
-        a.named_children().any(|x| {
-            matches!(
-                x.kind().as_ref(),
-                "call_expression" | "composite_literal" | "unary_expression"
-            )
+        a.named_children().any(|x| match x.kind().as_ref() {
+            "call_expression" => !chain_made_outside(gf, &x, module),
+            "composite_literal" | "unary_expression" => true,
+            _ => false,
         })
     });
     !inside && !passes_values
+}
+
+/// True when the call `call`, or the call at the root of its method chain
+/// (`template.New("x").Parse(s)`), is another module's function as
+/// [`made_outside_module`] tells it.
+fn chain_made_outside(gf: &GoFile, call: &GoNode, module: &str) -> bool {
+    let operand = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .and_then(|f| f.field("operand"));
+    match operand {
+        Some(inner) if inner.kind() == "call_expression" => chain_made_outside(gf, &inner, module),
+        _ => made_outside_module(gf, call, module),
+    }
 }
 
 /// The positions (in [`module_files`]) of the module's files whose text holds

@@ -139,6 +139,7 @@ cases! {
         internal__plugins__thermo__pos_registered_factory,
         internal__poller__pos_poller,
         internal__probe__pos_same_type_in_loop,
+        internal__report__neg_template_chain,
         internal__sidecar__neg_other_type_run,
         internal__watch__pos_watch,
         low_ctx_param,
