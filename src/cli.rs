@@ -215,9 +215,13 @@ pub struct CommonArgs {
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
     /// GM006: in Kubernetes manifests, take GOMEMLIMIT from the container's
-    /// limits.memory (resourceFieldRef) rather than a fixed 90% of it.
-    #[arg(long)]
+    /// limits.memory (resourceFieldRef). The default; kept for scripts that pass it.
+    #[arg(long, conflicts_with = "memlimit_fixed")]
     pub memlimit_from_resource: bool,
+    /// GM006: in Kubernetes manifests, write GOMEMLIMIT as a fixed 90% of the
+    /// container's limits.memory (headroom, but a copy of the limit to keep in step).
+    #[arg(long)]
+    pub memlimit_fixed: bool,
     /// GM006: also report test, end-to-end, benchmark, demo and example apps
     /// (mains under test/, tests/, e2e/, examples/, bench*/...).
     #[arg(long)]
@@ -1150,6 +1154,9 @@ fn rule_options(common: &CommonArgs, from_config: RuleOptions) -> anyhow::Result
     }
     if common.memlimit_from_resource {
         options.set("memlimit-from-resource", "true");
+    }
+    if common.memlimit_fixed {
+        options.set("memlimit-fixed", "true");
     }
     if common.include_test_apps {
         options.set("include-test-apps", "true");

@@ -15,7 +15,7 @@
 //!
 //! [rules.GM006]
 //! memory-limit = "1Gi"            # the container's limit (1Gi, 512Mi, 1g)
-//! memlimit-from-resource = true   # Kubernetes: GOMEMLIMIT from limits.memory
+//! memlimit-fixed = true           # Kubernetes: a fixed 90% of limits.memory (default: resourceFieldRef)
 //! include-test-apps = true        # also report test, e2e, bench, demo, example apps
 //! ```
 //!
@@ -41,6 +41,7 @@ const OPTION_KEYS: &[(&str, &str)] = &[
     ("GM009", "frame-threshold"),
     ("GM006", "memory-limit"),
     ("GM006", "memlimit-from-resource"),
+    ("GM006", "memlimit-fixed"),
     ("GM006", "include-test-apps"),
 ];
 
@@ -429,14 +430,15 @@ fn rule_options(value: &Spanned<DeValue>, err: &ErrFn) -> Result<RuleOptions, Co
                     }
                     options.set(k, text);
                 }
-                ("GM006", "memlimit-from-resource" | "include-test-apps") => match v
-                    .get_ref()
-                    .as_bool()
-                {
-                    Some(true) => options.set(k, "true"),
-                    Some(false) => {}
-                    None => return Err(err(v.span(), format!("`{full}` must be true or false"))),
-                },
+                ("GM006", "memlimit-from-resource" | "memlimit-fixed" | "include-test-apps") => {
+                    match v.get_ref().as_bool() {
+                        Some(true) => options.set(k, "true"),
+                        Some(false) => {}
+                        None => {
+                            return Err(err(v.span(), format!("`{full}` must be true or false")))
+                        }
+                    }
+                }
                 _ => {
                     return Err(err(
                         key.span(),

@@ -6,8 +6,10 @@
 //! Known keys (see `gomemfix explain` of each rule):
 //! - `memory-limit`: GM006, the container's memory limit (`1Gi`, `512Mi`, `1g`)
 //!   for the `debug.SetMemoryLimit` fix when no deployment file gives it.
-//! - `memlimit-from-resource`: GM006, present to take `GOMEMLIMIT` in Kubernetes
-//!   manifests from `resourceFieldRef: limits.memory` instead of a fixed 90%.
+//! - `memlimit-from-resource`: GM006, Kubernetes manifests take `GOMEMLIMIT` from
+//!   `resourceFieldRef: limits.memory` (the default; accepted for old configs).
+//! - `memlimit-fixed`: GM006, present to write a fixed 90% of `limits.memory`
+//!   instead.
 //! - `include-test-apps`: GM006, present to report test, end-to-end, benchmark,
 //!   demo and example apps too (the one option that widens what a rule finds).
 //! - `frame-threshold`: GM009, bytes of local arrays that make a stack frame large.

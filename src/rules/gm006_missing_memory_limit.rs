@@ -477,7 +477,9 @@ fn kubernetes_fix(
     if limited.is_empty() {
         return None;
     }
-    let from_resource = _file.options.is_set("memlimit-from-resource");
+    // The catalogue's Kubernetes form follows the limit through resizes; a
+    // fixed 90% keeps headroom but goes stale when the limit is edited.
+    let from_resource = !_file.options.is_set("memlimit-fixed");
     let mut by_file: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut problems = vec![];
     let mut what = vec![];

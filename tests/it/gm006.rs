@@ -1,7 +1,8 @@
 //! GM006's rule options, through the binary: `--memory-limit` turns the
 //! report-only finding of a Dockerfile-only service into a `debug.SetMemoryLimit`
-//! fix that must compile, and `--memlimit-from-resource` writes Kubernetes
-//! `resourceFieldRef` entries. Both runs must be stable on a second run.
+//! fix that must compile; Kubernetes manifests get `resourceFieldRef` entries
+//! unless `--memlimit-fixed` asks for 90% of the limit. Both runs must be
+//! stable on a second run.
 
 use crate::common;
 
@@ -46,7 +47,10 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
     );
     // Evidence beats the flag: compose's 256M for notifier, the manifests' own limits.
     assert!(text.contains("SetMemoryLimit(230 * 1024 * 1024)"), "{text}");
-    assert!(text.contains("value: \"460MiB\""), "{text}");
+    assert!(
+        text.contains("# limits.memory (512Mi) in bytes, follows resizes"),
+        "{text}"
+    );
 
     let fix = gomemfix(&args, root);
     assert_ne!(
@@ -83,28 +87,22 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
 }
 
 #[test]
-fn memlimit_from_resource_writes_resource_field_refs() {
+fn manifests_take_the_limit_by_resource_field_ref_unless_fixed_is_asked() {
     let tmp = fixture_copy();
     let root = tmp.path();
-    let out = gomemfix(
-        &[
-            "fix",
-            "--unsafe-fixes",
-            "--select",
-            "GM006",
-            "--memlimit-from-resource",
-            "--diff",
-        ],
-        root,
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains(
-            "+            - name: GOMEMLIMIT # limits.memory (512Mi) in bytes, follows resizes (gomemfix GM006)\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n"
-        ),
-        "{text}"
-    );
-    assert!(!text.contains("value: \"460MiB\""), "{text}");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["fix", "--unsafe-fixes", "--select", "GM006", "--diff"];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&gomemfix(&args, root).stdout).to_string()
+    };
+    let by_ref = "+            - name: GOMEMLIMIT # limits.memory (512Mi) in bytes, follows resizes (gomemfix GM006)\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n";
+    for text in [run(&[]), run(&["--memlimit-from-resource"])] {
+        assert!(text.contains(by_ref), "{text}");
+        assert!(!text.contains("value: \"460MiB\""), "{text}");
+    }
+    let fixed = run(&["--memlimit-fixed"]);
+    assert!(fixed.contains("value: \"460MiB\""), "{fixed}");
+    assert!(!fixed.contains("resourceFieldRef"), "{fixed}");
 }
 
 #[test]
