@@ -638,7 +638,17 @@ fn copies(steps: &[Step<'_>]) -> Vec<CopyIns> {
             continue;
         }
         let dest_raw = words.pop().unwrap_or_default();
-        let sources: Vec<String> = words.into_iter().filter(|w| !w.contains("://")).collect();
+        // A context path is relative to the context whatever it starts with
+        // (`COPY /script/entry.sh /` copies the context's `script/entry.sh`);
+        // another stage's path (`--from`) is that image's.
+        let sources: Vec<String> = words
+            .into_iter()
+            .filter(|w| !w.contains("://"))
+            .map(|w| match &from {
+                None if w.starts_with('/') && w != "/" => w.trim_start_matches('/').to_string(),
+                _ => w,
+            })
+            .collect();
         if sources.is_empty() {
             continue;
         }
@@ -1010,7 +1020,8 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
                 }
             }
             at_start = false;
-            let is_go = w == "go" || w.ends_with("/go");
+            // `xx-go` (tonistiigi/xx) is `go` set up to cross-compile.
+            let is_go = w == "go" || w.ends_with("/go") || w == "xx-go";
             let verb = words.get(i + 1).map(String::as_str);
             if !(is_go && matches!(verb, Some("build" | "install"))) {
                 i += 1;
