@@ -657,6 +657,112 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     ))
 }
 
+/// Where the main package in `dir` waits to be stopped rather than for its
+/// work to end: `select {}` (it blocks forever), or, in a file that asks for
+/// termination signals (`signal.Notify(ch, ...)`, `signal.NotifyContext`), a
+/// statement of `func main` itself that only waits on a channel (`<-done`,
+/// `<-ctx.Done()`, `sig := <-ch` of the channel `Notify` fills) outside
+/// goroutines (a helper started with `go` that waits to exit is no such wait). A program that
+/// runs until it is stopped is a daemon, whatever it serves (a chat bridge
+/// that only dials out, a broker whose listeners its library opens). A
+/// `select` with cases, or a receive in a goroutine, is not such a wait.
+pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
+    for f in package_files(files, dir).iter() {
+        let signal = import_name(&f.text, "os/signal");
+        let notify: Vec<String> = signal
+            .as_ref()
+            .map(|name| {
+                code_lines(&f.text)
+                    .filter_map(|l| {
+                        let i = l.find(&format!("{name}.Notify("))?;
+                        let arg = &l[i + name.len() + ".Notify(".len()..];
+                        let ch: String = arg
+                            .trim_start()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                            .collect();
+                        Some(ch)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let asks = signal.as_ref().is_some_and(|name| {
+            !notify.is_empty()
+                || code_lines(&f.text).any(|l| l.contains(&format!("{name}.NotifyContext(")))
+        });
+        // Inside `func main`, and the indentation of the `go func` literal
+        // being read (it ends at the `}` of that indentation).
+        let mut in_main = false;
+        let mut go_indent: Option<usize> = None;
+        for (n, line) in f.text.lines().enumerate() {
+            if line.starts_with("func ") || line.starts_with('}') {
+                in_main = line.starts_with("func main()");
+                go_indent = None;
+                continue;
+            }
+            let raw = line.split("//").next().unwrap_or("");
+            let code = raw.trim();
+            let indent = raw.len() - raw.trim_start().len();
+            if let Some(open) = go_indent {
+                if indent == open && code.starts_with('}') {
+                    go_indent = None;
+                }
+                continue;
+            }
+            if code.starts_with("go func") && code.ends_with('{') {
+                go_indent = Some(indent);
+                continue;
+            }
+            if !in_main || code.starts_with("go ") {
+                continue;
+            }
+            if code == "select {}" {
+                return Some((
+                    f.path.clone(),
+                    n + 1,
+                    "blocks forever (select {}): it runs until stopped".to_string(),
+                ));
+            }
+            if !asks {
+                continue;
+            }
+            let received = match code.split_once("<-") {
+                Some((before, ch)) => {
+                    let before = before.trim();
+                    let ch = ch.trim();
+                    let plain = !ch.is_empty()
+                        && ch
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '(' | ')'));
+                    if !plain {
+                        None
+                    } else if before.is_empty() {
+                        Some(ch)
+                    } else {
+                        // `sig := <-ch` of the channel `Notify` fills.
+                        let assigned = before
+                            .strip_suffix(":=")
+                            .or_else(|| before.strip_suffix('='))
+                            .is_some_and(|v| {
+                                v.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                            });
+                        (assigned && notify.iter().any(|n| n == ch)).then_some(ch)
+                    }
+                }
+                None => None,
+            };
+            if let Some(ch) = received {
+                return Some((
+                    f.path.clone(),
+                    n + 1,
+                    format!("waits for a termination signal (<-{ch}): it runs until stopped"),
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Deepest chain of calls followed from `main` to a listener: `main` calls
 /// `parca.Run`, which calls the server's `ListenAndServe`, which listens.
 const MAX_CALL_DEPTH: usize = 4;

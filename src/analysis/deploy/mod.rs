@@ -224,6 +224,9 @@ fn git_top(files: &Files, from: &Path) -> Option<PathBuf> {
 pub struct TiedContainer {
     pub manifest: Arc<Manifest>,
     pub index: usize,
+    /// Tied by a name (its container, image, command or workload names the
+    /// binary), not only as the one workload near the package.
+    pub named: bool,
 }
 
 impl TiedContainer {
@@ -262,6 +265,9 @@ pub struct Evidence {
     pub listens: Option<gocode::Site>,
     /// Limits seen that do not apply to this package, and why: (file, line, what).
     pub limits_elsewhere: Vec<gocode::Site>,
+    /// Where the package waits to be stopped (`select {}`, a wait for a
+    /// termination signal): it runs until stopped.
+    pub runs_until_stopped: Option<gocode::Site>,
 }
 
 impl Evidence {
@@ -378,6 +384,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     }
     if !ev.dockerfiles.is_empty() || !ev.containers.is_empty() || !ev.services.is_empty() {
         ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
+        ev.runs_until_stopped = gocode::runs_until_stopped(files, &main.dir);
     }
     let all_maps: Vec<&str> = manifests
         .iter()
@@ -957,9 +964,11 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             .copied()
             .filter(|&i| named(&m.containers[i]))
             .collect();
+        let by_workload = workload_named(&m.containers[indices[0]]);
+        let named_tie = !by_name.is_empty() || by_workload;
         let chosen = if !by_name.is_empty() {
             by_name
-        } else if workload_named(&m.containers[indices[0]]) || (*own && own_workloads == 1) {
+        } else if by_workload || (*own && own_workloads == 1) {
             // The pod is the service's (by its name, or as the one workload in the
             // package's own folder): its one container that is not a known sidecar.
             let main_ones: Vec<usize> = indices
@@ -978,6 +987,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
         tied.extend(chosen.into_iter().map(|index| TiedContainer {
             manifest: (*m).clone(),
             index,
+            named: named_tie,
         }));
     }
     ev.containers = tied;
@@ -1004,6 +1014,7 @@ fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence)
         ev.containers.push(TiedContainer {
             manifest: m.clone(),
             index,
+            named: false,
         });
     }
 }
