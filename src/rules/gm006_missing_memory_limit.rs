@@ -359,6 +359,19 @@ fn grade(
     } else {
         Confidence::Medium
     };
+    // A ConfigMap no file defines may set GOMEMLIMIT: at most medium.
+    for (path, line, name) in &ev.unknown_env_maps {
+        if confidence == Confidence::High {
+            confidence = Confidence::Medium;
+        }
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: format!(
+                "its env comes from ConfigMap {name}, which no file read defines: it may set GOMEMLIMIT (lowers confidence)"
+            ),
+        });
+    }
     if let Some(item) = gpu {
         confidence = Confidence::Low;
         items.push(item);

@@ -44,6 +44,9 @@ const DEPLOY_FOLDERS: &[&str] = &[
     "infra",
     "dockerfiles",
     "containers",
+    // kubebuilder's and operator-sdk's layout: `config/manager/manager.yaml`.
+    "config",
+    "manager",
 ];
 
 /// Folders never searched for deployment files that set the limit.
@@ -268,6 +271,10 @@ pub struct Evidence {
     /// Where the package waits to be stopped (`select {}`, a wait for a
     /// termination signal): it runs until stopped.
     pub runs_until_stopped: Option<gocode::Site>,
+    /// `envFrom` ConfigMaps of a tied container that no file read defines:
+    /// they may set `GOMEMLIMIT` (made elsewhere, by hand or by a tool), so
+    /// the finding is less sure. (manifest, line of the container, map name)
+    pub unknown_env_maps: Vec<gocode::Site>,
 }
 
 impl Evidence {
@@ -404,11 +411,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .iter()
                 .find(|t| {
                     let c = t.container();
-                    // A ConfigMap defined nowhere on the path may set it: assume so.
-                    c.sets_gomemlimit
-                        || c.env_from.iter().any(|n| {
-                            all_maps.contains(&n.as_str()) || !seen_maps.contains(&n.as_str())
-                        })
+                    c.sets_gomemlimit || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
                 })
                 .map(|t| t.manifest.path.clone())
         })
@@ -419,6 +422,22 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .map(|s| s.file.path.clone())
         })
         .or_else(|| limit_set_elsewhere(files, main, &mut ev.limits_elsewhere));
+    // A ConfigMap defined nowhere on the path may set it: not known either way.
+    for t in &ev.containers {
+        let c = t.container();
+        for n in c
+            .env_from
+            .iter()
+            .filter(|n| !seen_maps.contains(&n.as_str()))
+        {
+            let line = t.manifest.text[..c.start.min(t.manifest.text.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            ev.unknown_env_maps
+                .push((t.manifest.path.clone(), line, n.clone()));
+        }
+    }
     ev
 }
 
@@ -1199,7 +1218,7 @@ mod tests {
     }
 
     #[test]
-    fn an_env_from_config_map_defined_elsewhere_may_set_the_limit() {
+    fn an_env_from_config_map_defined_elsewhere_leaves_the_limit_unknown() {
         let tmp = tempfile::tempdir().unwrap();
         let root = std::fs::canonicalize(tmp.path()).unwrap();
         let pod = |map: &str| {
@@ -1208,12 +1227,14 @@ mod tests {
         let main = MainPackage::new(&Files::default(), &root.join("api"), &root, "example.com/x");
         std::fs::create_dir_all(root.join("api")).unwrap();
         std::fs::write(root.join("api/pod.yaml"), pod("elsewhere")).unwrap();
-        assert!(evidence_for(&Files::default(), &main)
-            .limit_set_in
-            .is_some());
+        let ev = evidence_for(&Files::default(), &main);
+        assert!(ev.limit_set_in.is_none());
+        assert_eq!(ev.unknown_env_maps.len(), 1);
+        assert_eq!(ev.unknown_env_maps[0].2, "elsewhere");
         std::fs::write(root.join("api/pod.yaml"), pod("local") + "# x\n").unwrap();
         let ev = evidence_for(&Files::default(), &main);
         assert!(ev.limit_set_in.is_none() && ev.containers.len() == 1);
+        assert!(ev.unknown_env_maps.is_empty());
     }
 
     #[test]
