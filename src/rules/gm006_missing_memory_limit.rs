@@ -246,6 +246,15 @@ fn grade(
         // An image that asks for help by default, of a program that listens:
         // a command-line tool with a server subcommand, most likely.
         help_only |= help && marks.is_empty();
+        // Or whose image exposes that subcommand's port: the same, said by the image.
+        if let Some((off, what)) = d.port_beside_help() {
+            reportable = true;
+            items.push(Item {
+                path: d.path.clone(),
+                line: d.line_of(off),
+                what: format!("{what}: the port of a server subcommand, beside a default command that asks for help"),
+            });
+        }
         for (off, what, strong) in marks {
             strong_mark |= strong;
             // A weak health check says why it is weak instead.

@@ -291,6 +291,8 @@ cases! {
         gpurunner__cmd__runner__low_main,
         helmscope__cmd__querier__pos_main,
         helmvalues__cmd__shipper__neg_main,
+        helpport__cmd__certctl__neg_main,
+        helpport__cmd__pkitool__low_main,
         inventory__pos_main,
         keptpod__cmd__ledgerprobe__neg_main,
         keptpod__cmd__ledgerwatch__pos_main,

@@ -319,6 +319,20 @@ impl Dockerfile {
             + 1
     }
 
+    /// The first `EXPOSE` of an image whose default command only asks for
+    /// help (`ENTRYPOINT ["tool"]`, `CMD ["--help"]`, `EXPOSE 8888`): the port
+    /// of a server subcommand the image is also meant for, as (offset, text).
+    pub fn port_beside_help(&self) -> Option<(usize, String)> {
+        if !self.default_command_asks_for_help() {
+            return None;
+        }
+        self.stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .find(|i| i.keyword == "EXPOSE")
+            .map(|i| (i.line_start, format!("EXPOSE {}", i.args.trim())))
+    }
+
     /// The instructions that say the image serves: `EXPOSE` and `HEALTHCHECK`
     /// (strong), `VOLUME` (weak: a tool may keep its data there too), as
     /// (offset, text, strong). The ports of several `EXPOSE` lines are one
