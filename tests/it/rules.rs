@@ -289,6 +289,8 @@ cases! {
         flaglimit__cmd__indexer__neg_main,
         framework__cmd__gateway__pos_main,
         gpurunner__cmd__runner__low_main,
+        handedrun__cmd__keepctl__neg_main,
+        handedrun__cmd__keepd__pos_main,
         helmscope__cmd__querier__pos_main,
         helmvalues__cmd__shipper__neg_main,
         helpport__cmd__certctl__neg_main,

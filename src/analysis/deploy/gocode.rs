@@ -465,6 +465,18 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
         if LOOPBACK.iter().any(|l| code.contains(l)) {
             continue;
         }
+        // An `http.Server{` literal whose `Addr:` field, on the lines below,
+        // is on the loopback interface.
+        if code.trim_end().ends_with("Server{") {
+            let addr = lines[n + 1..]
+                .iter()
+                .take(8)
+                .take_while(|l| !l.trim_start().starts_with('}'))
+                .find(|l| l.trim_start().starts_with("Addr:"));
+            if addr.is_some_and(|l| LOOPBACK.iter().any(|lb| l.contains(lb))) {
+                continue;
+            }
+        }
         if let Some((needle, label)) = wanted.iter().find(|(w, _)| code.contains(w.as_str())) {
             // Only when an address option is set (`if opts.metricsAddr != "" {`,
             // empty meaning disabled): an opt-in endpoint beside the program's
@@ -497,7 +509,19 @@ fn opt_in_block(lines: &[&str], n: usize) -> bool {
         .find(|l| !l.trim().is_empty() && indent(l) < own);
     opener.is_some_and(|l| {
         let t = l.trim();
-        t.starts_with("if ") && t.ends_with('{') && t.contains(r#"!= """#) && !t.contains("else")
+        // `!= ""` of an address, or `> 0` / `!= 0` of a port: zero means off.
+        // A switch that turns it on (`if cfg.ListenerEnabled {`) too.
+        let switch = t
+            .strip_prefix("if ")
+            .and_then(|c| c.strip_suffix(" {"))
+            .is_some_and(|c| {
+                c.chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+                    && (c.ends_with("Enabled") || c.ends_with("Enable"))
+            });
+        let off_value =
+            switch || t.contains(r#"!= """#) || t.ends_with("> 0 {") || t.ends_with("!= 0 {");
+        t.starts_with("if ") && t.ends_with('{') && off_value && !t.contains("else")
     })
 }
 
@@ -765,7 +789,7 @@ pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
 
 /// Deepest chain of calls followed from `main` to a listener: `main` calls
 /// `parca.Run`, which calls the server's `ListenAndServe`, which listens.
-const MAX_CALL_DEPTH: usize = 4;
+const MAX_CALL_DEPTH: usize = 6;
 
 /// A top-level function of a package, read for the calls it makes.
 #[derive(Debug, Clone)]
@@ -888,15 +912,26 @@ fn is_field_func(trimmed: &str) -> bool {
 /// True when `code` calls `needle`: a method `.Run(` anywhere, a function
 /// `Run(` or `pkg.Run(` not as part of a longer name or selector.
 fn code_calls(code: &str, needle: &str) -> bool {
+    // A function value handed on (`entrypoint.New(cli.Run).Main()`, a task
+    // list `srv.ListenAndServe,`) is called by what it is handed to.
+    let name = needle.trim_end_matches('(');
+    let as_value = |after: &str| after.starts_with([',', ')']) || after.trim_end().is_empty();
     if needle.starts_with('.') {
-        return code.contains(needle);
+        return code.contains(needle)
+            || code
+                .match_indices(name)
+                .any(|(i, _)| as_value(&code[i + name.len()..]));
     }
-    code.match_indices(needle).any(|(i, _)| {
+    let standalone = |i: usize| {
         !code[..i]
             .chars()
             .last()
             .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    })
+    };
+    code.match_indices(needle).any(|(i, _)| standalone(i))
+        || code
+            .match_indices(name)
+            .any(|(i, _)| standalone(i) && as_value(&code[i + name.len()..]) && i > 0)
 }
 
 /// A listener that `code` (the foreground of a function of the package in
