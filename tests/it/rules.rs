@@ -329,6 +329,8 @@ cases! {
         releaser__cmd__server__pos_main,
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,
+        rootcmd__cmd__syncctl__neg_main,
+        rootcmd__cmd__syncer__pos_main,
         rootedcopy__cmd__tallyctl__neg_main,
         rootedcopy__cmd__tallyd__pos_main,
         scriptbuild__ctl__neg_main,

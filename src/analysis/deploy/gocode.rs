@@ -662,7 +662,10 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     let main = funcs(files, dir)
         .iter()
         .find(|f| f.needle == "main(")
-        .cloned()?;
+        .map(with_root_action)?;
+    if let Some(site) = &main.listens {
+        return Some(site.clone());
+    }
     seen.insert((dir.to_path_buf(), main.needle.clone()));
     let (path, line, what) = reached_listener(
         files,
@@ -803,6 +806,14 @@ struct Func {
     imports: Vec<(String, String)>,
     /// Where its body listens outside a goroutine.
     listens: Option<Site>,
+    /// The bodies of its command literals' own actions (`RunE: func(...) {`,
+    /// `Run:`, `Action:`), and where they listen: the program's action when
+    /// the command has no subcommands (see `func_index`).
+    action: String,
+    action_listens: Option<Site>,
+    /// It adds subcommands (`AddCommand(`, `Subcommands:`, `Commands:`): its
+    /// actions run only when asked for.
+    adds_subcommands: bool,
 }
 
 fn funcs(files: &Files, dir: &Path) -> Arc<Vec<Func>> {
@@ -833,7 +844,7 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
         // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
         // error {`): a callback its owner calls later, if ever (a command-line
         // framework's subcommand action), not a call this function makes.
-        let mut in_field_func: Option<usize> = None;
+        let mut in_field_func: Option<(usize, bool)> = None;
         for (n, line) in f.text.lines().enumerate() {
             if line.starts_with("func ") {
                 out.extend(current.take().map(|(func, _)| func));
@@ -850,6 +861,9 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
                         foreground: String::new(),
                         imports: imports.clone(),
                         listens: None,
+                        action: String::new(),
+                        action_listens: None,
+                        adds_subcommands: false,
                     },
                     n,
                 ));
@@ -866,14 +880,29 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
             let code = line.split("//").next().unwrap_or("");
             let trimmed = code.trim_start();
             let indent = code.len() - trimmed.len();
-            if let Some(open) = in_field_func {
+            if ["AddCommand(", "Subcommands:", "Commands:"]
+                .iter()
+                .any(|k| trimmed.contains(k))
+            {
+                func.adds_subcommands = true;
+            }
+            if let Some((open, action)) = in_field_func {
                 if indent == open && trimmed.starts_with(['}', ')']) {
                     in_field_func = None;
+                } else if action && !trimmed.starts_with("go ") {
+                    func.action.push_str(code);
+                    func.action.push('\n');
+                    if func.action_listens.is_none() {
+                        if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                            func.action_listens = Some((f.path.clone(), n + 1, what.clone()));
+                        }
+                    }
                 }
                 continue;
             }
             if is_field_func(trimmed) {
-                in_field_func = Some(indent);
+                let key = trimmed.split(':').next().unwrap_or("");
+                in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
                 continue;
             }
             if trimmed.starts_with("go func") {
@@ -893,6 +922,23 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
         out.extend(current.map(|(func, _)| func));
     }
     out
+}
+
+/// The root command's own action, when `main` builds it or calls the function
+/// that does (`newCommand().Execute()` of a command built with `RunE:
+/// func(...) {`) and it has no subcommands: it runs whatever the arguments,
+/// so it is part of what `main` sets going. A subcommand's constructor, called
+/// deeper or beside an `AddCommand` in `main` (`root.AddCommand(newServeCmd())`),
+/// never counts.
+fn with_root_action(func: &Func) -> Func {
+    let mut f = func.clone();
+    if !f.adds_subcommands && !f.action.is_empty() {
+        f.foreground.push_str(&f.action);
+        if f.listens.is_none() {
+            f.listens = f.action_listens.clone();
+        }
+    }
+    f
 }
 
 /// True when a line opens a composite literal's field whose value spans the
@@ -981,6 +1027,13 @@ fn reached_listener(
         if !seen.insert((d.clone(), f.needle.clone())) {
             continue;
         }
+        // Only when `main` adds no subcommands itself: `root.AddCommand(
+        // cli.Serve())` calls subcommands' constructors too.
+        let f = if depth == 0 && !code.contains("AddCommand(") {
+            with_root_action(&f)
+        } else {
+            f
+        };
         if let Some(site) = &f.listens {
             return Some(site.clone());
         }
