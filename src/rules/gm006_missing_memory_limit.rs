@@ -73,6 +73,12 @@ fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
                         | "testserver"
                         | "mockserver"
                         | "loadtest"
+                        | "integrationtest"
+                        | "integrationtests"
+                        | "smoketest"
+                        | "smoketests"
+                        | "systemtest"
+                        | "itest"
                         | "interop"
                         | "conformance"
                         | "demo"
@@ -192,9 +198,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 /// - high: an image or manifest runs this binary (an `ENTRYPOINT`/`CMD` that
 ///   names it, a Deployment, StatefulSet, DaemonSet or Pod container, a compose
 ///   service) and it serves (it or a module package it calls listens, or the
-///   image has `EXPOSE`/`HEALTHCHECK`);
+///   image has `EXPOSE`/`HEALTHCHECK`) or is kept running (a Deployment,
+///   StatefulSet or DaemonSet that names it, a compose `restart: always`);
 /// - medium: one of the two is weaker (a Dockerfile that only builds it, an
-///   image whose default command asks for help, a `VOLUME` alone, a Job);
+///   image whose default command asks for help, a `VOLUME` alone, `main`
+///   waiting to be stopped, a Job);
 /// - low: the evidence above, in a test, mock, fake, example or demo app's
 ///   folder, or in a CUDA image built with cgo (memory outside the Go heap).
 fn grade(
@@ -212,6 +220,8 @@ fn grade(
     let mut debug_only = false;
     // A memory limit on a workload that runs continuously says as much as a port.
     let mut limited_service = false;
+    // A workload or compose service that restarts it whenever it stops.
+    let mut kept_running = false;
     for (d, (tie, site)) in ev.dockerfiles.iter().zip(&ev.ties) {
         let help = d.default_command_asks_for_help();
         let debugger = d.runs_under_debugger();
@@ -232,10 +242,19 @@ fn grade(
         runs |= *tie == deploy::dockerfile::Tie::Runs && !help && !debugger;
         debug_only |= debugger && *tie == deploy::dockerfile::Tie::Runs;
         let marks = d.service_marks();
-        reportable |= !marks.is_empty() || ev.listens.is_some();
+        reportable |= !marks.is_empty() || ev.listens.is_some() || ev.runs_until_stopped.is_some();
         // An image that asks for help by default, of a program that listens:
         // a command-line tool with a server subcommand, most likely.
         help_only |= help && marks.is_empty();
+        // Or whose image exposes that subcommand's port: the same, said by the image.
+        if let Some((off, what)) = d.port_beside_help() {
+            reportable = true;
+            items.push(Item {
+                path: d.path.clone(),
+                line: d.line_of(off),
+                what: format!("{what}: the port of a server subcommand, beside a default command that asks for help"),
+            });
+        }
         for (off, what, strong) in marks {
             strong_mark |= strong;
             // A weak health check says why it is weak instead.
@@ -271,7 +290,13 @@ fn grade(
                 | "ReplicationController"
         );
         runs |= long_running;
-        reportable |= c.memory_limit.is_some() || (long_running && ev.listens.is_some());
+        // A Deployment, StatefulSet or DaemonSet keeps its containers running:
+        // what it runs by name is a long-lived service, port or not (a Pod
+        // may be a one-off; a workload tied only as the one nearby may run
+        // something else).
+        let kept = t.named && long_running && kind != "Pod";
+        reportable |= c.memory_limit.is_some() || (long_running && ev.listens.is_some()) || kept;
+        kept_running |= kept;
         limited_service |= long_running && c.memory_limit.is_some();
         let limit = c
             .memory_limit
@@ -293,6 +318,7 @@ fn grade(
         // A service restarted whenever it stops is meant to keep running.
         reportable |= svc.memory_limit.is_some() || svc.keeps_running;
         limited_service |= svc.memory_limit.is_some();
+        kept_running |= svc.keeps_running;
         let limit = svc
             .memory_limit
             .as_ref()
@@ -312,7 +338,7 @@ fn grade(
     if !reportable {
         return None;
     }
-    if let Some((path, line, what)) = &ev.listens {
+    for (path, line, what) in ev.listens.iter().chain(&ev.runs_until_stopped) {
         items.push(Item {
             path: path.clone(),
             line: *line,
@@ -331,7 +357,10 @@ fn grade(
             what: why,
         });
     }
-    let serves = ev.listens.is_some() || strong_mark || limited_service;
+    // Waiting to be stopped (`select {}`, a signal) says it is long-lived but
+    // not that it serves: a demo client that publishes until killed waits
+    // too. It makes a finding of an image that runs it, at medium.
+    let serves = ev.listens.is_some() || strong_mark || limited_service || kept_running;
     let mut confidence = if runs && serves {
         Confidence::High
     } else if (help_only || debug_only) && !runs {
@@ -339,6 +368,19 @@ fn grade(
     } else {
         Confidence::Medium
     };
+    // A ConfigMap no file defines may set GOMEMLIMIT: at most medium.
+    for (path, line, name) in &ev.unknown_env_maps {
+        if confidence == Confidence::High {
+            confidence = Confidence::Medium;
+        }
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: format!(
+                "its env comes from ConfigMap {name}, which no file read defines: it may set GOMEMLIMIT (lowers confidence)"
+            ),
+        });
+    }
     if let Some(item) = gpu {
         confidence = Confidence::Low;
         items.push(item);

@@ -683,7 +683,7 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
             }
         }
         at_start = false;
-        let is_go = w == "go" || w.ends_with("/go") || w == "$(GO)" || w == "${GO}";
+        let is_go = w == "go" || w.ends_with("/go") || w == "xx-go" || w == "$(GO)" || w == "${GO}";
         let verb = words.get(i + 1).map(String::as_str);
         if !(is_go && matches!(verb, Some("build" | "install"))) {
             i += 1;
@@ -816,11 +816,31 @@ fn shell_builds(text: &str, root: &Path) -> Vec<Build> {
     let mut out = vec![];
     let mut cwd = root.to_path_buf();
     let mut saved: Vec<PathBuf> = vec![];
+    // The script's plain variables (`out="$PWD/_output/app"`, `pkg="example.com/app"`),
+    // first value kept: a later one is mostly a variant (`out="${out}-${GOOS}"`).
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
     for line in logical_lines(text) {
         let l = line.trim();
         if l.starts_with('#') {
             continue;
         }
+        if let Some((name, value)) = shell_assignment(l) {
+            let value = value.replace("$PWD", "${PWD}");
+            let mut here = vars.clone();
+            here.insert("PWD".to_string(), cwd.to_string_lossy().into_owned());
+            let value = expand(&value, &here, 0);
+            vars.entry(name).or_insert(value);
+            continue;
+        }
+        let expanded;
+        let l = if l.contains('$') && !vars.is_empty() {
+            let mut here = vars.clone();
+            here.insert("PWD".to_string(), cwd.to_string_lossy().into_owned());
+            expanded = expand(&braced_shell_vars(l, &here), &here, 0);
+            expanded.as_str()
+        } else {
+            l
+        };
         for w in super::dockerfile::shell_words(l) {
             match w.as_str() {
                 "(" => saved.push(cwd.clone()),
@@ -847,6 +867,57 @@ fn shell_builds(text: &str, root: &Path) -> Vec<Build> {
             out.extend(command_builds(l, &cwd));
         }
     }
+    out
+}
+
+/// A plain shell assignment `name=value` (or `export`/`local`/`readonly`
+/// before it) whose value is a literal with variables at most, unquoted; None
+/// for a command's output (`$(...)`, backquotes) or a default (`${X:-y}`).
+fn shell_assignment(line: &str) -> Option<(String, String)> {
+    let l = ["export ", "local ", "readonly "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))
+        .unwrap_or(line)
+        .trim_start();
+    let (name, value) = l.split_once('=')?;
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || name.starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let value = value.trim();
+    let value = match value.chars().next() {
+        Some(q @ ('"' | '\'')) => value.strip_prefix(q)?.strip_suffix(q)?,
+        _ if value.contains(char::is_whitespace) => return None,
+        _ => value,
+    };
+    if value.contains("$(") || value.contains('`') || value.contains(":-") {
+        return None;
+    }
+    Some((name.to_string(), value.to_string()))
+}
+
+/// `$NAME` written as `${NAME}` for the names in `vars`, so `expand` reads it.
+fn braced_shell_vars(line: &str, vars: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let end = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let name = &after[..end];
+        if end > 0 && vars.contains_key(name) {
+            out.push_str(&format!("${{{name}}}"));
+        } else {
+            out.push('$');
+            out.push_str(name);
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
     out
 }
 

@@ -197,6 +197,8 @@ pub fn of_script(text: &str) -> Programs {
     // branch, and those last in branches already closed (`then` of an
     // `if` that is now in its `else`).
     let mut frames: Vec<(Vec<usize>, Vec<usize>)> = vec![(vec![], vec![])];
+    // Per frame: whether it is an endless loop's body (`Piece::OpenForever`).
+    let mut forever: Vec<bool> = vec![false];
     let mut previous = Join::Seq;
     // The programs `set -- prog ...` puts in the arguments.
     let mut set_programs: Vec<String> = vec![];
@@ -208,7 +210,10 @@ pub fn of_script(text: &str) -> Programs {
                     set_programs.extend(programs);
                 }
             }
-            Piece::Open => frames.push((vec![], vec![])),
+            Piece::Open | Piece::OpenForever => {
+                frames.push((vec![], vec![]));
+                forever.push(piece == Piece::OpenForever);
+            }
             Piece::Alt => {
                 if let Some(f) = frames.last_mut() {
                     let cur = std::mem::take(&mut f.0);
@@ -218,6 +223,11 @@ pub fn of_script(text: &str) -> Programs {
             Piece::Close => {
                 if frames.len() > 1 {
                     let (cur, closed) = frames.pop().unwrap_or_default();
+                    // What an endless loop runs keeps running: nothing after
+                    // the loop finishes it (nothing after it runs at all).
+                    if forever.pop().unwrap_or(false) {
+                        continue;
+                    }
                     if let Some(parent) = frames.last_mut() {
                         parent.0.extend(cur);
                         parent.0.extend(closed);
@@ -230,7 +240,11 @@ pub fn of_script(text: &str) -> Programs {
                 if is_program && previous == Join::Seq {
                     // Everything that may still be running before it, in
                     // this branch and the ones around it, has finished.
-                    for f in frames.iter_mut() {
+                    for (f, _) in frames
+                        .iter_mut()
+                        .zip(&forever)
+                        .filter(|(_, endless)| !**endless)
+                    {
                         for i in f.0.drain(..) {
                             once[i] = true;
                         }
@@ -307,6 +321,11 @@ enum Piece {
     Cmd(Vec<String>, Join),
     /// `if`, `case`, `while`, `for`, `{`, `(`.
     Open,
+    /// A loop that never ends by its condition (`while true`, `while :`,
+    /// `until false`): what its body runs is started again and again, as a
+    /// supervisor would, so a later command of the body does not make it a
+    /// finished step.
+    OpenForever,
     /// Another branch of the compound: `else`, `elif`, `;;`.
     Alt,
     /// `fi`, `esac`, `done`, `}`, `)`.
@@ -535,7 +554,19 @@ fn commands(line: &str) -> Vec<Piece> {
         };
         while let Some(w) = c.first() {
             match w.as_str() {
-                "if" | "while" | "until" | "{" => pieces.push(Piece::Open),
+                "while" | "until" => {
+                    let endless = if w == "while" {
+                        ["true", ":"]
+                    } else {
+                        ["false", "false"]
+                    };
+                    if c.len() == 2 && endless.contains(&c[1].as_str()) {
+                        pieces.push(Piece::OpenForever);
+                    } else {
+                        pieces.push(Piece::Open);
+                    }
+                }
+                "if" | "{" => pieces.push(Piece::Open),
                 "elif" | "else" => pieces.push(Piece::Alt),
                 "}" => pieces.push(Piece::Close),
                 "then" | "do" | "!" => {}
@@ -701,6 +732,14 @@ mod tests {
         assert_eq!(run(set), ["$@", "orbit"]);
         let sub = "(cd /x && ./init)\n{ ./more; }\n/bin/server\n";
         assert_eq!(run(sub), ["/bin/server"]);
+        // An endless loop starts its body again and again: a supervisor, not a step.
+        let keep = "./migrate\nwhile true; do ./server; sleep 1; done\n";
+        assert_eq!(run(keep), ["./server", "sleep"]);
+        let keep = "until false\ndo\n  if [ -f /x ]; then\n    ./server\n  fi\n  sleep 5\ndone\n";
+        assert_eq!(run(keep), ["./server", "sleep"]);
+        // A loop that ends by its condition (a wait for a port) is a step.
+        let wait = "while ! nc -z db 5432; do ./probe; sleep 1; done\nexec ./server\n";
+        assert_eq!(run(wait), ["./server"]);
     }
 
     #[test]

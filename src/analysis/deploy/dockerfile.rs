@@ -319,6 +319,20 @@ impl Dockerfile {
             + 1
     }
 
+    /// The first `EXPOSE` of an image whose default command only asks for
+    /// help (`ENTRYPOINT ["tool"]`, `CMD ["--help"]`, `EXPOSE 8888`): the port
+    /// of a server subcommand the image is also meant for, as (offset, text).
+    pub fn port_beside_help(&self) -> Option<(usize, String)> {
+        if !self.default_command_asks_for_help() {
+            return None;
+        }
+        self.stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .find(|i| i.keyword == "EXPOSE")
+            .map(|i| (i.line_start, format!("EXPOSE {}", i.args.trim())))
+    }
+
     /// The instructions that say the image serves: `EXPOSE` and `HEALTHCHECK`
     /// (strong), `VOLUME` (weak: a tool may keep its data there too), as
     /// (offset, text, strong). The ports of several `EXPOSE` lines are one
@@ -638,7 +652,17 @@ fn copies(steps: &[Step<'_>]) -> Vec<CopyIns> {
             continue;
         }
         let dest_raw = words.pop().unwrap_or_default();
-        let sources: Vec<String> = words.into_iter().filter(|w| !w.contains("://")).collect();
+        // A context path is relative to the context whatever it starts with
+        // (`COPY /script/entry.sh /` copies the context's `script/entry.sh`);
+        // another stage's path (`--from`) is that image's.
+        let sources: Vec<String> = words
+            .into_iter()
+            .filter(|w| !w.contains("://"))
+            .map(|w| match &from {
+                None if w.starts_with('/') && w != "/" => w.trim_start_matches('/').to_string(),
+                _ => w,
+            })
+            .collect();
         if sources.is_empty() {
             continue;
         }
@@ -1010,7 +1034,8 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
                 }
             }
             at_start = false;
-            let is_go = w == "go" || w.ends_with("/go");
+            // `xx-go` (tonistiigi/xx) is `go` set up to cross-compile.
+            let is_go = w == "go" || w.ends_with("/go") || w == "xx-go";
             let verb = words.get(i + 1).map(String::as_str);
             if !(is_go && matches!(verb, Some("build" | "install"))) {
                 i += 1;

@@ -465,6 +465,18 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
         if LOOPBACK.iter().any(|l| code.contains(l)) {
             continue;
         }
+        // An `http.Server{` literal whose `Addr:` field, on the lines below,
+        // is on the loopback interface.
+        if code.trim_end().ends_with("Server{") {
+            let addr = lines[n + 1..]
+                .iter()
+                .take(8)
+                .take_while(|l| !l.trim_start().starts_with('}'))
+                .find(|l| l.trim_start().starts_with("Addr:"));
+            if addr.is_some_and(|l| LOOPBACK.iter().any(|lb| l.contains(lb))) {
+                continue;
+            }
+        }
         if let Some((needle, label)) = wanted.iter().find(|(w, _)| code.contains(w.as_str())) {
             // Only when an address option is set (`if opts.metricsAddr != "" {`,
             // empty meaning disabled): an opt-in endpoint beside the program's
@@ -497,7 +509,19 @@ fn opt_in_block(lines: &[&str], n: usize) -> bool {
         .find(|l| !l.trim().is_empty() && indent(l) < own);
     opener.is_some_and(|l| {
         let t = l.trim();
-        t.starts_with("if ") && t.ends_with('{') && t.contains(r#"!= """#) && !t.contains("else")
+        // `!= ""` of an address, or `> 0` / `!= 0` of a port: zero means off.
+        // A switch that turns it on (`if cfg.ListenerEnabled {`) too.
+        let switch = t
+            .strip_prefix("if ")
+            .and_then(|c| c.strip_suffix(" {"))
+            .is_some_and(|c| {
+                c.chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '.')
+                    && (c.ends_with("Enabled") || c.ends_with("Enable"))
+            });
+        let off_value =
+            switch || t.contains(r#"!= """#) || t.ends_with("> 0 {") || t.ends_with("!= 0 {");
+        t.starts_with("if ") && t.ends_with('{') && off_value && !t.contains("else")
     })
 }
 
@@ -638,7 +662,10 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     let main = funcs(files, dir)
         .iter()
         .find(|f| f.needle == "main(")
-        .cloned()?;
+        .map(with_root_action)?;
+    if let Some(site) = &main.listens {
+        return Some(site.clone());
+    }
     seen.insert((dir.to_path_buf(), main.needle.clone()));
     let (path, line, what) = reached_listener(
         files,
@@ -657,9 +684,115 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     ))
 }
 
+/// Where the main package in `dir` waits to be stopped rather than for its
+/// work to end: `select {}` (it blocks forever), or, in a file that asks for
+/// termination signals (`signal.Notify(ch, ...)`, `signal.NotifyContext`), a
+/// statement of `func main` itself that only waits on a channel (`<-done`,
+/// `<-ctx.Done()`, `sig := <-ch` of the channel `Notify` fills) outside
+/// goroutines (a helper started with `go` that waits to exit is no such wait). A program that
+/// runs until it is stopped is a daemon, whatever it serves (a chat bridge
+/// that only dials out, a broker whose listeners its library opens). A
+/// `select` with cases, or a receive in a goroutine, is not such a wait.
+pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
+    for f in package_files(files, dir).iter() {
+        let signal = import_name(&f.text, "os/signal");
+        let notify: Vec<String> = signal
+            .as_ref()
+            .map(|name| {
+                code_lines(&f.text)
+                    .filter_map(|l| {
+                        let i = l.find(&format!("{name}.Notify("))?;
+                        let arg = &l[i + name.len() + ".Notify(".len()..];
+                        let ch: String = arg
+                            .trim_start()
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                            .collect();
+                        Some(ch)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let asks = signal.as_ref().is_some_and(|name| {
+            !notify.is_empty()
+                || code_lines(&f.text).any(|l| l.contains(&format!("{name}.NotifyContext(")))
+        });
+        // Inside `func main`, and the indentation of the `go func` literal
+        // being read (it ends at the `}` of that indentation).
+        let mut in_main = false;
+        let mut go_indent: Option<usize> = None;
+        for (n, line) in f.text.lines().enumerate() {
+            if line.starts_with("func ") || line.starts_with('}') {
+                in_main = line.starts_with("func main()");
+                go_indent = None;
+                continue;
+            }
+            let raw = line.split("//").next().unwrap_or("");
+            let code = raw.trim();
+            let indent = raw.len() - raw.trim_start().len();
+            if let Some(open) = go_indent {
+                if indent == open && code.starts_with('}') {
+                    go_indent = None;
+                }
+                continue;
+            }
+            if code.starts_with("go func") && code.ends_with('{') {
+                go_indent = Some(indent);
+                continue;
+            }
+            if !in_main || code.starts_with("go ") {
+                continue;
+            }
+            if code == "select {}" {
+                return Some((
+                    f.path.clone(),
+                    n + 1,
+                    "blocks forever (select {}): it runs until stopped".to_string(),
+                ));
+            }
+            if !asks {
+                continue;
+            }
+            let received = match code.split_once("<-") {
+                Some((before, ch)) => {
+                    let before = before.trim();
+                    let ch = ch.trim();
+                    let plain = !ch.is_empty()
+                        && ch
+                            .chars()
+                            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '(' | ')'));
+                    if !plain {
+                        None
+                    } else if before.is_empty() {
+                        Some(ch)
+                    } else {
+                        // `sig := <-ch` of the channel `Notify` fills.
+                        let assigned = before
+                            .strip_suffix(":=")
+                            .or_else(|| before.strip_suffix('='))
+                            .is_some_and(|v| {
+                                v.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+                            });
+                        (assigned && notify.iter().any(|n| n == ch)).then_some(ch)
+                    }
+                }
+                None => None,
+            };
+            if let Some(ch) = received {
+                return Some((
+                    f.path.clone(),
+                    n + 1,
+                    format!("waits for a termination signal (<-{ch}): it runs until stopped"),
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Deepest chain of calls followed from `main` to a listener: `main` calls
 /// `parca.Run`, which calls the server's `ListenAndServe`, which listens.
-const MAX_CALL_DEPTH: usize = 4;
+const MAX_CALL_DEPTH: usize = 6;
 
 /// A top-level function of a package, read for the calls it makes.
 #[derive(Debug, Clone)]
@@ -673,6 +806,14 @@ struct Func {
     imports: Vec<(String, String)>,
     /// Where its body listens outside a goroutine.
     listens: Option<Site>,
+    /// The bodies of its command literals' own actions (`RunE: func(...) {`,
+    /// `Run:`, `Action:`), and where they listen: the program's action when
+    /// the command has no subcommands (see `func_index`).
+    action: String,
+    action_listens: Option<Site>,
+    /// It adds subcommands (`AddCommand(`, `Subcommands:`, `Commands:`): its
+    /// actions run only when asked for.
+    adds_subcommands: bool,
 }
 
 fn funcs(files: &Files, dir: &Path) -> Arc<Vec<Func>> {
@@ -703,7 +844,7 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
         // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
         // error {`): a callback its owner calls later, if ever (a command-line
         // framework's subcommand action), not a call this function makes.
-        let mut in_field_func: Option<usize> = None;
+        let mut in_field_func: Option<(usize, bool)> = None;
         for (n, line) in f.text.lines().enumerate() {
             if line.starts_with("func ") {
                 out.extend(current.take().map(|(func, _)| func));
@@ -720,6 +861,9 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
                         foreground: String::new(),
                         imports: imports.clone(),
                         listens: None,
+                        action: String::new(),
+                        action_listens: None,
+                        adds_subcommands: false,
                     },
                     n,
                 ));
@@ -736,14 +880,29 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
             let code = line.split("//").next().unwrap_or("");
             let trimmed = code.trim_start();
             let indent = code.len() - trimmed.len();
-            if let Some(open) = in_field_func {
+            if ["AddCommand(", "Subcommands:", "Commands:"]
+                .iter()
+                .any(|k| trimmed.contains(k))
+            {
+                func.adds_subcommands = true;
+            }
+            if let Some((open, action)) = in_field_func {
                 if indent == open && trimmed.starts_with(['}', ')']) {
                     in_field_func = None;
+                } else if action && !trimmed.starts_with("go ") {
+                    func.action.push_str(code);
+                    func.action.push('\n');
+                    if func.action_listens.is_none() {
+                        if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                            func.action_listens = Some((f.path.clone(), n + 1, what.clone()));
+                        }
+                    }
                 }
                 continue;
             }
             if is_field_func(trimmed) {
-                in_field_func = Some(indent);
+                let key = trimmed.split(':').next().unwrap_or("");
+                in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
                 continue;
             }
             if trimmed.starts_with("go func") {
@@ -765,6 +924,23 @@ fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
     out
 }
 
+/// The root command's own action, when `main` builds it or calls the function
+/// that does (`newCommand().Execute()` of a command built with `RunE:
+/// func(...) {`) and it has no subcommands: it runs whatever the arguments,
+/// so it is part of what `main` sets going. A subcommand's constructor, called
+/// deeper or beside an `AddCommand` in `main` (`root.AddCommand(newServeCmd())`),
+/// never counts.
+fn with_root_action(func: &Func) -> Func {
+    let mut f = func.clone();
+    if !f.adds_subcommands && !f.action.is_empty() {
+        f.foreground.push_str(&f.action);
+        if f.listens.is_none() {
+            f.listens = f.action_listens.clone();
+        }
+    }
+    f
+}
+
 /// True when a line opens a composite literal's field whose value spans the
 /// lines below: `Action: func(c *cli.Context) error {`, `Run:
 /// builder.NewRunFunc(` with a function literal on the next line.
@@ -782,15 +958,26 @@ fn is_field_func(trimmed: &str) -> bool {
 /// True when `code` calls `needle`: a method `.Run(` anywhere, a function
 /// `Run(` or `pkg.Run(` not as part of a longer name or selector.
 fn code_calls(code: &str, needle: &str) -> bool {
+    // A function value handed on (`entrypoint.New(cli.Run).Main()`, a task
+    // list `srv.ListenAndServe,`) is called by what it is handed to.
+    let name = needle.trim_end_matches('(');
+    let as_value = |after: &str| after.starts_with([',', ')']) || after.trim_end().is_empty();
     if needle.starts_with('.') {
-        return code.contains(needle);
+        return code.contains(needle)
+            || code
+                .match_indices(name)
+                .any(|(i, _)| as_value(&code[i + name.len()..]));
     }
-    code.match_indices(needle).any(|(i, _)| {
+    let standalone = |i: usize| {
         !code[..i]
             .chars()
             .last()
             .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-    })
+    };
+    code.match_indices(needle).any(|(i, _)| standalone(i))
+        || code
+            .match_indices(name)
+            .any(|(i, _)| standalone(i) && as_value(&code[i + name.len()..]) && i > 0)
 }
 
 /// A listener that `code` (the foreground of a function of the package in
@@ -840,6 +1027,13 @@ fn reached_listener(
         if !seen.insert((d.clone(), f.needle.clone())) {
             continue;
         }
+        // Only when `main` adds no subcommands itself: `root.AddCommand(
+        // cli.Serve())` calls subcommands' constructors too.
+        let f = if depth == 0 && !code.contains("AddCommand(") {
+            with_root_action(&f)
+        } else {
+            f
+        };
         if let Some(site) = &f.listens {
             return Some(site.clone());
         }

@@ -44,6 +44,9 @@ const DEPLOY_FOLDERS: &[&str] = &[
     "infra",
     "dockerfiles",
     "containers",
+    // kubebuilder's and operator-sdk's layout: `config/manager/manager.yaml`.
+    "config",
+    "manager",
 ];
 
 /// Folders never searched for deployment files that set the limit.
@@ -224,6 +227,9 @@ fn git_top(files: &Files, from: &Path) -> Option<PathBuf> {
 pub struct TiedContainer {
     pub manifest: Arc<Manifest>,
     pub index: usize,
+    /// Tied by a name (its container, image, command or workload names the
+    /// binary), not only as the one workload near the package.
+    pub named: bool,
 }
 
 impl TiedContainer {
@@ -262,6 +268,13 @@ pub struct Evidence {
     pub listens: Option<gocode::Site>,
     /// Limits seen that do not apply to this package, and why: (file, line, what).
     pub limits_elsewhere: Vec<gocode::Site>,
+    /// Where the package waits to be stopped (`select {}`, a wait for a
+    /// termination signal): it runs until stopped.
+    pub runs_until_stopped: Option<gocode::Site>,
+    /// `envFrom` ConfigMaps of a tied container that no file read defines:
+    /// they may set `GOMEMLIMIT` (made elsewhere, by hand or by a tool), so
+    /// the finding is less sure. (manifest, line of the container, map name)
+    pub unknown_env_maps: Vec<gocode::Site>,
 }
 
 impl Evidence {
@@ -378,6 +391,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     }
     if !ev.dockerfiles.is_empty() || !ev.containers.is_empty() || !ev.services.is_empty() {
         ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
+        ev.runs_until_stopped = gocode::runs_until_stopped(files, &main.dir);
     }
     let all_maps: Vec<&str> = manifests
         .iter()
@@ -397,11 +411,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .iter()
                 .find(|t| {
                     let c = t.container();
-                    // A ConfigMap defined nowhere on the path may set it: assume so.
-                    c.sets_gomemlimit
-                        || c.env_from.iter().any(|n| {
-                            all_maps.contains(&n.as_str()) || !seen_maps.contains(&n.as_str())
-                        })
+                    c.sets_gomemlimit || c.env_from.iter().any(|n| all_maps.contains(&n.as_str()))
                 })
                 .map(|t| t.manifest.path.clone())
         })
@@ -412,6 +422,22 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .map(|s| s.file.path.clone())
         })
         .or_else(|| limit_set_elsewhere(files, main, &mut ev.limits_elsewhere));
+    // A ConfigMap defined nowhere on the path may set it: not known either way.
+    for t in &ev.containers {
+        let c = t.container();
+        for n in c
+            .env_from
+            .iter()
+            .filter(|n| !seen_maps.contains(&n.as_str()))
+        {
+            let line = t.manifest.text[..c.start.min(t.manifest.text.len())]
+                .matches('\n')
+                .count()
+                + 1;
+            ev.unknown_env_maps
+                .push((t.manifest.path.clone(), line, n.clone()));
+        }
+    }
     ev
 }
 
@@ -957,9 +983,11 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             .copied()
             .filter(|&i| named(&m.containers[i]))
             .collect();
+        let by_workload = workload_named(&m.containers[indices[0]]);
+        let named_tie = !by_name.is_empty() || by_workload;
         let chosen = if !by_name.is_empty() {
             by_name
-        } else if workload_named(&m.containers[indices[0]]) || (*own && own_workloads == 1) {
+        } else if by_workload || (*own && own_workloads == 1) {
             // The pod is the service's (by its name, or as the one workload in the
             // package's own folder): its one container that is not a known sidecar.
             let main_ones: Vec<usize> = indices
@@ -978,6 +1006,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
         tied.extend(chosen.into_iter().map(|index| TiedContainer {
             manifest: (*m).clone(),
             index,
+            named: named_tie,
         }));
     }
     ev.containers = tied;
@@ -1004,6 +1033,7 @@ fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence)
         ev.containers.push(TiedContainer {
             manifest: m.clone(),
             index,
+            named: false,
         });
     }
 }
@@ -1188,7 +1218,7 @@ mod tests {
     }
 
     #[test]
-    fn an_env_from_config_map_defined_elsewhere_may_set_the_limit() {
+    fn an_env_from_config_map_defined_elsewhere_leaves_the_limit_unknown() {
         let tmp = tempfile::tempdir().unwrap();
         let root = std::fs::canonicalize(tmp.path()).unwrap();
         let pod = |map: &str| {
@@ -1197,12 +1227,14 @@ mod tests {
         let main = MainPackage::new(&Files::default(), &root.join("api"), &root, "example.com/x");
         std::fs::create_dir_all(root.join("api")).unwrap();
         std::fs::write(root.join("api/pod.yaml"), pod("elsewhere")).unwrap();
-        assert!(evidence_for(&Files::default(), &main)
-            .limit_set_in
-            .is_some());
+        let ev = evidence_for(&Files::default(), &main);
+        assert!(ev.limit_set_in.is_none());
+        assert_eq!(ev.unknown_env_maps.len(), 1);
+        assert_eq!(ev.unknown_env_maps[0].2, "elsewhere");
         std::fs::write(root.join("api/pod.yaml"), pod("local") + "# x\n").unwrap();
         let ev = evidence_for(&Files::default(), &main);
         assert!(ev.limit_set_in.is_none() && ev.containers.len() == 1);
+        assert!(ev.unknown_env_maps.is_empty());
     }
 
     #[test]
