@@ -2641,6 +2641,21 @@ fn repeating_loop<'r>(file: &GoFile, at: &GoNode<'r>) -> Option<GoNode<'r>> {
         if a.kind() != "for_statement" {
             continue;
         }
+        // The range expression (`for range ticks(d)`) and a for clause's
+        // initializer run once per loop, not once per pass.
+        let runs_once = a.children().any(|c| {
+            let once = match c.kind().as_ref() {
+                "range_clause" => c.field("right"),
+                "for_clause" => c.field("initializer"),
+                _ => None,
+            };
+            once.is_some_and(|o| {
+                o.range().start <= at.range().start && at.range().end <= o.range().end
+            })
+        });
+        if runs_once {
+            continue;
+        }
         let header: Vec<GoNode> = a
             .children()
             .filter(|c| c.is_named() && c.kind() != "block" && c.kind() != "comment")

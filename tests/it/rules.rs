@@ -169,6 +169,7 @@ cases! {
         neg_once,
         neg_once_func,
         neg_quit_channel,
+        neg_range_clause_once,
         neg_suppressed,
         neg_ticker_exit,
         neg_worker,

@@ -624,7 +624,6 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
     if module_path.is_empty() {
         return None;
     }
-    let sources = package_files(files, dir);
     for imp in &own.imports {
         let Some(next) = module_folder(imp, module_path, module_root) else {
             continue;
@@ -643,15 +642,21 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_uppercase());
+        // Not from a command literal's action (`Action: func(c *cli.Context)
+        // error { keyservice.Run(...) }`) of a program with subcommands: that
+        // runs only when the subcommand is asked for.
         let called_in_foreground = exported
-            && sources.iter().any(|f| {
-                import_name(&f.text, imp).is_some_and(|name| {
-                    if method.starts_with('.') {
-                        calls_outside_goroutines(&f.text, method)
-                    } else {
-                        calls_outside_goroutines(&f.text, &format!("{name}.{method}"))
-                    }
-                })
+            && funcs(files, dir).iter().map(with_root_action).any(|f| {
+                f.imports
+                    .iter()
+                    .find(|(_, path)| path == imp)
+                    .is_some_and(|(name, _)| {
+                        if method.starts_with('.') {
+                            code_calls(&f.foreground, method)
+                        } else {
+                            code_calls(&f.foreground, &format!("{name}.{method}"))
+                        }
+                    })
             });
         if called_in_foreground {
             return Some((path.clone(), *line, what.to_string()));
@@ -823,104 +828,117 @@ fn funcs(files: &Files, dir: &Path) -> Arc<Vec<Func>> {
 /// The top-level functions of the package in `dir` (gofmt's layout: a body
 /// ends at the first line that is `}`).
 fn func_index(files: &Files, dir: &Path) -> Vec<Func> {
+    package_files(files, dir)
+        .iter()
+        .flat_map(|f| file_funcs(&f.path, &f.text))
+        .collect()
+}
+
+/// The top-level functions of one file (`func_index`).
+fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
     let mut out = vec![];
-    for f in package_files(files, dir).iter() {
-        let paths = imports_of(&f.text);
-        let imports: Vec<(String, String)> = paths
-            .iter()
-            .filter_map(|p| Some((import_name(&f.text, p)?, p.clone())))
-            .collect();
-        let sites: Vec<(usize, String)> = listen_sites(&f.text, &paths)
-            .into_iter()
-            .filter(|(_, _, in_go)| !in_go)
-            .map(|(line, what, _)| {
-                let what = what.split('\u{0}').next().unwrap_or(&what).to_string();
-                (line, what)
-            })
-            .collect();
-        let mut current: Option<(Func, usize)> = None;
-        let mut in_go = false;
-        // The indentation of a composite literal's field that spans lines,
-        // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
-        // error {`): a callback its owner calls later, if ever (a command-line
-        // framework's subcommand action), not a call this function makes.
-        let mut in_field_func: Option<(usize, bool)> = None;
-        for (n, line) in f.text.lines().enumerate() {
-            if line.starts_with("func ") {
-                out.extend(current.take().map(|(func, _)| func));
-                let needle = func_call_needle(line);
-                let exported = needle
-                    .trim_start_matches('.')
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_uppercase());
-                current = Some((
-                    Func {
-                        needle,
-                        exported,
-                        foreground: String::new(),
-                        imports: imports.clone(),
-                        listens: None,
-                        action: String::new(),
-                        action_listens: None,
-                        adds_subcommands: false,
-                    },
-                    n,
-                ));
-                in_go = false;
-                continue;
-            }
-            let Some((func, _)) = current.as_mut() else {
-                continue;
-            };
-            if line.starts_with('}') {
-                out.extend(current.take().map(|(func, _)| func));
-                continue;
-            }
-            let code = line.split("//").next().unwrap_or("");
-            let trimmed = code.trim_start();
-            let indent = code.len() - trimmed.len();
-            if ["AddCommand(", "Subcommands:", "Commands:"]
-                .iter()
-                .any(|k| trimmed.contains(k))
-            {
-                func.adds_subcommands = true;
-            }
-            if let Some((open, action)) = in_field_func {
-                if indent == open && trimmed.starts_with(['}', ')']) {
-                    in_field_func = None;
-                } else if action && !trimmed.starts_with("go ") {
-                    func.action.push_str(code);
-                    func.action.push('\n');
-                    if func.action_listens.is_none() {
-                        if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
-                            func.action_listens = Some((f.path.clone(), n + 1, what.clone()));
-                        }
+    let paths = imports_of(text);
+    let imports: Vec<(String, String)> = paths
+        .iter()
+        .filter_map(|p| Some((import_name(text, p)?, p.clone())))
+        .collect();
+    let sites: Vec<(usize, String)> = listen_sites(text, &paths)
+        .into_iter()
+        .filter(|(_, _, in_go)| !in_go)
+        .map(|(line, what, _)| {
+            let what = what.split('\u{0}').next().unwrap_or(&what).to_string();
+            (line, what)
+        })
+        .collect();
+    let mut current: Option<(Func, usize)> = None;
+    let mut in_go = false;
+    // The indentation of a composite literal's field that spans lines,
+    // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
+    // error {`): a callback its owner calls later, if ever (a command-line
+    // framework's subcommand action), not a call this function makes.
+    let mut in_field_func: Option<(usize, bool)> = None;
+    for (n, line) in text.lines().enumerate() {
+        if line.starts_with("func ") {
+            out.extend(current.take().map(|(func, _)| func));
+            let needle = func_call_needle(line);
+            let exported = needle
+                .trim_start_matches('.')
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase());
+            current = Some((
+                Func {
+                    needle,
+                    exported,
+                    foreground: String::new(),
+                    imports: imports.clone(),
+                    listens: None,
+                    action: String::new(),
+                    action_listens: None,
+                    adds_subcommands: false,
+                },
+                n,
+            ));
+            in_go = false;
+            continue;
+        }
+        let Some((func, _)) = current.as_mut() else {
+            continue;
+        };
+        if line.starts_with('}') {
+            out.extend(current.take().map(|(func, _)| func));
+            continue;
+        }
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        let indent = code.len() - trimmed.len();
+        // `app.Commands = []cli.Command{...}` (urfave/cli v1) adds them too.
+        if [
+            "AddCommand(",
+            "Subcommands:",
+            "Commands:",
+            ".Commands = ",
+            ".Subcommands = ",
+        ]
+        .iter()
+        .any(|k| trimmed.contains(k))
+        {
+            func.adds_subcommands = true;
+        }
+        if let Some((open, action)) = in_field_func {
+            if indent == open && trimmed.starts_with(['}', ')']) {
+                in_field_func = None;
+            } else if action && !trimmed.starts_with("go ") {
+                func.action.push_str(code);
+                func.action.push('\n');
+                if func.action_listens.is_none() {
+                    if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                        func.action_listens = Some((path.to_path_buf(), n + 1, what.clone()));
                     }
                 }
-                continue;
             }
-            if is_field_func(trimmed) {
-                let key = trimmed.split(':').next().unwrap_or("");
-                in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
-                continue;
-            }
-            if trimmed.starts_with("go func") {
-                in_go = true;
-            }
-            if in_go || trimmed.starts_with("go ") {
-                continue;
-            }
-            func.foreground.push_str(code);
-            func.foreground.push('\n');
-            if func.listens.is_none() {
-                if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
-                    func.listens = Some((f.path.clone(), n + 1, what.clone()));
-                }
+            continue;
+        }
+        if is_field_func(trimmed) {
+            let key = trimmed.split(':').next().unwrap_or("");
+            in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
+            continue;
+        }
+        if trimmed.starts_with("go func") {
+            in_go = true;
+        }
+        if in_go || trimmed.starts_with("go ") {
+            continue;
+        }
+        func.foreground.push_str(code);
+        func.foreground.push('\n');
+        if func.listens.is_none() {
+            if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                func.listens = Some((path.to_path_buf(), n + 1, what.clone()));
             }
         }
-        out.extend(current.map(|(func, _)| func));
     }
+    out.extend(current.map(|(func, _)| func));
     out
 }
 
@@ -1075,42 +1093,6 @@ fn func_call_needle(line: &str) -> String {
     } else {
         format!("{name}(")
     }
-}
-
-/// True when a function body of `text` calls `needle` (`server.Run(` or a
-/// method `.Run(`) on a line that does not start a goroutine and is not
-/// inside a `go func` literal.
-fn calls_outside_goroutines(text: &str, needle: &str) -> bool {
-    let qualified = !needle.starts_with('.');
-    let mut in_go = false;
-    let mut in_func = false;
-    for line in text.lines() {
-        if line.starts_with("func ") {
-            in_func = true;
-            in_go = false;
-        } else if line.starts_with('}') {
-            in_go = false;
-        }
-        let code = line.split("//").next().unwrap_or("");
-        let trimmed = code.trim_start();
-        if trimmed.starts_with("go func") {
-            in_go = true;
-        }
-        if !in_func || in_go || trimmed.starts_with("go ") {
-            continue;
-        }
-        let hit = code.match_indices(needle).any(|(i, _)| {
-            !qualified
-                || !code[..i]
-                    .chars()
-                    .last()
-                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
-        });
-        if hit {
-            return true;
-        }
-    }
-    false
 }
 
 /// A `debug.SetMemoryLimit` in a request handler of the main package or a
@@ -1284,13 +1266,25 @@ mod tests {
 
     #[test]
     fn calls_in_goroutines_do_not_block() {
+        let calls = |text: &str, needle: &str| {
+            file_funcs(Path::new("main.go"), text)
+                .iter()
+                .map(with_root_action)
+                .any(|f| code_calls(&f.foreground, needle))
+        };
         let bg = "package main\n\nimport \"x/lib/httpserver\"\n\nfunc main() {\n\tgo httpserver.Serve(addrs)\n\tbackup()\n}\n";
-        assert!(!calls_outside_goroutines(bg, "httpserver.Serve("));
+        assert!(!calls(bg, "httpserver.Serve("));
         let fg = "package main\n\nimport \"x/internal/server\"\n\nfunc main() {\n\tserver.New(\":80\").Run()\n}\n";
-        assert!(calls_outside_goroutines(fg, ".Run("));
-        assert!(!calls_outside_goroutines(fg, "xserver.Run("));
+        assert!(calls(fg, ".Run("));
+        assert!(!calls(fg, "xserver.Run("));
         let lit = "package main\n\nfunc main() {\n\tgo func() {\n\t\tserver.Run()\n\t}()\n}\n";
-        assert!(!calls_outside_goroutines(lit, "server.Run("));
+        assert!(!calls(lit, "server.Run("));
+        // A subcommand's action (urfave/cli's `app.Commands = ...`) runs only
+        // when asked for; the root action of a program without subcommands always.
+        let sub = "package main\n\nfunc main() {\n\tapp := cli.NewApp()\n\tapp.Commands = []cli.Command{\n\t\t{\n\t\t\tName: \"serve\",\n\t\t\tAction: func(c *cli.Context) error {\n\t\t\t\treturn server.Run()\n\t\t\t},\n\t\t},\n\t}\n\tapp.Run(os.Args)\n}\n";
+        assert!(!calls(sub, "server.Run("));
+        let root = "package main\n\nfunc main() {\n\tapp := &cli.App{\n\t\tName: \"keepd\",\n\t\tAction: func(c *cli.Context) error {\n\t\t\treturn server.Run()\n\t\t},\n\t}\n\tapp.Run(os.Args)\n}\n";
+        assert!(calls(root, "server.Run("));
         assert_eq!(func_call_needle("func (s *Server) Run() {"), ".Run(");
         assert_eq!(
             func_call_needle("func NewTCPListener(name string) {"),
