@@ -422,6 +422,7 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
             }
         }
     }
+    let recipes = recipes_by_target(&lines);
     let mut out = vec![];
     let mut images = vec![];
     let mut curdirs: Vec<PathBuf> = vec![];
@@ -458,6 +459,24 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
                             None => ctx.join("Dockerfile"),
                         };
                         images.push((df, Some(ctx)));
+                    }
+                }
+            }
+            // `OUT=. NAME=$@ $(MAKE) build`: the called target's builds, with
+            // those variables set for it.
+            for t in &targets {
+                let t_exp = expand(t, &vars, 0);
+                if let Some((overrides, called)) = sub_make(recipe, &t_exp) {
+                    let mut sub_vars = vars.clone();
+                    for (k, v) in overrides {
+                        let v = expand(&v, &vars, 0);
+                        sub_vars.insert(k, v);
+                    }
+                    for c in &called {
+                        for r in recipes.get(c).into_iter().flatten() {
+                            let line = expand(r, &sub_vars, 0).replace("$@", c).replace("$$", "$");
+                            out.extend(command_builds(&line, dir));
+                        }
                     }
                 }
             }
@@ -504,6 +523,65 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
     }
     out.dedup();
     (out, images)
+}
+
+/// The recipe lines of each plain target (no `%`), make's prefixes dropped.
+fn recipes_by_target(lines: &[String]) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut targets: Vec<String> = vec![];
+    for l in lines {
+        if let Some(recipe) = l.strip_prefix('\t') {
+            let recipe = recipe.trim_start().trim_start_matches(['@', '-', '+']);
+            for t in &targets {
+                out.entry(t.clone()).or_default().push(recipe.to_string());
+            }
+            continue;
+        }
+        if l.trim().is_empty() || l.trim_start().starts_with('#') || assignment(l).is_some() {
+            continue;
+        }
+        targets = rule_head(l)
+            .map(|(ts, _)| ts.into_iter().filter(|t| !t.contains('%')).collect())
+            .unwrap_or_default();
+    }
+    out
+}
+
+/// A recipe that runs make again in the same folder with variables set on its
+/// command line (`OUTPUT_DIR=. BINARY_NAME=$@ $(MAKE) build`): those
+/// assignments (`$@` as the calling target `target`) and the targets called.
+/// None for any other line, and for `make -C DIR` / `-f FILE` (another folder's
+/// or file's rules).
+fn sub_make(recipe: &str, target: &str) -> Option<(Vec<(String, String)>, Vec<String>)> {
+    let words = super::dockerfile::shell_words(recipe);
+    let at = words
+        .iter()
+        .position(|w| w == "$(MAKE)" || w == "${MAKE}" || w == "make")?;
+    let mut overrides = vec![];
+    for w in &words[..at] {
+        let (k, v) = w.split_once('=')?;
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        overrides.push((k.to_string(), v.replace("$@", target)));
+    }
+    let mut called = vec![];
+    for w in &words[at + 1..] {
+        if matches!(w.as_str(), "&&" | "||" | ";" | "|") {
+            break;
+        }
+        if w == "-C" || w == "-f" || w.starts_with("--directory") || w.starts_with("--file") {
+            return None;
+        }
+        if w.starts_with('-') {
+            continue;
+        }
+        match w.split_once('=') {
+            Some((k, v)) => overrides.push((k.to_string(), v.replace("$@", target))),
+            None => called.push(w.clone()),
+        }
+    }
+    (!called.is_empty()).then_some((overrides, called))
 }
 
 /// `NAME = value` (with `:=`, `::=`, `?=`, `+=`, an optional `export`).
@@ -1028,6 +1106,18 @@ mod tests {
             vec!["app-server"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn a_recipe_that_runs_make_again_with_variables_set() {
+        // The target runs make on another target with variables on its command
+        // line: that target's build gives the binary the caller's name.
+        let mk = "OUTPUT_DIR?=_output\nBINARY_NAME?=gateway-$(OS)\n\ngateway:\n\tOUTPUT_DIR=. BINARY_NAME=$@ $(MAKE) build\n\n.PHONY: build\nbuild:\n\t@mkdir -p $(OUTPUT_DIR)\n\tCGO_ENABLED=0 go build -o \"$(OUTPUT_DIR)/$(BINARY_NAME)\" ./cmd/gatewayd\n\nother:\n\t$(MAKE) -C sub build\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        let got = names(&b, "/r/cmd/gatewayd", "x/cmd/gatewayd");
+        assert!(got.contains(&"gateway".to_string()), "{got:?}");
+        assert_eq!(sub_make("$(MAKE) -C sub build", "other"), None);
+        assert_eq!(sub_make("go build ./...", "x"), None);
     }
 
     #[test]
