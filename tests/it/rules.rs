@@ -303,6 +303,8 @@ cases! {
         inventory__pos_main,
         keptpod__cmd__ledgerprobe__neg_main,
         keptpod__cmd__ledgerwatch__pos_main,
+        kustomlayout__cmd__fleet__neg_main,
+        kustomlayout__cmd__fleetsweep__pos_main,
         kubeop__cmd__auditor__neg_main,
         kubeop__cmd__manager__pos_main,
         kubeop__cmd__webhooks__low_main,

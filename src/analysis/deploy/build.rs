@@ -85,17 +85,33 @@ pub fn names_for(
     dir: &Path,
     import_path: &str,
 ) -> Vec<String> {
-    let model = repo_builds(files, repo_root);
+    names_in(&repo_builds(files, repo_root), dir, import_path)
+}
+
+/// [`names_for`] over a build model.
+fn names_in(model: &RepoBuilds, dir: &Path, import_path: &str) -> Vec<String> {
     let mut out = vec![];
     for b in &model.builds {
         let Some(stem) = target_stem(b, dir, import_path) else {
             continue;
         };
         let output = b.output.replace('%', &stem);
-        if let Some(name) = binary_name(&output) {
-            if !out.contains(&name) {
-                out.push(name);
-            }
+        let Some(name) = binary_name(&output) else {
+            continue;
+        };
+        // A name another build gives another package (the Makefile's
+        // `-o bin/demo-server ./cmd/demo-server` beside a test script's
+        // `-o bin/demo-server cmd/sidecar/main.go`) says nothing about this one.
+        // (The same line read from several folders, as scripts and `$(CURDIR)`
+        // recipes are, is one build: its target is written alike.)
+        let contested = model.builds.iter().any(|o| {
+            o.target != b.target
+                && target_stem(o, dir, import_path).is_none()
+                && !o.output.contains('%')
+                && binary_name(&o.output).as_deref() == Some(name.as_str())
+        });
+        if !contested && !out.contains(&name) {
+            out.push(name);
         }
     }
     out
@@ -105,7 +121,8 @@ pub fn names_for(
 /// plain build).
 fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
     let t = b.target.trim_end_matches('/');
-    let is_path = t.starts_with('.') || t.starts_with('/');
+    // Go files are always paths (`go build -o bin/keda cmd/operator/main.go`).
+    let is_path = t.starts_with('.') || t.starts_with('/') || t.ends_with(".go");
     if !is_path {
         // An import path (maybe with a version or a pattern stem).
         let t = t.split('@').next().unwrap_or(t);
@@ -118,7 +135,11 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
             None => (t == import_path).then(String::new),
         };
     }
-    let t = t.strip_suffix("/main.go").unwrap_or(t);
+    // A Go file stands for its folder's package.
+    let t = match t.rsplit_once('/') {
+        Some((folder, file)) if file.ends_with(".go") => folder,
+        _ => t,
+    };
     match t.split_once('%') {
         Some((pre, post)) => {
             let base = normalize(&b.cwd.join(pre.trim_end_matches('/')));
@@ -1104,6 +1125,32 @@ mod tests {
         assert_eq!(
             names(&b, "/r/cmd/server", "x/cmd/server"),
             vec!["app-server"]
+        );
+        assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn a_name_two_packages_are_built_under_is_neither_ones() {
+        let mk = "all:\n\tgo build -o bin/relay ./cmd/relay\n\tgo build -o bin/relay cmd/probe/main.go\n\tgo build -o bin/probe ./cmd/probe\n";
+        let model = RepoBuilds {
+            builds: makefile_builds(mk, Path::new("/r")),
+            ..RepoBuilds::default()
+        };
+        // `relay` is claimed by two packages: it names neither.
+        assert_eq!(
+            names_in(&model, Path::new("/r/cmd/probe"), "x/cmd/probe"),
+            vec!["probe"]
+        );
+        assert!(names_in(&model, Path::new("/r/cmd/relay"), "x/cmd/relay").is_empty());
+    }
+
+    #[test]
+    fn a_build_of_go_files_builds_their_folder() {
+        let mk = "build:\n\tgo build -ldflags $(LDFLAGS) -o bin/keeper cmd/operator/main.go\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(
+            names(&b, "/r/cmd/operator", "x/cmd/operator"),
+            vec!["keeper"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
     }

@@ -242,7 +242,13 @@ impl Dockerfile {
                 }
             }
         }
-        names.retain(|n| !n.is_empty() && n != ".");
+        // What this Dockerfile itself builds from another package is that
+        // package's binary, whatever name another build gives this one (a test
+        // script's `go build -o bin/demo-server cmd/sidecar/main.go`).
+        let built_here: Vec<String> = names[pkg.binaries.len()..].to_vec();
+        names.retain(|n| {
+            !n.is_empty() && n != "." && (built_here.contains(n) || !others.contains(n))
+        });
         others.retain(|n| !n.is_empty() && n != "." && !names.contains(n));
         follow_renames(&mut names, &copies);
         follow_renames(&mut others, &copies);
@@ -770,7 +776,8 @@ fn target_match(
     if base.contains("...") || base.contains('$') {
         return false;
     }
-    if !(base.starts_with('.') || base.starts_with('/')) {
+    // Go files are always paths (`go build -o app cmd/app/main.go`).
+    if !(base.starts_with('.') || base.starts_with('/') || base.ends_with(".go")) {
         // An import path, with an optional `@version`.
         let base = base.split('@').next().unwrap_or(base);
         return if pattern {
@@ -1232,6 +1239,15 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             tie_of("FROM golang:1.23\nRUN apt-get update\n", "", &[]),
             Tie::None
         );
+    }
+
+    #[test]
+    fn go_files_are_paths_and_its_own_builds_decide() {
+        // `go build -o NAME cmd/x/main.go` builds cmd/x: the image runs it.
+        let files = "FROM golang:1.23 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o server cmd/api/main.go && go build -o worker cmd/jobs/main.go\nFROM alpine\nCOPY --from=build /src/server /usr/bin/server\nCMD [\"server\"]\n";
+        assert_eq!(tie_of(files, "cmd/api", &[]), Tie::Runs);
+        assert_eq!(tie_of(files, "cmd/jobs", &[]), Tie::None);
+        assert_eq!(tie_of(files, "cmd/other", &[]), Tie::None);
     }
 
     #[test]

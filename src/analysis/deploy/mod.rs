@@ -841,6 +841,13 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
             for s2 in deploy_subfolders(files, &s) {
                 out.push((s2, own));
             }
+            // A kustomize layout keeps each component's manifests a level or
+            // two further down (`deployment/base/gc/gc.yaml`).
+            for s2 in nested_folders(files, &s, 2) {
+                if !out.iter().any(|(o, _)| o == &s2) {
+                    out.push((s2, own));
+                }
+            }
         }
         if d == main.top || !d.starts_with(&main.top) {
             break;
@@ -848,6 +855,33 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
         dir = d.parent();
         own = false;
     }
+    out
+}
+
+/// The folders below `dir`, `levels` deep at most, leaving out hidden ones and
+/// Helm charts (a folder with a `Chart.yaml`: its templates are read as a chart).
+fn nested_folders(files: &Files, dir: &Path, levels: usize) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = stack.pop() {
+        if depth >= levels {
+            continue;
+        }
+        let Some(entries) = files.read_dir(&d) else {
+            continue;
+        };
+        for e in entries
+            .iter()
+            .filter(|e| e.is_dir && !e.name.starts_with('.'))
+        {
+            if files.is_file(&e.path.join("Chart.yaml")) || e.name == "templates" {
+                continue;
+            }
+            out.push(e.path.clone());
+            stack.push((e.path.clone(), depth + 1));
+        }
+    }
+    out.sort();
     out
 }
 
@@ -914,10 +948,16 @@ fn image_name(image: &str) -> &str {
 /// True when a container runs one of `bins`: its name or its image's name
 /// names it, or its `command` executes it (an argument does not count).
 fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
+    // A `command` says what runs: a container `nfd-gc` of the project's image
+    // with `command: [nfd-gc]` does not run the image's `nfd`, however its
+    // name or image reads.
+    if !c.programs.is_empty() {
+        return bins
+            .iter()
+            .any(|bin| c.programs.iter().any(|p| dockerfile::names_binary(p, bin)));
+    }
     bins.iter().any(|bin| {
-        mentions(&c.name, bin)
-            || (!is_sidecar(&c.image) && mentions(image_name(&c.image), bin))
-            || c.programs.iter().any(|p| dockerfile::names_binary(p, bin))
+        mentions(&c.name, bin) || (!is_sidecar(&c.image) && mentions(image_name(&c.image), bin))
     })
 }
 
@@ -958,9 +998,11 @@ fn service_runs(s: &compose::Service, bins: &[String], entry_images: &[String]) 
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
     let named = |c: &kubernetes::Container| container_named(c, &main.binaries);
+    // The workload's name ties its container unless that container's
+    // `command` says what it runs (see `container_named`).
     let workload_named = |c: &kubernetes::Container| {
         let w = c.workload.split(' ').nth(1).unwrap_or("");
-        main.binaries.iter().any(|bin| mentions(w, bin))
+        c.programs.is_empty() && main.binaries.iter().any(|bin| mentions(w, bin))
     };
     let mut tied = vec![];
     // Workloads as (file, document), each with its containers' indices.
