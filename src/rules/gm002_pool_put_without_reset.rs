@@ -386,18 +386,7 @@ fn stores_grown(n: &GoNode, names: &[String], kind: &Pooled) -> bool {
 /// returns the slice as it came. The whole outer function is searched because a
 /// deferred closure stores back what the body grows later.
 fn copy_grown(store: &GoNode, copy: &str) -> bool {
-    let mut outer = None;
-    let mut up = store.parent();
-    while let Some(n) = up {
-        if matches!(
-            n.kind().as_ref(),
-            "function_declaration" | "method_declaration" | "func_literal"
-        ) {
-            outer = Some(n.clone());
-        }
-        up = n.parent();
-    }
-    let Some(outer) = outer else {
+    let Some(outer) = store.ancestors().filter(scope::is_function).last() else {
         return true;
     };
     let copy = [copy.to_string()];
