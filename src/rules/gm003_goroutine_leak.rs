@@ -553,6 +553,8 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>, by_value_stop:
                 }
                 OwnerStop::Method if passed_over => "the fix gives its owner a done channel that the owner's stop method closes (a context the caller hands in is not ended by that method)".into(),
                 OwnerStop::Method => "no context in scope: the fix gives its owner a done channel that the owner's stop method closes".into(),
+                OwnerStop::Closed if passed_over => "the fix waits on the channel the owner's stop method already closes (a context the caller hands in is not ended by that method)".into(),
+                OwnerStop::Closed => "no context in scope: the fix waits on the channel the owner's stop method already closes".into(),
             };
             return Outcome::Report {
                 grounds: Grounds::default(),
@@ -1848,7 +1850,7 @@ fn owner_fix<'r>(
     if let Some(starter) = scope::enclosing_function(go_stmt) {
         if let Some(field) = declared
             .iter()
-            .find(|f| closes(&starter, &owner.outside, f))
+            .find(|f| starter_closes_later(&starter, go_stmt, &owner.outside, f))
         {
             let starter_name = callers::function_name(&starter).unwrap_or_default();
             let plan = FixPlan {
@@ -1911,6 +1913,11 @@ fn owner_fix<'r>(
         });
         (closes(stop, &r, name) || by_helper).then(|| name.clone())
     });
+    let stop_kind = if reused.is_some() {
+        OwnerStop::Closed
+    } else {
+        OwnerStop::Method
+    };
     let mut edits = vec![];
     let mut imports = vec![];
     let field = match reused {
@@ -2010,15 +2017,18 @@ fn owner_fix<'r>(
         )),
         ..FixPlan::default()
     };
-    Ok((plan, OwnerStop::Method))
+    Ok((plan, stop_kind))
 }
 
 /// Who closes the channel the owner fix waits on.
 enum OwnerStop {
     /// The function that starts the goroutine, through the stop it hands back.
     Starter,
-    /// The owner type's stop method (`Close`, `Stop`, `Shutdown`).
+    /// The owner type's stop method (`Close`, `Stop`, `Shutdown`), through a
+    /// channel the fix adds.
     Method,
+    /// The owner type's stop method, through a channel it already closes.
+    Closed,
 }
 
 /// The channel fields of a struct's field list (`stopped chan struct{}`).
@@ -2049,17 +2059,46 @@ fn owner_has_field(fields: &GoNode, name: &str) -> bool {
 /// True when `func` closes the field `field` of the value it calls `recv`
 /// (`close(recv.field)`, anywhere in it, closures included).
 fn closes(func: &GoNode, recv: &str, field: &str) -> bool {
-    func.dfs().any(|n| {
-        n.kind() == "call_expression"
-            && n.field("function").is_some_and(|f| f.text() == "close")
-            && n.field("arguments").is_some_and(|a| {
-                a.named_children()
-                    .find(|c| c.kind() != "comment")
-                    .is_some_and(|c| {
-                        crate::analysis::pools::unparen(&c).text() == format!("{recv}.{field}")
-                    })
-            })
-    })
+    !closing_calls(func, recv, field).is_empty()
+}
+
+/// The `close(recv.field)` calls in `func`, closures included.
+fn closing_calls<'r>(func: &GoNode<'r>, recv: &str, field: &str) -> Vec<GoNode<'r>> {
+    let target = format!("{recv}.{field}");
+    func.dfs()
+        .filter(|n| {
+            n.kind() == "call_expression"
+                && n.field("function").is_some_and(|f| f.text() == "close")
+                && n.field("arguments").is_some_and(|a| {
+                    a.named_children()
+                        .find(|c| c.kind() != "comment")
+                        .is_some_and(|c| crate::analysis::pools::unparen(&c).text() == target)
+                })
+        })
+        .collect()
+}
+
+/// True when the starter closes `recv.field` only later, in a closure it
+/// hands back or stores (`return func() { close(w.stopped); t.Stop() }`), not
+/// as it runs: a channel closed before or as the starter returns (`close(ready)`,
+/// `defer close(started)`) signals something else, and waiting on it would end
+/// the goroutine at once.
+fn starter_closes_later(starter: &GoNode, go_stmt: &GoNode, recv: &str, field: &str) -> bool {
+    let calls = closing_calls(starter, recv, field);
+    !calls.is_empty()
+        && calls.iter().all(|call| {
+            let in_closure = call
+                .ancestors()
+                .take_while(|a| a.range() != starter.range())
+                .any(|a| a.kind() == "func_literal");
+            let in_goroutine = go_stmt.range().start <= call.range().start
+                && call.range().end <= go_stmt.range().end;
+            let deferred_literal = call
+                .ancestors()
+                .take_while(|a| a.range() != starter.range())
+                .any(|a| a.kind() == "defer_statement");
+            in_closure && !in_goroutine && !deferred_literal
+        })
 }
 
 #[cfg(test)]

@@ -189,6 +189,7 @@ cases! {
         pos_owner_reuse,
         pos_owner_stop_no_sync,
         pos_owner_stop_via_helper,
+        pos_ready_closed_at_start,
         pos_retry_loop,
         pos_textbook,
         pos_ticker_range,
