@@ -90,10 +90,48 @@ fn analyse<'r>(file: &'r GoFile, put: &GoNode<'r>) -> Option<Outcome> {
     }
     let confidence = if fill.direct {
         Confidence::High
+    } else if let Some(other) = reset_at_another_put(file, put, &receiver) {
+        // Handed to code that may write it, and the code's own rule is that
+        // this pool's objects go back empty: this path forgot it.
+        grounds.push(file.evidence(
+            other,
+            "another Put of this pool resets its object first: they are meant to go back empty",
+        ));
+        Confidence::High
     } else {
         Confidence::Medium
     };
     Some(fix_for(file, put, &name, &kind, deferred).graded(grounds.at(confidence)))
+}
+
+/// Where another `Put` of the same pool (the same receiver text) comes right
+/// after a statement that resets the object it puts.
+fn reset_at_another_put(file: &GoFile, put: &GoNode, receiver: &GoNode) -> Option<usize> {
+    let pool = receiver.text();
+    pools::method_calls(file, "Put", 1)
+        .into_iter()
+        .filter(|c| c.range() != put.range())
+        .find(|c| {
+            let same_pool = pools::method_call(c, "Put", 1).is_some_and(|r| r.text() == pool);
+            let Some(arg) = c
+                .field("arguments")
+                .and_then(|a| a.named_children().find(|x| x.kind() != "comment"))
+                .map(|a| pools::unparen(&a))
+                .filter(|a| a.kind() == "identifier")
+            else {
+                return false;
+            };
+            let names = [arg.text().to_string()];
+            let before = scope::as_statement(c).and_then(|stmt| {
+                let mut prev = stmt.prev();
+                while prev.as_ref().is_some_and(|p| p.kind() == "comment") {
+                    prev = prev.and_then(|p| p.prev());
+                }
+                prev
+            });
+            same_pool && before.is_some_and(|b| b.dfs().any(|n| pools::resets(file, &n, &names)))
+        })
+        .map(|c| c.range().start)
 }
 
 /// What filled the pooled object on the way to the Put: where, in words, and

@@ -23,7 +23,8 @@ use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
 use crate::outcome::{FixPlan, Grounds, Outcome};
 
-/// Folder names that hold test, end-to-end, benchmark, demo and example apps:
+/// Folder names that hold test, end-to-end, benchmark, demo, example and
+/// documentation apps (a tutorial's guestbook):
 /// a main below one is likely not a service anyone deploys with a memory
 /// limit, so its finding is low confidence (unless the `include-test-apps`
 /// option asks for them). A name alone never silences the rule.
@@ -38,6 +39,7 @@ const TEST_APP_FOLDERS: &[&str] = &[
     "examples",
     "demo",
     "demos",
+    "docs",
 ];
 
 #[cfg(test)]
@@ -46,7 +48,7 @@ fn is_test_app(repo_rel_dir: &str) -> bool {
 }
 
 /// The folder (repository-relative) whose name says it holds a test, mock,
-/// fake, example or demo app: `tests/`, `test-server/`, `mocks/`,
+/// fake, example, demo or documentation app: `tests/`, `test-server/`, `mocks/`,
 /// `fake-registry/`, `loadtest_app/`, `demo-server/`.
 fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
     let parts: Vec<&str> = repo_rel_dir.split('/').collect();
@@ -87,6 +89,9 @@ fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
                         | "examples"
                         | "sample"
                         | "samples"
+                        | "tutorial"
+                        | "tutorials"
+                        | "quickstart"
                 )
             })
             || p.starts_with("mock")
@@ -185,7 +190,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         grounds.push(file.evidence(
             m.get_node().range().start,
             format!(
-                "it is in {folder}/, a test, mock, fake, example or demo app's folder by its name"
+                "it is in {folder}/, a test, mock, fake, example, demo or documentation app's folder by its name"
             ),
         ));
     }
@@ -203,7 +208,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 /// - medium: one of the two is weaker (a Dockerfile that only builds it, an
 ///   image whose default command asks for help, a `VOLUME` alone, `main`
 ///   waiting to be stopped, a Job);
-/// - low: the evidence above, in a test, mock, fake, example or demo app's
+/// - low: the evidence above, in a test, mock, fake, example, demo or documentation app's
 ///   folder, or in a CUDA image built with cgo (memory outside the Go heap).
 fn grade(
     files: &crate::package::Files,
@@ -429,8 +434,7 @@ fn run_graded(
         })
         .min();
     if let Some((mib, text, service, compose)) = &compose_limit {
-        let comment =
-            format!("90% of mem limit {text} of service {service} in {compose} (gomemfix GM006)");
+        let comment = format!("90% of mem limit {text} of service {service} in {compose}");
         let named: Vec<PathBuf> = ev
             .services
             .iter()
@@ -519,8 +523,9 @@ fn kubernetes_fix(
     if limited.is_empty() {
         return None;
     }
-    // The catalogue's Kubernetes form follows the limit through resizes; a
-    // fixed 90% keeps headroom but goes stale when the limit is edited.
+    // The catalogue's Kubernetes form reads the limit when the container
+    // starts, so an edited limit needs no second edit; a fixed 90% keeps
+    // headroom but goes stale when the limit is edited.
     let from_resource = !_file.options.is_set("memlimit-fixed");
     let mut by_file: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut problems = vec![];
@@ -529,16 +534,12 @@ fn kubernetes_fix(
         let c = t.container();
         let (text, bytes) = c.memory_limit.clone()?;
         let value = if from_resource {
-            EnvValue::FromLimit {
-                comment: format!(
-                    "limits.memory ({text}) in bytes, follows resizes (gomemfix GM006)"
-                ),
-            }
+            EnvValue::FromLimit
         } else {
             match bytes.and_then(quantity::go_limit_mib) {
                 Some(mib) => EnvValue::Fixed {
                     mib,
-                    comment: format!("90% of limits.memory {text} (gomemfix GM006)"),
+                    comment: format!("90% of limits.memory {text}"),
                 },
                 None => {
                     problems.push(format!(
@@ -753,6 +754,9 @@ mod tests {
             "hack/mockserver",
             "sidecar/cmd/demo-server",
             "cmd/example_consumer",
+            "docs/tutorial/v1/images/guestbook",
+            "site/tutorials/shop",
+            "deploy/quickstart-app",
         ] {
             assert!(is_test_app(d), "{d}");
         }
@@ -764,6 +768,8 @@ mod tests {
             "cmd/attestor",
             "cmd/democratic",
             "services/resample",
+            "cmd/docserver",
+            "cmd/doc",
         ] {
             assert!(!is_test_app(d), "{d}");
         }

@@ -1432,13 +1432,42 @@ fn use_in(stmt: &GoNode, name: &str, put: &GoNode) -> Use {
         return Use::Rebound;
     }
     // A use of the same variable: a new `name :=` in a nested block (a loop's
-    // own `item := p.Get()`) is another object.
-    let used = stmt.dfs().any(|n| pools::same_variable(&n, put, name));
+    // own `item := p.Get()`) is another object. `len(buf)` of a slice reads
+    // the caller's own copy of the header, not the array another Get may own.
+    let slice = got_as_slice(put, name);
+    let used = stmt
+        .dfs()
+        .any(|n| pools::same_variable(&n, put, name) && !(slice && is_len_or_cap_argument(&n)));
     if used {
         Use::Used
     } else {
         Use::None
     }
+}
+
+/// True when `name` holds the pool's object as a slice (`buf :=
+/// p.Get().([]byte)`): its length and capacity live in the variable itself.
+fn got_as_slice(put: &GoNode, name: &str) -> bool {
+    pools::get_binding(put, name).is_some_and(|b| {
+        b.stmt.dfs().any(|n| {
+            n.kind() == "type_assertion_expression"
+                && n.field("type").is_some_and(|t| t.kind() == "slice_type")
+        })
+    })
+}
+
+/// True when `n` is the one argument of a call of the builtin `len` or `cap`.
+fn is_len_or_cap_argument(n: &GoNode) -> bool {
+    let Some(args) = n.parent().filter(|a| a.kind() == "argument_list") else {
+        return false;
+    };
+    args.named_children().count() == 1
+        && args.parent().is_some_and(|call| {
+            call.kind() == "call_expression"
+                && call.field("function").is_some_and(|f| {
+                    f.kind() == "identifier" && matches!(f.text().as_ref(), "len" | "cap")
+                })
+        })
 }
 
 fn is_terminating(stmt: &GoNode) -> bool {

@@ -48,7 +48,7 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
     // Evidence beats the flag: compose's 256M for notifier, the manifests' own limits.
     assert!(text.contains("SetMemoryLimit(230 * 1024 * 1024)"), "{text}");
     assert!(
-        text.contains("# limits.memory (512Mi) in bytes, follows resizes"),
+        text.contains("+            - name: GOMEMLIMIT\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n"),
         "{text}"
     );
 
@@ -95,7 +95,7 @@ fn manifests_take_the_limit_by_resource_field_ref_unless_fixed_is_asked() {
         args.extend_from_slice(extra);
         String::from_utf8_lossy(&gomemfix(&args, root).stdout).to_string()
     };
-    let by_ref = "+            - name: GOMEMLIMIT # limits.memory (512Mi) in bytes, follows resizes (gomemfix GM006)\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n";
+    let by_ref = "+            - name: GOMEMLIMIT\n+              valueFrom:\n+                resourceFieldRef:\n+                  resource: limits.memory\n";
     for text in [run(&[]), run(&["--memlimit-from-resource"])] {
         assert!(text.contains(by_ref), "{text}");
         assert!(!text.contains("value: \"460MiB\""), "{text}");

@@ -271,20 +271,17 @@ impl Manifest {
             EnvSite::Flow => return None,
             EnvSite::Block(items) => {
                 let first = *items.first()?;
-                let last = *items.last()?;
                 let ls = line_start(text, first);
                 let dash_prefix = &text[ls..first];
                 if !dash_prefix.trim_start().starts_with('-') || dash_prefix.contains('\t') {
                     return None;
                 }
                 let item_col = first - ls;
-                let dash_col = dash_prefix.find('-')?;
-                let at = block_end(text, last, dash_col);
-                Edit::new(
-                    at,
-                    at,
-                    after_last_line(text, at, value.item(dash_prefix, item_col)),
-                )
+                // First in the list, right under `env:`: a comment between
+                // entries may speak of its neighbours ("the two lines above"),
+                // and entries commented out at the end stay last.
+                let at = list_top(text, ls);
+                Edit::new(at, at, value.item(dash_prefix, item_col))
             }
             EnvSite::EmptyFlow(s, e) => {
                 let dash_col = c.key_column + sequence_indent(text, c);
@@ -348,7 +345,7 @@ impl Manifest {
         let Some(list) = env.as_array_mut() else {
             return false;
         };
-        list.push(value.as_json());
+        list.insert(0, value.as_json());
         let comments = |t: &str| -> Vec<String> {
             let mut v: Vec<String> = t
                 .lines()
@@ -371,8 +368,9 @@ impl Manifest {
 pub enum EnvValue {
     /// `value: "<mib>MiB"`, with a comment naming where it came from.
     Fixed { mib: u64, comment: String },
-    /// `valueFrom.resourceFieldRef.resource: limits.memory`.
-    FromLimit { comment: String },
+    /// `valueFrom.resourceFieldRef.resource: limits.memory`: says where it
+    /// comes from itself, so it carries no comment.
+    FromLimit,
 }
 
 impl EnvValue {
@@ -383,8 +381,8 @@ impl EnvValue {
             EnvValue::Fixed { mib, comment } => format!(
                 "{dash_prefix}name: GOMEMLIMIT\n{pad}value: \"{mib}MiB\" # {comment}\n"
             ),
-            EnvValue::FromLimit { comment } => format!(
-                "{dash_prefix}name: GOMEMLIMIT # {comment}\n{pad}valueFrom:\n{pad}  resourceFieldRef:\n{pad}    resource: limits.memory\n"
+            EnvValue::FromLimit => format!(
+                "{dash_prefix}name: GOMEMLIMIT\n{pad}valueFrom:\n{pad}  resourceFieldRef:\n{pad}    resource: limits.memory\n"
             ),
         }
     }
@@ -394,7 +392,7 @@ impl EnvValue {
             EnvValue::Fixed { mib, .. } => {
                 serde_json::json!({"name": "GOMEMLIMIT", "value": format!("{mib}MiB")})
             }
-            EnvValue::FromLimit { .. } => serde_json::json!({
+            EnvValue::FromLimit => serde_json::json!({
                 "name": "GOMEMLIMIT",
                 "valueFrom": {"resourceFieldRef": {"resource": "limits.memory"}}
             }),
@@ -553,6 +551,21 @@ fn block_end(text: &str, at: usize, col: usize) -> usize {
     end
 }
 
+/// The start of the line after the `env:` key whose first entry's line starts
+/// at `first_line`: comment and blank lines above that entry are skipped back over.
+fn list_top(text: &str, first_line: usize) -> usize {
+    let mut at = first_line;
+    while at > 0 {
+        let prev = line_start(text, at - 1);
+        let content = text[prev..at].trim();
+        if !(content.is_empty() || content.starts_with('#')) {
+            break;
+        }
+        at = prev;
+    }
+    at
+}
+
 /// The start of the line holding key `key` of container `c`, when at its column.
 fn key_line(text: &str, c: &Container, key: &str) -> Option<usize> {
     let first_line = line_start(text, c.start);
@@ -657,35 +670,34 @@ data:
     }
 
     #[test]
-    fn appends_to_an_existing_env_list() {
+    fn adds_first_to_an_existing_env_list() {
         let m = Manifest::parse(Path::new("k.yaml"), TWO).unwrap();
         let e = m.add_env_edit(&m.containers[0], &fixed(921)).unwrap();
         let out = apply_edits(TWO, &[e]);
         assert!(out.contains(
-            "              value: info\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n            # more settings"
+            "          env:\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n            - name: LOG_LEVEL\n              value: info\n            # more settings"
         ), "{out}");
     }
 
     #[test]
-    fn creates_env_before_resources_in_either_sequence_style() {
-        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    image: api\n    resources:\n      limits: {memory: 512Mi}\n";
+    fn a_comment_over_the_first_entry_stays_with_it() {
+        // Comments between entries may refer to their neighbours ("the two
+        // lines above"): the new entry goes under `env:`, above all of them.
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n";
         let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
-        let e = m.add_env_edit(&m.containers[0], &fixed(460)).unwrap();
-        assert_eq!(
-            apply_edits(text, &[e]),
-            "kind: Pod\nspec:\n  containers:\n  - name: api\n    image: api\n    env:\n    - name: GOMEMLIMIT\n      value: \"460MiB\" # c\n    resources:\n      limits: {memory: 512Mi}\n"
+        let out = apply_edits(
+            text,
+            &[m.add_env_edit(&m.containers[0], &EnvValue::FromLimit)
+                .unwrap()],
         );
-        let text = "kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: job\n              env: []\n";
-        let m = Manifest::parse(Path::new("c.yaml"), text).unwrap();
-        let from = EnvValue::FromLimit {
-            comment: "c".into(),
-        };
-        let out = apply_edits(text, &[m.add_env_edit(&m.containers[0], &from).unwrap()]);
-        assert!(out.ends_with("              env:\n                - name: GOMEMLIMIT # c\n                  valueFrom:\n                    resourceFieldRef:\n                      resource: limits.memory\n"), "{out}");
+        assert_eq!(
+            out,
+            "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    - name: GOMEMLIMIT\n      valueFrom:\n        resourceFieldRef:\n          resource: limits.memory\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n"
+        );
     }
 
     #[test]
-    fn appends_at_an_end_of_file_without_newline() {
+    fn adds_to_a_list_at_an_end_of_file_without_newline() {
         let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    - name: A\n      value: b";
         let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
         let out = apply_edits(
@@ -693,7 +705,7 @@ data:
             &[m.add_env_edit(&m.containers[0], &fixed(921)).unwrap()],
         );
         assert!(
-            out.ends_with("      value: b\n    - name: GOMEMLIMIT\n      value: \"921MiB\" # c"),
+            out.ends_with("    env:\n    - name: GOMEMLIMIT\n      value: \"921MiB\" # c\n    - name: A\n      value: b"),
             "{out}"
         );
     }

@@ -938,11 +938,18 @@ pub fn mentions(text: &str, binary: &str) -> bool {
 /// The image's name without registry, path and tag (`ghcr.io/acme/orders:1.4`
 /// gives `orders`).
 fn image_name(image: &str) -> &str {
-    let repo = match image.rfind([':', '@']) {
+    let repo = image_repository(image);
+    repo.rsplit('/').next().unwrap_or(repo)
+}
+
+/// The image without its digest (`@sha256:…`) and tag (a registry port has a
+/// `/` after its `:`).
+fn image_repository(image: &str) -> &str {
+    let image = image.split('@').next().unwrap_or(image);
+    match image.rfind(':') {
         Some(i) if !image[i..].contains('/') => &image[..i],
         _ => image,
-    };
-    repo.rsplit('/').next().unwrap_or(repo)
+    }
 }
 
 /// True when a container runs one of `bins`: its name or its image's name
@@ -956,8 +963,10 @@ fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
             .iter()
             .any(|bin| c.programs.iter().any(|p| dockerfile::names_binary(p, bin)));
     }
-    bins.iter().any(|bin| {
-        mentions(&c.name, bin) || (!is_sidecar(&c.image) && mentions(image_name(&c.image), bin))
+    // Container and image names are lower case; a root package's binary takes
+    // its module's case (`github.com/acme/Gatekeeper` builds `Gatekeeper`).
+    bins.iter().map(|b| b.to_ascii_lowercase()).any(|bin| {
+        mentions(&c.name, &bin) || (!is_sidecar(&c.image) && mentions(image_name(&c.image), &bin))
     })
 }
 
@@ -986,7 +995,7 @@ fn service_runs(s: &compose::Service, bins: &[String], entry_images: &[String]) 
             && !is_sidecar(i)
             && bins
                 .iter()
-                .any(|b| dockerfile::names_binary(image_name(i), b))
+                .any(|b| dockerfile::names_binary(image_name(i), &b.to_ascii_lowercase()))
     });
     image_named
         || s.programs.iter().any(|p| {
@@ -1051,7 +1060,26 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             named: named_tie,
         }));
     }
+    drop_other_images(&mut tied, &main.binaries);
     ev.containers = tied;
+}
+
+/// An image named for the binary shows which image runs it: a container tied
+/// only by a name (its own, its workload's, a part of its image's) whose image
+/// is another published one (`acme/orders/pgbouncer` beside `acme/orders`,
+/// `ibmcom/orders-redis` beside `acme/orders`) runs that image's program.
+fn drop_other_images(tied: &mut Vec<TiedContainer>, bins: &[String]) {
+    let image_runs = |c: &kubernetes::Container| {
+        bins.iter()
+            .any(|b| dockerfile::names_binary(image_name(&c.image), &b.to_ascii_lowercase()))
+    };
+    if !tied.iter().any(|t| image_runs(t.container())) {
+        return;
+    }
+    tied.retain(|t| {
+        let c = t.container();
+        !c.programs.is_empty() || image_runs(c) || !c.image.contains('/')
+    });
 }
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
@@ -1081,11 +1109,7 @@ fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence)
 }
 
 fn is_sidecar(image: &str) -> bool {
-    // Drop the tag or digest (a registry port has a `/` after its `:`).
-    let repo = match image.rfind([':', '@']) {
-        Some(i) if !image[i..].contains('/') => &image[..i],
-        _ => image,
-    };
+    let repo = image_repository(image);
     SIDECAR_IMAGES.iter().any(|s| {
         repo.split('/')
             .any(|seg| seg == *s || seg.starts_with(&format!("{s}-")))
@@ -1175,6 +1199,18 @@ fn read(files: &Files, path: &Path, name: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn image_names_drop_registry_tag_and_digest() {
+        assert_eq!(image_name("ghcr.io/acme/orders:1.4"), "orders");
+        assert_eq!(
+            image_name("registry.example.com/shop/catalog@sha256:0123"),
+            "catalog"
+        );
+        assert_eq!(image_name("localhost:5000/orders:v2@sha256:ab"), "orders");
+        assert_eq!(image_name("localhost:5000/orders"), "orders");
+        assert!(is_sidecar("docker.io/envoyproxy/envoy@sha256:0123"));
+    }
 
     #[test]
     fn mention_rules() {
