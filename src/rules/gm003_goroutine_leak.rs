@@ -1927,7 +1927,7 @@ fn owner_fix<'r>(
                 |n: &str| owner_has_field(&owner.fields, n) || types.has_method(&owner.ty, n);
             let Some(name) = ["done", "stop", "quit", "stopCh"]
                 .into_iter()
-                .find(|n| !taken(n) && !taken(&format!("{n}Once")))
+                .find(|n| !taken(n) && !taken(&format!("{n}Once")) && !taken(&format!("{n}Make")))
             else {
                 return Err("no free field name for a done channel".into());
             };
@@ -1958,12 +1958,31 @@ fn owner_fix<'r>(
             let prev_blank =
                 text[..line_start].ends_with("\n\n") || text[..line_start].ends_with("{\n");
             let lead = if prev_blank { "" } else { "\n" };
-            // gofmt aligns the two types after the longer name.
+            // gofmt aligns the types after the longest name.
             let pad = " ".repeat("Once".len() + 1);
+            // Not made with the value: made once, by whichever of the starter
+            // and the stop method runs first, so neither reads the field while
+            // the other writes it (and a stop before the start ends the loop
+            // at once).
+            let lazy = owner.made_by.is_none();
+            let (doc, make_field) = if lazy {
+                let starter = scope::enclosing_function(go_stmt)
+                    .and_then(|f| callers::function_name(&f))
+                    .unwrap_or_else(|| "the starter".into());
+                (
+                    format!("\t// {name} is closed by {stop_name} to stop the background loop; {starter}\n\t// or {stop_name}, whichever runs first, makes it.\n"),
+                    format!("\t{name}Make {sync_pkg}.Once\n"),
+                )
+            } else {
+                (
+                    format!("\t// {name} is closed by {stop_name} to stop the background loop.\n"),
+                    String::new(),
+                )
+            };
             edits.push(Edit::new(
                 line_start,
                 line_start,
-                format!("{lead}\t// {name} is closed by {stop_name} to stop the background loop.\n\t{name}{pad}chan struct{{}}\n\t{name}Once {sync_pkg}.Once\n"),
+                format!("{lead}{doc}\t{name}{pad}chan struct{{}}\n{make_field}\t{name}Once {sync_pkg}.Once\n"),
             ));
             // Made where the value is made, or before the goroutine starts.
             match &owner.made_by {
@@ -1983,7 +2002,7 @@ fn owner_fix<'r>(
                     edits.push(Edit::new(
                         at,
                         at,
-                        format!("if {o}.{name} == nil {{\n{ind}\t{o}.{name} = make(chan struct{{}})\n{ind}}}\n{ind}"),
+                        format!("{o}.{name}Make.Do(func() {{ {o}.{name} = make(chan struct{{}}) }})\n{ind}"),
                     ));
                 }
             }
@@ -1994,11 +2013,12 @@ fn owner_fix<'r>(
                 return Err(format!("`{stop_name}` is written on one line"));
             }
             let ind = "\t";
-            edits.push(Edit::new(
-                open + 1,
-                open + 1,
-                format!("{ind}if {r}.{name} != nil {{\n{ind}\t{r}.{name}Once.Do(func() {{ close({r}.{name}) }})\n{ind}}}\n"),
-            ));
+            let close = if lazy {
+                format!("{ind}{r}.{name}Make.Do(func() {{ {r}.{name} = make(chan struct{{}}) }})\n{ind}{r}.{name}Once.Do(func() {{ close({r}.{name}) }})\n")
+            } else {
+                format!("{ind}if {r}.{name} != nil {{\n{ind}\t{r}.{name}Once.Do(func() {{ close({r}.{name}) }})\n{ind}}}\n")
+            };
+            edits.push(Edit::new(open + 1, open + 1, close));
             name.to_string()
         }
     };
