@@ -104,6 +104,27 @@ impl Dockerfile {
     /// tool (a migration, an index clean-up, a load generator) declares none.
     /// An image whose default command only asks for help (`CMD ["--help"]`)
     /// packages a command-line tool, whatever ports it exposes.
+    /// The file names `go build -o PATH` gives in this file's `RUN`s
+    /// (`/out/gate-controller` gives `gate-controller`).
+    pub fn build_outputs(&self) -> Vec<String> {
+        let mut out = vec![];
+        for i in self
+            .stages
+            .iter()
+            .flat_map(|s| &s.instructions)
+            .filter(|i| i.keyword == "RUN" && i.args.contains("go build"))
+        {
+            let words: Vec<&str> = i.args.split_whitespace().collect();
+            for w in words.windows(2).filter(|w| w[0] == "-o") {
+                let name = base_name(unquote(w[1]));
+                if !name.is_empty() && !name.contains('$') && !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
     pub fn is_service_image(&self) -> bool {
         !self.default_command_asks_for_help()
             && self
@@ -1335,6 +1356,15 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         // `go build` of a pattern only compiles: it writes no binary.
         let text = "FROM golang\nWORKDIR /src\nCOPY . .\nRUN go build ./...\n";
         assert_eq!(tie_of(text, "cmd/one", &[]), Tie::None);
+    }
+
+    #[test]
+    fn build_outputs_are_the_names_go_build_writes() {
+        let d = Dockerfile::parse(
+            Path::new("Dockerfile"),
+            "FROM golang AS b\nRUN CGO_ENABLED=0 go build -o /out/gate-controller . && go build -o \"$BIN\" ./cmd/x\nRUN go test -o t.test ./...\n",
+        );
+        assert_eq!(d.build_outputs(), vec!["gate-controller".to_string()]);
     }
 
     #[test]

@@ -421,7 +421,13 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .find(|s| s.service().sets_gomemlimit)
                 .map(|s| s.file.path.clone())
         })
-        .or_else(|| limit_set_elsewhere(files, main, &mut ev.limits_elsewhere));
+        .or_else(|| {
+            // The names the tied images' own builds give it (`go build -o
+            // /out/gate-controller`): a start script execs it by that name.
+            let mut names = main.binaries.clone();
+            names.extend(ev.dockerfiles.iter().flat_map(|d| d.build_outputs()));
+            limit_set_elsewhere(files, main, &names, &mut ev.limits_elsewhere)
+        });
     // A ConfigMap defined nowhere on the path may set it: not known either way.
     for t in &ev.containers {
         let c = t.container();
@@ -592,7 +598,8 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
             let deployment = dockerfile::is_dockerfile_name(&name)
                 || name.ends_with(".yaml")
                 || name.ends_with(".yml")
-                || name.ends_with(".tpl");
+                || name.ends_with(".tpl")
+                || is_start_script_name(&name);
             if !deployment || files.metadata(&p).map_or(true, |m| m.len > MAX_DEPLOY_FILE) {
                 continue;
             }
@@ -657,6 +664,33 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     }
 }
 
+/// Names of the shell scripts that start a program in an image: entrypoints,
+/// `*.sh`, and the `run` files of s6 and runit service folders.
+fn is_start_script_name(name: &str) -> bool {
+    name.ends_with(".sh")
+        || name == "run"
+        || name.starts_with("entrypoint")
+        || name.starts_with("docker-entrypoint")
+}
+
+/// True when a script that sets `GOMEMLIMIT` also starts one of `bins` (a
+/// line's program, after any `VAR=value` words and an `exec`): the binary runs
+/// with the limit in its environment (an s6 `run` file that exports it, then
+/// `exec`s the controller). A word elsewhere on a line is an argument.
+fn script_starts_with_limit(text: &str, bins: &[String]) -> bool {
+    sets_variable(text)
+        && text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#'))
+            .any(|l| {
+                let program = l
+                    .split_whitespace()
+                    .find(|w| *w != "exec" && !w.contains('='));
+                program.is_some_and(|p| bins.iter().any(|b| dockerfile::names_binary(p, b)))
+            })
+}
+
 /// A file anywhere in the repository that sets `GOMEMLIMIT` for this service:
 /// a Dockerfile that builds or runs it, a manifest container or compose service
 /// that names its binary, or the values or templates of a Helm chart named for
@@ -664,6 +698,7 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
 fn limit_set_elsewhere(
     files: &Files,
     main: &MainPackage,
+    run_as: &[String],
     not_applying: &mut Vec<gocode::Site>,
 ) -> Option<PathBuf> {
     let index = repo_index(files, &main.repo_root);
@@ -673,6 +708,15 @@ fn limit_set_elsewhere(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if is_start_script_name(&name) {
+            if files
+                .read_to_string(f)
+                .is_some_and(|t| script_starts_with_limit(&t, run_as))
+            {
+                return Some(f.clone());
+            }
+            continue;
+        }
         let concerns = match cached(files, f, &name) {
             Some(Parsed::Docker(d)) => {
                 d.sets_gomemlimit()
@@ -1060,26 +1104,44 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             named: named_tie,
         }));
     }
-    drop_other_images(&mut tied, &main.binaries);
+    drop_other_images(&mut tied, main);
     ev.containers = tied;
 }
 
-/// An image named for the binary shows which image runs it: a container tied
-/// only by a name (its own, its workload's, a part of its image's) whose image
-/// is another published one (`acme/orders/pgbouncer` beside `acme/orders`,
-/// `ibmcom/orders-redis` beside `acme/orders`) runs that image's program.
-fn drop_other_images(tied: &mut Vec<TiedContainer>, bins: &[String]) {
-    let image_runs = |c: &kubernetes::Container| {
-        bins.iter()
-            .any(|b| dockerfile::names_binary(image_name(&c.image), &b.to_ascii_lowercase()))
+/// Ties by a name are weighed against each other. An image named for the
+/// binary shows which image runs it: a container tied only by a name whose
+/// image is another published one (`acme/orders/pgbouncer` beside
+/// `acme/orders`, `ibmcom/orders-redis` beside `acme/orders`) runs that
+/// image's program. And a container whose own name or image name is the
+/// binary's shows what running it looks like: one tied only by a part of a
+/// name (`viz-frontend` for `viz`, beside a container `viz`, or one named for
+/// the package's folder: `backend` for a module `viz` in `viz/backend/`) runs
+/// something else.
+fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
+    let bins: Vec<String> = main
+        .binaries
+        .iter()
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    let names = |word: &str| bins.iter().any(|b| dockerfile::names_binary(word, b));
+    let folder = main
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let image_runs = |c: &kubernetes::Container| names(image_name(&c.image));
+    let exact = |c: &kubernetes::Container| {
+        !c.programs.is_empty() || names(&c.name) || c.name == folder || image_runs(c)
     };
-    if !tied.iter().any(|t| image_runs(t.container())) {
-        return;
+    if tied.iter().any(|t| image_runs(t.container())) {
+        tied.retain(|t| {
+            let c = t.container();
+            !c.programs.is_empty() || image_runs(c) || !c.image.contains('/')
+        });
     }
-    tied.retain(|t| {
-        let c = t.container();
-        !c.programs.is_empty() || image_runs(c) || !c.image.contains('/')
-    });
+    if tied.iter().any(|t| exact(t.container())) {
+        tied.retain(|t| !t.named || exact(t.container()));
+    }
 }
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
@@ -1199,6 +1261,18 @@ fn read(files: &Files, path: &Path, name: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_start_script_sets_the_limit_only_for_what_it_starts() {
+        let bins = vec!["gate-controller".to_string()];
+        let s6 = "#!/command/with-contenv sh\nexport GOMEMLIMIT=\"${L}MiB\"\nexec /gate-controller --listen :9000\n";
+        assert!(script_starts_with_limit(s6, &bins));
+        // Another program started with the limit, or the binary named only in a comment.
+        let other = "#!/bin/sh\n# runs beside gate-controller\nexport GOMEMLIMIT=200MiB\nexec /usr/sbin/haproxy -f /etc/haproxy.cfg\nlog-to gate-controller || echo gate-controller\n";
+        assert!(!script_starts_with_limit(other, &bins));
+        let commented = "#!/bin/sh\n# export GOMEMLIMIT=200MiB\nexec /gate-controller\n";
+        assert!(!script_starts_with_limit(commented, &bins));
+    }
 
     #[test]
     fn image_names_drop_registry_tag_and_digest() {
