@@ -338,6 +338,8 @@ cases! {
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,
         rootcmd__cmd__syncctl__neg_main,
+        rootmain__pos_main,
+        rootmain__tools__seed__neg_main,
         rootcmd__cmd__syncer__pos_main,
         rootedcopy__cmd__tallyctl__neg_main,
         rootedcopy__cmd__tallyd__pos_main,
