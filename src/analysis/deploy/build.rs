@@ -1165,6 +1165,23 @@ mod tests {
     }
 
     #[test]
+    fn a_command_substitution_is_one_word() {
+        // A variable expanded inside a quoted flag value closes the quote
+        // before `$(shell ...)` (`-X v.date='$(shell date +'%F %T')'`): the
+        // substitution is one word, spaces and all, and the build still
+        // names its binary.
+        let mk = "DATE := $(shell date -u +'%Y-%m-%d %H:%M')\nLDFLAGS := -X main.date='$(DATE)' -X main.commit=\"$(shell git rev-parse HEAD)\"\n\nrelay:\n\tgo build -ldflags \"$(LDFLAGS)\" -o bin/relayd ./cmd/relay\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(names(&b, "/r/cmd/relay", "x/cmd/relay"), vec!["relayd"]);
+        assert_eq!(
+            crate::analysis::deploy::dockerfile::shell_words(
+                "go build -X a=\"$(git log -1 --format='%h %s')\" ."
+            ),
+            vec!["go", "build", "-X", "a=$(git log -1 --format='%h %s')", "."]
+        );
+    }
+
+    #[test]
     fn a_recipe_that_runs_make_again_with_variables_set() {
         // The target runs make on another target with variables on its command
         // line: that target's build gives the binary the caller's name.
