@@ -265,6 +265,9 @@ cases! {
         pos_textbook,
     }
     GM006 {
+        afterspawn__cmd__limiter__pos_main,
+        afterspawn__cmd__scanner__neg_main,
+        afterspawn__cmd__sweeper__neg_main,
         automem__cmd__feed__neg_main,
         baked__services__search__pos_main,
         billing__pos_main,
