@@ -304,6 +304,8 @@ cases! {
         helmvalues__cmd__shipper__neg_main,
         helpport__cmd__certctl__neg_main,
         helpport__cmd__pkitool__low_main,
+        installexamples__cmd__ferryctl__neg_main,
+        installexamples__cmd__ferryd__pos_main,
         inventory__pos_main,
         keptpod__cmd__ledgerprobe__neg_main,
         keptpod__cmd__ledgerwatch__pos_main,
