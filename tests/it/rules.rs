@@ -266,6 +266,9 @@ cases! {
         pos_textbook,
     }
     GM006 {
+        afterspawn__cmd__limiter__pos_main,
+        afterspawn__cmd__scanner__neg_main,
+        afterspawn__cmd__sweeper__neg_main,
         automem__cmd__feed__neg_main,
         baked__services__search__pos_main,
         billing__pos_main,
@@ -302,6 +305,8 @@ cases! {
         helmvalues__cmd__shipper__neg_main,
         helpport__cmd__certctl__neg_main,
         helpport__cmd__pkitool__low_main,
+        installexamples__cmd__ferryctl__neg_main,
+        installexamples__cmd__ferryd__pos_main,
         inventory__pos_main,
         keptpod__cmd__ledgerprobe__neg_main,
         keptpod__cmd__ledgerwatch__pos_main,
@@ -341,6 +346,8 @@ cases! {
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,
         rootcmd__cmd__syncctl__neg_main,
+        rootmain__pos_main,
+        rootmain__tools__seed__neg_main,
         rootcmd__cmd__syncer__pos_main,
         rootedcopy__cmd__tallyctl__neg_main,
         rootedcopy__cmd__tallyd__pos_main,

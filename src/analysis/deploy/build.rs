@@ -135,9 +135,11 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
             None => (t == import_path).then(String::new),
         };
     }
-    // A Go file stands for its folder's package.
+    // A Go file stands for its folder's package; one with no folder
+    // (`go build -o bin/manager main.go`) for the package it is run in.
     let t = match t.rsplit_once('/') {
         Some((folder, file)) if file.ends_with(".go") => folder,
+        None if t.ends_with(".go") => ".",
         _ => t,
     };
     match t.split_once('%') {
@@ -1153,6 +1155,30 @@ mod tests {
             vec!["keeper"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+        // A file of the folder the build runs in: the package at the root.
+        let b = makefile_builds(
+            "manager:\n\tgo build -o bin/manager_${ARCH} main.go\n",
+            Path::new("/r"),
+        );
+        assert_eq!(names(&b, "/r", "x"), vec!["manager"]);
+        assert!(names(&b, "/r/cmd/main", "x/cmd/main").is_empty());
+    }
+
+    #[test]
+    fn a_command_substitution_is_one_word() {
+        // A variable expanded inside a quoted flag value closes the quote
+        // before `$(shell ...)` (`-X v.date='$(shell date +'%F %T')'`): the
+        // substitution is one word, spaces and all, and the build still
+        // names its binary.
+        let mk = "DATE := $(shell date -u +'%Y-%m-%d %H:%M')\nLDFLAGS := -X main.date='$(DATE)' -X main.commit=\"$(shell git rev-parse HEAD)\"\n\nrelay:\n\tgo build -ldflags \"$(LDFLAGS)\" -o bin/relayd ./cmd/relay\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(names(&b, "/r/cmd/relay", "x/cmd/relay"), vec!["relayd"]);
+        assert_eq!(
+            crate::analysis::deploy::dockerfile::shell_words(
+                "go build -X a=\"$(git log -1 --format='%h %s')\" ."
+            ),
+            vec!["go", "build", "-X", "a=$(git log -1 --format='%h %s')", "."]
+        );
     }
 
     #[test]

@@ -984,7 +984,8 @@ fn is_separator(w: &str) -> bool {
 
 /// The words of a shell command line, with `;`, `(` and `)` split off and
 /// quotes removed: a quoted string is one word (`-ldflags "-X a.b=c -s -w"`
-/// gives the flag its one value), and `$(...)` stays inside its word.
+/// gives the flag its one value), and `$(...)` stays inside its word, spaces
+/// and all.
 pub(super) fn shell_words(line: &str) -> Vec<String> {
     let mut out = vec![];
     let mut word = String::new();
@@ -1013,6 +1014,9 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
                 quote = Some(c);
                 in_word = true;
             }
+            // A command substitution is one word, spaces and all (`-X
+            // v=$(shell git describe --tags)`, a quote closed before it).
+            (None, c) if c.is_whitespace() && depth > 0 && word.contains("$(") => word.push(c),
             (None, c) if c.is_whitespace() => {
                 flush(&mut word, &mut in_word, &mut out);
                 depth = 0;

@@ -373,6 +373,37 @@ fn is_handler_signature(sig: &str) -> bool {
 }
 
 /// Address literals of the loopback interface, as a listener's argument.
+/// For each line of a Go source: whether it runs in a goroutine, a `go`
+/// statement or a line of a `go func` literal up to the `}` that closes it
+/// (gofmt's indentation). What follows the literal runs in the foreground
+/// again: `go s.debugServer()` then `srv.Serve(l)` serves in `main`'s stead.
+fn goroutine_lines(text: &str) -> Vec<bool> {
+    let mut out = vec![];
+    let mut open: Option<usize> = None;
+    for line in text.lines() {
+        if line.starts_with("func ") || line.starts_with('}') {
+            open = None;
+            out.push(false);
+            continue;
+        }
+        let raw = line.split("//").next().unwrap_or("");
+        let code = raw.trim();
+        let indent = raw.len() - raw.trim_start().len();
+        if let Some(at) = open {
+            if indent == at && code.starts_with('}') {
+                open = None;
+            }
+            out.push(true);
+            continue;
+        }
+        if code.starts_with("go func") && code.ends_with('{') {
+            open = Some(indent);
+        }
+        out.push(code.starts_with("go "));
+    }
+    out
+}
+
 const LOOPBACK: [&str; 3] = ["\"localhost:", "\"127.0.0.1:", "\"[::1]:"];
 
 /// Where a file listens for connections, by the packages it imports: `net/http`
@@ -444,22 +475,16 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
     let first_func = text
         .find("\nfunc ")
         .map_or(0, |i| text[..i].lines().count());
-    // Whether the line is in a goroutine: after a `go func` in the same
-    // top-level function (a listener beside the work, such as a job's metrics).
-    let mut in_go = false;
+    // Whether the line is in a goroutine (a listener beside the work, such as
+    // a job's metrics).
+    let in_goroutine = goroutine_lines(text);
     let mut func = String::new();
     let lines: Vec<&str> = text.lines().collect();
     for (n, line) in text.lines().enumerate().skip(first_func) {
-        if line.starts_with("func ") || line.starts_with('}') {
-            in_go = false;
-        }
         if line.starts_with("func ") {
             func = func_call_needle(line);
         }
         let code = line.split("//").next().unwrap_or("");
-        if code.trim_start().starts_with("go func") {
-            in_go = true;
-        }
         // A listener on the loopback interface (`"localhost:6060"`, a pprof or
         // debug port) is reachable only from inside the container: no service.
         if LOOPBACK.iter().any(|l| code.contains(l)) {
@@ -485,11 +510,10 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
                 continue;
             }
             let call = needle.trim_start_matches('.').trim_end_matches(['(', '{']);
-            let in_go = in_go || code.trim_start().starts_with("go ");
             out.push((
                 n + 1,
                 format!("listens for connections ({label} {call})\u{0}{func}"),
-                in_go,
+                in_goroutine[n],
             ));
         }
     }
@@ -722,30 +746,16 @@ pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
             !notify.is_empty()
                 || code_lines(&f.text).any(|l| l.contains(&format!("{name}.NotifyContext(")))
         });
-        // Inside `func main`, and the indentation of the `go func` literal
-        // being read (it ends at the `}` of that indentation).
+        // Inside `func main`, outside goroutines.
         let mut in_main = false;
-        let mut go_indent: Option<usize> = None;
+        let in_goroutine = goroutine_lines(&f.text);
         for (n, line) in f.text.lines().enumerate() {
             if line.starts_with("func ") || line.starts_with('}') {
                 in_main = line.starts_with("func main()");
-                go_indent = None;
                 continue;
             }
-            let raw = line.split("//").next().unwrap_or("");
-            let code = raw.trim();
-            let indent = raw.len() - raw.trim_start().len();
-            if let Some(open) = go_indent {
-                if indent == open && code.starts_with('}') {
-                    go_indent = None;
-                }
-                continue;
-            }
-            if code.starts_with("go func") && code.ends_with('{') {
-                go_indent = Some(indent);
-                continue;
-            }
-            if !in_main || code.starts_with("go ") {
+            let code = line.split("//").next().unwrap_or("").trim();
+            if !in_main || in_goroutine[n] {
                 continue;
             }
             if code == "select {}" {
@@ -805,7 +815,7 @@ struct Func {
     /// How a caller writes a call of it: `.Name(` for a method, `Name(` for a function.
     needle: String,
     exported: bool,
-    /// Its body's code outside goroutines (not after a `go func`, not a `go` statement).
+    /// Its body's code outside goroutines (not in a `go func` literal, not a `go` statement).
     foreground: String,
     /// Its file's imports: (name used in the file, path).
     imports: Vec<(String, String)>,
@@ -851,7 +861,7 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         })
         .collect();
     let mut current: Option<(Func, usize)> = None;
-    let mut in_go = false;
+    let in_goroutine = goroutine_lines(text);
     // The indentation of a composite literal's field that spans lines,
     // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
     // error {`): a callback its owner calls later, if ever (a command-line
@@ -879,7 +889,6 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
                 },
                 n,
             ));
-            in_go = false;
             continue;
         }
         let Some((func, _)) = current.as_mut() else {
@@ -924,10 +933,7 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
             in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
             continue;
         }
-        if trimmed.starts_with("go func") {
-            in_go = true;
-        }
-        if in_go || trimmed.starts_with("go ") {
+        if in_goroutine[n] {
             continue;
         }
         func.foreground.push_str(code);
@@ -1018,8 +1024,9 @@ fn reached_listener(
         return None;
     }
     let mut callees: Vec<(PathBuf, Func)> = vec![];
+    let fields = field_packages(files, dir);
     for f in funcs(files, dir).iter() {
-        if code_calls(code, &f.needle) {
+        if code_calls(code, &f.needle) && method_of(code, &f.needle, &fields, None) {
             callees.push((dir.to_path_buf(), f.clone()));
         }
     }
@@ -1032,7 +1039,7 @@ fn reached_listener(
         }
         for f in funcs(files, &next).iter().filter(|f| f.exported) {
             let called = if f.needle.starts_with('.') {
-                code_calls(code, &f.needle)
+                code_calls(code, &f.needle) && method_of(code, &f.needle, &fields, Some(name))
             } else {
                 code_calls(code, &format!("{name}.{}", f.needle))
             };
@@ -1069,6 +1076,91 @@ fn reached_listener(
         }
     }
     None
+}
+
+/// The struct fields the package in `dir` declares with a type of another
+/// package (`stats clistats.Client` gives `("stats", Some("clistats"))`), and
+/// those of its own types (`srv *Server` gives `("srv", None)`).
+fn field_packages(files: &Files, dir: &Path) -> Arc<Vec<(String, Option<String>)>> {
+    files.memo("field-packages", dir, "", |f| {
+        let mut out = vec![];
+        for file in package_files(f, dir).iter() {
+            let mut in_struct = false;
+            for line in file.text.lines() {
+                if line.starts_with("type ") && line.trim_end().ends_with("struct {") {
+                    in_struct = true;
+                    continue;
+                }
+                if line.starts_with('}') {
+                    in_struct = false;
+                }
+                if !in_struct {
+                    continue;
+                }
+                // gofmt's one level of indentation: `\tname, other *pkg.Type`.
+                let Some(decl) = line.strip_prefix('\t').filter(|l| !l.starts_with('\t')) else {
+                    continue;
+                };
+                let decl = decl.split("//").next().unwrap_or("").trim();
+                let Some((names, ty)) = decl.split_once(' ') else {
+                    continue;
+                };
+                let ty = ty.trim().trim_start_matches('*');
+                let ident =
+                    |t: &str| !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_');
+                let pkg = match ty.split_once('.') {
+                    Some((q, t)) if ident(q) && ident(t.split(['[', ' ']).next().unwrap_or("")) => {
+                        Some(q.to_string())
+                    }
+                    None if ident(ty.split(['[', ' ']).next().unwrap_or("")) => None,
+                    _ => continue,
+                };
+                for n in names.split(',').map(str::trim).filter(|n| ident(n)) {
+                    out.push((n.to_string(), pkg.clone()));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// False when every call of the method `needle` (`.Start(`) in `code` is made
+/// on a field whose declared type belongs to a package other than `owner`
+/// (`None`: the caller's own): `r.stats.Start()` of a `stats clistats.Client`
+/// field is that package's `Start`, not a `Start` of the caller's module
+/// found by its name. A call on anything else (a variable, a field of the
+/// caller's own types) may be it.
+fn method_of(
+    code: &str,
+    needle: &str,
+    fields: &[(String, Option<String>)],
+    owner: Option<&str>,
+) -> bool {
+    if !needle.starts_with('.') || !code.contains(needle) {
+        return true;
+    }
+    code.match_indices(needle).any(|(i, _)| {
+        let chain: String = code[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let Some((_, field)) = chain.rsplit_once('.') else {
+            return true;
+        };
+        let decls: Vec<&Option<String>> = fields
+            .iter()
+            .filter(|(n, _)| n == field)
+            .map(|(_, p)| p)
+            .collect();
+        decls.is_empty()
+            || decls
+                .iter()
+                .any(|p| p.as_deref().is_none_or(|q| Some(q) == owner))
+    })
 }
 
 /// How a caller calls the function a `func` line declares: `.Run(` for a
@@ -1293,6 +1385,31 @@ mod tests {
     }
 
     #[test]
+    fn a_method_called_on_another_packages_field_is_not_ours() {
+        let fields = vec![
+            ("stats".to_string(), Some("clistats".to_string())),
+            ("srv".to_string(), None),
+        ];
+        // `r.stats` is a `clistats` value: its `Start` is that package's.
+        assert!(!method_of("\tr.stats.Start()\n", ".Start(", &fields, None));
+        assert!(method_of(
+            "\tr.stats.Start()\n",
+            ".Start(",
+            &fields,
+            Some("clistats")
+        ));
+        // A field of the package's own type, a variable, or an unknown field may be it.
+        assert!(method_of("\ta.srv.Start()\n", ".Start(", &fields, None));
+        assert!(method_of("\tsrv.Start(ctx)\n", ".Start(", &fields, None));
+        assert!(method_of(
+            "\tr.stats.Start()\n\tr.api.Start()\n",
+            ".Start(",
+            &fields,
+            None
+        ));
+    }
+
+    #[test]
     fn field_values_are_not_calls() {
         assert!(is_field_func(
             "RunE: func(cmd *cobra.Command, args []string) error {"
@@ -1326,6 +1443,20 @@ mod tests {
         assert_eq!(
             listens_in(metrics, &imports_of(metrics)).map(|(_, _, g)| g),
             Some(true)
+        );
+        // What follows a goroutine's literal runs in the foreground again.
+        let after = "package server\n\nimport \"net/http\"\n\nfunc (s *Srv) Start() {\n\tgo func() {\n\t\tlog.Print(\"debug\")\n\t}()\n\tgo s.grpc()\n\tsrv := &http.Server{Handler: s.mux}\n\tsrv.Serve(s.l)\n}\n";
+        assert_eq!(
+            listen_sites(after, &imports_of(after))
+                .iter()
+                .map(|(l, _, g)| (*l, *g))
+                .collect::<Vec<_>>(),
+            vec![(10, false)]
+        );
+        assert!(file_funcs(Path::new("s.go"), after)[0].listens.is_some());
+        assert_eq!(
+            goroutine_lines(after),
+            vec![false, false, false, false, false, true, true, true, true, false, false, false]
         );
         // A client of net/http does not listen.
         let client =

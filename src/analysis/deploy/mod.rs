@@ -317,6 +317,24 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             }
         }
     }
+    // The install manifests a project keeps as examples (`examples/NAME/`):
+    // Kubernetes workloads only, tied only by a `command` that runs the
+    // binary (below), never by a name or as the one workload there.
+    let mut examples: Vec<PathBuf> = vec![];
+    for folder in example_folders(files, main) {
+        for file in deployment_files(files, &folder) {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if let Some(Parsed::Kube(m)) = cached(files, &file, &name) {
+                if !manifests.iter().any(|(o, _)| o.path == m.path) {
+                    examples.push(m.path.clone());
+                    manifests.push((m, false));
+                }
+            }
+        }
+    }
     // Dockerfiles the build model finds further away (nested below docker/,
     // named by goreleaser or a bake file, with the context bake gives them).
     let model = build::repo_builds(files, &main.repo_root);
@@ -367,9 +385,22 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             }
         }
     }
+    let in_examples = |p: &Path| examples.iter().any(|e| e == p);
     tie_containers(main, &manifests, &mut ev);
+    ev.containers.retain(|t| {
+        !in_examples(&t.manifest.path)
+            || t.container()
+                .programs
+                .iter()
+                .any(|p| main.binaries.iter().any(|b| dockerfile::names_binary(p, b)))
+    });
     if ev.containers.is_empty() && !ev.dockerfiles.is_empty() {
-        tie_the_only_workload(&manifests, &mut ev);
+        let deployed: Vec<(Arc<Manifest>, bool)> = manifests
+            .iter()
+            .filter(|(m, _)| !in_examples(&m.path))
+            .cloned()
+            .collect();
+        tie_the_only_workload(&deployed, &mut ev);
     }
     tie_services(files, main, &composes, &mut ev);
     // Dockerfiles a tied service names count too, wherever they are.
@@ -902,6 +933,29 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
     out
 }
 
+/// The `examples/` (or `example/`) folders of the package's folder and of each
+/// folder above it up to the repository's top, and the folders up to two
+/// levels below them; never one that holds the package (an example app's own).
+fn example_folders(files: &Files, main: &MainPackage) -> Vec<PathBuf> {
+    let mut out = vec![];
+    for d in main.dir.ancestors() {
+        for e in files.read_dir(d).iter().flat_map(|es| es.iter()) {
+            if !e.is_dir
+                || !matches!(e.name.as_str(), "examples" | "example")
+                || main.dir.starts_with(&e.path)
+            {
+                continue;
+            }
+            out.push(e.path.clone());
+            out.extend(nested_folders(files, &e.path, 2));
+        }
+        if d == main.top || !d.starts_with(&main.top) {
+            break;
+        }
+    }
+    out
+}
+
 /// The folders below `dir`, `levels` deep at most, leaving out hidden ones and
 /// Helm charts (a folder with a `Chart.yaml`: its templates are read as a chart).
 fn nested_folders(files: &Files, dir: &Path, levels: usize) -> Vec<PathBuf> {
@@ -1414,6 +1468,43 @@ mod tests {
         assert!(ev().dockerfiles.is_empty());
         write(".gitignore", "/board\n");
         assert_eq!(ev().dockerfiles.len(), 1);
+    }
+
+    #[test]
+    fn an_examples_manifest_ties_only_by_the_command_it_runs() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(
+            "Dockerfile",
+            "FROM golang:1.22\nRUN go build -o /app ./cmd/server\nENTRYPOINT [\"/app\"]\n",
+        );
+        let pod = |name: &str, command: &str| {
+            format!("kind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: {name}\n        image: org/{name}\n{command}        resources: {{limits: {{memory: 1Gi}}}}\n")
+        };
+        // Named alone, or as the one workload there: not tied.
+        write("examples/demo/server.yaml", &pod("server", ""));
+        let main = |rel: &str| {
+            MainPackage::new(
+                &Files::default(),
+                &root.join(rel),
+                &root,
+                "example.com/shop",
+            )
+        };
+        let ev = evidence_for(&Files::default(), &main("cmd/server"));
+        assert!(ev.containers.is_empty());
+        // Its command runs the binary: tied.
+        write(
+            "examples/demo/server.yaml",
+            &pod("web", "        command: [server, --port=80]\n"),
+        );
+        let ev = evidence_for(&Files::default(), &main("cmd/server"));
+        assert_eq!(ev.containers.len(), 1);
     }
 
     #[test]
