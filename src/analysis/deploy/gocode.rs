@@ -933,6 +933,12 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
             in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
             continue;
         }
+        // `Action: serve,`: a command's action named, not called here.
+        if is_action_reference(trimmed) {
+            func.action.push_str(code);
+            func.action.push('\n');
+            continue;
+        }
         if in_goroutine[n] {
             continue;
         }
@@ -963,6 +969,20 @@ fn with_root_action(func: &Func) -> Func {
         }
     }
     f
+}
+
+/// True when a line sets a command literal's action to a named function
+/// (`Action: serve,`, `RunE: cmd.runServer,`).
+fn is_action_reference(trimmed: &str) -> bool {
+    let Some((key, value)) = trimmed.split_once(':') else {
+        return false;
+    };
+    let value = value.trim().trim_end_matches(',');
+    matches!(key, "RunE" | "Run" | "Action")
+        && !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
 /// True when a line opens a composite literal's field whose value spans the
@@ -1004,6 +1024,21 @@ fn code_calls(code: &str, needle: &str) -> bool {
             .any(|(i, _)| standalone(i) && as_value(&code[i + name.len()..]) && i > 0)
 }
 
+/// True when `code` calls `needle` (`Run(`, `.Run(`, `pkg.Run(`), not only
+/// names it as a value.
+fn code_calls_directly(code: &str, needle: &str) -> bool {
+    if needle.starts_with('.') {
+        return code.contains(needle);
+    }
+    code.match_indices(needle).any(|(i, _)| {
+        !code[..i]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+            || needle.contains('.')
+    })
+}
+
 /// A listener that `code` (the foreground of a function of the package in
 /// `dir`) reaches through its calls: a function of the same package, or an
 /// exported one of a module package its file imports and names in `code`,
@@ -1023,11 +1058,15 @@ fn reached_listener(
     if depth >= MAX_CALL_DEPTH {
         return None;
     }
-    let mut callees: Vec<(PathBuf, Func)> = vec![];
+    // Each callee with whether `code` calls it (`serve()`), not only hands it
+    // on as a value (`[]Builder{scan.Command, serve.Command}`: one of several
+    // a dispatcher picks from).
+    let mut callees: Vec<(PathBuf, Func, bool)> = vec![];
     let fields = field_packages(files, dir);
     for f in funcs(files, dir).iter() {
         if code_calls(code, &f.needle) && method_of(code, &f.needle, &fields, None) {
-            callees.push((dir.to_path_buf(), f.clone()));
+            let direct = code_calls_directly(code, &f.needle);
+            callees.push((dir.to_path_buf(), f.clone(), direct));
         }
     }
     for (name, path) in imports {
@@ -1038,23 +1077,27 @@ fn reached_listener(
             continue;
         }
         for f in funcs(files, &next).iter().filter(|f| f.exported) {
-            let called = if f.needle.starts_with('.') {
-                code_calls(code, &f.needle) && method_of(code, &f.needle, &fields, Some(name))
+            let needle = if f.needle.starts_with('.') {
+                f.needle.clone()
             } else {
-                code_calls(code, &format!("{name}.{}", f.needle))
+                format!("{name}.{}", f.needle)
             };
+            let called = code_calls(code, &needle)
+                && (!f.needle.starts_with('.') || method_of(code, &f.needle, &fields, Some(name)));
             if called {
-                callees.push((next.clone(), f.clone()));
+                callees.push((next.clone(), f.clone(), code_calls_directly(code, &needle)));
             }
         }
     }
-    for (d, f) in callees {
+    for (d, f, direct) in callees {
         if !seen.insert((d.clone(), f.needle.clone())) {
             continue;
         }
         // Only when `main` adds no subcommands itself: `root.AddCommand(
-        // cli.Serve())` calls subcommands' constructors too.
-        let f = if depth == 0 && !code.contains("AddCommand(") {
+        // cli.Serve())` calls subcommands' constructors too; and only for a
+        // command `main` builds by calling it, not one of the builders it
+        // hands to a dispatcher.
+        let f = if depth == 0 && direct && !code.contains("AddCommand(") {
             with_root_action(&f)
         } else {
             f
