@@ -102,6 +102,21 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             Confidence::Low
         }
     };
+    // A loop over a variadic list of functions (`for _, step := range steps`,
+    // `steps ...func()`): one of the program's own release steps per pass, each
+    // followed by a collection so that the next check sees what it freed. The
+    // list bounds the loop, not the data.
+    let stepwise = step_list(&lp);
+    if let Some(list) = &stepwise {
+        confidence = Confidence::Low;
+        grounds.push(file.evidence(
+            list.range().start,
+            format!(
+                "each pass runs one of the functions in `{}`, the steps each caller lists: the list bounds the loop, and the collection after each step lets what follows see what it freed (lowers confidence)",
+                exprs::first_line(&list.text())
+            ),
+        ));
+    }
     let switched = scope::behind_switch_naming(call, "gc");
     let test_support = scope::in_test_support_package(file);
     if switched {
@@ -166,6 +181,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
              isolate what a test helper runs)"
                 .into(),
         ))
+    } else if stepwise.is_some() {
+        Outcome::report_only(Some(
+            "no automatic fix: the collection after each release step may be what lets the \
+             program see the memory it freed; remove it if a profile shows it costs more"
+                .into(),
+        ))
     } else if let Some(read) = &measured {
         let line = Position::of_offset(file.text(), read.range().start).line;
         Outcome::report_only(Some(format!(
@@ -222,6 +243,25 @@ fn other_work<'r>(file: &GoFile, lp: &GoNode<'r>, call: &GoNode<'r>) -> Option<G
     let nodes: Vec<GoNode<'r>> = lp.dfs().filter(|n| is_work(n)).collect();
     let real = nodes.iter().find(|n| n.kind() != "range_clause").cloned();
     real.or_else(|| nodes.into_iter().next())
+}
+
+/// The list a `for range` loop walks when it is the function's variadic
+/// parameter of functions (`steps ...func()`): steps each caller writes out,
+/// not a slice of work items built at run time (`entries []func()`).
+fn step_list<'r>(lp: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let clause = lp.children().find(|c| c.kind() == "range_clause")?;
+    let right = clause.field("right")?;
+    if right.kind() != "identifier" {
+        return None;
+    }
+    let func = scope::enclosing_function(lp)?;
+    let params = func.field("parameters")?;
+    let variadic_funcs = params.children().any(|p| {
+        p.kind() == "variadic_parameter_declaration"
+            && p.field("name").is_some_and(|n| n.text() == right.text())
+            && p.field("type").is_some_and(|t| t.kind() == "function_type")
+    });
+    variadic_funcs.then_some(right)
 }
 
 /// A range clause over a collection of items: not a channel receive (a

@@ -250,6 +250,7 @@ cases! {
         low_method_closure,
         low_named_pacing,
         low_refresh_ticker,
+        low_release_steps,
         low_sleep_goroutine,
         neg_finalizer_wait,
         neg_helper_test,
