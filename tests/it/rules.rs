@@ -301,6 +301,8 @@ cases! {
         excluded__winsvc__neg_main,
         flaglimit__cmd__indexer__neg_main,
         framework__cmd__gateway__pos_main,
+        globcopy__cmd__framerelay__pos_main,
+        globcopy__neg_main,
         gpurunner__cmd__runner__low_main,
         handedrun__cmd__keepctl__neg_main,
         handedrun__cmd__keepd__pos_main,

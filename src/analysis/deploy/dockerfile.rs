@@ -724,13 +724,19 @@ fn image_to_context(path: &str, copies: &[CopyIns]) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
     for c in copies.iter().filter(|c| c.from.is_none()) {
         for src in &c.sources {
+            // `COPY cmd/manager/*.go ./`: that folder's Go files, and so its
+            // package, land in the destination.
+            let go_files_of = src
+                .strip_suffix("/*.go")
+                .filter(|d| !d.contains('*') && !d.contains('$'));
+            let src = go_files_of.unwrap_or(src);
             if src.contains('*') || src.contains('$') {
                 continue;
             }
             // A folder's contents land in the destination; a file lands in it
             // when it is a folder (`COPY go.mod go.sum ./` puts `/app/go.mod`
             // there, and says nothing of what `/app` itself holds).
-            let places = if !c.dest_dir {
+            let places = if !c.dest_dir || go_files_of.is_some() {
                 vec![c.dest.clone()]
             } else if looks_like_file(src) {
                 vec![join_image(&c.dest, &base_name(src))]
