@@ -350,6 +350,8 @@ cases! {
         releaser__cmd__server__pos_main,
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,
+        rootaction__cmd__mediactl__neg_main,
+        rootaction__cmd__mediahub__pos_main,
         rootcmd__cmd__syncctl__neg_main,
         rootcmd__cmd__syncer__pos_main,
         rootedcopy__cmd__tallyctl__neg_main,

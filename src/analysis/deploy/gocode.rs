@@ -867,9 +867,15 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
     // error {`): a callback its owner calls later, if ever (a command-line
     // framework's subcommand action), not a call this function makes.
     let mut in_field_func: Option<(usize, bool)> = None;
+    // The indentation of a line that opens a list of subcommands
+    // (`Commands: []*cli.Command{`): the actions below it run only when
+    // their subcommand is asked for.
+    let mut in_subcommands: Option<usize> = None;
     for (n, line) in text.lines().enumerate() {
         if line.starts_with("func ") {
             out.extend(current.take().map(|(func, _)| func));
+            in_subcommands = None;
+            in_field_func = None;
             let needle = func_call_needle(line);
             let exported = needle
                 .trim_start_matches('.')
@@ -913,7 +919,13 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         .any(|k| trimmed.contains(k))
         {
             func.adds_subcommands = true;
+            if in_subcommands.is_none() && trimmed.ends_with('{') {
+                in_subcommands = Some(indent);
+            }
+        } else if in_subcommands.is_some_and(|open| indent <= open && !trimmed.is_empty()) {
+            in_subcommands = None;
         }
+        let in_sub = in_subcommands.is_some_and(|open| indent > open);
         if let Some((open, action)) = in_field_func {
             if indent == open && trimmed.starts_with(['}', ')']) {
                 in_field_func = None;
@@ -930,13 +942,16 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         }
         if is_field_func(trimmed) {
             let key = trimmed.split(':').next().unwrap_or("");
-            in_field_func = Some((indent, matches!(key, "RunE" | "Run" | "Action")));
+            in_field_func = Some((indent, !in_sub && matches!(key, "RunE" | "Run" | "Action")));
             continue;
         }
-        // `Action: serve,`: a command's action named, not called here.
+        // `Action: serve,`: a command's action named, not called here; the
+        // root command's (outside a list of subcommands) runs by default.
         if is_action_reference(trimmed) {
-            func.action.push_str(code);
-            func.action.push('\n');
+            if !in_sub {
+                func.action.push_str(code);
+                func.action.push('\n');
+            }
             continue;
         }
         if in_goroutine[n] {
@@ -956,13 +971,15 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
 
 /// The root command's own action, when `main` builds it or calls the function
 /// that does (`newCommand().Execute()` of a command built with `RunE:
-/// func(...) {`) and it has no subcommands: it runs whatever the arguments,
-/// so it is part of what `main` sets going. A subcommand's constructor, called
-/// deeper or beside an `AddCommand` in `main` (`root.AddCommand(newServeCmd())`),
-/// never counts.
+/// func(...) {`, or `Action: startServer,`): it runs when no subcommand is
+/// named, so it is part of what `main` sets going. The actions in its list of
+/// subcommands never are (`file_funcs` leaves them out), nor is a
+/// subcommand's constructor, called deeper or beside an `AddCommand` in
+/// `main` (`root.AddCommand(newServeCmd())`), or a builder `main` hands to a
+/// dispatcher among others.
 fn with_root_action(func: &Func) -> Func {
     let mut f = func.clone();
-    if !f.adds_subcommands && !f.action.is_empty() {
+    if !f.action.is_empty() {
         f.foreground.push_str(&f.action);
         if f.listens.is_none() {
             f.listens = f.action_listens.clone();
