@@ -28,8 +28,26 @@ const FIX_DIFF: &[&str] = &["fix", "--diff", "--unsafe-fixes", "--exit-zero"];
 fn tree(command: &'static [&'static str]) -> Tree {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("project");
-    for rule in ["GM003", "GM004", "GM006"] {
+    for rule in ["GM003", "GM004"] {
         common::copy_tree(&common::fixtures_dir().join(rule), &root.join(rule));
+    }
+    // GM006's fixtures are many small repositories; a few cover what the
+    // cache must track across files (Dockerfiles, compose, manifests, the
+    // packages a main calls into) without running all of them six times.
+    let gm006 = common::fixtures_dir().join("GM006");
+    for file in ["go.mod", "compose.yaml"] {
+        std::fs::create_dir_all(root.join("GM006")).unwrap();
+        std::fs::copy(gm006.join(file), root.join("GM006").join(file)).unwrap();
+    }
+    for folder in [
+        "billing",
+        "catalog",
+        "inventory",
+        "kubeop",
+        "orders",
+        "rootaction",
+    ] {
+        common::copy_tree(&gm006.join(folder), &root.join("GM006").join(folder));
     }
     let cache = tmp.path().join("cache");
     Tree {
