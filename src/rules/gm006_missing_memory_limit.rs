@@ -566,7 +566,7 @@ fn kubernetes_fix(
     for c in charts {
         match c {
             ChartFix::Edit { path, .. } if !from_resource => problems.push(format!(
-                "the Helm chart is not edited ({}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow)",
+                "Helm template {}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow",
                 shown(path)
             )),
             ChartFix::Edit {
@@ -580,10 +580,9 @@ fn kubernetes_fix(
                     shown(path)
                 ));
             }
-            ChartFix::Skip { path, why } => problems.push(format!(
-                "the Helm chart is not edited ({}: {why})",
-                shown(path)
-            )),
+            ChartFix::Skip { path, why } => {
+                problems.push(format!("Helm template {}: {why}", shown(path)))
+            }
         }
     }
     if by_file.is_empty() {

@@ -17,8 +17,14 @@ use super::{dockerfile, image_name, is_sidecar, mentions, Chart, MainPackage};
 use crate::finding::{apply_edits, Edit};
 use crate::package::Files;
 
-/// Kinds of workload whose templates are edited: the ones that keep a service running.
+/// Kinds of workload that keep a service running: a chart of one such
+/// template is the service's when nothing names it.
 const SERVICE_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+
+/// Kinds of workload whose templates are edited when the chart is tied by a
+/// name or a command: a chart may run its binary as a CronJob by default
+/// (`kind: CronJob` in values, a Deployment on request).
+const EDITED_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 
 /// What the fix does with one chart that runs the binary.
 #[derive(Debug, Clone)]
@@ -123,14 +129,16 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
     if named {
         return Some(ChartTie::Named);
     }
-    let commanded = workload_templates(files, chart).iter().any(|(path, text)| {
-        let masked = mask(text);
-        Manifest::parse(path, &masked.text).is_some_and(|m| {
-            m.containers
-                .iter()
-                .any(|c| commands(&masked, c, &bins) == Some(true))
-        })
-    });
+    let commanded = workload_templates(files, chart, EDITED_KINDS)
+        .iter()
+        .any(|(path, text)| {
+            let masked = mask(text);
+            Manifest::parse(path, &masked.text).is_some_and(|m| {
+                m.containers
+                    .iter()
+                    .any(|c| commands(&masked, c, &bins) == Some(true))
+            })
+        });
     if commanded {
         return Some(ChartTie::Commanded);
     }
@@ -143,7 +151,8 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
         .collect();
     if charts.len() != 1
         || charts[0].dir != chart.dir
-        || workload_templates(files, chart).len() != 1
+        || workload_templates(files, chart, EDITED_KINDS).len() != 1
+        || workload_templates(files, chart, SERVICE_KINDS).len() != 1
     {
         return None;
     }
@@ -211,8 +220,8 @@ fn template_files(files: &Files, chart: &Chart) -> Vec<PathBuf> {
     out
 }
 
-/// Templates holding a Deployment, StatefulSet or DaemonSet, with their text.
-fn workload_templates(files: &Files, chart: &Chart) -> Vec<(PathBuf, String)> {
+/// Templates holding a workload of one of `kinds`, with their text.
+fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(PathBuf, String)> {
     template_files(files, chart)
         .into_iter()
         .filter(|p| {
@@ -224,7 +233,7 @@ fn workload_templates(files: &Files, chart: &Chart) -> Vec<(PathBuf, String)> {
         .filter(|(_, t)| {
             t.lines().any(|l| {
                 l.strip_prefix("kind:")
-                    .is_some_and(|k| SERVICE_KINDS.contains(&k.trim()))
+                    .is_some_and(|k| kinds.contains(&k.trim()))
             })
         })
         .collect()
@@ -241,7 +250,12 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
         let Some(tie) = chart_tie(files, chart, main) else {
             continue;
         };
-        let templates = workload_templates(files, chart);
+        let kinds = if tie == ChartTie::OnlyOne {
+            SERVICE_KINDS
+        } else {
+            EDITED_KINDS
+        };
+        let templates = workload_templates(files, chart, kinds);
         let name = chart_name(files, chart)
             .unwrap_or_default()
             .to_ascii_lowercase();
@@ -255,7 +269,7 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
             let kinds: Vec<&Container> = m
                 .containers
                 .iter()
-                .filter(|c| SERVICE_KINDS.contains(&c.workload.split(' ').next().unwrap_or("")))
+                .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
                 .collect();
             let non_sidecars: Vec<&&Container> = kinds
                 .iter()
@@ -1083,6 +1097,15 @@ spec:
         );
         let (m, c) = container(&value);
         assert!(env_edit(&value, &m, &c).is_ok());
+    }
+
+    #[test]
+    fn a_cron_job_template_is_edited_at_its_depth() {
+        let text = "kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: sweep\n              image: {{ .Values.image }}\n              resources:\n                {{- toYaml .Values.resources | nindent 16 }}\n";
+        let (m, c) = container(text);
+        assert_eq!(c.path, ["spec", "jobTemplate", "spec", "template", "spec"]);
+        let out = apply_edits(text, &[env_edit(text, &m, &c).unwrap()]);
+        assert!(out.contains("              env:\n                - name: GOMEMLIMIT\n                  valueFrom:\n"), "{out}");
     }
 
     #[test]
