@@ -15,6 +15,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::analysis::deploy::folders::test_app_folder;
+use crate::analysis::deploy::helm::ChartFix;
 use crate::analysis::deploy::kubernetes::EnvValue;
 use crate::analysis::deploy::{self, gocode, quantity, Evidence, MainPackage};
 use crate::analysis::std_deps;
@@ -22,83 +24,6 @@ use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::imports::{choose_name, line_end, ImportRequest};
 use crate::outcome::{FixPlan, Grounds, Outcome};
-
-/// Folder names that hold test, end-to-end, benchmark, demo, example and
-/// documentation apps (a tutorial's guestbook):
-/// a main below one is likely not a service anyone deploys with a memory
-/// limit, so its finding is low confidence (unless the `include-test-apps`
-/// option asks for them). A name alone never silences the rule.
-const TEST_APP_FOLDERS: &[&str] = &[
-    "test",
-    "tests",
-    "testing",
-    "testutil",
-    "e2e",
-    "integration",
-    "example",
-    "examples",
-    "demo",
-    "demos",
-    "docs",
-];
-
-#[cfg(test)]
-fn is_test_app(repo_rel_dir: &str) -> bool {
-    test_app_folder(repo_rel_dir).is_some()
-}
-
-/// The folder (repository-relative) whose name says it holds a test, mock,
-/// fake, example, demo or documentation app: `tests/`, `test-server/`, `mocks/`,
-/// `fake-registry/`, `loadtest_app/`, `demo-server/`.
-fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
-    let parts: Vec<&str> = repo_rel_dir.split('/').collect();
-    let i = parts.iter().position(|part| {
-        let p = part.to_ascii_lowercase();
-        let words: Vec<&str> = p.split(['-', '_', '.']).collect();
-        TEST_APP_FOLDERS.contains(&p.as_str())
-            || p.starts_with("bench")
-            || p.starts_with("e2e")
-            || words.iter().any(|w| {
-                matches!(
-                    *w,
-                    "test"
-                        | "tests"
-                        | "testing"
-                        | "mock"
-                        | "mocks"
-                        | "fake"
-                        | "fakes"
-                        | "stub"
-                        | "stubs"
-                        | "dummy"
-                        | "e2e"
-                        | "testserver"
-                        | "mockserver"
-                        | "loadtest"
-                        | "integrationtest"
-                        | "integrationtests"
-                        | "smoketest"
-                        | "smoketests"
-                        | "systemtest"
-                        | "itest"
-                        | "interop"
-                        | "conformance"
-                        | "demo"
-                        | "demos"
-                        | "example"
-                        | "examples"
-                        | "sample"
-                        | "samples"
-                        | "tutorial"
-                        | "tutorials"
-                        | "quickstart"
-                )
-            })
-            || p.starts_with("mock")
-            || p.starts_with("fake")
-    })?;
-    Some(parts[..=i].join("/"))
-}
 
 /// A package built as a C library (`import "C"` with `//export` functions):
 /// its `main` is the empty one `-buildmode=c-shared` requires and never runs.
@@ -194,7 +119,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             ),
         ));
     }
-    run_graded(file, m, &ev, &root, &main.repo_root, &siblings).graded(grounds)
+    run_graded(file, m, &ev, &main, &root, &siblings).graded(grounds)
 }
 
 /// The confidence of a finding, and its evidence; None when there is too
@@ -402,11 +327,12 @@ fn run_graded(
     file: &GoFile,
     m: &GoMatch,
     ev: &Evidence,
+    main: &MainPackage,
     root: &Path,
-    repo_root: &Path,
     siblings: &[(PathBuf, String)],
 ) -> Outcome {
     let files = file.package();
+    let repo_root = main.repo_root.as_path();
     // Relative to the module, else to the repository (a Dockerfile above a
     // nested module), never absolute.
     let shown = |p: &Path| {
@@ -420,9 +346,68 @@ fn run_graded(
     let ev = ev.clone();
     let siblings = siblings.to_vec();
     let note = describe(&ev, &shown);
-    if let Some(outcome) = kubernetes_fix(file, &ev, &note, &shown) {
+    let charts = deploy::helm::chart_fixes(files, main);
+    if let Some(outcome) = kubernetes_fix(file, &ev, &charts, &note, &shown) {
         return outcome;
     }
+    // A chart runs it but is not edited: the finding says why.
+    let skipped: Vec<String> = charts
+        .iter()
+        .map(|c| match c {
+            ChartFix::Skip { path, why } => format!("{}: {why}", shown(path)),
+            // Only `--memlimit-fixed` leaves an edit out (see `kubernetes_fix`).
+            ChartFix::Edit { path, .. } => format!(
+                "{}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow",
+                shown(path)
+            ),
+        })
+        .collect();
+    let outcome = other_fix(file, m, &ev, &note, &shown, &siblings);
+    if skipped.is_empty() {
+        return outcome;
+    }
+    let why = format!("the Helm chart is not edited ({})", skipped.join("; "));
+    match outcome {
+        Outcome::Report {
+            grounds,
+            message,
+            fix: Some(mut plan),
+        } => {
+            plan.description = Some(match plan.description {
+                Some(d) => format!("{d}; {why}"),
+                None => why,
+            });
+            Outcome::Report {
+                grounds,
+                message,
+                fix: Some(plan),
+            }
+        }
+        Outcome::Report {
+            grounds,
+            message,
+            fix: None,
+        } => Outcome::Report {
+            grounds,
+            message: Some(format!("{}; {why}", message.unwrap_or(note))),
+            fix: None,
+        },
+        other => other,
+    }
+}
+
+/// The Dockerfile `ENV` or `debug.SetMemoryLimit` fix, when no manifest or
+/// chart takes the entry.
+fn other_fix(
+    file: &GoFile,
+    m: &GoMatch,
+    ev: &Evidence,
+    note: &str,
+    shown: &dyn Fn(&Path) -> String,
+    siblings: &[(PathBuf, String)],
+) -> Outcome {
+    let files = file.package();
+    let note = note.to_string();
     let compose_limit = ev
         .services
         .iter()
@@ -508,10 +493,12 @@ fn run_graded(
     }
 }
 
-/// The edits adding `GOMEMLIMIT` to every Go container with a memory limit.
+/// The edits adding `GOMEMLIMIT` to every Go container with a memory limit,
+/// and to the containers of the Helm charts that run it.
 fn kubernetes_fix(
-    _file: &GoFile,
+    file: &GoFile,
     ev: &Evidence,
+    charts: &[ChartFix],
     note: &str,
     shown: &dyn Fn(&Path) -> String,
 ) -> Option<Outcome> {
@@ -520,13 +507,14 @@ fn kubernetes_fix(
         .iter()
         .filter(|t| t.container().memory_limit.is_some())
         .collect();
-    if limited.is_empty() {
+    let from_resource = !file.options.is_set("memlimit-fixed");
+    let chart_edits = from_resource && charts.iter().any(|c| matches!(c, ChartFix::Edit { .. }));
+    if limited.is_empty() && !chart_edits {
         return None;
     }
     // The catalogue's Kubernetes form reads the limit when the container
     // starts, so an edited limit needs no second edit; a fixed 90% keeps
     // headroom but goes stale when the limit is edited.
-    let from_resource = !_file.options.is_set("memlimit-fixed");
     let mut by_file: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut problems = vec![];
     let mut what = vec![];
@@ -571,17 +559,57 @@ fn kubernetes_fix(
             )),
         }
     }
+    // A chart's limit is in its values, set again at each install
+    // (`toYaml .Values.resources`): only an entry that reads it when the
+    // container starts follows it, so `--memlimit-fixed` leaves charts alone.
+    let mut in_charts = vec![];
+    for c in charts {
+        match c {
+            ChartFix::Edit { path, .. } if !from_resource => problems.push(format!(
+                "Helm template {}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow",
+                shown(path)
+            )),
+            ChartFix::Edit {
+                path,
+                edit,
+                container,
+            } => {
+                by_file.entry(path.clone()).or_default().push(edit.clone());
+                in_charts.push(format!(
+                    "container {container} in Helm template {}",
+                    shown(path)
+                ));
+            }
+            ChartFix::Skip { path, why } => {
+                problems.push(format!("Helm template {}: {why}", shown(path)))
+            }
+        }
+    }
     if by_file.is_empty() {
         return Some(Outcome::report_only(Some(format!(
             "{note}; no automatic fix: {}",
             problems.join("; ")
         ))));
     }
-    let how = if from_resource {
-        "from resourceFieldRef limits.memory"
-    } else {
-        "at 90% of its memory limit"
-    };
+    let mut parts = vec![];
+    if !what.is_empty() {
+        let how = if from_resource {
+            "from resourceFieldRef limits.memory"
+        } else {
+            "at 90% of its memory limit"
+        };
+        parts.push(format!("{how} in the env of {}", what.join(", ")));
+    }
+    if !in_charts.is_empty() {
+        parts.push(format!(
+            "from resourceFieldRef limits.memory in the env of {}",
+            in_charts.join(", ")
+        ));
+    }
+    let mut description = format!("Set GOMEMLIMIT {}", parts.join("; and "));
+    if !problems.is_empty() {
+        description = format!("{description}; not edited: {}", problems.join("; "));
+    }
     Some(Outcome::Report {
         grounds: Grounds::default(),
         message: Some(note.to_string()),
@@ -594,10 +622,7 @@ fn kubernetes_fix(
                     imports: vec![],
                 })
                 .collect(),
-            description: Some(format!(
-                "Set GOMEMLIMIT {how} in the env of {}",
-                what.join(", ")
-            )),
+            description: Some(description),
             ..FixPlan::default()
         }),
     })
@@ -737,47 +762,6 @@ fn declares_top_level(text: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn test_apps() {
-        for d in [
-            "tests/apps/echo",
-            "test/e2e/app",
-            "examples/hello",
-            "benchmarks/load",
-            "internal/e2e-suite/app",
-            "demo",
-            "cmd/loadgen-tests/x",
-            "tools/test-server",
-            "internal/mocks/registry",
-            "cmd/fake-oidc",
-            "hack/mockserver",
-            "sidecar/cmd/demo-server",
-            "cmd/example_consumer",
-            "docs/tutorial/v1/images/guestbook",
-            "site/tutorials/shop",
-            "deploy/quickstart-app",
-        ] {
-            assert!(is_test_app(d), "{d}");
-        }
-        for d in [
-            "",
-            "cmd/api",
-            "services/contest",
-            "internal/latest",
-            "cmd/attestor",
-            "cmd/democratic",
-            "services/resample",
-            "cmd/docserver",
-            "cmd/doc",
-        ] {
-            assert!(!is_test_app(d), "{d}");
-        }
-        assert_eq!(
-            test_app_folder("tools/test-server/cmd").as_deref(),
-            Some("tools/test-server")
-        );
-    }
 
     #[test]
     fn c_libraries() {

@@ -375,7 +375,7 @@ pub enum EnvValue {
 
 impl EnvValue {
     /// The list item's lines: `dash_prefix` opens the first, `col` indents the rest.
-    fn item(&self, dash_prefix: &str, col: usize) -> String {
+    pub(super) fn item(&self, dash_prefix: &str, col: usize) -> String {
         let pad = " ".repeat(col);
         match self {
             EnvValue::Fixed { mib, comment } => format!(
@@ -387,7 +387,7 @@ impl EnvValue {
         }
     }
 
-    fn as_json(&self) -> Value {
+    pub(super) fn as_json(&self) -> Value {
         match self {
             EnvValue::Fixed { mib, .. } => {
                 serde_json::json!({"name": "GOMEMLIMIT", "value": format!("{mib}MiB")})

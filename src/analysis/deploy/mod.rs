@@ -13,7 +13,9 @@ pub mod build;
 pub mod command;
 pub mod compose;
 pub mod dockerfile;
+pub mod folders;
 pub mod gocode;
+pub mod helm;
 pub mod kubernetes;
 pub mod quantity;
 
@@ -768,11 +770,10 @@ fn limit_set_elsewhere(
             return Some(f.clone());
         }
     }
-    for chart in index
-        .charts
-        .iter()
-        .filter(|c| c.names.iter().any(|n| mentions(n, bin)))
-    {
+    for chart in index.charts.iter().filter(|c| {
+        !c.sets_limit.is_empty()
+            && (c.names.iter().any(|n| mentions(n, bin)) || helm::runs(files, c, main))
+    }) {
         for f in &chart.sets_limit {
             let Some(text) = files.read_to_string(f) else {
                 continue;

@@ -1,0 +1,1118 @@
+//! Helm charts as a place for GM006's fix: which chart of the repository runs
+//! a binary, which container of its workload templates runs it, and the text
+//! edit that adds a `GOMEMLIMIT` entry first in that container's `env` list.
+//!
+//! A template is not YAML: the edit is placed by reading its lines and the
+//! nesting of its `{{ if }}`/`{{ with }}`/`{{ range }}` actions, and checked by
+//! masking the template (each action a placeholder scalar, lines holding only
+//! actions dropped) before and after: both must parse, and read the same but
+//! for the one added entry.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::kubernetes::{documents, Container, EnvValue, Manifest};
+use super::{dockerfile, image_name, is_sidecar, mentions, Chart, MainPackage};
+use crate::finding::{apply_edits, Edit};
+use crate::package::Files;
+
+/// Kinds of workload that keep a service running: a chart of one such
+/// template is the service's when nothing names it.
+const SERVICE_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+
+/// Kinds of workload whose templates are edited when the chart is tied by a
+/// name or a command: a chart may run its binary as a CronJob by default
+/// (`kind: CronJob` in values, a Deployment on request).
+const EDITED_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
+
+/// What the fix does with one chart that runs the binary.
+#[derive(Debug, Clone)]
+pub enum ChartFix {
+    /// The edit of template `path`, for the container named `container`.
+    Edit {
+        path: PathBuf,
+        edit: Edit,
+        container: String,
+    },
+    /// No edit of chart (or template) `path`, and why.
+    Skip { path: PathBuf, why: String },
+}
+
+/// How a chart ties to a binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChartTie {
+    /// Its `name` or an image repository of its values names the binary.
+    Named,
+    /// A container of its workload templates runs it by `command`.
+    Commanded,
+    /// The repository's one service binary and its one chart, whose one
+    /// Deployment/StatefulSet/DaemonSet template runs it.
+    OnlyOne,
+}
+
+/// True when `chart` runs `main`'s binary by the evidence this module reads
+/// (see `chart_tie`): `limit_set_elsewhere` then counts a `GOMEMLIMIT` the
+/// chart sets, as the fix's second run must.
+pub(super) fn runs(files: &Files, chart: &Chart, main: &MainPackage) -> bool {
+    chart_tie(files, chart, main).is_some()
+}
+
+/// A folder whose name says it holds tests or examples: its charts and
+/// mains are not the service's.
+fn left_out(main: &MainPackage, dir: &Path) -> bool {
+    let rel = dir.strip_prefix(&main.repo_root).unwrap_or(dir);
+    let rel: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    super::folders::test_app_folder(&rel.join("/")).is_some()
+}
+
+fn bins(main: &MainPackage) -> Vec<String> {
+    main.binaries
+        .iter()
+        .map(|b| b.to_ascii_lowercase())
+        .collect()
+}
+
+/// The chart's `name` (from Chart.yaml, its top-level key).
+fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
+    let text = files.read_to_string(&chart.dir.join("Chart.yaml"))?;
+    let v: Value = serde_saphyr::from_str(&text).ok()?;
+    v.get("name")?.as_str().map(str::to_string)
+}
+
+fn values_of(files: &Files, chart: &Chart) -> Value {
+    files
+        .read_to_string(&chart.dir.join("values.yaml"))
+        .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// Every `repository` (and string `image`) value of the chart's values.
+fn image_repositories(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match (k.as_str(), x) {
+                    ("repository" | "image", Value::String(s)) if !s.is_empty() => {
+                        out.push(s.clone())
+                    }
+                    _ => image_repositories(x, out),
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| image_repositories(x, out)),
+        _ => {}
+    }
+}
+
+/// An image named for one of `bins`: a known sidecar's name only when it is
+/// the binary's very name (`acme/postgres-operator` runs `postgres-operator`).
+fn names_bin(image: &str, bins: &[String]) -> bool {
+    let name = image_name(image);
+    bins.iter().any(|b| name == b)
+        || (!is_sidecar(image) && bins.iter().any(|b| dockerfile::names_binary(name, b)))
+}
+
+fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTie> {
+    if left_out(main, &chart.dir) {
+        return None;
+    }
+    let bins = bins(main);
+    let mut repos = vec![];
+    image_repositories(&values_of(files, chart), &mut repos);
+    let named = chart_name(files, chart)
+        .is_some_and(|n| bins.iter().any(|b| mentions(&n.to_ascii_lowercase(), b)))
+        || repos.iter().any(|r| names_bin(r, &bins));
+    if named {
+        return Some(ChartTie::Named);
+    }
+    let commanded = workload_templates(files, chart, EDITED_KINDS)
+        .iter()
+        .any(|(path, text)| {
+            let masked = mask(text);
+            Manifest::parse(path, &masked.text).is_some_and(|m| {
+                m.containers
+                    .iter()
+                    .any(|c| commands(&masked, c, &bins) == Some(true))
+            })
+        });
+    if commanded {
+        return Some(ChartTie::Commanded);
+    }
+    // No name says so: the repository's one chart and one service binary.
+    let index = super::repo_index(files, &main.repo_root);
+    let charts: Vec<_> = index
+        .charts
+        .iter()
+        .filter(|c| !left_out(main, &c.dir))
+        .collect();
+    if charts.len() != 1
+        || charts[0].dir != chart.dir
+        || workload_templates(files, chart, EDITED_KINDS).len() != 1
+        || workload_templates(files, chart, SERVICE_KINDS).len() != 1
+    {
+        return None;
+    }
+    let mains = service_mains(files, main);
+    (mains.len() == 1 && mains[0] == main.dir).then_some(ChartTie::OnlyOne)
+}
+
+/// The folders of the repository holding a `package main` with a `func main`
+/// (at most two: the question is whether there is only one), leaving out
+/// folders `left_out` names (tests, examples) and what is never built.
+fn service_mains(files: &Files, main: &MainPackage) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![(main.repo_root.clone(), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        if out.len() > 1 {
+            break;
+        }
+        let Some(entries) = files.read_dir(&dir) else {
+            continue;
+        };
+        let mut is_main = false;
+        for e in entries.iter() {
+            if e.is_dir {
+                if depth < 8
+                    && !e.name.starts_with(['.', '_'])
+                    && !super::SKIP_FOLDERS.contains(&e.name.as_str())
+                    && e.name != "testdata"
+                    && !left_out(main, &e.path)
+                {
+                    stack.push((e.path.clone(), depth + 1));
+                }
+                continue;
+            }
+            if is_main || !e.name.ends_with(".go") || e.name.ends_with("_test.go") {
+                continue;
+            }
+            is_main = files.read_to_string(&e.path).is_some_and(|t| {
+                super::gocode::package_clause(&t) == Some("main") && t.contains("\nfunc main()")
+            });
+        }
+        if is_main {
+            out.push(files.canonical(&dir));
+        }
+    }
+    out
+}
+
+/// The chart's templates (YAML files under `templates/`, two levels deep).
+fn template_files(files: &Files, chart: &Chart) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![(chart.dir.join("templates"), 0)];
+    while let Some((dir, depth)) = stack.pop() {
+        let Some(entries) = files.read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.iter() {
+            if e.is_dir && depth < 2 {
+                stack.push((e.path.clone(), depth + 1));
+            } else if e.is_file && (e.name.ends_with(".yaml") || e.name.ends_with(".yml")) {
+                out.push(e.path.clone());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Templates holding a workload of one of `kinds`, with their text.
+fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(PathBuf, String)> {
+    template_files(files, chart)
+        .into_iter()
+        .filter(|p| {
+            files
+                .metadata(p)
+                .is_some_and(|m| m.len <= super::MAX_DEPLOY_FILE)
+        })
+        .filter_map(|p| Some((p.clone(), files.read_to_string(&p)?)))
+        .filter(|(_, t)| {
+            t.lines().any(|l| {
+                l.strip_prefix("kind:")
+                    .is_some_and(|k| kinds.contains(&k.trim()))
+            })
+        })
+        .collect()
+}
+
+/// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
+/// repository's charts that run `main`'s binary (not those in a test or
+/// example folder).
+pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
+    let index = super::repo_index(files, &main.repo_root);
+    let bins = bins(main);
+    let mut out = vec![];
+    for chart in &index.charts {
+        let Some(tie) = chart_tie(files, chart, main) else {
+            continue;
+        };
+        let kinds = if tie == ChartTie::OnlyOne {
+            SERVICE_KINDS
+        } else {
+            EDITED_KINDS
+        };
+        let templates = workload_templates(files, chart, kinds);
+        let name = chart_name(files, chart)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let values = values_of(files, chart);
+        let mut found = vec![];
+        for (path, text) in &templates {
+            let masked = mask(text);
+            let Some(m) = Manifest::parse(path, &masked.text) else {
+                continue;
+            };
+            let kinds: Vec<&Container> = m
+                .containers
+                .iter()
+                .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
+                .collect();
+            let non_sidecars: Vec<&&Container> = kinds
+                .iter()
+                .filter(|c| !is_sidecar(&masked.literal(&c.image)))
+                .collect();
+            for c in &kinds {
+                let runs = match tie {
+                    ChartTie::OnlyOne => {
+                        non_sidecars.len() == 1
+                            && std::ptr::eq(*non_sidecars[0], *c)
+                            && commands(&masked, c, &bins) != Some(false)
+                    }
+                    ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
+                    ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
+                };
+                if runs {
+                    found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
+                    // One container per template: two edits of one file
+                    // would each be checked alone.
+                    break;
+                }
+            }
+        }
+        if found.is_empty() {
+            continue;
+        }
+        let templates_dir = chart.dir.join("templates");
+        if let Some(f) = chart
+            .sets_limit
+            .iter()
+            .find(|f| f.starts_with(&templates_dir))
+        {
+            out.push(ChartFix::Skip {
+                path: f.clone(),
+                why: "its templates already mention GOMEMLIMIT".into(),
+            });
+            continue;
+        }
+        for (path, text, masked, c) in found {
+            let name = masked.unmask(&c.name);
+            out.push(match env_edit(&text, &masked, &c) {
+                Ok(edit) => ChartFix::Edit {
+                    path,
+                    edit,
+                    container: name,
+                },
+                Err(why) => ChartFix::Skip {
+                    path,
+                    why: format!("container {name}: {why}"),
+                },
+            });
+        }
+    }
+    out
+}
+
+/// True when container `c` of a template runs one of `bins`: its image's
+/// literal text names it, or the values its image reads (`.Values.image`,
+/// `.Values.api.image.repository`) hold a repository naming it, or its name
+/// (literal, or `.Chart.Name` when the chart is named for it) does and its
+/// image is not known to be another.
+fn container_runs(
+    masked: &Masked,
+    c: &Container,
+    bins: &[String],
+    chart: &str,
+    values: &Value,
+) -> bool {
+    if let Some(runs) = commands(masked, c, bins) {
+        return runs;
+    }
+    let literal = masked.literal(&c.image);
+    if image_name(literal.trim_matches('"')).len() > 1 && names_bin(literal.trim_matches('"'), bins)
+    {
+        return true;
+    }
+    let mut repos = vec![];
+    for path in values_paths(&masked.unmask(&c.image)) {
+        let mut node = values;
+        for key in path.split('.') {
+            node = node.get(key).unwrap_or(&Value::Null);
+        }
+        match node {
+            Value::String(s) if !s.is_empty() => repos.push(s.clone()),
+            Value::Object(_) => image_repositories(node, &mut repos),
+            _ => {}
+        }
+    }
+    if !repos.is_empty() {
+        return repos.iter().any(|r| names_bin(r, bins));
+    }
+    let name = masked.unmask(&c.name);
+    let named = bins
+        .iter()
+        .any(|b| mentions(&masked.literal(&c.name).to_ascii_lowercase(), b));
+    let chart_named = name.contains(".Chart.Name") && bins.iter().any(|b| mentions(chart, b));
+    named || chart_named
+}
+
+/// Whether the programs container `c`'s `command` runs, as the template
+/// writes them, are one of `bins`; None without a command (or with one only
+/// actions write): the image's entrypoint runs.
+fn commands(masked: &Masked, c: &Container, bins: &[String]) -> Option<bool> {
+    let programs: Vec<String> = c
+        .programs
+        .iter()
+        .map(|p| masked.literal(p))
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    if programs.is_empty() {
+        return None;
+    }
+    Some(
+        programs
+            .iter()
+            .any(|p| bins.iter().any(|b| dockerfile::names_binary(p, b))),
+    )
+}
+
+/// The `.Values.a.b` paths an expression reads.
+fn values_paths(s: &str) -> Vec<String> {
+    s.match_indices(".Values.")
+        .map(|(i, m)| {
+            s[i + m.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.' || *c == '-')
+                .collect::<String>()
+                .trim_end_matches('.')
+                .to_string()
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// A template with each action replaced by a placeholder scalar, the lines
+/// that hold only actions dropped, and so are those of an `{{ else }}` branch:
+/// the first branch of each conditional is the template read (both at once
+/// may set a key twice: `checksum/config` from one file or the other).
+#[derive(Debug, Clone)]
+pub struct Masked {
+    pub text: String,
+    /// The original line (0-based) of each line of `text`.
+    pub lines: Vec<usize>,
+    /// Each action's text and byte range in the original.
+    pub actions: Vec<(String, usize, usize)>,
+}
+
+fn placeholder(i: usize) -> String {
+    format!("_tpl{i}_")
+}
+
+impl Masked {
+    /// `s` with its placeholders back as the actions they stand for.
+    pub fn unmask(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for (i, (a, _, _)) in self.actions.iter().enumerate().rev() {
+            out = out.replace(&placeholder(i), a);
+        }
+        out
+    }
+
+    /// `s` without its placeholders: what the template writes itself.
+    pub fn literal(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for i in (0..self.actions.len()).rev() {
+            out = out.replace(&placeholder(i), "");
+        }
+        out
+    }
+}
+
+/// Masks the actions of template `text` (see `Masked`).
+pub fn mask(text: &str) -> Masked {
+    let mut out = String::new();
+    let mut lines = vec![];
+    let mut actions = vec![];
+    let mut line = String::new();
+    let (mut has_action, mut has_text) = (false, false);
+    let (mut line_no, mut first_line) = (0, 0);
+    // For each open block, whether it is past its first branch.
+    let mut branches: Vec<bool> = vec![];
+    let mut in_else = false;
+    let mut i = 0;
+    while i < text.len() {
+        if text[i..].starts_with("{{") {
+            let end = text[i + 2..]
+                .find("}}")
+                .map_or(text.len(), |e| i + 2 + e + 2);
+            let action = &text[i..end];
+            line_no += action.matches('\n').count();
+            line.push_str(&placeholder(actions.len()));
+            actions.push((action.to_string(), i, end));
+            match control(action) {
+                Some("open") => branches.push(false),
+                Some("else") => {
+                    if let Some(b) = branches.last_mut() {
+                        *b = true;
+                    }
+                }
+                Some("end") => {
+                    branches.pop();
+                }
+                _ => {}
+            }
+            has_action = true;
+            i = end;
+            continue;
+        }
+        let ch = text[i..].chars().next().unwrap_or(' ');
+        if ch == '\n' {
+            if (!has_action || has_text) && !in_else {
+                out.push_str(&item_key(&line));
+                out.push('\n');
+                lines.push(first_line);
+            }
+            line.clear();
+            (has_action, has_text, in_else) = (false, false, false);
+            line_no += 1;
+            first_line = line_no;
+        } else {
+            if !ch.is_whitespace() {
+                has_text = true;
+                in_else |= branches.iter().any(|b| *b);
+            }
+            line.push(ch);
+        }
+        i += ch.len_utf8();
+    }
+    if !line.is_empty() && (!has_action || has_text) && !in_else {
+        out.push_str(&item_key(&line));
+        lines.push(first_line);
+    }
+    Masked {
+        text: out,
+        lines,
+        actions,
+    }
+}
+
+/// A list item that is only actions (`- {{ toYaml $c | nindent 10 }}`) may
+/// be a mapping the template goes on with (`labelSelector:` below it): it is
+/// masked as a mapping entry, `- _tpl1_: ~`, which reads either way.
+fn item_key(line: &str) -> String {
+    let body = line.trim_start();
+    let Some(rest) = body.strip_prefix("- ") else {
+        return line.to_string();
+    };
+    let mut r = rest.trim();
+    while let Some(after) = r.strip_prefix("_tpl") {
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[digits..].strip_prefix('_') {
+            Some(next) if digits > 0 => r = next.trim_start(),
+            _ => return line.to_string(),
+        }
+    }
+    if r.is_empty() && !rest.trim().is_empty() {
+        format!("{}: ~", line.trim_end())
+    } else {
+        line.to_string()
+    }
+}
+
+/// True when action-only `line` writes YAML that may hold keys of a mapping
+/// whose keys are at column `col`: it renders values (`toYaml`, `include`,
+/// `tpl`, `template`) indented to that column (`nindent 10`), or, with no
+/// indent function, starts there.
+fn emits_keys(line: &str, col: usize) -> bool {
+    let writes = mask(line).actions.iter().any(|(a, _, _)| {
+        let inner = a
+            .trim_start_matches("{{")
+            .trim_start_matches('-')
+            .trim_start();
+        // `{{ $name := include ... }}` sets a variable and writes nothing.
+        let assigns = inner.starts_with('$')
+            && inner
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|w| w == ":=" || w == "=");
+        !assigns
+            && ["toYaml", "include", "tpl", "template"]
+                .iter()
+                .any(|w| inner.contains(w))
+    });
+    if !writes {
+        return false;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let indented = words
+        .windows(2)
+        .find(|w| w[0] == "indent" || w[0] == "nindent")
+        .and_then(|w| w[1].trim_end_matches("}}").parse::<usize>().ok());
+    match indented {
+        Some(n) => n == col,
+        None => indent(line) == col,
+    }
+}
+
+/// The control action an action is: opens a block, continues it, ends it.
+fn control(action: &str) -> Option<&'static str> {
+    let inner = action
+        .trim_start_matches("{{")
+        .trim_end_matches("}}")
+        .trim_matches('-')
+        .trim();
+    let word = inner.split_whitespace().next().unwrap_or("");
+    match word {
+        "if" | "with" | "range" | "define" | "block" => Some("open"),
+        "else" => Some("else"),
+        "end" => Some("end"),
+        _ => None,
+    }
+}
+
+/// The blocks open at `offset` (each by the index of the action that opened
+/// it, or of its latest `else`), with the keyword of each; None when the
+/// template's blocks do not balance.
+fn open_blocks(masked: &Masked, offset: usize) -> Option<Vec<(usize, String)>> {
+    let mut stack: Vec<(usize, String)> = vec![];
+    for (i, (a, start, _)) in masked.actions.iter().enumerate() {
+        if *start >= offset {
+            break;
+        }
+        match control(a) {
+            Some("open") => {
+                let word = a
+                    .trim_start_matches("{{")
+                    .trim_start_matches('-')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                stack.push((i, word));
+            }
+            Some("else") => {
+                let (_, word) = stack.pop()?;
+                stack.push((i, word));
+            }
+            Some("end") => {
+                stack.pop()?;
+            }
+            _ => {}
+        }
+    }
+    Some(stack)
+}
+
+/// The action opening the innermost block open at `offset` that is not
+/// one of `outer`, as text for a message.
+fn inner_block(masked: &Masked, offset: usize, outer: &Option<Vec<(usize, String)>>) -> String {
+    let outer = outer.clone().unwrap_or_default();
+    open_blocks(masked, offset)
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find(|b| !outer.contains(b))
+        .and_then(|(i, _)| masked.actions.get(*i))
+        .map_or("a block".to_string(), |(a, _, _)| format!("`{}`", a.trim()))
+}
+
+/// Whether the template's blocks balance.
+fn balanced(masked: &Masked) -> bool {
+    open_blocks(masked, usize::MAX).is_some_and(|s| s.is_empty())
+}
+
+/// Byte offsets of the starts of each line of `text`.
+fn line_starts(text: &str) -> Vec<usize> {
+    std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+        .filter(|&i| i <= text.len())
+        .collect()
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+/// The edit adding the `GOMEMLIMIT` entry to container `c` (found in the
+/// masked template) of template `text`, checked by `verify`; or why not.
+fn env_edit(text: &str, masked: &Masked, c: &Container) -> Result<Edit, String> {
+    if !balanced(masked) {
+        return Err("the template's {{ if }}/{{ end }} blocks do not pair up".into());
+    }
+    let starts = line_starts(text);
+    let line_text = |n: usize| {
+        let s = starts[n];
+        let e = starts.get(n + 1).copied().unwrap_or(text.len());
+        text[s..e].trim_end_matches('\n')
+    };
+    let masked_line = masked.text[..c.start.min(masked.text.len())]
+        .matches('\n')
+        .count();
+    let first = *masked
+        .lines
+        .get(masked_line)
+        .ok_or("not found in the template")?;
+    let col = c.key_column;
+    let action_only = |n: usize| {
+        let l = line_text(n);
+        let m = mask(l);
+        !l.trim().is_empty() && m.text.trim().is_empty()
+    };
+    let container_blocks = open_blocks(masked, starts[first]);
+    // The container's lines: up to the first content line left of its keys.
+    let mut env_lines = vec![];
+    let mut resources = None;
+    let mut last = first;
+    let mut key_source = None;
+    let mut last_at_col = first;
+    for n in first + 1..starts.len() {
+        let l = line_text(n);
+        let t = l.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if action_only(n) {
+            // Below a key with no value of its own (`args:`) it is that
+            // key's value; after an item of a list at the keys' column
+            // (`env:` then `- name: A`, `{{ toYaml .Values.extraEnvs }}`)
+            // it writes more items of that list.
+            let at_col = line_text(last_at_col).trim();
+            let value_of_key = last > first && last == last_at_col && at_col.ends_with(':');
+            let list_goes_on = last_at_col > first && at_col.starts_with("- ");
+            if key_source.is_none() && !value_of_key && !list_goes_on && emits_keys(l, col) {
+                key_source = Some(t.to_string());
+            }
+            continue;
+        }
+        if indent(l) < col {
+            break;
+        }
+        last = n;
+        if indent(l) == col {
+            last_at_col = n;
+        }
+        if indent(l) == col {
+            if t == "env:" || t.starts_with("env:") {
+                env_lines.push(n);
+            } else if t.starts_with("resources:") && resources.is_none() {
+                resources = Some(n);
+            }
+        }
+    }
+    if text.contains('\t') {
+        return Err("the template is indented with tabs".into());
+    }
+    if let Some(a) = key_source {
+        return Err(format!(
+            "some of its keys come from `{a}`, which may hold an env: of its own"
+        ));
+    }
+    let value = EnvValue::FromLimit;
+    let edit = match env_lines[..] {
+        [] => {
+            let r = resources.ok_or("it has neither an env: nor a resources: key line")?;
+            // Before the actions that open the block `resources:` sits in.
+            let mut at_line = r;
+            while open_blocks(masked, starts[at_line]) != container_blocks
+                && at_line > first + 1
+                && action_only(at_line - 1)
+            {
+                at_line -= 1;
+            }
+            if open_blocks(masked, starts[at_line]) != container_blocks {
+                return Err(format!(
+                    "it has no env: key, and its resources: key sits inside {}",
+                    inner_block(masked, starts[r], &container_blocks)
+                ));
+            }
+            if line_text(at_line - 1).trim_end().ends_with("-}}") {
+                return Err(
+                    "the line above its resources: key trims the line break after it".into(),
+                );
+            }
+            let dash_col = col + sequence_indent(text, &starts, first);
+            let item = value.item(&format!("{}- ", " ".repeat(dash_col)), dash_col + 2);
+            Edit::new(
+                starts[at_line],
+                starts[at_line],
+                format!("{}env:\n{item}", " ".repeat(col)),
+            )
+        }
+        [n] => {
+            let l = line_text(n).trim();
+            if l != "env:" && !l.trim_start_matches("env:").trim_start().starts_with('#') {
+                let what = l.trim_start_matches("env:").trim();
+                return Err(format!("its env list is built by `{what}`"));
+            }
+            if open_blocks(masked, starts[n]) != container_blocks {
+                return Err(format!(
+                    "its env: key sits inside {}",
+                    inner_block(masked, starts[n], &container_blocks)
+                ));
+            }
+            // The list's items: the first literal one gives their column; one
+            // outside a `range` must be there (else the list is built by actions).
+            let mut item_col = None;
+            let mut builder = None;
+            for k in n + 1..=last.max(n) {
+                let l = line_text(k);
+                let t = l.trim();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                if action_only(k) {
+                    if builder.is_none() {
+                        let m = mask(l);
+                        builder = m
+                            .actions
+                            .iter()
+                            .map(|(a, _, _)| a.as_str())
+                            .find(|a| {
+                                ["toYaml", "include", "tpl", "template", "range"]
+                                    .iter()
+                                    .any(|w| a.contains(w))
+                            })
+                            .map(|a| a.trim().to_string());
+                    }
+                    continue;
+                }
+                if indent(l) < col || (indent(l) == col && !t.starts_with("- ")) {
+                    break;
+                }
+                let in_range = open_blocks(masked, starts[k])
+                    .unwrap_or_default()
+                    .iter()
+                    .skip(container_blocks.as_ref().map_or(0, Vec::len))
+                    .any(|(_, w)| w == "range");
+                if t.starts_with("- ") && !in_range {
+                    item_col = Some(indent(l));
+                    break;
+                }
+            }
+            let Some(item_col) = item_col else {
+                return Err(match builder {
+                    Some(b) => format!("its env list is built by `{b}`"),
+                    None => "its env list has no entry of its own".into(),
+                });
+            };
+            let at = starts.get(n + 1).copied().unwrap_or(text.len());
+            let item = value.item(&format!("{}- ", " ".repeat(item_col)), item_col + 2);
+            let item = if at == text.len() && !text.ends_with('\n') {
+                format!("\n{}", item.trim_end_matches('\n'))
+            } else {
+                item
+            };
+            Edit::new(at, at, item)
+        }
+        _ => return Err("it has several env: key lines (one per branch)".into()),
+    };
+    let after = apply_edits(text, std::slice::from_ref(&edit));
+    if verify(text, &after, c, &value) {
+        Ok(edit)
+    } else {
+        Err(
+            "the edited template, its actions masked, does not read as before plus the entry"
+                .into(),
+        )
+    }
+}
+
+/// How far the template indents the containers list under `containers:`.
+fn sequence_indent(text: &str, starts: &[usize], first: usize) -> usize {
+    let line = |n: usize| {
+        let e = starts.get(n + 1).copied().unwrap_or(text.len());
+        &text[starts[n]..e]
+    };
+    let dash = indent(line(first));
+    (0..first)
+        .rev()
+        .map(line)
+        .find(|l| l.trim_start().starts_with("containers:"))
+        .map_or(2, |l| dash.saturating_sub(indent(l)))
+}
+
+/// True when `after` is `before` with one entry, `value`, added first to the
+/// env of container `c` (as found in `before`'s masked text): both masked
+/// templates parse, every document reads as before but for that entry, the
+/// actions are the same, and every comment line is kept.
+pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> bool {
+    let (mb, ma) = (mask(before), mask(after));
+    let texts = |m: &Masked| -> Vec<String> { m.actions.iter().map(|a| a.0.clone()).collect() };
+    if texts(&mb) != texts(&ma) {
+        return false;
+    }
+    // Masking shows both branches of an `if`: the added lines must be whole
+    // lines with no action, at a place inside the same blocks as the
+    // container, so that they are rendered whenever it is.
+    let prefix = before
+        .bytes()
+        .zip(after.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let prefix = before[..prefix].rfind('\n').map_or(0, |i| i + 1);
+    let suffix = before[prefix..]
+        .bytes()
+        .rev()
+        .zip(after[prefix..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let added = &after[prefix..after.len() - suffix];
+    let Some(first) = mb
+        .lines
+        .get(mb.text[..c.start.min(mb.text.len())].matches('\n').count())
+        .and_then(|&n| line_starts(before).get(n).copied())
+    else {
+        return false;
+    };
+    if before.len() - suffix != prefix
+        || added.contains("{{")
+        || open_blocks(&mb, prefix) != open_blocks(&mb, first)
+    {
+        return false;
+    }
+    let parse_all = |t: &str| -> Option<Vec<Value>> {
+        documents(t)
+            .iter()
+            .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
+            .collect()
+    };
+    let (Some(mut expected), Some(got)) = (parse_all(&mb.text), parse_all(&ma.text)) else {
+        return false;
+    };
+    let Some(mut node) = expected.get_mut(c.doc) else {
+        return false;
+    };
+    for key in &c.path {
+        match node.get_mut(key.as_str()) {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    let Some(container) = node
+        .get_mut("containers")
+        .and_then(|l| l.get_mut(c.index))
+        .and_then(Value::as_object_mut)
+    else {
+        return false;
+    };
+    let env = container
+        .entry("env")
+        .or_insert_with(|| Value::Array(vec![]));
+    if env.is_null() {
+        *env = Value::Array(vec![]);
+    }
+    let Some(list) = env.as_array_mut() else {
+        return false;
+    };
+    list.insert(0, value.as_json());
+    let comments = |t: &str| -> Vec<String> {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .map(|l| l.trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let (cb, ca) = (comments(before), comments(after));
+    expected == got && cb.iter().all(|c| ca.binary_search(c).is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = "\
+{{- if .Values.enabled }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include \"relay.fullname\" . }}
+spec:
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"
+          env:
+          {{- if .Values.debug }}
+            - name: RELAY_DEBUG
+              value: \"1\"
+          {{- end }}
+            - name: RELAY_PORT
+              value: {{ .Values.port | quote }}
+          {{- with .Values.extraEnv }}
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          resources:
+            {{- toYaml .Values.resources | nindent 12 }}
+{{- end }}
+";
+
+    fn container(text: &str) -> (Masked, Container) {
+        let m = mask(text);
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("masked parses");
+        let c = parsed.containers[0].clone();
+        (m, c)
+    }
+
+    #[test]
+    fn masking_drops_action_lines_and_keeps_the_rest() {
+        let m = mask(TEMPLATE);
+        assert!(m.text.starts_with("apiVersion: apps/v1\n"), "{}", m.text);
+        assert!(m.text.contains("        - name: _tpl2_\n"));
+        assert!(m.text.contains("image: \"_tpl3_:_tpl4_\"\n"));
+        assert!(!m.text.contains("toYaml"));
+        // The masked line 0 is the template's line 1 (line 0 held only an action).
+        assert_eq!(m.lines[0], 1);
+        assert_eq!(m.unmask("_tpl2_"), "{{ .Chart.Name }}");
+        assert_eq!(m.literal("\"_tpl3_:_tpl4_\""), "\":\"");
+    }
+
+    #[test]
+    fn a_multi_line_action_is_one_placeholder() {
+        let m = mask("a: {{ include \"x\"\n  (dict \"k\" .) }}\nb: 1\n");
+        assert_eq!(m.text, "a: _tpl0_\nb: 1\n");
+        assert_eq!(m.lines, vec![0, 2]);
+    }
+
+    #[test]
+    fn adds_first_under_env_at_the_items_column() {
+        let (m, c) = container(TEMPLATE);
+        let e = env_edit(TEMPLATE, &m, &c).unwrap();
+        let out = apply_edits(TEMPLATE, &[e]);
+        assert!(out.contains(
+            "          env:\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n          {{- if .Values.debug }}\n"
+        ), "{out}");
+    }
+
+    #[test]
+    fn the_verifier_takes_only_the_one_entry() {
+        let (_, c) = container(TEMPLATE);
+        let good = TEMPLATE.replace(
+            "          env:\n",
+            "          env:\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n",
+        );
+        assert!(verify(TEMPLATE, &good, &c, &EnvValue::FromLimit));
+        // Under the `if`: a different list once masked? No, but an action moved.
+        let moved = TEMPLATE.replace("          {{- if .Values.debug }}\n", "").replace(
+            "          env:\n",
+            "          env:\n          {{- if .Values.debug }}\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n",
+        );
+        assert!(!verify(TEMPLATE, &moved, &c, &EnvValue::FromLimit));
+        // A second entry, or one at another indentation that parses otherwise.
+        let two = good.replace(
+            "            - name: RELAY_PORT\n",
+            "            - name: EXTRA\n            - name: RELAY_PORT\n",
+        );
+        assert!(!verify(TEMPLATE, &two, &c, &EnvValue::FromLimit));
+        let shallow = TEMPLATE.replace(
+            "          env:\n",
+            "          env:\n          - name: GOMEMLIMIT\n",
+        );
+        assert!(!verify(TEMPLATE, &shallow, &c, &EnvValue::FromLimit));
+        // A lost comment.
+        let with_comment =
+            TEMPLATE.replace("          env:\n", "          # settings\n          env:\n");
+        let (_, c2) = container(&with_comment);
+        assert!(!verify(&with_comment, &good, &c2, &EnvValue::FromLimit));
+        // Not YAML once masked.
+        assert!(!verify(
+            TEMPLATE,
+            &good.replace("kind: Deployment", "kind: [Deployment"),
+            &c,
+            &EnvValue::FromLimit
+        ));
+    }
+
+    #[test]
+    fn a_list_built_by_to_yaml_is_left_alone() {
+        let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: relay\n        image: {{ .Values.image }}\n        env:\n          {{- toYaml .Values.env | nindent 10 }}\n        resources: {}\n";
+        let (m, c) = container(text);
+        let why = env_edit(text, &m, &c).unwrap_err();
+        assert!(why.contains("toYaml .Values.env"), "{why}");
+    }
+
+    #[test]
+    fn an_env_key_inside_a_with_block_is_left_alone() {
+        let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: relay\n        image: {{ .Values.image }}\n        {{- with .Values.env }}\n        env:\n        - name: A\n          value: b\n        {{- end }}\n        resources: {}\n";
+        let (m, c) = container(text);
+        let why = env_edit(text, &m, &c).unwrap_err();
+        assert!(why.contains("inside `{{- with .Values.env }}`"), "{why}");
+    }
+
+    #[test]
+    fn a_new_env_goes_before_resources_outside_its_block() {
+        let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: relay\n          image: {{ .Values.image }}\n          {{- with .Values.resources }}\n          resources:\n            {{- toYaml . | nindent 12 }}\n          {{- end }}\n";
+        let (m, c) = container(text);
+        let out = apply_edits(text, &[env_edit(text, &m, &c).unwrap()]);
+        assert!(out.contains("          image: {{ .Values.image }}\n          env:\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n          {{- with .Values.resources }}\n"), "{out}");
+    }
+
+    #[test]
+    fn an_else_branch_is_masked_out() {
+        // Both branches at once would set `checksum` twice.
+        let m = mask("a:\n  {{- if .Values.x }}\n  checksum: {{ .Values.x }}\n  {{- else }}\n  checksum: none\n  {{- end }}\n");
+        assert_eq!(m.text, "a:\n  checksum: _tpl1_\n");
+        assert_eq!(m.lines, vec![0, 2]);
+    }
+
+    #[test]
+    fn an_item_of_actions_alone_may_go_on_as_a_mapping() {
+        let m = mask("l:\n  - {{ toYaml $c | nindent 4 | trim }}\n    extra: 1\n  - plain\n");
+        assert_eq!(m.text, "l:\n  - _tpl0_: ~\n    extra: 1\n  - plain\n");
+        assert!(serde_saphyr::from_str::<Value>(&m.text).is_ok());
+    }
+
+    #[test]
+    fn keys_written_by_an_action_may_hold_an_env() {
+        let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: relay\n        image: {{ .Values.image }}\n        {{- include \"relay.extras\" . | nindent 8 }}\n        resources: {}\n";
+        let (m, c) = container(text);
+        let why = env_edit(text, &m, &c).unwrap_err();
+        assert!(why.contains("relay.extras"), "{why}");
+        // Setting a variable writes nothing.
+        let var = text.replace(
+            "{{- include \"relay.extras\" . | nindent 8 }}",
+            "{{- $extras := include \"relay.extras\" . }}",
+        );
+        let (m, c) = container(&var);
+        assert!(env_edit(&var, &m, &c).is_ok());
+        // A value's lines, deeper than the keys, are that value's.
+        let value = text.replace(
+            "        {{- include \"relay.extras\" . | nindent 8 }}\n",
+            "        securityContext:\n          {{- toYaml .Values.sc | nindent 10 }}\n",
+        );
+        let (m, c) = container(&value);
+        assert!(env_edit(&value, &m, &c).is_ok());
+    }
+
+    #[test]
+    fn a_cron_job_template_is_edited_at_its_depth() {
+        let text = "kind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: sweep\n              image: {{ .Values.image }}\n              resources:\n                {{- toYaml .Values.resources | nindent 16 }}\n";
+        let (m, c) = container(text);
+        assert_eq!(c.path, ["spec", "jobTemplate", "spec", "template", "spec"]);
+        let out = apply_edits(text, &[env_edit(text, &m, &c).unwrap()]);
+        assert!(out.contains("              env:\n                - name: GOMEMLIMIT\n                  valueFrom:\n"), "{out}");
+    }
+
+    #[test]
+    fn values_paths_of_an_image() {
+        assert_eq!(
+            values_paths("{{ include \"x.image\" (dict \"image\" .Values.api.image \"ctx\" .) }}"),
+            vec!["api.image"]
+        );
+    }
+}
