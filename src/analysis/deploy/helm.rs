@@ -310,6 +310,13 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
         }
         for (path, text, masked, c) in found {
             let name = masked.unmask(&c.name);
+            if let Err(why) = limit_by_default(&text, &masked, &c, &values) {
+                out.push(ChartFix::Skip {
+                    path,
+                    why: format!("container {name}: {why}"),
+                });
+                continue;
+            }
             out.push(match env_edit(&text, &masked, &c) {
                 Ok(edit) => ChartFix::Edit {
                     path,
@@ -324,6 +331,65 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
         }
     }
     out
+}
+
+/// Ok when the chart gives container `c` a memory limit by default: written in
+/// the template, or in the values its `resources:` reads (`{{- toYaml
+/// .Values.resources | nindent 12 }}` with `resources.limits.memory` set). A
+/// chart that leaves the limit to each install (`resources: {}`, the limits
+/// commented out) would have `limits.memory` read the node's memory, and its
+/// maintainers would rather not ship that.
+fn limit_by_default(
+    text: &str,
+    masked: &Masked,
+    c: &Container,
+    values: &Value,
+) -> Result<(), String> {
+    if c.memory_limit.is_some() {
+        return Ok(());
+    }
+    let first = masked
+        .lines
+        .get(
+            masked.text[..c.start.min(masked.text.len())]
+                .matches('\n')
+                .count(),
+        )
+        .copied()
+        .unwrap_or(0);
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(r) = (first + 1..lines.len()).find(|&n| {
+        let t = lines[n].trim_start();
+        t.starts_with("resources:") && indent(lines[n]) == c.key_column
+    }) else {
+        return Err("it has no resources: of its own, so no memory limit to read".into());
+    };
+    // The values the resources come from: on the key's line, or the action
+    // lines right below it.
+    let reads: Vec<String> = std::iter::once(lines[r])
+        .chain(
+            lines[r + 1..]
+                .iter()
+                .copied()
+                .take_while(|l| l.trim_start().starts_with("{{")),
+        )
+        .flat_map(values_paths)
+        .collect();
+    let Some(path) = reads.first() else {
+        return Err("its resources: are written by the template with no memory limit".into());
+    };
+    let mut node = values;
+    for key in path.split('.') {
+        node = node.get(key).unwrap_or(&Value::Null);
+    }
+    let memory = node.get("limits").and_then(|l| l.get("memory"));
+    match memory {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        Some(Value::Number(_)) => Ok(()),
+        _ => Err(format!(
+            "the chart sets no memory limit by default (`.Values.{path}` has no limits.memory), so limits.memory would read the node's memory; set GOMEMLIMIT where installs set a limit"
+        )),
+    }
 }
 
 /// True when container `c` of a template runs one of `bins`: its image's
@@ -1036,6 +1102,29 @@ spec:
             &c,
             &EnvValue::FromLimit
         ));
+    }
+
+    #[test]
+    fn a_chart_with_no_default_memory_limit_is_left_alone() {
+        let text = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: relay\n        image: {{ .Values.image }}\n        env:\n        - name: A\n          value: b\n        resources:\n          {{- toYaml .Values.relay.resources | nindent 10 }}\n";
+        let (masked, c) = container(text);
+        let unset: Value = serde_saphyr::from_str("relay:\n  resources: {}\n").unwrap();
+        let why = limit_by_default(text, &masked, &c, &unset).unwrap_err();
+        assert!(
+            why.contains("`.Values.relay.resources` has no limits.memory"),
+            "{why}"
+        );
+        let set: Value =
+            serde_saphyr::from_str("relay:\n  resources:\n    limits:\n      memory: 512Mi\n")
+                .unwrap();
+        assert!(limit_by_default(text, &masked, &c, &set).is_ok());
+        // Written in the template itself.
+        let literal = text.replace(
+            "          {{- toYaml .Values.relay.resources | nindent 10 }}\n",
+            "          limits:\n            memory: 1Gi\n",
+        );
+        let (masked, c) = container(&literal);
+        assert!(limit_by_default(&literal, &masked, &c, &unset).is_ok());
     }
 
     #[test]
