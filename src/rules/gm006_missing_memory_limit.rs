@@ -347,7 +347,7 @@ fn run_graded(
     let siblings = siblings.to_vec();
     let note = describe(&ev, &shown);
     let charts = deploy::helm::chart_fixes(files, main);
-    if let Some(outcome) = kubernetes_fix(file, &ev, &charts, &note, &shown) {
+    if let Some(outcome) = kubernetes_fix(file, main, &ev, &charts, &note, &shown) {
         return outcome;
     }
     // A chart runs it but is not edited: the finding says why.
@@ -497,6 +497,7 @@ fn other_fix(
 /// and to the containers of the Helm charts that run it.
 fn kubernetes_fix(
     file: &GoFile,
+    main: &MainPackage,
     ev: &Evidence,
     charts: &[ChartFix],
     note: &str,
@@ -520,6 +521,16 @@ fn kubernetes_fix(
     let mut what = vec![];
     for t in limited {
         let c = t.container();
+        // A rendered release manifest is overwritten from its sources at the
+        // next render: the edit belongs there.
+        if let Some((by, line)) = deploy::rendered_by(file.package(), main, &t.manifest.path) {
+            problems.push(format!(
+                "{} is rendered by {}:{line} from other manifests: edit its source",
+                shown(&t.manifest.path),
+                shown(&by)
+            ));
+            continue;
+        }
         let (text, bytes) = c.memory_limit.clone()?;
         let value = if from_resource {
             EnvValue::FromLimit

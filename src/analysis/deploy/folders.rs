@@ -1,5 +1,6 @@
-//! Folder names that say what a folder holds: test, example, demo and
-//! documentation apps, whose services nobody deploys as they are.
+//! Folder names that say what a folder holds: test, example, demo,
+//! documentation and developer-tool apps, whose services nobody deploys as
+//! they are.
 
 /// Folder names that hold test, end-to-end, benchmark, demo, example and
 /// documentation apps (a tutorial's guestbook):
@@ -18,6 +19,8 @@ const TEST_APP_FOLDERS: &[&str] = &[
     "demo",
     "demos",
     "docs",
+    // Kubernetes projects' folder of developer scripts and tools.
+    "hack",
 ];
 
 #[cfg(test)]
@@ -101,6 +104,7 @@ mod tests {
             "docs/tutorial/v1/images/guestbook",
             "site/tutorials/shop",
             "deploy/quickstart-app",
+            "hack/azurite",
         ] {
             assert!(is_test_app(d), "{d}");
         }
@@ -114,6 +118,7 @@ mod tests {
             "services/resample",
             "cmd/docserver",
             "cmd/doc",
+            "cmd/hacker",
         ] {
             assert!(!is_test_app(d), "{d}");
         }

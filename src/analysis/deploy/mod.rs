@@ -590,6 +590,10 @@ struct RepoIndex {
     /// outside comments, not inside a chart.
     limit_files: Vec<PathBuf>,
     charts: Vec<Chart>,
+    /// Manifests a Makefile or script writes from others (`kustomize build
+    /// config/default > config/install.yaml`, `helm template ... >
+    /// deploy/all.yaml`), with where: an edit belongs in their sources.
+    generated: Vec<(PathBuf, PathBuf, usize)>,
 }
 
 /// True when a line of `text` that is not a `#` comment mentions `GOMEMLIMIT`.
@@ -608,6 +612,7 @@ fn repo_index(files: &Files, root: &Path) -> Arc<RepoIndex> {
 fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     let mut limit_files = vec![];
     let mut chart_dirs = vec![];
+    let mut generated = vec![];
     let mut stack = vec![(root.to_path_buf(), 0)];
     while let Some((dir, depth)) = stack.pop() {
         let Some(entries) = files.read_dir(&dir) else {
@@ -627,6 +632,14 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
             }
             if name == "Chart.yaml" {
                 chart_dirs.push(dir.clone());
+            }
+            if name == "Makefile" || name.ends_with(".mk") || name.ends_with(".sh") {
+                if let Some(text) = files.read_to_string(&p) {
+                    for (line, target) in rendered_manifests(&text) {
+                        let out = files.canonical(&dir.join(target.trim_start_matches("./")));
+                        generated.push((out, files.canonical(&p), line));
+                    }
+                }
             }
             let deployment = dockerfile::is_dockerfile_name(&name)
                 || name.ends_with(".yaml")
@@ -694,7 +707,49 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     RepoIndex {
         limit_files,
         charts,
+        generated,
     }
+}
+
+/// The YAML files a build file's lines render from other manifests (`kustomize
+/// build config/default > config/install.yaml`, `helm template x ./chart >
+/// deploy/x.yaml`), with their 1-based lines.
+fn rendered_manifests(text: &str) -> Vec<(usize, String)> {
+    let mut out = vec![];
+    for (n, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('#') {
+            continue;
+        }
+        let lower = l.to_ascii_lowercase();
+        let renders = (lower.contains("kustomize") && lower.contains(" build"))
+            || lower.contains("helm template");
+        if !renders {
+            continue;
+        }
+        let Some(i) = l.rfind('>') else { continue };
+        let target = l[i + 1..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .trim_matches(['"', '\'', ';']);
+        if (target.ends_with(".yaml") || target.ends_with(".yml")) && !target.contains('$') {
+            out.push((n + 1, target.to_string()));
+        }
+    }
+    out
+}
+
+/// Where a Makefile or script renders manifest `path` from others: the build
+/// file and its line.
+pub fn rendered_by(files: &Files, main: &MainPackage, path: &Path) -> Option<(PathBuf, usize)> {
+    let index = repo_index(files, &main.repo_root);
+    let path = files.canonical(path);
+    index
+        .generated
+        .iter()
+        .find(|(out, _, _)| *out == path)
+        .map(|(_, by, line)| (by.clone(), *line))
 }
 
 /// Names of the shell scripts that start a program in an image: entrypoints,
