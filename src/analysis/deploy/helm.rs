@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::kubernetes::{documents, Container, EnvValue, Manifest};
+use super::kubernetes::{Container, EnvValue, Manifest};
 use super::{dockerfile, image_name, is_sidecar, mentions, Chart, MainPackage};
 use crate::finding::{apply_edits, Edit};
 use crate::package::Files;
@@ -949,52 +949,8 @@ pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> boo
     {
         return false;
     }
-    let parse_all = |t: &str| -> Option<Vec<Value>> {
-        documents(t)
-            .iter()
-            .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
-            .collect()
-    };
-    let (Some(mut expected), Some(got)) = (parse_all(&mb.text), parse_all(&ma.text)) else {
-        return false;
-    };
-    let Some(mut node) = expected.get_mut(c.doc) else {
-        return false;
-    };
-    for key in &c.path {
-        match node.get_mut(key.as_str()) {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
-    let Some(container) = node
-        .get_mut("containers")
-        .and_then(|l| l.get_mut(c.index))
-        .and_then(Value::as_object_mut)
-    else {
-        return false;
-    };
-    let env = container
-        .entry("env")
-        .or_insert_with(|| Value::Array(vec![]));
-    if env.is_null() {
-        *env = Value::Array(vec![]);
-    }
-    let Some(list) = env.as_array_mut() else {
-        return false;
-    };
-    list.insert(0, value.as_json());
-    let comments = |t: &str| -> Vec<String> {
-        let mut v: Vec<String> = t
-            .lines()
-            .filter(|l| l.trim_start().starts_with('#'))
-            .map(|l| l.trim().to_string())
-            .collect();
-        v.sort();
-        v
-    };
-    let (cb, ca) = (comments(before), comments(after));
-    expected == got && cb.iter().all(|c| ca.binary_search(c).is_ok())
+    super::kubernetes::reads_as_before_plus_entry(&mb.text, &ma.text, c, value)
+        && super::kubernetes::comments_kept(before, after)
 }
 
 #[cfg(test)]

@@ -310,57 +310,70 @@ impl Manifest {
 
     fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
         let after = apply_edits(&self.text, std::slice::from_ref(edit));
-        let parse_all = |t: &str| -> Option<Vec<Value>> {
-            documents(t)
-                .iter()
-                .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
-                .collect()
-        };
-        let (Some(mut expected), Some(got)) = (parse_all(&self.text), parse_all(&after)) else {
-            return false;
-        };
-        let Some(doc) = expected.get_mut(c.doc) else {
-            return false;
-        };
-        let mut node = doc;
-        for key in &c.path {
-            match node.get_mut(key.as_str()) {
-                Some(n) => node = n,
-                None => return false,
-            }
-        }
-        let Some(container) = node
-            .get_mut("containers")
-            .and_then(|l| l.get_mut(c.index))
-            .and_then(Value::as_object_mut)
-        else {
-            return false;
-        };
-        let env = container
-            .entry("env")
-            .or_insert_with(|| Value::Array(vec![]));
-        if env.is_null() {
-            *env = Value::Array(vec![]);
-        }
-        let Some(list) = env.as_array_mut() else {
-            return false;
-        };
-        list.insert(0, value.as_json());
-        let comments = |t: &str| -> Vec<String> {
-            let mut v: Vec<String> = t
-                .lines()
-                .filter(|l| l.trim_start().starts_with('#'))
-                .map(|l| l.trim().to_string())
-                .collect();
-            v.sort();
-            v
-        };
-        let (before_comments, after_comments) = (comments(&self.text), comments(&after));
-        let kept = before_comments
-            .iter()
-            .all(|c| after_comments.binary_search(c).is_ok());
-        expected == got && kept
+        reads_as_before_plus_entry(&self.text, &after, c, value)
+            && comments_kept(&self.text, &after)
     }
+}
+
+/// True when every document of `after` parses and reads as `before`'s plus
+/// `value` first in the `env` of container `c` (the list made when missing).
+pub(super) fn reads_as_before_plus_entry(
+    before: &str,
+    after: &str,
+    c: &Container,
+    value: &EnvValue,
+) -> bool {
+    let parse_all = |t: &str| -> Option<Vec<Value>> {
+        documents(t)
+            .iter()
+            .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
+            .collect()
+    };
+    let (Some(mut expected), Some(got)) = (parse_all(before), parse_all(after)) else {
+        return false;
+    };
+    let Some(mut node) = expected.get_mut(c.doc) else {
+        return false;
+    };
+    for key in &c.path {
+        match node.get_mut(key.as_str()) {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    let Some(container) = node
+        .get_mut("containers")
+        .and_then(|l| l.get_mut(c.index))
+        .and_then(Value::as_object_mut)
+    else {
+        return false;
+    };
+    let env = container
+        .entry("env")
+        .or_insert_with(|| Value::Array(vec![]));
+    if env.is_null() {
+        *env = Value::Array(vec![]);
+    }
+    let Some(list) = env.as_array_mut() else {
+        return false;
+    };
+    list.insert(0, value.as_json());
+    expected == got
+}
+
+/// True when every comment line of `before` is still in `after`.
+pub(super) fn comments_kept(before: &str, after: &str) -> bool {
+    let comments = |t: &str| -> Vec<String> {
+        let mut v: Vec<String> = t
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .map(|l| l.trim().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let (b, a) = (comments(before), comments(after));
+    b.iter().all(|c| a.binary_search(c).is_ok())
 }
 
 /// The `GOMEMLIMIT` entry to add.
