@@ -1372,6 +1372,20 @@ fn read(files: &Files, path: &Path, name: &str) -> Option<Parsed> {
 mod tests {
     use super::*;
 
+    /// An empty folder for a repository, and its canonical path.
+    fn temp_repo() -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        (tmp, root)
+    }
+
+    /// Writes `text` at `rel` below `root`, making its folders.
+    fn write_file(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
     #[test]
     fn a_start_script_sets_the_limit_only_for_what_it_starts() {
         let bins = vec!["gate-controller".to_string()];
@@ -1433,13 +1447,8 @@ mod tests {
 
     #[test]
     fn a_monorepo_ties_each_main_to_its_own_files() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = std::fs::canonicalize(tmp.path()).unwrap();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let (_tmp, root) = temp_repo();
+        let write = |rel: &str, text: &str| write_file(&root, rel, text);
         write(
             "deploy/k8s/apps.yaml",
             "kind: Deployment\nmetadata: {name: orders}\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: acme/orders:1\n          resources: {limits: {memory: 1Gi}}\n---\nkind: Deployment\nmetadata: {name: billing}\nspec:\n  template:\n    spec:\n      containers:\n        - name: main\n          image: acme/billing:1\n          env: [{name: GOMEMLIMIT, value: 900MiB}]\n          resources: {limits: {memory: 1Gi}}\n",
@@ -1503,11 +1512,7 @@ mod tests {
     fn a_checkout_without_git_keeps_its_top_above_the_module() {
         let tmp = tempfile::tempdir().unwrap();
         let top = std::fs::canonicalize(tmp.path()).unwrap().join("board");
-        let write = |rel: &str, text: &str| {
-            let p = top.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let write = |rel: &str, text: &str| write_file(&top, rel, text);
         write("backend/go.mod", "module example.com/board\n\ngo 1.22\n");
         write("backend/app/main.go", "package main\n\nfunc main() {}\n");
         write(
@@ -1528,13 +1533,8 @@ mod tests {
 
     #[test]
     fn an_examples_manifest_ties_only_by_the_command_it_runs() {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = std::fs::canonicalize(tmp.path()).unwrap();
-        let write = |rel: &str, text: &str| {
-            let p = root.join(rel);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        };
+        let (_tmp, root) = temp_repo();
+        let write = |rel: &str, text: &str| write_file(&root, rel, text);
         write(
             "Dockerfile",
             "FROM golang:1.22\nRUN go build -o /app ./cmd/server\nENTRYPOINT [\"/app\"]\n",
