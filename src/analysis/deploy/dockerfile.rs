@@ -107,19 +107,13 @@ impl Dockerfile {
     /// The file names `go build -o PATH` gives in this file's `RUN`s
     /// (`/out/gate-controller` gives `gate-controller`).
     pub fn build_outputs(&self) -> Vec<String> {
-        let mut out = vec![];
-        for i in self
-            .stages
-            .iter()
-            .flat_map(|s| &s.instructions)
-            .filter(|i| i.keyword == "RUN" && i.args.contains("go build"))
-        {
-            let words: Vec<&str> = i.args.split_whitespace().collect();
-            for w in words.windows(2).filter(|w| w[0] == "-o") {
-                let name = base_name(unquote(w[1]));
-                if !name.is_empty() && !name.contains('$') && !out.contains(&name) {
-                    out.push(name);
-                }
+        let mut out: Vec<String> = vec![];
+        for b in go_builds(&self.steps()) {
+            let Some(name) = b.output.as_deref().map(base_name) else {
+                continue;
+            };
+            if !name.is_empty() && !name.contains('$') && !out.contains(&name) {
+                out.push(name);
             }
         }
         out

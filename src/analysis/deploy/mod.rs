@@ -1379,6 +1379,11 @@ mod tests {
         (tmp, root)
     }
 
+    /// The main package in `rel` of module `example.com/shop` at `root`.
+    fn shop_main(root: &Path, rel: &str) -> MainPackage {
+        MainPackage::new(&Files::default(), &root.join(rel), root, "example.com/shop")
+    }
+
     /// Writes `text` at `rel` below `root`, making its folders.
     fn write_file(root: &Path, rel: &str, text: &str) {
         let p = root.join(rel);
@@ -1461,14 +1466,7 @@ mod tests {
             "services/tool/Dockerfile.dev",
             "FROM golang:1.22\nRUN go build .\n",
         );
-        let main = |rel: &str| {
-            MainPackage::new(
-                &Files::default(),
-                &root.join(rel),
-                &root,
-                "example.com/shop",
-            )
-        };
+        let main = |rel: &str| shop_main(&root, rel);
 
         let orders = evidence_for(&Files::default(), &main("services/orders"));
         assert!(orders.dockerfiles.is_empty());
@@ -1544,14 +1542,7 @@ mod tests {
         };
         // Named alone, or as the one workload there: not tied.
         write("examples/demo/server.yaml", &pod("server", ""));
-        let main = |rel: &str| {
-            MainPackage::new(
-                &Files::default(),
-                &root.join(rel),
-                &root,
-                "example.com/shop",
-            )
-        };
+        let main = |rel: &str| shop_main(&root, rel);
         let ev = evidence_for(&Files::default(), &main("cmd/server"));
         assert!(ev.containers.is_empty());
         // Its command runs the binary: tied.
@@ -1578,14 +1569,7 @@ mod tests {
             "kind: Deployment\nmetadata: {name: shop}\nspec:\n  template:\n    spec:\n      containers:\n      - name: shop\n        image: org/shop\n        resources: {limits: {memory: 1Gi}}\n",
         )
         .unwrap();
-        let main = |rel: &str| {
-            MainPackage::new(
-                &Files::default(),
-                &root.join(rel),
-                &root,
-                "example.com/shop",
-            )
-        };
+        let main = |rel: &str| shop_main(&root, rel);
         let server = evidence_for(&Files::default(), &main("cmd/server"));
         assert_eq!(server.containers.len(), 1);
         // A tool the image does not build is not tied to the workload.
