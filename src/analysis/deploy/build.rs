@@ -13,6 +13,7 @@
 //!   (in a subshell or not);
 //! - goreleaser (`.goreleaser.yml` and its variants): `builds:` (`main`, `dir`,
 //!   `binary`) and `dockers:` (`dockerfile`);
+//! - promu (`.promu.yml`, the Prometheus projects'): `build: binaries:` (`name`, `path`);
 //! - `docker-bake.hcl`: each target's `context` and `dockerfile`;
 //! - GitHub workflows (`.github/workflows/*.yml`): the images they build
 //!   (`docker/build-push-action`, `docker build -f`);
@@ -117,12 +118,24 @@ fn names_in(model: &RepoBuilds, dir: &Path, import_path: &str) -> Vec<String> {
     out
 }
 
+/// The folder whose package a `go build` argument naming Go files builds:
+/// a file stands for its folder's package (`cmd/operator/main.go`), and so
+/// does a shell glob of a folder's files (`./cmd/loadtester/*`, `cmd/x/*.go`,
+/// which the shell expands to them); one with no folder (`main.go`, `*.go`)
+/// for the package the build runs in. None for a package path or pattern.
+pub(super) fn go_files_folder(arg: &str) -> Option<&str> {
+    let (folder, file) = arg.rsplit_once('/').unwrap_or((".", arg));
+    let files = file.ends_with(".go") || file == "*";
+    files.then_some(if folder.is_empty() { "/" } else { folder })
+}
+
 /// When build `b` builds the package in `dir`: the pattern stem (`""` for a
 /// plain build).
 fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
     let t = b.target.trim_end_matches('/');
     // Go files are always paths (`go build -o bin/keda cmd/operator/main.go`).
-    let is_path = t.starts_with('.') || t.starts_with('/') || t.ends_with(".go");
+    let files_folder = go_files_folder(t);
+    let is_path = t.starts_with('.') || t.starts_with('/') || files_folder.is_some();
     if !is_path {
         // An import path (maybe with a version or a pattern stem).
         let t = t.split('@').next().unwrap_or(t);
@@ -135,13 +148,7 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
             None => (t == import_path).then(String::new),
         };
     }
-    // A Go file stands for its folder's package; one with no folder
-    // (`go build -o bin/manager main.go`) for the package it is run in.
-    let t = match t.rsplit_once('/') {
-        Some((folder, file)) if file.ends_with(".go") => folder,
-        None if t.ends_with(".go") => ".",
-        _ => t,
-    };
+    let t = files_folder.unwrap_or(t);
     match t.split_once('%') {
         Some((pre, post)) => {
             let base = normalize(&b.cwd.join(pre.trim_end_matches('/')));
@@ -247,6 +254,10 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
             } else if depth <= 2 && is_goreleaser_name(&lower) {
                 if let Some(text) = files.read_to_string(&e.path) {
                     goreleaser(&text, &dir, &mut model);
+                }
+            } else if depth <= 2 && matches!(lower.as_str(), ".promu.yml" | ".promu.yaml") {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    model.builds.extend(promu(&text, &dir));
                 }
             } else if lower == "docker-bake.hcl" || lower.ends_with(".bake.hcl") {
                 if let Some(text) = files.read_to_string(&e.path) {
@@ -1061,6 +1072,36 @@ fn goreleaser(text: &str, root: &Path, model: &mut RepoBuilds) {
     }
 }
 
+/// promu's (the Prometheus projects' build tool) `build: binaries:`, each a
+/// `name` built from the package at `path`, run in the folder of the file
+/// (`promu crossbuild` writes them to `.build/OS-ARCH/NAME`, which the
+/// projects' Dockerfiles copy).
+fn promu(text: &str, dir: &Path) -> Vec<Build> {
+    let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
+        return vec![];
+    };
+    v.get("build")
+        .and_then(|b| b.get("binaries"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|b| {
+            let name = b.get("name").and_then(Value::as_str)?;
+            let path = b.get("path").and_then(Value::as_str).unwrap_or(".");
+            let target = if path.starts_with('.') || path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("./{path}")
+            };
+            Some(Build {
+                cwd: dir.to_path_buf(),
+                target,
+                output: name.to_string(),
+            })
+        })
+        .collect()
+}
+
 /// The `(dockerfile, context)` of each target of a bake file in `dir`.
 fn bake_targets(text: &str, dir: &Path) -> Vec<(PathBuf, PathBuf)> {
     let mut out = vec![];
@@ -1265,6 +1306,41 @@ mod tests {
                 (PathBuf::from("/r/Dockerfile"), Some(PathBuf::from("/r"))),
             ]
         );
+    }
+
+    #[test]
+    fn promu_binaries_are_named_builds() {
+        let yml = "go:\n  version: 1.22\nrepository:\n  path: example.com/relay\nbuild:\n  binaries:\n    - name: relay-agent\n      path: ./cmd/agent\n    - name: relay-hub\n      path: cmd/hub\n  flags: -a -tags netgo\n";
+        let builds = promu(yml, Path::new("/r"));
+        let got: Vec<(&str, &str)> = builds
+            .iter()
+            .map(|b| (b.target.as_str(), b.output.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("./cmd/agent", "relay-agent"), ("./cmd/hub", "relay-hub")]
+        );
+        assert!(builds.iter().all(|b| b.cwd == Path::new("/r")));
+        assert!(promu("build:\n  flags: -a\n", Path::new("/r")).is_empty());
+    }
+
+    #[test]
+    fn go_file_arguments_build_their_folder() {
+        assert_eq!(
+            go_files_folder("cmd/operator/main.go"),
+            Some("cmd/operator")
+        );
+        assert_eq!(
+            go_files_folder("./cmd/loadtester/*"),
+            Some("./cmd/loadtester")
+        );
+        assert_eq!(go_files_folder("cmd/x/*.go"), Some("cmd/x"));
+        assert_eq!(go_files_folder("main.go"), Some("."));
+        assert_eq!(go_files_folder("*.go"), Some("."));
+        assert_eq!(go_files_folder("/main.go"), Some("/"));
+        assert_eq!(go_files_folder("./cmd/server"), None);
+        assert_eq!(go_files_folder("./..."), None);
+        assert_eq!(go_files_folder("example.com/app/cmd/server"), None);
     }
 
     #[test]

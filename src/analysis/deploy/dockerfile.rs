@@ -798,7 +798,8 @@ fn target_match(
         return false;
     }
     // Go files are always paths (`go build -o app cmd/app/main.go`).
-    if !(base.starts_with('.') || base.starts_with('/') || base.ends_with(".go")) {
+    let files_folder = super::build::go_files_folder(base);
+    if !(base.starts_with('.') || base.starts_with('/') || files_folder.is_some()) {
         // An import path, with an optional `@version`.
         let base = base.split('@').next().unwrap_or(base);
         return if pattern {
@@ -807,14 +808,7 @@ fn target_match(
             base == pkg.import_path
         };
     }
-    let folder = if base.ends_with(".go") {
-        match base.rfind('/') {
-            Some(i) => &base[..i],
-            None => ".",
-        }
-    } else {
-        base
-    };
+    let folder = files_folder.unwrap_or(base);
     let img = join_image(cwd, folder);
     // No copy puts the sources there (a bind mount of the context, `ADD` of a
     // URL): a relative target is then read from the context's root.

@@ -639,8 +639,9 @@ fn module_folder(import: &str, module_path: &str, module_root: &Path) -> Option<
 /// types, or runs the server only as a subcommand's action).
 pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> Option<Site> {
     let own = scan(files, dir);
+    let signals = own.signals || signals_in_imported(files, &own, dir, module_root, module_path);
     if let Some(((path, line, what), in_go)) = &own.listens {
-        if !in_go || own.signals {
+        if !in_go || signals {
             let what = what.split('\u{0}').next().unwrap_or(what);
             return Some((path.clone(), *line, what.to_string()));
         }
@@ -682,7 +683,16 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
                         }
                     })
             });
-        if called_in_foreground {
+        // Or `go server.ListenAndServe(...)` in `main`, which then waits for
+        // a termination signal: the listener serves for the program's life.
+        let started_in_goroutine = exported
+            && signals
+            && !method.starts_with('.')
+            && package_files(files, dir).iter().any(|f| {
+                import_name(&f.text, imp)
+                    .is_some_and(|name| main_starts_goroutine(&f.text, &format!("{name}.{method}")))
+            });
+        if called_in_foreground || started_in_goroutine {
             return Some((path.clone(), *line, what.to_string()));
         }
     }
@@ -711,6 +721,47 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
         line,
         format!("{what}, which main reaches through its calls"),
     ))
+}
+
+/// True when a module package that `main` imports directly asks for
+/// termination signals (`signal.Notify`): a signal-handler helper
+/// (`stopCh := signals.SetupSignalHandler()`) or a server package that stops
+/// on them, either way a program meant to run until it is stopped.
+fn signals_in_imported(
+    files: &Files,
+    own: &Scan,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+) -> bool {
+    !module_path.is_empty()
+        && own.imports.iter().any(|imp| {
+            module_folder(imp, module_path, module_root).is_some_and(|next| {
+                next != dir && files.is_dir(&next) && scan(files, &next).signals
+            })
+        })
+}
+
+/// True when `func main` in `text` starts `callee` (a call needle,
+/// `server.ListenAndServe(`) as a goroutine of its own (`go
+/// server.ListenAndServe(port, stopCh)`), not in a `go func` literal.
+fn main_starts_goroutine(text: &str, callee: &str) -> bool {
+    let mut in_main = false;
+    for line in text.lines() {
+        if line.starts_with("func ") || line.starts_with('}') {
+            in_main = line.starts_with("func main()");
+            continue;
+        }
+        let code = line.split("//").next().unwrap_or("").trim();
+        if in_main
+            && code
+                .strip_prefix("go ")
+                .is_some_and(|rest| rest.trim_start().starts_with(callee))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// Where the main package in `dir` waits to be stopped rather than for its

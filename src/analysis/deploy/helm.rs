@@ -364,15 +364,22 @@ fn limit_by_default(
     }) else {
         return Err("it has no resources: of its own, so no memory limit to read".into());
     };
-    // The values the resources come from: on the key's line, or the action
-    // lines right below it.
-    let reads: Vec<String> = std::iter::once(lines[r])
-        .chain(
-            lines[r + 1..]
-                .iter()
-                .copied()
-                .take_while(|l| l.trim_start().starts_with("{{")),
-        )
+    // The values the resources come from: a `{{- with .Values.x.resources }}`
+    // right above the key (its body writes `.`), the key's line, or the
+    // action lines right below it up to the block's `end` (what follows the
+    // `end`, a `{{- if .Values.x.port }}`, belongs to the next key).
+    let with_above = r.checked_sub(1).map(|a| lines[a].trim_start()).filter(|l| {
+        l.starts_with("{{") && l.trim_start_matches(['{', '-', ' ']).starts_with("with ")
+    });
+    let below = lines[r + 1..]
+        .iter()
+        .copied()
+        .take_while(|l| l.trim_start().starts_with("{{"))
+        .take_while(|l| control(l.trim()) != Some("end"));
+    let reads: Vec<String> = with_above
+        .into_iter()
+        .chain(std::iter::once(lines[r]))
+        .chain(below)
         .flat_map(values_paths)
         .collect();
     let Some(path) = reads.first() else {
@@ -1081,6 +1088,27 @@ spec:
         );
         let (masked, c) = container(&literal);
         assert!(limit_by_default(&literal, &masked, &c, &unset).is_ok());
+    }
+
+    #[test]
+    fn resources_written_in_a_with_block_are_read_from_its_values() {
+        // The `with` names the values; the `if` after the block's `end`
+        // belongs to the next key and says nothing about memory.
+        let text = "kind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n      - name: relay\n        image: {{ .Values.image }}\n        {{- with .Values.relay.resources }}\n        resources:\n          {{- toYaml . | nindent 10 }}\n        {{- end }}\n        {{- if .Values.relay.metrics.port }}\n        ports:\n        - containerPort: {{ .Values.relay.metrics.port }}\n        {{- end }}\n";
+        let (masked, c) = container(text);
+        let unset: Value =
+            serde_saphyr::from_str("relay:\n  resources: {}\n  metrics:\n    port: 9100\n")
+                .unwrap();
+        let why = limit_by_default(text, &masked, &c, &unset).unwrap_err();
+        assert!(
+            why.contains("`.Values.relay.resources` has no limits.memory"),
+            "{why}"
+        );
+        let set: Value = serde_saphyr::from_str(
+            "relay:\n  resources:\n    limits:\n      memory: 64Mi\n  metrics:\n    port: 9100\n",
+        )
+        .unwrap();
+        assert!(limit_by_default(text, &masked, &c, &set).is_ok());
     }
 
     #[test]

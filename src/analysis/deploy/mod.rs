@@ -36,6 +36,7 @@ const DEPLOY_FOLDERS: &[&str] = &[
     "k8s",
     "kube",
     "kubernetes",
+    "kustomize",
     "manifests",
     "docker",
     "build",
