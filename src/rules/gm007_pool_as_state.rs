@@ -777,7 +777,13 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
     let func = scope::enclosing_function(get)?;
     let from = stmt.range().end;
     let names = pools::aliases(&func, &name, from);
+    // Branches that give the pooled object up (see `rejected_on_match`): what
+    // they do with the variable concerns a fresh object.
+    let mut given_up: Vec<std::ops::Range<usize>> = vec![];
     for n in func.dfs().filter(|n| n.range().start >= from) {
+        if given_up.iter().any(|r| r.contains(&n.range().start)) {
+            continue;
+        }
         if pools::is_reset_of(&n, &names) {
             return None;
         }
@@ -788,6 +794,10 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
             return None;
         }
         if let Some(what) = state_read(&n, &names) {
+            if let Some(branch) = rejected_on_match(&n, &names) {
+                given_up.push(branch);
+                continue;
+            }
             // The state goes round: the object goes back into the pool in the
             // same function, carrying what this caller made of it.
             let put_back = func.dfs().find(|p| {
@@ -820,6 +830,45 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
         }
     }
     None
+}
+
+/// The byte range of an `if` body that gives the pooled object up when the
+/// read `n` in the `if`'s condition matches: it assigns the variable a new
+/// value there (`if e.key == key { pool.Put(e); e = &Entry{} }`, a guard
+/// against reusing an object that still looks like the caller's). The read
+/// then decides only whether to keep the object, never what the caller gets
+/// from it: the program does the same whatever Get returned.
+fn rejected_on_match(n: &GoNode, names: &[String]) -> Option<std::ops::Range<usize>> {
+    let mut if_stmt = n.parent()?;
+    loop {
+        match if_stmt.kind().as_ref() {
+            "if_statement" => break,
+            "block" | "func_literal" | "function_declaration" | "method_declaration" => {
+                return None
+            }
+            _ => if_stmt = if_stmt.parent()?,
+        }
+    }
+    let cond = if_stmt.field("condition")?;
+    if !(cond.range().start <= n.range().start && n.range().end <= cond.range().end) {
+        return None;
+    }
+    let body = if_stmt.field("consequence")?;
+    let replaced = crate::analysis::decls::statements(&body)
+        .iter()
+        .any(|stmt| {
+            stmt.kind() == "assignment_statement"
+                && stmt.field("left").is_some_and(|l| {
+                    l.named_children().count() == 1
+                        && l.named_children()
+                            .next()
+                            .is_some_and(|v| names.contains(&unparen(&v).text().to_string()))
+                })
+                && stmt
+                    .field("right")
+                    .is_some_and(|r| !r.dfs().any(|x| pools::method_call(&x, "Get", 0).is_some()))
+        });
+    replaced.then(|| body.range())
 }
 
 /// `x.M(...)` called through the pooled object, or `x` (or `&x`) handed to a
