@@ -242,6 +242,21 @@ fn grade(
             what: format!("{} runs it as container {}{limit}", c.workload, c.name),
         });
     }
+    // A chart's Deployment, StatefulSet or DaemonSet that runs it by name or
+    // command keeps it running, as a plain manifest's does.
+    for r in &ev.charts {
+        runs = true;
+        reportable = true;
+        kept_running = true;
+        items.push(Item {
+            path: r.path.clone(),
+            line: r.line,
+            what: format!(
+                "{} of a Helm chart runs it as container {}",
+                r.workload, r.container
+            ),
+        });
+    }
     for s in &ev.services {
         let svc = s.service();
         runs = true;
@@ -676,6 +691,14 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
                 c.name,
                 c.workload,
                 shown(&t.manifest.path)
+            );
+        }
+        if let Some(r) = ev.charts.first() {
+            return format!(
+                "it runs as container {} of {} in the Helm chart template {}",
+                r.container,
+                r.workload,
+                shown(&r.path)
             );
         }
     }

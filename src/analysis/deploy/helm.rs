@@ -242,9 +242,101 @@ fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(Path
 /// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
 /// repository's charts that run `main`'s binary (not those in a test or
 /// example folder).
+/// A container of a chart's workload template that runs the binary: the
+/// template's path and text, its masked form, and the container.
+type Running = (PathBuf, String, Masked, Container);
+
+/// The containers of `chart`'s templates of `kinds` that run `main`'s binary
+/// by `tie`, at most one per template (two edits of one file would each be
+/// checked alone).
+fn running_containers(
+    files: &Files,
+    chart: &Chart,
+    main: &MainPackage,
+    tie: ChartTie,
+    kinds: &[&str],
+) -> Vec<Running> {
+    let bins = bins(main);
+    let name = chart_name(files, chart)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let values = values_of(files, chart);
+    let mut found = vec![];
+    for (path, text) in &workload_templates(files, chart, kinds) {
+        let masked = mask(text);
+        let Some(m) = Manifest::parse(path, &masked.text) else {
+            continue;
+        };
+        let of_kind: Vec<&Container> = m
+            .containers
+            .iter()
+            .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
+            .collect();
+        let non_sidecars: Vec<&&Container> = of_kind
+            .iter()
+            .filter(|c| !is_sidecar(&masked.literal(&c.image)))
+            .collect();
+        let running = of_kind.iter().find(|c| match tie {
+            ChartTie::OnlyOne => {
+                non_sidecars.len() == 1
+                    && std::ptr::eq(*non_sidecars[0], **c)
+                    && commands(&masked, c, &bins) != Some(false)
+            }
+            ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
+            ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
+        });
+        if let Some(c) = running {
+            found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
+        }
+    }
+    found
+}
+
+/// A workload of a chart that keeps `main`'s binary running: where, and
+/// what, for a finding's evidence.
+#[derive(Debug, Clone)]
+pub struct ChartRun {
+    pub path: PathBuf,
+    /// 1-based line of the container in the template.
+    pub line: usize,
+    /// `Deployment {{ .Release.Name }}` as the template writes it.
+    pub workload: String,
+    pub container: String,
+}
+
+/// The Deployments, StatefulSets and DaemonSets of the repository's charts
+/// that run `main`'s binary (not those of a test or example folder): a
+/// chart that keeps a binary running is the project saying it runs it as a
+/// long-lived service, as a plain manifest's workload does.
+pub fn chart_runs(files: &Files, main: &MainPackage) -> Vec<ChartRun> {
+    let index = super::repo_index(files, &main.repo_root);
+    let mut out = vec![];
+    for chart in &index.charts {
+        let Some(tie) = chart_tie(files, chart, main) else {
+            continue;
+        };
+        for (path, _, masked, c) in running_containers(files, chart, main, tie, SERVICE_KINDS) {
+            let line = masked
+                .lines
+                .get(
+                    masked.text[..c.start.min(masked.text.len())]
+                        .matches('\n')
+                        .count(),
+                )
+                .map_or(1, |l| l + 1);
+            out.push(ChartRun {
+                path,
+                line,
+                workload: masked.unmask(&c.workload),
+                container: masked.unmask(&c.name),
+            });
+        }
+    }
+    out
+}
+
 pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
     let index = super::repo_index(files, &main.repo_root);
-    let bins = bins(main);
     let mut out = vec![];
     for chart in &index.charts {
         let Some(tie) = chart_tie(files, chart, main) else {
@@ -255,47 +347,11 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
         } else {
             EDITED_KINDS
         };
-        let templates = workload_templates(files, chart, kinds);
-        let name = chart_name(files, chart)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let values = values_of(files, chart);
-        let mut found = vec![];
-        for (path, text) in &templates {
-            let masked = mask(text);
-            let Some(m) = Manifest::parse(path, &masked.text) else {
-                continue;
-            };
-            let kinds: Vec<&Container> = m
-                .containers
-                .iter()
-                .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
-                .collect();
-            let non_sidecars: Vec<&&Container> = kinds
-                .iter()
-                .filter(|c| !is_sidecar(&masked.literal(&c.image)))
-                .collect();
-            for c in &kinds {
-                let runs = match tie {
-                    ChartTie::OnlyOne => {
-                        non_sidecars.len() == 1
-                            && std::ptr::eq(*non_sidecars[0], *c)
-                            && commands(&masked, c, &bins) != Some(false)
-                    }
-                    ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
-                    ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
-                };
-                if runs {
-                    found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
-                    // One container per template: two edits of one file
-                    // would each be checked alone.
-                    break;
-                }
-            }
-        }
+        let found = running_containers(files, chart, main, tie, kinds);
         if found.is_empty() {
             continue;
         }
+        let values = values_of(files, chart);
         let templates_dir = chart.dir.join("templates");
         if let Some(f) = chart
             .sets_limit

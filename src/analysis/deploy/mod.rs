@@ -278,6 +278,8 @@ pub struct Evidence {
     /// they may set `GOMEMLIMIT` (made elsewhere, by hand or by a tool), so
     /// the finding is less sure. (manifest, line of the container, map name)
     pub unknown_env_maps: Vec<gocode::Site>,
+    /// Workloads of the repository's Helm charts that keep it running.
+    pub charts: Vec<helm::ChartRun>,
 }
 
 impl Evidence {
@@ -478,6 +480,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .push((t.manifest.path.clone(), line, n.clone()));
         }
     }
+    ev.charts = helm::chart_runs(files, main);
     ev
 }
 
