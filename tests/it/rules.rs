@@ -236,6 +236,7 @@ cases! {
         pos_package_owner,
         pos_range_int,
         pos_renamed_receiver,
+        pos_request_key_local,
         pos_request_keys,
         pos_textbook,
     }
