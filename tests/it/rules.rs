@@ -474,6 +474,7 @@ cases! {
         pos_const_len,
         pos_data_base_case,
         pos_guard_too_big,
+        pos_index_walk,
         pos_last_call,
         pos_method_child,
         pos_packed_args,
