@@ -86,6 +86,9 @@ pub struct PackageIndex {
     /// Method names by receiver base type name (`*T`, `T` and `T[X]` all count as `T`).
     methods: HashMap<String, BTreeSet<String>>,
     vars: HashMap<String, Written>,
+    /// Package variables of no written type set from a call of a package
+    /// function (`var Default = New()`): the function's name.
+    var_calls: HashMap<String, String>,
     /// Result types of the package's non-generic functions.
     funcs: HashMap<String, FuncResults>,
     /// For each function (`F`) and method (`T.M`), the positions of the
@@ -146,6 +149,7 @@ enum Op {
     Method(String, String),
     Func(String, FuncResults),
     Var(String, Written),
+    VarCall(String, String),
 }
 
 /// A file read from its [`Skeleton`]: a function whose body was cut gets its
@@ -381,14 +385,23 @@ impl PackageIndex {
 
     /// The first (by name) package-level variable whose type is `type_name` or a
     /// pointer to it: a value of that type the package keeps for the process.
+    /// A variable set from a package function with that one result (`var
+    /// Default = New()`) counts too.
     pub fn var_holding(&self, type_name: &str) -> Option<&str> {
+        let is_it = |t: &str| {
+            let t = t.trim();
+            t.strip_prefix('*').unwrap_or(t).trim() == type_name
+        };
+        let built = self.var_calls.iter().filter(|(_, f)| {
+            self.funcs
+                .get(f.as_str())
+                .is_some_and(|r| matches!(r.types.as_slice(), [t] if is_it(t)))
+        });
         self.vars
             .iter()
-            .filter(|(_, w)| {
-                let t = w.text.trim();
-                t.strip_prefix('*').unwrap_or(t).trim() == type_name
-            })
+            .filter(|(_, w)| is_it(&w.text))
             .map(|(name, _)| name.as_str())
+            .chain(built.map(|(name, _)| name.as_str()))
             .min()
     }
 
@@ -425,6 +438,11 @@ impl PackageIndex {
                 Op::Var(key, w) => {
                     insert_once(&mut self.vars, &mut self.ambiguous, key, w, |a, b| {
                         a.text == b.text
+                    })
+                }
+                Op::VarCall(key, f) => {
+                    insert_once(&mut self.var_calls, &mut self.ambiguous, key, f, |a, b| {
+                        a == b
                     })
                 }
             }
@@ -511,6 +529,9 @@ fn file_ops(top: &GoNode, of: Option<&SkeletonOf>, ops: &mut Vec<Op>) {
                 for spec in var_specs(&decl) {
                     for name in spec.field_children("name") {
                         let Some(text) = spec_type(&spec, &name, None) else {
+                            if let Some(f) = constructor_called(&spec) {
+                                ops.push(Op::VarCall(name.text().to_string(), f));
+                            }
                             continue;
                         };
                         let w = Written {
@@ -724,6 +745,23 @@ fn result_types(result: &GoNode) -> Option<Vec<String>> {
 type Infer<'i> = dyn Fn(&GoNode) -> Option<String> + 'i;
 
 /// The `var_spec`s of a `var` declaration, grouped or not.
+/// The package function a lone variable of no written type is set from
+/// (`var Default = New()`), by name; not `make`, `new` or a conversion.
+fn constructor_called(spec: &GoNode) -> Option<String> {
+    if spec.field_children("name").count() != 1 {
+        return None;
+    }
+    let values: Vec<_> = spec.field("value")?.named_children().collect();
+    let [value] = values.as_slice() else {
+        return None;
+    };
+    let func = (value.kind() == "call_expression")
+        .then(|| value.field("function"))
+        .flatten()?;
+    let name = func.text().to_string();
+    (func.kind() == "identifier" && name != "make" && name != "new").then_some(name)
+}
+
 fn var_specs<'r>(decl: &GoNode<'r>) -> Vec<GoNode<'r>> {
     decl.dfs()
         .filter(|n| n.kind() == "var_spec")

@@ -234,6 +234,7 @@ cases! {
         neg_small_maps,
         neg_some_keys,
         neg_work_per_entry,
+        pos_default_instance,
         pos_event_loop,
         pos_package_owner,
         pos_range_int,
