@@ -89,6 +89,9 @@ pub struct PackageIndex {
     /// Package variables of no written type set from a call of a package
     /// function (`var Default = New()`): the function's name.
     var_calls: HashMap<String, String>,
+    /// Integer constants declared with a literal value (`const frameSize = 64
+    /// << 10`), for the constant evaluator's names from other files.
+    consts: HashMap<String, i64>,
     /// Result types of the package's non-generic functions.
     funcs: HashMap<String, FuncResults>,
     /// For each function (`F`) and method (`T.M`), the positions of the
@@ -150,6 +153,7 @@ enum Op {
     Func(String, FuncResults),
     Var(String, Written),
     VarCall(String, String),
+    Const(String, i64),
 }
 
 /// A file read from its [`Skeleton`]: a function whose body was cut gets its
@@ -377,6 +381,11 @@ impl PackageIndex {
     /// The type of package-level variable `name` as written in its own file, with
     /// that file's import names (so `xs.Pool` can be told to be `sync.Pool` even
     /// where the asking file does not import `sync`).
+    /// The value of an integer constant of the package declared with a literal.
+    pub fn const_value(&self, name: &str) -> Option<i64> {
+        self.consts.get(name).copied()
+    }
+
     pub fn var_type(&self, name: &str) -> Option<(&str, &BTreeMap<String, String>)> {
         self.vars
             .get(name)
@@ -439,6 +448,9 @@ impl PackageIndex {
                     insert_once(&mut self.vars, &mut self.ambiguous, key, w, |a, b| {
                         a.text == b.text
                     })
+                }
+                Op::Const(key, v) => {
+                    insert_once(&mut self.consts, &mut self.ambiguous, key, v, |a, b| a == b)
                 }
                 Op::VarCall(key, f) => {
                     insert_once(&mut self.var_calls, &mut self.ambiguous, key, f, |a, b| {
@@ -523,6 +535,23 @@ fn file_ops(top: &GoNode, of: Option<&SkeletonOf>, ops: &mut Vec<Op>) {
                         imports: imports.clone(),
                     };
                     ops.push(Op::Func(name.text().to_string(), w));
+                }
+            }
+            "const_declaration" => {
+                for spec in decl.children().filter(|c| c.kind() == "const_spec") {
+                    let names: Vec<_> = spec.field_children("name").collect();
+                    let values: Vec<_> = spec
+                        .field("value")
+                        .map(|v| v.named_children().collect())
+                        .unwrap_or_default();
+                    if names.len() != values.len() {
+                        continue;
+                    }
+                    for (n, v) in names.iter().zip(&values) {
+                        if let Some(x) = crate::analysis::constants::literal_int(v) {
+                            ops.push(Op::Const(n.text().to_string(), x));
+                        }
+                    }
                 }
             }
             "var_declaration" => {

@@ -452,6 +452,7 @@ cases! {
         neg_profiling_session,
         pos_init,
         pos_platform,
+        pos_rate_from_other_file,
     }
     GM009 {
         low_method_tree,
