@@ -1,10 +1,12 @@
 //! Integer constant expressions: literals, arithmetic, shifts, parentheses and the
-//! package-level `const` names of the file. The one evaluator every rule asks.
+//! package-level `const` names of the file, or of other files of the package
+//! when declared there with a literal value. The one evaluator every rule asks.
 
 use crate::gofile::{GoFile, GoNode};
 
 /// The value of an integer constant expression: literals, arithmetic, shifts,
-/// parentheses and package-level `const` names of this file.
+/// parentheses and package-level `const` names of this file (or, declared with a
+/// literal value, of another file of the package).
 pub fn int_value(file: &GoFile, node: &GoNode) -> Option<i64> {
     eval(Some(file), node, 0)
 }
@@ -48,7 +50,10 @@ fn eval(file: Option<&GoFile>, node: &GoNode, depth: u32) -> Option<i64> {
                 _ => None,
             }
         }
-        "identifier" => package_const(file?, &node.text(), depth),
+        "identifier" => {
+            let file = file?;
+            package_const(file, &node.text(), depth).or_else(|| other_file_const(file, node))
+        }
         _ => None,
     }
 }
@@ -68,6 +73,16 @@ fn package_const(file: &GoFile, name: &str, depth: u32) -> Option<i64> {
         }
     }
     None
+}
+
+/// `ident`, a name no local declaration shadows, as an integer constant that
+/// another file of the package declares with a literal value.
+fn other_file_const(file: &GoFile, ident: &GoNode) -> Option<i64> {
+    let name = ident.text();
+    if crate::analysis::decls::lookup(ident, &name).is_some() {
+        return None;
+    }
+    crate::analysis::types::PackageIndex::for_file(file).const_value(&name)
 }
 
 fn parse_int(text: &str) -> Option<i64> {

@@ -385,6 +385,37 @@ fn builds_pool(file: &GoFile, expr: &GoNode) -> bool {
     )
 }
 
+/// True for a package type that embeds `sync.Pool` (`type bufPool struct{
+/// sync.Pool }`) and declares no `Get` or `Put` of its own: `bufs.Get()` on a
+/// value of it is the pool's. Its `New` is set wherever the value is built,
+/// so nothing is claimed about it.
+fn embeds_pool(file: &GoFile, t: &TypeRef) -> bool {
+    let TypeRef::Named {
+        pkg: None, name, ..
+    } = t
+    else {
+        return false;
+    };
+    let resolver = Resolver::new(file);
+    if resolver.has_method(name, "Get") || resolver.has_method(name, "Put") {
+        return false;
+    }
+    resolver.type_decl(name).is_some_and(|decl| {
+        decl.embedded
+            .iter()
+            .any(|e| text_is_pool(e, |q| decl.import_path(q)))
+    })
+}
+
+/// What is known of a pool reached through a type embedding it: nothing of its `New`.
+fn embedded_pool<'r>() -> PoolInfo<'r> {
+    PoolInfo {
+        new_func: None,
+        no_new: false,
+        map_key: None,
+    }
+}
+
 /// True for a value some function returns (`bufferPool()`), whose pool's New
 /// is set where that function builds it; `new(sync.Pool)` is built here.
 fn made_by_a_call(expr: &GoNode) -> bool {
@@ -418,6 +449,13 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
             };
             let is_pool = ty.as_ref().is_some_and(|t| is_pool_type(file, t))
                 || value.as_ref().is_some_and(|v| builds_pool(file, v));
+            let embedding = ty
+                .as_ref()
+                .map(|t| type_ref(file, t))
+                .or_else(|| value.as_ref().map(|v| type_of_construction(file, v)));
+            if !is_pool && embedding.is_some_and(|t| embeds_pool(file, &t)) {
+                return Some(embedded_pool());
+            }
             if !is_pool {
                 // `p, ok := pools[key]`: an element of a map of pools.
                 let v = unparen(value.as_ref()?);
@@ -452,6 +490,9 @@ pub fn resolve_pool<'r>(file: &'r GoFile, recv: &GoNode<'r>) -> Option<PoolInfo<
             let Some(ty) = struct_field_type(file, &field) else {
                 return pool_field_elsewhere(file, &recv, &field);
             };
+            if embeds_pool(file, &type_ref(file, &ty)) {
+                return Some(embedded_pool());
+            }
             if !is_pool_type(file, &ty) {
                 return None;
             }
@@ -501,6 +542,17 @@ fn text_is_pool<'a>(text: &str, import_path: impl Fn(&str) -> Option<&'a str>) -
 fn pool_var_elsewhere<'r>(file: &'r GoFile, name: &str) -> Option<PoolInfo<'r>> {
     let index = PackageIndex::for_file(file);
     let (text, imports) = index.var_type(name)?;
+    let named = text.trim().trim_start_matches('*').trim();
+    if !named.contains(['.', '[']) {
+        let t = TypeRef::Named {
+            pkg: None,
+            name: named.to_string(),
+            ptr: false,
+        };
+        if embeds_pool(file, &t) {
+            return Some(embedded_pool());
+        }
+    }
     text_is_pool(text, |q| imports.get(q).map(String::as_str)).then_some(PoolInfo {
         new_func: None,
         no_new: false,

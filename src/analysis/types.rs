@@ -86,6 +86,12 @@ pub struct PackageIndex {
     /// Method names by receiver base type name (`*T`, `T` and `T[X]` all count as `T`).
     methods: HashMap<String, BTreeSet<String>>,
     vars: HashMap<String, Written>,
+    /// Package variables of no written type set from a call of a package
+    /// function (`var Default = New()`): the function's name.
+    var_calls: HashMap<String, String>,
+    /// Integer constants declared with a literal value (`const frameSize = 64
+    /// << 10`), for the constant evaluator's names from other files.
+    consts: HashMap<String, i64>,
     /// Result types of the package's non-generic functions.
     funcs: HashMap<String, FuncResults>,
     /// For each function (`F`) and method (`T.M`), the positions of the
@@ -146,6 +152,8 @@ enum Op {
     Method(String, String),
     Func(String, FuncResults),
     Var(String, Written),
+    VarCall(String, String),
+    Const(String, i64),
 }
 
 /// A file read from its [`Skeleton`]: a function whose body was cut gets its
@@ -373,6 +381,11 @@ impl PackageIndex {
     /// The type of package-level variable `name` as written in its own file, with
     /// that file's import names (so `xs.Pool` can be told to be `sync.Pool` even
     /// where the asking file does not import `sync`).
+    /// The value of an integer constant of the package declared with a literal.
+    pub fn const_value(&self, name: &str) -> Option<i64> {
+        self.consts.get(name).copied()
+    }
+
     pub fn var_type(&self, name: &str) -> Option<(&str, &BTreeMap<String, String>)> {
         self.vars
             .get(name)
@@ -381,14 +394,23 @@ impl PackageIndex {
 
     /// The first (by name) package-level variable whose type is `type_name` or a
     /// pointer to it: a value of that type the package keeps for the process.
+    /// A variable set from a package function with that one result (`var
+    /// Default = New()`) counts too.
     pub fn var_holding(&self, type_name: &str) -> Option<&str> {
+        let is_it = |t: &str| {
+            let t = t.trim();
+            t.strip_prefix('*').unwrap_or(t).trim() == type_name
+        };
+        let built = self.var_calls.iter().filter(|(_, f)| {
+            self.funcs
+                .get(f.as_str())
+                .is_some_and(|r| matches!(r.types.as_slice(), [t] if is_it(t)))
+        });
         self.vars
             .iter()
-            .filter(|(_, w)| {
-                let t = w.text.trim();
-                t.strip_prefix('*').unwrap_or(t).trim() == type_name
-            })
+            .filter(|(_, w)| is_it(&w.text))
             .map(|(name, _)| name.as_str())
+            .chain(built.map(|(name, _)| name.as_str()))
             .min()
     }
 
@@ -425,6 +447,14 @@ impl PackageIndex {
                 Op::Var(key, w) => {
                     insert_once(&mut self.vars, &mut self.ambiguous, key, w, |a, b| {
                         a.text == b.text
+                    })
+                }
+                Op::Const(key, v) => {
+                    insert_once(&mut self.consts, &mut self.ambiguous, key, v, |a, b| a == b)
+                }
+                Op::VarCall(key, f) => {
+                    insert_once(&mut self.var_calls, &mut self.ambiguous, key, f, |a, b| {
+                        a == b
                     })
                 }
             }
@@ -507,10 +537,30 @@ fn file_ops(top: &GoNode, of: Option<&SkeletonOf>, ops: &mut Vec<Op>) {
                     ops.push(Op::Func(name.text().to_string(), w));
                 }
             }
+            "const_declaration" => {
+                for spec in decl.children().filter(|c| c.kind() == "const_spec") {
+                    let names: Vec<_> = spec.field_children("name").collect();
+                    let values: Vec<_> = spec
+                        .field("value")
+                        .map(|v| v.named_children().collect())
+                        .unwrap_or_default();
+                    if names.len() != values.len() {
+                        continue;
+                    }
+                    for (n, v) in names.iter().zip(&values) {
+                        if let Some(x) = crate::analysis::constants::literal_int(v) {
+                            ops.push(Op::Const(n.text().to_string(), x));
+                        }
+                    }
+                }
+            }
             "var_declaration" => {
                 for spec in var_specs(&decl) {
                     for name in spec.field_children("name") {
                         let Some(text) = spec_type(&spec, &name, None) else {
+                            if let Some(f) = constructor_called(&spec) {
+                                ops.push(Op::VarCall(name.text().to_string(), f));
+                            }
                             continue;
                         };
                         let w = Written {
@@ -724,6 +774,23 @@ fn result_types(result: &GoNode) -> Option<Vec<String>> {
 type Infer<'i> = dyn Fn(&GoNode) -> Option<String> + 'i;
 
 /// The `var_spec`s of a `var` declaration, grouped or not.
+/// The package function a lone variable of no written type is set from
+/// (`var Default = New()`), by name; not `make`, `new` or a conversion.
+fn constructor_called(spec: &GoNode) -> Option<String> {
+    if spec.field_children("name").count() != 1 {
+        return None;
+    }
+    let values: Vec<_> = spec.field("value")?.named_children().collect();
+    let [value] = values.as_slice() else {
+        return None;
+    };
+    let func = (value.kind() == "call_expression")
+        .then(|| value.field("function"))
+        .flatten()?;
+    let name = func.text().to_string();
+    (func.kind() == "identifier" && name != "make" && name != "new").then_some(name)
+}
+
 fn var_specs<'r>(decl: &GoNode<'r>) -> Vec<GoNode<'r>> {
     decl.dfs()
         .filter(|n| n.kind() == "var_spec")

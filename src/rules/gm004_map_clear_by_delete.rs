@@ -1538,9 +1538,27 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     // Outside loops: keyed by what callers pass, in a function that runs again
     // and again (not a constructor).
     let index = w.field("index")?;
-    let from_param = index
-        .dfs()
-        .find(|n| n.kind() == "identifier" && params.contains(&n.text().to_string()))?;
+    let names_param =
+        |n: &GoNode| n.kind() == "identifier" && params.contains(&n.text().to_string());
+    // The key names a parameter, or a local of this function set from one
+    // (`host, _, _ := net.SplitHostPort(r.RemoteAddr)`; `m[host]`).
+    let from_param = index.dfs().find(|n| names_param(n)).or_else(|| {
+        index
+            .dfs()
+            .filter(|n| n.kind() == "identifier")
+            .find_map(|id| {
+                let name = id.text().to_string();
+                let Some(Origin::Local { decl, function }) = declared_where(&id, &name) else {
+                    return None;
+                };
+                if function.range() != func.range() {
+                    return None;
+                }
+                escape::initial_value(&decl, &name)?
+                    .dfs()
+                    .find(|n| names_param(n))
+            })
+    })?;
     let name = callers::function_name(&func).unwrap_or_default();
     let constructor = name.starts_with("New") || name.starts_with("new") || name == "init";
     if constructor {

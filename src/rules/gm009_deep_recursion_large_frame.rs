@@ -294,6 +294,14 @@ fn depth_of(file: &GoFile, rec: &Recursive, counter: Option<usize>) -> Depth {
         .filter(|s| matches!(s, Step::Child(_)))
         .collect();
     if children.is_empty() {
+        if let Some((pos, over)) = advances_position(rec) {
+            return Depth::Input(
+                first,
+                format!(
+                    "calls itself at `{pos}`, a position in `{over}` that it advances: one level per piece of input consumed"
+                ),
+            );
+        }
         if mutates_state(rec) {
             return Depth::Input(
                 first,
@@ -502,6 +510,58 @@ fn index_to_len(rec: &Recursive) -> Option<String> {
 
 /// The body changes state through a parameter or the receiver: assigns or
 /// increments a field of it, or calls a method on it (which may consume input).
+/// A parameter the body advances (`pos += 3`, `i++`, `pos = next`) and passes
+/// on as it is, used as a position in another parameter (`in[pos]`,
+/// `in[pos:]`): a decoder walking its input by index, one level per nested
+/// piece it reads. The position and the input's name.
+fn advances_position(rec: &Recursive) -> Option<(String, String)> {
+    let names = params(&rec.func);
+    let body = rec.func.field("body")?;
+    let nodes = decls::own_nodes(&body);
+    let advanced = |p: &str| {
+        nodes.iter().any(|n| match n.kind().as_ref() {
+            "inc_statement" => n.named_children().next().is_some_and(|x| x.text() == p),
+            "assignment_statement" => n.field("left").is_some_and(|l| {
+                l.named_children()
+                    .any(|x| x.kind() == "identifier" && x.text() == p)
+            }),
+            _ => false,
+        })
+    };
+    let passed_on = |i: usize| {
+        rec.calls
+            .iter()
+            .all(|c| args(c).get(i).is_some_and(|a| a.text() == names[i]))
+    };
+    let position_in = |p: &str| {
+        nodes.iter().find_map(|n| {
+            if !matches!(n.kind().as_ref(), "index_expression" | "slice_expression") {
+                return None;
+            }
+            let operand = n.field("operand")?;
+            let over = operand.text().to_string();
+            if operand.kind() != "identifier" || over == p || !names.contains(&over) {
+                return None;
+            }
+            n.named_children()
+                .skip(1)
+                .any(|x| {
+                    std::iter::once(x.clone())
+                        .chain(x.dfs())
+                        .any(|i| i.kind() == "identifier" && i.text() == p)
+                })
+                .then_some(over)
+        })
+    };
+    (0..names.len()).find_map(|i| {
+        let p = names[i].as_str();
+        if !passed_on(i) || !advanced(p) {
+            return None;
+        }
+        position_in(p).map(|over| (p.to_string(), over))
+    })
+}
+
 fn mutates_state(rec: &Recursive) -> bool {
     let mut names = params(&rec.func);
     names.extend(rec.receiver.iter().cloned());

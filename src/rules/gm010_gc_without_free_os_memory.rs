@@ -23,7 +23,7 @@
 //! finalizers, or the whole body of a wrapper is no finding.
 
 use crate::analysis::types::{declared_where, Origin};
-use crate::analysis::{collections, escape, exprs, names, scope};
+use crate::analysis::{callers, collections, escape, exprs, names, scope};
 use crate::finding::Confidence;
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::outcome::{Grounds, Outcome};
@@ -115,7 +115,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     }) else {
         return Outcome::Silent;
     };
-    let dropped = dropped_before(&func, call, deferred);
+    let dropped = dropped_before(&func, call, deferred)
+        .or_else(|| dropped_in_callee(file, &func, call, deferred));
     // A deferred collection runs last: nothing comes after it.
     let after = if deferred {
         None
@@ -315,6 +316,59 @@ fn dropped_before<'r>(
         cleared,
         format!("`{what}` is emptied with clear() before the collection, letting its contents go"),
     ))
+}
+
+/// A call with no arguments standing as a statement before the collection,
+/// to a function or method of the module whose body drops a structure that lives past it (see
+/// [`dropped_before`]) and allocates nothing after it: `ix.reset()` whose body
+/// sets `ix.postings = nil`, the drop split over two functions. The last such
+/// call, and what it drops.
+fn dropped_in_callee<'r>(
+    file: &GoFile,
+    func: &GoNode<'r>,
+    call: &GoNode<'r>,
+    deferred: bool,
+) -> Option<(GoNode<'r>, String)> {
+    let limit = if deferred {
+        func.range().end
+    } else {
+        call.range().start
+    };
+    let root = file
+        .module
+        .as_ref()
+        .map(|m| m.root.clone())
+        .or_else(|| file.path.parent().map(|p| p.to_path_buf()))?;
+    let calls: Vec<GoNode<'r>> = func
+        .dfs()
+        .filter(|n| {
+            n.range().end <= limit
+                && n.kind() == "call_expression"
+                && n.range() != call.range()
+                && n.field("arguments")
+                    .is_some_and(|a| a.named_children().all(|x| x.kind() == "comment"))
+                && n.parent()
+                    .is_some_and(|p| p.kind() == "expression_statement")
+                && scope::enclosing_function(n).is_some_and(|f| f.range() == func.range())
+        })
+        .collect();
+    calls.into_iter().rev().find_map(|c| {
+        let name = c.field("function")?.text().to_string();
+        let what = callers::resolve_callee(file, &c, &mut |gf, decl| {
+            let (node, _) = dropped_before(decl, decl, true)?;
+            // A builder that drops its input and goes on building is not a
+            // drop helper: the freed heap is reused at once.
+            if allocation_after(&node, decl).is_some() {
+                return None;
+            }
+            Some(format!(
+                "`{name}()` lets go of a structure before the collection: `{}` at {}",
+                node.text().split_whitespace().collect::<Vec<_>>().join(" "),
+                callers::here(gf, &node, &root)
+            ))
+        })?;
+        Some((c, what))
+    })
 }
 
 /// The swap of a long-lived value before the collection: a local takes the
