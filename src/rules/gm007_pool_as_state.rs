@@ -164,7 +164,7 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     let pool = pools::resolve_pool(file, receiver)?;
     let at = get.range().start;
     if let Some(key) = &pool.map_key {
-        if keyed_by_name(key) && !reinitialised_after(get) {
+        if keyed_by_name(key) && !reinitialised_after(get) && !callers_reinitialise(file, get) {
             return Some(
                 Why::new(
                     format!(
@@ -997,7 +997,10 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         .named_children()
         .find(|c| c.kind() != "comment")?;
     if let Some(key) = &pool.map_key {
-        if keyed_by_name(key) && !reset_before(put, &unparen(&arg).text()) {
+        if keyed_by_name(key)
+            && !reset_before(put, &unparen(&arg).text())
+            && !keyed_gets_reinitialise(file, receiver)
+        {
             return Some(
                 Why::new(
                     format!(
@@ -1308,6 +1311,101 @@ fn reinitialised_after(get: &GoNode) -> bool {
         is_reset_call_on(&n, &text) || (!names.is_empty() && pools::is_reset_of(&n, &names))
     });
     found
+}
+
+/// True when the object a Get hands out is returned to the caller (`d, ok :=
+/// pools[enc].Get().(io.ReadCloser); return d, ok`, or `return p.Get()`): a
+/// getter for a pool whose caller sets the object up, as any user of a pool
+/// does; nothing here reads it.
+fn returned_to_caller(get: &GoNode) -> bool {
+    let mut up = get.parent();
+    while let Some(p) = up {
+        match p.kind().as_ref() {
+            "return_statement" => return true,
+            "block" | "func_literal" | "function_declaration" | "method_declaration" => break,
+            _ => up = p.parent(),
+        }
+    }
+    let Some(stmt) = pools::value_list_of(get).and_then(|l| l.parent()) else {
+        return false;
+    };
+    let Some(target) = stmt
+        .field("left")
+        .and_then(|l| l.named_children().find(|c| c.kind() != "comment"))
+        .map(|t| unparen(&t))
+        .filter(|t| t.kind() == "identifier")
+    else {
+        return false;
+    };
+    let Some(func) = scope::enclosing_function(get) else {
+        return false;
+    };
+    let from = stmt.range().end;
+    let names = pools::aliases(&func, &target.text(), from);
+    let returned = func
+        .dfs()
+        .filter(|n| n.range().start >= from && n.kind() == "return_statement")
+        .any(|r| {
+            r.dfs()
+                .any(|x| x.kind() == "identifier" && names.contains(&x.text().to_string()))
+        });
+    returned
+}
+
+/// True when the file takes objects out of the keyed pools that `receiver`
+/// (`pools[name]`) indexes, and every such Get re-initialises the object or
+/// hands it to a caller that does: a pool per key of interchangeable objects
+/// (one per encoding), not a cache, whatever goes back in without a reset.
+fn keyed_gets_reinitialise(file: &GoFile, receiver: &GoNode) -> bool {
+    let map_of = |r: &GoNode| {
+        let r = unparen(r);
+        (r.kind() == "index_expression")
+            .then(|| r.field("operand").map(|o| o.text().to_string()))
+            .flatten()
+    };
+    let Some(map) = map_of(receiver) else {
+        return false;
+    };
+    let gets: Vec<GoNode> = pools::method_calls(file, "Get", 0)
+        .into_iter()
+        .filter(|g| {
+            pools::method_call(g, "Get", 0)
+                .is_some_and(|r| map_of(&r).as_deref() == Some(map.as_str()))
+        })
+        .collect();
+    !gets.is_empty()
+        && gets
+            .iter()
+            .all(|g| reinitialised_after(g) || callers_reinitialise(file, g))
+}
+
+/// True when the Get sits in a getter (its object is returned to the caller)
+/// and every call of that getter in the file re-initialises what it returns
+/// (`r, ok := takeReader(enc); r.Reset(body)`): the set-up is the caller's. A
+/// getter whose callers use what it returns as it comes (a cache's `load`)
+/// is no such helper.
+fn callers_reinitialise(file: &GoFile, get: &GoNode) -> bool {
+    if !returned_to_caller(get) {
+        return false;
+    }
+    let Some(name) = scope::enclosing_function(get)
+        .filter(|f| f.kind() == "function_declaration")
+        .and_then(|f| f.field("name"))
+        .map(|n| n.text().to_string())
+    else {
+        return false;
+    };
+    let calls: Vec<GoNode> = file
+        .root
+        .root()
+        .dfs()
+        .filter(|n| {
+            n.kind() == "call_expression"
+                && n.field("function")
+                    .is_some_and(|f| f.kind() == "identifier" && f.text() == name)
+        })
+        .collect();
+    !calls.is_empty() && calls.iter().all(reinitialised_after)
 }
 
 /// A value built with data in this function and put away, rather than an object

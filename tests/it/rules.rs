@@ -415,6 +415,7 @@ cases! {
         neg_defensive_nil_check,
         neg_ephemeral,
         neg_field_pool_from_call,
+        neg_keyed_getter_helper,
         neg_lazy_init,
         neg_len_after_put,
         neg_method_initialises,

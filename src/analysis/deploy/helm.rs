@@ -267,10 +267,13 @@ fn running_containers(
         let Some(m) = Manifest::parse(path, &masked.text) else {
             continue;
         };
+        // A Helm hook (`helm.sh/hook: pre-delete`) is a one-off task of the
+        // install, never the service, whatever binary it runs.
         let of_kind: Vec<&Container> = m
             .containers
             .iter()
             .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
+            .filter(|c| !is_hook(&masked.text, c.start))
             .collect();
         let non_sidecars: Vec<&&Container> = of_kind
             .iter()
@@ -290,6 +293,17 @@ fn running_containers(
         }
     }
     found
+}
+
+/// True when the YAML document of `text` holding `offset` is a Helm hook
+/// (its `helm.sh/hook` annotation).
+fn is_hook(text: &str, offset: usize) -> bool {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind("\n---").map_or(0, |i| i + 4);
+    let end = text[offset..]
+        .find("\n---")
+        .map_or(text.len(), |i| offset + i);
+    text[start..end].contains("helm.sh/hook")
 }
 
 /// A workload of a chart that keeps `main`'s binary running: where, and
@@ -1144,6 +1158,14 @@ spec:
         );
         let (masked, c) = container(&literal);
         assert!(limit_by_default(&literal, &masked, &c, &unset).is_ok());
+    }
+
+    #[test]
+    fn hooks_are_told_by_their_own_document() {
+        let text = "kind: Deployment\nspec: {}\n---\nkind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: pre-delete\nspec: {}\n";
+        assert!(!is_hook(text, text.find("spec").unwrap()));
+        assert!(is_hook(text, text.find("kind: Job").unwrap() + 5));
+        assert!(!is_hook("kind: Job\nspec: {}\n", 3));
     }
 
     #[test]
