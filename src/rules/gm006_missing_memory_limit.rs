@@ -207,6 +207,29 @@ fn grade(
             });
         }
     }
+    // A ko image runs the package's binary as its entrypoint, and declares
+    // no port: the program (or a workload) says whether it serves.
+    for (path, line, what) in &ev.ko_images {
+        runs = true;
+        reportable |= ev.listens.is_some() || ev.runs_until_stopped.is_some();
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: what.clone(),
+        });
+    }
+    // A chart's Deployment, StatefulSet or DaemonSet that names it keeps it
+    // running, as a plain manifest's does.
+    for (path, line, what) in &ev.chart_workloads {
+        runs = true;
+        reportable = true;
+        kept_running = true;
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: what.clone(),
+        });
+    }
     for t in &ev.containers {
         let c = t.container();
         let kind = c.workload.split(' ').next().unwrap_or("");
@@ -668,7 +691,7 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
             shown(&s.file.path)
         );
     }
-    if ev.dockerfiles.is_empty() {
+    if ev.dockerfiles.is_empty() && ev.ko_images.is_empty() {
         if let Some(t) = ev.containers.first() {
             let c = t.container();
             return format!(
@@ -679,7 +702,21 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
             );
         }
     }
-    let files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
+    if ev.dockerfiles.is_empty() && ev.ko_images.is_empty() {
+        if let Some((path, _, what)) = ev.chart_workloads.first() {
+            return format!("{what} ({})", shown(path));
+        }
+    }
+    let mut files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
+    let mut ko: Vec<String> = vec![];
+    for (path, _, _) in &ev.ko_images {
+        if !ko.contains(&shown(path)) {
+            ko.push(shown(path));
+        }
+    }
+    if !ko.is_empty() {
+        files.push(format!("ko ({})", ko.join(", ")));
+    }
     let serving = if ev.dockerfiles.iter().any(|d| d.is_service_image()) {
         ""
     } else if ev.listens.is_some() {

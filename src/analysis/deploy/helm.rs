@@ -239,10 +239,13 @@ fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(Path
         .collect()
 }
 
-/// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
-/// repository's charts that run `main`'s binary (not those in a test or
-/// example folder).
-pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
+/// The charts of the repository that run `main`'s binary (see `chart_tie`),
+/// each with how, and the container of each workload template that runs it
+/// (template path, text, masked text, container).
+fn chart_containers(
+    files: &Files,
+    main: &MainPackage,
+) -> Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Container)>)> {
     let index = super::repo_index(files, &main.repo_root);
     let bins = bins(main);
     let mut out = vec![];
@@ -293,6 +296,57 @@ pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
                 }
             }
         }
+        out.push((chart.clone(), tie, found));
+    }
+    out
+}
+
+/// Where a chart of the repository runs `main`'s binary in a workload that
+/// keeps it running (a Deployment, StatefulSet or DaemonSet template), tied
+/// by positive evidence: its name or values image repository names the
+/// binary, or a container's `command` runs it (not as the one chart and one
+/// service, which says nothing of what the image holds).
+pub fn chart_workloads(files: &Files, main: &MainPackage) -> Vec<super::gocode::Site> {
+    let mut out = vec![];
+    for (chart, tie, found) in chart_containers(files, main) {
+        if tie == ChartTie::OnlyOne {
+            continue;
+        }
+        for (path, _, masked, c) in found {
+            let kind = c.workload.split(' ').next().unwrap_or("");
+            if !SERVICE_KINDS.contains(&kind) {
+                continue;
+            }
+            let line = masked.lines.get(
+                masked.text[..c.start.min(masked.text.len())]
+                    .matches('\n')
+                    .count(),
+            );
+            let shown = chart_name(files, &chart).unwrap_or_else(|| {
+                chart
+                    .dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+            let container = masked.unmask(&c.name).replace("{{ .Chart.Name }}", &shown);
+            out.push((
+                path,
+                line.map_or(1, |l| l + 1),
+                format!("Helm chart {shown} runs it in a {kind} as container {container}"),
+            ));
+        }
+    }
+    out
+}
+
+/// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
+/// repository's charts that run `main`'s binary (not those in a test or
+/// example folder).
+pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
+    let mut out = vec![];
+    for (chart, _, found) in chart_containers(files, main) {
+        let values = values_of(files, &chart);
         if found.is_empty() {
             continue;
         }
@@ -420,7 +474,15 @@ fn container_runs(
         }
         match node {
             Value::String(s) if !s.is_empty() => repos.push(s.clone()),
-            Value::Object(_) => image_repositories(node, &mut repos),
+            Value::Object(_) => {
+                image_repositories(node, &mut repos);
+                // An image object that names the image apart from its
+                // registry and namespace (`image: {name: orders}`, read
+                // with `.Values.imageRegistry`).
+                if let Some(name) = node.get("name").and_then(Value::as_str) {
+                    repos.push(name.to_string());
+                }
+            }
             _ => {}
         }
     }
