@@ -609,6 +609,63 @@ fn makefile_vars(lines: &[String]) -> BTreeMap<String, String> {
     vars
 }
 
+/// The builds `make TARGET...` runs with the Makefile `text`, from the
+/// Makefile's folder: each as (the folder it runs in, relative to the
+/// Makefile's, `/`-separated, `""` for its own; the package; the output path).
+/// Read as [`makefile`] reads recipes (variables, `$@`, a recipe that runs
+/// make again with variables set), and following the targets' prerequisites
+/// that are plain targets of the file, one level.
+pub(super) fn make_target_builds(text: &str, targets: &[String]) -> Vec<(String, String, String)> {
+    let lines = logical_lines(text);
+    let vars = makefile_vars(&lines);
+    let recipes = recipes_by_target(&lines);
+    let here = Path::new("/");
+    let mut called: Vec<String> = targets.to_vec();
+    for l in &lines {
+        if l.starts_with('\t') || assignment(l).is_some() {
+            continue;
+        }
+        if let Some((ts, _)) = rule_head(l) {
+            if ts.iter().any(|t| targets.contains(t)) {
+                let rest = &l[l.find(':').map_or(l.len(), |i| i + 1)..];
+                let prereqs = rest.split(';').next().unwrap_or("");
+                for p in prereqs.split_whitespace() {
+                    let p = expand(p, &vars, 0);
+                    if recipes.contains_key(&p) && !called.contains(&p) {
+                        called.push(p);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    for t in &called {
+        for r in recipes.get(t).into_iter().flatten() {
+            let line = expand(r, &vars, 0).replace("$@", t).replace("$$", "$");
+            let mut builds = command_builds(&line, here);
+            if let Some((overrides, subs)) = sub_make(r, t) {
+                let mut sub_vars = vars.clone();
+                for (k, v) in overrides {
+                    let v = expand(&v, &vars, 0);
+                    sub_vars.insert(k, v);
+                }
+                for c in &subs {
+                    for r in recipes.get(c).into_iter().flatten() {
+                        let line = expand(r, &sub_vars, 0).replace("$@", c).replace("$$", "$");
+                        builds.extend(command_builds(&line, here));
+                    }
+                }
+            }
+            for b in builds {
+                let rel = b.cwd.to_string_lossy().trim_start_matches('/').to_string();
+                out.push((rel, b.target, b.output));
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
 /// The recipe lines of each plain target (no `%`), make's prefixes dropped.
 fn recipes_by_target(lines: &[String]) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -1365,7 +1422,7 @@ fn ko_config(text: &str, dir: &Path, path: &Path) -> Vec<KoImage> {
                 l.strip_prefix("main:")
                     .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == main)
             })
-            .map_or(1, |i| i + 1);
+            .map_or_else(|| line_of(text, "builds:"), |i| i + 1);
         let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
         let target = match ko_package(&main) {
             Some(t) => t,
@@ -1637,6 +1694,28 @@ mod tests {
             (m.ko[0].target.as_str(), m.ko[0].site.1),
             ("./cmd/server", 5)
         );
+    }
+
+    #[test]
+    fn make_targets_an_image_runs() {
+        let mk = "BIN := bin/app\n\nall: api\napi: gen\n\tgo build -o $(BIN) ./cmd/api\ngen:\n\tcd tools && go build -o ../bin/gen ./gen\nworker:\n\tgo build -o $(BIN) ./cmd/worker\n";
+        let got = make_target_builds(mk, &["api".to_string()]);
+        assert_eq!(
+            got,
+            vec![
+                (
+                    String::new(),
+                    "./cmd/api".to_string(),
+                    "bin/app".to_string()
+                ),
+                (
+                    "tools".to_string(),
+                    "./gen".to_string(),
+                    "../bin/gen".to_string()
+                ),
+            ]
+        );
+        assert!(make_target_builds(mk, &["clean".to_string()]).is_empty());
     }
 
     #[test]
