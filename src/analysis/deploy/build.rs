@@ -614,10 +614,20 @@ fn makefile_vars(lines: &[String]) -> BTreeMap<String, String> {
 /// Makefile's, `/`-separated, `""` for its own; the package; the output path).
 /// Read as [`makefile`] reads recipes (variables, `$@`, a recipe that runs
 /// make again with variables set), and following the targets' prerequisites
-/// that are plain targets of the file, one level.
-pub(super) fn make_target_builds(text: &str, targets: &[String]) -> Vec<(String, String, String)> {
+/// that are plain targets of the file, one level. `overrides` are the
+/// variables set on make's command line (`make OUTPUT=/out/app build`), which
+/// win over the file's. A build whose output is still a variable gives none
+/// (the package's folder names it).
+pub(super) fn make_target_builds(
+    text: &str,
+    targets: &[String],
+    overrides: &[(String, String)],
+) -> Vec<(String, String, Option<String>)> {
     let lines = logical_lines(text);
-    let vars = makefile_vars(&lines);
+    let mut vars = makefile_vars(&lines);
+    for (k, v) in overrides {
+        vars.insert(k.clone(), v.clone());
+    }
     let recipes = recipes_by_target(&lines);
     let here = Path::new("/");
     let mut called: Vec<String> = targets.to_vec();
@@ -641,7 +651,7 @@ pub(super) fn make_target_builds(text: &str, targets: &[String]) -> Vec<(String,
     let mut out = vec![];
     for t in &called {
         for r in recipes.get(t).into_iter().flatten() {
-            let line = expand(r, &vars, 0).replace("$@", t).replace("$$", "$");
+            let line = automatic(&expand(r, &vars, 0), t);
             let mut builds = command_builds(&line, here);
             if let Some((overrides, subs)) = sub_make(r, t) {
                 let mut sub_vars = vars.clone();
@@ -651,19 +661,35 @@ pub(super) fn make_target_builds(text: &str, targets: &[String]) -> Vec<(String,
                 }
                 for c in &subs {
                     for r in recipes.get(c).into_iter().flatten() {
-                        let line = expand(r, &sub_vars, 0).replace("$@", c).replace("$$", "$");
+                        let line = automatic(&expand(r, &sub_vars, 0), c);
                         builds.extend(command_builds(&line, here));
                     }
                 }
             }
-            for b in builds {
+            // A build whose package is still a variable names nothing (it
+            // must not make its output another package's).
+            for b in builds.into_iter().filter(|b| !b.target.contains('$')) {
                 let rel = b.cwd.to_string_lossy().trim_start_matches('/').to_string();
-                out.push((rel, b.target, b.output));
+                let output = (!b.output.contains('$')).then_some(b.output);
+                out.push((rel, b.target, output));
             }
         }
     }
     out.dedup();
     out
+}
+
+/// A recipe line with make's automatic variables of target `t` replaced:
+/// `$@`, `$(@D)` (its folder) and `$(@F)` (its file name); `$$` is `$`.
+fn automatic(line: &str, t: &str) -> String {
+    let dir = match t.rsplit_once('/') {
+        Some((d, _)) => d,
+        None => ".",
+    };
+    line.replace("$(@D)", dir)
+        .replace("$(@F)", &base(t))
+        .replace("$@", t)
+        .replace("$$", "$")
 }
 
 /// The recipe lines of each plain target (no `%`), make's prefixes dropped.
@@ -1699,23 +1725,33 @@ mod tests {
     #[test]
     fn make_targets_an_image_runs() {
         let mk = "BIN := bin/app\n\nall: api\napi: gen\n\tgo build -o $(BIN) ./cmd/api\ngen:\n\tcd tools && go build -o ../bin/gen ./gen\nworker:\n\tgo build -o $(BIN) ./cmd/worker\n";
-        let got = make_target_builds(mk, &["api".to_string()]);
+        let some = |s: &str| Some(s.to_string());
         assert_eq!(
-            got,
+            make_target_builds(mk, &["api".to_string()], &[]),
             vec![
-                (
-                    String::new(),
-                    "./cmd/api".to_string(),
-                    "bin/app".to_string()
-                ),
-                (
-                    "tools".to_string(),
-                    "./gen".to_string(),
-                    "../bin/gen".to_string()
-                ),
+                (String::new(), "./cmd/api".to_string(), some("bin/app")),
+                ("tools".to_string(), "./gen".to_string(), some("../bin/gen")),
             ]
         );
-        assert!(make_target_builds(mk, &["clean".to_string()]).is_empty());
+        assert!(make_target_builds(mk, &["clean".to_string()], &[]).is_empty());
+        // Variables on make's command line win over the file's.
+        let over = [("BIN".to_string(), "/out/api-server".to_string())];
+        assert_eq!(
+            make_target_builds(mk, &["api".to_string()], &over)[0].2,
+            some("/out/api-server")
+        );
+        // A target named for its output, built from its own folder; a build
+        // of a package still named by a variable gives nothing.
+        let mk = "GO_FLAGS := -trimpath\n.PHONY: cmd/canary/canary\ncanary: cmd/canary/canary\ncmd/canary/canary:\n\tgo build $(GO_FLAGS) -o $@ ./$(@D)\nodd:\n\tgo build -o bin/odd ./$(PKG)\n";
+        assert_eq!(
+            make_target_builds(mk, &["canary".to_string()], &[]),
+            vec![(
+                String::new(),
+                "./cmd/canary".to_string(),
+                some("cmd/canary/canary")
+            )]
+        );
+        assert!(make_target_builds(mk, &["odd".to_string()], &[]).is_empty());
     }
 
     #[test]

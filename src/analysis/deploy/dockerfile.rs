@@ -1180,6 +1180,7 @@ fn make_builds(
                 continue;
             }
             let mut targets = vec![];
+            let mut overrides = vec![];
             let mut elsewhere = false;
             let mut j = i + 1;
             while j < words.len() && !is_separator(&words[j]) {
@@ -1191,7 +1192,9 @@ fn make_builds(
                     || a.starts_with("--makefile")
                 {
                     elsewhere = true;
-                } else if !a.starts_with('-') && !a.contains('=') && !a.contains('$') {
+                } else if let Some((k, v)) = a.split_once('=').filter(|_| !a.starts_with('-')) {
+                    overrides.push((k.to_string(), v.to_string()));
+                } else if !a.starts_with('-') && !a.contains('$') {
                     targets.push(a.to_string());
                 }
                 j += 1;
@@ -1209,7 +1212,9 @@ fn make_builds(
             else {
                 continue;
             };
-            for (sub, target, output) in super::build::make_target_builds(&text, &targets) {
+            for (sub, target, output) in
+                super::build::make_target_builds(&text, &targets, &overrides)
+            {
                 let at = if sub.is_empty() {
                     cwd.clone()
                 } else {
@@ -1220,7 +1225,7 @@ fn make_builds(
                     cwd: at,
                     install: false,
                     targets: vec![target],
-                    output: Some(output),
+                    output,
                     buildmode: None,
                     make: Some(targets.join(" ")),
                 });
