@@ -279,6 +279,8 @@ cases! {
         callchain__cmd__yardctl__neg_main,
         callchain__cmd__yardtool__neg_main,
         catalog__pos_main,
+        chartimage__cmd__keyfill__neg_main,
+        chartimage__cmd__lockbox__pos_main,
         ciimage__cmd__probe__neg_main,
         ciimage__pos_main,
         composecmd__cmd__blobctl__neg_main,

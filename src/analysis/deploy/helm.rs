@@ -90,7 +90,9 @@ fn values_of(files: &Files, chart: &Chart) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Every `repository` (and string `image`) value of the chart's values.
+/// Every `repository` (and string `image`) value of the chart's values, and
+/// the `name` of an `image` object (`image: {name: orders}`, its registry
+/// and namespace given apart).
 fn image_repositories(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
@@ -98,6 +100,12 @@ fn image_repositories(v: &Value, out: &mut Vec<String>) {
                 match (k.as_str(), x) {
                     ("repository" | "image", Value::String(s)) if !s.is_empty() => {
                         out.push(s.clone())
+                    }
+                    ("image", Value::Object(o)) => {
+                        if let Some(Value::String(s)) = o.get("name") {
+                            out.push(s.clone());
+                        }
+                        image_repositories(x, out);
                     }
                     _ => image_repositories(x, out),
                 }
@@ -474,13 +482,12 @@ fn container_runs(
         }
         match node {
             Value::String(s) if !s.is_empty() => repos.push(s.clone()),
-            Value::Object(_) => {
+            Value::Object(o) => {
                 image_repositories(node, &mut repos);
-                // An image object that names the image apart from its
-                // registry and namespace (`image: {name: orders}`, read
-                // with `.Values.imageRegistry`).
-                if let Some(name) = node.get("name").and_then(Value::as_str) {
-                    repos.push(name.to_string());
+                // The image object itself (`.Values.image` handed to a
+                // helper) names its image by `name`.
+                if let Some(Value::String(name)) = o.get("name") {
+                    repos.push(name.clone());
                 }
             }
             _ => {}
