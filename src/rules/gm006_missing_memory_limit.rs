@@ -5,8 +5,8 @@
 //! Linux build compiles, empty mains, C libraries and plugins, and test, e2e,
 //! bench, demo and example apps (unless `include-test-apps`); it asks
 //! `deploy::gocode` whether the package or a module package it imports sets the
-//! limit, and `deploy` for the Dockerfiles, Kubernetes manifests and compose
-//! files tied to this very package, staying silent when there are none or when
+//! limit, and `deploy` for the Dockerfiles (and ko builds), Kubernetes
+//! manifests, Helm chart workloads and compose files tied to this very package, staying silent when there are none or when
 //! `GOMEMLIMIT` is set for the service anywhere in the repository. The fix is the
 //! best the evidence allows: an `env` entry in the Kubernetes manifest, else
 //! `ENV` in the Dockerfile when compose gives the limit, else

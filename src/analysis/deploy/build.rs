@@ -12,7 +12,12 @@
 //! - shell scripts (`*.sh`): `go build`/`go install` with `-o`, after `cd`
 //!   (in a subshell or not);
 //! - goreleaser (`.goreleaser.yml` and its variants): `builds:` (`main`, `dir`,
-//!   `binary`) and `dockers:` (`dockerfile`);
+//!   `binary`), `dockers:` (`dockerfile`) and `kos:` (ko images of a build);
+//! - ko: `ko build`/`ko publish` in Makefile recipes and scripts, and
+//!   `.ko.yaml` `builds:` (`dir`, `main`): images whose entrypoint is the
+//!   package's binary (`--bare` names them by `KO_DOCKER_REPO`);
+//! - the recipes of the targets a Dockerfile's `RUN make TARGET` runs
+//!   (`make_target_builds`, for `dockerfile`);
 //! - `docker-bake.hcl`: each target's `context` and `dockerfile`;
 //! - GitHub workflows (`.github/workflows/*.yml`): the images they build
 //!   (`docker/build-push-action`, `docker build -f`);
