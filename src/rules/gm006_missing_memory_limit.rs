@@ -5,8 +5,8 @@
 //! Linux build compiles, empty mains, C libraries and plugins, and test, e2e,
 //! bench, demo and example apps (unless `include-test-apps`); it asks
 //! `deploy::gocode` whether the package or a module package it imports sets the
-//! limit, and `deploy` for the Dockerfiles, Kubernetes manifests and compose
-//! files tied to this very package, staying silent when there are none or when
+//! limit, and `deploy` for the Dockerfiles (and ko builds), Kubernetes
+//! manifests, Helm chart workloads and compose files tied to this very package, staying silent when there are none or when
 //! `GOMEMLIMIT` is set for the service anywhere in the repository. The fix is the
 //! best the evidence allows: an `env` entry in the Kubernetes manifest, else
 //! `ENV` in the Dockerfile when compose gives the limit, else
@@ -207,6 +207,29 @@ fn grade(
             });
         }
     }
+    // A ko image runs the package's binary as its entrypoint, and declares
+    // no port: the program (or a workload) says whether it serves.
+    for (path, line, what) in &ev.ko_images {
+        runs = true;
+        reportable |= ev.listens.is_some() || ev.runs_until_stopped.is_some();
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: what.clone(),
+        });
+    }
+    // A chart's Deployment, StatefulSet or DaemonSet that names it keeps it
+    // running, as a plain manifest's does.
+    for (path, line, what) in &ev.chart_workloads {
+        runs = true;
+        reportable = true;
+        kept_running = true;
+        items.push(Item {
+            path: path.clone(),
+            line: *line,
+            what: what.clone(),
+        });
+    }
     for t in &ev.containers {
         let c = t.container();
         let kind = c.workload.split(' ').next().unwrap_or("");
@@ -240,21 +263,6 @@ fn grade(
                 .count()
                 + 1,
             what: format!("{} runs it as container {}{limit}", c.workload, c.name),
-        });
-    }
-    // A chart's Deployment, StatefulSet or DaemonSet that runs it by name or
-    // command keeps it running, as a plain manifest's does.
-    for r in &ev.charts {
-        runs = true;
-        reportable = true;
-        kept_running = true;
-        items.push(Item {
-            path: r.path.clone(),
-            line: r.line,
-            what: format!(
-                "{} of a Helm chart runs it as container {}",
-                r.workload, r.container
-            ),
         });
     }
     for s in &ev.services {
@@ -683,7 +691,7 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
             shown(&s.file.path)
         );
     }
-    if ev.dockerfiles.is_empty() {
+    if ev.dockerfiles.is_empty() && ev.ko_images.is_empty() {
         if let Some(t) = ev.containers.first() {
             let c = t.container();
             return format!(
@@ -693,16 +701,22 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
                 shown(&t.manifest.path)
             );
         }
-        if let Some(r) = ev.charts.first() {
-            return format!(
-                "it runs as container {} of {} in the Helm chart template {}",
-                r.container,
-                r.workload,
-                shown(&r.path)
-            );
+    }
+    if ev.dockerfiles.is_empty() && ev.ko_images.is_empty() {
+        if let Some((path, _, what)) = ev.chart_workloads.first() {
+            return format!("{what} ({})", shown(path));
         }
     }
-    let files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
+    let mut files: Vec<String> = ev.dockerfiles.iter().map(|d| shown(&d.path)).collect();
+    let mut ko: Vec<String> = vec![];
+    for (path, _, _) in &ev.ko_images {
+        if !ko.contains(&shown(path)) {
+            ko.push(shown(path));
+        }
+    }
+    if !ko.is_empty() {
+        files.push(format!("ko ({})", ko.join(", ")));
+    }
     let serving = if ev.dockerfiles.iter().any(|d| d.is_service_image()) {
         ""
     } else if ev.listens.is_some() {

@@ -12,7 +12,12 @@
 //! - shell scripts (`*.sh`): `go build`/`go install` with `-o`, after `cd`
 //!   (in a subshell or not);
 //! - goreleaser (`.goreleaser.yml` and its variants): `builds:` (`main`, `dir`,
-//!   `binary`) and `dockers:` (`dockerfile`);
+//!   `binary`), `dockers:` (`dockerfile`) and `kos:` (ko images of a build);
+//! - ko: `ko build`/`ko publish` in Makefile recipes and scripts, and
+//!   `.ko.yaml` `builds:` (`dir`, `main`): images whose entrypoint is the
+//!   package's binary (`--bare` names them by `KO_DOCKER_REPO`);
+//! - the recipes of the targets a Dockerfile's `RUN make TARGET` runs
+//!   (`make_target_builds`, for `dockerfile`);
 //! - promu (`.promu.yml`, the Prometheus projects'): `build: binaries:` (`name`, `path`);
 //! - `docker-bake.hcl`: each target's `context` and `dockerfile`;
 //! - GitHub workflows (`.github/workflows/*.yml`): the images they build
@@ -33,6 +38,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::gocode::Site;
 use crate::package::Files;
 
 /// Folders never walked.
@@ -60,10 +66,23 @@ struct Build {
     output: String,
 }
 
+/// An image `ko` builds from a main package (`ko build ./cmd/x` in a Makefile
+/// or script, a build of `.ko.yaml`, goreleaser's `kos:`): ko images hold
+/// that one program as their entrypoint. The package is `target`, a folder
+/// relative to `cwd` or an import path, as in [`Build`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KoImage {
+    cwd: PathBuf,
+    target: String,
+    /// Where it is said: the file, its 1-based line, and what it says.
+    site: Site,
+}
+
 /// The repository's builds and image build inputs.
 #[derive(Debug, Default)]
 pub struct RepoBuilds {
     builds: Vec<Build>,
+    ko: Vec<KoImage>,
     /// Dockerfiles found below deployment folders, and those goreleaser and bake
     /// name, each with the build context a bake target gives it (if any).
     pub dockerfiles: Vec<(PathBuf, Option<PathBuf>)>,
@@ -87,6 +106,25 @@ pub fn names_for(
     import_path: &str,
 ) -> Vec<String> {
     names_in(&repo_builds(files, repo_root), dir, import_path)
+}
+
+/// Where the repository's ko builds make an image of the main package in
+/// `dir` (import path `import_path`): an image whose entrypoint is its binary.
+pub fn ko_images_for(files: &Files, repo_root: &Path, dir: &Path, import_path: &str) -> Vec<Site> {
+    let model = repo_builds(files, repo_root);
+    let mut out: Vec<Site> = vec![];
+    for k in &model.ko {
+        let b = Build {
+            cwd: k.cwd.clone(),
+            target: k.target.clone(),
+            output: String::new(),
+        };
+        if target_stem(&b, dir, import_path).is_some_and(|s| s.is_empty()) && !out.contains(&k.site)
+        {
+            out.push(k.site.clone());
+        }
+    }
+    out
 }
 
 /// [`names_for`] over a build model.
@@ -231,12 +269,21 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 if let Some(text) = files.read_to_string(&e.path) {
                     let (builds, images) = makefile(&text, &dir, root);
                     model.builds.extend(builds);
+                    let (named, ko) = makefile_ko(&text, &dir, &e.path);
+                    model.builds.extend(named);
+                    model.ko.extend(ko);
                     model
                         .dockerfiles
                         .extend(images.into_iter().filter(|(df, _)| files.is_file(df)));
                 }
             } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
                 if let Some(text) = files.read_to_string(&e.path) {
+                    if text.contains("ko build") || text.contains("ko publish") {
+                        // Run from the repository root, mostly (as below).
+                        let (named, ko) = lines_ko(&numbered_lines(&text), root, &e.path);
+                        model.builds.extend(named);
+                        model.ko.extend(ko);
+                    }
                     if text.contains("go build") || text.contains("go install") {
                         // Scripts run from the repository root, mostly, or
                         // from the folder above their scripts/ folder, or
@@ -253,7 +300,11 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 }
             } else if depth <= 2 && is_goreleaser_name(&lower) {
                 if let Some(text) = files.read_to_string(&e.path) {
-                    goreleaser(&text, &dir, &mut model);
+                    goreleaser(&text, &dir, &e.path, &mut model);
+                }
+            } else if depth <= 2 && matches!(lower.as_str(), ".ko.yaml" | ".ko.yml") {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    model.ko.extend(ko_config(&text, &dir, &e.path));
                 }
             } else if depth <= 2 && matches!(lower.as_str(), ".promu.yml" | ".promu.yaml") {
                 if let Some(text) = files.read_to_string(&e.path) {
@@ -398,9 +449,18 @@ fn is_goreleaser_name(lower: &str) -> bool {
 
 /// Lines with `\`-continuations joined.
 fn logical_lines(text: &str) -> Vec<String> {
+    numbered_lines(text).into_iter().map(|(_, l)| l).collect()
+}
+
+/// [`logical_lines`], each with the 1-based number of its first line.
+fn numbered_lines(text: &str) -> Vec<(usize, String)> {
     let mut out = vec![];
     let mut cur = String::new();
-    for line in text.lines() {
+    let mut first = 0;
+    for (n, line) in text.lines().enumerate() {
+        if cur.is_empty() {
+            first = n + 1;
+        }
         match line.strip_suffix('\\') {
             Some(body) => {
                 cur.push_str(body);
@@ -408,12 +468,12 @@ fn logical_lines(text: &str) -> Vec<String> {
             }
             None => {
                 cur.push_str(line);
-                out.push(std::mem::take(&mut cur));
+                out.push((first, std::mem::take(&mut cur)));
             }
         }
     }
     if !cur.is_empty() {
-        out.push(cur);
+        out.push((first, cur));
     }
     out
 }
@@ -432,30 +492,7 @@ fn makefile_builds(text: &str, dir: &Path) -> Vec<Build> {
 /// that are there, and a build's path that is no main package names none).
 fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, Option<PathBuf>)>) {
     let lines = logical_lines(text);
-    let mut vars: BTreeMap<String, String> = BTreeMap::new();
-    for l in &lines {
-        if l.starts_with('\t') || l.trim_start().starts_with('#') {
-            continue;
-        }
-        if let Some((name, op, value)) = assignment(l) {
-            let value = value.trim().to_string();
-            match op {
-                "?=" => {
-                    vars.entry(name).or_insert(value);
-                }
-                "+=" => {
-                    let e = vars.entry(name).or_default();
-                    if !e.is_empty() {
-                        e.push(' ');
-                    }
-                    e.push_str(&value);
-                }
-                _ => {
-                    vars.insert(name, value);
-                }
-            }
-        }
-    }
+    let vars = makefile_vars(&lines);
     let recipes = recipes_by_target(&lines);
     let mut out = vec![];
     let mut images = vec![];
@@ -557,6 +594,118 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
     }
     out.dedup();
     (out, images)
+}
+
+/// A Makefile's variables (`=`, `:=`, `?=`, `+=`), unexpanded.
+fn makefile_vars(lines: &[String]) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for l in lines {
+        if l.starts_with('\t') || l.trim_start().starts_with('#') {
+            continue;
+        }
+        if let Some((name, op, value)) = assignment(l) {
+            let value = value.trim().to_string();
+            match op {
+                "?=" => {
+                    vars.entry(name).or_insert(value);
+                }
+                "+=" => {
+                    let e = vars.entry(name).or_default();
+                    if !e.is_empty() {
+                        e.push(' ');
+                    }
+                    e.push_str(&value);
+                }
+                _ => {
+                    vars.insert(name, value);
+                }
+            }
+        }
+    }
+    vars
+}
+
+/// The builds `make TARGET...` runs with the Makefile `text`, from the
+/// Makefile's folder: each as (the folder it runs in, relative to the
+/// Makefile's, `/`-separated, `""` for its own; the package; the output path).
+/// Read as [`makefile`] reads recipes (variables, `$@`, a recipe that runs
+/// make again with variables set), and following the targets' prerequisites
+/// that are plain targets of the file, one level. `overrides` are the
+/// variables set on make's command line (`make OUTPUT=/out/app build`), which
+/// win over the file's. A build whose output is still a variable gives none
+/// (the package's folder names it).
+pub(super) fn make_target_builds(
+    text: &str,
+    targets: &[String],
+    overrides: &[(String, String)],
+) -> Vec<(String, String, Option<String>)> {
+    let lines = logical_lines(text);
+    let mut vars = makefile_vars(&lines);
+    for (k, v) in overrides {
+        vars.insert(k.clone(), v.clone());
+    }
+    let recipes = recipes_by_target(&lines);
+    let here = Path::new("/");
+    let mut called: Vec<String> = targets.to_vec();
+    for l in &lines {
+        if l.starts_with('\t') || assignment(l).is_some() {
+            continue;
+        }
+        if let Some((ts, _)) = rule_head(l) {
+            if ts.iter().any(|t| targets.contains(t)) {
+                let rest = &l[l.find(':').map_or(l.len(), |i| i + 1)..];
+                let prereqs = rest.split(';').next().unwrap_or("");
+                for p in prereqs.split_whitespace() {
+                    let p = expand(p, &vars, 0);
+                    if recipes.contains_key(&p) && !called.contains(&p) {
+                        called.push(p);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = vec![];
+    for t in &called {
+        for r in recipes.get(t).into_iter().flatten() {
+            let line = automatic(&expand(r, &vars, 0), t);
+            let mut builds = command_builds(&line, here);
+            if let Some((overrides, subs)) = sub_make(r, t) {
+                let mut sub_vars = vars.clone();
+                for (k, v) in overrides {
+                    let v = expand(&v, &vars, 0);
+                    sub_vars.insert(k, v);
+                }
+                for c in &subs {
+                    for r in recipes.get(c).into_iter().flatten() {
+                        let line = automatic(&expand(r, &sub_vars, 0), c);
+                        builds.extend(command_builds(&line, here));
+                    }
+                }
+            }
+            // A build whose package is still a variable names nothing (it
+            // must not make its output another package's).
+            for b in builds.into_iter().filter(|b| !b.target.contains('$')) {
+                let rel = b.cwd.to_string_lossy().trim_start_matches('/').to_string();
+                let output = (!b.output.contains('$')).then_some(b.output);
+                out.push((rel, b.target, output));
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// A recipe line with make's automatic variables of target `t` replaced:
+/// `$@`, `$(@D)` (its folder) and `$(@F)` (its file name); `$$` is `$`.
+fn automatic(line: &str, t: &str) -> String {
+    let dir = match t.rsplit_once('/') {
+        Some((d, _)) => d,
+        None => ".",
+    };
+    line.replace("$(@D)", dir)
+        .replace("$(@F)", &base(t))
+        .replace("$@", t)
+        .replace("$$", "$")
 }
 
 /// The recipe lines of each plain target (no `%`), make's prefixes dropped.
@@ -1035,11 +1184,72 @@ fn braced_shell_vars(line: &str, vars: &BTreeMap<String, String>) -> String {
 
 /// goreleaser's `builds:` (each `main` package, in `dir`, named `binary`) and
 /// the Dockerfiles its `dockers:` build.
-fn goreleaser(text: &str, root: &Path, model: &mut RepoBuilds) {
+fn goreleaser(text: &str, root: &Path, path: &Path, model: &mut RepoBuilds) {
     let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
         return;
     };
     let str_of = |b: &Value, k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    // `kos:` publish a ko image of a build (`build: ID`, else the first),
+    // named by its repository's last element when `bare`.
+    let builds: Vec<&Value> = v
+        .get("builds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    for k in v.get("kos").and_then(Value::as_array).into_iter().flatten() {
+        let build = match str_of(k, "build") {
+            Some(id) => builds
+                .iter()
+                .find(|b| str_of(b, "id").as_deref() == Some(id.as_str()))
+                .copied(),
+            None => builds.first().copied(),
+        };
+        let dir = str_of(k, "working_dir")
+            .or_else(|| build.and_then(|b| str_of(b, "dir")))
+            .unwrap_or_else(|| ".".to_string());
+        let main = str_of(k, "main")
+            .or_else(|| build.and_then(|b| str_of(b, "main")))
+            .unwrap_or_else(|| ".".to_string());
+        let main = main.strip_suffix("/main.go").unwrap_or(&main);
+        let main = if main.starts_with('.') || main.starts_with('/') {
+            main.to_string()
+        } else {
+            format!("./{main}")
+        };
+        let cwd = normalize(&root.join(&dir));
+        let line = line_of(text, "kos:");
+        if k.get("bare").and_then(Value::as_bool) == Some(true) {
+            let repos: Vec<String> = str_of(k, "repository")
+                .into_iter()
+                .chain(
+                    k.get("repositories")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r.as_str().map(str::to_string)),
+                )
+                .collect();
+            for r in repos {
+                if let Some(name) = repository_name(&r) {
+                    model.builds.push(Build {
+                        cwd: cwd.clone(),
+                        target: main.clone(),
+                        output: name,
+                    });
+                }
+            }
+        }
+        model.ko.push(KoImage {
+            cwd,
+            target: main.clone(),
+            site: (
+                path.to_path_buf(),
+                line,
+                format!("goreleaser's kos: publish a ko image of {main}, which runs its binary"),
+            ),
+        });
+    }
     for b in v
         .get("builds")
         .and_then(Value::as_array)
@@ -1100,6 +1310,207 @@ fn promu(text: &str, dir: &Path) -> Vec<Build> {
             })
         })
         .collect()
+}
+
+/// The 1-based line of the first line of `text` that starts with `key`
+/// (after indentation and a list's `- `), or 1.
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().trim_start_matches("- ").starts_with(key))
+        .map_or(1, |i| i + 1)
+}
+
+/// The last element of an image repository without registry or tag
+/// (`ghcr.io/acme/orders` is `orders`), when it holds no variable.
+fn repository_name(repo: &str) -> Option<String> {
+    let repo = repo.trim().trim_matches(['"', '\'']);
+    let name = super::image_name(repo);
+    (!name.is_empty() && !name.contains(['$', '{', '('])).then(|| name.to_ascii_lowercase())
+}
+
+/// ko's flags that take a value as the next word (the others are switches,
+/// or take theirs after `=`).
+const KO_FLAGS_WITH_VALUE: &[&str] = &[
+    "-t",
+    "--tags",
+    "--platform",
+    "--image-label",
+    "--image-annotation",
+    "--image-refs",
+    "--image-user",
+    "--sbom",
+    "--sbom-dir",
+    "--oci-layout-path",
+    "--tarball",
+    "-j",
+    "--jobs",
+];
+
+/// The packages a `ko build` (or `ko publish`, its old name) on a command
+/// line makes images of, each with the image's name when it is not the
+/// package's last element (ko's default, `-B` and `-P` all end the image name
+/// with it): with `--bare`, the image is `KO_DOCKER_REPO` itself, set on the
+/// line (`KO_DOCKER_REPO=ghcr.io/acme/orders ko build --bare ./cmd/server`
+/// names it `orders`). A package is a path (`./cmd/x`, `.`) or an import path
+/// (`ko://` or not).
+fn ko_command(line: &str) -> Vec<(String, Option<String>)> {
+    let words = super::dockerfile::shell_words(line);
+    let mut out = vec![];
+    let mut start = 0;
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i].as_str();
+        if matches!(w, "&&" | "||" | ";" | "|" | "(" | ")") {
+            start = i + 1;
+            i += 1;
+            continue;
+        }
+        let is_ko = base(w) == "ko" || matches!(w, "$(KO)" | "${KO}");
+        if !(is_ko
+            && matches!(
+                words.get(i + 1).map(String::as_str),
+                Some("build" | "publish")
+            ))
+        {
+            i += 1;
+            continue;
+        }
+        let repo = words[start..i]
+            .iter()
+            .find_map(|a| a.strip_prefix("KO_DOCKER_REPO="))
+            .map(str::to_string);
+        let mut bare = false;
+        let mut targets = vec![];
+        let mut j = i + 2;
+        while j < words.len() {
+            let a = words[j].as_str();
+            if matches!(a, "&&" | "||" | ";" | "|" | ")") {
+                break;
+            }
+            if a.starts_with('-') {
+                let (flag, inline) = match a.split_once('=') {
+                    Some((f, v)) => (f, Some(v)),
+                    None => (a, None),
+                };
+                if flag == "--bare" {
+                    bare = inline.is_none_or(|v| v != "false");
+                }
+                if inline.is_none() && KO_FLAGS_WITH_VALUE.contains(&flag) {
+                    j += 1;
+                }
+            } else if let Some(t) = ko_package(a) {
+                targets.push(t);
+            }
+            j += 1;
+        }
+        let name = if bare {
+            repo.as_deref().and_then(repository_name)
+        } else {
+            None
+        };
+        out.extend(targets.into_iter().map(|t| (t, name.clone())));
+        i = j;
+    }
+    out
+}
+
+/// A word of a ko command line that names a package: a path, or an import
+/// path (`ko://` or not: its first element is a domain).
+fn ko_package(word: &str) -> Option<String> {
+    let w = word.strip_prefix("ko://").unwrap_or(word);
+    let first = w.split('/').next().unwrap_or("");
+    let is_path = w.starts_with('.') || w.starts_with('/');
+    let is_import = w.contains('/') && first.contains('.') && !first.starts_with('.');
+    ((is_path || is_import) && !w.contains(['$', '=', '*'])).then(|| w.to_string())
+}
+
+/// The ko builds of command lines (numbered) run in `cwd` of file `path`:
+/// the names `--bare` gives their images, and the images.
+fn lines_ko(lines: &[(usize, String)], cwd: &Path, path: &Path) -> (Vec<Build>, Vec<KoImage>) {
+    let mut named = vec![];
+    let mut images = vec![];
+    for (n, line) in lines {
+        if !line.contains("build") && !line.contains("publish") {
+            continue;
+        }
+        for (target, name) in ko_command(line) {
+            if let Some(name) = name {
+                named.push(Build {
+                    cwd: cwd.to_path_buf(),
+                    target: target.clone(),
+                    output: name,
+                });
+            }
+            let what = format!("`ko build {target}` makes its image, which runs its binary");
+            images.push(KoImage {
+                cwd: cwd.to_path_buf(),
+                target,
+                site: (path.to_path_buf(), *n, what),
+            });
+        }
+    }
+    (named, images)
+}
+
+/// [`lines_ko`] over a Makefile's recipes, its variables expanded.
+fn makefile_ko(text: &str, dir: &Path, path: &Path) -> (Vec<Build>, Vec<KoImage>) {
+    if !text.contains("ko") && !text.contains("KO") {
+        return (vec![], vec![]);
+    }
+    let numbered = numbered_lines(text);
+    let lines: Vec<String> = numbered.iter().map(|(_, l)| l.clone()).collect();
+    let vars = makefile_vars(&lines);
+    let recipes: Vec<(usize, String)> = numbered
+        .iter()
+        .filter_map(|(n, l)| {
+            let r = l.strip_prefix('\t')?.trim_start();
+            let r = r.trim_start_matches(['@', '-', '+']);
+            Some((*n, expand(r, &vars, 0).replace("$$", "$")))
+        })
+        .collect();
+    lines_ko(&recipes, dir, path)
+}
+
+/// The builds of a `.ko.yaml` in `dir`: each of its `builds:` (`dir`,
+/// `main`) is a package ko makes images of.
+fn ko_config(text: &str, dir: &Path, path: &Path) -> Vec<KoImage> {
+    let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
+        return vec![];
+    };
+    let str_of = |b: &Value, k: &str| b.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut out = vec![];
+    for b in v
+        .get("builds")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let folder = str_of(b, "dir").unwrap_or_else(|| ".".to_string());
+        let main = str_of(b, "main").unwrap_or_else(|| ".".to_string());
+        let line = text
+            .lines()
+            .position(|l| {
+                let l = l.trim_start().trim_start_matches("- ");
+                l.strip_prefix("main:")
+                    .is_some_and(|v| v.trim().trim_matches(['"', '\'']) == main)
+            })
+            .map_or_else(|| line_of(text, "builds:"), |i| i + 1);
+        let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
+        let target = match ko_package(&main) {
+            Some(t) => t,
+            None => format!("./{main}"),
+        };
+        out.push(KoImage {
+            cwd: normalize(&dir.join(folder)),
+            target: target.clone(),
+            site: (
+                path.to_path_buf(),
+                line,
+                format!("ko builds its image (.ko.yaml builds {target}), which runs its binary"),
+            ),
+        });
+    }
+    out
 }
 
 /// The `(dockerfile, context)` of each target of a bake file in `dir`.
@@ -1274,7 +1685,7 @@ mod tests {
     fn goreleaser_builds_and_dockers() {
         let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
         let mut m = RepoBuilds::default();
-        goreleaser(y, Path::new("/r"), &mut m);
+        goreleaser(y, Path::new("/r"), Path::new("/r/.goreleaser.yml"), &mut m);
         assert_eq!(
             names(&m.builds, "/r/cmd/server", "x/cmd/server"),
             vec!["acme-server"]
@@ -1341,6 +1752,87 @@ mod tests {
         assert_eq!(go_files_folder("./cmd/server"), None);
         assert_eq!(go_files_folder("./..."), None);
         assert_eq!(go_files_folder("example.com/app/cmd/server"), None);
+    }
+
+    #[test]
+    fn ko_builds_name_bare_images_by_their_repository() {
+        let mk = "REG ?= ghcr.io/acme\nKO ?= $(shell go env GOPATH)/bin/ko\n\nimg:\n\t@KO_DOCKER_REPO=$(REG)/tollgate $(KO) build --bare --platform linux/amd64 \\\n\t\t./cmd/gate/\n\ncli:\n\tKO_DOCKER_REPO=$(REG) ko build -B ./cmd/gatectl && ko resolve -f config/\n";
+        let (named, images) = makefile_ko(mk, Path::new("/r"), Path::new("/r/Makefile"));
+        assert_eq!(names(&named, "/r/cmd/gate", "x/cmd/gate"), vec!["tollgate"]);
+        // Without --bare the image ends with the package's own name: nothing new.
+        assert!(names(&named, "/r/cmd/gatectl", "x/cmd/gatectl").is_empty());
+        let targets: Vec<(&str, usize)> = images
+            .iter()
+            .map(|k| (k.target.as_str(), k.site.1))
+            .collect();
+        assert_eq!(targets, vec![("./cmd/gate/", 5), ("./cmd/gatectl", 9)]);
+        // A platform is a flag's value, an import path a package.
+        assert_eq!(
+            ko_command("ko build --platform linux/arm64 example.com/acme/cmd/gate"),
+            vec![("example.com/acme/cmd/gate".to_string(), None)]
+        );
+        assert!(ko_command("ko resolve -f config/").is_empty());
+    }
+
+    #[test]
+    fn ko_config_and_goreleaser_kos() {
+        let ko = "builds:\n  - id: warden\n    main: ./cmd/warden\n  - id: root\n    dir: svc\n    main: .\n";
+        let images = ko_config(ko, Path::new("/r"), Path::new("/r/.ko.yaml"));
+        let got: Vec<(PathBuf, &str, usize)> = images
+            .iter()
+            .map(|k| (k.cwd.clone(), k.target.as_str(), k.site.1))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (PathBuf::from("/r"), "./cmd/warden", 3),
+                (PathBuf::from("/r/svc"), ".", 6)
+            ]
+        );
+        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: srv\nkos:\n  - build: srv\n    repositories: [ghcr.io/acme/relay]\n    bare: true\n";
+        let mut m = RepoBuilds::default();
+        goreleaser(y, Path::new("/r"), Path::new("/r/.goreleaser.yml"), &mut m);
+        assert_eq!(
+            names_in(&m, Path::new("/r/cmd/server"), "x/cmd/server"),
+            vec!["relay", "srv"]
+        );
+        assert_eq!(m.ko.len(), 1);
+        assert_eq!(
+            (m.ko[0].target.as_str(), m.ko[0].site.1),
+            ("./cmd/server", 5)
+        );
+    }
+
+    #[test]
+    fn make_targets_an_image_runs() {
+        let mk = "BIN := bin/app\n\nall: api\napi: gen\n\tgo build -o $(BIN) ./cmd/api\ngen:\n\tcd tools && go build -o ../bin/gen ./gen\nworker:\n\tgo build -o $(BIN) ./cmd/worker\n";
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            make_target_builds(mk, &["api".to_string()], &[]),
+            vec![
+                (String::new(), "./cmd/api".to_string(), some("bin/app")),
+                ("tools".to_string(), "./gen".to_string(), some("../bin/gen")),
+            ]
+        );
+        assert!(make_target_builds(mk, &["clean".to_string()], &[]).is_empty());
+        // Variables on make's command line win over the file's.
+        let over = [("BIN".to_string(), "/out/api-server".to_string())];
+        assert_eq!(
+            make_target_builds(mk, &["api".to_string()], &over)[0].2,
+            some("/out/api-server")
+        );
+        // A target named for its output, built from its own folder; a build
+        // of a package still named by a variable gives nothing.
+        let mk = "GO_FLAGS := -trimpath\n.PHONY: cmd/canary/canary\ncanary: cmd/canary/canary\ncmd/canary/canary:\n\tgo build $(GO_FLAGS) -o $@ ./$(@D)\nodd:\n\tgo build -o bin/odd ./$(PKG)\n";
+        assert_eq!(
+            make_target_builds(mk, &["canary".to_string()], &[]),
+            vec![(
+                String::new(),
+                "./cmd/canary".to_string(),
+                some("cmd/canary/canary")
+            )]
+        );
+        assert!(make_target_builds(mk, &["odd".to_string()], &[]).is_empty());
     }
 
     #[test]

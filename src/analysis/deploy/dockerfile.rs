@@ -227,7 +227,9 @@ impl Dockerfile {
         let mut others = vec![];
         let mut built = None;
         let mut written = 0;
-        for b in go_builds(&steps) {
+        let mut builds = go_builds(&steps);
+        builds.extend(make_builds(&steps, &copies, contexts, read));
+        for b in builds {
             for t in &b.targets {
                 let m = target_match(t, &b.cwd, &copies, contexts, pkg);
                 if b.is_library() {
@@ -246,10 +248,15 @@ impl Dockerfile {
                 if m {
                     built.get_or_insert((
                         b.line_start,
-                        format!(
-                            "RUN go {} {t} builds it",
-                            if b.install { "install" } else { "build" }
-                        ),
+                        match &b.make {
+                            Some(m) => {
+                                format!("RUN make {m} builds it (go build {t} in its recipe)")
+                            }
+                            None => format!(
+                                "RUN go {} {t} builds it",
+                                if b.install { "install" } else { "build" }
+                            ),
+                        },
                     ));
                     names.push(name);
                 } else if !t.contains("...") {
@@ -943,6 +950,9 @@ struct GoBuild {
     targets: Vec<String>,
     output: Option<String>,
     buildmode: Option<String>,
+    /// The make targets whose recipe runs it (`RUN make build`), when a
+    /// Makefile's build rather than the `RUN` itself.
+    make: Option<String>,
 }
 
 impl GoBuild {
@@ -1074,6 +1084,7 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
                 targets: vec![],
                 output: None,
                 buildmode: None,
+                make: None,
             };
             let mut j = i + 2;
             while j < words.len() {
@@ -1113,6 +1124,106 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
             }
             out.push(cmd);
             i = j;
+        }
+    }
+    out
+}
+
+/// The builds a `RUN make TARGET...` runs (`RUN GOOS=linux make build`): the
+/// recipes of those targets in the Makefile of the context folder the `RUN`'s
+/// folder holds (through the `COPY`s), read as the build model reads
+/// Makefiles (`build::make_target_builds`), each run where its recipe runs
+/// in the image. `make -C DIR`/`-f FILE` and `make` of the default goal are
+/// left out.
+fn make_builds(
+    steps: &[Step<'_>],
+    copies: &[CopyIns],
+    contexts: &[PathBuf],
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Vec<GoBuild> {
+    let mut out = vec![];
+    for s in steps.iter().filter(|s| s.ins.keyword == "RUN") {
+        if !s.ins.args.contains("make") {
+            continue;
+        }
+        let words = shell_words(&s.ins.args);
+        let mut cwd = s.cwd.clone();
+        let mut at_start = true;
+        let mut i = 0;
+        while i < words.len() {
+            let w = words[i].as_str();
+            if is_separator(w) {
+                at_start = true;
+                i += 1;
+                continue;
+            }
+            if at_start && w == "cd" {
+                if let Some(d) = words.get(i + 1).filter(|d| !is_separator(d)) {
+                    cwd = join_image(&cwd, d);
+                }
+            }
+            // `GOOS=linux make build`: assignments before the command.
+            if at_start && w.contains('=') && !w.starts_with('-') {
+                i += 1;
+                continue;
+            }
+            let command = at_start;
+            at_start = false;
+            if !(command && (w == "make" || w == "gmake")) {
+                i += 1;
+                continue;
+            }
+            let mut targets = vec![];
+            let mut overrides = vec![];
+            let mut elsewhere = false;
+            let mut j = i + 1;
+            while j < words.len() && !is_separator(&words[j]) {
+                let a = words[j].as_str();
+                if a.starts_with("-C")
+                    || a.starts_with("-f")
+                    || a.starts_with("--directory")
+                    || a.starts_with("--file")
+                    || a.starts_with("--makefile")
+                {
+                    elsewhere = true;
+                } else if let Some((k, v)) = a.split_once('=').filter(|_| !a.starts_with('-')) {
+                    overrides.push((k.to_string(), v.to_string()));
+                } else if !a.starts_with('-') && !a.contains('$') {
+                    targets.push(a.to_string());
+                }
+                j += 1;
+            }
+            i = j;
+            if elsewhere || targets.is_empty() {
+                continue;
+            }
+            let Some(rel) = image_to_context(&cwd, copies) else {
+                continue;
+            };
+            let Some(text) = contexts
+                .iter()
+                .find_map(|c| read(&normalize(&c.join(&rel).join("Makefile"))))
+            else {
+                continue;
+            };
+            for (sub, target, output) in
+                super::build::make_target_builds(&text, &targets, &overrides)
+            {
+                let at = if sub.is_empty() {
+                    cwd.clone()
+                } else {
+                    join_image(&cwd, &sub)
+                };
+                out.push(GoBuild {
+                    line_start: s.ins.line_start,
+                    cwd: at,
+                    install: false,
+                    targets: vec![target],
+                    output,
+                    buildmode: None,
+                    make: Some(targets.join(" ")),
+                });
+            }
         }
     }
     out

@@ -90,7 +90,9 @@ fn values_of(files: &Files, chart: &Chart) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Every `repository` (and string `image`) value of the chart's values.
+/// Every `repository` (and string `image`) value of the chart's values, and
+/// the `name` of an `image` object (`image: {name: orders}`, its registry
+/// and namespace given apart).
 fn image_repositories(v: &Value, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
@@ -98,6 +100,12 @@ fn image_repositories(v: &Value, out: &mut Vec<String>) {
                 match (k.as_str(), x) {
                     ("repository" | "image", Value::String(s)) if !s.is_empty() => {
                         out.push(s.clone())
+                    }
+                    ("image", Value::Object(o)) => {
+                        if let Some(Value::String(s)) = o.get("name") {
+                            out.push(s.clone());
+                        }
+                        image_repositories(x, out);
                     }
                     _ => image_repositories(x, out),
                 }
@@ -239,60 +247,69 @@ fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(Path
         .collect()
 }
 
-/// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
-/// repository's charts that run `main`'s binary (not those in a test or
-/// example folder).
-/// A container of a chart's workload template that runs the binary: the
-/// template's path and text, its masked form, and the container.
-type Running = (PathBuf, String, Masked, Container);
-
-/// The containers of `chart`'s templates of `kinds` that run `main`'s binary
-/// by `tie`, at most one per template (two edits of one file would each be
-/// checked alone).
-fn running_containers(
+/// The charts of the repository that run `main`'s binary (see `chart_tie`),
+/// each with how, and the container of each workload template that runs it
+/// (template path, text, masked text, container).
+fn chart_containers(
     files: &Files,
-    chart: &Chart,
     main: &MainPackage,
-    tie: ChartTie,
-    kinds: &[&str],
-) -> Vec<Running> {
+) -> Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Container)>)> {
+    let index = super::repo_index(files, &main.repo_root);
     let bins = bins(main);
-    let name = chart_name(files, chart)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let values = values_of(files, chart);
-    let mut found = vec![];
-    for (path, text) in &workload_templates(files, chart, kinds) {
-        let masked = mask(text);
-        let Some(m) = Manifest::parse(path, &masked.text) else {
+    let mut out = vec![];
+    for chart in &index.charts {
+        let Some(tie) = chart_tie(files, chart, main) else {
             continue;
         };
-        // A Helm hook (`helm.sh/hook: pre-delete`) is a one-off task of the
-        // install, never the service, whatever binary it runs.
-        let of_kind: Vec<&Container> = m
-            .containers
-            .iter()
-            .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
-            .filter(|c| !is_hook(&masked.text, c.start))
-            .collect();
-        let non_sidecars: Vec<&&Container> = of_kind
-            .iter()
-            .filter(|c| !is_sidecar(&masked.literal(&c.image)))
-            .collect();
-        let running = of_kind.iter().find(|c| match tie {
-            ChartTie::OnlyOne => {
-                non_sidecars.len() == 1
-                    && std::ptr::eq(*non_sidecars[0], **c)
-                    && commands(&masked, c, &bins) != Some(false)
+        let kinds = if tie == ChartTie::OnlyOne {
+            SERVICE_KINDS
+        } else {
+            EDITED_KINDS
+        };
+        let templates = workload_templates(files, chart, kinds);
+        let name = chart_name(files, chart)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let values = values_of(files, chart);
+        let mut found = vec![];
+        for (path, text) in &templates {
+            let masked = mask(text);
+            let Some(m) = Manifest::parse(path, &masked.text) else {
+                continue;
+            };
+            // A Helm hook (`helm.sh/hook: pre-delete`) is a one-off task of
+            // the install, never the service, whatever binary it runs.
+            let kinds: Vec<&Container> = m
+                .containers
+                .iter()
+                .filter(|c| kinds.contains(&c.workload.split(' ').next().unwrap_or("")))
+                .filter(|c| !is_hook(&masked.text, c.start))
+                .collect();
+            let non_sidecars: Vec<&&Container> = kinds
+                .iter()
+                .filter(|c| !is_sidecar(&masked.literal(&c.image)))
+                .collect();
+            for c in &kinds {
+                let runs = match tie {
+                    ChartTie::OnlyOne => {
+                        non_sidecars.len() == 1
+                            && std::ptr::eq(*non_sidecars[0], *c)
+                            && commands(&masked, c, &bins) != Some(false)
+                    }
+                    ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
+                    ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
+                };
+                if runs {
+                    found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
+                    // One container per template: two edits of one file
+                    // would each be checked alone.
+                    break;
+                }
             }
-            ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
-            ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
-        });
-        if let Some(c) = running {
-            found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
         }
+        out.push((chart.clone(), tie, found));
     }
-    found
+    out
 }
 
 /// True when the YAML document of `text` holding `offset` is a Helm hook
@@ -306,66 +323,55 @@ fn is_hook(text: &str, offset: usize) -> bool {
     text[start..end].contains("helm.sh/hook")
 }
 
-/// A workload of a chart that keeps `main`'s binary running: where, and
-/// what, for a finding's evidence.
-#[derive(Debug, Clone)]
-pub struct ChartRun {
-    pub path: PathBuf,
-    /// 1-based line of the container in the template.
-    pub line: usize,
-    /// `Deployment {{ .Release.Name }}` as the template writes it.
-    pub workload: String,
-    pub container: String,
-}
-
-/// The Deployments, StatefulSets and DaemonSets of the repository's charts
-/// that run `main`'s binary (not those of a test or example folder): a
-/// chart that keeps a binary running is the project saying it runs it as a
-/// long-lived service, as a plain manifest's workload does.
-pub fn chart_runs(files: &Files, main: &MainPackage) -> Vec<ChartRun> {
-    let index = super::repo_index(files, &main.repo_root);
+/// Where a chart of the repository runs `main`'s binary in a workload that
+/// keeps it running (a Deployment, StatefulSet or DaemonSet template), tied
+/// by positive evidence: its name or values image repository names the
+/// binary, or a container's `command` runs it (not as the one chart and one
+/// service, which says nothing of what the image holds).
+pub fn chart_workloads(files: &Files, main: &MainPackage) -> Vec<super::gocode::Site> {
     let mut out = vec![];
-    for chart in &index.charts {
-        let Some(tie) = chart_tie(files, chart, main) else {
+    for (chart, tie, found) in chart_containers(files, main) {
+        if tie == ChartTie::OnlyOne {
             continue;
-        };
-        for (path, _, masked, c) in running_containers(files, chart, main, tie, SERVICE_KINDS) {
-            let line = masked
-                .lines
-                .get(
-                    masked.text[..c.start.min(masked.text.len())]
-                        .matches('\n')
-                        .count(),
-                )
-                .map_or(1, |l| l + 1);
-            out.push(ChartRun {
-                path,
-                line,
-                workload: masked.unmask(&c.workload),
-                container: masked.unmask(&c.name),
+        }
+        for (path, _, masked, c) in found {
+            let kind = c.workload.split(' ').next().unwrap_or("");
+            if !SERVICE_KINDS.contains(&kind) {
+                continue;
+            }
+            let line = masked.lines.get(
+                masked.text[..c.start.min(masked.text.len())]
+                    .matches('\n')
+                    .count(),
+            );
+            let shown = chart_name(files, &chart).unwrap_or_else(|| {
+                chart
+                    .dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
             });
+            let container = masked.unmask(&c.name).replace("{{ .Chart.Name }}", &shown);
+            out.push((
+                path,
+                line.map_or(1, |l| l + 1),
+                format!("Helm chart {shown} runs it in a {kind} as container {container}"),
+            ));
         }
     }
     out
 }
 
+/// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
+/// repository's charts that run `main`'s binary (not those in a test or
+/// example folder).
 pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
-    let index = super::repo_index(files, &main.repo_root);
     let mut out = vec![];
-    for chart in &index.charts {
-        let Some(tie) = chart_tie(files, chart, main) else {
-            continue;
-        };
-        let kinds = if tie == ChartTie::OnlyOne {
-            SERVICE_KINDS
-        } else {
-            EDITED_KINDS
-        };
-        let found = running_containers(files, chart, main, tie, kinds);
+    for (chart, _, found) in chart_containers(files, main) {
+        let values = values_of(files, &chart);
         if found.is_empty() {
             continue;
         }
-        let values = values_of(files, chart);
         let templates_dir = chart.dir.join("templates");
         if let Some(f) = chart
             .sets_limit
@@ -497,7 +503,14 @@ fn container_runs(
         }
         match node {
             Value::String(s) if !s.is_empty() => repos.push(s.clone()),
-            Value::Object(_) => image_repositories(node, &mut repos),
+            Value::Object(o) => {
+                image_repositories(node, &mut repos);
+                // The image object itself (`.Values.image` handed to a
+                // helper) names its image by `name`.
+                if let Some(Value::String(name)) = o.get("name") {
+                    repos.push(name.clone());
+                }
+            }
             _ => {}
         }
     }

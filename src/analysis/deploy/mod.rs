@@ -267,6 +267,13 @@ pub struct Evidence {
     /// A Dockerfile that builds the package as a C library or plugin (its
     /// `main` never runs).
     pub library_build: Option<PathBuf>,
+    /// Where the repository's ko builds make an image of the package (`ko
+    /// build ./cmd/x`, `.ko.yaml`, goreleaser's `kos:`): an image whose
+    /// entrypoint is its binary, as a Dockerfile's that runs it.
+    pub ko_images: Vec<gocode::Site>,
+    /// Where a Helm chart of the repository runs the package in a workload
+    /// that keeps it running, tied by a name or a command (`helm::chart_workloads`).
+    pub chart_workloads: Vec<gocode::Site>,
     /// Where the package, or a package of its module it imports, listens.
     pub listens: Option<gocode::Site>,
     /// Limits seen that do not apply to this package, and why: (file, line, what).
@@ -278,8 +285,6 @@ pub struct Evidence {
     /// they may set `GOMEMLIMIT` (made elsewhere, by hand or by a tool), so
     /// the finding is less sure. (manifest, line of the container, map name)
     pub unknown_env_maps: Vec<gocode::Site>,
-    /// Workloads of the repository's Helm charts that keep it running.
-    pub charts: Vec<helm::ChartRun>,
 }
 
 impl Evidence {
@@ -292,6 +297,7 @@ impl Evidence {
         self.dockerfiles
             .iter()
             .any(|d| d.is_service_image() || self.listens.is_some())
+            || (!self.ko_images.is_empty() && self.listens.is_some())
             || self
                 .containers
                 .iter()
@@ -390,6 +396,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             }
         }
     }
+    ev.ko_images = build::ko_images_for(files, &main.repo_root, &main.dir, &main.import_path);
+    ev.chart_workloads = helm::chart_workloads(files, main);
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
     tie_containers(main, &manifests, &mut ev);
     ev.containers.retain(|t| {
@@ -405,7 +413,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             .filter(|(m, _)| !in_examples(&m.path))
             .cloned()
             .collect();
-        tie_the_only_workload(&deployed, &mut ev);
+        tie_the_only_workload(main, &deployed, &mut ev);
     }
     tie_services(files, main, &composes, &mut ev);
     // Dockerfiles a tied service names count too, wherever they are.
@@ -425,7 +433,12 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             }
         }
     }
-    if !ev.dockerfiles.is_empty() || !ev.containers.is_empty() || !ev.services.is_empty() {
+    if !ev.dockerfiles.is_empty()
+        || !ev.ko_images.is_empty()
+        || !ev.chart_workloads.is_empty()
+        || !ev.containers.is_empty()
+        || !ev.services.is_empty()
+    {
         ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
         ev.runs_until_stopped = gocode::runs_until_stopped(files, &main.dir);
     }
@@ -480,7 +493,6 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 .push((t.manifest.path.clone(), line, n.clone()));
         }
     }
-    ev.charts = helm::chart_runs(files, main);
     ev
 }
 
@@ -1163,13 +1175,39 @@ fn service_runs(s: &compose::Service, bins: &[String], entry_images: &[String]) 
         })
 }
 
+/// The import path of the package whose image ko builds for a container
+/// (`image: ko://example.com/acme/cmd/api`): ko replaces the reference with
+/// the image it builds, whose entrypoint is that package's binary.
+fn ko_reference(image: &str) -> Option<&str> {
+    image.strip_prefix("ko://").map(|p| p.trim_end_matches('/'))
+}
+
+/// True when the container runs the image ko builds from another package
+/// than `main`'s (and no `command` says otherwise): its names say nothing.
+fn runs_other_ko_image(c: &kubernetes::Container, main: &MainPackage) -> bool {
+    c.programs.is_empty() && ko_reference(&c.image).is_some_and(|p| p != main.import_path)
+}
+
+/// True when the container runs the image ko builds from `main`'s package:
+/// its image is the package's import path (`ko://` or, ko's older form, bare).
+fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage) -> bool {
+    c.programs.is_empty()
+        && !main.import_path.is_empty()
+        && ko_reference(&c.image).unwrap_or(&c.image) == main.import_path
+}
+
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
-    let named = |c: &kubernetes::Container| container_named(c, &main.binaries);
+    let named = |c: &kubernetes::Container| {
+        runs_own_ko_image(c, main)
+            || (!runs_other_ko_image(c, main) && container_named(c, &main.binaries))
+    };
     // The workload's name ties its container unless that container's
-    // `command` says what it runs (see `container_named`).
+    // `command` (or ko image reference) says what it runs (see `container_named`).
     let workload_named = |c: &kubernetes::Container| {
         let w = c.workload.split(' ').nth(1).unwrap_or("");
-        c.programs.is_empty() && main.binaries.iter().any(|bin| mentions(w, bin))
+        c.programs.is_empty()
+            && !runs_other_ko_image(c, main)
+            && main.binaries.iter().any(|bin| mentions(w, bin))
     };
     let mut tied = vec![];
     // Workloads as (file, document), each with its containers' indices.
@@ -1202,7 +1240,10 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             let main_ones: Vec<usize> = indices
                 .iter()
                 .copied()
-                .filter(|&i| !is_sidecar(&m.containers[i].image))
+                .filter(|&i| {
+                    !is_sidecar(&m.containers[i].image)
+                        && !runs_other_ko_image(&m.containers[i], main)
+                })
                 .collect();
             if main_ones.len() == 1 {
                 main_ones
@@ -1243,7 +1284,8 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    let image_runs = |c: &kubernetes::Container| names(image_name(&c.image));
+    let image_runs =
+        |c: &kubernetes::Container| runs_own_ko_image(c, main) || names(image_name(&c.image));
     let exact = |c: &kubernetes::Container| {
         !c.programs.is_empty() || names(&c.name) || c.name == folder || image_runs(c)
     };
@@ -1260,7 +1302,11 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
 /// hold one workload: that workload runs the image, whatever its names say.
-fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+fn tie_the_only_workload(
+    main: &MainPackage,
+    manifests: &[(Arc<Manifest>, bool)],
+    ev: &mut Evidence,
+) {
     let mut workloads: Vec<(&PathBuf, usize)> = manifests
         .iter()
         .flat_map(|(m, _)| m.containers.iter().map(move |c| (&m.path, c.doc)))
@@ -1273,7 +1319,9 @@ fn tie_the_only_workload(manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence)
     let candidates: Vec<(&Arc<Manifest>, usize)> = manifests
         .iter()
         .flat_map(|(m, _)| (0..m.containers.len()).map(move |i| (m, i)))
-        .filter(|(m, i)| !is_sidecar(&m.containers[*i].image))
+        .filter(|(m, i)| {
+            !is_sidecar(&m.containers[*i].image) && !runs_other_ko_image(&m.containers[*i], main)
+        })
         .collect();
     if let [(m, index)] = candidates[..] {
         ev.containers.push(TiedContainer {
