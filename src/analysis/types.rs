@@ -178,10 +178,13 @@ impl PackageIndex {
     /// The index of the package `file` belongs to (its folder, same package
     /// clause, `_test.go` files excluded), built once per folder and run.
     pub fn for_file(file: &GoFile) -> Arc<PackageIndex> {
-        let files = file.package();
-        let dir = file.path.parent().unwrap_or(Path::new("."));
-        let dir = files.canonical(dir);
-        Self::cached(files, dir, file.package_name.clone())
+        // A file named alone (`gomemfix check main.go`) has the folder `""`:
+        // `package_dir` reads it as `.`.
+        Self::cached(
+            file.package(),
+            file.package_dir(),
+            file.package_name.clone(),
+        )
     }
 
     fn cached(files: &Files, dir: PathBuf, package: String) -> Arc<PackageIndex> {

@@ -262,3 +262,40 @@ fn stdin_dash_and_files_that_are_not_go() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.matches("not Go source").count(), 1, "{err}");
 }
+
+/// A file named alone from its own folder (`gomemfix check file.go`) is read
+/// with its package, as `./file.go` is: a rule's package-wide evidence (here
+/// GM004's process-lifetime owner, a variable in another file) does not
+/// depend on how the path was written.
+#[test]
+fn a_file_named_alone_sees_its_package() {
+    let dir = tree(&[
+        ("go.mod", "module example.com/p\n\ngo 1.22\n"),
+        (
+            "index.go",
+            "package p\n\ntype index struct{ pos map[string]int }\n\nfunc newIndex() *index { return &index{pos: map[string]int{}} }\n\nfunc (x *index) load(names []string) {\n\tfor i, n := range names {\n\t\tx.pos[n] = i\n\t}\n}\n\nfunc (x *index) forget() {\n\tfor k := range x.pos {\n\t\tdelete(x.pos, k)\n\t}\n}\n",
+        ),
+        ("default.go", "package p\n\nvar shared = newIndex()\n"),
+    ]);
+    let json = |path: &str| {
+        let out = gomemfix(
+            &["check", "--no-cache", "--format", "json", path],
+            dir.path(),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].clone(),
+                    f["line"].clone(),
+                    f["confidence"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let dotted = json("./index.go");
+    assert!(!dotted.is_empty(), "the textbook clear is reported");
+    assert_eq!(json("index.go"), dotted);
+}

@@ -353,6 +353,7 @@ cases! {
         nestedtool__neg_main,
         nestedtool__tools__seeder__pos_main,
         notifier__pos_main,
+        onlypatch__cmd__pos_main,
         operatorrpc__cmd__store__pos_main,
         optmetrics__neg_main,
         orders__pos_main,

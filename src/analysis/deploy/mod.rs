@@ -1302,14 +1302,23 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
 /// hold one workload: that workload runs the image, whatever its names say.
+/// A workload is its kind and name, and only one whose containers name an
+/// image runs anything: kustomize's patch of it in another file
+/// (`config/default/manager_webhook_patch.yaml`, a Deployment whose container
+/// has ports and mounts but no image) is no second workload.
 fn tie_the_only_workload(
     main: &MainPackage,
     manifests: &[(Arc<Manifest>, bool)],
     ev: &mut Evidence,
 ) {
-    let mut workloads: Vec<(&PathBuf, usize)> = manifests
+    let mut workloads: Vec<&str> = manifests
         .iter()
-        .flat_map(|(m, _)| m.containers.iter().map(move |c| (&m.path, c.doc)))
+        .flat_map(|(m, _)| {
+            m.containers
+                .iter()
+                .filter(|c| !c.image.is_empty())
+                .map(|c| c.workload.as_str())
+        })
         .collect();
     workloads.sort();
     workloads.dedup();
@@ -1320,7 +1329,8 @@ fn tie_the_only_workload(
         .iter()
         .flat_map(|(m, _)| (0..m.containers.len()).map(move |i| (m, i)))
         .filter(|(m, i)| {
-            !is_sidecar(&m.containers[*i].image) && !runs_other_ko_image(&m.containers[*i], main)
+            let c = &m.containers[*i];
+            !c.image.is_empty() && !is_sidecar(&c.image) && !runs_other_ko_image(c, main)
         })
         .collect();
     if let [(m, index)] = candidates[..] {
