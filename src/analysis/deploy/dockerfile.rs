@@ -1048,84 +1048,121 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
     out
 }
 
+/// One shell command of a `RUN` step: its words (up to the next `&&`, `;`,
+/// `|`...) and the folder it runs in (`WORKDIR`, then any `cd` before it in
+/// the same `RUN`).
+struct RunCommand<'s> {
+    line_start: usize,
+    cwd: String,
+    words: &'s [String],
+}
+
+/// Splits every `RUN` step of `steps` that `wanted` accepts (by its text)
+/// into its commands, for `f`.
+fn for_each_run_command(
+    steps: &[Step<'_>],
+    wanted: impl Fn(&str) -> bool,
+    mut f: impl FnMut(RunCommand<'_>),
+) {
+    for s in steps
+        .iter()
+        .filter(|s| s.ins.keyword == "RUN" && wanted(&s.ins.args))
+    {
+        let words = shell_words(&s.ins.args);
+        let mut cwd = s.cwd.clone();
+        let mut start = 0;
+        while start < words.len() {
+            let end = (start..words.len())
+                .find(|&j| is_separator(&words[j]))
+                .unwrap_or(words.len());
+            let command = &words[start..end];
+            if command.first().map(String::as_str) == Some("cd") {
+                if let Some(d) = command.get(1) {
+                    cwd = join_image(&cwd, d);
+                }
+            }
+            if !command.is_empty() {
+                f(RunCommand {
+                    line_start: s.ins.line_start,
+                    cwd: cwd.clone(),
+                    words: command,
+                });
+            }
+            start = end + 1;
+        }
+    }
+}
+
 /// The `go build` and `go install` commands of the `RUN` steps, each with the
 /// folder it runs in (`WORKDIR`, then any `cd` before it in the same `RUN`).
 fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
     let mut out = vec![];
-    for s in steps.iter().filter(|s| s.ins.keyword == "RUN") {
-        let words = shell_words(&s.ins.args);
-        let mut cwd = s.cwd.clone();
-        let mut at_start = true;
-        let mut i = 0;
-        while i < words.len() {
-            let w = words[i].as_str();
-            if is_separator(w) {
-                at_start = true;
-                i += 1;
-                continue;
-            }
-            if at_start && w == "cd" {
-                if let Some(d) = words.get(i + 1).filter(|d| !is_separator(d)) {
-                    cwd = join_image(&cwd, d);
+    for_each_run_command(
+        steps,
+        |_| true,
+        |c| {
+            let words = c.words;
+            let mut i = 0;
+            while i < words.len() {
+                let w = words[i].as_str();
+                // `xx-go` (tonistiigi/xx) is `go` set up to cross-compile.
+                let is_go = w == "go" || w.ends_with("/go") || w == "xx-go";
+                let verb = words.get(i + 1).map(String::as_str);
+                if !(is_go && matches!(verb, Some("build" | "install"))) {
+                    i += 1;
+                    continue;
                 }
-            }
-            at_start = false;
-            // `xx-go` (tonistiigi/xx) is `go` set up to cross-compile.
-            let is_go = w == "go" || w.ends_with("/go") || w == "xx-go";
-            let verb = words.get(i + 1).map(String::as_str);
-            if !(is_go && matches!(verb, Some("build" | "install"))) {
-                i += 1;
-                continue;
-            }
-            let mut cmd = GoBuild {
-                line_start: s.ins.line_start,
-                cwd: cwd.clone(),
-                install: verb == Some("install"),
-                targets: vec![],
-                output: None,
-                buildmode: None,
-                make: None,
-            };
-            let mut j = i + 2;
-            while j < words.len() {
-                let w = words[j].as_str();
-                if is_separator(w) || w == "\\" {
-                    break;
-                }
-                if let Some(flag) = w.strip_prefix('-') {
-                    let name = format!("-{}", flag.trim_start_matches('-'));
-                    let (name, inline) = match name.split_once('=') {
-                        Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                        None => (name, None),
-                    };
-                    let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str()) {
-                        j += 1;
-                        words.get(j).map(|v| unquote(v).to_string())
-                    } else {
-                        inline.map(|v| unquote(&v).to_string())
-                    };
-                    match name.as_str() {
-                        "-o" => cmd.output = value,
-                        "-buildmode" => cmd.buildmode = value,
-                        "-C" => {
-                            if let Some(d) = value {
-                                cmd.cwd = join_image(&cmd.cwd, &d);
-                            }
-                        }
-                        _ => {}
+                let mut cmd = GoBuild {
+                    line_start: c.line_start,
+                    cwd: c.cwd.clone(),
+                    install: verb == Some("install"),
+                    targets: vec![],
+                    output: None,
+                    buildmode: None,
+                    make: None,
+                };
+                let mut j = i + 2;
+                while j < words.len() {
+                    let w = words[j].as_str();
+                    if w == "\\" {
+                        break;
                     }
-                } else {
-                    cmd.targets.push(w.to_string());
+                    if let Some(flag) = w.strip_prefix('-') {
+                        let name = format!("-{}", flag.trim_start_matches('-'));
+                        let (name, inline) = match name.split_once('=') {
+                            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                            None => (name, None),
+                        };
+                        let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str())
+                        {
+                            j += 1;
+                            words.get(j).map(|v| unquote(v).to_string())
+                        } else {
+                            inline.map(|v| unquote(&v).to_string())
+                        };
+                        match name.as_str() {
+                            "-o" => cmd.output = value,
+                            "-buildmode" => cmd.buildmode = value,
+                            "-C" => {
+                                if let Some(d) = value {
+                                    cmd.cwd = join_image(&cmd.cwd, &d);
+                                }
+                            }
+                            _ => {}
+                        }
+                    } else {
+                        cmd.targets.push(w.to_string());
+                    }
+                    j += 1;
                 }
-                j += 1;
+                if cmd.targets.is_empty() {
+                    cmd.targets.push(".".to_string());
+                }
+                out.push(cmd);
+                i = j;
             }
-            if cmd.targets.is_empty() {
-                cmd.targets.push(".".to_string());
-            }
-            out.push(cmd);
-            i = j;
-        }
-    }
+        },
+    );
     out
 }
 
@@ -1142,43 +1179,24 @@ fn make_builds(
     read: &dyn Fn(&Path) -> Option<String>,
 ) -> Vec<GoBuild> {
     let mut out = vec![];
-    for s in steps.iter().filter(|s| s.ins.keyword == "RUN") {
-        if !s.ins.args.contains("make") {
-            continue;
-        }
-        let words = shell_words(&s.ins.args);
-        let mut cwd = s.cwd.clone();
-        let mut at_start = true;
-        let mut i = 0;
-        while i < words.len() {
-            let w = words[i].as_str();
-            if is_separator(w) {
-                at_start = true;
-                i += 1;
-                continue;
-            }
-            if at_start && w == "cd" {
-                if let Some(d) = words.get(i + 1).filter(|d| !is_separator(d)) {
-                    cwd = join_image(&cwd, d);
-                }
-            }
+    for_each_run_command(
+        steps,
+        |args| args.contains("make"),
+        |c| {
             // `GOOS=linux make build`: assignments before the command.
-            if at_start && w.contains('=') && !w.starts_with('-') {
-                i += 1;
-                continue;
-            }
-            let command = at_start;
-            at_start = false;
-            if !(command && (w == "make" || w == "gmake")) {
-                i += 1;
-                continue;
+            let words: Vec<&str> = c
+                .words
+                .iter()
+                .map(String::as_str)
+                .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+                .collect();
+            if !matches!(words.first(), Some(&("make" | "gmake"))) {
+                return;
             }
             let mut targets = vec![];
             let mut overrides = vec![];
             let mut elsewhere = false;
-            let mut j = i + 1;
-            while j < words.len() && !is_separator(&words[j]) {
-                let a = words[j].as_str();
+            for a in &words[1..] {
                 if a.starts_with("-C")
                     || a.starts_with("-f")
                     || a.starts_with("--directory")
@@ -1191,31 +1209,29 @@ fn make_builds(
                 } else if !a.starts_with('-') && !a.contains('$') {
                     targets.push(a.to_string());
                 }
-                j += 1;
             }
-            i = j;
             if elsewhere || targets.is_empty() {
-                continue;
+                return;
             }
-            let Some(rel) = image_to_context(&cwd, copies) else {
-                continue;
+            let Some(rel) = image_to_context(&c.cwd, copies) else {
+                return;
             };
             let Some(text) = contexts
                 .iter()
-                .find_map(|c| read(&normalize(&c.join(&rel).join("Makefile"))))
+                .find_map(|ctx| read(&normalize(&ctx.join(&rel).join("Makefile"))))
             else {
-                continue;
+                return;
             };
             for (sub, target, output) in
                 super::build::make_target_builds(&text, &targets, &overrides)
             {
                 let at = if sub.is_empty() {
-                    cwd.clone()
+                    c.cwd.clone()
                 } else {
-                    join_image(&cwd, &sub)
+                    join_image(&c.cwd, &sub)
                 };
                 out.push(GoBuild {
-                    line_start: s.ins.line_start,
+                    line_start: c.line_start,
                     cwd: at,
                     install: false,
                     targets: vec![target],
@@ -1224,8 +1240,8 @@ fn make_builds(
                     make: Some(targets.join(" ")),
                 });
             }
-        }
-    }
+        },
+    );
     out
 }
 
