@@ -959,22 +959,9 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
             if matches!(w, "&&" | "||" | ";" | "|" | ")") {
                 break;
             }
-            if let Some(flag) = w.strip_prefix('-') {
-                let name = format!("-{}", flag.trim_start_matches('-'));
-                let (name, inline) = match name.split_once('=') {
-                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                    None => (name, None),
-                };
-                let value = if inline.is_none()
-                    && super::dockerfile::FLAGS_WITH_VALUE.contains(&name.as_str())
-                {
-                    j += 1;
-                    words.get(j).cloned()
-                } else {
-                    inline
-                };
+            if let Some((name, value)) = super::dockerfile::go_flag(&words, &mut j) {
                 match name.as_str() {
-                    "-o" => output = value.map(|v| v.trim_matches(['"', '\'']).to_string()),
+                    "-o" => output = value,
                     "-C" => {
                         if let Some(d) = value {
                             run_cwd = normalize(&run_cwd.join(d));

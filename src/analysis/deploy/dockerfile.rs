@@ -8,7 +8,7 @@ use super::MainPackage;
 use crate::finding::Edit;
 
 /// `go build` / `go install` flags that take a separate value.
-pub(super) const FLAGS_WITH_VALUE: &[&str] = &[
+const FLAGS_WITH_VALUE: &[&str] = &[
     "-o",
     "-ldflags",
     "-gcflags",
@@ -1048,6 +1048,27 @@ pub(super) fn shell_words(line: &str) -> Vec<String> {
     out
 }
 
+/// The `go build` flag at `words[*j]` (`-o`, `--o=x`): its name in one-dash
+/// form and its value, unquoted, from `-flag=value` or, for a flag that takes
+/// one, the next word (`*j` is then moved onto it); None for a word that is
+/// no flag. The one reading of `go build` flags: Dockerfiles, Makefiles and
+/// scripts.
+pub(super) fn go_flag(words: &[String], j: &mut usize) -> Option<(String, Option<String>)> {
+    let flag = words.get(*j)?.strip_prefix('-')?;
+    let name = format!("-{}", flag.trim_start_matches('-'));
+    let (name, inline) = match name.split_once('=') {
+        Some((n, v)) => (n.to_string(), Some(v.to_string())),
+        None => (name, None),
+    };
+    let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str()) {
+        *j += 1;
+        words.get(*j).cloned()
+    } else {
+        inline
+    };
+    Some((name, value.map(|v| unquote(&v).to_string())))
+}
+
 /// One shell command of a `RUN` step: its words (up to the next `&&`, `;`,
 /// `|`...) and the folder it runs in (`WORKDIR`, then any `cd` before it in
 /// the same `RUN`).
@@ -1127,19 +1148,7 @@ fn go_builds(steps: &[Step<'_>]) -> Vec<GoBuild> {
                     if w == "\\" {
                         break;
                     }
-                    if let Some(flag) = w.strip_prefix('-') {
-                        let name = format!("-{}", flag.trim_start_matches('-'));
-                        let (name, inline) = match name.split_once('=') {
-                            Some((n, v)) => (n.to_string(), Some(v.to_string())),
-                            None => (name, None),
-                        };
-                        let value = if inline.is_none() && FLAGS_WITH_VALUE.contains(&name.as_str())
-                        {
-                            j += 1;
-                            words.get(j).map(|v| unquote(v).to_string())
-                        } else {
-                            inline.map(|v| unquote(&v).to_string())
-                        };
+                    if let Some((name, value)) = go_flag(words, &mut j) {
                         match name.as_str() {
                             "-o" => cmd.output = value,
                             "-buildmode" => cmd.buildmode = value,
