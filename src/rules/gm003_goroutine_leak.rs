@@ -217,9 +217,15 @@ fn pins(file: &GoFile, go_stmt: &GoNode) -> Vec<Pin> {
             offset: d.ident.range().start,
         });
     };
-    let Some(callee) = call.field("function") else {
+    let Some(mut callee) = call.field("function") else {
         return out;
     };
+    // `go f()` where the local `f` always holds a literal or a method value.
+    if callee.kind() == "identifier" {
+        if let Some(v) = decls::fixed_value(go_stmt, &callee.text()) {
+            callee = v;
+        }
+    }
     if callee.kind() == "func_literal" {
         let lit = callee.range();
         let mut n = 0;
@@ -744,30 +750,39 @@ pub fn goroutine_function<'r>(go_stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
         "identifier" => {
             let name = callee.text();
             if decls::lookup(go_stmt, &name).is_some() {
-                return None; // a local function value: its body is not known here
+                // A local function value: the literal or method value it always holds.
+                let value = decls::fixed_value(go_stmt, &name)?;
+                return match value.kind().as_ref() {
+                    "func_literal" => Some(value),
+                    "selector_expression" => method_of(go_stmt, &value),
+                    _ => None,
+                };
             }
             decls::function_named(go_stmt, &name)
         }
-        "selector_expression" => {
-            let method = callee.field("field")?.text().to_string();
-            let operand = callee.field("operand")?;
-            let candidates = decls::methods_named(go_stmt, &method);
-            if candidates.len() == 1 {
-                return candidates.into_iter().next();
-            }
-            let ty = if operand.kind() == "identifier" {
-                decls::lookup(go_stmt, &operand.text())
-                    .and_then(|d| d.ty)
-                    .and_then(|t| decls::base_type_name(&t))
-            } else {
-                None
-            }?;
-            candidates
-                .into_iter()
-                .find(|m| decls::receiver_of(m).is_some_and(|(_, t)| t == ty))
-        }
+        "selector_expression" => method_of(go_stmt, &callee),
         _ => None,
     }
+}
+
+/// The method `x.m` names, when the file declares it once (or on `x`'s declared type).
+fn method_of<'r>(at: &GoNode<'r>, selector: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let method = selector.field("field")?.text().to_string();
+    let operand = selector.field("operand")?;
+    let candidates = decls::methods_named(at, &method);
+    if candidates.len() == 1 {
+        return candidates.into_iter().next();
+    }
+    let ty = if operand.kind() == "identifier" {
+        decls::lookup(at, &operand.text())
+            .and_then(|d| d.ty)
+            .and_then(|t| decls::base_type_name(&t))
+    } else {
+        None
+    }?;
+    candidates
+        .into_iter()
+        .find(|m| decls::receiver_of(m).is_some_and(|(_, t)| t == ty))
 }
 
 /// The first endless loop in `func`'s own code that sleeps and has no way out.
