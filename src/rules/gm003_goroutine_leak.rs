@@ -87,10 +87,18 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let Some(func) = goroutine_function(node) else {
-        return crate::profile::stage("GM003 other file", || leak_in_another_file(file, node));
+        let Some(call) = node.children().find(|c| c.kind() == "call_expression") else {
+            return Outcome::Silent;
+        };
+        return crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call));
     };
     let Some(leak) = crate::profile::stage("GM003 loop", || find_leak(file, &func, None)) else {
-        return Outcome::Silent;
+        return match delegated_call(node) {
+            Some(call) => {
+                crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call))
+            }
+            None => Outcome::Silent,
+        };
     };
     let anchor = sleep_node(&leak.sleeps[0]);
     let ignored = ignored_context(file, &anchor, &leak.looping);
@@ -465,14 +473,36 @@ fn documented_as_process_long(
     })
 }
 
-/// `go s.loop()` (or `go loop(x)`) whose function another file of the package,
-/// or another package of the module, declares: the loop is judged in that file
-/// and the finding stays at the `go` statement, where the goroutine starts again
-/// and again. Report-only: the sleeps to rewrite are in the other file.
-fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
-    let Some(call) = go_stmt.children().find(|c| c.kind() == "call_expression") else {
-        return Outcome::Silent;
-    };
+/// `go func() { defer wg.Done(); s.loop(x) }()`: a literal whose only
+/// statement besides its defers calls a function, whose loop the goroutine runs.
+fn delegated_call<'r>(go_stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let call = go_stmt.children().find(|c| c.kind() == "call_expression")?;
+    let lit = call
+        .field("function")
+        .filter(|f| f.kind() == "func_literal")?;
+    let stmts: Vec<GoNode> = decls::statements(&lit.field("body")?)
+        .into_iter()
+        .filter(|s| s.kind() != "defer_statement")
+        .collect();
+    match &stmts[..] {
+        [only] if only.kind() == "expression_statement" => only
+            .named_children()
+            .next()
+            .filter(|c| c.kind() == "call_expression"),
+        _ => None,
+    }
+}
+
+/// `go s.loop()` (or `go loop(x)`, or a literal that only calls it) whose
+/// function another file of the package, or another package of the module,
+/// declares: the loop is judged in that file and the finding stays at the `go`
+/// statement, where the goroutine starts again and again. Report-only: the
+/// sleeps to rewrite are in the callee, which other callers may share.
+fn leak_in_callee(file: &GoFile, go_stmt: &GoNode, call: &GoNode) -> Outcome {
+    let delegated = go_stmt
+        .children()
+        .find(|c| c.kind() == "call_expression")
+        .is_none_or(|c| c.range() != call.range());
     if call
         .field("function")
         .is_none_or(|f| f.kind() == "func_literal")
@@ -487,7 +517,7 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     // The callee's loop, judged once per run however many `go` statements run it.
     let found = callers::resolve_callee_with(
         file,
-        &call,
+        call,
         Some(("gm003-callee-loop", "")),
         &mut |gf, decl| {
             let leak = find_leak(gf, decl, None)?;
@@ -511,9 +541,14 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     push_path(&mut g, &repeat, &loop_evidence.what);
     pin_evidence(file, go_stmt, &pinned, &mut g);
     g.push(loop_evidence);
+    let why_no_fix = if delegated {
+        "the goroutine's function literal calls the function that loops"
+    } else {
+        "the loop is in another file"
+    };
     Outcome::report_only(Some(format!(
         "it can be started again and again ({}); its loop at {looping} never exits; \
-         no automatic fix: the loop is in another file",
+         no automatic fix: {why_no_fix}",
         repeat.why
     )))
     .graded(g)
