@@ -92,7 +92,20 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         };
         return crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call));
     };
-    let Some(leak) = crate::profile::stage("GM003 loop", || find_leak(file, &func, None)) else {
+    let found = crate::profile::stage("GM003 loop", || {
+        match find_leak(file, &func, None) {
+        Some(leak) => Some((leak, None)),
+        // Its only way out waits on a context that is never done.
+        None => never_done_context(file, &func).and_then(|ctx| {
+            let mut leak = find_leak(file, &func, Some(&ctx))?;
+            leak.why = format!(
+                "this loop waits on `{ctx}.Done()`, but `{ctx}` is a `context.Background()` or `context.TODO()` that is never done: nothing ends the loop"
+            );
+            Some((leak, Some(ctx)))
+        }),
+    }
+    });
+    let Some((leak, never_done)) = found else {
         return match delegated_call(node) {
             Some(call) => {
                 crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call))
@@ -121,6 +134,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .as_ref()
         .map(|r| (r.per_key.clone(), r.singleton.clone()));
     let planned = match shared {
+        _ if never_done.is_some() => Outcome::report_only(Some(format!(
+            "no automatic fix: `{}` is never done; give the goroutine a context its callers cancel",
+            never_done.as_deref().unwrap_or_default()
+        ))),
         Some((Some(map), _)) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine is shared by every caller that asks for the same key of `{map}`, so no one caller's context may stop it; give the map's owner a stop method that ends them all"
         ))),
@@ -174,6 +191,31 @@ fn ignored_context(file: &GoFile, at: &GoNode, looping: &GoNode) -> Option<Strin
         })
     });
     (!never_ends).then_some(ctx)
+}
+
+/// A context `func` waits on (`<-ctx.Done()`) that always holds
+/// `context.Background()` or `context.TODO()`: such a wait never ends the loop.
+fn never_done_context(file: &GoFile, func: &GoNode) -> Option<String> {
+    func.dfs()
+        .filter(|n| n.kind() == "call_expression" && n.text().ends_with(".Done()"))
+        .find_map(|call| {
+            let ctx = call
+                .field("function")?
+                .field("operand")
+                .filter(|o| o.kind() == "identifier")?;
+            let name = ctx.text().to_string();
+            let value = decls::fixed_value(&call, &name)?;
+            let callee = value
+                .field("function")
+                .filter(|_| value.kind() == "call_expression")?;
+            let pkg = callee
+                .field("operand")
+                .filter(|o| o.kind() == "identifier")?;
+            let f = callee.field("field")?.text();
+            (matches!(f.as_ref(), "Background" | "TODO")
+                && scope::names_import(file, &callee, &pkg.text(), "context"))
+            .then_some(name)
+        })
 }
 
 /// One thing a leaked goroutine keeps reachable.
