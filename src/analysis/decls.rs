@@ -82,6 +82,28 @@ pub fn lookup<'r>(at: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
     visible_decls(at).into_iter().find(|d| d.name == name)
 }
 
+/// The value a local `name` visible at `at` always holds: its initialiser, when
+/// no statement of its function assigns it again or takes its address (so
+/// `f := func() {...}; go f()` runs that literal).
+pub fn fixed_value<'r>(at: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
+    let d = lookup(at, name).filter(|d| d.kind == DeclKind::Local)?;
+    let value = d.value?;
+    let func = d.ident.ancestors().find(scope::is_function)?;
+    let reassigned = func.dfs().any(|n| match n.kind().as_ref() {
+        "assignment_statement" => n.field("left").is_some_and(|l| {
+            l.children()
+                .any(|c| c.kind() == "identifier" && c.text() == name)
+        }),
+        "unary_expression" => {
+            n.text().starts_with('&')
+                && n.field("operand")
+                    .is_some_and(|o| o.kind() == "identifier" && o.text() == name)
+        }
+        _ => false,
+    });
+    (!reassigned).then_some(value)
+}
+
 /// The declarations of a parameter list (`a, b int` gives two).
 pub fn params_of<'r>(list: &GoNode<'r>, kind: DeclKind) -> Vec<Decl<'r>> {
     let mut out = vec![];

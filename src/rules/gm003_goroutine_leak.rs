@@ -87,10 +87,31 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let Some(func) = goroutine_function(node) else {
-        return crate::profile::stage("GM003 other file", || leak_in_another_file(file, node));
+        let Some(call) = node.children().find(|c| c.kind() == "call_expression") else {
+            return Outcome::Silent;
+        };
+        return crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call));
     };
-    let Some(leak) = crate::profile::stage("GM003 loop", || find_leak(file, &func, None)) else {
-        return Outcome::Silent;
+    let found = crate::profile::stage("GM003 loop", || {
+        match find_leak(file, &func, None) {
+        Some(leak) => Some((leak, None)),
+        // Its only way out waits on a context that is never done.
+        None => never_done_context(file, &func).and_then(|ctx| {
+            let mut leak = find_leak(file, &func, Some(&ctx))?;
+            leak.why = format!(
+                "this loop waits on `{ctx}.Done()`, but `{ctx}` is a `context.Background()` or `context.TODO()` that is never done: nothing ends the loop"
+            );
+            Some((leak, Some(ctx)))
+        }),
+    }
+    });
+    let Some((leak, never_done)) = found else {
+        return match delegated_call(node) {
+            Some(call) => {
+                crate::profile::stage("GM003 other file", || leak_in_callee(file, node, &call))
+            }
+            None => Outcome::Silent,
+        };
     };
     let anchor = sleep_node(&leak.sleeps[0]);
     let ignored = ignored_context(file, &anchor, &leak.looping);
@@ -113,6 +134,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .as_ref()
         .map(|r| (r.per_key.clone(), r.singleton.clone()));
     let planned = match shared {
+        _ if never_done.is_some() => Outcome::report_only(Some(format!(
+            "no automatic fix: `{}` is never done; give the goroutine a context its callers cancel",
+            never_done.as_deref().unwrap_or_default()
+        ))),
         Some((Some(map), _)) => Outcome::report_only(Some(format!(
             "no automatic fix: the goroutine is shared by every caller that asks for the same key of `{map}`, so no one caller's context may stop it; give the map's owner a stop method that ends them all"
         ))),
@@ -168,6 +193,31 @@ fn ignored_context(file: &GoFile, at: &GoNode, looping: &GoNode) -> Option<Strin
     (!never_ends).then_some(ctx)
 }
 
+/// A context `func` waits on (`<-ctx.Done()`) that always holds
+/// `context.Background()` or `context.TODO()`: such a wait never ends the loop.
+fn never_done_context(file: &GoFile, func: &GoNode) -> Option<String> {
+    func.dfs()
+        .filter(|n| n.kind() == "call_expression" && n.text().ends_with(".Done()"))
+        .find_map(|call| {
+            let ctx = call
+                .field("function")?
+                .field("operand")
+                .filter(|o| o.kind() == "identifier")?;
+            let name = ctx.text().to_string();
+            let value = decls::fixed_value(&call, &name)?;
+            let callee = value
+                .field("function")
+                .filter(|_| value.kind() == "call_expression")?;
+            let pkg = callee
+                .field("operand")
+                .filter(|o| o.kind() == "identifier")?;
+            let f = callee.field("field")?.text();
+            (matches!(f.as_ref(), "Background" | "TODO")
+                && scope::names_import(file, &callee, &pkg.text(), "context"))
+            .then_some(name)
+        })
+}
+
 /// One thing a leaked goroutine keeps reachable.
 struct Pin {
     name: String,
@@ -217,9 +267,15 @@ fn pins(file: &GoFile, go_stmt: &GoNode) -> Vec<Pin> {
             offset: d.ident.range().start,
         });
     };
-    let Some(callee) = call.field("function") else {
+    let Some(mut callee) = call.field("function") else {
         return out;
     };
+    // `go f()` where the local `f` always holds a literal or a method value.
+    if callee.kind() == "identifier" {
+        if let Some(v) = decls::fixed_value(go_stmt, &callee.text()) {
+            callee = v;
+        }
+    }
     if callee.kind() == "func_literal" {
         let lit = callee.range();
         let mut n = 0;
@@ -459,14 +515,36 @@ fn documented_as_process_long(
     })
 }
 
-/// `go s.loop()` (or `go loop(x)`) whose function another file of the package,
-/// or another package of the module, declares: the loop is judged in that file
-/// and the finding stays at the `go` statement, where the goroutine starts again
-/// and again. Report-only: the sleeps to rewrite are in the other file.
-fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
-    let Some(call) = go_stmt.children().find(|c| c.kind() == "call_expression") else {
-        return Outcome::Silent;
-    };
+/// `go func() { defer wg.Done(); s.loop(x) }()`: a literal whose only
+/// statement besides its defers calls a function, whose loop the goroutine runs.
+fn delegated_call<'r>(go_stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let call = go_stmt.children().find(|c| c.kind() == "call_expression")?;
+    let lit = call
+        .field("function")
+        .filter(|f| f.kind() == "func_literal")?;
+    let stmts: Vec<GoNode> = decls::statements(&lit.field("body")?)
+        .into_iter()
+        .filter(|s| s.kind() != "defer_statement")
+        .collect();
+    match &stmts[..] {
+        [only] if only.kind() == "expression_statement" => only
+            .named_children()
+            .next()
+            .filter(|c| c.kind() == "call_expression"),
+        _ => None,
+    }
+}
+
+/// `go s.loop()` (or `go loop(x)`, or a literal that only calls it) whose
+/// function another file of the package, or another package of the module,
+/// declares: the loop is judged in that file and the finding stays at the `go`
+/// statement, where the goroutine starts again and again. Report-only: the
+/// sleeps to rewrite are in the callee, which other callers may share.
+fn leak_in_callee(file: &GoFile, go_stmt: &GoNode, call: &GoNode) -> Outcome {
+    let delegated = go_stmt
+        .children()
+        .find(|c| c.kind() == "call_expression")
+        .is_none_or(|c| c.range() != call.range());
     if call
         .field("function")
         .is_none_or(|f| f.kind() == "func_literal")
@@ -481,7 +559,7 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     // The callee's loop, judged once per run however many `go` statements run it.
     let found = callers::resolve_callee_with(
         file,
-        &call,
+        call,
         Some(("gm003-callee-loop", "")),
         &mut |gf, decl| {
             let leak = find_leak(gf, decl, None)?;
@@ -505,9 +583,14 @@ fn leak_in_another_file(file: &GoFile, go_stmt: &GoNode) -> Outcome {
     push_path(&mut g, &repeat, &loop_evidence.what);
     pin_evidence(file, go_stmt, &pinned, &mut g);
     g.push(loop_evidence);
+    let why_no_fix = if delegated {
+        "the goroutine's function literal calls the function that loops"
+    } else {
+        "the loop is in another file"
+    };
     Outcome::report_only(Some(format!(
         "it can be started again and again ({}); its loop at {looping} never exits; \
-         no automatic fix: the loop is in another file",
+         no automatic fix: {why_no_fix}",
         repeat.why
     )))
     .graded(g)
@@ -744,30 +827,39 @@ pub fn goroutine_function<'r>(go_stmt: &GoNode<'r>) -> Option<GoNode<'r>> {
         "identifier" => {
             let name = callee.text();
             if decls::lookup(go_stmt, &name).is_some() {
-                return None; // a local function value: its body is not known here
+                // A local function value: the literal or method value it always holds.
+                let value = decls::fixed_value(go_stmt, &name)?;
+                return match value.kind().as_ref() {
+                    "func_literal" => Some(value),
+                    "selector_expression" => method_of(go_stmt, &value),
+                    _ => None,
+                };
             }
             decls::function_named(go_stmt, &name)
         }
-        "selector_expression" => {
-            let method = callee.field("field")?.text().to_string();
-            let operand = callee.field("operand")?;
-            let candidates = decls::methods_named(go_stmt, &method);
-            if candidates.len() == 1 {
-                return candidates.into_iter().next();
-            }
-            let ty = if operand.kind() == "identifier" {
-                decls::lookup(go_stmt, &operand.text())
-                    .and_then(|d| d.ty)
-                    .and_then(|t| decls::base_type_name(&t))
-            } else {
-                None
-            }?;
-            candidates
-                .into_iter()
-                .find(|m| decls::receiver_of(m).is_some_and(|(_, t)| t == ty))
-        }
+        "selector_expression" => method_of(go_stmt, &callee),
         _ => None,
     }
+}
+
+/// The method `x.m` names, when the file declares it once (or on `x`'s declared type).
+fn method_of<'r>(at: &GoNode<'r>, selector: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let method = selector.field("field")?.text().to_string();
+    let operand = selector.field("operand")?;
+    let candidates = decls::methods_named(at, &method);
+    if candidates.len() == 1 {
+        return candidates.into_iter().next();
+    }
+    let ty = if operand.kind() == "identifier" {
+        decls::lookup(at, &operand.text())
+            .and_then(|d| d.ty)
+            .and_then(|t| decls::base_type_name(&t))
+    } else {
+        None
+    }?;
+    candidates
+        .into_iter()
+        .find(|m| decls::receiver_of(m).is_some_and(|(_, t)| t == ty))
 }
 
 /// The first endless loop in `func`'s own code that sleeps and has no way out.

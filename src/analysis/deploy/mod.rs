@@ -374,6 +374,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
         }
     }
     let mut ev = Evidence::default();
+    // What the Dockerfiles that build other packages name their binaries.
+    let mut other_builds: Vec<String> = vec![];
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
         let mut contexts: Vec<PathBuf> = bake_context
             .iter()
@@ -392,6 +394,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 if let Some(site) = run_by_port(files, main, d) {
                     ev.dockerfiles.push(d.clone());
                     ev.ties.push((Tie::Builds, Some(site)));
+                } else {
+                    other_builds.extend(d.build_outputs());
                 }
             }
         }
@@ -413,7 +417,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             .filter(|(m, _)| !in_examples(&m.path))
             .cloned()
             .collect();
-        tie_the_only_workload(main, &deployed, &mut ev);
+        other_builds.retain(|b| !main.binaries.contains(b));
+        tie_the_only_workload(main, &deployed, &other_builds, &mut ev);
     }
     tie_services(files, main, &composes, &mut ev);
     // Dockerfiles a tied service names count too, wherever they are.
@@ -1301,7 +1306,9 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
 }
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
-/// hold one workload: that workload runs the image, whatever its names say.
+/// hold one workload: that workload runs the image, whatever its names say,
+/// unless its `command` runs a binary another Dockerfile builds from another
+/// package (`command: [/nightly]` beside `go build -o /nightly ./cmd/nightly`).
 /// A workload is its kind and name, and only one whose containers name an
 /// image runs anything: kustomize's patch of it in another file
 /// (`config/default/manager_webhook_patch.yaml`, a Deployment whose container
@@ -1309,8 +1316,15 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
 fn tie_the_only_workload(
     main: &MainPackage,
     manifests: &[(Arc<Manifest>, bool)],
+    other_builds: &[String],
     ev: &mut Evidence,
 ) {
+    let runs_other = |c: &kubernetes::Container| {
+        !container_named(c, &main.binaries)
+            && c.programs
+                .iter()
+                .any(|p| other_builds.iter().any(|b| dockerfile::names_binary(p, b)))
+    };
     let mut workloads: Vec<&str> = manifests
         .iter()
         .flat_map(|(m, _)| {
@@ -1330,7 +1344,10 @@ fn tie_the_only_workload(
         .flat_map(|(m, _)| (0..m.containers.len()).map(move |i| (m, i)))
         .filter(|(m, i)| {
             let c = &m.containers[*i];
-            !c.image.is_empty() && !is_sidecar(&c.image) && !runs_other_ko_image(c, main)
+            !c.image.is_empty()
+                && !is_sidecar(&c.image)
+                && !runs_other_ko_image(c, main)
+                && !runs_other(c)
         })
         .collect();
     if let [(m, index)] = candidates[..] {
@@ -1637,5 +1654,31 @@ mod tests {
         // A tool the image does not build is not tied to the workload.
         let tool = evidence_for(&Files::default(), &main("cmd/tool"));
         assert!(tool.containers.is_empty() && tool.dockerfiles.is_empty());
+    }
+
+    #[test]
+    fn the_one_workload_is_not_tied_to_an_image_whose_binary_its_command_does_not_run() {
+        let (_tmp, root) = temp_repo();
+        write_file(
+            &root,
+            "Dockerfile",
+            "FROM golang:1.22\nRUN go build -o /exporter ./cmd/exporter\nENTRYPOINT [\"/exporter\"]\n",
+        );
+        write_file(
+            &root,
+            "Dockerfile.nightly",
+            "FROM golang:1.22\nRUN go build -o /nightly ./cmd/nightly\nENTRYPOINT [\"/nightly\"]\n",
+        );
+        write_file(
+            &root,
+            "deploy/cronjob.yaml",
+            "kind: CronJob\nmetadata: {name: compact}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: compact\n            image: org/compact\n            command: [/nightly]\n",
+        );
+        let nightly = evidence_for(&Files::default(), &shop_main(&root, "cmd/nightly"));
+        assert_eq!(nightly.containers.len(), 1);
+        // Its command runs the binary Dockerfile.nightly builds, not /exporter.
+        let exporter = evidence_for(&Files::default(), &shop_main(&root, "cmd/exporter"));
+        assert!(exporter.containers.is_empty());
+        assert_eq!(exporter.dockerfiles.len(), 1);
     }
 }
