@@ -244,6 +244,16 @@ fn function_label(func: &GoNode) -> String {
     }
 }
 
+/// Where a drop must come before to count for the collection `call`: the call
+/// itself, or the function's end for a deferred one (it runs last).
+fn drop_limit(func: &GoNode, call: &GoNode, deferred: bool) -> usize {
+    if deferred {
+        func.range().end
+    } else {
+        call.range().start
+    }
+}
+
 /// The last store before the collection that drops a structure living past
 /// the function: `x = nil`, an empty literal or a fresh `make` assigned to a
 /// field, a package variable, or a local filled earlier in the function. A
@@ -255,11 +265,7 @@ fn dropped_before<'r>(
     call: &GoNode<'r>,
     deferred: bool,
 ) -> Option<(GoNode<'r>, String)> {
-    let limit = if deferred {
-        func.range().end
-    } else {
-        call.range().start
-    };
+    let limit = drop_limit(func, call, deferred);
     let mut last: Vec<(String, GoNode<'r>, bool)> = vec![];
     for n in func.dfs() {
         if n.range().start >= limit {
@@ -329,16 +335,12 @@ fn dropped_in_callee<'r>(
     call: &GoNode<'r>,
     deferred: bool,
 ) -> Option<(GoNode<'r>, String)> {
-    let limit = if deferred {
-        func.range().end
-    } else {
-        call.range().start
-    };
+    let limit = drop_limit(func, call, deferred);
     let root = file
         .module
         .as_ref()
         .map(|m| m.root.clone())
-        .or_else(|| file.path.parent().map(|p| p.to_path_buf()))?;
+        .unwrap_or_else(|| file.package_dir());
     let calls: Vec<GoNode<'r>> = func
         .dfs()
         .filter(|n| {
