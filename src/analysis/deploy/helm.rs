@@ -1095,6 +1095,39 @@ spec:
     }
 
     #[test]
+    fn values_written_on_the_key_line_keep_the_containers() {
+        // `resources:` and `args:` filled by an action on their own line, and an
+        // args item that is only an action: each masks to a scalar or a
+        // one-key mapping where the parser expects a list or a map.
+        let t = "\
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+      - name: sidecar
+        image: {{ .Values.proxy.image }}
+        args: {{- toYaml .Values.proxy.args | nindent 8 }}
+        resources: {{- toYaml .Values.proxy.resources | nindent 10 }}
+      - name: manager
+        args:
+        - --leader-elect
+        {{- with include \"locks\" . }}
+        - {{ . }}
+        {{- end }}
+        command:
+        - /keeper
+        image: {{ .Values.image }}
+        resources: {{- toYaml .Values.resources | nindent 10 }}
+";
+        let m = mask(t);
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
+        let names: Vec<_> = parsed.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["sidecar", "manager"], "{}", m.text);
+        assert!(parsed.containers[1].command.iter().any(|w| w == "/keeper"));
+    }
+
+    #[test]
     fn a_multi_line_action_is_one_placeholder() {
         let m = mask("a: {{ include \"x\"\n  (dict \"k\" .) }}\nb: 1\n");
         assert_eq!(m.text, "a: _tpl0_\nb: 1\n");

@@ -62,11 +62,28 @@ struct RawTemplate {
 struct RawContainer {
     name: Option<String>,
     image: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
     command: Option<Vec<Value>>,
+    #[serde(default, deserialize_with = "lenient")]
     args: Option<Vec<Value>>,
     env: Option<Spanned<Vec<Spanned<RawEnv>>>>,
+    #[serde(default, deserialize_with = "lenient")]
     env_from: Option<Vec<RawEnvFrom>>,
-    resources: Option<RawResources>,
+    /// Read as any value: a Helm template's `resources: {{ toYaml ... }}`
+    /// masks to a scalar, which must not cost the whole document.
+    resources: Option<Value>,
+}
+
+/// A field read as `T` when it is one, else as absent: a Helm template's
+/// `args: {{ toYaml .Values.args | nindent 8 }}` masks to a scalar, which must
+/// not cost the whole document (and the other containers in it).
+fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
 }
 
 #[derive(Deserialize)]
@@ -78,16 +95,6 @@ struct RawEnv {
 #[serde(rename_all = "camelCase")]
 struct RawEnvFrom {
     config_map_ref: Option<RawMeta>,
-}
-
-#[derive(Deserialize)]
-struct RawResources {
-    limits: Option<RawLimits>,
-}
-
-#[derive(Deserialize)]
-struct RawLimits {
-    memory: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -453,8 +460,10 @@ fn container(
     command.extend(args);
     let memory_limit = raw
         .resources
-        .and_then(|r| r.limits)
-        .and_then(|l| l.memory)
+        .as_ref()
+        .and_then(|r| r.get("limits")?.get("memory"))
+        .filter(|m| !m.is_null())
+        .cloned()
         .map(|m| {
             let text = match m {
                 Value::String(s) => s,
