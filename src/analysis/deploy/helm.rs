@@ -616,7 +616,12 @@ pub fn mask(text: &str) -> Masked {
                 .map_or(text.len(), |e| i + 2 + e + 2);
             let action = &text[i..end];
             line_no += action.matches('\n').count();
-            line.push_str(&placeholder(actions.len()));
+            // A control action writes nothing: in a flow list split by one
+            // (`args: ["serve"` / `{{- if .x }}, "--mcp"` / `{{- end }}]`) a
+            // placeholder would stand where no value can.
+            if control(action).is_none() {
+                line.push_str(&placeholder(actions.len()));
+            }
             actions.push((action.to_string(), i, end));
             match control(action) {
                 Some("open") => branches.push(false),
@@ -1125,6 +1130,27 @@ spec:
         let names: Vec<_> = parsed.containers.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["sidecar", "manager"], "{}", m.text);
         assert!(parsed.containers[1].command.iter().any(|w| w == "/keeper"));
+    }
+
+    #[test]
+    fn a_flow_list_split_by_a_block_keeps_its_items() {
+        let t = "\
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+      - name: api
+        image: {{ .Values.image }}
+        args: [\"serve\"
+        {{- if .Values.mcp }}, \"--mcp\", {{ .Values.port | quote }}
+        {{- end }}
+        ]
+";
+        let m = mask(t);
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
+        assert_eq!(parsed.containers.len(), 1, "{}", m.text);
+        assert_eq!(parsed.containers[0].command[0], "serve");
     }
 
     #[test]
