@@ -9,6 +9,7 @@
 //! for the one added entry.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -139,13 +140,15 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
     }
     let commanded = workload_templates(files, chart, EDITED_KINDS)
         .iter()
-        .any(|(path, text)| {
-            let masked = mask(text);
-            Manifest::parse(path, &masked.text).is_some_and(|m| {
-                m.containers
-                    .iter()
-                    .any(|c| commands(&masked, c, &bins) == Some(true))
-            })
+        .any(|(path, _)| {
+            parsed_template(files, path)
+                .as_ref()
+                .as_ref()
+                .is_some_and(|(masked, m)| {
+                    m.containers
+                        .iter()
+                        .any(|c| commands(masked, c, &bins) == Some(true))
+                })
         });
     if commanded {
         return Some(ChartTie::Commanded);
@@ -247,6 +250,17 @@ fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(Path
         .collect()
 }
 
+/// A template masked and parsed, once per run: every main package of the
+/// repository asks the same charts whether they run it.
+fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>> {
+    files.memo("helm-template", path, "", |f| {
+        let text = f.read_to_string(path)?;
+        let masked = mask(&text);
+        let m = Manifest::parse(path, &masked.text)?;
+        Some((masked, m))
+    })
+}
+
 /// The charts of the repository that run `main`'s binary (see `chart_tie`),
 /// each with how, and the container of each workload template that runs it
 /// (template path, text, masked text, container).
@@ -273,8 +287,8 @@ fn chart_containers(
         let values = values_of(files, chart);
         let mut found = vec![];
         for (path, text) in &templates {
-            let masked = mask(text);
-            let Some(m) = Manifest::parse(path, &masked.text) else {
+            let parsed = parsed_template(files, path);
+            let Some((masked, m)) = parsed.as_ref() else {
                 continue;
             };
             // A Helm hook (`helm.sh/hook: pre-delete`) is a one-off task of
