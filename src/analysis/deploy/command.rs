@@ -189,6 +189,12 @@ pub fn of_script(text: &str) -> Programs {
         heredoc = heredoc_end(&full);
         pieces.extend(commands(without_case_pattern(&full)));
     }
+    // A last line that ends in a continuation (`exec /bin/app \`, the line a
+    // template's `{{ if }} \{{ end }}` left last) still runs its command: the
+    // shell reads the end of the script as the end of that line.
+    if heredoc.is_none() && !joined.trim().is_empty() {
+        pieces.extend(commands(without_case_pattern(&joined)));
+    }
     // Each command's programs (with whether `$@` is one), and whether a later
     // command in sequence makes it a finished step.
     let mut found: Vec<(Vec<String>, bool)> = vec![];
@@ -740,6 +746,13 @@ mod tests {
         // A loop that ends by its condition (a wait for a port) is a step.
         let wait = "while ! nc -z db 5432; do ./probe; sleep 1; done\nexec ./server\n";
         assert_eq!(run(wait), ["./server"]);
+    }
+
+    #[test]
+    fn a_continuation_on_the_last_line_ends_the_command() {
+        let p =
+            of_script("exec /usr/bin/weed \\\n-logdir=/logs \\\nworker \\\n-metricsPort=9327 \\\n");
+        assert_eq!(p.run, ["/usr/bin/weed"]);
     }
 
     #[test]
