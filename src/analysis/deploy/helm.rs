@@ -301,7 +301,13 @@ fn chart_containers(
                 .collect();
             let non_sidecars: Vec<&&Container> = kinds
                 .iter()
-                .filter(|c| !is_sidecar(&masked.literal(&c.image)))
+                .filter(|c| {
+                    // The image as written, or as the values give it.
+                    !is_sidecar(&masked.literal(&c.image))
+                        && !values_images(masked, c, &values)
+                            .iter()
+                            .any(|i| is_sidecar(i))
+                })
                 .collect();
             for c in &kinds {
                 let runs = match tie {
@@ -311,7 +317,14 @@ fn chart_containers(
                             && commands(&masked, c, &bins) != Some(false)
                     }
                     ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
-                    ChartTie::Named => container_runs(&masked, c, &bins, &name, &values),
+                    ChartTie::Named => {
+                        container_runs(masked, c, &bins, &name, &values)
+                            || (non_sidecars.len() == 1
+                                && std::ptr::eq(*non_sidecars[0], *c)
+                                && sole_container_of_named_chart(
+                                    files, main, &name, masked, c, &values,
+                                ))
+                    }
                 };
                 if runs {
                     found.push((path.clone(), text.clone(), masked.clone(), (*c).clone()));
@@ -509,6 +522,21 @@ fn container_runs(
     {
         return true;
     }
+    let repos = values_images(masked, c, values);
+    if !repos.is_empty() {
+        return repos.iter().any(|r| names_bin(r, bins));
+    }
+    let name = masked.unmask(&c.name);
+    let named = bins
+        .iter()
+        .any(|b| mentions(&masked.literal(&c.name).to_ascii_lowercase(), b));
+    let chart_named = name.contains(".Chart.Name") && bins.iter().any(|b| mentions(chart, b));
+    named || chart_named
+}
+
+/// The image repositories the values give container `c` (`image: {{
+/// .Values.image.repository }}:...`, or an image object handed to a helper).
+fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> {
     let mut repos = vec![];
     for path in values_paths(&masked.unmask(&c.image)) {
         let mut node = values;
@@ -528,15 +556,41 @@ fn container_runs(
             _ => {}
         }
     }
-    if !repos.is_empty() {
-        return repos.iter().any(|r| names_bin(r, bins));
+    repos
+}
+
+/// True when a chart that bears the binary's very name (`secrets-store-csi-driver`
+/// for `cmd/secrets-store-csi-driver`) runs container `c` as its workload's one
+/// container that is not a known sidecar, under an image named otherwise
+/// (`registry.k8s.io/csi-secrets-store/driver`), and no program of the
+/// module or repository bears that image's name (`cmd/driver`, `driver/`): the chart of
+/// the program, whose image the project names for its registry.
+fn sole_container_of_named_chart(
+    files: &Files,
+    main: &MainPackage,
+    chart: &str,
+    masked: &Masked,
+    c: &Container,
+    values: &Value,
+) -> bool {
+    let bins = bins(main);
+    if !bins.iter().any(|b| b == chart) || commands(masked, c, &bins) == Some(false) {
+        return false;
     }
-    let name = masked.unmask(&c.name);
-    let named = bins
-        .iter()
-        .any(|b| mentions(&masked.literal(&c.name).to_ascii_lowercase(), b));
-    let chart_named = name.contains(".Chart.Name") && bins.iter().any(|b| mentions(chart, b));
-    named || chart_named
+    let mut images = values_images(masked, c, values);
+    let literal = masked.literal(&c.image);
+    if image_name(literal.trim_matches('"')).len() > 1 {
+        images.push(literal.trim_matches('"').to_string());
+    }
+    !images.is_empty()
+        && images.iter().all(|i| {
+            let name = image_name(i).to_ascii_lowercase();
+            !is_sidecar(i)
+                && !name.is_empty()
+                && [&main.module_root, &main.repo_root].iter().all(|root| {
+                    !files.is_dir(&root.join("cmd").join(&name)) && !files.is_dir(&root.join(&name))
+                })
+        })
 }
 
 /// Whether the programs container `c`'s `command` runs, as the template

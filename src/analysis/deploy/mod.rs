@@ -90,6 +90,10 @@ const SIDECAR_IMAGES: &[&str] = &[
     "traefik",
     "caddy",
     "varnish",
+    // Kubernetes' own helpers beside a CSI driver or a controller.
+    "csi-node-driver-registrar",
+    "livenessprobe",
+    "kube-rbac-proxy",
 ];
 
 /// Largest deployment file read; bigger ones are not hand-written configuration.
