@@ -1432,6 +1432,9 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         let text =
             "FROM golang\nCOPY ./ /go/src/app/\nRUN cd /go/src/app/tools/gen && go build -o /gen\n";
         assert_eq!(tie_of(text, "tools/gen", &[]), Tie::Builds);
+        // Commands on continued lines, each after a `;\`.
+        let text = "FROM golang AS b\nWORKDIR /app\nCOPY . .\nRUN set -e ;\\\n    go test ./pkg/...;\\\n    cd cmd/costd;\\\n    GOOS=linux \\\n    go build -o /go/bin/app\nFROM alpine\nCOPY --from=b /go/bin/app /go/bin/app\nENTRYPOINT [\"/go/bin/app\"]\n";
+        assert_eq!(tie_of(text, "cmd/costd", &[]), Tie::Runs);
         // The module files copied first, for the download cache, then the rest.
         let text = "FROM golang:1.22 AS build\nWORKDIR /app\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o main\nFROM gcr.io/distroless/static\nCOPY --from=build /app/main /app/main\nEXPOSE 8080\nENTRYPOINT [\"/app/main\"]\n";
         assert_eq!(tie_of(text, "", &[]), Tie::Runs);
