@@ -422,6 +422,7 @@ cases! {
         toolbox__cmd__gateway__pos_main,
         toolbox__cmd__reindex__neg_main,
         toolbox__neg_main,
+        twoimage__cmd__hubd__neg_main,
         waitstop__cmd__bridged__low_main,
         waitstop__cmd__brokerd__low_main,
         waitstop__cmd__scanner__neg_main,

@@ -8,13 +8,14 @@
 //! actions dropped) before and after: both must parse, and read the same but
 //! for the one added entry.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::kubernetes::{Container, EnvValue, Manifest};
-use super::{dockerfile, image_name, is_sidecar, mentions, Chart, MainPackage};
+use super::{dockerfile, image_name, image_repository, is_sidecar, mentions, Chart, MainPackage};
 use crate::finding::{apply_edits, Edit};
 use crate::package::Files;
 
@@ -285,6 +286,29 @@ fn chart_containers(
             .unwrap_or_default()
             .to_ascii_lowercase();
         let values = values_of(files, chart);
+        // The images of the chart's containers that are not sidecars, across
+        // its workloads: a chart of one program has one (its Linux and
+        // Windows DaemonSets run the same image).
+        let mut images = BTreeSet::new();
+        for (path, _) in &templates {
+            if let Some((masked, m)) = parsed_template(files, path).as_ref() {
+                for c in m
+                    .containers
+                    .iter()
+                    .filter(|c| !is_hook(&masked.text, c.start))
+                {
+                    let literal = masked.literal(&c.image).trim_matches('"').to_string();
+                    let mut named = values_images(masked, c, &values);
+                    if image_name(&literal).len() > 1 {
+                        named.push(literal);
+                    }
+                    if !named.iter().any(|i| is_sidecar(i)) {
+                        images.insert(named.iter().map(|i| image_repository(i).to_string()).min());
+                    }
+                }
+            }
+        }
+        let one_image = images.len() == 1;
         let mut found = vec![];
         for (path, text) in &templates {
             let parsed = parsed_template(files, path);
@@ -319,7 +343,8 @@ fn chart_containers(
                     ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
                     ChartTie::Named => {
                         container_runs(masked, c, &bins, &name, &values)
-                            || (non_sidecars.len() == 1
+                            || (one_image
+                                && non_sidecars.len() == 1
                                 && std::ptr::eq(*non_sidecars[0], *c)
                                 && sole_container_of_named_chart(
                                     files, main, &name, masked, c, &values,
@@ -539,6 +564,11 @@ fn container_runs(
 fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> {
     let mut repos = vec![];
     for path in values_paths(&masked.unmask(&c.image)) {
+        // `image.tag`, `image.digest` name a version, not an image.
+        let last = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        if last.contains("tag") || last.contains("digest") || last.contains("version") {
+            continue;
+        }
         let mut node = values;
         for key in path.split('.') {
             node = node.get(key).unwrap_or(&Value::Null);
@@ -560,8 +590,8 @@ fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> 
 }
 
 /// True when a chart that bears the binary's very name (`secrets-store-csi-driver`
-/// for `cmd/secrets-store-csi-driver`) runs container `c` as its workload's one
-/// container that is not a known sidecar, under an image named otherwise
+/// for `cmd/secrets-store-csi-driver`), and runs one image besides sidecars,
+/// runs container `c` as its workload's one container that is not a known sidecar, under an image named otherwise
 /// (`registry.k8s.io/csi-secrets-store/driver`), and no program of the
 /// module or repository bears that image's name (`cmd/driver`, `driver/`): the chart of
 /// the program, whose image the project names for its registry.
