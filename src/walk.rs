@@ -1,6 +1,8 @@
 //! Which files to read: `.go` files under the given paths, gitignore-aware,
 //! skipping `vendor/`, `testdata/` and hidden folders. A file named on the
-//! command line is always read.
+//! command line is always read. A folder that a bare name in the walked
+//! folder's `.gitignore` ignores (`relayd`, written for the binary at the top)
+//! is read all the same: git tracks `cmd/relayd/` whatever the pattern says.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -54,43 +56,24 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
             continue;
         }
         let before = files.lock().unwrap().len();
-        let walker = WalkBuilder::new(root)
-            .hidden(true)
-            .git_ignore(true)
-            .git_exclude(true)
-            .require_git(false)
-            .follow_links(false)
-            .filter_entry(|e| {
-                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir && e.depth() > 0 && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
-            })
-            .build_parallel();
-        walker.run(|| {
-            let files = &files;
-            let errors = &errors;
-            Box::new(move |entry| {
-                match entry {
-                    Ok(e) => {
-                        let is_go = e.path().extension().is_some_and(|x| x == "go");
-                        match e.file_type() {
-                            Some(t) if t.is_file() && is_go => {
-                                files.lock().unwrap().push(Candidate {
-                                    path: e.into_path(),
-                                    explicit: false,
-                                })
-                            }
-                            // Reading a FIFO would block the run; a device is no source.
-                            Some(t) if is_go && !t.is_dir() && !t.is_symlink() => {
-                                errors.lock().unwrap().push(not_regular(e.path()))
-                            }
-                            _ => {}
-                        }
-                    }
-                    Err(err) => errors.lock().unwrap().push(err.to_string()),
-                }
-                WalkState::Continue
-            })
-        });
+        let names = bare_ignored_names(root);
+        let rescued = Mutex::new(Vec::new());
+        walk_folder(root, &names, &files, &errors, &rescued);
+        // Folders a bare-name pattern ignores (`nfsplugin`, meant for the
+        // binary `go build` leaves at the top) that hold Go code: git keeps
+        // tracking `cmd/nfsplugin/` whatever .gitignore says, so it is source.
+        let mut done: Vec<PathBuf> = vec![];
+        loop {
+            let next: Vec<PathBuf> = std::mem::take(&mut *rescued.lock().unwrap());
+            let next: Vec<PathBuf> = next.into_iter().filter(|d| !done.contains(d)).collect();
+            if next.is_empty() {
+                break;
+            }
+            for dir in next {
+                walk_folder(&dir, &names, &files, &errors, &rescued);
+                done.push(dir);
+            }
+        }
         if files.lock().unwrap().len() == before {
             empty.push(format!(
                 "{}: no Go files under it (vendor/, testdata/, hidden and git-ignored folders are skipped)",
@@ -125,6 +108,81 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
         errors,
         warnings,
     }
+}
+
+/// The bare names a folder's `.gitignore` ignores anywhere below it (a line
+/// with no `/`, no wildcard, no negation: `nfsplugin`, `server`), which a
+/// repository most often writes for the binary `go build` drops beside it.
+fn bare_ignored_names(root: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(root.join(".gitignore")) else {
+        return vec![];
+    };
+    let mut names: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with(['#', '!', '.'])
+                && !l.contains(['/', '*', '?', '[', '\\', ' '])
+        })
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Walks `dir` for `.go` files (gitignore-aware, skipping vendor/, testdata/
+/// and hidden folders), and notes in `rescued` each folder below it that one
+/// of `names` ignores (see `bare_ignored_names`).
+fn walk_folder(
+    dir: &Path,
+    names: &[String],
+    files: &Mutex<Vec<Candidate>>,
+    errors: &Mutex<Vec<String>>,
+    rescued: &Mutex<Vec<PathBuf>>,
+) {
+    let walker = WalkBuilder::new(dir)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && e.depth() > 0 && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
+        })
+        .build_parallel();
+    walker.run(|| {
+        Box::new(move |entry| {
+            match entry {
+                Ok(e) => {
+                    let is_go = e.path().extension().is_some_and(|x| x == "go");
+                    match e.file_type() {
+                        Some(t) if t.is_dir() => {
+                            for n in names {
+                                let child = e.path().join(n);
+                                if child.is_dir() && !child.is_symlink() {
+                                    rescued.lock().unwrap().push(child);
+                                }
+                            }
+                        }
+                        Some(t) if t.is_file() && is_go => files.lock().unwrap().push(Candidate {
+                            path: e.into_path(),
+                            explicit: false,
+                        }),
+                        // Reading a FIFO would block the run; a device is no source.
+                        Some(t) if is_go && !t.is_symlink() => {
+                            errors.lock().unwrap().push(not_regular(e.path()))
+                        }
+                        _ => {}
+                    }
+                }
+                Err(err) => errors.lock().unwrap().push(err.to_string()),
+            }
+            WalkState::Continue
+        })
+    });
 }
 
 fn not_regular(path: &Path) -> String {

@@ -172,6 +172,24 @@ fn walk_skips_vendor_testdata_hidden_ignored_and_generated() {
 }
 
 #[test]
+fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
+    // `.gitignore` names the binary `go build` leaves at the top, `relayd`;
+    // git still tracks `cmd/relayd/`, the package that builds it. Other
+    // ignored folders stay skipped.
+    let dir = tree(&[
+        (".gitignore", "relayd\n/out/\n"),
+        ("cmd/relayd/main.go", BUGGY),
+        ("out/o.go", BUGGY),
+        ("ok.go", CLEAN),
+    ]);
+    let o = gomemfix(&["check", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains("cmd/relayd/main.go"), "{text}");
+    assert!(!text.contains("out/o.go"), "{text}");
+}
+
+#[test]
 fn fix_writes_and_keeps_crlf_and_bom() {
     let crlf = format!("\u{feff}{}", BUGGY.replace('\n', "\r\n"));
     let dir = tree(&[("a.go", &crlf)]);
