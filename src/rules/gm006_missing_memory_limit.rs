@@ -63,7 +63,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let dir = files.canonical(&dir);
     let (root, module_path) = match &file.module {
         Some(m) => (files.canonical(&m.root), m.path.clone()),
-        None => (dir.clone(), String::new()),
+        None => (
+            deploy::gopath_project_root(files, &dir)
+                .map(|d| files.canonical(&d))
+                .unwrap_or_else(|| dir.clone()),
+            String::new(),
+        ),
     };
     let me = files.canonicalize(file.path);
     let package = gocode::package_files(files, &dir);

@@ -190,6 +190,33 @@ fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
 }
 
 #[test]
+fn gm006_reads_a_gopath_project_from_its_top() {
+    // No go.mod: a dep project built in GOPATH mode by import path. Its top
+    // (where Gopkg.toml is) holds the Dockerfile and the manifest, not the
+    // package's folder.
+    let dir = tree(&[
+        ("Gopkg.toml", "[prune]\n  go-tests = true\n"),
+        (
+            "Dockerfile",
+            "FROM golang:1.12 AS b\nWORKDIR /go/src/github.com/acme/keeper\nCOPY cmd/ cmd/\nRUN go build -o keeper github.com/acme/keeper/cmd/keeperd\nFROM alpine:3.11\nCOPY --from=b /go/src/github.com/acme/keeper/keeper /bin/keeper\nENTRYPOINT [\"/bin/keeper\"]\n",
+        ),
+        (
+            "cmd/keeperd/main.go",
+            "package main\n\nimport \"net/http\"\n\nfunc main() {\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n",
+        ),
+        (
+            "deploy/keeper.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: keeper\nspec:\n  template:\n    spec:\n      containers:\n        - name: keeper\n          image: acme/keeper:1.0\n          resources:\n            limits:\n              memory: 64Mi\n",
+        ),
+    ]);
+    let o = gomemfix(&["check", "--select", "GM006", "."], dir.path());
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("cmd/keeperd/main.go"), "{text}");
+    assert!(text.contains("ENTRYPOINT /bin/keeper runs it"), "{text}");
+}
+
+#[test]
 fn fix_writes_and_keeps_crlf_and_bom() {
     let crlf = format!("\u{feff}{}", BUGGY.replace('\n', "\r\n"));
     let dir = tree(&[("a.go", &crlf)]);

@@ -809,11 +809,28 @@ fn target_match(
     if !(base.starts_with('.') || base.starts_with('/') || files_folder.is_some()) {
         // An import path, with an optional `@version`.
         let base = base.split('@').next().unwrap_or(base);
-        return if pattern {
+        let named = if pattern {
             super::gocode::is_under(&pkg.import_path, base)
         } else {
             base == pkg.import_path
         };
+        if named {
+            return true;
+        }
+        // GOPATH mode (no go.mod; the golang images' GOPATH is /go): the
+        // import path is the folder under /go/src/ that a COPY fills
+        // (`WORKDIR /go/src/github.com/acme/app`, `COPY cmd/ cmd/`).
+        let Some(rel) = image_to_context(&join_image("/go/src", base), copies) else {
+            return false;
+        };
+        return contexts.iter().any(|c| {
+            let p = normalize(&c.join(&rel));
+            if pattern {
+                pkg.dir.starts_with(&p)
+            } else {
+                p == pkg.dir
+            }
+        });
     }
     let folder = files_folder.unwrap_or(base);
     let img = join_image(cwd, folder);
@@ -1432,6 +1449,10 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         let text =
             "FROM golang\nCOPY ./ /go/src/app/\nRUN cd /go/src/app/tools/gen && go build -o /gen\n";
         assert_eq!(tie_of(text, "tools/gen", &[]), Tie::Builds);
+        // GOPATH mode: an import path under /go/src/ that the copies fill.
+        let text = "FROM golang:1.12 AS b\nWORKDIR /go/src/github.com/acme/keeper\nCOPY pkg/ pkg/\nCOPY cmd/ cmd/\nRUN go build -o keeper github.com/acme/keeper/cmd/manager\nFROM alpine\nWORKDIR /bin\nCOPY --from=b /go/src/github.com/acme/keeper/keeper .\nENTRYPOINT [\"/bin/keeper\"]\n";
+        assert_eq!(tie_of(text, "cmd/manager", &[]), Tie::Runs);
+        assert_eq!(tie_of(text, "cmd/other", &[]), Tie::None);
         // Commands on continued lines, each after a `;\`.
         let text = "FROM golang AS b\nWORKDIR /app\nCOPY . .\nRUN set -e ;\\\n    go test ./pkg/...;\\\n    cd cmd/costd;\\\n    GOOS=linux \\\n    go build -o /go/bin/app\nFROM alpine\nCOPY --from=b /go/bin/app /go/bin/app\nENTRYPOINT [\"/go/bin/app\"]\n";
         assert_eq!(tie_of(text, "cmd/costd", &[]), Tie::Runs);

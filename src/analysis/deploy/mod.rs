@@ -197,6 +197,29 @@ impl MainPackage {
     }
 }
 
+/// The top of a project with no go.mod at or above `dir` (GOPATH mode, a dep
+/// or glide project): the folder holding `.git`, or the project's dependency
+/// manifest (`Gopkg.toml`). It stands for the module root: `go build` ran
+/// there, and its Dockerfiles and manifests are there.
+pub fn gopath_project_root(files: &Files, dir: &Path) -> Option<PathBuf> {
+    if dir
+        .ancestors()
+        .take(10)
+        .any(|d| files.is_file(&d.join("go.mod")))
+    {
+        return None;
+    }
+    dir.ancestors()
+        .take(10)
+        .find(|d| {
+            files.exists(&d.join(".git"))
+                || GOPATH_PROJECT_FILES
+                    .iter()
+                    .any(|m| files.is_file(&d.join(m)))
+        })
+        .map(Path::to_path_buf)
+}
+
 fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
     let mut best = module_root.to_path_buf();
     for d in module_root.ancestors().take(10) {
@@ -216,6 +239,10 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
         _ => best,
     }
 }
+
+/// The dependency manifests at the top of a GOPATH-era project (dep, glide,
+/// godep).
+const GOPATH_PROJECT_FILES: &[&str] = &["Gopkg.toml", "glide.yaml", "Godeps/Godeps.json"];
 
 /// Files at the top of a repository, beside its code: a folder above the
 /// highest `go.mod` that holds one is the repository's top (when no `.git` says so).
