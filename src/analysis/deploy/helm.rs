@@ -717,7 +717,11 @@ pub fn mask(text: &str) -> Masked {
             // A control action writes nothing: in a flow list split by one
             // (`args: ["serve"` / `{{- if .x }}, "--mcp"` / `{{- end }}]`) a
             // placeholder would stand where no value can.
-            if control(action).is_none() {
+            // A block written after a key (`env: {{ toYaml . | nindent 12 }}`)
+            // is the key's value on the lines below: the key reads as empty,
+            // not as a scalar where a list or map belongs.
+            let block_value = action.contains("nindent") && line.trim_end().ends_with(':');
+            if control(action).is_none() && !block_value {
                 line.push_str(&placeholder(actions.len()));
             }
             actions.push((action.to_string(), i, end));
@@ -1249,6 +1253,30 @@ spec:
         let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
         assert_eq!(parsed.containers.len(), 1, "{}", m.text);
         assert_eq!(parsed.containers[0].command[0], "serve");
+    }
+
+    #[test]
+    fn a_block_after_a_key_leaves_the_key_empty() {
+        let t = "\
+kind: Deployment
+spec:
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"
+        {{- with .Values.env }}
+          env: {{ toYaml . | nindent 12 }}
+        {{- end }}
+";
+        let m = mask(t);
+        assert!(
+            m.text.lines().any(|l| l.trim_end() == "          env:"),
+            "{}",
+            m.text
+        );
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
+        assert_eq!(parsed.containers.len(), 1, "{}", m.text);
     }
 
     #[test]
