@@ -59,7 +59,7 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
         "{}",
         String::from_utf8_lossy(&fix.stderr)
     );
-    let vet = common::go(&["vet", "./..."], root).output().unwrap();
+    let vet = common::run_go(&mut common::go(&["vet", "./..."], root));
     assert!(
         vet.status.success(),
         "{}",
