@@ -100,6 +100,21 @@ pub fn go(args: &[&str], dir: &Path) -> Command {
     cmd
 }
 
+/// Runs a Go command (made by [`go`], or another with `GOCACHE` set to
+/// [`gocache`]) once no other test's is running. In CI the build cache starts
+/// cold, and two `go` processes compiling the same standard-library packages at
+/// once each compile all of them (Go shares finished results, not work in
+/// progress); one `go` keeps both of CI's cores busy by itself (-p), and the
+/// waiting test's thread leaves its core to the other tests. The Go tests
+/// (compile, gm006, goroutines, modules, corpus) on a cold cache, 4 threads:
+/// 227 s of CPU with this against 268 s without.
+pub fn run_go(cmd: &mut Command) -> std::process::Output {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    cmd.output()
+        .unwrap_or_else(|e| panic!("run {:?}: {e}", cmd.get_program()))
+}
+
 /// The Go modules at or below `dir` (folders holding a go.mod), sorted.
 pub fn go_modules_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = vec![];
@@ -159,11 +174,11 @@ use (
     let gowork = work.path().join("go.work");
     std::fs::write(&gowork, file).unwrap();
     let args: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let out = go(&args, work.path())
-        .env("GOWORK", &gowork)
-        .env("GOFLAGS", "")
-        .output()
-        .expect("run go vet");
+    let out = run_go(
+        go(&args, work.path())
+            .env("GOWORK", &gowork)
+            .env("GOFLAGS", ""),
+    );
     if out.status.success() {
         Ok(())
     } else {

@@ -65,26 +65,68 @@ fn gomemfix(args: &[&str], dir: &Path) -> std::process::Output {
         .expect("run gomemfix")
 }
 
+/// What both tests below check, made once while either runs: a copy of the
+/// fixtures and `examples/` as they are (`pristine`), its `fix --unsafe-fixes
+/// --diff`, and a second copy after `fix --unsafe-fixes` (`fixed`). Each run of
+/// gomemfix over the tree costs ~8 s of CPU in CI's build, and the two tests
+/// did the same two runs each (the tests start together: 4 threads, sorted
+/// names). The last test to let go of it removes the copies.
+struct Fixed {
+    tmp: tempfile::TempDir,
+    pristine: PathBuf,
+    fixed: PathBuf,
+    diff: std::process::Output,
+    fix: std::process::Output,
+}
+
+fn fixed_tree() -> std::sync::Arc<Fixed> {
+    use std::sync::{Arc, Mutex, Weak};
+    static SHARED: Mutex<Weak<Fixed>> = Mutex::new(Weak::new());
+    // Held while the copies are made, so the other test waits for them.
+    let mut shared = SHARED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(made) = shared.upgrade() {
+        return made;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |to: &Path| {
+        common::copy_tree(&common::fixtures_dir(), &to.join("fixtures"));
+        common::copy_tree(
+            &common::manifest_dir().join("examples"),
+            &to.join("examples"),
+        );
+    };
+    let pristine = tmp.path().join("pristine");
+    let fixed = tmp.path().join("fixed");
+    copy(&pristine);
+    copy(&fixed);
+    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], &pristine);
+    let fix = gomemfix(&["fix", "--unsafe-fixes", "."], &fixed);
+    let made = Arc::new(Fixed {
+        tmp,
+        pristine,
+        fixed,
+        diff,
+        fix,
+    });
+    *shared = Arc::downgrade(&made);
+    made
+}
+
 #[test]
 fn fixed_code_compiles_is_gofmt_clean_and_stable() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    common::copy_tree(&common::fixtures_dir(), &root.join("fixtures"));
-    common::copy_tree(
-        &common::manifest_dir().join("examples"),
-        &root.join("examples"),
-    );
+    let t = fixed_tree();
+    let root = &t.pristine;
     vet_all(root, "before fixing");
     gofmt_clean(root, "before fixing");
 
-    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], root);
+    let diff = &t.diff;
     assert_eq!(
         diff.status.code(),
         Some(1),
         "--diff exits 1 when there is a diff: {}",
         String::from_utf8_lossy(&diff.stderr)
     );
-    let patch = root.join("../gomemfix-fixtures.patch");
+    let patch = t.tmp.path().join("gomemfix-fixtures.patch");
     std::fs::write(&patch, &diff.stdout).unwrap();
     let apply = Command::new("git")
         .args(["apply", "--check", "-p1"])
@@ -98,7 +140,8 @@ fn fixed_code_compiles_is_gofmt_clean_and_stable() {
         String::from_utf8_lossy(&apply.stderr)
     );
 
-    let fix = gomemfix(&["fix", "--unsafe-fixes", "."], root);
+    let root = &t.fixed;
+    let fix = &t.fix;
     assert_ne!(
         fix.status.code(),
         Some(2),
@@ -121,7 +164,6 @@ fn fixed_code_compiles_is_gofmt_clean_and_stable() {
     for f in left.as_array().unwrap() {
         assert!(f["fix"].is_null(), "still fixable after fixing: {f}");
     }
-    let _ = std::fs::remove_file(patch);
 }
 
 /// Every file below `dir` (relative path, bytes), sorted.
@@ -165,14 +207,13 @@ fn patch_command() -> Command {
 
 #[test]
 fn diff_applied_with_patch_p1_gives_what_fix_writes() {
+    let t = fixed_tree();
     let tmp = tempfile::tempdir().unwrap();
     let patched = tmp.path().join("patched");
-    let fixed = tmp.path().join("fixed");
-    common::copy_tree(&common::fixtures_dir(), &patched);
-    common::copy_tree(&common::fixtures_dir(), &fixed);
+    common::copy_tree(&t.pristine, &patched);
     let before = tree_contents(&patched);
 
-    let diff = gomemfix(&["fix", "--unsafe-fixes", "--diff", "."], &patched);
+    let diff = &t.diff;
     assert_eq!(
         diff.status.code(),
         Some(1),
@@ -200,7 +241,7 @@ fn diff_applied_with_patch_p1_gives_what_fix_writes() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let fix = gomemfix(&["fix", "--unsafe-fixes", "."], &fixed);
+    let fix = &t.fix;
     assert_ne!(
         fix.status.code(),
         Some(2),
@@ -208,7 +249,7 @@ fn diff_applied_with_patch_p1_gives_what_fix_writes() {
         String::from_utf8_lossy(&fix.stderr)
     );
     let after_patch = tree_contents(&patched);
-    let after_fix = tree_contents(&fixed);
+    let after_fix = tree_contents(&t.fixed);
     assert_ne!(after_fix, before, "fix changed nothing: the check is empty");
     let names = |t: &[(PathBuf, Vec<u8>)]| t.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>();
     assert_eq!(
@@ -235,9 +276,7 @@ fn gm009_frames_agree_with_the_compilers_escape_analysis() {
     use gomemfix::gofile::GoFile;
 
     let dir = common::fixtures_dir().join("GM009");
-    let out = common::go(&["build", "-gcflags=-m", "."], &dir)
-        .output()
-        .unwrap();
+    let out = common::run_go(&mut common::go(&["build", "-gcflags=-m", "."], &dir));
     assert!(
         out.status.success(),
         "{}",
@@ -307,9 +346,7 @@ fn gm009_frame_sizes_stay_within_the_compilers_frames() {
     use std::collections::BTreeMap;
 
     let dir = common::fixtures_dir().join("GM009");
-    let out = common::go(&["build", "-gcflags=-S", "."], &dir)
-        .output()
-        .unwrap();
+    let out = common::run_go(&mut common::go(&["build", "-gcflags=-S", "."], &dir));
     assert!(
         out.status.success(),
         "{}",

@@ -39,19 +39,19 @@ fn vet(goroot: &Path, pkg: &str) -> Result<(), String> {
     } else {
         goroot.join("src")
     };
-    let out = Command::new(goroot.join("bin/go"))
-        .args(["vet", pkg])
-        .current_dir(cwd)
-        .env("GOROOT", goroot)
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOWORK", "off")
-        // The shared cache: Go leaves GOROOT's path out of a standard-library
-        // package's cache key, so the copy reuses what the other tests compiled.
-        .env("GOCACHE", common::gocache())
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = common::run_go(
+        Command::new(goroot.join("bin/go"))
+            .args(["vet", pkg])
+            .current_dir(cwd)
+            .env("GOROOT", goroot)
+            .env("GOTOOLCHAIN", "local")
+            .env("GOFLAGS", "")
+            .env("GOPROXY", "off")
+            .env("GOWORK", "off")
+            // The shared cache: Go leaves GOROOT's path out of a standard-library
+            // package's cache key, so the copy reuses what the other tests compiled.
+            .env("GOCACHE", common::gocache()),
+    );
     if out.status.success() {
         Ok(())
     } else {

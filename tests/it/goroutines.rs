@@ -11,7 +11,7 @@ use std::process::Command;
 
 /// Runs the module's main package and returns the goroutine count it prints.
 fn goroutines_after_cancel(dir: &Path) -> usize {
-    let out = common::go(&["run", "."], dir).output().expect("go run");
+    let out = common::run_go(&mut common::go(&["run", "."], dir));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -141,9 +141,7 @@ fn fix_never_passes_context_todo() {
         "the fix added a context.TODO() somewhere"
     );
     // What the fix changed builds.
-    let build = common::go(&["vet", "./..."], &tree)
-        .output()
-        .expect("go vet");
+    let build = common::run_go(&mut common::go(&["vet", "./..."], &tree));
     assert!(
         build.status.success(),
         "{}",
@@ -201,9 +199,7 @@ fn fix_of_a_file_named_alone_updates_its_callers() {
             "every call passes its caller's context: {call}\n{text}"
         );
     }
-    let build = common::go(&["build", "./"], &tree)
-        .output()
-        .expect("go build");
+    let build = common::run_go(&mut common::go(&["build", "./"], &tree));
     assert!(
         build.status.success(),
         "{}",
