@@ -158,10 +158,15 @@ fn grade(
     // A workload or compose service that restarts it whenever it stops.
     let mut kept_running = false;
     for (d, (tie, site)) in ev.dockerfiles.iter().zip(&ev.ties) {
-        let help = d.default_command_asks_for_help();
+        // Or runs a program of subcommands with none, whose root command
+        // does nothing of its own: it prints its usage and exits too.
+        let bare = ev.root_runs_nothing && d.runs_without_arguments();
+        let help = d.default_command_asks_for_help() || bare;
         let debugger = d.runs_under_debugger();
         if let Some((off, what)) = site {
-            let what = if help {
+            let what = if bare {
+                format!("{what}, with no subcommand, and its root command runs none of its own: it prints its usage and exits (lowers confidence)")
+            } else if help {
                 format!("{what}, but its default command only asks for help")
             } else if debugger {
                 format!("{what}, under the dlv debugger: an image for debugging it, not for running it (lowers confidence)")

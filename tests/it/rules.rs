@@ -323,6 +323,8 @@ cases! {
         handedrun__cmd__keepctl__neg_main,
         handedrun__cmd__keepd__pos_main,
         helmscope__cmd__querier__pos_main,
+        helpcli__cmd__rulecheck__low_main,
+        helpcli__cmd__rulewatch__pos_main,
         helmvalues__cmd__shipper__neg_main,
         helpport__cmd__certctl__neg_main,
         helpport__cmd__pkitool__low_main,

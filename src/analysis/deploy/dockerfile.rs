@@ -159,6 +159,41 @@ impl Dockerfile {
         !words.is_empty() && words.iter().all(|w| HELP_WORDS.contains(&w.as_str()))
     }
 
+    /// True when the image's default command is a program alone, with no
+    /// argument, given by `CMD` (`CMD ["/usr/local/bin/pint"]`, past an init
+    /// wrapper: `tini --`). An `ENTRYPOINT` program takes its arguments when the
+    /// image runs (`docker run image serve`, a manifest's `args:`), so it says
+    /// nothing of what runs by default.
+    pub fn runs_without_arguments(&self) -> bool {
+        let Some(last) = self.stages.last() else {
+            return false;
+        };
+        let find = |k: &str| {
+            last.instructions
+                .iter()
+                .rev()
+                .find(|i| i.keyword == k)
+                .map(|i| exec_words(&i.args))
+        };
+        let strip = |mut words: Vec<String>| {
+            while let Some(first) = words.first() {
+                let name = first.rsplit('/').next().unwrap_or(first);
+                if !INIT_WRAPPERS.contains(&name) {
+                    break;
+                }
+                words.remove(0);
+                while words.first().is_some_and(|w| w.starts_with('-')) {
+                    words.remove(0);
+                }
+            }
+            words
+        };
+        if find("ENTRYPOINT").is_some_and(|e| !strip(e).is_empty()) {
+            return false;
+        }
+        find("CMD").is_some_and(|c| strip(c).len() == 1)
+    }
+
     /// True when the file's name says the image is for tests, CI, development
     /// or building (`Dockerfile.test`, `e2e.Dockerfile`, `Dockerfile.builder`):
     /// not the image that runs in production.
@@ -1272,6 +1307,9 @@ fn make_builds(
 }
 
 /// The words of an exec-form (`["/app", "-x"]`) or shell-form argument list.
+/// Init processes that run the image's program as their child.
+const INIT_WRAPPERS: &[&str] = &["tini", "tini-static", "dumb-init", "catatonit"];
+
 fn exec_words(args: &str) -> Vec<String> {
     let t = args.trim();
     if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
@@ -1437,6 +1475,24 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         // Only the final stage's command counts.
         let staged = format!("FROM golang AS b\nCMD [\"--help\"]\n{}", server);
         assert!(Dockerfile::parse(Path::new("Dockerfile"), &staged).is_service_image());
+    }
+
+    #[test]
+    fn a_program_alone_by_cmd_runs_without_arguments() {
+        let d = |t: &str| Dockerfile::parse(Path::new("Dockerfile"), t);
+        assert!(d("FROM a\nCMD [\"/usr/local/bin/pint\"]\n").runs_without_arguments());
+        assert!(d("FROM a\nCMD /usr/local/bin/pint\n").runs_without_arguments());
+        assert!(
+            d("FROM a\nENTRYPOINT [\"tini\", \"--\"]\nCMD [\"/pint\"]\n").runs_without_arguments()
+        );
+        assert!(!d("FROM a\nCMD [\"/pint\", \"watch\"]\n").runs_without_arguments());
+        // An entrypoint takes its arguments when the image runs.
+        assert!(!d("FROM a\nENTRYPOINT [\"/directpv\"]\n").runs_without_arguments());
+        // Only the final stage counts.
+        assert!(
+            !d("FROM a AS b\nCMD [\"/x\"]\nFROM c\nCMD [\"/x\", \"serve\"]\n")
+                .runs_without_arguments()
+        );
     }
 
     #[test]

@@ -646,6 +646,39 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
             return Some((path.clone(), *line, what.to_string()));
         }
     }
+    listens_from_main(files, dir, module_root, module_path)
+}
+
+/// True when the main package in `dir` is a program of subcommands (a
+/// `Commands:` list, `AddCommand(`, `Subcommands:`) whose own root command
+/// does nothing that listens or waits: run with no argument it prints its
+/// usage and exits. `listens` may still find a listener, in a subcommand.
+pub fn root_runs_nothing(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> bool {
+    let subcommands = package_files(files, dir).iter().any(|f| {
+        code_lines(&f.text).any(|l| {
+            let t = l.trim();
+            t.starts_with("Commands:")
+                || t.starts_with("Subcommands:")
+                || t.contains(".AddCommand(")
+        })
+    });
+    subcommands
+        && listens_from_main(files, dir, module_root, module_path).is_none()
+        && runs_until_stopped(files, dir).is_none()
+}
+
+/// Where what `main` runs listens: a module package's function it calls
+/// outside goroutines, or started in one while it waits for a signal, and
+/// what those call in turn; the root command's own action counts, a
+/// subcommand's does not.
+fn listens_from_main(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+) -> Option<Site> {
+    let own = scan(files, dir);
+    let signals = own.signals || signals_in_imported(files, &own, dir, module_root, module_path);
     if module_path.is_empty() {
         return None;
     }

@@ -312,6 +312,10 @@ pub struct Evidence {
     /// Where the package waits to be stopped (`select {}`, a wait for a
     /// termination signal): it runs until stopped.
     pub runs_until_stopped: Option<gocode::Site>,
+    /// The program is made of subcommands and its root command runs nothing
+    /// that listens or waits (`gocode::root_runs_nothing`): an image that
+    /// runs it with no argument prints its usage.
+    pub root_runs_nothing: bool,
     /// `envFrom` ConfigMaps of a tied container that no file read defines:
     /// they may set `GOMEMLIMIT` (made elsewhere, by hand or by a tool), so
     /// the finding is less sure. (manifest, line of the container, map name)
@@ -477,6 +481,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     {
         ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
         ev.runs_until_stopped = gocode::runs_until_stopped(files, &main.dir);
+        ev.root_runs_nothing = ev.dockerfiles.iter().any(|d| d.runs_without_arguments())
+            && gocode::root_runs_nothing(files, &main.dir, &main.module_root, module_path_of(main));
     }
     let all_maps: Vec<&str> = manifests
         .iter()
