@@ -12,7 +12,7 @@
 //! `ENV` in the Dockerfile when compose gives the limit, else
 //! `debug.SetMemoryLimit` at the top of `main`. It reads no file itself.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::deploy::folders::test_app_folder;
@@ -383,9 +383,15 @@ fn run_graded(
     if let Some(outcome) = kubernetes_fix(file, main, &ev, &charts, &note, &shown) {
         return outcome;
     }
-    // A chart runs it but is not edited: the finding says why.
+    // A chart runs it but is not edited: the finding says why (a release's
+    // copy of the chart is never edited, so it needs no word).
     let skipped: Vec<String> = charts
         .iter()
+        .filter(|c| match c {
+            ChartFix::Skip { path, .. } | ChartFix::Edit { path, .. } => {
+                release_of(main, path).is_none()
+            }
+        })
         .map(|c| match c {
             ChartFix::Skip { path, why } => format!("{}: {why}", shown(path)),
             // Only `--memlimit-fixed` leaves an edit out (see `kubernetes_fix`).
@@ -552,8 +558,16 @@ fn kubernetes_fix(
     let mut by_file: BTreeMap<PathBuf, Vec<Edit>> = BTreeMap::new();
     let mut problems = vec![];
     let mut what = vec![];
+    // Copies of the manifests as a release shipped (`deploy/v4.13.4/`) are
+    // evidence, not what a fix edits.
+    let mut releases: BTreeSet<String> = BTreeSet::new();
+    let release_of = |p: &Path| release_of(main, p);
     for t in limited {
         let c = t.container();
+        if let Some(r) = release_of(&t.manifest.path) {
+            releases.insert(r);
+            continue;
+        }
         // A rendered release manifest is overwritten from its sources at the
         // next render: the edit belongs there.
         if let Some((by, line)) = deploy::rendered_by(file.package(), main, &t.manifest.path) {
@@ -613,6 +627,11 @@ fn kubernetes_fix(
                 "Helm template {}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow",
                 shown(path)
             )),
+            ChartFix::Edit { path, .. } | ChartFix::Skip { path, .. }
+                if release_of(path).is_some() =>
+            {
+                releases.extend(release_of(path));
+            }
             ChartFix::Edit {
                 path,
                 edit,
@@ -628,6 +647,21 @@ fn kubernetes_fix(
                 problems.push(format!("Helm template {}: {why}", shown(path)))
             }
         }
+    }
+    if !releases.is_empty() {
+        let shown: Vec<&str> = releases.iter().map(String::as_str).take(2).collect();
+        let more = releases.len().saturating_sub(2);
+        problems.push(format!(
+            "the copies of {} release{} ({}{}): what shipped is not rewritten",
+            releases.len(),
+            if releases.len() == 1 { "" } else { "s" },
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
     }
     if by_file.is_empty() {
         return Some(Outcome::report_only(Some(format!(
@@ -670,6 +704,14 @@ fn kubernetes_fix(
             ..FixPlan::default()
         }),
     })
+}
+
+/// The release folder (`deploy/v4.13.4`) holding `path`, when it is one:
+/// a copy of what that version shipped, which a fix leaves as it is.
+fn release_of(main: &MainPackage, path: &Path) -> Option<String> {
+    path.strip_prefix(&main.repo_root)
+        .ok()
+        .and_then(|r| deploy::folders::release_folder(&r.to_string_lossy()))
 }
 
 /// What ties the package to a container, for the message.

@@ -382,6 +382,7 @@ cases! {
         relbins__cmd__edgeproxy__pos_main,
         releaser__cmd__ctl__neg_main,
         releaser__cmd__server__pos_main,
+        releasecopies__cmd__quarryd__pos_main,
         rendered__cmd__syncd__pos_main,
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,

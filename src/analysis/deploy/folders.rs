@@ -23,6 +23,30 @@ const TEST_APP_FOLDERS: &[&str] = &[
     "hack",
 ];
 
+/// The folder of `repo_rel_path` named as a release (`v4.13.4`, `1.2`,
+/// `v2.0.0-rc.1`): a copy of the manifests or chart as that version shipped
+/// (`deploy/v4.13.4/`, `charts/v4.9.0/`). It is evidence of how the program
+/// runs, but a fix edits the current copy, not what was released.
+pub fn release_folder(repo_rel_path: &str) -> Option<String> {
+    let parts: Vec<&str> = repo_rel_path.split('/').collect();
+    // The last part is the file itself.
+    let folders = &parts[..parts.len().saturating_sub(1)];
+    folders
+        .iter()
+        .position(|p| is_version(p))
+        .map(|i| parts[..=i].join("/"))
+}
+
+fn is_version(name: &str) -> bool {
+    let v = name.strip_prefix('v').unwrap_or(name);
+    let core = v.split(['-', '+']).next().unwrap_or(v);
+    let nums: Vec<&str> = core.split('.').collect();
+    nums.len() >= 2
+        && nums
+            .iter()
+            .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 fn is_test_app(repo_rel_dir: &str) -> bool {
     test_app_folder(repo_rel_dir).is_some()
@@ -84,6 +108,35 @@ pub fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn release_folders() {
+        assert_eq!(
+            release_folder("deploy/v4.13.4/csi-nfs-node.yaml").as_deref(),
+            Some("deploy/v4.13.4")
+        );
+        assert_eq!(
+            release_folder("charts/v4.9.0/csi-driver-nfs/templates/node.yaml").as_deref(),
+            Some("charts/v4.9.0")
+        );
+        assert_eq!(
+            release_folder("deploy/1.2/app.yaml").as_deref(),
+            Some("deploy/1.2")
+        );
+        assert_eq!(
+            release_folder("deploy/v2.0.0-rc.1/app.yaml").as_deref(),
+            Some("deploy/v2.0.0-rc.1")
+        );
+        for current in [
+            "deploy/csi-nfs-node.yaml",
+            "charts/latest/x/templates/a.yaml",
+            "deploy/v2/app.yaml",
+            "api/v1alpha1/app.yaml",
+            "v1.2.yaml",
+        ] {
+            assert_eq!(release_folder(current), None, "{current}");
+        }
+    }
 
     #[test]
     fn test_apps() {
