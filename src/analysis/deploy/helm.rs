@@ -1201,11 +1201,18 @@ spec:
         assert_eq!(m.literal("\"_tpl3_:_tpl4_\""), "\":\"");
     }
 
+    /// `t` masked, and parsed as a manifest.
+    fn masked_manifest(t: &str) -> (Masked, Manifest) {
+        let m = mask(t);
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("masked parses");
+        (m, parsed)
+    }
+
     #[test]
     fn values_written_on_the_key_line_keep_the_containers() {
-        // `resources:` and `args:` filled by an action on their own line, and an
-        // args item that is only an action: each masks to a scalar or a
-        // one-key mapping where the parser expects a list or a map.
+        // `resources:` and `args:` filled by a flow value on their own line
+        // (`| toJson`), and an args item that is only an action: each masks to
+        // a scalar or a one-key mapping where the parser expects a list or a map.
         let t = "\
 kind: Deployment
 spec:
@@ -1214,8 +1221,8 @@ spec:
       containers:
       - name: sidecar
         image: {{ .Values.proxy.image }}
-        args: {{- toYaml .Values.proxy.args | nindent 8 }}
-        resources: {{- toYaml .Values.proxy.resources | nindent 10 }}
+        args: {{ .Values.proxy.args | toJson }}
+        resources: {{ .Values.proxy.resources | toJson }}
       - name: manager
         args:
         - --leader-elect
@@ -1227,8 +1234,7 @@ spec:
         image: {{ .Values.image }}
         resources: {{- toYaml .Values.resources | nindent 10 }}
 ";
-        let m = mask(t);
-        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
+        let (m, parsed) = masked_manifest(t);
         let names: Vec<_> = parsed.containers.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["sidecar", "manager"], "{}", m.text);
         assert!(parsed.containers[1].command.iter().any(|w| w == "/keeper"));
@@ -1249,8 +1255,7 @@ spec:
         {{- end }}
         ]
 ";
-        let m = mask(t);
-        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
+        let (m, parsed) = masked_manifest(t);
         assert_eq!(parsed.containers.len(), 1, "{}", m.text);
         assert_eq!(parsed.containers[0].command[0], "serve");
     }
@@ -1269,13 +1274,12 @@ spec:
           env: {{ toYaml . | nindent 12 }}
         {{- end }}
 ";
-        let m = mask(t);
+        let (m, parsed) = masked_manifest(t);
         assert!(
             m.text.lines().any(|l| l.trim_end() == "          env:"),
             "{}",
             m.text
         );
-        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("parses");
         assert_eq!(parsed.containers.len(), 1, "{}", m.text);
     }
 
