@@ -110,23 +110,31 @@ pub fn collect(paths: &[PathBuf]) -> Walked {
     }
 }
 
-/// The bare names a folder's `.gitignore` ignores anywhere below it (a line
-/// with no `/`, no wildcard, no negation: `nfsplugin`, `server`), which a
-/// repository most often writes for the binary `go build` drops beside it.
+/// The bare names the `.gitignore` files of a folder and of the folders above
+/// it (up to the repository's top, where `.git` is) ignore anywhere below
+/// them (a line with no `/`, no wildcard, no negation: `nfsplugin`, `server`),
+/// which a repository most often writes for the binary `go build` drops
+/// beside it.
 fn bare_ignored_names(root: &Path) -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(root.join(".gitignore")) else {
-        return vec![];
-    };
-    let mut names: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| {
-            !l.is_empty()
-                && !l.starts_with(['#', '!', '.'])
-                && !l.contains(['/', '*', '?', '[', '\\', ' '])
-        })
-        .map(str::to_string)
-        .collect();
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut names: Vec<String> = vec![];
+    for dir in root.ancestors().take(10) {
+        if let Ok(text) = std::fs::read_to_string(dir.join(".gitignore")) {
+            names.extend(
+                text.lines()
+                    .map(str::trim)
+                    .filter(|l| {
+                        !l.is_empty()
+                            && !l.starts_with(['#', '!', '.'])
+                            && !l.contains(['/', '*', '?', '[', '\\', ' '])
+                    })
+                    .map(str::to_string),
+            );
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
     names.sort();
     names.dedup();
     names

@@ -187,6 +187,9 @@ fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
     let text = stdout(&o);
     assert!(text.contains("cmd/relayd/main.go"), "{text}");
     assert!(!text.contains("out/o.go"), "{text}");
+    // The same from a folder below the .gitignore that names it.
+    let o = gomemfix(&["check", "cmd"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
 }
 
 #[test]
