@@ -135,6 +135,9 @@ fn bare_ignored_names(root: &Path) -> Vec<String> {
             break;
         }
     }
+    // What the walk skips by its own rules stays skipped (`vendor` is often
+    // ignored by name; a `go mod vendor` copy is not the module's code).
+    names.retain(|n| !SKIPPED_DIRS.contains(&n.as_str()));
     names.sort();
     names.dedup();
     names

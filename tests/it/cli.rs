@@ -177,9 +177,10 @@ fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
     // git still tracks `cmd/relayd/`, the package that builds it. Other
     // ignored folders stay skipped.
     let dir = tree(&[
-        (".gitignore", "relayd\n/out/\n"),
+        (".gitignore", "relayd\n/out/\nvendor\n"),
         ("cmd/relayd/main.go", BUGGY),
         ("out/o.go", BUGGY),
+        ("vendor/example.com/lib/v.go", BUGGY),
         ("ok.go", CLEAN),
     ]);
     let o = gomemfix(&["check", "."], dir.path());
@@ -187,6 +188,7 @@ fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
     let text = stdout(&o);
     assert!(text.contains("cmd/relayd/main.go"), "{text}");
     assert!(!text.contains("out/o.go"), "{text}");
+    assert!(!text.contains("vendor/"), "{text}");
     // The same from a folder below the .gitignore that names it.
     let o = gomemfix(&["check", "cmd"], dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
