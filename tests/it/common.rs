@@ -13,6 +13,18 @@ pub fn fixtures_dir() -> PathBuf {
     manifest_dir().join("tests/fixtures")
 }
 
+/// `check` arguments that print every finding at every confidence as JSON,
+/// from the folder it runs in, with the results cache off.
+pub const EVERY_FINDING_AS_JSON: &[&str] = &[
+    "check",
+    "--no-cache",
+    "--confidence",
+    "low",
+    "--format",
+    "json",
+    ".",
+];
+
 /// Every rule folder under tests/fixtures (one Go module each), sorted.
 pub fn rule_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir())

@@ -162,18 +162,7 @@ fn fixing_all_of_goroot_breaks_nothing() {
     // Every finding at every confidence, read before anything is changed.
     // `check` reads GOROOT in place (results cache off: it writes nothing);
     // the copy is made only when there is something to fix.
-    let (code, json, stderr) = gomemfix(
-        &[
-            "check",
-            "--no-cache",
-            "--confidence",
-            "low",
-            "--format",
-            "json",
-            ".",
-        ],
-        &original.join("src"),
-    );
+    let (code, json, stderr) = gomemfix(common::EVERY_FINDING_AS_JSON, &original.join("src"));
     assert!(code <= 2, "{stderr}");
     let findings: Vec<serde_json::Value> = serde_json::from_str(&json).expect("json");
     let mut per_rule: BTreeMap<String, usize> = BTreeMap::new();

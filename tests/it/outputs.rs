@@ -721,18 +721,7 @@ fn unused_suppressions_only_when_asked() {
 fn every_message_leads_with_a_short_clause() {
     let mut long = vec![];
     for dir in crate::common::rule_dirs() {
-        let ran = crate::common::gomemfix(
-            &dir,
-            &[
-                "check",
-                "--no-cache",
-                "--confidence",
-                "low",
-                "--format",
-                "json",
-                ".",
-            ],
-        );
+        let ran = crate::common::gomemfix(&dir, crate::common::EVERY_FINDING_AS_JSON);
         let findings: Vec<serde_json::Value> =
             serde_json::from_str(&ran.stdout).expect("JSON findings");
         for f in &findings {

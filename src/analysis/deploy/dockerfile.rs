@@ -168,30 +168,22 @@ impl Dockerfile {
         let Some(last) = self.stages.last() else {
             return false;
         };
-        let find = |k: &str| {
+        let words = |k: &str| {
             last.instructions
                 .iter()
                 .rev()
                 .find(|i| i.keyword == k)
                 .map(|i| exec_words(&i.args))
         };
-        let strip = |mut words: Vec<String>| {
-            while let Some(first) = words.first() {
-                let name = first.rsplit('/').next().unwrap_or(first);
-                if !INIT_WRAPPERS.contains(&name) {
-                    break;
-                }
-                words.remove(0);
-                while words.first().is_some_and(|w| w.starts_with('-')) {
-                    words.remove(0);
-                }
-            }
-            words
-        };
-        if find("ENTRYPOINT").is_some_and(|e| !strip(e).is_empty()) {
+        // An ENTRYPOINT that names a program (not an init wrapper waiting
+        // for one, `tini --`) takes the arguments instead.
+        if words("ENTRYPOINT").is_some_and(|e| !super::command::of_exec(&e).runs_args) {
             return false;
         }
-        find("CMD").is_some_and(|c| strip(c).len() == 1)
+        words("CMD").is_some_and(|c| {
+            let p = super::command::of_exec(&c);
+            p.run.len() == 1 && p.args.is_empty() && !p.runs_args && !p.args_are_script
+        })
     }
 
     /// True when the file's name says the image is for tests, CI, development
@@ -1307,9 +1299,6 @@ fn make_builds(
 }
 
 /// The words of an exec-form (`["/app", "-x"]`) or shell-form argument list.
-/// Init processes that run the image's program as their child.
-const INIT_WRAPPERS: &[&str] = &["tini", "tini-static", "dumb-init", "catatonit"];
-
 fn exec_words(args: &str) -> Vec<String> {
     let t = args.trim();
     if let Some(inner) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {

@@ -650,10 +650,15 @@ pub fn listens(files: &Files, dir: &Path, module_root: &Path, module_path: &str)
 }
 
 /// True when the main package in `dir` is a program of subcommands (a
-/// `Commands:` list, `AddCommand(`, `Subcommands:`) whose own root command
-/// does nothing that listens or waits: run with no argument it prints its
-/// usage and exits. `listens` may still find a listener, in a subcommand.
-pub fn root_runs_nothing(files: &Files, dir: &Path, module_root: &Path, module_path: &str) -> bool {
+/// `Commands:` list, `AddCommand(`, `Subcommands:`) and nothing `main` runs
+/// without one listens: its root command's own action does not, whatever a
+/// subcommand's does (`listens` may find that one).
+pub fn root_command_listens_not(
+    files: &Files,
+    dir: &Path,
+    module_root: &Path,
+    module_path: &str,
+) -> bool {
     let subcommands = package_files(files, dir).iter().any(|f| {
         code_lines(&f.text).any(|l| {
             let t = l.trim();
@@ -662,9 +667,7 @@ pub fn root_runs_nothing(files: &Files, dir: &Path, module_root: &Path, module_p
                 || t.contains(".AddCommand(")
         })
     });
-    subcommands
-        && listens_from_main(files, dir, module_root, module_path).is_none()
-        && runs_until_stopped(files, dir).is_none()
+    subcommands && listens_from_main(files, dir, module_root, module_path).is_none()
 }
 
 /// Where what `main` runs listens: a module package's function it calls

@@ -347,7 +347,7 @@ fn chart_containers(
                                 && non_sidecars.len() == 1
                                 && std::ptr::eq(*non_sidecars[0], *c)
                                 && sole_container_of_named_chart(
-                                    files, main, &name, masked, c, &values,
+                                    files, main, &bins, &name, masked, c, &values,
                                 ))
                     }
                 };
@@ -598,13 +598,13 @@ fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> 
 fn sole_container_of_named_chart(
     files: &Files,
     main: &MainPackage,
+    bins: &[String],
     chart: &str,
     masked: &Masked,
     c: &Container,
     values: &Value,
 ) -> bool {
-    let bins = bins(main);
-    if !bins.iter().any(|b| b == chart) || commands(masked, c, &bins) == Some(false) {
+    if !bins.iter().any(|b| b == chart) || commands(masked, c, bins) == Some(false) {
         return false;
     }
     let mut images = values_images(masked, c, values);

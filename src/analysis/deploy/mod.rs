@@ -313,7 +313,7 @@ pub struct Evidence {
     /// termination signal): it runs until stopped.
     pub runs_until_stopped: Option<gocode::Site>,
     /// The program is made of subcommands and its root command runs nothing
-    /// that listens or waits (`gocode::root_runs_nothing`): an image that
+    /// that listens (`gocode::root_command_listens_not`) or waits: an image that
     /// runs it with no argument prints its usage.
     pub root_runs_nothing: bool,
     /// `envFrom` ConfigMaps of a tied container that no file read defines:
@@ -481,8 +481,15 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     {
         ev.listens = gocode::listens(files, &main.dir, &main.module_root, module_path_of(main));
         ev.runs_until_stopped = gocode::runs_until_stopped(files, &main.dir);
-        ev.root_runs_nothing = ev.dockerfiles.iter().any(|d| d.runs_without_arguments())
-            && gocode::root_runs_nothing(files, &main.dir, &main.module_root, module_path_of(main));
+        // Neither listening nor waiting to be stopped (`runs_until_stopped`).
+        ev.root_runs_nothing = ev.runs_until_stopped.is_none()
+            && ev.dockerfiles.iter().any(|d| d.runs_without_arguments())
+            && gocode::root_command_listens_not(
+                files,
+                &main.dir,
+                &main.module_root,
+                module_path_of(main),
+            );
     }
     let all_maps: Vec<&str> = manifests
         .iter()
