@@ -709,9 +709,7 @@ pub fn mask(text: &str) -> Masked {
     let mut i = 0;
     while i < text.len() {
         if text[i..].starts_with("{{") {
-            let end = text[i + 2..]
-                .find("}}")
-                .map_or(text.len(), |e| i + 2 + e + 2);
+            let end = action_end(text, i + 2);
             let action = &text[i..end];
             line_no += action.matches('\n').count();
             // A control action writes nothing: in a flow list split by one
@@ -770,6 +768,28 @@ pub fn mask(text: &str) -> Masked {
         lines,
         actions,
     }
+}
+
+/// The end of the action whose text starts at `from` (just past `{{`): past
+/// the first `}}` outside its string literals (`{{ tpl "{{ .Values.x }}" . }}`
+/// holds one in a string), or the end of the text.
+fn action_end(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut k = from;
+    while k < bytes.len() {
+        let b = bytes[k];
+        match quote {
+            Some(b'"') if b == b'\\' => k += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'`' => quote = Some(b),
+            None if bytes[k..].starts_with(b"}}") => return k + 2,
+            None => {}
+        }
+        k += 1;
+    }
+    text.len()
 }
 
 /// A list item that is only actions (`- {{ toYaml $c | nindent 10 }}`) may
@@ -1281,6 +1301,12 @@ spec:
             m.text
         );
         assert_eq!(parsed.containers.len(), 1, "{}", m.text);
+    }
+
+    #[test]
+    fn an_action_holding_braces_in_a_string_is_one_action() {
+        let m = mask("a: 1\n{{- if tpl \"{{ .Values.affinity }}\" . | contains \"terms\" }}\nb: 2\n{{- end }}\n");
+        assert_eq!(m.text, "a: 1\nb: 2\n");
     }
 
     #[test]
