@@ -22,6 +22,7 @@ use crate::analysis::deploy::{self, gocode, quantity, Evidence, MainPackage};
 use crate::analysis::std_deps;
 use crate::finding::{Edit, FileEdit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
+use crate::gomod::GoVersion;
 use crate::imports::{choose_name, line_end, ImportRequest};
 use crate::outcome::{FixPlan, Grounds, Outcome};
 
@@ -115,6 +116,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(mut grounds) = grade(files, &ev, handler) else {
         return Outcome::Silent;
     };
+    let old_go = go_without_limits(&ev);
+    if let Some(item) = old_go.clone() {
+        grounds.confidence = Some(crate::finding::Confidence::Low);
+        grounds.push(item);
+    }
     if let Some(folder) = test_app {
         grounds.confidence = Some(crate::finding::Confidence::Low);
         grounds.push(file.evidence(
@@ -124,7 +130,50 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             ),
         ));
     }
+    if old_go.is_some() {
+        // Neither edit would do anything on that Go (SetMemoryLimit would not
+        // even compile).
+        let (major, minor) = (FIRST_GO_WITH_LIMITS.major, FIRST_GO_WITH_LIMITS.minor);
+        return Outcome::report_only(Some(format!(
+            "no automatic fix: the Go that builds it has no memory limit; upgrade to Go {major}.{minor} or later first"
+        )))
+        .graded(grounds);
+    }
     run_graded(file, m, &ev, &main, &root, &siblings).graded(grounds)
+}
+
+/// Go learnt memory limits in 1.19 (`GOMEMLIMIT`, `debug.SetMemoryLimit`).
+const FIRST_GO_WITH_LIMITS: GoVersion = GoVersion::new(1, 19);
+
+/// Evidence that the program is built with a Go that has no memory limit to
+/// set: every Go image its Dockerfiles build with names a release older than
+/// 1.19 (`FROM golang:1.14`). An image that floats (`golang:alpine`) or none
+/// at all says nothing: `go.mod`'s `go` line is the oldest Go the module
+/// accepts, not the one that builds it. The finding cannot be acted on before
+/// Go is upgraded (lowers it).
+fn go_without_limits(ev: &Evidence) -> Option<crate::finding::Evidence> {
+    let images: Vec<(&deploy::dockerfile::Dockerfile, usize, Option<GoVersion>)> = ev
+        .dockerfiles
+        .iter()
+        .flat_map(|d| {
+            d.go_images()
+                .into_iter()
+                .map(move |(off, v)| (&**d, off, v))
+        })
+        .collect();
+    if images.is_empty() || images.iter().any(|(_, _, v)| v.is_none()) {
+        return None;
+    }
+    let (d, off, version) = images.into_iter().max_by_key(|(_, _, v)| *v)?;
+    let version = version?;
+    (version < FIRST_GO_WITH_LIMITS).then(|| crate::finding::Evidence {
+        path: d.path.clone(),
+        line: d.line_of(off),
+        what: format!(
+            "its image is built with Go {}.{}, which has no memory limit to set (GOMEMLIMIT and debug.SetMemoryLimit came in Go 1.19): Go must be upgraded first (lowers confidence)",
+            version.major, version.minor
+        ),
+    })
 }
 
 /// The confidence of a finding, and its evidence; None when there is too
@@ -379,7 +428,7 @@ fn run_graded(
     let ev = ev.clone();
     let siblings = siblings.to_vec();
     let note = describe(&ev, &shown);
-    let charts = deploy::helm::chart_fixes(files, main);
+    let charts = deploy::helm::chart_fixes(files, main, ev.builds_image());
     if let Some(outcome) = kubernetes_fix(file, main, &ev, &charts, &note, &shown) {
         return outcome;
     }

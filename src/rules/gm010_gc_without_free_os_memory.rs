@@ -303,6 +303,9 @@ fn dropped_before<'r>(
     if let Some(swap) = closed_and_replaced(func, limit) {
         return Some(swap);
     }
+    if let Some(each) = elements_dropped(func, limit) {
+        return Some(each);
+    }
     // `clear(m)` lets go of everything the map or slice held.
     let cleared = func
         .dfs()
@@ -322,6 +325,31 @@ fn dropped_before<'r>(
         cleared,
         format!("`{what}` is emptied with clear() before the collection, letting its contents go"),
     ))
+}
+
+/// `for i := range xs { ...; xs[i] = nil }` before the collection: each
+/// element of the ranged slice let go in turn, the contents dropped as
+/// `clear(xs)` would. The last such store, and what it drops.
+fn elements_dropped<'r>(func: &GoNode<'r>, limit: usize) -> Option<(GoNode<'r>, String)> {
+    func.dfs()
+        .filter(|n| n.range().end <= limit && n.kind() == "for_statement")
+        .filter_map(|lp| {
+            let clause = lp.children().find(|c| c.kind() == "range_clause")?;
+            let index = clause.field("left")?.named_children().next()?;
+            let ranged = exprs::squash(&clause.field("right")?.text());
+            let wanted = format!("{ranged}[{}]", index.text());
+            let store = lp.field("body")?.dfs().find(|n| {
+                n.kind() == "assignment_statement"
+                    && n.field("left")
+                        .is_some_and(|l| exprs::squash(&l.text()) == wanted)
+                    && n.field("right").is_some_and(|r| r.text().trim() == "nil")
+            })?;
+            Some((
+                store,
+                format!("each element of `{ranged}` is set to nil before the collection, letting its contents go"),
+            ))
+        })
+        .last()
 }
 
 /// A call with no arguments standing as a statement before the collection,
@@ -715,7 +743,12 @@ fn says_release(file: &GoFile, call: &GoNode, func: &GoNode) -> Option<(usize, S
                     )
                 })
             } else {
-                RELEASE_WORDS.iter().find(|w| text.contains(*w)).map(|w| {
+                let said = RELEASE_WORDS
+                    .iter()
+                    .find(|w| text.contains(*w))
+                    .map(|w| w.to_string())
+                    .or_else(|| hands_back(&text));
+                said.map(|w| {
                     (
                         offset,
                         format!(
@@ -724,6 +757,40 @@ fn says_release(file: &GoFile, call: &GoNode, func: &GoNode) -> Option<(usize, S
                     )
                 })
             }
+        })
+}
+
+/// A sentence of a comment that says memory is handed back in other words
+/// than `RELEASE_WORDS` ("give the pages back", "the memory is handed back"):
+/// a verb of giving, the word `back`, and memory, pages or heap, in one
+/// sentence. The sentence, trimmed.
+fn hands_back(comment: &str) -> Option<String> {
+    const GIVING: &[&str] = &[
+        "give",
+        "gives",
+        "giving",
+        "hand",
+        "hands",
+        "handed",
+        "return",
+        "returns",
+        "returned",
+        "returning",
+        "release",
+        "released",
+        "releases",
+    ];
+    const MEMORY: &[&str] = &["memory", "pages", "page", "heap", "ram"];
+    comment
+        .replace("//", " ")
+        .split(['.', ';', ':', '!', '?'])
+        .find_map(|sentence| {
+            let words: Vec<&str> = sentence
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            let has = |set: &[&str]| words.iter().any(|w| set.contains(w));
+            (has(GIVING) && words.contains(&"back") && has(MEMORY)).then(|| words.join(" "))
         })
 }
 
@@ -744,6 +811,7 @@ fn under_testdata(file: &GoFile) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::hands_back;
     use crate::engine::Engine;
     use crate::finding::Confidence;
     use std::path::Path;
@@ -758,6 +826,14 @@ mod tests {
             .filter(|f| f.rule == "GM010")
             .map(|f| f.confidence)
             .collect()
+    }
+
+    #[test]
+    fn a_comment_that_hands_memory_back_in_its_own_words_says_release() {
+        assert!(hands_back("// give the pages back; the limit is tight").is_some());
+        assert!(hands_back("// once applied, the memory is handed back to the kernel.").is_some());
+        assert!(hands_back("// hand the connection back to the pool").is_none());
+        assert!(hands_back("// return early. the heap is fine; back off").is_none());
     }
 
     #[test]

@@ -206,6 +206,10 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
 /// variable that no build model expands (`etcd-${VERSION}` is `etcd`, and
 /// goreleaser's `proxy-{{.Os}}-{{.Arch}}` is `proxy`).
 fn binary_name(output: &str) -> Option<String> {
+    // `go build -o /dev/null ./...` checks that it compiles, naming nothing.
+    if output.trim() == "/dev/null" {
+        return None;
+    }
     let base = output.trim_end_matches('/').rsplit('/').next()?;
     let base = base.split('$').next().unwrap_or("");
     let base = base.split("{{").next().unwrap_or("");

@@ -83,6 +83,10 @@ fn head(words: &[String]) -> Head {
                     script |= !f.starts_with("--") && f.contains('c');
                     i += 1;
                 }
+                // `sh -c -- 'script'`: the script follows the end of options.
+                if words.get(i).is_some_and(|w| w == "--") {
+                    i += 1;
+                }
                 if script {
                     return match words.get(i) {
                         Some(s) => Head::Script(s.clone()),
@@ -703,6 +707,8 @@ mod tests {
         let p = of_exec(&w(&["sh", "-c", "exec /usr/bin/api --port 80"]));
         assert_eq!(p.run, ["/usr/bin/api"]);
         assert!(of_exec(&w(&["/bin/sh", "-c"])).args_are_script);
+        let p = of_exec(&w(&["sh", "-c", "--", "exec /install-cni --watch"]));
+        assert_eq!(p.run, ["/install-cni"]);
         let p = of_exec(&w(&[
             "/bin/sh",
             "-ecx",

@@ -91,6 +91,42 @@ impl Dockerfile {
         }
     }
 
+    /// The Go images the stages build with, each with the offset of its
+    /// `FROM` and the Go release its tag names (`golang:1.14.14`,
+    /// `docker.io/library/golang:1.22-alpine`): None for a tag that names
+    /// none (`golang:alpine`, `golang:1`, `golang:${GO_VERSION}`: the newest
+    /// release, or one the build chooses).
+    pub fn go_images(&self) -> Vec<(usize, Option<crate::gomod::GoVersion>)> {
+        self.stages
+            .iter()
+            .filter_map(|s| s.instructions.first())
+            .filter_map(|from| {
+                let image = from
+                    .args
+                    .split_whitespace()
+                    .find(|w| !w.starts_with("--"))?;
+                let image = image.split('@').next().unwrap_or(image);
+                let (repo, tag) = match image.rsplit_once(':') {
+                    Some((r, t)) if !t.contains('/') => (r, t),
+                    _ => (image, ""),
+                };
+                if repo.rsplit('/').next() != Some("golang") {
+                    return None;
+                }
+                // A release is `major.minor`; `1` alone floats with the newest.
+                let version = tag
+                    .split_once('.')
+                    .filter(|(major, minor)| {
+                        !major.is_empty()
+                            && major.bytes().all(|b| b.is_ascii_digit())
+                            && minor.starts_with(|c: char| c.is_ascii_digit())
+                    })
+                    .and_then(|_| crate::gomod::GoVersion::parse(tag));
+                Some((from.line_start, version))
+            })
+            .collect()
+    }
+
     /// True when an instruction (not a comment) mentions `GOMEMLIMIT`.
     pub fn sets_gomemlimit(&self) -> bool {
         self.stages
@@ -515,6 +551,25 @@ impl Dockerfile {
                 });
             }
             stage_dirs.push((stage.name.clone(), cwd));
+        }
+        out
+    }
+
+    /// The base names of the programs the image's `ENTRYPOINT` and `CMD` run
+    /// (see `run_programs`).
+    pub fn run_program_names(
+        &self,
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Vec<String> {
+        let steps = self.steps();
+        let copies = copies(&steps);
+        let mut out: Vec<String> = vec![];
+        for (p, _) in self.run_programs(&steps, &copies, contexts, read) {
+            let name = base_name(&p);
+            if !name.is_empty() && !name.contains('$') && !out.contains(&name) {
+                out.push(name);
+            }
         }
         out
     }

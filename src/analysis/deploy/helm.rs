@@ -44,7 +44,8 @@ pub enum ChartFix {
 /// How a chart ties to a binary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChartTie {
-    /// Its `name` or an image repository of its values names the binary.
+    /// Its `name`, an image repository of its values, or the image a
+    /// workload container runs names the binary.
     Named,
     /// A container of its workload templates runs it by `command`.
     Commanded,
@@ -131,26 +132,42 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
         return None;
     }
     let bins = bins(main);
+    let values = values_of(files, chart);
     let mut repos = vec![];
-    image_repositories(&values_of(files, chart), &mut repos);
+    image_repositories(&values, &mut repos);
     let named = chart_name(files, chart)
         .is_some_and(|n| bins.iter().any(|b| mentions(&n.to_ascii_lowercase(), b)))
         || repos.iter().any(|r| names_bin(r, &bins));
     if named {
         return Some(ChartTie::Named);
     }
-    let commanded = workload_templates(files, chart, EDITED_KINDS)
-        .iter()
-        .any(|(path, _)| {
-            parsed_template(files, path)
-                .as_ref()
-                .as_ref()
-                .is_some_and(|(masked, m)| {
-                    m.containers
-                        .iter()
-                        .any(|c| commands(masked, c, &bins) == Some(true))
-                })
-        });
+    // A container of a workload template that runs the binary by its
+    // `command`, or whose image, as written or as the values give it
+    // (`{{ .Values.basic.controller_image_name }}`), is named for it.
+    let (mut imaged, mut commanded) = (false, false);
+    for (path, _) in workload_templates(files, chart, EDITED_KINDS) {
+        let parsed = parsed_template(files, &path);
+        let Some((masked, m)) = parsed.as_ref() else {
+            continue;
+        };
+        for c in &m.containers {
+            match commands(masked, c, &bins) {
+                Some(true) => commanded = true,
+                Some(false) => {}
+                None => {
+                    let literal = masked.literal(&c.image);
+                    let literal = literal.trim_matches('"');
+                    imaged |= (image_name(literal).len() > 1 && names_bin(literal, &bins))
+                        || values_images(masked, c, &values)
+                            .iter()
+                            .any(|r| names_bin(r, &bins));
+                }
+            }
+        }
+    }
+    if imaged {
+        return Some(ChartTie::Named);
+    }
     if commanded {
         return Some(ChartTie::Commanded);
     }
@@ -268,6 +285,7 @@ fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>
 fn chart_containers(
     files: &Files,
     main: &MainPackage,
+    builds_image: bool,
 ) -> Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Container)>)> {
     let index = super::repo_index(files, &main.repo_root);
     let bins = bins(main);
@@ -342,7 +360,7 @@ fn chart_containers(
                     }
                     ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
                     ChartTie::Named => {
-                        container_runs(masked, c, &bins, &name, &values)
+                        container_runs(masked, c, &bins, &name, &values, builds_image)
                             || (one_image
                                 && non_sidecars.len() == 1
                                 && std::ptr::eq(*non_sidecars[0], *c)
@@ -364,6 +382,34 @@ fn chart_containers(
     out
 }
 
+/// The workload templates of each chart that runs `main` (chart folder,
+/// template), each with whether the container there that runs it sets
+/// `GOMEMLIMIT` in its own `env`, under an `{{ if }}` or not: an opt-in the
+/// chart ships is the project's way to set it.
+pub(super) fn tied_container_limits(
+    files: &Files,
+    main: &MainPackage,
+    builds_image: bool,
+) -> Vec<(PathBuf, PathBuf, bool)> {
+    chart_containers(files, main, builds_image)
+        .into_iter()
+        .flat_map(|(chart, _, found)| {
+            found
+                .into_iter()
+                .map(move |(path, _, _, c)| (chart.dir.clone(), path, c.sets_gomemlimit))
+        })
+        .collect()
+}
+
+/// True when a container of the chart template at `path` sets `GOMEMLIMIT`
+/// in its own `env`: the variable there is that container's.
+pub(super) fn container_sets_limit(files: &Files, path: &Path) -> bool {
+    parsed_template(files, path)
+        .as_ref()
+        .as_ref()
+        .is_some_and(|(_, m)| m.containers.iter().any(|c| c.sets_gomemlimit))
+}
+
 /// True when the YAML document of `text` holding `offset` is a Helm hook
 /// (its `helm.sh/hook` annotation).
 fn is_hook(text: &str, offset: usize) -> bool {
@@ -380,9 +426,13 @@ fn is_hook(text: &str, offset: usize) -> bool {
 /// by positive evidence: its name or values image repository names the
 /// binary, or a container's `command` runs it (not as the one chart and one
 /// service, which says nothing of what the image holds).
-pub fn chart_workloads(files: &Files, main: &MainPackage) -> Vec<super::gocode::Site> {
+pub fn chart_workloads(
+    files: &Files,
+    main: &MainPackage,
+    builds_image: bool,
+) -> Vec<super::gocode::Site> {
     let mut out = vec![];
-    for (chart, tie, found) in chart_containers(files, main) {
+    for (chart, tie, found) in chart_containers(files, main, builds_image) {
         if tie == ChartTie::OnlyOne {
             continue;
         }
@@ -417,19 +467,21 @@ pub fn chart_workloads(files: &Files, main: &MainPackage) -> Vec<super::gocode::
 /// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
 /// repository's charts that run `main`'s binary (not those in a test or
 /// example folder).
-pub fn chart_fixes(files: &Files, main: &MainPackage) -> Vec<ChartFix> {
+pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec<ChartFix> {
     let mut out = vec![];
-    for (chart, _, found) in chart_containers(files, main) {
+    for (chart, _, found) in chart_containers(files, main, builds_image) {
         let values = values_of(files, &chart);
         if found.is_empty() {
             continue;
         }
         let templates_dir = chart.dir.join("templates");
-        if let Some(f) = chart
-            .sets_limit
-            .iter()
-            .find(|f| f.starts_with(&templates_dir))
-        {
+        // A template that sets it for another container's env says nothing
+        // of this one's (`limit_set_elsewhere` read it so); one that sets it
+        // otherwise (a helper, an include) may apply here.
+        if let Some(f) = chart.sets_limit.iter().find(|f| {
+            f.starts_with(&templates_dir)
+                && (found.iter().any(|(t, ..)| t == *f) || !container_sets_limit(files, f))
+        }) {
             out.push(ChartFix::Skip {
                 path: f.clone(),
                 why: "its templates already mention GOMEMLIMIT".into(),
@@ -538,6 +590,7 @@ fn container_runs(
     bins: &[String],
     chart: &str,
     values: &Value,
+    builds_image: bool,
 ) -> bool {
     if let Some(runs) = commands(masked, c, bins) {
         return runs;
@@ -547,16 +600,27 @@ fn container_runs(
     {
         return true;
     }
+    // The image's own name, when the template writes it, says what runs;
+    // values before it are a registry (`{{ .Values.registry }}/front:...`).
+    if let Some(name) = super::literal_image_name(&masked.unmask(&c.image)) {
+        let name = name.to_ascii_lowercase();
+        return names_bin(&name, bins)
+            || (!is_sidecar(&name) && bins.iter().any(|b| mentions(&name, b)));
+    }
     let repos = values_images(masked, c, values);
     if !repos.is_empty() {
         return repos.iter().any(|r| names_bin(r, bins));
     }
+    // Its name, when nothing else says: the binary's very name, or a name
+    // holding it as a part (`loki-write`) when the repository builds an image
+    // of the binary (else `kubeshark-front` runs an image built elsewhere).
     let name = masked.unmask(&c.name);
-    let named = bins
-        .iter()
-        .any(|b| mentions(&masked.literal(&c.name).to_ascii_lowercase(), b));
+    let literal = masked.literal(&c.name).to_ascii_lowercase();
+    let exact = bins.iter().any(|b| dockerfile::names_binary(&literal, b))
+        || (name.trim() == "{{ .Chart.Name }}" && bins.iter().any(|b| b == chart));
+    let named = bins.iter().any(|b| mentions(&literal, b));
     let chart_named = name.contains(".Chart.Name") && bins.iter().any(|b| mentions(chart, b));
-    named || chart_named
+    exact || (builds_image && (named || chart_named))
 }
 
 /// The image repositories the values give container `c` (`image: {{

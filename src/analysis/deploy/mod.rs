@@ -323,6 +323,13 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// True when the repository builds an image of the package (a Dockerfile
+    /// that builds or runs it, a ko build): a manifest may then run it under
+    /// an image or container name of the project's choosing.
+    pub fn builds_image(&self) -> bool {
+        !self.dockerfiles.is_empty() || !self.ko_images.is_empty()
+    }
+
     /// True when something says the package runs as a service in a container
     /// with a memory limit the Go runtime should know: a Dockerfile that builds
     /// or runs it in an image that serves (a port, a health check, a volume) or
@@ -409,7 +416,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
         }
     }
     let mut ev = Evidence::default();
-    // What the Dockerfiles that build other packages name their binaries.
+    // What the Dockerfiles that build or run other packages name their binaries.
     let mut other_builds: Vec<String> = vec![];
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
         let mut contexts: Vec<PathBuf> = bake_context
@@ -430,13 +437,16 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                     ev.dockerfiles.push(d.clone());
                     ev.ties.push((Tie::Builds, Some(site)));
                 } else {
+                    // What it builds and what it runs are other programs.
                     other_builds.extend(d.build_outputs());
+                    other_builds
+                        .extend(d.run_program_names(&contexts, &|p| read_context_file(files, p)));
                 }
             }
         }
     }
     ev.ko_images = build::ko_images_for(files, &main.repo_root, &main.dir, &main.import_path);
-    ev.chart_workloads = helm::chart_workloads(files, main);
+    ev.chart_workloads = helm::chart_workloads(files, main, ev.builds_image());
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
     tie_containers(main, &manifests, &mut ev);
     ev.containers.retain(|t| {
@@ -524,7 +534,8 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             // /out/gate-controller`): a start script execs it by that name.
             let mut names = main.binaries.clone();
             names.extend(ev.dockerfiles.iter().flat_map(|d| d.build_outputs()));
-            limit_set_elsewhere(files, main, &names, &mut ev.limits_elsewhere)
+            let builds_image = ev.builds_image();
+            limit_set_elsewhere(files, main, &names, builds_image, &mut ev.limits_elsewhere)
         });
     // A ConfigMap defined nowhere on the path may set it: not known either way.
     for t in &ev.containers {
@@ -852,6 +863,7 @@ fn limit_set_elsewhere(
     files: &Files,
     main: &MainPackage,
     run_as: &[String],
+    builds_image: bool,
     not_applying: &mut Vec<gocode::Site>,
 ) -> Option<PathBuf> {
     let index = repo_index(files, &main.repo_root);
@@ -890,6 +902,15 @@ fn limit_set_elsewhere(
             return Some(f.clone());
         }
     }
+    // The chart containers that run the binary say it themselves.
+    let tied = if index.charts.iter().any(|c| !c.sets_limit.is_empty()) {
+        helm::tied_container_limits(files, main, builds_image)
+    } else {
+        vec![]
+    };
+    if let Some((_, template, _)) = tied.iter().find(|(_, _, sets)| *sets) {
+        return Some(template.clone());
+    }
     for chart in index.charts.iter().filter(|c| {
         !c.sets_limit.is_empty()
             && (c.names.iter().any(|n| mentions(n, bin)) || helm::runs(files, c, main))
@@ -898,6 +919,23 @@ fn limit_set_elsewhere(
             let Some(text) = files.read_to_string(f) else {
                 continue;
             };
+            // A template whose containers set it in their own env: it is
+            // theirs, and none of them runs the binary (`tied` says so).
+            let template = f.ancestors().any(|a| a.ends_with("templates"));
+            if tied.iter().any(|(_, t, _)| t == f)
+                || (template && helm::container_sets_limit(files, f))
+            {
+                let line = text
+                    .lines()
+                    .position(|l| l.contains("GOMEMLIMIT"))
+                    .map_or(1, |i| i + 1);
+                not_applying.push((
+                    f.clone(),
+                    line,
+                    "GOMEMLIMIT set for another container, not this binary's".to_string(),
+                ));
+                continue;
+            }
             match helm_limit_scope(&text, f, chart, main) {
                 HelmScope::Applies => return Some(f.clone()),
                 HelmScope::Other(line, what) => not_applying.push((f.clone(), line, what)),
@@ -1154,6 +1192,49 @@ pub fn mentions(text: &str, binary: &str) -> bool {
         .any(|word| word == binary || word.split(['-', '_', '.']).any(|part| part == binary))
 }
 
+/// The name an image reference writes itself: its last path segment without
+/// tag or digest, when no template action or variable writes any of it
+/// (`{{ .Values.registry }}/front:{{ .Values.tag }}` and `dexidp/dex:v2` give
+/// `front` and `dex`; `{{ .Values.image }}` and `acme/${NAME}:1` give none).
+pub fn literal_image_name(image: &str) -> Option<String> {
+    const ACTION: char = '\u{1}';
+    let mut text = String::new();
+    let mut rest = image.trim().trim_matches(['"', '\'']);
+    while let Some(i) = rest.find("{{") {
+        text.push_str(&rest[..i]);
+        text.push(ACTION);
+        rest = rest[i..].find("}}").map_or("", |j| &rest[i + j + 2..]);
+    }
+    text.push_str(rest);
+    let repo = text.split('@').next().unwrap_or("");
+    let segment = repo.rsplit('/').next().unwrap_or(repo);
+    let name = segment.split(':').next().unwrap_or(segment);
+    (!name.is_empty() && !name.contains([ACTION, '$', ' ', '{', '}'])).then(|| name.to_string())
+}
+
+/// A container tied to one of `bins` only because its name holds the binary's
+/// as a part (`kubeshark-front`), while its image is written with a name of
+/// its own that does not (`kubeshark/front`, `dexidp/dex`): that image's
+/// program runs there, under the project's name.
+fn named_in_part_only(c: &kubernetes::Container, bins: &[String]) -> bool {
+    image_named_otherwise(c, bins)
+        && bins
+            .iter()
+            .all(|b| !dockerfile::names_binary(&c.name, &b.to_ascii_lowercase()))
+}
+
+/// The container runs no `command` of its own and its image is written with a
+/// name that names none of `bins`.
+fn image_named_otherwise(c: &kubernetes::Container, bins: &[String]) -> bool {
+    let Some(image) = literal_image_name(&c.image) else {
+        return false;
+    };
+    c.programs.is_empty()
+        && bins
+            .iter()
+            .all(|b| !mentions(&image.to_ascii_lowercase(), &b.to_ascii_lowercase()))
+}
+
 /// The image's name without registry, path and tag (`ghcr.io/acme/orders:1.4`
 /// gives `orders`).
 fn image_name(image: &str) -> &str {
@@ -1185,7 +1266,8 @@ fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
     // Container and image names are lower case; a root package's binary takes
     // its module's case (`github.com/acme/Gatekeeper` builds `Gatekeeper`).
     bins.iter().map(|b| b.to_ascii_lowercase()).any(|bin| {
-        mentions(&c.name, &bin) || (!is_sidecar(&c.image) && mentions(image_name(&c.image), &bin))
+        mentions(&c.name, &bin)
+            || (!is_sidecar_of(&c.image, bins) && mentions(image_name(&c.image), &bin))
     })
 }
 
@@ -1211,7 +1293,7 @@ fn service_runs(s: &compose::Service, bins: &[String], entry_images: &[String]) 
     let entrypoint_known = s.image.as_ref().is_some_and(|i| entry_images.contains(i));
     let image_named = s.image.as_ref().is_some_and(|i| {
         (i.contains('/') || s.context.is_some())
-            && !is_sidecar(i)
+            && !is_sidecar_of(i, bins)
             && bins
                 .iter()
                 .any(|b| dockerfile::names_binary(image_name(i), &b.to_ascii_lowercase()))
@@ -1246,9 +1328,15 @@ fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage) -> bool {
 }
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    // A name in part ties a container whose image is named otherwise only
+    // when the repository builds an image of the binary (which its project
+    // may name as it likes).
+    let builds_image = ev.builds_image();
     let named = |c: &kubernetes::Container| {
         runs_own_ko_image(c, main)
-            || (!runs_other_ko_image(c, main) && container_named(c, &main.binaries))
+            || (!runs_other_ko_image(c, main)
+                && container_named(c, &main.binaries)
+                && (builds_image || !named_in_part_only(c, &main.binaries)))
     };
     // The workload's name ties its container unless that container's
     // `command` (or ko image reference) says what it runs (see `container_named`).
@@ -1257,6 +1345,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
         c.programs.is_empty()
             && !runs_other_ko_image(c, main)
             && main.binaries.iter().any(|bin| mentions(w, bin))
+            && (builds_image || !image_named_otherwise(c, &main.binaries))
     };
     let mut tied = vec![];
     // Workloads as (file, document), each with its containers' indices.
@@ -1290,7 +1379,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    !is_sidecar(&m.containers[i].image)
+                    !is_sidecar_of(&m.containers[i].image, &main.binaries)
                         && !runs_other_ko_image(&m.containers[i], main)
                 })
                 .collect();
@@ -1389,7 +1478,7 @@ fn tie_the_only_workload(
         .filter(|(m, i)| {
             let c = &m.containers[*i];
             !c.image.is_empty()
-                && !is_sidecar(&c.image)
+                && !is_sidecar_of(&c.image, &main.binaries)
                 && !runs_other_ko_image(c, main)
                 && !runs_other(c)
         })
@@ -1401,6 +1490,15 @@ fn tie_the_only_workload(
             named: false,
         });
     }
+}
+
+/// [`is_sidecar`], unless the image bears one of `bins`' very name: the
+/// project's own `acme/vault-k8s` is no `vault` sidecar.
+fn is_sidecar_of(image: &str, bins: &[String]) -> bool {
+    is_sidecar(image)
+        && !bins
+            .iter()
+            .any(|b| image_name(image).eq_ignore_ascii_case(b))
 }
 
 fn is_sidecar(image: &str) -> bool {
@@ -1553,6 +1651,15 @@ mod tests {
         assert!(is_sidecar("nginx:1.27-alpine"));
         assert!(is_sidecar("gcr.io/istio-release/proxyv2"));
         assert!(!is_sidecar("ghcr.io/acme/orders:1.4"));
+        assert!(is_sidecar("hashicorp/vault-k8s:1.7"));
+        assert!(!is_sidecar_of(
+            "hashicorp/vault-k8s:1.7",
+            &["vault-k8s".to_string()]
+        ));
+        assert!(is_sidecar_of(
+            "hashicorp/vault:1.17",
+            &["vault-k8s".to_string()]
+        ));
     }
 
     #[test]
