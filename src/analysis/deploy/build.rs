@@ -577,7 +577,7 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
         if l.trim().is_empty() || l.trim_start().starts_with('#') {
             continue;
         }
-        if assignment(l).is_some() {
+        if assignment(l).is_some() || is_conditional(l) {
             continue;
         }
         targets = match rule_head(l) {
@@ -598,6 +598,15 @@ fn makefile(text: &str, dir: &Path, root: &Path) -> (Vec<Build>, Vec<(PathBuf, O
     }
     out.dedup();
     (out, images)
+}
+
+/// A conditional directive (`ifeq ($(REPRO),1)`, `else`, `endif`): inside a
+/// rule it picks recipe lines, and the rule goes on past it.
+fn is_conditional(line: &str) -> bool {
+    matches!(
+        line.split_whitespace().next(),
+        Some("ifeq" | "ifneq" | "ifdef" | "ifndef" | "else" | "endif")
+    )
 }
 
 /// A Makefile's variables (`=`, `:=`, `?=`, `+=`), unexpanded.
@@ -724,7 +733,11 @@ fn recipes_by_target(lines: &[String]) -> BTreeMap<String, Vec<String>> {
             }
             continue;
         }
-        if l.trim().is_empty() || l.trim_start().starts_with('#') || assignment(l).is_some() {
+        if l.trim().is_empty()
+            || l.trim_start().starts_with('#')
+            || assignment(l).is_some()
+            || is_conditional(l)
+        {
             continue;
         }
         targets = rule_head(l)
@@ -854,6 +867,17 @@ fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
             Some(j) => {
                 let name = &after[1..j];
                 match vars.get(name) {
+                    // A command's output is not known: a bare reference
+                    // stands for a command with quotes of its own, which
+                    // would unbalance the recipe's (`$(shell go version |
+                    // awk '{print $$3}')`).
+                    Some(v)
+                        if !name.contains(' ')
+                            && v.trim_start().starts_with("$(shell ")
+                            && v.contains(['\'', '"']) =>
+                    {
+                        out.push_str("$(shell)")
+                    }
                     Some(v) if !name.contains(' ') => out.push_str(&expand(v, vars, depth + 1)),
                     // `$(if COND,THEN,ELSE)`: COND is empty when it names only
                     // variables nobody sets (`$(if $(GOBUILDTAGS),-tags ...)`).
@@ -1572,6 +1596,20 @@ mod tests {
             vec!["app-server"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn conditionals_inside_a_recipe_and_shell_values_keep_its_builds() {
+        let mk = "GO_VERSION := $(shell go version | awk '{print substr($$3, 3, 4)}')\n\
+            LDFLAGS := -X main.goVersion=${GO_VERSION}\n\
+            release:\n\
+            ifeq ($(REPRO),1)\n\
+            \tgo build -ldflags '$(LDFLAGS) -s' -o bin/gatekeeper ./cmd/gate\n\
+            else\n\
+            \tgo build -ldflags '$(LDFLAGS)' -o bin/gatekeeper ./cmd/gate\n\
+            endif\n";
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(names(&b, "/r/cmd/gate", "x/cmd/gate"), vec!["gatekeeper"]);
     }
 
     #[test]

@@ -80,6 +80,11 @@ pub fn test_app_folder(repo_rel_dir: &str) -> Option<String> {
                         | "testserver"
                         | "mockserver"
                         | "loadtest"
+                        | "webtest"
+                        | "perftest"
+                        | "stresstest"
+                        | "soaktest"
+                        | "apitest"
                         | "integrationtest"
                         | "integrationtests"
                         | "smoketest"
@@ -152,6 +157,7 @@ mod tests {
             "internal/mocks/registry",
             "cmd/fake-oidc",
             "hack/mockserver",
+            "pkg/cmd/webtest",
             "sidecar/cmd/demo-server",
             "cmd/example_consumer",
             "docs/tutorial/v1/images/guestbook",
