@@ -106,6 +106,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let ev = deploy::evidence_for(files, &main);
+    let mut main = main;
+    main.binaries.extend(ev.names_given.iter().cloned());
     if ev.library_build.is_some() || ev.limit_set_in.is_some() {
         return Outcome::Silent;
     }

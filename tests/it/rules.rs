@@ -324,6 +324,8 @@ cases! {
         gpurunner__cmd__runner__low_main,
         handedrun__cmd__keepctl__neg_main,
         handedrun__cmd__keepd__pos_main,
+        healthpair__cmd__operator__pos_main,
+        healthpair__cmd__probe__neg_main,
         helmscope__cmd__querier__pos_main,
         helmvalues__cmd__shipper__neg_main,
         helpcli__cmd__rulecheck__low_main,

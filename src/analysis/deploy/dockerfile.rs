@@ -284,6 +284,19 @@ impl Dockerfile {
         contexts: &[PathBuf],
         read: &dyn Fn(&Path) -> Option<String>,
     ) -> (Tie, Option<(usize, String)>) {
+        let (tie, site, _) = self.tie_names(pkg, contexts, read);
+        (tie, site)
+    }
+
+    /// [`Dockerfile::tie_site`], with the names this Dockerfile's own builds
+    /// give the package's binary (`go build -o /out/keeper ./cmd/operator`,
+    /// after the image's renames), whatever it runs.
+    pub fn tie_names(
+        &self,
+        pkg: &MainPackage,
+        contexts: &[PathBuf],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> (Tie, Option<(usize, String)>, Vec<String>) {
         let steps = self.steps();
         let copies = copies(&steps);
         let mut names = pkg.binaries.clone();
@@ -297,7 +310,7 @@ impl Dockerfile {
                 let m = target_match(t, &b.cwd, &copies, contexts, pkg);
                 if b.is_library() {
                     if m {
-                        return (Tie::Library, None);
+                        return (Tie::Library, None, vec![]);
                     }
                     continue;
                 }
@@ -337,6 +350,11 @@ impl Dockerfile {
         others.retain(|n| !n.is_empty() && n != "." && !names.contains(n));
         follow_renames(&mut names, &copies);
         follow_renames(&mut others, &copies);
+        let given: Vec<String> = names
+            .iter()
+            .filter(|n| !pkg.binaries.contains(n))
+            .cloned()
+            .collect();
         let run = self.run_programs(&steps, &copies, contexts, read);
         let runs = |list: &[String]| {
             run.iter()
@@ -351,12 +369,12 @@ impl Dockerfile {
                     format!("{} {words} runs it", s.ins.keyword),
                 )
             });
-            return (Tie::Runs, site);
+            return (Tie::Runs, site, given);
         }
         if built.is_none() || runs(&others).is_some() || written > 1 {
-            return (Tie::None, None);
+            return (Tie::None, None, given);
         }
-        (Tie::Builds, built)
+        (Tie::Builds, built, given)
     }
 
     /// The ports the image exposes, with the offset of their `EXPOSE`.

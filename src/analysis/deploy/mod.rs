@@ -287,6 +287,10 @@ impl TiedService {
 
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
+    /// Names the tied or untied Dockerfiles' own builds give the binary
+    /// beyond `MainPackage::binaries` (see `evidence_for`): the rule reads the
+    /// package by them too.
+    pub names_given: Vec<String>,
     pub dockerfiles: Vec<Arc<Dockerfile>>,
     /// For each of `dockerfiles`: how it ties to the package, and where (the
     /// offset of the instruction that runs or builds it, and what it says).
@@ -416,6 +420,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
         }
     }
     let mut ev = Evidence::default();
+    let mut names_given: Vec<String> = vec![];
     // What the Dockerfiles that build or run other packages name their binaries.
     let mut other_builds: Vec<String> = vec![];
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
@@ -425,7 +430,10 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             .map(|(_, c)| c.clone())
             .collect();
         contexts.extend(contexts_of(files, &d.path, main));
-        let (tie, site) = d.tie_site(main, &contexts, &|p| read_context_file(files, p));
+        let (tie, site, given) = d.tie_names(main, &contexts, &|p| read_context_file(files, p));
+        if tie != Tie::Library {
+            names_given.extend(given.iter().cloned());
+        }
         match tie {
             Tie::Library => ev.library_build = Some(d.path.clone()),
             Tie::Runs | Tie::Builds => {
@@ -437,14 +445,33 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                     ev.dockerfiles.push(d.clone());
                     ev.ties.push((Tie::Builds, Some(site)));
                 } else {
-                    // What it builds and what it runs are other programs.
-                    other_builds.extend(d.build_outputs());
+                    // What it builds and what it runs are other programs
+                    // (but for the names it gives this one).
+                    other_builds
+                        .extend(d.build_outputs().into_iter().filter(|o| !given.contains(o)));
                     other_builds
                         .extend(d.run_program_names(&contexts, &|p| read_context_file(files, p)));
                 }
             }
         }
     }
+    // The names the Dockerfiles' own builds give the binary (an image that
+    // builds it and a health check, running neither: `-o /out/keeper`) tie
+    // the manifests that run it by them, unless another package's build
+    // claims the name too.
+    names_given.retain(|n| !other_builds.contains(n));
+    names_given.sort();
+    names_given.dedup();
+    let widened;
+    let main = if names_given.is_empty() {
+        main
+    } else {
+        let mut m = main.clone();
+        m.binaries.extend(names_given.iter().cloned());
+        widened = m;
+        &widened
+    };
+    ev.names_given = names_given;
     ev.ko_images = build::ko_images_for(files, &main.repo_root, &main.dir, &main.import_path);
     ev.chart_workloads = helm::chart_workloads(files, main, ev.builds_image());
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
@@ -1398,6 +1425,11 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
         }));
     }
     drop_other_images(&mut tied, main);
+    // A kustomize patch (`manager_webhook_patch.yaml`: a container with no
+    // image) runs nothing of its own beside a container that names an image.
+    if tied.iter().any(|t| !t.container().image.is_empty()) {
+        tied.retain(|t| !t.container().image.is_empty());
+    }
     ev.containers = tied;
 }
 
