@@ -926,6 +926,7 @@ fn old_state_read(file: &GoFile, get: &GoNode) -> Option<OldRead> {
         _ => return None,
     };
     let func = scope::enclosing_function(get)?;
+    let receiver = pools::get_receiver(get)?;
     let from = stmt.range().end;
     let names = pools::aliases(&func, &name, from);
     let object = ObjectType::of(file, get, &func, &names, from);
@@ -963,7 +964,8 @@ fn old_state_read(file: &GoFile, get: &GoNode) -> Option<OldRead> {
                         || (p.range().start >= from
                             && p.parent().is_some_and(|d| d.kind() == "defer_statement"));
                     after
-                        && pools::method_call(p, "Put", 1).is_some()
+                        && pools::method_call(p, "Put", 1)
+                            .is_some_and(|r| same_pool(file, &r, &receiver))
                         && p.field("arguments").is_some_and(|a| {
                             a.named_children().any(|x| {
                                 let x = unparen(&x);
@@ -1092,10 +1094,13 @@ impl<'f, 'a, 'r> ObjectType<'f, 'a, 'r> {
         is_name.then_some(t)
     }
 
-    /// `*x` copies what the object holds: it is a pointer to a value that is
-    /// not a slice, array or map (whose header a pooled `*[]byte` is kept
-    /// for: `buf := (*bp)[:0]` reuses the memory, never the contents). A type
-    /// from another package is not read, so not claimed.
+    /// `*x` copies what the object holds: it points to a value the code
+    /// shows to carry plain data (a number, a string, a struct declared in
+    /// this package with such a field: `Cursor{After []byte; Count int}`).
+    /// A pointer to a slice, or to a struct of slices, buffers and pointers
+    /// only, is kept for its memory (`buf := (*bp)[:0]`, `*sw = *pooled`
+    /// taking over a buffer); a type parameter or a type of another package
+    /// may be either, so neither is claimed.
     fn deref_copies_contents(&self) -> bool {
         let Some(t) = self.asserted.as_deref().map(str::trim) else {
             return false;
@@ -1103,17 +1108,22 @@ impl<'f, 'a, 'r> ObjectType<'f, 'a, 'r> {
         let Some(pointee) = t.strip_prefix('*').map(str::trim) else {
             return false;
         };
-        let container =
-            |u: &str| u.starts_with('[') || u.starts_with("map[") || u.starts_with("chan");
-        if container(pointee) || pointee.contains('.') {
+        if is_plain_value_type(self.file, pointee) {
+            return true;
+        }
+        let name = crate::analysis::types::base_type_name(pointee);
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return false;
         }
-        match Resolver::new(self.file).underlying(pointee) {
-            Some(u) => !container(u.trim()),
-            // A type parameter or a type not declared here: a value, by what
-            // the code shows.
-            None => true,
-        }
+        let resolver = Resolver::new(self.file);
+        let Some(decl) = resolver.type_decl(&name) else {
+            return false;
+        };
+        decl.underlying.trim_start().starts_with("struct")
+            && decl
+                .fields
+                .iter()
+                .any(|(_, ty)| is_plain_value_type(self.file, ty))
     }
 
     /// The package's method `name` of this object's type, when this file

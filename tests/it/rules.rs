@@ -442,6 +442,7 @@ cases! {
         neg_ephemeral,
         neg_field_pool_from_call,
         neg_generic_recycler,
+        neg_generic_value_pool,
         neg_header_copy,
         neg_keyed_getter_helper,
         neg_lazy_init,
