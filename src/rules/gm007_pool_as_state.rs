@@ -139,25 +139,134 @@ fn put_from_outside<'r>(call: &GoNode<'r>) -> Option<GoNode<'r>> {
 }
 
 /// `arg` (the object of `put`) arrives from outside the pool: a parameter or
-/// receiver, a field, or the address of a parameter; not a Get's result.
+/// receiver, a field, the address of a parameter, or a local (or its address)
+/// holding such data ([`local_from_outside`]); not a Get's result.
 fn outside_value(put: &GoNode, arg: &GoNode) -> bool {
     let arg = unparen(arg);
     match arg.kind().as_ref() {
-        "identifier" => {
-            pools::get_binding(put, &arg.text()).is_none()
-                && decls::lookup(&arg, &arg.text())
-                    .is_some_and(|d| d.kind != decls::DeclKind::Local)
-        }
+        "identifier" => local_from_outside(put, &arg.text(), 0),
         "selector_expression" => true,
-        "unary_expression" if arg.text().starts_with('&') => {
-            arg.field("operand").map(|o| unparen(&o)).is_some_and(|o| {
-                o.kind() == "identifier"
-                    && decls::lookup(&o, &o.text())
-                        .is_some_and(|d| d.kind != decls::DeclKind::Local)
-            })
+        "unary_expression" if arg.text().starts_with('&') => arg
+            .field("operand")
+            .map(|o| unparen(&o))
+            .is_some_and(|o| o.kind() == "identifier" && local_from_outside(put, &o.text(), 0)),
+        _ => false,
+    }
+}
+
+/// The variable `name`, seen at `at`, holds data from outside the pool: it is
+/// a parameter or receiver, or a local whose last value before `at` is a copy
+/// of one (`pos := it.cur`, `v := *p`), an element ranged over one (`for _, r
+/// := range rt.routes`), or a literal carrying data (`m := mark{q: q}`). A
+/// local taken from a Get, or made fresh (`make`, `new(T)`, `&T{}`), is the
+/// pool's own scratch space.
+fn local_from_outside(at: &GoNode, name: &str, depth: usize) -> bool {
+    let Some(d) = decls::lookup(at, name) else {
+        return false;
+    };
+    if pools::get_binding(at, name).is_some() {
+        return false;
+    }
+    if d.kind != decls::DeclKind::Local {
+        return true;
+    }
+    if depth > 3 {
+        return false;
+    }
+    let Some(func) = scope::enclosing_function(at) else {
+        return false;
+    };
+    let pos = at.range().start;
+    // The last value the variable got before `at`, in source order.
+    let mut last: Option<GoNode> = None;
+    for n in func.dfs() {
+        if n.range().start >= pos {
+            break;
+        }
+        if let Some(v) = pools::assigned_value(&n, name) {
+            last = Some(v);
+        } else if let Some(v) = ranged_element(&n, name) {
+            last = Some(v);
+        }
+    }
+    let Some(value) = last else {
+        return false;
+    };
+    expr_from_outside(&value, depth)
+}
+
+/// For `for _, name := range xs` (two names, `name` the second), `xs`: `name`
+/// is an element of it.
+fn ranged_element<'r>(n: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
+    if n.kind() != "range_clause" {
+        return None;
+    }
+    let lefts: Vec<GoNode> = n
+        .field("left")?
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    (lefts.len() == 2 && lefts[1].kind() == "identifier" && lefts[1].text() == name)
+        .then(|| n.field("right"))
+        .flatten()
+}
+
+/// An expression whose value is data from outside the pool (see
+/// [`local_from_outside`]): rooted at a parameter, a receiver or such a
+/// local, or a literal carrying data.
+fn expr_from_outside(value: &GoNode, depth: usize) -> bool {
+    let v = unparen(value);
+    match v.kind().as_ref() {
+        "composite_literal" => literal_carries_data(&v),
+        "unary_expression" if v.text().starts_with('&') => v
+            .field("operand")
+            .map(|o| unparen(&o))
+            .is_some_and(|o| match o.kind().as_ref() {
+                "composite_literal" => literal_carries_data(&o),
+                _ => expr_from_outside(&o, depth),
+            }),
+        "identifier"
+        | "selector_expression"
+        | "index_expression"
+        | "unary_expression"
+        | "type_assertion_expression" => {
+            // `*x` copies a value; `-x`, `!x` compute plain numbers, never objects.
+            if v.kind() == "unary_expression" && !v.text().starts_with('*') {
+                return false;
+            }
+            if v.kind() == "identifier" && matches!(v.text().as_ref(), "nil" | "true" | "false") {
+                return false;
+            }
+            match pools::root_ident(&v) {
+                Some(root) => local_from_outside(&v, &root, depth + 1),
+                None => false,
+            }
         }
         _ => false,
     }
+}
+
+/// A composite literal with at least one element taken from a variable
+/// (`mark{q: q, off: n}`), not only constants: it carries the caller's data.
+fn literal_carries_data(lit: &GoNode) -> bool {
+    lit.field("body").is_some_and(|b| {
+        b.named_children()
+            .filter(|c| c.kind() != "comment")
+            .any(|el| {
+                let v = if el.kind() == "keyed_element" {
+                    el.field("value")
+                } else {
+                    Some(el.clone())
+                };
+                v.and_then(|v| pools::first_named(&v).or(Some(v)))
+                    .is_some_and(|v| {
+                        matches!(
+                            unparen(&v).kind().as_ref(),
+                            "identifier" | "selector_expression" | "index_expression"
+                        ) && !matches!(unparen(&v).text().as_ref(), "nil" | "true" | "false")
+                    })
+            })
+    })
 }
 
 fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Option<Why> {
@@ -203,7 +312,7 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         }
         return Some(w);
     }
-    if let Some(w) = reads_old_state(get) {
+    if let Some(w) = reads_old_state(file, get, receiver) {
         return Some(w);
     }
     // A comment alone is no evidence of the harm: it only says what the code expects.
@@ -758,10 +867,52 @@ fn nil_checked_after(at: &GoNode, name: &str) -> bool {
     checked
 }
 
+/// An object fresh from a Get read for what an earlier user left in it.
+struct OldRead {
+    /// The variable holding it.
+    name: String,
+    /// The read, as written.
+    what: String,
+    at: usize,
+    /// A `Put` of the same object after the read (or deferred): the object
+    /// goes back carrying this caller's state, for the next Get to read;
+    /// and whether it is deferred.
+    put_back: Option<(usize, bool)>,
+}
+
 /// The object just taken from the pool is read for what an earlier user left in it
-/// (`s.count++`, `s.total += n`, `if e.key == key`, `return s.last`) before anything
-/// resets or overwrites it.
-fn reads_old_state(get: &GoNode) -> Option<Why> {
+/// (`s.count++`, `s.total += n`, `if e.key == key`, `return s.last`, a copy of
+/// the whole of it, `*p`, or a method that only reads it and compares it with
+/// the caller's key) before anything resets or overwrites it.
+fn old_state_read(file: &GoFile, get: &GoNode) -> Option<OldRead> {
+    // `return *p.Get().(*T)`: copied out as it comes.
+    if let Some(deref) = get
+        .ancestors()
+        .take_while(|a| {
+            matches!(
+                a.kind().as_ref(),
+                "parenthesized_expression" | "type_assertion_expression" | "unary_expression"
+            )
+        })
+        .find(|a| a.kind() == "unary_expression")
+    {
+        let operand = deref.field("operand").map(|o| unparen(&o))?;
+        let copies = deref.text().starts_with('*')
+            && operand.kind() == "type_assertion_expression"
+            && (ObjectType {
+                asserted: operand.field("type").map(|t| t.text().to_string()),
+                file,
+                at: get.clone(),
+            })
+            .deref_copies_contents()
+            && deref_as_value(&deref);
+        return copies.then(|| OldRead {
+            name: exprs::first_line(&get.text()),
+            what: exprs::first_line(&deref.text()),
+            at: deref.range().start,
+            put_back: None,
+        });
+    }
     let list = pools::value_list_of(get)?;
     let stmt = list.parent()?;
     let name = match stmt.kind().as_ref() {
@@ -775,8 +926,10 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
         _ => return None,
     };
     let func = scope::enclosing_function(get)?;
+    let receiver = pools::get_receiver(get)?;
     let from = stmt.range().end;
     let names = pools::aliases(&func, &name, from);
+    let object = ObjectType::of(file, get, &func, &names, from);
     // Branches that give the pooled object up (see `rejected_on_match`): what
     // they do with the variable concerns a fresh object.
     let mut given_up: Vec<std::ops::Range<usize>> = vec![];
@@ -790,46 +943,440 @@ fn reads_old_state(get: &GoNode) -> Option<Why> {
         // A method called through the object (`p.Decode(buf)`), or the object
         // handed to a function, before any read may initialise it: what is read
         // afterwards need not be what an earlier user left.
-        if initialises(&n, &names) {
+        if initialises(&n, &names, &object) {
             return None;
         }
-        if let Some(what) = state_read(&n, &names) {
+        let read = state_read(&n, &names)
+            .or_else(|| copied_whole(&n, &names, &object))
+            .or_else(|| key_compared_by_method(&n, &names, &object));
+        if let Some(what) = read {
             if let Some(branch) = rejected_on_match(&n, &names) {
                 given_up.push(branch);
                 continue;
             }
             // The state goes round: the object goes back into the pool in the
-            // same function, carrying what this caller made of it.
-            let put_back = func.dfs().find(|p| {
-                p.range().start > n.range().start
-                    && pools::method_call(p, "Put", 1).is_some()
-                    && p.field("arguments").is_some_and(|a| {
-                        a.named_children()
-                            .any(|x| names.contains(&unparen(&x).text().to_string()))
-                    })
+            // same function, carrying what this caller made of it; a deferred
+            // Put runs as the function returns, after the read.
+            let put_back = func
+                .dfs()
+                .find(|p| {
+                    let after = p.range().start > n.range().start
+                        || (p.range().start >= from
+                            && p.parent().is_some_and(|d| d.kind() == "defer_statement"));
+                    after
+                        && pools::method_call(p, "Put", 1)
+                            .is_some_and(|r| same_pool(file, &r, &receiver))
+                        && p.field("arguments").is_some_and(|a| {
+                            a.named_children().any(|x| {
+                                let x = unparen(&x);
+                                let x = if x.kind() == "unary_expression"
+                                    && x.text().starts_with('&')
+                                {
+                                    x.field("operand").map(|o| unparen(&o)).unwrap_or(x)
+                                } else {
+                                    x
+                                };
+                                names.contains(&x.text().to_string())
+                            })
+                        })
+                })
+                .map(|p| {
+                    let deferred = p.parent().is_some_and(|d| d.kind() == "defer_statement");
+                    (p.range().start, deferred)
+                });
+            return Some(OldRead {
+                name,
+                what,
+                at: n.range().start,
+                put_back,
             });
-            let mut w = Why::new(
-                format!(
-                    "`{what}` reads what an earlier user left in the object, as if Get returned that same object"
-                ),
-                if put_back.is_some() {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                },
-            )
-            .at(get.range().start, format!("`{name}` taken from the pool here"))
-            .at(n.range().start, "read for its earlier contents before anything sets them");
-            if let Some(p) = put_back {
-                w = w.at(
-                    p.range().start,
-                    "put back with this caller's state, for the next Get to read",
-                );
-            }
-            return Some(w);
         }
     }
     None
+}
+
+/// [`old_state_read`] as a finding at `get`: high when the object goes back
+/// carrying this caller's state, or when the same pool is filled elsewhere
+/// with data no Get handed out (the other half of storage); medium otherwise.
+fn reads_old_state(file: &GoFile, get: &GoNode, receiver: &GoNode) -> Option<Why> {
+    let read = old_state_read(file, get)?;
+    let filled = if read.put_back.is_none() {
+        put_from_elsewhere(file, receiver)
+    } else {
+        None
+    };
+    let mut w = Why::new(
+        format!(
+            "`{}` reads what an earlier user left in the object, as if Get returned that same object",
+            read.what
+        ),
+        if read.put_back.is_some() || filled.is_some() {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        },
+    )
+    .at(
+        get.range().start,
+        format!("`{}` taken from the pool here", read.name),
+    )
+    .at(read.at, "read for its earlier contents before anything sets them");
+    match read.put_back {
+        Some((p, false)) => {
+            w = w.at(p, "put back with this caller's state, for the next Get to read")
+        }
+        Some((p, true)) => {
+            w = w.at(
+                p,
+                "a deferred Put, run after the read as the function returns, puts it back with this caller's state for the next Get to read",
+            )
+        }
+        None => {}
+    }
+    if let Some(found) = filled {
+        w = w.at_found(found);
+    }
+    Some(w)
+}
+
+/// The type of the object a Get hands out, as far as the code says: the
+/// type asserted on the Get (or on a variable holding it), and the file to
+/// read that type's declaration and methods in.
+struct ObjectType<'f, 'a, 'r> {
+    /// The asserted type, `*T` or `T`, as written.
+    asserted: Option<String>,
+    file: &'f GoFile<'a>,
+    /// A node of the file, to find its declarations from.
+    at: GoNode<'r>,
+}
+
+impl<'f, 'a, 'r> ObjectType<'f, 'a, 'r> {
+    fn of(
+        file: &'f GoFile<'a>,
+        get: &GoNode<'r>,
+        func: &GoNode<'r>,
+        names: &[String],
+        from: usize,
+    ) -> ObjectType<'f, 'a, 'r> {
+        let on_get = get
+            .ancestors()
+            .take_while(|a| {
+                matches!(
+                    a.kind().as_ref(),
+                    "parenthesized_expression" | "type_assertion_expression"
+                )
+            })
+            .find(|a| a.kind() == "type_assertion_expression")
+            .and_then(|a| a.field("type"));
+        let later = || {
+            func.dfs()
+                .filter(|n| n.range().start >= from && n.kind() == "type_assertion_expression")
+                .find(|n| {
+                    n.field("operand").map(|o| unparen(&o)).is_some_and(|o| {
+                        o.kind() == "identifier" && names.contains(&o.text().to_string())
+                    })
+                })
+                .and_then(|n| n.field("type"))
+        };
+        ObjectType {
+            asserted: on_get.or_else(later).map(|t| t.text().to_string()),
+            file,
+            at: get.clone(),
+        }
+    }
+
+    /// The name of the object's type when it is declared in this package
+    /// (`route` for `*route`).
+    fn local_name(&self) -> Option<String> {
+        let t = self.asserted.as_deref()?.trim().trim_start_matches('*');
+        let t = crate::analysis::types::base_type_name(t);
+        let is_name = !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_');
+        is_name.then_some(t)
+    }
+
+    /// `*x` copies what the object holds: it points to a value the code
+    /// shows to carry plain data (a number, a string, a struct declared in
+    /// this package with such a field: `Cursor{After []byte; Count int}`).
+    /// A pointer to a slice, or to a struct of slices, buffers and pointers
+    /// only, is kept for its memory (`buf := (*bp)[:0]`, `*sw = *pooled`
+    /// taking over a buffer); a type parameter or a type of another package
+    /// may be either, so neither is claimed.
+    fn deref_copies_contents(&self) -> bool {
+        let Some(t) = self.asserted.as_deref().map(str::trim) else {
+            return false;
+        };
+        let Some(pointee) = t.strip_prefix('*').map(str::trim) else {
+            return false;
+        };
+        if is_plain_value_type(self.file, pointee) {
+            return true;
+        }
+        let name = crate::analysis::types::base_type_name(pointee);
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return false;
+        }
+        let resolver = Resolver::new(self.file);
+        let Some(decl) = resolver.type_decl(&name) else {
+            return false;
+        };
+        decl.underlying.trim_start().starts_with("struct")
+            && decl
+                .fields
+                .iter()
+                .any(|(_, ty)| is_plain_value_type(self.file, ty))
+    }
+
+    /// The package's method `name` of this object's type, when this file
+    /// declares exactly one that can be it.
+    fn method(&self, name: &str) -> Option<GoNode<'r>> {
+        let ty = self.local_name();
+        let methods: Vec<GoNode> = decls::methods_named(&self.at, name)
+            .into_iter()
+            .filter(|m| {
+                ty.as_ref()
+                    .is_none_or(|t| decls::receiver_of(m).is_some_and(|(_, r)| &r == t))
+            })
+            .collect();
+        match methods.as_slice() {
+            [m] => Some(m.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// `*x` (or `*x.(*T)`) read as a value, the whole of what an earlier user
+/// left in the object copied out (`return Iterator{cur: *pos}`, `v := *p`).
+fn copied_whole(n: &GoNode, names: &[String], object: &ObjectType) -> Option<String> {
+    if n.kind() != "unary_expression" || !n.text().starts_with('*') {
+        return None;
+    }
+    let operand = unparen(&n.field("operand")?);
+    let inner = if operand.kind() == "type_assertion_expression" {
+        unparen(&operand.field("operand")?)
+    } else {
+        operand.clone()
+    };
+    if inner.kind() != "identifier" || !names.contains(&inner.text().to_string()) {
+        return None;
+    }
+    let copies = if operand.kind() == "type_assertion_expression" {
+        ObjectType {
+            asserted: operand.field("type").map(|t| t.text().to_string()),
+            file: object.file,
+            at: object.at.clone(),
+        }
+        .deref_copies_contents()
+    } else {
+        object.deref_copies_contents()
+    };
+    (copies && deref_as_value(n)).then(|| n.text().to_string())
+}
+
+/// The dereference `n` (`*p`) is read as a value: not written to (`*p =
+/// T{}`), not addressed, indexed, sliced or selected through (those are other
+/// reads or writes).
+fn deref_as_value(n: &GoNode) -> bool {
+    let mut up = n.clone();
+    while let Some(p) = up
+        .parent()
+        .filter(|p| p.kind() == "parenthesized_expression")
+    {
+        up = p;
+    }
+    let Some(parent) = up.parent() else {
+        return false;
+    };
+    let as_value = match parent.kind().as_ref() {
+        "selector_expression" | "index_expression" | "slice_expression" | "call_expression" => {
+            false
+        }
+        "unary_expression" => false,
+        "expression_list" => parent.parent().is_none_or(|s| {
+            !(matches!(
+                s.kind().as_ref(),
+                "assignment_statement" | "short_var_declaration"
+            ) && s.field("left").is_some_and(|l| l.range() == parent.range()))
+        }),
+        "inc_statement" | "dec_statement" => false,
+        _ => true,
+    };
+    as_value
+}
+
+/// `x.m(key)` whose result is used, `m` being a method of the object's type
+/// that only reads the object and compares what it holds with one of its own
+/// parameters (`r.method != method`): the object is asked whether it is the
+/// one this caller wants, which only an object some earlier caller left can be.
+fn key_compared_by_method(n: &GoNode, names: &[String], object: &ObjectType) -> Option<String> {
+    let name = method_through(n, names)?;
+    if scope::as_statement(n)
+        .is_some_and(|s| s.kind() == "expression_statement" && s.range() == n.range())
+    {
+        return None;
+    }
+    let method = object.method(&name)?;
+    let (Some(recv), _) = decls::receiver_of(&method)? else {
+        return None;
+    };
+    if !only_reads_receiver(&method, &recv) || !compares_receiver_with_param(&method, &recv) {
+        return None;
+    }
+    Some(exprs::first_line(&n.text()))
+}
+
+/// For `x.m(...)` with `x` one of `names`, the method's name.
+fn method_through(n: &GoNode, names: &[String]) -> Option<String> {
+    if n.kind() != "call_expression" {
+        return None;
+    }
+    let f = unparen(&n.field("function")?);
+    if f.kind() != "selector_expression" {
+        return None;
+    }
+    let o = unparen(&f.field("operand")?);
+    (o.kind() == "identifier" && names.contains(&o.text().to_string()))
+        .then(|| f.field("field").map(|m| m.text().to_string()))
+        .flatten()
+}
+
+/// A method that writes nothing through its receiver `recv`, nor through a
+/// local taken from it: no assignment, increment or `append`/`copy` into
+/// something rooted there, no method called through it, it (or its address)
+/// handed to no function, and no closure that sees it.
+fn only_reads_receiver(method: &GoNode, recv: &str) -> bool {
+    let Some(body) = method.field("body") else {
+        return false;
+    };
+    let mut held: Vec<String> = vec![recv.to_string()];
+    let nodes = decls::own_nodes(&body);
+    let rooted =
+        |e: &GoNode, held: &[String]| pools::root_ident(e).is_some_and(|r| held.contains(&r));
+    for n in &nodes {
+        match n.kind().as_ref() {
+            "func_literal" => {
+                if n.dfs()
+                    .any(|x| x.kind() == "identifier" && held.contains(&x.text().to_string()))
+                {
+                    return false;
+                }
+            }
+            "short_var_declaration" | "assignment_statement" | "range_clause" => {
+                let (Some(left), right) = (n.field("left"), n.field("right")) else {
+                    continue;
+                };
+                for l in left.named_children() {
+                    let l = unparen(&l);
+                    // `r.f = v`, `r.m[k] = v`, `*r = v`: a write.
+                    if l.kind() != "identifier" && rooted(&l, &held) {
+                        return false;
+                    }
+                }
+                // `x := r.items` (or ranged over): writes through `x` write the object.
+                if right.is_some_and(|r| rooted(&r, &held)) {
+                    for l in left.named_children() {
+                        if l.kind() == "identifier" && l.text() != "_" {
+                            held.push(l.text().to_string());
+                        }
+                    }
+                }
+            }
+            "inc_statement" | "dec_statement" => {
+                if n.named_children().next().is_some_and(|e| rooted(&e, &held)) {
+                    return false;
+                }
+            }
+            "call_expression" => {
+                let Some(f) = n.field("function").map(|f| unparen(&f)) else {
+                    return false;
+                };
+                if f.kind() == "selector_expression"
+                    && f.field("operand").is_some_and(|o| rooted(&o, &held))
+                {
+                    return false;
+                }
+                let builtin_read = f.kind() == "identifier"
+                    && matches!(f.text().as_ref(), "len" | "cap")
+                    && decls::lookup(&f, &f.text()).is_none();
+                let args: Vec<GoNode> = n
+                    .field("arguments")
+                    .map(|a| {
+                        a.named_children()
+                            .filter(|c| c.kind() != "comment")
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for (i, a) in args.iter().enumerate() {
+                    let a = unparen(a);
+                    if !rooted(&a, &held) || builtin_read {
+                        continue;
+                    }
+                    let whole = a.kind() == "identifier" && a.text() == recv;
+                    let addressed = a.kind() == "unary_expression" && a.text().starts_with('&');
+                    let filled = i == 0
+                        && f.kind() == "identifier"
+                        && matches!(f.text().as_ref(), "append" | "copy" | "clear");
+                    if whole || addressed || filled {
+                        return false;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// `len(x)` or `cap(x)` gives `x`, what is measured; anything else itself.
+fn measured<'r>(e: &GoNode<'r>) -> GoNode<'r> {
+    let e = unparen(e);
+    let builtin = e.kind() == "call_expression"
+        && e.field("function")
+            .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap"));
+    if builtin {
+        if let Some(x) = e.field("arguments").and_then(|a| a.named_children().next()) {
+            return unparen(&x);
+        }
+    }
+    e
+}
+
+/// The method compares something its receiver holds with one of its
+/// parameters, by `==` or `!=`: a key check.
+fn compares_receiver_with_param(method: &GoNode, recv: &str) -> bool {
+    let params: Vec<String> = method
+        .field("parameters")
+        .map(|l| decls::params_of(&l, decls::DeclKind::Param))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| d.name)
+        .filter(|n| n != "_")
+        .collect();
+    if params.is_empty() {
+        return false;
+    }
+    let Some(body) = method.field("body") else {
+        return false;
+    };
+    let found = decls::own_nodes(&body).iter().any(|n| {
+        if n.kind() != "binary_expression"
+            || !n
+                .field("operator")
+                .is_some_and(|o| matches!(o.text().as_ref(), "==" | "!="))
+        {
+            return false;
+        }
+        let (Some(l), Some(r)) = (n.field("left"), n.field("right")) else {
+            return false;
+        };
+        let root = |e: &GoNode| pools::root_ident(&unparen(e));
+        let is = |e: &GoNode, set: &[String]| root(e).is_some_and(|x| set.contains(&x));
+        let recv = [recv.to_string()];
+        // `r.method != method`, or a field's length against a parameter's.
+        let (l, r) = (measured(&l), measured(&r));
+        (is(&l, &recv) && l.kind() != "identifier" && is(&r, &params))
+            || (is(&r, &recv) && r.kind() != "identifier" && is(&l, &params))
+    });
+    found
 }
 
 /// The byte range of an `if` body that gives the pooled object up when the
@@ -874,7 +1421,7 @@ fn rejected_on_match(n: &GoNode, names: &[String]) -> Option<std::ops::Range<usi
 /// `x.M(...)` called through the pooled object, or `x` (or `&x`) handed to a
 /// function or method, both taken as initialising it: the callee is not read
 /// here, and a decoder, parser or builder is commonly filled that way.
-fn initialises(n: &GoNode, names: &[String]) -> bool {
+fn initialises(n: &GoNode, names: &[String], object: &ObjectType) -> bool {
     if n.kind() != "call_expression" {
         return false;
     }
@@ -904,12 +1451,16 @@ fn initialises(n: &GoNode, names: &[String]) -> bool {
     if !(through || handed) || is_put || builtin {
         return false;
     }
-    // A method of this file that provably writes nothing (no assignment, no
-    // increment, no call in its body) only reads: it initialises nothing.
+    // A method of the object's type, declared in this file, that provably
+    // writes nothing through its receiver only reads: it initialises nothing.
     if through && !handed {
-        if let Some(m) = f.field("field") {
-            let methods = decls::methods_named(n, &m.text());
-            if methods.len() == 1 && writes_nothing(&methods[0]) {
+        if let Some(method) = f.field("field").and_then(|m| object.method(&m.text())) {
+            let reads_only = match decls::receiver_of(&method) {
+                Some((Some(recv), _)) if recv != "_" => only_reads_receiver(&method, &recv),
+                Some(_) => true,
+                None => false,
+            };
+            if reads_only || writes_nothing(&method) {
                 return false;
             }
         }
@@ -1016,7 +1567,10 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     }
     // A Get of this pool that reads an empty pool as "nothing stored": the
     // value put is expected back.
-    let reader = read_back_as_state(file, receiver);
+    let (reader, how) = match read_back_as_state(file, receiver) {
+        Some((found, how)) => (Some(found), Some(how)),
+        None => (None, None),
+    };
     let graded = |why: String, what: &str| {
         let mut w = Why::new(
             why,
@@ -1058,12 +1612,22 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         }
         _ => (arg.clone(), false),
     };
+    // A Get that reads old contents may be ordinary reuse gone wrong; the
+    // value put must then visibly carry outside data, not be a fresh local.
+    let from_elsewhere =
+        from_elsewhere && (how == Some(ReadBack::EmptyAsNothing) || outside_value(put, &arg));
     if from_elsewhere && !reset_before(put, &object.text()) {
         if let Some(r) = reader.clone() {
-            let why = format!(
-                "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
-                arg.text()
-            );
+            let why = match how {
+                Some(ReadBack::OldContents) => format!(
+                    "`{}` is put here to be found by a later Get that reads the object it gets for what was put earlier",
+                    arg.text()
+                ),
+                _ => format!(
+                    "`{}` is put here to be found by a later Get that treats an empty pool as nothing stored",
+                    arg.text()
+                ),
+            };
             return Some(
                 Why::new(keyed(&pool, why), Confidence::High)
                     .at(
@@ -1139,11 +1703,21 @@ fn keyed(pool: &pools::PoolInfo, why: String) -> String {
     }
 }
 
+/// How a Get of a pool reads back what was put in it.
+#[derive(Clone, Copy, PartialEq)]
+enum ReadBack {
+    /// It treats an empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
+    EmptyAsNothing,
+    /// It reads the object for what an earlier user left in it ([`old_state_read`]).
+    OldContents,
+}
+
 /// Where a Get of the same pool (the same receiver text, or the same field of
-/// the same struct type, in this file or another of the package) treats an
-/// empty pool as "nothing stored" ([`empty_means_nothing_stored`]).
-fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<Found> {
-    let in_file = |gf: &GoFile| {
+/// the same struct type, in this file or another of the package) reads back
+/// what was put in it, and how; one that treats an empty pool as "nothing
+/// stored" is preferred.
+fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<(Found, ReadBack)> {
+    let in_file = |gf: &GoFile, how: ReadBack| {
         // Every Get of the same pool resolves to the same pool: resolve it once
         // per file, not once per Get (which walked the file per Get, per match).
         let mut pool = None;
@@ -1152,21 +1726,34 @@ fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<Found> {
             .find(|call| {
                 pools::get_receiver(call).is_some_and(|r| {
                     same_pool_across(file, receiver, gf, &r)
-                        && pool
-                            .get_or_insert_with(|| pools::resolve_pool(gf, &r))
-                            .as_ref()
-                            .is_some_and(|pool| stored_state_get(pool, call).is_some())
+                        && match how {
+                            ReadBack::EmptyAsNothing => pool
+                                .get_or_insert_with(|| pools::resolve_pool(gf, &r))
+                                .as_ref()
+                                .is_some_and(|pool| stored_state_get(pool, call).is_some()),
+                            ReadBack::OldContents => old_state_read(gf, call).is_some(),
+                        }
                 })
             })
             .map(|c| c.range().start)
     };
-    const WHAT: &str = "a Get of this pool reads an empty pool as nothing stored";
-    if let Some(at) = in_file(file) {
-        return Some(Found::Here(at, WHAT.into()));
+    for how in [ReadBack::EmptyAsNothing, ReadBack::OldContents] {
+        let what = match how {
+            ReadBack::EmptyAsNothing => "a Get of this pool reads an empty pool as nothing stored",
+            ReadBack::OldContents => {
+                "a Get of this pool reads the object it hands out for what an earlier user left in it"
+            }
+        };
+        if let Some(at) = in_file(file, how) {
+            return Some((Found::Here(at, what.into()), how));
+        }
+        if let Some(found) = across_package(file, receiver, "Get", |gf| {
+            in_file(gf, how).map(|at| gf.evidence(at, what))
+        }) {
+            return Some((found, how));
+        }
     }
-    across_package(file, receiver, "Get", |gf| {
-        in_file(gf).map(|at| gf.evidence(at, WHAT))
-    })
+    None
 }
 
 /// A value of a plain type (a number, a string, a bool, `time.Time`, a struct
@@ -1422,26 +2009,7 @@ fn populated_value(arg: &GoNode, put: &GoNode) -> Option<String> {
             _ => None,
         }
     }
-    let carries_data = |lit: &GoNode| {
-        lit.field("body").is_some_and(|b| {
-            b.named_children()
-                .filter(|c| c.kind() != "comment")
-                .any(|el| {
-                    let v = if el.kind() == "keyed_element" {
-                        el.field("value")
-                    } else {
-                        Some(el.clone())
-                    };
-                    v.and_then(|v| pools::first_named(&v).or(Some(v)))
-                        .is_some_and(|v| {
-                            matches!(
-                                unparen(&v).kind().as_ref(),
-                                "identifier" | "selector_expression" | "index_expression"
-                            ) && !matches!(unparen(&v).text().as_ref(), "nil" | "true" | "false")
-                        })
-                })
-        })
-    };
+    let carries_data = |lit: &GoNode| literal_carries_data(lit);
     let why = "this puts a value holding data into the pool to be found later";
     if let Some(lit) = literal(&arg) {
         return carries_data(&lit).then(|| why.to_string());
