@@ -73,7 +73,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(clause) = clause else {
         return Outcome::Silent;
     };
-    let map = range_form(&clause, &args).or_else(|| counted_form(lp, &clause, &args));
+    let map = range_form(&clause, &args)
+        .or_else(|| counted_form(lp, &clause, &args))
+        .or_else(|| counter_form(file, &clause, &args));
     match map {
         Some(map) => judge(file, lp, &body, &map),
         None => Outcome::Silent,
@@ -185,15 +187,23 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
             // keeps whatever peak it reached.
             let process_lived = match &holder {
                 Holder::Field { owner, .. } | Holder::Alias { of: owner } => {
-                    held_for_process(&resolver, &root_node(owner)).map(Some)
+                    let owner = root_node(owner);
+                    held_for_process(&resolver, &owner)
+                        .map(|var| {
+                            (
+                                lp.range().start,
+                                format!(
+                                    "the package keeps one for the life of the process in `{var}`"
+                                ),
+                            )
+                        })
+                        .or_else(|| kept_by_endless_goroutine(file, &resolver, &owner))
+                        .map(Some)
                 }
                 Holder::Package | Holder::Local { .. } => Some(None),
             };
             match process_lived {
-                Some(Some(var)) if !sized => grounds.push(file.evidence(
-                    lp.range().start,
-                    format!("the package keeps one for the life of the process in `{var}`"),
-                )),
+                Some(Some((at, why))) if !sized => grounds.push(file.evidence(at, why)),
                 None if !sized => {
                     confidence = Confidence::Medium;
                     grounds.push(file.evidence(
@@ -214,12 +224,16 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
                     .into(),
             );
         }
-        Size::Keyed(e) => {
+        Size::Keyed(e, counted) => {
             confidence = Confidence::Medium;
             grounds.push(e);
             grounds.push(file.evidence(
                 lp.range().start,
-                "no caller seen passing keys from a loop over input: how far the map grows is not shown (lowers confidence)",
+                if counted {
+                    "no caller seen calling it in a loop over input: how far the map grows between clears is not shown (lowers confidence)"
+                } else {
+                    "no caller seen passing keys from a loop over input: how far the map grows is not shown (lowers confidence)"
+                },
             ));
         }
         Size::Unknown => {
@@ -1512,8 +1526,10 @@ enum Growth {
     /// It is keyed by the function's parameter `param` (one entry per distinct
     /// key callers pass): the map grows only as far as the callers' keys vary,
     /// which this write alone does not show (a per-object cache keyed by a
-    /// chunk index stays as small as the object).
-    Keyed { what: String, param: String },
+    /// chunk index stays as small as the object). Without a parameter, keyed by
+    /// a counter the function advances: one new entry per call, so the map
+    /// grows as far as the function is called between clears.
+    Keyed { what: String, param: Option<String> },
 }
 
 /// Why the write `w` makes the map large, if it does: it sits in a loop over
@@ -1538,6 +1554,17 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     // Outside loops: keyed by what callers pass, in a function that runs again
     // and again (not a constructor).
     let index = w.field("index")?;
+    if let Some(step) = advances_key(&func, &index) {
+        let name = callers::function_name(&func).unwrap_or_default();
+        return Some(Growth::Keyed {
+            what: format!(
+                "keyed by `{}`, a counter that `{name}` advances (`{}`): one new entry per call",
+                squash(&index.text()),
+                squash(&step.text())
+            ),
+            param: None,
+        });
+    }
     let names_param =
         |n: &GoNode| n.kind() == "identifier" && params.contains(&n.text().to_string());
     // The key names a parameter, or a local of this function set from one
@@ -1584,7 +1611,10 @@ fn grows_at(file: &GoFile, w: &GoNode) -> Option<Growth> {
     } else {
         format!("keyed by `{key}`, from `{param}` that callers of {callers} pass in")
     };
-    Some(Growth::Keyed { what, param })
+    Some(Growth::Keyed {
+        what,
+        param: Some(param),
+    })
 }
 
 /// The request `arg` (at `call`, in `caller`) is read from: a parameter of
@@ -1702,6 +1732,20 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                 let root = root_node(&right);
                 let from_param =
                     root.kind() == "identifier" && params.contains(&root.text().to_string());
+                // `for d := range in`, a channel the function is handed: a
+                // stream, received until its sender closes it.
+                let channel = right.kind() == "identifier"
+                    && from_param
+                    && param_type(func, &right.text()).is_some_and(|t| {
+                        let t = t.trim_start();
+                        t.starts_with("chan") || t.starts_with("<-chan")
+                    });
+                if channel {
+                    return Some(Input::sized(format!(
+                        "filled from `{}`, a stream of input",
+                        right.text()
+                    )));
+                }
                 let from_call = right.dfs().any(|n| n.kind() == "call_expression");
                 if let Some(v) = constants::int_value(file, &right) {
                     if v >= LARGE_BOUND {
@@ -1819,14 +1863,16 @@ enum Size {
     },
     /// Keyed by what callers pass, with no caller seen passing keys from a
     /// loop over input: the map grows as far as the keys vary, unknown here.
-    Keyed(Evidence),
+    /// `true` for a counter's key (a new entry per call, no caller seen
+    /// calling in such a loop).
+    Keyed(Evidence, bool),
     Unknown,
 }
 
 /// What the writes to the map, in this file and the package's other files
 /// (for fields and package variables), show about its size. `lp` is the clear.
 fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
-    let mut keyed: Option<Evidence> = None;
+    let mut keyed: Option<(Evidence, bool)> = None;
     let mut refill: Option<Evidence> = None;
     let mut large: Option<Vec<Evidence>> = None;
     let mut sized = false;
@@ -1851,12 +1897,15 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
                     }
                 }
                 Some(Growth::Keyed { what, param }) => {
-                    if let Some((caller, by_input)) = caller_fills_in_loop(gf, &w, &param, 0) {
+                    if let Some((caller, by_input)) =
+                        caller_fills_in_loop(gf, &w, param.as_deref(), 0)
+                    {
                         large = Some(vec![gf.evidence(w.range().start, what), caller]);
                         sized = by_input;
                         return true;
                     }
-                    keyed.get_or_insert_with(|| gf.evidence(w.range().start, what));
+                    let counted = param.is_none();
+                    keyed.get_or_insert_with(|| (gf.evidence(w.range().start, what), counted));
                 }
                 None => {}
             }
@@ -1887,7 +1936,7 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
             refill: Some(r),
             sized: false,
         },
-        (None, None, Some(k)) => Size::Keyed(k),
+        (None, None, Some((k, counted))) => Size::Keyed(k, counted),
         (None, None, None) => Size::Unknown,
     }
 }
@@ -1954,16 +2003,21 @@ fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) ->
 
 /// A caller in the module of the function holding the keyed write `w` that
 /// calls it in a loop over input, passing a key that varies (not a literal)
-/// for parameter `param`: evidence at that call.
+/// for parameter `param`: evidence at that call. Without a parameter (a key
+/// the function takes from a counter it advances, a new entry on every call),
+/// any call in such a loop fills the map.
 fn caller_fills_in_loop(
     wf: &GoFile,
     w: &GoNode,
-    param: &str,
+    param: Option<&str>,
     depth: u32,
 ) -> Option<(Evidence, bool)> {
     let func = scope::enclosing_function(w)?;
     let name = callers::function_name(&func)?;
-    let position = param_names(&func).iter().position(|p| p == param)?;
+    let position = match param {
+        Some(param) => Some(param_names(&func).iter().position(|p| p == param)?),
+        None => None,
+    };
     let mut found: Option<(Evidence, bool)> = None;
     let _ = callers::for_each_use(wf, &func, false, &mut |gf, uses| {
         for u in uses.iter().filter(|u| u.resolved) {
@@ -1972,6 +2026,20 @@ fn caller_fills_in_loop(
                     && p.field("function")
                         .is_some_and(|f| f.range() == u.node.range())
             }) else {
+                continue;
+            };
+            let Some(position) = position else {
+                // Every call adds an entry: a call in a loop over input fills it.
+                let Some(caller) = scope::enclosing_function(&call) else {
+                    continue;
+                };
+                if let Some(input) = input_loop(gf, &call, &caller, &param_names(&caller)) {
+                    let what = input
+                        .what
+                        .replacen("filled", &format!("`{name}` is called"), 1);
+                    found = Some((gf.evidence(call.range().start, what), input.sized));
+                    return false;
+                }
                 continue;
             };
             let arg = call.field("arguments").and_then(|a| {
@@ -2023,7 +2091,7 @@ fn caller_fills_in_loop(
                 .map(|a| a.text().to_string())
                 .filter(|a| param_names(&caller).contains(a));
             if let Some(p) = passed_on.filter(|_| depth < CALLER_HOPS) {
-                if let Some(e) = caller_fills_in_loop(gf, &call, &p, depth + 1) {
+                if let Some(e) = caller_fills_in_loop(gf, &call, Some(&p), depth + 1) {
                     found = Some(e);
                     return false;
                 }
@@ -2193,4 +2261,327 @@ fn made_lazily(file: &GoFile, target: &Target) -> bool {
                 })
             })
     })
+}
+
+// ---------------------------------------------------------------------------
+// The counted form over a counter kept beside the map.
+
+/// The counter `index` (a field or package variable, `w.seq`) that `func`
+/// advances (`w.seq++`, `w.seq += 1`): the statement that does.
+fn advances_key<'r>(func: &GoNode<'r>, index: &GoNode) -> Option<GoNode<'r>> {
+    let kept = match index.kind().as_ref() {
+        "selector_expression" => is_stable(index),
+        "identifier" => matches!(declared_where(index, &index.text()), Some(Origin::Package)),
+        _ => false,
+    };
+    if !kept {
+        return None;
+    }
+    func.dfs().find(|n| counts_up(n, index))
+}
+
+/// `n` adds one to `counter`: `counter++` or `counter += 1`.
+fn counts_up(n: &GoNode, counter: &GoNode) -> bool {
+    match n.kind().as_ref() {
+        "inc_statement" => n
+            .named_children()
+            .next()
+            .is_some_and(|x| same_expr(&x, counter)),
+        "assignment_statement" => {
+            n.field("operator").is_some_and(|o| o.text() == "+=")
+                && n.field("left").is_some_and(|l| {
+                    let l: Vec<_> = l.named_children().collect();
+                    matches!(l.as_slice(), [x] if same_expr(x, counter))
+                })
+                && n.field("right").is_some_and(|r| {
+                    let r: Vec<_> = r.named_children().collect();
+                    matches!(r.as_slice(), [x] if x.text() == "1")
+                })
+        }
+        _ => false,
+    }
+}
+
+/// The counted form over a counter kept beside the map: `for i := LO; i < HI;
+/// i++ { delete(M, i) }` (or `for i := range HI`), where every key written to
+/// `M` in the package is the counter `HI` of the same owner (`x.M[x.HI] = v`),
+/// the counter only counts up by one (or goes back to zero after such a clear),
+/// and `LO` is zero or a low mark only ever set to the counter after such a
+/// clear. The keys are then exactly `LO..HI`: the loop deletes every key the
+/// code inserted.
+fn counter_form<'r>(file: &GoFile, clause: &GoNode<'r>, args: &[GoNode<'r>]) -> Option<GoNode<'r>> {
+    let map = args[0].clone();
+    if args[1].kind() != "identifier" || !is_stable(&map) {
+        return None;
+    }
+    let (low, high) = counted_range(clause, &args[1].text())?;
+    if !beside(&map, &high) || low.as_ref().is_some_and(|l| !beside(&map, l)) {
+        return None;
+    }
+    let resolver = Resolver::new(file);
+    let map_t = kept_target(&resolver, &map)?;
+    let high_t = kept_target(&resolver, &high)?;
+    let low_t = match &low {
+        Some(l) => Some(kept_target(&resolver, l)?),
+        None => None,
+    };
+    let mut keys = 0;
+    let mut check = |gf: &GoFile| -> bool {
+        let root = gf.root.root();
+        for w in key_writes(gf, &root, &map_t) {
+            let same_counter = w.field("index").is_some_and(|i| {
+                high_t.names_in(gf, &i) && w.field("operand").is_some_and(|o| beside(&o, &i))
+            });
+            if !same_counter {
+                return false;
+            }
+            keys += 1;
+        }
+        // The counter counts up by one, or goes back to zero after a clear.
+        let counter_ok =
+            root.dfs()
+                .filter(|n| high_t.names_in(gf, n))
+                .all(|n| match written_by(&n) {
+                    None => true,
+                    Some(stmt) => {
+                        counts_up(&stmt, &n)
+                            || (assigned_value(&stmt, &n).is_some_and(|v| v.text() == "0")
+                                && cleared_before(gf, &stmt, &map_t))
+                    }
+                });
+        // The low mark is only ever moved up to the counter, after a clear.
+        let low_ok = low_t.as_ref().is_none_or(|low_t| {
+            root.dfs()
+                .filter(|n| low_t.names_in(gf, n))
+                .all(|n| match written_by(&n) {
+                    None => true,
+                    Some(stmt) => {
+                        assigned_value(&stmt, &n).is_some_and(|v| high_t.names_in(gf, &v))
+                            && cleared_before(gf, &stmt, &map_t)
+                    }
+                })
+        });
+        counter_ok && low_ok
+    };
+    if !check(file) {
+        return None;
+    }
+    for (path, text) in scope::package_siblings(file, map_t.word()) {
+        let other = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
+        if other.package_name == file.package_name && !check(&other) {
+            return None;
+        }
+    }
+    (keys > 0).then_some(map)
+}
+
+/// The bounds of a counted header over `var`: `for var := LO; var < HI; var++`
+/// (LO None when it is `0`) or `for var := range HI`.
+fn counted_range<'r>(clause: &GoNode<'r>, var: &str) -> Option<(Option<GoNode<'r>>, GoNode<'r>)> {
+    match clause.kind().as_ref() {
+        "for_clause" => {
+            let init = clause.field("initializer")?;
+            let left: Vec<_> = init.field("left")?.named_children().collect();
+            let right: Vec<_> = init.field("right")?.named_children().collect();
+            let ([v], [lo]) = (left.as_slice(), right.as_slice()) else {
+                return None;
+            };
+            if init.kind() != "short_var_declaration" || v.text() != var {
+                return None;
+            }
+            let cond = clause.field("condition")?;
+            if cond.kind() != "binary_expression"
+                || cond.field("operator")?.text() != "<"
+                || cond.field("left")?.text() != var
+            {
+                return None;
+            }
+            let update = clause.field("update")?;
+            let steps = update.kind() == "inc_statement"
+                && update
+                    .named_children()
+                    .next()
+                    .is_some_and(|x| x.text() == var);
+            if !steps {
+                return None;
+            }
+            let low = (lo.text() != "0").then(|| lo.clone());
+            Some((low, cond.field("right")?))
+        }
+        "range_clause" => {
+            let left: Vec<_> = clause.field("left")?.named_children().collect();
+            matches!(left.as_slice(), [v] if v.text() == var).then_some(())?;
+            Some((None, clause.field("right")?))
+        }
+        _ => None,
+    }
+}
+
+/// `a` and `b` are kept side by side: fields of the same owner (`w.inflight`,
+/// `w.nextSeq`), or both package variables.
+fn beside(a: &GoNode, b: &GoNode) -> bool {
+    match (a.kind().as_ref(), b.kind().as_ref()) {
+        ("selector_expression", "selector_expression") => {
+            is_stable(a)
+                && is_stable(b)
+                && match (a.field("operand"), b.field("operand")) {
+                    (Some(x), Some(y)) => same_expr(&x, &y),
+                    _ => false,
+                }
+        }
+        ("identifier", "identifier") => {
+            matches!(declared_where(a, &a.text()), Some(Origin::Package))
+                && matches!(declared_where(b, &b.text()), Some(Origin::Package))
+        }
+        _ => false,
+    }
+}
+
+/// The field (of its owner's type) or package variable `e` names, as a target.
+fn kept_target(resolver: &Resolver, e: &GoNode) -> Option<Target> {
+    match e.kind().as_ref() {
+        "selector_expression" => Some(Target::Field {
+            field: e.field("field")?.text().to_string(),
+            owner: e
+                .field("operand")
+                .and_then(|o| resolver.type_of(&o))
+                .map(|t| base_type_name(&t)),
+        }),
+        "identifier" if matches!(declared_where(e, &e.text()), Some(Origin::Package)) => {
+            Some(Target::Package(e.text().to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// The statement that writes `n` (assigns it, counts it up or down, or takes
+/// its address, which lets anything write it); None when `n` is only read or
+/// set in a composite literal.
+fn written_by<'r>(n: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let parent = n.parent()?;
+    match parent.kind().as_ref() {
+        "inc_statement" | "dec_statement" => Some(parent),
+        "unary_expression" if parent.text().starts_with('&') => Some(parent),
+        "expression_list" => parent.parent().filter(|s| {
+            matches!(
+                s.kind().as_ref(),
+                "assignment_statement" | "short_var_declaration"
+            ) && s.field("left").is_some_and(|l| l.range() == parent.range())
+        }),
+        _ => None,
+    }
+}
+
+/// `stmt` is `... n ... = ... v ...` with `=`: the value assigned to `n`.
+fn assigned_value<'r>(stmt: &GoNode<'r>, n: &GoNode) -> Option<GoNode<'r>> {
+    if stmt.kind() != "assignment_statement" || stmt.field("operator")?.text() != "=" {
+        return None;
+    }
+    let left: Vec<_> = stmt.field("left")?.named_children().collect();
+    let right: Vec<_> = stmt.field("right")?.named_children().collect();
+    let i = left.iter().position(|l| l.range() == n.range())?;
+    (left.len() == right.len()).then(|| right[i].clone())
+}
+
+/// Earlier in the function holding `stmt`, the map is emptied: a loop whose
+/// body is only a delete from it, or a new map assigned to it.
+fn cleared_before(gf: &GoFile, stmt: &GoNode, map: &Target) -> bool {
+    let Some(func) = scope::enclosing_function(stmt) else {
+        return false;
+    };
+    let cleared = func.dfs().any(|l| {
+        if l.range().end > stmt.range().start {
+            return false;
+        }
+        match l.kind().as_ref() {
+            "for_statement" => l
+                .field("body")
+                .and_then(|b| only_delete(&b))
+                .is_some_and(|a| map.names_in(gf, &a[0])),
+            "assignment_statement" => l.field("left").is_some_and(|left| {
+                left.named_children().any(|x| {
+                    map.names_in(gf, &x) && assigned_value(&l, &x).is_some_and(|v| is_fresh(&v))
+                })
+            }),
+            _ => false,
+        }
+    });
+    cleared
+}
+
+/// A goroutine started in this file keeps a value of `owner`'s type in a loop
+/// that never ends (`go func() { for range time.Tick(d) { w.Flush() } }()`):
+/// the owner, and its map, live as long as the process. The place and why.
+fn kept_by_endless_goroutine(
+    file: &GoFile,
+    resolver: &Resolver,
+    owner: &GoNode,
+) -> Option<(usize, String)> {
+    let ty = base_type_name(&resolver.type_of(owner)?);
+    if ty.is_empty() || ty.contains('.') {
+        return None;
+    }
+    file.root.root().dfs().find_map(|g| {
+        if g.kind() != "go_statement" {
+            return None;
+        }
+        let body = g
+            .dfs()
+            .find(|n| n.kind() == "func_literal")
+            .and_then(|f| f.field("body"))?;
+        let forever = body.dfs().find(|l| {
+            l.kind() == "for_statement" && never_ends(l) && {
+                let held = l.dfs().any(|n| {
+                    n.kind() == "identifier"
+                        && resolver
+                            .type_of(&n)
+                            .is_some_and(|t| base_type_name(&t) == ty)
+                });
+                held
+            }
+        })?;
+        let line = file.text()[..g.range().start].matches('\n').count() + 1;
+        Some((
+            forever.range().start,
+            format!(
+                "the goroutine started on line {line} keeps a `{ty}` in a loop that never ends: it lives as long as the process"
+            ),
+        ))
+    })
+}
+
+/// A loop with no way out: over `time.Tick(d)`, whose channel is never
+/// closed, or `for { ... }` with no `return`, `break` or `goto` of its own
+/// (those of nested loops, switches, selects and closures aside).
+fn never_ends(lp: &GoNode) -> bool {
+    let clause = lp
+        .children()
+        .find(|c| matches!(c.kind().as_ref(), "range_clause" | "for_clause"));
+    if let Some(c) = clause {
+        return c.kind() == "range_clause"
+            && c.field("right").is_some_and(|r| {
+                r.kind() == "call_expression"
+                    && r.field("function")
+                        .is_some_and(|f| squash(&f.text()) == "time.Tick")
+            });
+    }
+    let has_condition = lp
+        .named_children()
+        .any(|c| !matches!(c.kind().as_ref(), "block" | "comment"));
+    if has_condition {
+        return false;
+    }
+    fn exits(n: &GoNode, top: bool) -> bool {
+        match n.kind().as_ref() {
+            "return_statement" | "goto_statement" => true,
+            "break_statement" => top || n.named_children().next().is_some(),
+            "func_literal" => false,
+            "for_statement"
+            | "expression_switch_statement"
+            | "type_switch_statement"
+            | "select_statement" => n.named_children().any(|c| exits(&c, false)),
+            _ => n.named_children().any(|c| exits(&c, top)),
+        }
+    }
+    lp.field("body").is_some_and(|b| !exits(&b, true))
 }

@@ -396,10 +396,14 @@ fn constants_named(file: &GoFile, name: &str) -> bool {
 
 /// When `value` (an argument's text) is a part of a parameter: `p.f`, `p.f[i]`,
 /// `p[i]`, or a local that holds one (`nxt := p.next`, a child ranged over
-/// `p.kids`): Some(the field's name, when it is a field).
+/// `p.kids`): Some(the field's name, when it is one). A parameter here also
+/// stands for what only retypes it (`switch t := v.(type)`, `m := v.(T)`), and
+/// an element ranged over something read from a parameter (`os.ReadDir(dir)`),
+/// or a local built from such an element (`filepath.Join(dir, e.Name())`), is
+/// a child too: the data's own children, not a value computed from it.
 fn child_of(call: &GoNode, value: &str, params: &[String]) -> Option<Option<String>> {
     let root = value.split(['.', '[']).next()?;
-    if params.iter().any(|p| p == root) && value.len() > root.len() {
+    if is_param_or_alias(call, root, params) && value.len() > root.len() {
         let rest = &value[root.len()..];
         let field = rest
             .strip_prefix('.')
@@ -418,26 +422,102 @@ fn child_of(call: &GoNode, value: &str, params: &[String]) -> Option<Option<Stri
     }
     // A range variable over a parameter's collection.
     if let Some(rc) = decl.ident.ancestors().find(|a| a.kind() == "range_clause") {
-        let over = rc.field("right")?.text().to_string();
-        let r = over.split(['.', '[']).next()?;
-        if params.iter().any(|p| p == r) {
-            let field = over[r.len()..]
+        let over = rc.field("right")?;
+        let text = over.text().to_string();
+        let r = text.split(['.', '[']).next()?;
+        if is_param_or_alias(&rc, r, params) {
+            let field = text[r.len()..]
                 .strip_prefix('.')
                 .map(|x| x.split(['.', '[']).next().unwrap_or(x).to_string());
             return Some(field);
         }
-        return None;
+        return read_from_param(&rc, &over, params).then_some(None);
     }
-    let init = decl.value?.text().to_string();
-    if init.contains('(') {
-        return None;
+    let init = decl.value?;
+    let text = init.text().to_string();
+    if text.contains('(') {
+        // Built from an element of the data (`filepath.Join(dir, e.Name())`).
+        let from_element = std::iter::once(init.clone())
+            .chain(init.dfs())
+            .filter(|n| n.kind() == "identifier" && n.text() != value)
+            .any(|n| ranged_over_param_data(&n, params));
+        return from_element.then_some(None);
     }
-    let r = init.split(['.', '[']).next()?;
-    (params.iter().any(|p| p == r) && init.len() > r.len()).then(|| {
-        init[r.len()..]
+    let r = text.split(['.', '[']).next()?;
+    (is_param_or_alias(&init, r, params) && text.len() > r.len()).then(|| {
+        text[r.len()..]
             .strip_prefix('.')
             .map(|x| x.split(['.', '[']).next().unwrap_or(x).to_string())
     })
+}
+
+/// `name` at `at` is a parameter, or a local that only retypes one: the alias
+/// of a type switch on it (`switch t := v.(type)`) or a type assertion of it
+/// (`m, ok := v.(map[string]any)`).
+fn is_param_or_alias(at: &GoNode, name: &str, params: &[String]) -> bool {
+    if params.iter().any(|p| p == name) {
+        return true;
+    }
+    let asserted_param = |e: &GoNode| {
+        e.kind() == "type_assertion_expression"
+            && e.field("operand")
+                .is_some_and(|o| o.kind() == "identifier" && params.contains(&o.text().to_string()))
+    };
+    let switched = at.ancestors().find(|a| {
+        a.kind() == "type_switch_statement"
+            && a.field("alias")
+                .is_some_and(|x| x.text() == name || x.named_children().any(|n| n.text() == name))
+    });
+    if let Some(sw) = switched {
+        return sw
+            .field("value")
+            .is_some_and(|v| v.kind() == "identifier" && params.contains(&v.text().to_string()));
+    }
+    decls::lookup(at, name).is_some_and(|d| {
+        d.kind == DeclKind::Local && d.value.as_ref().is_some_and(|v| asserted_param(v))
+    })
+}
+
+/// The local `id` is a range variable over a parameter's data: ranged over the
+/// parameter itself or something read from it.
+fn ranged_over_param_data(id: &GoNode, params: &[String]) -> bool {
+    let Some(decl) = decls::lookup(id, &id.text()) else {
+        return false;
+    };
+    if decl.kind != DeclKind::Local {
+        return false;
+    }
+    let Some(rc) = decl.ident.ancestors().find(|a| a.kind() == "range_clause") else {
+        return false;
+    };
+    rc.field("right").is_some_and(|over| {
+        let text = over.text().to_string();
+        let r = text
+            .split(['.', '['])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        is_param_or_alias(&rc, &r, params) || read_from_param(&rc, &over, params)
+    })
+}
+
+/// The collection `over` (ranged at `at`) is read from a parameter: a call
+/// that takes one (`os.ReadDir(dir)`, `n.Children()`), or a local set from
+/// such a call.
+fn read_from_param(at: &GoNode, over: &GoNode, params: &[String]) -> bool {
+    let mentions_param = |e: &GoNode| {
+        std::iter::once(e.clone())
+            .chain(e.dfs())
+            .any(|n| n.kind() == "identifier" && is_param_or_alias(at, &n.text(), params))
+    };
+    let is_read = |e: &GoNode| e.kind() == "call_expression" && mentions_param(e);
+    if is_read(over) {
+        return true;
+    }
+    over.kind() == "identifier"
+        && decls::lookup(at, &over.text()).is_some_and(|d| {
+            d.kind == DeclKind::Local && d.value.as_ref().is_some_and(|v| is_read(v))
+        })
 }
 
 /// The type the recursion walks, when it describes types rather than data: a

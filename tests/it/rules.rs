@@ -211,6 +211,7 @@ cases! {
         low_closure,
         low_comments,
         low_copied_set,
+        low_counter_reload,
         low_fixed_key_in_loop,
         low_generic_alias,
         low_helper_not_teardown,
@@ -231,6 +232,7 @@ cases! {
         neg_already_fixed,
         neg_callers_map,
         neg_counted_mismatch,
+        neg_counter_gaps,
         neg_in_test_test,
         neg_local_dies,
         neg_other_map,
@@ -247,7 +249,9 @@ cases! {
         pos_renamed_receiver,
         pos_request_key_local,
         pos_request_keys,
+        pos_sequence_acks,
         pos_textbook,
+        pos_ticker_spool,
     }
     GM005 {
         internal__testing__reclaim__low_settle,
@@ -509,8 +513,10 @@ cases! {
         pos_rate_from_other_file,
     }
     GM009 {
+        low_document_nesting,
         low_method_tree,
         low_range_children,
+        low_read_children,
         low_sliced_scratch,
         low_struct_frame,
         low_type_nesting,
