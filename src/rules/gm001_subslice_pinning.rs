@@ -1395,10 +1395,20 @@ fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
     let Some(Origin::Local { decl, function }) = declared_where(base, &name) else {
         return Size::Unknown;
     };
+    // Assigned before the statement, or later in a loop that comes back to it
+    // (`buf = make([]byte, 2*len(buf))` in a grow-and-retry loop).
+    let loop_back = stmt
+        .ancestors()
+        .take_while(|a| a.range() != function.range())
+        .filter(|a| a.kind() == "for_statement")
+        .find(|l| !l.range().contains(&decl.range().start));
     let reassigned = function.dfs().any(|n| {
         n.kind() == "assignment_statement"
             && n.range().start > decl.range().end
-            && n.range().end <= stmt.range().start
+            && (n.range().end <= stmt.range().start
+                || loop_back
+                    .as_ref()
+                    .is_some_and(|l| l.range().contains(&n.range().start)))
             && n.field("left")
                 .is_some_and(|l| l.named_children().any(|t| t.text() == name))
     });

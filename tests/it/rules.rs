@@ -55,6 +55,7 @@ cases! {
         neg_bounded_length,
         neg_covers_most,
         neg_every_record_kept,
+        neg_grown_to_fit,
         neg_header_local,
         neg_literal_transient,
         neg_local_only,
