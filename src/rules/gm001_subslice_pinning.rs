@@ -299,9 +299,20 @@ fn grade<'r>(
             true
         }
         Size::Bytes(b) if b >= LARGE_BYTES => {
+            // `io.ReadAll(http.MaxBytesReader(w, r.Body, 32<<20))` is read, not made.
+            let read = match declared_where(base, &base.text()) {
+                Some(Origin::Local { decl, .. }) => escape::initial_value(&decl, &base.text())
+                    .is_some_and(|v| is_call_to(file, &v, WHOLE_READS)),
+                _ => false,
+            };
+            let how = if read {
+                "is read whole, up to a limit of"
+            } else {
+                "is made with"
+            };
             grounds.push(file.evidence(
                 base_decl_at(base).unwrap_or(s.range().start),
-                format!("`{}` is made with {} KiB", base.text(), b / 1024),
+                format!("`{}` {how} {} KiB", base.text(), b / 1024),
             ));
             true
         }
