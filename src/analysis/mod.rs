@@ -1,6 +1,7 @@
 //! Shared analysis: the questions several rules ask, each answered once. Nothing
 //! here knows any one rule, and nothing here imports `crate::rules`.
 
+pub mod bounds;
 pub mod build;
 pub mod callers;
 pub mod collections;

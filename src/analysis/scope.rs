@@ -170,6 +170,23 @@ pub fn as_statement<'r>(node: &GoNode<'r>) -> Option<GoNode<'r>> {
     }
 }
 
+/// The statement holding `n` stands in a statement list that also holds `stmt`
+/// (further down): it runs on every path that reaches `stmt`.
+pub fn runs_before(n: &GoNode, stmt: &GoNode) -> bool {
+    let at = stmt.range().start;
+    let mut cur = n.clone();
+    while let Some(parent) = cur.parent() {
+        if is_function(&parent) {
+            return false;
+        }
+        if matches!(parent.kind().as_ref(), "statement_list" | "block") {
+            return parent.range().contains(&at) && !cur.range().contains(&at);
+        }
+        cur = parent;
+    }
+    false
+}
+
 /// The statement executed after `stmt`: its next sibling, or, at the end of a
 /// block, the statement after the enclosing `if`/block, up to the function.
 pub fn next_statement<'r>(stmt: &GoNode<'r>) -> Option<GoNode<'r>> {

@@ -1589,7 +1589,9 @@ fn short_var_decl<'r>(stmt: &GoNode<'r>, name: &str) -> Option<Decl<'r>> {
 /// Declarations in the header of an `if`, `switch` or `for` that `at` is inside of.
 fn header_decl<'r>(stmt: &GoNode<'r>, at: &GoNode, name: &str) -> Option<Decl<'r>> {
     let pos = at.range().start;
-    let before = |n: &GoNode| n.range().end <= pos;
+    // Visible after the header statement, and at its own declaring name
+    // (`if head := b[:2]; ...`: `head` there is this local, not a global).
+    let before = |n: &GoNode| n.range().end <= pos || declares_at(n, at);
     if let Some(init) = stmt.field("initializer") {
         if before(&init) {
             if let Some(d) = statement_decl(&init, name) {
@@ -1616,7 +1618,12 @@ fn header_decl<'r>(stmt: &GoNode<'r>, at: &GoNode, name: &str) -> Option<Decl<'r
                         }
                     }
                 }
-                "range_clause" if before(&clause) => {
+                "range_clause"
+                    if before(&clause)
+                        || clause.field("left").is_some_and(|l| {
+                            l.named_children().any(|n| n.range() == at.range())
+                        }) =>
+                {
                     let left = clause.field("left")?;
                     let right = clause.field("right")?;
                     let declares = clause.text()[left.range().end - clause.range().start..]

@@ -4,8 +4,11 @@
 //! - the sub-slice is evidently short: its end is not measured from the base's
 //!   length, no `if` around it says it fills most of the base, and for a base
 //!   whose size is the size of its input (`os.ReadFile`, `io.ReadAll`) its width
-//!   is a constant or the position of a search in the base (`bytes.IndexByte`):
-//!   a width read from elsewhere may be the whole input;
+//!   is bounded under 16 KiB by the code (a constant, a clamp, a length byte:
+//!   [`bounds::upper_bound`]) or is the position of a search in the base
+//!   (`bytes.IndexByte`); a 16-bit declared length or one record of a loop
+//!   walking the base is weaker evidence, graded one step lower; any other
+//!   width read from elsewhere may be the whole input;
 //! - it escapes to a long-lived place: returned (not from a closure the function
 //!   only calls), sent on a channel, stored in a field, map element or global,
 //!   appended to a long-lived slice, or put in a composite literal that goes to
@@ -19,7 +22,7 @@
 
 use crate::analysis::exprs::{self, called_name, indentation, is_stable, root_node, same_expr};
 use crate::analysis::types::{self, declared_where, Origin, Resolver};
-use crate::analysis::{constants, escape, scope, std_deps};
+use crate::analysis::{bounds, constants, escape, scope, std_deps};
 use crate::finding::{Applicability, Confidence, Edit};
 use crate::gofile::{GoFile, GoMatch, GoNode};
 use crate::gomod::GoVersion;
@@ -134,16 +137,17 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     {
         return Outcome::Silent;
     }
-    let Some(how) = escapes(&holder, &function) else {
+    let Some((how, leaves_at)) = escapes(&holder, &function) else {
         return Outcome::Silent;
     };
+    let short = shortness(file, &base, s, &holder, &size, &function);
     let why = if let Some(drop) = &drop {
         let line = file.text()[..drop.range().start].matches('\n').count() + 1;
         format!(
             "`{}` is set to nil on line {line}, but the sub-slice, {how}, still holds its whole array",
             base.text()
         )
-    } else if implicit_drop(file, &base, s, &stmt, &size, &function) {
+    } else if implicit_drop(&base, s, &stmt, &size, &short, &function, &leaves_at) {
         let size = match &size {
             Size::Bytes(b) => format!("{} KiB", b / 1024),
             Size::Input(what) if what.starts_with("holds a whole") => "a whole input".into(),
@@ -171,7 +175,22 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let slice_type = resolver
         .type_of(s)
         .filter(|t| resolver.underlying(t).is_some_and(|u| u.starts_with("[]")));
-    let (confidence, grounds) = grade(file, &base, s, &holder, &function, size, drop.as_ref());
+    // A view of a whole input flagged on weak evidence that it is short stands
+    // one step lower.
+    let weak = match &short {
+        Short::Weak(what) if drop.is_none() && matches!(size, Size::Input(_)) => Some(what.clone()),
+        _ => None,
+    };
+    let (confidence, grounds) = grade(
+        file,
+        &base,
+        s,
+        &holder,
+        &function,
+        size,
+        drop.as_ref(),
+        weak,
+    );
     let statement_holder = if wrapped { None } else { Some(&holder) };
     // A copy where nothing shows the view outlives its base for long only adds an
     // allocation per call: not offered.
@@ -181,7 +200,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         ))
     } else {
         let outcome = fix(file, s, statement_holder, slice_type.as_deref());
-        if known_small(file, &base, s) {
+        if matches!(short, Short::Strong) || width_read_into(&base, s) {
             outcome
         } else {
             copy_may_cost_as_much(outcome)
@@ -200,13 +219,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     }
 }
 
-/// The view's width is known to be small: a constant under the large size,
-/// a position a search of the base found, or the count a read into the base
-/// returned (`n, err := conn.Read(buf)` ... `buf[:n]`: a datagram, a line).
-fn known_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
-    if evidently_short(file, base, s) {
-        return true;
-    }
+/// The view's width is the count a read into the base returned (`n, err :=
+/// conn.Read(buf)` ... `buf[:n]`: a datagram, a line): known to be small, like a
+/// [`Short::Strong`] width.
+fn width_read_into(base: &GoNode, s: &GoNode) -> bool {
     let Some(hi) = s.field("end").filter(|h| h.kind() == "identifier") else {
         return false;
     };
@@ -260,6 +276,9 @@ fn copy_may_cost_as_much(outcome: Outcome) -> Outcome {
 /// author means its array to go. One of them: medium (a returned view whose
 /// callers are not seen, or a base of unknown size that is not dropped). A view returned from a closure
 /// handed to other code (a callback whose caller may copy it at once): low.
+/// A view of a whole input known short only weakly (`weak` says how) stands one
+/// step lower.
+#[allow(clippy::too_many_arguments)]
 fn grade<'r>(
     file: &GoFile,
     base: &GoNode<'r>,
@@ -268,6 +287,7 @@ fn grade<'r>(
     function: &GoNode<'r>,
     size: Size,
     drop: Option<&GoNode>,
+    weak: Option<String>,
 ) -> (Confidence, Grounds) {
     let mut grounds = Grounds::default();
     let large = match size {
@@ -279,9 +299,20 @@ fn grade<'r>(
             true
         }
         Size::Bytes(b) if b >= LARGE_BYTES => {
+            // `io.ReadAll(http.MaxBytesReader(w, r.Body, 32<<20))` is read, not made.
+            let read = match declared_where(base, &base.text()) {
+                Some(Origin::Local { decl, .. }) => escape::initial_value(&decl, &base.text())
+                    .is_some_and(|v| is_call_to(file, &v, WHOLE_READS)),
+                _ => false,
+            };
+            let how = if read {
+                "is read whole, up to a limit of"
+            } else {
+                "is made with"
+            };
             grounds.push(file.evidence(
                 base_decl_at(base).unwrap_or(s.range().start),
-                format!("`{}` is made with {} KiB", base.text(), b / 1024),
+                format!("`{}` {how} {} KiB", base.text(), b / 1024),
             ));
             true
         }
@@ -357,6 +388,16 @@ fn grade<'r>(
         (false, Place::LongLived) if dropped => Confidence::High,
         (true, Place::Unseen) | (false, Place::LongLived) => Confidence::Medium,
         (false, Place::Unseen) => Confidence::Low,
+    };
+    let confidence = match weak {
+        Some(what) => {
+            grounds.push(file.evidence(s.range().start, what));
+            match confidence {
+                Confidence::High => Confidence::Medium,
+                _ => Confidence::Low,
+            }
+        }
+        None => confidence,
     };
     (confidence, grounds.at(confidence))
 }
@@ -528,10 +569,19 @@ fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) ->
 /// suffix measured from the end (`b[len(b)-8:]`).
 fn looks_short(base: &GoNode, s: &GoNode) -> bool {
     match (s.field("start"), s.field("end")) {
-        (_, Some(hi)) => !measures(&hi, base),
+        (_, Some(hi)) => !measures(&hi, base) || caps(&hi, base),
         (Some(lo), None) => measures(&lo, base) || position_in(&lo, base),
         (None, None) => false,
     }
+}
+
+/// `min(len(b), k)`: an end capped by something besides the base's length.
+fn caps(hi: &GoNode, base: &GoNode) -> bool {
+    hi.kind() == "call_expression"
+        && hi.field("function").is_some_and(|f| f.text() == "min")
+        && hi
+            .field("arguments")
+            .is_some_and(|a| a.named_children().any(|x| !measures(&x, base)))
 }
 
 /// `e` is a position found in `base`: a search of it (`bytes.LastIndexByte(b,
@@ -809,25 +859,25 @@ fn holder_of<'r>(node: &GoNode<'r>) -> Option<Holder<'r>> {
     }
 }
 
-/// How the holder takes the sub-slice beyond the function, if it does.
-fn escapes(holder: &Holder, function: &GoNode) -> Option<String> {
+/// How the holder takes the sub-slice beyond the function, if it does, and the
+/// statement where it leaves (the holder's, or a later one for a local).
+fn escapes<'r>(holder: &Holder<'r>, function: &GoNode<'r>) -> Option<(String, GoNode<'r>)> {
     match holder {
-        Holder::Escapes { stmt, how } => {
-            (stmt.kind() != "return_statement" || result_leaves(function)).then(|| how.clone())
-        }
+        Holder::Escapes { stmt, how } => (stmt.kind() != "return_statement"
+            || result_leaves(function))
+        .then(|| (how.clone(), stmt.clone())),
         Holder::Assigned { target, stmt, .. } | Holder::Appended { target, stmt } => {
             let verb = match holder {
                 Holder::Appended { .. } => "appended to",
                 _ => "kept in",
             };
             if long_lived_place(target, stmt, function, 0) {
-                Some(format!("{verb} `{}`", target.text()))
-            } else if target.kind() == "identifier"
-                && local_escapes_later(target, stmt, function, 0)
-            {
-                Some(format!(
-                    "{verb} `{}`, which outlives the function",
-                    target.text()
+                Some((format!("{verb} `{}`", target.text()), stmt.clone()))
+            } else if target.kind() == "identifier" {
+                let later = later_holder(target, stmt, function)?;
+                Some((
+                    format!("{verb} `{}`, which outlives the function", target.text()),
+                    later.stmt().clone(),
                 ))
             } else {
                 None
@@ -1007,22 +1057,178 @@ fn is_nil_assignment(n: &GoNode, base: &GoNode) -> bool {
 /// The base is a large local that dies at this statement while the sub-slice
 /// escapes the function.
 fn implicit_drop(
-    file: &GoFile,
     base: &GoNode,
     s: &GoNode,
     stmt: &GoNode,
     size: &Size,
+    short: &Short,
     function: &GoNode,
+    leaves_at: &GoNode,
 ) -> bool {
     if base.kind() != "identifier" {
         return false;
     }
     let large = match size {
         Size::Bytes(b) => *b >= LARGE_BYTES,
-        Size::Input(_) => evidently_short(file, base, s),
+        Size::Input(_) => !matches!(short, Short::Unknown),
         Size::Unknown => false,
     };
-    large && !lives_on(base, s, stmt, function)
+    large && !lives_on(base, s, stmt, function, leaves_at)
+}
+
+/// How the view is known to be short.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Short {
+    /// Its width is under the large size (a constant, a clamp, a length of a
+    /// byte), or its end is where a search of the base stopped.
+    Strong,
+    /// A width bounded only by a length the input declares (up to 64 KiB), or
+    /// one record of a loop that walks the base: short next to a whole input,
+    /// not shown to be a small part of it. What it is.
+    Weak(String),
+    Unknown,
+}
+
+/// A view of a whole input no wider than this (what a 16-bit length can say)
+/// is bounded while its base is not.
+const BOUNDED_VIEW_BYTES: u64 = 64 * 1024;
+
+/// How `s` is known to be short (see [`Short`]).
+fn shortness<'r>(
+    file: &GoFile,
+    base: &GoNode<'r>,
+    s: &GoNode<'r>,
+    holder: &Holder<'r>,
+    size: &Size,
+    function: &GoNode<'r>,
+) -> Short {
+    if evidently_short(file, base, s) {
+        return Short::Strong;
+    }
+    let half_of_base = |w: u64| match size {
+        Size::Bytes(b) => w <= b / 2,
+        _ => true,
+    };
+    if let Some(w) = width_bound(file, s).filter(|w| half_of_base(*w)) {
+        if w < LARGE_BYTES {
+            return Short::Strong;
+        }
+        if w < BOUNDED_VIEW_BYTES {
+            return Short::Weak(format!(
+                "the view is at most {w} bytes, a length the code bounds, but may be most of `{}`",
+                base.text()
+            ));
+        }
+    }
+    match walk_piece(base, s, holder, function) {
+        Some(lp) => {
+            let line = file.text()[..lp.range().start].matches('\n').count() + 1;
+            Short::Weak(format!(
+                "the view is one record of the loop on line {line} that walks `{}`; nothing bounds its width",
+                base.text()
+            ))
+        }
+        None => Short::Unknown,
+    }
+}
+
+/// The most the width of `base[lo:hi]` can be, as the code bounds `hi` (or
+/// the `X` of `[lo:lo+X]`): see [`bounds::upper_bound`].
+fn width_bound(file: &GoFile, s: &GoNode) -> Option<u64> {
+    if let Some(w) = fixed_width_in(Some(file), s) {
+        return Some(w);
+    }
+    let hi = s.field("end")?;
+    match s.field("start") {
+        None => bounds::upper_bound(file, &hi),
+        Some(lo) => {
+            if let Some(x) = offset_from(&lo, &hi) {
+                return bounds::upper_bound(file, &x);
+            }
+            let low = constants::int_value(file, &lo)
+                .and_then(|v| u64::try_from(v).ok())
+                .unwrap_or(0);
+            Some(bounds::upper_bound(file, &hi)?.saturating_sub(low))
+        }
+    }
+}
+
+/// `base[p:...]` cut in a loop that walks the base with `p` (its condition
+/// holds `p` against `len(base)`, and it moves `p` on), kept where only one
+/// piece stays: a `return` inside the loop, or a local declared outside it
+/// that each pass overwrites. The loop, if so.
+fn walk_piece<'r>(
+    base: &GoNode<'r>,
+    s: &GoNode<'r>,
+    holder: &Holder<'r>,
+    function: &GoNode<'r>,
+) -> Option<GoNode<'r>> {
+    s.field("end")?;
+    // The cursor, or a place past it in the record (`data[p+4+n : ...]`).
+    let mut lo = s.field("start")?;
+    while lo.kind() == "binary_expression" && lo.field("operator").is_some_and(|o| o.text() == "+")
+    {
+        lo = lo.field("left")?;
+    }
+    if lo.kind() != "identifier" {
+        return None;
+    }
+    let p = lo.text().to_string();
+    let Some(Origin::Local { decl: p_decl, .. }) = declared_where(&lo, &p) else {
+        return None;
+    };
+    let is_p = |n: &GoNode| n.kind() == "identifier" && n.text() == p && same_local(n, &p, &p_decl);
+    let lp = s
+        .ancestors()
+        .take_while(|a| a.range() != function.range())
+        .filter(|a| a.kind() == "for_statement")
+        .find(|lp| {
+            let body = lp.field("body").map(|b| b.range());
+            let Some(header) = lp
+                .named_children()
+                .find(|c| Some(c.range()) != body && c.kind() != "comment")
+            else {
+                return false;
+            };
+            let cond = match header.kind().as_ref() {
+                "for_clause" => header.field("condition"),
+                "range_clause" => None,
+                _ => Some(header),
+            };
+            let holds = cond.is_some_and(|c| {
+                c.dfs().any(|b| {
+                    b.kind() == "binary_expression"
+                        && b.field("operator")
+                            .is_some_and(|o| matches!(o.text().as_ref(), "<" | "<=" | ">" | ">="))
+                        && b.dfs().any(|x| is_p(&x))
+                        && measures(&b, base)
+                })
+            });
+            let moves = lp.dfs().any(|n| match n.kind().as_ref() {
+                "assignment_statement" => n
+                    .field("left")
+                    .is_some_and(|l| l.named_children().any(|t| is_p(&t))),
+                "inc_statement" => n.named_children().next().is_some_and(|t| is_p(&t)),
+                _ => false,
+            });
+            let carried = lp
+                .field("body")
+                .is_none_or(|b| !b.range().contains(&p_decl.range().start));
+            holds && moves && carried
+        })?;
+    let one_piece = match holder {
+        Holder::Escapes { how, .. } => how == "returned",
+        Holder::Assigned {
+            target,
+            declares: false,
+            ..
+        } if target.kind() == "identifier" => matches!(
+            declared_where(target, &target.text()),
+            Some(Origin::Local { decl, .. }) if !lp.range().contains(&decl.range().start)
+        ),
+        _ => false,
+    };
+    one_piece.then_some(lp)
 }
 
 /// For a base as long as its input, a sub-slice is known to be short only when
@@ -1115,21 +1321,33 @@ fn is_search_of(call: &GoNode, base: &GoNode) -> bool {
 
 /// The base stays alive anyway, so the sub-slice pins nothing extra: it is used
 /// on a later pass of a loop around the sub-slice that it was declared outside
-/// (a buffer reused), or, in the sub-slice's own statement or after it, it goes
+/// and that the view leaves from (a buffer reused), or, in the sub-slice's own statement or after it, it goes
 /// somewhere long-lived itself (returned, stored, sent), whole or as a slice that
 /// is not short. Reading it,
 /// passing it to a call or re-slicing it in a local does not keep it past the
 /// function.
-fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool {
+fn lives_on(
+    base: &GoNode,
+    s: &GoNode,
+    stmt: &GoNode,
+    function: &GoNode,
+    leaves_at: &GoNode,
+) -> bool {
     let name = base.text();
     let Some(Origin::Local { decl, .. }) = declared_where(base, &name) else {
         return true;
     };
+    // A view that leaves only after the loop (`last = data[p:q]` in it, `return
+    // last` after it), or by a `return` that ends it, outlives the base's last pass.
     let loop_around = s
         .ancestors()
         .take_while(|a| a.range() != function.range())
         .filter(|a| a.kind() == "for_statement")
-        .find(|l| !l.range().contains(&decl.range().start));
+        .find(|l| {
+            !l.range().contains(&decl.range().start)
+                && l.range().contains(&leaves_at.range().start)
+                && leaves_at.kind() != "return_statement"
+        });
     function.dfs().any(|n| {
         if n.kind() != "identifier"
             || n.text() != name
@@ -1150,7 +1368,7 @@ fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool
         // sub-slice (`f.all = data` then `if ... { f.name = data[:i] }`), and not
         // its own declaration.
         if n.range().start < stmt.range().start
-            && (decl.range().contains(&n.range().start) || !runs_before(&n, stmt))
+            && (decl.range().contains(&n.range().start) || !scope::runs_before(&n, stmt))
         {
             return false;
         }
@@ -1171,61 +1389,11 @@ fn lives_on(base: &GoNode, s: &GoNode, stmt: &GoNode, function: &GoNode) -> bool
     })
 }
 
-/// The statement holding `n` stands in a statement list that also holds `stmt`
-/// (further down): it runs on every path that reaches `stmt`.
-fn runs_before(n: &GoNode, stmt: &GoNode) -> bool {
-    let at = stmt.range().start;
-    let mut cur = n.clone();
-    while let Some(parent) = cur.parent() {
-        if scope::is_function(&parent) {
-            return false;
-        }
-        if matches!(parent.kind().as_ref(), "statement_list" | "block") {
-            return parent.range().contains(&at) && !cur.range().contains(&at);
-        }
-        cur = parent;
-    }
-    false
-}
-
-/// Before the sub-slice, the function gives up on a base longer than a small
-/// constant (`if len(b) > 512 { return errTooLong }`): the base is bounded small.
+/// Before the sub-slice, on every path to it, the function gives up on a base
+/// longer than a small constant (`if len(b) > 512 { return errTooLong }`): the
+/// base is bounded small.
 fn checked_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
-    let Some(function) = scope::enclosing_function(s) else {
-        return false;
-    };
-    let checked = function.dfs().any(|stmt| {
-        if stmt.kind() != "if_statement" || stmt.range().end > s.range().start {
-            return false;
-        }
-        let gives_up = stmt.field("consequence").is_some_and(|c| {
-            c.dfs()
-                .any(|n| matches!(n.kind().as_ref(), "return_statement" | "continue_statement"))
-        });
-        let bound = stmt.field("condition").is_some_and(|cond| {
-            cond.dfs().any(|b| {
-                if b.kind() != "binary_expression" {
-                    return false;
-                }
-                let (Some(l), Some(r), Some(op)) =
-                    (b.field("left"), b.field("right"), b.field("operator"))
-                else {
-                    return false;
-                };
-                let small = |n: &GoNode| {
-                    constants::int_value(file, n).is_some_and(|v| v < SMALL_BYTES as i64)
-                };
-                let is_len = |n: &GoNode| measures(n, base) && n.kind() == "call_expression";
-                match op.text().as_ref() {
-                    ">" | ">=" => is_len(&l) && small(&r),
-                    "<" | "<=" => small(&l) && is_len(&r),
-                    _ => false,
-                }
-            })
-        });
-        gives_up && bound
-    });
-    checked
+    bounds::len_bound(file, base, s).is_some_and(|n| n < SMALL_BYTES)
 }
 
 /// What the base's declaration says about its size, if the base has not been
@@ -1238,10 +1406,20 @@ fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
     let Some(Origin::Local { decl, function }) = declared_where(base, &name) else {
         return Size::Unknown;
     };
+    // Assigned before the statement, or later in a loop that comes back to it
+    // (`buf = make([]byte, 2*len(buf))` in a grow-and-retry loop).
+    let loop_back = stmt
+        .ancestors()
+        .take_while(|a| a.range() != function.range())
+        .filter(|a| a.kind() == "for_statement")
+        .find(|l| !l.range().contains(&decl.range().start));
     let reassigned = function.dfs().any(|n| {
         n.kind() == "assignment_statement"
             && n.range().start > decl.range().end
-            && n.range().end <= stmt.range().start
+            && (n.range().end <= stmt.range().start
+                || loop_back
+                    .as_ref()
+                    .is_some_and(|l| l.range().contains(&n.range().start)))
             && n.field("left")
                 .is_some_and(|l| l.named_children().any(|t| t.text() == name))
     });
