@@ -391,6 +391,7 @@ cases! {
         pairimage__cmd__bridge__neg_main,
         pairimage__cmd__portal__pos_main,
         payments__neg_main,
+        placeholder__cmd__gatherer__pos_main,
         promubuild__cmd__beaconagent__neg_main,
         promubuild__cmd__beaconhub__pos_main,
         quotedflags__boardsrv__pos_main,

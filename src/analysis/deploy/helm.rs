@@ -602,7 +602,8 @@ fn container_runs(
     }
     // The image's own name, when the template writes it, says what runs;
     // values before it are a registry (`{{ .Values.registry }}/front:...`).
-    if let Some(name) = super::literal_image_name(&masked.unmask(&c.image)) {
+    let unmasked = masked.unmask(&c.image);
+    if let Some(name) = super::literal_image_name(&unmasked).filter(|_| unmasked.contains('/')) {
         let name = name.to_ascii_lowercase();
         return names_bin(&name, bins)
             || (!is_sidecar(&name) && bins.iter().any(|b| mentions(&name, b)));

@@ -946,11 +946,14 @@ fn limit_set_elsewhere(
             let Some(text) = files.read_to_string(f) else {
                 continue;
             };
-            // A template whose containers set it in their own env: it is
-            // theirs, and none of them runs the binary (`tied` says so).
+            // A template whose containers set it in their own env, in a
+            // chart where the container that runs the binary is known: it is
+            // theirs, and none of them runs the binary (`tied` says so). With
+            // the binary's container unknown, it may be that one.
             let template = f.ancestors().any(|a| a.ends_with("templates"));
+            let chart_known = tied.iter().any(|(dir, _, _)| *dir == chart.dir);
             if tied.iter().any(|(_, t, _)| t == f)
-                || (template && helm::container_sets_limit(files, f))
+                || (template && chart_known && helm::container_sets_limit(files, f))
             {
                 let line = text
                     .lines()
@@ -1251,11 +1254,15 @@ fn named_in_part_only(c: &kubernetes::Container, bins: &[String]) -> bool {
 }
 
 /// The container runs no `command` of its own and its image is written with a
-/// name that names none of `bins`.
+/// name that names none of `bins`, under a registry or organisation (a bare
+/// `manager` or `controller:latest` is a placeholder kustomize replaces).
 fn image_named_otherwise(c: &kubernetes::Container, bins: &[String]) -> bool {
     let Some(image) = literal_image_name(&c.image) else {
         return false;
     };
+    if !c.image.contains('/') {
+        return false;
+    }
     c.programs.is_empty()
         && bins
             .iter()
