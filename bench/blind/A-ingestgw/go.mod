@@ -1,0 +1,3 @@
+module example.com/ingestgw
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/logpack
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/snapkit
+
+go 1.22

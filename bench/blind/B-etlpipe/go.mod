@@ -1,0 +1,3 @@
+module example.com/etlpipe
+
+go 1.22

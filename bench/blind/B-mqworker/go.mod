@@ -1,0 +1,3 @@
+module example.com/mqworker
+
+go 1.22

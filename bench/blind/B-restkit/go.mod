@@ -1,0 +1,3 @@
+module example.com/restkit
+
+go 1.22
