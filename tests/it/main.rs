@@ -32,6 +32,7 @@ mod action_steps;
 mod actionlint;
 mod audit;
 mod bad_input;
+mod blind;
 mod cache;
 mod cli;
 mod compile;
