@@ -410,8 +410,20 @@ fn grade(
     }
     g.push(loop_file.evidence(leak.looping.range().start, leak.why.clone()));
     // A comment that says the goroutine is meant to live as long as the
-    // process lowers the confidence one level (it never silences alone).
-    if let Some((offset, phrase)) = documented_as_process_long(file, go_stmt, loop_file, &leak.func)
+    // process lowers the confidence one level (it never silences alone), but
+    // not a start on each pass of an endless loop of its own function (an
+    // accept loop): that starts one per pass, whatever a comment says of one.
+    let per_pass = go_stmt
+        .ancestors()
+        .take_while(|a| {
+            !matches!(
+                a.kind().as_ref(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .any(|a| a.kind() == "for_statement" && is_endless(&a));
+    if let Some((offset, phrase)) =
+        documented_as_process_long(file, go_stmt, loop_file, &leak.func).filter(|_| !per_pass)
     {
         g.push(file.evidence(
             offset,

@@ -186,6 +186,7 @@ cases! {
         neg_suppressed,
         neg_ticker_exit,
         neg_worker,
+        pos_accept_loop_comment,
         pos_accessor_ticker,
         pos_background_done,
         pos_cancel_closes_field,
