@@ -233,7 +233,13 @@ fn grade(
         }
         runs |= *tie == deploy::dockerfile::Tie::Runs && !help && !debugger;
         debug_only |= debugger && *tie == deploy::dockerfile::Tie::Runs;
-        let marks = d.service_marks();
+        // The marks of the image that runs it: its stage and those it is
+        // built from (a CLI target beside a server target exposes nothing).
+        let run_at = site
+            .as_ref()
+            .filter(|_| *tie == deploy::dockerfile::Tie::Runs)
+            .map(|(off, _)| *off);
+        let marks = d.service_marks_at(run_at);
         reportable |= !marks.is_empty() || ev.listens.is_some() || ev.runs_until_stopped.is_some();
         // An image that asks for help by default, of a program that listens:
         // a command-line tool with a server subcommand, most likely.

@@ -232,8 +232,62 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// True when a shell script hands its arguments to `go build` (`exec go
+/// build -ldflags "$FLAGS" "$@"`): a Makefile that runs it with `-o $@
+/// cmd/x/main.go` builds as `go build` would.
+fn wraps_go_build(text: &str) -> bool {
+    logical_lines(text).iter().any(|l| {
+        let l = l.trim();
+        let l = l.strip_prefix("exec ").unwrap_or(l).trim_start();
+        (l.starts_with("go build ") || l.starts_with("go install "))
+            && (l.ends_with("\"$@\"") || l.ends_with("$@"))
+    })
+}
+
+/// A Makefile's text with each call of a `go build` wrapper script (see
+/// [`wraps_go_build`]), as the Makefile in `dir` names it, written as `go
+/// build`.
+fn unwrap_go_build(text: &str, dir: &Path, wrappers: &[PathBuf]) -> String {
+    let mut out = text.to_string();
+    for w in wrappers {
+        let Ok(rel) = w.strip_prefix(dir) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy();
+        for spelled in [
+            format!("./{rel}"),
+            format!("$(CURDIR)/{rel}"),
+            rel.to_string(),
+        ] {
+            // Only where the script is the command: after a tab, a space or a
+            // shell separator, before a space.
+            let mut rewritten = String::new();
+            let mut rest = out.as_str();
+            while let Some(i) = rest.find(&spelled) {
+                let before = rest[..i].chars().last();
+                let after = rest[i + spelled.len()..].chars().next();
+                rewritten.push_str(&rest[..i]);
+                if before.is_none_or(|c| c.is_whitespace() || ";&|(@".contains(c))
+                    && after.is_some_and(|c| c == ' ')
+                {
+                    rewritten.push_str("go build");
+                } else {
+                    rewritten.push_str(&spelled);
+                }
+                rest = &rest[i + spelled.len()..];
+            }
+            rewritten.push_str(rest);
+            out = rewritten;
+        }
+    }
+    out
+}
+
 fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
     let mut model = RepoBuilds::default();
+    // Makefiles are read after the walk, once the wrapper scripts are known.
+    let mut makefiles: Vec<(String, PathBuf, PathBuf)> = vec![];
+    let mut wrappers: Vec<PathBuf> = vec![];
     let mut stack = vec![(root.to_path_buf(), 0usize, false)];
     while let Some((dir, depth, deploy_folder)) = stack.pop() {
         let Some(entries) = files.read_dir(&dir) else {
@@ -271,17 +325,13 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 }
             } else if lower == "makefile" || lower == "gnumakefile" || lower.ends_with(".mk") {
                 if let Some(text) = files.read_to_string(&e.path) {
-                    let (builds, images) = makefile(&text, &dir, root);
-                    model.builds.extend(builds);
-                    let (named, ko) = makefile_ko(&text, &dir, &e.path);
-                    model.builds.extend(named);
-                    model.ko.extend(ko);
-                    model
-                        .dockerfiles
-                        .extend(images.into_iter().filter(|(df, _)| files.is_file(df)));
+                    makefiles.push((text, dir.clone(), e.path.clone()));
                 }
             } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
                 if let Some(text) = files.read_to_string(&e.path) {
+                    if wraps_go_build(&text) {
+                        wrappers.push(e.path.clone());
+                    }
                     if text.contains("ko build") || text.contains("ko publish") {
                         // Run from the repository root, mostly (as below).
                         let (named, ko) = lines_ko(&numbered_lines(&text), root, &e.path);
@@ -322,6 +372,18 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 }
             }
         }
+    }
+    makefiles.sort();
+    for (text, dir, path) in makefiles {
+        let text = unwrap_go_build(&text, &dir, &wrappers);
+        let (builds, images) = makefile(&text, &dir, root);
+        model.builds.extend(builds);
+        let (named, ko) = makefile_ko(&text, &dir, &path);
+        model.builds.extend(named);
+        model.ko.extend(ko);
+        model
+            .dockerfiles
+            .extend(images.into_iter().filter(|(df, _)| files.is_file(df)));
     }
     model.dockerfiles.sort();
     model.dockerfiles.dedup();
@@ -1596,6 +1658,22 @@ mod tests {
             vec!["app-server"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn a_script_that_hands_its_arguments_to_go_build_builds_as_go_build() {
+        let script = "#!/bin/sh\nset -e\nFLAGS=\"-X main.v=$(git describe)\"\nexec go build -ldflags \"$FLAGS\" \"$@\"\n";
+        assert!(wraps_go_build(script));
+        assert!(!wraps_go_build("#!/bin/sh\ngo build ./...\n"));
+        let mk = "canary:\n\t./scripts/build-with-flags.sh -o $@ cmd/canary/main.go\n";
+        let text = unwrap_go_build(
+            mk,
+            Path::new("/r"),
+            &[PathBuf::from("/r/scripts/build-with-flags.sh")],
+        );
+        assert_eq!(text, "canary:\n\tgo build -o $@ cmd/canary/main.go\n");
+        let b = makefile_builds(&text, Path::new("/r"));
+        assert_eq!(names(&b, "/r/cmd/canary", "x/cmd/canary"), vec!["canary"]);
     }
 
     #[test]

@@ -447,12 +447,75 @@ impl Dockerfile {
     /// (offset, text, strong). The ports of several `EXPOSE` lines are one
     /// mark, at the first. None when the default command asks for help.
     pub fn service_marks(&self) -> Vec<(usize, String, bool)> {
+        self.service_marks_at(None)
+    }
+
+    /// The stages that make the images running the command of the stage
+    /// holding `offset`: that stage, the stages it is built `FROM` (by name),
+    /// and the later stages built from it that keep its command (no
+    /// `ENTRYPOINT`/`CMD` of their own). All stages when `offset` is None.
+    fn stage_chain(&self, offset: Option<usize>) -> Vec<usize> {
+        let all = || (0..self.stages.len()).collect();
+        let Some(offset) = offset else {
+            return all();
+        };
+        let Some(start) = self.stages.iter().rposition(|s| {
+            s.instructions
+                .first()
+                .is_some_and(|from| from.line_start <= offset)
+        }) else {
+            return all();
+        };
+        let base_of = |k: usize| -> Option<usize> {
+            let base = self.stages[k]
+                .instructions
+                .first()?
+                .args
+                .split_whitespace()
+                .find(|w| !w.starts_with("--"))?;
+            self.stages[..k].iter().rposition(|s| {
+                s.name
+                    .as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(base))
+            })
+        };
+        let mut chain = vec![start];
+        let mut at = start;
+        while let Some(i) = base_of(at).filter(|i| !chain.contains(i)) {
+            chain.push(i);
+            at = i;
+        }
+        let mut heirs = vec![start];
+        for k in start + 1..self.stages.len() {
+            let keeps_command = !self.stages[k]
+                .instructions
+                .iter()
+                .any(|i| matches!(i.keyword.as_str(), "ENTRYPOINT" | "CMD"));
+            if keeps_command && base_of(k).is_some_and(|b| heirs.contains(&b)) {
+                heirs.push(k);
+            }
+        }
+        chain.extend(heirs.into_iter().skip(1));
+        chain
+    }
+
+    /// [`Dockerfile::service_marks`] of the image whose `ENTRYPOINT`/`CMD` is
+    /// at `run` (its stage and the stages it is built from): in a Dockerfile
+    /// of several targets, the server stage's `EXPOSE` is not the CLI stage's.
+    pub fn service_marks_at(&self, run: Option<usize>) -> Vec<(usize, String, bool)> {
         if self.default_command_asks_for_help() {
             return vec![];
         }
+        let chain = self.stage_chain(run);
         // (offset, keyword, arguments)
         let mut marks: Vec<(usize, &str, String)> = vec![];
-        for i in self.stages.iter().flat_map(|s| &s.instructions) {
+        for i in self
+            .stages
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| chain.contains(k))
+            .flat_map(|(_, s)| &s.instructions)
+        {
             let k = i.keyword.as_str();
             if !matches!(k, "EXPOSE" | "HEALTHCHECK" | "VOLUME") {
                 continue;
@@ -1674,6 +1737,35 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         // A script that runs its arguments runs CMD.
         let script = ("run.sh", "#!/bin/sh\nset -e\nexec \"$@\"\n");
         assert_eq!(tie_of(text, "cmd/server", &[script]), Tie::Runs);
+    }
+
+    #[test]
+    fn the_marks_of_a_target_are_those_of_its_stages() {
+        let d = Dockerfile::parse(
+            Path::new("Dockerfile"),
+            "FROM golang:1.22 AS build\nRUN go build -o /out/ ./cmd/...\n\
+             FROM alpine AS base\nCOPY --from=build /out/ /usr/bin/\n\
+             FROM base AS server\nEXPOSE 7000\nENTRYPOINT [\"/usr/bin/rookd\"]\n\
+             FROM base AS cli\nENTRYPOINT [\"/usr/bin/rook\"]\n\
+             FROM server AS release\nHEALTHCHECK CMD [\"/usr/bin/rookd\", \"ping\"]\n",
+        );
+        let at = |needle: &str| d.text.find(needle).unwrap();
+        let marks = |run: usize| -> Vec<String> {
+            d.service_marks_at(Some(run))
+                .into_iter()
+                .map(|m| m.1.split(':').next().unwrap().to_string())
+                .collect()
+        };
+        // The server target and the release built from it (which keeps its
+        // command) serve; the CLI target, built beside it, does not.
+        assert_eq!(
+            marks(at("ENTRYPOINT [\"/usr/bin/rookd")),
+            [
+                "EXPOSE 7000",
+                "HEALTHCHECK CMD [\"/usr/bin/rookd\", \"ping\"]"
+            ]
+        );
+        assert!(marks(at("ENTRYPOINT [\"/usr/bin/rook\"]")).is_empty());
     }
 
     #[test]
