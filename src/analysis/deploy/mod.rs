@@ -1433,9 +1433,10 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
     }
     drop_other_images(&mut tied, main);
     // A kustomize patch (`manager_webhook_patch.yaml`: a container with no
-    // image) runs nothing of its own beside a container that names an image.
+    // image) runs nothing of its own beside a container that names an image,
+    // unless it sets the memory limit (`resources.yaml`: where the fix goes).
     if tied.iter().any(|t| !t.container().image.is_empty()) {
-        tied.retain(|t| !t.container().image.is_empty());
+        tied.retain(|t| !t.container().image.is_empty() || t.container().memory_limit.is_some());
     }
     ev.containers = tied;
 }
