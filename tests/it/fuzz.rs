@@ -225,8 +225,16 @@ proptest! {
 #[test]
 fn every_unmutated_source_is_stable() {
     // Hundreds of files, each analysed and fixed twice: spread over the
-    // machine's cores, as a run of `check` would.
-    let files = corpus();
+    // machine's cores, as a run of `check` would. GM006's mains are left to
+    // the rules tests, which fix each one (and the mutated-source test, which
+    // samples them): their fixes edit deployment files, not this source, and
+    // their evidence search made most of this test's time (49 s of CI, 7 s without).
+    let gm006 = common::fixtures_dir().join("GM006");
+    let files: Vec<(PathBuf, String)> = corpus()
+        .iter()
+        .filter(|(p, _)| !p.starts_with(&gm006))
+        .cloned()
+        .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     std::thread::scope(|scope| {
         for chunk in files.chunks(files.len().div_ceil(workers).max(1)) {
