@@ -122,6 +122,19 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if let Some(item) = old_go.clone() {
         grounds.push(item);
     }
+    let deployed_only_by_tests = (!file.options.is_set("include-test-apps") && test_app.is_none())
+        .then(|| tests_deploy_it(&ev, &main.repo_root))
+        .flatten();
+    if let Some((path, folder)) = deployed_only_by_tests {
+        grounds.confidence = Some(crate::finding::Confidence::Low);
+        grounds.push(crate::finding::Evidence {
+            path,
+            line: 1,
+            what: format!(
+                "every image and manifest that runs it is in a test or benchmark folder ({folder}/) by its name (lowers confidence)"
+            ),
+        });
+    }
     if let Some(folder) = test_app {
         grounds.confidence = Some(crate::finding::Confidence::Low);
         grounds.push(file.evidence(
@@ -141,6 +154,34 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .graded(grounds);
     }
     run_graded(file, m, &ev, &main, &root, &siblings).graded(grounds)
+}
+
+/// When every file that runs or builds the program in a container (its
+/// Dockerfiles, manifests, compose files, charts, ko builds) sits in a folder
+/// whose name says test or benchmark (`benchmark/manifests/`,
+/// `test/e2e/images/`): a harness's image, not the service's. The first such
+/// file and its folder.
+fn tests_deploy_it(ev: &Evidence, repo_root: &Path) -> Option<(PathBuf, String)> {
+    let mut files: Vec<PathBuf> = ev.dockerfiles.iter().map(|d| d.path.clone()).collect();
+    files.extend(ev.containers.iter().map(|t| t.manifest.path.clone()));
+    files.extend(ev.services.iter().map(|s| s.file.path.clone()));
+    files.extend(ev.chart_workloads.iter().map(|(p, _, _)| p.clone()));
+    files.extend(ev.ko_images.iter().map(|(p, _, _)| p.clone()));
+    // Tests and benchmarks only: a project may keep its install manifests
+    // under `examples/`.
+    let folder_of = |p: &Path| {
+        let rel = p.parent()?.strip_prefix(repo_root).ok()?;
+        test_app_folder(&rel.to_string_lossy().replace('\\', "/")).filter(|f| {
+            let name = f.rsplit('/').next().unwrap_or(f).to_ascii_lowercase();
+            name.starts_with("bench") || name.starts_with("e2e") || name.contains("test")
+        })
+    };
+    let first = files.first()?.clone();
+    let folder = folder_of(&first)?;
+    files
+        .iter()
+        .all(|p| folder_of(p).is_some())
+        .then_some((first, folder))
 }
 
 /// Go learnt memory limits in 1.19 (`GOMEMLIMIT`, `debug.SetMemoryLimit`).

@@ -404,6 +404,7 @@ cases! {
         releaser__cmd__ctl__neg_main,
         releaser__cmd__server__pos_main,
         rendered__cmd__syncd__pos_main,
+        replayfix__cmd__replayer__low_main,
         restarted__cmd__vaultkeep__pos_main,
         restarted__cmd__vaultsync__neg_main,
         rootaction__cmd__mediactl__neg_main,
