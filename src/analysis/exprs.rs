@@ -14,6 +14,17 @@ pub fn root_node<'r>(e: &GoNode<'r>) -> GoNode<'r> {
 }
 
 /// `text` without whitespace, to compare code written with different spacing.
+/// A call's arguments, comments left out.
+pub fn call_args<'r>(call: &GoNode<'r>) -> Vec<GoNode<'r>> {
+    call.field("arguments")
+        .map(|a| {
+            a.named_children()
+                .filter(|c| c.kind() != "comment")
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }

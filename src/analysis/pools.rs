@@ -236,14 +236,7 @@ pub fn type_of_construction(file: &GoFile, expr: &GoNode) -> TypeRef {
             let Some(func) = e.field("function") else {
                 return TypeRef::Other;
             };
-            let args: Vec<GoNode> = e
-                .field("arguments")
-                .map(|a| {
-                    a.named_children()
-                        .filter(|c| c.kind() != "comment")
-                        .collect()
-                })
-                .unwrap_or_default();
+            let args: Vec<GoNode> = crate::analysis::exprs::call_args(&e);
             let func = unparen(&func);
             match func.kind().as_ref() {
                 "identifier" if func.text() == "new" && args.len() == 1 => {

@@ -1297,14 +1297,7 @@ fn only_reads_receiver(method: &GoNode, recv: &str) -> bool {
                 let builtin_read = f.kind() == "identifier"
                     && matches!(f.text().as_ref(), "len" | "cap")
                     && decls::lookup(&f, &f.text()).is_none();
-                let args: Vec<GoNode> = n
-                    .field("arguments")
-                    .map(|a| {
-                        a.named_children()
-                            .filter(|c| c.kind() != "comment")
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let args: Vec<GoNode> = crate::analysis::exprs::call_args(&n);
                 for (i, a) in args.iter().enumerate() {
                     let a = unparen(a);
                     if !rooted(&a, &held) || builtin_read {
