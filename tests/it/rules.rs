@@ -154,6 +154,7 @@ cases! {
         internal__watch__pos_watch,
         low_ctx_param,
         low_documented_lifetime,
+        low_documented_shard_workers,
         low_map_range,
         low_named_func_ctx,
         low_named_method,
