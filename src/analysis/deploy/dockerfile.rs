@@ -58,6 +58,18 @@ pub struct Stage {
     pub instructions: Vec<Instruction>,
 }
 
+impl Stage {
+    /// The image (or earlier stage) its `FROM` builds on, past the flags
+    /// (`FROM --platform=$BUILDPLATFORM golang:1.22 AS build` gives `golang:1.22`).
+    pub fn base(&self) -> Option<&str> {
+        self.instructions
+            .first()?
+            .args
+            .split_whitespace()
+            .find(|w| !w.starts_with("--"))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Dockerfile {
     pub path: PathBuf,
@@ -99,12 +111,8 @@ impl Dockerfile {
     pub fn go_images(&self) -> Vec<(usize, Option<crate::gomod::GoVersion>)> {
         self.stages
             .iter()
-            .filter_map(|s| s.instructions.first())
-            .filter_map(|from| {
-                let image = from
-                    .args
-                    .split_whitespace()
-                    .find(|w| !w.starts_with("--"))?;
+            .filter_map(|s| Some((s.instructions.first()?, s.base()?)))
+            .filter_map(|(from, image)| {
                 let image = image.split('@').next().unwrap_or(image);
                 let (repo, tag) = match image.rsplit_once(':') {
                     Some((r, t)) if !t.contains('/') => (r, t),
@@ -467,12 +475,7 @@ impl Dockerfile {
             return all();
         };
         let base_of = |k: usize| -> Option<usize> {
-            let base = self.stages[k]
-                .instructions
-                .first()?
-                .args
-                .split_whitespace()
-                .find(|w| !w.starts_with("--"))?;
+            let base = self.stages[k].base()?;
             self.stages[..k].iter().rposition(|s| {
                 s.name
                     .as_deref()
@@ -587,12 +590,7 @@ impl Dockerfile {
     /// variable. The offset of the `CGO_ENABLED=1` and the base image.
     pub fn cgo_gpu_runner(&self) -> Option<(usize, String)> {
         let cuda = self.stages.iter().find_map(|s| {
-            let from = s.instructions.first()?;
-            let image = from
-                .args
-                .split_whitespace()
-                .find(|w| !w.starts_with("--"))?
-                .to_ascii_lowercase();
+            let image = s.base()?.to_ascii_lowercase();
             (image.contains("cuda") || image.contains("nvidia/")).then_some(image)
         })?;
         let cgo = self.stages.iter().flat_map(|s| &s.instructions).find(|i| {
@@ -611,11 +609,7 @@ impl Dockerfile {
         let mut out = vec![];
         let mut stage_dirs: Vec<(Option<String>, String)> = vec![];
         for (index, stage) in self.stages.iter().enumerate() {
-            let from = stage
-                .instructions
-                .first()
-                .and_then(|f| f.args.split_whitespace().find(|w| !w.starts_with("--")))
-                .unwrap_or("");
+            let from = stage.base().unwrap_or("");
             let mut cwd = stage_dirs
                 .iter()
                 .rev()
