@@ -86,11 +86,14 @@ fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
-fn values_of(files: &Files, chart: &Chart) -> Value {
-    files
-        .read_to_string(&chart.dir.join("values.yaml"))
-        .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
-        .unwrap_or(Value::Null)
+/// The chart's values.yaml, parsed once per run: every main of the
+/// repository asks each chart whether it runs it.
+fn values_of(files: &Files, chart: &Chart) -> Arc<Value> {
+    files.memo("helm-values", &chart.dir, "", |f| {
+        f.read_to_string(&chart.dir.join("values.yaml"))
+            .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
+            .unwrap_or(Value::Null)
+    })
 }
 
 /// Every `repository` (and string `image`) value of the chart's values, and
@@ -282,11 +285,19 @@ fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>
 /// The charts of the repository that run `main`'s binary (see `chart_tie`),
 /// each with how, and the container of each workload template that runs it
 /// (template path, text, masked text, container).
-fn chart_containers(
-    files: &Files,
-    main: &MainPackage,
-    builds_image: bool,
-) -> Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Container)>)> {
+type ChartContainers = Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Container)>)>;
+
+/// [`chart_containers_of`], once per run for a main, its names and whether
+/// the repository builds its image: the evidence, the limit search and the
+/// fix all ask.
+fn chart_containers(files: &Files, main: &MainPackage, builds_image: bool) -> Arc<ChartContainers> {
+    let key = format!("{}|{builds_image}", main.binaries.join(","));
+    files.memo("helm-chart-containers", &main.dir, &key, |f| {
+        chart_containers_of(f, main, builds_image)
+    })
+}
+
+fn chart_containers_of(files: &Files, main: &MainPackage, builds_image: bool) -> ChartContainers {
     let index = super::repo_index(files, &main.repo_root);
     let bins = bins(main);
     let mut out = vec![];
@@ -392,11 +403,11 @@ pub(super) fn tied_container_limits(
     builds_image: bool,
 ) -> Vec<(PathBuf, PathBuf, bool)> {
     chart_containers(files, main, builds_image)
-        .into_iter()
+        .iter()
         .flat_map(|(chart, _, found)| {
             found
-                .into_iter()
-                .map(move |(path, _, _, c)| (chart.dir.clone(), path, c.sets_gomemlimit))
+                .iter()
+                .map(move |(path, _, _, c)| (chart.dir.clone(), path.clone(), c.sets_gomemlimit))
         })
         .collect()
 }
@@ -432,8 +443,8 @@ pub fn chart_workloads(
     builds_image: bool,
 ) -> Vec<super::gocode::Site> {
     let mut out = vec![];
-    for (chart, tie, found) in chart_containers(files, main, builds_image) {
-        if tie == ChartTie::OnlyOne {
+    for (chart, tie, found) in chart_containers(files, main, builds_image).iter() {
+        if *tie == ChartTie::OnlyOne {
             continue;
         }
         for (path, _, masked, c) in found {
@@ -455,7 +466,7 @@ pub fn chart_workloads(
             });
             let container = masked.unmask(&c.name).replace("{{ .Chart.Name }}", &shown);
             out.push((
-                path,
+                path.clone(),
                 line.map_or(1, |l| l + 1),
                 format!("Helm chart {shown} runs it in a {kind} as container {container}"),
             ));
@@ -469,8 +480,8 @@ pub fn chart_workloads(
 /// example folder).
 pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec<ChartFix> {
     let mut out = vec![];
-    for (chart, _, found) in chart_containers(files, main, builds_image) {
-        let values = values_of(files, &chart);
+    for (chart, _, found) in chart_containers(files, main, builds_image).iter() {
+        let values = values_of(files, chart);
         if found.is_empty() {
             continue;
         }
@@ -489,15 +500,16 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
             continue;
         }
         for (path, text, masked, c) in found {
+            let path = path.clone();
             let name = masked.unmask(&c.name);
-            if let Err(why) = limit_by_default(&text, &masked, &c, &values) {
+            if let Err(why) = limit_by_default(text, masked, c, &values) {
                 out.push(ChartFix::Skip {
                     path,
                     why: format!("container {name}: {why}"),
                 });
                 continue;
             }
-            out.push(match env_edit(&text, &masked, &c) {
+            out.push(match env_edit(text, masked, c) {
                 Ok(edit) => ChartFix::Edit {
                     path,
                     edit,
