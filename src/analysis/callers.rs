@@ -678,19 +678,7 @@ fn started_flag(func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
         .ancestors()
         .take_while(|a| a.range() != func.range())
         .find(|a| a.kind() == "if_statement")?;
-    let cond = guard.field("condition")?;
-    let flag = match cond.kind().as_ref() {
-        "unary_expression" if cond.field("operator").is_some_and(|o| o.text() == "!") => {
-            cond.field("operand")?
-        }
-        "binary_expression"
-            if cond.field("operator").is_some_and(|o| o.text() == "==")
-                && cond.field("right").is_some_and(|r| r.text() == "false") =>
-        {
-            cond.field("left")?
-        }
-        _ => return None,
-    };
+    let flag = unset_flag(&guard.field("condition")?)?;
     if !matches!(flag.kind().as_ref(), "identifier" | "selector_expression") {
         return None;
     }
@@ -701,6 +689,27 @@ fn started_flag(func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
             && n.field("right").is_some_and(|r| r.text() == "true")
     });
     sets.then_some((guard.range().start, flag))
+}
+
+/// The flag a condition requires to be unset: `!flag`, `flag == false`, or
+/// either beside other conditions (`active && !c.running`: the start still
+/// needs the flag unset).
+fn unset_flag<'r>(cond: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let op = cond.field("operator").map(|o| o.text().to_string());
+    let flag = match (cond.kind().as_ref(), op.as_deref()) {
+        ("parenthesized_expression", _) => return unset_flag(&cond.named_children().next()?),
+        ("unary_expression", Some("!")) => cond.field("operand")?,
+        ("binary_expression", Some("=="))
+            if cond.field("right").is_some_and(|r| r.text() == "false") =>
+        {
+            cond.field("left")?
+        }
+        ("binary_expression", Some("&&")) => {
+            return unset_flag(&cond.field("left")?).or_else(|| unset_flag(&cond.field("right")?))
+        }
+        _ => return None,
+    };
+    Some(flag)
 }
 
 /// A `return v` before `at` in `func`'s own body, `v` a package variable

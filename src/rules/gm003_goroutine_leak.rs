@@ -115,7 +115,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     let anchor = sleep_node(&leak.sleeps[0]);
     let ignored = ignored_context(file, &anchor, &leak.looping);
-    let repeat = crate::profile::stage("GM003 callers", || callers::repeat_path(file, node));
+    let mut repeat = crate::profile::stage("GM003 callers", || callers::repeat_path(file, node));
+    if let Some(r) = repeat.as_mut() {
+        repeats_through_own_goroutines(file, node, r);
+    }
     if repeat.is_none() && ignored.is_none() {
         // Started a bounded number of times, and no context says it should end.
         return Outcome::Silent;
@@ -177,6 +180,55 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         std::mem::swap(g, &mut grounds);
     }
     out
+}
+
+/// A repeat whose loop runs inside a goroutine that the function starting
+/// this one starts itself (`Run` starts watchers whose loop calls, a few
+/// calls down, `Run` again): the start repeats only through its own
+/// goroutines, a cycle that needs some first start from elsewhere and that
+/// the code on it (a switch on a component name, a flag) most often cuts.
+/// Such a path is not shown to run: the repeat is lowered to one whose path
+/// is uncertain, with the goroutine as evidence.
+fn repeats_through_own_goroutines(file: &GoFile, go_stmt: &GoNode, repeat: &mut callers::Repeat) {
+    if repeat.strength != callers::Strength::Shown {
+        return;
+    }
+    let Some(looped) = repeat.path.last() else {
+        return;
+    };
+    let files = file.package();
+    if files.canonical(&looped.path) != files.canonical(file.path) {
+        return;
+    }
+    let Some(origin) = go_stmt.ancestors().find(|a| {
+        matches!(
+            a.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    }) else {
+        return;
+    };
+    let line_of = |offset: usize| crate::finding::Position::of_offset(file.text(), offset).line;
+    let own = origin
+        .dfs()
+        .filter(|n| n.kind() == "go_statement")
+        .filter_map(|g| goroutine_function(&g))
+        .find(|f| {
+            line_of(f.range().start) <= looped.line && looped.line <= line_of(f.range().end)
+        });
+    let Some(own) = own else {
+        return;
+    };
+    let name = callers::function_name(&origin).unwrap_or_default();
+    repeat.strength = callers::Strength::Unsure;
+    repeat.why = format!(
+        "{}, but that loop runs in a goroutine `{name}` starts itself: the start repeats only through its own goroutines",
+        repeat.why
+    );
+    repeat.path.push(file.evidence(
+        own.range().start,
+        format!("the loop that would start it again runs in a goroutine `{name}` itself starts: a cycle through its own goroutines, not a path shown to run (lowers confidence)"),
+    ));
 }
 
 /// The context in scope at `at` (outside the leaking loop) that the loop never
@@ -1333,6 +1385,37 @@ fn failure_only_condition(file: &GoFile, looping: &GoNode) -> bool {
         .collect();
     if methods.is_empty() || stop_elsewhere(file, &ty, &methods_of(file, &ty, LIFECYCLE_ENDS)) {
         return false; // the type's methods are elsewhere: nothing to tell
+    }
+    // `for c.active`: a method that writes `c.active = false` (or `true` for
+    // `for !c.failed`) ends the loop whatever its name, unless the loop itself
+    // calls it (its own failure path: `c.fail()` on an error).
+    if !call {
+        let ending = if inner.range() == cond.range() { "false" } else { "true" };
+        let loop_calls: Vec<String> = scope::enclosing_function(looping)
+            .map(|f| {
+                f.dfs()
+                    .filter(|n| n.kind() == "call_expression")
+                    .filter_map(|c| c.field("function")?.field("field").map(|x| x.text().to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ends_it = methods.iter().any(|m| {
+            Some(m.range()) != own
+                && m.field("name").is_some_and(|n| !loop_calls.contains(&n.text().to_string()))
+                && decls::receiver_of(m).is_some_and(|(r, _)| {
+                    r.is_some_and(|r| {
+                        let target = format!("{r}.{member}");
+                        m.dfs().any(|a| {
+                            a.kind() == "assignment_statement"
+                                && a.field("left").is_some_and(|l| l.text() == target.as_str())
+                                && a.field("right").is_some_and(|v| v.text() == ending)
+                        })
+                    })
+                })
+        });
+        if ends_it {
+            return false;
+        }
     }
     !methods.iter().any(|m| {
         Some(m.range()) != own
