@@ -174,6 +174,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             &mut grounds,
         );
     }
+    if let Some(result) = deferred.then(|| returned_values(&func)).flatten() {
+        lower(
+            &mut confidence,
+            result.range().start,
+            "the collection is deferred in a function that returns values: what it built is still live in its caller when the collection runs (lowers confidence)".into(),
+            &mut grounds,
+        );
+    }
     if let Some(offset) = says_pacing(file, call, &func) {
         lower(
             &mut confidence,
@@ -237,6 +245,20 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
 }
 
 /// `f`, `(*T).m` or "a function literal", for evidence text.
+/// The result type of `func` that is not `error` (`(*Batch, error)` gives
+/// `*Batch`); None when it returns nothing or only an error.
+fn returned_values<'r>(func: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let result = func.field("result")?;
+    if result.kind() != "parameter_list" {
+        return (result.text() != "error").then_some(result);
+    }
+    let value = result
+        .named_children()
+        .filter(|p| p.kind() == "parameter_declaration")
+        .find(|p| p.field("type").is_some_and(|t| t.text() != "error"));
+    value
+}
+
 fn function_label(func: &GoNode) -> String {
     match func.field("name") {
         Some(n) => format!("`{}`", n.text()),

@@ -558,6 +558,7 @@ cases! {
     }
     GM010 {
         low_comment_only,
+        low_deferred_while_returned,
         low_named_measure,
         low_purge_by_name,
         low_rebuild_after_release,
