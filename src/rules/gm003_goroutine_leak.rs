@@ -213,9 +213,7 @@ fn repeats_through_own_goroutines(file: &GoFile, go_stmt: &GoNode, repeat: &mut 
         .dfs()
         .filter(|n| n.kind() == "go_statement")
         .filter_map(|g| goroutine_function(&g))
-        .find(|f| {
-            line_of(f.range().start) <= looped.line && looped.line <= line_of(f.range().end)
-        });
+        .find(|f| line_of(f.range().start) <= looped.line && looped.line <= line_of(f.range().end));
     let Some(own) = own else {
         return;
     };
@@ -1390,18 +1388,27 @@ fn failure_only_condition(file: &GoFile, looping: &GoNode) -> bool {
     // `for !c.failed`) ends the loop whatever its name, unless the loop itself
     // calls it (its own failure path: `c.fail()` on an error).
     if !call {
-        let ending = if inner.range() == cond.range() { "false" } else { "true" };
+        let ending = if inner.range() == cond.range() {
+            "false"
+        } else {
+            "true"
+        };
         let loop_calls: Vec<String> = scope::enclosing_function(looping)
             .map(|f| {
                 f.dfs()
                     .filter(|n| n.kind() == "call_expression")
-                    .filter_map(|c| c.field("function")?.field("field").map(|x| x.text().to_string()))
+                    .filter_map(|c| {
+                        c.field("function")?
+                            .field("field")
+                            .map(|x| x.text().to_string())
+                    })
                     .collect()
             })
             .unwrap_or_default();
         let ends_it = methods.iter().any(|m| {
             Some(m.range()) != own
-                && m.field("name").is_some_and(|n| !loop_calls.contains(&n.text().to_string()))
+                && m.field("name")
+                    .is_some_and(|n| !loop_calls.contains(&n.text().to_string()))
                 && decls::receiver_of(m).is_some_and(|(r, _)| {
                     r.is_some_and(|r| {
                         let target = format!("{r}.{member}");
