@@ -118,6 +118,17 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(mut grounds) = grade(files, &ev, handler) else {
         return Outcome::Silent;
     };
+    let hints = gocode::limit_hints(files, &dir, &module_path);
+    if let Some((path, line, what)) = hints.library_call {
+        grounds.confidence = Some(crate::finding::Confidence::Low);
+        grounds.push(crate::finding::Evidence { path, line, what });
+    }
+    if let Some((path, line, what)) = hints.gc_percent {
+        if grounds.confidence == Some(crate::finding::Confidence::High) {
+            grounds.confidence = Some(crate::finding::Confidence::Medium);
+        }
+        grounds.push(crate::finding::Evidence { path, line, what });
+    }
     let old_go = go_without_limits(&ev);
     if let Some(item) = old_go.clone() {
         grounds.push(item);

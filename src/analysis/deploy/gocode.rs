@@ -1423,6 +1423,93 @@ fn quoted(l: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
+/// Hints in the main package's own files that its memory is already looked
+/// after, which the rule cannot confirm: a call into another module whose
+/// name says it sets a memory limit (`mem.WatchMemoryLimit(...)`,
+/// `memlimit.SetGoMemLimitWithOpts(...)`: that code is not in the
+/// repository), and `debug.SetGCPercent`, with which the program tunes its
+/// collector itself. Each as where and what.
+#[derive(Debug, Default, Clone)]
+pub struct LimitHints {
+    pub library_call: Option<Site>,
+    pub gc_percent: Option<Site>,
+}
+
+pub fn limit_hints(files: &Files, dir: &Path, module_path: &str) -> LimitHints {
+    let mut out = LimitHints::default();
+    for f in package_files(files, dir).iter() {
+        let imports = imports_of(&f.text);
+        let names: Vec<(String, String)> = imports
+            .iter()
+            .filter(|i| {
+                // Another module's package (not the standard library's, not this module's).
+                i.split('/').next().is_some_and(|h| h.contains('.'))
+                    && (module_path.is_empty() || !is_under(i, module_path))
+            })
+            .filter_map(|i| Some((import_name(&f.text, i)?, i.clone())))
+            .collect();
+        let debug = import_name(&f.text, "runtime/debug");
+        for (n, line) in f.text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if out.library_call.is_none() {
+                for (name, path) in &names {
+                    let Some(call) = qualified_call(code, name) else {
+                        continue;
+                    };
+                    let lower = call.to_ascii_lowercase();
+                    let says = |s: &str| s.contains("memorylimit") || s.contains("memlimit");
+                    if says(&lower) || says(&path.to_ascii_lowercase()) {
+                        out.library_call = Some((
+                            f.path.clone(),
+                            n + 1,
+                            format!("calls `{name}.{call}` of {path}, which by its name may set the Go memory limit; its code is not in the repository (lowers confidence)"),
+                        ));
+                        break;
+                    }
+                }
+            }
+            if out.gc_percent.is_none() {
+                if let Some(d) = &debug {
+                    if qualified_call(code, d).as_deref() == Some("SetGCPercent") {
+                        out.gc_percent = Some((
+                            f.path.clone(),
+                            n + 1,
+                            format!(
+                                "`{}`: the program tunes its collector itself (lowers confidence)",
+                                code.trim()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The function `pkg.F(` that `code` calls on package name `pkg`, if any.
+fn qualified_call(code: &str, pkg: &str) -> Option<String> {
+    let needle = format!("{pkg}.");
+    let mut from = 0;
+    while let Some(i) = code[from..].find(&needle) {
+        let at = from + i;
+        let before = code[..at].chars().next_back();
+        from = at + needle.len();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &code[from..];
+        let ident: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !ident.is_empty() && rest[ident.len()..].starts_with('(') {
+            return Some(ident);
+        }
+    }
+    None
+}
+
 /// Where the limit is set for the main package in `dir` of the module at
 /// `module_root` with path `module_path`: its own files (which may also read
 /// `GOMEMLIMIT` to handle it), or any package of the module it imports,
@@ -1472,6 +1559,25 @@ mod tests {
         assert!(!linux_builds("svc_darwin_arm64.go", "package main\n"));
         assert!(linux_builds("svc_linux_amd64.go", "package main\n"));
         assert!(linux_builds("main_test_helper.go", "package main\n"));
+    }
+
+    #[test]
+    fn limit_hints_name_the_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("main.go"),
+            "package main\n\nimport (\n\t\"runtime/debug\"\n\tkit \"example.org/kit/mem\"\n\t\"example.com/app/internal/mem\"\n)\n\nfunc main() {\n\tmem.SetMemoryLimit(1)\n\tkit.WatchMemoryLimit(nil)\n\tdebug.SetGCPercent(20)\n}\n",
+        )
+        .unwrap();
+        let files = Files::default();
+        let h = limit_hints(&files, root, "example.com/app");
+        let (_, line, what) = h.library_call.expect("the other module's call");
+        assert_eq!(line, 11);
+        assert!(what.contains("kit.WatchMemoryLimit"), "{what}");
+        assert_eq!(h.gc_percent.map(|(_, l, _)| l), Some(12));
+        assert_eq!(qualified_call("x := notkit.Run()", "kit"), None);
+        assert_eq!(qualified_call("kit.Config.Run()", "kit"), None);
     }
 
     #[test]
