@@ -385,7 +385,7 @@ cases! {
         nestedtool__neg_main,
         nestedtool__tools__seeder__pos_main,
         notifier__pos_main,
-        oldgo__cmd__pigeond__low_main,
+        oldgo__cmd__pigeond__pos_main,
         onlypatch__cmd__pos_main,
         operatorrpc__cmd__store__pos_main,
         optin__cmd__pickerd__pos_main,
