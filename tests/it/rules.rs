@@ -388,6 +388,8 @@ cases! {
         oldgo__cmd__pigeond__pos_main,
         onlypatch__cmd__pos_main,
         operatorrpc__cmd__store__pos_main,
+        opsuite__tuner__pos_main,
+        opsuite__warden__pos_main,
         optin__cmd__pickerd__pos_main,
         optin__cmd__sorterd__neg_main,
         optmetrics__neg_main,

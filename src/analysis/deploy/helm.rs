@@ -130,8 +130,45 @@ fn names_bin(image: &str, bins: &[String]) -> bool {
         || (!is_sidecar(image) && bins.iter().any(|b| dockerfile::names_binary(name, b)))
 }
 
+/// True when the chart sits inside another Go module of the repository than
+/// `main`'s (a folder below the repository's root with its own `go.mod`, not
+/// holding `main`'s module) whose own root or `cmd/` holds a `main` package:
+/// that module's program is what its chart runs. Monorepos of several
+/// operators (`lifecycle-operator/`, `metrics-operator/`, each a module with
+/// its `chart/`) build every binary as `/manager`, so a `command:` naming it
+/// says nothing of which operator a chart deploys.
+fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) -> bool {
+    let Some(module) = chart_dir
+        .ancestors()
+        .take_while(|d| d.starts_with(&main.repo_root) && *d != main.repo_root)
+        .find(|d| files.is_file(&d.join("go.mod")))
+    else {
+        return false;
+    };
+    if main.module_root.starts_with(module) {
+        return false;
+    }
+    let has_main = |dir: &Path| {
+        files.read_dir(dir).is_some_and(|es| {
+            es.iter().any(|e| {
+                e.is_file
+                    && e.name.ends_with(".go")
+                    && !e.name.ends_with("_test.go")
+                    && files.read_to_string(&e.path).is_some_and(|t| {
+                        super::gocode::package_clause(&t) == Some("main")
+                            && t.contains("\nfunc main()")
+                    })
+            })
+        })
+    };
+    has_main(module)
+        || files
+            .read_dir(&module.join("cmd"))
+            .is_some_and(|es| es.iter().any(|e| e.is_dir && has_main(&e.path)))
+}
+
 fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTie> {
-    if left_out(main, &chart.dir) {
+    if left_out(main, &chart.dir) || in_other_program_module(files, &chart.dir, main) {
         return None;
     }
     let bins = bins(main);
