@@ -373,6 +373,7 @@ cases! {
         loopbackdebug__neg_main,
         looprun__cmd__beacond__pos_main,
         looprun__cmd__beaconseed__neg_main,
+        makecond__cmd__pos_main,
         makeimage__cmd__api__pos_main,
         makeimage__cmd__worker__neg_main,
         makepattern__apps__invoices__pos_main,

@@ -674,8 +674,46 @@ fn is_conditional(line: &str) -> bool {
 /// A Makefile's variables (`=`, `:=`, `?=`, `+=`), unexpanded.
 fn makefile_vars(lines: &[String]) -> BTreeMap<String, String> {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    // Inside a rule, a tab starts a recipe line; outside one (before the first
+    // rule, or after an assignment or a blank line), a tab-indented line is
+    // read as any other (`ifeq ($(OS),windows)` / `\tBINARY=app.exe`).
+    let mut in_rule = false;
+    let mut conditions: Vec<Option<bool>> = vec![];
     for l in lines {
-        if l.starts_with('\t') || l.trim_start().starts_with('#') {
+        let trimmed = l.trim();
+        if trimmed.is_empty() {
+            in_rule = false;
+            continue;
+        }
+        if trimmed.starts_with('#') || (l.starts_with('\t') && in_rule) {
+            continue;
+        }
+        let directive = ["ifeq", "ifneq", "ifdef", "ifndef", "else", "endif"]
+            .iter()
+            .find(|d| trimmed == **d || trimmed.starts_with(&format!("{d} ")));
+        if let Some(d) = directive {
+            // `ifdef X` is decided by what is defined so far; `ifeq` is not
+            // read (both of its branches count).
+            let name = trimmed[d.len()..].trim();
+            match *d {
+                "ifdef" => conditions.push(Some(vars.contains_key(name))),
+                "ifndef" => conditions.push(Some(!vars.contains_key(name))),
+                "ifeq" | "ifneq" => conditions.push(None),
+                "else" => {
+                    if let Some(Some(c)) = conditions.last_mut() {
+                        *c = !*c;
+                    }
+                }
+                _ => {
+                    conditions.pop();
+                }
+            }
+            continue;
+        }
+        if !l.starts_with('\t') {
+            in_rule = assignment(l).is_none() && rule_head(l).is_some();
+        }
+        if conditions.iter().any(|c| *c == Some(false)) {
             continue;
         }
         if let Some((name, op, value)) = assignment(l) {
@@ -1658,6 +1696,25 @@ mod tests {
             vec!["app-server"]
         );
         assert!(names(&b, "/r/cmd/other", "x/cmd/other").is_empty());
+    }
+
+    #[test]
+    fn tab_indented_assignments_in_a_conditional_are_variables() {
+        let mk = "OS?=linux\nifeq ($(OS),windows)\n\tBINARY=plug.exe\nelse\n\tBINARY=plug\nendif\n\ndefault: bin/$(BINARY)\n\nbin/$(BINARY): go.mod\n\tOUT=ignored go build -o $@ ./cmd/\n";
+        let vars = makefile_vars(&logical_lines(mk));
+        assert_eq!(vars.get("BINARY").map(String::as_str), Some("plug"));
+        assert!(
+            !vars.contains_key("OUT"),
+            "a recipe's assignment is no variable"
+        );
+        let flags = "FLAGS = -mod=vendor\nifdef EXTRA\n\tFLAGS += $(EXTRA)\nelse\n\tFLAGS += -trimpath\nendif\n";
+        let vars = makefile_vars(&logical_lines(flags));
+        assert_eq!(
+            vars.get("FLAGS").map(String::as_str),
+            Some("-mod=vendor -trimpath")
+        );
+        let b = makefile_builds(mk, Path::new("/r"));
+        assert_eq!(names(&b, "/r/cmd", "x/cmd"), vec!["plug"]);
     }
 
     #[test]
