@@ -319,6 +319,7 @@ cases! {
         csichart__cmd__volplug__pos_main,
         ctrbuild__src__notary__pos_main,
         ctrbuild__src__notarycli__neg_main,
+        daemoncli__cmd__probectl__neg_main,
         debugimg__low_main,
         devimage__neg_main,
         docgen__low_main,

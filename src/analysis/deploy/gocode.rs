@@ -520,18 +520,35 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
     out
 }
 
-/// The line `n` sits in a block opened by `if x != "" {` (read from gofmt's
-/// indentation: the nearest line above it that is indented less).
+/// The line `n` sits in a block opened by `if x != "" {`, itself or through
+/// the blocks around it up to its function (`if addr != "" { go func() {
+/// http.ListenAndServe(addr, nil) }() }`), read from gofmt's indentation: each
+/// opener is the nearest line above that is indented less.
 fn opt_in_block(lines: &[&str], n: usize) -> bool {
     let indent = |l: &str| l.len() - l.trim_start_matches('\t').len();
-    let Some(own) = lines.get(n).map(|l| indent(l)) else {
+    let Some(mut own) = lines.get(n).map(|l| indent(l)) else {
         return false;
     };
-    let opener = lines[..n]
-        .iter()
-        .rev()
-        .find(|l| !l.trim().is_empty() && indent(l) < own);
-    opener.is_some_and(|l| {
+    let mut end = n;
+    while own > 0 {
+        let Some(i) = lines[..end]
+            .iter()
+            .rposition(|l| !l.trim().is_empty() && indent(l) < own)
+        else {
+            return false;
+        };
+        if opt_in_opener(lines[i]) {
+            return true;
+        }
+        own = indent(lines[i]);
+        end = i;
+    }
+    false
+}
+
+/// `if x != "" {` and its kin: a block that runs only when an option is set.
+fn opt_in_opener(l: &str) -> bool {
+    {
         let t = l.trim();
         // `!= ""` of an address, or `> 0` / `!= 0` of a port: zero means off.
         // A switch that turns it on (`if cfg.ListenerEnabled {`) too.
@@ -546,7 +563,7 @@ fn opt_in_block(lines: &[&str], n: usize) -> bool {
         let off_value =
             switch || t.contains(r#"!= """#) || t.ends_with("> 0 {") || t.ends_with("!= 0 {");
         t.starts_with("if ") && t.ends_with('{') && off_value && !t.contains("else")
-    })
+    }
 }
 
 /// The ports of the address literals of a Go source (`":4150"`,
@@ -706,8 +723,9 @@ fn listens_from_main(
         // Not from a command literal's action (`Action: func(c *cli.Context)
         // error { keyservice.Run(...) }`) of a program with subcommands: that
         // runs only when the subcommand is asked for.
+        let fs = funcs(files, dir);
         let called_in_foreground = exported
-            && funcs(files, dir).iter().map(with_root_action).any(|f| {
+            && fs.iter().map(|f| own_action(&fs, f)).any(|f| {
                 f.imports
                     .iter()
                     .find(|(_, path)| path == imp)
@@ -1032,6 +1050,12 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
             in_field_func = Some((indent, !in_sub && matches!(key, "RunE" | "Run" | "Action")));
             continue;
         }
+        // `cmd.RunE = func(cmd *cobra.Command, args []string) error {`: the
+        // action set after the literal, a callback like the field's.
+        if let Some(key) = assigned_action(trimmed) {
+            in_field_func = Some((indent, !in_sub && matches!(key, "RunE" | "Run" | "Action")));
+            continue;
+        }
         // `Action: serve,`: a command's action named, not called here; the
         // root command's (outside a list of subcommands) runs by default.
         if is_action_reference(trimmed) {
@@ -1075,6 +1099,23 @@ fn with_root_action(func: &Func) -> Func {
     f
 }
 
+/// `func` with its command's action ([`with_root_action`]), unless the
+/// package hands what it builds to `AddCommand` (`root.AddCommand(newDaemonCommand())`):
+/// a subcommand's action runs only when that subcommand is named.
+fn own_action(all: &[Func], func: &Func) -> Func {
+    let subcommand = all.iter().any(|f| {
+        f.foreground
+            .lines()
+            .filter(|l| l.contains("AddCommand("))
+            .any(|l| code_calls(l, &func.needle))
+    });
+    if subcommand {
+        func.clone()
+    } else {
+        with_root_action(func)
+    }
+}
+
 /// True when a line sets a command literal's action to a named function
 /// (`Action: serve,`, `RunE: cmd.runServer,`).
 fn is_action_reference(trimmed: &str) -> bool {
@@ -1092,6 +1133,19 @@ fn is_action_reference(trimmed: &str) -> bool {
 /// True when a line opens a composite literal's field whose value spans the
 /// lines below: `Action: func(c *cli.Context) error {`, `Run:
 /// builder.NewRunFunc(` with a function literal on the next line.
+/// The field of `x.RunE = func(...) ... {` (a command's action assigned
+/// after its literal): `RunE`, `Run`, `Action` or `PreRunE`...; None for any
+/// other line.
+fn assigned_action(trimmed: &str) -> Option<&str> {
+    let (left, right) = trimmed.split_once(" = ")?;
+    let (recv, key) = left.rsplit_once('.')?;
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (ident(recv) && ident(key) && (key.contains("Run") || key == "Action"))
+        .then_some(())
+        .filter(|_| right.starts_with("func(") && trimmed.ends_with('{'))
+        .map(|_| key)
+}
+
 fn is_field_func(trimmed: &str) -> bool {
     let Some((key, rest)) = trimmed.split_once(':') else {
         return false;
