@@ -321,6 +321,7 @@ cases! {
         ctrbuild__src__notarycli__neg_main,
         daemoncli__cmd__probectl__neg_main,
         debugimg__low_main,
+        deepkustom__cmd__tallyd__pos_main,
         devimage__neg_main,
         docgen__low_main,
         dockerdirs__cmd__api__pos_main,

@@ -1105,9 +1105,10 @@ fn search_folders(files: &Files, main: &MainPackage) -> Vec<(PathBuf, bool)> {
             for s2 in deploy_subfolders(files, &s) {
                 out.push((s2, own));
             }
-            // A kustomize layout keeps each component's manifests a level or
-            // two further down (`deployment/base/gc/gc.yaml`).
-            for s2 in nested_folders(files, &s, 2) {
+            // A kustomize layout keeps each component's manifests up to three
+            // levels further down (`deployment/base/gc/gc.yaml`,
+            // `manifests/v1beta1/components/controller/controller.yaml`).
+            for s2 in nested_folders(files, &s, 3) {
                 if !out.iter().any(|(o, _)| o == &s2) {
                     out.push((s2, own));
                 }
