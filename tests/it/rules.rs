@@ -458,6 +458,7 @@ cases! {
         toolbox__cmd__reindex__neg_main,
         toolbox__neg_main,
         twoimage__cmd__hubd__neg_main,
+        valuescmd__pos_main,
         waitstop__cmd__bridged__low_main,
         waitstop__cmd__brokerd__low_main,
         waitstop__cmd__scanner__neg_main,

@@ -191,7 +191,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
             continue;
         };
         for c in &m.containers {
-            match commands(masked, c, &bins) {
+            match commands(masked, c, &bins, &values) {
                 Some(true) => commanded = true,
                 Some(false) => {}
                 None => {
@@ -404,9 +404,9 @@ fn chart_containers_of(files: &Files, main: &MainPackage, builds_image: bool) ->
                     ChartTie::OnlyOne => {
                         non_sidecars.len() == 1
                             && std::ptr::eq(*non_sidecars[0], *c)
-                            && commands(&masked, c, &bins) != Some(false)
+                            && commands(&masked, c, &bins, &values) != Some(false)
                     }
-                    ChartTie::Commanded => commands(&masked, c, &bins) == Some(true),
+                    ChartTie::Commanded => commands(&masked, c, &bins, &values) == Some(true),
                     ChartTie::Named => {
                         container_runs(masked, c, &bins, &name, &values, builds_image)
                             || (one_image
@@ -641,7 +641,7 @@ fn container_runs(
     values: &Value,
     builds_image: bool,
 ) -> bool {
-    if let Some(runs) = commands(masked, c, bins) {
+    if let Some(runs) = commands(masked, c, bins, values) {
         return runs;
     }
     let literal = masked.literal(&c.image);
@@ -718,7 +718,7 @@ fn sole_container_of_named_chart(
     c: &Container,
     values: &Value,
 ) -> bool {
-    if !bins.iter().any(|b| b == chart) || commands(masked, c, bins) == Some(false) {
+    if !bins.iter().any(|b| b == chart) || commands(masked, c, bins, values) == Some(false) {
         return false;
     }
     let mut images = values_images(masked, c, values);
@@ -740,12 +740,35 @@ fn sole_container_of_named_chart(
 /// Whether the programs container `c`'s `command` runs, as the template
 /// writes them, are one of `bins`; None without a command (or with one only
 /// actions write): the image's entrypoint runs.
-fn commands(masked: &Masked, c: &Container, bins: &[String]) -> Option<bool> {
+fn commands(masked: &Masked, c: &Container, bins: &[String], values: &Value) -> Option<bool> {
+    // A program the template writes, or one the values give
+    // (`- {{ .Values.operatorCommand }}` with `operatorCommand: /manager`).
     let programs: Vec<String> = c
         .programs
         .iter()
-        .map(|p| masked.literal(p))
-        .filter(|p| !p.trim().is_empty())
+        .filter_map(|p| {
+            let literal = masked.literal(p);
+            // What is left of an action alone (`- {{ .Values.cmd }}` reads
+            // as a one-key map, `{"": null}`) is no program name.
+            if literal
+                .replace("null", "")
+                .chars()
+                .any(|c| c.is_alphanumeric())
+            {
+                return Some(literal);
+            }
+            let paths = values_paths(&masked.unmask(p));
+            let [path] = paths.as_slice() else {
+                return None;
+            };
+            let mut node = values;
+            for key in path.split('.') {
+                node = node.get(key)?;
+            }
+            node.as_str()
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_string)
+        })
         .collect();
     if programs.is_empty() {
         return None;
