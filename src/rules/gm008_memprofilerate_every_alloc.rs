@@ -3,12 +3,12 @@
 //! asks whether it is a standing setting (every run pays for it) or a
 //! diagnostic mode (a switch, a profiling session that restores the old rate).
 //!
-//! `high`: a constant rate of at most [`TINY_RATE`] bytes set unconditionally
-//! in `func init()` or in `main`'s own body (a condition on constants and the
-//! platform alone is no switch). `medium`: a standing setting that
-//! is coarser, or one made in another function; `low`: a setting under a
-//! switch (a flag, the environment, a parameter, program state, each named
-//! in the evidence), in a file that also reads the rate (a
+//! `high`: a constant rate of at most [`MAX_SUSPICIOUS_RATE`] bytes set
+//! unconditionally (a condition on constants and the platform alone is no
+//! switch), in `init`, `main` or any function that runs when called: from then
+//! on the whole process pays, and nothing sets it back. `medium`: a setting
+//! under a switch (a flag, the environment, a parameter, program state, each
+//! named in the evidence); `low`: one in a file that also reads the rate (a
 //! session saving it to restore), or in a file under `testdata/`. Silent: a
 //! session that both saves and restores the rate, and rates above
 //! [`MAX_SUSPICIOUS_RATE`].
@@ -21,9 +21,6 @@ use crate::outcome::{Grounds, Outcome};
 
 /// Rates at or below this sample often enough to be worth a look.
 const MAX_SUSPICIOUS_RATE: i64 = 4096;
-/// Rates at or below this sample most small allocations: a standing setting
-/// this fine is the bug.
-const TINY_RATE: i64 = 512;
 /// The runtime's default: one sample per 512 KiB allocated.
 const DEFAULT_RATE: i64 = 512 * 1024;
 
@@ -87,25 +84,21 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
                     }
                 ),
             ));
-            if v <= TINY_RATE {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            }
+            Confidence::High
         }
         (None, None) => {
             grounds.push(file.evidence(
                 at,
-                "set unconditionally, but in a function that runs when called, not at start-up",
+                "set unconditionally in a function that runs when called: from then on every allocation of the process pays, and nothing here sets it back",
             ));
-            Confidence::Medium
+            Confidence::High
         }
         (Some((_, (line, why))), _) => {
             grounds.push(file.evidence(
                 *line,
                 format!("set only when {why}: an operator's switch for a diagnostic mode (lowers confidence)"),
             ));
-            Confidence::Low
+            Confidence::Medium
         }
     };
     if let Some(read) = &saves {
@@ -136,8 +129,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         statements::remove_statement(file, m)
     };
     // Deleting a rate someone chose on purpose is only safe where it stands
-    // for the whole run and nothing reads it back.
-    if confidence != Confidence::High {
+    // for the whole run from start-up (`init`, `main`) and nothing reads it
+    // back; one set by a function when called may belong to a mode.
+    if confidence != Confidence::High || standing_place.is_none() {
         if let Outcome::Report {
             fix: Some(plan), ..
         } = &mut outcome

@@ -1,0 +1,3 @@
+module example.com/fin/ledgerload
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/pulseops/nodepulse
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/halvard/tiercache
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/chatgw
+
+go 1.22

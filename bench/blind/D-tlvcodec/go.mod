@@ -1,0 +1,3 @@
+module example.com/tlvcodec
+
+go 1.22
