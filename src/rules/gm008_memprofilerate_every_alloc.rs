@@ -7,7 +7,8 @@
 //! unconditionally (a condition on constants and the platform alone is no
 //! switch), in `init`, `main` or any function that runs when called: from then
 //! on the whole process pays, and nothing sets it back. `medium`: a setting
-//! under a switch (a flag, the environment, a parameter, program state, each
+//! in a function called on demand in a file that also sets the rate back (a
+//! mode turned on and off), or under a switch (a flag, the environment, a parameter, program state, each
 //! named in the evidence); `low`: one in a file that also reads the rate (a
 //! session saving it to restore), or in a file under `testdata/`. Silent: a
 //! session that both saves and restores the rate, and rates above
@@ -101,6 +102,18 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             Confidence::Medium
         }
     };
+    // `Fine()` beside `Coarse()`: a function called on demand, in a file that
+    // also sets the rate back (to the default, a coarser one or 0), switches a
+    // mode on; `init` and `main` still set it for the whole run.
+    if let (Some(back), None, Confidence::High) =
+        (sets_back(file, node), &standing_place, confidence)
+    {
+        confidence = Confidence::Medium;
+        grounds.push(file.evidence(
+            back,
+            "the file also sets the rate back here: a profiling mode turned on and off on demand (lowers confidence)",
+        ));
+    }
     if let Some(read) = &saves {
         confidence = Confidence::Low;
         grounds.push(file.evidence(
@@ -295,6 +308,31 @@ fn is_constant_name(root: &GoNode, name: &str) -> bool {
 
 /// Where the file reads `runtime.MemProfileRate` as a value (saving it), and
 /// where it assigns it something that is not a constant (restoring it).
+/// Another assignment of the rate in the file to a constant outside the
+/// suspicious range (`= 512 * 1024`, `= 64 << 10`, `= 0`): where it is set back.
+fn sets_back(file: &GoFile, node: &GoNode) -> Option<usize> {
+    file.root.root().dfs().find_map(|s| {
+        if s.kind() != "assignment_statement" || s.range() == node.range() {
+            return None;
+        }
+        let left = s.field("left")?.named_children().next()?;
+        if left.kind() != "selector_expression"
+            || !left
+                .field("field")
+                .is_some_and(|f| f.text() == "MemProfileRate")
+        {
+            return None;
+        }
+        let operand = left.field("operand")?;
+        if !scope::names_import(file, &left, &operand.text(), "runtime") {
+            return None;
+        }
+        let value = s.field("right")?.named_children().next()?;
+        let v = constants::int_value(file, &value)?;
+        (!(1..=MAX_SUSPICIOUS_RATE).contains(&v)).then(|| s.range().start)
+    })
+}
+
 fn session(file: &GoFile, node: &GoNode) -> (Option<usize>, Option<usize>) {
     let mut saves = None;
     let mut restores = None;
