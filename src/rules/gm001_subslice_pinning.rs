@@ -1399,12 +1399,24 @@ fn checked_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
 /// What the base's declaration says about its size, if the base has not been
 /// assigned since.
 fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
-    if base.kind() != "identifier" {
+    base_size_at(file, base, stmt, 0)
+}
+
+/// [`base_size`], `depth` steps away from the sub-slice: through a local
+/// that is itself a sub-slice of another (`rest := body[i:]` shares `body`'s
+/// array), and through a parameter to what the function's callers in the
+/// module pass there (`labelValue(payload, key)` with `payload` read whole).
+fn base_size_at(file: &GoFile, base: &GoNode, stmt: &GoNode, depth: usize) -> Size {
+    if base.kind() != "identifier" || depth > 2 {
         return Size::Unknown;
     }
     let name = base.text();
-    let Some(Origin::Local { decl, function }) = declared_where(base, &name) else {
-        return Size::Unknown;
+    let (decl, function) = match declared_where(base, &name) {
+        Some(Origin::Local { decl, function }) => (decl, function),
+        Some(Origin::Parameter { function }) => {
+            return size_from_callers(file, &function, &name, depth);
+        }
+        _ => return Size::Unknown,
     };
     // Assigned before the statement, or later in a loop that comes back to it
     // (`buf = make([]byte, 2*len(buf))` in a grow-and-retry loop).
@@ -1429,7 +1441,84 @@ fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
     let Some(value) = escape::initial_value(&decl, &name) else {
         return Size::Unknown;
     };
+    if value.kind() == "slice_expression" {
+        if let Some(operand) = value.field("operand") {
+            return base_size_at(file, &operand, &decl, depth + 1);
+        }
+    }
     size_of_value(file, &value)
+}
+
+/// The size of parameter `name` of `function` as its callers in the module
+/// give it: the first call whose argument there is read whole (or made
+/// large), named in the answer.
+fn size_from_callers(file: &GoFile, function: &GoNode, name: &str, depth: usize) -> Size {
+    if function.kind() != "function_declaration" && function.kind() != "method_declaration" {
+        return Size::Unknown;
+    }
+    let Some(index) = function.field("parameters").and_then(|ps| {
+        ps.named_children()
+            .filter(|p| p.kind() == "parameter_declaration")
+            .flat_map(|p| {
+                let names: Vec<String> = p
+                    .named_children()
+                    .filter(|c| c.kind() == "identifier")
+                    .map(|c| c.text().to_string())
+                    .collect();
+                if names.is_empty() {
+                    vec![String::new()]
+                } else {
+                    names
+                }
+            })
+            .position(|n| n == name)
+    }) else {
+        return Size::Unknown;
+    };
+    let mut found = Size::Unknown;
+    let _ = crate::analysis::callers::for_each_use(file, function, false, &mut |gf, uses| {
+        for u in uses {
+            let Some(call) = u.node.parent().filter(|c| {
+                c.kind() == "call_expression"
+                    && c.field("function")
+                        .is_some_and(|f| f.range() == u.node.range())
+            }) else {
+                continue;
+            };
+            let Some(arg) = call
+                .field("arguments")
+                .and_then(|a| a.named_children().nth(index))
+            else {
+                continue;
+            };
+            let Some(at) = scope::as_statement(&call).or_else(|| call.parent()) else {
+                continue;
+            };
+            let size = match arg.kind().as_ref() {
+                "identifier" => base_size_at(gf, &arg, &at, depth + 1),
+                _ => size_of_value(gf, &arg),
+            };
+            let line = crate::finding::Position::of_offset(gf.text(), call.range().start).line;
+            let place = gf
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            match size {
+                Size::Input(what) => {
+                    found = Size::Input(format!("{what}, passed in by the call at {place}:{line}"));
+                    return false;
+                }
+                Size::Bytes(b) if b >= LARGE_BYTES => {
+                    found = Size::Bytes(b);
+                    return false;
+                }
+                _ => {}
+            }
+        }
+        true
+    });
+    found
 }
 
 fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
