@@ -927,6 +927,11 @@ fn depth_guard(file: &GoFile, rec: &Recursive) -> Option<Option<u64>> {
                     ("<" | "<=" | "==", _, true) => l,
                     _ => continue,
                 };
+                // `depth >= len(hist)` with `hist *[16]int`: an array's length
+                // is a constant bound, whatever the data.
+                if let Some(k) = array_length(&bound) {
+                    return Some(Some(k));
+                }
                 // `i == len(levels)`, `n == nil`: a base case set by the data, which
                 // is as deep as the data is; not a guard on the depth.
                 if compares_with_data(&bound) {
@@ -939,6 +944,29 @@ fn depth_guard(file: &GoFile, rec: &Recursive) -> Option<Option<u64>> {
         }
     }
     None
+}
+
+/// The length `len(a)` (or `cap(a)`) reads when `a` is declared as an array
+/// or a pointer to one of a literal size (`hist *[16]int`): 16.
+fn array_length(bound: &GoNode) -> Option<u64> {
+    if bound.kind() != "call_expression"
+        || !bound
+            .field("function")
+            .is_some_and(|f| matches!(f.text().as_ref(), "len" | "cap"))
+    {
+        return None;
+    }
+    let arg = bound.field("arguments")?.named_children().next()?;
+    if arg.kind() != "identifier" {
+        return None;
+    }
+    let ty = decls::lookup(bound, &arg.text())?.ty?;
+    let text = ty.text();
+    let size = text
+        .trim_start_matches('*')
+        .trim_start()
+        .strip_prefix('[')?;
+    size.split(']').next()?.trim().parse().ok()
 }
 
 /// True when a bound is measured from the data (`len(xs)`, `cap(b)`, `nil`)

@@ -542,6 +542,7 @@ cases! {
         low_sliced_scratch,
         low_struct_frame,
         low_type_nesting,
+        neg_array_length_guard,
         neg_callee_keeps,
         neg_constant_depth,
         neg_depth_guard,
