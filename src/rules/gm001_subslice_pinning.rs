@@ -124,8 +124,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     };
     // The cheap questions first: is the base dropped or large at all?
     let stmt = holder.stmt().clone();
-    let size = base_size(file, &base, &stmt);
+    let mut size = base_size(file, &base, &stmt, false);
     let drop = nil_drop(&base, &stmt);
+    // A base that is (cut from) a parameter: what the callers pass decides,
+    // asked only of a view that leaves the function (the module's callers
+    // are searched).
+    if matches!(size, Size::Unknown) && drop.is_none() && escapes(&holder, &function).is_some() {
+        size = base_size(file, &base, &stmt, true);
+    }
     let may_be_large =
         matches!(size, Size::Input(_)) || matches!(size, Size::Bytes(b) if b >= LARGE_BYTES);
     if matches!(size, Size::Bytes(b) if b < SMALL_BYTES) || (drop.is_none() && !may_be_large) {
@@ -1398,22 +1404,22 @@ fn checked_small(file: &GoFile, base: &GoNode, s: &GoNode) -> bool {
 
 /// What the base's declaration says about its size, if the base has not been
 /// assigned since.
-fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode) -> Size {
-    base_size_at(file, base, stmt, 0)
+fn base_size(file: &GoFile, base: &GoNode, stmt: &GoNode, callers: bool) -> Size {
+    base_size_at(file, base, stmt, 0, callers)
 }
 
 /// [`base_size`], `depth` steps away from the sub-slice: through a local
 /// that is itself a sub-slice of another (`rest := body[i:]` shares `body`'s
 /// array), and through a parameter to what the function's callers in the
 /// module pass there (`labelValue(payload, key)` with `payload` read whole).
-fn base_size_at(file: &GoFile, base: &GoNode, stmt: &GoNode, depth: usize) -> Size {
+fn base_size_at(file: &GoFile, base: &GoNode, stmt: &GoNode, depth: usize, callers: bool) -> Size {
     if base.kind() != "identifier" || depth > 2 {
         return Size::Unknown;
     }
     let name = base.text();
     let (decl, function) = match declared_where(base, &name) {
         Some(Origin::Local { decl, function }) => (decl, function),
-        Some(Origin::Parameter { function }) => {
+        Some(Origin::Parameter { function }) if callers => {
             return size_from_callers(file, &function, &name, depth);
         }
         _ => return Size::Unknown,
@@ -1443,17 +1449,26 @@ fn base_size_at(file: &GoFile, base: &GoNode, stmt: &GoNode, depth: usize) -> Si
     };
     if value.kind() == "slice_expression" {
         if let Some(operand) = value.field("operand") {
-            return base_size_at(file, &operand, &decl, depth + 1);
+            return base_size_at(file, &operand, &decl, depth + 1, callers);
         }
     }
     size_of_value(file, &value)
 }
 
-/// The size of parameter `name` of `function` as its callers in the module
-/// give it: the first call whose argument there is read whole (or made
-/// large), named in the answer.
+/// The size of parameter `name` of `function` (an unexported helper) as its
+/// callers in the same file give it: the first call whose argument there is
+/// read whole (or made large), named in the answer.
 fn size_from_callers(file: &GoFile, function: &GoNode, name: &str, depth: usize) -> Size {
     if function.kind() != "function_declaration" && function.kind() != "method_declaration" {
+        return Size::Unknown;
+    }
+    // A helper of its package (unexported): its callers are all in view, and
+    // searching them stays cheap. An exported function's callers may be
+    // anywhere, and its parameter anything.
+    if !function.field("name").is_some_and(|n| {
+        n.text()
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+    }) {
         return Size::Unknown;
     }
     let Some(index) = function.field("parameters").and_then(|ps| {
@@ -1475,50 +1490,54 @@ fn size_from_callers(file: &GoFile, function: &GoNode, name: &str, depth: usize)
     }) else {
         return Size::Unknown;
     };
-    let mut found = Size::Unknown;
-    let _ = crate::analysis::callers::for_each_use(file, function, false, &mut |gf, uses| {
-        for u in uses {
-            let Some(call) = u.node.parent().filter(|c| {
-                c.kind() == "call_expression"
-                    && c.field("function")
-                        .is_some_and(|f| f.range() == u.node.range())
-            }) else {
-                continue;
-            };
-            let Some(arg) = call
-                .field("arguments")
-                .and_then(|a| a.named_children().nth(index))
-            else {
-                continue;
-            };
-            let Some(at) = scope::as_statement(&call).or_else(|| call.parent()) else {
-                continue;
-            };
-            let size = match arg.kind().as_ref() {
-                "identifier" => base_size_at(gf, &arg, &at, depth + 1),
-                _ => size_of_value(gf, &arg),
-            };
-            let line = crate::finding::Position::of_offset(gf.text(), call.range().start).line;
-            let place = gf
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            match size {
-                Size::Input(what) => {
-                    found = Size::Input(format!("{what}, passed in by the call at {place}:{line}"));
-                    return false;
+    // Its calls in the same file (a helper sits beside its callers; the
+    // module-wide caller search costs an index of the module's words).
+    let fname = function
+        .field("name")
+        .map(|n| n.text().to_string())
+        .unwrap_or_default();
+    let method = function.kind() == "method_declaration";
+    for call in file
+        .root
+        .root()
+        .dfs()
+        .filter(|c| c.kind() == "call_expression")
+    {
+        let named = call
+            .field("function")
+            .is_some_and(|f| match f.kind().as_ref() {
+                "identifier" => !method && f.text() == fname.as_str(),
+                "selector_expression" => {
+                    method && f.field("field").is_some_and(|x| x.text() == fname.as_str())
                 }
-                Size::Bytes(b) if b >= LARGE_BYTES => {
-                    found = Size::Bytes(b);
-                    return false;
-                }
-                _ => {}
-            }
+                _ => false,
+            });
+        if !named || function.range().contains(&call.range().start) {
+            continue;
         }
-        true
-    });
-    found
+        let Some(arg) = call
+            .field("arguments")
+            .and_then(|a| a.named_children().nth(index))
+        else {
+            continue;
+        };
+        let Some(at) = scope::as_statement(&call).or_else(|| call.parent()) else {
+            continue;
+        };
+        let size = match arg.kind().as_ref() {
+            "identifier" => base_size_at(file, &arg, &at, depth + 1, false),
+            _ => size_of_value(file, &arg),
+        };
+        let line = crate::finding::Position::of_offset(file.text(), call.range().start).line;
+        match size {
+            Size::Input(what) => {
+                return Size::Input(format!("{what}, passed in by the call on line {line}"));
+            }
+            Size::Bytes(b) if b >= LARGE_BYTES => return Size::Bytes(b),
+            _ => {}
+        }
+    }
+    Size::Unknown
 }
 
 fn size_of_value(file: &GoFile, value: &GoNode) -> Size {
