@@ -314,6 +314,14 @@ pub struct Repeat {
 }
 
 impl Repeat {
+    /// Lowers the repeat to `strength` at most, saying why: `but` is added to
+    /// the message's reason and `at` to the path.
+    pub fn weaken(&mut self, strength: Strength, but: &str, at: Evidence) {
+        self.strength = self.strength.min(strength);
+        self.why = format!("{}, but {but}", self.why);
+        self.path.push(at);
+    }
+
     fn new(strength: Strength, why: String, at: Evidence) -> Repeat {
         Repeat {
             strength,
@@ -421,18 +429,15 @@ pub fn repeat_path(file: &GoFile, at: &GoNode) -> Option<Repeat> {
 fn capped_per_key(file: &GoFile, at: &GoNode, mut r: Repeat) -> Repeat {
     if let Some((guard, map)) = once_per_key(at) {
         r.per_key = Some(map.clone());
-        if r.strength > Strength::Weak {
-            r.strength = Strength::Weak;
-        }
         let line = Position::of_offset(file.text(), guard.range().start).line;
-        r.why = format!(
-            "{}, but it starts at most once per key of `{map}` (the `if` at line {line} starts it only for a key not seen before)",
-            r.why
+        r.weaken(
+            Strength::Weak,
+            &format!("it starts at most once per key of `{map}` (the `if` at line {line} starts it only for a key not seen before)"),
+            file.evidence(
+                guard.range().start,
+                format!("it starts at most once per key of `{map}`: this `if` starts it only for a key not in `{map}`, where the new value is then stored"),
+            ),
         );
-        r.path.push(file.evidence(
-            guard.range().start,
-            format!("it starts at most once per key of `{map}`: this `if` starts it only for a key not in `{map}`, where the new value is then stored"),
-        ));
     }
     r
 }

@@ -218,15 +218,14 @@ fn repeats_through_own_goroutines(file: &GoFile, go_stmt: &GoNode, repeat: &mut 
         return;
     };
     let name = callers::function_name(&origin).unwrap_or_default();
-    repeat.strength = callers::Strength::Unsure;
-    repeat.why = format!(
-        "{}, but that loop runs in a goroutine `{name}` starts itself: the start repeats only through its own goroutines",
-        repeat.why
+    repeat.weaken(
+        callers::Strength::Unsure,
+        &format!("that loop runs in a goroutine `{name}` starts itself: the start repeats only through its own goroutines"),
+        file.evidence(
+            own.range().start,
+            format!("the loop that would start it again runs in a goroutine `{name}` itself starts: a cycle through its own goroutines, not a path shown to run (lowers confidence)"),
+        ),
     );
-    repeat.path.push(file.evidence(
-        own.range().start,
-        format!("the loop that would start it again runs in a goroutine `{name}` itself starts: a cycle through its own goroutines, not a path shown to run (lowers confidence)"),
-    ));
 }
 
 /// The context in scope at `at` (outside the leaking loop) that the loop never
