@@ -341,6 +341,7 @@ cases! {
         globcopy__cmd__framerelay__pos_main,
         globcopy__neg_main,
         gpurunner__cmd__runner__low_main,
+        hackchart__cmd__pelicand__pos_main,
         handedrun__cmd__keepctl__neg_main,
         handedrun__cmd__keepd__pos_main,
         healthpair__cmd__operator__pos_main,

@@ -64,10 +64,23 @@ pub(super) fn runs(files: &Files, chart: &Chart, main: &MainPackage) -> bool {
 /// A folder whose name says it holds tests or examples: its charts and
 /// mains are not the service's.
 fn left_out(main: &MainPackage, dir: &Path) -> bool {
+    in_test_app_folder(main, dir, false)
+}
+
+/// [`left_out`] for a chart's folder: Kubernetes projects keep developer
+/// scripts in `hack/`, and some their install chart too
+/// (`hack/k8s/helm/NAME`): a chart there is the project's, unlike a test or
+/// example app's.
+fn chart_left_out(main: &MainPackage, dir: &Path) -> bool {
+    in_test_app_folder(main, dir, true)
+}
+
+fn in_test_app_folder(main: &MainPackage, dir: &Path, chart: bool) -> bool {
     let rel = dir.strip_prefix(&main.repo_root).unwrap_or(dir);
     let rel: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .filter(|c| !chart || c != "hack")
         .collect();
     super::folders::test_app_folder(&rel.join("/")).is_some()
 }
@@ -168,7 +181,7 @@ fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) 
 }
 
 fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTie> {
-    if left_out(main, &chart.dir) || in_other_program_module(files, &chart.dir, main) {
+    if chart_left_out(main, &chart.dir) || in_other_program_module(files, &chart.dir, main) {
         return None;
     }
     let bins = bins(main);
@@ -216,7 +229,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
     let charts: Vec<_> = index
         .charts
         .iter()
-        .filter(|c| !left_out(main, &c.dir))
+        .filter(|c| !chart_left_out(main, &c.dir))
         .collect();
     if charts.len() != 1
         || charts[0].dir != chart.dir
