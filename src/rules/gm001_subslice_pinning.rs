@@ -1471,23 +1471,11 @@ fn size_from_callers(file: &GoFile, function: &GoNode, name: &str, depth: usize)
     }) {
         return Size::Unknown;
     }
-    let Some(index) = function.field("parameters").and_then(|ps| {
-        ps.named_children()
-            .filter(|p| p.kind() == "parameter_declaration")
-            .flat_map(|p| {
-                let names: Vec<String> = p
-                    .named_children()
-                    .filter(|c| c.kind() == "identifier")
-                    .map(|c| c.text().to_string())
-                    .collect();
-                if names.is_empty() {
-                    vec![String::new()]
-                } else {
-                    names
-                }
-            })
-            .position(|n| n == name)
-    }) else {
+    let Some(index) = function
+        .field("parameters")
+        .map(|l| crate::analysis::decls::params_of(&l, crate::analysis::decls::DeclKind::Param))
+        .and_then(|ps| ps.iter().position(|d| d.name == name))
+    else {
         return Size::Unknown;
     };
     // Its calls in the same file (a helper sits beside its callers; the
@@ -1515,10 +1503,7 @@ fn size_from_callers(file: &GoFile, function: &GoNode, name: &str, depth: usize)
         if !named || function.range().contains(&call.range().start) {
             continue;
         }
-        let Some(arg) = call
-            .field("arguments")
-            .and_then(|a| a.named_children().nth(index))
-        else {
+        let Some(arg) = exprs::call_args(&call).into_iter().nth(index) else {
             continue;
         };
         let Some(at) = scope::as_statement(&call).or_else(|| call.parent()) else {

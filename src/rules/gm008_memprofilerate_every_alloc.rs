@@ -36,7 +36,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let node: &GoNode = m.get_node();
-    let (saves, restores) = session(file, node);
+    let Session {
+        saves,
+        restores,
+        sets_back,
+    } = session(file, node);
     if saves.is_some() && restores.is_some() {
         return Outcome::Silent;
     }
@@ -105,9 +109,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     // `Fine()` beside `Coarse()`: a function called on demand, in a file that
     // also sets the rate back (to the default, a coarser one or 0), switches a
     // mode on; `init` and `main` still set it for the whole run.
-    if let (Some(back), None, Confidence::High) =
-        (sets_back(file, node), &standing_place, confidence)
-    {
+    if let (Some(back), None, Confidence::High) = (sets_back, &standing_place, confidence) {
         confidence = Confidence::Medium;
         grounds.push(file.evidence(
             back,
@@ -308,34 +310,20 @@ fn is_constant_name(root: &GoNode, name: &str) -> bool {
 
 /// Where the file reads `runtime.MemProfileRate` as a value (saving it), and
 /// where it assigns it something that is not a constant (restoring it).
-/// Another assignment of the rate in the file to a constant outside the
-/// suspicious range (`= 512 * 1024`, `= 64 << 10`, `= 0`): where it is set back.
-fn sets_back(file: &GoFile, node: &GoNode) -> Option<usize> {
-    file.root.root().dfs().find_map(|s| {
-        if s.kind() != "assignment_statement" || s.range() == node.range() {
-            return None;
-        }
-        let left = s.field("left")?.named_children().next()?;
-        if left.kind() != "selector_expression"
-            || !left
-                .field("field")
-                .is_some_and(|f| f.text() == "MemProfileRate")
-        {
-            return None;
-        }
-        let operand = left.field("operand")?;
-        if !scope::names_import(file, &left, &operand.text(), "runtime") {
-            return None;
-        }
-        let value = s.field("right")?.named_children().next()?;
-        let v = constants::int_value(file, &value)?;
-        (!(1..=MAX_SUSPICIOUS_RATE).contains(&v)).then(|| s.range().start)
-    })
+/// The file's other uses of the rate: where it is read (`saves`), where it
+/// is set from a value that is not a constant (`restores`: a session putting
+/// the saved rate back), and where it is set to a constant outside the
+/// suspicious range (`sets_back`: `= 512 * 1024`, `= 64 << 10`, `= 0`).
+struct Session {
+    saves: Option<usize>,
+    restores: Option<usize>,
+    sets_back: Option<usize>,
 }
 
-fn session(file: &GoFile, node: &GoNode) -> (Option<usize>, Option<usize>) {
+fn session(file: &GoFile, node: &GoNode) -> Session {
     let mut saves = None;
     let mut restores = None;
+    let mut sets_back = None;
     for n in file.root.root().dfs() {
         if n.kind() != "selector_expression"
             || !n
@@ -364,9 +352,13 @@ fn session(file: &GoFile, node: &GoNode) -> (Option<usize>, Option<usize>) {
                 let constant = s
                     .field("right")
                     .and_then(|r| r.named_children().next())
-                    .is_some_and(|v| constants::int_value(file, &v).is_some());
-                if !constant && restores.is_none() {
-                    restores = Some(s.range().start);
+                    .and_then(|v| constants::int_value(file, &v));
+                match constant {
+                    None if restores.is_none() => restores = Some(s.range().start),
+                    Some(v) if sets_back.is_none() && !(1..=MAX_SUSPICIOUS_RATE).contains(&v) => {
+                        sets_back = Some(s.range().start);
+                    }
+                    _ => {}
                 }
             }
             None => {
@@ -376,7 +368,11 @@ fn session(file: &GoFile, node: &GoNode) -> (Option<usize>, Option<usize>) {
             }
         }
     }
-    (saves, restores)
+    Session {
+        saves,
+        restores,
+        sets_back,
+    }
 }
 
 #[cfg(test)]

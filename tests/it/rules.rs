@@ -54,6 +54,7 @@ cases! {
         neg_bounded,
         neg_bounded_length,
         neg_covers_most,
+        neg_cut_by_helper_small,
         neg_every_record_kept,
         neg_grown_to_fit,
         neg_header_local,

@@ -167,10 +167,7 @@ fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) 
                 e.is_file
                     && e.name.ends_with(".go")
                     && !e.name.ends_with("_test.go")
-                    && files.read_to_string(&e.path).is_some_and(|t| {
-                        super::gocode::package_clause(&t) == Some("main")
-                            && t.contains("\nfunc main()")
-                    })
+                    && declares_main(files, &e.path)
             })
         })
     };
@@ -242,6 +239,13 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTi
     (mains.len() == 1 && mains[0] == main.dir).then_some(ChartTie::OnlyOne)
 }
 
+/// True when the Go file at `path` is of `package main` and declares `func main()`.
+fn declares_main(files: &Files, path: &Path) -> bool {
+    files.read_to_string(path).is_some_and(|t| {
+        super::gocode::package_clause(&t) == Some("main") && t.contains("\nfunc main()")
+    })
+}
+
 /// The folders of the repository holding a `package main` with a `func main`
 /// (at most two: the question is whether there is only one), leaving out
 /// folders `left_out` names (tests, examples) and what is never built.
@@ -271,9 +275,7 @@ fn service_mains(files: &Files, main: &MainPackage) -> Vec<PathBuf> {
             if is_main || !e.name.ends_with(".go") || e.name.ends_with("_test.go") {
                 continue;
             }
-            is_main = files.read_to_string(&e.path).is_some_and(|t| {
-                super::gocode::package_clause(&t) == Some("main") && t.contains("\nfunc main()")
-            });
+            is_main = declares_main(files, &e.path);
         }
         if is_main {
             out.push(files.canonical(&dir));
@@ -627,10 +629,7 @@ fn limit_by_default(
     let Some(path) = reads.first() else {
         return Err("its resources: are written by the template with no memory limit".into());
     };
-    let mut node = values;
-    for key in path.split('.') {
-        node = node.get(key).unwrap_or(&Value::Null);
-    }
+    let node = value_at(values, path);
     let memory = node.get("limits").and_then(|l| l.get("memory"));
     match memory {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
@@ -696,10 +695,7 @@ fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> 
         if last.contains("tag") || last.contains("digest") || last.contains("version") {
             continue;
         }
-        let mut node = values;
-        for key in path.split('.') {
-            node = node.get(key).unwrap_or(&Value::Null);
-        }
+        let node = value_at(values, &path);
         match node {
             Value::String(s) if !s.is_empty() => repos.push(s.clone()),
             Value::Object(o) => {
@@ -774,11 +770,8 @@ fn commands(masked: &Masked, c: &Container, bins: &[String], values: &Value) -> 
             let [path] = paths.as_slice() else {
                 return None;
             };
-            let mut node = values;
-            for key in path.split('.') {
-                node = node.get(key)?;
-            }
-            node.as_str()
+            value_at(values, path)
+                .as_str()
                 .filter(|v| !v.trim().is_empty())
                 .map(str::to_string)
         })
@@ -791,6 +784,13 @@ fn commands(masked: &Masked, c: &Container, bins: &[String], values: &Value) -> 
             .iter()
             .any(|p| bins.iter().any(|b| dockerfile::names_binary(p, b))),
     )
+}
+
+/// The value at the `.Values` path `a.b.c` (Null where a key is missing).
+fn value_at<'v>(values: &'v Value, path: &str) -> &'v Value {
+    path.split('.')
+        .try_fold(values, |node, key| node.get(key))
+        .unwrap_or(&Value::Null)
 }
 
 /// The `.Values.a.b` paths an expression reads.
