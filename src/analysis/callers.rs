@@ -2811,7 +2811,16 @@ pub fn resolve_callee_with<T: Clone + Send + Sync + 'static>(
         };
         // Only a file that declares it (as gofmt writes a declaration) is parsed.
         let declares = match &recv {
-            Some(_) => text.contains(&format!(") {name}(")) || text.contains(&format!(") {name}[")),
+            // `func (c *Base) name(`, or a generic base `func (c *Base[K]) name(`:
+            // a folder of controllers each declaring `Run` parses only the one.
+            Some(base) => {
+                let method = text.contains(&format!("{base}) {name}("))
+                    || text.contains(&format!("{base}) {name}["));
+                let generic = text.contains(&format!("{base}["))
+                    && (text.contains(&format!("]) {name}("))
+                        || text.contains(&format!("]) {name}[")));
+                method || generic
+            }
             None => {
                 text.contains(&format!("func {name}(")) || text.contains(&format!("func {name}["))
             }

@@ -602,42 +602,46 @@ pub fn declaration_of<'r>(
     name: &str,
 ) -> Option<(Option<GoNode<'r>>, Option<GoNode<'r>>)> {
     let start = at.range().start;
+    // Declarations come from the file's index, not a walk of each enclosing
+    // function: a test file that is one `Describe(func() { ... })` asked about
+    // every `x.Get()` in it walked the whole literal per call.
+    let facts = pool_facts(file);
+    let candidates = facts.locals.get(name).map(Vec::as_slice).unwrap_or(&[]);
     for func in at.ancestors().filter(scope::is_function) {
+        let from = func.range().start;
         let mut found = None;
-        for n in func.dfs() {
-            if n.range().start >= start {
+        for &(s, e, kind) in candidates {
+            if s >= start {
                 break;
             }
-            match n.kind().as_ref() {
-                "parameter_declaration" if n.field_children("name").any(|p| p.text() == name) => {
-                    found = Some((n.field("type"), None));
-                }
-                "var_spec" if n.field_children("name").any(|p| p.text() == name) => {
-                    found = Some((n.field("type"), assigned_value(&n, name)));
-                }
-                "short_var_declaration" => {
+            if s < from {
+                continue;
+            }
+            let Some(n) = file.node_at(s, e, kind) else {
+                continue;
+            };
+            match kind {
+                "parameter_declaration" => found = Some((n.field("type"), None)),
+                "var_spec" => found = Some((n.field("type"), assigned_value(&n, name))),
+                _ => {
                     if let Some(v) = assigned_value(&n, name) {
                         found = Some((None, Some(v)));
                     }
                 }
-                _ => {}
             }
         }
         if found.is_some() {
             return found;
         }
     }
-    for decl in file.root.root().children() {
-        if decl.kind() != "var_declaration" {
-            continue;
-        }
-        for spec in decl.dfs().filter(|n| n.kind() == "var_spec") {
-            if spec.field_children("name").any(|p| p.text() == name) {
-                return Some((spec.field("type"), assigned_value(&spec, name)));
-            }
-        }
-    }
-    None
+    // A package-level `var` of this file (not one inside a function literal
+    // that a package-level initializer holds).
+    candidates
+        .iter()
+        .filter(|c| c.2 == "var_spec")
+        .filter_map(|&(s, e, kind)| file.node_at(s, e, kind))
+        .find(|spec| !spec.ancestors().any(|a| scope::is_function(&a)))
+        .map(|spec| (spec.field("type"), assigned_value(&spec, name)))
 }
 
 /// The type of a struct field `name` declared in a struct type of this file, when
@@ -671,6 +675,9 @@ struct PoolFacts {
     keyed: HashMap<String, Vec<(usize, usize)>>,
     types: HashMap<String, Vec<(usize, usize)>>,
     assignments: HashMap<String, Vec<(usize, usize)>>,
+    /// Parameters, `var` specs and `:=` declarations by the names they declare,
+    /// in the file's order (what [`declaration_of`] searches).
+    locals: HashMap<String, Vec<(usize, usize, &'static str)>>,
 }
 
 fn pool_facts(file: &GoFile) -> Arc<PoolFacts> {
@@ -688,6 +695,29 @@ fn pool_facts(file: &GoFile) -> Arc<PoolFacts> {
                 "field_declaration" => {
                     for name in n.field_children("name") {
                         push(&mut facts.fields, &name.text(), &n);
+                    }
+                }
+                "parameter_declaration" | "var_spec" | "short_var_declaration" => {
+                    let kind: &'static str = match n.kind().as_ref() {
+                        "parameter_declaration" => "parameter_declaration",
+                        "var_spec" => "var_spec",
+                        _ => "short_var_declaration",
+                    };
+                    let names: Vec<String> = if kind == "short_var_declaration" {
+                        n.field("left")
+                            .map(|l| l.named_children().map(|c| c.text().to_string()).collect())
+                            .unwrap_or_default()
+                    } else {
+                        n.field_children("name")
+                            .map(|c| c.text().to_string())
+                            .collect()
+                    };
+                    let r = n.range();
+                    for name in names {
+                        let spans = facts.locals.entry(name).or_default();
+                        if spans.last() != Some(&(r.start, r.end, kind)) {
+                            spans.push((r.start, r.end, kind));
+                        }
                     }
                 }
                 "keyed_element" => {
