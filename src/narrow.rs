@@ -163,6 +163,15 @@ impl Skeleton {
         for (&s, e) in decls.starts.iter().zip(ends) {
             let is_func =
                 code[s..e].starts_with(b"func") && !code.get(s + 4).copied().is_some_and(is_ident);
+            if !is_func && e - s > LARGE_VALUE && code[s..e].starts_with(b"var") {
+                let mut from = s;
+                for (open, close) in literal_bodies(code, s, e)? {
+                    copy(&mut out, from, open + 1);
+                    from = close;
+                }
+                copy(&mut out, from, e);
+                continue;
+            }
             match is_func.then(|| body_of(code, s + 4, e)) {
                 None | Some(Ok(None)) => copy(&mut out, s, e),
                 Some(Ok(Some((open, close)))) => {
@@ -189,6 +198,56 @@ impl Skeleton {
     pub fn is_cut_body(&self, at: usize) -> bool {
         self.bodies.binary_search(&at).is_ok()
     }
+}
+
+/// A package-level `var` declaration this long (a generated table: the Go
+/// compiler's opcode table is 3.9 MB) keeps its values' types but not their
+/// elements in a [`Skeleton`]: the index reads a variable's type, which
+/// `T{...}` states without its elements, and the elements' tree cost twenty
+/// times their bytes in memory.
+const LARGE_VALUE: usize = 64 << 10;
+
+/// The outermost `{`..`}` pairs of `code[from..end]` that are not a `struct`
+/// or `interface` type's: composite literal elements and function literal
+/// bodies. None when the braces do not balance.
+fn literal_bodies(code: &[u8], from: usize, end: usize) -> Option<Vec<(usize, usize)>> {
+    let mut out = vec![];
+    let mut i = from;
+    while i < end {
+        if code[i] == b'{' {
+            let mut depth = 0i64;
+            let mut close = None;
+            for (j, &b) in code[i..end].iter().enumerate() {
+                match b {
+                    b'{' => depth += 1,
+                    b'}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            close = Some(i + j);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let close = close?;
+            let before = prev_code(code, i).map_or(&b""[..], |p| {
+                let start = code[..=p]
+                    .iter()
+                    .rposition(|&b| !is_ident(b))
+                    .map_or(0, |q| q + 1);
+                &code[start..=p]
+            });
+            if before != b"struct" && before != b"interface" {
+                out.push((i, close));
+            }
+            i = close;
+        } else if code[i] == b'}' {
+            return None;
+        }
+        i += 1;
+    }
+    Some(out)
 }
 
 /// The body of the function whose signature starts at `from` (after `func`) in
@@ -418,6 +477,24 @@ mod tests {
         assert!(!sk.is_cut_body(body + 1));
         assert_eq!(sk.original(body + 2), text.find("\n\nfunc (r").unwrap());
         assert!(Skeleton::of("package p\n\nfunc f() {\n").is_none());
+    }
+
+    #[test]
+    fn a_skeleton_cuts_the_elements_of_a_large_table() {
+        let mut text = String::from("package p\n\nvar table = [...]info{\n");
+        while text.len() < 70 << 10 {
+            text.push_str("\t{name: \"op{\", args: []int{1, 2}},\n");
+        }
+        text.push_str("}\n\nvar small = T{1}\n\ntype S struct{ a int }\n");
+        let sk = Skeleton::of(&text).expect("balanced");
+        assert_eq!(
+            sk.text,
+            "package p\n\nvar table = [...]info{}\n\nvar small = T{1}\n\ntype S struct{ a int }\n"
+        );
+        let at = sk.text.find("var small").unwrap();
+        assert_eq!(sk.original(at), text.find("var small").unwrap());
+        let typed = "package p\n\nvar big struct{ a [9000]int }\n".repeat(1);
+        assert_eq!(Skeleton::of(&typed).unwrap().text, typed);
     }
 
     fn parts(src: &str) -> Vec<String> {

@@ -83,6 +83,7 @@ fn linux_package_files(files: &Files, dir: &Path) -> Vec<GoSource> {
             if !linux_builds(name, &text) {
                 continue;
             }
+            let text = without_data_lines(text);
             let package = package_clause(&text).unwrap_or("").to_string();
             out.push(GoSource {
                 path: p,
@@ -104,6 +105,34 @@ fn linux_package_files(files: &Files, dir: &Path) -> Vec<GoSource> {
     {
         out.retain(plain);
     }
+    out
+}
+
+/// A large file kept for the package's scans with its table rows blanked: an
+/// indented line of numbers and punctuation only (`\t14: 0x1f,`) holds no call,
+/// import, string or declaration that a scan reads, and a main package of
+/// generated lookup tables held them by the megabyte for every question asked
+/// of it. Lines keep their numbers (each blanked line stays as `\n`).
+fn without_data_lines(text: String) -> String {
+    const LARGE: usize = 64 << 10;
+    if text.len() < LARGE {
+        return text;
+    }
+    let is_data = |l: &str| {
+        l.starts_with([' ', '\t'])
+            && l.bytes().any(|b| b.is_ascii_digit())
+            && l.bytes()
+                .all(|b| b.is_ascii_hexdigit() || b" \t\r,:{}[]xX.-+_".contains(&b))
+    };
+    let mut out = String::with_capacity(text.len() / 4);
+    for line in text.split_inclusive('\n') {
+        if is_data(line.trim_end_matches('\n')) {
+            out.push('\n');
+        } else {
+            out.push_str(line);
+        }
+    }
+    out.shrink_to_fit();
     out
 }
 
@@ -1592,6 +1621,27 @@ pub fn limit_set_in_code(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_lines_are_blanked_in_large_files() {
+        let mut text = String::from("package main\n\nvar weights = map[rune]int{\n");
+        while text.len() < 70 << 10 {
+            text.push_str("\t0x4e00: 12,\n\t0x4e01: 0x3f,\n");
+        }
+        text.push_str("}\n\nfunc main() {\n\thttp.ListenAndServe(\":8080\", nil)\n\t_ = 1\n}\n");
+        let lines = text.lines().count();
+        let kept = without_data_lines(text.clone());
+        assert_eq!(kept.lines().count(), lines, "line numbers are kept");
+        assert!(kept.len() < text.len() / 10);
+        assert!(kept.contains("func main() {\n\thttp.ListenAndServe(\":8080\", nil)\n\t_ = 1\n}\n"));
+        assert!(kept.starts_with("package main\n\nvar weights = map[rune]int{\n\n"));
+        let small = "package main\n\t1,\n".to_string();
+        assert_eq!(
+            without_data_lines(small.clone()),
+            small,
+            "small files are kept whole"
+        );
+    }
 
     #[test]
     fn build_constraints_a_linux_build_can_satisfy() {
