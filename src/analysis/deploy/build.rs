@@ -93,7 +93,7 @@ pub struct RepoBuilds {
 
 /// The repository's build model, read once per run.
 pub fn repo_builds(files: &Files, repo_root: &Path) -> Arc<RepoBuilds> {
-    files.memo("repo-builds", repo_root, "", |f| read_repo(f, repo_root))
+    files.memo_summary("repo-builds", repo_root, "", |f| read_repo(f, repo_root))
 }
 
 /// The names the repository's builds give the binary of the main package in

@@ -709,7 +709,7 @@ fn sets_variable(text: &str) -> bool {
 }
 
 fn repo_index(files: &Files, root: &Path) -> Arc<RepoIndex> {
-    files.memo("repo-index", root, "", |f| build_repo_index(f, root))
+    files.memo_summary("repo-index", root, "", |f| build_repo_index(f, root))
 }
 
 fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
