@@ -279,18 +279,22 @@ cases! {
         low_refresh_ticker,
         low_release_steps,
         low_sleep_goroutine,
+        low_timed_rounds,
         neg_finalizer_wait,
         neg_helper_test,
         neg_not_in_loop,
         neg_other_gc,
         neg_paced_by_memory,
+        neg_signal_handler,
         neg_suppressed,
         neg_testing_param,
         pos_aliased_range,
         pos_comment_before_call,
+        pos_gc_in_timed_stretch,
         pos_nonempty_guard,
         pos_per_record,
         pos_short_pause,
+        pos_signal_polled,
         pos_textbook,
     }
     GM006 {
@@ -569,6 +573,7 @@ cases! {
         pos_textbook,
     }
     GM010 {
+        low_clear_on_message,
         low_comment_only,
         low_deferred_while_returned,
         low_named_measure,
@@ -592,6 +597,7 @@ cases! {
         pos_defer_switch,
         pos_drop_in_helper,
         pos_opt_in_release,
+        pos_signal_param_purge,
         pos_signal_shrink,
         pos_spent_batch,
         pos_swap_closed,
