@@ -474,6 +474,7 @@ cases! {
     }
     GM007 {
         low_comment_only,
+        low_drain_on_close,
         low_method_key_check,
         low_put_populated,
         low_recorder_test,
@@ -504,6 +505,7 @@ cases! {
         pos_bytes_after_put,
         pos_cursor_between_calls,
         pos_deferred_put_back,
+        pos_drain_collects,
         pos_field_pool,
         pos_generic_latest,
         pos_hot_codec,
