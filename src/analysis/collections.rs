@@ -161,6 +161,16 @@ pub enum Pacing {
     /// program chose (a refresh every hour that drops the old data), not a
     /// collection per item of work.
     Timed(usize),
+    /// By an operator's signal: each pass of the loop waits for a value from a
+    /// channel that `signal.Notify` feeds (a channel registered with it in the
+    /// file, or one of `os.Signal`), at this offset, and the collection answers
+    /// that signal: the loop ranges over the channel, receives from it at its
+    /// top level before the collection, or the collection sits in the `select`
+    /// case that receives from it. One collection per signal is an action an
+    /// administrator asked for (`kill -USR2`), not a loop that collects. A loop
+    /// that only checks the channel between passes of other work (`select`
+    /// with a `default`, a case elsewhere) is not paced by it.
+    Signalled(usize),
 }
 
 /// How the collection at `node` is paced, by memory or by a count, if it is
@@ -201,7 +211,16 @@ pub fn pacing(file: &GoFile, node: &GoNode) -> Pacing {
                     guards.push(cond);
                 }
             }
-            "expression_case" | "type_case" | "communication_case" | "default_case" => {
+            "communication_case" => {
+                let signal = a
+                    .field("communication")
+                    .and_then(|c| c.dfs().find(|r| receive_from_signal(file, r)));
+                if let Some(r) = signal {
+                    return Pacing::Signalled(r.range().start);
+                }
+                conditional = true;
+            }
+            "expression_case" | "type_case" | "default_case" => {
                 conditional = true;
                 if let Some(value) = a.field("value") {
                     if judge(&value) {
@@ -215,6 +234,9 @@ pub fn pacing(file: &GoFile, node: &GoNode) -> Pacing {
     let Some(looping) = looping else {
         return Pacing::None;
     };
+    if let Some(at) = signal_wait(file, &looping, node) {
+        return Pacing::Signalled(at);
+    }
     let start = node.range().start;
     let reads_stats = conditional
         && looping.field("body").is_some_and(|body| {
@@ -291,6 +313,120 @@ fn clock_wait(file: &GoFile, looping: &GoNode) -> Option<usize> {
         }
     }
     None
+}
+
+/// Where each pass of `looping` waits for a signal before reaching `node`: its
+/// range over a signal channel, or a receive from one (`<-sigs`, `s := <-sigs`)
+/// among the statements of its body before the one holding `node`.
+fn signal_wait(file: &GoFile, looping: &GoNode, node: &GoNode) -> Option<usize> {
+    let ranged = looping
+        .children()
+        .find(|c| c.kind() == "range_clause")
+        .and_then(|c| c.field("right"))
+        .filter(|r| signal_channel(file, r));
+    if let Some(r) = ranged {
+        return Some(r.range().start);
+    }
+    let body = looping.field("body")?;
+    let at = node.range().start;
+    crate::analysis::decls::statements(&body)
+        .into_iter()
+        .take_while(|s| s.range().end <= at)
+        .find_map(|s| {
+            let receive = match s.kind().as_ref() {
+                "expression_statement" => s.named_children().next(),
+                "short_var_declaration" | "assignment_statement" => s
+                    .field("right")
+                    .and_then(|r| r.named_children().find(|c| c.kind() != "comment")),
+                _ => None,
+            }?;
+            receive_from_signal(file, &receive).then(|| s.range().start)
+        })
+}
+
+/// `<-ch` where `ch` is a signal channel (see [`signal_channel`]).
+fn receive_from_signal(file: &GoFile, n: &GoNode) -> bool {
+    let n = crate::analysis::pools::unparen(n);
+    n.kind() == "unary_expression"
+        && n.field("operator").is_some_and(|o| o.text() == "<-")
+        && n.field("operand").is_some_and(|o| signal_channel(file, &o))
+}
+
+/// A channel that `signal.Notify` feeds: one the file registers with it (the
+/// same expression as its first argument), or one whose element type is
+/// `os.Signal` (a channel handed to a function or stored in a field).
+pub fn signal_channel(file: &GoFile, ch: &GoNode) -> bool {
+    let ch = crate::analysis::pools::unparen(ch);
+    let text = crate::analysis::exprs::squash(&ch.text());
+    let registered = file.root.root().dfs().any(|n| {
+        is_call_to(file, &n, "os/signal", "Notify")
+            && crate::analysis::exprs::call_args(&n)
+                .first()
+                .is_some_and(|a| crate::analysis::exprs::squash(&a.text()) == text)
+    });
+    registered
+        || crate::analysis::types::Resolver::new(file)
+            .type_of(&ch)
+            .is_some_and(|t| {
+                let t = crate::analysis::exprs::squash(&t);
+                t.contains("chan") && t.ends_with("os.Signal")
+            })
+}
+
+/// Whether a pass of `looping` times a stretch of its own work and the
+/// collection at `node` runs outside that stretch: the body keeps the clock
+/// (`start := time.Now()`) in a statement of its own and reads the time
+/// passed since (`time.Since(start)`, `end.Sub(start)`), and the collection
+/// comes before that clock reading or after the reading of its duration (so
+/// before the next pass's). The collection then keeps one timed round's
+/// garbage out of the next round's measurement (the catalogue's exception:
+/// before sensitive measurements). The offsets of the clock reading and of
+/// the duration read.
+pub fn timed_round(file: &GoFile, looping: &GoNode, node: &GoNode) -> Option<(usize, usize)> {
+    let body = looping.field("body")?;
+    let at = node.range().start;
+    crate::analysis::decls::statements(&body)
+        .into_iter()
+        .find_map(|s| {
+            if !matches!(
+                s.kind().as_ref(),
+                "short_var_declaration" | "assignment_statement"
+            ) {
+                return None;
+            }
+            let name = s
+                .field("left")?
+                .named_children()
+                .find(|c| c.kind() != "comment")
+                .filter(|l| l.kind() == "identifier")?
+                .text()
+                .to_string();
+            let clock = s
+                .field("right")?
+                .named_children()
+                .find(|c| c.kind() != "comment")
+                .filter(|r| is_call_to(file, r, "time", "Now"));
+            clock?;
+            let read = body.dfs().find(|n| {
+                n.range().start > s.range().end && reads_duration_since(file, n, &name)
+            })?;
+            let outside = at < s.range().start || at > read.range().end;
+            outside.then(|| (s.range().start, read.range().start))
+        })
+}
+
+/// `time.Since(name)` or `x.Sub(name)`.
+fn reads_duration_since(file: &GoFile, n: &GoNode, name: &str) -> bool {
+    let first_arg_is = || {
+        crate::analysis::exprs::call_args(n)
+            .first()
+            .is_some_and(|a| a.kind() == "identifier" && a.text() == name)
+    };
+    (is_call_to(file, n, "time", "Since")
+        || (called_name(n).as_deref() == Some("Sub")
+            && n.field("function")
+                .is_some_and(|f| f.kind() == "selector_expression")))
+        && first_arg_is()
 }
 
 /// Whether `cond` holds once per so many passes of `looping`: it takes a

@@ -6,9 +6,11 @@
 //! `medium` when a remainder, a batch length or a counter paces it to once per
 //! batch, or each pass waits for a ticker, a timer or a sleep (once per interval). `low`: the collection is the loop's only work (a periodic collector:
 //! `for { time.Sleep(d); runtime.GC() }`), the collection makes a measurement
-//! that follows it exact, it runs behind a switch that turns collections on,
+//! that follows it exact or runs between the rounds a pass times (before its
+//! `start := time.Now()`, or after the `time.Since(start)`), it runs behind a switch that turns collections on,
 //! or the file belongs to a test-support package. Silent: collections that
-//! drive finalizers, and collections paced by memory.
+//! drive finalizers, collections paced by memory, and collections that answer
+//! an operator's signal (each pass waits on a channel `signal.Notify` feeds).
 //!
 //! The fix removes the call where the loop has other work. Where the
 //! collection is the loop's only work, removing the call would leave a loop
@@ -51,7 +53,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         return Outcome::Silent;
     }
     let pacing = collections::pacing(file, call);
-    if pacing == collections::Pacing::Measured {
+    if matches!(
+        pacing,
+        collections::Pacing::Measured | collections::Pacing::Signalled(_)
+    ) {
         return Outcome::Silent;
     }
     let Some(lp) = call
@@ -65,7 +70,19 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let mut grounds = Grounds::default();
     let work = other_work(file, &lp, call);
     let measured = measured_after(&lp, call);
+    let timed = collections::timed_round(file, &lp, call);
     let mut confidence = match (&work, &measured) {
+        (_, None) if timed.is_some() => {
+            let (clock, read) = timed.unwrap_or_default();
+            let line = Position::of_offset(file.text(), read).line;
+            grounds.push(file.evidence(
+                clock,
+                format!(
+                    "each pass times a round of its work from this clock reading to line {line}, and the collection runs outside that stretch, between rounds: it keeps one round's garbage out of the next round's measurement (lowers confidence)"
+                ),
+            ));
+            Confidence::Low
+        }
         (Some(w), None) => {
             let what = match w.field("right").filter(|_| w.kind() == "range_clause") {
                 Some(items) => format!(
@@ -187,6 +204,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
              program see the memory it freed; remove it if a profile shows it costs more"
                 .into(),
         ))
+    } else if let (None, Some((_, read))) = (&measured, &timed) {
+        let line = Position::of_offset(file.text(), *read).line;
+        Outcome::report_only(Some(format!(
+            "no automatic fix: the collection separates timed rounds (the duration read at line \
+             {line}); without it one round's garbage is collected during the next"
+        )))
     } else if let Some(read) = &measured {
         let line = Position::of_offset(file.text(), read.range().start).line;
         Outcome::report_only(Some(format!(

@@ -312,6 +312,18 @@ fn on_get<'r>(file: &'r GoFile, get: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         }
         return Some(w);
     }
+    if pool.new_func.is_none() {
+        if let Some(release) = drain_release(get) {
+            return Some(
+                Why::new(
+                    "the pool is drained to release what it holds, but a GC may already have dropped some of it unreleased: a leak only if the objects hold what the GC cannot free",
+                    Confidence::Low,
+                )
+                .at(at, "a drain: the loop takes objects out until the pool is empty, and an empty pool means nothing left to release, as true after a GC as before (lowers confidence)")
+                .at(release.range().start, "each object is only released here, not handed on or kept"),
+            );
+        }
+    }
     if let Some(w) = reads_old_state(file, get, receiver) {
         return Some(w);
     }
@@ -496,13 +508,150 @@ fn bound<'r>(get: &GoNode<'r>) -> Option<Bound<'r>> {
 /// keeps it between calls. A pool never promises to keep anything, so that path
 /// is taken whenever the GC emptied it.
 fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
-    let b = bound(get)?;
     let func = scope::enclosing_function(get)?;
     // A pool's own wrapper (`func (p *Pool[T]) Get() T`) passes emptiness on to its
     // callers, as sync.Pool does: it is a pool, not a store.
     if func.field("name").is_some_and(|n| n.text() == "Get") {
         return None;
     }
+    let EmptyTest {
+        bound: b,
+        check,
+        empty_path,
+        present_path,
+    } = emptiness_test(get)?;
+    // A drain (see [`drain_release`]) reads an empty pool as nothing left to
+    // release, which a GC emptying it makes true too; it is graded apart.
+    if drain_release(get).is_some() {
+        return None;
+    }
+    let from = b.stmt.range().end;
+    let names = pools::aliases(&func, &b.value, from);
+    if func
+        .dfs()
+        .filter(|n| n.range().start >= from)
+        .any(|n| pools::is_reset_of(&n, &names))
+    {
+        return None;
+    }
+    let nothing = match empty_path {
+        // `if v == nil { return nil }` / `if !ok { return 0, false }`.
+        Some(block) => {
+            let last = decls::statements(&block).into_iter().last()?;
+            last.kind() == "return_statement" && returns_absence(&last)
+        }
+        // `if v != nil { ... }` with no else: what follows the `if`.
+        None => {
+            let mut after = check.next();
+            while after.as_ref().is_some_and(|a| a.kind() == "comment") {
+                after = after.and_then(|a| a.next());
+            }
+            match after {
+                Some(a) => a.kind() == "return_statement" && returns_absence(&a),
+                // The function ends: state only if the object was kept somewhere.
+                None => present_path
+                    .as_ref()
+                    .is_some_and(|p| stores_beyond_call(p, &names)),
+            }
+        }
+    };
+    nothing.then(|| {
+        "an empty pool is taken to mean nothing was stored, and a non-empty one to hold what was put earlier; but Get returns any pooled object, and a GC may empty the pool at any time"
+            .to_string()
+    })
+}
+
+/// A Get in a loop that takes objects out until the pool is empty and only
+/// calls a method on each (`for { v := p.Get(); if v == nil { return nil };
+/// v.(*T).Close(ctx) }`): a drain that releases what the pool holds. An empty
+/// pool means "nothing left to release", as true after a GC emptied it as
+/// before; no object is handed on or kept. The release call.
+fn drain_release<'r>(get: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let func = scope::enclosing_function(get)?;
+    let looping = get
+        .ancestors()
+        .take_while(|a| !scope::is_function(a))
+        .find(|a| a.kind() == "for_statement")?;
+    let body = looping.field("body")?;
+    let test = emptiness_test(get)?;
+    // The empty path leaves the loop: `return`, `break`.
+    let leaves = test.empty_path.as_ref().is_some_and(|p| {
+        decls::statements(p)
+            .last()
+            .is_some_and(|l| matches!(l.kind().as_ref(), "return_statement" | "break_statement"))
+    });
+    if !leaves || !body.range().contains(&test.check.range().start) {
+        return None;
+    }
+    let from = test.bound.stmt.range().end;
+    let names = pools::aliases(&func, &test.bound.value, from);
+    // Every use of the object in the loop after its test: a type assertion
+    // binding an alias, or the receiver of a method call; one at least.
+    let mut release = None;
+    for id in body.dfs().filter(|n| {
+        n.range().start >= test.check.range().start
+            && n.kind() == "identifier"
+            && names.contains(&n.text().to_string())
+    }) {
+        let Some(parent) = id.parent() else {
+            return None;
+        };
+        if test
+            .check
+            .field("condition")
+            .is_some_and(|c| c.range().contains(&id.range().start))
+        {
+            continue;
+        }
+        let mut up = parent.clone();
+        while up.kind() == "parenthesized_expression"
+            || (up.kind() == "type_assertion_expression"
+                && up.field("operand").is_some_and(|o| o.range() == id.range()))
+        {
+            match up.parent() {
+                Some(p) => up = p,
+                None => return None,
+            }
+        }
+        let receiver_of_call = up.kind() == "selector_expression"
+            && up.parent().is_some_and(|c| c.kind() == "call_expression")
+            && up
+                .field("operand")
+                .is_some_and(|o| o.range().contains(&id.range().start));
+        let binds_alias = up.kind() == "expression_list"
+            && up.parent().is_some_and(|d| {
+                matches!(
+                    d.kind().as_ref(),
+                    "short_var_declaration" | "assignment_statement"
+                ) && d.field("right").is_some_and(|r| r.range() == up.range())
+            });
+        let declares = up.kind() == "expression_list"
+            && up
+                .parent()
+                .is_some_and(|d| d.field("left").is_some_and(|l| l.range() == up.range()));
+        if receiver_of_call {
+            release.get_or_insert(up.parent()?);
+        } else if !(binds_alias || declares) {
+            return None;
+        }
+    }
+    release
+}
+
+/// How a Get's emptiness is tested: the binding, the `if` that tests it, the
+/// path taken when the pool was empty and the one taken when it was not
+/// (None where the `if` has no such branch).
+struct EmptyTest<'r> {
+    bound: Bound<'r>,
+    check: GoNode<'r>,
+    empty_path: Option<GoNode<'r>>,
+    present_path: Option<GoNode<'r>>,
+}
+
+/// The `if` testing whether the Get bound just before (or in its header) found
+/// the pool empty: `v == nil`, `v != nil`, `!ok`, `ok`.
+fn emptiness_test<'r>(get: &GoNode<'r>) -> Option<EmptyTest<'r>> {
+    let b = bound(get)?;
     // `v, ok := p.Get().(*T)` tests `ok`; `v, _ := ...` (or no comma-ok) tests `v`.
     let ok = b.ok.clone().filter(|o| o != "_");
     let tested = ok.clone().unwrap_or_else(|| b.value.clone());
@@ -582,40 +731,11 @@ fn empty_means_nothing_stored(get: &GoNode) -> Option<String> {
     } else {
         (check.field("alternative"), Some(consequence.clone()))
     };
-    // The object re-initialised before use is scratch space whoever made it.
-    let from = b.stmt.range().end;
-    let names = pools::aliases(&func, &b.value, from);
-    if func
-        .dfs()
-        .filter(|n| n.range().start >= from)
-        .any(|n| pools::is_reset_of(&n, &names))
-    {
-        return None;
-    }
-    let nothing = match empty_path {
-        // `if v == nil { return nil }` / `if !ok { return 0, false }`.
-        Some(block) => {
-            let last = decls::statements(&block).into_iter().last()?;
-            last.kind() == "return_statement" && returns_absence(&last)
-        }
-        // `if v != nil { ... }` with no else: what follows the `if`.
-        None => {
-            let mut after = check.next();
-            while after.as_ref().is_some_and(|a| a.kind() == "comment") {
-                after = after.and_then(|a| a.next());
-            }
-            match after {
-                Some(a) => a.kind() == "return_statement" && returns_absence(&a),
-                // The function ends: state only if the object was kept somewhere.
-                None => present_path
-                    .as_ref()
-                    .is_some_and(|p| stores_beyond_call(p, &names)),
-            }
-        }
-    };
-    nothing.then(|| {
-        "an empty pool is taken to mean nothing was stored, and a non-empty one to hold what was put earlier; but Get returns any pooled object, and a GC may empty the pool at any time"
-            .to_string()
+    Some(EmptyTest {
+        bound: b,
+        check,
+        empty_path,
+        present_path,
     })
 }
 
@@ -1565,17 +1685,18 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
         None => (None, None),
     };
     let graded = |why: String, what: &str| {
+        let reads_back = reader.is_some() && how != Some(ReadBack::Drain);
         let mut w = Why::new(
             why,
-            if reader.is_some() {
+            if reads_back {
                 Confidence::High
             } else {
                 Confidence::Medium
             },
         )
         .at(at, what.to_string());
-        if let Some(r) = &reader {
-            w = w.at_found(r.clone());
+        if let Some(r) = reader.clone().filter(|_| reads_back) {
+            w = w.at_found(r);
         }
         w
     };
@@ -1607,9 +1728,32 @@ fn on_put<'r>(file: &'r GoFile, put: &GoNode<'r>, receiver: &GoNode<'r>) -> Opti
     };
     // A Get that reads old contents may be ordinary reuse gone wrong; the
     // value put must then visibly carry outside data, not be a fresh local.
-    let from_elsewhere =
-        from_elsewhere && (how == Some(ReadBack::EmptyAsNothing) || outside_value(put, &arg));
+    let from_elsewhere = from_elsewhere
+        && (matches!(how, Some(ReadBack::EmptyAsNothing | ReadBack::Drain))
+            || outside_value(put, &arg));
     if from_elsewhere && !reset_before(put, &object.text()) {
+        if let (Some(r), Some(ReadBack::Drain)) = (reader.clone(), how) {
+            return Some(
+                Why::new(
+                    keyed(
+                        &pool,
+                        format!(
+                            "`{}` is put here, and the only Get that expects it back is a drain that releases what it finds: if a GC drops it first, it is never released; a leak only if it holds what the GC cannot free",
+                            arg.text()
+                        ),
+                    ),
+                    Confidence::Medium,
+                )
+                .at(
+                    at,
+                    format!(
+                        "`{}`, which no Get handed out, is put into the pool, where only a drain looks for it (lowers confidence)",
+                        arg.text()
+                    ),
+                )
+                .at_found(r),
+            );
+        }
         if let Some(r) = reader.clone() {
             let why = match how {
                 Some(ReadBack::OldContents) => format!(
@@ -1703,6 +1847,9 @@ enum ReadBack {
     EmptyAsNothing,
     /// It reads the object for what an earlier user left in it ([`old_state_read`]).
     OldContents,
+    /// It drains the pool to release each object ([`drain_release`]): it
+    /// expects what was put to be there, but only to release it.
+    Drain,
 }
 
 /// Where a Get of the same pool (the same receiver text, or the same field of
@@ -1725,17 +1872,28 @@ fn read_back_as_state(file: &GoFile, receiver: &GoNode) -> Option<(Found, ReadBa
                                 .as_ref()
                                 .is_some_and(|pool| stored_state_get(pool, call).is_some()),
                             ReadBack::OldContents => old_state_read(gf, call).is_some(),
+                            ReadBack::Drain => {
+                                pool.get_or_insert_with(|| pools::resolve_pool(gf, &r))
+                                    .as_ref()
+                                    .is_some_and(|pool| pool.new_func.is_none())
+                                    && drain_release(call).is_some()
+                            }
                         }
                 })
             })
             .map(|c| c.range().start)
     };
-    for how in [ReadBack::EmptyAsNothing, ReadBack::OldContents] {
+    for how in [
+        ReadBack::EmptyAsNothing,
+        ReadBack::OldContents,
+        ReadBack::Drain,
+    ] {
         let what = match how {
             ReadBack::EmptyAsNothing => "a Get of this pool reads an empty pool as nothing stored",
             ReadBack::OldContents => {
                 "a Get of this pool reads the object it hands out for what an earlier user left in it"
             }
+            ReadBack::Drain => "a Get of this pool drains it, to release each object it finds",
         };
         if let Some(at) = in_file(file, how) {
             return Some((Found::Here(at, what.into()), how));

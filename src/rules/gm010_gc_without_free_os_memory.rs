@@ -532,7 +532,8 @@ fn emptied_by_call(func: &GoNode, call: &GoNode) -> Option<(usize, String)> {
 
 /// The collection runs in a handler: an HTTP handler (a function taking an
 /// `http.ResponseWriter`), or the body of a loop over a channel that
-/// `signal.Notify` feeds. Where, and what.
+/// `signal.Notify` feeds ([`collections::signal_channel`]), or of the `select`
+/// case receiving from one. Where, and what.
 fn shrink_handler(file: &GoFile, call: &GoNode) -> Option<(usize, String)> {
     for f in call.ancestors().filter(scope::is_function) {
         let takes_writer = f.field("parameters").is_some_and(|ps| {
@@ -551,25 +552,6 @@ fn shrink_handler(file: &GoFile, call: &GoNode) -> Option<(usize, String)> {
         }
     }
     // A loop over a signal channel, or a select case receiving from one.
-    let notified: Vec<String> = file
-        .root
-        .root()
-        .dfs()
-        .filter(|n| {
-            n.kind() == "call_expression"
-                && n.field("function").is_some_and(|f| {
-                    f.kind() == "selector_expression"
-                        && f.field("field").is_some_and(|x| x.text() == "Notify")
-                        && f.field("operand")
-                            .is_some_and(|o| scope::names_import(file, &f, &o.text(), "os/signal"))
-                })
-        })
-        .filter_map(|n| n.field("arguments")?.named_children().next())
-        .map(|a| exprs::squash(&a.text()))
-        .collect();
-    if notified.is_empty() {
-        return None;
-    }
     call.ancestors().find_map(|a| {
         let channel = match a.kind().as_ref() {
             "for_statement" => a
@@ -582,7 +564,7 @@ fn shrink_handler(file: &GoFile, call: &GoNode) -> Option<(usize, String)> {
                 .and_then(|u| u.field("operand")),
             _ => None,
         }?;
-        notified.contains(&exprs::squash(&channel.text())).then(|| {
+        collections::signal_channel(file, &channel).then(|| {
             (
                 a.range().start,
                 "it runs when the process receives a signal".into(),

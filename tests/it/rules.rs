@@ -279,18 +279,22 @@ cases! {
         low_refresh_ticker,
         low_release_steps,
         low_sleep_goroutine,
+        low_timed_rounds,
         neg_finalizer_wait,
         neg_helper_test,
         neg_not_in_loop,
         neg_other_gc,
         neg_paced_by_memory,
+        neg_signal_handler,
         neg_suppressed,
         neg_testing_param,
         pos_aliased_range,
         pos_comment_before_call,
+        pos_gc_in_timed_stretch,
         pos_nonempty_guard,
         pos_per_record,
         pos_short_pause,
+        pos_signal_polled,
         pos_textbook,
     }
     GM006 {
@@ -470,6 +474,7 @@ cases! {
     }
     GM007 {
         low_comment_only,
+        low_drain_on_close,
         low_method_key_check,
         low_put_populated,
         low_recorder_test,
@@ -500,6 +505,7 @@ cases! {
         pos_bytes_after_put,
         pos_cursor_between_calls,
         pos_deferred_put_back,
+        pos_drain_collects,
         pos_field_pool,
         pos_generic_latest,
         pos_hot_codec,
@@ -569,6 +575,7 @@ cases! {
         pos_textbook,
     }
     GM010 {
+        low_clear_on_message,
         low_comment_only,
         low_deferred_while_returned,
         low_named_measure,
@@ -592,6 +599,7 @@ cases! {
         pos_defer_switch,
         pos_drop_in_helper,
         pos_opt_in_release,
+        pos_signal_param_purge,
         pos_signal_shrink,
         pos_spent_batch,
         pos_swap_closed,
