@@ -266,7 +266,11 @@ fn grade(
         // does nothing of its own: it prints its usage and exits too.
         let bare = ev.root_runs_nothing && d.runs_without_arguments();
         let help = d.default_command_asks_for_help() || bare;
-        let debugger = d.runs_under_debugger();
+        let run_at = site
+            .as_ref()
+            .filter(|_| *tie == deploy::dockerfile::Tie::Runs)
+            .map(|(off, _)| *off);
+        let debugger = d.runs_under_debugger(run_at);
         if let Some((off, what)) = site {
             let what = if bare {
                 format!("{what}, with no subcommand, and its root command runs none of its own: it prints its usage and exits (lowers confidence)")
@@ -287,10 +291,6 @@ fn grade(
         debug_only |= debugger && *tie == deploy::dockerfile::Tie::Runs;
         // The marks of the image that runs it: its stage and those it is
         // built from (a CLI target beside a server target exposes nothing).
-        let run_at = site
-            .as_ref()
-            .filter(|_| *tie == deploy::dockerfile::Tie::Runs)
-            .map(|(off, _)| *off);
         let marks = d.service_marks_at(run_at);
         reportable |= !marks.is_empty() || ev.listens.is_some() || ev.runs_until_stopped.is_some();
         // An image that asks for help by default, of a program that listens:
@@ -672,10 +672,29 @@ fn kubernetes_fix(
     // evidence, not what a fix edits.
     let mut releases: BTreeSet<String> = BTreeSet::new();
     let release_of = |p: &Path| release_of(main, p);
+    // An entry that reads the limit, in the base a kustomize patch changes,
+    // follows any limit the patch sets: the patches of the base's workload
+    // and container (a test overlay's, a resources patch) are left alone.
+    let patch =
+        |t: &deploy::TiedContainer| deploy::is_kustomize_patch(file.package(), &t.manifest.path);
+    let key =
+        |t: &deploy::TiedContainer| (t.container().workload.clone(), t.container().name.clone());
+    let bases: Vec<(String, String)> = if from_resource {
+        limited
+            .iter()
+            .filter(|t| release_of(&t.manifest.path).is_none() && !patch(t))
+            .map(|t| key(t))
+            .collect()
+    } else {
+        vec![]
+    };
     for t in limited {
         let c = t.container();
         if let Some(r) = release_of(&t.manifest.path) {
             releases.insert(r);
+            continue;
+        }
+        if bases.contains(&key(t)) && patch(t) {
             continue;
         }
         // A rendered release manifest is overwritten from its sources at the

@@ -315,8 +315,16 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 continue;
             }
             let lower = name.to_ascii_lowercase();
+            // A deployment folder the evidence search does not read itself
+            // (`package/`, `images/` at the top), or any below one.
+            let unsearched = deploy_folder
+                && (depth >= 2
+                    || dir.file_name().is_some_and(|d| {
+                        !super::DEPLOY_FOLDERS
+                            .contains(&d.to_string_lossy().to_ascii_lowercase().as_str())
+                    }));
             if super::dockerfile::is_dockerfile_name(name) {
-                if deploy_folder && depth >= 2 {
+                if unsearched {
                     model.dockerfiles.push((files.canonical(&e.path), None));
                 }
             } else if super::compose::is_compose_name(name) {
@@ -338,17 +346,20 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                         model.builds.extend(named);
                         model.ko.extend(ko);
                     }
+                    // Scripts run from the repository root, mostly, or
+                    // from the folder above their scripts/ folder, or
+                    // their own: each is tried (a build is taken only
+                    // where its target is a main package's folder).
+                    let mut cwds = vec![root.to_path_buf(), dir.clone()];
+                    cwds.extend(dir.parent().map(Path::to_path_buf));
+                    cwds.sort();
+                    cwds.dedup();
+                    for cwd in &cwds {
+                        model.builds.extend(name_tables(&text, cwd));
+                    }
                     if text.contains("go build") || text.contains("go install") {
-                        // Scripts run from the repository root, mostly, or
-                        // from the folder above their scripts/ folder, or
-                        // their own: each is tried (a build is taken only
-                        // where its target is a main package's folder).
-                        let mut cwds = vec![root.to_path_buf(), dir.clone()];
-                        cwds.extend(dir.parent().map(Path::to_path_buf));
-                        cwds.sort();
-                        cwds.dedup();
-                        for cwd in cwds {
-                            model.builds.extend(shell_builds(&text, &cwd));
+                        for cwd in &cwds {
+                            model.builds.extend(shell_builds(&text, cwd));
                         }
                     }
                 }
@@ -1188,6 +1199,61 @@ fn container_workdir(words: &[String], cwd: &Path) -> Option<PathBuf> {
 
 /// The builds of a shell script run from `root`, following `cd` and the
 /// subshells `(...)` that undo it.
+/// The name tables of a build script: a shell array whose entries give each
+/// binary its package's folder (`TARGETS=(` / `acme-api=cmd/api` /
+/// `acme-worker=cmd/worker` / `)`), which the script's `go build -o
+/// "$out/$name" "$pkg/$(source_of $name)"` reads. Each entry is a build of
+/// that folder (from the repository root) under that name; a folder no main
+/// package is in matches none (see `target_stem`).
+fn name_tables(text: &str, root: &Path) -> Vec<Build> {
+    let mut out = vec![];
+    let mut entries: Option<Vec<Build>> = None;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('#') || l.is_empty() {
+            continue;
+        }
+        match entries.as_mut() {
+            None => {
+                if l.ends_with("=(") && shell_assignment(l.trim_end_matches('(')).is_some() {
+                    entries = Some(vec![]);
+                }
+            }
+            Some(list) => {
+                if l.starts_with(')') {
+                    // Two entries at least: a table, not one setting.
+                    if list.len() >= 2 {
+                        out.append(list);
+                    }
+                    entries = None;
+                    continue;
+                }
+                let entry = l.trim_matches(['"', '\'']);
+                let Some((name, folder)) = entry.split_once('=') else {
+                    entries = None;
+                    continue;
+                };
+                let folder = folder.trim_start_matches("./").trim_end_matches('/');
+                let plain = |w: &str| {
+                    !w.is_empty()
+                        && w.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b))
+                };
+                if !plain(name) || name.contains('/') || !plain(folder) || folder.contains("..") {
+                    entries = None;
+                    continue;
+                }
+                list.push(Build {
+                    cwd: root.to_path_buf(),
+                    target: format!("./{folder}"),
+                    output: name.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn shell_builds(text: &str, root: &Path) -> Vec<Build> {
     let mut out = vec![];
     let mut cwd = root.to_path_buf();
@@ -1681,6 +1747,20 @@ mod tests {
                 binary_name(&b.output.replace('%', &stem))
             })
             .collect()
+    }
+
+    #[test]
+    fn name_tables_of_scripts_name_their_folders_packages() {
+        let text = "#!/bin/bash\nTARGETS=(\n  acme-api=cmd/api\n  acme-worker=./cmd/worker/\n)\nONE=(\n  solo=cmd/solo\n)\nFLAGS=(\n  -v\n  -x\n)\n";
+        let builds = name_tables(text, Path::new("/r"));
+        assert_eq!(names(&builds, "/r/cmd/api", "x/cmd/api"), vec!["acme-api"]);
+        assert_eq!(
+            names(&builds, "/r/cmd/worker", "x/cmd/worker"),
+            vec!["acme-worker"]
+        );
+        // A one-entry array is a setting, not a table; flags name nothing.
+        assert!(names(&builds, "/r/cmd/solo", "x/cmd/solo").is_empty());
+        assert_eq!(builds.len(), 2);
     }
 
     #[test]

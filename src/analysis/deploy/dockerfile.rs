@@ -75,12 +75,19 @@ pub struct Dockerfile {
     pub path: PathBuf,
     pub text: String,
     pub stages: Vec<Stage>,
+    /// The defaults of the `ARG`s before the first `FROM`, which a stage's
+    /// `ARG NAME` takes in.
+    pub global_args: Vec<(String, String)>,
 }
 
 impl Dockerfile {
     pub fn parse(path: &Path, text: &str) -> Dockerfile {
         let mut stages: Vec<Stage> = vec![];
+        let mut global_args = vec![];
         for ins in instructions(text) {
+            if ins.keyword == "ARG" && stages.is_empty() {
+                global_args.extend(assignments(&ins));
+            }
             if ins.keyword == "FROM" {
                 let words: Vec<&str> = ins.args.split_whitespace().collect();
                 let name = words
@@ -100,6 +107,7 @@ impl Dockerfile {
             path: path.to_path_buf(),
             text: text.to_string(),
             stages,
+            global_args,
         }
     }
 
@@ -172,11 +180,22 @@ impl Dockerfile {
                 .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
     }
 
-    /// True when the final image starts its program under the Delve debugger
+    /// True when the image whose `ENTRYPOINT`/`CMD` is at offset `run` (the
+    /// final image when None) starts its program under the Delve debugger
     /// (`CMD dlv --headless ... exec /bin/app`): an image for debugging the
-    /// program, not the one its deployments run.
-    pub fn runs_under_debugger(&self) -> bool {
-        self.stages.last().is_some_and(|s| {
+    /// program, not the one its deployments run. Each `FROM ... AS` stage is
+    /// its own image: a later `debug` target's `dlv` says nothing of the
+    /// `release` target that runs the program itself.
+    pub fn runs_under_debugger(&self, run: Option<usize>) -> bool {
+        let stage = match run {
+            Some(offset) => self.stages.iter().rev().find(|s| {
+                s.instructions
+                    .first()
+                    .is_some_and(|from| from.line_start <= offset)
+            }),
+            None => self.stages.last(),
+        };
+        stage.is_some_and(|s| {
             s.instructions
                 .iter()
                 .filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT"))
@@ -356,8 +375,15 @@ impl Dockerfile {
             !n.is_empty() && n != "." && (built_here.contains(n) || !others.contains(n))
         });
         others.retain(|n| !n.is_empty() && n != "." && !names.contains(n));
-        follow_renames(&mut names, &copies);
-        follow_renames(&mut others, &copies);
+        let links = links(&steps);
+        follow_renames(&mut names, &copies, &links);
+        follow_renames(&mut others, &copies, &links);
+        // The name a copy or link gives another package's binary here
+        // (`COPY --from=b /src/localmodel-manager /manager`) is that one's in
+        // this image, however this package's folder is named (`cmd/manager`).
+        let mut own = built_here.clone();
+        follow_renames(&mut own, &copies, &links);
+        names.retain(|n| own.contains(n) || !others.contains(n));
         let given: Vec<String> = names
             .iter()
             .filter(|n| !pkg.binaries.contains(n))
@@ -383,6 +409,21 @@ impl Dockerfile {
             return (Tie::None, None, given);
         }
         (Tie::Builds, built, given)
+    }
+
+    /// The names among `names` that this image makes links to another of
+    /// its programs (`RUN ln -s hyper /lvmd` for `lvmd`): a container of the
+    /// image that runs `/lvmd` runs `hyper`, not a package named `lvmd`.
+    pub fn linked_to_others(&self, names: &[String]) -> Vec<String> {
+        let steps = self.steps();
+        links(&steps)
+            .into_iter()
+            .filter(|(target, link)| {
+                names.iter().any(|n| names_binary(link, n))
+                    && !names.iter().any(|n| names_binary(target, n))
+            })
+            .map(|(_, link)| link)
+            .collect()
     }
 
     /// The ports the image exposes, with the offset of their `EXPOSE`.
@@ -607,17 +648,54 @@ impl Dockerfile {
     /// (`WORKDIR`, inherited from a stage named in `FROM`).
     fn steps(&self) -> Vec<Step<'_>> {
         let mut out = vec![];
-        let mut stage_dirs: Vec<(Option<String>, String)> = vec![];
+        // Each named stage's folder and `ENV`s, which a stage built from it keeps.
+        let mut stage_dirs: Vec<(Option<String>, String, Vec<(String, String)>)> = vec![];
         for (index, stage) in self.stages.iter().enumerate() {
             let from = stage.base().unwrap_or("");
-            let mut cwd = stage_dirs
+            let parent = stage_dirs
                 .iter()
                 .rev()
-                .find(|(n, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)))
-                .map_or_else(|| "/".to_string(), |(_, d)| d.clone());
+                .find(|(n, _, _)| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(from)));
+            let mut cwd = parent.map_or_else(|| "/".to_string(), |(_, d, _)| d.clone());
+            let mut env: Vec<(String, String)> =
+                parent.map(|(_, _, e)| e.clone()).unwrap_or_default();
+            let mut vars = env.clone();
             for ins in &stage.instructions {
-                if ins.keyword == "WORKDIR" {
-                    cwd = join_image(&cwd, unquote(ins.args.trim()));
+                let ins = match ins.keyword.as_str() {
+                    "RUN" | "COPY" | "ADD" | "WORKDIR" | "ENTRYPOINT" | "CMD" => {
+                        match substitute(&ins.args, &vars) {
+                            Some(args) => std::borrow::Cow::Owned(Instruction {
+                                args,
+                                ..ins.clone()
+                            }),
+                            None => std::borrow::Cow::Borrowed(ins),
+                        }
+                    }
+                    _ => std::borrow::Cow::Borrowed(ins),
+                };
+                match ins.keyword.as_str() {
+                    "WORKDIR" => cwd = join_image(&cwd, unquote(ins.args.trim())),
+                    "ARG" => {
+                        for (n, v) in assignments(&ins) {
+                            let v = if v.is_empty() {
+                                self.global_args
+                                    .iter()
+                                    .rev()
+                                    .find(|(g, _)| *g == n)
+                                    .map(|(_, d)| d.clone())
+                                    .unwrap_or_default()
+                            } else {
+                                v
+                            };
+                            vars.push((n, v));
+                        }
+                    }
+                    "ENV" => {
+                        let set = assignments(&ins);
+                        env.extend(set.iter().cloned());
+                        vars.extend(set);
+                    }
+                    _ => {}
                 }
                 out.push(Step {
                     stage: index,
@@ -625,7 +703,7 @@ impl Dockerfile {
                     ins,
                 });
             }
-            stage_dirs.push((stage.name.clone(), cwd));
+            stage_dirs.push((stage.name.clone(), cwd, env));
         }
         out
     }
@@ -802,7 +880,66 @@ pub enum Tie {
 struct Step<'a> {
     stage: usize,
     cwd: String,
-    ins: &'a Instruction,
+    /// The instruction, with the values its stage's `ARG` defaults and
+    /// `ENV`s give its variables written in (`go build ./cmd/${CMD}` after
+    /// `ARG CMD=agent` reads `go build ./cmd/agent`).
+    ins: std::borrow::Cow<'a, Instruction>,
+}
+
+/// The `NAME=value` pairs of an `ARG` or `ENV` instruction (`ENV NAME value`
+/// too), values unquoted; a bare `ARG NAME` gives an empty value (the
+/// global default, if any, is taken by the caller).
+fn assignments(ins: &Instruction) -> Vec<(String, String)> {
+    let words = shell_words(&ins.args);
+    if ins.keyword == "ENV" && words.len() == 2 && !words[0].contains('=') {
+        return vec![(words[0].clone(), words[1].clone())];
+    }
+    words
+        .iter()
+        .filter(|w| !w.starts_with('-'))
+        .map(|w| match w.split_once('=') {
+            Some((n, v)) => (n.to_string(), v.to_string()),
+            None => (w.to_string(), String::new()),
+        })
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .collect()
+}
+
+/// `args` with each `$NAME` and `${NAME}` of `vars` (whose value is known,
+/// plain and not empty) replaced by its value.
+fn substitute(args: &str, vars: &[(String, String)]) -> Option<String> {
+    if !args.contains('$') {
+        return None;
+    }
+    let mut out = args.to_string();
+    let mut changed = false;
+    for (name, value) in vars.iter().rev() {
+        if value.is_empty() || value.contains('$') || value.contains(char::is_whitespace) {
+            continue;
+        }
+        let braced = format!("${{{name}}}");
+        if out.contains(&braced) {
+            out = out.replace(&braced, value);
+            changed = true;
+        }
+        let bare = format!("${name}");
+        let mut rest = out.as_str();
+        let mut rewritten = String::new();
+        while let Some(i) = rest.find(&bare) {
+            let after = rest[i + bare.len()..].chars().next();
+            rewritten.push_str(&rest[..i]);
+            if after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                rewritten.push_str(&bare);
+            } else {
+                rewritten.push_str(value);
+                changed = true;
+            }
+            rest = &rest[i + bare.len()..];
+        }
+        rewritten.push_str(rest);
+        out = rewritten;
+    }
+    changed.then_some(out)
 }
 
 /// A `COPY` or `ADD`: its sources (context paths, or image paths of another
@@ -1009,10 +1146,18 @@ fn target_match(
 }
 
 /// Adds the names `COPY` gives a binary whose name is in `names`
-/// (`COPY --from=build /out/orders /app` adds `app`).
-fn follow_renames(names: &mut Vec<String>, copies: &[CopyIns]) {
+/// (`COPY --from=build /out/orders /app` adds `app`), and those of the links
+/// made to it (`RUN ln -s hyper /lvmd` adds `lvmd`: a program that reads
+/// the name it is started by runs as that one).
+fn follow_renames(names: &mut Vec<String>, copies: &[CopyIns], links: &[(String, String)]) {
     for _ in 0..3 {
         let mut added = false;
+        for (target, link) in links {
+            if !names.contains(link) && names.iter().any(|n| names_binary(target, n)) {
+                names.push(link.clone());
+                added = true;
+            }
+        }
         for c in copies.iter().filter(|c| !c.dest_dir) {
             let dest = base_name(&c.dest);
             if dest.is_empty() || names.contains(&dest) {
@@ -1286,6 +1431,39 @@ fn for_each_run_command(
             start = end + 1;
         }
     }
+}
+
+/// The links `RUN ln [-s] TARGET LINK` makes, as (target, link) base names
+/// (`ln -s hyper /lvmd` gives (`hyper`, `lvmd`)): the same program under
+/// another name, which a multi-call binary reads (`os.Args[0]`) to choose
+/// what it runs.
+fn links(steps: &[Step<'_>]) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for_each_run_command(
+        steps,
+        |a| a.contains("ln "),
+        |c| {
+            let w = c.words;
+            if w.first().map(String::as_str) != Some("ln") {
+                return;
+            }
+            let args: Vec<&String> = w[1..].iter().filter(|x| !x.starts_with('-')).collect();
+            let [target, link] = args[..] else {
+                return;
+            };
+            let target_name = base_name(target);
+            let link_name = if link.ends_with('/') {
+                target_name.clone()
+            } else {
+                base_name(link)
+            };
+            let plain = |n: &str| !n.is_empty() && !n.contains('$') && n != "." && n != "..";
+            if plain(&target_name) && plain(&link_name) && target_name != link_name {
+                out.push((target_name, link_name));
+            }
+        },
+    );
+    out
 }
 
 /// The `go build` and `go install` commands of the `RUN` steps, each with the
@@ -1861,6 +2039,52 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             out,
             "FROM scratch\nCOPY app /\n# c\nENV GOMEMLIMIT=460MiB\n"
         );
+    }
+
+    #[test]
+    fn arg_defaults_and_links_name_what_the_image_runs() {
+        // `ARG CMD=quotad` writes the package into the build and the copy.
+        let quota = "FROM golang:1.22 AS b\nWORKDIR /src\nARG CMD=quotad\nCOPY cmd/${CMD}/ cmd/${CMD}/\nRUN go build -o quota-steward ./cmd/${CMD}\nFROM scratch\nCOPY --from=b /src/quota-steward /steward\nENTRYPOINT [\"/steward\"]\n";
+        assert_eq!(tie_of(quota, "cmd/quotad", &[]), Tie::Runs);
+        // Its `/steward` is quotad's, not a package named `steward`.
+        assert_eq!(tie_of(quota, "cmd/steward", &[]), Tie::None);
+        // With no default, the variable names nothing.
+        let open = quota.replace("ARG CMD=quotad", "ARG CMD");
+        assert_eq!(tie_of(&open, "cmd/quotad", &[]), Tie::None);
+        // A global default taken in by the stage's bare `ARG`.
+        let global = format!("ARG CMD=quotad\n{open}");
+        assert_eq!(tie_of(&global, "cmd/quotad", &[]), Tie::Runs);
+
+        let hyper = "FROM golang:1.22 AS b\nRUN go build -o /out/hyper ./cmd/hyper\nFROM debian\nCOPY --from=b /out/hyper /hyper\nRUN ln -s hyper /watcher && ln -sf /hyper /keeper\nENTRYPOINT [\"/hyper\"]\n";
+        let d = Dockerfile::parse(Path::new("/r/Dockerfile"), hyper);
+        let pkg = |rel: &str| {
+            MainPackage::new(
+                &Files::default(),
+                &Path::new("/r").join(rel),
+                Path::new("/r"),
+                "example.com/r",
+            )
+        };
+        let (tie, _, given) = d.tie_names(&pkg("cmd/hyper"), &[PathBuf::from("/r")], &|_| None);
+        assert_eq!(tie, Tie::Runs);
+        assert!(given.contains(&"watcher".to_string()) && given.contains(&"keeper".to_string()));
+        assert_eq!(
+            d.linked_to_others(&["watcher".to_string()]),
+            vec!["watcher".to_string()]
+        );
+        assert!(d.linked_to_others(&["hyper".to_string()]).is_empty());
+        assert_eq!(tie_of(hyper, "cmd/watcher", &[]), Tie::None);
+    }
+
+    #[test]
+    fn a_later_debug_stage_is_its_own_image() {
+        let text = "FROM base AS release\nCOPY app-linux /bin/app\nEXPOSE 80\nENTRYPOINT [\"/bin/app\"]\nFROM debug AS debug\nCOPY app-debug /bin/app\nENTRYPOINT [\"/dlv\", \"exec\", \"/bin/app\"]\n";
+        let d = Dockerfile::parse(Path::new("/r/Dockerfile"), text);
+        let release = text.find("ENTRYPOINT").unwrap();
+        let debug = text.rfind("ENTRYPOINT").unwrap();
+        assert!(!d.runs_under_debugger(Some(release)));
+        assert!(d.runs_under_debugger(Some(debug)));
+        assert!(d.runs_under_debugger(None));
     }
 
     #[test]

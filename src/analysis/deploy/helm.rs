@@ -58,7 +58,7 @@ enum ChartTie {
 /// (see `chart_tie`): `limit_set_elsewhere` then counts a `GOMEMLIMIT` the
 /// chart sets, as the fix's second run must.
 pub(super) fn runs(files: &Files, chart: &Chart, main: &MainPackage) -> bool {
-    chart_tie(files, chart, main).is_some()
+    chart_tie(files, chart, main, true).is_some()
 }
 
 /// A folder whose name says it holds tests or examples: its charts and
@@ -177,8 +177,14 @@ fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) 
             .is_some_and(|es| es.iter().any(|e| e.is_dir && has_main(&e.path)))
 }
 
-fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage) -> Option<ChartTie> {
-    if chart_left_out(main, &chart.dir) || in_other_program_module(files, &chart.dir, main) {
+/// How `chart` runs `main`'s binary, if it does. A chart in a test or example
+/// folder runs it only for `limits` (the search for a `GOMEMLIMIT` already
+/// set: a limit the maintainers set anywhere says they know), never as
+/// evidence that it is deployed.
+fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> Option<ChartTie> {
+    if (!limits && chart_left_out(main, &chart.dir))
+        || in_other_program_module(files, &chart.dir, main)
+    {
         return None;
     }
     let bins = bins(main);
@@ -329,7 +335,7 @@ fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>
     files.memo("helm-template", path, "", |f| {
         let text = f.read_to_string(path)?;
         let masked = mask(&text);
-        let m = Manifest::parse(path, &masked.text)?;
+        let m = Manifest::parse_template(path, &masked.text)?;
         Some((masked, m))
     })
 }
@@ -342,19 +348,29 @@ type ChartContainers = Vec<(Chart, ChartTie, Vec<(PathBuf, String, Masked, Conta
 /// [`chart_containers_of`], once per run for a main, its names and whether
 /// the repository builds its image: the evidence, the limit search and the
 /// fix all ask.
-fn chart_containers(files: &Files, main: &MainPackage, builds_image: bool) -> Arc<ChartContainers> {
-    let key = format!("{}|{builds_image}", main.binaries.join(","));
+fn chart_containers(
+    files: &Files,
+    main: &MainPackage,
+    builds_image: bool,
+    limits: bool,
+) -> Arc<ChartContainers> {
+    let key = format!("{}|{builds_image}|{limits}", main.binaries.join(","));
     files.memo("helm-chart-containers", &main.dir, &key, |f| {
-        chart_containers_of(f, main, builds_image)
+        chart_containers_of(f, main, builds_image, limits)
     })
 }
 
-fn chart_containers_of(files: &Files, main: &MainPackage, builds_image: bool) -> ChartContainers {
+fn chart_containers_of(
+    files: &Files,
+    main: &MainPackage,
+    builds_image: bool,
+    limits: bool,
+) -> ChartContainers {
     let index = super::repo_index(files, &main.repo_root);
     let bins = bins(main);
     let mut out = vec![];
     for chart in &index.charts {
-        let Some(tie) = chart_tie(files, chart, main) else {
+        let Some(tie) = chart_tie(files, chart, main, limits) else {
             continue;
         };
         let kinds = if tie == ChartTie::OnlyOne {
@@ -454,7 +470,7 @@ pub(super) fn tied_container_limits(
     main: &MainPackage,
     builds_image: bool,
 ) -> Vec<(PathBuf, PathBuf, bool)> {
-    chart_containers(files, main, builds_image)
+    chart_containers(files, main, builds_image, true)
         .iter()
         .flat_map(|(chart, _, found)| {
             found
@@ -495,7 +511,7 @@ pub fn chart_workloads(
     builds_image: bool,
 ) -> Vec<super::gocode::Site> {
     let mut out = vec![];
-    for (chart, tie, found) in chart_containers(files, main, builds_image).iter() {
+    for (chart, tie, found) in chart_containers(files, main, builds_image, false).iter() {
         if *tie == ChartTie::OnlyOne {
             continue;
         }
@@ -532,7 +548,7 @@ pub fn chart_workloads(
 /// example folder).
 pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec<ChartFix> {
     let mut out = vec![];
-    for (chart, _, found) in chart_containers(files, main, builds_image).iter() {
+    for (chart, _, found) in chart_containers(files, main, builds_image, false).iter() {
         let values = values_of(files, chart);
         if found.is_empty() {
             continue;
@@ -1241,7 +1257,56 @@ fn env_edit(text: &str, masked: &Masked, c: &Container) -> Result<Edit, String> 
                     None => "its env list has no entry of its own".into(),
                 });
             };
-            let at = starts.get(n + 1).copied().unwrap_or(text.len());
+            // Last of the template's own entries: after the last literal
+            // entry, or the first end of a block after it that is back in
+            // the container's own blocks (not in an `{{ if }}` of its own),
+            // before the entries a values list renders (`{{ toYaml
+            // .Values.extraEnv }}`), which may set the variable themselves.
+            // The entries before keep their indices (a chart's tests may
+            // read them so).
+            let line_end = |k: usize| starts.get(k + 1).copied().unwrap_or(text.len());
+            let literal = |k: usize| {
+                let t = line_text(k).trim();
+                !t.is_empty() && !t.starts_with('#') && !action_only(k)
+            };
+            let mut list_end = n;
+            let mut seen_item = false;
+            for k in n + 1..starts.len() {
+                let l = line_text(k);
+                if literal(k) {
+                    if indent(l) < item_col
+                        || (indent(l) == item_col && !l.trim().starts_with("- "))
+                    {
+                        break;
+                    }
+                    seen_item |= indent(l) == item_col;
+                }
+                if seen_item {
+                    list_end = k;
+                }
+            }
+            // Where the next literal line from `k + 1` on starts an entry or
+            // ends the list: an entry's boundary.
+            let boundary = |k: usize| {
+                (k + 1..=list_end)
+                    .find(|&j| literal(j))
+                    .is_none_or(|j| indent(line_text(j)) == item_col)
+            };
+            // The first such end from the last literal line of the list on.
+            let last_literal = (n + 1..=list_end).rev().find(|&k| literal(k));
+            let valid = |k: usize| {
+                let t = line_text(k).trim();
+                !t.is_empty()
+                    && !t.starts_with('#')
+                    && boundary(k)
+                    && open_blocks(masked, line_end(k)) == container_blocks
+            };
+            let Some(k) = last_literal.and_then(|l| (l..=list_end).find(|&k| valid(k))) else {
+                return Err(
+                    "its env list has no entry that ends outside a block of its own".into(),
+                );
+            };
+            let at = line_end(k);
             let item = value.item(&format!("{}- ", " ".repeat(item_col)), item_col + 2);
             let item = if at == text.len() && !text.ends_with('\n') {
                 format!("\n{}", item.trim_end_matches('\n'))
@@ -1316,7 +1381,7 @@ pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> boo
     {
         return false;
     }
-    super::kubernetes::reads_as_before_plus_entry(&mb.text, &ma.text, c, value)
+    super::kubernetes::reads_as_before_plus_entry(&mb.text, &ma.text, c, value, true)
         && super::kubernetes::comments_kept(before, after)
 }
 
@@ -1467,12 +1532,24 @@ spec:
     }
 
     #[test]
-    fn adds_first_under_env_at_the_items_column() {
+    fn adds_last_in_env_at_the_items_column() {
+        // After the last literal entry outside a block of its own, before
+        // the entries the values render.
         let (m, c) = container(TEMPLATE);
         let e = env_edit(TEMPLATE, &m, &c).unwrap();
         let out = apply_edits(TEMPLATE, &[e]);
         assert!(out.contains(
-            "          env:\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n          {{- if .Values.debug }}\n"
+            "              value: {{ .Values.port | quote }}\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n          {{- with .Values.extraEnv }}\n"
+        ), "{out}");
+        // The last literal entry inside an `if`: after its `end`.
+        let t = TEMPLATE.replace(
+            "          {{- end }}\n            - name: RELAY_PORT\n              value: {{ .Values.port | quote }}\n",
+            "          {{- end }}\n",
+        );
+        let (m, c) = container(&t);
+        let out = apply_edits(&t, &[env_edit(&t, &m, &c).unwrap()]);
+        assert!(out.contains(
+            "              value: \"1\"\n          {{- end }}\n            - name: GOMEMLIMIT\n"
         ), "{out}");
     }
 

@@ -190,10 +190,38 @@ pub fn documents(text: &str) -> Vec<DocSpan> {
     out
 }
 
+/// A YAML document read as `T`; in a masked Helm template (`template`) a key
+/// written twice keeps its last value (see `Manifest::parse_template`).
+fn read<T: serde::de::DeserializeOwned>(
+    doc: &str,
+    template: bool,
+) -> Result<T, serde_saphyr::Error> {
+    if template {
+        let options = serde_saphyr::options! {
+            duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+        };
+        serde_saphyr::from_str_with_options(doc, options)
+    } else {
+        serde_saphyr::from_str(doc)
+    }
+}
+
 impl Manifest {
     /// Reads every workload and ConfigMap of a YAML file. None when no document
     /// is a Kubernetes workload (a compose file, a CI config, a Helm template).
     pub fn parse(path: &Path, text: &str) -> Option<Manifest> {
+        Manifest::parse_as(path, text, false)
+    }
+
+    /// [`Manifest::parse`] for a Helm template's masked text, which shows
+    /// both of two `{{ if }}` blocks that each write a key (`secretName:`
+    /// for an internal or an external etcd): a key written twice keeps its
+    /// last value instead of failing the document.
+    pub fn parse_template(path: &Path, text: &str) -> Option<Manifest> {
+        Manifest::parse_as(path, text, true)
+    }
+
+    fn parse_as(path: &Path, text: &str, template: bool) -> Option<Manifest> {
         if !text.contains("kind:") {
             return None;
         }
@@ -202,12 +230,12 @@ impl Manifest {
         let mut maps_seen = vec![];
         for (doc_index, span) in documents(text).iter().enumerate() {
             let doc = &text[span.start..span.end];
-            let Ok(Some(head)) = serde_saphyr::from_str::<Option<KindOnly>>(doc) else {
+            let Ok(Some(head)) = read::<Option<KindOnly>>(doc, template) else {
                 continue;
             };
             let kind = head.kind.unwrap_or_default();
             if kind == "ConfigMap" || kind == "Secret" {
-                if let Ok(Some(map)) = serde_saphyr::from_str::<Option<RawConfigMap>>(doc) {
+                if let Ok(Some(map)) = read::<Option<RawConfigMap>>(doc, template) {
                     let has = [&map.data, &map.string_data]
                         .iter()
                         .any(|d| d.as_ref().is_some_and(|d| d.contains_key("GOMEMLIMIT")));
@@ -224,7 +252,7 @@ impl Manifest {
             if !WORKLOAD_KINDS.contains(&kind.as_str()) {
                 continue;
             }
-            let Ok(Some(w)) = serde_saphyr::from_str::<Option<RawWorkload>>(doc) else {
+            let Ok(Some(w)) = read::<Option<RawWorkload>>(doc, template) else {
                 continue;
             };
             let workload = format!(
@@ -284,11 +312,19 @@ impl Manifest {
                     return None;
                 }
                 let item_col = first - ls;
-                // First in the list, right under `env:`: a comment between
-                // entries may speak of its neighbours ("the two lines above"),
-                // and entries commented out at the end stay last.
-                let at = list_top(text, ls);
-                Edit::new(at, at, value.item(dash_prefix, item_col))
+                // Last in the list, after the last entry's own lines and the
+                // comments at the list's column below it: the entries keep
+                // their places (a chart's tests and a patch may read them by
+                // index), and a comment speaking of the lines above it
+                // ("uncomment to trace the two lines above") still does.
+                let last = *items.last()?;
+                let dash_col = dash_prefix.len() - dash_prefix.trim_start().len();
+                let at = comments_after(text, block_end(text, last, dash_col), dash_col);
+                Edit::new(
+                    at,
+                    at,
+                    after_last_line(text, at, value.item(dash_prefix, item_col)),
+                )
             }
             EnvSite::EmptyFlow(s, e) => {
                 let dash_col = c.key_column + sequence_indent(text, c);
@@ -317,55 +353,67 @@ impl Manifest {
 
     fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
         let after = apply_edits(&self.text, std::slice::from_ref(edit));
-        reads_as_before_plus_entry(&self.text, &after, c, value)
+        reads_as_before_plus_entry(&self.text, &after, c, value, false)
             && comments_kept(&self.text, &after)
     }
 }
 
 /// True when every document of `after` parses and reads as `before`'s plus
-/// `value` first in the `env` of container `c` (the list made when missing).
+/// `value` in the `env` of container `c` (the list made when missing), the
+/// other entries in their order. `template`: masked Helm templates, read as
+/// `Manifest::parse_template` reads them.
 pub(super) fn reads_as_before_plus_entry(
     before: &str,
     after: &str,
     c: &Container,
     value: &EnvValue,
+    template: bool,
 ) -> bool {
     let parse_all = |t: &str| -> Option<Vec<Value>> {
         documents(t)
             .iter()
-            .map(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).ok())
+            .map(|d| read::<Value>(&t[d.start..d.end], template).ok())
             .collect()
     };
     let (Some(mut expected), Some(got)) = (parse_all(before), parse_all(after)) else {
         return false;
     };
-    let Some(mut node) = expected.get_mut(c.doc) else {
+    let Some(list) = env_list(&mut expected, c).and_then(|l| l.as_array().cloned()) else {
         return false;
     };
-    for key in &c.path {
-        match node.get_mut(key.as_str()) {
-            Some(n) => node = n,
+    // Exactly one entry added, `value`, the others kept in their order: last
+    // in a list (`add_env_edit`), or first in what earlier fixes made.
+    (0..=list.len()).rev().any(|i| {
+        let mut with = list.clone();
+        with.insert(i, value.as_json());
+        let mut e = expected.clone();
+        match env_list(&mut e, c) {
+            Some(env) => *env = Value::Array(with),
             None => return false,
         }
+        e == got
+    })
+}
+
+/// The `env` of container `c` in the parsed documents `docs`, made an empty
+/// list when missing or null; None when the container is not there or its
+/// `env` is no list.
+fn env_list<'v>(docs: &'v mut [Value], c: &Container) -> Option<&'v mut Value> {
+    let mut node = docs.get_mut(c.doc)?;
+    for key in &c.path {
+        node = node.get_mut(key.as_str())?;
     }
-    let Some(container) = node
+    let container = node
         .get_mut("containers")
         .and_then(|l| l.get_mut(c.index))
-        .and_then(Value::as_object_mut)
-    else {
-        return false;
-    };
+        .and_then(Value::as_object_mut)?;
     let env = container
         .entry("env")
         .or_insert_with(|| Value::Array(vec![]));
     if env.is_null() {
         *env = Value::Array(vec![]);
     }
-    let Some(list) = env.as_array_mut() else {
-        return false;
-    };
-    list.insert(0, value.as_json());
-    expected == got
+    env.is_array().then_some(env)
 }
 
 /// True when every comment line of `before` is still in `after`.
@@ -573,19 +621,25 @@ fn block_end(text: &str, at: usize, col: usize) -> usize {
     end
 }
 
-/// The start of the line after the `env:` key whose first entry's line starts
-/// at `first_line`: comment and blank lines above that entry are skipped back over.
-fn list_top(text: &str, first_line: usize) -> usize {
-    let mut at = first_line;
-    while at > 0 {
-        let prev = line_start(text, at - 1);
-        let content = text[prev..at].trim();
-        if !(content.is_empty() || content.starts_with('#')) {
+/// Past the comment lines from `at` on indented at `col` or more (blank lines
+/// between them too): the end of the last one, or `at`.
+fn comments_after(text: &str, at: usize, col: usize) -> usize {
+    let mut offset = at;
+    let mut end = at;
+    while offset < text.len() {
+        let line_end = text[offset..]
+            .find('\n')
+            .map_or(text.len(), |i| offset + i + 1);
+        let line = &text[offset..line_end];
+        let content = line.trim();
+        if content.starts_with('#') && indent_of(line) >= col {
+            end = line_end;
+        } else if !content.is_empty() {
             break;
         }
-        at = prev;
+        offset = line_end;
     }
-    at
+    end
 }
 
 /// The start of the line holding key `key` of container `c`, when at its column.
@@ -692,20 +746,21 @@ data:
     }
 
     #[test]
-    fn adds_first_to_an_existing_env_list() {
+    fn adds_last_to_an_existing_env_list() {
         let m = Manifest::parse(Path::new("k.yaml"), TWO).unwrap();
         let e = m.add_env_edit(&m.containers[0], &fixed(921)).unwrap();
         let out = apply_edits(TWO, &[e]);
         assert!(out.contains(
-            "          env:\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n            - name: LOG_LEVEL\n              value: info\n            # more settings"
+            "          env:\n            - name: LOG_LEVEL\n              value: info\n            # more settings come from the ConfigMap\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n          resources:"
         ), "{out}");
     }
 
     #[test]
-    fn a_comment_over_the_first_entry_stays_with_it() {
-        // Comments between entries may refer to their neighbours ("the two
-        // lines above"): the new entry goes under `env:`, above all of them.
-        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n";
+    fn comments_after_the_last_entry_stay_with_it() {
+        // A comment may speak of the lines above it ("the two lines above"),
+        // and entries commented out stay where they are: the new entry goes
+        // after them, last in the list, and the entries keep their indices.
+        let text = "kind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n  # the pod's settings\n    resources: {limits: {memory: 1Gi}}\n";
         let m = Manifest::parse(Path::new("p.yaml"), text).unwrap();
         let out = apply_edits(
             text,
@@ -714,7 +769,7 @@ data:
         );
         assert_eq!(
             out,
-            "kind: Pod\nspec:\n  containers:\n  - name: api\n    resources: {limits: {memory: 1Gi}}\n    env:\n    - name: GOMEMLIMIT\n      valueFrom:\n        resourceFieldRef:\n          resource: limits.memory\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n"
+            "kind: Pod\nspec:\n  containers:\n  - name: api\n    env:\n    # read by the config loader\n    - name: A\n      value: b\n    # uncomment to trace the two lines above\n    # - name: TRACE\n    - name: GOMEMLIMIT\n      valueFrom:\n        resourceFieldRef:\n          resource: limits.memory\n  # the pod's settings\n    resources: {limits: {memory: 1Gi}}\n"
         );
     }
 
@@ -727,7 +782,7 @@ data:
             &[m.add_env_edit(&m.containers[0], &fixed(921)).unwrap()],
         );
         assert!(
-            out.ends_with("    env:\n    - name: GOMEMLIMIT\n      value: \"921MiB\" # c\n    - name: A\n      value: b"),
+            out.ends_with("    env:\n    - name: A\n      value: b\n    - name: GOMEMLIMIT\n      value: \"921MiB\" # c"),
             "{out}"
         );
     }

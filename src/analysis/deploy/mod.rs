@@ -423,6 +423,9 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     let mut names_given: Vec<String> = vec![];
     // What the Dockerfiles that build or run other packages name their binaries.
     let mut other_builds: Vec<String> = vec![];
+    // This package's names that an image of another program makes links to
+    // that program (`RUN ln -s hyper /lvmd`): the image's `/lvmd` is not it.
+    let mut linked_away: Vec<String> = vec![];
     for (d, _) in docker.iter().filter(|(d, _)| !d.is_tooling_image()) {
         let mut contexts: Vec<PathBuf> = bake_context
             .iter()
@@ -451,6 +454,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                         .extend(d.build_outputs().into_iter().filter(|o| !given.contains(o)));
                     other_builds
                         .extend(d.run_program_names(&contexts, &|p| read_context_file(files, p)));
+                    linked_away.extend(d.linked_to_others(&main.binaries));
                 }
             }
         }
@@ -473,6 +477,18 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     };
     ev.names_given = names_given;
     ev.ko_images = build::ko_images_for(files, &main.repo_root, &main.dir, &main.import_path);
+    // No image of the package, and every name it has is a link to another
+    // program in an image that makes it: a manifest or chart running that
+    // name runs the other program (a multi-call binary's image).
+    if ev.dockerfiles.is_empty()
+        && ev.ko_images.is_empty()
+        && main
+            .binaries
+            .iter()
+            .all(|b| linked_away.iter().any(|l| dockerfile::names_binary(l, b)))
+    {
+        return ev;
+    }
     ev.chart_workloads = helm::chart_workloads(files, main, ev.builds_image());
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
     tie_containers(main, &manifests, &mut ev);
@@ -853,6 +869,46 @@ pub fn rendered_by(files: &Files, main: &MainPackage, path: &Path) -> Option<(Pa
         .iter()
         .find(|(out, _, _)| *out == path)
         .map(|(_, by, line)| (by.clone(), *line))
+}
+
+/// True when a `kustomization.yaml` beside the manifest at `path` lists it as
+/// a patch (`patches: [{path: ...}]`, `patchesStrategicMerge`): it changes a
+/// workload another manifest (its base) defines, and an overlay that uses it
+/// keeps the base's `env` entries it does not name.
+pub fn is_kustomize_patch(files: &Files, path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return false;
+    };
+    let name = name.to_string_lossy();
+    let texts: Vec<String> = ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+        .iter()
+        .filter_map(|k| files.read_to_string(&dir.join(k)))
+        .collect();
+    // A template of an overlay whose patches a script enables
+    // (`#ENABLE_X - path: manager_image_patch.yaml`): a patch all the same.
+    let patch_line = |t: &String| {
+        t.lines().any(|l| {
+            l.split_once("path:")
+                .is_some_and(|(_, p)| p.trim().trim_start_matches("./") == name)
+        })
+    };
+    texts.iter().any(patch_line)
+        || texts
+            .iter()
+            .filter_map(|t| serde_saphyr::from_str::<serde_json::Value>(t).ok())
+            .any(|k| {
+                let listed = |v: &serde_json::Value| {
+                    let p = v
+                        .as_str()
+                        .or_else(|| v.get("path").and_then(|p| p.as_str()))
+                        .unwrap_or("");
+                    p.trim_start_matches("./") == name
+                };
+                ["patches", "patchesStrategicMerge", "patchesJson6902"]
+                    .iter()
+                    .filter_map(|key| k.get(key).and_then(|l| l.as_array()))
+                    .any(|l| l.iter().any(listed))
+            })
 }
 
 /// Names of the shell scripts that start a program in an image: entrypoints,
@@ -1348,28 +1404,70 @@ fn ko_reference(image: &str) -> Option<&str> {
     image.strip_prefix("ko://").map(|p| p.trim_end_matches('/'))
 }
 
+/// The packages whose ko images the manifests' containers name, by workload
+/// (kind and name) and container name: a kustomize patch of that container
+/// (`manager_image_patch.yaml`, `image: acme/agent:latest`) runs what its
+/// base's `image: ko://example.com/acme/cmd/agent` names.
+struct KoRefs(Vec<(String, String, String)>);
+
+impl KoRefs {
+    fn of(manifests: &[(Arc<Manifest>, bool)]) -> KoRefs {
+        let mut refs: Vec<(String, String, String)> = vec![];
+        for (m, _) in manifests {
+            for c in &m.containers {
+                if let Some(p) = ko_reference(&c.image) {
+                    let key = (c.workload.clone(), c.name.clone(), p.to_string());
+                    if !refs.contains(&key) {
+                        refs.push(key);
+                    }
+                }
+            }
+        }
+        KoRefs(refs)
+    }
+
+    /// The package whose ko image `c` runs: its own reference, else the one
+    /// reference the same container of the same workload has elsewhere.
+    fn package<'a>(&'a self, c: &'a kubernetes::Container) -> Option<&'a str> {
+        if let Some(p) = ko_reference(&c.image) {
+            return Some(p);
+        }
+        let mut found = self
+            .0
+            .iter()
+            .filter(|(w, n, _)| *w == c.workload && *n == c.name)
+            .map(|(_, _, p)| p.as_str());
+        let first = found.next()?;
+        found.all(|p| p == first).then_some(first)
+    }
+}
+
 /// True when the container runs the image ko builds from another package
-/// than `main`'s (and no `command` says otherwise): its names say nothing.
-fn runs_other_ko_image(c: &kubernetes::Container, main: &MainPackage) -> bool {
-    c.programs.is_empty() && ko_reference(&c.image).is_some_and(|p| p != main.import_path)
+/// than `main`'s: its names and `command` say nothing (a ko image holds the
+/// one program; an overlay that replaces the image keeps the container).
+fn runs_other_ko_image(c: &kubernetes::Container, main: &MainPackage, ko: &KoRefs) -> bool {
+    ko.package(c).is_some_and(|p| p != main.import_path)
 }
 
 /// True when the container runs the image ko builds from `main`'s package:
-/// its image is the package's import path (`ko://` or, ko's older form, bare).
-fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage) -> bool {
-    c.programs.is_empty()
-        && !main.import_path.is_empty()
-        && ko_reference(&c.image).unwrap_or(&c.image) == main.import_path
+/// its image is the package's import path (`ko://`, or ko's older bare form
+/// with no `command`), or its base's is (`KoRefs`).
+fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage, ko: &KoRefs) -> bool {
+    !main.import_path.is_empty()
+        && (ko.package(c) == Some(main.import_path.as_str())
+            || (c.programs.is_empty() && c.image == main.import_path))
 }
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+    let ko = KoRefs::of(manifests);
+    let ko = &ko;
     // A name in part ties a container whose image is named otherwise only
     // when the repository builds an image of the binary (which its project
     // may name as it likes).
     let builds_image = ev.builds_image();
     let named = |c: &kubernetes::Container| {
-        runs_own_ko_image(c, main)
-            || (!runs_other_ko_image(c, main)
+        runs_own_ko_image(c, main, ko)
+            || (!runs_other_ko_image(c, main, ko)
                 && container_named(c, &main.binaries)
                 && (builds_image || !named_in_part_only(c, &main.binaries)))
     };
@@ -1378,7 +1476,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
     let workload_named = |c: &kubernetes::Container| {
         let w = c.workload.split(' ').nth(1).unwrap_or("");
         c.programs.is_empty()
-            && !runs_other_ko_image(c, main)
+            && !runs_other_ko_image(c, main, ko)
             && main.binaries.iter().any(|bin| mentions(w, bin))
             && (builds_image || !image_named_otherwise(c, &main.binaries))
     };
@@ -1415,7 +1513,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
                 .copied()
                 .filter(|&i| {
                     !is_sidecar_of(&m.containers[i].image, &main.binaries)
-                        && !runs_other_ko_image(&m.containers[i], main)
+                        && !runs_other_ko_image(&m.containers[i], main, ko)
                 })
                 .collect();
             if main_ones.len() == 1 {
@@ -1432,7 +1530,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             named: named_tie,
         }));
     }
-    drop_other_images(&mut tied, main);
+    drop_other_images(&mut tied, main, ko);
     // A kustomize patch (`manager_webhook_patch.yaml`: a container with no
     // image) runs nothing of its own beside a container that names an image,
     // unless it sets the memory limit (`resources.yaml`: where the fix goes).
@@ -1451,7 +1549,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
 /// name (`viz-frontend` for `viz`, beside a container `viz`, or one named for
 /// the package's folder: `backend` for a module `viz` in `viz/backend/`) runs
 /// something else.
-fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
+fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage, ko: &KoRefs) {
     let bins: Vec<String> = main
         .binaries
         .iter()
@@ -1464,7 +1562,7 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage) {
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let image_runs =
-        |c: &kubernetes::Container| runs_own_ko_image(c, main) || names(image_name(&c.image));
+        |c: &kubernetes::Container| runs_own_ko_image(c, main, ko) || names(image_name(&c.image));
     let exact = |c: &kubernetes::Container| {
         !c.programs.is_empty() || names(&c.name) || c.name == folder || image_runs(c)
     };
@@ -1493,6 +1591,7 @@ fn tie_the_only_workload(
     other_builds: &[String],
     ev: &mut Evidence,
 ) {
+    let ko = KoRefs::of(manifests);
     let runs_other = |c: &kubernetes::Container| {
         !container_named(c, &main.binaries)
             && c.programs
@@ -1520,7 +1619,7 @@ fn tie_the_only_workload(
             let c = &m.containers[*i];
             !c.image.is_empty()
                 && !is_sidecar_of(&c.image, &main.binaries)
-                && !runs_other_ko_image(c, main)
+                && !runs_other_ko_image(c, main, &ko)
                 && !runs_other(c)
         })
         .collect();
