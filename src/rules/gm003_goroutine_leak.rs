@@ -333,18 +333,7 @@ fn never_done_context(file: &GoFile, func: &GoNode) -> Option<String> {
                 .field("function")?
                 .field("operand")
                 .filter(|o| o.kind() == "identifier")?;
-            let name = ctx.text().to_string();
-            let value = decls::fixed_value(&call, &name)?;
-            let callee = value
-                .field("function")
-                .filter(|_| value.kind() == "call_expression")?;
-            let pkg = callee
-                .field("operand")
-                .filter(|o| o.kind() == "identifier")?;
-            let f = callee.field("field")?.text();
-            (matches!(f.as_ref(), "Background" | "TODO")
-                && scope::names_context_package(file, &callee, &pkg.text()))
-            .then_some(name)
+            crate::analysis::context::never_done(file, &ctx).then(|| ctx.text().to_string())
         })
 }
 
