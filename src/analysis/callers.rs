@@ -95,7 +95,17 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         }
     }
 
-    let (ctx_pkg, ctx_alias) = choose_name(&file.root, "context", &file.imports);
+    // A file that imports the context package already (the standard one, or
+    // `golang.org/x/net/context`, whose `Context` is the same type) names it so.
+    let ctx_import = crate::analysis::scope::CONTEXT_PACKAGES
+        .iter()
+        .find(|p| {
+            file.imports_of(p)
+                .any(|i| !matches!(i.alias.as_deref(), Some("_" | ".")))
+        })
+        .copied()
+        .unwrap_or("context");
+    let (ctx_pkg, ctx_alias) = choose_name(&file.root, ctx_import, &file.imports);
     let mut plan = ContextParam {
         param: PARAM.to_string(),
         ..ContextParam::default()
@@ -109,7 +119,7 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         &format!("{PARAM} {ctx_pkg}.Context"),
     ));
     plan.imports.push(ImportRequest {
-        path: "context".into(),
+        path: ctx_import.into(),
         alias: ctx_alias,
     });
 
@@ -361,28 +371,46 @@ const NOT_PRODUCT_DIRS: &[&str] = &[
 
 /// Whether the module rooted at `root` is a library or an application (once per run).
 pub fn module_kind(files: &Files, root: &Path) -> ModuleKind {
+    if top_library(files, root) || !has_own_main(files, root) {
+        ModuleKind::Library
+    } else {
+        ModuleKind::Application
+    }
+}
+
+/// The package clause of a file a normal build compiles.
+fn package_clause(f: &Files, path: &Path) -> Option<String> {
+    let text = f
+        .read(path)
+        .and_then(|b| SourceText::decode(&b).ok())
+        .map(|s| s.text)?;
+    if crate::analysis::build::never_built(&text) {
+        return None;
+    }
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("package "))
+        .map(|p| p.split_whitespace().next().unwrap_or_default().to_string())
+}
+
+/// Whether the module's top folder holds an importable package (once per run).
+fn top_library(files: &Files, root: &Path) -> bool {
     let root = files.canonical(root);
-    let kind = files.memo("module-kind", &root, "", |f| {
-        let package_of = |path: &Path| -> Option<String> {
-            let text = f
-                .read(path)
-                .and_then(|b| SourceText::decode(&b).ok())
-                .map(|s| s.text)?;
-            if crate::analysis::build::never_built(&text) {
-                return None;
-            }
-            text.lines()
-                .map(str::trim)
-                .find_map(|l| l.strip_prefix("package "))
-                .map(|p| p.split_whitespace().next().unwrap_or_default().to_string())
-        };
-        let top_library = f.go_files(&root).iter().any(|e| {
-            !e.name.ends_with("_test.go") && package_of(&e.path).is_some_and(|p| p != "main")
-        });
-        if top_library {
-            return ModuleKind::Library;
-        }
-        let own_main = module_files(f, &root).iter().any(|p| {
+    *files.memo("module-top-library", &root, "", |f| {
+        f.go_files(&root).iter().any(|e| {
+            !e.name.ends_with("_test.go") && package_clause(f, &e.path).is_some_and(|p| p != "main")
+        })
+    })
+}
+
+/// Whether the module rooted at `root` has a `main` package of its own
+/// (outside examples and test scaffolding, see [`NOT_PRODUCT_DIRS`]): a
+/// program it is built into, whose calls of the module's exported API say how
+/// often that API runs (once per run).
+pub fn has_own_main(files: &Files, root: &Path) -> bool {
+    let root = files.canonical(root);
+    *files.memo("module-own-main", &root, "", |f| {
+        module_files(f, &root).iter().any(|p| {
             let rel = p.strip_prefix(&root).unwrap_or(p);
             let rel_dir = rel.parent().map(|d| d.to_string_lossy().replace('\\', "/"));
             let scaffolding = rel_dir.as_deref().is_some_and(|d| {
@@ -395,15 +423,9 @@ pub fn module_kind(files: &Files, root: &Path) -> ModuleKind {
             });
             !scaffolding
                 && !p.to_string_lossy().ends_with("_test.go")
-                && package_of(p).is_some_and(|p| p == "main")
-        });
-        if own_main {
-            ModuleKind::Application
-        } else {
-            ModuleKind::Library
-        }
-    });
-    *kind
+                && package_clause(f, p).is_some_and(|p| p == "main")
+        })
+    })
 }
 
 /// Why the code at `at` can run again and again during the process' life, or
@@ -890,6 +912,17 @@ fn function_repeats(
     }
     if !open {
         return best;
+    }
+    // A module built into programs of its own that calls this itself, each
+    // call shown to run a bounded number of times (every path above ends in
+    // `main`, `init` or the like), shows how often it runs: being exported
+    // adds no evidence, whether the module's top folder is importable or not.
+    // Calls from tests are not among them (a start repeated only under `go
+    // test` is no leak of the program). A library with no program of its own,
+    // an API its own module never calls, or one whose calls are not all shown
+    // bounded (a value handed to a registry) is left to other modules' callers.
+    if callers > 0 && best.is_none() && has_own_main(files, &module.root) {
+        return None;
     }
     let library = module_kind(files, &module.root) == ModuleKind::Library;
     let (strength, whose) = if library && defines_process_flags(files, &module, &own_dir) {
@@ -3306,7 +3339,7 @@ fn is_literal_key(id: &GoNode) -> bool {
 /// called with explicit type arguments (`limiter.New[string](n)`) is called too:
 /// the parser reads `New[string]` as an index or an instantiation, and a function
 /// cannot be indexed.
-fn called_by<'r>(callee: &GoNode<'r>) -> Option<GoNode<'r>> {
+pub(crate) fn called_by<'r>(callee: &GoNode<'r>) -> Option<GoNode<'r>> {
     let mut callee = callee.clone();
     let mut parent = callee.parent()?;
     let instantiates = match parent.kind().as_ref() {

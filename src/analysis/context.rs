@@ -82,7 +82,7 @@ fn is_context_type(file: &GoFile, at: &GoNode, ty: &GoNode) -> bool {
         && ty.field("name").is_some_and(|n| n.text() == "Context")
         && ty
             .field("package")
-            .is_some_and(|p| scope::names_import(file, at, &p.text(), "context"))
+            .is_some_and(|p| scope::names_context_package(file, at, &p.text()))
 }
 
 /// A declaration of type `*http.Request`.
@@ -122,11 +122,77 @@ fn is_context_decl(file: &GoFile, at: &GoNode, d: &Decl) -> bool {
         .unwrap_or_default();
     let operand = callee.field("operand");
     let from_context_pkg = operand.as_ref().is_some_and(|o| {
-        o.kind() == "identifier" && scope::names_import(file, at, &o.text(), "context")
+        o.kind() == "identifier" && scope::names_context_package(file, at, &o.text())
     });
     if from_context_pkg {
         return CONTEXT_CONSTRUCTORS.contains(&field.as_str());
     }
     // `r.Context()`: a request's (or any value's) own context.
     field == "Context" && v.field("arguments").is_some_and(|a| a.text() == "()")
+}
+
+/// True when `expr` is a context that is never done: `context.Background()`
+/// or `context.TODO()`, or a local that always holds one.
+pub fn never_done(file: &GoFile, expr: &GoNode) -> bool {
+    let value = match expr.kind().as_ref() {
+        "identifier" => match decls::fixed_value(expr, &expr.text()) {
+            Some(v) => v,
+            None => return false,
+        },
+        _ => expr.clone(),
+    };
+    let Some(callee) = value
+        .field("function")
+        .filter(|f| value.kind() == "call_expression" && f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    let Some(pkg) = callee.field("operand").filter(|o| o.kind() == "identifier") else {
+        return false;
+    };
+    callee
+        .field("field")
+        .is_some_and(|f| matches!(f.text().as_ref(), "Background" | "TODO"))
+        && value.field("arguments").is_some_and(|a| a.text() == "()")
+        && scope::names_context_package(file, &callee, &pkg.text())
+}
+
+/// True when `name` is a parameter of the declared function `func` (of
+/// `file`) that every call of it in the module (tests left out) fills with a
+/// context that is never done ([`never_done`]): a loop that ignores it ignores
+/// nothing a caller could cancel. False when any call passes another, when a
+/// use is not a call (a function value, whose callers are unknown), when no
+/// call is found, or when other modules may call it (an exported name outside
+/// a `main` package): they may pass a context they cancel.
+pub fn only_never_done_passed(file: &GoFile, func: &GoNode, name: &str) -> bool {
+    let exported = func
+        .field("name")
+        .is_some_and(|n| n.text().starts_with(|c: char| c.is_uppercase()));
+    if exported && file.package_name != "main" {
+        return false;
+    }
+    let Some(index) = func
+        .field("parameters")
+        .map(|l| decls::params_of(&l, DeclKind::Param))
+        .and_then(|ps| ps.iter().position(|p| p.name == name))
+    else {
+        return false;
+    };
+    let mut calls = 0;
+    let mut all = true;
+    let scan = crate::analysis::callers::for_each_use(file, func, false, &mut |gf, uses| {
+        for u in uses {
+            let passed = crate::analysis::callers::called_by(&u.node)
+                .and_then(|c| crate::analysis::exprs::call_args(&c).into_iter().nth(index));
+            match passed {
+                Some(arg) if u.resolved && never_done(gf, &arg) => calls += 1,
+                _ => {
+                    all = false;
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    scan.is_ok() && all && calls > 0
 }

@@ -88,6 +88,19 @@ pub fn names_import(file: &GoFile, node: &GoNode, ident: &str, path: &str) -> bo
     imported && !is_shadowed(node, ident)
 }
 
+/// Import paths of the standard `context` package: `golang.org/x/net/context`
+/// declares `Context` as an alias of the standard one (and its functions as the
+/// standard ones), so a value of either is the same context.
+pub const CONTEXT_PACKAGES: &[&str] = &["context", "golang.org/x/net/context"];
+
+/// True when `ident`, at `node`, names the `context` package, imported as the
+/// standard library's or as `golang.org/x/net/context` (see [`CONTEXT_PACKAGES`]).
+pub fn names_context_package(file: &GoFile, node: &GoNode, ident: &str) -> bool {
+    CONTEXT_PACKAGES
+        .iter()
+        .any(|path| names_import(file, node, ident, path))
+}
+
 /// A parameter, receiver, result or local declaration of `ident` in any function
 /// enclosing `node`, declared before it.
 pub fn is_shadowed(node: &GoNode, ident: &str) -> bool {

@@ -165,6 +165,17 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             crate::profile::stage("GM003 fix", || plan(file, node, &leak, by_value_stop))
         }
     };
+    // The goroutine of the function that starts this one never ends either
+    // (`go collect(...)`, where `collect` loops forever and starts this one
+    // first): one root cause, reported once, at the outer start, which lists
+    // this goroutine. Only a leak without a fix of its own is folded so, so
+    // that no fix is lost.
+    if let Some(r) = repeat.as_ref() {
+        let report_only = matches!(&planned, Outcome::Report { fix: None, .. });
+        if report_only && leaking_starter(file, node, r).is_some() {
+            return Outcome::Silent;
+        }
+    }
     let mut out = match planned {
         Outcome::Report { message, fix, .. } => Outcome::Report {
             grounds: Grounds::default(),
@@ -228,6 +239,63 @@ fn repeats_through_own_goroutines(file: &GoFile, go_stmt: &GoNode, repeat: &mut 
     );
 }
 
+/// The `go` statement that starts the function holding `go_stmt`, when it is
+/// the first hop of `repeat`'s path (`go collect(...)`, `collect` starting
+/// this goroutine once, not in a loop of its own) and that function's own loop
+/// never exits: the goroutine at `go_stmt` is left behind with it, each time
+/// the outer one is. Its finding names this one (see [`nested_leaks`]).
+fn leaking_starter<'r>(
+    file: &'r GoFile,
+    go_stmt: &GoNode,
+    repeat: &callers::Repeat,
+) -> Option<GoNode<'r>> {
+    let func = scope::enclosing_function(go_stmt).filter(|f| {
+        matches!(
+            f.kind().as_ref(),
+            "function_declaration" | "method_declaration"
+        )
+    })?;
+    let first = repeat.path.first()?;
+    let files = file.package();
+    if files.canonical(&first.path) != files.canonical(file.path) {
+        return None;
+    }
+    find_leak(file, &func, None)?;
+    let line_of = |offset: usize| crate::finding::Position::of_offset(file.text(), offset).line;
+    file.root
+        .root()
+        .dfs()
+        .filter(|g| g.kind() == "go_statement" && line_of(g.range().start) == first.line)
+        .find(|g| goroutine_function(g).is_some_and(|f| f.range() == func.range()))
+}
+
+/// The goroutines that `func` (a declared function whose own loop never
+/// exits) starts in its own code whose loops never exit either: each start of
+/// `func` leaves them behind too. Evidence for the finding of its start.
+fn nested_leaks(file: &GoFile, func: &GoNode, g: &mut Grounds) {
+    if func.kind() == "func_literal" {
+        return;
+    }
+    let Some(body) = func.field("body") else {
+        return;
+    };
+    let name = callers::function_name(func).unwrap_or_default();
+    for inner in decls::own_nodes(&body)
+        .into_iter()
+        .filter(|n| n.kind() == "go_statement")
+    {
+        let Some(leak) = goroutine_function(&inner).and_then(|f| find_leak(file, &f, None)) else {
+            continue;
+        };
+        let line =
+            crate::finding::Position::of_offset(file.text(), leak.looping.range().start).line;
+        g.push(file.evidence(
+            inner.range().start,
+            format!("`{name}` also starts a goroutine here whose loop (line {line}) never exits: each start of `{name}` leaves it behind too"),
+        ));
+    }
+}
+
 /// The context in scope at `at` (outside the leaking loop) that the loop never
 /// waits on, unless it is one that never ends (`context.Background()`).
 fn ignored_context(file: &GoFile, at: &GoNode, looping: &GoNode) -> Option<String> {
@@ -237,7 +305,20 @@ fn ignored_context(file: &GoFile, at: &GoNode, looping: &GoNode) -> Option<Strin
         d.value.is_some_and(|v| {
             let t = v.text();
             t.ends_with(".Background()") || t.ends_with(".TODO()")
-        })
+        }) || (d.kind == decls::DeclKind::Param
+            && d.ident
+                .ancestors()
+                .find(|a| {
+                    matches!(
+                        a.kind().as_ref(),
+                        "function_declaration" | "method_declaration"
+                    )
+                })
+                .filter(|f| {
+                    f.field("parameters")
+                        .is_some_and(|p| p.range().contains(&d.ident.range().start))
+                })
+                .is_some_and(|f| crate::analysis::context::only_never_done_passed(file, &f, name)))
     });
     (!never_ends).then_some(ctx)
 }
@@ -252,18 +333,7 @@ fn never_done_context(file: &GoFile, func: &GoNode) -> Option<String> {
                 .field("function")?
                 .field("operand")
                 .filter(|o| o.kind() == "identifier")?;
-            let name = ctx.text().to_string();
-            let value = decls::fixed_value(&call, &name)?;
-            let callee = value
-                .field("function")
-                .filter(|_| value.kind() == "call_expression")?;
-            let pkg = callee
-                .field("operand")
-                .filter(|o| o.kind() == "identifier")?;
-            let f = callee.field("field")?.text();
-            (matches!(f.as_ref(), "Background" | "TODO")
-                && scope::names_import(file, &callee, &pkg.text(), "context"))
-            .then_some(name)
+            crate::analysis::context::never_done(file, &ctx).then(|| ctx.text().to_string())
         })
 }
 
@@ -441,9 +511,12 @@ fn grade(
     let grows = pinned.iter().any(|p| p.grows);
     let mut level = repeat.map_or(Low, |r| level_of(r, grows, &leak.why));
     // A loop that ignores a context in scope is worth a look wherever some path
-    // may start it again; started only a bounded number of times (from `main`),
-    // it outlives nothing that the process does not: low.
-    if ignored.is_some() && repeat.is_some() && level < Medium {
+    // may start it again (a library's API at least: exported-ness alone in a
+    // module built into its own programs is no such path); started only a
+    // bounded number of times (from `main`), it outlives nothing that the
+    // process does not: low.
+    let may_repeat = repeat.is_some_and(|r| r.strength > callers::Strength::Weak);
+    if ignored.is_some() && may_repeat && level < Medium {
         level = Medium;
     }
     let mut g = Grounds::new(level);
@@ -458,6 +531,9 @@ fn grade(
         ));
     }
     g.push(loop_file.evidence(leak.looping.range().start, leak.why.clone()));
+    if std::ptr::eq(file, loop_file) {
+        nested_leaks(file, &leak.func, &mut g);
+    }
     // A comment that says the goroutine is meant to live as long as the
     // process lowers the confidence one level (it never silences alone), but
     // not a start on each pass of an endless loop of its own function (an
@@ -785,7 +861,7 @@ fn todo_call(file: &GoFile, call: &GoNode) -> Outcome {
             f.kind() == "selector_expression"
                 && f.field("field").is_some_and(|n| n.text() == "TODO")
                 && f.field("operand").is_some_and(|o| {
-                    o.kind() == "identifier" && scope::names_import(file, &f, &o.text(), "context")
+                    o.kind() == "identifier" && scope::names_context_package(file, &f, &o.text())
                 })
         });
     if !is_todo {
