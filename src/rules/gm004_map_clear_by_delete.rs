@@ -2229,17 +2229,19 @@ fn only_tests_call(file: &GoFile, lp: &GoNode) -> bool {
     }) else {
         return false;
     };
-    let count = |for_fix: bool| {
-        let mut n = 0;
-        let scan = callers::for_each_use(file, &func, for_fix, &mut |_, uses| {
-            n += uses.len();
-            true
+    // Whether some file calls it (`_test.go` files too when `with_tests`); the
+    // search stops at the first file with a use.
+    let called = |with_tests: bool| {
+        let mut found = false;
+        let scan = callers::for_each_use(file, &func, with_tests, &mut |_, uses| {
+            found = !uses.is_empty();
+            !found
         });
-        scan.ok().map(|_| n)
+        scan.ok().map(|_| found)
     };
-    // The uses counted for a fix only matter when no other code calls it: each
-    // count searches the module's files naming the function.
-    count(false) == Some(0) && count(true).is_some_and(|t| t > 0)
+    // Tests are searched only when no other code calls it: each search reads
+    // the module's files naming the function.
+    called(false) == Some(false) && called(true) == Some(true)
 }
 
 /// The file makes the map lazily (`if m == nil { m = make(...) }`): the
