@@ -215,30 +215,8 @@ fn literal_bodies(code: &[u8], from: usize, end: usize) -> Option<Vec<(usize, us
     let mut i = from;
     while i < end {
         if code[i] == b'{' {
-            let mut depth = 0i64;
-            let mut close = None;
-            for (j, &b) in code[i..end].iter().enumerate() {
-                match b {
-                    b'{' => depth += 1,
-                    b'}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            close = Some(i + j);
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            let close = close?;
-            let before = prev_code(code, i).map_or(&b""[..], |p| {
-                let start = code[..=p]
-                    .iter()
-                    .rposition(|&b| !is_ident(b))
-                    .map_or(0, |q| q + 1);
-                &code[start..=p]
-            });
-            if before != b"struct" && before != b"interface" {
+            let close = matching_close(code, i, end)?;
+            if !opens_type(code, i) {
                 out.push((i, close));
             }
             i = close;
@@ -250,28 +228,43 @@ fn literal_bodies(code: &[u8], from: usize, end: usize) -> Option<Vec<(usize, us
     Some(out)
 }
 
+/// The offset of the `}` that closes the `{` at `open`, within `code[..end]`.
+fn matching_close(code: &[u8], open: usize, end: usize) -> Option<usize> {
+    let mut depth = 0i64;
+    for (i, &b) in code[open..end].iter().enumerate() {
+        match b {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// True when the `{` at `open` opens a `struct` or `interface` type (the word
+/// before it says so), not a body or a literal's elements.
+fn opens_type(code: &[u8], open: usize) -> bool {
+    let before = prev_code(code, open).map_or(&b""[..], |p| {
+        let start = code[..=p]
+            .iter()
+            .rposition(|&b| !is_ident(b))
+            .map_or(0, |q| q + 1);
+        &code[start..=p]
+    });
+    before == b"struct" || before == b"interface"
+}
+
 /// The body of the function whose signature starts at `from` (after `func`) in
 /// `code[..end]`: the offsets of its `{` and matching `}`; Ok(None) when it has
 /// none (a declaration implemented in assembly); Err when the braces do not
 /// balance. The body's `{` is the first at bracket depth 0 that does not open a
 /// `struct` or `interface` type (a result may be one).
 fn body_of(code: &[u8], from: usize, end: usize) -> Result<Option<(usize, usize)>, ()> {
-    let close_of = |open: usize| -> Result<usize, ()> {
-        let mut depth = 0i64;
-        for (i, &b) in code[open..end].iter().enumerate() {
-            match b {
-                b'{' => depth += 1,
-                b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(open + i);
-                    }
-                }
-                _ => {}
-            }
-        }
-        Err(())
-    };
     let mut depth = 0i64;
     let mut i = from;
     while i < end {
@@ -279,15 +272,8 @@ fn body_of(code: &[u8], from: usize, end: usize) -> Result<Option<(usize, usize)
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth -= 1,
             b'{' if depth == 0 => {
-                let before = prev_code(code, i).map_or(&b""[..], |p| {
-                    let start = code[..=p]
-                        .iter()
-                        .rposition(|&b| !is_ident(b))
-                        .map_or(0, |q| q + 1);
-                    &code[start..=p]
-                });
-                let close = close_of(i)?;
-                if before != b"struct" && before != b"interface" {
+                let close = matching_close(code, i, end).ok_or(())?;
+                if !opens_type(code, i) {
                     return Ok(Some((i, close)));
                 }
                 i = close;
