@@ -294,6 +294,7 @@ cases! {
         neg_not_in_loop,
         neg_other_gc,
         neg_paced_by_memory,
+        neg_signal_field_aliased,
         neg_signal_handler,
         neg_suppressed,
         neg_testing_param,
