@@ -358,13 +358,20 @@ fn receive_from_signal(file: &GoFile, n: &GoNode) -> bool {
 pub fn signal_channel(file: &GoFile, ch: &GoNode) -> bool {
     let ch = crate::analysis::pools::unparen(ch);
     let text = crate::analysis::exprs::squash(&ch.text());
-    let registered = file.root.root().dfs().any(|n| {
-        is_call_to(file, &n, "os/signal", "Notify")
-            && crate::analysis::exprs::call_args(&n)
-                .first()
-                .is_some_and(|a| crate::analysis::exprs::squash(&a.text()) == text)
+    // The channels the file registers, listed once per file: each loop and
+    // case asked about would otherwise walk the whole file again.
+    let registered = file.memo("signal-notify-channels", "", || {
+        file.root
+            .root()
+            .dfs()
+            .filter(|n| is_call_to(file, n, "os/signal", "Notify"))
+            .filter_map(|n| {
+                let first = crate::analysis::exprs::call_args(&n).into_iter().next()?;
+                Some(crate::analysis::exprs::squash(&first.text()))
+            })
+            .collect::<Vec<String>>()
     });
-    registered
+    registered.contains(&text)
         || crate::analysis::types::Resolver::new(file)
             .type_of(&ch)
             .is_some_and(|t| {
