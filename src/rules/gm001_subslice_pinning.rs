@@ -1787,6 +1787,182 @@ fn length_text(s: &GoNode) -> Option<String> {
 }
 
 fn fix(file: &GoFile, s: &GoNode, holder: Option<&Holder>, slice_type: Option<&str>) -> Outcome {
+    let mut outcome = copy_fix(file, s, holder, slice_type);
+    if let (
+        Outcome::Report {
+            fix: Some(plan), ..
+        },
+        Some(hoist),
+    ) = (&mut outcome, hoisted_buffer(file.text(), s))
+    {
+        plan.edits.extend(hoist);
+        if let Some(d) = plan.description.as_mut() {
+            d.push_str("; the buffer, no longer kept, is made once before the loop");
+        }
+    }
+    outcome
+}
+
+/// Calls that only fill the slice handed to them (a read into a buffer): they
+/// keep no reference, so the buffer is free again when they return.
+const FILLS_ONLY: &[&str] = &[
+    "Read",
+    "ReadFrom",
+    "ReadFromUDP",
+    "ReadFromUDPAddrPort",
+    "ReadFromIP",
+    "ReadFromUnix",
+    "ReadMsgUDP",
+    "ReadMsgUDPAddrPort",
+    "ReadFull",
+    "ReadAtLeast",
+];
+
+/// The edits that move `buf := make([]T, N)` out of the loop that makes it anew
+/// each turn, when the view `s` of it, now copied out, was all that kept it: the
+/// loop only reads into the buffer (`n, err := conn.Read(buf)`) and takes the
+/// copied view, so one buffer serves every turn, instead of two allocations per
+/// turn (the buffer and the copy). None unless every use of the buffer in the loop is one of those,
+/// the sizes are the same every turn (literals, or names the function never
+/// assigns), and nothing declares the name again in the loop.
+fn hoisted_buffer(text: &str, s: &GoNode) -> Option<Vec<Edit>> {
+    let base = s.field("operand")?;
+    if base.kind() != "identifier" {
+        return None;
+    }
+    let name = base.text().to_string();
+    let function = scope::enclosing_function(s)?;
+    // The innermost loop around the view, inside the same function.
+    let lp = s
+        .ancestors()
+        .take_while(|a| a.range() != function.range())
+        .find(|a| a.kind() == "for_statement")?;
+    if s.ancestors()
+        .take_while(|a| a.range() != lp.range())
+        .any(|a| scope::is_function(&a))
+    {
+        return None;
+    }
+    let body = lp.field("body")?;
+    let decl = crate::analysis::decls::statements(&body)
+        .into_iter()
+        .find(|st| declares_made_buffer(st, &name))?;
+    let make = decl.field("right")?.named_children().next()?;
+    let sizes_fixed = make
+        .field("arguments")?
+        .named_children()
+        .skip(1)
+        .all(|arg| {
+            arg.dfs()
+                .filter(|n| n.kind() == "identifier")
+                .all(|id| !assigned_in(&function, &id.text()))
+        });
+    if !sizes_fixed {
+        return None;
+    }
+    let decl_name = decl.field("left")?.named_children().next()?;
+    for use_ in body
+        .dfs()
+        .filter(|n| n.kind() == "identifier" && n.text() == name)
+    {
+        if use_.range() == decl_name.range() || use_.range() == base.range() {
+            continue;
+        }
+        let Some(parent) = use_.parent() else {
+            return None;
+        };
+        let call = parent.parent();
+        let allowed = parent.kind() == "argument_list"
+            && call.as_ref().is_some_and(|c| {
+                called_name(c)
+                    .is_some_and(|f| FILLS_ONLY.contains(&f.as_str()) || f == "len" || f == "cap")
+            });
+        if !allowed {
+            return None;
+        }
+    }
+    // A labeled loop moves the buffer above its label.
+    let anchor = match lp.parent() {
+        Some(p) if p.kind() == "labeled_statement" => p,
+        _ => lp.clone(),
+    };
+    let r = decl.range();
+    let start = line_start(text, r.start);
+    if !text[start..r.start].trim().is_empty()
+        || !text[r.end..line_end(text, r.end)].trim().is_empty()
+    {
+        return None;
+    }
+    // The comment lines right above say why the buffer was made per turn: that
+    // reason is gone with the copy, so they go (as a removed statement's do).
+    let mut from = start;
+    while from > 0 {
+        let prev = line_start(text, from - 1);
+        if text[prev..from].trim_start().starts_with("//") {
+            from = prev;
+        } else {
+            break;
+        }
+    }
+    let mut end = line_end(text, r.end);
+    // First in its block, before a blank line: the blank line goes too.
+    let first = text[line_start(text, from.saturating_sub(1))..from]
+        .trim_end()
+        .ends_with('{');
+    let next = line_end(text, end);
+    if first && end < text.len() && text[end..next].trim().is_empty() {
+        end = next;
+    }
+    let newline = if text[start..line_end(text, r.end)].ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    // gofmt puts a label one level left of its loop: indent as the loop.
+    let indent = indentation(text, lp.range().start);
+    let moved = format!("{indent}{}{newline}", decl.text());
+    let at = line_start(text, anchor.range().start);
+    Some(vec![
+        Edit::new(from, end, String::new()),
+        Edit::new(at, at, moved),
+    ])
+}
+
+/// True when `function` declares or assigns a variable named `name` anywhere.
+fn assigned_in(function: &GoNode, name: &str) -> bool {
+    function.dfs().any(|n| {
+        let left = match n.kind().as_ref() {
+            "short_var_declaration" | "assignment_statement" => n.field("left"),
+            "var_spec" => n.field("name"),
+            _ => None,
+        };
+        left.is_some_and(|l| {
+            l.dfs()
+                .any(|x| x.kind() == "identifier" && x.text() == name)
+        })
+    })
+}
+
+/// `name := make(...)`, alone on its left side.
+fn declares_made_buffer(stmt: &GoNode, name: &str) -> bool {
+    stmt.kind() == "short_var_declaration"
+        && stmt.field("left").is_some_and(|l| {
+            let names: Vec<GoNode> = l.named_children().collect();
+            names.len() == 1 && names[0].text() == name
+        })
+        && stmt.field("right").is_some_and(|r| {
+            let values: Vec<GoNode> = r.named_children().collect();
+            values.len() == 1 && called_name(&values[0]).as_deref() == Some("make")
+        })
+}
+
+/// The copy that frees the sub-slice from its base (see [`fix`]).
+fn copy_fix(
+    file: &GoFile,
+    s: &GoNode,
+    holder: Option<&Holder>,
+    slice_type: Option<&str>,
+) -> Outcome {
     let text = file.text();
     let pure = [s.field("start"), s.field("end"), s.field("capacity")]
         .iter()

@@ -78,6 +78,7 @@ cases! {
         pos_map_and_channel,
         pos_method_field,
         pos_nested_blocks,
+        pos_read_loop_buffer,
         pos_returned_in_literal,
         pos_returned_then_stored,
         pos_returned_view,
