@@ -681,16 +681,35 @@ fn with_value_stop(
             ));
             r.singleton = Some(var);
         }
-        if let Some((guard, flag)) = started_flag(func, at) {
-            r.strength = r.strength.min(Strength::Weak);
-            r.why = format!(
-                "{}, but the start runs only while `{flag}` says it has not, and sets it",
-                r.why
-            );
-            r.path.push(file.evidence(
-                guard,
-                format!("starts only while `{flag}` is unset, and sets it in the same block: once per value that holds the flag (once per process for a package variable)"),
-            ));
+        let flagged = started_flag(func, at)
+            .map(|(g, f)| (g, f, "sets it in the same block", false))
+            .or_else(|| {
+                // A kept instance handed back (above) is the same guard, said once.
+                r.singleton.is_none().then_some(())?;
+                returns_once_set(file, func, at).map(|(g, f, cleared)| match cleared {
+                    false => (g, f, "returns here once it is set, which this function does and nothing in the package undoes", false),
+                    true => (g, f, "returns here once it is set", true),
+                })
+            });
+        if let Some((guard, flag, how, cleared)) = flagged {
+            if cleared {
+                // Cleared elsewhere, it may start again after each clear: the
+                // repeat stands, but the callers in between share one start.
+                r.path.push(file.evidence(
+                    guard,
+                    format!("starts only while `{flag}` is unset, and {how}; the package clears it again elsewhere, so it may start again after each clear"),
+                ));
+            } else {
+                r.strength = r.strength.min(Strength::Weak);
+                r.why = format!(
+                    "{}, but the start runs only while `{flag}` says it has not, and sets it",
+                    r.why
+                );
+                r.path.push(file.evidence(
+                    guard,
+                    format!("starts only while `{flag}` is unset, and {how}: once per value that holds the flag (once per process for a package variable)"),
+                ));
+            }
             r.started_flag = Some(flag);
         }
         r
@@ -716,6 +735,100 @@ fn started_flag(func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
             && n.field("right").is_some_and(|r| r.text() == "true")
     });
     sets.then_some((guard.range().start, flag))
+}
+
+/// A hand-made once: an `if` of `func`'s own body, before `at`, that only
+/// returns when a value is already set (`if c.hub != nil { return }`, `if
+/// s.started { return }`), where `func` itself sets that value (`c.hub = h`,
+/// `s.started = true`) and no file of the package clears it again (`.hub =
+/// nil`, `.started = false`): what follows runs once per value holding it
+/// (once per process for a package variable). Where the `if` starts, the
+/// value as written, and whether some file clears it (then the start may run
+/// again after each clear, but is still shared by the callers in between).
+fn returns_once_set(file: &GoFile, func: &GoNode, at: &GoNode) -> Option<(usize, String, bool)> {
+    let body = func.field("body")?;
+    let guard = decls::statements(&body).into_iter().find_map(|st| {
+        if st.kind() != "if_statement" || st.range().end > at.range().start {
+            return None;
+        }
+        if st.field("initializer").is_some() {
+            return None;
+        }
+        let then = st.field("consequence")?;
+        let stmts = decls::statements(&then);
+        if stmts.len() != 1 || stmts[0].kind() != "return_statement" {
+            return None;
+        }
+        let cond = st.field("condition")?;
+        let (value, nil) = match cond.kind().as_ref() {
+            "binary_expression"
+                if cond.field("operator").is_some_and(|o| o.text() == "!=")
+                    && cond.field("right").is_some_and(|r| r.text() == "nil") =>
+            {
+                (cond.field("left")?, true)
+            }
+            "selector_expression" | "identifier" => (cond.clone(), false),
+            _ => return None,
+        };
+        Some((st.range().start, value, nil))
+    });
+    let (start, value, nil) = guard?;
+    // The receiver's field, or a package variable (no local declares it).
+    let field = match value.kind().as_ref() {
+        "selector_expression" => {
+            let operand = value.field("operand")?;
+            let receiver = decls::receiver_of(func).and_then(|(n, _)| n)?;
+            if operand.kind() != "identifier" || operand.text() != receiver.as_str() {
+                return None;
+            }
+            format!(".{}", value.field("field")?.text())
+        }
+        "identifier" if decls::lookup(&value, &value.text()).is_none() => value.text().to_string(),
+        _ => return None,
+    };
+    let flag = value.text().to_string();
+    let sets = body.dfs().any(|n| {
+        n.kind() == "assignment_statement"
+            && n.field("left").is_some_and(|l| l.text() == flag.as_str())
+            && n.field("right").is_some_and(|r| match nil {
+                true => r.text() != "nil",
+                false => r.text() == "true",
+            })
+    });
+    if !sets {
+        return None;
+    }
+    // Cleared anywhere in the package, it may be set (and the start run) again.
+    let files = file.package();
+    let own = files.canonical(file.path);
+    let dir = own.parent()?;
+    let cleared = if nil { "nil" } else { "false" };
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    let clears = |t: &str| {
+        t.match_indices(field.as_str()).any(|(i, _)| {
+            let before_ok = field.starts_with('.') || !t[..i].ends_with(ident);
+            let after = &t[i + field.len()..];
+            before_ok
+                && !after.starts_with(ident)
+                && after.trim_start().strip_prefix('=').is_some_and(|r| {
+                    !r.starts_with('=')
+                        && r.trim_start().starts_with(cleared)
+                        && !r.trim_start()[cleared.len()..].starts_with(ident)
+                })
+        })
+    };
+    let mut cleared = clears(file.text());
+    for e in files.go_files(dir) {
+        if cleared {
+            break;
+        }
+        if e.name.ends_with("_test.go") || files.canonical(&e.path) == own {
+            continue;
+        }
+        let text = files.read(&e.path)?;
+        cleared = clears(&String::from_utf8_lossy(&text));
+    }
+    Some((start, flag, cleared))
 }
 
 /// The flag a condition requires to be unset: `!flag`, `flag == false`, or
@@ -1277,6 +1390,47 @@ fn flag_guards(func: &GoNode, at: &GoNode) -> Vec<(usize, bool)> {
     out
 }
 
+/// A start that no call reaches: `at` runs only when a boolean parameter of
+/// its unexported function holds a value (`if enable && ... { go ... }`), and
+/// every use of the function in the module is a call passing the literal
+/// other value (`ctrl.debug(false)`). The first such call, as evidence.
+pub fn start_ruled_out(file: &GoFile, at: &GoNode) -> Option<Evidence> {
+    let func = crate::analysis::scope::enclosing_function(at)?;
+    let name = function_name(&func)?;
+    if name.starts_with(|c: char| c.is_uppercase()) {
+        return None;
+    }
+    let guards = flag_guards(&func, at);
+    if guards.is_empty() {
+        return None;
+    }
+    let mut first = None;
+    let mut other = false;
+    let scan = for_each_use(file, &func, false, &mut |gf, uses| {
+        for u in uses {
+            match called_by(&u.node) {
+                Some(call) if flag_rules_out(&call, &guards) => {
+                    if first.is_none() {
+                        first = Some(gf.evidence(
+                            call.range().start,
+                            format!("`{name}` is called here with a constant that rules out the start, as at every call in the module: the goroutine never starts"),
+                        ));
+                    }
+                }
+                _ => {
+                    other = true;
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    if scan.is_err() || other {
+        return None;
+    }
+    first
+}
+
 /// True when `call` passes a literal `true` or `false` where a guard of the
 /// callee needs the other value: along this call the guarded code never runs.
 fn flag_rules_out(call: &GoNode, guards: &[(usize, bool)]) -> bool {
@@ -1663,9 +1817,160 @@ fn literal_repeats(
                 }
                 best
             }
-            None => literal_value_repeats(file, lit, depth, seen),
+            None => match returned_runnable_repeats(file, lit, depth, seen) {
+                Some(answer) => answer,
+                None => literal_value_repeats(file, lit, depth, seen),
+            },
         },
         _ => literal_value_repeats(file, lit, depth, seen),
+    }
+}
+
+/// A function literal that a named function returns (`func (s *Syncer)
+/// Runnable() manager.RunnableFunc { return func(ctx) error { ... } }`),
+/// where every use of that function in the module hands its result straight
+/// to a controller-runtime manager's `Add`: the literal runs once per `Add`
+/// call, so as often as those calls run (the strongest of them). None when
+/// some use does anything else: the caller's own answer then stands.
+fn returned_runnable_repeats(
+    file: &GoFile,
+    lit: &GoNode,
+    depth: usize,
+    seen: &mut Vec<(PathBuf, usize)>,
+) -> Option<Option<Repeat>> {
+    let ret = lit
+        .parent()?
+        .parent()
+        .filter(|r| r.kind() == "return_statement")?;
+    let func = crate::analysis::scope::enclosing_function(&ret)?;
+    if func.kind() == "func_literal" {
+        return None;
+    }
+    let mut added = 0;
+    let mut other = false;
+    let mut best: Option<Repeat> = None;
+    let scan = for_each_use(file, &func, false, &mut |gf, uses| {
+        if gf.imports_of("testing").next().is_some() {
+            return true;
+        }
+        for u in uses {
+            // The call's result is the argument of the call that takes it.
+            let taker = called_by(&u.node)
+                .and_then(|call| call.parent())
+                .filter(|p| p.kind() == "argument_list")
+                .and_then(|p| p.parent());
+            let Some(add) = taker.and_then(|t| manager_add_of(gf, &t)) else {
+                other = true;
+                return false;
+            };
+            added += 1;
+            best = stronger(best.take(), repeats_at(gf, &add, depth + 1, seen));
+        }
+        true
+    });
+    if scan.is_err() || other || added == 0 {
+        return None;
+    }
+    Some(best)
+}
+
+/// The controller-runtime manager's `Add` call that takes `arg`'s value as
+/// its runnable: `arg` is that call (`mgr.Add(r)`, with `r` its argument), or
+/// the `RunnableFunc(f)` conversion of controller-runtime handed to it. The
+/// manager is known by structure: a variable made by `ctrl.NewManager` or
+/// `manager.New`, or declared as controller-runtime's `Manager`.
+fn manager_add_of<'r>(file: &GoFile, call: &GoNode<'r>) -> Option<GoNode<'r>> {
+    let is_add = |c: &GoNode| {
+        c.kind() == "call_expression"
+            && c.field("arguments")
+                .is_some_and(|a| a.named_children().filter(|x| x.kind() != "comment").count() == 1)
+            && c.field("function")
+                .filter(|f| f.kind() == "selector_expression")
+                .is_some_and(|f| {
+                    f.field("field").is_some_and(|n| n.text() == "Add")
+                        && f.field("operand")
+                            .is_some_and(|x| is_runnable_manager(file, &x))
+                })
+    };
+    if is_add(call) {
+        return Some(call.clone());
+    }
+    // `manager.RunnableFunc(f)`: a conversion, handed on to `Add`.
+    let converts = call
+        .field("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .is_some_and(|f| {
+            f.field("field").is_some_and(|n| n.text() == "RunnableFunc")
+                && f.field("operand")
+                    .is_some_and(|q| names_controller_runtime(file, &q))
+        });
+    if !converts {
+        return None;
+    }
+    let outer = call
+        .parent()
+        .filter(|p| p.kind() == "argument_list")?
+        .parent()?;
+    is_add(&outer).then_some(outer)
+}
+
+/// An import of controller-runtime (its root package, or `pkg/manager`) that
+/// the identifier `q` names, no local shadowing it.
+fn names_controller_runtime(file: &GoFile, q: &GoNode) -> bool {
+    q.kind() == "identifier"
+        && decls::lookup(q, &q.text()).is_none()
+        && file.imports.iter().any(|i| {
+            i.local_name() == q.text()
+                && (i.path == "sigs.k8s.io/controller-runtime"
+                    || i.path == "sigs.k8s.io/controller-runtime/pkg/manager")
+        })
+}
+
+/// A controller-runtime manager: a variable (or a field of a struct this
+/// file declares) declared as its `Manager` type, or a variable made by
+/// `ctrl.NewManager(...)` / `manager.New(...)`.
+fn is_runnable_manager(file: &GoFile, x: &GoNode) -> bool {
+    let manager_type = |t: &GoNode| {
+        let t = t.text();
+        let t = t.trim_start_matches('*');
+        t.split_once('.').is_some_and(|(q, name)| {
+            name == "Manager"
+                && file.imports.iter().any(|i| {
+                    i.local_name() == q
+                        && (i.path == "sigs.k8s.io/controller-runtime"
+                            || i.path == "sigs.k8s.io/controller-runtime/pkg/manager")
+                })
+        })
+    };
+    match x.kind().as_ref() {
+        "identifier" => decls::lookup(x, &x.text()).is_some_and(|d| {
+            d.ty.as_ref().is_some_and(manager_type)
+                || (d.index == 0
+                    && d.value.as_ref().is_some_and(|v| {
+                        v.kind() == "call_expression"
+                            && v.field("function")
+                                .filter(|f| f.kind() == "selector_expression")
+                                .is_some_and(|f| {
+                                    f.field("operand")
+                                        .is_some_and(|q| names_controller_runtime(file, &q))
+                                        && f.field("field").is_some_and(|n| {
+                                            n.text() == "NewManager" || n.text() == "New"
+                                        })
+                                })
+                    }))
+        }),
+        "selector_expression" => {
+            let (Some(base), Some(field)) = (x.field("operand"), x.field("field")) else {
+                return false;
+            };
+            base.kind() == "identifier"
+                && decls::lookup(&base, &base.text())
+                    .and_then(|d| d.ty)
+                    .and_then(|t| decls::base_type_name(&t))
+                    .and_then(|owner| decls::struct_field_type(x, &owner, &field.text()))
+                    .is_some_and(|t| manager_type(&t))
+        }
+        _ => false,
     }
 }
 
@@ -1760,6 +2065,12 @@ fn value_repeats(
             // in a loop, not stored, not in a closure): it runs once per call of that.
             if calls_parameter_once(file, &call, value) {
                 return repeats_at(file, &call, depth, seen);
+            }
+            // Added to a controller-runtime manager (`mgr.Add(r)`, or through the
+            // `manager.RunnableFunc(f)` conversion): the manager runs each runnable
+            // once when it starts, so it runs as often as the `Add` call.
+            if let Some(add) = manager_add_of(file, &call) {
+                return repeats_at(file, &add, depth, seen);
             }
             let callee = call
                 .field("function")

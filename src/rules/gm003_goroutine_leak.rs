@@ -47,6 +47,10 @@ pub enum Sleep<'r> {
         channel: String,
         /// The loop's variable and its type (`t`, `time.Time`), if it has one.
         var: Option<(String, String)>,
+        /// `range time.NewTicker(d).C`: the call that makes the ticker or timer
+        /// whose channel is ranged over, the channel's field, and whether it is
+        /// the standard library's (so the fix stops it with `defer t.Stop()`).
+        made: Option<(String, String, bool)>,
     },
     /// A receive from a channel field that nothing in the package closes
     /// (`job := <-w.jobs`): once its senders are gone it blocks forever. No
@@ -121,6 +125,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     }
     if repeat.is_none() && ignored.is_none() {
         // Started a bounded number of times, and no context says it should end.
+        return Outcome::Silent;
+    }
+    // Every call passes a constant that rules the start out (`debug(false)`):
+    // it never starts, whatever context it ignores.
+    if repeat.is_none() && callers::start_ruled_out(file, node).is_some() {
         return Outcome::Silent;
     }
     let mut grounds = grade(file, node, file, &leak, repeat.as_ref(), ignored.as_deref());
@@ -984,19 +993,53 @@ fn method_of<'r>(at: &GoNode<'r>, selector: &GoNode<'r>) -> Option<GoNode<'r>> {
     let method = selector.field("field")?.text().to_string();
     let operand = selector.field("operand")?;
     let candidates = decls::methods_named(at, &method);
+    let declared = operand_type(at, &operand);
     if candidates.len() == 1 {
-        return candidates.into_iter().next();
+        let only = candidates.into_iter().next()?;
+        // `go w.mailer.Start(ctx)` in this file's `(*Worker).Start`, with
+        // `mailer` declared as another package's type, or another named type of
+        // this package (not an interface this file declares, which the file's
+        // type may satisfy): it runs that type's `Start`, not this file's.
+        let other = declared.as_ref().is_some_and(|t| {
+            let text = t.text();
+            let text = text.trim_start_matches('*');
+            match decls::base_type_name(t) {
+                _ if text.contains('.') => true,
+                None => false,
+                Some(name) => {
+                    decls::receiver_of(&only).is_some_and(|(_, r)| r != name)
+                        && decls::type_spec(at, &name)
+                            .and_then(|s| s.field("type"))
+                            .is_none_or(|k| k.kind() != "interface_type")
+                }
+            }
+        });
+        return (!other).then_some(only);
     }
-    let ty = if operand.kind() == "identifier" {
-        decls::lookup(at, &operand.text())
-            .and_then(|d| d.ty)
-            .and_then(|t| decls::base_type_name(&t))
-    } else {
-        None
-    }?;
+    let ty = declared.and_then(|t| decls::base_type_name(&t))?;
     candidates
         .into_iter()
         .find(|m| decls::receiver_of(m).is_some_and(|(_, t)| t == ty))
+}
+
+/// The declared type of a method call's operand, as this file writes it: a
+/// variable's (`w`), or a field's of a variable whose struct type this file
+/// declares (`w.mailer`).
+fn operand_type<'r>(at: &GoNode<'r>, operand: &GoNode<'r>) -> Option<GoNode<'r>> {
+    match operand.kind().as_ref() {
+        "identifier" => decls::lookup(at, &operand.text()).and_then(|d| d.ty),
+        "selector_expression" => {
+            let base = operand
+                .field("operand")
+                .filter(|o| o.kind() == "identifier")?;
+            let field = operand.field("field")?.text().to_string();
+            let owner = decls::lookup(at, &base.text())
+                .and_then(|d| d.ty)
+                .and_then(|t| decls::base_type_name(&t))?;
+            decls::struct_field_type(at, &owner, &field)
+        }
+        _ => None,
+    }
 }
 
 /// The first endless loop in `func`'s own code that sleeps and has no way out.
@@ -1066,10 +1109,24 @@ fn timer_range<'r>(file: &GoFile, looping: &GoNode<'r>) -> Option<Sleep<'r>> {
             }
         }
     };
+    // `range time.NewTicker(d).C`: the range reads the channel of a ticker made
+    // once, where it stands; the fix must make it once too, before the loop.
+    let made = (right.kind() == "selector_expression")
+        .then(|| {
+            let maker = right
+                .field("operand")
+                .filter(|o| o.kind() == "call_expression")?;
+            let field = right.field("field")?.text().to_string();
+            let std =
+                is_time_call(file, &maker, "NewTicker") || is_time_call(file, &maker, "NewTimer");
+            Some((maker.text().to_string(), field, std))
+        })
+        .flatten();
     Some(Sleep::Range {
         looping: looping.clone(),
         channel: right.text().to_string(),
         var,
+        made,
     })
 }
 
@@ -1089,11 +1146,13 @@ fn std_time_name(file: &GoFile, ch: &GoNode) -> Option<String> {
     let ok = match ch.kind().as_ref() {
         "call_expression" => is_time_call(file, ch, "Tick"),
         "selector_expression" => ch.field("operand").is_some_and(|o| {
-            o.kind() == "identifier"
-                && decls::lookup(&o, &o.text()).is_some_and(|d| {
-                    d.ty.as_ref().is_some_and(mentions_time)
-                        || d.value.as_ref().is_some_and(mentions_time)
-                })
+            (o.kind() == "call_expression"
+                && (is_time_call(file, &o, "NewTicker") || is_time_call(file, &o, "NewTimer")))
+                || o.kind() == "identifier"
+                    && decls::lookup(&o, &o.text()).is_some_and(|d| {
+                        d.ty.as_ref().is_some_and(mentions_time)
+                            || d.value.as_ref().is_some_and(mentions_time)
+                    })
         }),
         _ => false,
     };
@@ -1845,20 +1904,23 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], done: &str) -> Vec<Edit> {
             looping,
             channel,
             var,
+            made,
         } = s
         {
             let Some(body) = looping.field("body") else {
                 continue;
             };
             let ind = exprs::indentation(text, looping.range().start);
-            // `range time.Tick(d)` evaluates the call once; a `select` in the loop
-            // would call it at every turn, so the channel is kept in a variable first.
+            // `range time.Tick(d)`, `range time.NewTicker(d).C` or `range s.ticks()`
+            // evaluates its call once; a `select` in the loop would call it at every
+            // turn (a new ticker per pass, none stopped), so what the call makes is
+            // kept in a variable first, and a ticker made there is stopped on return.
             let mut channel = channel.clone();
             if looping
                 .children()
                 .find(|c| c.kind() == "range_clause")
                 .and_then(|c| c.field("right"))
-                .is_some_and(|r| r.kind() == "call_expression")
+                .is_some_and(|r| r.dfs().any(|n| n.kind() == "call_expression"))
             {
                 let anchor = looping
                     .parent()
@@ -1875,15 +1937,35 @@ pub fn sleep_edits(text: &str, sleeps: &[Sleep], done: &str) -> Vec<Edit> {
                     func.as_ref()
                         .is_some_and(|f| f.dfs().any(|x| x.kind() == "identifier" && x.text() == n))
                 };
-                let Some(name) = ["tick", "ticks", "tickCh"].into_iter().find(|n| !taken(n)) else {
+                let names: &[&str] = match made {
+                    Some(_) => &["ticker", "tk", "tkr"],
+                    None => &["tick", "ticks", "tickCh"],
+                };
+                let Some(name) = names.iter().copied().find(|n| !taken(n)) else {
                     continue;
                 };
-                edits.push(Edit::new(
-                    line_start,
-                    line_start,
-                    format!("{ind}{name} := {channel}\n"),
-                ));
-                channel = name.to_string();
+                match made {
+                    Some((maker, field, std)) => {
+                        let stop = match std {
+                            true => format!("{ind}defer {name}.Stop()\n"),
+                            false => String::new(),
+                        };
+                        edits.push(Edit::new(
+                            line_start,
+                            line_start,
+                            format!("{ind}{name} := {maker}\n{stop}"),
+                        ));
+                        channel = format!("{name}.{field}");
+                    }
+                    None => {
+                        edits.push(Edit::new(
+                            line_start,
+                            line_start,
+                            format!("{ind}{name} := {channel}\n"),
+                        ));
+                        channel = name.to_string();
+                    }
+                }
             }
             let (decl, case) = match var {
                 Some((v, ty)) => (
@@ -2473,6 +2555,18 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("case now = <-tick:"), "{out}");
+        // A ticker made in the range's header is made once, before the loop, and
+        // stopped on return: never a new ticker per pass in the `select`.
+        let src = format!("{HEAD}func f() {{\n\tgo func() {{\n\t\tfor range time.NewTicker(time.Second).C {{\n\t\t\twork()\n\t\t}}\n\t}}()\n}}\n");
+        let out = leak_in(&src).unwrap();
+        assert!(
+            out.contains(
+                "\t\tticker := time.NewTicker(time.Second)\n\t\tdefer ticker.Stop()\n\t\tfor {\n"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("case <-ticker.C:"), "{out}");
+        assert!(!out.contains("case <-time.NewTicker"), "{out}");
         // A way out inside the ranged loop, or a range over a channel that is not a timer's.
         for (head, body) in [
             ("for range ticker.C {", "if done() { return }"),
