@@ -325,7 +325,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     }
     // Where the code makes the map lazily (`if m == nil { m = make(...) }`),
     // dropping it is the idiom's own fix.
-    let lazily = target.as_ref().is_some_and(|t| made_lazily(file, t));
+    let lazily = target.as_ref().is_some_and(|t| made_lazily(file, t, lp));
     let ty = if lazily {
         None
     } else {
@@ -2244,25 +2244,75 @@ fn only_tests_call(file: &GoFile, lp: &GoNode) -> bool {
     called(false) == Some(false) && called(true) == Some(true)
 }
 
-/// The file makes the map lazily (`if m == nil { m = make(...) }`): the
-/// cleared map can simply be dropped.
-fn made_lazily(file: &GoFile, target: &Target) -> bool {
-    file.root.root().dfs().any(|n| {
-        n.kind() == "if_statement"
-            && n.field("condition").is_some_and(|c| {
-                c.kind() == "binary_expression"
-                    && c.field("operator").is_some_and(|o| o.text() == "==")
-                    && c.field("right").is_some_and(|r| r.kind() == "nil")
-                    && c.field("left").is_some_and(|l| target.names_in(file, &l))
+/// The code makes the map lazily (`if m == nil { m = make(...) }`) before
+/// every write of its keys, so the cleared map can simply be dropped (`m =
+/// nil`): each write (in this file, and for a field or package variable in the
+/// package's other files) comes after such an `if` of its own function, in a
+/// block holding the write, with no clear `lp` in between (a lazy make that runs
+/// before the clear, in the clearing function, would leave a nil map for the
+/// next write: a panic).
+fn made_lazily(file: &GoFile, target: &Target, lp: &GoNode) -> bool {
+    if !file
+        .root
+        .root()
+        .dfs()
+        .any(|n| is_lazy_make(file, &n, target))
+    {
+        return false;
+    }
+    let every_write_guarded = |gf: &GoFile, clear: Option<&GoNode>| -> bool {
+        let root = gf.root.root();
+        let ifs: Vec<GoNode> = root.dfs().filter(|n| is_lazy_make(gf, n, target)).collect();
+        key_writes(gf, &root, target).iter().all(|w| {
+            let func = scope::enclosing_function(w).map(|f| f.range());
+            ifs.iter().any(|l| {
+                let own_function = scope::enclosing_function(l).map(|f| f.range()) == func;
+                // The `if` comes first in a block that holds the write (or holds
+                // the write in its own branch, after the make).
+                let before = l.parent().is_some_and(|b| {
+                    b.range().start <= w.range().start && w.range().end <= b.range().end
+                }) && (l.range().end <= w.range().start
+                    || l.field("consequence").is_some_and(|c| {
+                        c.range().start <= w.range().start && w.range().end <= c.range().end
+                    }));
+                let cleared_between = clear.is_some_and(|c| {
+                    l.range().end <= c.range().start && c.range().start < w.range().start
+                });
+                own_function && before && !cleared_between
             })
-            && n.field("consequence").is_some_and(|b| {
-                b.dfs().any(|s| {
-                    s.kind() == "assignment_statement"
-                        && s.field("left")
-                            .is_some_and(|l| l.named_children().any(|x| target.names_in(file, &x)))
-                })
+        })
+    };
+    if !every_write_guarded(file, Some(lp)) {
+        return false;
+    }
+    if matches!(target, Target::Local { .. }) {
+        return true;
+    }
+    scope::package_siblings(file, target.word())
+        .into_iter()
+        .all(|(path, text)| {
+            let other = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
+            other.package_name != file.package_name || every_write_guarded(&other, None)
+        })
+}
+
+/// `n` is `if m == nil { m = make(...) }` (any assignment to `m` in the branch)
+/// for the map `target`.
+fn is_lazy_make(gf: &GoFile, n: &GoNode, target: &Target) -> bool {
+    n.kind() == "if_statement"
+        && n.field("condition").is_some_and(|c| {
+            c.kind() == "binary_expression"
+                && c.field("operator").is_some_and(|o| o.text() == "==")
+                && c.field("right").is_some_and(|r| r.kind() == "nil")
+                && c.field("left").is_some_and(|l| target.names_in(gf, &l))
+        })
+        && n.field("consequence").is_some_and(|b| {
+            b.dfs().any(|s| {
+                s.kind() == "assignment_statement"
+                    && s.field("left")
+                        .is_some_and(|l| l.named_children().any(|x| target.names_in(gf, &x)))
             })
-    })
+        })
 }
 
 // ---------------------------------------------------------------------------

@@ -241,6 +241,7 @@ cases! {
         low_helper_not_teardown,
         low_key_passed_on,
         low_lazy_cache,
+        low_lazy_make_before_clear,
         low_method_field,
         low_nested_blocks,
         low_recycled_type,
