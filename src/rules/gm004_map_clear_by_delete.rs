@@ -1890,6 +1890,13 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
                                 format!("{what}, right after the clear: each cycle refills the buckets the last one grew (lowers confidence)"),
                             )
                         });
+                    } else if let Some(pass) = filled_then_cleared(gf, &w, file, lp) {
+                        refill.get_or_insert_with(|| {
+                            gf.evidence(
+                                w.range().start,
+                                format!("{what}, in a pass (`{pass}`) that then clears it: each pass fills and empties it, the buckets holding one pass's keys (lowers confidence)"),
+                            )
+                        });
                     } else {
                         large = Some(vec![gf.evidence(w.range().start, what)]);
                         sized = by_input;
@@ -1995,6 +2002,128 @@ fn refilled_after_clear(
 }
 
 /// A write to the map in `func` (of `gf`) after `at` fills it from input.
+/// The write `w` (of `wf`) fills the map in a pass that clears it at its end:
+/// every caller of the clearing function (of `cf`, holding the clear `lp`),
+/// each in that same file, first calls a function of the file that writes the
+/// map (the write's own function, or one calling it, through up to three
+/// calls), as `collect` does with `p.fill(rows); ...; p.resetCache()`: the map
+/// is one pass's scratch, cleared by the pass that filled it. Each other
+/// function on the way to the write is called only from functions of the file
+/// on that way. The name of one such caller.
+fn filled_then_cleared(wf: &GoFile, w: &GoNode, cf: &GoFile, lp: &GoNode) -> Option<String> {
+    let same = |gf: &GoFile| {
+        let files = cf.package();
+        files.canonical(gf.path) == files.canonical(cf.path)
+    };
+    let wfunc = scope::enclosing_function(w)?;
+    let cfunc = scope::enclosing_function(lp)?;
+    if !same(wf) || wfunc.range() == cfunc.range() {
+        return None;
+    }
+    let clear_name = callers::function_name(&cfunc)?;
+    let root = cf.root.root();
+    let functions: Vec<GoNode> = root
+        .children()
+        .filter(|d| {
+            matches!(
+                d.kind().as_ref(),
+                "function_declaration" | "method_declaration"
+            )
+        })
+        .collect();
+    // The functions of the file that write the map, directly or through calls.
+    let mut fillers: std::collections::BTreeSet<String> =
+        callers::function_name(&wfunc).into_iter().collect();
+    for _ in 0..3 {
+        let more: Vec<String> = functions
+            .iter()
+            .filter(|f| {
+                f.dfs()
+                    .any(|n| called_name(&n).is_some_and(|c| fillers.contains(&c)))
+            })
+            .filter_map(callers::function_name)
+            .filter(|n| *n != clear_name)
+            .collect();
+        let before = fillers.len();
+        fillers.extend(more);
+        if fillers.len() == before {
+            break;
+        }
+    }
+    if fillers.contains(&clear_name) {
+        return None;
+    }
+    let mut all = true;
+    let mut pass: Option<String> = None;
+    let scan = callers::for_each_use(cf, &cfunc, false, &mut |gf, uses| {
+        if !same(gf) {
+            all = false;
+            return false;
+        }
+        for u in uses {
+            let Some(g) = scope::enclosing_function(&u.node) else {
+                all = false;
+                return false;
+            };
+            let filled_first = g.dfs().any(|n| {
+                n.range().end <= u.node.range().start
+                    && called_name(&n).is_some_and(|c| fillers.contains(&c))
+            });
+            if !filled_first {
+                all = false;
+                return false;
+            }
+            pass.get_or_insert_with(|| callers::function_name(&g).unwrap_or_default());
+        }
+        true
+    });
+    if !(scan.is_ok() && all) {
+        return None;
+    }
+    // Nothing else fills it: each other function on the way to the write is
+    // called only from such functions of this file (a handler adding keys
+    // between the passes would grow the map across them).
+    let mut passes: std::collections::BTreeSet<String> = Default::default();
+    let _ = callers::for_each_use(cf, &cfunc, false, &mut |_, uses| {
+        for u in uses {
+            if let Some(n) =
+                scope::enclosing_function(&u.node).and_then(|g| callers::function_name(&g))
+            {
+                passes.insert(n);
+            }
+        }
+        true
+    });
+    for f in functions.iter() {
+        let Some(name) = callers::function_name(f) else {
+            continue;
+        };
+        if !fillers.contains(&name) || passes.contains(&name) {
+            continue;
+        }
+        let mut used = false;
+        let mut inside = true;
+        let scan = callers::for_each_use(cf, f, false, &mut |gf, uses| {
+            for u in uses {
+                used = true;
+                let within = same(gf)
+                    && scope::enclosing_function(&u.node)
+                        .and_then(|g| callers::function_name(&g))
+                        .is_some_and(|g| fillers.contains(&g));
+                if !within {
+                    inside = false;
+                    return false;
+                }
+            }
+            true
+        });
+        if scan.is_err() || !used || !inside {
+            return None;
+        }
+    }
+    pass
+}
+
 fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) -> bool {
     key_writes(gf, func, target)
         .iter()

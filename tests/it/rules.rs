@@ -236,6 +236,8 @@ cases! {
         low_comments,
         low_copied_set,
         low_counter_reload,
+        low_filled_between_passes,
+        low_filled_then_cleared,
         low_fixed_key_in_loop,
         low_generic_alias,
         low_helper_not_teardown,
