@@ -1529,8 +1529,37 @@ pub fn is_reset_of(n: &GoNode, names: &[String]) -> bool {
 /// ([`is_reset_of`]) or by handing it to a function or method that resets that
 /// parameter before any other use ([`params_reset_first`]): one of this file, of its
 /// package (through the package index), or of another package of the module.
+///
+/// `*bp = q.DecodeInto(src, *bp)`, the statement storing what such a call
+/// returns, resets as a whole: the call sets the slice's length anew before it
+/// writes (capacity only), so what the statement stores is not grown from the
+/// old contents (the `b = f(x, b)` append idiom of [`regrown_by_call`] is, when
+/// `f` appends).
 pub fn resets(file: &GoFile, n: &GoNode, names: &[String]) -> bool {
-    is_reset_of(n, names) || resets_in_helper(file, n, names)
+    is_reset_of(n, names)
+        || resets_in_helper(file, n, names)
+        || stores_resetting_call(file, n, names)
+}
+
+/// `x = f(..., x)` (or `*p = f(..., *p)`), `f` resetting the handed object.
+fn stores_resetting_call(file: &GoFile, n: &GoNode, names: &[String]) -> bool {
+    if !matches!(
+        n.kind().as_ref(),
+        "assignment_statement" | "short_var_declaration"
+    ) {
+        return false;
+    }
+    let Some(right) = n.field("right") else {
+        return false;
+    };
+    let rights: Vec<GoNode> = right
+        .named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect();
+    let [call] = rights.as_slice() else {
+        return false;
+    };
+    resets_in_helper(file, &unparen(call), names)
 }
 
 fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
@@ -1545,7 +1574,14 @@ fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
         .filter(|c| c.kind() != "comment")
         .enumerate()
         .filter(|(_, a)| {
-            let a = unparen(a);
+            // The object itself, or what a pointer to it points to (`*bp`).
+            let mut a = unparen(a);
+            if a.kind() == "unary_expression" && a.text().starts_with('*') {
+                match a.field("operand") {
+                    Some(o) => a = unparen(&o),
+                    None => return false,
+                }
+            }
             a.kind() == "identifier" && names.contains(&a.text().to_string())
         })
         .map(|(i, _)| i)
@@ -1567,10 +1603,20 @@ fn resets_in_helper(file: &GoFile, call: &GoNode, names: &[String]) -> bool {
             match import_path_of(file, &func, &op.text()) {
                 Some(path) => module_package(file, &path)
                     .and_then(|index| index.param_resets(file.package(), &method)),
-                // A method of a type of this package, known from its receiver's type.
+                // A method of the receiver's type (`d.codec.DecodeInto(...)`, a
+                // field's type): of this package, or of another package of the
+                // module, read through that package's index. A type of another
+                // module is not read: nothing is known of the method.
                 None => resolver.type_of(&op).and_then(|t| {
-                    let key = format!("{}.{method}", types::base_type_name(&t));
-                    resolver.param_resets(&key)
+                    let base = types::base_type_name(&t);
+                    match base.split_once('.') {
+                        Some((qualifier, name)) => import_path_of(file, &func, qualifier)
+                            .and_then(|path| module_package(file, &path))
+                            .and_then(|index| {
+                                index.param_resets(file.package(), &format!("{name}.{method}"))
+                            }),
+                        None => resolver.param_resets(&format!("{base}.{method}")),
+                    }
                 }),
             }
         }
@@ -1619,6 +1665,10 @@ pub fn params_reset_first(func: &GoNode) -> BTreeSet<usize> {
         let Some(k) = pending.iter().position(|&i| names[i] == n.text()) else {
             continue;
         };
+        // `cap(b)` observes no contents: the first use is the next one.
+        if reads_capacity(&n) {
+            continue;
+        }
         let i = pending.remove(k);
         let one = vec![names[i].clone()];
         let in_closure = n
@@ -1632,7 +1682,15 @@ pub fn params_reset_first(func: &GoNode) -> BTreeSet<usize> {
                         .is_some_and(|p| !matches!(p.kind().as_ref(), "block" | "statement_list"))
                 })
                 .any(|a| is_reset_of(&a, &one));
-        if reset {
+        // Or the statement of the body holding the first use gives the slice a
+        // length of its own (`if cap(b) < n { b = make([]T, n) } else { b =
+        // b[:n] }`): only its capacity is used, the old contents are not read.
+        let resized = !in_closure
+            && decls::statements(&body)
+                .iter()
+                .find(|s| s.range().start <= n.range().start && n.range().end <= s.range().end)
+                .is_some_and(|s| sets_length(s, &names[i]));
+        if reset || resized {
             out.insert(i);
         }
         if pending.is_empty() {
@@ -1661,6 +1719,101 @@ pub fn params_reset_first(func: &GoNode) -> BTreeSet<usize> {
         }
     }
     out
+}
+
+/// `n` (an identifier) is the argument of `cap(n)`.
+fn reads_capacity(n: &GoNode) -> bool {
+    n.parent().is_some_and(|args| {
+        args.kind() == "argument_list"
+            && args
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .count()
+                == 1
+            && args.parent().is_some_and(|c| {
+                c.kind() == "call_expression"
+                    && c.field("function")
+                        .is_some_and(|f| f.kind() == "identifier" && f.text() == "cap")
+            })
+    })
+}
+
+/// `node` names the variable `name` other than in `cap(name)`.
+fn uses_beyond_capacity(node: &GoNode, name: &str) -> bool {
+    node.dfs()
+        .any(|x| x.kind() == "identifier" && x.text() == name && !reads_capacity(&x))
+}
+
+/// Statement `stmt` gives slice `name` a length that does not depend on its old
+/// one, before any other use of it: `name = make(...)`, `name = name[:n]` (`n`
+/// not read from `len(name)`), or an `if` (its condition reading at most
+/// `cap(name)`) each of whose branches does so first. `name = append(name,
+/// ...)` or `name[len(name):]` keep the old contents.
+fn sets_length(stmt: &GoNode, name: &str) -> bool {
+    match stmt.kind().as_ref() {
+        "assignment_statement" => {
+            if stmt.field("operator").is_none_or(|o| o.text() != "=") {
+                return false;
+            }
+            let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
+                return false;
+            };
+            let lefts: Vec<GoNode> = left
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .collect();
+            let rights: Vec<GoNode> = right
+                .named_children()
+                .filter(|c| c.kind() != "comment")
+                .collect();
+            let ([l], [r]) = (lefts.as_slice(), rights.as_slice()) else {
+                return false;
+            };
+            let (l, r) = (unparen(l), unparen(r));
+            if l.kind() != "identifier" || l.text() != name {
+                return false;
+            }
+            match r.kind().as_ref() {
+                "call_expression" => r
+                    .field("function")
+                    .is_some_and(|f| f.kind() == "identifier" && f.text() == "make"),
+                "slice_expression" => {
+                    r.field("operand")
+                        .map(|o| unparen(&o))
+                        .is_some_and(|o| o.kind() == "identifier" && o.text() == name)
+                        && r.field("start").is_none_or(|s| is_zero_literal(&s))
+                        && r.field("end")
+                            .is_some_and(|e| !uses_beyond_capacity(&e, name))
+                        && r.field("capacity")
+                            .is_none_or(|c| !uses_beyond_capacity(&c, name))
+                }
+                _ => false,
+            }
+        }
+        "if_statement" => {
+            let reads_old = |f: &str| {
+                stmt.field(f)
+                    .is_some_and(|c| uses_beyond_capacity(&c, name))
+            };
+            if reads_old("initializer") || reads_old("condition") {
+                return false;
+            }
+            let block_sets = |b: &GoNode| {
+                decls::statements(b)
+                    .iter()
+                    .find(|s| uses_beyond_capacity(s, name))
+                    .is_some_and(|s| sets_length(s, name))
+            };
+            stmt.field("consequence").is_some_and(|b| block_sets(&b))
+                && stmt
+                    .field("alternative")
+                    .is_some_and(|a| match a.kind().as_ref() {
+                        "if_statement" => sets_length(&a, name),
+                        _ => block_sets(&a),
+                    })
+        }
+        _ => false,
+    }
 }
 
 /// Methods that read an object, or only change its capacity: calling them
@@ -2056,6 +2209,41 @@ func maybe(b *B) {
 func later(b *B) func() {
 	return func() { b.Reset() }
 }
+
+func (d D) resized(src []byte, buf []uint64) []uint64 {
+	n := len(src) / 8
+	if cap(buf) < n {
+		buf = make([]uint64, n)
+	} else {
+		buf = buf[:n]
+	}
+	copy(buf, d.words(src))
+	return buf
+}
+
+func onlyOneArm(src []byte, buf []uint64) []uint64 {
+	if cap(buf) < len(src) {
+		buf = make([]uint64, len(src))
+	}
+	return buf
+}
+
+func grows(src []byte, buf []uint64) []uint64 {
+	if cap(buf) < len(src) {
+		buf = make([]uint64, 0, len(src))
+	}
+	return append(buf, 1)
+}
+
+func fromOldLength(buf []uint64) []uint64 {
+	buf = buf[:len(buf)/2]
+	return buf
+}
+
+func tail(buf []uint64) []uint64 {
+	buf = buf[len(buf):cap(buf)]
+	return buf
+}
 "#;
         let f = GoFile::parse(Path::new("a.go"), src, None);
         let func = |name: &str| {
@@ -2070,6 +2258,11 @@ func later(b *B) func() {
         assert_eq!(params_reset_first(&func("last")), set(&[1]));
         assert_eq!(params_reset_first(&func("maybe")), set(&[]));
         assert_eq!(params_reset_first(&func("later")), set(&[]));
+        assert_eq!(params_reset_first(&func("resized")), set(&[1]));
+        assert_eq!(params_reset_first(&func("onlyOneArm")), set(&[]));
+        assert_eq!(params_reset_first(&func("grows")), set(&[]));
+        assert_eq!(params_reset_first(&func("fromOldLength")), set(&[]));
+        assert_eq!(params_reset_first(&func("tail")), set(&[]));
     }
 
     #[test]

@@ -325,7 +325,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     }
     // Where the code makes the map lazily (`if m == nil { m = make(...) }`),
     // dropping it is the idiom's own fix.
-    let lazily = target.as_ref().is_some_and(|t| made_lazily(file, t));
+    let lazily = target.as_ref().is_some_and(|t| made_lazily(file, t, lp));
     let ty = if lazily {
         None
     } else {
@@ -1890,6 +1890,13 @@ fn growth(file: &GoFile, target: &Target, lp: &GoNode) -> Size {
                                 format!("{what}, right after the clear: each cycle refills the buckets the last one grew (lowers confidence)"),
                             )
                         });
+                    } else if let Some(pass) = filled_then_cleared(gf, &w, file, lp) {
+                        refill.get_or_insert_with(|| {
+                            gf.evidence(
+                                w.range().start,
+                                format!("{what}, in a pass (`{pass}`) that then clears it: each pass fills and empties it, the buckets holding one pass's keys (lowers confidence)"),
+                            )
+                        });
                     } else {
                         large = Some(vec![gf.evidence(w.range().start, what)]);
                         sized = by_input;
@@ -1995,6 +2002,128 @@ fn refilled_after_clear(
 }
 
 /// A write to the map in `func` (of `gf`) after `at` fills it from input.
+/// The write `w` (of `wf`) fills the map in a pass that clears it at its end:
+/// every caller of the clearing function (of `cf`, holding the clear `lp`),
+/// each in that same file, first calls a function of the file that writes the
+/// map (the write's own function, or one calling it, through up to three
+/// calls), as `collect` does with `p.fill(rows); ...; p.resetCache()`: the map
+/// is one pass's scratch, cleared by the pass that filled it. Each other
+/// function on the way to the write is called only from functions of the file
+/// on that way. The name of one such caller.
+fn filled_then_cleared(wf: &GoFile, w: &GoNode, cf: &GoFile, lp: &GoNode) -> Option<String> {
+    let same = |gf: &GoFile| {
+        let files = cf.package();
+        files.canonical(gf.path) == files.canonical(cf.path)
+    };
+    let wfunc = scope::enclosing_function(w)?;
+    let cfunc = scope::enclosing_function(lp)?;
+    if !same(wf) || wfunc.range() == cfunc.range() {
+        return None;
+    }
+    let clear_name = callers::function_name(&cfunc)?;
+    let root = cf.root.root();
+    let functions: Vec<GoNode> = root
+        .children()
+        .filter(|d| {
+            matches!(
+                d.kind().as_ref(),
+                "function_declaration" | "method_declaration"
+            )
+        })
+        .collect();
+    // The functions of the file that write the map, directly or through calls.
+    let mut fillers: std::collections::BTreeSet<String> =
+        callers::function_name(&wfunc).into_iter().collect();
+    for _ in 0..3 {
+        let more: Vec<String> = functions
+            .iter()
+            .filter(|f| {
+                f.dfs()
+                    .any(|n| called_name(&n).is_some_and(|c| fillers.contains(&c)))
+            })
+            .filter_map(callers::function_name)
+            .filter(|n| *n != clear_name)
+            .collect();
+        let before = fillers.len();
+        fillers.extend(more);
+        if fillers.len() == before {
+            break;
+        }
+    }
+    if fillers.contains(&clear_name) {
+        return None;
+    }
+    let mut all = true;
+    let mut pass: Option<String> = None;
+    let scan = callers::for_each_use(cf, &cfunc, false, &mut |gf, uses| {
+        if !same(gf) {
+            all = false;
+            return false;
+        }
+        for u in uses {
+            let Some(g) = scope::enclosing_function(&u.node) else {
+                all = false;
+                return false;
+            };
+            let filled_first = g.dfs().any(|n| {
+                n.range().end <= u.node.range().start
+                    && called_name(&n).is_some_and(|c| fillers.contains(&c))
+            });
+            if !filled_first {
+                all = false;
+                return false;
+            }
+            pass.get_or_insert_with(|| callers::function_name(&g).unwrap_or_default());
+        }
+        true
+    });
+    if !(scan.is_ok() && all) {
+        return None;
+    }
+    // Nothing else fills it: each other function on the way to the write is
+    // called only from such functions of this file (a handler adding keys
+    // between the passes would grow the map across them).
+    let mut passes: std::collections::BTreeSet<String> = Default::default();
+    let _ = callers::for_each_use(cf, &cfunc, false, &mut |_, uses| {
+        for u in uses {
+            if let Some(n) =
+                scope::enclosing_function(&u.node).and_then(|g| callers::function_name(&g))
+            {
+                passes.insert(n);
+            }
+        }
+        true
+    });
+    for f in functions.iter() {
+        let Some(name) = callers::function_name(f) else {
+            continue;
+        };
+        if !fillers.contains(&name) || passes.contains(&name) {
+            continue;
+        }
+        let mut used = false;
+        let mut inside = true;
+        let scan = callers::for_each_use(cf, f, false, &mut |gf, uses| {
+            for u in uses {
+                used = true;
+                let within = same(gf)
+                    && scope::enclosing_function(&u.node)
+                        .and_then(|g| callers::function_name(&g))
+                        .is_some_and(|g| fillers.contains(&g));
+                if !within {
+                    inside = false;
+                    return false;
+                }
+            }
+            true
+        });
+        if scan.is_err() || !used || !inside {
+            return None;
+        }
+    }
+    pass
+}
+
 fn refills_from_input(gf: &GoFile, func: &GoNode, at: usize, target: &Target) -> bool {
     key_writes(gf, func, target)
         .iter()
@@ -2244,25 +2373,75 @@ fn only_tests_call(file: &GoFile, lp: &GoNode) -> bool {
     called(false) == Some(false) && called(true) == Some(true)
 }
 
-/// The file makes the map lazily (`if m == nil { m = make(...) }`): the
-/// cleared map can simply be dropped.
-fn made_lazily(file: &GoFile, target: &Target) -> bool {
-    file.root.root().dfs().any(|n| {
-        n.kind() == "if_statement"
-            && n.field("condition").is_some_and(|c| {
-                c.kind() == "binary_expression"
-                    && c.field("operator").is_some_and(|o| o.text() == "==")
-                    && c.field("right").is_some_and(|r| r.kind() == "nil")
-                    && c.field("left").is_some_and(|l| target.names_in(file, &l))
+/// The code makes the map lazily (`if m == nil { m = make(...) }`) before
+/// every write of its keys, so the cleared map can simply be dropped (`m =
+/// nil`): each write (in this file, and for a field or package variable in the
+/// package's other files) comes after such an `if` of its own function, in a
+/// block holding the write, with no clear `lp` in between (a lazy make that runs
+/// before the clear, in the clearing function, would leave a nil map for the
+/// next write: a panic).
+fn made_lazily(file: &GoFile, target: &Target, lp: &GoNode) -> bool {
+    if !file
+        .root
+        .root()
+        .dfs()
+        .any(|n| is_lazy_make(file, &n, target))
+    {
+        return false;
+    }
+    let every_write_guarded = |gf: &GoFile, clear: Option<&GoNode>| -> bool {
+        let root = gf.root.root();
+        let ifs: Vec<GoNode> = root.dfs().filter(|n| is_lazy_make(gf, n, target)).collect();
+        key_writes(gf, &root, target).iter().all(|w| {
+            let func = scope::enclosing_function(w).map(|f| f.range());
+            ifs.iter().any(|l| {
+                let own_function = scope::enclosing_function(l).map(|f| f.range()) == func;
+                // The `if` comes first in a block that holds the write (or holds
+                // the write in its own branch, after the make).
+                let before = l.parent().is_some_and(|b| {
+                    b.range().start <= w.range().start && w.range().end <= b.range().end
+                }) && (l.range().end <= w.range().start
+                    || l.field("consequence").is_some_and(|c| {
+                        c.range().start <= w.range().start && w.range().end <= c.range().end
+                    }));
+                let cleared_between = clear.is_some_and(|c| {
+                    l.range().end <= c.range().start && c.range().start < w.range().start
+                });
+                own_function && before && !cleared_between
             })
-            && n.field("consequence").is_some_and(|b| {
-                b.dfs().any(|s| {
-                    s.kind() == "assignment_statement"
-                        && s.field("left")
-                            .is_some_and(|l| l.named_children().any(|x| target.names_in(file, &x)))
-                })
+        })
+    };
+    if !every_write_guarded(file, Some(lp)) {
+        return false;
+    }
+    if matches!(target, Target::Local { .. }) {
+        return true;
+    }
+    scope::package_siblings(file, target.word())
+        .into_iter()
+        .all(|(path, text)| {
+            let other = GoFile::parse_in(&file.files, &path, &text, file.module.clone());
+            other.package_name != file.package_name || every_write_guarded(&other, None)
+        })
+}
+
+/// `n` is `if m == nil { m = make(...) }` (any assignment to `m` in the branch)
+/// for the map `target`.
+fn is_lazy_make(gf: &GoFile, n: &GoNode, target: &Target) -> bool {
+    n.kind() == "if_statement"
+        && n.field("condition").is_some_and(|c| {
+            c.kind() == "binary_expression"
+                && c.field("operator").is_some_and(|o| o.text() == "==")
+                && c.field("right").is_some_and(|r| r.kind() == "nil")
+                && c.field("left").is_some_and(|l| target.names_in(gf, &l))
+        })
+        && n.field("consequence").is_some_and(|b| {
+            b.dfs().any(|s| {
+                s.kind() == "assignment_statement"
+                    && s.field("left")
+                        .is_some_and(|l| l.named_children().any(|x| target.names_in(gf, &x)))
             })
-    })
+        })
 }
 
 // ---------------------------------------------------------------------------

@@ -1070,6 +1070,13 @@ fn old_state_read(file: &GoFile, get: &GoNode) -> Option<OldRead> {
             .or_else(|| copied_whole(&n, &names, &object))
             .or_else(|| key_compared_by_method(&n, &names, &object));
         if let Some(what) = read {
+            // A validated cache: a stale or fresh object is set up anew in the
+            // branch, whose own writes say nothing of an earlier user; what is
+            // read after the `if` is still asked about.
+            if let Some(branch) = revalidated(&n, &names) {
+                given_up.push(branch);
+                continue;
+            }
             if let Some(branch) = rejected_on_match(&n, &names) {
                 given_up.push(branch);
                 continue;
@@ -1529,6 +1536,115 @@ fn rejected_on_match(n: &GoNode, names: &[String]) -> Option<std::ops::Range<usi
                     .is_some_and(|r| !r.dfs().any(|x| pools::method_call(&x, "Get", 0).is_some()))
         });
     replaced.then(|| body.range())
+}
+
+/// The read `n` (a comparison in an `if` condition) checks that the object
+/// suits this caller, and the branch taken otherwise sets what it checked: `if
+/// s.h == nil || s.format != want { s.h = build(want); s.format = want }`, a
+/// validated cache, as right with an object fresh from `New` as with an earlier
+/// user's. The condition is an `||` of tests each true when the object does
+/// not suit (`!=`, `== nil`), so the branch runs unless every test found it
+/// suiting; the branch assigns, in statements of its own (not under a further
+/// `if`), every field of the object the condition reads, and every field the
+/// function reads after the `if`. The branch, to be passed over.
+fn revalidated(n: &GoNode, names: &[String]) -> Option<std::ops::Range<usize>> {
+    // Up through `||` and parentheses to the `if` whose condition `n` is in.
+    let mut top = n.clone();
+    let if_stmt = loop {
+        let Some(p) = top.parent() else {
+            return None;
+        };
+        match p.kind().as_ref() {
+            "parenthesized_expression" => top = p,
+            "binary_expression" if p.field("operator").is_some_and(|o| o.text() == "||") => top = p,
+            "if_statement"
+                if p.field("condition")
+                    .is_some_and(|c| c.range() == top.range()) =>
+            {
+                break p
+            }
+            _ => return None,
+        }
+    };
+    let Some(cond) = if_stmt.field("condition") else {
+        return None;
+    };
+    // Every test of the `||` chain says "does not suit".
+    let mut tests = vec![cond.clone()];
+    let mut leaves = vec![];
+    while let Some(t) = tests.pop() {
+        let t = unparen(&t);
+        let op = t.field("operator").map(|o| o.text().to_string());
+        match (t.kind().as_ref(), op.as_deref()) {
+            ("binary_expression", Some("||")) => {
+                tests.extend(t.field("left"));
+                tests.extend(t.field("right"));
+            }
+            _ => leaves.push(t),
+        }
+    }
+    let unsuited = |t: &GoNode| {
+        let op = t.field("operator").map(|o| o.text().to_string());
+        t.kind() == "binary_expression"
+            && match op.as_deref() {
+                Some("!=") => true,
+                Some("==") => [t.field("left"), t.field("right")]
+                    .iter()
+                    .flatten()
+                    .any(|x| unparen(x).kind() == "nil"),
+                _ => false,
+            }
+    };
+    if !leaves.iter().all(unsuited) {
+        return None;
+    }
+    let field_of = |e: &GoNode| -> Option<String> {
+        (e.kind() == "selector_expression"
+            && e.field("operand")
+                .map(|o| unparen(&o))
+                .is_some_and(|o| o.kind() == "identifier" && names.contains(&o.text().to_string())))
+        .then(|| e.field("field").map(|f| f.text().to_string()))
+        .flatten()
+    };
+    let read: std::collections::BTreeSet<String> =
+        cond.dfs().filter_map(|e| field_of(&e)).collect();
+    let Some(body) = if_stmt.field("consequence") else {
+        return None;
+    };
+    let assigned: std::collections::BTreeSet<String> = decls::statements(&body)
+        .iter()
+        .filter(|s| {
+            s.kind() == "assignment_statement"
+                && s.field("operator").is_some_and(|o| o.text() == "=")
+        })
+        .filter_map(|s| s.field("left"))
+        .flat_map(|l| l.named_children().collect::<Vec<_>>())
+        .filter_map(|l| field_of(&unparen(&l)))
+        .collect();
+    if read.is_empty() || !read.is_subset(&assigned) {
+        return None;
+    }
+    // What the function reads of the object after the `if` is what the branch
+    // set up (`if w.client != c { w.client = c }` followed by `w.calls++` keeps
+    // another client's count: state).
+    let func = scope::enclosing_function(&if_stmt)?;
+    let end = if_stmt.range().end;
+    let only_set = |e: &GoNode| {
+        e.parent().is_some_and(|l| {
+            l.kind() == "expression_list"
+                && l.parent().is_some_and(|a| {
+                    a.kind() == "assignment_statement"
+                        && a.field("operator").is_some_and(|o| o.text() == "=")
+                        && a.field("left").is_some_and(|x| x.range() == l.range())
+                })
+        })
+    };
+    let unprepared = func.dfs().any(|e| {
+        e.range().start >= end
+            && field_of(&e).is_some_and(|f| !assigned.contains(&f))
+            && !only_set(&e)
+    });
+    (!unprepared).then(|| body.range())
 }
 
 /// `x.M(...)` called through the pooled object, or `x` (or `&x`) handed to a
