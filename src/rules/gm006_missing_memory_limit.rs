@@ -99,6 +99,14 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     if is_c_library(&texts) {
         return Outcome::Silent;
     }
+    // A CNI plug-in (`skel.PluginMainFuncs`) is exec'd once per pod by the
+    // container runtime and exits: no service, whatever image holds it,
+    // unless the package also waits to be stopped (a daemon mode).
+    if gocode::one_shot_plugin(files, &dir).is_some()
+        && gocode::runs_until_stopped(files, &dir).is_none()
+    {
+        return Outcome::Silent;
+    }
     let main = MainPackage::new(files, &dir, &root, &module_path);
     if gocode::main_text_handles_limit(file.text()).is_some()
         || gocode::limit_set_in_code(files, &dir, &root, &module_path).is_some()
@@ -361,6 +369,9 @@ fn grade(
                 | "ReplicaSet"
                 | "Pod"
                 | "ReplicationController"
+                // Knative's (`kubernetes::POD_TEMPLATE_KINDS`): a Deployment each.
+                | "Service"
+                | "ContainerSource"
         );
         runs |= long_running;
         // A Deployment, StatefulSet or DaemonSet keeps its containers running:
@@ -382,7 +393,7 @@ fn grade(
                 .matches('\n')
                 .count()
                 + 1,
-            what: format!("{} runs it as container {}{limit}", c.workload, c.name),
+            what: format!("{} runs it as {}{limit}", c.workload, container_label(c)),
         });
     }
     for s in &ev.services {
@@ -542,6 +553,15 @@ fn run_graded(
             fix: None,
         },
         other => other,
+    }
+}
+
+/// `container NAME`, or `its container` for one with no name (Knative's).
+fn container_label(c: &deploy::kubernetes::Container) -> String {
+    if c.name.is_empty() {
+        "its container".to_string()
+    } else {
+        format!("container {}", c.name)
     }
 }
 
@@ -707,6 +727,17 @@ fn kubernetes_fix(
             ));
             continue;
         }
+        // An env list whose own comment says a program fills it is rewritten
+        // by that program: the entry belongs where it makes the list.
+        if let Some((line, comment)) = t.manifest.env_managed_elsewhere(c) {
+            problems.push(format!(
+                "the env list of container {} in {} says it is filled by something else ({}:{line}: `{comment}`): add GOMEMLIMIT where that list is made",
+                c.name,
+                shown(&t.manifest.path),
+                shown(&t.manifest.path)
+            ));
+            continue;
+        }
         let (text, bytes) = c.memory_limit.clone()?;
         let value = if from_resource {
             EnvValue::FromLimit
@@ -853,8 +884,8 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
         let c = t.container();
         let limit = c.memory_limit.as_ref().map_or("", |l| l.0.as_str());
         return format!(
-            "it runs as container {} of {} in {}, limits.memory {limit}",
-            c.name,
+            "it runs as {} of {} in {}, limits.memory {limit}",
+            container_label(c),
             c.workload,
             shown(&t.manifest.path)
         );
@@ -876,8 +907,8 @@ fn describe(ev: &Evidence, shown: &dyn Fn(&Path) -> String) -> String {
         if let Some(t) = ev.containers.first() {
             let c = t.container();
             return format!(
-                "it runs as container {} of {} in {}",
-                c.name,
+                "it runs as {} of {} in {}",
+                container_label(c),
                 c.workload,
                 shown(&t.manifest.path)
             );

@@ -171,6 +171,27 @@ pub(super) fn go_files_folder(arg: &str) -> Option<&str> {
 /// plain build).
 fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
     let t = b.target.trim_end_matches('/');
+    // `${PKG}/cmd/nginx`, the module's path from the environment: the
+    // package whose import path ends so.
+    if let Some(rest) = under_variable(t) {
+        return (!b.output.is_empty()
+            && !rest.contains("...")
+            && import_path.ends_with(&format!("/{rest}")))
+        .then(String::new);
+    }
+    // `go build -o FILE P/...` writes one binary only when the pattern
+    // matches one package, else it fails: a main package under P is it.
+    if let Some(pre) = t.strip_suffix("/...") {
+        if b.output.is_empty() || b.output.contains('%') || pre.contains("...") {
+            return None;
+        }
+        let under = if pre.starts_with('.') || pre.starts_with('/') {
+            dir.starts_with(normalize(&b.cwd.join(pre)))
+        } else {
+            gocode_under(import_path, pre)
+        };
+        return under.then(String::new);
+    }
     // Go files are always paths (`go build -o bin/keda cmd/operator/main.go`).
     let files_folder = go_files_folder(t);
     let is_path = t.starts_with('.') || t.starts_with('/') || files_folder.is_some();
@@ -200,6 +221,23 @@ fn target_stem(b: &Build, dir: &Path, import_path: &str) -> Option<String> {
         }
         None => (normalize(&b.cwd.join(t)) == dir).then(String::new),
     }
+}
+
+/// The rest of a build argument after one leading variable and a `/`
+/// (`${PKG}/cmd/nginx` gives `cmd/nginx`), when no other variable follows.
+fn under_variable(w: &str) -> Option<&str> {
+    let r = w.strip_prefix('$')?;
+    let r = match r.strip_prefix('{') {
+        Some(inner) => &inner[inner.find('}')? + 1..],
+        None => r.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+    };
+    let rest = r.strip_prefix('/')?;
+    (!rest.is_empty() && !rest.contains('$') && !rest.starts_with('.')).then_some(rest)
+}
+
+/// True when import path `path` is `prefix` or below it.
+fn gocode_under(path: &str, prefix: &str) -> bool {
+    super::gocode::is_under(path, prefix)
 }
 
 /// The binary name of an output path: its base name, cut at the first
@@ -942,7 +980,7 @@ fn rule_head(line: &str) -> Option<(Vec<String>, Option<String>)> {
 
 /// `$(NAME)` and `${NAME}` replaced by their values, recursively; `$(shell ...)`,
 /// functions and unknown names left as they are.
-fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
+pub(super) fn expand(text: &str, vars: &BTreeMap<String, String>, depth: usize) -> String {
     if depth > 6 || !text.contains('$') {
         return text.to_string();
     }
@@ -1108,7 +1146,7 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
                     }
                     _ => {}
                 }
-            } else if !w.starts_with('$') || w.starts_with("$(") {
+            } else if !w.starts_with('$') || w.starts_with("$(") || under_variable(w).is_some() {
                 targets.push(w.to_string());
             }
             j += 1;
@@ -1117,7 +1155,10 @@ fn command_builds(line: &str, cwd: &Path) -> Vec<Build> {
             targets.push(".".to_string());
         }
         if let (Some(o), [t]) = (output, &targets[..]) {
-            if !o.ends_with('/') && !t.contains("...") {
+            // A pattern builds one file only when it matches one package
+            // (`go build -o bin/acme-controller ./cmd/...`): see `target_stem`.
+            let one_pattern = t.ends_with("/...") && t.matches("...").count() == 1;
+            if !o.ends_with('/') && (!t.contains("...") || one_pattern) {
                 out.push(Build {
                     cwd: run_cwd,
                     target: t.clone(),
@@ -1315,7 +1356,7 @@ fn shell_builds(text: &str, root: &Path) -> Vec<Build> {
 /// A plain shell assignment `name=value` (or `export`/`local`/`readonly`
 /// before it) whose value is a literal with variables at most, unquoted; None
 /// for a command's output (`$(...)`, backquotes) or a default (`${X:-y}`).
-fn shell_assignment(line: &str) -> Option<(String, String)> {
+pub(super) fn shell_assignment(line: &str) -> Option<(String, String)> {
     let l = ["export ", "local ", "readonly "]
         .iter()
         .find_map(|p| line.strip_prefix(p))
@@ -1341,7 +1382,7 @@ fn shell_assignment(line: &str) -> Option<(String, String)> {
 }
 
 /// `$NAME` written as `${NAME}` for the names in `vars`, so `expand` reads it.
-fn braced_shell_vars(line: &str, vars: &BTreeMap<String, String>) -> String {
+pub(super) fn braced_shell_vars(line: &str, vars: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
     let mut rest = line;
     while let Some(i) = rest.find('$') {
@@ -2089,5 +2130,40 @@ mod tests {
                 PathBuf::from("/r/services/api")
             )]
         );
+    }
+
+    #[test]
+    fn a_pattern_or_a_module_variable_names_one_package() {
+        let b = |target: &str, output: &str| Build {
+            cwd: PathBuf::from("/r/multi"),
+            target: target.to_string(),
+            output: output.to_string(),
+        };
+        let dir = Path::new("/r/multi/cmd/mc-controller");
+        let ip = "example.com/r/multi/cmd/mc-controller";
+        assert_eq!(
+            target_stem(&b("example.com/r/multi/cmd/...", "bin/mc"), dir, ip),
+            Some(String::new())
+        );
+        assert_eq!(
+            target_stem(&b("./cmd/...", "bin/mc"), dir, ip),
+            Some(String::new())
+        );
+        assert_eq!(target_stem(&b("./other/...", "bin/mc"), dir, ip), None);
+        // ko builds every package of a pattern: not this one name.
+        assert_eq!(target_stem(&b("./cmd/...", ""), dir, ip), None);
+        assert_eq!(
+            target_stem(&b("${PKG}/cmd/mc-controller", "bin/mc"), dir, ip),
+            Some(String::new())
+        );
+        assert_eq!(
+            target_stem(&b("${PKG}/cmd/controller", "bin/mc"), dir, ip),
+            None
+        );
+        assert_eq!(under_variable("$PKG/cmd/x"), Some("cmd/x"));
+        assert_eq!(under_variable("${A}/${B}/x"), None);
+        let built = command_builds("go build -o bin/mc ./cmd/...", Path::new("/r/multi"));
+        assert_eq!(built.len(), 1);
+        assert!(command_builds("go build -o bin/ ./cmd/...", Path::new("/r")).is_empty());
     }
 }

@@ -847,6 +847,49 @@ fn main_starts_goroutine(text: &str, callee: &str) -> bool {
     false
 }
 
+/// Plug-in skeletons that a runtime execs once per operation and that hand
+/// the program's whole run to the framework: (import path, the entry
+/// function's name prefix, what runs it).
+const ONE_SHOT_PLUGINS: &[(&str, &str, &str)] = &[(
+    "github.com/containernetworking/cni/pkg/skel",
+    "PluginMain",
+    "the CNI plug-in skeleton: the container runtime execs the binary once for each network operation on a pod, with the request on stdin, and it exits when that is done",
+)];
+
+/// Where the main package in `dir` hands control to a one-shot plug-in
+/// skeleton (`skel.PluginMainFuncs(...)` of the CNI library, by import path,
+/// whatever name the file gives it): a command run once per call, not a
+/// service, whatever image holds the binary.
+pub fn one_shot_plugin(files: &Files, dir: &Path) -> Option<Site> {
+    for f in package_files(files, dir).iter() {
+        for (import, prefix, what) in ONE_SHOT_PLUGINS {
+            let Some(name) = import_name(&f.text, import) else {
+                continue;
+            };
+            let needle = format!("{name}.{prefix}");
+            for (n, line) in f.text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or("");
+                let Some(at) = code.find(&needle) else {
+                    continue;
+                };
+                let before = code[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let call: String = code[at..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+                    .collect();
+                if !code[at + call.len()..].trim_start().starts_with('(') {
+                    continue;
+                }
+                return Some((f.path.clone(), n + 1, format!("main calls {call}: {what}")));
+            }
+        }
+    }
+    None
+}
+
 /// Where the main package in `dir` waits to be stopped rather than for its
 /// work to end: `select {}` (it blocks forever), or, in a file that asks for
 /// termination signals (`signal.Notify(ch, ...)`, `signal.NotifyContext`), a
@@ -1832,5 +1875,26 @@ mod tests {
                 "example.com/m/internal/limits"
             ]
         );
+    }
+
+    #[test]
+    fn a_cni_plugin_hands_its_run_to_the_skeleton() {
+        let dir = std::env::temp_dir().join(format!("gm006-cni-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("main.go"),
+            "package main\n\nimport (\n\tcni \"github.com/containernetworking/cni/pkg/skel\"\n)\n\nfunc main() {\n\t// skel.PluginMain in a comment\n\tcni.PluginMainFuncs(cni.CNIFuncs{}, \"x\")\n}\n",
+        )
+        .unwrap();
+        let files = Files::default();
+        let site = one_shot_plugin(&files, &dir).unwrap();
+        assert_eq!(site.1, 9);
+        std::fs::write(
+            dir.join("main.go"),
+            "package main\n\nimport \"example.com/skel\"\n\nfunc main() {\n\tskel.PluginMain()\n}\n",
+        )
+        .unwrap();
+        assert!(one_shot_plugin(&Files::default(), &dir).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

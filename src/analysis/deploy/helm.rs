@@ -188,6 +188,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
         return None;
     }
     let bins = bins(main);
+    let index = super::repo_index(files, &main.repo_root);
     let values = values_of(files, chart);
     let mut repos = vec![];
     image_repositories(&values, &mut repos);
@@ -207,7 +208,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
             continue;
         };
         for c in &m.containers {
-            match commands(masked, c, &bins, &values) {
+            match commands(masked, c, &bins, &values, &index) {
                 Some(true) => commanded = true,
                 Some(false) => {}
                 None => {
@@ -228,7 +229,6 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
         return Some(ChartTie::Commanded);
     }
     // No name says so: the repository's one chart and one service binary.
-    let index = super::repo_index(files, &main.repo_root);
     let charts: Vec<_> = index
         .charts
         .iter()
@@ -383,6 +383,10 @@ fn chart_containers_of(
             .unwrap_or_default()
             .to_ascii_lowercase();
         let values = values_of(files, chart);
+        // An image named for the binary after the project's name ties it
+        // only when the repository builds an image of the binary and the
+        // chart is not inside another program's folder.
+        let prefix_tie = builds_image && !in_other_program_folder(files, &chart.dir, main);
         // The images of the chart's containers that are not sidecars, across
         // its workloads: a chart of one program has one (its Linux and
         // Windows DaemonSets run the same image).
@@ -435,17 +439,27 @@ fn chart_containers_of(
                     ChartTie::OnlyOne => {
                         non_sidecars.len() == 1
                             && std::ptr::eq(*non_sidecars[0], *c)
-                            && commands(&masked, c, &bins, &values) != Some(false)
+                            && commands(masked, c, &bins, &values, &index) != Some(false)
                     }
-                    ChartTie::Commanded => commands(&masked, c, &bins, &values) == Some(true),
+                    ChartTie::Commanded => {
+                        commands(masked, c, &bins, &values, &index) == Some(true)
+                    }
                     ChartTie::Named => {
-                        container_runs(masked, c, &bins, &name, &values, builds_image)
-                            || (one_image
-                                && non_sidecars.len() == 1
-                                && std::ptr::eq(*non_sidecars[0], *c)
-                                && sole_container_of_named_chart(
-                                    files, main, &bins, &name, masked, c, &values,
-                                ))
+                        container_runs(
+                            masked,
+                            c,
+                            &bins,
+                            &name,
+                            &values,
+                            builds_image,
+                            &index,
+                            prefix_tie,
+                        ) || (one_image
+                            && non_sidecars.len() == 1
+                            && std::ptr::eq(*non_sidecars[0], *c)
+                            && sole_container_of_named_chart(
+                                files, main, &bins, &name, masked, c, &values, &index,
+                            ))
                     }
                 };
                 if runs {
@@ -668,8 +682,10 @@ fn container_runs(
     chart: &str,
     values: &Value,
     builds_image: bool,
+    index: &super::RepoIndex,
+    prefix_tie: bool,
 ) -> bool {
-    if let Some(runs) = commands(masked, c, bins, values) {
+    if let Some(runs) = commands(masked, c, bins, values, index) {
         return runs;
     }
     let literal = masked.literal(&c.image);
@@ -687,7 +703,15 @@ fn container_runs(
     }
     let repos = values_images(masked, c, values);
     if !repos.is_empty() {
-        return repos.iter().any(|r| names_bin(r, bins));
+        // Or the project's prefix before it (`gresearch/armada-scheduler`
+        // for `scheduler`, not `armada-scheduler-ingester`), when the
+        // repository builds an image of the binary.
+        return repos.iter().any(|r| {
+            names_bin(r, bins)
+                || (prefix_tie
+                    && !is_sidecar(r)
+                    && bins.iter().any(|b| prefixed_name(image_name(r), b)))
+        });
     }
     // Its name, when nothing else says: the binary's very name, or a name
     // holding it as a part (`loki-write`) when the repository builds an image
@@ -699,6 +723,36 @@ fn container_runs(
     let named = bins.iter().any(|b| mentions(&literal, b));
     let chart_named = name.contains(".Chart.Name") && bins.iter().any(|b| mentions(chart, b));
     exact || (builds_image && (named || chart_named))
+}
+
+/// True when a folder above `chart_dir`, below the repository's top, holds a
+/// main package other than `main`'s: the chart is that program's.
+fn in_other_program_folder(files: &Files, chart_dir: &Path, main: &MainPackage) -> bool {
+    chart_dir
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(&main.repo_root) && *d != main.repo_root)
+        .filter(|d| *d != main.dir)
+        .any(|d| {
+            files.read_dir(d).is_some_and(|entries| {
+                entries.iter().any(|e| {
+                    e.is_file
+                        && e.name.ends_with(".go")
+                        && !e.name.ends_with("_test.go")
+                        && declares_main(files, &e.path)
+                })
+            })
+        })
+}
+
+/// True when an image's name is the binary's after the project's name and a
+/// dash (`armada-scheduler` for `scheduler`).
+fn prefixed_name(image: &str, bin: &str) -> bool {
+    let image = image.to_ascii_lowercase();
+    !bin.is_empty()
+        && image
+            .strip_suffix(&bin.to_ascii_lowercase())
+            .is_some_and(|p| p.len() > 1 && p.ends_with('-'))
 }
 
 /// The image repositories the values give container `c` (`image: {{
@@ -742,8 +796,9 @@ fn sole_container_of_named_chart(
     masked: &Masked,
     c: &Container,
     values: &Value,
+    index: &super::RepoIndex,
 ) -> bool {
-    if !bins.iter().any(|b| b == chart) || commands(masked, c, bins, values) == Some(false) {
+    if !bins.iter().any(|b| b == chart) || commands(masked, c, bins, values, index) == Some(false) {
         return false;
     }
     let mut images = values_images(masked, c, values);
@@ -765,7 +820,13 @@ fn sole_container_of_named_chart(
 /// Whether the programs container `c`'s `command` runs, as the template
 /// writes them, are one of `bins`; None without a command (or with one only
 /// actions write): the image's entrypoint runs.
-fn commands(masked: &Masked, c: &Container, bins: &[String], values: &Value) -> Option<bool> {
+fn commands(
+    masked: &Masked,
+    c: &Container,
+    bins: &[String],
+    values: &Value,
+    index: &super::RepoIndex,
+) -> Option<bool> {
     // A program the template writes, or one the values give
     // (`- {{ .Values.operatorCommand }}` with `operatorCommand: /manager`).
     let programs: Vec<String> = c
@@ -795,6 +856,9 @@ fn commands(masked: &Masked, c: &Container, bins: &[String], values: &Value) -> 
     if programs.is_empty() {
         return None;
     }
+    // A script of the repository runs what it runs (`start-controller.sh`
+    // execs `./acme-controller`).
+    let programs = super::expand_scripts(index, &programs);
     Some(
         programs
             .iter()

@@ -28,9 +28,19 @@ const WORKLOAD_KINDS: &[&str] = &[
     "CronJob",
 ];
 
+/// Kinds of other API groups whose `spec.template.spec` is a pod kept
+/// running: (API group, kind). Knative's `Service` (a revision's
+/// Deployment) and `ContainerSource` (a Deployment its controller makes).
+const POD_TEMPLATE_KINDS: &[(&str, &str)] = &[
+    ("serving.knative.dev", "Service"),
+    ("sources.knative.dev", "ContainerSource"),
+];
+
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct KindOnly {
     kind: Option<String>,
+    api_version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -89,6 +99,8 @@ where
 #[derive(Deserialize)]
 struct RawEnv {
     name: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,12 +140,18 @@ pub struct Container {
     pub command: Vec<String>,
     /// The programs `command` runs (with `args` when `command` waits for a
     /// program or a script, `sh -c`); none without `command`: `args` are the
-    /// image entrypoint's arguments.
+    /// image entrypoint's arguments, unless the first is a program's path
+    /// (`is_program_path`). A script the repository holds is read for the
+    /// programs it runs where the manifest is tied (`script_programs`).
     pub programs: Vec<String>,
     /// `resources.limits.memory` as written, and in bytes when it parses.
     pub memory_limit: Option<(String, Option<u64>)>,
     /// An `env` entry named `GOMEMLIMIT`.
     pub sets_gomemlimit: bool,
+    /// `env` entries whose value is a ko image reference (`APISERVER_RA_IMAGE:
+    /// ko://example.com/acme/cmd/adapter`): images the program is handed to
+    /// run (a controller that makes pods of them). (name, import path)
+    pub ko_env: Vec<(String, String)>,
     /// ConfigMaps it takes all keys of (`envFrom`; Secrets are not counted:
     /// they hold credentials, not runtime settings).
     pub env_from: Vec<String>,
@@ -249,7 +267,11 @@ impl Manifest {
                 }
                 continue;
             }
-            if !WORKLOAD_KINDS.contains(&kind.as_str()) {
+            let group = head.api_version.as_deref().unwrap_or("");
+            let group = group.split('/').next().unwrap_or("");
+            if !WORKLOAD_KINDS.contains(&kind.as_str())
+                && !POD_TEMPLATE_KINDS.contains(&(group, kind.as_str()))
+            {
                 continue;
             }
             let Ok(Some(w)) = read::<Option<RawWorkload>>(doc, template) else {
@@ -349,6 +371,36 @@ impl Manifest {
             }
         };
         self.verify(c, &edit, value).then_some(edit)
+    }
+
+    /// A comment inside container `c`'s `env` block list that says its
+    /// entries are made by something else (`# DO NOT MODIFY: the values
+    /// below are filled by the ping source controller`): (line, comment).
+    /// What the list's own comment says of it is evidence about where an
+    /// entry belongs, not about whether one is needed.
+    pub fn env_managed_elsewhere(&self, c: &Container) -> Option<(usize, String)> {
+        let EnvSite::Block(items) = &c.env else {
+            return None;
+        };
+        let text = &self.text;
+        let (first, last) = (*items.first()?, *items.last()?);
+        let ls = line_start(text, first);
+        let dash_col = text[ls..first].len() - text[ls..first].trim_start().len();
+        let end = comments_after(text, block_end(text, last, dash_col), dash_col);
+        let mut offset = ls;
+        while offset < end {
+            let line_end = text[offset..end].find('\n').map_or(end, |i| offset + i + 1);
+            let comment = text[offset..line_end].trim();
+            if comment.starts_with('#') && indent_of(&text[offset..line_end]) >= dash_col {
+                let lower = comment.to_ascii_lowercase();
+                if MANAGED_MARKS.iter().any(|m| lower.contains(m)) {
+                    let line = text[..offset].matches('\n').count() + 1;
+                    return Some((line, comment.to_string()));
+                }
+            }
+            offset = line_end;
+        }
+        None
     }
 
     fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
@@ -468,6 +520,20 @@ impl EnvValue {
     }
 }
 
+/// True when a word is a program's path: absolute or `./`, naming a script
+/// (`.sh`) or a file with no extension (`/registration-operator`), not a
+/// flag, an assignment or a folder (`/data/`).
+fn is_program_path(word: &str) -> bool {
+    let w = word.trim();
+    let Some(rest) = w.strip_prefix('/').or_else(|| w.strip_prefix("./")) else {
+        return false;
+    };
+    let base = rest.rsplit('/').next().unwrap_or(rest);
+    !base.is_empty()
+        && !w.contains(|c: char| c.is_whitespace() || c == '=' || c == '$' || c == '{')
+        && (base.ends_with(".sh") || !base.contains('.'))
+}
+
 fn container(
     doc: &str,
     base: usize,
@@ -492,7 +558,14 @@ fn container(
     let mut command = words(&raw.command);
     let args = words(&raw.args);
     let programs = if command.is_empty() {
-        vec![]
+        // `args` alone are the image entrypoint's arguments, unless the first
+        // is a program's path (`args: [/app/start.sh, --flag]`): an image with
+        // no entrypoint runs it, and no entrypoint takes a program as its
+        // first argument but one that runs it (`tini`).
+        match args.first() {
+            Some(first) if is_program_path(first) => super::command::of_exec(&args).run,
+            _ => vec![],
+        }
     } else {
         let p = super::command::of_exec(&command);
         let mut run = p.run;
@@ -520,6 +593,16 @@ fn container(
             let bytes = quantity::kubernetes_bytes(&text);
             (text, bytes)
         });
+    let ko_env: Vec<(String, String)> = raw
+        .env
+        .iter()
+        .flat_map(|l| &l.value)
+        .filter_map(|e| {
+            let v = e.value.value.as_deref()?.trim();
+            let p = v.strip_prefix("ko://")?.trim_end_matches('/');
+            Some((e.value.name.clone().unwrap_or_default(), p.to_string()))
+        })
+        .collect();
     let (env, sets_gomemlimit) = match raw.env {
         None => (EnvSite::Missing, false),
         Some(list) => {
@@ -564,6 +647,7 @@ fn container(
         programs,
         memory_limit,
         sets_gomemlimit,
+        ko_env,
         env_from,
         start,
         key_column,
@@ -583,6 +667,23 @@ fn after_last_line(text: &str, at: usize, lines: String) -> String {
         lines
     }
 }
+
+/// What a comment says when the lines it sits among are written by a
+/// program, not by hand.
+const MANAGED_MARKS: &[&str] = &[
+    "do not modify",
+    "do not edit",
+    "don't modify",
+    "don't edit",
+    "filled by",
+    "filled in by",
+    "populated by",
+    "overwritten by",
+    "overridden by",
+    "replaced by",
+    "managed by",
+    "injected by",
+];
 
 fn line_start(text: &str, at: usize) -> usize {
     text[..at].rfind('\n').map_or(0, |i| i + 1)
@@ -806,5 +907,45 @@ data:
     fn not_kubernetes() {
         assert!(Manifest::parse(Path::new("c.yml"), "services:\n  api:\n    image: x\n").is_none());
         assert!(Manifest::parse(Path::new("t.yaml"), "kind: {{ .Values.kind }}\n").is_none());
+    }
+
+    #[test]
+    fn args_that_start_with_a_program_run_it() {
+        assert!(is_program_path("/registration-operator"));
+        assert!(is_program_path("/kube-ovn/start-controller.sh"));
+        assert!(is_program_path("./manager"));
+        assert!(!is_program_path("--leader-elect"));
+        assert!(!is_program_path("/etc/config.yaml"));
+        assert!(!is_program_path("serve"));
+        assert!(!is_program_path("/opt/${NAME}"));
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: op\nspec:\n  template:\n    spec:\n      containers:\n      - name: op\n        image: acme/op\n        args: [\"/op\", \"run\"]\n      - name: side\n        image: acme/side\n        args: [\"--v=2\"]\n";
+        let m = Manifest::parse(Path::new("/r/op.yaml"), text).unwrap();
+        assert_eq!(m.containers[0].programs, vec!["/op".to_string()]);
+        assert!(m.containers[1].programs.is_empty());
+    }
+
+    #[test]
+    fn knative_kinds_hold_a_pod_and_ko_images_in_env_are_read() {
+        let text = "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: display\nspec:\n  template:\n    spec:\n      containers:\n      - image: ko://example.com/x/cmd/display\n        env:\n        - name: HELPER_IMAGE\n          value: ko://example.com/x/cmd/helper\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: plain\nspec:\n  ports: []\n---\napiVersion: example.org/v1\nkind: Service\nmetadata:\n  name: other\nspec:\n  template:\n    spec:\n      containers:\n      - image: acme/other\n";
+        let m = Manifest::parse(Path::new("/r/k.yaml"), text).unwrap();
+        assert_eq!(m.containers.len(), 1);
+        assert_eq!(m.containers[0].workload, "Service display");
+        assert_eq!(
+            m.containers[0].ko_env,
+            vec![(
+                "HELPER_IMAGE".to_string(),
+                "example.com/x/cmd/helper".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn an_env_list_whose_comment_says_a_program_fills_it() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n      - name: a\n        image: acme/a\n        env:\n        - name: X\n          value: y\n        # DO NOT MODIFY: the values below are filled by the controller\n        - name: Z\n          value: ''\n      - name: b\n        image: acme/b\n        env:\n        # tuning\n        - name: X\n          value: y\n";
+        let m = Manifest::parse(Path::new("/r/a.yaml"), text).unwrap();
+        let (line, comment) = m.env_managed_elsewhere(&m.containers[0]).unwrap();
+        assert_eq!(line, 14);
+        assert!(comment.starts_with("# DO NOT MODIFY"));
+        assert!(m.env_managed_elsewhere(&m.containers[1]).is_none());
     }
 }

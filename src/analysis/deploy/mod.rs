@@ -419,6 +419,24 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
             composes.push(c);
         }
     }
+    // The Go-templated manifests the repository embeds (an operator's, which
+    // it renders and applies): tied, as examples are, only by a `command` or
+    // `args` that runs the binary (`args: ["/registration", "controller"]`).
+    let index = repo_index(files, &main.repo_root);
+    for path in &index.embedded {
+        if manifests.iter().any(|(m, _)| &m.path == path) {
+            continue;
+        }
+        if let Some(m) = embedded_manifest(files, path) {
+            examples.push(m.path.clone());
+            manifests.push((m, false));
+        }
+    }
+    // A container whose command is a script of the repository runs what
+    // the script runs.
+    for (m, _) in manifests.iter_mut() {
+        *m = with_scripts_read(&index, m);
+    }
     let mut ev = Evidence::default();
     let mut names_given: Vec<String> = vec![];
     // What the Dockerfiles that build or run other packages name their binaries.
@@ -477,6 +495,27 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     };
     ev.names_given = names_given;
     ev.ko_images = build::ko_images_for(files, &main.repo_root, &main.dir, &main.import_path);
+    // A container handed the package's ko image in its env (`ADAPTER_IMAGE:
+    // ko://example.com/acme/cmd/adapter`): ko builds that image when it
+    // resolves the manifest, and the program there runs it.
+    for (m, _) in &manifests {
+        for c in &m.containers {
+            for (name, _) in c.ko_env.iter().filter(|(_, p)| *p == main.import_path) {
+                let line = m.text[..c.start.min(m.text.len())].matches('\n').count() + 1;
+                let site = (
+                    m.path.clone(),
+                    line,
+                    format!(
+                        "{} hands its ko image to container {} as env {name}: ko builds it, and that program runs it",
+                        c.workload, c.name
+                    ),
+                );
+                if !ev.ko_images.contains(&site) {
+                    ev.ko_images.push(site);
+                }
+            }
+        }
+    }
     // No image of the package, and every name it has is a link to another
     // program in an image that makes it: a manifest or chart running that
     // name runs the other program (a multi-call binary's image).
@@ -713,6 +752,130 @@ struct RepoIndex {
     /// config/default > config/install.yaml`, `helm template ... >
     /// deploy/all.yaml`), with where: an edit belongs in their sources.
     generated: Vec<(PathBuf, PathBuf, usize)>,
+    /// The programs each shell script runs (`command::of_script`), by file
+    /// name (`start-controller.sh`); None when scripts of that name differ.
+    scripts: std::collections::BTreeMap<String, Option<Vec<String>>>,
+    /// YAML files a Go file of the repository embeds (`//go:embed
+    /// manifests/hub`): the manifests an operator renders and applies.
+    embedded: Vec<PathBuf>,
+}
+
+/// The YAML files under the paths a Go file's `//go:embed` lines name, from
+/// its folder `dir` (a folder: every YAML file below it, four levels deep).
+fn embedded_yaml(files: &Files, dir: &Path, text: &str) -> Vec<PathBuf> {
+    let is_yaml = |n: &str| n.ends_with(".yaml") || n.ends_with(".yml");
+    let mut out = vec![];
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("//go:embed ") else {
+            continue;
+        };
+        for pattern in rest.split_whitespace() {
+            let pattern = pattern.trim_matches(['"', '`']).trim_start_matches("all:");
+            if pattern.is_empty() || pattern.contains("..") {
+                continue;
+            }
+            // `dir/*.yaml`: the folder's YAML files.
+            let (path, glob) = match pattern.rsplit_once('/') {
+                Some((d, f)) if f.contains('*') => (dir.join(d), true),
+                _ if pattern.contains('*') => (dir.to_path_buf(), true),
+                _ => (dir.join(pattern), false),
+            };
+            if !glob && files.is_file(&path) {
+                if is_yaml(&path.to_string_lossy()) {
+                    out.push(files.canonical(&path));
+                }
+                continue;
+            }
+            let mut stack = vec![(path, 0)];
+            while let Some((d, depth)) = stack.pop() {
+                let Some(entries) = files.read_dir(&d) else {
+                    continue;
+                };
+                for e in entries.iter() {
+                    if e.is_dir && !glob && depth < 4 && !e.name.starts_with('.') {
+                        stack.push((e.path.clone(), depth + 1));
+                    } else if e.is_file && is_yaml(&e.name) {
+                        out.push(files.canonical(&e.path));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// An embedded Go-templated manifest (`{{ .RegistrationImage }}`), read
+/// through the Helm masker: its containers, at their lines in the file, with
+/// nothing to edit (the operator renders it; its limit comes from Go values).
+fn embedded_manifest(files: &Files, path: &Path) -> Option<Arc<Manifest>> {
+    (*files.memo("embedded-manifest", path, "", |f| {
+        let text = f.read_to_string(path)?;
+        if !text.contains("kind:") || text.len() as u64 > MAX_DEPLOY_FILE {
+            return None;
+        }
+        let masked = helm::mask(&text);
+        let mut m = Manifest::parse_template(path, &masked.text)?;
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        for c in m.containers.iter_mut() {
+            let masked_line = masked.text[..c.start.min(masked.text.len())]
+                .matches('\n')
+                .count();
+            let line = masked.lines.get(masked_line).copied().unwrap_or(0);
+            c.start = starts.get(line).copied().unwrap_or(0);
+            c.memory_limit = None;
+            c.env = kubernetes::EnvSite::Flow;
+            c.programs = c.programs.iter().map(|p| masked.literal(p)).collect();
+            c.name = masked.unmask(&c.name);
+            c.workload = masked.unmask(&c.workload);
+        }
+        m.text = text;
+        Some(Arc::new(m))
+    }))
+    .clone()
+}
+
+/// `programs` with each script the repository holds (by file name, one of
+/// that name or all alike) replaced by the programs it runs: a container
+/// whose command is `/app/start-controller.sh` runs what that script execs
+/// (`exec ./acme-controller "$@"`), not the image's entrypoint, whatever the
+/// image is named. A script the repository does not hold stays as it is.
+fn expand_scripts(index: &RepoIndex, programs: &[String]) -> Vec<String> {
+    let mut out = vec![];
+    for p in programs {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        match index.scripts.get(base) {
+            Some(Some(runs)) if base.ends_with(".sh") => out.extend(
+                runs.iter()
+                    .filter(|r| !r.contains("$@") && !r.contains("${@}"))
+                    .cloned(),
+            ),
+            _ => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// `m` with its containers' scripts read (`expand_scripts`), when any is.
+fn with_scripts_read(index: &RepoIndex, m: &Arc<Manifest>) -> Arc<Manifest> {
+    let expanded: Vec<Vec<String>> = m
+        .containers
+        .iter()
+        .map(|c| expand_scripts(index, &c.programs))
+        .collect();
+    if m.containers
+        .iter()
+        .zip(&expanded)
+        .all(|(c, e)| &c.programs == e)
+    {
+        return m.clone();
+    }
+    let mut copy = (**m).clone();
+    for (c, e) in copy.containers.iter_mut().zip(expanded) {
+        c.programs = e;
+    }
+    Arc::new(copy)
 }
 
 /// True when a line of `text` that is not a `#` comment mentions `GOMEMLIMIT`.
@@ -732,14 +895,29 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     let mut limit_files = vec![];
     let mut chart_dirs = vec![];
     let mut generated = vec![];
+    let mut scripts: std::collections::BTreeMap<String, Option<Vec<String>>> = Default::default();
+    let mut embedded = vec![];
     let mut stack = vec![(root.to_path_buf(), 0)];
     while let Some((dir, depth)) = stack.pop() {
         let Some(entries) = files.read_dir(&dir) else {
             continue;
         };
+        // Go files that may embed manifests: in a folder with subfolders or
+        // YAML files of its own.
+        let may_embed = entries
+            .iter()
+            .any(|e| e.is_dir || e.name.ends_with(".yaml") || e.name.ends_with(".yml"));
         for e in entries.iter() {
             let p = e.path.clone();
             let name = e.name.clone();
+            if may_embed && e.is_file && name.ends_with(".go") && !name.ends_with("_test.go") {
+                if let Some(text) = files.read_to_string(&p) {
+                    if text.contains("//go:embed") {
+                        embedded.extend(embedded_yaml(files, &dir, &text));
+                    }
+                }
+                continue;
+            }
             if e.is_dir {
                 if depth < 8 && !name.starts_with('.') && !SKIP_FOLDERS.contains(&name.as_str()) {
                     stack.push((p, depth + 1));
@@ -754,8 +932,35 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
             }
             if name == "Makefile" || name.ends_with(".mk") || name.ends_with(".sh") {
                 if let Some(text) = files.read_to_string(&p) {
+                    if name.ends_with(".sh") {
+                        let runs = command::of_script(&text).run;
+                        scripts
+                            .entry(name.clone())
+                            .and_modify(|r| {
+                                if r.as_ref() != Some(&runs) {
+                                    *r = None;
+                                }
+                            })
+                            .or_insert(Some(runs));
+                    }
                     for (line, target) in rendered_manifests(&text) {
-                        let out = files.canonical(&dir.join(target.trim_start_matches("./")));
+                        // A target under a folder variable the file does not
+                        // set as a literal (`$REPO_ROOT/deploy/x.yaml`, the
+                        // repository's top from `$(dirname ...)`): the file
+                        // it names from the file's folder or one above it, up
+                        // to the top, when one is there.
+                        let out = match target.strip_prefix('\u{0}') {
+                            Some(rest) => match dir
+                                .ancestors()
+                                .take_while(|d| d.starts_with(root))
+                                .map(|d| d.join(rest))
+                                .find(|c| files.is_file(c))
+                            {
+                                Some(found) => files.canonical(&found),
+                                None => continue,
+                            },
+                            None => files.canonical(&dir.join(target.trim_start_matches("./"))),
+                        };
                         generated.push((out, files.canonical(&p), line));
                     }
                 }
@@ -823,10 +1028,16 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
         })
         .collect::<Vec<_>>();
     limit_files.retain(|f| !charts.iter().any(|c| f.starts_with(&c.dir)));
+    // A chart a Go file embeds (to install it) is read as a chart.
+    embedded.retain(|f| !charts.iter().any(|c| f.starts_with(&c.dir)));
+    embedded.sort();
+    embedded.dedup();
     RepoIndex {
         limit_files,
         charts,
         generated,
+        scripts,
+        embedded,
     }
 }
 
@@ -835,9 +1046,17 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
 /// deploy/x.yaml`), with their 1-based lines.
 fn rendered_manifests(text: &str) -> Vec<(usize, String)> {
     let mut out = vec![];
+    // The file's plain variables (`KLUSTERLET_DIR=$DEPLOY_DIR/klusterlet`),
+    // first value kept.
+    let mut vars: std::collections::BTreeMap<String, String> = Default::default();
     for (n, line) in text.lines().enumerate() {
         let l = line.trim();
         if l.starts_with('#') {
+            continue;
+        }
+        if let Some((name, value)) = build::shell_assignment(l) {
+            let value = build::expand(&build::braced_shell_vars(&value, &vars), &vars, 0);
+            vars.entry(name).or_insert(value);
             continue;
         }
         let lower = l.to_ascii_lowercase();
@@ -852,8 +1071,26 @@ fn rendered_manifests(text: &str) -> Vec<(usize, String)> {
             .next()
             .unwrap_or("")
             .trim_matches(['"', '\'', ';']);
-        if (target.ends_with(".yaml") || target.ends_with(".yml")) && !target.contains('$') {
-            out.push((n + 1, target.to_string()));
+        if !(target.ends_with(".yaml") || target.ends_with(".yml")) {
+            continue;
+        }
+        let target = build::expand(&build::braced_shell_vars(target, &vars), &vars, 0);
+        if !target.contains('$') {
+            out.push((n + 1, target));
+            continue;
+        }
+        // One unknown folder variable first (`$REPO_ROOT/deploy/x.yaml`):
+        // the rest, marked for the caller to find (`\0deploy/x.yaml`).
+        let rest = target
+            .strip_prefix('$')
+            .map(|r| r.trim_start_matches('{'))
+            .and_then(|r| {
+                let end = r.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+                let r = r[end..].trim_start_matches('}');
+                r.strip_prefix('/')
+            });
+        if let Some(rest) = rest.filter(|r| !r.contains('$') && !r.is_empty()) {
+            out.push((n + 1, format!("\u{0}{rest}")));
         }
     }
     out
@@ -1971,5 +2208,45 @@ mod tests {
         let exporter = evidence_for(&Files::default(), &shop_main(&root, "cmd/exporter"));
         assert!(exporter.containers.is_empty());
         assert_eq!(exporter.dockerfiles.len(), 1);
+    }
+
+    #[test]
+    fn rendered_targets_through_the_scripts_variables() {
+        let script = "REPO_ROOT=$(realpath \"$(dirname \"$0\")\"/..)\nOUT=$REPO_ROOT/deploy\nDIR=$OUT/bundle\nhelm template chart/x > $DIR/op.yaml\nkustomize build config/default > config/install.yaml\nhelm template x > $UNKNOWN/$OTHER/y.yaml\n";
+        assert_eq!(
+            rendered_manifests(script),
+            vec![
+                (4, "\u{0}deploy/bundle/op.yaml".to_string()),
+                (5, "config/install.yaml".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn scripts_are_replaced_by_what_they_run() {
+        let mut index = RepoIndex::default();
+        index.scripts.insert(
+            "start-controller.sh".to_string(),
+            Some(vec![
+                "echo".to_string(),
+                "./acme-controller".to_string(),
+                "$@".to_string(),
+            ]),
+        );
+        index.scripts.insert("twice.sh".to_string(), None);
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            expand_scripts(&index, &w(&["/app/start-controller.sh"])),
+            w(&["echo", "./acme-controller"])
+        );
+        // Scripts of that name that differ, and unknown scripts, stay.
+        assert_eq!(
+            expand_scripts(&index, &w(&["/twice.sh"])),
+            w(&["/twice.sh"])
+        );
+        assert_eq!(
+            expand_scripts(&index, &w(&["/other.sh"])),
+            w(&["/other.sh"])
+        );
     }
 }
