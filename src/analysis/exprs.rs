@@ -13,7 +13,6 @@ pub fn root_node<'r>(e: &GoNode<'r>) -> GoNode<'r> {
     cur
 }
 
-/// `text` without whitespace, to compare code written with different spacing.
 /// A call's arguments, comments left out.
 pub fn call_args<'r>(call: &GoNode<'r>) -> Vec<GoNode<'r>> {
     call.field("arguments")
@@ -25,6 +24,7 @@ pub fn call_args<'r>(call: &GoNode<'r>) -> Vec<GoNode<'r>> {
         .unwrap_or_default()
 }
 
+/// `text` without whitespace, to compare code written with different spacing.
 pub fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
