@@ -87,6 +87,14 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
     {
         return Err(format!("`{PARAM}` already names something in `{name}`"));
     }
+    // Two declarations of one function in a package compile only under
+    // different build constraints (`x_windows.go` and `x_unix.go`): changing
+    // one signature and the shared callers would break the other platforms' build.
+    if let Some(at) = declared_elsewhere(file, func, &module.root) {
+        return Err(format!(
+            "`{name}` is declared again in {at}, a file of the package another build compiles; its signature and the shared callers' arguments must change in every such file together"
+        ));
+    }
     if is_method {
         if let Some(at) = interface_declaring(files, &module.root, &name) {
             return Err(format!(
@@ -208,6 +216,50 @@ pub fn add_context_parameter(file: &GoFile, func: &GoNode) -> Result<ContextPara
         ));
     }
     Ok(plan)
+}
+
+/// Where another file of `func`'s package declares the same function (or the
+/// same receiver type's method of that name), if one does. Go allows that only
+/// when the two files are built under different constraints (GOOS/GOARCH file
+/// suffixes or `//go:build` lines), so each declaration is one build's.
+fn declared_elsewhere(file: &GoFile, func: &GoNode, root: &Path) -> Option<String> {
+    let files = file.package();
+    let name = function_name(func)?;
+    let recv = if func.kind() == "method_declaration" {
+        Some(decls::receiver_of(func)?.1)
+    } else {
+        None
+    };
+    let own_path = files.canonical(file.path);
+    let own_dir = own_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let all = module_files(files, root);
+    for &i in files_naming(files, root, &name).iter() {
+        let path = &all[i];
+        let canonical = files.canonical(path);
+        if canonical == own_path || canonical.parent() != Some(own_dir.as_path()) {
+            continue;
+        }
+        let Some(text) = files
+            .read(path)
+            .and_then(|b| SourceText::decode(&b).ok())
+            .map(|s| s.text)
+        else {
+            continue;
+        };
+        let gf = GoFile::parse_in(files, path, &text, None);
+        if gf.package_name != file.package_name {
+            continue;
+        }
+        let found = gf.root.root().children().find(|n| {
+            n.kind() == func.kind()
+                && n.field("name").is_some_and(|f| f.text() == name)
+                && (recv.is_none() || decls::receiver_of(n).map(|(_, t)| t) == recv)
+        });
+        if let Some(n) = found {
+            return Some(here(&gf, &n, root));
+        }
+    }
+    None
 }
 
 /// Where an interface type of the module declares a method `name`, if one does.

@@ -159,6 +159,8 @@ cases! {
         internal__poller__pos_poller,
         internal__probe__pos_same_type_in_loop,
         internal__report__neg_template_chain,
+        internal__termsize__pos_platform_shared,
+        internal__termsize__pos_platform_twin,
         internal__sidecar__neg_other_type_run,
         internal__watch__pos_watch,
         low_ctx_param,
