@@ -232,12 +232,16 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
         }
     }
     // A checkout without `.git` (an archive, a copy) whose modules sit in a
-    // subfolder (`backend/go.mod`): the folder above is the repository's top
-    // when it holds what a repository's top holds.
-    match best.parent() {
-        Some(up) if CHECKOUT_MARKERS.iter().any(|m| files.exists(&up.join(m))) => up.to_path_buf(),
-        _ => best,
-    }
+    // subfolder (`backend/go.mod`, or `modules/api/go.mod` beside the other
+    // modules of a workspace, whose folder has a `.dockerignore` of its own):
+    // the highest folder above, up to three levels, that holds what a
+    // repository's top holds is the repository's top.
+    best.ancestors()
+        .skip(1)
+        .take(3)
+        .filter(|up| CHECKOUT_MARKERS.iter().any(|m| files.exists(&up.join(m))))
+        .last()
+        .map_or(best.clone(), Path::to_path_buf)
 }
 
 /// The dependency manifests at the top of a GOPATH-era project (dep, glide,
