@@ -2253,4 +2253,17 @@ mod tests {
             w(&["/other.sh"])
         );
     }
+
+    #[test]
+    fn a_checkout_without_git_has_its_top_at_the_highest_folder_with_top_files() {
+        let (_tmp, root) = temp_repo();
+        write_file(&root, "modules/api/go.mod", "module example.com/api\n");
+        write_file(&root, "modules/.dockerignore", "*\n");
+        let api = root.join("modules/api");
+        // Only the workspace folder holds a top file: it is the top.
+        assert_eq!(repo_root(&Files::default(), &api), root.join("modules"));
+        // The repository's top holds them too: the highest one is the top.
+        write_file(&root, ".gitignore", "bin/\n");
+        assert_eq!(repo_root(&Files::default(), &api), root);
+    }
 }
