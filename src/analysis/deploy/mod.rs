@@ -232,12 +232,16 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
         }
     }
     // A checkout without `.git` (an archive, a copy) whose modules sit in a
-    // subfolder (`backend/go.mod`): the folder above is the repository's top
-    // when it holds what a repository's top holds.
-    match best.parent() {
-        Some(up) if CHECKOUT_MARKERS.iter().any(|m| files.exists(&up.join(m))) => up.to_path_buf(),
-        _ => best,
-    }
+    // subfolder (`backend/go.mod`, or `modules/api/go.mod` beside the other
+    // modules of a workspace, whose folder has a `.dockerignore` of its own):
+    // the highest folder above, up to three levels, that holds what a
+    // repository's top holds is the repository's top.
+    best.ancestors()
+        .skip(1)
+        .take(3)
+        .filter(|up| CHECKOUT_MARKERS.iter().any(|m| files.exists(&up.join(m))))
+        .last()
+        .map_or(best.clone(), Path::to_path_buf)
 }
 
 /// The dependency manifests at the top of a GOPATH-era project (dep, glide,
@@ -2248,5 +2252,18 @@ mod tests {
             expand_scripts(&index, &w(&["/other.sh"])),
             w(&["/other.sh"])
         );
+    }
+
+    #[test]
+    fn a_checkout_without_git_has_its_top_at_the_highest_folder_with_top_files() {
+        let (_tmp, root) = temp_repo();
+        write_file(&root, "modules/api/go.mod", "module example.com/api\n");
+        write_file(&root, "modules/.dockerignore", "*\n");
+        let api = root.join("modules/api");
+        // Only the workspace folder holds a top file: it is the top.
+        assert_eq!(repo_root(&Files::default(), &api), root.join("modules"));
+        // The repository's top holds them too: the highest one is the top.
+        write_file(&root, ".gitignore", "bin/\n");
+        assert_eq!(repo_root(&Files::default(), &api), root);
     }
 }
