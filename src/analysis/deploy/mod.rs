@@ -228,11 +228,7 @@ fn repo_root(files: &Files, module_root: &Path) -> PathBuf {
             best = d.to_path_buf();
         }
         if is_repo {
-            // The checkout's top, when the modules sit at most three levels
-            // below it (`modules/api/go.mod`): as for a copy without `.git`
-            // below, its charts and manifests are the repository's.
-            let near = best.ancestors().skip(1).take(3).any(|up| up == d);
-            return if near { d.to_path_buf() } else { best };
+            return best;
         }
     }
     // A checkout without `.git` (an archive, a copy) whose modules sit in a
@@ -2269,18 +2265,5 @@ mod tests {
         // The repository's top holds them too: the highest one is the top.
         write_file(&root, ".gitignore", "bin/\n");
         assert_eq!(repo_root(&Files::default(), &api), root);
-    }
-
-    #[test]
-    fn a_git_checkout_has_its_top_at_git_when_the_modules_sit_close_below() {
-        let (_tmp, root) = temp_repo();
-        write_file(&root, "modules/api/go.mod", "module example.com/api\n");
-        write_file(&root, ".git/HEAD", "ref: refs/heads/main\n");
-        let api = root.join("modules/api");
-        assert_eq!(repo_root(&Files::default(), &api), root);
-        // Modules far below the checkout's top keep their own folder.
-        write_file(&root, "a/b/c/d/go.mod", "module example.com/d\n");
-        let deep = root.join("a/b/c/d");
-        assert_eq!(repo_root(&Files::default(), &deep), deep);
     }
 }
