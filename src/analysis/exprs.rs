@@ -13,14 +13,18 @@ pub fn root_node<'r>(e: &GoNode<'r>) -> GoNode<'r> {
     cur
 }
 
+/// A node's named children, comments left out (the operands of an expression
+/// list, the sides of an assignment).
+pub fn items<'r>(node: &GoNode<'r>) -> Vec<GoNode<'r>> {
+    node.named_children()
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
 /// A call's arguments, comments left out.
 pub fn call_args<'r>(call: &GoNode<'r>) -> Vec<GoNode<'r>> {
     call.field("arguments")
-        .map(|a| {
-            a.named_children()
-                .filter(|c| c.kind() != "comment")
-                .collect()
-        })
+        .map(|a| items(&a))
         .unwrap_or_default()
 }
 

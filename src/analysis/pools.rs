@@ -11,8 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::analysis::decls::{self, DeclKind};
-use crate::analysis::scope;
 use crate::analysis::types::{self, PackageIndex, Resolver};
+use crate::analysis::{exprs, scope};
 use crate::gofile::{GoFile, GoNode};
 
 /// What a pooled object's type offers for a reset.
@@ -340,14 +340,8 @@ pub fn assigned_value<'r>(stmt: &GoNode<'r>, name: &str) -> Option<GoNode<'r>> {
         }
         _ => return None,
     };
-    let lefts: Vec<GoNode> = left
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
-    let rights: Vec<GoNode> = right
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
+    let lefts = exprs::items(&left);
+    let rights = exprs::items(&right);
     let i = lefts
         .iter()
         .position(|l| l.kind() == "identifier" && l.text() == name)?;
@@ -1441,10 +1435,7 @@ pub fn regrown_by_call(n: &GoNode, names: &[String]) -> bool {
         (l.kind() == "identifier" || (l.kind() == "unary_expression" && l.text().starts_with('*')))
             && root_ident(&l).is_some_and(|r| names.contains(&r))
     });
-    let rights: Vec<GoNode> = right
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
+    let rights = exprs::items(&right);
     let [call] = rights.as_slice() else {
         return false;
     };
@@ -1552,10 +1543,7 @@ fn stores_resetting_call(file: &GoFile, n: &GoNode, names: &[String]) -> bool {
     let Some(right) = n.field("right") else {
         return false;
     };
-    let rights: Vec<GoNode> = right
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
+    let rights = exprs::items(&right);
     let [call] = rights.as_slice() else {
         return false;
     };
@@ -1758,14 +1746,8 @@ fn sets_length(stmt: &GoNode, name: &str) -> bool {
             let (Some(left), Some(right)) = (stmt.field("left"), stmt.field("right")) else {
                 return false;
             };
-            let lefts: Vec<GoNode> = left
-                .named_children()
-                .filter(|c| c.kind() != "comment")
-                .collect();
-            let rights: Vec<GoNode> = right
-                .named_children()
-                .filter(|c| c.kind() != "comment")
-                .collect();
+            let lefts = exprs::items(&left);
+            let rights = exprs::items(&right);
             let ([l], [r]) = (lefts.as_slice(), rights.as_slice()) else {
                 return false;
             };

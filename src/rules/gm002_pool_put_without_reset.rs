@@ -2,7 +2,7 @@
 //! back with `Put` while still holding this caller's data, and the reset that fixes
 //! it, written for the object's type.
 
-use crate::analysis::exprs::called_name;
+use crate::analysis::exprs::{self, called_name};
 use crate::analysis::pools::{self, Pooled};
 use crate::analysis::{decls, scope};
 use crate::finding::{Confidence, Edit, Evidence};
@@ -379,14 +379,8 @@ fn stores_grown(n: &GoNode, names: &[String], kind: &Pooled) -> bool {
     let Some(name) = names.first() else {
         return false;
     };
-    let lefts: Vec<GoNode> = left
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
-    let rights: Vec<GoNode> = right
-        .named_children()
-        .filter(|c| c.kind() != "comment")
-        .collect();
+    let lefts = exprs::items(&left);
+    let rights = exprs::items(&right);
     lefts.iter().enumerate().any(|(i, l)| {
         let l = pools::unparen(l);
         let target = match kind {

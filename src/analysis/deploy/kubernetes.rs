@@ -387,20 +387,17 @@ impl Manifest {
         let ls = line_start(text, first);
         let dash_col = text[ls..first].len() - text[ls..first].trim_start().len();
         let end = comments_after(text, block_end(text, last, dash_col), dash_col);
-        let mut offset = ls;
-        while offset < end {
-            let line_end = text[offset..end].find('\n').map_or(end, |i| offset + i + 1);
-            let comment = text[offset..line_end].trim();
-            if comment.starts_with('#') && indent_of(&text[offset..line_end]) >= dash_col {
-                let lower = comment.to_ascii_lowercase();
-                if MANAGED_MARKS.iter().any(|m| lower.contains(m)) {
-                    let line = text[..offset].matches('\n').count() + 1;
-                    return Some((line, comment.to_string()));
-                }
-            }
-            offset = line_end;
-        }
-        None
+        lines_from(&text[..end], ls).find_map(|(offset, line)| {
+            let comment = line.trim();
+            let lower = comment.to_ascii_lowercase();
+            (comment.starts_with('#')
+                && indent_of(line) >= dash_col
+                && MANAGED_MARKS.iter().any(|m| lower.contains(m)))
+            .then(|| {
+                let line = text[..offset].matches('\n').count() + 1;
+                (line, comment.to_string())
+            })
+        })
     }
 
     fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
@@ -697,23 +694,17 @@ fn indent_of(line: &str) -> usize {
 /// it ends before the first later line, not blank and not a comment, indented at
 /// `col` or less.
 fn block_end(text: &str, at: usize, col: usize) -> usize {
-    let mut offset = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
-    let mut end = offset;
-    while offset < text.len() {
-        let line_end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let line = &text[offset..line_end];
+    let next = text[at..].find('\n').map_or(text.len(), |i| at + i + 1);
+    let mut end = next;
+    for (offset, line) in lines_from(text, next) {
         let content = line.trim();
         if content.is_empty() || content.starts_with('#') {
-            offset = line_end;
             continue;
         }
         if indent_of(line) <= col {
             break;
         }
-        end = line_end;
-        offset = line_end;
+        end = offset + line.len();
     }
     if end == text.len() && !text.ends_with('\n') {
         // The block is the file's last line and has no newline: the edit adds one.
@@ -725,46 +716,44 @@ fn block_end(text: &str, at: usize, col: usize) -> usize {
 /// Past the comment lines from `at` on indented at `col` or more (blank lines
 /// between them too): the end of the last one, or `at`.
 fn comments_after(text: &str, at: usize, col: usize) -> usize {
-    let mut offset = at;
     let mut end = at;
-    while offset < text.len() {
-        let line_end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let line = &text[offset..line_end];
+    for (offset, line) in lines_from(text, at) {
         let content = line.trim();
         if content.starts_with('#') && indent_of(line) >= col {
-            end = line_end;
+            end = offset + line.len();
         } else if !content.is_empty() {
             break;
         }
-        offset = line_end;
     }
     end
 }
 
+/// The lines of `text` from offset `from` (a line's start) on, each with its
+/// start offset and its newline.
+fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
+    text[from..]
+        .split_inclusive('\n')
+        .scan(from, |offset, line| {
+            let start = *offset;
+            *offset += line.len();
+            Some((start, line))
+        })
+}
+
 /// The start of the line holding key `key` of container `c`, when at its column.
 fn key_line(text: &str, c: &Container, key: &str) -> Option<usize> {
-    let first_line = line_start(text, c.start);
-    let mut offset = first_line;
-    let mut first = true;
-    while offset < text.len() {
-        let line_end = text[offset..]
-            .find('\n')
-            .map_or(text.len(), |i| offset + i + 1);
-        let line = &text[offset..line_end];
+    for (i, (offset, line)) in lines_from(text, line_start(text, c.start)).enumerate() {
         let content = line.trim();
-        if !(first || content.is_empty() || content.starts_with('#')) {
-            let indent = indent_of(line);
-            if indent < c.key_column {
-                return None;
-            }
-            if indent == c.key_column && content.starts_with(&format!("{key}:")) {
-                return Some(offset);
-            }
+        if i == 0 || content.is_empty() || content.starts_with('#') {
+            continue;
         }
-        first = false;
-        offset = line_end;
+        let indent = indent_of(line);
+        if indent < c.key_column {
+            return None;
+        }
+        if indent == c.key_column && content.starts_with(&format!("{key}:")) {
+            return Some(offset);
+        }
     }
     None
 }
