@@ -20,6 +20,9 @@ pub struct Programs {
     pub args_are_script: bool,
     /// The words after the (last) program of an exec-form list: its arguments.
     pub args: Vec<String>,
+    /// The list is a shell with its script inline (`["sh", "-c", "..."]`):
+    /// `run` is all it runs.
+    pub inline_script: bool,
 }
 
 /// One simple command's program, after wrappers.
@@ -149,7 +152,12 @@ pub fn of_exec(words: &[String]) -> Programs {
             }
             out.run.extend(handed_on(&words[i], &out.args));
         }
-        Head::Script(s) => return of_script(&s),
+        Head::Script(s) => {
+            return Programs {
+                inline_script: true,
+                ..of_script(&s)
+            }
+        }
         Head::AwaitProgram => out.runs_args = true,
         Head::AwaitScript => out.args_are_script = true,
     }

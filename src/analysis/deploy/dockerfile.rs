@@ -389,6 +389,14 @@ impl Dockerfile {
             .filter(|n| !pkg.binaries.contains(n))
             .cloned()
             .collect();
+        // An image that neither builds, copies nor fetches a file (no
+        // `RUN` at all) runs what its base image holds (`FROM
+        // cockroachdb/cockroach` with an `ENTRYPOINT` for `cockroach`),
+        // whatever package shares that program's name. One that downloads
+        // the project's release (`RUN curl ... | tar`) may well run it.
+        if copies.is_empty() && written == 0 && !steps.iter().any(|s| s.ins.keyword == "RUN") {
+            return (Tie::None, None, given);
+        }
         let run = self.run_programs(&steps, &copies, contexts, read);
         let runs = |list: &[String]| {
             run.iter()
@@ -1886,16 +1894,25 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
     }
 
     #[test]
+    fn an_image_that_adds_nothing_runs_its_base_images_program() {
+        // Nothing copied, built or fetched: `cockroach` is the base image's.
+        let text = "FROM cockroachdb/cockroach:v24\nEXPOSE 26257\nENTRYPOINT [\"/cockroach/cockroach\", \"start\"]\n";
+        assert_eq!(tie_of(text, "internal/ci/cockroach", &[]), Tie::None);
+        // A release fetched by `RUN` may be the project's own.
+        let text = "FROM debian\nRUN curl -sL https://example.org/cockroach.tgz | tar xz -C /cockroach\nENTRYPOINT [\"/cockroach/cockroach\", \"start\"]\n";
+        assert_eq!(tie_of(text, "cmd/cockroach", &[]), Tie::Runs);
+    }
+
+    #[test]
     fn only_the_program_executed_runs() {
         // `server` is an argument of the entrypoint, not a program.
         let text = "FROM alpine\nCOPY weed /usr/bin/weed\nEXPOSE 80\nENTRYPOINT [\"/usr/bin/weed\"]\nCMD [\"server\", \"-dir=/data\"]\n";
         assert_eq!(tie_of(text, "cmd/server", &[]), Tie::None);
         assert_eq!(tie_of(text, "cmd/weed", &[]), Tie::Runs);
         // A wrapper waiting for its program takes it from CMD.
-        let text =
-            "FROM alpine\nENTRYPOINT [\"/sbin/tini\", \"-g\", \"--\"]\nCMD [\"/bin/server\"]\n";
+        let text = "FROM alpine\nCOPY server /bin/server\nENTRYPOINT [\"/sbin/tini\", \"-g\", \"--\"]\nCMD [\"/bin/server\"]\n";
         assert_eq!(tie_of(text, "cmd/server", &[]), Tie::Runs);
-        let text = "FROM alpine\nCMD sh -c \"exec /bin/api --name server\"\n";
+        let text = "FROM alpine\nCOPY api /bin/api\nCMD sh -c \"exec /bin/api --name server\"\n";
         assert_eq!(tie_of(text, "cmd/api", &[]), Tie::Runs);
         assert_eq!(tie_of(text, "cmd/server", &[]), Tie::None);
         // A script's case label and its program's subcommand are not programs.

@@ -95,7 +95,7 @@ fn bins(main: &MainPackage) -> Vec<String> {
 /// The chart's `name` (from Chart.yaml, its top-level key).
 fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
     let text = files.read_to_string(&chart.dir.join("Chart.yaml"))?;
-    let v: Value = serde_saphyr::from_str(&text).ok()?;
+    let v = yaml_value(&text)?;
     v.get("name")?.as_str().map(str::to_string)
 }
 
@@ -104,9 +104,19 @@ fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
 fn values_of(files: &Files, chart: &Chart) -> Arc<Value> {
     files.memo("helm-values", &chart.dir, "", |f| {
         f.read_to_string(&chart.dir.join("values.yaml"))
-            .and_then(|t| serde_saphyr::from_str::<Value>(&t).ok())
+            .and_then(|t| yaml_value(&t))
             .unwrap_or(Value::Null)
     })
+}
+
+/// A chart file's YAML as Helm reads it: a key written twice takes its last
+/// value (`service:` twice in one values file), where a strict parser would
+/// refuse the whole file.
+fn yaml_value(text: &str) -> Option<Value> {
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+    };
+    serde_saphyr::from_str_with_options(text, options).ok()
 }
 
 /// Every `repository` (and string `image`) value of the chart's values, and
@@ -503,6 +513,57 @@ pub(super) fn container_sets_limit(files: &Files, path: &Path) -> bool {
         .is_some_and(|(_, m)| m.containers.iter().any(|c| c.sets_gomemlimit))
 }
 
+/// True when the template's YAML document holding 0-based `line` is wrapped
+/// in a conditional the chart's own values leave off (`{{- if
+/// .Values.daemonset.enabled }}` with `daemonset: {enabled: false}`, or the
+/// key absent; `and` of such paths when any is off): an install with the
+/// chart's defaults deploys no such workload. Values that did not parse say
+/// nothing.
+fn off_by_default(text: &str, line: usize, values: &Value) -> bool {
+    if !values.is_object() {
+        return false;
+    }
+    let offset: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind("\n---").map_or(0, |i| i + 4);
+    let Some(first) = text[start..]
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return false;
+    };
+    let Some(cond) = first
+        .strip_prefix("{{")
+        .map(|r| r.trim_start_matches('-').trim_start())
+        .and_then(|r| r.strip_prefix("if "))
+        .and_then(|r| r.split("}}").next())
+    else {
+        return false;
+    };
+    let words: Vec<&str> = cond.trim_end_matches('-').split_whitespace().collect();
+    let paths = match words.as_slice() {
+        [_] => &words[..],
+        ["and", rest @ ..] if !rest.is_empty() => rest,
+        _ => return false,
+    };
+    let Some(paths) = paths
+        .iter()
+        .map(|w| w.strip_prefix(".Values."))
+        .collect::<Option<Vec<&str>>>()
+    else {
+        return false;
+    };
+    paths.iter().any(|p| match value_at(values, p) {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    })
+}
+
 /// True when the YAML document of `text` holding `offset` is a Helm hook
 /// (its `helm.sh/hook` annotation).
 fn is_hook(text: &str, offset: usize) -> bool {
@@ -518,18 +579,21 @@ fn is_hook(text: &str, offset: usize) -> bool {
 /// keeps it running (a Deployment, StatefulSet or DaemonSet template), tied
 /// by positive evidence: its name or values image repository names the
 /// binary, or a container's `command` runs it (not as the one chart and one
-/// service, which says nothing of what the image holds).
+/// service, which says nothing of what the image holds). Those the chart's
+/// default values leave off (`off_by_default`) come second: an install
+/// deploys them only when asked to.
 pub fn chart_workloads(
     files: &Files,
     main: &MainPackage,
     builds_image: bool,
-) -> Vec<super::gocode::Site> {
-    let mut out = vec![];
+) -> (Vec<super::gocode::Site>, Vec<super::gocode::Site>) {
+    let (mut out, mut opt_in) = (vec![], vec![]);
     for (chart, tie, found) in chart_containers(files, main, builds_image, false).iter() {
         if *tie == ChartTie::OnlyOne {
             continue;
         }
-        for (path, _, masked, c) in found {
+        let values = values_of(files, chart);
+        for (path, text, masked, c) in found {
             let kind = c.workload.split(' ').next().unwrap_or("");
             if !SERVICE_KINDS.contains(&kind) {
                 continue;
@@ -539,6 +603,7 @@ pub fn chart_workloads(
                     .matches('\n')
                     .count(),
             );
+            let off = line.is_some_and(|&l| off_by_default(text, l, &values));
             let shown = chart_name(files, &chart).unwrap_or_else(|| {
                 chart
                     .dir
@@ -547,14 +612,15 @@ pub fn chart_workloads(
                     .unwrap_or_default()
             });
             let container = masked.unmask(&c.name).replace("{{ .Chart.Name }}", &shown);
-            out.push((
+            let list = if off { &mut opt_in } else { &mut out };
+            list.push((
                 path.clone(),
                 line.map_or(1, |l| l + 1),
                 format!("Helm chart {shown} runs it in a {kind} as container {container}"),
             ));
         }
     }
-    out
+    (out, opt_in)
 }
 
 /// The edits (or why none) that add `GOMEMLIMIT` to the containers of the
@@ -1452,6 +1518,55 @@ pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_written_twice_takes_its_last_value() {
+        let v = yaml_value("service:\n  enabled: false\nport: 80\nservice:\n  type: ClusterIP\n")
+            .unwrap();
+        assert_eq!(
+            value_at(&v, "service.type"),
+            &Value::String("ClusterIP".into())
+        );
+        assert_eq!(value_at(&v, "port").as_u64(), Some(80));
+    }
+
+    #[test]
+    fn a_workload_the_default_values_leave_off() {
+        let values = yaml_value("daemonset:\n  enabled: false\nagent:\n  enabled: true\nimage:\n  repository: acme/agent\n").unwrap();
+        let doc = |cond: &str| {
+            format!("# agent\n{cond}\napiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n        - name: agent\n")
+        };
+        let off = |cond: &str| off_by_default(&doc(cond), 8, &values);
+        assert!(off("{{- if .Values.daemonset.enabled -}}"));
+        assert!(off("{{ if .Values.missing.key }}"));
+        assert!(off(
+            "{{- if and .Values.agent.enabled .Values.daemonset.enabled }}"
+        ));
+        assert!(!off("{{- if .Values.agent.enabled }}"));
+        assert!(!off(
+            "{{- if and .Values.agent.enabled .Values.image.repository }}"
+        ));
+        // Conditions it does not read, and no condition, say nothing.
+        assert!(!off(
+            "{{- if or .Values.daemonset.enabled .Values.agent.enabled }}"
+        ));
+        assert!(!off("{{- if not .Values.agent.enabled }}"));
+        assert!(!off("# none"));
+        // Values that did not parse say nothing either.
+        assert!(!off_by_default(
+            &doc("{{- if .Values.daemonset.enabled }}"),
+            8,
+            &Value::Null
+        ));
+        // Only the document holding the container counts.
+        let two = format!(
+            "{}---\n{}",
+            doc("{{- if .Values.daemonset.enabled }}"),
+            doc("{{- if .Values.agent.enabled }}")
+        );
+        assert!(!off_by_default(&two, 18, &values));
+        assert!(off_by_default(&two, 8, &values));
+    }
 
     const TEMPLATE: &str = "\
 {{- if .Values.enabled }}

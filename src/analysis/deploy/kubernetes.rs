@@ -144,6 +144,10 @@ pub struct Container {
     /// (`is_program_path`). A script the repository holds is read for the
     /// programs it runs where the manifest is tied (`script_programs`).
     pub programs: Vec<String>,
+    /// `command` is a shell given its script inline (`[bash, -c]` with the
+    /// script in `args`): the container runs what the script runs and
+    /// nothing else, the image's entrypoint included (see `says_what_runs`).
+    pub inline_script: bool,
     /// `resources.limits.memory` as written, and in bytes when it parses.
     pub memory_limit: Option<(String, Option<u64>)>,
     /// An `env` entry named `GOMEMLIMIT`.
@@ -163,6 +167,16 @@ pub struct Container {
     pub doc: usize,
     pub path: Vec<String>,
     pub index: usize,
+}
+
+impl Container {
+    /// True when the manifest itself says what the container runs: a
+    /// `command` naming programs, or a shell script given inline (which runs
+    /// only what it names, perhaps nothing but `sleep`). Otherwise the image's
+    /// entrypoint runs, and names are all there is to go by.
+    pub fn says_what_runs(&self) -> bool {
+        !self.programs.is_empty() || self.inline_script
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -554,6 +568,7 @@ fn container(
     };
     let mut command = words(&raw.command);
     let args = words(&raw.args);
+    let mut inline_script = false;
     let programs = if command.is_empty() {
         // `args` alone are the image entrypoint's arguments, unless the first
         // is a program's path (`args: [/app/start.sh, --flag]`): an image with
@@ -565,9 +580,11 @@ fn container(
         }
     } else {
         let p = super::command::of_exec(&command);
+        inline_script = p.inline_script;
         let mut run = p.run;
         if p.args_are_script {
             if let Some(script) = args.first() {
+                inline_script = true;
                 run.extend(super::command::of_script(script).run);
             }
         } else if p.runs_args {
@@ -642,6 +659,7 @@ fn container(
         image: raw.image.unwrap_or_default(),
         command,
         programs,
+        inline_script,
         memory_limit,
         sets_gomemlimit,
         ko_env,

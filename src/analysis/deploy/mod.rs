@@ -313,6 +313,10 @@ pub struct Evidence {
     /// Where a Helm chart of the repository runs the package in a workload
     /// that keeps it running, tied by a name or a command (`helm::chart_workloads`).
     pub chart_workloads: Vec<gocode::Site>,
+    /// The same, for workloads the chart's default values leave off (`{{ if
+    /// .Values.agent.enabled }}` with `enabled: false`): they run it only
+    /// where an install turns them on, so they do not say it is kept running.
+    pub chart_opt_in: Vec<gocode::Site>,
     /// Where the package, or a package of its module it imports, listens.
     pub listens: Option<gocode::Site>,
     /// Limits seen that do not apply to this package, and why: (file, line, what).
@@ -532,7 +536,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     {
         return ev;
     }
-    ev.chart_workloads = helm::chart_workloads(files, main, ev.builds_image());
+    (ev.chart_workloads, ev.chart_opt_in) = helm::chart_workloads(files, main, ev.builds_image());
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
     tie_containers(main, &manifests, &mut ev);
     ev.containers.retain(|t| {
@@ -572,6 +576,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     if !ev.dockerfiles.is_empty()
         || !ev.ko_images.is_empty()
         || !ev.chart_workloads.is_empty()
+        || !ev.chart_opt_in.is_empty()
         || !ev.containers.is_empty()
         || !ev.services.is_empty()
     {
@@ -1561,7 +1566,7 @@ fn image_named_otherwise(c: &kubernetes::Container, bins: &[String]) -> bool {
     if !c.image.contains('/') {
         return false;
     }
-    c.programs.is_empty()
+    !c.says_what_runs()
         && bins
             .iter()
             .all(|b| !mentions(&image.to_ascii_lowercase(), &b.to_ascii_lowercase()))
@@ -1590,7 +1595,7 @@ fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
     // A `command` says what runs: a container `nfd-gc` of the project's image
     // with `command: [nfd-gc]` does not run the image's `nfd`, however its
     // name or image reads.
-    if !c.programs.is_empty() {
+    if c.says_what_runs() {
         return bins
             .iter()
             .any(|bin| c.programs.iter().any(|p| dockerfile::names_binary(p, bin)));
@@ -1696,7 +1701,7 @@ fn runs_other_ko_image(c: &kubernetes::Container, main: &MainPackage, ko: &KoRef
 fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage, ko: &KoRefs) -> bool {
     !main.import_path.is_empty()
         && (ko.package(c) == Some(main.import_path.as_str())
-            || (c.programs.is_empty() && c.image == main.import_path))
+            || (!c.says_what_runs() && c.image == main.import_path))
 }
 
 fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
@@ -1716,7 +1721,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
     // `command` (or ko image reference) says what it runs (see `container_named`).
     let workload_named = |c: &kubernetes::Container| {
         let w = c.workload.split(' ').nth(1).unwrap_or("");
-        c.programs.is_empty()
+        !c.says_what_runs()
             && !runs_other_ko_image(c, main, ko)
             && main.binaries.iter().any(|bin| mentions(w, bin))
             && (builds_image || !image_named_otherwise(c, &main.binaries))
@@ -1862,6 +1867,9 @@ fn tie_the_only_workload(
                 && !is_sidecar_of(&c.image, &main.binaries)
                 && !runs_other_ko_image(c, main, &ko)
                 && !runs_other(c)
+                // An inline script says all it runs (`while true; do sleep
+                // 30; done` runs no program of ours).
+                && !(c.inline_script && !container_named(c, &main.binaries))
         })
         .collect();
     if let [(m, index)] = candidates[..] {
