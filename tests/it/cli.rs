@@ -195,6 +195,52 @@ fn walk_reads_a_package_folder_named_like_an_ignored_binary() {
 }
 
 #[test]
+fn gm006_reads_the_charts_at_the_top_of_a_git_checkout() {
+    // A git checkout whose modules sit in `modules/` and whose Helm chart,
+    // at the top, sets GOMEMLIMIT for the gateway's container: the limit is
+    // found, as it is in a copy without `.git`. Without the chart's setting
+    // the gateway is reported, so the test fails if the chart goes unread.
+    let files = |env: &str| {
+        vec![
+            (".git/HEAD".to_string(), "ref: refs/heads/main\n".to_string()),
+            (".gitignore".to_string(), "bin/\n".to_string()),
+            ("modules/gateway/go.mod".to_string(), "module example.com/gateway\n\ngo 1.22\n".to_string()),
+            (
+                "modules/gateway/main.go".to_string(),
+                "package main\n\nimport \"net/http\"\n\nfunc main() {\n\t_ = http.ListenAndServe(\":8080\", nil)\n}\n".to_string(),
+            ),
+            (
+                "modules/gateway/Dockerfile".to_string(),
+                "FROM golang:1.22 AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /gateway .\nFROM gcr.io/distroless/static\nCOPY --from=b /gateway /gateway\nEXPOSE 8080\nENTRYPOINT [\"/gateway\"]\n".to_string(),
+            ),
+            ("charts/portal/Chart.yaml".to_string(), "apiVersion: v2\nname: portal\nversion: 1.0.0\n".to_string()),
+            (
+                "charts/portal/values.yaml".to_string(),
+                "gateway:\n  image:\n    repository: example.org/portal/gateway\n  resources:\n    limits:\n      memory: 300Mi\n".to_string(),
+            ),
+            (
+                "charts/portal/templates/gateway.yaml".to_string(),
+                format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: gateway\nspec:\n  template:\n    spec:\n      containers:\n        - name: gateway\n          image: \"{{{{ .Values.gateway.image.repository }}}}\"\n{env}          resources:\n            {{{{- toYaml .Values.gateway.resources | nindent 12 }}}}\n"),
+            ),
+        ]
+    };
+    let set = "          env:\n            - name: GOMEMLIMIT\n              valueFrom:\n                resourceFieldRef:\n                  resource: limits.memory\n";
+    for (env, expected) in [(set, Some(0)), ("", Some(1))] {
+        let owned = files(env);
+        let list: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let dir = tree(&list);
+        let o = gomemfix(
+            &["check", "--select", "GM006", "--no-cache", "."],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), expected, "{}", stdout(&o));
+    }
+}
+
+#[test]
 fn gm006_reads_a_gopath_project_from_its_top() {
     // No go.mod: a dep project built in GOPATH mode by import path. Its top
     // (where Gopkg.toml is) holds the Dockerfile and the manifest, not the

@@ -163,8 +163,17 @@ impl MainPackage {
         } else {
             format!("{module_path}/{rel_dir}")
         };
-        let repo_root = repo_root(files, module_root);
+        let mut repo_root = repo_root(files, module_root);
         let top = git_top(files, &repo_root).unwrap_or_else(|| repo_root.clone());
+        // Modules below the top of their checkout whose Helm charts sit at
+        // the top (`modules/api/go.mod` beside `charts/dashboard/`): the top
+        // is the repository, as it is for a copy without `.git`.
+        if top != repo_root
+            && chart_within(files, &top, 3, &repo_root)
+            && !chart_within(files, &repo_root, 4, &top)
+        {
+            repo_root = top.clone();
+        }
         let mut binaries = vec![binary.clone()];
         for n in build::names_for(files, &repo_root, module_root, dir, &import_path) {
             if !n.is_empty() && !binaries.contains(&n) {
@@ -195,6 +204,31 @@ impl MainPackage {
             })
             .unwrap_or_default()
     }
+}
+
+/// True when a Helm chart (a `Chart.yaml`) is at most `levels` folders below
+/// `dir`, outside `skip` and hidden, vendored and test-data folders.
+fn chart_within(files: &Files, dir: &Path, levels: usize, skip: &Path) -> bool {
+    let mut stack = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = stack.pop() {
+        let Some(entries) = files.read_dir(&d) else {
+            continue;
+        };
+        for e in entries.iter() {
+            if e.is_file && e.name == "Chart.yaml" && depth > 0 {
+                return true;
+            }
+            if e.is_dir
+                && depth < levels
+                && e.path != skip
+                && !e.name.starts_with('.')
+                && !SKIP_FOLDERS.contains(&e.name.as_str())
+            {
+                stack.push((e.path.clone(), depth + 1));
+            }
+        }
+    }
+    false
 }
 
 /// The top of a project with no go.mod at or above `dir` (GOPATH mode, a dep
