@@ -379,7 +379,10 @@ impl Manifest {
                 let prefix = format!("{}- ", " ".repeat(dash_col));
                 let item = value.item(&prefix, dash_col + 2);
                 let block = format!("{}env:\n{item}", " ".repeat(c.key_column));
+                // Before `resources:` and the comments written over it at its
+                // column (`# TODO: set the limits` belongs to that key).
                 let at = key_line(text, c, "resources")
+                    .map(|at| comments_before(text, at, c.key_column))
                     .unwrap_or_else(|| block_end(text, c.start, c.key_column.saturating_sub(1)));
                 Edit::new(at, at, after_last_line(text, at, block))
             }
@@ -746,6 +749,21 @@ fn comments_after(text: &str, at: usize, col: usize) -> usize {
     end
 }
 
+/// The start of the comment lines at column `col` directly above the line
+/// starting at `at` (no blank line between), or `at` when there are none.
+fn comments_before(text: &str, at: usize, col: usize) -> usize {
+    let mut start = at;
+    while start > 0 {
+        let prev = line_start(text, start - 1);
+        let line = &text[prev..start];
+        if !(line.trim().starts_with('#') && indent_of(line) == col) {
+            break;
+        }
+        start = prev;
+    }
+    start
+}
+
 /// The lines of `text` from offset `from` (a line's start) on, each with its
 /// start offset and its newline.
 fn lines_from(text: &str, from: usize) -> impl Iterator<Item = (usize, &str)> {
@@ -861,6 +879,26 @@ data:
         assert!(out.contains(
             "          env:\n            - name: LOG_LEVEL\n              value: info\n            # more settings come from the ConfigMap\n            - name: GOMEMLIMIT\n              value: \"921MiB\" # c\n          resources:"
         ), "{out}");
+    }
+
+    #[test]
+    fn a_new_env_goes_above_the_comments_of_resources() {
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: keeper\nspec:\n  template:\n    spec:\n      containers:\n      - name: keeper\n        image: acme/keeper\n        # ports the probe uses\n        ports:\n        - containerPort: 80\n        # TODO: size these for production.\n        # See the capacity notes.\n        resources:\n          limits:\n            memory: 64Mi\n";
+        let m = Manifest::parse(Path::new("k.yaml"), text).unwrap();
+        let edit = m
+            .add_env_edit(&m.containers[0], &EnvValue::FromLimit)
+            .unwrap();
+        let after = apply_edits(text, &[edit]);
+        assert!(
+            after.contains(
+                "        - containerPort: 80\n        env:\n        - name: GOMEMLIMIT\n"
+            ),
+            "{after}"
+        );
+        assert!(
+            after.contains("              resource: limits.memory\n        # TODO: size these for production.\n        # See the capacity notes.\n        resources:\n"),
+            "{after}"
+        );
     }
 
     #[test]
