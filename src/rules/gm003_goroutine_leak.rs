@@ -765,11 +765,30 @@ fn plan<'r>(file: &GoFile, go_stmt: &GoNode<'r>, leak: &Leak<'r>, by_value_stop:
     let in_scope = context_in_scope_outside(file, &anchor, Some(&leak.looping));
     let passed_over = by_value_stop && in_scope.is_some();
     if let Some(ctx) = in_scope.filter(|_| !by_value_stop) {
-        return Outcome::fix(FixPlan {
+        // A request's context (`r.Context()`) ends when the handler returns:
+        // right for a goroutine that works for that request (the catalogue's
+        // `process`), wrong for one the handler leaves running on purpose (a
+        // port forward's poller). The edit is offered, never applied unasked.
+        let request = ctx.ends_with(".Context()");
+        let plan = FixPlan {
             edits: sleep_edits(file.text(), &leak.sleeps, &format!("{ctx}.Done()")),
-            applicability: Some(Applicability::Safe),
+            applicability: Some(if request {
+                Applicability::Unsafe
+            } else {
+                Applicability::Safe
+            }),
             ..FixPlan::default()
-        });
+        };
+        if request {
+            return Outcome::Report {
+                grounds: Grounds::default(),
+                message: Some(format!(
+                    "the fix ends the goroutine with the request (`{ctx}` is done when the handler returns): right only if it must not outlive the request"
+                )),
+                fix: Some(plan),
+            };
+        }
+        return Outcome::fix(plan);
     }
     // No context in scope. The value the goroutine belongs to, when its type
     // has a stop method, gets a done channel that method closes: the fix

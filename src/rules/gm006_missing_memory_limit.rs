@@ -312,6 +312,9 @@ fn grade(
         // The marks of the image that runs it: its stage and those it is
         // built from (a CLI target beside a server target exposes nothing).
         let marks = d.service_marks_at(run_at);
+        // A Dockerfile stamped from one template for every program of its
+        // folder exposes the template's port, tool or service alike.
+        let stamped = !marks.is_empty() && deploy::stamped_from_template(files, d);
         reportable |= !marks.is_empty() || ev.listens.is_some() || ev.runs_until_stopped.is_some();
         // An image that asks for help by default, of a program that listens:
         // a command-line tool with a server subcommand, most likely.
@@ -326,9 +329,11 @@ fn grade(
             });
         }
         for (off, what, strong) in marks {
-            strong_mark |= strong;
+            strong_mark |= strong && !stamped;
             // A weak health check says why it is weak instead.
-            let what = if strong || what.starts_with("VOLUME") {
+            let what = if stamped {
+                format!("{what}: the same in every Dockerfile stamped from one template beside it, tool or service alike (lowers confidence)")
+            } else if strong || what.starts_with("VOLUME") {
                 format!("{what}: the image serves")
             } else {
                 what

@@ -683,6 +683,40 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
 
 /// The 1-based line of the first line of the YAML file at `path` whose key is
 /// `key` (a compose service's name), or 1.
+/// True when the Dockerfile is one of a set stamped from one template for
+/// every program of a folder (`cmd/*/Dockerfile`, each the same text but for
+/// its own folder's name, as a Makefile's `sed s/{{APP}}/$app/` writes them):
+/// at least two sibling folders hold such a copy. Its `EXPOSE` and
+/// `HEALTHCHECK` are then the template's, said of tools and services alike.
+pub fn stamped_from_template(files: &Files, d: &dockerfile::Dockerfile) -> bool {
+    let (Some(dir), Some(file)) = (d.path.parent(), d.path.file_name()) else {
+        return false;
+    };
+    let (Some(parent), Some(own)) = (dir.parent(), dir.file_name()) else {
+        return false;
+    };
+    let own = own.to_string_lossy();
+    if own.len() < 3 {
+        return false;
+    }
+    let norm = |text: &str, name: &str| text.replace(name, "\u{0}");
+    let mine = norm(&d.text, &own);
+    let Some(entries) = files.read_dir(parent) else {
+        return false;
+    };
+    entries
+        .iter()
+        .filter(|e| e.is_dir && e.path != dir && e.name.len() >= 3)
+        .filter(|e| {
+            files
+                .read_to_string(&e.path.join(file))
+                .is_some_and(|t| t != d.text && norm(&t, &e.name) == mine)
+        })
+        .take(2)
+        .count()
+        == 2
+}
+
 pub fn line_of_key(files: &Files, path: &Path, key: &str) -> usize {
     files
         .read_to_string(path)
