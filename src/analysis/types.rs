@@ -200,7 +200,9 @@ impl PackageIndex {
     /// A larger folder's trees would not be kept, so the engine would parse its
     /// files again: each file is read from its [`Skeleton`] instead (its
     /// declarations without function bodies, a quarter of its bytes), unless
-    /// its tree is at hand.
+    /// its tree is at hand. So is a file of a folder that fits whose tree the
+    /// engine will not take ([`Files::worth_parsing_whole`]: no rule can fire
+    /// in it, or the engine took it already).
     pub fn of_dir(files: &Files, dir: &Path, package: &str) -> PackageIndex {
         let Some(entries) = files.read_dir(dir) else {
             return PackageIndex::default();
@@ -239,6 +241,8 @@ impl PackageIndex {
             let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
+            // A whole tree only pays when the engine will take it.
+            let whole = whole && files.worth_parsing_whole(&p, &text);
             let kept = if whole {
                 None
             } else {
