@@ -13,7 +13,7 @@ use crate::finding::{
 use crate::gofile::{parse_error_count, GoFile, GoMatch, GoNode, SyntaxError};
 use crate::gomod::Module;
 use crate::imports::{self, choose_name, ImportRequest};
-use crate::narrow::Decls;
+use crate::narrow::{Decls, TriggerFn};
 use crate::options::RuleOptions;
 use crate::outcome::{FixPlan, Outcome};
 use crate::package::Files;
@@ -202,20 +202,27 @@ impl Engine {
     /// What decides whether rule `i` may fire in a file, before its trigger.
     fn gate(&self, i: usize, path: &Path, bytes: &[u8]) -> Gate {
         let r = &self.rules[i];
-        if !r.prefilter.may_match(bytes) {
-            return Gate::Off;
+        gate_of(
+            &r.prefilter,
+            r.meta.skip_tests,
+            r.trigger,
+            self.narrow,
+            path,
+            bytes,
+        )
+    }
+
+    /// [`Engine::may_match_file`] apart from the engine, to hand to a run's
+    /// file access (see [`Files::set_takes`]).
+    pub fn file_gate(&self) -> FileGate {
+        FileGate {
+            rules: self
+                .rules
+                .iter()
+                .map(|r| (r.prefilter.clone(), r.meta.skip_tests, r.trigger))
+                .collect(),
+            narrow: self.narrow,
         }
-        if !self.narrow {
-            return Gate::On;
-        }
-        let is_test = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.ends_with("_test.go"));
-        if r.meta.skip_tests && is_test {
-            return Gate::Off;
-        }
-        r.trigger.map_or(Gate::On, Gate::Trigger)
     }
 
     /// [`Engine::live_rules`] down to the declaration: a rule with a trigger is
@@ -687,6 +694,56 @@ fn matches_of_rules<'r>(root: &GoNode<'r>, rules: &[Rule], live: &Live) -> Vec<V
         }
     }
     out
+}
+
+/// The engine's test of a file's bytes before it parses the file
+/// ([`Engine::may_match_file`]), owned: each rule's byte test, whether it
+/// skips test files, and its trigger.
+#[derive(Clone)]
+pub struct FileGate {
+    rules: Arc<[(crate::prefilter::Prefilter, bool, Option<TriggerFn>)]>,
+    narrow: bool,
+}
+
+impl FileGate {
+    /// [`Engine::may_match_file`] of the engine this gate was made from.
+    pub fn may_match_file(&self, path: &Path, bytes: &[u8]) -> bool {
+        let mut decls: Option<Decls> = None;
+        self.rules.iter().any(|(prefilter, skip_tests, trigger)| {
+            match gate_of(prefilter, *skip_tests, *trigger, self.narrow, path, bytes) {
+                Gate::Off => false,
+                Gate::On => true,
+                Gate::Trigger(t) => decls.get_or_insert_with(|| Decls::of(bytes)).any(t),
+            }
+        })
+    }
+}
+
+/// One rule's [`Gate`] in the file at `path` holding `bytes`: its byte test
+/// passes and, when narrowing, the file is no test file the rule skips; then
+/// its trigger decides, if it has one.
+fn gate_of(
+    prefilter: &crate::prefilter::Prefilter,
+    skip_tests: bool,
+    trigger: Option<TriggerFn>,
+    narrow: bool,
+    path: &Path,
+    bytes: &[u8],
+) -> Gate {
+    if !prefilter.may_match(bytes) {
+        return Gate::Off;
+    }
+    if !narrow {
+        return Gate::On;
+    }
+    let is_test = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("_test.go"));
+    if skip_tests && is_test {
+        return Gate::Off;
+    }
+    trigger.map_or(Gate::On, Gate::Trigger)
 }
 
 /// What decides a rule's liveness in a file, before its trigger is tried.

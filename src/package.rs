@@ -22,10 +22,11 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::FileGate;
 use crate::gofile::GoTree;
 use crate::gomod::Module;
 
@@ -147,6 +148,10 @@ struct Shared {
     /// The source bytes of the large file being analysed: its trees count
     /// against [`TREE_BUDGET`].
     in_flight: AtomicUsize,
+    /// The files the run hands the engine, by tree key, each with its
+    /// engine's test of bytes (see [`Files::set_takes`]); unset, every file
+    /// is taken to be.
+    takes: OnceLock<HashMap<PathBuf, FileGate>>,
 }
 
 /// Parsed trees kept for reuse, by file (canonical folder joined with the
@@ -156,6 +161,10 @@ struct Trees {
     map: HashMap<PathBuf, (TreeSlot, usize)>,
     order: VecDeque<PathBuf>,
     bytes: usize,
+    /// The files whose tree the engine took: a tree parsed for them now would
+    /// not be taken again; while the engine holds one, whoever asks for the
+    /// file's tree gets it.
+    taken: HashMap<PathBuf, Weak<GoTree>>,
 }
 
 type TreeSlot = Arc<OnceLock<Arc<GoTree>>>;
@@ -182,6 +191,7 @@ impl Shared {
             large_busy: Mutex::new(false),
             large_free: std::sync::Condvar::new(),
             in_flight: AtomicUsize::new(0),
+            takes: OnceLock::new(),
         }
     }
 }
@@ -440,15 +450,24 @@ impl Files {
     /// files nobody else asks for (tests, generated files) and text that is not
     /// the file's (a fix's result) are parsed and not kept; the rest is kept up
     /// to [`TREE_BUDGET`] and dropped with its folder ([`Files::release`]).
-    /// Decides nothing a finding depends on (the text is compared), so nothing
-    /// is recorded.
+    /// While the engine holds a file's tree ([`Files::take_tree`]), that tree
+    /// is the one given. Decides nothing a finding depends on (the text is
+    /// compared), so nothing is recorded.
     pub fn tree(&self, path: &Path, text: &str) -> Arc<GoTree> {
         let parse = || parse_tree(text);
+        let key = self.tree_key(path);
+        {
+            let trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(tree) = trees.taken.get(&key).and_then(Weak::upgrade) {
+                if tree.get_text() == text {
+                    return tree;
+                }
+            }
+        }
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.ends_with("_test.go") || crate::source::is_generated(text) {
             return parse();
         }
-        let key = self.tree_key(path);
         let slot = {
             let mut trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
             let trees = &mut *trees;
@@ -499,6 +518,44 @@ impl Files {
         LargeTurn(Some(shared.clone()))
     }
 
+    /// Tells the run's file access which files the engine will be handed, each
+    /// with its engine's test of a file's bytes ([`FileGate`]): a package
+    /// index then parses whole only the files whose trees the engine will take
+    /// (see [`Files::worth_parsing_whole`]). Set once, before any file is read.
+    pub fn set_takes<'p>(&self, files: impl IntoIterator<Item = (&'p Path, FileGate)>) {
+        let takes = files
+            .into_iter()
+            .map(|(p, gate)| (self.tree_key(p), gate))
+            .collect();
+        let _ = self.shared.takes.set(takes);
+    }
+
+    /// Whether a tree of `text` (the content of the Go file at `path`) parsed
+    /// now would be taken by the engine later in the run: it is among the files
+    /// the run hands the engine (see [`Files::set_takes`]), is not generated
+    /// (those trees are not kept), starts with a package clause, some rule may
+    /// match its bytes, and the engine has not taken it yet. True for every
+    /// file when the run did not say. A package index reads the other files from
+    /// their skeletons (the same index, a quarter of the bytes parsed). Decides
+    /// nothing a finding depends on, so nothing is recorded.
+    pub fn worth_parsing_whole(&self, path: &Path, text: &str) -> bool {
+        let Some(takes) = self.shared.takes.get() else {
+            return true;
+        };
+        if crate::source::is_generated(text) || !crate::source::starts_with_package(text) {
+            return false;
+        }
+        let key = self.tree_key(path);
+        let Some(gate) = takes.get(&key) else {
+            return false;
+        };
+        let taken = {
+            let trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+            trees.taken.contains_key(&key)
+        };
+        !taken && gate.may_match_file(path, text.as_bytes())
+    }
+
     /// True when trees of `bytes` of source fit the budget of kept trees: a
     /// package index parsing that much whole keeps its trees for the engine.
     pub fn trees_fit(&self, bytes: u64) -> bool {
@@ -512,11 +569,14 @@ impl Files {
     }
 
     /// The tree of `text` (the content of `path`) when someone parsed it and it
-    /// is still kept; it stays kept (see [`Files::tree`]).
+    /// is still kept, or the engine holds it; it stays kept (see [`Files::tree`]).
     pub fn kept_tree(&self, path: &Path, text: &str) -> Option<Arc<GoTree>> {
         let key = self.tree_key(path);
         let trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
-        let tree = trees.map.get(&key)?.0.get()?.clone();
+        let tree = match trees.map.get(&key).and_then(|(slot, _)| slot.get()) {
+            Some(tree) => tree.clone(),
+            None => trees.taken.get(&key)?.upgrade()?,
+        };
         (tree.get_text() == text).then_some(tree)
     }
 
@@ -534,10 +594,13 @@ impl Files {
             }
             slot
         };
-        match slot.map(|s| s.get_or_init(|| parse_tree(text)).clone()) {
+        let tree = match slot.map(|s| s.get_or_init(|| parse_tree(text)).clone()) {
             Some(tree) if tree.get_text() == text => tree,
             _ => parse_tree(text),
-        }
+        };
+        let mut trees = self.shared.trees.lock().unwrap_or_else(|e| e.into_inner());
+        trees.taken.insert(key, Arc::downgrade(&tree));
+        tree
     }
 
     /// Where [`Files::tree`] keeps the tree of `path`: its folder's canonical

@@ -2,7 +2,7 @@
 //! then a cross-file stage for fixes that edit other files, then one writer, and
 //! per-file reports in path order for the one printer.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::cache::{Cache, CachedFile};
 use crate::diff;
-use crate::engine::{apply_foreign_edits, Engine};
+use crate::engine::{apply_foreign_edits, Engine, FileGate};
 use crate::filter::FileFilter;
 use crate::finding::{FileEdit, Finding};
 use crate::gofile::{SyntaxError, SyntaxNote};
@@ -156,7 +156,9 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
         Mode::Fix { write: true } => None,
     };
     if let (Mode::Check, Some(cache)) = (opts.mode, &cache) {
-        return check_cached(scopes, &Files::default(), cache, walked, opts);
+        let disk = Files::default();
+        set_takes(&disk, scopes, &walked.files);
+        return check_cached(scopes, &disk, cache, walked, opts);
     }
     // Without a results cache no dependency is worth recording.
     let disk = if cache.is_some() {
@@ -164,6 +166,7 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
     } else {
         Files::untracked()
     };
+    set_takes(&disk, scopes, &walked.files);
     let bar = progress_bar(opts.progress, walked.files.len());
     let folders = by_folder(walked.files);
     let mut processed: Vec<Processed> = folders
@@ -360,6 +363,21 @@ fn from_cached(
 /// The walked files by package folder, folders in path order. A run takes one
 /// folder at a time (its files in parallel) and then releases the folder's
 /// memos, so what is kept does not grow with the tree.
+/// Tells the run's file access which files the engine will be handed (the
+/// walked ones), each with its scope's engine's test of bytes, so package
+/// indexes parse whole only the files whose trees the engine will take.
+fn set_takes(disk: &Files, scopes: &dyn Scopes, walked: &[Candidate]) {
+    let mut gates: HashMap<*const Engine, FileGate> = HashMap::new();
+    disk.set_takes(walked.iter().filter_map(|c| {
+        let engine = scopes.scope(&c.path)?.engine;
+        let gate = gates
+            .entry(engine as *const Engine)
+            .or_insert_with(|| engine.file_gate())
+            .clone();
+        Some((c.path.as_path(), gate))
+    }));
+}
+
 fn by_folder(files: Vec<Candidate>) -> Vec<(PathBuf, Vec<Candidate>)> {
     let mut folders: BTreeMap<PathBuf, Vec<Candidate>> = BTreeMap::new();
     for c in files {

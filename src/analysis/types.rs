@@ -19,7 +19,7 @@ use ast_grep_core::AstGrep;
 
 use crate::analysis::pools;
 use crate::analysis::scope::enclosing_function;
-use crate::gofile::{GoFile, GoNode};
+use crate::gofile::{GoFile, GoNode, GoTree};
 use crate::lang::Go;
 use crate::narrow::Skeleton;
 use crate::package::Files;
@@ -101,46 +101,82 @@ pub struct PackageIndex {
     ambiguous: BTreeSet<String>,
 }
 
-/// What [`pools::params_reset_first`] says of one function: known when the
-/// index parsed its body, else worked out on first ask from the function's
-/// text alone (an index read from a file's [`Skeleton`] has no bodies; few
-/// functions are ever asked about).
+/// What [`pools::params_reset_first`] says of one function: worked out on
+/// first ask from the function's text alone (an index read from a file's
+/// [`Skeleton`] has no bodies; few functions are ever asked about, so a whole
+/// file's are not worked out up front either), known at once for a function
+/// declared more than once (the declarations are compared), without a body,
+/// or in a file with a syntax error.
 #[derive(Debug)]
 enum Resets {
     Known(BTreeSet<usize>),
     Later(Body),
 }
 
-/// Where a function declaration is in its file, and a hash of its text (the
-/// file is read again to parse it: it must not have changed).
+/// Where a function declaration is: in its file, with a hash of its text (the
+/// file is read again to parse it: it must not have changed), or in a tree at
+/// hand (a file's own index: its tree lives as long as the file).
 #[derive(Debug)]
 struct Body {
-    path: PathBuf,
+    at: BodyAt,
     start: usize,
     end: usize,
-    hash: u64,
     value: OnceLock<Option<BTreeSet<usize>>>,
+}
+
+enum BodyAt {
+    File { path: PathBuf, hash: u64 },
+    Tree(Arc<GoTree>),
+}
+
+impl std::fmt::Debug for BodyAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyAt::File { path, hash } => write!(f, "File({}, {hash})", path.display()),
+            BodyAt::Tree(_) => f.write_str("Tree"),
+        }
+    }
 }
 
 impl Body {
     fn resets(&self, files: &Files) -> Option<BTreeSet<usize>> {
+        let is_func = |d: &GoNode| {
+            matches!(
+                d.kind().as_ref(),
+                "function_declaration" | "method_declaration"
+            )
+        };
         self.value
-            .get_or_init(|| {
-                let text = files.read_to_string(&self.path)?;
-                let decl = text.get(self.start..self.end)?;
-                if crate::cache::hash_of(decl) != self.hash {
-                    return None;
+            .get_or_init(|| match &self.at {
+                BodyAt::File { path, hash } => {
+                    let text = files.read_to_string(path)?;
+                    let decl = text.get(self.start..self.end)?;
+                    if crate::cache::hash_of(decl) != *hash {
+                        return None;
+                    }
+                    let root = crate::profile::stage("index parse", || AstGrep::new(decl, Go));
+                    let func = root.root().children().find(is_func)?;
+                    Some(pools::params_reset_first(&func))
                 }
-                let root = crate::profile::stage("index parse", || AstGrep::new(decl, Go));
-                let func = root.root().children().find(|d| {
-                    matches!(
-                        d.kind().as_ref(),
-                        "function_declaration" | "method_declaration"
-                    )
-                })?;
-                Some(pools::params_reset_first(&func))
+                BodyAt::Tree(tree) => {
+                    let func = tree
+                        .root()
+                        .children()
+                        .find(|d| d.range().start == self.start && is_func(d))?;
+                    Some(pools::params_reset_first(&func))
+                }
             })
             .clone()
+    }
+
+    /// The same declaration as `other`'s.
+    fn same_place(&self, other: &Body) -> bool {
+        let at = match (&self.at, &other.at) {
+            (BodyAt::File { path: a, .. }, BodyAt::File { path: b, .. }) => a == b,
+            (BodyAt::Tree(a), BodyAt::Tree(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        at && self.start == other.start
     }
 }
 
@@ -156,12 +192,15 @@ enum Op {
     Const(String, i64),
 }
 
-/// A file read from its [`Skeleton`]: a function whose body was cut gets its
-/// resets later, from the file's text at `path`.
+/// A file read from its [`Skeleton`], or whole: a function whose body was cut
+/// (every body of a whole file) gets its resets later, from the file's text
+/// at `path`, or from the whole tree when it is at hand.
 struct SkeletonOf<'s> {
-    skeleton: &'s Skeleton,
+    /// None for a file parsed whole, whose every body is read later.
+    skeleton: Option<&'s Skeleton>,
     path: &'s Path,
     text: &'s str,
+    tree: Option<&'s Arc<GoTree>>,
 }
 
 impl PackageIndex {
@@ -200,7 +239,9 @@ impl PackageIndex {
     /// A larger folder's trees would not be kept, so the engine would parse its
     /// files again: each file is read from its [`Skeleton`] instead (its
     /// declarations without function bodies, a quarter of its bytes), unless
-    /// its tree is at hand.
+    /// its tree is at hand. So is a file of a folder that fits whose tree the
+    /// engine will not take ([`Files::worth_parsing_whole`]: no rule can fire
+    /// in it, or the engine took it already).
     pub fn of_dir(files: &Files, dir: &Path, package: &str) -> PackageIndex {
         let Some(entries) = files.read_dir(dir) else {
             return PackageIndex::default();
@@ -226,12 +267,22 @@ impl PackageIndex {
     fn of_files(files: &Files, paths: Vec<PathBuf>, package: &str, whole: bool) -> PackageIndex {
         // Each file's path and insertions, in name order.
         let mut read: Vec<(PathBuf, Vec<Op>)> = vec![];
-        let whole_ops = |p: &Path, text: &str| {
+        // A whole file's functions have their resets worked out when asked
+        // (`lazy`; few are), as a skeleton's cut bodies do, unless the file has
+        // a syntax error (a body is then read as the whole file's parse reads it).
+        let whole_ops = |p: &Path, text: &str, lazy: bool| {
             let root = files.tree(p, text);
             let top = root.root();
+            let of = SkeletonOf {
+                skeleton: None,
+                path: p,
+                text,
+                tree: None,
+            };
+            let lazy = lazy && !top.get_inner_node().has_error();
             let mut ops = vec![];
             (package_of(&top).as_deref() == Some(package)).then(|| {
-                file_ops(&top, None, &mut ops);
+                file_ops(&top, lazy.then_some(&of), &mut ops);
                 ops
             })
         };
@@ -239,13 +290,15 @@ impl PackageIndex {
             let Some(text) = files.read_to_string(&p) else {
                 continue;
             };
+            // A whole tree only pays when the engine will take it.
+            let whole = whole && files.worth_parsing_whole(&p, &text);
             let kept = if whole {
                 None
             } else {
                 files.kept_tree(&p, &text)
             };
             if whole || kept.is_some() {
-                if let Some(ops) = whole_ops(&p, &text) {
+                if let Some(ops) = whole_ops(&p, &text, true) {
                     read.push((p, ops));
                 }
                 continue;
@@ -261,39 +314,29 @@ impl PackageIndex {
                     let mut ops = vec![];
                     (package_of(&top).as_deref() == Some(package)).then(|| {
                         let of = SkeletonOf {
-                            skeleton,
+                            skeleton: Some(skeleton),
                             path: &p,
                             text: &text,
+                            tree: None,
                         };
                         file_ops(&top, Some(&of), &mut ops);
                         ops
                     })
                 }
-                _ => whole_ops(&p, &text),
+                _ => whole_ops(&p, &text, true),
             };
             if let Some(ops) = ops {
                 read.push((p, ops));
             }
         }
-        // Two declarations of one function disagree or not by their resets: a
-        // file with a cut body among such (build-tagged variants: `syscall`'s
-        // per-platform files declare thousands) is read again whole.
-        let mut declared: HashMap<&str, usize> = HashMap::new();
-        for op in read.iter().flat_map(|(_, ops)| ops) {
-            if let Op::Resets(k, _) = op {
-                *declared.entry(k.as_str()).or_default() += 1;
-            }
-        }
-        let again: Vec<usize> = (0..read.len())
-            .filter(|&i| {
-                read[i].1.iter().any(
-                    |op| matches!(op, Op::Resets(k, Resets::Later(_)) if declared[k.as_str()] > 1),
-                )
-            })
-            .collect();
-        for i in again {
+        // A file where a function declared twice could not be worked out (it
+        // changed) is read again whole.
+        for i in settle_repeated(files, &mut read) {
             let p = read[i].0.clone();
-            if let Some(ops) = files.read_to_string(&p).and_then(|t| whole_ops(&p, &t)) {
+            if let Some(ops) = files
+                .read_to_string(&p)
+                .and_then(|t| whole_ops(&p, &t, false))
+            {
                 read[i].1 = ops;
             }
         }
@@ -417,6 +460,29 @@ impl PackageIndex {
             .min()
     }
 
+    /// Indexes `file` alone, its functions' resets worked out when asked
+    /// (from its tree, which lives as long as the file and this index).
+    fn of_own_file(file: &GoFile) -> PackageIndex {
+        let top = file.root.root();
+        let of = SkeletonOf {
+            skeleton: None,
+            path: file.path,
+            text: file.text(),
+            tree: Some(&file.root),
+        };
+        let lazy = !top.get_inner_node().has_error();
+        let mut ops = vec![];
+        file_ops(&top, lazy.then_some(&of), &mut ops);
+        let mut read = vec![(file.path.to_path_buf(), ops)];
+        // A tree's bodies are always at hand, so nothing is left to read again.
+        settle_repeated(file.package(), &mut read);
+        let mut index = PackageIndex::default();
+        for (_, ops) in read {
+            index.apply(ops);
+        }
+        index
+    }
+
     fn add_file(&mut self, top: &GoNode) {
         let mut ops = vec![];
         file_ops(top, None, &mut ops);
@@ -465,12 +531,42 @@ impl PackageIndex {
     }
 }
 
+/// Two declarations of one function (build-tagged variants: `syscall`'s
+/// per-platform files declare thousands; `init`) disagree or not by their
+/// resets: among the files `read` (each file's insertions), those not worked
+/// out yet are now, each from its own text or tree. Returns the files where
+/// one could not be (the file changed since it was read).
+fn settle_repeated(files: &Files, read: &mut [(PathBuf, Vec<Op>)]) -> Vec<usize> {
+    let mut declared: HashMap<String, usize> = HashMap::new();
+    for op in read.iter().flat_map(|(_, ops)| ops) {
+        if let Op::Resets(k, _) = op {
+            *declared.entry(k.clone()).or_default() += 1;
+        }
+    }
+    let mut failed = vec![];
+    for (i, (_, ops)) in read.iter_mut().enumerate() {
+        for op in ops.iter_mut() {
+            let Op::Resets(k, r) = op else { continue };
+            let Resets::Later(body) = r else { continue };
+            if declared[k.as_str()] < 2 {
+                continue;
+            }
+            match body.resets(files) {
+                Some(known) => *r = Resets::Known(known),
+                None => failed.push(i),
+            }
+        }
+    }
+    failed.dedup();
+    failed
+}
+
 /// Two declarations' resets agree. [`PackageIndex::of_dir`] works out the
 /// resets of every function declared twice, so both are known here.
 fn same_resets(a: &Resets, b: &Resets) -> bool {
     match (a, b) {
         (Resets::Known(a), Resets::Known(b)) => a == b,
-        (Resets::Later(a), Resets::Later(b)) => (&a.path, a.start) == (&b.path, b.start),
+        (Resets::Later(a), Resets::Later(b)) => a.same_place(b),
         _ => false,
     }
 }
@@ -480,18 +576,27 @@ fn same_resets(a: &Resets, b: &Resets) -> bool {
 fn resets_of(decl: &GoNode, of: Option<&SkeletonOf>) -> Resets {
     let cut = of.filter(|of| {
         decl.field("body")
-            .is_some_and(|b| of.skeleton.is_cut_body(b.range().start))
+            .is_some_and(|b| of.skeleton.is_none_or(|sk| sk.is_cut_body(b.range().start)))
     });
     let Some(of) = cut else {
         return Resets::Known(pools::params_reset_first(decl));
     };
     let r = decl.range();
-    let (start, end) = (of.skeleton.original(r.start), of.skeleton.original(r.end));
+    let (start, end) = match of.skeleton {
+        Some(sk) => (sk.original(r.start), sk.original(r.end)),
+        None => (r.start, r.end),
+    };
+    let at = match of.tree {
+        Some(tree) => BodyAt::Tree(tree.clone()),
+        None => BodyAt::File {
+            path: of.path.to_path_buf(),
+            hash: crate::cache::hash_of(&of.text[start..end]),
+        },
+    };
     Resets::Later(Body {
-        path: of.path.to_path_buf(),
+        at,
         start,
         end,
-        hash: crate::cache::hash_of(&of.text[start..end]),
         value: OnceLock::new(),
     })
 }
@@ -981,11 +1086,8 @@ impl<'f, 'a> Resolver<'f, 'a> {
         // Once per file, not per resolver: a rule makes a resolver per node it
         // asks about, and indexing walks every function of the file.
         self.local.get_or_init(|| {
-            self.file.memo("local-index", "", || {
-                let mut local = PackageIndex::default();
-                local.add_file(&self.file.root.root());
-                local
-            })
+            self.file
+                .memo("local-index", "", || PackageIndex::of_own_file(self.file))
         })
     }
 
@@ -1950,10 +2052,9 @@ mod tests {
             .collect();
         let files = Files::default();
         let whole = PackageIndex::of_files(&files, paths.clone(), "p", true);
-        assert!(whole
-            .param_resets
-            .values()
-            .all(|r| matches!(r, Resets::Known(_))));
+        // Functions declared twice are worked out at once, the rest when asked.
+        assert!(matches!(whole.param_resets["same"], Resets::Known(_)));
+        assert!(matches!(whole.param_resets["reset"], Resets::Later(_)));
         let cut = PackageIndex::of_files(&Files::default(), paths, "p", false);
         assert!(cut
             .param_resets
