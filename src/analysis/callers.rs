@@ -2108,6 +2108,15 @@ fn value_repeats(
             if runner || is_once_do(file, &call) {
                 return None;
             }
+            // `reflect.TypeOf(m.Start)` reads the method's type (a generated
+            // mock's recorder does): nothing calls it.
+            let type_of = call.field("function").is_some_and(|f| {
+                file.imports_of("reflect")
+                    .any(|i| f.text() == format!("{}.TypeOf", i.local_name()))
+            });
+            if type_of {
+                return None;
+            }
             // `sync.OnceFunc(f)` (or `OnceValue`, `OnceValues`) calls `f` at most
             // once per wrapper it makes: as often as that call runs.
             if is_once_wrapper(file, &call) {

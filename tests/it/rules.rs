@@ -205,6 +205,7 @@ cases! {
         neg_range_clause_once,
         neg_suppressed,
         neg_ticker_exit,
+        neg_type_read_by_mock,
         neg_worker,
         pos_accept_loop_comment,
         pos_accessor_ticker,
