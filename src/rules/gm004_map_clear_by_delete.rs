@@ -103,7 +103,7 @@ fn judge(file: &GoFile, lp: &GoNode, body: &GoNode, map: &GoNode) -> Outcome {
     let Some(holder) = holder_of(map) else {
         return Outcome::Silent;
     };
-    if bounded_keys(&resolver, map) {
+    if bounded_keys(&resolver, map) || emptied_at_a_cap(file, lp, map) {
         return Outcome::Silent;
     }
     let map_text = map.text().to_string();
@@ -784,6 +784,47 @@ fn bounded_keys(resolver: &Resolver, map: &GoNode) -> bool {
     };
     let u = resolver.underlying(&t).unwrap_or(t);
     map_key_value(&u).is_some_and(|(k, _)| BOUNDED_KEYS.contains(&k.as_str()))
+}
+
+/// The most keys a map emptied at its cap may hold and still be small.
+const SMALL_CAP: i64 = 1024;
+
+/// The clear runs only once the map holds more than a small constant number of
+/// keys (`if len(c.tables) > maxCachedKeys { for k := range c.tables { delete(c.tables, k) } }`):
+/// a cache evicted whole at its cap never grows past it, so its buckets stay small.
+fn emptied_at_a_cap(file: &GoFile, lp: &GoNode, map: &GoNode) -> bool {
+    let Some(cond) = lp
+        .parent()
+        .and_then(|p| {
+            if p.kind() == "statement_list" {
+                p.parent()
+            } else {
+                Some(p)
+            }
+        })
+        .filter(|b| b.kind() == "block")
+        .and_then(|b| b.parent())
+        .filter(|i| i.kind() == "if_statement")
+        .and_then(|i| i.field("condition"))
+    else {
+        return false;
+    };
+    if cond.kind() != "binary_expression" {
+        return false;
+    }
+    let op = cond.field("operator").map(|o| o.text().to_string());
+    let (Some(left), Some(right)) = (cond.field("left"), cond.field("right")) else {
+        return false;
+    };
+    let is_len_of_map = left.kind() == "call_expression"
+        && left.field("function").is_some_and(|f| f.text() == "len")
+        && left
+            .field("arguments")
+            .and_then(|a| crate::analysis::exprs::items(&a).into_iter().next())
+            .is_some_and(|arg| arg.text() == map.text());
+    is_len_of_map
+        && matches!(op.as_deref(), Some(">") | Some(">="))
+        && constants::int_value(file, &right).is_some_and(|n| (0..=SMALL_CAP).contains(&n))
 }
 
 /// Every place this file makes the map says it is small: `make(..., n)` with a

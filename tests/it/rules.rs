@@ -270,6 +270,7 @@ cases! {
         low_two_in_file,
         neg_already_fixed,
         neg_callers_map,
+        neg_capped_cache,
         neg_counted_mismatch,
         neg_counter_gaps,
         neg_in_test_test,
