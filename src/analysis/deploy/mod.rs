@@ -681,8 +681,6 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     ev
 }
 
-/// The 1-based line of the first line of the YAML file at `path` whose key is
-/// `key` (a compose service's name), or 1.
 /// True when the Dockerfile is one of a set stamped from one template for
 /// every program of a folder (`cmd/*/Dockerfile`, each the same text but for
 /// its own folder's name, as a Makefile's `sed s/{{APP}}/$app/` writes them):
@@ -717,6 +715,8 @@ pub fn stamped_from_template(files: &Files, d: &dockerfile::Dockerfile) -> bool 
         == 2
 }
 
+/// The 1-based line of the first line of the YAML file at `path` whose key is
+/// `key` (a compose service's name), or 1.
 pub fn line_of_key(files: &Files, path: &Path, key: &str) -> usize {
     files
         .read_to_string(path)
