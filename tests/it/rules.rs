@@ -244,6 +244,7 @@ cases! {
     GM004 {
         low_absorb_other_field,
         low_block_cache,
+        low_capped_large,
         low_closure,
         low_comments,
         low_copied_set,
