@@ -137,7 +137,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
         grounds.push(crate::finding::Evidence { path, line, what });
     }
-    let old_go = go_without_limits(&ev);
+    let old_go = go_without_limits(files, &ev, &main, file.module.as_ref().and_then(|m| m.go_version));
     if let Some(item) = old_go.clone() {
         grounds.push(item);
     }
@@ -218,15 +218,24 @@ fn tests_deploy_it(ev: &Evidence, repo_root: &Path) -> Option<(PathBuf, String)>
 const FIRST_GO_WITH_LIMITS: GoVersion = GoVersion::new(1, 19);
 
 /// Evidence that the program is built with a Go that has no memory limit to
-/// set: every Go image its Dockerfiles build with names a release older than
-/// 1.19 (`FROM golang:1.14`). An image that floats (`golang:alpine`) or none
-/// at all says nothing: `go.mod`'s `go` line is the oldest Go the module
+/// set. From its images: every Go image its Dockerfiles build with names a
+/// release older than 1.19 (`FROM golang:1.14`); an image that floats
+/// (`golang:alpine`) says nothing. Or, when no Dockerfile builds it (the
+/// binary is built outside Docker and copied in), from CI: the module's `go`
+/// line is older than 1.19 and every Go the repository's workflows install
+/// (`setup-go`'s `go-version`, each value of its matrix, `go-version-file:
+/// go.mod`) is too. `go.mod`'s `go` line alone is the oldest Go the module
 /// accepts, not the one that builds it. The harm is the same; the remedy
 /// starts with a Go upgrade, so the finding offers no edit. (Readers of real
 /// code split on such findings: over batches 10-25, 7 true (nps, dtm,
 /// ssl_exporter, wave, go-shadowsocks2, orchestrator, harbor-operator) and 4
 /// false (ion-sfu x3, sshportal), so they are medium.)
-fn go_without_limits(ev: &Evidence) -> Option<crate::finding::Evidence> {
+fn go_without_limits(
+    files: &crate::package::Files,
+    ev: &Evidence,
+    main: &MainPackage,
+    module_go: Option<GoVersion>,
+) -> Option<crate::finding::Evidence> {
     let images: Vec<(&deploy::dockerfile::Dockerfile, usize, Option<GoVersion>)> = ev
         .dockerfiles
         .iter()
@@ -236,7 +245,10 @@ fn go_without_limits(ev: &Evidence) -> Option<crate::finding::Evidence> {
                 .map(move |(off, v)| (&**d, off, v))
         })
         .collect();
-    if images.is_empty() || images.iter().any(|(_, _, v)| v.is_none()) {
+    if images.is_empty() {
+        return ci_go_without_limits(files, main, module_go?);
+    }
+    if images.iter().any(|(_, _, v)| v.is_none()) {
         return None;
     }
     let (d, off, version) = images.into_iter().max_by_key(|(_, _, v)| *v)?;
@@ -247,6 +259,48 @@ fn go_without_limits(ev: &Evidence) -> Option<crate::finding::Evidence> {
         what: format!(
             "its image is built with Go {}.{}, which has no memory limit to set (GOMEMLIMIT and debug.SetMemoryLimit came in Go 1.19): Go must be upgraded first",
             version.major, version.minor
+        ),
+    })
+}
+
+/// The CI half of [`go_without_limits`]: the newest Go the workflows install,
+/// when it and the module's `go` line are both older than 1.19.
+fn ci_go_without_limits(
+    files: &crate::package::Files,
+    main: &MainPackage,
+    module_go: GoVersion,
+) -> Option<crate::finding::Evidence> {
+    use deploy::build::CiGoVersion;
+    if module_go >= FIRST_GO_WITH_LIMITS {
+        return None;
+    }
+    let builds = deploy::build::repo_builds(files, &main.repo_root);
+    // The workflows of the nearest folder above the package that has any
+    // (GitHub runs those of the repository's top).
+    let root = builds
+        .ci_go
+        .iter()
+        .map(|ci| &ci.root)
+        .filter(|r| main.dir.starts_with(r))
+        .max_by_key(|r| r.components().count())?;
+    let mut newest: Option<(&deploy::build::CiGo, GoVersion)> = None;
+    for ci in builds.ci_go.iter().filter(|ci| &ci.root == root) {
+        let version = match ci.go {
+            CiGoVersion::Exact(v) => v,
+            CiGoVersion::FromGoMod => module_go,
+            CiGoVersion::Floating => return None,
+        };
+        if newest.is_none_or(|(_, n)| version > n) {
+            newest = Some((ci, version));
+        }
+    }
+    let (ci, version) = newest?;
+    (version < FIRST_GO_WITH_LIMITS).then(|| crate::finding::Evidence {
+        path: ci.path.clone(),
+        line: ci.line,
+        what: format!(
+            "CI builds it with Go {}.{} at most, and its go.mod says go {}.{}: that Go has no memory limit to set (GOMEMLIMIT and debug.SetMemoryLimit came in Go 1.19): Go must be upgraded first",
+            version.major, version.minor, module_go.major, module_go.minor
         ),
     })
 }

@@ -89,6 +89,31 @@ pub struct RepoBuilds {
     /// Compose files found below deployment folders (`tools/docker/compose.yml`
     /// beside the Dockerfile there).
     pub composes: Vec<PathBuf>,
+    /// The Go each CI job installs to build the repository (see [`CiGo`]).
+    pub ci_go: Vec<CiGo>,
+}
+
+/// The Go release a CI job installs: a GitHub workflow's `actions/setup-go`
+/// `go-version` (each value of the matrix it names), or `go-version-file`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiGo {
+    /// The folder holding `.github/`.
+    pub root: PathBuf,
+    /// The workflow and the 1-based line of the setting.
+    pub path: PathBuf,
+    pub line: usize,
+    pub go: CiGoVersion,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiGoVersion {
+    /// A release line (`1.17`, `1.17.x`, `~1.17`, `go1.17.3`).
+    Exact(crate::gomod::GoVersion),
+    /// The `go` line of the module's `go.mod` (`go-version-file: go.mod`).
+    FromGoMod,
+    /// Whatever is newest, or a value this reader cannot follow (`stable`,
+    /// `>=1.17`, `^1.17`, an expression that is not a matrix key).
+    Floating,
 }
 
 /// The repository's build model, read once per run.
@@ -343,7 +368,7 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                     let lower = name.to_ascii_lowercase();
                     let deploy = deploy_folder
                         || lower.starts_with("docker")
-                        || super::DEPLOY_FOLDERS.contains(&lower.as_str())
+                        || super::deploy_folder_rank(&lower).is_some()
                         || matches!(lower.as_str(), "images" | "packaging" | "package" | "dist");
                     stack.push((e.path.clone(), depth + 1, deploy));
                 }
@@ -357,10 +382,9 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
             // (`package/`, `images/` at the top), or any below one.
             let unsearched = deploy_folder
                 && (depth >= 2
-                    || dir.file_name().is_some_and(|d| {
-                        !super::DEPLOY_FOLDERS
-                            .contains(&d.to_string_lossy().to_ascii_lowercase().as_str())
-                    }));
+                    || dir
+                        .file_name()
+                        .is_some_and(|d| super::deploy_folder_rank(&d.to_string_lossy()).is_none()));
             if super::dockerfile::is_dockerfile_name(name) {
                 if unsearched {
                     model.dockerfiles.push((files.canonical(&e.path), None));
@@ -501,7 +525,125 @@ fn workflows(files: &Files, root: &Path, model: &mut RepoBuilds) {
         }
         if let Some(text) = files.read_to_string(&e.path) {
             model.dockerfiles.extend(workflow_images(&text, root));
+            model.ci_go.extend(
+                workflow_go(&text)
+                    .into_iter()
+                    .map(|(line, go)| CiGo {
+                        root: files.canonical(root),
+                        path: e.path.clone(),
+                        line,
+                        go,
+                    }),
+            );
         }
+    }
+}
+
+/// Each Go release a workflow's `setup-go` steps install, with its line:
+/// `go-version: 1.17.x`, `go-version-file: go.mod`, and for `go-version: ${{
+/// matrix.go }}` each value of the `go:` list of the same file (`go: [1.16,
+/// 1.17]`, or one `- 1.17` per line). Read by line (a YAML reader gives no
+/// line numbers; the keys are this specific).
+fn workflow_go(text: &str) -> Vec<(usize, CiGoVersion)> {
+    let mut out = vec![];
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start().trim_start_matches("- ").trim_start();
+        if let Some(file) = t.strip_prefix("go-version-file:") {
+            let file = file.split(" #").next().unwrap_or("").trim();
+            let file = file.trim_matches(|c| c == '"' || c == '\'');
+            let go = if file == "go.mod" || file.ends_with("/go.mod") {
+                CiGoVersion::FromGoMod
+            } else {
+                CiGoVersion::Floating
+            };
+            out.push((i + 1, go));
+            continue;
+        }
+        let Some(value) = t.strip_prefix("go-version:") else {
+            continue;
+        };
+        let value = value.split(" #").next().unwrap_or("").trim();
+        match value.strip_prefix("${{").and_then(|v| v.trim().strip_prefix("matrix.")) {
+            Some(rest) => {
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect();
+                let values = matrix_values(&lines, &key);
+                if values.is_empty() {
+                    out.push((i + 1, CiGoVersion::Floating));
+                }
+                out.extend(values);
+            }
+            // A list of releases on the key itself (`go-version: [1.16, 1.17]`
+            // is not what setup-go takes, but a matrix key named so is).
+            None if value.starts_with('[') => {
+                out.extend(flow_list(value).map(|v| (i + 1, ci_go_version(v))))
+            }
+            None => out.push((i + 1, ci_go_version(value))),
+        }
+    }
+    out
+}
+
+/// The values of the matrix key `key` (`go: [1.16, 1.17]`, or a block list
+/// below `go:`), each with its line; the key may appear once in the file.
+fn matrix_values(lines: &[&str], key: &str) -> Vec<(usize, CiGoVersion)> {
+    let mut out = vec![];
+    let head = format!("{key}:");
+    for (i, line) in lines.iter().enumerate() {
+        let t = line.trim_start();
+        let Some(value) = t.strip_prefix(&head) else {
+            continue;
+        };
+        let value = value.split(" #").next().unwrap_or("").trim();
+        if value.starts_with('[') {
+            out.extend(flow_list(value).map(|v| (i + 1, ci_go_version(v))));
+        } else if value.is_empty() {
+            let indent = line.len() - t.len();
+            for (j, item) in lines.iter().enumerate().skip(i + 1) {
+                let it = item.trim_start();
+                if it.is_empty() || it.starts_with('#') {
+                    continue;
+                }
+                if item.len() - it.len() < indent || !it.starts_with("- ") {
+                    break;
+                }
+                out.push((j + 1, ci_go_version(it[2..].trim())));
+            }
+        } else if !value.starts_with("${{") {
+            out.push((i + 1, ci_go_version(value)));
+        }
+    }
+    out
+}
+
+fn flow_list(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .trim_start_matches('[')
+        .split(']')
+        .next()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+/// `1.17`, `'1.17.x'`, `~1.17`, `go1.17.3`: that release line; `stable`,
+/// `^1.17`, `>=1.17` or anything else: floating.
+fn ci_go_version(value: &str) -> CiGoVersion {
+    let v = value.trim().trim_matches(|c| c == '"' || c == '\'');
+    let v = v.strip_prefix('~').unwrap_or(v);
+    let v = v.strip_suffix(".x").unwrap_or(v);
+    if !v.starts_with(|c: char| c.is_ascii_digit() || c == 'g') {
+        return CiGoVersion::Floating;
+    }
+    match crate::gomod::GoVersion::parse(v) {
+        Some(g) if v.trim_start_matches("go").chars().all(|c| c.is_ascii_digit() || c == '.') => {
+            CiGoVersion::Exact(g)
+        }
+        _ => CiGoVersion::Floating,
     }
 }
 
@@ -1788,6 +1930,24 @@ mod tests {
                 binary_name(&b.output.replace('%', &stem))
             })
             .collect()
+    }
+
+    #[test]
+    fn workflows_say_which_go_ci_installs() {
+        use crate::gomod::GoVersion;
+        let v = |major, minor| CiGoVersion::Exact(GoVersion::new(major, minor));
+        let text = "jobs:\n  build:\n    strategy:\n      matrix:\n        go: [1.16, '1.17.x']\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version: ${{ matrix.go }}\n  lint:\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version: \"1.17.x\" # pinned\n";
+        assert_eq!(workflow_go(text), vec![(5, v(1, 16)), (5, v(1, 17)), (14, v(1, 17))]);
+        let block = "    strategy:\n      matrix:\n        golang:\n          - 1.18\n          - ~1.20\n    steps:\n      - uses: actions/setup-go@v4\n        with:\n          go-version: ${{ matrix.golang }}\n";
+        assert_eq!(workflow_go(block), vec![(4, v(1, 18)), (5, v(1, 20))]);
+        for floating in ["stable", "'>=1.17'", "^1.17", "${{ env.GO }}", "oldstable"] {
+            let text = format!("      - uses: actions/setup-go@v5\n        with:\n          go-version: {floating}\n");
+            assert_eq!(workflow_go(&text), vec![(3, CiGoVersion::Floating)], "{floating}");
+        }
+        let file = "        with:\n          go-version-file: go.mod\n";
+        assert_eq!(workflow_go(file), vec![(2, CiGoVersion::FromGoMod)]);
+        let other = "        with:\n          go-version-file: .go-version\n";
+        assert_eq!(workflow_go(other), vec![(2, CiGoVersion::Floating)]);
     }
 
     #[test]

@@ -572,7 +572,7 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
     }
     (ev.chart_workloads, ev.chart_opt_in) = helm::chart_workloads(files, main, ev.builds_image());
     let in_examples = |p: &Path| examples.iter().any(|e| e == p);
-    tie_containers(main, &manifests, &mut ev);
+    tie_containers(files, main, &manifests, &mut ev);
     ev.containers.retain(|t| {
         !in_examples(&t.manifest.path)
             || t.container()
@@ -1553,14 +1553,38 @@ fn deploy_subfolders(files: &Files, dir: &Path) -> Vec<PathBuf> {
         .iter()
         .filter(|e| e.is_dir)
         .filter_map(|e| {
-            let lower = e.name.to_ascii_lowercase();
-            let rank = DEPLOY_FOLDERS.iter().position(|f| *f == lower)?;
+            let rank = deploy_folder_rank(&e.name)?;
             Some((rank, e.path.clone()))
         })
         .collect();
     found.sort();
     found.into_iter().map(|(_, p)| p).collect()
 }
+
+/// Where a folder's name stands in [`DEPLOY_FOLDERS`]: the name itself, or
+/// (after every such name) a name made of words one of which says Kubernetes
+/// manifests (`kubernetes-manifests`, `k8s_deploy`, `deploy-manifests`).
+pub(super) fn deploy_folder_rank(name: &str) -> Option<usize> {
+    let lower = name.to_ascii_lowercase();
+    if let Some(rank) = DEPLOY_FOLDERS.iter().position(|f| *f == lower) {
+        return Some(rank);
+    }
+    lower
+        .split(['-', '_'])
+        .any(|w| MANIFEST_WORDS.contains(&w))
+        .then_some(DEPLOY_FOLDERS.len())
+}
+
+/// Words of a folder's name that say it holds deployment manifests.
+const MANIFEST_WORDS: &[&str] = &[
+    "deploy",
+    "deployment",
+    "deployments",
+    "k8s",
+    "kubernetes",
+    "kustomize",
+    "manifests",
+];
 
 /// Dockerfiles, compose files and other YAML files directly in `folder`.
 fn deployment_files(files: &Files, folder: &Path) -> Vec<PathBuf> {
@@ -1772,7 +1796,12 @@ fn runs_own_ko_image(c: &kubernetes::Container, main: &MainPackage, ko: &KoRefs)
             || (!c.says_what_runs() && c.image == main.import_path))
 }
 
-fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &mut Evidence) {
+fn tie_containers(
+    files: &Files,
+    main: &MainPackage,
+    manifests: &[(Arc<Manifest>, bool)],
+    ev: &mut Evidence,
+) {
     let ko = KoRefs::of(manifests);
     let ko = &ko;
     // A name in part ties a container whose image is named otherwise only
@@ -1844,7 +1873,7 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
             named: named_tie,
         }));
     }
-    drop_other_images(&mut tied, main, ko);
+    drop_other_images(files, &mut tied, main, ko);
     // A kustomize patch (`manager_webhook_patch.yaml`: a container with no
     // image) runs nothing of its own beside a container that names an image,
     // unless it sets the memory limit (`resources.yaml`: where the fix goes).
@@ -1862,8 +1891,17 @@ fn tie_containers(main: &MainPackage, manifests: &[(Arc<Manifest>, bool)], ev: &
 /// binary's shows what running it looks like: one tied only by a part of a
 /// name (`viz-frontend` for `viz`, beside a container `viz`, or one named for
 /// the package's folder: `backend` for a module `viz` in `viz/backend/`) runs
-/// something else.
-fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage, ko: &KoRefs) {
+/// something else. A bare image name (`server`, no registry) is a placeholder
+/// that a build or kustomize fills in, unless a folder beside the package's
+/// (or beside a folder above it) bears that name: then it names that
+/// folder's image (`shoppingassistantservice` beside `src/frontend/`),
+/// another program's.
+fn drop_other_images(
+    files: &Files,
+    tied: &mut Vec<TiedContainer>,
+    main: &MainPackage,
+    ko: &KoRefs,
+) {
     let bins: Vec<String> = main
         .binaries
         .iter()
@@ -1883,12 +1921,30 @@ fn drop_other_images(tied: &mut Vec<TiedContainer>, main: &MainPackage, ko: &KoR
     if tied.iter().any(|t| image_runs(t.container())) {
         tied.retain(|t| {
             let c = t.container();
-            !c.programs.is_empty() || image_runs(c) || !c.image.contains('/')
+            !c.programs.is_empty()
+                || image_runs(c)
+                || (!c.image.contains('/') && !another_folders_image(files, main, &c.image))
         });
     }
     if tied.iter().any(|t| exact(t.container())) {
         tied.retain(|t| !t.named || exact(t.container()));
     }
+}
+
+/// True when `image` (a bare name, `shoppingassistantservice:v1`) is the name
+/// of a folder beside the package's or beside a folder above it, up to the
+/// repository's top, that is not on the package's path.
+fn another_folders_image(files: &Files, main: &MainPackage, image: &str) -> bool {
+    let name = image_name(image);
+    if name.is_empty() || name.contains(['$', '{', '.']) {
+        return false;
+    }
+    main.dir
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(&main.repo_root))
+        .map(|d| d.join(name))
+        .any(|f| !main.dir.starts_with(&f) && files.is_dir(&f))
 }
 
 /// A package whose image a Dockerfile builds, in a repository whose manifests
