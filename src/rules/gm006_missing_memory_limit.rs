@@ -137,7 +137,12 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
         grounds.push(crate::finding::Evidence { path, line, what });
     }
-    let old_go = go_without_limits(files, &ev, &main, file.module.as_ref().and_then(|m| m.go_version));
+    let old_go = go_without_limits(
+        files,
+        &ev,
+        &main,
+        file.module.as_ref().and_then(|m| m.go_version),
+    );
     if let Some(item) = old_go.clone() {
         grounds.push(item);
     }

@@ -382,9 +382,9 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
             // (`package/`, `images/` at the top), or any below one.
             let unsearched = deploy_folder
                 && (depth >= 2
-                    || dir
-                        .file_name()
-                        .is_some_and(|d| super::deploy_folder_rank(&d.to_string_lossy()).is_none()));
+                    || dir.file_name().is_some_and(|d| {
+                        super::deploy_folder_rank(&d.to_string_lossy()).is_none()
+                    }));
             if super::dockerfile::is_dockerfile_name(name) {
                 if unsearched {
                     model.dockerfiles.push((files.canonical(&e.path), None));
@@ -525,16 +525,14 @@ fn workflows(files: &Files, root: &Path, model: &mut RepoBuilds) {
         }
         if let Some(text) = files.read_to_string(&e.path) {
             model.dockerfiles.extend(workflow_images(&text, root));
-            model.ci_go.extend(
-                workflow_go(&text)
-                    .into_iter()
-                    .map(|(line, go)| CiGo {
-                        root: files.canonical(root),
-                        path: e.path.clone(),
-                        line,
-                        go,
-                    }),
-            );
+            model
+                .ci_go
+                .extend(workflow_go(&text).into_iter().map(|(line, go)| CiGo {
+                    root: files.canonical(root),
+                    path: e.path.clone(),
+                    line,
+                    go,
+                }));
         }
     }
 }
@@ -564,7 +562,10 @@ fn workflow_go(text: &str) -> Vec<(usize, CiGoVersion)> {
             continue;
         };
         let value = value.split(" #").next().unwrap_or("").trim();
-        match value.strip_prefix("${{").and_then(|v| v.trim().strip_prefix("matrix.")) {
+        match value
+            .strip_prefix("${{")
+            .and_then(|v| v.trim().strip_prefix("matrix."))
+        {
             Some(rest) => {
                 let key: String = rest
                     .chars()
@@ -640,7 +641,11 @@ fn ci_go_version(value: &str) -> CiGoVersion {
         return CiGoVersion::Floating;
     }
     match crate::gomod::GoVersion::parse(v) {
-        Some(g) if v.trim_start_matches("go").chars().all(|c| c.is_ascii_digit() || c == '.') => {
+        Some(g)
+            if v.trim_start_matches("go")
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.') =>
+        {
             CiGoVersion::Exact(g)
         }
         _ => CiGoVersion::Floating,
@@ -1937,12 +1942,19 @@ mod tests {
         use crate::gomod::GoVersion;
         let v = |major, minor| CiGoVersion::Exact(GoVersion::new(major, minor));
         let text = "jobs:\n  build:\n    strategy:\n      matrix:\n        go: [1.16, '1.17.x']\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version: ${{ matrix.go }}\n  lint:\n    steps:\n      - uses: actions/setup-go@v5\n        with:\n          go-version: \"1.17.x\" # pinned\n";
-        assert_eq!(workflow_go(text), vec![(5, v(1, 16)), (5, v(1, 17)), (14, v(1, 17))]);
+        assert_eq!(
+            workflow_go(text),
+            vec![(5, v(1, 16)), (5, v(1, 17)), (14, v(1, 17))]
+        );
         let block = "    strategy:\n      matrix:\n        golang:\n          - 1.18\n          - ~1.20\n    steps:\n      - uses: actions/setup-go@v4\n        with:\n          go-version: ${{ matrix.golang }}\n";
         assert_eq!(workflow_go(block), vec![(4, v(1, 18)), (5, v(1, 20))]);
         for floating in ["stable", "'>=1.17'", "^1.17", "${{ env.GO }}", "oldstable"] {
             let text = format!("      - uses: actions/setup-go@v5\n        with:\n          go-version: {floating}\n");
-            assert_eq!(workflow_go(&text), vec![(3, CiGoVersion::Floating)], "{floating}");
+            assert_eq!(
+                workflow_go(&text),
+                vec![(3, CiGoVersion::Floating)],
+                "{floating}"
+            );
         }
         let file = "        with:\n          go-version-file: go.mod\n";
         assert_eq!(workflow_go(file), vec![(2, CiGoVersion::FromGoMod)]);
