@@ -603,7 +603,7 @@ fn run_graded(
             }
         })
         .map(|c| match c {
-            ChartFix::Skip { path, why } => format!("{}: {why}", shown(path)),
+            ChartFix::Skip { path, why, .. } => format!("{}: {why}", shown(path)),
             // Only `--memlimit-fixed` leaves an edit out (see `kubernetes_fix`).
             ChartFix::Edit { path, .. } => format!(
                 "{}: with --memlimit-fixed; a chart's memory limit comes from the values of each install, which a fixed value would not follow",
@@ -870,6 +870,7 @@ fn kubernetes_fix(
     // (`toYaml .Values.resources`): only an entry that reads it when the
     // container starts follows it, so `--memlimit-fixed` leaves charts alone.
     let mut in_charts = vec![];
+    let mut unedited_chart: Option<String> = None;
     for c in charts {
         match c {
             ChartFix::Edit { path, .. } if !from_resource => problems.push(format!(
@@ -892,10 +893,22 @@ fn kubernetes_fix(
                     shown(path)
                 ));
             }
-            ChartFix::Skip { path, why } => {
-                problems.push(format!("Helm template {}: {why}", shown(path)))
+            ChartFix::Skip { path, why, needed } => {
+                let problem = format!("Helm template {}: {why}", shown(path));
+                if *needed {
+                    unedited_chart.get_or_insert_with(|| problem.clone());
+                }
+                problems.push(problem)
             }
         }
+    }
+    // A chart that needs the entry and cannot take it: an edit of the other
+    // manifests alone would leave the chart's installs (often the documented
+    // ones) without it, a half fix.
+    if let Some(chart) = unedited_chart {
+        return Some(Outcome::report_only(Some(format!(
+            "{note}; no automatic fix: {chart}, and an edit of the other manifests alone would leave the chart's installs without GOMEMLIMIT"
+        ))));
     }
     if !releases.is_empty() {
         let shown: Vec<&str> = releases.iter().map(String::as_str).take(2).collect();

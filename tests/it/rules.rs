@@ -398,6 +398,7 @@ cases! {
         helpcli__cmd__rulewatch__pos_main,
         helpport__cmd__certctl__neg_main,
         helpport__cmd__pkitool__low_main,
+        includedenv__cmd__plannerd__pos_main,
         installexamples__cmd__ferryctl__neg_main,
         installexamples__cmd__ferryd__pos_main,
         inventory__pos_main,

@@ -37,8 +37,16 @@ pub enum ChartFix {
         edit: Edit,
         container: String,
     },
-    /// No edit of chart (or template) `path`, and why.
-    Skip { path: PathBuf, why: String },
+    /// No edit of chart (or template) `path`, and why. `needed` when the
+    /// chart gives the container of a long-running workload (not a Job) a
+    /// memory limit and says nothing of GOMEMLIMIT, but its env list is not
+    /// one this tool edits: its installs would go without the entry that an
+    /// edit of other manifests adds.
+    Skip {
+        path: PathBuf,
+        why: String,
+        needed: bool,
+    },
 }
 
 /// How a chart ties to a binary.
@@ -644,16 +652,27 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
             out.push(ChartFix::Skip {
                 path: f.clone(),
                 why: "its templates already mention GOMEMLIMIT".into(),
+                needed: false,
             });
             continue;
         }
+        let chart_shown = chart_name(files, chart).unwrap_or_else(|| {
+            chart
+                .dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
         for (path, text, masked, c) in found {
             let path = path.clone();
-            let name = masked.unmask(&c.name);
+            let name = masked
+                .unmask(&c.name)
+                .replace("{{ .Chart.Name }}", &chart_shown);
             if let Err(why) = limit_by_default(text, masked, c, &values) {
                 out.push(ChartFix::Skip {
                     path,
                     why: format!("container {name}: {why}"),
+                    needed: false,
                 });
                 continue;
             }
@@ -666,6 +685,11 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
                 Err(why) => ChartFix::Skip {
                     path,
                     why: format!("container {name}: {why}"),
+                    // A Job's run (a migration) ends before memory matters.
+                    needed: matches!(
+                        c.workload.split(' ').next(),
+                        Some("Deployment" | "StatefulSet" | "DaemonSet")
+                    ),
                 },
             });
         }
