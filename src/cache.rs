@@ -22,15 +22,16 @@ use serde::{Deserialize, Serialize};
 use crate::finding::{FileEdit, Finding};
 use crate::gofile::SyntaxNote;
 use crate::model::FileReport;
-use crate::package::{fingerprint, Dep, Probe};
+use crate::package::{fingerprint, Dep, DepSet, Probe};
 
 /// The folder name at the project root.
 pub const DIR_NAME: &str = ".gomemfix_cache";
 /// Moves the cache elsewhere.
 pub const DIR_ENV: &str = "GOMEMFIX_CACHE_DIR";
 /// Bumped when the entry format changes (2: syntax errors kept; 3: confidence,
-/// evidence and the count of findings below the bar; 4: `fix --diff` entries).
-const FORMAT: u32 = 4;
+/// evidence and the count of findings below the bar; 4: `fix --diff` entries;
+/// 5: large memos' dependencies in shared groups).
+const FORMAT: u32 = 5;
 
 /// What `check` reports for one file, as kept in an entry.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +101,9 @@ struct Entry {
     format: u32,
     key: u64,
     deps: Vec<Dep>,
+    /// Shared dependency groups (`g<id>.json` beside the entries), by id.
+    #[serde(default)]
+    groups: Vec<u64>,
     files: Vec<CachedFile>,
 }
 
@@ -109,6 +113,8 @@ pub struct Cache {
     salt: u64,
     /// What each probe finds on disk now, probed once per run.
     now: Mutex<HashMap<(Probe, PathBuf), u64>>,
+    /// Whether each shared dependency group still holds, checked once per run.
+    groups_now: Mutex<HashMap<u64, bool>>,
 }
 
 /// A stable hash of `value` (the standard hasher with its fixed keys).
@@ -158,6 +164,7 @@ impl Cache {
             dir,
             salt: hash_of((FORMAT, env!("CARGO_PKG_VERSION"), salt)),
             now: Mutex::default(),
+            groups_now: Mutex::default(),
         })
     }
 
@@ -193,31 +200,129 @@ impl Cache {
         if entry.format != FORMAT || entry.key != key {
             return None;
         }
-        entry
-            .deps
-            .iter()
-            .all(|d| self.holds(d))
-            .then_some(entry.files)
+        (entry.deps.iter().all(|d| self.holds(d))
+            && entry.groups.iter().all(|&g| self.group_holds(g)))
+        .then_some(entry.files)
+    }
+
+    fn group_path(&self, id: u64) -> PathBuf {
+        self.dir.join(format!("g{id:016x}.json"))
+    }
+
+    /// True when shared group `id` is on disk and every probe in it still
+    /// finds what it found.
+    fn group_holds(&self, id: u64) -> bool {
+        if let Some(&ok) = self.groups_now.lock().unwrap().get(&id) {
+            return ok;
+        }
+        let ok = std::fs::read(self.group_path(id))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Vec<Dep>>(&b).ok())
+            .is_some_and(|deps| hash_of(&deps) == id && deps.iter().all(|d| self.holds(d)));
+        self.groups_now.lock().unwrap().insert(id, ok);
+        ok
     }
 
     /// Stores a folder's reports with what they depended on (written whole, then
     /// renamed into place, so a reader never sees half an entry).
-    pub fn put(&self, key: u64, deps: Vec<Dep>, files: Vec<CachedFile>) {
+    pub fn put(&self, key: u64, deps: DepSet, files: Vec<CachedFile>) {
+        let mut groups = vec![];
+        for g in &deps.groups {
+            let id = hash_of(&**g);
+            let path = self.group_path(id);
+            // Written once; what is there is the same bytes (its name is its hash).
+            if !self.groups_now.lock().unwrap().contains_key(&id) && !path.exists() {
+                if let Ok(json) = serde_json::to_vec(&**g) {
+                    self.write_atomically(&path, &json);
+                }
+            }
+            groups.push(id);
+        }
+        groups.sort_unstable();
+        groups.dedup();
         let entry = Entry {
             format: FORMAT,
             key,
-            deps,
+            deps: deps.own,
+            groups,
             files,
         };
         let Ok(json) = serde_json::to_vec(&entry) else {
             return;
         };
-        let path = self.entry_path(key);
+        self.write_atomically(&self.entry_path(key), &json);
+    }
+
+    /// Written whole, then renamed into place, so a reader never sees half a file.
+    fn write_atomically(&self, path: &Path, bytes: &[u8]) {
         let Ok(mut tmp) = tempfile::NamedTempFile::new_in(&self.dir) else {
             return;
         };
-        if std::io::Write::write_all(&mut tmp, &json).is_ok() {
-            let _ = tmp.persist(&path);
+        if std::io::Write::write_all(&mut tmp, bytes).is_ok() {
+            let _ = tmp.persist(path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn dep(path: &Path) -> Dep {
+        Dep {
+            probe: Probe::Bytes,
+            path: path.to_path_buf(),
+            fingerprint: fingerprint(Probe::Bytes, path),
+        }
+    }
+
+    #[test]
+    fn a_shared_group_is_stored_once_and_checked_like_the_entry_own_probes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (cache_dir, tree) = (tmp.path().join("cache"), tmp.path().join("tree"));
+        std::fs::create_dir_all(&tree).unwrap();
+        let paths: Vec<PathBuf> = (0..3).map(|i| tree.join(format!("f{i}.yaml"))).collect();
+        for p in &paths {
+            std::fs::write(p, "a: 1\n").unwrap();
+        }
+        let group = Arc::new(paths[1..].iter().map(|p| dep(p)).collect::<Vec<_>>());
+        let set = |own: &Path| DepSet {
+            own: vec![dep(own)],
+            groups: vec![group.clone()],
+        };
+        std::env::set_var(DIR_ENV, &cache_dir);
+        let cache = Cache::open(tmp.path(), 7).unwrap();
+        cache.put(1, set(&paths[0]), vec![]);
+        cache.put(2, set(&paths[0]), vec![]);
+        let groups = std::fs::read_dir(&cache_dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('g')
+            })
+            .count();
+        assert_eq!(groups, 1, "two entries share one group file");
+        // A new run: both entries hold.
+        let cache = Cache::open(tmp.path(), 7).unwrap();
+        assert!(cache.get(1).is_some() && cache.get(2).is_some());
+        // A file of the group changes: neither entry holds in the next run.
+        std::fs::write(&paths[2], "a: 2\n").unwrap();
+        let cache = Cache::open(tmp.path(), 7).unwrap();
+        assert!(cache.get(1).is_none() && cache.get(2).is_none());
+        // A group file that is gone or damaged holds nothing.
+        std::fs::write(&paths[2], "a: 1\n").unwrap();
+        for e in std::fs::read_dir(&cache_dir).unwrap() {
+            let e = e.unwrap();
+            if e.file_name().to_string_lossy().starts_with('g') {
+                std::fs::write(e.path(), "[").unwrap();
+            }
+        }
+        let cache = Cache::open(tmp.path(), 7).unwrap();
+        assert!(cache.get(1).is_none());
+        std::env::remove_var(DIR_ENV);
     }
 }

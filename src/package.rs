@@ -102,6 +102,17 @@ pub struct Dep {
     pub fingerprint: u64,
 }
 
+/// What a folder's findings depended on: its own probes, and the shared
+/// groups of large memos' probes (see [`Files::dep_set`]).
+#[derive(Debug, Clone, Default)]
+pub struct DepSet {
+    pub own: Vec<Dep>,
+    pub groups: Vec<Arc<Vec<Dep>>>,
+}
+
+/// The size from which a memo's dependencies are kept as a shared group.
+const GROUP_MIN: usize = 256;
+
 /// One entry of a folder listing. `is_dir` and `is_file` are as
 /// `DirEntry::file_type` says (a symbolic link is neither); reading the path
 /// follows links.
@@ -389,6 +400,26 @@ impl Files {
         d.sort();
         d.dedup();
         d
+    }
+
+    /// As [`Files::deps`], with the dependencies of each large memo (a
+    /// repository-wide index: thousands of probes, the same in every folder
+    /// that asks) kept apart as one shared group, which a results cache
+    /// stores and checks once rather than in every folder's entry.
+    pub fn dep_set(&self) -> DepSet {
+        let r = self.deps.lock().unwrap();
+        let mut own: Vec<Dep> = r.own.clone();
+        let mut groups = vec![];
+        for m in &r.memos {
+            if m.len() >= GROUP_MIN {
+                groups.push(m.clone());
+            } else {
+                own.extend(m.iter().cloned());
+            }
+        }
+        own.sort();
+        own.dedup();
+        DepSet { own, groups }
     }
 
     fn note(&self, probe: Probe, path: &Path, fingerprint: u64) {

@@ -208,7 +208,7 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
                 .collect();
             if let (Some(cache), Some(key)) = (&cache, key) {
                 crate::profile::stage("cache", || {
-                    cache.put(key, seen.deps(), done.iter().map(to_cached).collect())
+                    cache.put(key, seen.dep_set(), done.iter().map(to_cached).collect())
                 });
             }
             disk.release(folder);
@@ -285,7 +285,7 @@ fn check_cached(
             crate::profile::stage("cache", || {
                 cache.put(
                     key,
-                    seen.deps(),
+                    seen.dep_set(),
                     reports.iter().map(CachedFile::of).collect(),
                 )
             });
