@@ -156,6 +156,7 @@ impl Cache {
             _ => root.join(DIR_NAME),
         };
         std::fs::create_dir_all(&dir).ok()?;
+        crate::package::hide_from_listings(&dir);
         let ignore = dir.join(".gitignore");
         if !ignore.exists() {
             std::fs::write(&ignore, "# Written by gomemfix: its results cache.\n*\n").ok()?;

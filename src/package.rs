@@ -297,10 +297,30 @@ fn parse_tree(text: &str) -> Arc<GoTree> {
     }))
 }
 
+/// The results cache's folder for this run, canonical, when it has one: no
+/// listing shows it (nothing reads it for an answer, and a first run that
+/// creates it inside the tree would otherwise change the listings that the
+/// next run checks its entries by).
+static HIDDEN_FOLDER: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Hides `dir` (the results cache's folder) from every listing of the run.
+pub fn hide_from_listings(dir: &Path) {
+    if let Ok(canon) = std::fs::canonicalize(dir) {
+        let _ = HIDDEN_FOLDER.set(canon);
+    }
+}
+
+fn is_hidden_folder(path: &Path) -> bool {
+    HIDDEN_FOLDER.get().is_some_and(|h| {
+        h.file_name() == path.file_name() && std::fs::canonicalize(path).is_ok_and(|p| &p == h)
+    })
+}
+
 fn listing_of(dir: &Path) -> Option<Vec<Entry>> {
     let entries = std::fs::read_dir(dir).ok()?;
     let mut out: Vec<Entry> = entries
         .filter_map(|e| e.ok())
+        .filter(|e| !is_hidden_folder(&e.path()))
         .map(|e| {
             // As `DirEntry::file_type`: a symbolic link is neither.
             let t = e.file_type().ok();
