@@ -894,7 +894,12 @@ fn kubernetes_fix(
                 ));
             }
             ChartFix::Skip { path, why, needed } => {
-                let problem = format!("Helm template {}: {why}", shown(path));
+                let what = if path.file_name().is_some_and(|n| n == "values.yaml") {
+                    "Helm values"
+                } else {
+                    "Helm template"
+                };
+                let problem = format!("{what} {}: {why}", shown(path));
                 if *needed {
                     unedited_chart.get_or_insert_with(|| problem.clone());
                 }

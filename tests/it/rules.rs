@@ -374,6 +374,7 @@ cases! {
         dockerdirs__cmd__seed__neg_main,
         entryscript__cmd__relayctl__neg_main,
         entryscript__cmd__relayd__pos_main,
+        envexample__cmd__atlasd__pos_main,
         excluded__filters__neg_main,
         excluded__gendocs__neg_main,
         excluded__neg_generate,

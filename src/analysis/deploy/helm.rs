@@ -656,6 +656,23 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
             });
             continue;
         }
+        // A values file that shows GOMEMLIMIT (an example under `extraEnvs`,
+        // commented out) leaves it to each install's values: an entry in the
+        // template as well would define it twice where an install sets it.
+        if let Some(line) = files
+            .read_to_string(&chart.dir.join("values.yaml"))
+            .and_then(|t| t.lines().position(|l| l.contains("GOMEMLIMIT")))
+        {
+            out.push(ChartFix::Skip {
+                path: chart.dir.join("values.yaml"),
+                why: format!(
+                    "its values.yaml shows GOMEMLIMIT (line {}) as an entry installs give in their own values: one in the template too would be defined twice",
+                    line + 1
+                ),
+                needed: false,
+            });
+            continue;
+        }
         let chart_shown = chart_name(files, chart).unwrap_or_else(|| {
             chart
                 .dir
