@@ -806,6 +806,18 @@ fn kubernetes_fix(
         if bases.contains(&key(t)) && patch(t) {
             continue;
         }
+        // A container whose `command` runs a program no build of this one
+        // makes cannot run it as the manifest stands: evidence that the
+        // project deploys it, not a file a fix should touch.
+        if deploy::command_runs_another(c, &main.binaries) {
+            problems.push(format!(
+                "container {} in {} runs `{}`, a name no build gives this program: edit the manifest that runs it",
+                c.name,
+                shown(&t.manifest.path),
+                c.programs.first().map(String::as_str).unwrap_or("")
+            ));
+            continue;
+        }
         // A rendered release manifest is overwritten from its sources at the
         // next render: the edit belongs there.
         if let Some((by, line)) = deploy::rendered_by(file.package(), main, &t.manifest.path) {

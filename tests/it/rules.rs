@@ -502,6 +502,7 @@ cases! {
         skiffchart__cmd__skiff__neg_main,
         sleeppod__cmd__toolbox__low_main,
         splitpair__dashboard__backend__pos_main,
+        stalescaffold__cmd__pos_main,
         stamped__cmd__ledgerctl__low_main,
         stamped__cmd__ledgerd__pos_main,
         stamped__cmd__ledgerfsck__low_main,

@@ -1681,6 +1681,19 @@ fn image_repository(image: &str) -> &str {
     }
 }
 
+/// True when the container's `command` says what runs and it is none of
+/// `bins` (`/manager` where every build of the package makes
+/// `/spire-controller-manager`): a manifest tied another way (the repository's
+/// one workload) that cannot run this binary as it stands, a stale scaffold.
+pub fn command_runs_another(c: &kubernetes::Container, bins: &[String]) -> bool {
+    // A ko image (`ko://.../cmd/x`) is the package's own, whatever the
+    // command (an image patch swaps in the Dockerfile's, which may rename it).
+    c.says_what_runs()
+        && !c.inline_script
+        && !c.image.starts_with("ko://")
+        && !container_named(c, bins)
+}
+
 /// True when a container runs one of `bins`: its name or its image's name
 /// names it, or its `command` executes it (an argument does not count).
 fn container_named(c: &kubernetes::Container, bins: &[String]) -> bool {
