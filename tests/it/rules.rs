@@ -439,6 +439,7 @@ cases! {
         mountname__cmd__indexer__neg_main,
         multicall__cmd__omnibox__pos_main,
         multicall__cmd__tidewatch__neg_main,
+        namedchart__cmd__pos_main,
         namedpair__cmd__edgeagent__neg_main,
         namedpair__cmd__edgerelay__pos_main,
         nametable__cmd__orbitctl__neg_main,

@@ -190,9 +190,37 @@ fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) 
         })
     };
     has_main(module)
+        || has_main(&module.join("cmd"))
         || files
             .read_dir(&module.join("cmd"))
             .is_some_and(|es| es.iter().any(|e| e.is_dir && has_main(&e.path)))
+}
+
+/// True when exactly one workload container across all the repository's
+/// charts bears the name `name`: such a name says which program runs there,
+/// where every service's `server` or every operator's `manager` says nothing.
+fn only_container_named(files: &Files, index: &super::RepoIndex, name: &str) -> bool {
+    let mut count = 0;
+    for chart in &index.charts {
+        for (path, _) in workload_templates(files, chart, EDITED_KINDS) {
+            if let Some((masked, m)) = parsed_template(files, &path).as_ref() {
+                count += m
+                    .containers
+                    .iter()
+                    .filter(|c| {
+                        masked
+                            .literal(&c.name)
+                            .trim_matches('"')
+                            .eq_ignore_ascii_case(name)
+                    })
+                    .count();
+                if count > 1 {
+                    return false;
+                }
+            }
+        }
+    }
+    count == 1
 }
 
 /// How `chart` runs `main`'s binary, if it does. A chart in a test or example
@@ -232,10 +260,19 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
                 None => {
                     let literal = masked.literal(&c.image);
                     let literal = literal.trim_matches('"');
+                    let name = masked
+                        .literal(&c.name)
+                        .trim_matches('"')
+                        .to_ascii_lowercase();
                     imaged |= (image_name(literal).len() > 1 && names_bin(literal, &bins))
                         || values_images(masked, c, &values)
                             .iter()
-                            .any(|r| names_bin(r, &bins));
+                            .any(|r| names_bin(r, &bins))
+                        // A container named as the binary (`manager`), the
+                        // only one of that name in the repository's charts,
+                        // as a plain manifest's container ties by its name;
+                        // which containers run it is `container_runs`'s to say.
+                        || (bins.contains(&name) && only_container_named(files, &index, &name));
                 }
             }
         }
@@ -472,6 +509,10 @@ fn chart_containers_of(
                             builds_image,
                             &index,
                             prefix_tie,
+                            &|image, container| {
+                                !only_container_named(files, &index, container)
+                                    || super::another_folders_image(files, main, image)
+                            },
                         ) || (one_image
                             && non_sidecars.len() == 1
                             && std::ptr::eq(*non_sidecars[0], *c)
@@ -791,6 +832,9 @@ fn container_runs(
     builds_image: bool,
     index: &super::RepoIndex,
     prefix_tie: bool,
+    // Whether a container's image name, or its own name, says another
+    // program's (see the name tie below).
+    elsewhere: &dyn Fn(&str, &str) -> bool,
 ) -> bool {
     if let Some(runs) = commands(masked, c, bins, values, index) {
         return runs;
@@ -812,12 +856,22 @@ fn container_runs(
     if !repos.is_empty() {
         // Or the project's prefix before it (`gresearch/armada-scheduler`
         // for `scheduler`, not `armada-scheduler-ingester`), when the
-        // repository builds an image of the binary.
+        // repository builds an image of the binary. Or, on the same terms, a
+        // container named as the binary's very name (`manager` running the
+        // project's `kong/kong-operator`, whose build makes `/manager`), as a
+        // plain manifest's container ties, when no other container of the
+        // repository's charts bears that name and its image is not named for
+        // a folder beside the package's (`src/adservice/`): another program's.
+        let literal = masked
+            .literal(&c.name)
+            .trim_matches('"')
+            .to_ascii_lowercase();
         return repos.iter().any(|r| {
             names_bin(r, bins)
                 || (prefix_tie
                     && !is_sidecar(r)
-                    && bins.iter().any(|b| prefixed_name(image_name(r), b)))
+                    && (bins.iter().any(|b| prefixed_name(image_name(r), b))
+                        || (bins.contains(&literal) && !elsewhere(image_name(r), &literal))))
         });
     }
     // Its name, when nothing else says: the binary's very name, or a name

@@ -1947,7 +1947,7 @@ fn drop_other_images(
 /// True when `image` (a bare name, `shoppingassistantservice:v1`) is the name
 /// of a folder beside the package's or beside a folder above it, up to the
 /// repository's top, that is not on the package's path.
-fn another_folders_image(files: &Files, main: &MainPackage, image: &str) -> bool {
+pub(super) fn another_folders_image(files: &Files, main: &MainPackage, image: &str) -> bool {
     let name = image_name(image);
     if name.is_empty() || name.contains(['$', '{', '.']) {
         return false;
