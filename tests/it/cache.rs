@@ -131,6 +131,18 @@ fn never_stale() {
 }
 
 #[test]
+fn a_cache_folder_inside_the_tree_leaves_the_next_run_warm() {
+    // The first run creates the cache inside the repository GM006 lists
+    // (as `bench/run` does): that folder is in no listing, so the next run
+    // finds every entry as it was.
+    let mut t = tree(CHECK);
+    t.cache = t.root.join("GM006").join("gm-cache");
+    let bin = common::gomemfix_bin();
+    assert!(!same_as_uncached(&t, &bin, &[]).is_empty());
+    assert_eq!(same_as_uncached(&t, &bin, &[]), Vec::<String>::new());
+}
+
+#[test]
 fn never_stale_with_fix_diff() {
     never_stale_for(FIX_DIFF);
 }
