@@ -400,6 +400,7 @@ cases! {
         helpport__cmd__certctl__neg_main,
         helpport__cmd__pkitool__low_main,
         includedenv__cmd__plannerd__pos_main,
+        includedjob__cmd__schedd__pos_main,
         installexamples__cmd__ferryctl__neg_main,
         installexamples__cmd__ferryd__pos_main,
         inventory__pos_main,

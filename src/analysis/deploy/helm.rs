@@ -8,7 +8,7 @@
 //! actions dropped) before and after: both must parse, and read the same but
 //! for the one added entry.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -199,28 +199,46 @@ fn in_other_program_module(files: &Files, chart_dir: &Path, main: &MainPackage) 
 /// True when exactly one workload container across all the repository's
 /// charts bears the name `name`: such a name says which program runs there,
 /// where every service's `server` or every operator's `manager` says nothing.
-fn only_container_named(files: &Files, index: &super::RepoIndex, name: &str) -> bool {
-    let mut count = 0;
-    for chart in &index.charts {
-        for (path, _) in workload_templates(files, chart, EDITED_KINDS) {
-            if let Some((masked, m)) = parsed_template(files, &path).as_ref() {
-                count += m
-                    .containers
-                    .iter()
-                    .filter(|c| {
-                        masked
-                            .literal(&c.name)
-                            .trim_matches('"')
-                            .eq_ignore_ascii_case(name)
-                    })
-                    .count();
-                if count > 1 {
-                    return false;
+fn only_container_named(files: &Files, main: &MainPackage, name: &str) -> bool {
+    chart_container_names(files, main).get(name) == Some(&1)
+}
+
+/// How many workload containers of the repository's charts bear each
+/// (literal, lower-case) name; counted once per run.
+fn chart_container_names(files: &Files, main: &MainPackage) -> Arc<BTreeMap<String, usize>> {
+    files.memo_summary("chart-container-names", &main.repo_root, "", |f| {
+        let mut counts = BTreeMap::new();
+        for chart in &super::repo_index(f, &main.repo_root).charts {
+            for (path, _) in workload_templates(f, chart, EDITED_KINDS) {
+                if let Some((masked, m)) = parsed_template(f, &path).as_ref() {
+                    for c in &m.containers {
+                        *counts.entry(container_name(masked, c)).or_insert(0) += 1;
+                    }
                 }
             }
         }
-    }
-    count == 1
+        counts
+    })
+}
+
+/// A template container's name as written, lower case (`manager`; a name
+/// made by an action keeps its placeholder).
+fn container_name(masked: &Masked, c: &Container) -> String {
+    masked
+        .literal(&c.name)
+        .trim_matches('"')
+        .to_ascii_lowercase()
+}
+
+/// The chart's `name`, else its folder's: how findings and fixes call it.
+fn chart_label(files: &Files, chart: &Chart) -> String {
+    chart_name(files, chart).unwrap_or_else(|| {
+        chart
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
 }
 
 /// How `chart` runs `main`'s binary, if it does. A chart in a test or example
@@ -260,10 +278,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
                 None => {
                     let literal = masked.literal(&c.image);
                     let literal = literal.trim_matches('"');
-                    let name = masked
-                        .literal(&c.name)
-                        .trim_matches('"')
-                        .to_ascii_lowercase();
+                    let name = container_name(masked, c);
                     imaged |= (image_name(literal).len() > 1 && names_bin(literal, &bins))
                         || values_images(masked, c, &values)
                             .iter()
@@ -272,7 +287,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
                         // only one of that name in the repository's charts,
                         // as a plain manifest's container ties by its name;
                         // which containers run it is `container_runs`'s to say.
-                        || (bins.contains(&name) && only_container_named(files, &index, &name));
+                        || (bins.contains(&name) && only_container_named(files, main, &name));
                 }
             }
         }
@@ -510,7 +525,7 @@ fn chart_containers_of(
                             &index,
                             prefix_tie,
                             &|image, container| {
-                                !only_container_named(files, &index, container)
+                                !only_container_named(files, main, container)
                                     || super::another_folders_image(files, main, image)
                             },
                         ) || (one_image
@@ -653,13 +668,7 @@ pub fn chart_workloads(
                     .count(),
             );
             let off = line.is_some_and(|&l| off_by_default(text, l, &values));
-            let shown = chart_name(files, &chart).unwrap_or_else(|| {
-                chart
-                    .dir
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            });
+            let shown = chart_label(files, &chart);
             let container = masked.unmask(&c.name).replace("{{ .Chart.Name }}", &shown);
             let list = if off { &mut opt_in } else { &mut out };
             list.push((
@@ -714,13 +723,7 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
             });
             continue;
         }
-        let chart_shown = chart_name(files, chart).unwrap_or_else(|| {
-            chart
-                .dir
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
+        let chart_shown = chart_label(files, chart);
         for (path, text, masked, c) in found {
             let path = path.clone();
             let name = masked
@@ -862,10 +865,7 @@ fn container_runs(
         // plain manifest's container ties, when no other container of the
         // repository's charts bears that name and its image is not named for
         // a folder beside the package's (`src/adservice/`): another program's.
-        let literal = masked
-            .literal(&c.name)
-            .trim_matches('"')
-            .to_ascii_lowercase();
+        let literal = container_name(masked, c);
         return repos.iter().any(|r| {
             names_bin(r, bins)
                 || (prefix_tie
