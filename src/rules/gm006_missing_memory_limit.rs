@@ -126,8 +126,36 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
     let Some(mut grounds) = grade(files, &ev, handler) else {
         return Outcome::Silent;
     };
+    // A chart container tied by its name or image alone, to a program whose
+    // release builds it only for the archives while the images hold other
+    // builds: the chart runs one of those (a product's CLI `chatbeacon`
+    // beside the agent its image holds), most likely.
+    let chart_only = !ev.chart_workloads.is_empty()
+        && ev.dockerfiles.is_empty()
+        && ev.ko_images.is_empty()
+        && ev.containers.is_empty()
+        && ev.services.is_empty();
+    let archive_only = chart_only
+        .then(|| deploy::build::archive_only_for(files, &main.repo_root, &dir, &main.import_path))
+        .flatten();
+    if let Some((path, line, what)) = archive_only {
+        if grounds.confidence == Some(crate::finding::Confidence::High) {
+            grounds.confidence = Some(crate::finding::Confidence::Medium);
+        }
+        grounds.push(crate::finding::Evidence {
+            path,
+            line,
+            what: format!(
+                "{what}: the chart that names it may run one of those (lowers confidence)"
+            ),
+        });
+    }
     let hints = gocode::limit_hints(files, &dir, &module_path);
     if let Some((path, line, what)) = hints.library_call {
+        grounds.confidence = Some(crate::finding::Confidence::Low);
+        grounds.push(crate::finding::Evidence { path, line, what });
+    }
+    if let Some((path, line, what)) = gocode::module_requires_limit_library(files, &root) {
         grounds.confidence = Some(crate::finding::Confidence::Low);
         grounds.push(crate::finding::Evidence { path, line, what });
     }
@@ -908,6 +936,8 @@ fn kubernetes_fix(
             ChartFix::Skip { path, why, needed } => {
                 let what = if path.file_name().is_some_and(|n| n == "values.yaml") {
                     "Helm values"
+                } else if path.extension().is_some_and(|e| e == "tgz") {
+                    "packaged Helm chart"
                 } else {
                     "Helm template"
                 };

@@ -77,11 +77,12 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
     );
     let again = gomemfix(&diff_args, root);
     assert_eq!(String::from_utf8_lossy(&again.stdout), "");
-    // Every default finding is fixed but two (those with no edit to offer, a
+    // Every default finding is fixed but three (those with no edit to offer, a
     // service built with a Go that has no memory limit, fixtures oldgo and
     // ciold, are medium): includedenv's chart needs the entry and cannot take
-    // it, so no manifest is edited (a half fix); stalescaffold's one manifest
-    // runs a program no build makes.
+    // it, so no manifest is edited (a half fix), and so does packagedchart's,
+    // kept packaged beside its folder; stalescaffold's one manifest runs a
+    // program no build makes.
     let check = gomemfix(&["check", "--select", "GM006", "--format", "json"], root);
     let left: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
     let left: Vec<String> = left
@@ -94,6 +95,7 @@ fn memory_limit_flag_gives_a_go_fix_that_compiles() {
         left,
         [
             "includedenv/cmd/plannerd/pos_main.go",
+            "packagedchart/cmd/mountally/pos_main.go",
             "stalescaffold/cmd/pos_main.go"
         ]
     );

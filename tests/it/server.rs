@@ -342,8 +342,11 @@ fn fixed_by_cli(dir: &Path, file: &Path, args: &[&str]) -> BTreeMap<PathBuf, Str
     let mut out = BTreeMap::new();
     for f in files_below(&copy_root) {
         let rel = f.strip_prefix(&copy_root).unwrap();
+        // A file that is not text (a packaged chart, `x.tgz`) is never edited.
+        let Ok(after) = std::fs::read_to_string(&f) else {
+            continue;
+        };
         let before = std::fs::read_to_string(dir.join(rel)).ok();
-        let after = std::fs::read_to_string(&f).unwrap();
         if before.as_deref() != Some(after.as_str()) && !rel.starts_with(".gomemfix_cache") {
             out.insert(dir.join(rel), after);
         }

@@ -83,6 +83,10 @@ struct KoImage {
 pub struct RepoBuilds {
     builds: Vec<Build>,
     ko: Vec<KoImage>,
+    /// goreleaser builds that no `dockers:` or `kos:` entry puts in an image,
+    /// while entries that name their builds (`ids:`) put others in one: the
+    /// release ships them as archives (a CLI beside the agent the image runs).
+    archive_only: Vec<(Build, Site)>,
     /// Dockerfiles found below deployment folders, and those goreleaser and bake
     /// name, each with the build context a bake target gives it (if any).
     pub dockerfiles: Vec<(PathBuf, Option<PathBuf>)>,
@@ -150,6 +154,22 @@ pub fn ko_images_for(files: &Files, repo_root: &Path, dir: &Path, import_path: &
         }
     }
     out
+}
+
+/// Where a goreleaser config builds the main package in `dir` only for its
+/// archives, while its images hold other builds (see `RepoBuilds::archive_only`).
+pub fn archive_only_for(
+    files: &Files,
+    repo_root: &Path,
+    dir: &Path,
+    import_path: &str,
+) -> Option<Site> {
+    let model = repo_builds(files, repo_root);
+    model
+        .archive_only
+        .iter()
+        .find(|(b, _)| target_stem(b, dir, import_path).is_some_and(|s| s.is_empty()))
+        .map(|(_, site)| site.clone())
 }
 
 /// [`names_for`] over a build model.
@@ -427,7 +447,9 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                 }
             } else if depth <= 2 && is_goreleaser_name(&lower) {
                 if let Some(text) = files.read_to_string(&e.path) {
-                    goreleaser(&text, &dir, &e.path, &mut model);
+                    goreleaser(&text, &dir, &e.path, &mut model, &|p| {
+                        files.read_to_string(p)
+                    });
                 }
             } else if depth <= 2 && matches!(lower.as_str(), ".ko.yaml" | ".ko.yml") {
                 if let Some(text) = files.read_to_string(&e.path) {
@@ -1553,7 +1575,14 @@ pub(super) fn braced_shell_vars(line: &str, vars: &BTreeMap<String, String>) -> 
 
 /// goreleaser's `builds:` (each `main` package, in `dir`, named `binary`) and
 /// the Dockerfiles its `dockers:` build.
-fn goreleaser(text: &str, root: &Path, path: &Path, model: &mut RepoBuilds) {
+/// `read` reads a file the config names (a `dockers:` entry's Dockerfile).
+fn goreleaser(
+    text: &str,
+    root: &Path,
+    path: &Path,
+    model: &mut RepoBuilds,
+    read: &dyn Fn(&Path) -> Option<String>,
+) {
     let Ok(v) = serde_saphyr::from_str::<Value>(text) else {
         return;
     };
@@ -1642,12 +1671,96 @@ fn goreleaser(text: &str, root: &Path, path: &Path, model: &mut RepoBuilds) {
             output: binary,
         });
     }
+    // The builds images hold: each `dockers:` entry's `ids:`, or, for an
+    // entry that names none (its context then holds every build's binary),
+    // the builds whose binary its Dockerfile names; each `kos:` entry's `build:`.
+    let mut in_images: Vec<String> = vec![];
+    let mut every_build_in_images = false;
     for key in ["dockers", "dockers_v2"] {
         for d in v.get(key).and_then(Value::as_array).into_iter().flatten() {
-            if let Some(f) = str_of(d, "dockerfile") {
-                model.dockerfiles.push((normalize(&root.join(f)), None));
+            let dockerfile = str_of(d, "dockerfile").map(|f| normalize(&root.join(f)));
+            if let Some(f) = &dockerfile {
+                model.dockerfiles.push((f.clone(), None));
+            }
+            let ids: Vec<String> = d
+                .get("ids")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect();
+            if !ids.is_empty() {
+                in_images.extend(ids);
+                continue;
+            }
+            let Some(text) = dockerfile.as_deref().and_then(read) else {
+                every_build_in_images = true;
+                continue;
+            };
+            // What it copies in and runs (a `LABEL` naming the project's
+            // repository says nothing).
+            let words: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    let first = l.split_whitespace().next().unwrap_or("");
+                    ["COPY", "ADD", "ENTRYPOINT", "CMD"]
+                        .iter()
+                        .any(|k| first.eq_ignore_ascii_case(k))
+                })
+                .flat_map(|l| {
+                    l.split(|c: char| c.is_whitespace() || matches!(c, '/' | '"' | '[' | ']' | ','))
+                })
+                .collect();
+            for b in &builds {
+                let (Some(id), Some(binary)) = (
+                    str_of(b, "id"),
+                    str_of(b, "binary").or_else(|| str_of(b, "id")),
+                ) else {
+                    continue;
+                };
+                if words.contains(&binary.as_str()) {
+                    in_images.push(id);
+                }
             }
         }
+    }
+    for k in v.get("kos").and_then(Value::as_array).into_iter().flatten() {
+        match str_of(k, "build") {
+            Some(id) => in_images.push(id),
+            None => every_build_in_images = true,
+        }
+    }
+    if in_images.is_empty() || every_build_in_images {
+        return;
+    }
+    for b in &builds {
+        let Some(id) = str_of(b, "id") else { continue };
+        if in_images.contains(&id) {
+            continue;
+        }
+        let main = str_of(b, "main").unwrap_or_else(|| ".".to_string());
+        let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
+        let main = if main.starts_with('.') || main.starts_with('/') {
+            main
+        } else {
+            format!("./{main}")
+        };
+        let dir = str_of(b, "dir").unwrap_or_else(|| ".".to_string());
+        let binary = str_of(b, "binary").unwrap_or_else(|| id.clone());
+        model.archive_only.push((
+            Build {
+                cwd: normalize(&root.join(&dir)),
+                target: main,
+                output: binary.clone(),
+            },
+            (
+                path.to_path_buf(),
+                line_of(text, &format!("id: {id}")),
+                format!(
+                    "goreleaser builds it ({binary}, build {id}) for the release archives only; its images hold other builds"
+                ),
+            ),
+        ));
     }
 }
 
@@ -2142,7 +2255,13 @@ mod tests {
     fn goreleaser_builds_and_dockers() {
         let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
         let mut m = RepoBuilds::default();
-        goreleaser(y, Path::new("/r"), Path::new("/r/.goreleaser.yml"), &mut m);
+        goreleaser(
+            y,
+            Path::new("/r"),
+            Path::new("/r/.goreleaser.yml"),
+            &mut m,
+            &|_| None,
+        );
         assert_eq!(
             names(&m.builds, "/r/cmd/server", "x/cmd/server"),
             vec!["acme-server"]
@@ -2155,6 +2274,47 @@ mod tests {
             m.dockerfiles,
             vec![(PathBuf::from("/r/build/release.Dockerfile"), None)]
         );
+        // `cli` is in no image that `ids:` names: an archive-only build.
+        let archived: Vec<&str> = m
+            .archive_only
+            .iter()
+            .map(|(b, _)| b.output.as_str())
+            .collect();
+        assert_eq!(archived, vec!["acmectl"]);
+    }
+
+    #[test]
+    fn archive_only_builds_from_what_an_image_copies() {
+        // No `ids:`: the image holds what its Dockerfile copies and runs. A
+        // `RUN adduser ... acme` or a label naming the project does not count.
+        let y = "builds:\n  - id: agent\n    main: ./cmd/agent\n    binary: acme-agent\n  - id: cli\n    main: ./cmd/cli\n    binary: acme\ndockers:\n  - dockerfile: build/Dockerfile\n";
+        let dockerfile = "FROM alpine\nLABEL org.opencontainers.image.source=https://github.com/x/acme\nCOPY acme-agent /usr/local/bin/acme-agent\nRUN adduser -S acme\nENTRYPOINT /usr/local/bin/acme-agent\n";
+        let read =
+            |p: &Path| (p == Path::new("/r/build/Dockerfile")).then(|| dockerfile.to_string());
+        let mut m = RepoBuilds::default();
+        goreleaser(
+            y,
+            Path::new("/r"),
+            Path::new("/r/.goreleaser.yml"),
+            &mut m,
+            &read,
+        );
+        let archived: Vec<&str> = m
+            .archive_only
+            .iter()
+            .map(|(b, _)| b.output.as_str())
+            .collect();
+        assert_eq!(archived, vec!["acme"]);
+        // A Dockerfile that cannot be read may hold every build: none is archive-only.
+        let mut m = RepoBuilds::default();
+        goreleaser(
+            y,
+            Path::new("/r"),
+            Path::new("/r/.goreleaser.yml"),
+            &mut m,
+            &|_| None,
+        );
+        assert!(m.archive_only.is_empty());
     }
 
     #[test]
@@ -2248,7 +2408,13 @@ mod tests {
         );
         let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: srv\nkos:\n  - build: srv\n    repositories: [ghcr.io/acme/relay]\n    bare: true\n";
         let mut m = RepoBuilds::default();
-        goreleaser(y, Path::new("/r"), Path::new("/r/.goreleaser.yml"), &mut m);
+        goreleaser(
+            y,
+            Path::new("/r"),
+            Path::new("/r/.goreleaser.yml"),
+            &mut m,
+            &|_| None,
+        );
         assert_eq!(
             names_in(&m, Path::new("/r/cmd/server"), "x/cmd/server"),
             vec!["relay", "srv"]

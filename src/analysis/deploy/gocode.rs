@@ -489,6 +489,13 @@ fn listen_sites(text: &str, imports: &[String]) -> Vec<(usize, String, bool)> {
         ("github.com/gin-gonic/gin", &[".Run("][..]),
         ("github.com/labstack/echo/v4", &[".Start("][..]),
         ("github.com/gofiber/fiber/v2", &[".Listen("][..]),
+        // A controller-runtime manager serves its metrics endpoint (and the
+        // health probes and webhooks it is given) from `Start` until stopped.
+        ("sigs.k8s.io/controller-runtime", &["NewManager("][..]),
+        ("sigs.k8s.io/controller-runtime/pkg/manager", &["New("][..]),
+        // Kubernetes' generic API server (aggregated API servers, metrics
+        // adapters) serves its secure port from `PrepareRun().Run(...)`.
+        ("k8s.io/apiserver/pkg/server", &[".PrepareRun("][..]),
         ("github.com/grafana/dskit/server", &["New("][..]),
         ("github.com/weaveworks/common/server", &["New("][..]),
         (
@@ -1149,6 +1156,97 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         }
     }
     out.extend(current.map(|(func, _)| func));
+    // A command declared as a package variable (`var rootCmd = &cobra.Command{
+    // RunE: func(...) error { ... } }`, cobra's generated layout) runs its action
+    // from the function that executes it (`func Execute() { rootCmd.Execute() }`).
+    for (name, action, listens) in var_command_actions(path, text, &sites) {
+        let runs =
+            [".Execute(", ".ExecuteC(", ".ExecuteContext(", ".Run("].map(|m| format!("{name}{m}"));
+        for func in out.iter_mut() {
+            if runs.iter().any(|r| code_calls(&func.foreground, r)) {
+                func.action.push_str(&action);
+                if func.action_listens.is_none() {
+                    func.action_listens = listens.clone();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The actions of the command literals that top-level variables hold
+/// (`var rootCmd = &cobra.Command{`, `var app = &cli.App{`): each variable's
+/// name, its own action's code (a `RunE:`/`Run:`/`Action:` function literal
+/// at the literal's first level, or the function it names), and where that
+/// code listens.
+fn var_command_actions(
+    path: &Path,
+    text: &str,
+    sites: &[(usize, String)],
+) -> Vec<(String, String, Option<Site>)> {
+    let mut out = vec![];
+    let mut block: Option<(String, String, Option<Site>)> = None;
+    // The indentation of the action literal being read.
+    let mut in_action: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        if block.is_none() {
+            let Some(rest) = line.strip_prefix("var ") else {
+                continue;
+            };
+            let Some((name, value)) = rest.split_once(" = &") else {
+                continue;
+            };
+            if line.trim_end().ends_with('{')
+                && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && value.contains('.')
+            {
+                block = Some((name.to_string(), String::new(), None));
+            }
+            continue;
+        }
+        if line.starts_with('}') {
+            out.extend(block.take());
+            in_action = None;
+            continue;
+        }
+        let Some((_, action, listens)) = block.as_mut() else {
+            continue;
+        };
+        let code = line.split("//").next().unwrap_or("");
+        let trimmed = code.trim_start();
+        let indent = code.len() - trimmed.len();
+        if let Some(open) = in_action {
+            if indent == open && trimmed.starts_with('}') {
+                in_action = None;
+            } else {
+                action.push_str(code);
+                action.push('\n');
+                if listens.is_none() {
+                    if let Some((_, what)) = sites.iter().find(|(l, _)| *l == n + 1) {
+                        *listens = Some((path.to_path_buf(), n + 1, what.clone()));
+                    }
+                }
+            }
+            continue;
+        }
+        // The literal's own fields only (one level in, as gofmt indents them).
+        if indent != 1 {
+            continue;
+        }
+        let key = trimmed.split(':').next().unwrap_or("");
+        if !matches!(key, "RunE" | "Run" | "Action") {
+            continue;
+        }
+        if is_field_func(trimmed) {
+            in_action = Some(indent);
+        } else if is_action_reference(trimmed) {
+            // `RunE: runServer,`: that function is called.
+            let value = trimmed
+                .split_once(':')
+                .map_or("", |(_, v)| v.trim().trim_end_matches(','));
+            action.push_str(&format!("{value}()\n"));
+        }
+    }
     out
 }
 
@@ -1549,6 +1647,35 @@ fn quoted(l: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
+/// Where the go.mod at `module_root` requires, `// indirect`, a library that
+/// sets the memory limit when imported (`automemlimit`): since Go 1.17 a
+/// go.mod lists every module whose packages the module's build imports, so a
+/// dependency imports it (a server framework whose `run` sets the limit from
+/// the cgroup), and this program may well have its limit set. A direct
+/// requirement is the module's own import, which `limit_set_in_code` follows
+/// from this program (another program of the module may be the one using it).
+pub fn module_requires_limit_library(files: &Files, module_root: &Path) -> Option<Site> {
+    let path = module_root.join("go.mod");
+    let text = files.read_to_string(&path)?;
+    text.lines().enumerate().find_map(|(n, line)| {
+        let code = line.split("//").next().unwrap_or("");
+        let words: Vec<&str> = code.split_whitespace().collect();
+        let module = match words.as_slice() {
+            ["require", m, _, ..] => *m,
+            [m, v, ..] if v.starts_with('v') => *m,
+            _ => return None,
+        };
+        let lib = LIMIT_LIBRARIES.iter().find(|l| module == **l)?;
+        line.contains("// indirect").then(|| (
+            path.clone(),
+            n + 1,
+            format!(
+                "the module requires {lib} (indirect), which sets the Go memory limit when imported: a dependency imports it and may set the limit for this program (lowers confidence)"
+            ),
+        ))
+    })
+}
+
 /// Hints in the main package's own files that its memory is already looked
 /// after, which the rule cannot confirm: a call into another module whose
 /// name says it sets a memory limit (`mem.WatchMemoryLimit(...)`,
@@ -1862,6 +1989,28 @@ mod tests {
         let client =
             "package main\n\nimport \"net/http\"\n\nfunc main() {\n\thttp.Get(\"http://x\")\n}\n";
         assert!(listens_in(client, &imports_of(client)).is_none());
+        // A controller-runtime manager serves its metrics (and probes,
+        // webhooks) from Start: making one is the listener.
+        let mgr = "package sub\n\nimport ctrl \"sigs.k8s.io/controller-runtime\"\n\nfunc run() error {\n\tmgr, err := ctrl.NewManager(cfg, ctrl.Options{})\n\tif err != nil {\n\t\treturn err\n\t}\n\treturn mgr.Start(ctrl.SetupSignalHandler())\n}\n";
+        assert!(listens_in(mgr, &imports_of(mgr))
+            .is_some_and(|(l, w, _)| l == 6 && w.contains("NewManager")));
+        let api = "package server\n\nimport genericapiserver \"k8s.io/apiserver/pkg/server\"\n\nfunc (o Options) Run(ctx context.Context) error {\n\tcfg := genericapiserver.NewRecommendedConfig(codecs)\n\treturn o.server(cfg).GenericAPIServer.PrepareRun().RunWithContext(ctx)\n}\n";
+        assert!(listens_in(api, &imports_of(api)).is_some_and(|(l, _, _)| l == 7));
+    }
+
+    #[test]
+    fn a_package_variables_command_runs_its_action_from_execute() {
+        // cobra's generated layout: the root command is a package variable,
+        // run by Execute; its subcommands' actions are not the root's.
+        let text = "package cmd\n\nimport (\n\t\"net/http\"\n\n\t\"github.com/spf13/cobra\"\n)\n\nvar serveCmd = &cobra.Command{\n\tUse: \"serve\",\n\tRunE: func(cmd *cobra.Command, args []string) error {\n\t\treturn http.ListenAndServe(\":80\", nil)\n\t},\n}\n\nvar rootCmd = &cobra.Command{\n\tUse: \"tool\",\n\tRunE: runRoot,\n}\n\nfunc Execute() {\n\trootCmd.Execute()\n}\n\nfunc runRoot(cmd *cobra.Command, args []string) error {\n\treturn nil\n}\n";
+        let fs = file_funcs(Path::new("root.go"), text);
+        let execute = fs.iter().find(|f| f.needle == "Execute(").unwrap();
+        assert!(execute.action.contains("runRoot()"), "{}", execute.action);
+        assert!(execute.action_listens.is_none());
+        let actions = var_command_actions(Path::new("root.go"), text, &[(12, "listens".into())]);
+        assert_eq!(actions.len(), 2);
+        assert_eq!(actions[0].0, "serveCmd");
+        assert!(actions[0].1.contains("ListenAndServe") && actions[0].2.is_some());
     }
 
     #[test]

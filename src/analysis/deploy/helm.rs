@@ -107,6 +107,31 @@ fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
+/// The packaged copy of `chart` in its parent folder: a `.tgz` named for the
+/// chart's folder or its `name` followed by a version (`x-v0.0.0.tgz`).
+fn packaged_copy(files: &Files, chart: &Chart) -> Option<PathBuf> {
+    let parent = chart.dir.parent()?;
+    let mut names: Vec<String> = chart_name(files, chart).into_iter().collect();
+    names.extend(
+        chart
+            .dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+    );
+    files.read_dir(parent)?.iter().find_map(|e| {
+        let stem = e.name.strip_suffix(".tgz")?;
+        let versioned = names.iter().any(|n| {
+            stem.strip_prefix(n.as_str())
+                .and_then(|v| v.strip_prefix('-'))
+                .is_some_and(|v| {
+                    v.trim_start_matches('v')
+                        .starts_with(|c: char| c.is_ascii_digit())
+                })
+        });
+        (e.is_file && versioned).then(|| e.path.clone())
+    })
+}
+
 /// The chart's values.yaml, parsed once per run: every main of the
 /// repository asks each chart whether it runs it.
 fn values_of(files: &Files, chart: &Chart) -> Arc<Value> {
@@ -405,7 +430,7 @@ fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>
     files.memo("helm-template", path, "", |f| {
         let text = f.read_to_string(path)?;
         let masked = mask(&text);
-        let m = Manifest::parse_template(path, &masked.text)?;
+        let m = Manifest::parse(path, &masked.text)?;
         Some((masked, m))
     })
 }
@@ -720,6 +745,17 @@ pub fn chart_fixes(files: &Files, main: &MainPackage, builds_image: bool) -> Vec
                     line + 1
                 ),
                 needed: false,
+            });
+            continue;
+        }
+        // A chart also kept packaged beside its folder (`charts/latest/x/`
+        // and `charts/latest/x-v0.0.0.tgz`, which the project's checks compare)
+        // takes an edit only with a new package, which this tool cannot make.
+        if let Some(package) = packaged_copy(files, chart) {
+            out.push(ChartFix::Skip {
+                path: package,
+                why: "the chart is also kept packaged here, and an edit of its templates leaves the package stale: edit the templates and run `helm package`".into(),
+                needed: true,
             });
             continue;
         }
@@ -1086,8 +1122,47 @@ impl Masked {
     }
 }
 
-/// Masks the actions of template `text` (see `Masked`).
+/// Masks the actions of template `text` (see `Masked`). Action-only lines
+/// are dropped, unless a document then fails to read and writing each one
+/// that renders a block at a known indent (`{{ include "x.labels" . | indent
+/// 6 }}`) as a key at that column reads more documents: a template can go on
+/// with keys indented below that block (`app: x` at column 8, the labels it
+/// adds to), which read as a mapping under no key once the line is gone.
 pub fn mask(text: &str) -> Masked {
+    let dropped = mask_as(text, ActionLines::Dropped);
+    let unread = super::kubernetes::unreadable_documents(&dropped.text);
+    if unread == 0 {
+        return dropped;
+    }
+    let keyed = mask_as(text, ActionLines::IndentedKeys);
+    if super::kubernetes::unreadable_documents(&keyed.text) < unread {
+        keyed
+    } else {
+        dropped
+    }
+}
+
+/// How [`mask_as`] writes a line that holds only actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActionLines {
+    Dropped,
+    /// As a key (`      _tpl3_:`) at the column its block is indented to.
+    IndentedKeys,
+}
+
+/// The column an action-only line renders its block at: the `indent N` or
+/// `nindent N` of an action that writes YAML.
+fn block_column(actions: &[(String, usize, usize)]) -> Option<usize> {
+    actions.iter().find_map(|(a, _, _)| {
+        let words: Vec<&str> = a.trim_end_matches("}}").split_whitespace().collect();
+        words
+            .windows(2)
+            .find(|w| w[0] == "indent" || w[0] == "nindent")
+            .and_then(|w| w[1].parse::<usize>().ok())
+    })
+}
+
+fn mask_as(text: &str, mode: ActionLines) -> Masked {
     let mut out = String::new();
     let mut lines = vec![];
     let mut actions = vec![];
@@ -1097,6 +1172,14 @@ pub fn mask(text: &str) -> Masked {
     // For each open block, whether it is past its first branch.
     let mut branches: Vec<bool> = vec![];
     let mut in_else = false;
+    // The first action of the current line.
+    let mut line_actions = 0;
+    let keyed = |line_actions: usize, actions: &[(String, usize, usize)]| {
+        (mode == ActionLines::IndentedKeys)
+            .then(|| block_column(&actions[line_actions..]))
+            .flatten()
+            .map(|col| format!("{}{}:", " ".repeat(col), placeholder(line_actions)))
+    };
     let mut i = 0;
     while i < text.len() {
         if text[i..].starts_with("{{") {
@@ -1136,7 +1219,12 @@ pub fn mask(text: &str) -> Masked {
                 out.push_str(&item_key(&line));
                 out.push('\n');
                 lines.push(first_line);
+            } else if let Some(key) = (!in_else).then(|| keyed(line_actions, &actions)).flatten() {
+                out.push_str(&key);
+                out.push('\n');
+                lines.push(first_line);
             }
+            line_actions = actions.len();
             line.clear();
             (has_action, has_text, in_else) = (false, false, false);
             line_no += 1;
@@ -1606,7 +1694,7 @@ pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> boo
     {
         return false;
     }
-    super::kubernetes::reads_as_before_plus_entry(&mb.text, &ma.text, c, value, true)
+    super::kubernetes::reads_as_before_plus_entry(&mb.text, &ma.text, c, value)
         && super::kubernetes::comments_kept(before, after)
 }
 
@@ -1708,6 +1796,36 @@ spec:
         assert_eq!(m.lines[0], 1);
         assert_eq!(m.unmask("_tpl2_"), "{{ .Chart.Name }}");
         assert_eq!(m.literal("\"_tpl3_:_tpl4_\""), "\":\"");
+    }
+
+    #[test]
+    fn a_block_include_that_deeper_keys_go_on_from_reads_as_a_key() {
+        // With the include's line dropped, `app:` (column 8) and
+        // `annotations:` (column 6) under `metadata:` do not read as YAML.
+        let t = "kind: Deployment\nspec:\n  template:\n    metadata:\n{{ include \"x.labels\" . | indent 6 }}\n        app: relay\n{{- if .Values.podAnnotations }}\n      annotations:\n{{ toYaml .Values.podAnnotations | indent 8 }}\n{{- end }}\n    spec:\n      containers:\n        - name: relay\n          image: acme/relay\n";
+        assert_eq!(
+            super::super::kubernetes::unreadable_documents(&mask_as(t, ActionLines::Dropped).text),
+            1
+        );
+        let m = mask(t);
+        assert!(
+            m.text.contains("      _tpl0_:\n        app: relay\n"),
+            "{}",
+            m.text
+        );
+        let parsed = Manifest::parse(Path::new("t.yaml"), &m.text).expect("reads");
+        assert_eq!(parsed.containers[0].name, "relay");
+        // The masked line of `app:` is still the template's line 5 (0-based).
+        assert_eq!(
+            m.lines[m
+                .text
+                .lines()
+                .position(|l| l.contains("app: relay"))
+                .unwrap()],
+            5
+        );
+        // A template that reads with the lines dropped keeps them dropped.
+        assert!(!mask(TEMPLATE).text.contains("_tpl0_:"));
     }
 
     /// `t` masked, and parsed as a manifest.

@@ -222,38 +222,31 @@ pub fn documents(text: &str) -> Vec<DocSpan> {
     out
 }
 
-/// A YAML document read as `T`; in a masked Helm template (`template`) a key
-/// written twice keeps its last value (see `Manifest::parse_template`).
-fn read<T: serde::de::DeserializeOwned>(
-    doc: &str,
-    template: bool,
-) -> Result<T, serde_saphyr::Error> {
-    if template {
-        let options = serde_saphyr::options! {
-            duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
-        };
-        serde_saphyr::from_str_with_options(doc, options)
-    } else {
-        serde_saphyr::from_str(doc)
-    }
+/// A YAML document read as `T`. A key written twice keeps its last value, as
+/// Kubernetes' own reader (sigs.k8s.io/yaml, go-yaml v2 unstrict) does: a
+/// Deployment that repeats `imagePullPolicy:` applies, so it must not read as
+/// no workload; a masked Helm template shows both of two `{{ if }}` blocks that
+/// each write a key.
+fn read<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, serde_saphyr::Error> {
+    let options = serde_saphyr::options! {
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+    };
+    serde_saphyr::from_str_with_options(doc, options)
+}
+
+/// How many documents of YAML stream `text` do not read (empty ones read).
+pub(super) fn unreadable_documents(text: &str) -> usize {
+    documents(text)
+        .iter()
+        .filter(|d| read::<Value>(&text[d.start..d.end]).is_err())
+        .count()
 }
 
 impl Manifest {
     /// Reads every workload and ConfigMap of a YAML file. None when no document
-    /// is a Kubernetes workload (a compose file, a CI config, a Helm template).
+    /// is a Kubernetes workload (a compose file, a CI config, a Helm template;
+    /// a Helm template's masked text is read by this too).
     pub fn parse(path: &Path, text: &str) -> Option<Manifest> {
-        Manifest::parse_as(path, text, false)
-    }
-
-    /// [`Manifest::parse`] for a Helm template's masked text, which shows
-    /// both of two `{{ if }}` blocks that each write a key (`secretName:`
-    /// for an internal or an external etcd): a key written twice keeps its
-    /// last value instead of failing the document.
-    pub fn parse_template(path: &Path, text: &str) -> Option<Manifest> {
-        Manifest::parse_as(path, text, true)
-    }
-
-    fn parse_as(path: &Path, text: &str, template: bool) -> Option<Manifest> {
         if !text.contains("kind:") {
             return None;
         }
@@ -262,12 +255,12 @@ impl Manifest {
         let mut maps_seen = vec![];
         for (doc_index, span) in documents(text).iter().enumerate() {
             let doc = &text[span.start..span.end];
-            let Ok(Some(head)) = read::<Option<KindOnly>>(doc, template) else {
+            let Ok(Some(head)) = read::<Option<KindOnly>>(doc) else {
                 continue;
             };
             let kind = head.kind.unwrap_or_default();
             if kind == "ConfigMap" || kind == "Secret" {
-                if let Ok(Some(map)) = read::<Option<RawConfigMap>>(doc, template) {
+                if let Ok(Some(map)) = read::<Option<RawConfigMap>>(doc) {
                     let has = [&map.data, &map.string_data]
                         .iter()
                         .any(|d| d.as_ref().is_some_and(|d| d.contains_key("GOMEMLIMIT")));
@@ -288,7 +281,7 @@ impl Manifest {
             {
                 continue;
             }
-            let Ok(Some(w)) = read::<Option<RawWorkload>>(doc, template) else {
+            let Ok(Some(w)) = read::<Option<RawWorkload>>(doc) else {
                 continue;
             };
             let workload = format!(
@@ -419,31 +412,39 @@ impl Manifest {
 
     fn verify(&self, c: &Container, edit: &Edit, value: &EnvValue) -> bool {
         let after = apply_edits(&self.text, std::slice::from_ref(edit));
-        reads_as_before_plus_entry(&self.text, &after, c, value, false)
+        reads_as_before_plus_entry(&self.text, &after, c, value)
             && comments_kept(&self.text, &after)
     }
 }
 
 /// True when every document of `after` parses and reads as `before`'s plus
 /// `value` in the `env` of container `c` (the list made when missing), the
-/// other entries in their order. `template`: masked Helm templates, read as
-/// `Manifest::parse_template` reads them.
+/// other entries in their order.
 pub(super) fn reads_as_before_plus_entry(
     before: &str,
     after: &str,
     c: &Container,
     value: &EnvValue,
-    template: bool,
 ) -> bool {
     let parse_all = |t: &str| -> Option<Vec<Value>> {
         documents(t)
             .iter()
-            .map(|d| read::<Value>(&t[d.start..d.end], template).ok())
+            .map(|d| read::<Value>(&t[d.start..d.end]).ok())
             .collect()
     };
     let (Some(mut expected), Some(got)) = (parse_all(before), parse_all(after)) else {
         return false;
     };
+    // Read with a repeated key's last value, an edit that writes a second
+    // `env:` would pass: what had no repeated key must not gain one.
+    let strict = |t: &str| {
+        documents(t)
+            .iter()
+            .all(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).is_ok())
+    };
+    if strict(before) && !strict(after) {
+        return false;
+    }
     let Some(list) = env_list(&mut expected, c).and_then(|l| l.as_array().cloned()) else {
         return false;
     };
@@ -869,6 +870,29 @@ data:
         assert!(matches!(c.env, EnvSite::Block(ref v) if v.len() == 1));
         assert_eq!(m.containers[1].env, EnvSite::Missing);
         assert_eq!(m.maps_setting_limit, vec!["shared"]);
+    }
+
+    #[test]
+    fn a_key_written_twice_keeps_its_last_value() {
+        // `kubectl apply` takes this Deployment (the second pull policy wins);
+        // reading it as no workload lost the container and what runs it.
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: probe\nspec:\n  template:\n    spec:\n      containers:\n        - name: probe\n          image: registry.example/team/probe:v1\n          imagePullPolicy: Always\n          args: [\"--v=2\"]\n          imagePullPolicy: IfNotPresent\n          resources:\n            limits:\n              memory: 64Mi\n";
+        let m = Manifest::parse(Path::new("d.yaml"), text).expect("a workload");
+        assert_eq!(m.containers.len(), 1);
+        assert_eq!(m.containers[0].name, "probe");
+        assert_eq!(
+            m.containers[0].memory_limit,
+            Some(("64Mi".into(), Some(64 << 20)))
+        );
+        let e = m
+            .add_env_edit(&m.containers[0], &fixed(57))
+            .expect("an edit");
+        assert!(apply_edits(text, &[e]).contains("- name: GOMEMLIMIT"));
+        // An `env:` holding only comments reads as no list; a second `env:`
+        // key below it would be a repeated key the file did not have.
+        let null_env = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: probe\nspec:\n  template:\n    spec:\n      containers:\n      - name: probe\n        image: registry.example/team/probe:v1\n        env:\n          # - name: TRACE\n          #   value: \"1\"\n        resources:\n          limits:\n            memory: 64Mi\n";
+        let m = Manifest::parse(Path::new("d.yaml"), null_env).expect("a workload");
+        assert!(m.add_env_edit(&m.containers[0], &fixed(57)).is_none());
     }
 
     #[test]

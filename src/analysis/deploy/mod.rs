@@ -626,13 +626,22 @@ pub fn evidence_for(files: &Files, main: &MainPackage) -> Evidence {
                 module_path_of(main),
             );
     }
+    let index = repo_index(files, &main.repo_root);
     let all_maps: Vec<&str> = manifests
         .iter()
         .flat_map(|(m, _)| m.maps_setting_limit.iter().map(String::as_str))
+        .chain(
+            index
+                .generated_maps
+                .iter()
+                .filter(|m| m.1)
+                .map(|m| m.0.as_str()),
+        )
         .collect();
     let seen_maps: Vec<&str> = manifests
         .iter()
         .flat_map(|(m, _)| m.maps_seen.iter().map(String::as_str))
+        .chain(index.generated_maps.iter().map(|m| m.0.as_str()))
         .collect();
     ev.limit_set_in = ev
         .dockerfiles
@@ -835,6 +844,42 @@ struct RepoIndex {
     /// YAML files a Go file of the repository embeds (`//go:embed
     /// manifests/hub`): the manifests an operator renders and applies.
     embedded: Vec<PathBuf>,
+    /// The ConfigMaps kustomizations generate (`configMapGenerator:`), each
+    /// with whether its literals or env files set GOMEMLIMIT.
+    generated_maps: Vec<(String, bool)>,
+}
+
+/// The ConfigMaps kustomization `text` in folder `dir` generates, each with
+/// whether it sets GOMEMLIMIT (a `GOMEMLIMIT=...` literal, or a line of one of
+/// its `envs:` files).
+fn generated_config_maps(files: &Files, dir: &Path, text: &str) -> Vec<(String, bool)> {
+    let Ok(v) = serde_saphyr::from_str::<serde_json::Value>(text) else {
+        return vec![];
+    };
+    let strings = |g: &serde_json::Value, key: &str| -> Vec<String> {
+        g.get(key)
+            .and_then(|l| l.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect()
+    };
+    let sets = |line: &str| line.trim_start().starts_with("GOMEMLIMIT=");
+    v.get("configMapGenerator")
+        .and_then(|l| l.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|g| {
+            let name = g.get("name")?.as_str()?.to_string();
+            let by_literal = strings(g, "literals").iter().any(|l| sets(l));
+            let by_file = strings(g, "envs").iter().any(|f| {
+                files
+                    .read_to_string(&dir.join(f))
+                    .is_some_and(|t| t.lines().any(sets))
+            });
+            Some((name, by_literal || by_file))
+        })
+        .collect()
 }
 
 /// The YAML files under the paths a Go file's `//go:embed` lines name, from
@@ -891,7 +936,7 @@ fn embedded_manifest(files: &Files, path: &Path) -> Option<Arc<Manifest>> {
             return None;
         }
         let masked = helm::mask(&text);
-        let mut m = Manifest::parse_template(path, &masked.text)?;
+        let mut m = Manifest::parse(path, &masked.text)?;
         let starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -972,6 +1017,7 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
     let mut limit_files = vec![];
     let mut chart_dirs = vec![];
     let mut generated = vec![];
+    let mut generated_maps = vec![];
     let mut scripts: std::collections::BTreeMap<String, Option<Vec<String>>> = Default::default();
     let mut embedded = vec![];
     let mut stack = vec![(root.to_path_buf(), 0)];
@@ -1006,6 +1052,16 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
             }
             if name == "Chart.yaml" {
                 chart_dirs.push(dir.clone());
+            }
+            if matches!(
+                name.as_str(),
+                "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+            ) {
+                if let Some(text) = files.read_to_string(&p) {
+                    if text.contains("configMapGenerator") {
+                        generated_maps.extend(generated_config_maps(files, &dir, &text));
+                    }
+                }
             }
             if name == "Makefile" || name.ends_with(".mk") || name.ends_with(".sh") {
                 if let Some(text) = files.read_to_string(&p) {
@@ -1115,6 +1171,7 @@ fn build_repo_index(files: &Files, root: &Path) -> RepoIndex {
         generated,
         scripts,
         embedded,
+        generated_maps,
     }
 }
 
