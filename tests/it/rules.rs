@@ -454,6 +454,7 @@ cases! {
         nestedtool__neg_main,
         nestedtool__tools__seeder__pos_main,
         notifier__pos_main,
+        ocibuild__cmd__pos_main,
         oldgo__cmd__pigeond__low_main,
         onlypatch__cmd__pos_main,
         operatorrpc__cmd__store__pos_main,

@@ -476,6 +476,17 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
         let (named, ko) = makefile_ko(&text, &dir, &path);
         model.builds.extend(named);
         model.ko.extend(ko);
+        // Make runs where the Makefile that includes the module is: the
+        // nearest folder above with a `Makefile`, else the repository's top.
+        let make_dir = path
+            .ancestors()
+            .skip(1)
+            .take_while(|d| d.starts_with(root))
+            .find(|d| files.is_file(&d.join("Makefile")))
+            .unwrap_or(root);
+        let (named, ko) = oci_build_images(&text, make_dir, &path);
+        model.builds.extend(named);
+        model.ko.extend(ko);
         model
             .dockerfiles
             .extend(images.into_iter().filter(|(df, _)| files.is_file(df)));
@@ -1953,6 +1964,66 @@ fn makefile_ko(text: &str, dir: &Path, path: &Path) -> (Vec<Build>, Vec<KoImage>
     lines_ko(&recipes, dir, path)
 }
 
+/// The images the shared `oci-build` make module (cert-manager's
+/// makefile-modules) builds with ko, one per build name, from the variables a
+/// project's `make/00_mod.mk` sets: `go_NAME_main_dir := ./cmd` (below
+/// `go_NAME_mod_dir`), the package, and `oci_NAME_image_name :=
+/// quay.io/acme/thing`, the image, whose entrypoint is the package's binary
+/// (named here by the image's last element, as charts name it). The paths
+/// start where make runs, `make_dir`.
+fn oci_build_images(text: &str, make_dir: &Path, path: &Path) -> (Vec<Build>, Vec<KoImage>) {
+    if !text.contains("_main_dir") || !text.contains("oci_") {
+        return (vec![], vec![]);
+    }
+    let numbered = numbered_lines(text);
+    let lines: Vec<String> = numbered.iter().map(|(_, l)| l.clone()).collect();
+    let vars = makefile_vars(&lines);
+    let (mut builds, mut images) = (vec![], vec![]);
+    for (key, main_dir) in &vars {
+        let Some(name) = key
+            .strip_prefix("go_")
+            .and_then(|k| k.strip_suffix("_main_dir"))
+        else {
+            continue;
+        };
+        let Some(image) = vars.get(&format!("oci_{name}_image_name")) else {
+            continue;
+        };
+        let main_dir = expand(main_dir, &vars, 0);
+        let image = expand(image, &vars, 0);
+        if main_dir.contains('$') || image.contains('$') {
+            continue;
+        }
+        let mod_dir = vars
+            .get(&format!("go_{name}_mod_dir"))
+            .map(|d| expand(d, &vars, 0))
+            .unwrap_or_else(|| ".".to_string());
+        let cwd = normalize(&make_dir.join(mod_dir.trim()));
+        let target = main_dir.trim().to_string();
+        let line = numbered
+            .iter()
+            .find(|(_, l)| l.trim_start().starts_with(&format!("oci_{name}_image_name")))
+            .map_or(1, |(n, _)| *n);
+        if let Some(binary) = repository_name(&image) {
+            builds.push(Build {
+                cwd: cwd.clone(),
+                target: target.clone(),
+                output: binary,
+            });
+        }
+        images.push(KoImage {
+            cwd,
+            target,
+            site: (
+                path.to_path_buf(),
+                line,
+                format!("the oci-build make module makes a ko image of it, {image}, which runs its binary"),
+            ),
+        });
+    }
+    (builds, images)
+}
+
 /// The builds of a `.ko.yaml` in `dir`: each of its `builds:` (`dir`,
 /// `main`) is a package ko makes images of.
 fn ko_config(text: &str, dir: &Path, path: &Path) -> Vec<KoImage> {
@@ -2281,6 +2352,16 @@ mod tests {
             .map(|(b, _)| b.output.as_str())
             .collect();
         assert_eq!(archived, vec!["acmectl"]);
+    }
+
+    #[test]
+    fn the_oci_build_module_makes_ko_images_of_its_builds() {
+        let mk = "build_names := manager webhook\n\ngo_manager_main_dir := ./cmd\ngo_manager_mod_dir := .\noci_manager_image_name := quay.io/acme/cert-thing\ngo_webhook_main_dir := ./cmd/webhook\noci_webhook_image_name := $(IMAGE_REPO)/webhook\n";
+        let (builds, ko) = oci_build_images(mk, Path::new("/r"), Path::new("/r/make/00_mod.mk"));
+        assert_eq!(names(&builds, "/r/cmd", "x/cmd"), vec!["cert-thing"]);
+        // An image name left to a variable the file does not set says nothing.
+        assert_eq!(ko.len(), 1);
+        assert_eq!((ko[0].target.as_str(), ko[0].site.1), ("./cmd", 5));
     }
 
     #[test]
