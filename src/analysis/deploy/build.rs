@@ -2002,7 +2002,10 @@ fn oci_build_images(text: &str, make_dir: &Path, path: &Path) -> (Vec<Build>, Ve
         let target = main_dir.trim().to_string();
         let line = numbered
             .iter()
-            .find(|(_, l)| l.trim_start().starts_with(&format!("oci_{name}_image_name")))
+            .find(|(_, l)| {
+                l.trim_start()
+                    .starts_with(&format!("oci_{name}_image_name"))
+            })
             .map_or(1, |(n, _)| *n);
         if let Some(binary) = repository_name(&image) {
             builds.push(Build {
