@@ -1202,7 +1202,9 @@ pub fn names_binary(word: &str, binary: &str) -> bool {
     }
     let w = base_name(unquote(word));
     let w = w.strip_suffix(".exe").unwrap_or(&w);
-    if w == binary {
+    // A folder's underscore is an image's hyphen (`cmd/metrics_exporter`
+    // runs as `/metrics-exporter`).
+    if w == binary || (w.contains('-') && binary.contains('_') && w == binary.replace('_', "-")) {
         return true;
     }
     let Some(rest) = w
@@ -2016,6 +2018,8 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         assert!(names_binary("/go/bin/jaeger-linux", "jaeger"));
         assert!(names_binary("vmagent-linux-${TARGETARCH}-prod", "vmagent"));
         assert!(!names_binary("jaeger-query", "jaeger"));
+        assert!(names_binary("/metrics-exporter", "metrics_exporter"));
+        assert!(!names_binary("/metrics_exporter", "metrics-exporter-v2x"));
         assert!(names_binary("proxy-server-linux-*", "proxy-server"));
         assert!(!names_binary("proxy-*", "proxy"));
         assert!(!names_binary("/bin/entrypoint.sh", "entrypoint-x"));

@@ -907,7 +907,40 @@ pub fn one_shot_plugin(files: &Files, dir: &Path) -> Option<Site> {
 /// that only dials out, a broker whose listeners its library opens). A
 /// `select` with cases, or a receive in a goroutine, is not such a wait.
 pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
-    for f in package_files(files, dir).iter() {
+    // `func main` and the package's own functions its body calls by name
+    // outside goroutines (`run(params)` from a command's `Run:` literal, not
+    // `go stopOnInterrupt(ch)`): where the program's foreground may wait.
+    let package = package_files(files, dir);
+    let main_body: String = package
+        .iter()
+        .flat_map(|f| {
+            let in_goroutine = goroutine_lines(&f.text);
+            f.text
+                .lines()
+                .enumerate()
+                .skip_while(|(_, l)| !l.starts_with("func main()"))
+                .skip(1)
+                .take_while(|(_, l)| !l.starts_with('}'))
+                .filter(|(n, _)| !in_goroutine[*n])
+                .map(|(_, l)| l.split("//").next().unwrap_or(""))
+                .filter(|l| !l.trim_start().starts_with("go "))
+                .collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let waits_here = |line: &str| {
+        line.starts_with("func main()")
+            || line
+                .strip_prefix("func ")
+                .filter(|rest| !rest.starts_with('('))
+                .and_then(|rest| rest.split('(').next())
+                .is_some_and(|name| {
+                    !name.is_empty()
+                        && name != "init"
+                        && code_calls(&main_body, &format!("{name}("))
+                })
+    };
+    for f in package.iter() {
         let signal = import_name(&f.text, "os/signal");
         let notify: Vec<String> = signal
             .as_ref()
@@ -930,12 +963,13 @@ pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
             !notify.is_empty()
                 || code_lines(&f.text).any(|l| l.contains(&format!("{name}.NotifyContext(")))
         });
-        // Inside `func main`, outside goroutines.
+        // Inside `func main` (or a function of the package it calls),
+        // outside goroutines.
         let mut in_main = false;
         let in_goroutine = goroutine_lines(&f.text);
         for (n, line) in f.text.lines().enumerate() {
             if line.starts_with("func ") || line.starts_with('}') {
-                in_main = line.starts_with("func main()");
+                in_main = line.starts_with("func ") && waits_here(line);
                 continue;
             }
             let code = line.split("//").next().unwrap_or("").trim();
@@ -948,6 +982,25 @@ pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
                     n + 1,
                     "blocks forever (select {}): it runs until stopped".to_string(),
                 ));
+            }
+            // `<-quit` of a channel `main` makes and nothing else names:
+            // nothing can send on it or close it, so it blocks forever.
+            if let Some(ch) = code.strip_prefix("<-").map(str::trim) {
+                let word = |l: &str| {
+                    l.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .filter(|w| *w == ch)
+                        .count()
+                };
+                let made = code_lines(&f.text)
+                    .any(|l| l.trim_start().starts_with(&format!("{ch} := make(chan ")));
+                let named: usize = code_lines(&f.text).map(word).sum();
+                if !ch.is_empty() && made && named == 2 {
+                    return Some((
+                        f.path.clone(),
+                        n + 1,
+                        format!("blocks forever (<-{ch} of a channel nothing sends on or closes): it runs until stopped"),
+                    ));
+                }
             }
             if !asks {
                 continue;
@@ -1833,6 +1886,27 @@ mod tests {
         assert!(!linux_builds("svc_darwin_arm64.go", "package main\n"));
         assert!(linux_builds("svc_linux_amd64.go", "package main\n"));
         assert!(linux_builds("main_test_helper.go", "package main\n"));
+    }
+
+    #[test]
+    fn a_receive_from_a_channel_nothing_else_names_blocks_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let main = "package main\n\nfunc main() {\n\tgo watch()\n\tquit := make(chan struct{})\n\t<-quit\n}\n";
+        std::fs::write(root.join("main.go"), main).unwrap();
+        let at = runs_until_stopped(&Files::default(), root).map(|(_, l, _)| l);
+        assert_eq!(at, Some(6));
+        // A channel handed to the work may be closed by it: the program ends.
+        let dir = tempfile::tempdir().unwrap();
+        let handed = main
+            .replace("go watch()", "go watch(quit)")
+            .replace("\tquit := make(chan struct{})\n", "");
+        let handed = handed.replace(
+            "func main() {\n",
+            "func main() {\n\tquit := make(chan struct{})\n",
+        );
+        std::fs::write(dir.path().join("main.go"), handed).unwrap();
+        assert_eq!(runs_until_stopped(&Files::default(), dir.path()), None);
     }
 
     #[test]
