@@ -1659,12 +1659,9 @@ fn goreleaser(
             ),
         });
     }
-    for b in v
-        .get("builds")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    // A `builds:` entry as a build: its `dir`, its `main` package (a
+    // `main.go` names its folder) and its `binary` (else its `id`).
+    let build_of = |b: &Value| -> Option<Build> {
         let dir = str_of(b, "dir").unwrap_or_else(|| ".".to_string());
         let main = str_of(b, "main").unwrap_or_else(|| ".".to_string());
         let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
@@ -1673,15 +1670,13 @@ fn goreleaser(
         } else {
             format!("./{main}")
         };
-        let Some(binary) = str_of(b, "binary").or_else(|| str_of(b, "id")) else {
-            continue;
-        };
-        model.builds.push(Build {
+        Some(Build {
             cwd: normalize(&root.join(&dir)),
             target: main,
-            output: binary,
-        });
-    }
+            output: str_of(b, "binary").or_else(|| str_of(b, "id"))?,
+        })
+    };
+    model.builds.extend(builds.iter().filter_map(|b| build_of(b)));
     // The builds images hold: each `dockers:` entry's `ids:`, or, for an
     // entry that names none (its context then holds every build's binary),
     // the builds whose binary its Dockerfile names; each `kos:` entry's `build:`.
@@ -1745,25 +1740,15 @@ fn goreleaser(
         return;
     }
     for b in &builds {
-        let Some(id) = str_of(b, "id") else { continue };
+        let (Some(id), Some(build)) = (str_of(b, "id"), build_of(b)) else {
+            continue;
+        };
         if in_images.contains(&id) {
             continue;
         }
-        let main = str_of(b, "main").unwrap_or_else(|| ".".to_string());
-        let main = main.strip_suffix("/main.go").unwrap_or(&main).to_string();
-        let main = if main.starts_with('.') || main.starts_with('/') {
-            main
-        } else {
-            format!("./{main}")
-        };
-        let dir = str_of(b, "dir").unwrap_or_else(|| ".".to_string());
-        let binary = str_of(b, "binary").unwrap_or_else(|| id.clone());
+        let binary = build.output.clone();
         model.archive_only.push((
-            Build {
-                cwd: normalize(&root.join(&dir)),
-                target: main,
-                output: binary.clone(),
-            },
+            build,
             (
                 path.to_path_buf(),
                 line_of(text, &format!("id: {id}")),
