@@ -1676,7 +1676,9 @@ fn goreleaser(
             output: str_of(b, "binary").or_else(|| str_of(b, "id"))?,
         })
     };
-    model.builds.extend(builds.iter().filter_map(|b| build_of(b)));
+    model
+        .builds
+        .extend(builds.iter().filter_map(|b| build_of(b)));
     // The builds images hold: each `dockers:` entry's `ids:`, or, for an
     // entry that names none (its context then holds every build's binary),
     // the builds whose binary its Dockerfile names; each `kos:` entry's `build:`.
