@@ -36,24 +36,38 @@ pub struct Module {
     pub root: PathBuf,
     pub path: String,
     pub go_version: Option<GoVersion>,
+    /// The modules it requires `// indirect` (ones the build imports through
+    /// a dependency only), each with its 1-based line.
+    pub indirect: Vec<(String, usize)>,
 }
 
 impl Module {
     pub fn parse(root: PathBuf, go_mod: &str) -> Module {
         let mut path = String::new();
         let mut go_version = None;
-        for line in go_mod.lines() {
-            let line = line.split("//").next().unwrap_or("").trim();
+        let mut indirect = vec![];
+        for (n, full) in go_mod.lines().enumerate() {
+            let (line, comment) = full.split_once("//").unwrap_or((full, ""));
+            let line = line.trim();
             if let Some(rest) = line.strip_prefix("module ") {
                 path = rest.trim().trim_matches('"').to_string();
             } else if let Some(rest) = line.strip_prefix("go ") {
                 go_version = GoVersion::parse(rest);
+            } else if comment.trim() == "indirect" {
+                // `require m v // indirect`, or `m v // indirect` in a block.
+                let words: Vec<&str> = line.split_whitespace().collect();
+                let module = match words.as_slice() {
+                    ["require", m, _] | [m, _] => Some(*m),
+                    _ => None,
+                };
+                indirect.extend(module.map(|m| (m.to_string(), n + 1)));
             }
         }
         Module {
             root,
             path,
             go_version,
+            indirect,
         }
     }
 
@@ -92,6 +106,28 @@ mod tests {
         );
         assert_eq!(m.path, "example.com/svc");
         assert_eq!(m.go_version, Some(GoVersion::new(1, 22)));
+        assert!(m.indirect.is_empty());
+        let m = Module::parse(
+            PathBuf::from("/m"),
+            "module example.com/svc
+
+require example.org/kit v1.2.0
+
+require (
+	example.org/web v0.3.0
+	example.org/limit v0.7.0 // indirect
+)
+
+require example.org/log v1.0.0 // indirect
+",
+        );
+        assert_eq!(
+            m.indirect,
+            vec![
+                ("example.org/limit".to_string(), 7),
+                ("example.org/log".to_string(), 10)
+            ]
+        );
         assert_eq!(
             m.import_path_of(Path::new("/m/internal/cache")).as_deref(),
             Some("example.com/svc/internal/cache")

@@ -155,7 +155,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         grounds.confidence = Some(crate::finding::Confidence::Low);
         grounds.push(crate::finding::Evidence { path, line, what });
     }
-    if let Some((path, line, what)) = gocode::module_requires_limit_library(files, &root) {
+    if let Some((path, line, what)) = file
+        .module
+        .as_deref()
+        .and_then(gocode::module_requires_limit_library)
+    {
         grounds.confidence = Some(crate::finding::Confidence::Low);
         grounds.push(crate::finding::Evidence { path, line, what });
     }

@@ -2312,17 +2312,31 @@ mod tests {
         assert_eq!(names(&b, "/r/tools/tool", "x/tools/tool"), vec!["tool"]);
     }
 
-    #[test]
-    fn goreleaser_builds_and_dockers() {
-        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
+    /// The build model of goreleaser config `y` at `/r`, its Dockerfiles read by `read`.
+    fn read_goreleaser(y: &str, read: &dyn Fn(&Path) -> Option<String>) -> RepoBuilds {
         let mut m = RepoBuilds::default();
         goreleaser(
             y,
             Path::new("/r"),
             Path::new("/r/.goreleaser.yml"),
             &mut m,
-            &|_| None,
+            read,
         );
+        m
+    }
+
+    /// The binaries of the archive-only builds of `m`.
+    fn archived(m: &RepoBuilds) -> Vec<&str> {
+        m.archive_only
+            .iter()
+            .map(|(b, _)| b.output.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn goreleaser_builds_and_dockers() {
+        let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: acme-server-{{.Os}}-{{.Arch}}\n  - id: cli\n    dir: tools\n    main: ./ctl/main.go\n    binary: acmectl\ndockers:\n  - dockerfile: build/release.Dockerfile\n    ids: [srv]\n";
+        let m = read_goreleaser(y, &|_| None);
         assert_eq!(
             names(&m.builds, "/r/cmd/server", "x/cmd/server"),
             vec!["acme-server"]
@@ -2336,12 +2350,7 @@ mod tests {
             vec![(PathBuf::from("/r/build/release.Dockerfile"), None)]
         );
         // `cli` is in no image that `ids:` names: an archive-only build.
-        let archived: Vec<&str> = m
-            .archive_only
-            .iter()
-            .map(|(b, _)| b.output.as_str())
-            .collect();
-        assert_eq!(archived, vec!["acmectl"]);
+        assert_eq!(archived(&m), vec!["acmectl"]);
     }
 
     #[test]
@@ -2362,29 +2371,10 @@ mod tests {
         let dockerfile = "FROM alpine\nLABEL org.opencontainers.image.source=https://github.com/x/acme\nCOPY acme-agent /usr/local/bin/acme-agent\nRUN adduser -S acme\nENTRYPOINT /usr/local/bin/acme-agent\n";
         let read =
             |p: &Path| (p == Path::new("/r/build/Dockerfile")).then(|| dockerfile.to_string());
-        let mut m = RepoBuilds::default();
-        goreleaser(
-            y,
-            Path::new("/r"),
-            Path::new("/r/.goreleaser.yml"),
-            &mut m,
-            &read,
-        );
-        let archived: Vec<&str> = m
-            .archive_only
-            .iter()
-            .map(|(b, _)| b.output.as_str())
-            .collect();
-        assert_eq!(archived, vec!["acme"]);
+        let m = read_goreleaser(y, &read);
+        assert_eq!(archived(&m), vec!["acme"]);
         // A Dockerfile that cannot be read may hold every build: none is archive-only.
-        let mut m = RepoBuilds::default();
-        goreleaser(
-            y,
-            Path::new("/r"),
-            Path::new("/r/.goreleaser.yml"),
-            &mut m,
-            &|_| None,
-        );
+        let m = read_goreleaser(y, &|_| None);
         assert!(m.archive_only.is_empty());
     }
 
@@ -2478,14 +2468,7 @@ mod tests {
             ]
         );
         let y = "builds:\n  - id: srv\n    main: ./cmd/server\n    binary: srv\nkos:\n  - build: srv\n    repositories: [ghcr.io/acme/relay]\n    bare: true\n";
-        let mut m = RepoBuilds::default();
-        goreleaser(
-            y,
-            Path::new("/r"),
-            Path::new("/r/.goreleaser.yml"),
-            &mut m,
-            &|_| None,
-        );
+        let m = read_goreleaser(y, &|_| None);
         assert_eq!(
             names_in(&m, Path::new("/r/cmd/server"), "x/cmd/server"),
             vec!["relay", "srv"]

@@ -907,27 +907,16 @@ pub fn one_shot_plugin(files: &Files, dir: &Path) -> Option<Site> {
 /// that only dials out, a broker whose listeners its library opens). A
 /// `select` with cases, or a receive in a goroutine, is not such a wait.
 pub fn runs_until_stopped(files: &Files, dir: &Path) -> Option<Site> {
-    // `func main` and the package's own functions its body calls by name
-    // outside goroutines (`run(params)` from a command's `Run:` literal, not
-    // `go stopOnInterrupt(ch)`): where the program's foreground may wait.
+    // `func main` and the package's own functions it calls by name outside
+    // goroutines, its root command's action included (`run(params)` from a
+    // `Run:` literal, not `go stopOnInterrupt(ch)`): where the program's
+    // foreground may wait.
     let package = package_files(files, dir);
-    let main_body: String = package
+    let main_body = funcs(files, dir)
         .iter()
-        .flat_map(|f| {
-            let in_goroutine = goroutine_lines(&f.text);
-            f.text
-                .lines()
-                .enumerate()
-                .skip_while(|(_, l)| !l.starts_with("func main()"))
-                .skip(1)
-                .take_while(|(_, l)| !l.starts_with('}'))
-                .filter(|(n, _)| !in_goroutine[*n])
-                .map(|(_, l)| l.split("//").next().unwrap_or(""))
-                .filter(|l| !l.trim_start().starts_with("go "))
-                .collect::<Vec<_>>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+        .find(|f| f.needle == "main(")
+        .map(|f| with_root_action(f).foreground)
+        .unwrap_or_default();
     let waits_here = |line: &str| {
         line.starts_with("func main()")
             || line
@@ -1700,28 +1689,19 @@ fn quoted(l: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-/// Where the go.mod at `module_root` requires, `// indirect`, a library that
+/// Where `module`'s go.mod requires, `// indirect`, a library that
 /// sets the memory limit when imported (`automemlimit`): since Go 1.17 a
 /// go.mod lists every module whose packages the module's build imports, so a
 /// dependency imports it (a server framework whose `run` sets the limit from
 /// the cgroup), and this program may well have its limit set. A direct
 /// requirement is the module's own import, which `limit_set_in_code` follows
 /// from this program (another program of the module may be the one using it).
-pub fn module_requires_limit_library(files: &Files, module_root: &Path) -> Option<Site> {
-    let path = module_root.join("go.mod");
-    let text = files.read_to_string(&path)?;
-    text.lines().enumerate().find_map(|(n, line)| {
-        let code = line.split("//").next().unwrap_or("");
-        let words: Vec<&str> = code.split_whitespace().collect();
-        let module = match words.as_slice() {
-            ["require", m, _, ..] => *m,
-            [m, v, ..] if v.starts_with('v') => *m,
-            _ => return None,
-        };
-        let lib = LIMIT_LIBRARIES.iter().find(|l| module == **l)?;
-        line.contains("// indirect").then(|| (
-            path.clone(),
-            n + 1,
+pub fn module_requires_limit_library(module: &crate::gomod::Module) -> Option<Site> {
+    module.indirect.iter().find_map(|(required, line)| {
+        let lib = LIMIT_LIBRARIES.iter().find(|l| required == *l)?;
+        Some((
+            module.root.join("go.mod"),
+            *line,
             format!(
                 "the module requires {lib} (indirect), which sets the Go memory limit when imported: a dependency imports it and may set the limit for this program (lowers confidence)"
             ),

@@ -107,8 +107,7 @@ fn chart_name(files: &Files, chart: &Chart) -> Option<String> {
     v.get("name")?.as_str().map(str::to_string)
 }
 
-/// The packaged copy of `chart` in its parent folder: a `.tgz` named for the
-/// chart's folder or its `name` followed by a version (`x-v0.0.0.tgz`).
+/// The packaged copy of `chart` in its parent folder (see [`is_package_of`]).
 fn packaged_copy(files: &Files, chart: &Chart) -> Option<PathBuf> {
     let parent = chart.dir.parent()?;
     let mut names: Vec<String> = chart_name(files, chart).into_iter().collect();
@@ -118,17 +117,26 @@ fn packaged_copy(files: &Files, chart: &Chart) -> Option<PathBuf> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned()),
     );
-    files.read_dir(parent)?.iter().find_map(|e| {
-        let stem = e.name.strip_suffix(".tgz")?;
-        let versioned = names.iter().any(|n| {
-            stem.strip_prefix(n.as_str())
-                .and_then(|v| v.strip_prefix('-'))
-                .is_some_and(|v| {
-                    v.trim_start_matches('v')
-                        .starts_with(|c: char| c.is_ascii_digit())
-                })
-        });
-        (e.is_file && versioned).then(|| e.path.clone())
+    files
+        .read_dir(parent)?
+        .iter()
+        .find(|e| e.is_file && is_package_of(&e.name, &names))
+        .map(|e| e.path.clone())
+}
+
+/// True when `file` is a packaged chart of one of `names` (the chart's
+/// `name`, its folder's): `NAME-VERSION.tgz`, `x-v0.0.0.tgz` or `x-1.2.3.tgz`.
+fn is_package_of(file: &str, names: &[String]) -> bool {
+    let Some(stem) = file.strip_suffix(".tgz") else {
+        return false;
+    };
+    names.iter().any(|n| {
+        stem.strip_prefix(n.as_str())
+            .and_then(|v| v.strip_prefix('-'))
+            .is_some_and(|v| {
+                v.trim_start_matches('v')
+                    .starts_with(|c: char| c.is_ascii_digit())
+            })
     })
 }
 
@@ -429,7 +437,7 @@ fn workload_templates(files: &Files, chart: &Chart, kinds: &[&str]) -> Vec<(Path
 fn parsed_template(files: &Files, path: &Path) -> Arc<Option<(Masked, Manifest)>> {
     files.memo("helm-template", path, "", |f| {
         let text = f.read_to_string(path)?;
-        let masked = mask(&text);
+        let masked = mask_for_reading(&text);
         let m = Manifest::parse(path, &masked.text)?;
         Some((masked, m))
     })
@@ -1096,6 +1104,8 @@ pub struct Masked {
     pub lines: Vec<usize>,
     /// Each action's text and byte range in the original.
     pub actions: Vec<(String, usize, usize)>,
+    /// How its action-only lines were written.
+    mode: ActionLines,
 }
 
 fn placeholder(i: usize) -> String {
@@ -1122,14 +1132,21 @@ impl Masked {
     }
 }
 
-/// Masks the actions of template `text` (see `Masked`). Action-only lines
-/// are dropped, unless a document then fails to read and writing each one
-/// that renders a block at a known indent (`{{ include "x.labels" . | indent
-/// 6 }}`) as a key at that column reads more documents: a template can go on
-/// with keys indented below that block (`app: x` at column 8, the labels it
-/// adds to), which read as a mapping under no key once the line is gone.
+/// Masks the actions of template `text` (see `Masked`), dropping the lines
+/// that hold only actions: what the callers that look at actions and keys of
+/// a few lines use.
 pub fn mask(text: &str) -> Masked {
-    let dropped = mask_as(text, ActionLines::Dropped);
+    mask_as(text, ActionLines::Dropped)
+}
+
+/// [`mask`] for reading a whole template's workloads: when a document then
+/// fails to read, and writing each action-only line that renders a block at a
+/// known indent (`{{ include "x.labels" . | indent 6 }}`) as a key at that
+/// column reads more documents, that masking (the template's own keys may go
+/// on below such a block, `app: x` at column 8, which read as a mapping under
+/// no key once the line is gone).
+pub fn mask_for_reading(text: &str) -> Masked {
+    let dropped = mask(text);
     let unread = super::kubernetes::unreadable_documents(&dropped.text);
     if unread == 0 {
         return dropped;
@@ -1246,6 +1263,7 @@ fn mask_as(text: &str, mode: ActionLines) -> Masked {
         text: out,
         lines,
         actions,
+        mode,
     }
 }
 
@@ -1660,7 +1678,9 @@ fn sequence_indent(text: &str, starts: &[usize], first: usize) -> usize {
 /// templates parse, every document reads as before but for that entry, the
 /// actions are the same, and every comment line is kept.
 pub fn verify(before: &str, after: &str, c: &Container, value: &EnvValue) -> bool {
-    let (mb, ma) = (mask(before), mask(after));
+    // Read as the template was read for its container, both the same way.
+    let mb = mask_for_reading(before);
+    let ma = mask_as(after, mb.mode);
     let texts = |m: &Masked| -> Vec<String> { m.actions.iter().map(|a| a.0.clone()).collect() };
     if texts(&mb) != texts(&ma) {
         return false;
@@ -1799,6 +1819,18 @@ spec:
     }
 
     #[test]
+    fn a_package_is_the_charts_name_and_a_version() {
+        let names = ["relay".to_string(), "hookrelay".to_string()];
+        assert!(is_package_of("relay-v0.0.0.tgz", &names));
+        assert!(is_package_of("hookrelay-1.4.2.tgz", &names));
+        // Another chart's package, a longer name, or no version: not this one's.
+        assert!(!is_package_of("relay-proxy-v1.0.0.tgz", &names));
+        assert!(!is_package_of("relayd-v1.0.0.tgz", &names));
+        assert!(!is_package_of("relay-latest.tgz", &names));
+        assert!(!is_package_of("relay-v1.0.0.tar", &names));
+    }
+
+    #[test]
     fn a_block_include_that_deeper_keys_go_on_from_reads_as_a_key() {
         // With the include's line dropped, `app:` (column 8) and
         // `annotations:` (column 6) under `metadata:` do not read as YAML.
@@ -1807,7 +1839,7 @@ spec:
             super::super::kubernetes::unreadable_documents(&mask_as(t, ActionLines::Dropped).text),
             1
         );
-        let m = mask(t);
+        let m = mask_for_reading(t);
         assert!(
             m.text.contains("      _tpl0_:\n        app: relay\n"),
             "{}",
@@ -1825,7 +1857,10 @@ spec:
             5
         );
         // A template that reads with the lines dropped keeps them dropped.
-        assert!(!mask(TEMPLATE).text.contains("_tpl0_:"));
+        assert!(!mask_for_reading(TEMPLATE).text.contains("_tpl0_:"));
+        // The plain masking, which callers reading a few lines' actions use,
+        // never parses: the include's line stays dropped.
+        assert!(!mask(t).text.contains("_tpl0_:"));
     }
 
     /// `t` masked, and parsed as a manifest.

@@ -234,6 +234,14 @@ fn read<T: serde::de::DeserializeOwned>(doc: &str) -> Result<T, serde_saphyr::Er
     serde_saphyr::from_str_with_options(doc, options)
 }
 
+/// True when a document of YAML stream `text` writes a key twice (it reads
+/// only with [`read`]'s last-value policy).
+fn repeats_a_key(text: &str) -> bool {
+    documents(text)
+        .iter()
+        .any(|d| serde_saphyr::from_str::<Value>(&text[d.start..d.end]).is_err())
+}
+
 /// How many documents of YAML stream `text` do not read (empty ones read).
 pub(super) fn unreadable_documents(text: &str) -> usize {
     documents(text)
@@ -437,12 +445,7 @@ pub(super) fn reads_as_before_plus_entry(
     };
     // Read with a repeated key's last value, an edit that writes a second
     // `env:` would pass: what had no repeated key must not gain one.
-    let strict = |t: &str| {
-        documents(t)
-            .iter()
-            .all(|d| serde_saphyr::from_str::<Value>(&t[d.start..d.end]).is_ok())
-    };
-    if strict(before) && !strict(after) {
+    if repeats_a_key(after) && !repeats_a_key(before) {
         return false;
     }
     let Some(list) = env_list(&mut expected, c).and_then(|l| l.as_array().cloned()) else {

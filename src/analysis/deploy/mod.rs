@@ -935,7 +935,7 @@ fn embedded_manifest(files: &Files, path: &Path) -> Option<Arc<Manifest>> {
         if !text.contains("kind:") || text.len() as u64 > MAX_DEPLOY_FILE {
             return None;
         }
-        let masked = helm::mask(&text);
+        let masked = helm::mask_for_reading(&text);
         let mut m = Manifest::parse(path, &masked.text)?;
         let starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
