@@ -575,11 +575,9 @@ fn settings_for(
         if cli.is_empty() {
             let list = file.clone().unwrap_or_default();
             // Name the file's key and line when one of its entries is wrong.
-            if let Err(e) = select_rules(rules::bundled(), &list, &[]) {
-                if common.patterns.is_none() {
-                    let msg = e.to_string().replace(" in --select/--ignore", "");
-                    return Err(anyhow::anyhow!("{}: `{key}`: {msg}", config.locate(key)));
-                }
+            if let Err(e) = check_rule_keys(&all, &list) {
+                let msg = e.to_string().replace(" in --select/--ignore", "");
+                return Err(anyhow::anyhow!("{}: `{key}`: {msg}", config.locate(key)));
             }
             Ok(list)
         } else {
@@ -597,11 +595,7 @@ fn settings_for(
     select.retain(|k| !is_gm100(k));
     ignore.retain(|k| !is_gm100(k));
     if !extra_ignore.is_empty() {
-        if let Err(e) = select_rules(
-            rules::with_patterns(common.patterns.as_deref())?,
-            &[],
-            extra_ignore,
-        ) {
+        if let Err(e) = check_rule_keys(&all, extra_ignore) {
             let msg = e.to_string().replace(" in --select/--ignore", "");
             anyhow::bail!(
                 "{}: `per-file-ignores`: {msg}",
@@ -1118,25 +1112,36 @@ pub fn select_rules(
     select: &[String],
     ignore: &[String],
 ) -> anyhow::Result<Vec<Rule>> {
-    let hits = |r: &Rule, key: &str| {
-        let key = key.trim();
-        r.id.eq_ignore_ascii_case(key)
-            || r.name == key
-            || (key.len() >= 2
-                && r.id
-                    .to_ascii_uppercase()
-                    .starts_with(&key.to_ascii_uppercase()))
-    };
-    for key in select.iter().chain(ignore).filter(|k| !k.trim().is_empty()) {
-        if !all.iter().any(|r| hits(r, key)) {
+    check_rule_keys(&all, select)?;
+    check_rule_keys(&all, ignore)?;
+    Ok(all
+        .into_iter()
+        .filter(|r| select.is_empty() || select.iter().any(|k| names_rule(r, k)))
+        .filter(|r| !ignore.iter().any(|k| names_rule(r, k)))
+        .collect())
+}
+
+/// Whether a `--select`/`--ignore` key names the rule: its id (any case), its
+/// name, or a prefix of its id of at least two characters (`GM00`).
+fn names_rule(rule: &Rule, key: &str) -> bool {
+    let key = key.trim();
+    rule.id.eq_ignore_ascii_case(key)
+        || rule.name == key
+        || (key.len() >= 2
+            && rule
+                .id
+                .to_ascii_uppercase()
+                .starts_with(&key.to_ascii_uppercase()))
+}
+
+/// An error naming the first key that names none of `rules` (blank keys are allowed).
+fn check_rule_keys(rules: &[Rule], keys: &[String]) -> anyhow::Result<()> {
+    for key in keys.iter().filter(|k| !k.trim().is_empty()) {
+        if !rules.iter().any(|r| names_rule(r, key)) {
             anyhow::bail!("unknown rule `{key}` in --select/--ignore (see `gomemfix rules`)");
         }
     }
-    Ok(all
-        .into_iter()
-        .filter(|r| select.is_empty() || select.iter().any(|k| hits(r, k)))
-        .filter(|r| !ignore.iter().any(|k| hits(r, k)))
-        .collect())
+    Ok(())
 }
 
 /// The rule options (see `options`): gomemfix.toml's `[rules.ID]` tables, then

@@ -212,10 +212,12 @@ fn parse_with_entry_point(
         origin: origin.to_path_buf(),
         message,
     };
-    // Plain YAML first: its errors carry the line and column.
-    ast_grep_config::from_str::<serde_json::Value>(yaml)
-        .map_err(|e| err(format!("invalid YAML: {e}")))?;
     let mut configs = from_yaml_string::<Go>(yaml, &GlobalRules::default()).map_err(|e| {
+        // Plain YAML's errors carry the line and column: read it again only to say
+        // where, when it is the YAML that is broken (a start-up cost otherwise).
+        if let Err(e) = ast_grep_config::from_str::<serde_json::Value>(yaml) {
+            return err(format!("invalid YAML: {e}"));
+        }
         let mut msg = format!("invalid rule: {e}");
         let mut source = std::error::Error::source(&e);
         while let Some(s) = source {
