@@ -98,10 +98,11 @@ pub struct RepoBuilds {
 }
 
 /// The Go release a CI job installs: a GitHub workflow's `actions/setup-go`
-/// `go-version` (each value of the matrix it names), or `go-version-file`.
+/// `go-version` (each value of the matrix it names), or `go-version-file`; a
+/// Travis CI file's `go:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CiGo {
-    /// The folder holding `.github/`.
+    /// The folder holding `.github/` (or `.travis.yml`).
     pub root: PathBuf,
     /// The workflow and the 1-based line of the setting.
     pub path: PathBuf,
@@ -405,7 +406,18 @@ fn read_repo(files: &Files, root: &Path) -> RepoBuilds {
                     || dir.file_name().is_some_and(|d| {
                         super::deploy_folder_rank(&d.to_string_lossy()).is_none()
                     }));
-            if super::dockerfile::is_dockerfile_name(name) {
+            if name == ".travis.yml" {
+                if let Some(text) = files.read_to_string(&e.path) {
+                    model
+                        .ci_go
+                        .extend(travis_go(&text).into_iter().map(|(line, go)| CiGo {
+                            root: files.canonical(&dir),
+                            path: e.path.clone(),
+                            line,
+                            go,
+                        }));
+                }
+            } else if super::dockerfile::is_dockerfile_name(name) {
                 if unsearched {
                     model.dockerfiles.push((files.canonical(&e.path), None));
                 }
@@ -619,6 +631,14 @@ fn workflow_go(text: &str) -> Vec<(usize, CiGoVersion)> {
         }
     }
     out
+}
+
+/// Each Go release a Travis CI file (`.travis.yml`) installs, with its line:
+/// its `go:` key, a scalar or a list, at the top or in a job of its matrix
+/// (`master`, `tip` or a value this reader cannot follow: floating).
+fn travis_go(text: &str) -> Vec<(usize, CiGoVersion)> {
+    let lines: Vec<&str> = text.lines().collect();
+    matrix_values(&lines, "go")
 }
 
 /// The values of the matrix key `key` (`go: [1.16, 1.17]`, or a block list
@@ -2134,6 +2154,22 @@ mod tests {
         assert_eq!(workflow_go(file), vec![(2, CiGoVersion::FromGoMod)]);
         let other = "        with:\n          go-version-file: .go-version\n";
         assert_eq!(workflow_go(other), vec![(2, CiGoVersion::Floating)]);
+    }
+
+    #[test]
+    fn travis_files_say_which_go_ci_installs() {
+        use crate::gomod::GoVersion;
+        let v = |major, minor| CiGoVersion::Exact(GoVersion::new(major, minor));
+        let list = "language: go\n\ngo:\n  - \"1.13\"\n  - 1.14.x\n\ninstall:\n  - go get ./...\n";
+        assert_eq!(travis_go(list), vec![(4, v(1, 13)), (5, v(1, 14))]);
+        assert_eq!(travis_go("go: 1.12.x\n"), vec![(1, v(1, 12))]);
+        // A job on the newest Go says nothing about which one builds releases.
+        let tip = "go:\n  - 1.12.x\n  - master\n";
+        assert_eq!(
+            travis_go(tip),
+            vec![(2, v(1, 12)), (3, CiGoVersion::Floating)]
+        );
+        assert!(travis_go("language: go\nscript: make test\n").is_empty());
     }
 
     #[test]

@@ -384,6 +384,15 @@ impl Dockerfile {
         let mut own = built_here.clone();
         follow_renames(&mut own, &copies, &links);
         names.retain(|n| own.contains(n) || !others.contains(n));
+        // A name the image gives another of its programs by a link (`RUN ln -s
+        // hyperfed controller-manager`) is that program here, whatever package
+        // shares the name (`cmd/controller-manager`, built elsewhere).
+        let before = names.clone();
+        names.retain(|n| {
+            !links.iter().any(|(target, link)| {
+                names_binary(link, n) && !before.iter().any(|m| names_binary(target, m))
+            })
+        });
         let given: Vec<String> = names
             .iter()
             .filter(|n| !pkg.binaries.contains(n))
@@ -1193,6 +1202,20 @@ const VARIANT_WORDS: &[&str] = &[
     "latest", "musl", "gnu", "cgo", "nocgo", "v1", "v2",
 ];
 
+/// Words of an image's name that say what it is built on, not what it runs:
+/// `antrea/antrea-controller-ubuntu`, `acme/operator-ubi9`.
+const BASE_WORDS: &[&str] = &[
+    "windows",
+    "ubuntu",
+    "debian",
+    "alpine",
+    "distroless",
+    "ubi",
+    "ubi8",
+    "ubi9",
+    "rhel",
+];
+
 /// True when the path or command word `word` is the binary `binary`: its base
 /// name is the binary's name, maybe with `.exe` or platform and variant words
 /// after it.
@@ -1219,6 +1242,7 @@ pub fn names_binary(word: &str, binary: &str) -> bool {
         (t == "*" && i > 0)
             || t.is_empty()
             || VARIANT_WORDS.contains(&t)
+            || BASE_WORDS.contains(&t)
             || t.bytes().all(|b| b.is_ascii_digit())
             || (t.starts_with('v') && t.len() > 1 && t[1..].bytes().all(|b| b.is_ascii_digit()))
     })
@@ -2019,6 +2043,13 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
         assert!(names_binary("vmagent-linux-${TARGETARCH}-prod", "vmagent"));
         assert!(!names_binary("jaeger-query", "jaeger"));
         assert!(names_binary("/metrics-exporter", "metrics_exporter"));
+        // An image named for its base as well (`antrea/antrea-controller-ubuntu`).
+        assert!(names_binary(
+            "antrea/antrea-controller-ubuntu",
+            "antrea-controller"
+        ));
+        assert!(names_binary("acme/operator-ubi9", "operator"));
+        assert!(!names_binary("acme/operator-ubuntu-tools", "operator"));
         assert!(!names_binary("/metrics_exporter", "metrics-exporter-v2x"));
         assert!(names_binary("proxy-server-linux-*", "proxy-server"));
         assert!(!names_binary("proxy-*", "proxy"));

@@ -1045,7 +1045,8 @@ struct Func {
     foreground: String,
     /// Its file's imports: (name used in the file, path).
     imports: Vec<(String, String)>,
-    /// Where its body listens outside a goroutine.
+    /// Where its body listens outside a goroutine, or in one it starts and
+    /// then waits on (see `serves_from_goroutine`).
     listens: Option<Site>,
     /// The bodies of its command literals' own actions (`RunE: func(...) {`,
     /// `Run:`, `Action:`), and where they listen: the program's action when
@@ -1078,15 +1079,16 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         .iter()
         .filter_map(|p| Some((import_name(text, p)?, p.clone())))
         .collect();
-    let sites: Vec<(usize, String)> = listen_sites(text, &paths)
+    let (go_sites, sites): (Vec<_>, Vec<_>) = listen_sites(text, &paths)
         .into_iter()
-        .filter(|(_, _, in_go)| !in_go)
-        .map(|(line, what, _)| {
+        .map(|(line, what, in_go)| {
             let what = what.split('\u{0}').next().unwrap_or(&what).to_string();
-            (line, what)
+            (line, what, in_go)
         })
-        .collect();
-    let mut current: Option<(Func, usize)> = None;
+        .partition(|(_, _, in_go)| *in_go);
+    let sites: Vec<(usize, String)> = sites.into_iter().map(|(l, w, _)| (l, w)).collect();
+    // The current function, and where a goroutine it starts listens.
+    let mut current: Option<(Func, Option<Site>)> = None;
     let in_goroutine = goroutine_lines(text);
     // The indentation of a composite literal's field that spans lines,
     // such as a function literal (`RunE: func(cmd *cobra.Command, ...)
@@ -1099,7 +1101,7 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
     let mut in_subcommands: Option<usize> = None;
     for (n, line) in text.lines().enumerate() {
         if line.starts_with("func ") {
-            out.extend(current.take().map(|(func, _)| func));
+            out.extend(current.take().map(serves_from_goroutine));
             in_subcommands = None;
             in_field_func = None;
             let needle = func_call_needle(line);
@@ -1119,15 +1121,15 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
                     action_listens: None,
                     adds_subcommands: false,
                 },
-                n,
+                None,
             ));
             continue;
         }
-        let Some((func, _)) = current.as_mut() else {
+        let Some((func, go_listens)) = current.as_mut() else {
             continue;
         };
         if line.starts_with('}') {
-            out.extend(current.take().map(|(func, _)| func));
+            out.extend(current.take().map(serves_from_goroutine));
             continue;
         }
         let code = line.split("//").next().unwrap_or("");
@@ -1187,6 +1189,11 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
             continue;
         }
         if in_goroutine[n] {
+            if go_listens.is_none() {
+                if let Some((_, what, _)) = go_sites.iter().find(|(l, _, _)| *l == n + 1) {
+                    *go_listens = Some((path.to_path_buf(), n + 1, what.clone()));
+                }
+            }
             continue;
         }
         func.foreground.push_str(code);
@@ -1197,7 +1204,7 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
             }
         }
     }
-    out.extend(current.map(|(func, _)| func));
+    out.extend(current.map(serves_from_goroutine));
     // A command declared as a package variable (`var rootCmd = &cobra.Command{
     // RunE: func(...) error { ... } }`, cobra's generated layout) runs its action
     // from the function that executes it (`func Execute() { rootCmd.Execute() }`).
@@ -1214,6 +1221,34 @@ fn file_funcs(path: &Path, text: &str) -> Vec<Func> {
         }
     }
     out
+}
+
+/// A function that starts its listener in a goroutine and then waits in its
+/// own body (`go func() { srv.ListenAndServe() }()` and then `select { case
+/// <-ctx.Done(): ... }`, `<-errCh`, `wg.Wait()`) serves for as long as it
+/// runs, as one that calls `ListenAndServe` itself does. One that starts the
+/// goroutine and returns (a test helper, a debug endpoint beside other work)
+/// does not listen by this.
+fn serves_from_goroutine((mut func, go_listens): (Func, Option<Site>)) -> Func {
+    if func.listens.is_none() && waits_in(&func.foreground) {
+        func.listens = go_listens;
+    }
+    func
+}
+
+/// True when `code` (a function's foreground) blocks on a channel or a wait:
+/// a receive statement or assignment, a `select` (gofmt's `select {`), or a
+/// `.Wait()` call.
+fn waits_in(code: &str) -> bool {
+    code.lines().any(|l| {
+        let t = l.trim();
+        t.starts_with("<-")
+            || t.starts_with("return <-")
+            || t.contains(" = <-")
+            || t.contains(":= <-")
+            || t == "select {"
+            || t.contains(".Wait()")
+    })
 }
 
 /// The actions of the command literals that top-level variables hold
@@ -1375,12 +1410,21 @@ fn code_calls(code: &str, needle: &str) -> bool {
     // A function value handed on (`entrypoint.New(cli.Run).Main()`, a task
     // list `srv.ListenAndServe,`) is called by what it is handed to.
     let name = needle.trim_end_matches('(');
-    let as_value = |after: &str| after.starts_with([',', ')']) || after.trim_end().is_empty();
+    // Or assigned where its owner will call it (`cmd.RunE = c.run`).
+    let assigned = |i: usize, after: &str| {
+        let line_start = code[..i].rfind('\n').map_or(0, |n| n + 1);
+        let before = &code[line_start..i];
+        after.lines().next().is_none_or(|l| l.trim().is_empty())
+            && (before.contains(" = ") || before.contains(" := "))
+    };
+    let as_value = |i: usize, after: &str| {
+        after.starts_with([',', ')']) || after.trim_end().is_empty() || assigned(i, after)
+    };
     if needle.starts_with('.') {
         return code.contains(needle)
             || code
                 .match_indices(name)
-                .any(|(i, _)| as_value(&code[i + name.len()..]));
+                .any(|(i, _)| as_value(i, &code[i + name.len()..]));
     }
     let standalone = |i: usize| {
         !code[..i]
@@ -1391,7 +1435,7 @@ fn code_calls(code: &str, needle: &str) -> bool {
     code.match_indices(needle).any(|(i, _)| standalone(i))
         || code
             .match_indices(name)
-            .any(|(i, _)| standalone(i) && as_value(&code[i + name.len()..]) && i > 0)
+            .any(|(i, _)| standalone(i) && as_value(i, &code[i + name.len()..]) && i > 0)
 }
 
 /// True when `code` calls `needle` (`Run(`, `.Run(`, `pkg.Run(`), not only

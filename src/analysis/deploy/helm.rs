@@ -150,6 +150,113 @@ fn values_of(files: &Files, chart: &Chart) -> Arc<Value> {
     })
 }
 
+/// The chart's named templates (`{{ define "acme.image" }}...{{ end }}`, in
+/// `_helpers.tpl` or any file of `templates/`), each name with its body, read
+/// once per run.
+type Defines = BTreeMap<String, String>;
+
+fn defines_of(files: &Files, chart: &Chart) -> Arc<Defines> {
+    files.memo("helm-defines", &chart.dir, "", |f| {
+        let mut out = Defines::new();
+        for entry in f
+            .read_dir(&chart.dir.join("templates"))
+            .iter()
+            .flat_map(|es| es.iter())
+        {
+            let helper = [".tpl", ".yaml", ".yml"]
+                .iter()
+                .any(|x| entry.name.ends_with(x));
+            if !entry.is_file
+                || !helper
+                || f.metadata(&entry.path)
+                    .is_none_or(|m| m.len > super::MAX_DEPLOY_FILE)
+            {
+                continue;
+            }
+            if let Some(text) = f.read_to_string(&entry.path) {
+                if text.contains("define") {
+                    out.extend(defines_in(&text));
+                }
+            }
+        }
+        out
+    })
+}
+
+/// The named templates a template file defines, each with its body (the text
+/// between its `define` and the `end` that closes it).
+fn defines_in(text: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    // The name being read, where its body starts, and the blocks open in it.
+    let mut open: Option<(String, usize, usize)> = None;
+    let mut at = 0;
+    while let Some(start) = text[at..].find("{{").map(|i| at + i) {
+        let Some(end) = text[start..].find("}}").map(|i| start + i + 2) else {
+            break;
+        };
+        let action = &text[start..end];
+        match (&mut open, control(action)) {
+            (None, Some("open")) => {
+                let inner = action
+                    .trim_start_matches("{{")
+                    .trim_start_matches('-')
+                    .trim();
+                if let Some(rest) = inner.strip_prefix("define") {
+                    if let Some(name) = rest.trim().split('"').nth(1) {
+                        open = Some((name.to_string(), end, 0));
+                    }
+                }
+            }
+            (Some((_, _, depth)), Some("open")) => *depth += 1,
+            (Some((_, _, depth)), Some("end")) if *depth > 0 => *depth -= 1,
+            (Some((name, body, _)), Some("end")) => {
+                out.push((std::mem::take(name), text[*body..start].to_string()));
+                open = None;
+            }
+            _ => {}
+        }
+        at = end;
+    }
+    out
+}
+
+/// An image expression with the bodies of the named templates it renders
+/// with the chart's own values (`{{ include "acme.image" . }}`, `{{ template
+/// "acme.image" $ }}`) written after it, two levels deep: where those read
+/// `.Values.image.repository`, the image is that value's. A helper handed
+/// other data (`(dict "image" .Values.api.image)`) names its values itself.
+fn with_helpers(expr: &str, defines: &Defines) -> String {
+    let mut out = expr.to_string();
+    let mut todo = vec![(expr.to_string(), 0)];
+    while let Some((text, depth)) = todo.pop() {
+        for keyword in ["include \"", "template \""] {
+            for (i, _) in text.match_indices(keyword) {
+                let rest = &text[i + keyword.len()..];
+                let Some((name, after)) = rest.split_once('"') else {
+                    continue;
+                };
+                let arg = after.trim_start();
+                let root = arg.starts_with(". ")
+                    || arg.starts_with(".}")
+                    || arg.starts_with(".)")
+                    || arg.starts_with("$ ")
+                    || arg.starts_with("$}")
+                    || arg.starts_with("$)")
+                    || arg.starts_with(".-")
+                    || arg.starts_with("$-");
+                if let Some(body) = defines.get(name).filter(|_| root) {
+                    out.push('\n');
+                    out.push_str(body);
+                    if depth < 1 {
+                        todo.push((body.clone(), depth + 1));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// A chart file's YAML as Helm reads it: a key written twice takes its last
 /// value (`service:` twice in one values file), where a strict parser would
 /// refuse the whole file.
@@ -287,6 +394,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
     let bins = bins(main);
     let index = super::repo_index(files, &main.repo_root);
     let values = values_of(files, chart);
+    let defines = defines_of(files, chart);
     let mut repos = vec![];
     image_repositories(&values, &mut repos);
     let named = chart_name(files, chart)
@@ -313,7 +421,7 @@ fn chart_tie(files: &Files, chart: &Chart, main: &MainPackage, limits: bool) -> 
                     let literal = literal.trim_matches('"');
                     let name = container_name(masked, c);
                     imaged |= (image_name(literal).len() > 1 && names_bin(literal, &bins))
-                        || values_images(masked, c, &values)
+                        || values_images(masked, c, &values, &defines)
                             .iter()
                             .any(|r| names_bin(r, &bins))
                         // A container named as the binary (`manager`), the
@@ -486,6 +594,7 @@ fn chart_containers_of(
             .unwrap_or_default()
             .to_ascii_lowercase();
         let values = values_of(files, chart);
+        let defines = defines_of(files, chart);
         // An image named for the binary after the project's name ties it
         // only when the repository builds an image of the binary and the
         // chart is not inside another program's folder.
@@ -502,7 +611,7 @@ fn chart_containers_of(
                     .filter(|c| !is_hook(&masked.text, c.start))
                 {
                     let literal = masked.literal(&c.image).trim_matches('"').to_string();
-                    let mut named = values_images(masked, c, &values);
+                    let mut named = values_images(masked, c, &values, &defines);
                     if image_name(&literal).len() > 1 {
                         named.push(literal);
                     }
@@ -532,7 +641,7 @@ fn chart_containers_of(
                 .filter(|c| {
                     // The image as written, or as the values give it.
                     !is_sidecar(&masked.literal(&c.image))
-                        && !values_images(masked, c, &values)
+                        && !values_images(masked, c, &values, &defines)
                             .iter()
                             .any(|i| is_sidecar(i))
                 })
@@ -554,6 +663,7 @@ fn chart_containers_of(
                             &bins,
                             &name,
                             &values,
+                            &defines,
                             builds_image,
                             &index,
                             prefix_tie,
@@ -565,7 +675,7 @@ fn chart_containers_of(
                             && non_sidecars.len() == 1
                             && std::ptr::eq(*non_sidecars[0], *c)
                             && sole_container_of_named_chart(
-                                files, main, &bins, &name, masked, c, &values, &index,
+                                files, main, &bins, &name, masked, c, &values, &defines, &index,
                             ))
                     }
                 };
@@ -876,6 +986,7 @@ fn container_runs(
     bins: &[String],
     chart: &str,
     values: &Value,
+    defines: &Defines,
     builds_image: bool,
     index: &super::RepoIndex,
     prefix_tie: bool,
@@ -899,7 +1010,7 @@ fn container_runs(
         return names_bin(&name, bins)
             || (!is_sidecar(&name) && bins.iter().any(|b| mentions(&name, b)));
     }
-    let repos = values_images(masked, c, values);
+    let repos = values_images(masked, c, values, defines);
     if !repos.is_empty() {
         // Or the project's prefix before it (`gresearch/armada-scheduler`
         // for `scheduler`, not `armada-scheduler-ingester`), when the
@@ -962,9 +1073,9 @@ fn prefixed_name(image: &str, bin: &str) -> bool {
 
 /// The image repositories the values give container `c` (`image: {{
 /// .Values.image.repository }}:...`, or an image object handed to a helper).
-fn values_images(masked: &Masked, c: &Container, values: &Value) -> Vec<String> {
+fn values_images(masked: &Masked, c: &Container, values: &Value, defines: &Defines) -> Vec<String> {
     let mut repos = vec![];
-    for path in values_paths(&masked.unmask(&c.image)) {
+    for path in values_paths(&with_helpers(&masked.unmask(&c.image), defines)) {
         // `image.tag`, `image.digest` name a version, not an image.
         let last = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if last.contains("tag") || last.contains("digest") || last.contains("version") {
@@ -1001,12 +1112,13 @@ fn sole_container_of_named_chart(
     masked: &Masked,
     c: &Container,
     values: &Value,
+    defines: &Defines,
     index: &super::RepoIndex,
 ) -> bool {
     if !bins.iter().any(|b| b == chart) || commands(masked, c, bins, values, index) == Some(false) {
         return false;
     }
-    let mut images = values_images(masked, c, values);
+    let mut images = values_images(masked, c, values, defines);
     let literal = masked.literal(&c.image);
     if image_name(literal.trim_matches('"')).len() > 1 {
         images.push(literal.trim_matches('"').to_string());
@@ -2139,6 +2251,29 @@ spec:
         assert_eq!(c.path, ["spec", "jobTemplate", "spec", "template", "spec"]);
         let out = apply_edits(text, &[env_edit(text, &m, &c).unwrap()]);
         assert!(out.contains("              env:\n                - name: GOMEMLIMIT\n                  valueFrom:\n"), "{out}");
+    }
+
+    #[test]
+    fn image_helpers_are_read_with_the_charts_values() {
+        let tpl = "{{/* the image */}}\n{{- define \"x.image\" -}}\n{{- if .Values.image.registry -}}\n{{ .Values.image.registry }}/{{ .Values.image.repository }}\n{{- else -}}\n{{ .Values.image.repository }}\n{{- end -}}\n{{- end -}}\n{{ define \"x.outer\" }}{{ include \"x.image\" . }}{{ end }}\n";
+        let defines: Defines = defines_in(tpl).into_iter().collect();
+        assert_eq!(defines.keys().collect::<Vec<_>>(), ["x.image", "x.outer"]);
+        // The body runs to the `end` that closes the define, not the if's.
+        assert!(defines["x.image"].trim_end().ends_with("{{- end -}}"));
+        assert!(!defines["x.image"].contains("define"));
+        let paths = |expr: &str| values_paths(&with_helpers(expr, &defines));
+        assert!(
+            paths("{{ include \"x.image\" . | quote }}").contains(&"image.repository".to_string())
+        );
+        assert!(paths("{{ template \"x.image\" $ }}").contains(&"image.repository".to_string()));
+        // Through a helper that includes it.
+        assert!(paths("{{ include \"x.outer\" . }}").contains(&"image.repository".to_string()));
+        // Handed other data, the helper's `.Values` are not the chart's own.
+        assert_eq!(
+            paths("{{ include \"x.image\" .Values.sidecar }}"),
+            ["sidecar"]
+        );
+        assert!(paths("{{ include \"y.image\" . }}").is_empty());
     }
 
     #[test]
