@@ -293,6 +293,7 @@ cases! {
         neg_work_per_entry,
         pos_default_instance,
         pos_event_loop,
+        pos_lazy_package_cache,
         pos_package_owner,
         pos_range_int,
         pos_renamed_receiver,
