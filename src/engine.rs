@@ -349,7 +349,7 @@ impl Engine {
                     snippet: node.text().to_string(),
                     fix: None,
                     confidence: grounds.confidence.unwrap_or_else(|| rule.precision()),
-                    evidence: grounds.evidence,
+                    evidence: grounds.shown_evidence(),
                 };
                 let sup = suppressions.get_or_insert_with(|| Suppressions::of(file));
                 if sup.suppresses(&rule.id, finding.start_pos.line) {

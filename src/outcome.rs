@@ -52,6 +52,44 @@ impl Grounds {
         }
     }
 
+    /// The evidence as a finding shows it. A long list that repeats one fact
+    /// across copies of a file (a chart kept once per release under
+    /// `charts/v1.2.3/`) keeps the first three of each and says how many more
+    /// there are: a reader needs the fact and where, not 150 lines of it.
+    pub fn shown_evidence(self) -> Vec<Evidence> {
+        const LONG: usize = 12;
+        const EACH: usize = 3;
+        if self.evidence.len() <= LONG {
+            return self.evidence;
+        }
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        for e in &self.evidence {
+            *seen.entry(e.what.as_str()).or_default() += 1;
+        }
+        let mut kept: std::collections::HashMap<&str, usize> = Default::default();
+        let mut out = vec![];
+        for e in &self.evidence {
+            let n = kept.entry(e.what.as_str()).or_default();
+            *n += 1;
+            let total = seen[e.what.as_str()];
+            if *n < EACH || (*n == EACH && total == EACH) {
+                out.push(e.clone());
+            } else if *n == EACH {
+                let more = total - EACH;
+                out.push(Evidence {
+                    path: e.path.clone(),
+                    line: e.line,
+                    what: format!(
+                        "{} (and in {more} more file{} with the same, not listed)",
+                        e.what,
+                        if more == 1 { "" } else { "s" }
+                    ),
+                });
+            }
+        }
+        out
+    }
+
     /// Sets the confidence, keeping the evidence.
     pub fn at(mut self, confidence: Confidence) -> Self {
         self.confidence = Some(confidence);
@@ -116,5 +154,51 @@ impl Outcome {
             Outcome::Silent => None,
             Outcome::Template(g) | Outcome::Report { grounds: g, .. } => Some(g),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn ev(path: &str, what: &str) -> Evidence {
+        Evidence {
+            path: PathBuf::from(path),
+            line: 1,
+            what: what.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_long_list_of_one_fact_shows_three_and_a_count() {
+        let mut g = Grounds::new(Confidence::High);
+        g.push(ev("Dockerfile", "ENTRYPOINT /plugin runs it"));
+        for v in 0..20 {
+            g.push(ev(&format!("charts/v1.{v}/t.yaml"), "Helm chart p runs it"));
+        }
+        g.push(ev("main.go", "listens for connections"));
+        let shown = g.shown_evidence();
+        let whats: Vec<&str> = shown.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            [
+                "ENTRYPOINT /plugin runs it",
+                "Helm chart p runs it",
+                "Helm chart p runs it",
+                "Helm chart p runs it (and in 17 more files with the same, not listed)",
+                "listens for connections",
+            ]
+        );
+        assert_eq!(shown[3].path, PathBuf::from("charts/v1.2/t.yaml"));
+    }
+
+    #[test]
+    fn a_short_list_is_shown_whole() {
+        let mut g = Grounds::new(Confidence::High);
+        for v in 0..5 {
+            g.push(ev(&format!("deploy/{v}.yaml"), "Deployment runs it"));
+        }
+        assert_eq!(g.clone().shown_evidence(), g.evidence);
     }
 }
