@@ -257,17 +257,14 @@ pub struct CommonArgs {
     pub shard: Option<Shard>,
 }
 
-/// Stack for each analysis thread.
+/// Stack for each analysis thread. Analyses walk syntax trees recursively; a
+/// deeply nested file (generated tables, long else-if chains) must not overflow
+/// a worker's default 2 MiB stack and abort the whole run. Workers get room, as
+/// the main thread has (see `run::workers`).
 pub(crate) const WORKER_STACK: usize = 64 << 20;
 
 pub fn main_exit_code() -> i32 {
     let cli = Cli::parse();
-    // Analyses walk syntax trees recursively; a deeply nested file (generated
-    // tables, long else-if chains) must not overflow a worker's default 2 MiB
-    // stack and abort the whole run. Workers get room, as the main thread has.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(WORKER_STACK)
-        .build_global();
     crate::profile::init_from_env();
     // The server's writer thread owns stdout: it must not be locked here.
     let result = if matches!(cli.command, Command::Server) {

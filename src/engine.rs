@@ -332,7 +332,7 @@ impl Engine {
                 };
                 let node = m.get_node();
                 let r = node.range();
-                let mut message = rule.config.get_message(&m);
+                let mut message = rule.config().get_message(&m);
                 if let Some(note) = note {
                     message = format!("{}; {note}", message.trim_end_matches('.'));
                 }
@@ -659,21 +659,31 @@ fn only_other_files_done(fixed: &[Finding], c: &Candidate) -> bool {
 /// would walk it once per rule), in the same pre-order `find_all` gives.
 fn matches_of_rules<'r>(root: &GoNode<'r>, rules: &[Rule], live: &Live) -> Vec<Vec<GoMatch<'r>>> {
     use ast_grep_core::matcher::{Matcher, MatcherExt};
-    let kinds: Vec<_> = rules
-        .iter()
-        .map(|r| r.config.matcher.potential_kinds())
-        .collect();
     let mut out: Vec<Vec<GoMatch>> = rules.iter().map(|_| vec![]).collect();
     if !live.rules.contains(&true) {
         return out;
     }
+    // Only a live rule is ever visited (`Live::at`): a rule the file's bytes
+    // rule out keeps its patterns uncompiled (see `Rule::config`).
+    let matchers: Vec<_> = rules
+        .iter()
+        .zip(&live.rules)
+        .map(|(r, live)| live.then(|| &r.config().matcher))
+        .collect();
+    let kinds: Vec<_> = matchers
+        .iter()
+        .map(|m| m.and_then(|m| m.potential_kinds()))
+        .collect();
     let mut visit = |node: GoNode<'r>, here: &[bool]| {
         let kind = usize::from(node.kind_id());
-        for (i, rule) in rules.iter().enumerate() {
-            if !here[i] || kinds[i].as_ref().is_some_and(|k| !k.contains(kind)) {
+        for i in 0..rules.len() {
+            let Some(matcher) = matchers[i].filter(|_| here[i]) else {
+                continue;
+            };
+            if kinds[i].as_ref().is_some_and(|k| !k.contains(kind)) {
                 continue;
             }
-            if let Some(m) = rule.config.matcher.match_node(node.clone()) {
+            if let Some(m) = matcher.match_node(node.clone()) {
                 out[i].push(m);
             }
         }
@@ -792,10 +802,10 @@ fn edits_clear_of_errors(file: &GoFile, plan: &FixPlan) -> bool {
 /// else is imported under another, and the template's qualifier follows it.
 /// `Ok(None)`: the rule has no template; `Err`: why this file cannot take it.
 fn template_fix(file: &GoFile, rule: &Rule, m: &GoMatch) -> Result<Option<FixPlan>, String> {
-    let Some(fixer) = rule.config.fixer.first() else {
+    let Some(fixer) = rule.config().fixer.first() else {
         return Ok(None);
     };
-    let edit = m.make_edit(&rule.config.matcher, fixer);
+    let edit = m.make_edit(&rule.config().matcher, fixer);
     let mut content = String::from_utf8_lossy(&edit.inserted_text).into_owned();
     let mut imports = vec![];
     for (name, path) in &rule.meta.imports {

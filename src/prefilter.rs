@@ -230,11 +230,15 @@ fn from_pattern(value: &Value) -> Prefilter {
 fn identifiers_of(pattern: &str, selector: Option<&str>) -> Prefilter {
     // Parse as ast-grep does, with metavariables spelled as identifiers.
     let pattern = &pattern.replace('$', "µ");
-    let mut parser = tree_sitter::Parser::new();
-    if parser.set_language(&Go.get_ts_language()).is_err() {
-        return Prefilter::Always;
+    thread_local! {
+        // One parser for every pattern of every rule read on this thread.
+        static PARSER: Option<std::cell::RefCell<tree_sitter::Parser>> = {
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&Go.get_ts_language()).ok().map(|_| parser.into())
+        };
     }
-    let Some(tree) = parser.parse(pattern, None) else {
+    let tree = PARSER.with(|p| p.as_ref().and_then(|p| p.borrow_mut().parse(pattern, None)));
+    let Some(tree) = tree else {
         return Prefilter::Always;
     };
     let mut start = tree.root_node();

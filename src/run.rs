@@ -140,6 +140,31 @@ pub fn run_scoped(scopes: &mut dyn Scopes, paths: &[PathBuf], opts: &RunOptions)
             s.files.is_empty() || s.files.keeps(&c.path, &opts.cwd, &shown(&c.path, opts))
         })
     });
+    in_workers(walked.files.len(), || analyse(scopes, walked, opts))
+}
+
+/// Runs `f` in a pool of analysis threads for `work` files: as many threads as
+/// the machine (or `RAYON_NUM_THREADS`) gives, but no more than there are files,
+/// so a run on a few files does not start (and wait for) one thread per core.
+fn in_workers<T: Send>(work: usize, f: impl FnOnce() -> T + Send) -> T {
+    let most = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(most.min(work).max(1))
+        .stack_size(crate::cli::WORKER_STACK)
+        .build();
+    match pool {
+        Ok(pool) => pool.install(f),
+        // No thread to be had: rayon's own pool, as a last resort.
+        Err(_) => f(),
+    }
+}
+
+/// The walked files' analysis (and `fix`'s cross-file stage), in the workers.
+fn analyse(scopes: &dyn Scopes, walked: walk::Walked, opts: &RunOptions) -> RunReport {
     // `check` and `fix --diff` read and write the results cache; `fix` writes
     // files, which would make its entries stale at once.
     let cache = match opts.mode {
@@ -455,24 +480,26 @@ pub fn run_source(engine: &Engine, path: &Path, bytes: Vec<u8>, opts: &RunOption
 /// prefilter and no rules. Returns (files parsed, files that could not be read).
 pub fn parse_only(paths: &[PathBuf], max_file_size: u64) -> (usize, usize) {
     let walked = walk::collect(paths);
-    let parsed: Vec<bool> = walked
-        .files
-        .par_iter()
-        .map(|c| {
-            let Ok(Some(bytes)) = read_limited(&c.path, max_file_size, c.explicit) else {
-                return false;
-            };
-            let Ok(src) = SourceText::decode(&bytes) else {
-                return false;
-            };
-            if !c.explicit && is_generated(&src.text) {
-                return true;
-            }
-            let file = crate::gofile::GoFile::parse(&c.path, &src.text, None);
-            std::hint::black_box(file.error_ranges.len());
-            true
-        })
-        .collect();
+    let parsed: Vec<bool> = in_workers(walked.files.len(), || {
+        walked
+            .files
+            .par_iter()
+            .map(|c| {
+                let Ok(Some(bytes)) = read_limited(&c.path, max_file_size, c.explicit) else {
+                    return false;
+                };
+                let Ok(src) = SourceText::decode(&bytes) else {
+                    return false;
+                };
+                if !c.explicit && is_generated(&src.text) {
+                    return true;
+                }
+                let file = crate::gofile::GoFile::parse(&c.path, &src.text, None);
+                std::hint::black_box(file.error_ranges.len());
+                true
+            })
+            .collect()
+    });
     let ok = parsed.iter().filter(|&&p| p).count();
     (ok, parsed.len() - ok + walked.errors.len())
 }

@@ -143,6 +143,10 @@ fn bare_ignored_names(root: &Path) -> Vec<String> {
     names
 }
 
+/// Folders of at most this many entries (files and folders) are walked on the
+/// calling thread: a one-file module does not start a walker per core.
+const SMALL_WALK: usize = 256;
+
 /// Walks `dir` for `.go` files (gitignore-aware, skipping vendor/, testdata/
 /// and hidden folders), and notes in `rescued` each folder below it that one
 /// of `names` ignores (see `bare_ignored_names`).
@@ -153,7 +157,8 @@ fn walk_folder(
     errors: &Mutex<Vec<String>>,
     rescued: &Mutex<Vec<PathBuf>>,
 ) {
-    let walker = WalkBuilder::new(dir)
+    let mut builder = WalkBuilder::new(dir);
+    builder
         .hidden(true)
         .git_ignore(true)
         .git_exclude(true)
@@ -162,38 +167,74 @@ fn walk_folder(
         .filter_entry(|e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             !(is_dir && e.depth() > 0 && SKIPPED_DIRS.iter().any(|d| e.file_name() == *d))
-        })
-        .build_parallel();
-    walker.run(|| {
+        });
+    // The same walk on this thread first, given up (and its findings dropped)
+    // past `SMALL_WALK` entries for the parallel one.
+    let (small_files, small_errors, small_rescued) = Default::default();
+    let mut entries = 0;
+    let small = builder.build().all(|entry| {
+        entries += 1;
+        entries <= SMALL_WALK && {
+            visit(entry, names, &small_files, &small_errors, &small_rescued);
+            true
+        }
+    });
+    if small {
+        files
+            .lock()
+            .unwrap()
+            .extend(small_files.into_inner().unwrap());
+        errors
+            .lock()
+            .unwrap()
+            .extend(small_errors.into_inner().unwrap());
+        rescued
+            .lock()
+            .unwrap()
+            .extend(small_rescued.into_inner().unwrap());
+        return;
+    }
+    builder.build_parallel().run(|| {
         Box::new(move |entry| {
-            match entry {
-                Ok(e) => {
-                    let is_go = e.path().extension().is_some_and(|x| x == "go");
-                    match e.file_type() {
-                        Some(t) if t.is_dir() => {
-                            for n in names {
-                                let child = e.path().join(n);
-                                if child.is_dir() && !child.is_symlink() {
-                                    rescued.lock().unwrap().push(child);
-                                }
-                            }
-                        }
-                        Some(t) if t.is_file() && is_go => files.lock().unwrap().push(Candidate {
-                            path: e.into_path(),
-                            explicit: false,
-                        }),
-                        // Reading a FIFO would block the run; a device is no source.
-                        Some(t) if is_go && !t.is_symlink() => {
-                            errors.lock().unwrap().push(not_regular(e.path()))
-                        }
-                        _ => {}
-                    }
-                }
-                Err(err) => errors.lock().unwrap().push(err.to_string()),
-            }
+            visit(entry, names, files, errors, rescued);
             WalkState::Continue
         })
     });
+}
+
+/// What `walk_folder` makes of one entry of the walk.
+fn visit(
+    entry: Result<ignore::DirEntry, ignore::Error>,
+    names: &[String],
+    files: &Mutex<Vec<Candidate>>,
+    errors: &Mutex<Vec<String>>,
+    rescued: &Mutex<Vec<PathBuf>>,
+) {
+    match entry {
+        Ok(e) => {
+            let is_go = e.path().extension().is_some_and(|x| x == "go");
+            match e.file_type() {
+                Some(t) if t.is_dir() => {
+                    for n in names {
+                        let child = e.path().join(n);
+                        if child.is_dir() && !child.is_symlink() {
+                            rescued.lock().unwrap().push(child);
+                        }
+                    }
+                }
+                Some(t) if t.is_file() && is_go => files.lock().unwrap().push(Candidate {
+                    path: e.into_path(),
+                    explicit: false,
+                }),
+                // Reading a FIFO would block the run; a device is no source.
+                Some(t) if is_go && !t.is_symlink() => {
+                    errors.lock().unwrap().push(not_regular(e.path()))
+                }
+                _ => {}
+            }
+        }
+        Err(err) => errors.lock().unwrap().push(err.to_string()),
+    }
 }
 
 fn not_regular(path: &Path) -> String {

@@ -9,8 +9,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
-use ast_grep_config::{from_yaml_string, GlobalRules, RuleConfig, Severity};
+use ast_grep_config::{
+    from_yaml_string, GlobalRules, RuleConfig, SerializableRuleConfig, Severity,
+};
 use serde::Deserialize;
 
 use super::{entry_point, trigger_of, RunFn};
@@ -96,7 +99,12 @@ pub struct Rule {
     pub fix_safety: FixSafety,
     pub docs: String,
     pub meta: RuleMeta,
-    pub config: RuleConfig<Go>,
+    /// The rule as ast-grep runs it (see [`Rule::config`]): built when first
+    /// asked for, so a run whose files no prefilter lets through to the rule
+    /// never compiles its patterns.
+    config: OnceLock<RuleConfig<Go>>,
+    /// What `config` is built from, while it is not built yet.
+    source: Option<SerializableRuleConfig<Go>>,
     pub prefilter: Prefilter,
     /// The rule's Rust entry point (built-in rules only; see `crate::rules::BUILT_IN`).
     pub run: Option<RunFn>,
@@ -114,6 +122,17 @@ impl fmt::Debug for Rule {
 }
 
 impl Rule {
+    /// The rule as ast-grep runs it: its matcher and its `fix:` template. A
+    /// bundled rule's is built on first use (a unit test builds every one); a
+    /// user's rule was built when its file was read, to report its errors there.
+    pub fn config(&self) -> &RuleConfig<Go> {
+        self.config.get_or_init(|| {
+            let source = self.source.clone().expect("a rule keeps what builds it");
+            RuleConfig::try_from(source, &GlobalRules::default())
+                .unwrap_or_else(|e| panic!("bundled rule {} is broken: {e}", self.id))
+        })
+    }
+
     /// The confidence of the rule's findings that carry no grade of their own.
     pub fn precision(&self) -> Confidence {
         self.meta.precision.unwrap_or(Confidence::High)
@@ -235,6 +254,49 @@ fn parse_with_entry_point(
     let config = configs.remove(0);
     let extras: RuleExtras =
         ast_grep_config::from_str(yaml).map_err(|e| err(format!("invalid metadata: {e}")))?;
+    let source = (*config).clone();
+    let built = OnceLock::new();
+    let _ = built.set(config);
+    finish(origin, source, built, extras, entry)
+}
+
+/// A bundled rule, from its JSON (its YAML turned into JSON by build.rs, which
+/// a JSON parser reads in a tenth of the time), read once into one value both
+/// views are read from (ast-grep-config's model and [`RuleExtras`]); its
+/// patterns are compiled on first use (see [`Rule::config`]). A unit test
+/// checks that each bundled rule comes out of here as its YAML makes it
+/// through [`parse_with_entry_point`].
+fn parse_bundled(
+    origin: &Path,
+    json: &str,
+    entry: impl Fn(&str) -> Option<RunFn>,
+) -> Result<Rule, RuleLoadError> {
+    let err = |message: String| RuleLoadError {
+        origin: origin.to_path_buf(),
+        message,
+    };
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| err(format!("invalid JSON: {e}")))?;
+    let source = SerializableRuleConfig::<Go>::deserialize(&value)
+        .map_err(|e| err(format!("invalid rule: {e}")))?;
+    let extras =
+        RuleExtras::deserialize(&value).map_err(|e| err(format!("invalid metadata: {e}")))?;
+    finish(origin, source, OnceLock::new(), extras, entry)
+}
+
+/// A rule from what its file says: ast-grep's model of it (`built` when its
+/// patterns are compiled already) and gomemfix's fields.
+fn finish(
+    origin: &Path,
+    source: SerializableRuleConfig<Go>,
+    built: OnceLock<RuleConfig<Go>>,
+    extras: RuleExtras,
+    entry: impl Fn(&str) -> Option<RunFn>,
+) -> Result<Rule, RuleLoadError> {
+    let err = |message: String| RuleLoadError {
+        origin: origin.to_path_buf(),
+        message,
+    };
     let meta = extras.metadata.unwrap_or(RuleMeta {
         name: None,
         fix_safety: None,
@@ -245,42 +307,48 @@ fn parse_with_entry_point(
         needles: vec![],
         precision: None,
     });
-    let run = entry(&config.id);
-    let has_fix = run.is_some() || !config.fixer.is_empty();
-    let fix_safety = meta.fix_safety.unwrap_or(if has_fix {
+    let run = entry(&source.id);
+    let trigger = run.and(trigger_of(&source.id));
+    let mut rule = Rule {
+        id: source.id.clone(),
+        name: meta.name.clone().unwrap_or_else(|| source.id.clone()),
+        message: source.message.clone(),
+        severity: source.severity.clone(),
+        fix_safety: FixSafety::None,
+        docs: source.note.clone().unwrap_or_default(),
+        prefilter: Prefilter::from_rule(&extras.rule, meta.packages.values(), &meta.needles),
+        meta,
+        config: built,
+        source: Some(source),
+        trigger,
+        run,
+        origin: origin.to_path_buf(),
+    };
+    // A rule with Rust has a fix whatever its YAML says; else its template is it.
+    let has_fix = rule.run.is_some() || !rule.config().fixer.is_empty();
+    rule.fix_safety = rule.meta.fix_safety.unwrap_or(if has_fix {
         FixSafety::Unsafe
     } else {
         FixSafety::None
     });
-    if fix_safety != FixSafety::None && !has_fix {
+    if rule.fix_safety != FixSafety::None && !has_fix {
         return Err(err(format!(
-            "fix-safety is `{fix_safety}` but the rule has no `fix:`"
+            "fix-safety is `{}` but the rule has no `fix:`",
+            rule.fix_safety
         )));
     }
-    let trigger = run.and(trigger_of(&config.id));
-    let prefilter = Prefilter::from_rule(&extras.rule, meta.packages.values(), &meta.needles);
-    Ok(Rule {
-        id: config.id.clone(),
-        name: meta.name.clone().unwrap_or_else(|| config.id.clone()),
-        message: config.message.clone(),
-        severity: config.severity.clone(),
-        fix_safety,
-        docs: config.note.clone().unwrap_or_default(),
-        meta,
-        config,
-        prefilter,
-        trigger,
-        run,
-        origin: origin.to_path_buf(),
-    })
+    if rule.config.get().is_some() {
+        rule.source = None;
+    }
+    Ok(rule)
 }
 
 /// The rules shipped in the binary, sorted by id.
 pub fn bundled() -> Vec<Rule> {
     let mut rules: Vec<Rule> = BUNDLED_RULES
         .iter()
-        .map(|(name, yaml)| {
-            parse_with_entry_point(&Path::new("patterns").join(name), yaml, entry_point)
+        .map(|(name, _, json)| {
+            parse_bundled(&Path::new("patterns").join(name), json, entry_point)
                 .unwrap_or_else(|e| panic!("bundled rule is broken: {e}"))
         })
         .collect();
@@ -377,6 +445,61 @@ mod tests {
                 assert!(rule.docs.contains(section), "{} lacks `{section}`", rule.id);
             }
             assert!(rule.meta.name.is_some() && rule.meta.fix_safety.is_some());
+        }
+    }
+
+    /// The start-up path (the rule's JSON, read once; patterns compiled on
+    /// first use) makes each bundled rule exactly as its YAML makes it when
+    /// read as a user's file is.
+    #[test]
+    fn bundled_rules_load_as_user_rules_do() {
+        use ast_grep_core::matcher::Matcher;
+        for (name, yaml, json) in BUNDLED_RULES {
+            let origin = Path::new("patterns").join(name);
+            let fast = parse_bundled(&origin, json, entry_point).unwrap();
+            assert!(fast.config.get().is_none(), "{name} compiled at load");
+            let slow = parse_with_entry_point(&origin, yaml, entry_point).unwrap();
+            assert_eq!(fast.id, slow.id);
+            assert_eq!(fast.name, slow.name);
+            assert_eq!(fast.message, slow.message);
+            assert_eq!(fast.severity_name(), slow.severity_name());
+            assert_eq!(fast.fix_safety, slow.fix_safety);
+            assert_eq!(fast.docs, slow.docs);
+            assert_eq!(format!("{:?}", fast.meta), format!("{:?}", slow.meta));
+            assert_eq!(fast.prefilter, slow.prefilter, "{name}");
+            assert_eq!(fast.run.map(|f| f as usize), slow.run.map(|f| f as usize));
+            assert_eq!(
+                fast.trigger.map(|f| f as usize),
+                slow.trigger.map(|f| f as usize)
+            );
+            assert_eq!(fast.origin, slow.origin);
+            let (a, b) = (fast.config(), slow.config());
+            let json = |c: &RuleConfig<Go>| {
+                serde_json::json!([
+                    c.core,
+                    c.fix,
+                    c.rewriters,
+                    c.id,
+                    c.message,
+                    c.note,
+                    c.severity,
+                    c.labels,
+                    c.files,
+                    c.ignores,
+                    c.url,
+                    c.metadata
+                ])
+            };
+            assert_eq!(json(a), json(b), "{name}");
+            assert_eq!(a.fixer.len(), b.fixer.len());
+            assert_eq!(
+                a.matcher
+                    .potential_kinds()
+                    .map(|k| k.iter().collect::<Vec<_>>()),
+                b.matcher
+                    .potential_kinds()
+                    .map(|k| k.iter().collect::<Vec<_>>())
+            );
         }
     }
 
