@@ -720,7 +720,7 @@ fn with_value_stop(
         if r.value_stop.is_some() && returns_earlier_value(func, at) {
             r.value_stop = None;
         }
-        if let Some((ret, var)) = singleton_guard(func, at) {
+        if let Some((ret, var)) = singleton_guard(file, func, at) {
             r.strength = r.strength.min(Strength::Weak);
             let name = function_name(func).unwrap_or_default();
             r.why = format!(
@@ -728,7 +728,7 @@ fn with_value_stop(
                 r.why
             );
             r.path.push(file.evidence(
-                ret.range().start,
+                ret,
                 format!("`{name}` returns the instance `{var}` keeps when there is one: it starts this at most once per process"),
             ));
             r.singleton = Some(var);
@@ -851,36 +851,52 @@ fn returns_once_set(file: &GoFile, func: &GoNode, at: &GoNode) -> Option<(usize,
         return None;
     }
     // Cleared anywhere in the package, it may be set (and the start run) again.
+    let cleared = package_assigns(file, &field, if nil { "nil" } else { "false" }, None)?;
+    Some((start, flag, cleared))
+}
+
+/// Whether a file of `file`'s package (tests aside) assigns `value` to
+/// `target` (a package variable, or `.field` of any value): `target = nil`.
+/// `skip` is a byte range of `file` not to read (the block that makes the
+/// value, whose error paths may clear it before anything starts). None when
+/// a file cannot be read.
+fn package_assigns(
+    file: &GoFile,
+    target: &str,
+    value: &str,
+    skip: Option<std::ops::Range<usize>>,
+) -> Option<bool> {
     let files = file.package();
     let own = files.canonical(file.path);
     let dir = own.parent()?;
-    let cleared = if nil { "nil" } else { "false" };
     let ident = |c: char| c.is_alphanumeric() || c == '_';
-    let clears = |t: &str| {
-        t.match_indices(field.as_str()).any(|(i, _)| {
-            let before_ok = field.starts_with('.') || !t[..i].ends_with(ident);
-            let after = &t[i + field.len()..];
+    let assigns = |t: &str, skip: Option<&std::ops::Range<usize>>| {
+        t.match_indices(target).any(|(i, _)| {
+            let before_ok = target.starts_with('.') || !t[..i].ends_with(ident);
+            let after = &t[i + target.len()..];
             before_ok
+                && skip.is_none_or(|r| !r.contains(&i))
                 && !after.starts_with(ident)
                 && after.trim_start().strip_prefix('=').is_some_and(|r| {
                     !r.starts_with('=')
-                        && r.trim_start().starts_with(cleared)
-                        && !r.trim_start()[cleared.len()..].starts_with(ident)
+                        && r.trim_start().starts_with(value)
+                        && !r.trim_start()[value.len()..].starts_with(ident)
                 })
         })
     };
-    let mut cleared = clears(file.text());
+    if assigns(file.text(), skip.as_ref()) {
+        return Some(true);
+    }
     for e in files.go_files(dir) {
-        if cleared {
-            break;
-        }
         if e.name.ends_with("_test.go") || files.canonical(&e.path) == own {
             continue;
         }
         let text = files.read(&e.path)?;
-        cleared = clears(&String::from_utf8_lossy(&text));
+        if assigns(&String::from_utf8_lossy(&text), None) {
+            return Some(true);
+        }
     }
-    Some((start, flag, cleared))
+    Some(false)
 }
 
 /// The flag a condition requires to be unset: `!flag`, `flag == false`, or
@@ -904,10 +920,58 @@ fn unset_flag<'r>(cond: &GoNode<'r>) -> Option<GoNode<'r>> {
     Some(flag)
 }
 
+/// The guard of a singleton `func` makes at `at`: a `return v` before `at`
+/// in `func`'s own body, `v` a package variable (no local declares it) that
+/// `func` also assigns (`v = x`); or the block `at` is in, `if v == nil {
+/// ... v = x ... }` (a double-checked lock's inner block too), when nothing
+/// else in the package sets `v` back to nil. The guard and the variable's name.
+fn singleton_guard(file: &GoFile, func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
+    returned_singleton(func, at)
+        .map(|(ret, name)| (ret.range().start, name))
+        .or_else(|| nil_guarded_construction(file, func, at))
+}
+
+/// `at` inside `if v == nil { ... v = x ... }` in `func`, `v` a package
+/// variable nothing else in the package sets back to nil: the block runs
+/// while there is no instance, and makes it.
+fn nil_guarded_construction(file: &GoFile, func: &GoNode, at: &GoNode) -> Option<(usize, String)> {
+    let body = func.field("body")?;
+    let (guard, name) = at
+        .ancestors()
+        .take_while(|a| a.range() != body.range())
+        .filter(|a| a.kind() == "if_statement")
+        .find_map(|ifs| {
+            let cond = ifs.field("condition")?;
+            if cond.kind() != "binary_expression" || cond.field("operator")?.text() != "==" {
+                return None;
+            }
+            let (l, r) = (cond.field("left")?, cond.field("right")?);
+            let v = match (l.text() == "nil", r.text() == "nil") {
+                (false, true) => l,
+                (true, false) => r,
+                _ => return None,
+            };
+            let name = v.text().to_string();
+            if v.kind() != "identifier" || decls::lookup(&v, &name).is_some() {
+                return None;
+            }
+            let block = ifs.field("consequence")?;
+            let makes = decls::own_nodes(&block).iter().any(|a| {
+                a.kind() == "assignment_statement"
+                    && a.field("left")
+                        .is_some_and(|l| l.named_children().any(|x| x.text() == name))
+                    && a.field("right").is_some_and(|r| r.text() != "nil")
+            });
+            makes.then(|| (ifs.clone(), name))
+        })?;
+    let block = guard.field("consequence")?.range();
+    (!package_assigns(file, &name, "nil", Some(block))?).then_some((guard.range().start, name))
+}
+
 /// A `return v` before `at` in `func`'s own body, `v` a package variable
 /// (no local declares it) that `func` also assigns (`v = x`): the return and
 /// the variable's name.
-fn singleton_guard<'r>(func: &GoNode<'r>, at: &GoNode) -> Option<(GoNode<'r>, String)> {
+fn returned_singleton<'r>(func: &GoNode<'r>, at: &GoNode) -> Option<(GoNode<'r>, String)> {
     let body = func.field("body")?;
     let own = decls::own_nodes(&body);
     own.iter().find_map(|n| {

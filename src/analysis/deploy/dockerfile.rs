@@ -177,7 +177,7 @@ impl Dockerfile {
                 .stages
                 .iter()
                 .flat_map(|s| &s.instructions)
-                .any(|i| matches!(i.keyword.as_str(), "EXPOSE" | "HEALTHCHECK" | "VOLUME"))
+                .any(is_service_mark)
     }
 
     /// True when the image whose `ENTRYPOINT`/`CMD` is at offset `run` (the
@@ -578,7 +578,7 @@ impl Dockerfile {
             .flat_map(|(_, s)| &s.instructions)
         {
             let k = i.keyword.as_str();
-            if !matches!(k, "EXPOSE" | "HEALTHCHECK" | "VOLUME") {
+            if !is_service_mark(i) {
                 continue;
             }
             match marks.iter_mut().find(|m| k == "EXPOSE" && m.1 == "EXPOSE") {
@@ -1191,6 +1191,17 @@ fn follow_renames(names: &mut Vec<String>, copies: &[CopyIns], links: &[(String,
         if !added {
             break;
         }
+    }
+}
+
+/// True when an instruction says the image serves: `EXPOSE`, `VOLUME`, or a
+/// `HEALTHCHECK` that checks something (`HEALTHCHECK NONE` turns off the base
+/// image's check: a short-lived job's image says so).
+fn is_service_mark(i: &Instruction) -> bool {
+    match i.keyword.as_str() {
+        "EXPOSE" | "VOLUME" => true,
+        "HEALTHCHECK" => !i.args.trim().eq_ignore_ascii_case("none"),
+        _ => false,
     }
 }
 
