@@ -252,6 +252,7 @@ cases! {
         low_comments,
         low_copied_set,
         low_counter_reload,
+        low_device_loop,
         low_filled_between_passes,
         low_filled_then_cleared,
         low_fixed_key_in_loop,
