@@ -262,6 +262,26 @@ fn declared_elsewhere(file: &GoFile, func: &GoNode, root: &Path) -> Option<Strin
     None
 }
 
+/// True when [`for_each_use`] sees every call of the declared function or
+/// method `func`: its name is unexported (no other package can name it), it is
+/// not `main` or `init` (the runtime calls those), it carries no `//export` or
+/// `//go:linkname` directive, and, for a method, no interface of the module
+/// declares a method of that name (a call through the interface is not
+/// matched to it). Uses as values are still the caller's to check.
+pub fn callers_all_in_view(file: &GoFile, func: &GoNode) -> bool {
+    let Some(name) = function_name(func) else {
+        return false;
+    };
+    let Some(module) = file.module.as_ref() else {
+        return false;
+    };
+    let is_method = func.kind() == "method_declaration";
+    name.starts_with(|c: char| c.is_lowercase() || c == '_')
+        && (is_method || !matches!(name.as_str(), "main" | "init"))
+        && !has_directive(file.text(), func)
+        && (!is_method || interface_declaring(file.package(), &module.root, &name).is_none())
+}
+
 /// Where an interface type of the module declares a method `name`, if one does.
 fn interface_declaring(files: &Files, root: &Path, name: &str) -> Option<String> {
     let all = module_files(files, root);

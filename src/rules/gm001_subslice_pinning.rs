@@ -187,7 +187,7 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         Short::Weak(what) if drop.is_none() && matches!(size, Size::Input(_)) => Some(what.clone()),
         _ => None,
     };
-    let (confidence, grounds) = grade(
+    let (confidence, grounds, place) = grade(
         file,
         &base,
         s,
@@ -197,6 +197,11 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         drop.as_ref(),
         weak,
     );
+    // Every caller lets the returned view go: it pins the base no longer
+    // than the base itself would have lived.
+    if place == Place::Dropped {
+        return Outcome::Silent;
+    }
     let statement_holder = if wrapped { None } else { Some(&holder) };
     // A copy where nothing shows the view outlives its base for long only adds an
     // allocation per call: not offered.
@@ -206,10 +211,15 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         ))
     } else {
         let outcome = fix(file, s, statement_holder, slice_type.as_deref());
-        if matches!(short, Short::Strong) || width_read_into(&base, s) {
+        let outcome = if matches!(short, Short::Strong) || width_read_into(&base, s) {
             outcome
         } else {
             copy_may_cost_as_much(outcome)
+        };
+        if place == Place::Unseen {
+            unseen_keeper(outcome)
+        } else {
+            outcome
         }
     };
     match outcome {
@@ -274,6 +284,35 @@ fn copy_may_cost_as_much(outcome: Outcome) -> Outcome {
     }
 }
 
+/// A view returned to callers none of which is seen keeping it: the copy keeps
+/// the meaning, but whether it frees anything (or only adds an allocation per
+/// call) depends on callers the rule does not see keep the view. The edit
+/// stays, applied only with `--unsafe-fixes`, and says why.
+fn unseen_keeper(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Report {
+            message,
+            fix: Some(mut plan),
+            grounds,
+        } => {
+            let note = "unsafe fix: no caller is seen keeping the returned view, so the copy \
+                        may only add an allocation per call; copy where a caller keeps it";
+            let already = plan.applicability == Some(Applicability::Unsafe);
+            plan.applicability = Some(Applicability::Unsafe);
+            Outcome::Report {
+                message: match message {
+                    Some(m) if already => Some(m),
+                    Some(m) => Some(format!("{m}; {note}")),
+                    None => Some(note.to_string()),
+                },
+                fix: Some(plan),
+                grounds,
+            }
+        }
+        other => other,
+    }
+}
+
 /// The confidence a finding earns and its evidence. High needs both halves: a
 /// base shown to be large (a `make` of 16 KiB or more, a whole file or stream)
 /// and a place shown to be long-lived (a field, map element or package
@@ -294,7 +333,7 @@ fn grade<'r>(
     size: Size,
     drop: Option<&GoNode>,
     weak: Option<String>,
-) -> (Confidence, Grounds) {
+) -> (Confidence, Grounds, Place) {
     let mut grounds = Grounds::default();
     let large = match size {
         Size::Input(what) => {
@@ -389,7 +428,7 @@ fn grade<'r>(
     // under 4 KiB was left out above).
     let dropped = drop.is_some();
     let confidence = match (large, place) {
-        (_, Place::Callback) => Confidence::Low,
+        (_, Place::Callback | Place::Dropped) => Confidence::Low,
         (true, Place::LongLived) => Confidence::High,
         (false, Place::LongLived) if dropped => Confidence::High,
         (true, Place::Unseen) | (false, Place::LongLived) => Confidence::Medium,
@@ -405,7 +444,7 @@ fn grade<'r>(
         }
         None => confidence,
     };
-    (confidence, grounds.at(confidence))
+    (confidence, grounds.at(confidence), place)
 }
 
 /// How long the view is shown to live.
@@ -417,6 +456,9 @@ enum Place {
     Unseen,
     /// Returned from a closure handed to other code, which may copy it at once.
     Callback,
+    /// Returned from a function whose every call is in view, each caller
+    /// letting the view go before it returns: it outlives nothing.
+    Dropped,
 }
 
 /// Where the declaration of the local `base` starts.
@@ -486,18 +528,25 @@ fn returned_place(
         })
         .unwrap_or(0);
     let mut found: Option<crate::finding::Evidence> = None;
-    let _ = crate::analysis::callers::for_each_use(file, function, false, &mut |gf, uses| {
+    // Every call in view, and each caller lets the view go before it returns.
+    let mut calls = 0usize;
+    let mut all_drop = crate::analysis::callers::callers_all_in_view(file, function);
+    let scanned = crate::analysis::callers::for_each_use(file, function, false, &mut |gf, uses| {
         for u in uses {
             let Some(call) = u.node.parent().filter(|c| {
                 c.kind() == "call_expression"
                     && c.field("function")
                         .is_some_and(|f| f.range() == u.node.range())
             }) else {
+                all_drop = false;
                 continue;
             };
             let Some(caller) = scope::enclosing_function(&call) else {
+                all_drop = false;
                 continue;
             };
+            calls += 1;
+            all_drop &= u.resolved && dropped_by_caller(&call, &caller, index);
             if let Some(place) = stored_by_caller(&call, &caller, index) {
                 found = Some(crate::finding::Evidence {
                     path: gf.path.to_path_buf(),
@@ -515,6 +564,7 @@ fn returned_place(
             grounds.push(e);
             Place::LongLived
         }
+        None if scanned.is_ok() && all_drop && calls > 0 => Place::Dropped,
         None => {
             grounds.push(file.evidence(
                 ret.range().start,
@@ -523,6 +573,50 @@ fn returned_place(
             Place::Unseen
         }
     }
+}
+
+/// The caller lets result number `index` of `call` go before it returns: it
+/// discards it, hands it to a call (`w.Write(head(p))`: a view handed to a
+/// callee is not long-lived, as in the function itself), or holds it in a
+/// local (or `_`) that no later use returns, sends or stores (see
+/// [`later_holder`]). False when the caller returns it in turn (its own
+/// callers are not followed) or keeps it anywhere else.
+fn dropped_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> bool {
+    let list = call.parent().filter(|p| p.kind() == "expression_list");
+    let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
+        matches!(
+            s.kind().as_ref(),
+            "assignment_statement" | "short_var_declaration"
+        )
+    });
+    let (Some(list), Some(stmt)) = (list, stmt) else {
+        // Not assigned: a statement of its own, or an argument of a call;
+        // anything that takes it further (returned, sent, appended) is a holder.
+        return holder_of(&literal_around(call)).is_none();
+    };
+    let Some(left) = stmt.field("left") else {
+        return false;
+    };
+    let lefts: Vec<GoNode> = left.named_children().collect();
+    let values = list.named_children().count();
+    let target = if values == 1 && lefts.len() > 1 {
+        lefts.get(index).cloned()
+    } else {
+        list.named_children()
+            .position(|v| v.range() == call.range())
+            .and_then(|pos| lefts.get(pos).cloned())
+    };
+    let Some(target) = target else {
+        return false;
+    };
+    target.text() == "_"
+        || (target.kind() == "identifier"
+            && matches!(
+                declared_where(&target, &target.text()),
+                Some(Origin::Local { .. })
+            )
+            && !long_lived_place(&target, &stmt, caller, 0)
+            && later_holder(&target, &stmt, caller).is_none())
 }
 
 /// Where a caller keeps result number `index` of `call`: a field, map element

@@ -1787,6 +1787,23 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
                         right.text()
                     )));
                 }
+                // The host's own list (`net.Interfaces()`, or a local it
+                // fills): one entry per device or variable, a handful.
+                let listed = match root.kind().as_ref() {
+                    "identifier" if right.kind() == "identifier" => {
+                        match declared_where(&root, &root.text()) {
+                            Some(Origin::Local { ref decl, .. }) => {
+                                escape::initial_value(decl, &root.text())
+                                    .is_some_and(|v| host_list(file, &v))
+                            }
+                            _ => false,
+                        }
+                    }
+                    _ => host_list(file, &right),
+                };
+                if listed {
+                    continue;
+                }
                 let from_call = right.dfs().any(|n| n.kind() == "call_expression");
                 if let Some(v) = constants::int_value(file, &right) {
                     if v >= LARGE_BOUND {
@@ -1873,6 +1890,32 @@ fn input_loop(file: &GoFile, at: &GoNode, func: &GoNode, params: &[String]) -> O
             (ch.kind() == "identifier" && params.contains(&ch.text().to_string()))
                 .then(|| Input::sized(format!("filled from `{}`, a stream of input", ch.text())))
         })
+}
+
+/// Standard-library calls that list what the host has, whatever the program's
+/// input: its network devices and their addresses, its environment.
+const HOST_LISTS: &[(&str, &str)] = &[
+    ("net", "Interfaces"),
+    ("net", "InterfaceAddrs"),
+    ("os", "Environ"),
+    ("syscall", "Environ"),
+];
+
+/// `v` is a call of one of [`HOST_LISTS`]: a collection as small as the host's
+/// list of devices or variables, not input that grows with use.
+fn host_list(file: &GoFile, v: &GoNode) -> bool {
+    let Some(func) = v
+        .field("function")
+        .filter(|f| v.kind() == "call_expression" && f.kind() == "selector_expression")
+    else {
+        return false;
+    };
+    HOST_LISTS.iter().any(|(path, name)| {
+        func.field("field").is_some_and(|f| f.text() == *name)
+            && func
+                .field("operand")
+                .is_some_and(|o| scope::names_import(file, &func, &o.text(), path))
+    })
 }
 
 /// The names of a function's parameters (not its receiver).

@@ -124,6 +124,13 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         allocation_after(&stmt, &func)
     };
     let says = says_release(file, call, &func);
+    // Nothing after it here, but every caller builds right after it returns:
+    // the drop-collect-rebuild shape split over two functions.
+    let rebuilt = match (&after, &dropped, &says, &emptied_by_call(&func, call)) {
+        (None, None, None, None) => None,
+        (None, ..) => callers_rebuild(file, &func),
+        _ => None,
+    };
 
     let mut grounds = Grounds::default();
     if let Some((node, what)) = &dropped {
@@ -146,6 +153,10 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         }
     }
     let confidence = match (&dropped, &says, &after) {
+        // Every caller rebuilds at once: as a rebuild in this function, low
+        // where a comment or name says memory is wanted back, else no premise.
+        (_, Some(_), None) if rebuilt.is_some() => Confidence::Low,
+        (_, _, None) if rebuilt.is_some() => return Outcome::Silent,
         (Some(_), _, None) => Confidence::High,
         (None, _, None) if meant_to_shrink => Confidence::High,
         (None, Some(_), None) => Confidence::Medium,
@@ -174,6 +185,9 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             &mut grounds,
         );
     }
+    if let Some((offset, what)) = &rebuilt {
+        lower(&mut confidence, *offset, what.clone(), &mut grounds);
+    }
     if let Some(result) = deferred.then(|| returned_values(&func)).flatten() {
         lower(
             &mut confidence,
@@ -182,7 +196,8 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
             &mut grounds,
         );
     }
-    if let Some(offset) = says_pacing(file, call, &func) {
+    let paced = says_pacing(file, call, &func);
+    if let Some(offset) = paced {
         lower(
             &mut confidence,
             offset,
@@ -234,6 +249,23 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         )))
         .graded(grounds);
     }
+    if rebuilt.is_some() {
+        return Outcome::report_only(Some(
+            "no automatic fix: every caller allocates again right after it returns, so the \
+             freed heap is reused at once and returning it to the OS first would only add page \
+             faults"
+                .into(),
+        ))
+        .graded(grounds);
+    }
+    if paced.is_some() {
+        return Outcome::report_only(Some(
+            "no automatic fix: a comment says the collection paces the heap, and \
+             debug.FreeOSMemory() would change that pacing and add a scavenge of every free page"
+                .into(),
+        ))
+        .graded(grounds);
+    }
     if let collections::Measurement::Named(_, name) = &measurement {
         return Outcome::report_only(Some(format!(
             "no automatic fix: `{name}` may measure what the collection settled, and the swap \
@@ -242,6 +274,95 @@ pub fn run(file: &GoFile, m: &GoMatch) -> Outcome {
         .graded(grounds);
     }
     Outcome::template().graded(grounds)
+}
+
+/// Every call of the collection's function is in view (it is unexported:
+/// [`callers::callers_all_in_view`]), and
+/// each of its calls in the module, tests aside, is a statement its caller
+/// follows with an allocation (see [`allocation_after`]) in a statement that
+/// builds something to keep ([`builds`]): the drop, the
+/// collection and the rebuild split over two functions, the freed heap reused
+/// at once. Where (the function), and what, naming the first caller's
+/// allocation. None when a use is not such a call (a function value, a
+/// `defer`/`go`, an unresolved method call), when no caller is in view, or
+/// when one caller does nothing after it.
+fn callers_rebuild(file: &GoFile, func: &GoNode) -> Option<(usize, String)> {
+    let name = callers::function_name(func)?;
+    if !callers::callers_all_in_view(file, func) {
+        return None;
+    }
+    let root = file
+        .module
+        .as_ref()
+        .map(|m| m.root.clone())
+        .unwrap_or_else(|| file.package_dir());
+    let own = file.package().canonical(file.path);
+    let mut seen = 0usize;
+    let mut every = true;
+    let mut first: Option<String> = None;
+    let scanned = callers::for_each_use(file, func, false, &mut |gf, uses| {
+        for u in uses {
+            let rebuilt = u
+                .resolved
+                .then(|| callers::called_by(&u.node))
+                .flatten()
+                .filter(|c| {
+                    c.parent()
+                        .is_some_and(|p| p.kind() == "expression_statement")
+                })
+                .and_then(|c| {
+                    let stmt = c.parent()?;
+                    let caller = scope::enclosing_function(&c)?;
+                    // A call of itself says nothing of what follows it.
+                    let same =
+                        gf.package().canonical(gf.path) == own && caller.range() == func.range();
+                    if same {
+                        return None;
+                    }
+                    let (built, next) = busy_statement_after(&stmt, &caller)?;
+                    if !builds(&built) {
+                        return None;
+                    }
+                    Some(format!(
+                        "`{}` at {}",
+                        next.text()
+                            .lines()
+                            .next()
+                            .unwrap_or_default()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        callers::here(gf, &next, &root)
+                    ))
+                });
+            match rebuilt {
+                Some(at) => {
+                    seen += 1;
+                    first.get_or_insert(at);
+                }
+                None => {
+                    every = false;
+                    return false;
+                }
+            }
+        }
+        true
+    });
+    if scanned.is_err() || !every || seen == 0 {
+        return None;
+    }
+    let at = first?;
+    let callers = if seen == 1 {
+        "its only caller".to_string()
+    } else {
+        format!("each of its {seen} callers")
+    };
+    Some((
+        func.range().start,
+        format!(
+            "`{name}` is unexported and {callers} allocates right after it returns ({at}): the freed heap is reused at once (lowers confidence)"
+        ),
+    ))
 }
 
 /// `f`, `(*T).m` or "a function literal", for evidence text.
@@ -631,11 +752,19 @@ fn is_literal(v: &GoNode) -> bool {
 /// The first statement after `stmt` in its function that allocates: anything
 /// but returns of plain values, unlocking, signalling, logging and the like.
 fn allocation_after<'r>(stmt: &GoNode<'r>, func: &GoNode<'r>) -> Option<GoNode<'r>> {
+    busy_statement_after(stmt, func).map(|(_, node)| node)
+}
+
+/// [`allocation_after`], with the statement that holds the allocating node.
+fn busy_statement_after<'r>(
+    stmt: &GoNode<'r>,
+    func: &GoNode<'r>,
+) -> Option<(GoNode<'r>, GoNode<'r>)> {
     let mut cur = stmt.clone();
     loop {
         for next in cur.next_all().filter(|n| n.is_named()) {
             if let Some(busy) = busy(&next) {
-                return Some(busy);
+                return Some((next, busy));
             }
         }
         let parent = cur.parent()?;
@@ -644,6 +773,27 @@ fn allocation_after<'r>(stmt: &GoNode<'r>, func: &GoNode<'r>) -> Option<GoNode<'
         }
         cur = parent;
     }
+}
+
+/// The statement builds something to keep: it makes a map, slice or value
+/// (`make`, `new`, `append`, a composite literal), or stores a value into a
+/// field or package variable (`zones = parse(lines)`). A measurement or a
+/// reply (`report(read(...))`, `w.Write(b)`) builds nothing to keep.
+fn builds(stmt: &GoNode) -> bool {
+    stmt.dfs().any(|n| match n.kind().as_ref() {
+        "composite_literal" => true,
+        "call_expression" => n
+            .field("function")
+            .is_some_and(|f| matches!(f.text().as_ref(), "make" | "new" | "append")),
+        "assignment_statement" => n.field("left").is_some_and(|l| {
+            l.named_children().any(|t| {
+                t.kind() == "selector_expression"
+                    || (t.kind() == "identifier"
+                        && matches!(declared_where(&t, &t.text()), Some(Origin::Package)))
+            })
+        }),
+        _ => false,
+    })
 }
 
 /// The node in `stmt` that allocates, if any.
