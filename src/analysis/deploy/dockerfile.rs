@@ -1729,12 +1729,14 @@ pub fn is_dockerfile_name(name: &str) -> bool {
     if not_one.iter().any(|s| lower.ends_with(s)) {
         return false;
     }
-    lower == "dockerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("dockerfile-")
-        || lower.starts_with("dockerfile_")
-        || lower.ends_with(".dockerfile")
-        || lower == "containerfile"
+    // Podman and Buildah call it a Containerfile, named the same ways.
+    ["dockerfile", "containerfile"].iter().any(|base| {
+        lower == *base
+            || lower.starts_with(&format!("{base}."))
+            || lower.starts_with(&format!("{base}-"))
+            || lower.starts_with(&format!("{base}_"))
+            || lower.ends_with(&format!(".{base}"))
+    })
 }
 
 #[cfg(test)]
@@ -2158,6 +2160,9 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             "Dockerfile.prod",
             "Dockerfile-exporter",
             "api.Dockerfile",
+            "Containerfile",
+            "manager.Containerfile",
+            "Containerfile.ubi",
         ] {
             assert!(is_dockerfile_name(n), "{n}");
         }
@@ -2165,6 +2170,8 @@ ENTRYPOINT [\"/orders\", \"-listen=:8080\"]
             "Dockerfile.dockerignore",
             "Dockerfile.md",
             "docker-compose.yml",
+            "Containerfile.dockerignore",
+            "containerfiles.go",
         ] {
             assert!(!is_dockerfile_name(n), "{n}");
         }
