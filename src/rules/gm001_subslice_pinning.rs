@@ -582,31 +582,12 @@ fn returned_place(
 /// [`later_holder`]). False when the caller returns it in turn (its own
 /// callers are not followed) or keeps it anywhere else.
 fn dropped_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> bool {
-    let list = call.parent().filter(|p| p.kind() == "expression_list");
-    let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
-        matches!(
-            s.kind().as_ref(),
-            "assignment_statement" | "short_var_declaration"
-        )
-    });
-    let (Some(list), Some(stmt)) = (list, stmt) else {
+    let Some(assigned) = assigned_result(call, index) else {
         // Not assigned: a statement of its own, or an argument of a call;
         // anything that takes it further (returned, sent, appended) is a holder.
         return holder_of(&literal_around(call)).is_none();
     };
-    let Some(left) = stmt.field("left") else {
-        return false;
-    };
-    let lefts: Vec<GoNode> = left.named_children().collect();
-    let values = list.named_children().count();
-    let target = if values == 1 && lefts.len() > 1 {
-        lefts.get(index).cloned()
-    } else {
-        list.named_children()
-            .position(|v| v.range() == call.range())
-            .and_then(|pos| lefts.get(pos).cloned())
-    };
-    let Some(target) = target else {
+    let Some((stmt, target)) = assigned else {
         return false;
     };
     target.text() == "_"
@@ -619,18 +600,40 @@ fn dropped_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -
             && later_holder(&target, &stmt, caller).is_none())
 }
 
-/// Where a caller keeps result number `index` of `call`: a field, map element
-/// or package variable (`c.name = name(b)`, `x, err := f(); s.keep = x`), a
-/// channel, or a long-lived collection it is appended to.
-fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> Option<String> {
-    let list = call.parent().filter(|p| p.kind() == "expression_list");
-    let stmt = list.as_ref().and_then(|l| l.parent()).filter(|s| {
+/// Where the caller assigns result number `index` of `call`: None when the
+/// call is not the value of an assignment or `:=`; Some(None) when it is but
+/// the target cannot be told; else the statement and the target (`x` of `x,
+/// err := f()`).
+#[allow(clippy::type_complexity)]
+fn assigned_result<'r>(
+    call: &GoNode<'r>,
+    index: usize,
+) -> Option<Option<(GoNode<'r>, GoNode<'r>)>> {
+    let list = call.parent().filter(|p| p.kind() == "expression_list")?;
+    let stmt = list.parent().filter(|s| {
         matches!(
             s.kind().as_ref(),
             "assignment_statement" | "short_var_declaration"
         )
+    })?;
+    let target = stmt.field("left").and_then(|left| {
+        let lefts: Vec<GoNode> = left.named_children().collect();
+        if list.named_children().count() == 1 && lefts.len() > 1 {
+            lefts.get(index).cloned()
+        } else {
+            list.named_children()
+                .position(|v| v.range() == call.range())
+                .and_then(|pos| lefts.get(pos).cloned())
+        }
     });
-    let (Some(list), Some(stmt)) = (list, stmt) else {
+    Some(target.map(|t| (stmt, t)))
+}
+
+/// Where a caller keeps result number `index` of `call`: a field, map element
+/// or package variable (`c.name = name(b)`, `x, err := f(); s.keep = x`), a
+/// channel, or a long-lived collection it is appended to.
+fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) -> Option<String> {
+    let Some(assigned) = assigned_result(call, index) else {
         // `ch <- f()`, `s.items = append(s.items, f())`.
         let h = holder_of(&literal_around(call))?;
         return match &h {
@@ -641,16 +644,7 @@ fn stored_by_caller<'r>(call: &GoNode<'r>, caller: &GoNode<'r>, index: usize) ->
             _ => None,
         };
     };
-    let lefts: Vec<GoNode> = stmt.field("left")?.named_children().collect();
-    let values = list.named_children().count();
-    let target = if values == 1 && lefts.len() > 1 {
-        lefts.get(index)?.clone()
-    } else {
-        let pos = list
-            .named_children()
-            .position(|v| v.range() == call.range())?;
-        lefts.get(pos)?.clone()
-    };
+    let (stmt, target) = assigned?;
     if long_lived_place(&target, &stmt, caller, 0) {
         return Some(format!("`{}`", target.text()));
     }
