@@ -140,10 +140,14 @@ fn declares(n: &GoNode) -> bool {
     }
 }
 
-/// True for code that only `go test` runs: a `_test.go` file, or a function (or a
-/// closure inside one) taking `*testing.T`, `*testing.B`, `*testing.F`, `*testing.M` or `testing.TB`.
+/// True for code that only `go test` runs: a `_test.go` file; a test-support
+/// file (one that imports `testing` and declares helpers taking its types: a
+/// mock or fixture package other tests import, whatever the file is named;
+/// importing it only for `testing.Testing()` does not count); or a function
+/// (or a closure inside one) taking `*testing.T`, `*testing.B`, `*testing.F`,
+/// `*testing.M` or `testing.TB`.
 pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
-    if file.is_test_file {
+    if file.is_test_file || is_test_support(file) {
         return true;
     }
     node.ancestors()
@@ -162,15 +166,39 @@ pub fn in_test_code(file: &GoFile, node: &GoNode) -> bool {
                         p.field("type").is_some_and(|t| {
                             let t = t.text();
                             let t = t.trim_start_matches('*');
-                            t.ends_with(".T") && t.starts_with("testing")
-                                || t.ends_with(".B") && t.starts_with("testing")
-                                || t.ends_with(".F") && t.starts_with("testing")
-                                || t.ends_with(".M") && t.starts_with("testing")
-                                || t == "testing.TB"
+                            matches!(
+                                t,
+                                "testing.T"
+                                    | "testing.B"
+                                    | "testing.F"
+                                    | "testing.M"
+                                    | "testing.TB"
+                            )
                         })
                     })
             })
         })
+}
+
+/// A file that imports `testing` under its own name and names its test types
+/// in a signature (`func (m *Mock) Check(t *testing.T)`).
+fn is_test_support(file: &GoFile) -> bool {
+    let Some(import) = file.imports_of("testing").next() else {
+        return false;
+    };
+    let name = match import.alias.as_deref() {
+        None => "testing",
+        Some("_" | ".") => return false,
+        Some(alias) => alias,
+    };
+    let text = file.text();
+    ["*{}.T", "{}.TB", "*{}.B", "*{}.F"].iter().any(|shape| {
+        let needle = shape.replace("{}", name);
+        text.match_indices(&needle).any(|(i, _)| {
+            let after = &text[i + needle.len()..];
+            !after.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+        })
+    })
 }
 
 /// The statement node that `node` (an expression) stands as, if it is a whole statement.
@@ -296,6 +324,32 @@ mod tests {
         assert!(in_test_code(&f, &find(&f, "alpha()")));
         assert!(in_test_code(&f, &find(&f, "gamma()")));
         assert!(!in_test_code(&f, &find(&f, "delta()")));
+    }
+
+    #[test]
+    fn test_support_files() {
+        let mock = "package mocks
+import \"testing\"
+type M struct{ m map[string]int }
+func (x *M) Reset() { delete(x.m, \"a\") }
+func (x *M) Check(t *testing.T) {}
+";
+        let f = GoFile::parse(Path::new("mock.go"), mock, None);
+        assert!(in_test_code(&f, &find(&f, "delete(x.m, \"a\")")));
+        // Imported only to ask whether a test runs: production code.
+        let prod = "package cfg
+import \"testing\"
+func load() { if testing.Testing() { alpha() } }
+";
+        let f = GoFile::parse(Path::new("cfg.go"), prod, None);
+        assert!(!in_test_code(&f, &find(&f, "alpha()")));
+        // A type named like testing's, of another package.
+        let other = "package p
+import \"example.com/x/testing2\"
+func f(t *testing2.T) { beta() }
+";
+        let f = GoFile::parse(Path::new("p.go"), other, None);
+        assert!(!in_test_code(&f, &find(&f, "beta()")));
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub struct RuleMeta {
     /// under `import rt "runtime"` and refuses a local variable called `runtime`).
     #[serde(default)]
     pub packages: BTreeMap<String, String>,
-    /// Skip `_test.go` files and functions that take `*testing.T`, `*testing.B` or `testing.TB`.
+    /// Skip `_test.go` files, test-support files (they import `testing` and
+    /// declare helpers taking its types) and functions that take `*testing.T`,
+    /// `*testing.B` or `testing.TB` (see `analysis::scope::in_test_code`).
     #[serde(default)]
     pub skip_tests: bool,
     /// Package name → import path that the YAML `fix:` template refers to

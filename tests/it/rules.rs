@@ -296,6 +296,7 @@ cases! {
         neg_scratch_reuse,
         neg_small_maps,
         neg_some_keys,
+        neg_test_support_mock,
         neg_work_per_entry,
         pos_default_instance,
         pos_event_loop,
