@@ -262,42 +262,38 @@ fn width_read_into(base: &GoNode, s: &GoNode) -> bool {
 /// it frees, on every pass (a window handed off whole when it is full): the
 /// edit stays, but only `--unsafe-fixes` applies it, and it says why.
 fn copy_may_cost_as_much(outcome: Outcome) -> Outcome {
-    match outcome {
-        Outcome::Report {
-            message,
-            fix: Some(mut plan),
-            grounds,
-        } => {
-            plan.applicability = Some(Applicability::Unsafe);
-            let note = "unsafe fix: nothing bounds the view's width, so the copy may be as large \
-                        as the array it frees; copy only when the view is much shorter than its array";
-            Outcome::Report {
-                message: Some(match message {
-                    Some(m) => format!("{m}; {note}"),
-                    None => note.to_string(),
-                }),
-                fix: Some(plan),
-                grounds,
-            }
-        }
-        other => other,
-    }
+    made_unsafe(
+        outcome,
+        "unsafe fix: nothing bounds the view's width, so the copy may be as large \
+         as the array it frees; copy only when the view is much shorter than its array",
+        false,
+    )
 }
 
 /// A view returned to callers none of which is seen keeping it: the copy keeps
 /// the meaning, but whether it frees anything (or only adds an allocation per
 /// call) depends on callers the rule does not see keep the view. The edit
-/// stays, applied only with `--unsafe-fixes`, and says why.
+/// stays, applied only with `--unsafe-fixes`, and says why (unless an earlier
+/// reason made it unsafe already).
 fn unseen_keeper(outcome: Outcome) -> Outcome {
+    made_unsafe(
+        outcome,
+        "unsafe fix: no caller is seen keeping the returned view, so the copy \
+         may only add an allocation per call; copy where a caller keeps it",
+        true,
+    )
+}
+
+/// The outcome with its edit applied only by `--unsafe-fixes`, `note` said
+/// in its message (not when `once` and the edit was unsafe already).
+fn made_unsafe(outcome: Outcome, note: &str, once: bool) -> Outcome {
     match outcome {
         Outcome::Report {
             message,
             fix: Some(mut plan),
             grounds,
         } => {
-            let note = "unsafe fix: no caller is seen keeping the returned view, so the copy \
-                        may only add an allocation per call; copy where a caller keeps it";
-            let already = plan.applicability == Some(Applicability::Unsafe);
+            let already = once && plan.applicability == Some(Applicability::Unsafe);
             plan.applicability = Some(Applicability::Unsafe);
             Outcome::Report {
                 message: match message {

@@ -235,15 +235,13 @@ fn with_helpers(expr: &str, defines: &Defines) -> String {
                 let Some((name, after)) = rest.split_once('"') else {
                     continue;
                 };
-                let arg = after.trim_start();
-                let root = arg.starts_with(". ")
-                    || arg.starts_with(".}")
-                    || arg.starts_with(".)")
-                    || arg.starts_with("$ ")
-                    || arg.starts_with("$}")
-                    || arg.starts_with("$)")
-                    || arg.starts_with(".-")
-                    || arg.starts_with("$-");
+                // The data it is handed: the chart's own (`.` or `$`) or other.
+                let arg = after
+                    .trim_start()
+                    .split(|c: char| c.is_whitespace() || matches!(c, '}' | ')' | '-' | '|'))
+                    .next()
+                    .unwrap_or("");
+                let root = arg == "." || arg == "$";
                 if let Some(body) = defines.get(name).filter(|_| root) {
                     out.push('\n');
                     out.push_str(body);
